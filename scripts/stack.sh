@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The local stack Sluice is tested against: a real Kafka broker (KRaft),
+# PostgreSQL, an S3-compatible server (MinIO) and a Confluent-compatible
+# Schema Registry (Apicurio), all on 127.0.0.1.
+#   scripts/stack.sh install | up | down | status | env
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/stack/common.sh"
+services=(postgres kafka minio registry)
+
+case "${1:-status}" in
+  install)
+    for s in "${services[@]}"; do bash "$here/stack/$s.sh" install; done ;;
+  up)
+    # Installs run one after another (they compete for the same two cores);
+    # the services then start side by side and each waits until it answers.
+    for s in "${services[@]}"; do bash "$here/stack/$s.sh" install; done
+    pids=(); outs=()
+    for s in "${services[@]}"; do
+      out="$SLUICE_STACK_DIR/.up-$s"; outs+=("$out")
+      bash "$here/stack/$s.sh" up >"$out" & pids+=($!)
+    done
+    failed=0
+    for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed=1; done
+    cat "${outs[@]}"
+    rm -f "${outs[@]}"
+    (( failed == 0 )) || die "some services failed to start (logs under $SLUICE_STACK_DIR)" ;;
+  down)
+    for s in "${services[@]}"; do bash "$here/stack/$s.sh" down; done ;;
+  status)
+    rc=0
+    for s in "${services[@]}"; do bash "$here/stack/$s.sh" status || rc=1; done
+    exit $rc ;;
+  env)
+    # The addresses tests and the demo use, as shell assignments.
+    cat <<ENV
+SLUICE_TEST_KAFKA=127.0.0.1:$SLUICE_KAFKA_PORT
+SLUICE_TEST_PG=postgresql://postgres@127.0.0.1:$SLUICE_PG_PORT/postgres
+SLUICE_TEST_S3=http://127.0.0.1:$SLUICE_S3_PORT
+SLUICE_TEST_S3_BUCKET=$SLUICE_S3_BUCKET
+SLUICE_TEST_S3_ACCESS_KEY=$SLUICE_S3_ACCESS_KEY
+SLUICE_TEST_S3_SECRET_KEY=$SLUICE_S3_SECRET_KEY
+SLUICE_TEST_REGISTRY=http://127.0.0.1:$SLUICE_REGISTRY_PORT/apis/ccompat/v7
+ENV
+    ;;
+  *) die "usage: stack.sh install|up|down|status|env" ;;
+esac

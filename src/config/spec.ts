@@ -1,0 +1,50 @@
+// Options every connector has: Kafka source, converters, batching, pool,
+// backpressure, error handling. Sink options live in each sink's config.ts.
+import os from 'node:os';
+import { bool, int, list, oneOf, str, type OptionSpec } from './options.js';
+
+const MiB = 1024 * 1024;
+
+export const VALUE_FORMATS = ['avro', 'json', 'connect-json', 'msgpack', 'string', 'bytes'] as const;
+export type ValueFormat = (typeof VALUE_FORMATS)[number];
+
+export const commonOptions = [
+  str({ key: 'name', required: true, doc: 'Connector name. The consumer group defaults to connect-<name>, as in Kafka Connect.' }),
+  str({ key: 'connector.class', required: true, doc: 'Which sink to run: a JDBC sink class (Confluent or Debezium) or io.confluent.connect.s3.S3SinkConnector; also sluice.postgres / sluice.s3.' }),
+  int({ key: 'tasks.max', min: 1, doc: 'Kafka Connect parallelism.', ignored: 'Sluice parallelism is worker.threads; scale out with more instances in the same group.' }),
+  list({ key: 'topics', doc: 'Topics to consume. Exactly one of topics and topics.regex.' }),
+  str({ key: 'topics.regex', doc: 'Regular expression of topics to consume (librdkafka subscribes with ^<regex>). Exactly one of topics and topics.regex.' }),
+  str({ key: 'bootstrap.servers', required: true, doc: 'Kafka bootstrap servers, host:port[,host:port].' }),
+  str({ key: 'group.id', doc: 'Consumer group id. Default: connect-<name>.' }),
+
+  str({ key: 'key.converter', default: 'org.apache.kafka.connect.storage.StringConverter', doc: 'Kafka Connect converter class for record keys; decides key.format.' }),
+  str({ key: 'value.converter', default: 'org.apache.kafka.connect.json.JsonConverter', doc: 'Kafka Connect converter class for record values; decides value.format.' }),
+  bool({ key: 'key.converter.schemas.enable', default: true, doc: 'JsonConverter keys carry the {schema, payload} envelope.' }),
+  bool({ key: 'value.converter.schemas.enable', default: true, doc: 'JsonConverter values carry the {schema, payload} envelope.' }),
+  str({ key: 'key.converter.schema.registry.url', doc: 'Schema Registry URL for Avro keys.' }),
+  str({ key: 'value.converter.schema.registry.url', doc: 'Schema Registry URL for Avro values (Confluent REST API).' }),
+  str({ key: 'value.converter.basic.auth.user.info', secret: true, doc: 'user:password for the Schema Registry.' }),
+  oneOf(VALUE_FORMATS, { key: 'key.format', doc: 'Overrides the format derived from key.converter.' }),
+  oneOf(VALUE_FORMATS, { key: 'value.format', doc: 'Overrides the format derived from value.converter. msgpack has no Connect converter and is chosen here.' }),
+
+  oneOf(['none', 'all'] as const, { key: 'errors.tolerance', default: 'none', doc: 'none: a bad record stops Sluice, naming topic, partition and offset, with nothing at or after it committed.' }),
+  str({ key: 'errors.deadletterqueue.topic.name', doc: 'Dead-letter topic for records that fail to decode or convert.' }),
+  int({ key: 'errors.deadletterqueue.topic.replication.factor', min: 1, default: 3, doc: 'Replication factor when Sluice creates the dead-letter topic.' }),
+  bool({ key: 'errors.deadletterqueue.context.headers.enable', default: false, doc: 'Add __connect.errors.* headers to dead-lettered records.' }),
+  int({ key: 'errors.retry.timeout', min: -1, default: 0, doc: 'How long (ms) to keep retrying a retriable sink failure; -1 retries forever. Outages are always retried at least for this long and never skip records.' }),
+  int({ key: 'errors.retry.delay.max.ms', min: 1, default: 60_000, doc: 'Upper bound of the exponential retry backoff.' }),
+  bool({ key: 'errors.log.enable', default: false, doc: 'Log every record-level failure.' }),
+  bool({ key: 'errors.log.include.messages', default: false, doc: 'Include record metadata (never payloads of secret keys) in those logs.' }),
+
+  int({ key: 'batch.max.records', min: 1, max: 1_000_000, default: 20_000, doc: 'A partition batch closes when it holds this many records.' }),
+  int({ key: 'batch.max.bytes', min: 64 * 1024, max: 256 * MiB, default: 8 * MiB, doc: 'A partition batch closes when its shared buffer holds this many bytes.' }),
+  int({ key: 'batch.linger.ms', min: 0, max: 600_000, default: 250, doc: 'A partition batch closes this long after its first record, however small.' }),
+  int({ key: 'worker.threads', min: 1, max: 256, default: Math.max(1, os.availableParallelism()), doc: 'Piscina worker threads that decode, convert and encode.' }),
+  int({ key: 'inflight.max.bytes', min: MiB, default: 192 * MiB, doc: 'Global budget of bytes held in batches, open files and pending writes. Over it the fullest partitions pause; under half of it they resume.' }),
+  int({ key: 'partition.max.bytes', min: 64 * 1024, default: 32 * MiB, doc: 'A partition pauses when it alone holds this many bytes.' }),
+  int({ key: 'offset.flush.interval.ms', min: 0, default: 1000, doc: 'At most this long between Kafka offset commits of durable positions.' }),
+  int({ key: 'shutdown.grace.ms', min: 0, default: 30_000, doc: 'On SIGTERM/SIGINT: time to flush and commit before giving up. A second signal exits at once.' }),
+  oneOf(['at_least_once', 'exactly_once'] as const, { key: 'delivery.guarantee', default: 'at_least_once', doc: 'exactly_once stores offsets in the sink in the same transaction as the rows (PostgreSQL) or derives them from object names (S3).' }),
+  oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const, { key: 'log.level', default: 'info', doc: 'Log level.' }),
+  int({ key: 'status.port', min: 0, max: 65535, doc: 'Serve GET /connectors/<name>/status and /metrics on 127.0.0.1:<port>.' }),
+] as const satisfies readonly OptionSpec<any>[];
