@@ -62,7 +62,7 @@ maven_fetch() {
   mkdir -p "$dir"
   printf '%s\n' "$pom" > "$dir/pom.xml"
   rm -rf "$dir/libs"
-  (cd "$dir" && mvn -q -B dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=libs) \
+  (cd "$dir" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=libs) \
     || die "maven could not fetch the dependencies in $dir/pom.xml"
   touch "$dir/.complete"
 }

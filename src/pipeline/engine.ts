@@ -1,0 +1,466 @@
+// The engine: Kafka messages → partition batches in shared memory → worker
+// pool (decode, convert, encode) → sink → offsets committed only over durable
+// writes. It also owns backpressure: one budget of bytes held across every
+// partition, plus a per-partition cap.
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { Piscina } from 'piscina';
+import type { Logger } from 'pino';
+import type { ResolvedConfig } from '../config/load.js';
+import { RecordError, SluiceError, errorMessage } from '../errors.js';
+import { tpKey, type EncodedBatch, type Sink, type TopicPartition } from '../sinks/common/sink.js';
+import { KafkaSource, type KafkaMessage, type PartitionOffset } from '../source/consumer.js';
+import type { EncodeResult, EncodeTask, WorkerSetup } from '../workers/protocol.js';
+import { BatchWriter, HEADER_BYTES, F64_PER_RECORD, I32_PER_RECORD } from './batch-layout.js';
+import { BufferPool } from './buffer-pool.js';
+
+const INDEX_BYTES_PER_RECORD = F64_PER_RECORD * 8 + I32_PER_RECORD * 4;
+
+interface InflightBatch {
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  /** Bytes this batch holds against the budget right now. */
+  held: number;
+  durable: boolean;
+}
+
+class PartitionState {
+  readonly key: string;
+  open: BatchWriter | null = null;
+  openSince = 0;
+  openHeld = 0;
+  readonly inflight: InflightBatch[] = [];
+  /** Submissions to the sink happen in offset order through this chain. */
+  submitChain: Promise<void> = Promise.resolve();
+  heldBytes = 0;
+  /** Next offset after the contiguous durable prefix; what a commit may say. */
+  durableNext: number | undefined;
+  committedNext: number | undefined;
+  paused = false;
+  gone = false;
+  failed = false;
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {
+    this.key = tpKey(topic, partition);
+  }
+  get tp(): TopicPartition {
+    return { topic: this.topic, partition: this.partition };
+  }
+}
+
+export interface EngineStats {
+  recordsIn: number;
+  bytesIn: number;
+  batches: number;
+  rowsWritten: number;
+  tombstones: number;
+  commits: number;
+  pauses: number;
+  resumes: number;
+  heldBytes: number;
+  peakHeldBytes: number;
+  workerMicros: number;
+  /** Main-thread time spent packing messages into shared buffers. */
+  packMicros: number;
+}
+
+export interface EngineOptions {
+  config: ResolvedConfig;
+  sink: Sink;
+  log: Logger;
+  /** Messages per librdkafka consume call. */
+  consumeBatch?: number;
+}
+
+export type StopReason = { kind: 'signal' | 'requested' } | { kind: 'failed'; error: Error };
+
+export class Engine {
+  readonly stats: EngineStats = {
+    recordsIn: 0, bytesIn: 0, batches: 0, rowsWritten: 0, tombstones: 0, commits: 0,
+    pauses: 0, resumes: 0, heldBytes: 0, peakHeldBytes: 0, workerMicros: 0, packMicros: 0,
+  };
+  private readonly partitions = new Map<string, PartitionState>();
+  private readonly pool: Piscina<EncodeTask, EncodeResult>;
+  private readonly buffers: BufferPool;
+  private readonly source: KafkaSource;
+  private readonly sink: Sink;
+  private readonly log: Logger;
+  private readonly cfg: ResolvedConfig['common'];
+  private readonly highWater: number;
+  private readonly lowWater: number;
+  private readonly partitionMax: number;
+  private heldBytes = 0;
+  private lingerTimer?: NodeJS.Timeout;
+  private commitTimer?: NodeJS.Timeout;
+  private committing: Promise<void> = Promise.resolve();
+  private stopping?: Promise<StopReason>;
+  private firstError?: Error;
+  private resolveRun?: (r: StopReason) => void;
+  private readonly runDone: Promise<StopReason>;
+
+  constructor(private readonly opts: EngineOptions) {
+    const { config, sink, log } = opts;
+    this.cfg = config.common;
+    this.sink = sink;
+    this.log = log;
+    this.highWater = this.cfg['inflight.max.bytes'];
+    this.lowWater = Math.floor(this.highWater / 2);
+    this.partitionMax = Math.min(this.cfg['partition.max.bytes'], this.highWater);
+    const threads = this.cfg['worker.threads'];
+    this.buffers = new BufferPool(this.cfg['batch.max.records'], this.cfg['batch.max.bytes'], threads * 2 + 2);
+    const setup: WorkerSetup = {
+      keyFormat: config.keyFormat,
+      valueFormat: config.valueFormat,
+      keyRegistryUrl: this.cfg['key.converter.schema.registry.url'],
+      valueRegistryUrl: this.cfg['value.converter.schema.registry.url'],
+      registryUserInfo: this.cfg['value.converter.basic.auth.user.info'],
+    };
+    this.pool = new Piscina<EncodeTask, EncodeResult>({
+      filename: path.join(path.dirname(fileURLToPath(import.meta.url)), '../workers/worker.js'),
+      minThreads: threads,
+      maxThreads: threads,
+      // Backpressure is ours (the byte budget); the pool queue just holds what we send.
+      maxQueue: Infinity,
+      idleTimeout: 60_000,
+      workerData: setup,
+    });
+    this.source = new KafkaSource(
+      {
+        bootstrapServers: this.cfg['bootstrap.servers'],
+        groupId: config.groupId,
+        clientId: `sluice-${this.cfg.name}-${os.hostname()}-${process.pid}`,
+        topics: this.cfg.topics,
+        topicsRegex: this.cfg['topics.regex'],
+        overrides: config.kafka,
+        consumeBatch: opts.consumeBatch ?? Math.min(10_000, this.cfg['batch.max.records']),
+      },
+      {
+        onAssign: (tps) => this.onAssign(tps),
+        onRevoke: (tps) => this.onRevoke(tps),
+        onLost: (tps) => this.onLost(tps),
+        onError: (err) => this.fail(err),
+      },
+      log,
+    );
+    this.runDone = new Promise((r) => (this.resolveRun = r));
+  }
+
+  /** Starts consuming; resolves when Sluice stops (signal, failure, stop()). */
+  async run(): Promise<StopReason> {
+    await this.source.connect();
+    this.source.start((msgs) => this.onMessages(msgs));
+    const linger = this.cfg['batch.linger.ms'];
+    this.lingerTimer = setInterval(() => this.closeLingering(), Math.max(5, Math.min(linger / 2, 100)));
+    this.commitTimer = setInterval(() => void this.commitDurable(), Math.max(50, this.cfg['offset.flush.interval.ms']));
+    this.log.info({ group: this.opts.config.groupId, threads: this.cfg['worker.threads'] }, 'sluice running');
+    return this.runDone;
+  }
+
+  // ---------------- intake ----------------
+
+  private onMessages(msgs: KafkaMessage[]): void {
+    const t0 = performance.now();
+    let p: PartitionState | undefined;
+    for (let i = 0; i < msgs.length; i++) {
+      const m = msgs[i]!;
+      if (!p || p.partition !== m.partition || p.topic !== m.topic) {
+        p = this.partitions.get(tpKey(m.topic, m.partition));
+        // Not ours (any more): whoever owns it now reads it again.
+        if (!p || p.gone || p.failed) {
+          p = undefined;
+          continue;
+        }
+      }
+      if (!p.open) this.openBatch(p, m);
+      if (!p.open!.tryAppend(m)) {
+        this.sealAndDispatch(p);
+        this.openBatch(p, m);
+        p.open!.tryAppend(m);
+      }
+      const held = HEADER_BYTES + p.open!.dataBytes + p.open!.records * INDEX_BYTES_PER_RECORD;
+      this.account(p, held - p.openHeld);
+      p.openHeld = held;
+      this.stats.recordsIn++;
+      this.stats.bytesIn += m.size;
+      if (p.open!.records === p.open!.capacity) this.sealAndDispatch(p);
+    }
+    this.stats.packMicros += (performance.now() - t0) * 1000;
+    this.applyBackpressure();
+  }
+
+  private openBatch(p: PartitionState, m: KafkaMessage): void {
+    const { buffer, recordCapacity } = this.buffers.acquire(BatchWriter.sizeOf(m));
+    p.open = new BatchWriter(buffer, recordCapacity, p.partition);
+    p.openSince = performance.now();
+    p.openHeld = 0;
+  }
+
+  private closeLingering(): void {
+    const now = performance.now();
+    const linger = this.cfg['batch.linger.ms'];
+    for (const p of this.partitions.values()) {
+      if (p.open && p.open.records > 0 && now - p.openSince >= linger) this.sealAndDispatch(p);
+    }
+  }
+
+  private sealAndDispatch(p: PartitionState): void {
+    const w = p.open;
+    if (!w || w.records === 0) return;
+    p.open = null;
+    w.seal();
+    const batch: InflightBatch = { firstOffset: w.firstOffset(), lastOffset: w.lastOffset(), held: p.openHeld, durable: false };
+    p.openHeld = 0;
+    p.inflight.push(batch);
+    this.stats.batches++;
+    const records = w.records;
+    const encoded = this.sink.plan(p.topic).then((plan) => this.pool.run({ batch: w.buffer, topic: p.topic, plan }));
+    encoded.then(
+      () => this.buffers.release(w.buffer),
+      () => {},
+    );
+    // Submit in offset order: each submission waits for the previous one to be
+    // handed over (not for it to be durable).
+    p.submitChain = p.submitChain.then(async () => {
+      if (p.gone || p.failed) return;
+      let res: EncodeResult;
+      try {
+        res = await encoded;
+      } catch (err) {
+        return this.failPartition(p, err as Error);
+      }
+      this.stats.workerMicros += res.workerMicros;
+      if (p.gone) return;
+      if (res.failures.length > 0 && this.cfg['errors.tolerance'] === 'none') {
+        const f = res.failures[0]!;
+        return this.failPartition(p, new RecordError({ topic: p.topic, partition: p.partition, offset: String(f.offset) }, f.stage, f.reason));
+      }
+      // The input buffer is free now; the encoded output is what the batch holds.
+      this.account(p, res.outputBytes - batch.held);
+      batch.held = res.outputBytes;
+      const enc: EncodedBatch = {
+        topic: p.topic, partition: p.partition, firstOffset: batch.firstOffset, lastOffset: batch.lastOffset,
+        records, rows: res.rows, tombstones: res.tombstones, output: res.output, outputBytes: res.outputBytes,
+      };
+      const durable = this.sink.submit(enc);
+      durable.then(
+        () => {
+          this.stats.rowsWritten += res.rows;
+          this.stats.tombstones += res.tombstones;
+          this.markDurable(p, batch);
+        },
+        (err: Error) => this.failPartition(p, err),
+      );
+    });
+  }
+
+  private markDurable(p: PartitionState, batch: InflightBatch): void {
+    batch.durable = true;
+    this.account(p, -batch.held);
+    batch.held = 0;
+    // Advance only over the contiguous prefix of durable batches.
+    while (p.inflight.length > 0 && p.inflight[0]!.durable) {
+      p.durableNext = p.inflight.shift()!.lastOffset + 1;
+    }
+    this.applyBackpressure();
+    if (p.inflight.length === 0) this.notifyDrained();
+  }
+
+  // ---------------- backpressure ----------------
+
+  private account(p: PartitionState, delta: number): void {
+    p.heldBytes += delta;
+    this.heldBytes += delta;
+    this.stats.heldBytes = this.heldBytes;
+    if (this.heldBytes > this.stats.peakHeldBytes) this.stats.peakHeldBytes = this.heldBytes;
+  }
+
+  private applyBackpressure(): void {
+    const toPause: PartitionState[] = [];
+    const toResume: PartitionState[] = [];
+    if (this.heldBytes > this.highWater) {
+      // Pause the fullest partitions until the paused ones hold the excess.
+      const active = [...this.partitions.values()].filter((p) => !p.paused && !p.gone).sort((a, b) => b.heldBytes - a.heldBytes);
+      let excess = this.heldBytes - this.lowWater;
+      for (const p of active) {
+        if (excess <= 0) break;
+        toPause.push(p);
+        excess -= p.heldBytes;
+      }
+    }
+    for (const p of this.partitions.values()) {
+      if (p.gone) continue;
+      if (!p.paused && p.heldBytes > this.partitionMax && !toPause.includes(p)) toPause.push(p);
+      else if (p.paused && this.heldBytes < this.lowWater && p.heldBytes < this.partitionMax / 2) toResume.push(p);
+    }
+    if (toPause.length > 0) {
+      for (const p of toPause) p.paused = true;
+      this.source.pause(toPause.map((p) => p.tp));
+      this.stats.pauses += toPause.length;
+      this.log.debug({ partitions: toPause.length, heldBytes: this.heldBytes }, 'paused');
+    }
+    if (toResume.length > 0 && !this.stopping) {
+      for (const p of toResume) p.paused = false;
+      this.source.resume(toResume.map((p) => p.tp));
+      this.stats.resumes += toResume.length;
+      this.log.debug({ partitions: toResume.length, heldBytes: this.heldBytes }, 'resumed');
+    }
+  }
+
+  // ---------------- commits ----------------
+
+  private commitDurable(only?: Set<string>): Promise<void> {
+    this.committing = this.committing.then(async () => {
+      const offsets: PartitionOffset[] = [];
+      const states: [PartitionState, number][] = [];
+      for (const p of this.partitions.values()) {
+        if (only && !only.has(p.key)) continue;
+        if (p.durableNext !== undefined && p.durableNext !== p.committedNext) {
+          offsets.push({ topic: p.topic, partition: p.partition, offset: p.durableNext });
+          states.push([p, p.durableNext]);
+        }
+      }
+      if (offsets.length === 0) return;
+      try {
+        await this.source.commit(offsets);
+        for (const [p, off] of states) p.committedNext = off;
+        this.stats.commits++;
+      } catch (err) {
+        // A failed commit is retried on the next tick; the data is durable.
+        this.log.warn({ err: errorMessage(err) }, 'offset commit failed; will retry');
+      }
+    });
+    return this.committing;
+  }
+
+  // ---------------- rebalance ----------------
+
+  private async onAssign(tps: TopicPartition[]): Promise<Map<string, number> | undefined> {
+    for (const tp of tps) {
+      const key = tpKey(tp.topic, tp.partition);
+      const old = this.partitions.get(key);
+      if (!old || old.gone) this.partitions.set(key, new PartitionState(tp.topic, tp.partition));
+    }
+    return this.sink.storedPositions ? this.sink.storedPositions(tps) : undefined;
+  }
+
+  private async onRevoke(tps: TopicPartition[]): Promise<void> {
+    const states = tps.map((tp) => this.partitions.get(tpKey(tp.topic, tp.partition))).filter((p): p is PartitionState => !!p);
+    for (const p of states) this.sealAndDispatch(p);
+    const drained = await this.waitDrained(states, this.cfg['shutdown.grace.ms']);
+    if (!drained) this.log.warn({ partitions: states.length }, 'revoked partitions did not drain in time; uncommitted work will be read again by the new owner');
+    await this.commitDurable(new Set(states.map((p) => p.key)));
+    for (const p of states) this.forget(p);
+  }
+
+  private onLost(tps: TopicPartition[]): void {
+    this.sink.drop(tps);
+    for (const tp of tps) {
+      const p = this.partitions.get(tpKey(tp.topic, tp.partition));
+      if (p) this.forget(p);
+    }
+  }
+
+  private forget(p: PartitionState): void {
+    p.gone = true;
+    if (p.open) {
+      this.buffers.release(p.open.buffer);
+      p.open = null;
+    }
+    this.account(p, -p.heldBytes);
+    this.partitions.delete(p.key);
+    this.notifyDrained();
+  }
+
+  private drainWaiters: (() => void)[] = [];
+  private notifyDrained(): void {
+    const w = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const f of w) f();
+  }
+
+  /** Waits until these partitions have nothing in flight; false on timeout or failure. */
+  private async waitDrained(states: PartitionState[], timeoutMs: number): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      if (states.every((p) => p.gone || p.inflight.length === 0)) {
+        if (states.length > 0) await Promise.all(states.map((p) => p.submitChain));
+        return states.every((p) => p.gone || p.inflight.length === 0);
+      }
+      if (states.some((p) => p.failed)) return false;
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 1000));
+        this.drainWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  // ---------------- stopping ----------------
+
+  private failPartition(p: PartitionState, err: Error): void {
+    if (p.failed) return;
+    p.failed = true;
+    this.notifyDrained();
+    this.fail(err);
+  }
+
+  /** Stops with an error: drains what can be drained, commits only durable work. */
+  fail(err: Error): void {
+    if (!this.firstError) this.firstError = err;
+    void this.stop({ kind: 'failed', error: err });
+  }
+
+  /** Graceful stop: no new intake, flush open batches, wait (grace), commit, close. */
+  stop(reason: StopReason = { kind: 'requested' }): Promise<StopReason> {
+    if (this.stopping) return this.stopping;
+    this.stopping = (async () => {
+      this.log.info({ reason: reason.kind }, 'stopping: draining in-flight batches');
+      clearInterval(this.lingerTimer);
+      clearInterval(this.commitTimer);
+      await this.source.stop();
+      const states = [...this.partitions.values()];
+      if (reason.kind !== 'failed') for (const p of states) this.sealAndDispatch(p);
+      else for (const p of states) if (p.open) this.forget(p);
+      const drained = await this.waitDrained(states.filter((p) => !p.failed), this.cfg['shutdown.grace.ms']);
+      if (!drained) this.log.warn('grace period over before every batch was durable; what is not committed will be read again');
+      await this.commitDurable();
+      await this.source.disconnect().catch((e) => this.log.warn({ err: errorMessage(e) }, 'kafka disconnect'));
+      await this.pool.destroy().catch(() => {});
+      await this.sink.close().catch(() => {});
+      const final: StopReason = this.firstError ? { kind: 'failed', error: this.firstError } : reason;
+      this.resolveRun?.(final);
+      return final;
+    })();
+    return this.stopping;
+  }
+
+  /** Kafka Connect's task states: RUNNING, PAUSED (all partitions held back), FAILED. */
+  get state(): 'RUNNING' | 'PAUSED' | 'FAILED' | 'UNASSIGNED' {
+    if (this.firstError) return 'FAILED';
+    if (this.partitions.size === 0) return 'UNASSIGNED';
+    return [...this.partitions.values()].every((p) => p.paused) ? 'PAUSED' : 'RUNNING';
+  }
+
+  get failure(): string | undefined {
+    return this.firstError ? errorMessage(this.firstError) : undefined;
+  }
+
+  /** Committed positions, for status and tests. */
+  positions(): { topic: string; partition: number; durable?: number; committed?: number; heldBytes: number; paused: boolean }[] {
+    return [...this.partitions.values()].map((p) => ({
+      topic: p.topic, partition: p.partition, durable: p.durableNext, committed: p.committedNext, heldBytes: p.heldBytes, paused: p.paused,
+    }));
+  }
+}
+
+export function isSluiceError(e: unknown): e is SluiceError {
+  return e instanceof SluiceError;
+}

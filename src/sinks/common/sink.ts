@@ -1,0 +1,47 @@
+// The contract every sink keeps, whatever it writes to.
+//
+// THE RULE: a sink resolves a batch's promise only when the batch's rows are
+// durable in the destination (committed transaction, uploaded object). The
+// engine commits a partition's Kafka offset only over a contiguous run of
+// resolved batches, so nothing is ever committed ahead of a durable write.
+//
+// Batches of one partition are submitted in offset order; a sink must make
+// them durable in that order (or all at once). Retriable failures are retried
+// inside the sink with backoff; a rejected promise stops Sluice.
+import type { SinkPlan } from '../../workers/protocol.js';
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export function tpKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+export interface EncodedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  /** Records in the batch, rows encoded, and null values seen. */
+  readonly records: number;
+  readonly rows: number;
+  readonly tombstones: number;
+  readonly output: SharedArrayBuffer | null;
+  readonly outputBytes: number;
+}
+
+export interface Sink {
+  /** What the workers need to encode a topic's records (table columns, file schema). */
+  plan(topic: string): Promise<SinkPlan>;
+  /** Resolves when the batch is durable (THE RULE above). */
+  submit(batch: EncodedBatch): Promise<void>;
+  /** Exactly-once sinks: the next offset to read per partition, from the sink's own records. */
+  storedPositions?(partitions: readonly TopicPartition[]): Promise<Map<string, number>>;
+  /** Make everything submitted for these partitions durable now (revoke, shutdown). */
+  flush(partitions: readonly TopicPartition[]): Promise<void>;
+  /** Forget these partitions' pending work without writing it (assignment lost). */
+  drop(partitions: readonly TopicPartition[]): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,172 @@
+// One description of a record's shape, whatever it was decoded from: an Avro
+// writer schema, a Kafka Connect JSON envelope schema, or nothing (schemaless
+// JSON, msgpack). Sink encoders compile against it once per schema.
+
+export type FieldType =
+  | { kind: 'boolean' | 'int32' | 'int64' | 'float32' | 'float64' | 'string' | 'bytes' | 'null' | 'uuid' }
+  | { kind: 'decimal'; precision: number; scale: number }
+  | { kind: 'date' } // days since 1970-01-01
+  | { kind: 'time-millis' | 'time-micros' } // since midnight
+  | { kind: 'timestamp-millis' | 'timestamp-micros' } // since the epoch, UTC
+  | { kind: 'enum'; symbols: readonly string[] }
+  | { kind: 'fixed'; size: number }
+  | { kind: 'array'; items: FieldType; itemsOptional: boolean }
+  | { kind: 'map'; values: FieldType }
+  | { kind: 'record'; fields: readonly Field[] }
+  | { kind: 'any' }; // schemaless: the value decides
+
+export interface Field {
+  readonly name: string;
+  readonly type: FieldType;
+  readonly optional: boolean;
+  readonly default?: unknown;
+}
+
+export interface RecordSchema {
+  /** Stable identity for caches: "avro:<id>", "connect:<hash>", "schemaless". */
+  readonly id: string;
+  /** Undefined for schemaless data: the values decide the columns. */
+  readonly fields?: readonly Field[];
+  /** Non-record top-level value (a plain string or number): one field named "value". */
+  readonly scalar?: boolean;
+}
+
+export const SCHEMALESS: RecordSchema = { id: 'schemaless' };
+
+// ---------- Avro ----------
+
+type AvroSchema = string | AvroSchema[] | { type: AvroSchema; [k: string]: unknown };
+
+export function fieldTypeFromAvro(schema: AvroSchema, named: Map<string, FieldType> = new Map()): { type: FieldType; optional: boolean } {
+  if (Array.isArray(schema)) {
+    const nonNull = schema.filter((s) => s !== 'null' && !(typeof s === 'object' && !Array.isArray(s) && s.type === 'null'));
+    const optional = nonNull.length < schema.length;
+    if (nonNull.length === 1) return { type: fieldTypeFromAvro(nonNull[0]!, named).type, optional };
+    // A union of several branches has no single column type: keep it as JSON.
+    return { type: { kind: 'any' }, optional };
+  }
+  if (typeof schema === 'string') {
+    switch (schema) {
+      case 'null': return { type: { kind: 'null' }, optional: true };
+      case 'boolean': return { type: { kind: 'boolean' }, optional: false };
+      case 'int': return { type: { kind: 'int32' }, optional: false };
+      case 'long': return { type: { kind: 'int64' }, optional: false };
+      case 'float': return { type: { kind: 'float32' }, optional: false };
+      case 'double': return { type: { kind: 'float64' }, optional: false };
+      case 'string': return { type: { kind: 'string' }, optional: false };
+      case 'bytes': return { type: { kind: 'bytes' }, optional: false };
+      default: {
+        const ref = named.get(schema) ?? named.get(schema.split('.').pop()!);
+        if (!ref) throw new Error(`unknown Avro type reference ${schema}`);
+        return { type: ref, optional: false };
+      }
+    }
+  }
+  const s = schema as { type: AvroSchema; [k: string]: unknown };
+  const logical = s.logicalType as string | undefined;
+  if (typeof s.type === 'string') {
+    if (logical === 'decimal' && (s.type === 'bytes' || s.type === 'fixed')) {
+      return { type: { kind: 'decimal', precision: Number(s.precision ?? 38), scale: Number(s.scale ?? 0) }, optional: false };
+    }
+    if (logical === 'date' && s.type === 'int') return { type: { kind: 'date' }, optional: false };
+    if (logical === 'time-millis' && s.type === 'int') return { type: { kind: 'time-millis' }, optional: false };
+    if (logical === 'time-micros' && s.type === 'long') return { type: { kind: 'time-micros' }, optional: false };
+    if ((logical === 'timestamp-millis' || logical === 'local-timestamp-millis') && s.type === 'long') return { type: { kind: 'timestamp-millis' }, optional: false };
+    if ((logical === 'timestamp-micros' || logical === 'local-timestamp-micros') && s.type === 'long') return { type: { kind: 'timestamp-micros' }, optional: false };
+    if (logical === 'uuid' && s.type === 'string') return { type: { kind: 'uuid' }, optional: false };
+  }
+  switch (s.type) {
+    case 'record':
+    case 'error': {
+      const fields = (s.fields as { name: string; type: AvroSchema; default?: unknown }[]).map((f) => {
+        const t = fieldTypeFromAvro(f.type, named);
+        return { name: f.name, type: t.type, optional: t.optional, default: f.default };
+      });
+      const type: FieldType = { kind: 'record', fields };
+      if (typeof s.name === 'string') named.set(qualified(s), type);
+      return { type, optional: false };
+    }
+    case 'enum': {
+      const type: FieldType = { kind: 'enum', symbols: s.symbols as string[] };
+      if (typeof s.name === 'string') named.set(qualified(s), type);
+      return { type, optional: false };
+    }
+    case 'fixed': {
+      const type: FieldType = { kind: 'fixed', size: Number(s.size) };
+      if (typeof s.name === 'string') named.set(qualified(s), type);
+      return { type, optional: false };
+    }
+    case 'array': {
+      const items = fieldTypeFromAvro(s.items as AvroSchema, named);
+      return { type: { kind: 'array', items: items.type, itemsOptional: items.optional }, optional: false };
+    }
+    case 'map':
+      return { type: { kind: 'map', values: fieldTypeFromAvro(s.values as AvroSchema, named).type }, optional: false };
+    default:
+      return fieldTypeFromAvro(s.type, named);
+  }
+}
+
+function qualified(s: Record<string, unknown>): string {
+  const name = String(s.name);
+  return name.includes('.') || !s.namespace ? name : `${String(s.namespace)}.${name}`;
+}
+
+export function recordSchemaFromAvro(id: string, schema: AvroSchema): RecordSchema {
+  const { type } = fieldTypeFromAvro(schema);
+  if (type.kind === 'record') return { id, fields: type.fields };
+  return { id, fields: [{ name: 'value', type, optional: false }], scalar: true };
+}
+
+// ---------- Kafka Connect JSON envelope schema ----------
+
+export interface ConnectSchema {
+  type: string;
+  optional?: boolean;
+  name?: string;
+  field?: string;
+  fields?: ConnectSchema[];
+  items?: ConnectSchema;
+  keys?: ConnectSchema;
+  values?: ConnectSchema;
+  parameters?: Record<string, string>;
+  default?: unknown;
+}
+
+export function fieldTypeFromConnect(s: ConnectSchema): FieldType {
+  switch (s.name) {
+    case 'org.apache.kafka.connect.data.Decimal':
+      return { kind: 'decimal', precision: Number(s.parameters?.['connect.decimal.precision'] ?? 38), scale: Number(s.parameters?.scale ?? 0) };
+    case 'org.apache.kafka.connect.data.Date':
+      return { kind: 'date' };
+    case 'org.apache.kafka.connect.data.Time':
+      return { kind: 'time-millis' };
+    case 'org.apache.kafka.connect.data.Timestamp':
+      return { kind: 'timestamp-millis' };
+    case 'io.debezium.data.Uuid':
+      return { kind: 'uuid' };
+  }
+  switch (s.type) {
+    case 'boolean': return { kind: 'boolean' };
+    case 'int8':
+    case 'int16':
+    case 'int32': return { kind: 'int32' };
+    case 'int64': return { kind: 'int64' };
+    case 'float': return { kind: 'float32' };
+    case 'double': return { kind: 'float64' };
+    case 'string': return { kind: 'string' };
+    case 'bytes': return { kind: 'bytes' };
+    case 'array': return { kind: 'array', items: fieldTypeFromConnect(s.items!), itemsOptional: s.items?.optional ?? false };
+    case 'map': return { kind: 'map', values: fieldTypeFromConnect(s.values!) };
+    case 'struct':
+      return { kind: 'record', fields: (s.fields ?? []).map((f) => ({ name: f.field!, type: fieldTypeFromConnect(f), optional: f.optional ?? false, default: f.default })) };
+    default:
+      throw new Error(`unknown Kafka Connect schema type "${s.type}"`);
+  }
+}
+
+export function recordSchemaFromConnect(id: string, s: ConnectSchema): RecordSchema {
+  const type = fieldTypeFromConnect(s);
+  if (type.kind === 'record') return { id, fields: type.fields };
+  return { id, fields: [{ name: 'value', type, optional: s.optional ?? false }], scalar: true };
+}

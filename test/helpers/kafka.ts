@@ -1,0 +1,80 @@
+// Kafka helpers for tests: topics of their own, fast producing, and reading
+// a group's committed offsets against the end offsets.
+import Kafka from '@confluentinc/kafka-javascript';
+import { KAFKA } from './stack.js';
+
+const { KafkaJS } = Kafka;
+const kafka = new KafkaJS.Kafka({ kafkaJS: { brokers: [KAFKA], logLevel: KafkaJS.logLevel.ERROR } });
+
+export async function createTopic(topic: string, partitions: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface TestMessage {
+  key?: Buffer | string | null;
+  value: Buffer | string | null;
+  partition?: number;
+  headers?: Record<string, string | Buffer>;
+  timestamp?: number;
+}
+
+/** Produces messages in chunks; resolves once the broker acknowledged all of them. */
+export async function produce(topic: string, messages: Iterable<TestMessage>, chunk = 5000): Promise<number> {
+  const producer = kafka.producer({ 'linger.ms': 5, 'batch.num.messages': 10000, 'compression.type': 'lz4', 'queue.buffering.max.kbytes': 262144 } as never);
+  await producer.connect();
+  let n = 0;
+  try {
+    let buf: TestMessage[] = [];
+    const flush = async () => {
+      if (buf.length === 0) return;
+      await producer.send({
+        topic,
+        messages: buf.map((m) => ({
+          key: m.key ?? null,
+          value: m.value,
+          partition: m.partition,
+          headers: m.headers,
+          timestamp: m.timestamp === undefined ? undefined : String(m.timestamp),
+        })) as never,
+      });
+      n += buf.length;
+      buf = [];
+    };
+    for (const m of messages) {
+      buf.push(m);
+      if (buf.length >= chunk) await flush();
+    }
+    await flush();
+  } finally {
+    await producer.disconnect();
+  }
+  return n;
+}
+
+/** Per partition: the group's committed offset and the log end offset. */
+export async function groupProgress(groupId: string, topic: string): Promise<{ partition: number; committed: number; end: number }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const byPartition = new Map<number, number>();
+    for (const t of committed) for (const p of t.partitions) byPartition.set(p.partition, Number(p.offset));
+    return ends
+      .map((e) => ({ partition: e.partition, committed: byPartition.get(e.partition) ?? -1, end: Number(e.high) }))
+      .sort((a, b) => a.partition - b.partition);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function fullyCommitted(groupId: string, topic: string): Promise<boolean> {
+  const prog = await groupProgress(groupId, topic);
+  return prog.every((p) => p.committed === p.end);
+}
