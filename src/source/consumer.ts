@@ -112,7 +112,11 @@ export class KafkaSource {
       rebalance_cb: (err: { code: number }, assignment: TopicPartition[]) => this.onRebalance(err, assignment),
       offset_commit_cb: true,
     };
-    this.consumer = new KafkaConsumer(conf as never, {}) as unknown as RdConsumer;
+    // auto.offset.reset is a topic-level property: an empty topic config would
+    // silently override it with librdkafka's default (latest).
+    const topicConf = { 'auto.offset.reset': conf['auto.offset.reset'] };
+    delete conf['auto.offset.reset'];
+    this.consumer = new KafkaConsumer(conf as never, topicConf as never) as unknown as RdConsumer;
     this.consumer.setDefaultConsumeTimeout(100);
     // Wait only for the first message of a consume(n) call, not for each one.
     this.consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
