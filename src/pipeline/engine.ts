@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/load.js';
-import { RecordError, SluiceError, errorMessage } from '../errors.js';
+import { RecordError, SinkSchemaError, SluiceError, errorMessage } from '../errors.js';
 import { tpKey, type EncodedBatch, type Sink, type TopicPartition } from '../sinks/common/sink.js';
 import { KafkaSource, type KafkaMessage, type PartitionOffset } from '../source/consumer.js';
 import type { EncodeResult, EncodeTask, WorkerSetup } from '../workers/protocol.js';
@@ -217,7 +217,7 @@ export class Engine {
     p.inflight.push(batch);
     this.stats.batches++;
     const records = w.records;
-    const encoded = this.sink.plan(p.topic).then((plan) => this.pool.run({ batch: w.buffer, topic: p.topic, plan }));
+    const encoded = this.encode(p.topic, w.buffer);
     encoded.then(
       () => this.buffers.release(w.buffer),
       () => {},
@@ -255,6 +255,19 @@ export class Engine {
         (err: Error) => this.failPartition(p, err),
       );
     });
+  }
+
+  /** Encodes a batch; when the worker asks for a new plan (auto.create/evolve), lets the sink re-plan and tries again. */
+  private async encode(topic: string, batch: SharedArrayBuffer): Promise<EncodeResult> {
+    for (let attempt = 1; ; attempt++) {
+      const plan = await this.sink.plan(topic);
+      const res = await this.pool.run({ batch, topic, plan });
+      if (res.replan === undefined) return res;
+      if (!this.sink.replan || attempt > 5) {
+        throw new SinkSchemaError(`the ${this.opts.config.sink} sink could not settle on a plan for topic "${topic}" after ${attempt} attempts`);
+      }
+      await this.sink.replan(topic, res.replan);
+    }
   }
 
   private markDurable(p: PartitionState, batch: InflightBatch): void {

@@ -11,7 +11,8 @@ export interface WorkerSetup {
   registryUserInfo?: string;
 }
 
-export type SinkPlan = { sink: 'postgres'; pg: PgPlan } | { sink: 'drop' };
+/** What a sink's worker encoder needs; `sink` picks the encoder in sinks/worker-encoders.ts. */
+export type SinkPlan = { sink: 'postgres'; plan: PgPlan } | { sink: 'drop' } | { sink: string; plan: unknown };
 
 export interface EncodeTask {
   batch: SharedArrayBuffer;
@@ -32,6 +33,10 @@ export interface EncodeResult {
   output: SharedArrayBuffer | null;
   outputBytes: number;
   rows: number;
+  /** Sink-specific facts from the worker encoder. */
+  meta?: unknown;
+  /** Set when the sink must re-plan (auto.create/evolve) before this batch can be encoded. */
+  replan?: unknown;
   /** Null values seen (deletes or skipped tombstones). */
   tombstones: number;
   failures: RecordFailure[];

@@ -35,6 +35,8 @@ export interface EncodedBatch {
 export interface Sink {
   /** What the workers need to encode a topic's records (table columns, file schema). */
   plan(topic: string): Promise<SinkPlan>;
+  /** A worker found the plan does not fit the data (ReplanNeeded); adapt (create/alter) so plan() returns one that does. */
+  replan?(topic: string, request: unknown): Promise<void>;
   /** Resolves when the batch is durable (THE RULE above). */
   submit(batch: EncodedBatch): Promise<void>;
   /** Exactly-once sinks: the next offset to read per partition, from the sink's own records. */

@@ -1,8 +1,10 @@
 // Worker side of the PostgreSQL sink: records → PostgreSQL binary COPY tuples.
 // A column plan (from the table's catalog) and a RecordSchema compile once
 // into one writer function per column; the per-record path only writes bytes.
-import type { ByteWriter } from '../../workers/byte-writer.js';
+import { ByteWriter } from '../../workers/byte-writer.js';
+import type { Decoded } from '../../workers/decode/decoders.js';
 import type { FieldType, RecordSchema } from '../../workers/schema.js';
+import { ConvertError, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
 
 /** Where a column's value comes from. */
 export type ColumnSource =
@@ -52,17 +54,10 @@ const PG_EPOCH_MS = 946_684_800_000;
 const PG_EPOCH_DAYS = 10_957;
 const MS_PER_DAY = 86_400_000;
 
-export interface RecordContext {
-  topic: string;
-  partition: number;
-  offset: number;
-  key: unknown;
-}
 
 type ValueWriter = (w: ByteWriter, v: unknown) => void;
 type ColumnWriter = (w: ByteWriter, value: unknown, ctx: RecordContext) => void;
 
-export class ConvertError extends Error {}
 
 /** Compiles the writers of one (plan, value schema, key schema) combination. */
 export function compileRowEncoder(plan: PgPlan, schema: RecordSchema, keySchema: RecordSchema | undefined): (w: ByteWriter, value: unknown, ctx: RecordContext) => void {
@@ -466,4 +461,68 @@ function writeUuid(w: ByteWriter, v: unknown, col: string): void {
     }
   }
   fail(col, 'uuid', v);
+}
+
+type RowEncoder = ReturnType<typeof compileRowEncoder>;
+
+/** Worker half of the PostgreSQL sink: binary COPY tuples into one reusable buffer. */
+export class PgEncoder implements WorkerEncoder<PgPlan> {
+  private readonly writer = new ByteWriter(4 << 20);
+  private readonly compiled = new Map<string, RowEncoder>();
+  private plan!: PgPlan;
+  private lastSchema: RecordSchema | undefined;
+  private lastKeySchema: RecordSchema | undefined;
+  private encodeRow: RowEncoder | undefined;
+  private rows = 0;
+  private rowStart = 0;
+
+  needsKeys(plan: PgPlan): boolean {
+    return plan.columns.some((c) => c.source.from === 'key');
+  }
+
+  begin(plan: PgPlan): void {
+    this.plan = plan;
+    this.writer.reset();
+    this.rows = 0;
+    this.encodeRow = undefined;
+    this.lastSchema = undefined;
+  }
+
+  add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
+    if (value.schema !== this.lastSchema || key?.schema !== this.lastKeySchema || !this.encodeRow) {
+      const cacheKey = `${this.plan.key}|${value.schema.id}|${key?.schema.id ?? ''}`;
+      let enc = this.compiled.get(cacheKey);
+      if (!enc) {
+        enc = compileRowEncoder(this.plan, value.schema, key?.schema);
+        this.compiled.set(cacheKey, enc);
+      }
+      this.encodeRow = enc;
+      this.lastSchema = value.schema;
+      this.lastKeySchema = key?.schema;
+    }
+    this.rowStart = this.writer.pos;
+    try {
+      this.encodeRow(this.writer, value.value, ctx);
+    } catch (err) {
+      if (err instanceof RangeError || err instanceof TypeError) throw new ConvertError(err.message);
+      throw err;
+    }
+    this.rows++;
+  }
+
+  tombstone(): void {}
+
+  discardCurrent(): void {
+    this.writer.pos = this.rowStart;
+  }
+
+  finish(): EncoderOutput {
+    const w = this.writer;
+    let output: SharedArrayBuffer | null = null;
+    if (w.pos > 0) {
+      output = new SharedArrayBuffer(w.pos);
+      new Uint8Array(output).set(w.buf.subarray(0, w.pos));
+    }
+    return { output, outputBytes: w.pos, rows: this.rows };
+  }
 }

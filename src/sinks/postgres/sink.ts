@@ -109,7 +109,7 @@ export class PostgresSink implements Sink {
       this.plans.set(topic, p);
       p.catch(() => this.plans.delete(topic));
     }
-    return { sink: 'postgres', pg: (await p).plan };
+    return { sink: 'postgres', plan: (await p).plan };
   }
 
   private async buildPlan(topic: string): Promise<{ plan: PgPlan; writer: TableWriter }> {
