@@ -42,7 +42,7 @@ export const commonOptions = [
   int({ key: 'worker.threads', min: 1, max: 256, default: Math.max(1, os.availableParallelism()), doc: 'Piscina worker threads that decode, convert and encode.' }),
   int({ key: 'inflight.max.bytes', min: MiB, default: 192 * MiB, doc: 'Global budget of bytes held in batches, open files and pending writes. Over it the fullest partitions pause; under half of it they resume.' }),
   int({ key: 'partition.max.bytes', min: 64 * 1024, default: 32 * MiB, doc: 'A partition pauses when it alone holds this many bytes.' }),
-  int({ key: 'offset.flush.interval.ms', min: 0, default: 1000, doc: 'At most this long between Kafka offset commits of durable positions.' }),
+  int({ key: 'offset.flush.interval.ms', min: 0, default: 100, doc: 'Kafka offsets are committed right after each durable write, but at least this long apart (fewer commits, a little more re-delivery after a crash).' }),
   int({ key: 'shutdown.grace.ms', min: 0, default: 30_000, doc: 'On SIGTERM/SIGINT: time to flush and commit before giving up. A second signal exits at once.' }),
   oneOf(['at_least_once', 'exactly_once'] as const, { key: 'delivery.guarantee', default: 'at_least_once', doc: 'exactly_once stores offsets in the sink in the same transaction as the rows (PostgreSQL) or derives them from object names (S3).' }),
   oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const, { key: 'log.level', default: 'info', doc: 'Log level.' }),

@@ -155,7 +155,8 @@ export class Engine {
     this.source.start((msgs) => this.onMessages(msgs));
     const linger = this.cfg['batch.linger.ms'];
     this.lingerTimer = setInterval(() => this.closeLingering(), Math.max(5, Math.min(linger / 2, 100)));
-    this.commitTimer = setInterval(() => void this.commitDurable(), Math.max(50, this.cfg['offset.flush.interval.ms']));
+    // A safety net: commits normally follow durability (requestCommit); this retries failed ones.
+    this.commitTimer = setInterval(() => void this.commitDurable(), Math.max(1000, this.cfg['offset.flush.interval.ms']));
     this.log.info({ group: this.opts.config.groupId, threads: this.cfg['worker.threads'] }, 'sluice running');
     return this.runDone;
   }
@@ -279,7 +280,29 @@ export class Engine {
       p.durableNext = p.inflight.shift()!.lastOffset + 1;
     }
     this.applyBackpressure();
+    this.requestCommit();
     if (p.inflight.length === 0) this.notifyDrained();
+  }
+
+  private commitRequested = false;
+  private lastCommitAt = 0;
+
+  /**
+   * Commits soon after durability moves: at most one commit in flight and at
+   * least offset.flush.interval.ms apart, so a crash re-delivers as little as
+   * possible without flooding the group coordinator.
+   */
+  private requestCommit(): void {
+    if (this.commitRequested || this.stopping) return;
+    this.commitRequested = true;
+    const wait = Math.max(0, this.lastCommitAt + this.cfg['offset.flush.interval.ms'] - performance.now());
+    setTimeout(() => {
+      void this.committing.then(() => {
+        this.commitRequested = false;
+        this.lastCommitAt = performance.now();
+        return this.commitDurable();
+      });
+    }, wait);
   }
 
   // ---------------- backpressure ----------------
