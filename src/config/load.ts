@@ -206,7 +206,9 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
       problems.push(`${origin}: same option as ${spec.key}; give only one of them`);
       continue;
     }
+    const before = problems.length;
     const resolved = typeof value === 'string' ? resolveProviders(value, origin, env, problems) : value;
+    if (problems.length > before) continue; // the provider's own message says what is wrong
     if (spec.secret && typeof resolved === 'string' && resolved.length > 0) secrets.push(resolved);
     const parsed = spec.schema.safeParse(resolved);
     if (!parsed.success) {
@@ -236,7 +238,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
 
   const topics = values.get('topics') as string[] | undefined;
   const regex = values.get('topics.regex') as string | undefined;
-  if ((topics && topics.length > 0) === (regex !== undefined)) {
+  if (!!(topics && topics.length > 0) === (regex !== undefined)) {
     problems.push('topics / topics.regex: give exactly one of them');
   }
   if (regex !== undefined) {

@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { envName } from '../../src/config/options.js';
+import { ConfigError } from '../../src/errors.js';
+
+const base = {
+  'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector',
+  topics: 'orders',
+  'bootstrap.servers': '127.0.0.1:9092',
+  'connection.url': 'jdbc:postgresql://127.0.0.1:5432/sales',
+};
+
+function problems(json: unknown, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    loadConfig({ json, env });
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  return [];
+}
+
+describe('config', () => {
+  it('reads Kafka Connect connector JSON with string values and applies defaults', () => {
+    const c = loadConfig({ json: { name: 'orders-sink', config: { ...base, 'batch.max.records': '500', 'auto.create': 'true' } }, env: {} });
+    expect(c.sink).toBe('postgres');
+    expect(c.groupId).toBe('connect-orders-sink');
+    expect(c.common['batch.max.records']).toBe(500);
+    expect(c.postgres['auto.create']).toBe(true);
+    expect(c.postgres['insert.mode']).toBe('insert');
+    expect(c.valueFormat).toBe('connect-json');
+    expect(c.common.topics).toEqual(['orders']);
+  });
+
+  it('accepts every example connector from the shared notes (with their secrets provided)', () => {
+    const dir = path.resolve(__dirname, '../fixtures/connect-configs');
+    const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-secrets-'));
+    fs.writeFileSync(path.join(secrets, 'db.properties'), 'password=s3cr3t-from-file\n');
+    for (const f of fs.readdirSync(dir)) {
+      const json = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8').replace('/secrets/db.properties', path.join(secrets, 'db.properties')));
+      const c = loadConfig({ json, env: { PGPASSWORD: 'from-env', SLUICE_BOOTSTRAP_SERVERS: '127.0.0.1:9092' } });
+      expect(c.common.name).toBe(json.name);
+    }
+  });
+
+  it('names the key and what is expected for a bad value', () => {
+    expect(problems({ name: 'x', config: { ...base, 'batch.max.records': 'lots' } })).toEqual([
+      'batch.max.records: expected an integer between 1 and 1000000, got "lots"',
+    ]);
+    expect(problems({ name: 'x', config: { ...base, 'insert.mode': 'merge' } })).toEqual([
+      'insert.mode: expected one of insert | upsert | update, got "merge"',
+    ]);
+  });
+
+  it('rejects unknown keys and suggests the closest one', () => {
+    expect(problems({ name: 'x', config: { ...base, 'batch.max.record': '5' } })).toEqual(['batch.max.record: unknown key (did you mean "batch.max.records"?)']);
+    expect(problems({ name: 'x', config: base }, { SLUICE_BATCH_MAX_RECORD: '5' })).toEqual([
+      'SLUICE_BATCH_MAX_RECORD (env): unknown Sluice variable (did you mean SLUICE_BATCH_MAX_RECORDS?)',
+    ]);
+  });
+
+  it('rejects a key of the other sink', () => {
+    expect(problems({ name: 'x', config: { ...base, 'flush.size': '10' } })).toEqual(['flush.size: not an option of the postgres sink']);
+  });
+
+  it('needs exactly one of topics and topics.regex', () => {
+    const { topics: _t, ...noTopics } = base;
+    expect(problems({ name: 'x', config: noTopics })).toEqual(['topics / topics.regex: give exactly one of them']);
+    expect(problems({ name: 'x', config: { ...base, 'topics.regex': 'o.*' } })).toEqual(['topics / topics.regex: give exactly one of them']);
+  });
+
+  it('lets environment variables override the file, and derives their names from the keys', () => {
+    expect(envName('batch.max.records')).toBe('SLUICE_BATCH_MAX_RECORDS');
+    const c = loadConfig({ json: { name: 'x', config: { ...base, 'worker.threads': '2' } }, env: { SLUICE_WORKER_THREADS: '3', SLUICE_KAFKA_FETCH_MAX_BYTES: '1048576' } });
+    expect(c.common['worker.threads']).toBe(3);
+    expect(c.kafka).toEqual({ 'fetch.max.bytes': '1048576' });
+  });
+
+  it('runs from environment variables alone', () => {
+    const c = loadConfig({
+      env: {
+        SLUICE_NAME: 'envonly', SLUICE_CONNECTOR_CLASS: 'sluice.postgres', SLUICE_TOPICS: 'a,b', SLUICE_BOOTSTRAP_SERVERS: 'k:9092',
+        SLUICE_CONNECTION_URL: 'postgres://db/x',
+      },
+    });
+    expect(c.common.topics).toEqual(['a', 'b']);
+  });
+
+  it('resolves ${env:} and ${file:} providers and hides secrets in messages', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-'));
+    const props = path.join(dir, 'db.properties');
+    fs.writeFileSync(props, '# comment\npassword = p@ss-from-file\nuser: app\n');
+    const c = loadConfig({ json: { name: 'x', config: { ...base, 'connection.password': `\${file:${props}:password}`, 'connection.user': `\${file:${props}:user}` } }, env: {} });
+    expect(c.postgres['connection.password']).toBe('p@ss-from-file');
+    expect(c.postgres['connection.user']).toBe('app');
+    expect(c.secrets).toContain('p@ss-from-file');
+    expect(problems({ name: 'x', config: { ...base, 'connection.password': '${env:NOPE}' } })).toEqual(['connection.password: environment variable NOPE is not set']);
+    expect(problems({ name: 'x', config: { ...base, 'connection.password': `\${file:${props}:nokey}` } })).toEqual([`connection.password: ${props} has no key nokey`]);
+    const msgs = problems({ name: 'x', config: { ...base, 'connection.password': '${env:PW}', 'pg.pool.size': 'topsecret99' } }, { PW: 'topsecret99' });
+    expect(msgs.join('\n')).not.toContain('topsecret99');
+  });
+
+  it('checks cross-key rules', () => {
+    expect(problems({ name: 'x', config: { ...base, 'delete.enabled': 'true' } })).toContain('delete.enabled: needs pk.mode=record_key (a tombstone names the row by its key)');
+    expect(problems({ name: 'x', config: { ...base, 'value.converter': 'io.confluent.connect.avro.AvroConverter' } })).toEqual([
+      'value.converter.schema.registry.url: required when values are Avro',
+    ]);
+    expect(problems({ name: 'x', config: { ...base, 'errors.tolerance': 'all' } })[0]).toMatch(/^errors.tolerance: "all" without errors.deadletterqueue.topic.name/);
+  });
+
+  it('reports every problem at once', () => {
+    expect(problems({ name: 'x', config: { 'connector.class': 'sluice.postgres', 'batch.linger.ms': '-1' } })).toEqual([
+      'batch.linger.ms: expected an integer between 0 and 600000, got "-1"',
+      'bootstrap.servers: required (a non-empty string); set it in the connector JSON or as SLUICE_BOOTSTRAP_SERVERS',
+      'connection.url: required (jdbc:postgresql://host:port/database or postgres://…); set it in the connector JSON or as SLUICE_CONNECTION_URL',
+      'topics / topics.regex: give exactly one of them',
+    ]);
+  });
+});

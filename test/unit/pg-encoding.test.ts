@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ByteWriter } from '../../src/workers/byte-writer.js';
+import { decimalString, writeNumeric } from '../../src/sinks/postgres/encoding.js';
+
+function numericWords(s: string): number[] {
+  const w = new ByteWriter(64);
+  writeNumeric(w, s);
+  const out: number[] = [];
+  for (let i = 0; i < w.pos; i += 2) out.push(w.view.getInt16(i));
+  return out;
+}
+
+describe('PostgreSQL binary numeric', () => {
+  it('encodes base-10000 digits, weight, sign and scale like numeric_send', () => {
+    // ndigits, weight, sign, dscale, digits...
+    expect(numericWords('0')).toEqual([0, 0, 0, 0]);
+    expect(numericWords('1')).toEqual([1, 0, 0, 0, 1]);
+    expect(numericWords('12345.678')).toEqual([3, 1, 0, 3, 1, 2345, 6780]);
+    expect(numericWords('-0.0001')).toEqual([1, -1, 0x4000, 4, 1]);
+    expect(numericWords('10000')).toEqual([1, 1, 0, 0, 1]);
+    expect(numericWords('123.40')).toEqual([2, 0, 0, 2, 123, 4000]);
+  });
+
+  it('reads decimals in every form they arrive in', () => {
+    const dec = { kind: 'decimal', precision: 12, scale: 2 } as const;
+    expect(decimalString(Buffer.from([0x30, 0x39]), dec, 'c')).toBe('123.45'); // Avro bytes, unscaled 12345
+    expect(decimalString(Buffer.from([0xcf, 0xc7]), dec, 'c')).toBe('-123.45');
+    expect(decimalString(Buffer.from([0x30, 0x39]).toString('base64'), dec, 'c')).toBe('123.45'); // Connect JSON base64
+    expect(decimalString('123.45', dec, 'c')).toBe('123.45');
+    expect(decimalString(1e21, { kind: 'any' }, 'c')).toBe('1000000000000000000000');
+    expect(decimalString(1.5e-7, { kind: 'any' }, 'c')).toBe('0.00000015');
+    expect(() => decimalString('abc', { kind: 'any' }, 'amount')).toThrow('column "amount" (numeric) cannot take string abc');
+  });
+});
