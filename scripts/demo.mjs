@@ -1,0 +1,103 @@
+// `npm run demo`, after setup and `stack.sh up`: produces sample orders
+// (Avro, Schema Registry) into a fresh topic, runs Sluice with a Kafka
+// Connect-style connector JSON until every offset is committed, and prints
+// what landed in PostgreSQL.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Kafka from '@confluentinc/kafka-javascript';
+import pg from 'pg';
+import { encodeOrder, orders, ORDER_AVRO_SCHEMA, ORDERS_TABLE_DDL } from '../dist/bench/lib/generate.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const env = process.env;
+const KAFKA = env.SLUICE_TEST_KAFKA;
+const PG_URL = env.SLUICE_TEST_PG;
+const REGISTRY = env.SLUICE_TEST_REGISTRY;
+const N = Number(env.DEMO_RECORDS ?? 200_000);
+const PARTITIONS = 6;
+const topic = `demo_orders_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
+
+const kafka = new Kafka.KafkaJS.Kafka({ kafkaJS: { brokers: [KAFKA], logLevel: Kafka.KafkaJS.logLevel.ERROR } });
+const say = (s) => process.stdout.write(`[demo] ${s}\n`);
+
+const admin = kafka.admin();
+await admin.connect();
+await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }] });
+
+const db = new pg.Client({ connectionString: PG_URL });
+await db.connect();
+await db.query(ORDERS_TABLE_DDL(topic));
+
+const reg = await fetch(`${REGISTRY}/subjects/${topic}-value/versions`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+  body: JSON.stringify({ schema: JSON.stringify(ORDER_AVRO_SCHEMA) }),
+});
+const { id: schemaId } = await reg.json();
+
+say(`producing ${N.toLocaleString()} Avro orders (schema id ${schemaId}) into ${topic} (${PARTITIONS} partitions)`);
+const producer = kafka.producer({ 'linger.ms': 5, 'compression.type': 'lz4' });
+await producer.connect();
+let batch = [];
+for (const o of orders(N, 1)) {
+  batch.push({ key: String(o.id), value: encodeOrder('avro', o, schemaId), partition: o.id % PARTITIONS });
+  if (batch.length === 10_000) {
+    await producer.send({ topic, messages: batch });
+    batch = [];
+  }
+}
+if (batch.length) await producer.send({ topic, messages: batch });
+await producer.disconnect();
+
+const connectorFile = path.join(root, '.stack', 'demo-connector.json');
+const connector = {
+  name: `demo-${topic}`,
+  config: {
+    'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector',
+    topics: topic,
+    'bootstrap.servers': KAFKA,
+    'connection.url': `jdbc:${PG_URL.replace('postgresql://postgres@', 'postgresql://')}`,
+    'connection.user': 'postgres',
+    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'value.converter': 'io.confluent.connect.avro.AvroConverter',
+    'value.converter.schema.registry.url': REGISTRY,
+  },
+};
+fs.writeFileSync(connectorFile, JSON.stringify(connector, null, 2));
+say(`running: node dist/src/cli.js run --config ${path.relative(root, connectorFile)}`);
+
+const started = Date.now();
+const sluice = spawn(process.execPath, [path.join(root, 'dist/src/cli.js'), 'run', '--config', connectorFile], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...env, SLUICE_LOG_LEVEL: 'warn' },
+});
+sluice.stdout.pipe(process.stdout);
+const exited = new Promise((resolve) => sluice.on('exit', (code) => resolve(code)));
+
+const group = `connect-${connector.name}`;
+let committed = 0;
+for (;;) {
+  const offs = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+  committed = (offs[0]?.partitions ?? []).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+  if (committed >= N) break;
+  if (sluice.exitCode !== null) throw new Error(`sluice exited with ${sluice.exitCode}`);
+  if (Date.now() - started > 300_000) throw new Error('demo timed out');
+  await new Promise((r) => setTimeout(r, 200));
+}
+const seconds = (Date.now() - started) / 1000;
+sluice.kill('SIGTERM');
+const code = await exited;
+
+const { rows: [stats] } = await db.query(`SELECT count(*)::int AS rows, count(DISTINCT id)::int AS ids, sum(amount)::text AS total, min(created_at) AS first, max(created_at) AS last FROM ${topic}`);
+const { rows: sample } = await db.query(`SELECT id, customer, amount::text, quantity, created_at, status, note FROM ${topic} ORDER BY id LIMIT 5`);
+await db.end();
+await admin.disconnect();
+
+say(`sluice exited with code ${code} after committing every offset`);
+say(`landed in PostgreSQL table ${topic}: ${stats.rows.toLocaleString()} rows (${stats.ids.toLocaleString()} distinct ids), sum(amount) = ${stats.total}`);
+say(`created_at from ${stats.first.toISOString()} to ${stats.last.toISOString()}`);
+say(`${N.toLocaleString()} records in ${seconds.toFixed(1)} s including start-up: ${Math.round(N / seconds).toLocaleString()} records/s`);
+console.table(sample.map((r) => ({ ...r, created_at: r.created_at.toISOString() })));
+if (stats.rows !== N || code !== 0) process.exit(1);
