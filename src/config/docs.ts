@@ -8,7 +8,7 @@ export function optionsMarkdown(): string {
     ['PostgreSQL sink', (o) => !!o.sinks?.includes('postgres')],
     ['S3 Parquet sink', (o) => !!o.sinks?.includes('s3')],
   ];
-  const out: string[] = ['# Sluice configuration reference', '', 'Generated from the declared spec (`sluice config docs`). Every key can be set in the connector JSON or as its environment variable; the environment wins. librdkafka properties pass through as `kafka.<property>` (or Kafka Connect\'s `consumer.override.<property>`), or `SLUICE_KAFKA_<PROPERTY>` with dots as underscores.', ''];
+  const out: string[] = ['# Sluice configuration reference', '', 'Generated from the declared spec (`node dist/src/cli.js config-docs`). Every key can be set in the connector JSON or as its environment variable; the environment wins. librdkafka properties pass through as `kafka.<property>` (or Kafka Connect\'s `consumer.override.<property>`), or `SLUICE_KAFKA_<PROPERTY>` with dots as underscores.', ''];
   for (const [title, pick] of groups) {
     out.push(`## ${title}`, '', '| key | env | expects | default | description |', '| --- | --- | --- | --- | --- |');
     for (const o of (allOptions as readonly OptionSpec<any>[]).filter(pick)) {
