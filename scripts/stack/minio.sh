@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # An S3-compatible server: MinIO built with `go install` at a pinned version
 # (cached in $SLUICE_CACHE_DIR), data under $SLUICE_STACK_DIR/minio, bucket
-# $SLUICE_S3_BUCKET created on start.
+# $SLUICE_STACK_S3_BUCKET created on start.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-MINIO_VERSION="${SLUICE_MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
+MINIO_VERSION="${SLUICE_STACK_MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
 MINIO_BIN="$SLUICE_CACHE_DIR/bin/minio-${MINIO_VERSION##*-}/minio"
 MINIO_DIR="$SLUICE_STACK_DIR/minio"
-ENDPOINT="http://127.0.0.1:$SLUICE_S3_PORT"
+ENDPOINT="http://127.0.0.1:$SLUICE_STACK_S3_PORT"
 
 install() {
   [[ -x "$MINIO_BIN" ]] && return 0
@@ -24,10 +24,10 @@ up() {
   install
   if ! ready; then
     mkdir -p "$MINIO_DIR/data"
-    MINIO_ROOT_USER="$SLUICE_S3_ACCESS_KEY" MINIO_ROOT_PASSWORD="$SLUICE_S3_SECRET_KEY" \
+    MINIO_ROOT_USER="$SLUICE_STACK_S3_ACCESS_KEY" MINIO_ROOT_PASSWORD="$SLUICE_STACK_S3_SECRET_KEY" \
     MINIO_BROWSER=off MINIO_UPDATE=off MINIO_CI_CD=1 \
       nohup "$MINIO_BIN" server "$MINIO_DIR/data" --quiet \
-        --address "127.0.0.1:$SLUICE_S3_PORT" --console-address "127.0.0.1:$SLUICE_S3_CONSOLE_PORT" \
+        --address "127.0.0.1:$SLUICE_STACK_S3_PORT" --console-address "127.0.0.1:$SLUICE_STACK_S3_CONSOLE_PORT" \
         >"$MINIO_DIR/minio.log" 2>&1 &
     echo $! >"$MINIO_DIR/minio.pid"
     local deadline=$((SECONDS + 60))
@@ -41,9 +41,9 @@ up() {
   # existing bucket answers 409, which is fine.
   local code
   code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" \
-    --user "$SLUICE_S3_ACCESS_KEY:$SLUICE_S3_SECRET_KEY" "$ENDPOINT/$SLUICE_S3_BUCKET")
-  [[ $code == 200 || $code == 409 ]] || die "could not create bucket $SLUICE_S3_BUCKET (HTTP $code)"
-  echo "s3         $ENDPOINT bucket=$SLUICE_S3_BUCKET (path-style)"
+    --user "$SLUICE_STACK_S3_ACCESS_KEY:$SLUICE_STACK_S3_SECRET_KEY" "$ENDPOINT/$SLUICE_STACK_S3_BUCKET")
+  [[ $code == 200 || $code == 409 ]] || die "could not create bucket $SLUICE_STACK_S3_BUCKET (HTTP $code)"
+  echo "s3         $ENDPOINT bucket=$SLUICE_STACK_S3_BUCKET (path-style)"
 }
 
 down() { stop_pidfile "$MINIO_DIR/minio.pid" minio; }

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # PostgreSQL from Debian's packages, in a cluster of the project's own
-# ($SLUICE_STACK_DIR/postgres), on 127.0.0.1:$SLUICE_PG_PORT with trust auth on
+# ($SLUICE_STACK_DIR/postgres), on 127.0.0.1:$SLUICE_STACK_PG_PORT with trust auth on
 # loopback, so tests never depend on a machine-wide server.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 PG_DIR="$SLUICE_STACK_DIR/postgres"
 PG_DATA="$PG_DIR/data"
-PG_BIN="${SLUICE_PG_BIN:-}"
+PG_BIN="${SLUICE_STACK_PG_BIN:-}"
 if [[ -z "$PG_BIN" ]]; then
   for v in 17 16 15; do
     if [[ -x "/usr/lib/postgresql/$v/bin/postgres" ]]; then PG_BIN="/usr/lib/postgresql/$v/bin"; break; fi
@@ -20,14 +20,14 @@ as_pg() {
 
 install() {
   if [[ -n "$PG_BIN" ]]; then return 0; fi
-  command -v apt-get >/dev/null || die "PostgreSQL server binaries not found; install PostgreSQL 15+ or set SLUICE_PG_BIN"
+  command -v apt-get >/dev/null || die "PostgreSQL server binaries not found; install PostgreSQL 15+ or set SLUICE_STACK_PG_BIN"
   log "installing PostgreSQL from Debian's packages"
   [[ $(id -u) -eq 0 ]] || die "installing PostgreSQL needs root (apt-get)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
   PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 }
 
-ready() { as_pg "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$SLUICE_PG_PORT"; }
+ready() { as_pg "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$SLUICE_STACK_PG_PORT"; }
 
 init_cluster() {
   [[ -f "$PG_DATA/PG_VERSION" ]] && return 0
@@ -37,7 +37,7 @@ init_cluster() {
     || { cat "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
   cat >>"$PG_DATA/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
-port = $SLUICE_PG_PORT
+port = $SLUICE_STACK_PG_PORT
 unix_socket_directories = '$PG_DIR'
 max_connections = 200
 shared_buffers = 256MB
@@ -53,12 +53,12 @@ CONF
 
 up() {
   install
-  if ready; then echo "postgres   postgresql://postgres@127.0.0.1:$SLUICE_PG_PORT/postgres"; return 0; fi
+  if ready; then echo "postgres   postgresql://postgres@127.0.0.1:$SLUICE_STACK_PG_PORT/postgres"; return 0; fi
   init_cluster
   as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DIR/postgres.log" -w -t 60 start >/dev/null \
     || { tail -n 40 "$PG_DIR/postgres.log" >&2; die "PostgreSQL did not start"; }
   wait_until 60 "PostgreSQL" ready
-  echo "postgres   postgresql://postgres@127.0.0.1:$SLUICE_PG_PORT/postgres"
+  echo "postgres   postgresql://postgres@127.0.0.1:$SLUICE_STACK_PG_PORT/postgres"
 }
 
 down() {
@@ -69,7 +69,7 @@ down() {
 }
 
 status() {
-  if [[ -n "$PG_BIN" ]] && ready; then echo "postgres   up    127.0.0.1:$SLUICE_PG_PORT"; else echo "postgres   down"; return 1; fi
+  if [[ -n "$PG_BIN" ]] && ready; then echo "postgres   up    127.0.0.1:$SLUICE_STACK_PG_PORT"; else echo "postgres   down"; return 1; fi
 }
 
 case "${1:-}" in

@@ -4,20 +4,20 @@
 # (io.apicurio:apicurio-registry-app:<version>:tar.gz:all: a runner jar plus
 # lib/), fetched with mvn and unpacked once into $SLUICE_CACHE_DIR. Storage is
 # the app's default, an in-memory H2 database: every start is empty.
-# Confluent API at http://127.0.0.1:$SLUICE_REGISTRY_PORT/apis/ccompat/v7.
+# Confluent API at http://127.0.0.1:$SLUICE_STACK_REGISTRY_PORT/apis/ccompat/v7.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # 3.0.x runs on Java 17; the 3.3.x releases on Maven Central are built for Java 21.
-APICURIO_VERSION="${SLUICE_APICURIO_VERSION:-3.0.9}"
+APICURIO_VERSION="${SLUICE_STACK_APICURIO_VERSION:-3.0.9}"
 APICURIO_HOME="$SLUICE_CACHE_DIR/apicurio-$APICURIO_VERSION"
 RUNNER_JAR="$APICURIO_HOME/apicurio-registry-app-$APICURIO_VERSION-runner.jar"
 REG_DIR="$SLUICE_STACK_DIR/registry"
 REG_PID="$REG_DIR/registry.pid"
 REG_LOG="$REG_DIR/registry.log"
-BASE="http://127.0.0.1:$SLUICE_REGISTRY_PORT"
+BASE="http://127.0.0.1:$SLUICE_STACK_REGISTRY_PORT"
 CCOMPAT="$BASE/apis/ccompat/v7"
 # Confluent's default global compatibility is BACKWARD; Apicurio's is none.
-COMPATIBILITY="${SLUICE_REGISTRY_COMPATIBILITY:-BACKWARD}"
+COMPATIBILITY="${SLUICE_STACK_REGISTRY_COMPATIBILITY:-BACKWARD}"
 
 check_java() {
   command -v java >/dev/null || die "Java 17+ is needed for the schema registry (apt-get install openjdk-17-jre-headless)"
@@ -56,7 +56,7 @@ up() {
     if pid_alive "$REG_PID"; then
       log "a registry process is already starting (pid $(cat "$REG_PID")); waiting for it"
     else
-      port_open "$SLUICE_REGISTRY_PORT" && die "127.0.0.1:$SLUICE_REGISTRY_PORT is taken by something that is not a schema registry"
+      port_open "$SLUICE_STACK_REGISTRY_PORT" && die "127.0.0.1:$SLUICE_STACK_REGISTRY_PORT is taken by something that is not a schema registry"
       check_java
       mkdir -p "$REG_DIR"
       # The working directory is the state directory, so Quarkus reads no
@@ -68,14 +68,14 @@ up() {
       (cd "$REG_DIR" && exec nohup java -Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
         -Djava.io.tmpdir="$REG_DIR" \
         -Dquarkus.http.host=127.0.0.1 \
-        -Dquarkus.http.port="$SLUICE_REGISTRY_PORT" \
+        -Dquarkus.http.port="$SLUICE_STACK_REGISTRY_PORT" \
         -Dquarkus.log.console.color=false \
         -Dquarkus.http.access-log.enabled=false \
         -Dapicurio.storage.snapshot.location="$REG_DIR" \
         -Dapicurio.ccompat.legacy-id-mode.enabled=false \
         -Dapicurio.ccompat.use-canonical-hash=true \
         -Dapicurio.rules.global.compatibility="$COMPATIBILITY" \
-        ${SLUICE_REGISTRY_JAVA_OPTS:-} \
+        ${SLUICE_STACK_REGISTRY_JAVA_OPTS:-} \
         -jar "$RUNNER_JAR" </dev/null >"$REG_LOG" 2>&1) &
       echo $! >"$REG_PID"
     fi

@@ -2,13 +2,13 @@
 // can run again and side by side.
 import { randomBytes } from 'node:crypto';
 
-export const KAFKA = process.env.SLUICE_TEST_KAFKA ?? `127.0.0.1:${process.env.SLUICE_KAFKA_PORT ?? 19092}`;
-export const PG_URL = process.env.SLUICE_TEST_PG ?? `postgresql://postgres@127.0.0.1:${process.env.SLUICE_PG_PORT ?? 15432}/postgres`;
-export const S3_URL = process.env.SLUICE_TEST_S3 ?? `http://127.0.0.1:${process.env.SLUICE_S3_PORT ?? 19000}`;
+export const KAFKA = process.env.SLUICE_TEST_KAFKA ?? `127.0.0.1:${process.env.SLUICE_STACK_KAFKA_PORT ?? 19092}`;
+export const PG_URL = process.env.SLUICE_TEST_PG ?? `postgresql://postgres@127.0.0.1:${process.env.SLUICE_STACK_PG_PORT ?? 15432}/postgres`;
+export const S3_URL = process.env.SLUICE_TEST_S3 ?? `http://127.0.0.1:${process.env.SLUICE_STACK_S3_PORT ?? 19000}`;
 export const S3_BUCKET = process.env.SLUICE_TEST_S3_BUCKET ?? 'sluice';
 export const S3_ACCESS_KEY = process.env.SLUICE_TEST_S3_ACCESS_KEY ?? 'sluice';
 export const S3_SECRET_KEY = process.env.SLUICE_TEST_S3_SECRET_KEY ?? 'sluice-secret-key';
-export const REGISTRY = process.env.SLUICE_TEST_REGISTRY ?? `http://127.0.0.1:${process.env.SLUICE_REGISTRY_PORT ?? 18081}/apis/ccompat/v7`;
+export const REGISTRY = process.env.SLUICE_TEST_REGISTRY ?? `http://127.0.0.1:${process.env.SLUICE_STACK_REGISTRY_PORT ?? 18081}/apis/ccompat/v7`;
 
 /** A name no other test (or earlier run) has used: prefix_<time>_<random>. */
 export function uniqueName(prefix: string): string {
