@@ -8,7 +8,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN CKJS_LINKING=dynamic npm ci --no-audit --no-fund
+RUN CKJS_LINKING=dynamic npm install --no-audit --no-fund
 COPY tsconfig.json vitest.config.ts ./
 COPY src ./src
 COPY bench ./bench

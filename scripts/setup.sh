@@ -32,8 +32,11 @@ fi
 stamp=node_modules/.sluice-lock-hash
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
-  say "npm ci (builds librdkafka against the system libraries; ~2-4 min the first time)"
-  CKJS_LINKING=dynamic npm ci --no-audit --no-fund --loglevel=error
+  say "npm install from the lock file (builds librdkafka against the system libraries; ~2-4 min the first time)"
+  # `npm install` with a lock file installs exactly the locked versions; this
+  # machine's npm writes lock files without other platforms' optional packages,
+  # which `npm ci` then refuses.
+  CKJS_LINKING=dynamic npm install --no-audit --no-fund --loglevel=error
   echo "$want" >"$stamp"
 fi
 
