@@ -128,6 +128,7 @@ export class Engine {
       idleTimeout: 60_000,
       workerData: setup,
     });
+    sink.useWorkers?.((filename, task) => this.pool.run(task as never, { filename }) as Promise<never>);
     this.source = new KafkaSource(
       {
         bootstrapServers: this.cfg['bootstrap.servers'],
@@ -244,7 +245,7 @@ export class Engine {
       batch.held = res.outputBytes;
       const enc: EncodedBatch = {
         topic: p.topic, partition: p.partition, firstOffset: batch.firstOffset, lastOffset: batch.lastOffset,
-        records, rows: res.rows, tombstones: res.tombstones, output: res.output, outputBytes: res.outputBytes,
+        records, rows: res.rows, tombstones: res.tombstones, output: res.output, outputBytes: res.outputBytes, meta: res.meta,
       };
       const durable = this.sink.submit(enc);
       durable.then(
@@ -386,10 +387,25 @@ export class Engine {
   private async onRevoke(tps: TopicPartition[]): Promise<void> {
     const states = tps.map((tp) => this.partitions.get(tpKey(tp.topic, tp.partition))).filter((p): p is PartitionState => !!p);
     for (const p of states) this.sealAndDispatch(p);
+    this.flushSink(states);
     const drained = await this.waitDrained(states, this.cfg['shutdown.grace.ms']);
     if (!drained) this.log.warn({ partitions: states.length }, 'revoked partitions did not drain in time; uncommitted work will be read again by the new owner');
     await this.commitDurable(new Set(states.map((p) => p.key)));
     for (const p of states) this.forget(p);
+  }
+
+  /**
+   * Once every sealed batch of these partitions has reached the sink, asks it
+   * to make them durable now (Sink.flush): a sink that buffers (open S3
+   * files) would otherwise hold them until its own rotation.
+   */
+  private flushSink(states: PartitionState[]): void {
+    void Promise.all(states.map((p) => p.submitChain))
+      .then(() => {
+        const live = states.filter((p) => !p.gone && !p.failed).map((p) => p.tp);
+        return live.length > 0 ? this.sink.flush(live) : undefined;
+      })
+      .catch((err) => this.log.warn({ err: errorMessage(err) }, 'sink flush failed'));
   }
 
   private onLost(tps: TopicPartition[]): void {
@@ -465,6 +481,7 @@ export class Engine {
       const states = [...this.partitions.values()];
       if (reason.kind !== 'failed') for (const p of states) this.sealAndDispatch(p);
       else for (const p of states) if (p.open) this.forget(p);
+      this.flushSink(states);
       const drained = await this.waitDrained(states.filter((p) => !p.failed), this.cfg['shutdown.grace.ms']);
       if (!drained) this.log.warn('grace period over before every batch was durable; what is not committed will be read again');
       await this.commitDurable();

@@ -3,12 +3,13 @@ import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/load.js';
 import type { Sink } from './common/sink.js';
 import { PostgresSink } from './postgres/sink.js';
+import { S3ParquetSink } from './s3-parquet/sink.js';
 
 export function createSink(config: ResolvedConfig, log: Logger): Sink {
   switch (config.sink) {
     case 'postgres':
       return new PostgresSink(config, log.child({ sink: 'postgres' }));
     case 's3':
-      throw new Error('the S3 Parquet sink is not built yet');
+      return new S3ParquetSink(config, log.child({ sink: 's3' }));
   }
 }

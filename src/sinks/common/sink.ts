@@ -30,7 +30,12 @@ export interface EncodedBatch {
   readonly tombstones: number;
   readonly output: SharedArrayBuffer | null;
   readonly outputBytes: number;
+  /** Sink-specific facts from the worker encoder (EncoderOutput.meta). */
+  readonly meta?: unknown;
 }
+
+/** Runs a task in the engine's worker pool: the default export of the module at `filename`. */
+export type WorkerRunner = <T, R>(filename: string, task: T) => Promise<R>;
 
 export interface Sink {
   /** What the workers need to encode a topic's records (table columns, file schema). */
@@ -41,6 +46,8 @@ export interface Sink {
   submit(batch: EncodedBatch): Promise<void>;
   /** Exactly-once sinks: the next offset to read per partition, from the sink's own records. */
   storedPositions?(partitions: readonly TopicPartition[]): Promise<Map<string, number>>;
+  /** Gives the sink the engine's worker pool for its own CPU work (e.g. writing Parquet files). */
+  useWorkers?(run: WorkerRunner): void;
   /** Make everything submitted for these partitions durable now (revoke, shutdown). */
   flush(partitions: readonly TopicPartition[]): Promise<void>;
   /** Forget these partitions' pending work without writing it (assignment lost). */

@@ -1,0 +1,352 @@
+// Worker side of the S3 Parquet sink: decoded records → Arrow columns, one
+// group per (partitioner path, schema), each returned as Arrow IPC bytes. A
+// worker keeps nothing between tasks (Piscina may hand the next batch of the
+// partition to another thread); files are assembled on the main thread from
+// these chunks and written to Parquet by file-task.ts.
+import { Field as ArrowField, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, type Data } from 'apache-arrow';
+import type { Decoded } from '../../workers/decode/decoders.js';
+import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
+import { ConvertError, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
+import { Builder, builderFor, Misfit, recordBuilder, type StructBuilder } from './columns.js';
+import { align8, rowTableBytes, type ChunkMeta, type S3BatchMeta } from './layout.js';
+import { Partitioner, type PartitionerSpec } from './partitioner.js';
+import { arrowField, fieldKey, inferType, mergeTypes, typeKey } from './types.js';
+
+export interface S3Plan {
+  /** Changes whenever anything below changes (workers cache by it). */
+  readonly key: string;
+  readonly partitioner: PartitionerSpec;
+  readonly storeKey: boolean;
+  readonly storeHeaders: boolean;
+  readonly storeMetadata: boolean;
+  readonly nullValues: 'fail' | 'ignore';
+  /** Schemaless topics: the widest record type seen so far (a record). */
+  readonly inferred: FieldType;
+}
+
+export const KAFKA_COLUMNS = {
+  key: '__kafka_key',
+  headers: '__kafka_headers',
+  topic: '__kafka_topic',
+  partition: '__kafka_partition',
+  offset: '__kafka_offset',
+  timestamp: '__kafka_timestamp',
+} as const;
+
+const HEADERS_TYPE: FieldType = {
+  kind: 'array',
+  itemsOptional: false,
+  items: { kind: 'record', fields: [{ name: 'key', type: { kind: 'string' }, optional: false }, { name: 'value', type: { kind: 'bytes' }, optional: true }] },
+};
+
+/** The columns of one group: the value's, then the Kafka ones the plan asks for. */
+interface Layout {
+  readonly schemaKey: string;
+  readonly schema: Schema;
+  readonly scalar: boolean;
+  readonly valueFields: readonly Field[];
+  readonly keyType?: FieldType;
+}
+
+function keyTypeOf(schema: RecordSchema | undefined): FieldType {
+  if (!schema?.fields) return { kind: 'any' };
+  if (schema.scalar) return schema.fields[0]!.type;
+  return { kind: 'record', fields: schema.fields };
+}
+
+function makeLayout(plan: S3Plan, valueFields: readonly Field[], scalar: boolean, keySchema: RecordSchema | undefined, schemaKey: string): Layout {
+  const fields: Field[] = [...valueFields];
+  let keyType: FieldType | undefined;
+  if (plan.storeKey) {
+    keyType = keyTypeOf(keySchema);
+    fields.push({ name: KAFKA_COLUMNS.key, type: keyType, optional: true });
+  }
+  if (plan.storeHeaders) fields.push({ name: KAFKA_COLUMNS.headers, type: HEADERS_TYPE, optional: false });
+  if (plan.storeMetadata) {
+    fields.push(
+      { name: KAFKA_COLUMNS.topic, type: { kind: 'string' }, optional: false },
+      { name: KAFKA_COLUMNS.partition, type: { kind: 'int32' }, optional: false },
+      { name: KAFKA_COLUMNS.offset, type: { kind: 'int64' }, optional: false },
+      { name: KAFKA_COLUMNS.timestamp, type: { kind: 'timestamp-millis' }, optional: false },
+    );
+  }
+  return { schemaKey, schema: new Schema(fields.map(arrowField)), scalar, valueFields, keyType };
+}
+
+class Group {
+  rows = 0;
+  readonly value: Builder;
+  readonly key?: Builder;
+  readonly headers?: Builder;
+  readonly meta?: { topic: Builder; partition: Builder; offset: Builder; timestamp: Builder };
+
+  constructor(
+    readonly index: number,
+    readonly path: string,
+    readonly layout: Layout,
+    plan: S3Plan,
+    readonly mode: 'strict' | 'infer',
+  ) {
+    const l = layout;
+    this.value = l.scalar ? builderFor(l.valueFields[0]!.type, l.valueFields[0]!.name, l.valueFields[0]!.optional, mode) : recordBuilder(l.valueFields, '', false, mode);
+    if (plan.storeKey) this.key = builderFor(l.keyType!, KAFKA_COLUMNS.key, true, 'strict');
+    if (plan.storeHeaders) this.headers = builderFor(HEADERS_TYPE, KAFKA_COLUMNS.headers, false, 'strict');
+    if (plan.storeMetadata) {
+      this.meta = {
+        topic: builderFor({ kind: 'string' }, KAFKA_COLUMNS.topic, false, 'strict'),
+        partition: builderFor({ kind: 'int32' }, KAFKA_COLUMNS.partition, false, 'strict'),
+        offset: builderFor({ kind: 'int64' }, KAFKA_COLUMNS.offset, false, 'strict'),
+        timestamp: builderFor({ kind: 'timestamp-millis' }, KAFKA_COLUMNS.timestamp, false, 'strict'),
+      };
+    }
+  }
+
+  append(value: unknown, key: unknown, headers: { name: string; value: Uint8Array | null }[] | undefined, ctx: RecordContext): void {
+    this.value.append(value);
+    this.key?.append(key);
+    if (this.headers) this.headers.append((headers ?? []).map((h) => ({ key: h.name, value: h.value })));
+    if (this.meta) {
+      this.meta.topic.append(ctx.topic);
+      this.meta.partition.append(ctx.partition);
+      this.meta.offset.append(ctx.offset);
+      this.meta.timestamp.append(ctx.timestamp);
+    }
+    this.rows++;
+  }
+
+  /** Drops whatever a failed append left behind. */
+  rollback(): void {
+    for (const b of this.builders()) b.truncate(this.rows);
+  }
+
+  private builders(): Builder[] {
+    const out = [this.value];
+    if (this.key) out.push(this.key);
+    if (this.headers) out.push(this.headers);
+    if (this.meta) out.push(this.meta.topic, this.meta.partition, this.meta.offset, this.meta.timestamp);
+    return out;
+  }
+
+  ipc(): Uint8Array {
+    const children: Data[] = this.layout.scalar ? [this.value.finish()] : (this.value as StructBuilder).finishChildren();
+    for (const b of this.builders().slice(1)) children.push(b.finish());
+    const schema = this.layout.schema;
+    const data = makeData({ type: new Struct(schema.fields as ArrowField[]), length: this.rows, nullCount: 0, children });
+    return tableToIPC(new Table([new RecordBatch(schema, data)]), 'stream');
+  }
+}
+
+/** What a schemaless record needs to be appended again after the schema widened. */
+interface Kept {
+  row: number;
+  value: unknown;
+  key: unknown;
+  headers?: { name: string; value: Uint8Array | null }[];
+  offset: number;
+  timestamp: number;
+}
+
+export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
+  private plan!: S3Plan;
+  private topic = '';
+  private partition = 0;
+  private partitioner?: Partitioner;
+  private partitionerKey = '';
+  private readonly layouts = new Map<string, Layout>();
+  private groups = new Map<string, Group>();
+  private groupList: Group[] = [];
+  private current?: Group;
+  private offsets = new Float64Array(1024);
+  private times = new Float64Array(1024);
+  private groupOf = new Uint32Array(1024);
+  private rows = 0;
+  /** Schemaless: the batch's schema (the plan's, widened by what the batch holds). */
+  private inferred?: FieldType;
+  private inferredLayout?: Layout;
+  private kept: Kept[] = [];
+  private widened = false;
+  /** A null key keeps the key column's type of the keys before it. */
+  private readonly lastKeySchema = new Map<string, RecordSchema>();
+
+  needsKeys(plan: S3Plan): boolean {
+    return plan.storeKey;
+  }
+
+  begin(plan: S3Plan, topic: string, partition: number): void {
+    this.plan = plan;
+    this.topic = topic;
+    this.partition = partition;
+    const pk = JSON.stringify(plan.partitioner);
+    if (!this.partitioner || pk !== this.partitionerKey) {
+      this.partitioner = new Partitioner(plan.partitioner);
+      this.partitionerKey = pk;
+    }
+    if (this.layouts.size > 256) this.layouts.clear();
+    this.groups = new Map();
+    this.groupList = [];
+    this.current = undefined;
+    this.rows = 0;
+    this.inferred = undefined;
+    this.inferredLayout = undefined;
+    this.kept = [];
+    this.widened = false;
+  }
+
+  add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
+    this.current = undefined;
+    const schemaless = !value.schema.fields;
+    let v = value.value;
+    if (schemaless && (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array || v instanceof Date)) v = { value: v };
+    const path = this.partitioner!.path(v, value.schema, ctx);
+    const time = this.partitioner!.lastTime;
+    let keySchema = key?.schema;
+    if (this.plan.storeKey) {
+      if (keySchema) this.lastKeySchema.set(this.topic, keySchema);
+      else keySchema = this.lastKeySchema.get(this.topic);
+    }
+    const headers = this.plan.storeHeaders ? ctx.headers() : undefined;
+    const keyValue = key?.value ?? null;
+    if (schemaless) {
+      this.addSchemaless(path, v, keyValue, keySchema, headers, ctx);
+    } else {
+      const group = this.groupFor(path, this.typedLayout(value.schema, keySchema), 'strict');
+      this.current = group;
+      group.append(v, keyValue, headers, ctx);
+    }
+    this.pushRow(ctx.offset, time, this.current!);
+  }
+
+  private pushRow(offset: number, time: number, g: Group): void {
+    if (this.rows >= this.offsets.length) {
+      const n = this.offsets.length * 2;
+      const o = new Float64Array(n); o.set(this.offsets); this.offsets = o;
+      const t = new Float64Array(n); t.set(this.times); this.times = t;
+      const gr = new Uint32Array(n); gr.set(this.groupOf); this.groupOf = gr;
+    }
+    this.offsets[this.rows] = offset;
+    this.times[this.rows] = time;
+    this.groupOf[this.rows] = g.index;
+    this.rows++;
+  }
+
+  private groupFor(path: string, layout: Layout, mode: 'strict' | 'infer'): Group {
+    const gk = mode === 'infer' ? path : `${path}\u0000${layout.schemaKey}`;
+    let g = this.groups.get(gk);
+    if (!g) {
+      g = new Group(this.groupList.length, path, layout, this.plan, mode);
+      this.groups.set(gk, g);
+      this.groupList.push(g);
+    }
+    return g;
+  }
+
+  private typedLayout(schema: RecordSchema, keySchema: RecordSchema | undefined): Layout {
+    const lk = `${this.plan.key}\u0000${schema.id}\u0000${keySchema?.id ?? ''}`;
+    let l = this.layouts.get(lk);
+    if (!l) {
+      const fields = schema.fields!;
+      const key = `${schema.scalar ? 'scalar' : 'record'}<${fields.map(fieldKey).join(',')}>|${this.kafkaColumnsKey(keySchema)}`;
+      l = makeLayout(this.plan, fields, !!schema.scalar, keySchema, key);
+      this.layouts.set(lk, l);
+    }
+    return l;
+  }
+
+  private kafkaColumnsKey(keySchema: RecordSchema | undefined): string {
+    const p = this.plan;
+    return `${p.storeKey ? `key:${typeKey(keyTypeOf(keySchema))}` : ''}${p.storeHeaders ? ',headers' : ''}${p.storeMetadata ? ',meta' : ''}`;
+  }
+
+  private schemalessLayout(keySchema: RecordSchema | undefined): Layout {
+    if (!this.inferredLayout) {
+      const t = this.inferred ?? this.plan.inferred;
+      this.inferred = t;
+      const fields = t.kind === 'record' ? t.fields : [];
+      this.inferredLayout = makeLayout(this.plan, fields, false, keySchema, `record<${fields.map(fieldKey).join(',')}>|${this.kafkaColumnsKey(keySchema)}`);
+    }
+    return this.inferredLayout;
+  }
+
+  private addSchemaless(path: string, v: unknown, key: unknown, keySchema: RecordSchema | undefined, headers: Kept['headers'], ctx: RecordContext): void {
+    for (let attempt = 0; ; attempt++) {
+      const group = this.groupFor(path, this.schemalessLayout(keySchema), 'infer');
+      this.current = group;
+      try {
+        group.append(v, key, headers, ctx);
+        this.kept.push({ row: this.rows, value: v, key, headers, offset: ctx.offset, timestamp: ctx.timestamp });
+        return;
+      } catch (err) {
+        if (!(err instanceof Misfit)) throw err;
+        group.rollback();
+        const wider = mergeTypes(this.inferred!, inferType(v));
+        if (typeKey(wider) === typeKey(this.inferred!) || attempt > 3) {
+          throw new ConvertError(`value does not fit the inferred schema (${err.message})`);
+        }
+        this.widen(wider, keySchema, ctx);
+      }
+    }
+  }
+
+  /** The schema grew: build every group of this batch again with the wider one. */
+  private widen(wider: FieldType, keySchema: RecordSchema | undefined, ctx: RecordContext): void {
+    this.inferred = wider;
+    this.inferredLayout = undefined;
+    this.widened = true;
+    const layout = this.schemalessLayout(keySchema);
+    for (let i = 0; i < this.groupList.length; i++) {
+      const old = this.groupList[i]!;
+      if (old.mode !== 'infer') continue;
+      const g = new Group(i, old.path, layout, this.plan, 'infer');
+      this.groupList[i] = g;
+      this.groups.set(old.path, g);
+    }
+    const rctx: RecordContext = { ...ctx };
+    for (const k of this.kept) {
+      const g = this.groupList[this.groupOf[k.row]!]!;
+      rctx.offset = k.offset;
+      rctx.timestamp = k.timestamp;
+      g.append(k.value, k.key, k.headers, rctx);
+    }
+  }
+
+  tombstone(_key: Decoded | undefined, _ctx: RecordContext): void {
+    if (this.plan.nullValues === 'fail') {
+      throw new ConvertError('the value is null (a tombstone); Parquet rows need a value (set behavior.on.null.values=ignore to skip tombstones)');
+    }
+  }
+
+  discardCurrent(): void {
+    this.current?.rollback();
+    this.current = undefined;
+  }
+
+  finish(): EncoderOutput {
+    const n = this.rows;
+    if (n === 0) return { output: null, outputBytes: 0, rows: 0, meta: { rows: 0, groups: [] } satisfies S3BatchMeta };
+    const ipcs = this.groupList.map((g) => g.ipc());
+    const head = rowTableBytes(n);
+    let total = head;
+    for (const b of ipcs) total += align8(b.length);
+    const sab = new SharedArrayBuffer(total);
+    new Float64Array(sab, 0, n).set(this.offsets.subarray(0, n));
+    new Float64Array(sab, 8 * n, n).set(this.times.subarray(0, n));
+    new Uint32Array(sab, 16 * n, n).set(this.groupOf.subarray(0, n));
+    const bytes = new Uint8Array(sab);
+    const groups: ChunkMeta[] = [];
+    let at = head;
+    for (let i = 0; i < ipcs.length; i++) {
+      const b = ipcs[i]!;
+      bytes.set(b, at);
+      const g = this.groupList[i]!;
+      groups.push({ path: g.path, schemaKey: g.layout.schemaKey, byteOffset: at, byteLength: b.length, rows: g.rows });
+      at += align8(b.length);
+    }
+    const meta: S3BatchMeta = { rows: n, groups };
+    if (this.widened) meta.widened = this.inferred;
+    // Drop references so the next batch starts clean.
+    this.groups = new Map();
+    this.groupList = [];
+    this.kept = [];
+    return { output: sab, outputBytes: total, rows: n, meta };
+  }
+}

@@ -1,0 +1,93 @@
+// A Piscina task (run in the engine's pool with `filename` set to this
+// module): the Arrow chunks of one file → one Parquet file. Chunks are read in
+// place from the batches' SharedArrayBuffers and streamed through
+// parquet-wasm's writer one record batch at a time, so a worker's WebAssembly
+// memory holds about one row group (parquet.row.group.bytes) and one chunk,
+// never the whole file.
+import { Compression, Table, transformParquetStream, WriterPropertiesBuilder, type RecordBatch } from 'parquet-wasm';
+import { isWorkerThread, move } from 'piscina';
+
+export interface FilePiece {
+  buffer: SharedArrayBuffer;
+  byteOffset: number;
+  byteLength: number;
+  /** Rows [rowStart, rowEnd) of the chunk belong to this file. */
+  rowStart: number;
+  rowEnd: number;
+  /** Rows in the whole chunk. */
+  rows: number;
+}
+
+export type ParquetCodec = 'snappy' | 'zstd' | 'gzip' | 'none' | 'uncompressed';
+
+export interface FileTask {
+  pieces: FilePiece[];
+  codec: ParquetCodec;
+  rowGroupBytes: number;
+  /** Parquet key-value metadata (offset range, topic, partition). */
+  metadata: Record<string, string>;
+}
+
+const CODECS: Record<ParquetCodec, Compression> = {
+  snappy: Compression.SNAPPY,
+  zstd: Compression.ZSTD,
+  gzip: Compression.GZIP,
+  none: Compression.UNCOMPRESSED,
+  uncompressed: Compression.UNCOMPRESSED,
+};
+
+/** Returns the Parquet bytes (moved, not copied, to the main thread). */
+export default async function writeParquetFile(task: FileTask): Promise<Uint8Array> {
+  let next = 0;
+  let rows = 0;
+  const batches = new ReadableStream<RecordBatch>({
+    pull(controller) {
+      if (next >= task.pieces.length) {
+        controller.close();
+        return;
+      }
+      const p = task.pieces[next++]!;
+      const table = Table.fromIPCStream(new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
+      let seen = 0;
+      for (const b of table.recordBatches()) {
+        const n = b.numRows;
+        const from = Math.max(p.rowStart - seen, 0);
+        const to = Math.min(p.rowEnd - seen, n);
+        if (to > from) {
+          controller.enqueue(from === 0 && to === n ? b : b.slice(from, to - from));
+          rows += to - from;
+        }
+        if (!(from === 0 && to === n)) b.free();
+        seen += n;
+      }
+      table.free();
+    },
+  });
+  const props = new WriterPropertiesBuilder()
+    .setCompression(CODECS[task.codec])
+    .setMaxRowGroupBytes(task.rowGroupBytes)
+    .setCreatedBy('sluice (parquet-wasm)')
+    .setKeyValueMetadata(new Map(Object.entries(task.metadata)))
+    .build();
+  const out = await transformParquetStream(batches, props);
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of out as unknown as AsyncIterable<Uint8Array>) {
+    parts.push(chunk);
+    size += chunk.length;
+  }
+  const parquet = new Uint8Array(size);
+  let at = 0;
+  for (const c of parts) {
+    parquet.set(c, at);
+    at += c.length;
+  }
+  if (rows !== expectedRows(task)) throw new Error(`Parquet file has ${rows} rows, expected ${expectedRows(task)}`);
+  return isWorkerThread ? (move(parquet) as unknown as Uint8Array) : parquet;
+}
+
+function expectedRows(task: FileTask): number {
+  let n = 0;
+  for (const p of task.pieces) n += p.rowEnd - p.rowStart;
+  return n;
+}

@@ -1,0 +1,49 @@
+// What a worker hands the main thread for one partition batch: one Arrow IPC
+// stream per (partitioner path, schema) group, plus a row table in offset
+// order (offset, rotation time, group) so the main thread can cut files at an
+// exact record without decoding anything. All of it in one SharedArrayBuffer:
+//
+//   [f64 offset × n][f64 time × n][u32 group × n, padded to 8][IPC group 0][IPC group 1]…
+import type { FieldType } from '../../workers/schema.js';
+
+export interface ChunkMeta {
+  /** Partitioner path under <topics.dir>/<topic>/, e.g. partition=3. */
+  path: string;
+  /** Equal keys mean equal Arrow schemas; a file never mixes two. */
+  schemaKey: string;
+  byteOffset: number;
+  byteLength: number;
+  rows: number;
+}
+
+export interface S3BatchMeta {
+  rows: number;
+  groups: ChunkMeta[];
+  /** Schemaless topics: the batch needed a wider schema than the plan's. */
+  widened?: FieldType;
+}
+
+export interface RowTable {
+  rows: number;
+  offsets: Float64Array;
+  /** What rotate.interval.ms measures: the time-based partitioner's time, else the Kafka timestamp (ms). */
+  times: Float64Array;
+  groups: Uint32Array;
+}
+
+export function rowTableBytes(rows: number): number {
+  return 16 * rows + align8(4 * rows);
+}
+
+export function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+export function readRowTable(buffer: SharedArrayBuffer, rows: number): RowTable {
+  return {
+    rows,
+    offsets: new Float64Array(buffer, 0, rows),
+    times: new Float64Array(buffer, 8 * rows, rows),
+    groups: new Uint32Array(buffer, 16 * rows, rows),
+  };
+}

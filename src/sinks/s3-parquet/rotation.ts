@@ -1,0 +1,162 @@
+// Which rows go into which file. Per Kafka partition there is one open file
+// set: one file per partitioner path, all closed together (as Confluent's
+// sink does), so the set covers a contiguous offset range [start, end] and the
+// next set starts at end + 1. Files are lists of slices of the workers' Arrow
+// chunks; nothing is copied until a closed file is written to Parquet.
+//
+// A set closes on flush.size (records across its files), on rotate.interval.ms
+// (a record's time too far past the set's first), when a path's schema
+// changes, when a file reaches file.max.bytes, and from outside: the wall
+// clock (rotate.schedule.interval.ms), memory pressure, revoke and shutdown.
+import type { ChunkMeta, RowTable } from './layout.js';
+
+export interface ChunkRef extends ChunkMeta {
+  buffer: SharedArrayBuffer;
+  bytesPerRow: number;
+}
+
+export interface Piece {
+  chunk: ChunkRef;
+  rowStart: number;
+  rowEnd: number;
+}
+
+export class OpenFile {
+  readonly pieces: Piece[] = [];
+  rows = 0;
+  /** Estimated from the chunks' Arrow bytes. */
+  bytes = 0;
+  constructor(
+    readonly path: string,
+    readonly schemaKey: string,
+    /** Offset of the file's first row: its object name. */
+    readonly firstOffset: number,
+  ) {}
+
+  add(chunk: ChunkRef, row: number): void {
+    const last = this.pieces[this.pieces.length - 1];
+    if (last && last.chunk === chunk && last.rowEnd === row) last.rowEnd++;
+    else this.pieces.push({ chunk, rowStart: row, rowEnd: row + 1 });
+    this.rows++;
+    this.bytes += chunk.bytesPerRow;
+  }
+}
+
+export type CloseReason =
+  | 'flush.size' | 'rotate.interval.ms' | 'rotate.schedule.interval.ms' | 'file.max.bytes' | 'schema change'
+  | 'memory' | 'flush';
+
+export class FileSet<T> {
+  readonly files = new Map<string, OpenFile>();
+  /** Batches with rows in this set: they are durable when it is uploaded. */
+  readonly tickets = new Set<T>();
+  rows = 0;
+  /** Last offset covered (rows or not). */
+  end: number;
+  firstTime = Number.NaN;
+  /** Encoded bytes of the batches that wait for this set. */
+  heldBytes = 0;
+  reason?: CloseReason;
+
+  constructor(
+    /** First offset covered: the previous set's end + 1, or where the partition started. */
+    readonly start: number,
+    readonly openedAt: number,
+    /** Wall-clock time the schedule closes it at (Infinity: never). */
+    readonly closeAt: number,
+  ) {
+    this.end = start - 1;
+  }
+}
+
+export interface RotationRules {
+  flushSize: number;
+  /** ≤ 0: off. */
+  rotateIntervalMs: number;
+  fileMaxBytes: number;
+}
+
+export interface RotationHooks<T> {
+  now(): number;
+  /** When the schedule should close a set opened at t (Infinity for never). */
+  closeAt(openedAt: number): number;
+  /** The batch has rows in this set (called once per batch and set). */
+  joined(ticket: T, set: FileSet<T>): void;
+  closed(set: FileSet<T>): void;
+}
+
+export class PartitionRotation<T> {
+  open: FileSet<T> | null = null;
+  /** Where the next set starts; undefined until known (then: the first batch's first offset). */
+  nextStart: number | undefined;
+
+  constructor(
+    private readonly rules: RotationRules,
+    private readonly hooks: RotationHooks<T>,
+  ) {}
+
+  /** Places a batch's rows (in offset order) into sets, closing sets where the rules say. */
+  addBatch(ticket: T, ticketBytes: number, table: RowTable, chunks: readonly ChunkRef[], firstOffset: number, lastOffset: number): void {
+    const { flushSize, rotateIntervalMs, fileMaxBytes } = this.rules;
+    const { offsets, times, groups } = table;
+    const cursor = new Int32Array(chunks.length);
+    let set = this.open;
+    for (let r = 0; r < table.rows; r++) {
+      const chunk = chunks[groups[r]!]!;
+      const offset = offsets[r]!;
+      const time = times[r]!;
+      if (set && rotateIntervalMs > 0 && time - set.firstTime >= rotateIntervalMs) {
+        this.close('rotate.interval.ms');
+        set = null;
+      }
+      let file = set?.files.get(chunk.path);
+      if (set && file && file.schemaKey !== chunk.schemaKey) {
+        this.close('schema change');
+        set = null;
+        file = undefined;
+      }
+      if (!set) {
+        const now = this.hooks.now();
+        set = new FileSet<T>(this.nextStart ?? firstOffset, now, this.hooks.closeAt(now));
+        set.firstTime = time;
+        this.open = set;
+      }
+      if (!set.tickets.has(ticket)) {
+        set.tickets.add(ticket);
+        set.heldBytes += ticketBytes;
+        this.hooks.joined(ticket, set);
+      }
+      if (!file) {
+        file = new OpenFile(chunk.path, chunk.schemaKey, offset);
+        set.files.set(chunk.path, file);
+      }
+      file.add(chunk, cursor[groups[r]!]!++);
+      set.rows++;
+      set.end = offset;
+      if (set.rows >= flushSize) {
+        this.close('flush.size');
+        set = null;
+      } else if (file.bytes >= fileMaxBytes) {
+        this.close('file.max.bytes');
+        set = null;
+      }
+    }
+    this.extend(lastOffset);
+  }
+
+  /** Records without rows (tombstones) up to lastOffset belong to the open set's range. */
+  extend(lastOffset: number): void {
+    if (this.open && this.open.end < lastOffset) this.open.end = lastOffset;
+  }
+
+  /** Closes the open set if it has rows; returns it. */
+  close(reason: CloseReason): FileSet<T> | null {
+    const set = this.open;
+    if (!set || set.rows === 0) return null;
+    this.open = null;
+    set.reason = reason;
+    this.nextStart = set.end + 1;
+    this.hooks.closed(set);
+    return set;
+  }
+}

@@ -1,0 +1,179 @@
+// Talking to S3 (or MinIO and other S3-compatible stores): uploads (multipart
+// above s3.part.size), small JSON markers, HEAD and DELETE, and the sorting of
+// failures into retry-with-backoff (5xx, throttling, connection errors) or stop.
+import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Logger } from 'pino';
+import { ConnectionLostError, RetriableError, SluiceError } from '../../errors.js';
+import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
+
+export interface S3Options {
+  bucket: string;
+  region: string;
+  endpoint?: string;
+  pathStyle: boolean;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  partSize: number;
+  /** Parts of one object uploaded at the same time. */
+  partConcurrency: number;
+  retry: Omit<RetryPolicy, 'what'>;
+  log: Logger;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNABORTED', 'EAI_AGAIN', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+const RETRIABLE_NAMES = new Set([
+  'SlowDown', 'Throttling', 'ThrottlingException', 'RequestThrottled', 'RequestTimeout', 'RequestTimeoutException', 'InternalError',
+  'ServiceUnavailable', 'TimeoutError', 'NetworkingError', 'XMinioServerNotInitialized', 'XMinioStorageFull', 'OperationAborted',
+]);
+
+interface AwsError {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: unknown;
+  cause?: unknown;
+}
+
+function networkCode(err: unknown): string | undefined {
+  for (let e = err as AwsError | undefined, depth = 0; e && depth < 5; e = e.cause as AwsError | undefined, depth++) {
+    if (e.code && NETWORK_CODES.has(e.code)) return e.code;
+  }
+  return undefined;
+}
+
+/** Sorts an S3 failure into retry (5xx, throttling, connection) or stop (4xx: no bucket, access denied). */
+export function classifyS3Error(err: unknown, what: string): SluiceError {
+  if (err instanceof SluiceError) return err;
+  const e = (err ?? {}) as AwsError;
+  const status = e.$metadata?.httpStatusCode;
+  const name = e.name ?? 'Error';
+  const msg = `${what}: ${name}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(err)}`;
+  const net = networkCode(err);
+  if (net) return new ConnectionLostError(`${what}: cannot reach the S3 endpoint (${net})`, { cause: err });
+  if (status !== undefined && (status >= 500 || status === 429 || status === 408)) return new RetriableError(msg, { cause: err });
+  if (RETRIABLE_NAMES.has(name) || e.$retryable) return new RetriableError(msg, { cause: err });
+  if (status === undefined && /socket|network|timed? ?out|ECONN|EPIPE|aborted/i.test(e.message ?? '')) return new ConnectionLostError(msg, { cause: err });
+  return new SluiceError(msg, { cause: err });
+}
+
+export class S3Service {
+  readonly client: S3Client;
+
+  constructor(readonly opts: S3Options) {
+    const config: S3ClientConfig = {
+      region: opts.region,
+      forcePathStyle: opts.pathStyle,
+      // Our own retry loop (retryWithBackoff) covers long outages; the SDK's
+      // quick retries smooth single hiccups.
+      maxAttempts: 3,
+      // Checksums of every part in JavaScript cost CPU the encoder needs; the
+      // store verifies Content-Length and the signature covers the request.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      // The SDK builds its Node HTTP handler from these options.
+      requestHandler: {
+        connectionTimeout: 5_000,
+        requestTimeout: 120_000,
+        httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+      },
+    };
+    if (opts.endpoint) config.endpoint = opts.endpoint;
+    if (opts.accessKeyId && opts.secretAccessKey) {
+      config.credentials = { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey };
+    }
+    this.client = new S3Client(config);
+  }
+
+  private retry<T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return retryWithBackoff(async () => {
+      try {
+        return await fn();
+      } catch (err) {
+        if (signal?.aborted) throw new SluiceError(`${what}: aborted`, { cause: err });
+        throw classifyS3Error(err, what);
+      }
+    }, { ...this.opts.retry, what, signal });
+  }
+
+  /** Uploads an object: one PUT up to s3.part.size, a multipart upload above it. */
+  async put(key: string, body: Uint8Array, metadata: Record<string, string>, signal?: AbortSignal): Promise<void> {
+    const what = `uploading s3://${this.opts.bucket}/${key} (${body.length} bytes)`;
+    await this.retry(what, async () => {
+      if (body.length <= this.opts.partSize) {
+        await this.client.send(new PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: body, Metadata: metadata, ContentType: contentType(key) }), { abortSignal: signal });
+        return;
+      }
+      const abortController = new AbortController();
+      const onAbort = () => abortController.abort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const upload = new Upload({
+          client: this.client,
+          params: { Bucket: this.opts.bucket, Key: key, Body: Buffer.from(body.buffer, body.byteOffset, body.length), Metadata: metadata, ContentType: contentType(key) },
+          partSize: this.opts.partSize,
+          queueSize: this.opts.partConcurrency,
+          // A failed multipart upload is aborted, so no orphaned parts linger.
+          leavePartsOnError: false,
+          abortController,
+        });
+        await upload.done();
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    }, signal);
+  }
+
+  /** The object's user metadata, or undefined when it does not exist. */
+  async head(key: string): Promise<Record<string, string> | undefined> {
+    return this.retry(`reading the metadata of s3://${this.opts.bucket}/${key}`, async () => {
+      try {
+        const res = await this.client.send(new HeadObjectCommand({ Bucket: this.opts.bucket, Key: key }));
+        return res.Metadata ?? {};
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    });
+  }
+
+  async getText(key: string): Promise<string | undefined> {
+    return this.retry(`reading s3://${this.opts.bucket}/${key}`, async () => {
+      try {
+        const res = await this.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: key }));
+        return await res.Body!.transformToString('utf8');
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    });
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      await this.retry(`deleting ${batch.length} objects from s3://${this.opts.bucket}`, async () => {
+        const res = await this.client.send(new DeleteObjectsCommand({ Bucket: this.opts.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+        const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+        if (failed.length > 0) throw new RetriableError(`deleting ${failed[0]!.Key}: ${failed[0]!.Code} ${failed[0]!.Message ?? ''}`);
+      });
+    }
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as AwsError;
+  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+}
+
+function contentType(key: string): string {
+  return key.endsWith('.json') ? 'application/json' : 'application/vnd.apache.parquet';
+}

@@ -1,0 +1,390 @@
+// The S3 Parquet sink, main-thread half. Workers turn each partition batch
+// into Arrow chunks grouped by partitioner path (encoding.ts); here the
+// chunks are placed into per-partition file sets (rotation.ts), a closed set's
+// files are written to Parquet by a task in the engine's worker pool
+// (file-task.ts) and uploaded, and a batch's promise resolves only when every
+// set holding its rows is in S3 (THE RULE in common/sink.ts). The open sets'
+// bytes are the batches' encoded output, which the engine counts against
+// inflight.max.bytes until then; this sink closes sets early when they hold
+// too much of that budget, so pausing never waits on a file that only more
+// data would close.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { ResolvedConfig } from '../../config/load.js';
+import { ConfigError, SluiceError, errorMessage } from '../../errors.js';
+import type { SinkPlan } from '../../workers/protocol.js';
+import { tpKey, type EncodedBatch, type Sink, type TopicPartition, type WorkerRunner } from '../common/sink.js';
+import type { S3Plan } from './encoding.js';
+import writeParquetFileHere, { type FileTask, type ParquetCodec } from './file-task.js';
+import { readRowTable, type S3BatchMeta } from './layout.js';
+import { markerKey, recoverPartition, SET_METADATA, setId, type SetMarker } from './markers.js';
+import { partitionerSpec, TimeBuckets, type PartitionerSpec } from './partitioner.js';
+import { PartitionRotation, type ChunkRef, type CloseReason, type FileSet, type RotationRules } from './rotation.js';
+import { S3Service } from './service.js';
+import { EMPTY_INFERRED, mergeTypes, typeKey } from './types.js';
+
+const FILE_TASK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'file-task.js');
+
+/** Shares of the engine's budgets that open (not yet closed) files may hold; under half, so paused partitions always resume. */
+const OPEN_SHARE_OF_BUDGET = 0.4;
+const OPEN_SHARE_AFTER_RELIEF = 0.2;
+const OPEN_SHARE_OF_PARTITION = 0.4;
+
+interface Ticket {
+  resolve: () => void;
+  reject: (err: Error) => void;
+  /** Sets with this batch's rows not yet uploaded. */
+  pending: number;
+  /** All of the batch's rows are placed. */
+  sealed: boolean;
+}
+
+interface PendingFile {
+  key: string;
+  rows: number;
+  parquet: Promise<Uint8Array>;
+}
+
+interface ClosedSet {
+  set: FileSet<Ticket>;
+  files: PendingFile[];
+}
+
+class PartitionWriter {
+  readonly rotation: PartitionRotation<Ticket>;
+  readonly closed: ClosedSet[] = [];
+  running = false;
+  failed?: Error;
+  dropped = false;
+  readonly abort = new AbortController();
+  idleWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    rules: RotationRules,
+    sink: S3ParquetSink,
+  ) {
+    this.rotation = new PartitionRotation<Ticket>(rules, {
+      now: () => Date.now(),
+      closeAt: (t) => sink.scheduleCloseAt(t),
+      joined: (ticket) => ticket.pending++,
+      closed: (set) => sink.onSetClosed(this, set),
+    });
+  }
+
+  get idle(): boolean {
+    return !this.running && this.closed.length === 0;
+  }
+
+  get openBytes(): number {
+    return this.rotation.open?.heldBytes ?? 0;
+  }
+
+  notifyIdle(): void {
+    if (!this.idle) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of w) f();
+  }
+}
+
+/** Limits how many objects are in flight at once. */
+class Semaphore {
+  private queue: (() => void)[] = [];
+  private active = 0;
+  constructor(private readonly max: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max) await new Promise<void>((r) => this.queue.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+}
+
+export class S3ParquetSink implements Sink {
+  private readonly cfg: ResolvedConfig['s3'];
+  private readonly service: S3Service;
+  private readonly partitioner: PartitionerSpec;
+  private readonly rules: RotationRules;
+  private readonly topicsDir: string;
+  private readonly writers = new Map<string, PartitionWriter>();
+  private readonly plans = new Map<string, S3Plan>();
+  private readonly uploads: Semaphore;
+  private readonly clock: TimeBuckets;
+  private readonly budgetCap: number;
+  private readonly budgetRelief: number;
+  private readonly partitionCap: number;
+  private scheduleTimer?: NodeJS.Timeout;
+  private runWorker?: WorkerRunner;
+  private planVersion = 0;
+  readonly stats = { files: 0, sets: 0, bytesUploaded: 0, rowsUploaded: 0, earlyCloses: 0 };
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly log: Logger,
+  ) {
+    this.cfg = config.s3;
+    const c = this.cfg;
+    this.partitioner = partitionerSpec({
+      'partitioner.class': c['partitioner.class'], 'partition.field.name': c['partition.field.name'], 'path.format': c['path.format'],
+      'partition.duration.ms': c['partition.duration.ms'], 'timestamp.extractor': c['timestamp.extractor'], 'timestamp.field': c['timestamp.field'],
+      timezone: c.timezone, locale: c.locale,
+    });
+    if (!/parquet/i.test(c['format.class'])) throw new ConfigError([`format.class: "${c['format.class']}" is not written by Sluice; only Parquet (io.confluent.connect.s3.format.parquet.ParquetFormat)`]);
+    if (Boolean(c['aws.access.key.id']) !== Boolean(c['aws.secret.access.key'])) {
+      throw new ConfigError(['aws.access.key.id / aws.secret.access.key: give both, or neither to use the standard AWS credential chain']);
+    }
+    this.topicsDir = c['topics.dir'].replace(/^\/+|\/+$/g, '');
+    this.rules = { flushSize: c['flush.size'], rotateIntervalMs: c['rotate.interval.ms'], fileMaxBytes: c['file.max.bytes'] };
+    const common = config.common;
+    this.budgetCap = common['inflight.max.bytes'] * OPEN_SHARE_OF_BUDGET;
+    this.budgetRelief = common['inflight.max.bytes'] * OPEN_SHARE_AFTER_RELIEF;
+    this.partitionCap = Math.min(common['partition.max.bytes'], common['inflight.max.bytes']) * OPEN_SHARE_OF_PARTITION;
+    this.clock = new TimeBuckets("'x'", 1, c.timezone, 'en-US');
+    const concurrency = c['s3.upload.concurrency'];
+    this.uploads = new Semaphore(concurrency);
+    this.service = new S3Service({
+      bucket: c['s3.bucket.name'],
+      region: c['s3.region'],
+      endpoint: c['store.url'],
+      pathStyle: c['s3.path.style.access.enabled'] ?? c['store.url'] !== undefined,
+      accessKeyId: c['aws.access.key.id'],
+      secretAccessKey: c['aws.secret.access.key'],
+      partSize: c['s3.part.size'],
+      partConcurrency: 4,
+      retry: {
+        maxRetries: c['s3.part.retries'],
+        initialDelayMs: c['s3.retry.backoff.ms'],
+        maxDelayMs: common['errors.retry.delay.max.ms'],
+        timeoutMs: common['errors.retry.timeout'],
+        log,
+      },
+      log,
+    });
+    const schedule = c['rotate.schedule.interval.ms'];
+    if (schedule > 0) {
+      this.scheduleTimer = setInterval(() => this.closeScheduled(), Math.max(50, Math.min(1000, schedule / 10)));
+      this.scheduleTimer.unref();
+    }
+  }
+
+  useWorkers(run: WorkerRunner): void {
+    this.runWorker = run;
+  }
+
+  // ---------------- plans ----------------
+
+  async plan(topic: string): Promise<SinkPlan> {
+    let p = this.plans.get(topic);
+    if (!p) {
+      p = {
+        key: `${topic}#${++this.planVersion}`,
+        partitioner: this.partitioner,
+        storeKey: this.cfg['store.kafka.keys'],
+        storeHeaders: this.cfg['store.kafka.headers'],
+        storeMetadata: this.cfg['store.kafka.metadata'],
+        nullValues: this.cfg['behavior.on.null.values'],
+        inferred: EMPTY_INFERRED,
+      };
+      this.plans.set(topic, p);
+    }
+    return { sink: 's3', plan: p };
+  }
+
+  /** A schemaless batch needed a wider schema: later batches start from it, so files stop rotating on schema changes. */
+  private widen(topic: string, wider: S3BatchMeta['widened']): void {
+    const p = this.plans.get(topic);
+    if (!p || !wider) return;
+    const merged = mergeTypes(p.inferred, wider);
+    if (typeKey(merged) === typeKey(p.inferred)) return;
+    this.plans.set(topic, { ...p, key: `${topic}#${++this.planVersion}`, inferred: merged });
+  }
+
+  // ---------------- positions (exactly-once) ----------------
+
+  async storedPositions(partitions: readonly TopicPartition[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    await Promise.all(partitions.map(async ({ topic, partition }) => {
+      const w = this.writer(topic, partition);
+      const r = await recoverPartition(this.service, this.topicsDir, topic, partition);
+      if (r.position === undefined) return;
+      w.rotation.nextStart = r.position;
+      out.set(tpKey(topic, partition), r.position);
+      if (r.complete) {
+        this.log.info({ topic, partition, offset: r.position }, `resuming ${topic}[${partition}] at offset ${r.position}, after the last set in S3 (offsets ${r.marker!.start}-${r.marker!.end})`);
+      } else {
+        this.log.warn({ topic, partition, offset: r.position, deleted: r.deleted.length },
+          `the last set of ${topic}[${partition}] (offsets ${r.marker!.start}-${r.marker!.end}) was not fully uploaded: deleted its ${r.deleted.length} object(s), writing it again from offset ${r.position}`);
+      }
+    }));
+    return out;
+  }
+
+  private writer(topic: string, partition: number): PartitionWriter {
+    const key = tpKey(topic, partition);
+    let w = this.writers.get(key);
+    if (!w || w.dropped) {
+      w = new PartitionWriter(topic, partition, this.rules, this);
+      this.writers.set(key, w);
+    }
+    return w;
+  }
+
+  // ---------------- intake ----------------
+
+  submit(batch: EncodedBatch): Promise<void> {
+    const meta = batch.meta as S3BatchMeta | undefined;
+    if (meta?.widened) this.widen(batch.topic, meta.widened);
+    const w = this.writer(batch.topic, batch.partition);
+    if (w.failed) return Promise.reject(w.failed);
+    return new Promise<void>((resolve, reject) => {
+      const ticket: Ticket = { resolve, reject, pending: 0, sealed: false };
+      if (meta && meta.rows > 0 && batch.output) {
+        const table = readRowTable(batch.output, meta.rows);
+        const chunks: ChunkRef[] = meta.groups.map((g) => ({ ...g, buffer: batch.output!, bytesPerRow: g.byteLength / Math.max(1, g.rows) }));
+        w.rotation.addBatch(ticket, batch.outputBytes, table, chunks, batch.firstOffset, batch.lastOffset);
+      } else {
+        w.rotation.extend(batch.lastOffset);
+      }
+      ticket.sealed = true;
+      if (ticket.pending === 0) resolve();
+      this.relieve(w);
+    });
+  }
+
+  /** Closes open sets that hold too much of the engine's budget (see OPEN_SHARE_*). */
+  private relieve(w: PartitionWriter): void {
+    if (w.openBytes > this.partitionCap) this.closeEarly(w, 'memory');
+    let total = 0;
+    for (const x of this.writers.values()) total += x.openBytes;
+    if (total <= this.budgetCap) return;
+    const fullest = [...this.writers.values()].filter((x) => x.openBytes > 0).sort((a, b) => b.openBytes - a.openBytes);
+    for (const x of fullest) {
+      if (total <= this.budgetRelief) break;
+      total -= x.openBytes;
+      this.closeEarly(x, 'memory');
+    }
+  }
+
+  private closeEarly(w: PartitionWriter, reason: CloseReason): void {
+    const set = w.rotation.close(reason);
+    if (set && reason === 'memory') this.stats.earlyCloses++;
+  }
+
+  private closeScheduled(): void {
+    const now = Date.now();
+    for (const w of this.writers.values()) {
+      const open = w.rotation.open;
+      if (open && open.rows > 0 && now >= open.closeAt) w.rotation.close('rotate.schedule.interval.ms');
+    }
+  }
+
+  /** rotate.schedule.interval.ms: the next multiple of the interval (in `timezone`) after t. */
+  scheduleCloseAt(t: number): number {
+    const interval = this.cfg['rotate.schedule.interval.ms'];
+    return interval > 0 ? this.clock.nextBoundary(t, interval) : Number.POSITIVE_INFINITY;
+  }
+
+  // ---------------- closing and uploading ----------------
+
+  objectKey(topic: string, partition: number, filePath: string, firstOffset: number): string {
+    return `${this.topicsDir}/${topic}/${filePath}/${topic}+${partition}+${String(firstOffset).padStart(10, '0')}.parquet`;
+  }
+
+  onSetClosed(w: PartitionWriter, set: FileSet<Ticket>): void {
+    const id = setId(set.start, set.end);
+    const files: PendingFile[] = [];
+    for (const f of set.files.values()) {
+      const task: FileTask = {
+        pieces: f.pieces.map((p) => ({ buffer: p.chunk.buffer, byteOffset: p.chunk.byteOffset, byteLength: p.chunk.byteLength, rowStart: p.rowStart, rowEnd: p.rowEnd, rows: p.chunk.rows })),
+        codec: this.cfg['parquet.codec'] as ParquetCodec,
+        rowGroupBytes: this.cfg['parquet.row.group.bytes'],
+        metadata: { 'sluice.topic': w.topic, 'sluice.partition': String(w.partition), 'sluice.set': id, 'sluice.first.offset': String(f.firstOffset) },
+      };
+      const parquet = this.runWorker ? this.runWorker<FileTask, Uint8Array>(FILE_TASK, task) : writeParquetFileHere(task);
+      // Failures surface in the uploader; don't let an early one go unhandled.
+      parquet.catch(() => {});
+      files.push({ key: this.objectKey(w.topic, w.partition, f.path, f.firstOffset), rows: f.rows, parquet });
+    }
+    this.log.debug({ topic: w.topic, partition: w.partition, start: set.start, end: set.end, rows: set.rows, files: files.length, reason: set.reason }, 'closing file set');
+    w.closed.push({ set, files });
+    void this.upload(w);
+  }
+
+  /** Uploads a partition's closed sets in order: marker first, then the set's objects, then its batches are durable. */
+  private async upload(w: PartitionWriter): Promise<void> {
+    if (w.running) return;
+    w.running = true;
+    try {
+      while (w.closed.length > 0 && !w.dropped && !w.failed) {
+        const c = w.closed[0]!;
+        const { set } = c;
+        const id = setId(set.start, set.end);
+        const bodies = await Promise.all(c.files.map((f) => f.parquet)).catch((err: unknown) => {
+          throw new SluiceError(`writing Parquet for topic ${w.topic} partition ${w.partition} offsets ${set.start}-${set.end}: ${errorMessage(err)}`, { cause: err });
+        });
+        const marker: SetMarker = {
+          version: 1, topic: w.topic, partition: w.partition, start: set.start, end: set.end,
+          keys: c.files.map((f) => f.key), writtenAt: new Date().toISOString(),
+        };
+        const markerBody = Buffer.from(JSON.stringify(marker));
+        await this.uploads.run(() => this.service.put(markerKey(this.topicsDir, w.topic, w.partition), markerBody, {}, w.abort.signal));
+        await Promise.all(c.files.map((f, i) => this.uploads.run(() => this.service.put(f.key, bodies[i]!, { [SET_METADATA]: id }, w.abort.signal))));
+        if (w.dropped) return;
+        w.closed.shift();
+        this.stats.sets++;
+        this.stats.files += c.files.length;
+        this.stats.rowsUploaded += set.rows;
+        for (const b of bodies) this.stats.bytesUploaded += b.length;
+        this.log.debug({ topic: w.topic, partition: w.partition, start: set.start, end: set.end, files: c.files.length }, 'file set uploaded');
+        for (const t of set.tickets) {
+          t.pending--;
+          if (t.sealed && t.pending === 0) t.resolve();
+        }
+      }
+    } catch (err) {
+      if (w.dropped) return;
+      const e = err instanceof Error ? err : new SluiceError(String(err));
+      w.failed = e;
+      for (const c of w.closed) for (const t of c.set.tickets) t.reject(e);
+      for (const t of w.rotation.open?.tickets ?? []) t.reject(e);
+      w.closed.length = 0;
+    } finally {
+      w.running = false;
+      w.notifyIdle();
+    }
+  }
+
+  // ---------------- revoke, loss, shutdown ----------------
+
+  /** Closes the partitions' open sets and waits until every closed set is uploaded (or failed). */
+  async flush(partitions: readonly TopicPartition[]): Promise<void> {
+    const ws = partitions.map((tp) => this.writers.get(tpKey(tp.topic, tp.partition))).filter((w): w is PartitionWriter => !!w && !w.dropped);
+    for (const w of ws) if (!w.failed) w.rotation.close('flush');
+    await Promise.all(ws.map((w) => (w.idle ? undefined : new Promise<void>((r) => w.idleWaiters.push(r)))));
+  }
+
+  drop(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      const key = tpKey(tp.topic, tp.partition);
+      const w = this.writers.get(key);
+      if (!w) continue;
+      w.dropped = true;
+      w.abort.abort();
+      w.closed.length = 0;
+      w.notifyIdle();
+      this.writers.delete(key);
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.scheduleTimer);
+    this.service.close();
+  }
+}

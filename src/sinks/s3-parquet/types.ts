@@ -1,0 +1,129 @@
+// Record shapes → Arrow types, and the shape of schemaless values.
+//
+// Parquet readers disagree on many Arrow types, so the mapping is chosen for
+// what Spark, Athena/Trino, DuckDB and pyarrow all read: timestamps become
+// microseconds adjusted to UTC (never nanoseconds), enums and UUIDs strings,
+// Avro unions of several branches JSON text.
+import {
+  Binary, Bool, DateDay, Decimal, Field as ArrowField, FixedSizeBinary, Float32, Float64, Int32, Int64, List, Map_, Struct,
+  TimeMicrosecond, TimeMillisecond, TimestampMicrosecond, Utf8, type DataType,
+} from 'apache-arrow';
+import type { Field, FieldType } from '../../workers/schema.js';
+
+/** Decimals wider than Decimal128 are written as their decimal text. */
+export const MAX_DECIMAL128_PRECISION = 38;
+
+export function arrowType(t: FieldType): DataType {
+  switch (t.kind) {
+    case 'boolean': return new Bool();
+    case 'int32': return new Int32();
+    case 'int64': return new Int64();
+    case 'float32': return new Float32();
+    case 'float64': return new Float64();
+    case 'string': case 'uuid': case 'enum': case 'any': case 'null': return new Utf8();
+    case 'bytes': return new Binary();
+    case 'fixed': return new FixedSizeBinary(t.size);
+    case 'decimal':
+      return t.precision > MAX_DECIMAL128_PRECISION ? new Utf8() : new Decimal(t.scale, Math.max(1, t.precision), 128);
+    case 'date': return new DateDay();
+    case 'time-millis': return new TimeMillisecond();
+    case 'time-micros': return new TimeMicrosecond();
+    case 'timestamp-millis': case 'timestamp-micros': return new TimestampMicrosecond('UTC');
+    case 'array': return new List(new ArrowField('element', arrowType(t.items), t.itemsOptional));
+    case 'map':
+      return new Map_(new ArrowField('entries', new Struct([
+        new ArrowField('key', new Utf8(), false),
+        new ArrowField('value', arrowType(t.values), true),
+      ] as ArrowField[]), false) as never);
+    case 'record': return new Struct(t.fields.map(arrowField));
+  }
+}
+
+export function arrowField(f: Field): ArrowField {
+  return new ArrowField(f.name, arrowType(f.type), f.optional);
+}
+
+// ---------- schemaless values ----------
+
+const EMPTY_RECORD: FieldType = { kind: 'record', fields: [] };
+export const EMPTY_INFERRED = EMPTY_RECORD;
+
+/** The narrowest type that holds v. Objects become records whose fields are all optional. */
+export function inferType(v: unknown): FieldType {
+  if (v === null || v === undefined) return { kind: 'null' };
+  switch (typeof v) {
+    case 'boolean': return { kind: 'boolean' };
+    case 'number': return Number.isSafeInteger(v) ? { kind: 'int64' } : { kind: 'float64' };
+    case 'bigint': return { kind: 'int64' };
+    case 'string': return { kind: 'string' };
+    case 'object': {
+      if (v instanceof Uint8Array) return { kind: 'bytes' };
+      if (v instanceof Date) return { kind: 'timestamp-micros' };
+      if (Array.isArray(v)) {
+        let items: FieldType = { kind: 'null' };
+        for (const x of v) items = mergeTypes(items, inferType(x));
+        return { kind: 'array', items, itemsOptional: true };
+      }
+      const fields: Field[] = [];
+      for (const k in v as Record<string, unknown>) {
+        fields.push({ name: k, type: inferType((v as Record<string, unknown>)[k]), optional: true });
+      }
+      return { kind: 'record', fields };
+    }
+    default:
+      return { kind: 'any' };
+  }
+}
+
+/**
+ * The narrowest type that holds values of both: null gives way to anything,
+ * int64 widens to float64, records gain each other's fields, lists merge their
+ * items; anything else that disagrees becomes JSON text ('any').
+ */
+export function mergeTypes(a: FieldType, b: FieldType): FieldType {
+  if (a.kind === 'null') return b;
+  if (b.kind === 'null') return a;
+  if (a.kind === 'any' || b.kind === 'any') return { kind: 'any' };
+  if (a.kind === 'record' && b.kind === 'record') {
+    let changed = false;
+    const fields = a.fields.map((f) => {
+      const other = b.fields.find((g) => g.name === f.name);
+      if (!other) return f;
+      const t = mergeTypes(f.type, other.type);
+      if (t === f.type) return f;
+      changed = true;
+      return { name: f.name, type: t, optional: true };
+    });
+    for (const g of b.fields) {
+      if (!a.fields.some((f) => f.name === g.name)) {
+        fields.push({ name: g.name, type: g.type, optional: true });
+        changed = true;
+      }
+    }
+    return changed ? { kind: 'record', fields } : a;
+  }
+  if (a.kind === 'array' && b.kind === 'array') {
+    const items = mergeTypes(a.items, b.items);
+    return items === a.items ? a : { kind: 'array', items, itemsOptional: true };
+  }
+  if (a.kind === b.kind) return a;
+  if ((a.kind === 'int64' && b.kind === 'float64') || (a.kind === 'float64' && b.kind === 'int64')) return { kind: 'float64' };
+  return { kind: 'any' };
+}
+
+/** A stable text for a type: equal texts mean equal Arrow schemas. */
+export function typeKey(t: FieldType): string {
+  switch (t.kind) {
+    case 'decimal': return `decimal(${t.precision},${t.scale})`;
+    case 'fixed': return `fixed(${t.size})`;
+    case 'enum': return 'enum';
+    case 'array': return `array<${typeKey(t.items)}${t.itemsOptional ? '?' : ''}>`;
+    case 'map': return `map<${typeKey(t.values)}>`;
+    case 'record': return `record<${t.fields.map(fieldKey).join(',')}>`;
+    default: return t.kind;
+  }
+}
+
+export function fieldKey(f: Field): string {
+  return `${JSON.stringify(f.name)}:${typeKey(f.type)}${f.optional ? '?' : ''}`;
+}
