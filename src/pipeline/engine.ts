@@ -252,9 +252,14 @@ export class Engine {
         () => {
           this.stats.rowsWritten += res.rows;
           this.stats.tombstones += res.tombstones;
-          this.markDurable(p, batch);
+          // A partition given up meanwhile has had its bytes released already.
+          if (!p.gone) this.markDurable(p, batch);
         },
-        (err: Error) => this.failPartition(p, err),
+        (err: Error) => {
+          // The new owner reads whatever this write did not make durable.
+          if (p.gone) this.log.warn({ topic: p.topic, partition: p.partition, err: errorMessage(err) }, 'write for a partition no longer ours failed; its new owner reads it again');
+          else this.failPartition(p, err);
+        },
       );
     });
   }
