@@ -13,7 +13,9 @@ import { RecordError, SinkSchemaError, SluiceError, errorMessage } from '../erro
 import { tpKey, type EncodedBatch, type Sink, type TopicPartition } from '../sinks/common/sink.js';
 import { KafkaSource, type KafkaMessage, type PartitionOffset } from '../source/consumer.js';
 import type { EncodeResult, EncodeTask, WorkerSetup } from '../workers/protocol.js';
-import { BatchWriter, HEADER_BYTES, F64_PER_RECORD, I32_PER_RECORD } from './batch-layout.js';
+import { BatchReader, BatchWriter, HEADER_BYTES, F64_PER_RECORD, I32_PER_RECORD } from './batch-layout.js';
+import { DeadLetterQueue } from './dead-letter.js';
+import { retryWithBackoff } from '../sinks/common/retry.js';
 import { BufferPool } from './buffer-pool.js';
 
 const INDEX_BYTES_PER_RECORD = F64_PER_RECORD * 8 + I32_PER_RECORD * 4;
@@ -63,6 +65,8 @@ export interface EngineStats {
   resumes: number;
   heldBytes: number;
   peakHeldBytes: number;
+  /** Records sent to the dead-letter topic. */
+  deadLettered: number;
   workerMicros: number;
   /** Main-thread time spent packing messages into shared buffers. */
   packMicros: number;
@@ -81,7 +85,7 @@ export type StopReason = { kind: 'signal' | 'requested' } | { kind: 'failed'; er
 export class Engine {
   readonly stats: EngineStats = {
     recordsIn: 0, bytesIn: 0, batches: 0, rowsWritten: 0, tombstones: 0, commits: 0,
-    pauses: 0, resumes: 0, heldBytes: 0, peakHeldBytes: 0, workerMicros: 0, packMicros: 0,
+    pauses: 0, resumes: 0, heldBytes: 0, peakHeldBytes: 0, deadLettered: 0, workerMicros: 0, packMicros: 0,
   };
   private readonly partitions = new Map<string, PartitionState>();
   private readonly pool: Piscina<EncodeTask, EncodeResult>;
@@ -101,6 +105,7 @@ export class Engine {
   private firstError?: Error;
   private resolveRun?: (r: StopReason) => void;
   private readonly runDone: Promise<StopReason>;
+  private readonly deadLetters?: DeadLetterQueue;
 
   constructor(private readonly opts: EngineOptions) {
     const { config, sink, log } = opts;
@@ -148,6 +153,7 @@ export class Engine {
       log,
     );
     this.runDone = new Promise((r) => (this.resolveRun = r));
+    if (this.cfg['errors.tolerance'] === 'all') this.deadLetters = new DeadLetterQueue(config, log.child({ dlq: this.cfg['errors.deadletterqueue.topic.name'] }));
   }
 
   /** Starts consuming; resolves when Sluice stops (signal, failure, stop()). */
@@ -220,25 +226,35 @@ export class Engine {
     this.stats.batches++;
     const records = w.records;
     const encoded = this.encode(p.topic, w.buffer);
-    encoded.then(
-      () => this.buffers.release(w.buffer),
-      () => {},
-    );
     // Submit in offset order: each submission waits for the previous one to be
     // handed over (not for it to be durable).
     p.submitChain = p.submitChain.then(async () => {
-      if (p.gone || p.failed) return;
       let res: EncodeResult;
       try {
         res = await encoded;
       } catch (err) {
-        return this.failPartition(p, err as Error);
+        if (!p.gone) this.failPartition(p, err as Error);
+        return;
       }
       this.stats.workerMicros += res.workerMicros;
-      if (p.gone) return;
-      if (res.failures.length > 0 && this.cfg['errors.tolerance'] === 'none') {
-        const f = res.failures[0]!;
-        return this.failPartition(p, new RecordError({ topic: p.topic, partition: p.partition, offset: String(f.offset) }, f.stage, f.reason));
+      try {
+        if (p.gone || p.failed) return;
+        if (res.failures.length > 0) {
+          if (!this.deadLetters) {
+            const f = res.failures[0]!;
+            return this.failPartition(p, new RecordError({ topic: p.topic, partition: p.partition, offset: String(f.offset) }, f.stage, f.reason));
+          }
+          // Bad records reach the dead-letter topic before anything after them can be committed.
+          await retryWithBackoff(() => this.deadLetters!.send(p.topic, new BatchReader(w.buffer), res.failures), {
+            what: `sending ${res.failures.length} records to the dead-letter topic`, maxRetries: 10, initialDelayMs: 500,
+            maxDelayMs: this.cfg['errors.retry.delay.max.ms'], timeoutMs: this.cfg['errors.retry.timeout'], log: this.log,
+          }).catch((err: Error) => this.failPartition(p, err));
+          this.stats.deadLettered += res.failures.length;
+          if (p.failed || p.gone) return;
+        }
+      } finally {
+        // The worker is done with the input buffer, and so are the dead letters.
+        this.buffers.release(w.buffer);
       }
       // The input buffer is free now; the encoded output is what the batch holds.
       this.account(p, res.outputBytes - batch.held);
@@ -493,6 +509,7 @@ export class Engine {
       await this.source.disconnect().catch((e) => this.log.warn({ err: errorMessage(e) }, 'kafka disconnect'));
       await this.pool.destroy().catch(() => {});
       await this.sink.close().catch(() => {});
+      await this.deadLetters?.close();
       const final: StopReason = this.firstError ? { kind: 'failed', error: this.firstError } : reason;
       this.resolveRun?.(final);
       return final;
