@@ -1,16 +1,19 @@
 // Kafka Connect-style status on 127.0.0.1:<status.port>:
 //   GET /connectors/<name>/status  → {"name", "connector": {"state", "worker_id"}, "tasks": [...], "type": "sink"}
-//   GET /metrics                   → engine counters as JSON
+//   GET /metrics                   → Prometheus text, Kafka Connect sink metric names (src/metrics.ts)
+//   GET /metrics.json              → the engine's counters as JSON
 // Nothing here reveals config values.
 import http from 'node:http';
 import os from 'node:os';
 import type { Logger } from 'pino';
 import { redact, type ResolvedConfig } from './config/load.js';
 import type { Engine } from './pipeline/engine.js';
+import { createMetrics } from './metrics.js';
 
 export async function startStatusServer(config: ResolvedConfig, engine: Engine, log: Logger): Promise<http.Server> {
   const name = config.common.name;
   const workerId = `${os.hostname()}:${process.pid}`;
+  const metrics = createMetrics(engine, name);
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     if (url === `/connectors/${encodeURIComponent(name)}/status` || url === `/connectors/${name}/status`) {
@@ -25,6 +28,12 @@ export async function startStatusServer(config: ResolvedConfig, engine: Engine, 
         partitions: parts,
       }));
     } else if (url === '/metrics') {
+      res.setHeader('content-type', metrics.contentType);
+      metrics.metrics().then((text) => res.end(text), (err: Error) => {
+        res.statusCode = 500;
+        res.end(err.message);
+      });
+    } else if (url === '/metrics.json') {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify(engine.stats));
     } else {

@@ -23,6 +23,7 @@ const INDEX_BYTES_PER_RECORD = F64_PER_RECORD * 8 + I32_PER_RECORD * 4;
 interface InflightBatch {
   readonly firstOffset: number;
   readonly lastOffset: number;
+  readonly records: number;
   /** Bytes this batch holds against the budget right now. */
   held: number;
   durable: boolean;
@@ -67,6 +68,13 @@ export interface EngineStats {
   peakHeldBytes: number;
   /** Records sent to the dead-letter topic. */
   deadLettered: number;
+  /** Records read but not yet durable. */
+  recordsActive: number;
+  /** Sink writes: count, summed and largest time from submit to durable. */
+  putBatches: number;
+  putBatchMsTotal: number;
+  putBatchMsMax: number;
+  commitFailures: number;
   workerMicros: number;
   /** Main-thread time spent packing messages into shared buffers. */
   packMicros: number;
@@ -86,6 +94,7 @@ export class Engine {
   readonly stats: EngineStats = {
     recordsIn: 0, bytesIn: 0, batches: 0, rowsWritten: 0, tombstones: 0, commits: 0,
     pauses: 0, resumes: 0, heldBytes: 0, peakHeldBytes: 0, deadLettered: 0, workerMicros: 0, packMicros: 0,
+    recordsActive: 0, putBatches: 0, putBatchMsTotal: 0, putBatchMsMax: 0, commitFailures: 0,
   };
   private readonly partitions = new Map<string, PartitionState>();
   private readonly pool: Piscina<EncodeTask, EncodeResult>;
@@ -193,6 +202,7 @@ export class Engine {
       this.account(p, held - p.openHeld);
       p.openHeld = held;
       this.stats.recordsIn++;
+      this.stats.recordsActive++;
       this.stats.bytesIn += m.size;
       if (p.open!.records === p.open!.capacity) this.sealAndDispatch(p);
     }
@@ -220,7 +230,7 @@ export class Engine {
     if (!w || w.records === 0) return;
     p.open = null;
     w.seal();
-    const batch: InflightBatch = { firstOffset: w.firstOffset(), lastOffset: w.lastOffset(), held: p.openHeld, durable: false };
+    const batch: InflightBatch = { firstOffset: w.firstOffset(), lastOffset: w.lastOffset(), records: w.records, held: p.openHeld, durable: false };
     p.openHeld = 0;
     p.inflight.push(batch);
     this.stats.batches++;
@@ -263,9 +273,14 @@ export class Engine {
         topic: p.topic, partition: p.partition, firstOffset: batch.firstOffset, lastOffset: batch.lastOffset,
         records, rows: res.rows, tombstones: res.tombstones, output: res.output, outputBytes: res.outputBytes, meta: res.meta,
       };
+      const submittedAt = performance.now();
       const durable = this.sink.submit(enc);
       durable.then(
         () => {
+          const ms = performance.now() - submittedAt;
+          this.stats.putBatches++;
+          this.stats.putBatchMsTotal += ms;
+          if (ms > this.stats.putBatchMsMax) this.stats.putBatchMsMax = ms;
           this.stats.rowsWritten += res.rows;
           this.stats.tombstones += res.tombstones;
           // A partition given up meanwhile has had its bytes released already.
@@ -295,6 +310,7 @@ export class Engine {
 
   private markDurable(p: PartitionState, batch: InflightBatch): void {
     batch.durable = true;
+    this.stats.recordsActive -= batch.records;
     this.account(p, -batch.held);
     batch.held = 0;
     // Advance only over the contiguous prefix of durable batches.
@@ -388,6 +404,7 @@ export class Engine {
         this.stats.commits++;
       } catch (err) {
         // A failed commit is retried on the next tick; the data is durable.
+        this.stats.commitFailures++;
         this.log.warn({ err: errorMessage(err) }, 'offset commit failed; will retry');
       }
     });
@@ -439,6 +456,8 @@ export class Engine {
 
   private forget(p: PartitionState): void {
     p.gone = true;
+    for (const b of p.inflight) if (!b.durable) this.stats.recordsActive -= b.records;
+    if (p.open) this.stats.recordsActive -= p.open.records;
     if (p.open) {
       this.buffers.release(p.open.buffer);
       p.open = null;
@@ -526,6 +545,17 @@ export class Engine {
 
   get failure(): string | undefined {
     return this.firstError ? errorMessage(this.firstError) : undefined;
+  }
+
+  /** Per partition: records behind the last high watermark librdkafka saw (not yet durable). */
+  lag(): { topic: string; partition: number; lag: number }[] {
+    const out: { topic: string; partition: number; lag: number }[] = [];
+    for (const p of this.partitions.values()) {
+      const high = this.source.highWatermark(p.topic, p.partition);
+      if (high === undefined) continue;
+      out.push({ topic: p.topic, partition: p.partition, lag: Math.max(0, high - (p.durableNext ?? p.committedNext ?? high)) });
+    }
+    return out;
   }
 
   /** Committed positions, for status and tests. */

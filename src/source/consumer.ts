@@ -27,6 +27,7 @@ interface RdConsumer {
   pause(tps: TopicPartition[]): void;
   resume(tps: TopicPartition[]): void;
   commitCb(offsets: PartitionOffset[], cb: (err: Error | null) => void): void;
+  getWatermarkOffsets(topic: string, partition: number): { highOffset: number; lowOffset: number };
   on(event: 'event.error', cb: (err: Error & { code?: number; isFatal?: boolean }) => void): void;
 }
 
@@ -205,6 +206,16 @@ export class KafkaSource {
     return new Promise((resolve, reject) => {
       this.consumer.commitCb(offsets, (err) => (err ? reject(err) : resolve()));
     });
+  }
+
+  /** The last high watermark librdkafka saw for a partition (from fetch responses), or undefined. */
+  highWatermark(topic: string, partition: number): number | undefined {
+    try {
+      const w = this.consumer.getWatermarkOffsets(topic, partition);
+      return w.highOffset >= 0 ? w.highOffset : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async disconnect(): Promise<void> {

@@ -149,7 +149,7 @@ describe('backpressure', () => {
     const sluice = startSluice(['run', '--config', file]);
     const portLine = await sluice.waitForLine(/status endpoint listening/);
     const port = JSON.parse(portLine).port as number;
-    const metrics = async () => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).json()) as { pauses: number; resumes: number; heldBytes: number; peakHeldBytes: number; rowsWritten: number };
+    const metrics = async () => (await (await fetch(`http://127.0.0.1:${port}/metrics.json`)).json()) as { pauses: number; resumes: number; heldBytes: number; peakHeldBytes: number; rowsWritten: number };
     await sluice.waitForLine(/assigned/);
 
     const locker = new pg.Client({ connectionString: PG_URL });
