@@ -1,0 +1,207 @@
+// The e2e runner: a child process of the harness that runs either Sluice's
+// engine (real sink or a dropping one) or a raw librdkafka consumer, so that
+// its CPU and peak RSS are Sluice's alone, not the harness's or the
+// producer's. Started with --import thread-tag.js so worker threads report
+// their thread ids.
+import { performance } from 'node:perf_hooks';
+import Kafka from '@confluentinc/kafka-javascript';
+import { loadConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/log.js';
+import { Engine } from '../../src/pipeline/engine.js';
+import { createSink } from '../../src/sinks/index.js';
+import type { EncodedBatch, Sink } from '../../src/sinks/common/sink.js';
+import type { SinkPlan } from '../../src/workers/protocol.js';
+import { busyShare, cpuSplit, machineCpu, memory, threadCpu, type ThreadCpu } from '../lib/proc.js';
+import { workerThreadIds } from '../lib/thread-tag.js';
+import type { HarnessMessage, RawConsumeJob, RunnerMessage, RunnerResult, SluiceJob } from './protocol.js';
+
+const now = () => performance.timeOrigin + performance.now();
+const send = (m: RunnerMessage) => process.send!(m);
+
+/** Consume + decode, output dropped: the worker's 'drop' plan decodes every record and encodes nothing. */
+class DropSink implements Sink {
+  async plan(): Promise<SinkPlan> {
+    return { sink: 'drop' };
+  }
+  submit(_batch: EncodedBatch): Promise<void> {
+    return Promise.resolve();
+  }
+  async flush(): Promise<void> {}
+  drop(): void {}
+  async close(): Promise<void> {}
+}
+
+let stopRequested = false;
+
+async function runSluice(job: SluiceJob): Promise<RunnerResult> {
+  const config = loadConfig({ json: { name: job.name, config: job.connector }, env: job.env });
+  const log = createLogger(config.common['log.level'], config.secrets);
+  const sink = job.dropSink ? new DropSink() : createSink(config, log);
+  const cpuStart = threadCpu();
+  const startMs = now();
+  const engine = new Engine({ config, sink, log });
+  let failure: Error | undefined;
+  const done = engine.run().then((r) => {
+    if (r.kind === 'failed') failure = r.error;
+  });
+  const total = job.ends.reduce((a, b) => a + b, 0);
+  let firstMs = 0;
+  let durableMs = 0;
+  let committedMs: number | undefined;
+  let cpuFirst: ThreadCpu[] = cpuStart;
+  let cpuDurable: ThreadCpu[] | undefined;
+  let machineFirst = machineCpu();
+  let machineDurable: ReturnType<typeof machineCpu> | undefined;
+  let peakAtDurable = 0;
+  const committedSeen = new Map<number, number>();
+  let lastProgress = 0;
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const t = now();
+      if (failure) {
+        clearInterval(timer);
+        return reject(failure);
+      }
+      if (t - startMs > job.timeoutMs) {
+        clearInterval(timer);
+        return reject(new Error(`timed out after ${job.timeoutMs} ms with ${engine.stats.recordsIn} of ${total} records read`));
+      }
+      if (!firstMs && engine.stats.recordsIn > 0) {
+        firstMs = t;
+        cpuFirst = threadCpu();
+        machineFirst = machineCpu();
+      }
+      let durable = 0;
+      let committed = 0;
+      let partitions = 0;
+      for (const p of engine.positions()) {
+        if (p.topic !== job.topic) continue;
+        partitions++;
+        durable += p.durable ?? 0;
+        committed += p.committed ?? 0;
+        if (job.trackCommits && p.committed !== undefined && committedSeen.get(p.partition) !== p.committed) {
+          committedSeen.set(p.partition, p.committed);
+          send({ type: 'commit', partition: p.partition, committed: p.committed, t });
+        }
+      }
+      if (t - lastProgress > 250) {
+        lastProgress = t;
+        send({ type: 'progress', records: engine.stats.recordsIn, durable, partitions });
+      }
+      if (!durableMs && total > 0 && durable >= total) {
+        durableMs = t;
+        cpuDurable = threadCpu();
+        machineDurable = machineCpu();
+        peakAtDurable = memory().peakRss;
+      }
+      if (committedMs === undefined && total > 0 && committed >= total) committedMs = t;
+      const finished = job.until === 'stop' ? stopRequested : job.until === 'committed' ? committedMs !== undefined : durableMs > 0;
+      if (finished) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 5);
+  }).catch(async (err: Error) => {
+    await engine.stop({ kind: 'failed', error: err }).catch(() => {});
+    throw err;
+  });
+
+  await engine.stop();
+  await done;
+  if (failure) throw failure;
+  const cpuEnd = threadCpu();
+  const main = process.pid;
+  const workers = workerThreadIds();
+  return {
+    records: engine.stats.recordsIn,
+    bytes: engine.stats.bytesIn,
+    startMs,
+    firstMs,
+    durableMs: durableMs || now(),
+    committedMs,
+    stoppedMs: now(),
+    cpu: cpuSplit(cpuFirst, cpuDurable ?? cpuEnd, main, workers),
+    cpuWhole: cpuSplit(cpuStart, cpuEnd, main, workers),
+    peakRss: Math.max(peakAtDurable, memory().peakRss),
+    machineBusy: busyShare(machineFirst, machineDurable ?? machineCpu()),
+    workerThreads: workers.size,
+    stats: { ...engine.stats },
+  };
+}
+
+interface RdMessage {
+  size: number;
+}
+
+/** Baseline (a): librdkafka consume with no processing at all. */
+async function runRaw(job: RawConsumeJob): Promise<RunnerResult> {
+  const total = job.ends.reduce((a, b) => a + b, 0);
+  const cpuStart = threadCpu();
+  const startMs = now();
+  const consumer = new Kafka.KafkaConsumer(
+    { ...job.kafka, 'bootstrap.servers': job.brokers, 'group.id': `bench-raw-${process.pid}-${Date.now()}` } as never,
+    { 'auto.offset.reset': 'earliest' } as never,
+  );
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 30_000 } as never, (err) => (err ? reject(err) : resolve())));
+  consumer.setDefaultConsumeTimeout(100);
+  (consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(true);
+  consumer.assign(job.ends.map((_, partition) => ({ topic: job.topic, partition, offset: 0 })));
+  let records = 0;
+  let bytes = 0;
+  let firstMs = 0;
+  let cpuFirst = cpuStart;
+  let machineFirst = machineCpu();
+  let lastProgress = 0;
+  while (records < total) {
+    if (now() - startMs > job.timeoutMs) throw new Error(`raw consume timed out after ${job.timeoutMs} ms with ${records} of ${total} records`);
+    const msgs = await new Promise<RdMessage[]>((resolve, reject) =>
+      consumer.consume(job.consumeBatch, (err, m) => (err ? reject(err) : resolve(m as unknown as RdMessage[]))));
+    if (msgs.length === 0) continue;
+    if (!firstMs) {
+      firstMs = now();
+      cpuFirst = threadCpu();
+      machineFirst = machineCpu();
+    }
+    records += msgs.length;
+    for (let i = 0; i < msgs.length; i++) bytes += msgs[i]!.size;
+    const t = now();
+    if (t - lastProgress > 250) {
+      lastProgress = t;
+      send({ type: 'progress', records, durable: records, partitions: job.ends.length });
+    }
+  }
+  const durableMs = now();
+  const cpuDone = threadCpu();
+  const machineBusy = busyShare(machineFirst, machineCpu());
+  const peakRss = memory().peakRss;
+  await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  const cpuEnd = threadCpu();
+  return {
+    records, bytes, startMs, firstMs, durableMs, stoppedMs: now(),
+    cpu: cpuSplit(cpuFirst, cpuDone, process.pid, new Set()),
+    cpuWhole: cpuSplit(cpuStart, cpuEnd, process.pid, new Set()),
+    peakRss, machineBusy, workerThreads: 0,
+  };
+}
+
+/** Reports and exits; a handle left open by a library must not keep the run alive. */
+function finish(m: RunnerMessage): void {
+  process.send!(m, () => {
+    process.disconnect?.();
+    setTimeout(() => process.exit(0), 200);
+  });
+}
+
+process.on('message', (msg: HarnessMessage) => {
+  if (msg.type === 'stop') {
+    stopRequested = true;
+    return;
+  }
+  const job = msg.job;
+  send({ type: 'started', pid: process.pid });
+  (job.kind === 'raw' ? runRaw(job) : runSluice(job)).then(
+    (result) => finish({ type: 'result', result }),
+    (err: Error) => finish({ type: 'failed', message: err.message }),
+  );
+});

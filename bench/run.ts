@@ -1,0 +1,345 @@
+// `npm run bench`: every Sluice figure next to the physical limit of the
+// part it drives, measured in the same invocation on the same rows.
+//   1. per shape: produce N seeded rows once; then for each target, the
+//      baseline and Sluice in turn (repeated with --repeat): raw consume vs
+//      consume + decode; COPY vs insert; COPY + ON CONFLICT vs upsert;
+//      single-thread Parquet encode vs S3;
+//   2. produce-to-commit latency at a fixed rate below saturation;
+//   3. throughput against worker.threads and batch.max.records;
+//   4. micro benchmarks;
+// then a markdown table, a JSON file and an SVG chart under bench/results/.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { baselineRow, e2eRow, throughput } from './e2e/figures.js';
+import type { BenchContext, Dataset } from './e2e/context.js';
+import { produceDataset } from './e2e/dataset.js';
+import { latencyPhase } from './e2e/latency.js';
+import { connectorFor, effectiveSettings, runSluice, s3FlushSize, type SluiceRun } from './e2e/sluice-run.js';
+import { RunnerFailed } from './e2e/child.js';
+import type { RunnerResult } from './e2e/protocol.js';
+import { copyBaseline, upsertBaseline } from './baselines/copy.js';
+import { parquetBaseline } from './baselines/parquet-encode.js';
+import { rawConsume } from './baselines/raw-consume.js';
+import { runMicro } from './micro/index.js';
+import { deleteGroups, deleteTopics } from './lib/kafka.js';
+import { describeMachine } from './lib/machine.js';
+import { HELP, parseOptions, type BenchOptions, type Target } from './lib/options.js';
+import { sql } from './lib/pg.js';
+import { formatProfile, summariseProfile } from './lib/profile.js';
+import { Progress } from './lib/progress.js';
+import { markdown, targetsTable } from './lib/report.js';
+import { BASELINE_LABEL, BASELINE_OF, type BaselineRow, type BenchResult, type E2eRow, type SweepPoint, type SweepResult } from './lib/results.js';
+import { deletePrefix } from './lib/s3.js';
+import { SHAPES } from './lib/shapes/index.js';
+import { stackEndpoints, type StackEndpoints } from './lib/stack.js';
+import { lineCharts } from './lib/svg.js';
+import { MiB, round } from './lib/stats.js';
+import { evaluateTargets } from './lib/targets.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+async function preflight(st: StackEndpoints, opts: BenchOptions): Promise<void> {
+  const problems: string[] = [];
+  const check = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await Promise.race([fn(), new Promise((_, rej) => setTimeout(() => rej(new Error('no answer in 10 s')), 10_000))]);
+    } catch (err) {
+      problems.push(`${what}: ${(err as Error).message}`);
+    }
+  };
+  await check(`PostgreSQL at ${st.pgUrl}`, () => sql(st.pgUrl, 'SELECT 1'));
+  await check(`schema registry at ${st.registry}`, async () => {
+    const r = await fetch(`${st.registry}/subjects`, { signal: AbortSignal.timeout(10_000) });
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+  });
+  await check(`Kafka at ${st.kafka}`, async () => (await import('./lib/kafka.js')).withAdmin(st.kafka, (a) => a.listTopics()));
+  if (opts.targets.includes('s3')) await check(`S3 at ${st.s3Url}`, () => fetch(`${st.s3Url}/minio/health/live`, { signal: AbortSignal.timeout(10_000) }));
+  if (problems.length) throw new Error(`the local stack is not answering (start it with: bash scripts/stack.sh up):\n  - ${problems.join('\n  - ')}`);
+}
+
+function countSteps(opts: BenchOptions): number {
+  let steps = 0;
+  if (opts.e2e) {
+    steps += opts.shapes.length * (1 + opts.targets.length * 2 * opts.repeat);
+    if (opts.latency && opts.targets.includes('pg-insert')) steps += 1;
+    if (opts.sweep) steps += opts.sweepThreads.length + opts.sweepBatchSizes.length;
+  }
+  if (opts.micro) steps += 2;
+  return steps + 1; // writing results
+}
+
+/** Runs fn as one progress step; a failure is recorded as skipped, not fatal. */
+async function step<T>(ctx: BenchContext, name: string, fn: () => Promise<T>): Promise<T | undefined> {
+  ctx.progress.begin(name);
+  try {
+    return await fn();
+  } catch (err) {
+    const e = err as Error;
+    const tail = e instanceof RunnerFailed ? lastLines(e.output, 3) : '';
+    ctx.skipped.push({ what: name, reason: `${e.message}${tail ? ` | runner output: ${tail}` : ''}` });
+    ctx.progress.log(`  ${name}: skipped (${e.message.split('\n')[0]})`);
+    return undefined;
+  } finally {
+    ctx.progress.end();
+  }
+}
+
+function lastLines(s: string, n: number): string {
+  return s.trim().split('\n').slice(-n).join(' ').slice(0, 600);
+}
+
+interface ShapeOutcome {
+  e2e: E2eRow[];
+  baselines: BaselineRow[];
+  insertRun?: SluiceRun;
+  dataset?: Dataset;
+}
+
+async function benchShape(ctx: BenchContext, shapeName: keyof typeof SHAPES): Promise<ShapeOutcome> {
+  const shape = SHAPES[shapeName];
+  const n = ctx.opts.nByShape[shapeName];
+  const out: ShapeOutcome = { e2e: [], baselines: [] };
+  const ds = await step(ctx, `e2e ${shapeName} produce ${n} records`, () => produceDataset(ctx, shape, n, ctx.opts.seed));
+  if (!ds) return out;
+  out.dataset = ds;
+  ctx.progress.log(`${shapeName}: ${n} records, ${(ds.wireBytes / MiB).toFixed(1)} MiB of values, produced in ${ds.produceSeconds.toFixed(1)} s into ${ds.partitions} partitions`);
+
+  for (const target of ctx.opts.targets) {
+    const baseName = BASELINE_OF[target];
+    const baseSeconds: number[] = [];
+    const baseChild: RunnerResult[] = [];
+    const runs: SluiceRun[] = [];
+    let note = '';
+    for (let i = 0; i < ctx.opts.repeat; i++) {
+      const rep = ctx.opts.repeat > 1 ? ` (${i + 1}/${ctx.opts.repeat})` : '';
+      await step(ctx, `baseline ${shapeName} ${baseName}${rep}`, async () => {
+        switch (baseName) {
+          case 'raw-consume': {
+            const r = await rawConsume(ctx, ds);
+            baseSeconds.push((r.durableMs - r.firstMs) / 1000);
+            baseChild.push(r);
+            note = 'librdkafka consumer in a child process, assign() to every partition, consume(10000) until all records arrive; same fetch properties as Sluice';
+            break;
+          }
+          case 'copy': {
+            const r = await copyBaseline(ctx, ds);
+            baseSeconds.push(r.seconds);
+            note = `COPY … FROM STDIN (FORMAT binary) of a ${(ds.copyFileBytes! / MiB).toFixed(1)} MiB file PostgreSQL itself wrote, one transaction, fresh table`;
+            break;
+          }
+          case 'copy-upsert': {
+            const r = await upsertBaseline(ctx, ds);
+            baseSeconds.push(r.seconds);
+            note = 'CREATE UNLOGGED TABLE staging; COPY binary into it; INSERT … SELECT … ON CONFLICT (id) DO UPDATE; one transaction; half the keys pre-exist';
+            break;
+          }
+          case 'parquet-encode': {
+            const perFile = Math.min(s3FlushSize(ds), Math.ceil(ds.n / ds.partitions));
+            const codec = String(connectorFor(ctx, ds, 's3', 'x')['parquet.codec'] ?? 'snappy');
+            const r = parquetBaseline(ctx, ds, perFile, codec);
+            baseSeconds.push(r.seconds);
+            note = `apache-arrow columns + parquet-wasm, ${r.files} files of ≤ ${perFile} rows (the S3 run's flush.size), ${codec}, ${(r.bytes / MiB).toFixed(1)} MiB; rows generated outside the timing`;
+            break;
+          }
+        }
+      });
+      await step(ctx, `e2e ${shapeName} ${target}${rep}`, async () => {
+        const run = await runSluice(ctx, ds, target);
+        runs.push(run);
+        ctx.progress.log(`  ${shapeName} ${target}: ${Math.round(throughput(run.result)).toLocaleString('en-US')} records/s, peak RSS ${(run.result.peakRss / MiB).toFixed(0)} MiB (${run.check})`);
+      });
+    }
+    const baseline = baseSeconds.length ? baselineRow(ds, baseName, BASELINE_LABEL[baseName], baseSeconds, note, baseChild) : undefined;
+    if (baseline && !out.baselines.some((b) => b.name === baseName)) out.baselines.push(baseline);
+    if (runs.length) {
+      const row = e2eRow(ds, target, runs, baseline);
+      out.e2e.push(row);
+      if (target === 'pg-insert') out.insertRun = runs[0];
+      ctx.progress.log(`  ${shapeName} ${target}: ${row.ratio === null ? 'no baseline' : `${row.ratio.toFixed(3)} × ${baseName}`}`);
+    }
+  }
+  return out;
+}
+
+async function sweeps(ctx: BenchContext, ds: Dataset, target: Target, reuse: E2eRow | undefined, baseline: number | null, defaults: { workerThreads: number; batchMaxRecords: number }): Promise<SweepResult> {
+  const point = (x: number, r: SluiceRun): SweepPoint => ({ x, recordsPerS: round(throughput(r.result), 0), mainUsPerRecord: round((r.result.cpu.mainS * 1e6) / ds.n, 3), peakRssBytes: r.result.peakRss });
+  const fromRow = (x: number, e: E2eRow): SweepPoint => ({ x, recordsPerS: e.recordsPerS, mainUsPerRecord: e.mainUsPerRecord, peakRssBytes: e.peakRssBytes });
+  const res: SweepResult = { shape: ds.shape.name, target, threads: [], batchSizes: [], baselineRecordsPerS: baseline };
+  for (const t of ctx.opts.sweepThreads) {
+    await step(ctx, `sweep ${target} worker.threads=${t}`, async () => {
+      if (reuse && t === defaults.workerThreads && reuse.settings.batchMaxRecords === defaults.batchMaxRecords) return void res.threads.push(fromRow(t, reuse));
+      res.threads.push(point(t, await runSluice(ctx, ds, target, { SLUICE_WORKER_THREADS: String(t) }, `threads-${t}`)));
+    });
+  }
+  for (const b of ctx.opts.sweepBatchSizes) {
+    await step(ctx, `sweep ${target} batch.max.records=${b}`, async () => {
+      if (reuse && b === defaults.batchMaxRecords && reuse.settings.workerThreads === defaults.workerThreads) return void res.batchSizes.push(fromRow(b, reuse));
+      res.batchSizes.push(point(b, await runSluice(ctx, ds, target, { SLUICE_BATCH_MAX_RECORDS: String(b) }, `batch-${b}`)));
+    });
+  }
+  return res;
+}
+
+function chart(s: SweepResult): string {
+  const refs = s.baselineRecordsPerS ? [{ y: s.baselineRecordsPerS, label: `baseline ${BASELINE_OF[s.target]}`, color: '#999' }] : [];
+  return lineCharts(
+    [
+      { title: 'records/s against worker.threads', xLabel: 'worker.threads', yLabel: 'records/s', series: [{ name: `${s.shape} ${s.target}`, color: '#1f77b4', points: s.threads.map((p) => ({ x: p.x, y: p.recordsPerS })) }], refs },
+      { title: 'records/s against batch.max.records', xLabel: 'batch.max.records (log scale)', yLabel: 'records/s', logX: true, series: [{ name: `${s.shape} ${s.target}`, color: '#d62728', points: s.batchSizes.map((p) => ({ x: p.x, y: p.recordsPerS })) }], refs },
+    ],
+    `Sluice ${s.target}, ${s.shape} rows; dashed: the baseline measured in the same run`,
+  );
+}
+
+async function cleanup(ctx: BenchContext): Promise<void> {
+  const st = ctx.stack;
+  await deleteTopics(st.kafka, ctx.cleanup.topics).catch(() => {});
+  await deleteGroups(st.kafka, ctx.cleanup.groups).catch(() => {});
+  for (const t of ctx.cleanup.tables) await sql(st.pgUrl, `DROP TABLE IF EXISTS ${t}`).catch(() => {});
+  for (const p of ctx.cleanup.s3Prefixes) await deletePrefix(st, p).catch(() => {});
+  fs.rmSync(ctx.tmpDir, { recursive: true, force: true });
+}
+
+function summariseProfiles(ctx: BenchContext): BenchResult['profiles'] {
+  const out: BenchResult['profiles'] = [];
+  for (const [run, dir] of ctx.profileDirs) {
+    if (!fs.existsSync(dir)) continue;
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+    for (const f of files) {
+      // CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile: thread 0 is the main thread.
+      const tid = f.split('.')[4];
+      const summary = summariseProfile(path.join(dir, f), 12);
+      out.push({ run: `${run}: ${tid === '0' ? 'main thread' : `worker thread ${tid}`}`, summary: formatProfile(summary, 12) });
+    }
+  }
+  return out;
+}
+
+// The AWS SDK warns about Node 20's end of support on every S3 client; that
+// says nothing about a benchmark. Other warnings still print.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (!`${w.name} ${w.message}`.includes('NodeVersionSupportWarning')) process.stderr.write(`${w.name}: ${w.message}\n`);
+});
+
+async function main(): Promise<number> {
+  let opts: BenchOptions | 'help';
+  try {
+    opts = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (opts === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const stack = stackEndpoints();
+  await preflight(stack, opts);
+  const started = new Date();
+  const machine = await describeMachine(ROOT, stack.kafka, stack.pgUrl);
+  const progress = new Progress(countSteps(opts), opts.progress);
+  const ctx: BenchContext = {
+    opts, stack, progress, root: ROOT, tmpDir: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-')), skipped: [], profileDirs: new Map(),
+    cleanup: { topics: [], tables: [], s3Prefixes: [], files: [], groups: [] },
+  };
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    progress.stop();
+    process.stderr.write('\nbench: interrupted; cleaning up (again to exit at once)\n');
+    void cleanup(ctx).finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const e2e: E2eRow[] = [];
+  const baselines: BaselineRow[] = [];
+  let latency: BenchResult['latency'] = null;
+  let sweep: SweepResult | null = null;
+  let micro: BenchResult['micro'] = null;
+  const probe = { topics: 'x', 'bootstrap.servers': stack.kafka, 'connector.class': 'sluice.postgres', 'connection.url': 'jdbc:postgresql://127.0.0.1/x', ...opts.connector };
+  const defaults = effectiveSettings(probe, opts.sluiceEnv);
+  try {
+    if (opts.e2e) {
+      let first: ShapeOutcome | undefined;
+      for (const shape of opts.shapes) {
+        const o = await benchShape(ctx, shape);
+        first ??= o;
+        e2e.push(...o.e2e);
+        baselines.push(...o.baselines);
+      }
+      const insertRow = e2e.find((e) => e.shape === opts.shapes[0] && e.target === 'pg-insert');
+      if (opts.latency && opts.targets.includes('pg-insert')) {
+        const rate = opts.latencyRate || Math.max(1000, Math.round(((insertRow?.recordsPerS ?? 20_000) * 0.5) / 1000) * 1000);
+        latency = (await step(ctx, `latency at ${rate} records/s`, () => latencyPhase(ctx, SHAPES[opts.shapes[0]!], rate, opts.latencySeconds))) ?? null;
+      }
+      if (opts.sweep && first?.dataset) {
+        const target: Target = opts.targets.includes('pg-insert') ? 'pg-insert' : opts.targets[0]!;
+        const reuse = e2e.find((e) => e.shape === first!.dataset!.shape.name && e.target === target);
+        const base = first.baselines.find((b) => b.name === BASELINE_OF[target])?.recordsPerS ?? null;
+        sweep = await sweeps(ctx, first.dataset, target, reuse, base, defaults);
+      }
+    }
+    if (opts.micro) {
+      let microStep = 0;
+      micro = (await step(ctx, 'micro benchmarks', () => runMicro(ctx, (name) => {
+        if (microStep++ > 0) {
+          ctx.progress.end();
+          ctx.progress.begin(name);
+        }
+      }))) ?? null;
+    }
+  } finally {
+    progress.begin('writing results');
+    await cleanup(ctx);
+  }
+
+  const finished = new Date();
+  const { outDir: _o, progress: _p, ...settings } = opts;
+  const partial: Omit<BenchResult, 'targets'> = {
+    version: 1,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationS: round((finished.getTime() - started.getTime()) / 1000, 1),
+    machine,
+    settings: { ...settings, defaults },
+    e2e,
+    baselines,
+    latency,
+    sweeps: sweep,
+    micro,
+    skipped: ctx.skipped,
+    profiles: opts.profile ? summariseProfiles(ctx) : [],
+  };
+  const result: BenchResult = { ...partial, targets: evaluateTargets(partial) };
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  const stamp = started.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  const base = path.join(opts.outDir, `${stamp}${opts.quick ? '-quick' : ''}`);
+  const svgName = sweep ? `${path.basename(base)}.svg` : undefined;
+  if (sweep) fs.writeFileSync(`${base}.svg`, chart(sweep));
+  fs.writeFileSync(`${base}.json`, JSON.stringify(result, null, 2) + '\n');
+  fs.writeFileSync(`${base}.md`, markdown(result, svgName) + '\n');
+  for (const ext of ['json', 'md', 'svg']) {
+    const from = `${base}.${ext}`;
+    const latest = path.join(opts.outDir, `latest.${ext}`);
+    if (fs.existsSync(from)) fs.copyFileSync(from, latest);
+    else fs.rmSync(latest, { force: true });
+  }
+  if (sweep) fs.writeFileSync(path.join(opts.outDir, 'latest.md'), markdown(result, 'latest.svg') + '\n');
+  progress.end();
+  progress.stop();
+  process.stdout.write(`\n${targetsTable(result)}\n\nresults: ${base}.md, ${base}.json${sweep ? `, ${base}.svg` : ''} (also latest.*)\n`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`bench: ${err.message}\n`);
+    process.exit(1);
+  },
+);
