@@ -86,7 +86,14 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
     }
   }
 
-  const out = encoder ? encoder.finish() : { output: null, outputBytes: 0, rows: decodedRows };
+  let out;
+  try {
+    out = encoder ? encoder.finish() : { output: null, outputBytes: 0, rows: decodedRows };
+  } catch (err) {
+    // An encoder may gather the whole batch's needs before asking for a new plan.
+    if (err instanceof ReplanNeeded) return { output: null, outputBytes: 0, rows: 0, tombstones: 0, failures: [], replan: err.request, workerMicros: micros(started) };
+    throw err;
+  }
   return { ...out, tombstones, failures, workerMicros: micros(started) };
 }
 

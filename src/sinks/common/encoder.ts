@@ -47,5 +47,6 @@ export interface WorkerEncoder<Plan = unknown> {
   tombstone(key: Decoded | undefined, ctx: RecordContext): void;
   /** Forgets the record being added after it threw. */
   discardCurrent(): void;
+  /** May throw ReplanNeeded too, for an encoder that gathers the whole batch's needs first. */
   finish(): EncoderOutput;
 }

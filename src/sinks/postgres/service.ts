@@ -1,8 +1,12 @@
-// Talking to PostgreSQL: the connection pool, COPY, catalog look-ups, and the
-// classification of errors into retry / reconnect / stop.
+// Talking to PostgreSQL: the connection pool, COPY, catalog look-ups, DDL
+// under an advisory lock, and the classification of errors into retry /
+// reconnect / stop.
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ConnectionLostError, RetriableError, SinkSchemaError, SluiceError } from '../../errors.js';
+import { qualifiedName, quoteIdent, type TableName } from './names.js';
+
+export { quoteIdent, qualifiedName, type TableName } from './names.js';
 
 export interface PgConnectionOptions {
   url: string;
@@ -47,47 +51,14 @@ export function classifyPgError(err: unknown, what: string): SluiceError {
   const e = err as { code?: string; message?: string; where?: string; detail?: string };
   const code = e.code ?? '';
   const msg = `${what}: ${e.message ?? String(err)}${code ? ` (SQLSTATE ${code})` : ''}${e.detail ? ` – ${e.detail}` : ''}${e.where ? ` [${e.where}]` : ''}`;
-  if (NETWORK_CODES.has(code) || /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(e.message ?? '')) {
+  if (NETWORK_CODES.has(code) || /Connection terminated|connection timeout|Client has encountered a connection error|not queryable|Connection ended/i.test(e.message ?? '')) {
     return new ConnectionLostError(msg, { cause: err });
   }
+  // 08: connection exception; 57P: operator intervention (admin shutdown, crash shutdown, cannot connect now).
   if (code.startsWith('08') || code.startsWith('57P')) return new ConnectionLostError(msg, { cause: err });
-  if (RETRIABLE_SQLSTATES.has(code) || RETRIABLE_SQLSTATE_CLASSES.some((c) => code.startsWith(c))) return new RetriableError(msg, { cause: err });
-  if (code === '42P01' || code === '42703' || code === '42804') return new SinkSchemaError(msg, { cause: err });
+  if (RETRIABLE_SQLSTATES.has(code) || RETRIABLE_SQLSTATE_CLASSES.some((c) => c.length <= code.length && code.startsWith(c))) return new RetriableError(msg, { cause: err });
+  if (code === '42P01' || code === '42703' || code === '42804' || code === '22P03' || code === '3F000') return new SinkSchemaError(msg, { cause: err });
   return new SluiceError(msg, { cause: err });
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-export interface TableName {
-  schema?: string;
-  table: string;
-}
-
-/** "schema.table" or "table"; a name with quotes keeps dots inside the quotes. */
-export function parseTableName(name: string): TableName {
-  const parts: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < name.length; i++) {
-    const c = name[i]!;
-    if (c === '"') {
-      if (quoted && name[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else quoted = !quoted;
-    } else if (c === '.' && !quoted && parts.length === 0) {
-      parts.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  parts.push(cur);
-  return parts.length === 2 ? { schema: parts[0]!, table: parts[1]! } : { table: parts[0]! };
-}
-
-export function qualifiedName(t: TableName): string {
-  return t.schema ? `${quoteIdent(t.schema)}.${quoteIdent(t.table)}` : quoteIdent(t.table);
 }
 
 export interface CatalogColumn {
@@ -95,8 +66,18 @@ export interface CatalogColumn {
   typeOid: number;
   typeName: string;
   elemOid: number;
+  typmod: number;
+  sqlType: string;
   notNull: boolean;
   generated: boolean;
+  hasDefault: boolean;
+  pk: boolean;
+}
+
+export interface TableDescription {
+  columns: CatalogColumn[];
+  /** Column sets of the primary key and of unique indexes (ON CONFLICT needs one). */
+  uniqueKeys: string[][];
 }
 
 export const PGCOPY_HEADER = Buffer.from([
@@ -105,6 +86,8 @@ export const PGCOPY_HEADER = Buffer.from([
   0, 0, 0, 0, // header extension length
 ]);
 export const PGCOPY_TRAILER = Buffer.from([0xff, 0xff]);
+
+type Queryable = pg.Pool | pg.PoolClient;
 
 export class PgService {
   readonly pool: pg.Pool;
@@ -116,35 +99,64 @@ export class PgService {
     this.pool.on('error', () => {});
   }
 
-  async columns(t: TableName): Promise<CatalogColumn[] | undefined> {
-    const res = await this.query<{ attname: string; atttypid: number; typname: string; typelem: number; attnotnull: boolean; generated: boolean }>(
-      `SELECT a.attname, a.atttypid::int AS atttypid, t.typname, t.typelem::int AS typelem, a.attnotnull,
-              (a.attidentity <> '' OR a.attgenerated <> '' OR COALESCE(pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%', false)) AS generated
+  /** The table's columns and unique keys; undefined when it does not exist. */
+  async describeTable(t: TableName, on: Queryable = this.pool): Promise<TableDescription | undefined> {
+    const name = qualifiedName(t);
+    const what = `reading the columns of ${name}`;
+    const reg = await this.run<{ oid: number | null }>(on, 'SELECT to_regclass($1)::oid::int AS oid', [name], what);
+    const oid = reg.rows[0]?.oid;
+    if (oid == null) return undefined;
+    const cols = await this.run<{
+      attname: string; atttypid: number; typname: string; typelem: number; atttypmod: number; sqltype: string;
+      attnotnull: boolean; generated: boolean; hasdef: boolean; pk: boolean;
+    }>(
+      on,
+      `SELECT a.attname, a.atttypid::int AS atttypid, t.typname, t.typelem::int AS typelem, a.atttypmod,
+              format_type(a.atttypid, a.atttypmod) AS sqltype, a.attnotnull, a.atthasdef AS hasdef,
+              (a.attidentity <> '' OR a.attgenerated <> '' OR COALESCE(pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%', false)) AS generated,
+              COALESCE(a.attnum = ANY (COALESCE((SELECT i.indkey::int2[] FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary), '{}')), false) AS pk
          FROM pg_attribute a
          JOIN pg_type t ON t.oid = a.atttypid
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-        WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped
         ORDER BY a.attnum`,
-      [qualifiedName(t)],
-      `reading the columns of ${qualifiedName(t)}`,
+      [oid],
+      what,
     );
-    if (res.rows.length === 0) {
-      const exists = await this.query<{ r: string | null }>('SELECT to_regclass($1)::text AS r', [qualifiedName(t)], 'looking up a table');
-      if (exists.rows[0]?.r == null) return undefined;
-    }
-    return res.rows.map((r) => ({ name: r.attname, typeOid: r.atttypid, typeName: r.typname, elemOid: r.typelem, notNull: r.attnotnull, generated: r.generated }));
+    const keys = await this.run<{ cols: string[] }>(
+      on,
+      `SELECT array_agg(a.attname::text ORDER BY k.ord) AS cols
+         FROM pg_index i
+         CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+        WHERE i.indrelid = $1::oid AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indimmediate
+        GROUP BY i.indexrelid`,
+      [oid],
+      what,
+    );
+    return {
+      columns: cols.rows.map((r) => ({
+        name: r.attname, typeOid: r.atttypid, typeName: r.typname, elemOid: r.typelem, typmod: r.atttypmod, sqlType: r.sqltype,
+        notNull: r.attnotnull, generated: r.generated, hasDefault: r.hasdef, pk: r.pk,
+      })),
+      uniqueKeys: keys.rows.map((r) => r.cols),
+    };
   }
 
-  async query<R extends pg.QueryResultRow>(sql: string, params: unknown[], what: string): Promise<pg.QueryResult<R>> {
+  private async run<R extends pg.QueryResultRow>(on: Queryable, sql: string, params: unknown[], what: string): Promise<pg.QueryResult<R>> {
     try {
-      return await this.pool.query<R>(sql, params);
+      return await on.query<R>(sql, params);
     } catch (err) {
       throw classifyPgError(err, what);
     }
   }
 
+  async query<R extends pg.QueryResultRow>(sql: string, params: unknown[], what: string): Promise<pg.QueryResult<R>> {
+    return this.run<R>(this.pool, sql, params, what);
+  }
+
   /** Runs fn inside BEGIN … COMMIT on one connection; rolls back on failure. */
-  async transaction<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async transaction<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>, onCommitted?: (client: pg.PoolClient) => void): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -152,19 +164,42 @@ export class PgService {
       throw classifyPgError(err, `${what}: connecting`);
     }
     let broken = false;
+    // A checked-out client has no error listener of its own: a server shutdown
+    // between two statements would otherwise crash the process. The next
+    // statement fails instead, and the transaction is retried.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const out = await fn(client);
       await client.query('COMMIT');
+      onCommitted?.(client);
       return out;
     } catch (err) {
       broken = true;
       await client.query('ROLLBACK').catch(() => {});
       throw classifyPgError(err, what);
     } finally {
-      // A connection that saw an error is not reused: it may be half-broken.
+      // A connection that saw an error is not reused: it may be half-broken
+      // (and its temporary tables are in an unknown state).
+      if (!broken) client.removeListener('error', onError);
       client.release(broken ? true : undefined);
     }
+  }
+
+  /**
+   * DDL for one table, serialised across every Sluice instance by a
+   * transaction-scoped advisory lock keyed by the table's name, so two
+   * instances creating or altering the same table both succeed: the second
+   * re-reads the catalog under the lock and finds the work done.
+   */
+  async withDdlLock<T>(lockName: string, what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.transaction(what, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`sluice:ddl:${lockName}`]);
+      return fn(client);
+    });
   }
 
   /** COPY … FROM STDIN (FORMAT binary) of pre-encoded tuple chunks. */
@@ -177,7 +212,7 @@ export class PgService {
     });
     stream.write(PGCOPY_HEADER);
     for (const c of chunks) {
-      if (!stream.write(c)) await new Promise<void>((r) => stream.once('drain', r));
+      if (!stream.write(c)) await Promise.race([new Promise<void>((r) => stream.once('drain', r)), done]);
     }
     stream.end(PGCOPY_TRAILER);
     await done;

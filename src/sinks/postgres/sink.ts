@@ -1,23 +1,58 @@
-// The PostgreSQL sink: per target table, a writer that takes encoded batches
-// in submission order and writes as many as are ready in ONE transaction with
-// binary COPY. Retriable failures retry the same group with backoff; a batch's
-// promise resolves only after COMMIT (the rule in sinks/common/sink.ts).
+// The PostgreSQL sink, main-thread half. Per target table: the current plan
+// (columns and where their values come from, built from the catalog), DDL
+// for auto.create / auto.evolve, and a writer that takes encoded batches in
+// submission order and writes as many as are ready in ONE transaction:
+// binary COPY straight into the table (insert), or into a temporary staging
+// table followed by set-based statements (upsert, update, deletes; see
+// staging.ts). With delivery.guarantee=exactly_once the same transaction
+// moves each partition's stored offset (offsets.ts). Retriable failures retry
+// the same group with backoff; a batch's promise resolves only after COMMIT
+// (the rule in sinks/common/sink.ts).
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../../config/load.js';
 import { SinkSchemaError, SluiceError, errorMessage } from '../../errors.js';
 import type { SinkPlan } from '../../workers/protocol.js';
 import { tpKey, type EncodedBatch, type Sink, type TopicPartition } from '../common/sink.js';
-import { retryWithBackoff } from '../common/retry.js';
-import { columnTypeSupported, type PgColumn, type PgPlan } from './encoding.js';
-import { parseTableName, PgService, qualifiedName, type TableName } from './service.js';
+import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
+import { ColumnRuleError, DEFAULT_KEY_COLUMN, KAFKA_COLUMNS, desiredColumns, kafkaPkNames, valueFieldAllowed, valueFields, type FieldRules } from './columns.js';
+import { alterTableSql, createTableSql, isEmptyEvolution, planEvolution, type WantedColumn } from './ddl.js';
+import { INFERRED_SCHEMA_ID, OUTPUT_HEADER_BYTES, readOutputHeader, type ColumnSource, type OutputHeader, type PgColumn, type PgPlan, type PgReplanRequest } from './encoding.js';
+import { qualifiedName, tableNameFor, type TableName } from './names.js';
+import { OffsetStore, type Claim, type PartitionAdvance } from './offsets.js';
+import { PgService, type TableDescription } from './service.js';
+import { applyStatements, copyColumns, stagingDdl, stagingTable, type InsertMode } from './staging.js';
+import { columnTypeSupported } from './types.js';
 
 interface Pending {
   batch: EncodedBatch;
+  header: OutputHeader | null;
+  /** Exactly-once: the partition's claim when the batch was submitted. */
+  claim?: Claim;
   resolve: () => void;
   reject: (err: Error) => void;
 }
 
+/** A group of batches larger than this is split over several transactions. */
 const MAX_GROUP_BYTES = 64 * 1024 * 1024;
+const KAFKA_WHAT = ['topic', 'partition', 'offset'] as const;
+
+class TableState {
+  current: Promise<PgPlan> | undefined;
+  latest: PgPlan | undefined;
+  ddl: Promise<unknown> = Promise.resolve();
+  readonly writer: TableWriter;
+  readonly target: string;
+  constructor(
+    readonly name: TableName,
+    sink: PostgresSink,
+  ) {
+    this.target = qualifiedName(name);
+    this.writer = new TableWriter(sink, this);
+  }
+}
 
 class TableWriter {
   private readonly queue: Pending[] = [];
@@ -25,8 +60,7 @@ class TableWriter {
 
   constructor(
     private readonly sink: PostgresSink,
-    readonly table: string,
-    readonly columns: readonly string[],
+    readonly state: TableState,
   ) {}
 
   submit(p: Pending): void {
@@ -34,10 +68,14 @@ class TableWriter {
     if (!this.running) void this.run();
   }
 
+  /** Forgets queued batches of these partitions; their promises resolve (the engine has let them go). */
   drop(keys: Set<string>): void {
     for (let i = this.queue.length - 1; i >= 0; i--) {
-      const b = this.queue[i]!.batch;
-      if (keys.has(tpKey(b.topic, b.partition))) this.queue.splice(i, 1);
+      const p = this.queue[i]!;
+      if (keys.has(tpKey(p.batch.topic, p.batch.partition))) {
+        this.queue.splice(i, 1);
+        p.resolve();
+      }
     }
   }
 
@@ -45,19 +83,36 @@ class TableWriter {
     return !this.running && this.queue.length === 0;
   }
 
+  private nextGroup(): Pending[] {
+    // Batches already claimed by another instance (or from an earlier assignment) are never written.
+    for (let i = 0; i < this.queue.length; ) {
+      const p = this.queue[i]!;
+      if (!this.sink.stillOwned(p)) {
+        this.queue.splice(i, 1);
+        p.resolve();
+      } else i++;
+    }
+    let bytes = 0;
+    let n = 0;
+    const planId = this.queue[0]?.header?.planId;
+    while (n < this.queue.length) {
+      const p = this.queue[n]!;
+      if (n > 0 && (p.header?.planId !== planId || bytes + p.batch.outputBytes > MAX_GROUP_BYTES)) break;
+      bytes += p.batch.outputBytes;
+      n++;
+    }
+    return this.queue.slice(0, n);
+  }
+
   private async run(): Promise<void> {
     this.running = true;
     try {
       while (this.queue.length > 0) {
-        let bytes = 0;
-        let n = 0;
-        while (n < this.queue.length && (n === 0 || bytes + this.queue[n]!.batch.outputBytes <= MAX_GROUP_BYTES)) {
-          bytes += this.queue[n]!.batch.outputBytes;
-          n++;
-        }
-        const group = this.queue.slice(0, n);
+        const group = this.nextGroup();
+        if (group.length === 0) continue;
+        let fenced: Set<string>;
         try {
-          await this.sink.writeGroup(this, group.map((p) => p.batch));
+          fenced = await this.sink.writeGroup(this.state, group);
         } catch (err) {
           // Not retriable (or retries exhausted): fail this group and everything
           // queued behind it, since order must hold.
@@ -65,7 +120,18 @@ class TableWriter {
           for (const p of rest) p.reject(err as Error);
           return;
         }
-        this.queue.splice(0, n);
+        if (fenced.size > 0) {
+          // Another instance owns these partitions now: drop their batches and write the rest again.
+          for (let i = this.queue.length - 1; i >= 0; i--) {
+            const p = this.queue[i]!;
+            if (fenced.has(tpKey(p.batch.topic, p.batch.partition))) {
+              this.queue.splice(i, 1);
+              p.resolve();
+            }
+          }
+          continue;
+        }
+        this.queue.splice(0, group.length);
         for (const p of group) p.resolve();
       }
     } finally {
@@ -77,10 +143,19 @@ class TableWriter {
 
 export class PostgresSink implements Sink {
   private readonly service: PgService;
-  private readonly plans = new Map<string, Promise<{ plan: PgPlan; writer: TableWriter }>>();
-  private readonly writers = new Map<string, TableWriter>();
+  private readonly tables = new Map<string, TableState>();
+  private readonly byTopic = new Map<string, TableState>();
+  private readonly plansById = new Map<number, PgPlan>();
+  private nextPlanId = 1;
   private idleWaiters: (() => void)[] = [];
   private readonly cfg: ResolvedConfig['postgres'];
+  private readonly rules: FieldRules;
+  private readonly mode: InsertMode;
+  private readonly exactlyOnce: boolean;
+  private readonly offsets: OffsetStore | undefined;
+  private readonly claims = new Map<string, Claim>();
+  /** Staging tables that exist on a connection (they live as long as it does). */
+  private readonly staged = new WeakMap<pg.PoolClient, Set<number>>();
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -96,51 +171,53 @@ export class PostgresSink implements Sink {
       timezone: this.cfg['db.timezone'],
       applicationName: `sluice:${config.common.name}`.slice(0, 63),
     });
+    this.rules = {
+      pkMode: this.cfg['pk.mode'],
+      pkFields: this.cfg['pk.fields'] ?? [],
+      include: this.cfg['fields.whitelist'],
+      exclude: this.cfg['field.exclude.list'] ?? [],
+    };
+    this.mode = this.cfg['insert.mode'];
+    this.exactlyOnce = config.common['delivery.guarantee'] === 'exactly_once';
+    if (this.exactlyOnce) {
+      const owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+      this.offsets = new OffsetStore(this.service, tableNameFor(this.cfg['pg.offsets.table'], ''), config.common.name, owner);
+    }
   }
 
   tableFor(topic: string): TableName {
-    return parseTableName(this.cfg['table.name.format'].replace(/\$\{topic\}/g, topic));
+    return tableNameFor(this.cfg['table.name.format'], topic);
+  }
+
+  private stateFor(topic: string): TableState {
+    let s = this.byTopic.get(topic);
+    if (!s) {
+      const name = this.tableFor(topic);
+      const key = qualifiedName(name);
+      s = this.tables.get(key);
+      if (!s) this.tables.set(key, (s = new TableState(name, this)));
+      this.byTopic.set(topic, s);
+    }
+    return s;
   }
 
   async plan(topic: string): Promise<SinkPlan> {
-    let p = this.plans.get(topic);
+    const s = this.stateFor(topic);
+    let p = s.current;
     if (!p) {
-      p = this.buildPlan(topic);
-      this.plans.set(topic, p);
-      p.catch(() => this.plans.delete(topic));
+      p = this.buildPlan(s, topic);
+      s.current = p;
+      p.then(
+        (plan) => (s.latest = plan),
+        () => {
+          if (s.current === p) s.current = undefined;
+        },
+      );
     }
-    return { sink: 'postgres', plan: (await p).plan };
+    return { sink: 'postgres', plan: await p };
   }
 
-  private async buildPlan(topic: string): Promise<{ plan: PgPlan; writer: TableWriter }> {
-    const t = this.tableFor(topic);
-    const table = qualifiedName(t);
-    const catalog = await retryWithBackoff(() => this.service.columns(t), this.retryPolicy(`reading table ${table}`));
-    if (!catalog) {
-      throw new SinkSchemaError(`table ${table} for topic "${topic}" does not exist; create it, or set auto.create=true`);
-    }
-    const pkMode = this.cfg['pk.mode'];
-    const pkFields = new Set(this.cfg['pk.fields'] ?? []);
-    const columns: PgColumn[] = [];
-    for (const c of catalog) {
-      if (c.generated) continue;
-      if (!columnTypeSupported(c.typeOid, c.elemOid)) {
-        throw new SinkSchemaError(`table ${table} column "${c.name}" has type ${c.typeName}, which Sluice cannot write`);
-      }
-      let source: PgColumn['source'] = { from: 'value', field: c.name };
-      if (c.name === '__connect_topic') source = { from: 'kafka', what: 'topic' };
-      else if (c.name === '__connect_partition') source = { from: 'kafka', what: 'partition' };
-      else if (c.name === '__connect_offset') source = { from: 'kafka', what: 'offset' };
-      else if (pkMode === 'record_key' && pkFields.has(c.name)) source = { from: 'key', field: pkFields.size === 1 ? undefined : c.name };
-      columns.push({ name: c.name, typeOid: c.typeOid, typeName: c.typeName, elemOid: c.elemOid, notNull: c.notNull, source });
-    }
-    const plan: PgPlan = { key: `${table}#${columns.map((c) => `${c.name}:${c.typeOid}`).join(',')}`, table, columns, textNul: this.cfg['text.nul.mode'] };
-    let writer = this.writers.get(table);
-    if (!writer) this.writers.set(table, (writer = new TableWriter(this, table, columns.map((c) => c.name))));
-    return { plan, writer };
-  }
-
-  private retryPolicy(what: string) {
+  private retryPolicy(what: string): RetryPolicy {
     return {
       what,
       maxRetries: this.cfg['max.retries'],
@@ -151,35 +228,291 @@ export class PostgresSink implements Sink {
     };
   }
 
-  async submit(batch: EncodedBatch): Promise<void> {
-    const { writer } = await this.plans.get(batch.topic)!;
-    return new Promise<void>((resolve, reject) => writer.submit({ batch, resolve, reject }));
+  /** The columns the record key fills (record_key): pk.fields, else the table's primary key, else __connect_key. */
+  private keyColumnNames(desc: TableDescription | undefined): string[] {
+    if (this.rules.pkMode !== 'record_key') return [];
+    if (this.rules.pkFields.length > 0) return [...this.rules.pkFields];
+    const pk = desc?.columns.filter((c) => c.pk).map((c) => c.name) ?? [];
+    return pk.length > 0 ? pk : [DEFAULT_KEY_COLUMN];
   }
 
-  /** One transaction: COPY every batch of the group, then COMMIT. */
-  async writeGroup(writer: TableWriter, batches: readonly EncodedBatch[]): Promise<void> {
-    const chunks: Uint8Array[] = [];
-    let rows = 0;
-    for (const b of batches) {
-      if (b.output) chunks.push(new Uint8Array(b.output, 0, b.outputBytes));
-      rows += b.rows;
+  private conflictColumns(desc: TableDescription): string[] {
+    const tablePk = desc.columns.filter((c) => c.pk).map((c) => c.name);
+    switch (this.rules.pkMode) {
+      case 'kafka': return [...kafkaPkNames(this.rules)];
+      case 'record_key': return this.keyColumnNames(desc);
+      case 'record_value': return this.rules.pkFields.length > 0 ? [...this.rules.pkFields] : tablePk;
+      case 'none': return tablePk;
     }
-    if (rows === 0) return;
-    const first = batches[0]!;
-    const last = batches[batches.length - 1]!;
-    const what = `writing ${rows} rows to ${writer.table} (topic ${first.topic} partition ${first.partition} offset ${first.firstOffset} … ${last.topic} partition ${last.partition} offset ${last.lastOffset})`;
+  }
+
+  private async buildPlan(s: TableState, topic: string): Promise<PgPlan> {
+    const table = s.target;
+    const desc = await retryWithBackoff(() => this.service.describeTable(s.name), this.retryPolicy(`reading table ${table}`));
+    const staged = this.mode !== 'insert' || this.cfg['delete.enabled'];
+    const base = {
+      id: this.nextPlanId++, table, staged, deletes: this.cfg['delete.enabled'], textNul: this.cfg['text.nul.mode'],
+      rules: this.rules, autoEvolve: this.cfg['auto.evolve'],
+    };
+    if (!desc) {
+      if (!this.cfg['auto.create']) {
+        throw new SinkSchemaError(`table ${table} for topic "${topic}" does not exist; create it, or set auto.create=true`);
+      }
+      const plan: PgPlan = { ...base, columns: [], missingTable: true };
+      this.plansById.set(plan.id, plan);
+      return plan;
+    }
+    const kafkaNames: readonly string[] = this.rules.pkMode === 'kafka' ? kafkaPkNames(this.rules) : KAFKA_COLUMNS;
+    const keyNames = this.keyColumnNames(desc);
+    const conflict = this.conflictColumns(desc);
+    const columns: PgColumn[] = [];
+    for (const c of desc.columns) {
+      if (c.generated) continue;
+      let source: ColumnSource;
+      const k = kafkaNames.indexOf(c.name);
+      if (k >= 0) source = { from: 'kafka', what: KAFKA_WHAT[k]! };
+      else if (keyNames.includes(c.name)) source = { from: 'key', field: c.name };
+      else if (valueFieldAllowed(this.rules, c.name)) source = { from: 'value', field: c.name };
+      else continue; // filtered out: the column keeps its default
+      if (!columnTypeSupported(c.typeOid, c.elemOid)) {
+        throw new SinkSchemaError(`table ${table} column "${c.name}" has type ${c.sqlType}, which Sluice cannot write`);
+      }
+      columns.push({
+        name: c.name, typeOid: c.typeOid, typeName: c.typeName, elemOid: c.elemOid, typmod: c.typmod, sqlType: c.sqlType,
+        notNull: c.notNull, pk: conflict.includes(c.name), source,
+      });
+    }
+    const names = new Set(columns.map((c) => c.name));
+    const lackingKeys = keyNames.filter((n) => !names.has(n));
+    if (lackingKeys.length > 0) {
+      throw new SinkSchemaError(`pk.mode=record_key: table ${table} has no column ${lackingKeys.map((n) => `"${n}"`).join(', ')} for the record key (pk.fields)`);
+    }
+    if (staged) {
+      const why = this.mode !== 'insert' ? `insert.mode=${this.mode}` : 'delete.enabled=true';
+      if (conflict.length === 0) {
+        throw new SinkSchemaError(`${why} needs key columns: set pk.mode and pk.fields, or give table ${table} a primary key`);
+      }
+      const lacking = conflict.filter((n) => !names.has(n));
+      if (lacking.length > 0) throw new SinkSchemaError(`${why}: table ${table} has no column ${lacking.map((n) => `"${n}"`).join(', ')} (pk.fields)`);
+      if (this.mode === 'upsert' && !desc.uniqueKeys.some((k) => k.length === conflict.length && k.every((n) => conflict.includes(n)))) {
+        throw new SinkSchemaError(`insert.mode=upsert needs a primary key or unique index on (${conflict.map((n) => `"${n}"`).join(', ')}) of table ${table}; there is none`);
+      }
+    }
+    const plan: PgPlan = { ...base, columns, missingTable: false };
+    this.plansById.set(plan.id, plan);
+    return plan;
+  }
+
+  // ---------------- auto.create / auto.evolve ----------------
+
+  async replan(topic: string, request: unknown): Promise<void> {
+    const req = request as PgReplanRequest;
+    const s = this.stateFor(topic);
+    // One re-plan at a time per table; a later one finds the work done.
+    const run = s.ddl.then(() => this.evolve(s, topic, req));
+    s.ddl = run.catch(() => {});
+    await run;
+    s.current = undefined;
+  }
+
+  private async evolve(s: TableState, topic: string, req: PgReplanRequest): Promise<void> {
+    const where = `topic ${topic} partition ${req.partition} offset ${req.offset}`;
+    const table = s.target;
     await retryWithBackoff(
       () =>
-        this.service.transaction(what, async (client) => {
-          const n = await this.service.copyBinary(client, writer.table, writer.columns, chunks);
-          if (n !== rows) throw new SluiceError(`${what}: COPY reported ${n} rows, expected ${rows}`);
+        this.service.withDdlLock(table, `changing table ${table} for ${where}`, async (client) => {
+          let desc = await this.service.describeTable(s.name, client);
+          if (!desc) {
+            if (!this.cfg['auto.create']) throw new SinkSchemaError(`table ${table} for topic "${topic}" does not exist; create it, or set auto.create=true`);
+            const value = req.values[0];
+            if (!value) return; // only tombstones so far: nothing to create a table from
+            const cols = this.columnsOrThrow(() => desiredColumns(this.rules, value, req.keys[0]), table, where);
+            await client.query(createTableSql(table, cols));
+            this.log.info({ table, topic }, `created table ${table} (${cols.map((c) => c.name).join(', ')})`);
+            desc = (await this.service.describeTable(s.name, client))!;
+          }
+          for (const value of req.values) {
+            const schemaless = value.id === INFERRED_SCHEMA_ID;
+            const keyNames = this.keyColumnNames(desc);
+            const taken = new Set<string>([...keyNames, ...(this.rules.pkMode === 'kafka' ? kafkaPkNames(this.rules) : [])]);
+            const fields = valueFields(this.rules, value, taken);
+            const wanted: WantedColumn[] = fields.map((f) => ({ name: f.name, type: f.type, optional: f.optional }));
+            if (this.rules.pkMode === 'record_key' && req.keys[0]) {
+              const keyCols = this.columnsOrThrow(() => desiredColumns(this.rules, undefined, req.keys[0]), table, where);
+              wanted.push(...keyCols.map((c) => ({ name: c.name, type: c.type, optional: false })));
+            }
+            const inSchema = new Set(fields.map((f) => f.name));
+            const absent = schemaless || value.scalar ? [] : desc.columns
+              .filter((c) => !c.generated && !taken.has(c.name) && !KAFKA_COLUMNS.includes(c.name as never) && valueFieldAllowed(this.rules, c.name) && !inSchema.has(c.name))
+              .map((c) => c.name);
+            const ev = planEvolution(desc.columns, wanted, { schemaless, absent: this.cfg['auto.evolve'] ? absent : [] });
+            if (ev.incompatible.length > 0) {
+              throw new SinkSchemaError(`table ${table} cannot take the records of ${where}: ${ev.incompatible.join('; ')}. Sluice never drops a column or narrows a type; change the table or the producer's schema`);
+            }
+            if (isEmptyEvolution(ev)) continue;
+            if (!this.cfg['auto.evolve']) {
+              const missing = ev.add.map((a) => `"${a.name}"`).join(', ');
+              throw new SinkSchemaError(`table ${table} is missing fields ${missing || '(types differ)'} of ${where}; add the columns, or set auto.evolve=true`);
+            }
+            const sql = alterTableSql(table, ev)!;
+            await client.query(sql);
+            this.log.info({ table, topic, add: ev.add, widen: ev.widen, dropNotNull: ev.dropNotNull }, `evolved table ${table}`);
+            desc = (await this.service.describeTable(s.name, client))!;
+          }
         }),
-      this.retryPolicy(what),
+      this.retryPolicy(`changing table ${table}`),
     );
   }
 
+  private columnsOrThrow<T>(fn: () => T, table: string, where: string): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof ColumnRuleError) throw new SinkSchemaError(`cannot create or evolve table ${table} for ${where}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  // ---------------- writing ----------------
+
+  async submit(batch: EncodedBatch): Promise<void> {
+    const s = this.stateFor(batch.topic);
+    const header = batch.output && batch.outputBytes >= OUTPUT_HEADER_BYTES ? readOutputHeader(batch.output) : null;
+    // Nothing to write (every record filtered, failed or a skipped tombstone): durable as it is.
+    if (!header || header.rows + header.deletes === 0) return;
+    let claim: Pending['claim'];
+    if (this.exactlyOnce) {
+      claim = this.claims.get(tpKey(batch.topic, batch.partition));
+      if (!claim) throw new SluiceError(`exactly_once: partition ${batch.topic}[${batch.partition}] was never claimed in ${this.offsets!.table}`);
+    }
+    return new Promise<void>((resolve, reject) => s.writer.submit({ batch, header, claim, resolve, reject }));
+  }
+
+  /** Exactly-once: whether the batch still belongs to this instance's current claim of its partition. */
+  stillOwned(p: Pending): boolean {
+    if (!p.claim) return true;
+    return !p.claim.fenced && this.claims.get(tpKey(p.batch.topic, p.batch.partition)) === p.claim;
+  }
+
+  /** One transaction for the group; returns the partitions found fenced (nothing written then). */
+  async writeGroup(s: TableState, group: readonly Pending[], forceStaging = false): Promise<Set<string>> {
+    const plan = this.plansById.get(group[0]!.header!.planId);
+    if (!plan) throw new SluiceError(`internal: batch encoded with unknown plan ${group[0]!.header!.planId}`);
+    const chunks: Uint8Array[] = [];
+    let rows = 0;
+    let deletes = 0;
+    const advances = new Map<string, PartitionAdvance>();
+    for (const p of group) {
+      const b = p.batch;
+      chunks.push(new Uint8Array(b.output!, OUTPUT_HEADER_BYTES, b.outputBytes - OUTPUT_HEADER_BYTES));
+      rows += p.header!.rows;
+      deletes += p.header!.deletes;
+      if (p.claim) {
+        const key = tpKey(b.topic, b.partition);
+        const prev = advances.get(key);
+        advances.set(key, { topic: b.topic, partition: b.partition, claim: p.claim, next: Math.max(prev?.next ?? 0, b.lastOffset + 1) });
+      }
+    }
+    const first = group[0]!.batch;
+    const last = group[group.length - 1]!.batch;
+    const what = `writing ${rows} rows${deletes ? ` and ${deletes} deletes` : ''} to ${s.target} (topic ${first.topic} partition ${first.partition} offset ${first.firstOffset}` +
+      ` … topic ${last.topic} partition ${last.partition} offset ${last.lastOffset})`;
+    const direct = !plan.staged && !forceStaging && !this.isStale(s, plan);
+    const adv = [...advances.values()];
+    let outcome: 'written' | 'done' | { fenced: Set<string>; why: string };
+    try {
+      outcome = await retryWithBackoff(
+        () =>
+          this.service.transaction(
+            what,
+            async (client) => {
+              if (this.offsets && adv.length > 0) {
+                const check = await this.offsets.check(client, adv);
+                if (check.kind === 'done') return 'done' as const;
+                if (check.kind === 'fenced') return { fenced: new Set(check.partitions.map((tp) => tpKey(tp.topic, tp.partition))), why: check.why };
+              }
+              if (direct) {
+                const n = await this.service.copyBinary(client, s.target, copyColumns(plan.columns, false), chunks);
+                if (n !== rows) throw new SluiceError(`${what}: COPY reported ${n} rows, expected ${rows}`);
+              } else {
+                await this.writeStaged(client, s, plan, chunks, rows + deletes, deletes > 0, what);
+              }
+              if (this.offsets && adv.length > 0) await this.offsets.advance(client, adv);
+              return 'written' as const;
+            },
+            (client) => this.markStaged(client, plan, direct),
+          ),
+        this.retryPolicy(what),
+      );
+    } catch (err) {
+      // A table changed under a plan (another instance widened a column): the
+      // encoded bytes still go in through a staging table of the plan's types.
+      const code = ((err as Error).cause as { code?: string } | undefined)?.code;
+      if (direct && (code === '22P03' || code === '42804')) {
+        s.current = undefined;
+        this.log.warn({ table: s.target, err: errorMessage(err) }, 'table changed under the plan; writing through a staging table and re-planning');
+        return this.writeGroup(s, group, true);
+      }
+      throw err;
+    }
+    if (typeof outcome === 'object') {
+      for (const a of adv) {
+        if (outcome.fenced.has(tpKey(a.topic, a.partition))) a.claim.fenced = true;
+      }
+      this.log.warn({ table: s.target, why: outcome.why }, 'exactly_once: partitions now belong to another instance; their pending batches are dropped, not written');
+      return outcome.fenced;
+    }
+    for (const a of adv) a.claim.next = a.next;
+    return new Set();
+  }
+
+  private async writeStaged(client: pg.PoolClient, s: TableState, plan: PgPlan, chunks: Uint8Array[], tuples: number, hasDeletes: boolean, what: string): Promise<void> {
+    const stage = stagingTable(plan.id);
+    if (!this.staged.get(client)?.has(plan.id)) await client.query(stagingDdl(plan.id, plan.columns, plan.staged));
+    const n = await this.service.copyBinary(client, stage.ref, copyColumns(plan.columns, plan.staged), chunks);
+    if (n !== tuples) throw new SluiceError(`${what}: COPY into the staging table reported ${n} rows, expected ${tuples}`);
+    const mode: InsertMode = plan.staged ? this.mode : 'insert';
+    for (const sql of applyStatements({ mode, target: s.target, stage: stage.ref, columns: plan.columns, staged: plan.staged, hasDeletes })) {
+      await client.query(sql);
+    }
+  }
+
+  private markStaged(client: pg.PoolClient, plan: PgPlan, direct: boolean): void {
+    if (direct) return;
+    let set = this.staged.get(client);
+    if (!set) this.staged.set(client, (set = new Set()));
+    set.add(plan.id);
+  }
+
+  /** A plan whose column types are no longer the table's (widened since): its bytes need a staging table. */
+  private isStale(s: TableState, plan: PgPlan): boolean {
+    const latest = s.latest;
+    if (!latest || latest.id === plan.id) return false;
+    const now = new Map(latest.columns.map((c) => [c.name, c]));
+    return plan.columns.some((c) => {
+      const n = now.get(c.name);
+      return !n || n.typeOid !== c.typeOid || n.elemOid !== c.elemOid;
+    });
+  }
+
+  // ---------------- exactly-once positions ----------------
+
+  async storedPositions(partitions: readonly TopicPartition[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (!this.offsets || partitions.length === 0) return out;
+    const claims = await retryWithBackoff(() => this.offsets!.claim(partitions), this.retryPolicy(`claiming partitions in ${this.offsets.table}`));
+    for (const [key, claim] of claims) {
+      this.claims.set(key, claim);
+      if (claim.next !== null) out.set(key, claim.next);
+    }
+    this.log.info({ partitions: partitions.length, positions: Object.fromEntries([...out].map(([k, v]) => [k.replace('\u0000', '/'), v])) }, 'exactly_once: claimed partitions; seeking to stored offsets');
+    return out;
+  }
+
+  // ---------------- lifecycle ----------------
+
   writerIdle(): void {
-    if ([...this.writers.values()].every((w) => w.idle)) {
+    if ([...this.tables.values()].every((t) => t.writer.idle)) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
@@ -188,13 +521,14 @@ export class PostgresSink implements Sink {
 
   /** Writers run as soon as batches arrive, so flushing is waiting for them. */
   async flush(_partitions: readonly TopicPartition[]): Promise<void> {
-    if ([...this.writers.values()].every((w) => w.idle)) return;
+    if ([...this.tables.values()].every((t) => t.writer.idle)) return;
     await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
   drop(partitions: readonly TopicPartition[]): void {
     const keys = new Set(partitions.map((p) => tpKey(p.topic, p.partition)));
-    for (const w of this.writers.values()) w.drop(keys);
+    for (const t of this.tables.values()) t.writer.drop(keys);
+    for (const k of keys) this.claims.delete(k);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,87 @@
+// auto.create and auto.evolve as SQL. Pure: given the catalog and the columns
+// a record asks for, say what to CREATE / ALTER, or what cannot be done.
+// Evolution only ever adds nullable columns, widens a type safely or drops a
+// NOT NULL; it never drops a column or narrows a type.
+import type { FieldType } from '../../workers/schema.js';
+import type { DesiredColumn } from './columns.js';
+import { quoteIdent } from './names.js';
+import type { CatalogColumn } from './service.js';
+import { fitColumn, sqlTypeFor } from './types.js';
+
+export function createTableSql(target: string, cols: readonly DesiredColumn[]): string {
+  if (cols.length === 0) throw new Error('a table needs at least one column');
+  const defs = cols.map((c) => `${quoteIdent(c.name)} ${sqlTypeFor(c.type)}${c.optional && !c.pk ? '' : ' NOT NULL'}`);
+  const pk = cols.filter((c) => c.pk).map((c) => quoteIdent(c.name));
+  if (pk.length > 0) defs.push(`PRIMARY KEY (${pk.join(', ')})`);
+  return `CREATE TABLE IF NOT EXISTS ${target} (${defs.join(', ')})`;
+}
+
+export interface Evolution {
+  add: { name: string; sqlType: string }[];
+  widen: { name: string; from: string; to: string }[];
+  dropNotNull: string[];
+  /** Human descriptions of what differs and cannot be evolved. */
+  incompatible: string[];
+}
+
+export interface WantedColumn {
+  readonly name: string;
+  readonly type: FieldType;
+  readonly optional: boolean;
+}
+
+export function describeType(ft: FieldType): string {
+  switch (ft.kind) {
+    case 'decimal': return `decimal(${ft.precision},${ft.scale})`;
+    case 'array': return `array<${describeType(ft.items)}>`;
+    case 'map': return 'map';
+    case 'enum': return 'enum';
+    default: return ft.kind;
+  }
+}
+
+/**
+ * What the table needs so that every wanted column fits. `absent` are value
+ * columns the schema no longer has: NOT NULL on them is dropped (or every
+ * record would fail). Inferred (schemaless) types widen integers to double.
+ */
+export function planEvolution(columns: readonly CatalogColumn[], wanted: readonly WantedColumn[], opts: { schemaless: boolean; absent?: readonly string[] }): Evolution {
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const ev: Evolution = { add: [], widen: [], dropNotNull: [], incompatible: [] };
+  for (const w of wanted) {
+    const col = byName.get(w.name);
+    if (!col) {
+      if (w.type.kind !== 'null') ev.add.push({ name: w.name, sqlType: sqlTypeFor(w.type) });
+      continue;
+    }
+    if (col.generated) {
+      ev.incompatible.push(`column "${col.name}" is generated, but the record has a field "${w.name}" for it`);
+      continue;
+    }
+    const fit = fitColumn(col, w.type, opts.schemaless);
+    if (fit.kind === 'widen') ev.widen.push({ name: col.name, from: col.sqlType, to: fit.to });
+    else if (fit.kind === 'incompatible') {
+      ev.incompatible.push(`column "${col.name}" is ${col.sqlType} but field "${w.name}" is ${describeType(w.type)}${opts.schemaless ? ' (inferred from the data)' : ''}`);
+    }
+    if (w.optional && col.notNull && !col.pk) ev.dropNotNull.push(col.name);
+  }
+  for (const name of opts.absent ?? []) {
+    const col = byName.get(name);
+    if (col && col.notNull && !col.pk && !ev.dropNotNull.includes(name)) ev.dropNotNull.push(name);
+  }
+  return ev;
+}
+
+export function isEmptyEvolution(ev: Evolution): boolean {
+  return ev.add.length === 0 && ev.widen.length === 0 && ev.dropNotNull.length === 0;
+}
+
+/** One ALTER TABLE with every action; IF NOT EXISTS makes a racing instance's ADD harmless. */
+export function alterTableSql(target: string, ev: Evolution): string | undefined {
+  const actions = [
+    ...ev.add.map((a) => `ADD COLUMN IF NOT EXISTS ${quoteIdent(a.name)} ${a.sqlType}`),
+    ...ev.widen.map((w) => `ALTER COLUMN ${quoteIdent(w.name)} TYPE ${w.to}`),
+    ...ev.dropNotNull.map((n) => `ALTER COLUMN ${quoteIdent(n)} DROP NOT NULL`),
+  ];
+  return actions.length > 0 ? `ALTER TABLE ${target} ${actions.join(', ')}` : undefined;
+}

@@ -1,0 +1,90 @@
+// Column types for schemaless data (JSON without a schema, msgpack): inferred
+// from the values of a batch and merged safely (an integer field that also
+// holds fractions is a double; a field holding text and numbers is text;
+// anything mixing objects and scalars is JSON). A field seen only as null
+// gets no column yet: nothing would be lost by leaving it out.
+import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Date);
+}
+
+const ANY: FieldType = { kind: 'any' };
+
+/** The type of one value; undefined for null (no evidence). */
+export function inferType(v: unknown): FieldType | undefined {
+  switch (typeof v) {
+    case 'boolean': return { kind: 'boolean' };
+    case 'number': return Number.isSafeInteger(v) ? { kind: 'int64' } : { kind: 'float64' };
+    case 'bigint': return { kind: 'int64' };
+    case 'string': return { kind: 'string' };
+    case 'undefined': return undefined;
+  }
+  if (v === null) return undefined;
+  if (v instanceof Uint8Array) return { kind: 'bytes' };
+  if (v instanceof Date) return { kind: 'timestamp-millis' };
+  if (Array.isArray(v)) {
+    let items: FieldType | undefined;
+    let itemsOptional = false;
+    for (const x of v) {
+      const t = inferType(x);
+      if (!t) itemsOptional = true;
+      else items = items ? mergeTypes(items, t) : t;
+    }
+    // An empty array says nothing about its items.
+    if (!items) return undefined;
+    return { kind: 'array', items, itemsOptional };
+  }
+  return { kind: 'map', values: ANY };
+}
+
+const NUMERIC = new Set(['int32', 'int64', 'float32', 'float64']);
+const SCALAR = new Set(['boolean', 'int32', 'int64', 'float32', 'float64', 'string', 'bytes', 'timestamp-millis']);
+
+export function mergeTypes(a: FieldType, b: FieldType): FieldType {
+  if (a.kind === b.kind) {
+    if (a.kind === 'array' && b.kind === 'array') {
+      return { kind: 'array', items: mergeTypes(a.items, b.items), itemsOptional: a.itemsOptional || b.itemsOptional };
+    }
+    return a;
+  }
+  if (NUMERIC.has(a.kind) && NUMERIC.has(b.kind)) {
+    return a.kind.startsWith('float') || b.kind.startsWith('float') ? { kind: 'float64' } : { kind: 'int64' };
+  }
+  if (SCALAR.has(a.kind) && SCALAR.has(b.kind)) return { kind: 'string' };
+  return ANY;
+}
+
+/** Merges the shapes of many schemaless objects into one RecordSchema. */
+export class SchemaInferrer {
+  private readonly fields = new Map<string, FieldType>();
+  private scalar: FieldType | undefined;
+  private sawObject = false;
+
+  add(v: unknown): void {
+    if (isPlainObject(v)) {
+      this.sawObject = true;
+      for (const k of Object.keys(v)) {
+        const t = inferType(v[k]);
+        if (!t) continue;
+        const prev = this.fields.get(k);
+        this.fields.set(k, prev ? mergeTypes(prev, t) : t);
+      }
+    } else {
+      const t = inferType(v);
+      if (t) this.scalar = this.scalar ? mergeTypes(this.scalar, t) : t;
+    }
+  }
+
+  get empty(): boolean {
+    return !this.sawObject && !this.scalar;
+  }
+
+  schema(): RecordSchema {
+    if (!this.sawObject && this.scalar) {
+      return { id: 'inferred', scalar: true, fields: [{ name: 'value', type: this.scalar, optional: false }] };
+    }
+    const fields: Field[] = [...this.fields].map(([name, type]) => ({ name, type, optional: true }));
+    return { id: 'inferred', fields };
+  }
+}

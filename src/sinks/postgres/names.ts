@@ -1,0 +1,66 @@
+// Table names from table.name.format, and identifier quoting. Every
+// identifier Sluice sends is double-quoted with embedded quotes doubled, so a
+// name may hold quotes, spaces, dots or semicolons and still names exactly
+// one table. ${topic} is substituted AFTER the format is split into schema
+// and table, so a dot inside a topic name never moves the table to another
+// schema (Kafka topics may hold dots).
+
+export interface TableName {
+  schema?: string;
+  table: string;
+}
+
+/** PostgreSQL's NAMEDATALEN - 1: longer identifiers are truncated by the server. */
+export const MAX_IDENTIFIER_BYTES = 63;
+
+export function quoteIdent(name: string): string {
+  if (name.includes('\u0000')) throw new Error(`identifier ${JSON.stringify(name)} holds a NUL character, which PostgreSQL cannot store`);
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function qualifiedName(t: TableName): string {
+  return t.schema !== undefined ? `${quoteIdent(t.schema)}.${quoteIdent(t.table)}` : quoteIdent(t.table);
+}
+
+/** A literal for SQL text (used only where a parameter cannot go, e.g. DDL defaults). */
+export function quoteLiteral(s: string): string {
+  if (s.includes('\u0000')) throw new Error('text literal holds a NUL character');
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Splits a format into schema and table templates: "schema.table",
+ * "\"My Schema\".\"t_${topic}\"", or a single table name. A part wholly
+ * wrapped in double quotes is a quoted identifier ("" stands for one quote);
+ * any other part is taken literally, quotes and all. The split happens at the
+ * first dot outside double quotes.
+ */
+export function splitTableFormat(format: string): { schema?: string; table: string } {
+  let quoted = false;
+  let dot = -1;
+  for (let i = 0; i < format.length; i++) {
+    const c = format[i];
+    if (c === '"') quoted = !quoted;
+    else if (c === '.' && !quoted) {
+      dot = i;
+      break;
+    }
+  }
+  if (dot < 0) return { table: unquotePart(format) };
+  return { schema: unquotePart(format.slice(0, dot)), table: unquotePart(format.slice(dot + 1)) };
+}
+
+function unquotePart(p: string): string {
+  if (p.length >= 2 && p.startsWith('"') && p.endsWith('"')) {
+    const inner = p.slice(1, -1);
+    // Only a well-formed quoted identifier (quotes inside are doubled) is unquoted.
+    if (!inner.replace(/""/g, '').includes('"')) return inner.replace(/""/g, '"');
+  }
+  return p;
+}
+
+export function tableNameFor(format: string, topic: string): TableName {
+  const parts = splitTableFormat(format);
+  const sub = (s: string) => s.replace(/\$\{topic\}/g, () => topic);
+  return parts.schema !== undefined ? { schema: sub(parts.schema), table: sub(parts.table) } : { table: sub(parts.table) };
+}

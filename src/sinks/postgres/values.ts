@@ -1,0 +1,433 @@
+// One value → the bytes of one field in PostgreSQL's binary COPY format, per
+// column type. A writer is chosen once per (column, field type) and called per
+// record; it throws ConvertError for a value the column cannot take.
+import type { ByteWriter } from '../../workers/byte-writer.js';
+import type { FieldType } from '../../workers/schema.js';
+import { ConvertError } from '../common/encoder.js';
+import { OID } from './types.js';
+
+export type TextNulMode = 'drop' | 'escape' | 'fail';
+export type ValueWriter = (w: ByteWriter, v: unknown) => void;
+
+/** 2000-01-01T00:00:00Z, PostgreSQL's epoch, in ms since 1970. */
+const PG_EPOCH_MS = 946_684_800_000;
+const PG_EPOCH_DAYS = 10_957;
+const MS_PER_DAY = 86_400_000;
+
+function describe(v: unknown): string {
+  if (v instanceof Uint8Array) return `${v.length} bytes`;
+  const s = typeof v === 'object' ? JSON.stringify(v, jsonReplacer) : String(v);
+  return `${typeof v} ${s.length > 60 ? s.slice(0, 57) + '...' : s}`;
+}
+
+function fail(col: string, type: string, v: unknown): never {
+  throw new ConvertError(`column "${col}" (${type}) cannot take ${describe(v)}`);
+}
+
+export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, textNul: TextNulMode, col: string): ValueWriter {
+  const k = ft.kind;
+  switch (typeOid) {
+    case OID.bool:
+      return (w, v) => {
+        if (typeof v === 'boolean') w.byte(v ? 1 : 0);
+        else if (v === 'true' || v === 'false') w.byte(v === 'true' ? 1 : 0);
+        else if (typeof v === 'number') w.byte(v !== 0 ? 1 : 0);
+        else fail(col, 'boolean', v);
+      };
+    case OID.int2:
+    case OID.int4: {
+      const min = typeOid === OID.int2 ? -32768 : -2147483648;
+      const max = typeOid === OID.int2 ? 32767 : 2147483647;
+      const tn = typeOid === OID.int2 ? 'smallint' : 'integer';
+      return (w, v) => {
+        const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : NaN;
+        if (!Number.isInteger(n) || n < min || n > max) fail(col, tn, v);
+        if (typeOid === OID.int2) w.int16(n);
+        else w.int32(n);
+      };
+    }
+    case OID.int8:
+      return (w, v) => {
+        if (typeof v === 'number') {
+          if (!Number.isSafeInteger(v)) fail(col, 'bigint', v);
+          w.int64(v);
+        } else if (typeof v === 'bigint') {
+          if (v > 9223372036854775807n || v < -9223372036854775808n) fail(col, 'bigint', v);
+          w.bigInt64(v);
+        } else if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) {
+          const b = BigInt(v.trim());
+          if (b > 9223372036854775807n || b < -9223372036854775808n) fail(col, 'bigint', v);
+          w.bigInt64(b);
+        } else if (v instanceof Date) w.int64(v.getTime());
+        else fail(col, 'bigint', v);
+      };
+    case OID.float4:
+    case OID.float8:
+      return (w, v) => {
+        const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+        if (Number.isNaN(n) && !(typeof v === 'number' || v === 'NaN')) fail(col, typeOid === OID.float4 ? 'real' : 'double precision', v);
+        if (typeOid === OID.float4) w.float32(n);
+        else w.float64(n);
+      };
+    case OID.numeric:
+      return (w, v) => writeNumeric(w, decimalString(v, ft, col));
+    case OID.text:
+    case OID.varchar:
+    case OID.bpchar:
+    case OID.name:
+      return (w, v) => {
+        let s: string;
+        if (typeof v === 'string') s = v;
+        else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') s = String(v);
+        else if (v instanceof Uint8Array) s = Buffer.from(v.buffer, v.byteOffset, v.length).toString('utf8');
+        else if (v instanceof Date) s = v.toISOString();
+        else s = toJson(normalizeForJson(v, ft));
+        w.utf8(cleanNul(s, textNul, col));
+      };
+    case OID.bytea:
+      return (w, v) => {
+        if (v instanceof Uint8Array) w.bytes(v);
+        // Kafka Connect's JsonConverter writes bytes as base64.
+        else if (typeof v === 'string') {
+          if (k === 'bytes' || k === 'fixed') w.bytes(Buffer.from(v, 'base64'));
+          else w.utf8(v);
+        } else fail(col, 'bytea', v);
+      };
+    case OID.json:
+      return (w, v) => {
+        w.utf8(jsonText(v, ft, textNul, col));
+      };
+    case OID.jsonb:
+      return (w, v) => {
+        w.byte(1);
+        w.utf8(jsonText(v, ft, textNul, col));
+      };
+    case OID.date:
+      return (w, v) => w.int32(toEpochDays(v, k, col) - PG_EPOCH_DAYS);
+    case OID.time:
+      return (w, v) => w.int64(toTimeMicros(v, k, col));
+    case OID.timestamp:
+    case OID.timestamptz:
+      return (w, v) => w.int64(toEpochMicros(v, k, col) - PG_EPOCH_MS * 1000);
+    case OID.uuid:
+      return (w, v) => writeUuid(w, v, col);
+  }
+  if (elemOid !== 0) return arrayWriter(elemOid, ft, textNul, col);
+  throw new ConvertError(`column "${col}" has a type (oid ${typeOid}) Sluice cannot write`);
+}
+
+function arrayWriter(elemOid: number, ft: FieldType, textNul: TextNulMode, col: string): ValueWriter {
+  const itemType: FieldType = ft.kind === 'array' ? ft.items : { kind: 'any' };
+  const write = valueWriter(elemOid, 0, itemType, textNul, col);
+  return (w, v) => {
+    if (!Array.isArray(v)) fail(col, 'array', v);
+    let hasNull = 0;
+    for (const x of v) if (x == null) hasNull = 1;
+    if (v.length === 0) {
+      // An empty array has no dimensions.
+      w.int32(0);
+      w.int32(0);
+      w.int32(elemOid);
+      return;
+    }
+    w.int32(1); // dimensions
+    w.int32(hasNull);
+    w.int32(elemOid);
+    w.int32(v.length);
+    w.int32(1); // lower bound
+    for (const x of v) {
+      if (x == null) w.int32(-1);
+      else {
+        const at = w.lengthSlot();
+        write(w, x);
+        w.patchLength(at);
+      }
+    }
+  };
+}
+
+// ---------- text and JSON ----------
+
+/**
+ * PostgreSQL text cannot hold U+0000. escape (default) writes the six
+ * characters \u0000 instead, drop removes it, fail rejects the record.
+ */
+export function cleanNul(s: string, mode: TextNulMode, col: string): string {
+  if (s.indexOf('\u0000') < 0) return s;
+  if (mode === 'drop') return s.replace(/\u0000/g, '');
+  if (mode === 'escape') return s.replace(/\u0000/g, '\\u0000');
+  throw new ConvertError(`column "${col}": text holds a NUL character (U+0000), which PostgreSQL cannot store (text.nul.mode=fail)`);
+}
+
+/**
+ * jsonb rejects the escape \u0000 the same way. Only a real escape counts:
+ * one preceded by an even number of backslashes (\\u0000 is a literal
+ * backslash followed by "u0000"). escape turns it into that literal text.
+ */
+export function cleanJsonNul(text: string, mode: TextNulMode, col: string): string {
+  if (text.indexOf('u0000') < 0) return text;
+  return text.replace(/(\\+)u0000/g, (m, bs: string) => {
+    if (bs.length % 2 === 0) return m;
+    const keep = bs.slice(0, -1);
+    if (mode === 'drop') return keep;
+    if (mode === 'escape') return `${keep}\\\\u0000`;
+    throw new ConvertError(`column "${col}": JSON holds a NUL character (U+0000), which PostgreSQL cannot store (text.nul.mode=fail)`);
+  });
+}
+
+function jsonReplacer(this: unknown, _k: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.length).toString('base64');
+  if (v !== null && typeof v === 'object' && (v as { type?: string }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data)) {
+    return Buffer.from((v as { data: number[] }).data).toString('base64');
+  }
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  return v;
+}
+
+function toJson(v: unknown): string {
+  return JSON.stringify(v, jsonReplacer);
+}
+
+export function jsonText(v: unknown, ft: FieldType, textNul: TextNulMode, col: string): string {
+  let text: string | undefined;
+  // A string field mapped to json holds JSON text already (Debezium's Json type).
+  if (typeof v === 'string' && ft.kind === 'string' && looksLikeJson(v)) {
+    try {
+      JSON.parse(v);
+      text = v;
+    } catch {
+      text = undefined;
+    }
+  }
+  text ??= toJson(normalizeForJson(v, ft));
+  if (text.indexOf('\u0000') >= 0) text = cleanNul(text, textNul, col);
+  return cleanJsonNul(text, textNul, col);
+}
+
+function looksLikeJson(s: string): boolean {
+  const c = s.trimStart()[0];
+  return c === '{' || c === '[';
+}
+
+/** Applies logical types inside nested values so JSON shows dates, decimals and times readably. */
+export function normalizeForJson(v: unknown, ft: FieldType): unknown {
+  if (v === null || v === undefined) return v;
+  switch (ft.kind) {
+    case 'record': {
+      if (typeof v !== 'object') return v;
+      const out: Record<string, unknown> = {};
+      const src = v as Record<string, unknown>;
+      for (const f of ft.fields) out[f.name] = normalizeForJson(src[f.name], f.type);
+      return out;
+    }
+    case 'array':
+      return Array.isArray(v) ? v.map((x) => normalizeForJson(x, ft.items)) : v;
+    case 'map': {
+      if (typeof v !== 'object') return v;
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = normalizeForJson(x, ft.values);
+      return out;
+    }
+    case 'decimal':
+      return decimalString(v, ft, 'json');
+    case 'timestamp-millis':
+    case 'timestamp-micros':
+      return isoMicros(toEpochMicros(v, ft.kind, 'json'));
+    case 'date':
+      return new Date(toEpochDays(v, ft.kind, 'json') * MS_PER_DAY).toISOString().slice(0, 10);
+    case 'time-millis':
+    case 'time-micros':
+      return timeText(toTimeMicros(v, ft.kind, 'json'));
+    default:
+      return v;
+  }
+}
+
+function isoMicros(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const iso = new Date(ms).toISOString();
+  const extra = us - ms * 1000;
+  return extra === 0 ? iso : `${iso.slice(0, -1)}${String(extra).padStart(3, '0')}Z`;
+}
+
+function timeText(us: number): string {
+  const s = Math.floor(us / 1e6);
+  const frac = us - s * 1e6;
+  const hh = String(Math.floor(s / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
+  const ss = String(s % 60).padStart(2, '0');
+  return frac === 0 ? `${hh}:${mm}:${ss}` : `${hh}:${mm}:${ss}.${String(frac).padStart(6, '0').replace(/0+$/, '')}`;
+}
+
+// ---------- numeric ----------
+
+const DECIMAL_RE = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/** A decimal value in whatever form it arrived, as a plain decimal string. */
+export function decimalString(v: unknown, ft: FieldType, col: string): string {
+  const scale = ft.kind === 'decimal' ? ft.scale : 0;
+  if (v instanceof Uint8Array) return unscaledToString(twosComplement(v), scale);
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (ft.kind === 'decimal' && !(DECIMAL_RE.test(t) && /\d/.test(t))) {
+      // Kafka Connect's JsonConverter writes decimals as base64 of the unscaled bytes.
+      if (/^[A-Za-z0-9+/]*={0,2}$/.test(t)) return unscaledToString(twosComplement(Buffer.from(t, 'base64')), scale);
+    }
+    if (DECIMAL_RE.test(t) && /\d/.test(t)) return expandExponent(t);
+    if (t === 'NaN') return 'NaN';
+    fail(col, 'numeric', v);
+  }
+  if (typeof v === 'number') {
+    if (Number.isNaN(v)) return 'NaN';
+    if (!Number.isFinite(v)) fail(col, 'numeric', v);
+    return expandExponent(String(v));
+  }
+  if (typeof v === 'bigint') return v.toString();
+  fail(col, 'numeric', v);
+}
+
+function twosComplement(b: Uint8Array): bigint {
+  if (b.length === 0) return 0n;
+  let n = 0n;
+  for (const x of b) n = (n << 8n) | BigInt(x);
+  if (b[0]! & 0x80) n -= 1n << BigInt(b.length * 8);
+  return n;
+}
+
+function unscaledToString(n: bigint, scale: number): string {
+  const neg = n < 0n;
+  let s = (neg ? -n : n).toString();
+  if (scale > 0) {
+    s = s.padStart(scale + 1, '0');
+    s = `${s.slice(0, -scale)}.${s.slice(-scale)}`;
+  } else if (scale < 0) s += '0'.repeat(-scale);
+  return neg ? `-${s}` : s;
+}
+
+function expandExponent(t: string): string {
+  const m = DECIMAL_RE.exec(t)!;
+  const sign = m[1] === '-' ? '-' : '';
+  let int = m[2] || '0';
+  let frac = m[3] ?? '';
+  const exp = m[4] ? Number(m[4]) : 0;
+  if (exp > 0) {
+    const moved = frac.slice(0, exp).padEnd(exp, '0');
+    int += moved;
+    frac = frac.slice(exp);
+  } else if (exp < 0) {
+    const moved = int.padStart(-exp + 1, '0');
+    frac = moved.slice(exp) + frac;
+    int = moved.slice(0, exp);
+  }
+  return `${sign}${int}${frac ? '.' + frac : ''}`;
+}
+
+/** PostgreSQL's binary numeric: base-10000 digits around the decimal point. */
+export function writeNumeric(w: ByteWriter, s: string): void {
+  if (s === 'NaN') {
+    w.int16(0);
+    w.int16(0);
+    w.int16(0xc000 - 0x10000);
+    w.int16(0);
+    return;
+  }
+  const m = DECIMAL_RE.exec(s)!;
+  const neg = m[1] === '-';
+  const intPart = (m[2] ?? '').replace(/^0+/, '');
+  const fracPart = m[3] ?? '';
+  const dscale = fracPart.length;
+  const intPadded = intPart.padStart(Math.ceil(intPart.length / 4) * 4, '0');
+  const fracPadded = fracPart.padEnd(Math.ceil(fracPart.length / 4) * 4, '0');
+  const digits: number[] = [];
+  for (let i = 0; i < intPadded.length; i += 4) digits.push(Number(intPadded.slice(i, i + 4)));
+  for (let i = 0; i < fracPadded.length; i += 4) digits.push(Number(fracPadded.slice(i, i + 4)));
+  let weight = intPadded.length / 4 - 1;
+  // Strip leading zero groups (adjusting weight) and trailing zero groups.
+  let start = 0;
+  while (start < digits.length && digits[start] === 0) {
+    start++;
+    weight--;
+  }
+  let end = digits.length;
+  while (end > start && digits[end - 1] === 0) end--;
+  const nd = end - start;
+  w.int16(nd);
+  w.int16(nd === 0 ? 0 : weight);
+  w.int16(neg && nd > 0 ? 0x4000 : 0);
+  w.int16(dscale);
+  for (let i = start; i < end; i++) w.int16(digits[i]!);
+}
+
+// ---------- dates and times ----------
+
+export function toEpochMicros(v: unknown, kind: FieldType['kind'], col: string): number {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) fail(col, 'timestamp', v);
+    if (kind === 'timestamp-micros') return v;
+    if (kind === 'date') return v * MS_PER_DAY * 1000;
+    return Math.round(v * 1000); // timestamp-millis, and epoch ms for schemaless numbers
+  }
+  if (typeof v === 'bigint') return kind === 'timestamp-micros' ? Number(v) : Number(v) * 1000;
+  if (v instanceof Date) return v.getTime() * 1000;
+  if (typeof v === 'string') {
+    const us = parseIsoMicros(v);
+    if (us !== undefined) return us;
+  }
+  fail(col, 'timestamp', v);
+}
+
+/** ISO-8601 text to µs since the epoch, keeping sub-millisecond digits. */
+function parseIsoMicros(s: string): number | undefined {
+  const ms = Date.parse(s);
+  if (Number.isNaN(ms)) return undefined;
+  const frac = /[T ]\d{2}:\d{2}:\d{2}\.(\d+)/.exec(s);
+  let extra = 0;
+  if (frac && frac[1]!.length > 3) extra = Number(frac[1]!.slice(3, 6).padEnd(3, '0'));
+  return ms * 1000 + extra;
+}
+
+export function toEpochDays(v: unknown, kind: FieldType['kind'], col: string): number {
+  if (typeof v === 'number') {
+    if (kind === 'timestamp-millis' || (kind === 'any' && Math.abs(v) > 1e7)) return Math.floor(v / MS_PER_DAY);
+    if (kind === 'timestamp-micros') return Math.floor(v / MS_PER_DAY / 1000);
+    if (!Number.isInteger(v)) fail(col, 'date', v);
+    return v;
+  }
+  if (v instanceof Date) return Math.floor(v.getTime() / MS_PER_DAY);
+  if (typeof v === 'string') {
+    const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+    if (!Number.isNaN(ms)) return Math.floor(ms / MS_PER_DAY);
+  }
+  fail(col, 'date', v);
+}
+
+export function toTimeMicros(v: unknown, kind: FieldType['kind'], col: string): number {
+  if (typeof v === 'number') {
+    const us = kind === 'time-micros' ? v : v * 1000;
+    if (!Number.isInteger(us) || us < 0 || us > 86_400_000_000) fail(col, 'time', v);
+    return us;
+  }
+  if (typeof v === 'string') {
+    const m = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$/.exec(v.trim());
+    if (m) return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3] ?? 0)) * 1e6 + Number((m[4] ?? '').padEnd(6, '0'));
+  }
+  fail(col, 'time', v);
+}
+
+function writeUuid(w: ByteWriter, v: unknown, col: string): void {
+  if (v instanceof Uint8Array && v.length === 16) {
+    w.bytes(v);
+    return;
+  }
+  if (typeof v === 'string') {
+    const hex = v.replace(/[-{}]/g, '');
+    if (/^[0-9a-fA-F]{32}$/.test(hex)) {
+      w.ensure(16);
+      for (let i = 0; i < 16; i++) w.buf[w.pos + i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+      w.pos += 16;
+      return;
+    }
+  }
+  fail(col, 'uuid', v);
+}
