@@ -8,8 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 say() { printf '[python-readers] %s\n' "$*" >&2; }
 
 VENV=.venv
-PYARROW_VERSION="${SLUICE_PYARROW_VERSION:-21.0.0}"
-DUCKDB_VERSION="${SLUICE_DUCKDB_VERSION:-1.4.1}"
+PYARROW_VERSION="${SLUICE_STACK_PYARROW_VERSION:-21.0.0}"
+DUCKDB_VERSION="${SLUICE_STACK_DUCKDB_VERSION:-1.4.1}"
 stamp="$VENV/.sluice-readers-$PYARROW_VERSION-$DUCKDB_VERSION"
 
 if [[ -f $stamp ]] && "$VENV/bin/python" -c 'import pyarrow, duckdb' 2>/dev/null; then

@@ -44,4 +44,6 @@ say "compiling TypeScript"
 npx tsc -p tsconfig.json
 
 bash scripts/stack.sh install
+# pyarrow + DuckDB in .venv: independent Parquet readers for the S3 sink tests.
+bash scripts/python-readers.sh
 say "ready in $((SECONDS - started))s"
