@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { desiredColumns, type FieldRules } from '../../src/sinks/postgres/columns.js';
+import { alterTableSql, createTableSql, planEvolution } from '../../src/sinks/postgres/ddl.js';
+import { SchemaInferrer, mergeTypes } from '../../src/sinks/postgres/infer.js';
+import type { CatalogColumn } from '../../src/sinks/postgres/service.js';
+import { fitColumn, OID, sqlTypeFor } from '../../src/sinks/postgres/types.js';
+import type { RecordSchema } from '../../src/workers/schema.js';
+
+const rules = (r: Partial<FieldRules>): FieldRules => ({ pkMode: 'none', pkFields: [], exclude: [], ...r });
+const value: RecordSchema = {
+  id: 'avro:1',
+  fields: [
+    { name: 'id', type: { kind: 'int64' }, optional: false },
+    { name: 'name', type: { kind: 'string' }, optional: true },
+    { name: 'tags', type: { kind: 'array', items: { kind: 'string' }, itemsOptional: false }, optional: false },
+  ],
+};
+
+function catalogCol(name: string, typeOid: number, sqlType: string, extra: Partial<CatalogColumn> = {}): CatalogColumn {
+  return { name, typeOid, sqlType, typeName: '', elemOid: 0, typmod: -1, notNull: false, generated: false, hasDefault: false, pk: false, ...extra };
+}
+
+describe('columns from pk.mode', () => {
+  it('record_key with a primitive key: one column, __connect_key unless pk.fields names it', () => {
+    const key: RecordSchema = { id: 'string', scalar: true, fields: [{ name: 'value', type: { kind: 'string' }, optional: true }] };
+    expect(desiredColumns(rules({ pkMode: 'record_key' }), value, key).slice(0, 2).map((c) => [c.name, c.pk, c.from])).toEqual([
+      ['__connect_key', true, 'key'], ['id', false, 'value'],
+    ]);
+    expect(desiredColumns(rules({ pkMode: 'record_key', pkFields: ['k'] }), undefined, key).map((c) => c.name)).toEqual(['k']);
+    expect(() => desiredColumns(rules({ pkMode: 'record_key', pkFields: ['a', 'b'] }), undefined, key)).toThrow(/primitive/);
+  });
+
+  it('record_key with a struct key: the named key fields (all by default); value fields of the same name are not repeated', () => {
+    const key: RecordSchema = { id: 'k', fields: [{ name: 'tenant', type: { kind: 'string' }, optional: false }, { name: 'id', type: { kind: 'int64' }, optional: false }] };
+    expect(desiredColumns(rules({ pkMode: 'record_key' }), value, key).map((c) => `${c.name}:${c.from}:${c.pk}`)).toEqual([
+      'tenant:key:true', 'id:key:true', 'name:value:false', 'tags:value:false',
+    ]);
+    expect(() => desiredColumns(rules({ pkMode: 'record_key', pkFields: ['nope'] }), value, key)).toThrow(/"nope", which the record key's schema lacks/);
+  });
+
+  it('kafka: the three coordinates first; record_value: pk.fields from the value; filters apply to value fields', () => {
+    expect(desiredColumns(rules({ pkMode: 'kafka' }), value, undefined).map((c) => c.name)).toEqual(['__connect_topic', '__connect_partition', '__connect_offset', 'id', 'name', 'tags']);
+    const rv = desiredColumns(rules({ pkMode: 'record_value', pkFields: ['id'], include: ['name'] }), value, undefined);
+    expect(rv.map((c) => `${c.name}:${c.pk}`)).toEqual(['id:true', 'name:false']);
+    expect(desiredColumns(rules({ exclude: ['tags'] }), value, undefined).map((c) => c.name)).toEqual(['id', 'name']);
+  });
+});
+
+describe('auto.create', () => {
+  it('maps every field type and declares the primary key', () => {
+    const cols = desiredColumns(rules({ pkMode: 'record_value', pkFields: ['id'] }), value, undefined);
+    expect(createTableSql('"s"."t"', cols)).toBe('CREATE TABLE IF NOT EXISTS "s"."t" ("id" bigint NOT NULL, "name" text, "tags" text[] NOT NULL, PRIMARY KEY ("id"))');
+  });
+
+  it('type mapping', () => {
+    expect(sqlTypeFor({ kind: 'decimal', precision: 10, scale: 2 })).toBe('numeric(10,2)');
+    expect(sqlTypeFor({ kind: 'timestamp-micros' })).toBe('timestamptz');
+    expect(sqlTypeFor({ kind: 'time-millis' })).toBe('time');
+    expect(sqlTypeFor({ kind: 'enum', symbols: ['A'] })).toBe('text');
+    expect(sqlTypeFor({ kind: 'array', items: { kind: 'record', fields: [] }, itemsOptional: false })).toBe('jsonb');
+    expect(sqlTypeFor({ kind: 'array', items: { kind: 'array', items: { kind: 'int32' }, itemsOptional: false }, itemsOptional: false })).toBe('jsonb');
+    expect(sqlTypeFor({ kind: 'map', values: { kind: 'string' } })).toBe('jsonb');
+    expect(sqlTypeFor({ kind: 'fixed', size: 16 })).toBe('bytea');
+  });
+});
+
+describe('auto.evolve', () => {
+  it('safe widenings only', () => {
+    const int4 = { typeOid: OID.int4, elemOid: 0, typmod: -1 };
+    expect(fitColumn(int4, { kind: 'int32' })).toEqual({ kind: 'ok' });
+    expect(fitColumn(int4, { kind: 'int64' })).toEqual({ kind: 'widen', to: 'bigint' });
+    expect(fitColumn({ typeOid: OID.float4, elemOid: 0, typmod: -1 }, { kind: 'float64' })).toEqual({ kind: 'widen', to: 'double precision' });
+    expect(fitColumn({ typeOid: OID.numeric, elemOid: 0, typmod: ((8 << 16) | 2) + 4 }, { kind: 'decimal', precision: 12, scale: 3 })).toEqual({ kind: 'widen', to: 'numeric(12,3)' });
+    expect(fitColumn({ typeOid: OID.int8, elemOid: 0, typmod: -1 }, { kind: 'int32' })).toEqual({ kind: 'ok' });
+    // narrowing or a change of kind
+    expect(fitColumn(int4, { kind: 'float64' })).toEqual({ kind: 'incompatible' });
+    expect(fitColumn(int4, { kind: 'string' })).toEqual({ kind: 'incompatible' });
+    expect(fitColumn({ typeOid: OID.date, elemOid: 0, typmod: -1 }, { kind: 'timestamp-millis' })).toEqual({ kind: 'incompatible' });
+    // schemaless numbers are JSON numbers: an integer column widens to double
+    expect(fitColumn({ typeOid: OID.int8, elemOid: 0, typmod: -1 }, { kind: 'float64' }, true)).toEqual({ kind: 'widen', to: 'double precision' });
+    // lenient pairs stay as they are
+    expect(fitColumn({ typeOid: OID.timestamptz, elemOid: 0, typmod: -1 }, { kind: 'string' })).toEqual({ kind: 'ok' });
+    expect(fitColumn({ typeOid: OID.jsonb, elemOid: 0, typmod: -1 }, { kind: 'record', fields: [] })).toEqual({ kind: 'ok' });
+  });
+
+  it('adds nullable columns, widens, drops NOT NULL, and never drops or narrows', () => {
+    const cols = [
+      catalogCol('id', OID.int8, 'bigint', { notNull: true, pk: true }),
+      catalogCol('qty', OID.int4, 'integer', { notNull: true }),
+      catalogCol('old', OID.text, 'text', { notNull: true }),
+    ];
+    const ev = planEvolution(cols, [
+      { name: 'id', type: { kind: 'int64' }, optional: false },
+      { name: 'qty', type: { kind: 'int64' }, optional: true },
+      { name: 'colour', type: { kind: 'string' }, optional: false },
+    ], { schemaless: false, absent: ['old'] });
+    expect(ev).toEqual({ add: [{ name: 'colour', sqlType: 'text' }], widen: [{ name: 'qty', from: 'integer', to: 'bigint' }], dropNotNull: ['qty', 'old'], incompatible: [] });
+    expect(alterTableSql('"t"', ev)).toBe('ALTER TABLE "t" ADD COLUMN IF NOT EXISTS "colour" text, ALTER COLUMN "qty" TYPE bigint, ALTER COLUMN "qty" DROP NOT NULL, ALTER COLUMN "old" DROP NOT NULL');
+    const bad = planEvolution(cols, [{ name: 'qty', type: { kind: 'string' }, optional: false }], { schemaless: false });
+    expect(bad.incompatible).toEqual(['column "qty" is integer but field "qty" is string']);
+  });
+});
+
+describe('schemaless inference', () => {
+  it('merges safely across records', () => {
+    const inf = new SchemaInferrer();
+    inf.add({ a: 1, b: 'x', c: null, d: [1, 2], e: { z: 1 } });
+    inf.add({ a: 2.5, b: 3, d: [1.5], f: true, g: [] });
+    expect(inf.schema().fields!.map((f) => [f.name, f.type.kind === 'array' ? `array<${f.type.items.kind}>` : f.type.kind])).toEqual([
+      ['a', 'float64'], ['b', 'string'], ['d', 'array<float64>'], ['e', 'map'], ['f', 'boolean'],
+    ]);
+    expect(mergeTypes({ kind: 'map', values: { kind: 'any' } }, { kind: 'int64' })).toEqual({ kind: 'any' });
+  });
+});
