@@ -103,31 +103,84 @@ export class AvroDecoder implements Decoder {
   }
 }
 
-/** JsonConverter with schemas.enable=true: {"schema": {...}, "payload": ...}. */
+/**
+ * JsonConverter with schemas.enable=true: {"schema": {...}, "payload": ...}.
+ * A producer sends the same schema text with every record, often several
+ * times longer than the payload. Once a schema's exact text prefix
+ * (`{"schema":…,"payload":`) is known, later records that start with it only
+ * have their payload parsed.
+ */
 export class ConnectJsonDecoder implements Decoder {
-  private readonly bySchemaText = new Map<string, RecordSchema>();
+  private readonly byPrefix = new Map<string, RecordSchema>();
+  private lastPrefix: Buffer = Buffer.alloc(0);
+  private lastSchema: RecordSchema | undefined;
 
   async prepare(): Promise<void> {}
 
   decode(bytes: Uint8Array): Decoded {
+    // Compare and skip the schema as bytes: only the payload is decoded and parsed.
+    const n = this.lastPrefix.length;
+    if (this.lastSchema && bytes.length > n && this.lastPrefix.equals(bytes.subarray(0, n))) {
+      const payload = parsePayload(bytes, n);
+      if (payload !== NOT_PARSED) return { value: payload, schema: this.lastSchema };
+    }
     const text = utf8.decode(bytes);
     const env = JSON.parse(text) as { schema?: ConnectSchema | null; payload?: unknown };
     if (env === null || typeof env !== 'object' || !('payload' in env)) {
       throw new Error('JSON value has no {"schema", "payload"} envelope (value.converter.schemas.enable=true expects one)');
     }
     if (!env.schema) return { value: env.payload, schema: SCHEMALESS };
-    // The schema part of the text is the same for every record of a producer:
-    // key the compiled schema by it instead of re-walking the parsed object.
-    const at = text.indexOf('"payload"');
-    const key = at > 0 ? text.slice(0, at) : JSON.stringify(env.schema);
-    let schema = this.bySchemaText.get(key);
+    const prefix = schemaPrefix(text);
+    let schema = prefix === undefined ? undefined : this.byPrefix.get(prefix);
     if (!schema) {
-      if (this.bySchemaText.size > 1000) this.bySchemaText.clear();
-      schema = recordSchemaFromConnect(`connect:${this.bySchemaText.size}:${hash(key)}`, env.schema);
-      this.bySchemaText.set(key, schema);
+      if (this.byPrefix.size > 1000) this.byPrefix.clear();
+      schema = recordSchemaFromConnect(`connect:${hash(prefix ?? JSON.stringify(env.schema))}`, env.schema);
+      if (prefix !== undefined) this.byPrefix.set(prefix, schema);
+    }
+    if (prefix !== undefined) {
+      this.lastPrefix = Buffer.from(prefix, 'utf8');
+      this.lastSchema = schema;
     }
     return { value: env.payload, schema };
   }
+}
+
+/** Parses bytes[start, last '}') as JSON: the payload of an envelope whose prefix matched. */
+function parsePayload(bytes: Uint8Array, start: number): unknown {
+  let end = bytes.length - 1;
+  while (end > start && bytes[end] !== 0x7d /* } */) end--;
+  try {
+    return JSON.parse(utf8.decode(bytes.subarray(start, end)));
+  } catch {
+    return NOT_PARSED; // not the shape we expected: parse the whole envelope
+  }
+}
+
+const NOT_PARSED = Symbol('not parsed');
+
+/**
+ * The text up to and including `"payload":` when the envelope is exactly
+ * {"schema": …, "payload": …} in that order (as JsonConverter writes it);
+ * undefined otherwise. Checked by parsing, so a field named "payload" inside
+ * the schema cannot fool it.
+ */
+export function schemaPrefix(text: string): string | undefined {
+  for (let at = text.indexOf('"payload"'); at > 0; at = text.indexOf('"payload"', at + 1)) {
+    let comma = at - 1;
+    while (comma > 0 && /\s/.test(text[comma]!)) comma--;
+    if (text[comma] !== ',') continue;
+    let colon = at + '"payload"'.length;
+    while (colon < text.length && /\s/.test(text[colon]!)) colon++;
+    if (text[colon] !== ':') continue;
+    try {
+      const head = JSON.parse(text.slice(0, comma) + '}') as Record<string, unknown>;
+      const keys = Object.keys(head);
+      if (keys.length === 1 && keys[0] === 'schema') return text.slice(0, colon + 1);
+    } catch {
+      // not the split point; try the next occurrence
+    }
+  }
+  return undefined;
 }
 
 function hash(s: string): string {

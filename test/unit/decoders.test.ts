@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ConnectJsonDecoder, createDecoder, schemaPrefix } from '../../src/workers/decode/decoders.js';
+
+const enc = (o: unknown) => Buffer.from(typeof o === 'string' ? o : JSON.stringify(o));
+const schemaA = { type: 'struct', fields: [{ field: 'payload', type: 'string', optional: false }, { field: 'n', type: 'int32', optional: true }] };
+const schemaB = { type: 'struct', fields: [{ field: 'x', type: 'int64', optional: false }] };
+
+describe('Kafka Connect JSON envelope decoder', () => {
+  it('finds the schema prefix even when a field is named "payload"', () => {
+    const text = JSON.stringify({ schema: schemaA, payload: { payload: 'p', n: 1 } });
+    const prefix = schemaPrefix(text)!;
+    expect(prefix.endsWith('"payload":')).toBe(true);
+    expect(JSON.parse(prefix.slice(0, -',"payload":'.length) + '}')).toEqual({ schema: schemaA });
+    expect(schemaPrefix('{"payload": 1, "schema": {}}')).toBeUndefined();
+  });
+
+  it('decodes many records of one schema, and notices a schema change', () => {
+    const d = new ConnectJsonDecoder();
+    const values = [{ payload: 'a', n: 1 }, { payload: 'b', n: null }, { payload: '{"payload": 3}', n: 3 }];
+    const decoded = values.map((v) => d.decode(enc({ schema: schemaA, payload: v })));
+    expect(decoded.map((x) => x.value)).toEqual(values);
+    expect(new Set(decoded.map((x) => x.schema)).size).toBe(1);
+    expect(decoded[0]!.schema.fields!.map((f) => f.name)).toEqual(['payload', 'n']);
+    const other = d.decode(enc({ schema: schemaB, payload: { x: 5 } }));
+    expect(other.value).toEqual({ x: 5 });
+    expect(other.schema.fields!.map((f) => f.name)).toEqual(['x']);
+    expect(d.decode(enc({ schema: schemaA, payload: { payload: 'c', n: 2 } })).schema).toBe(decoded[0]!.schema);
+  });
+
+  it('copes with whitespace, a null payload, and a payload that is not an object', () => {
+    const d = new ConnectJsonDecoder();
+    const pretty = (p: unknown) => enc(`{ "schema" : ${JSON.stringify(schemaB)} , "payload" : ${JSON.stringify(p)} }\n`);
+    expect(d.decode(pretty({ x: 1 })).value).toEqual({ x: 1 });
+    expect(d.decode(pretty({ x: 2 })).value).toEqual({ x: 2 });
+    expect(d.decode(pretty(null)).value).toBeNull();
+    expect(d.decode(enc({ schema: null, payload: { free: 'form' } })).value).toEqual({ free: 'form' });
+  });
+
+  it('says what is wrong with a value that is not an envelope, or not JSON', () => {
+    const d = new ConnectJsonDecoder();
+    expect(() => d.decode(enc({ id: 1 }))).toThrow(/no \{"schema", "payload"\} envelope/);
+    expect(() => d.decode(enc('{"schema": {'))).toThrow(SyntaxError);
+  });
+});
+
+describe('other decoders', () => {
+  it('json, msgpack, string and bytes', () => {
+    expect(createDecoder('json', {}).decode(enc({ a: 1 })).value).toEqual({ a: 1 });
+    expect(createDecoder('string', {}).decode(enc('héllo')).value).toBe('héllo');
+    expect(() => createDecoder('string', {}).decode(Buffer.from([0xff, 0xfe]))).toThrow();
+    const b = createDecoder('bytes', {}).decode(Buffer.from([1, 2]));
+    expect(Array.from(b.value as Uint8Array)).toEqual([1, 2]);
+  });
+});
