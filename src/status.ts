@@ -2,6 +2,7 @@
 //   GET /connectors/<name>/status  → {"name", "connector": {"state", "worker_id"}, "tasks": [...], "type": "sink"}
 //   GET /metrics                   → Prometheus text, Kafka Connect sink metric names (src/metrics.ts)
 //   GET /metrics.json              → the engine's counters as JSON
+//   GET /healthz                   → 200 with the state, 503 when FAILED
 // Nothing here reveals config values.
 import http from 'node:http';
 import os from 'node:os';
@@ -27,6 +28,11 @@ export async function startStatusServer(config: ResolvedConfig, engine: Engine, 
         type: 'sink',
         partitions: parts,
       }));
+    } else if (url === '/healthz') {
+      // For container health checks: 503 once the task has FAILED.
+      const state = engine.state;
+      res.statusCode = state === 'FAILED' ? 503 : 200;
+      res.end(state);
     } else if (url === '/metrics') {
       res.setHeader('content-type', metrics.contentType);
       metrics.metrics().then((text) => res.end(text), (err: Error) => {

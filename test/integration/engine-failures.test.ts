@@ -186,3 +186,34 @@ describe('backpressure', () => {
     expect(peakRssMiB).toBeLessThan(400);
   });
 });
+
+describe('broker outage', () => {
+  it('the Kafka broker restarted mid-stream: nothing lost, Sluice carries on by itself', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const kafkaScript = new URL('../../scripts/stack/kafka.sh', import.meta.url).pathname;
+    const N = 60_000;
+    const topic = uniqueName('broker_restart');
+    await createTopic(topic, 3);
+    await sql(ORDERS_TABLE_DDL(topic));
+    await produce(topic, [...orders(N / 2, 31)].map((o) => ({ value: encodeOrder('json', o), partition: o.id % 3 })));
+    const name = uniqueName('br');
+    const sluice = startSluice(['run', '--config', writeConnector(connector(topic, { ...converterConfig('json'), 'batch.max.records': '1000' }), name)]);
+    try {
+      await waitFor('some rows landed', async () => (await count(topic)) > 0, 60_000, 50);
+      execFileSync('bash', [kafkaScript, 'down'], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(sluice.child.exitCode).toBeNull(); // an outage is not a reason to stop
+    } finally {
+      execFileSync('bash', [kafkaScript, 'up'], { stdio: 'ignore' });
+    }
+    await produce(topic, [...orders(N / 2, 32, N / 2 + 1)].map((o) => ({ value: encodeOrder('json', o), partition: o.id % 3 })));
+    try {
+      await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 180_000, 500);
+    } finally {
+      expect((await sluice.stop()).code, sluice.output().slice(-2000)).toBe(0);
+    }
+    const [{ n, distinct }] = await sql<{ n: number; distinct: number }>(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS distinct FROM ${topic}`);
+    expect(distinct).toBe(N);
+    console.log(`broker restart: ${n - distinct} duplicates`);
+  });
+});

@@ -31,6 +31,9 @@ describe('status and metrics', () => {
       expect(status.type).toBe('sink');
       expect(status.connector.state).toBe('RUNNING');
       expect(status.tasks[0]!.state).toBe('RUNNING');
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.text()).toBe('RUNNING');
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       const metric = (m: string) => Number(new RegExp(`^${m}\\{connector="${name}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
       expect(metric('sluice_sink_record_read_total')).toBe(3000);
