@@ -1,4 +1,4 @@
-// Kafka Connect-style status on 127.0.0.1:<status.port>:
+// Kafka Connect-style status on <status.host>:<status.port>:
 //   GET /connectors/<name>/status  → {"name", "connector": {"state", "worker_id"}, "tasks": [...], "type": "sink"}
 //   GET /metrics                   → Prometheus text, Kafka Connect sink metric names (src/metrics.ts)
 //   GET /metrics.json              → the engine's counters as JSON
@@ -47,7 +47,7 @@ export async function startStatusServer(config: ResolvedConfig, engine: Engine, 
       res.end('{"error_code":404,"message":"not found"}');
     }
   });
-  await new Promise<void>((resolve) => server.listen(config.common['status.port'], '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(config.common['status.port'], config.common['status.host'], resolve));
   log.info({ port: (server.address() as { port: number }).port }, 'status endpoint listening');
   return server;
 }
