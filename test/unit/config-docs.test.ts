@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { optionsMarkdown } from '../../src/config/docs.js';
 
 describe('config reference', () => {
-  it('native-notes/config-reference.md is generated from the spec and up to date (regenerate: node dist/src/cli.js config-docs)', () => {
+  it('native-notes/config-reference.md is generated from the spec and up to date (regenerate: npm run docs)', () => {
     const file = fs.readFileSync(path.resolve(__dirname, '../../native-notes/config-reference.md'), 'utf8');
     expect(file.trim()).toBe(optionsMarkdown().trim());
   });
