@@ -186,10 +186,21 @@ export function parseJodaPattern(pattern: string): PatternPart[] {
         i += 2;
         continue;
       }
-      const end = pattern.indexOf("'", i + 1);
-      if (end < 0) throw new Error(`unterminated quote in "${pattern}"`);
-      literal += pattern.slice(i + 1, end);
-      i = end + 1;
+      // Quoted text runs to the next lone quote; '' inside it is a quote.
+      let j = i + 1;
+      for (;;) {
+        if (j >= pattern.length) throw new Error(`unterminated quote in "${pattern}"`);
+        if (pattern[j] === "'") {
+          if (pattern[j + 1] === "'") {
+            literal += "'";
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        literal += pattern[j++];
+      }
+      i = j + 1;
       continue;
     }
     if (/[A-Za-z]/.test(c)) {

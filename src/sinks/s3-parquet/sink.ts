@@ -335,6 +335,7 @@ export class S3ParquetSink implements Sink {
         };
         const markerBody = Buffer.from(JSON.stringify(marker));
         await this.uploads.run(() => this.service.put(markerKey(this.topicsDir, w.topic, w.partition), markerBody, {}, w.abort.signal));
+        this.log.debug({ topic: w.topic, partition: w.partition, start: set.start, end: set.end }, 'set marker written');
         await Promise.all(c.files.map((f, i) => this.uploads.run(() => this.service.put(f.key, bodies[i]!, { [SET_METADATA]: id }, w.abort.signal))));
         if (w.dropped) return;
         w.closed.shift();
