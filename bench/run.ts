@@ -16,6 +16,7 @@ import { baselineRow, e2eRow, throughput } from './e2e/figures.js';
 import type { BenchContext, Dataset } from './e2e/context.js';
 import { produceDataset } from './e2e/dataset.js';
 import { latencyPhase } from './e2e/latency.js';
+import { runTuning, VARIANTS } from './e2e/tuning.js';
 import { connectorFor, effectiveSettings, runSluice, s3FlushSize, type SluiceRun } from './e2e/sluice-run.js';
 import { RunnerFailed } from './e2e/child.js';
 import type { RunnerResult } from './e2e/protocol.js';
@@ -27,7 +28,7 @@ import { deleteGroups, deleteTopics } from './lib/kafka.js';
 import { describeMachine } from './lib/machine.js';
 import { HELP, parseOptions, type BenchOptions, type Target } from './lib/options.js';
 import { sql } from './lib/pg.js';
-import { formatProfile, summariseProfile } from './lib/profile.js';
+import { summariseRunDir } from './lib/profile.js';
 import { Progress } from './lib/progress.js';
 import { markdown, targetsTable } from './lib/report.js';
 import { BASELINE_LABEL, BASELINE_OF, type BaselineRow, type BenchResult, type E2eRow, type SweepPoint, type SweepResult } from './lib/results.js';
@@ -65,22 +66,47 @@ function countSteps(opts: BenchOptions): number {
     steps += opts.shapes.length * (1 + opts.targets.length * 2 * opts.repeat);
     if (opts.latency && opts.targets.includes('pg-insert')) steps += 1;
     if (opts.sweep) steps += opts.sweepThreads.length + opts.sweepBatchSizes.length;
+    if (opts.tuning) steps += VARIANTS.filter((v) => opts.targets.includes(v.target)).length * opts.repeat * 2;
   }
   if (opts.micro) steps += 2;
   return steps + 1; // writing results
 }
 
-/** Runs fn as one progress step; a failure is recorded as skipped, not fatal. */
+/** A service of the shared stack went away for a moment (another test restarting it). */
+const TRANSIENT = /ECONNREFUSED|ECONNRESET|Connection terminated|database system is (starting up|shutting down)|terminating connection|cannot connect to Kafka/;
+
+async function waitForStack(ctx: BenchContext, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await preflight(ctx.stack, ctx.opts);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
+/** Runs fn as one progress step; a failure is recorded as skipped, not fatal. A stack service that was away is waited for and the step tried once more. */
 async function step<T>(ctx: BenchContext, name: string, fn: () => Promise<T>): Promise<T | undefined> {
   ctx.progress.begin(name);
   try {
-    return await fn();
-  } catch (err) {
-    const e = err as Error;
-    const tail = e instanceof RunnerFailed ? lastLines(e.output, 3) : '';
-    ctx.skipped.push({ what: name, reason: `${e.message}${tail ? ` | runner output: ${tail}` : ''}` });
-    ctx.progress.log(`  ${name}: skipped (${e.message.split('\n')[0]})`);
-    return undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const e = err as Error;
+        const tail = e instanceof RunnerFailed ? lastLines(e.output, 3) : '';
+        if (attempt === 1 && TRANSIENT.test(`${e.message} ${tail}`)) {
+          ctx.progress.log(`  ${name}: ${e.message.split('\n')[0]}; waiting for the stack and trying again`);
+          await waitForStack(ctx, 120_000).catch(() => {});
+          continue;
+        }
+        ctx.skipped.push({ what: name, reason: `${e.message}${tail ? ` | runner output: ${tail}` : ''}` });
+        ctx.progress.log(`  ${name}: skipped (${e.message.split('\n')[0]})`);
+        return undefined;
+      }
+    }
   } finally {
     ctx.progress.end();
   }
@@ -202,17 +228,11 @@ async function cleanup(ctx: BenchContext): Promise<void> {
   fs.rmSync(ctx.tmpDir, { recursive: true, force: true });
 }
 
-function summariseProfiles(ctx: BenchContext): BenchResult['profiles'] {
+function profileSummaries(ctx: BenchContext): BenchResult['profiles'] {
   const out: BenchResult['profiles'] = [];
   for (const [run, dir] of ctx.profileDirs) {
     if (!fs.existsSync(dir)) continue;
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
-    for (const f of files) {
-      // CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile: thread 0 is the main thread.
-      const tid = f.split('.')[4];
-      const summary = summariseProfile(path.join(dir, f), 12);
-      out.push({ run: `${run}: ${tid === '0' ? 'main thread' : `worker thread ${tid}`}`, summary: formatProfile(summary, 12) });
-    }
+    for (const s of summariseRunDir(dir, 10)) out.push({ run: `${run}: ${s.thread}`, summary: s.summary });
   }
   return out;
 }
@@ -261,6 +281,7 @@ async function main(): Promise<number> {
   let latency: BenchResult['latency'] = null;
   let sweep: SweepResult | null = null;
   let micro: BenchResult['micro'] = null;
+  let tuning: BenchResult['tuning'] = [];
   const probe = { topics: 'x', 'bootstrap.servers': stack.kafka, 'connector.class': 'sluice.postgres', 'connection.url': 'jdbc:postgresql://127.0.0.1/x', ...opts.connector };
   const defaults = effectiveSettings(probe, opts.sluiceEnv);
   try {
@@ -283,6 +304,7 @@ async function main(): Promise<number> {
         const base = first.baselines.find((b) => b.name === BASELINE_OF[target])?.recordsPerS ?? null;
         sweep = await sweeps(ctx, first.dataset, target, reuse, base, defaults);
       }
+      if (opts.tuning && first?.dataset) tuning = await runTuning(ctx, first.dataset, (name, fn) => step(ctx, name, fn));
     }
     if (opts.micro) {
       let microStep = 0;
@@ -312,8 +334,9 @@ async function main(): Promise<number> {
     latency,
     sweeps: sweep,
     micro,
+    tuning,
     skipped: ctx.skipped,
-    profiles: opts.profile ? summariseProfiles(ctx) : [],
+    profiles: opts.profile ? profileSummaries(ctx) : [],
   };
   const result: BenchResult = { ...partial, targets: evaluateTargets(partial) };
   fs.mkdirSync(opts.outDir, { recursive: true });

@@ -48,6 +48,9 @@ export interface RunnerResult {
   /** CPU over the whole run, start to stop. */
   cpuWhole: CpuSplit;
   peakRss: number;
+  /** Peaks of the main thread's V8 heap and of memory outside it (Buffers, SharedArrayBuffers), sampled every 100 ms. */
+  peakMainHeap: number;
+  peakExternal: number;
   /** Share of all the machine's cores busy (anything, not only Sluice) from the first record to the last durable one. */
   machineBusy: number;
   workerThreads: number;

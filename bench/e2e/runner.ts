@@ -33,6 +33,14 @@ class DropSink implements Sink {
 
 let stopRequested = false;
 
+/** Peaks of the main thread's heap and of external memory (Buffers, SABs), sampled every 100 ms. */
+const heapPeaks = { heap: 0, external: 0 };
+setInterval(() => {
+  const m = process.memoryUsage();
+  heapPeaks.heap = Math.max(heapPeaks.heap, m.heapTotal);
+  heapPeaks.external = Math.max(heapPeaks.external, m.external);
+}, 100).unref();
+
 async function runSluice(job: SluiceJob): Promise<RunnerResult> {
   const config = loadConfig({ json: { name: job.name, config: job.connector }, env: job.env });
   const log = createLogger(config.common['log.level'], config.secrets);
@@ -125,6 +133,8 @@ async function runSluice(job: SluiceJob): Promise<RunnerResult> {
     cpuWhole: cpuSplit(cpuStart, cpuEnd, main, workers),
     peakRss: Math.max(peakAtDurable, memory().peakRss),
     machineBusy: busyShare(machineFirst, machineDurable ?? machineCpu()),
+    peakMainHeap: heapPeaks.heap,
+    peakExternal: heapPeaks.external,
     workerThreads: workers.size,
     stats: { ...engine.stats },
   };
@@ -181,7 +191,7 @@ async function runRaw(job: RawConsumeJob): Promise<RunnerResult> {
     records, bytes, startMs, firstMs, durableMs, stoppedMs: now(),
     cpu: cpuSplit(cpuFirst, cpuDone, process.pid, new Set()),
     cpuWhole: cpuSplit(cpuStart, cpuEnd, process.pid, new Set()),
-    peakRss, machineBusy, workerThreads: 0,
+    peakRss, machineBusy, workerThreads: 0, peakMainHeap: heapPeaks.heap, peakExternal: heapPeaks.external,
   };
 }
 

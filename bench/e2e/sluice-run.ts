@@ -69,13 +69,13 @@ export function effectiveSettings(connector: Record<string, unknown>, env: Recor
   return { workerThreads: c.common['worker.threads'], batchMaxRecords: c.common['batch.max.records'] };
 }
 
-export async function runSluice(ctx: BenchContext, ds: Dataset, target: Target, env: Record<string, string> = {}, label: string = target): Promise<SluiceRun> {
+export async function runSluice(ctx: BenchContext, ds: Dataset, target: Target, env: Record<string, string> = {}, label: string = target, extra: Record<string, string> = {}): Promise<SluiceRun> {
   let where: string;
   if (target === 's3') where = `bench/${uniqueName(ds.shape.name)}`;
   else if (target === 'drop') where = 'unused';
   else where = await freshTable(ctx, ds, target === 'pg-upsert' ? 'upsert' : 'insert', { withKey: target === 'pg-upsert', prefillHalf: target === 'pg-upsert' });
   if (target === 's3') ctx.cleanup.s3Prefixes.push(where);
-  const connector = connectorFor(ctx, ds, target, where);
+  const connector = { ...connectorFor(ctx, ds, target, where), ...extra };
   const runEnv = { ...ctx.opts.sluiceEnv, ...env };
   const settings = effectiveSettings(connector, runEnv);
   const name = uniqueName('run');

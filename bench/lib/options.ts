@@ -30,6 +30,8 @@ export interface BenchOptions {
   e2e: boolean;
   latency: boolean;
   sweep: boolean;
+  /** Run every tuning variant (bench/e2e/tuning.ts) against the default run. */
+  tuning: boolean;
   profile: boolean;
   progress: boolean;
   outDir: string;
@@ -55,6 +57,7 @@ export const HELP = `npm run bench -- [options]      (every option also as BENCH
   --threads <list>        worker.threads sweep                                     default 1,2,4
   --batch-sizes <list>    batch.max.records sweep                                  default 1000,5000,20000,50000
   --no-micro --no-e2e --no-latency --no-sweep    skip a part
+  --tuning                also run each tuning knob's variant (about 13 more runs) and report its effect
   --micro-time <ms>       time per micro benchmark task                            default 1000
   --profile               write node --cpu-prof profiles of every Sluice run and summarise them
   --set key=value         extra connector option for every Sluice run (repeatable)
@@ -108,6 +111,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       'no-e2e': { type: 'boolean' },
       'no-latency': { type: 'boolean' },
       'no-sweep': { type: 'boolean' },
+      tuning: { type: 'boolean' },
       'micro-time': { type: 'string' },
       profile: { type: 'boolean' },
       set: { type: 'string', multiple: true },
@@ -163,6 +167,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     e2e: !flag('no-e2e'),
     latency: !flag('no-latency'),
     sweep: !flag('no-sweep'),
+    tuning: flag('tuning'),
     profile: flag('profile'),
     progress: !flag('no-progress'),
     outDir: path.resolve(root, s('out') ?? 'bench/results'),

@@ -8,10 +8,11 @@ const f = (v: number | null | undefined, d = 2) => (v === null || v === undefine
 const n = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : Math.round(v).toLocaleString('en-US'));
 
 export function targetsTable(r: BenchResult): string {
-  const lines = ['| target | measured | goal | result | how it was measured |', '| --- | --- | --- | --- | --- |'];
+  const lines = ['| target | measured | goal | result | ceiling set by raw consume | how it was measured |', '| --- | --- | --- | --- | --- | --- |'];
   for (const t of r.targets) {
     const result = t.pass === null ? 'not measured' : t.pass ? 'met' : `**missed** (${missBy(t)})`;
-    lines.push(`| ${t.name} | ${t.measured === null ? '–' : `${f(t.measured, t.unit === '×' ? 3 : 2)} ${t.unit}`} | ${t.op} ${t.target} ${t.unit} | ${result} | ${t.note} |`);
+    const ceiling = t.consumeCeiling ? `${f(t.consumeCeiling, 3)} ×` : '';
+    lines.push(`| ${t.name} | ${t.measured === null ? '–' : `${f(t.measured, t.unit === '×' ? 3 : 2)} ${t.unit}`} | ${t.op} ${t.target} ${t.unit} | ${result} | ${ceiling} | ${t.note} |`);
   }
   return lines.join('\n');
 }
@@ -29,7 +30,7 @@ export function e2eTable(rows: E2eRow[], skipped: BenchResult['skipped'], shape:
   ];
   for (const e of rows.filter((x) => x.shape === shape)) {
     const c = e.cpuPerMillion;
-    lines.push(`| ${e.label} | ${n(e.recordsPerS)} | ${f(e.mbPerS)} | ${f(e.ratio, 3)} vs ${e.baseline} | ${n(e.baselineRecordsPerS)} | ${f(e.peakRssBytes / MiB, 0)} MiB | ${f(c.mainS)} · ${f(c.workersS)} · ${f(c.librdkafkaS)} · ${f(c.otherS)} (total ${f(c.totalS)}) | ${f(e.mainUsPerRecord)} | ${f(e.workerTaskUsPerRecord)} | ${n(e.avgBatchRecords)} | ${f(e.machineBusy * 100, 0)}% | ${f(e.startupS)} | ${f(e.commitTailS)} |`);
+    lines.push(`| ${e.label} | ${n(e.recordsPerS)} | ${f(e.mbPerS)} | ${f(e.ratio, 3)} vs ${e.baseline} | ${n(e.baselineRecordsPerS)} | ${f(e.peakRssBytes / MiB, 0)} MiB (main heap ${f(e.peakMainHeapBytes / MiB, 0)}, held ${f(e.peakHeldBytes / MiB, 0)}) | ${f(c.mainS)} · ${f(c.workersS)} · ${f(c.librdkafkaS)} · ${f(c.otherS)} (total ${f(c.totalS)}) | ${f(e.mainUsPerRecord)} | ${f(e.workerTaskUsPerRecord)} | ${n(e.avgBatchRecords)} | ${f(e.machineBusy * 100, 0)}% | ${f(e.startupS)} | ${f(e.commitTailS)} |`);
   }
   for (const s of skipped.filter((x) => x.what.startsWith(`e2e ${shape} `))) lines.push(`| ${s.what.slice(`e2e ${shape} `.length)} | skipped: ${s.reason.replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 200)} | | | | | | | | | | | |`);
   return lines.join('\n');
@@ -68,7 +69,7 @@ export function markdown(r: BenchResult, svgName?: string): string {
   out.push('| baseline | shape | records/s | MB/s | seconds | main µs/record | peak RSS | machine busy | how |');
   out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const b of r.baselines) {
-    const rss = b.peakRssBytes === undefined ? '–' : `${f(b.peakRssBytes / MiB, 0)} MiB`;
+    const rss = b.peakRssBytes === undefined ? '–' : `${f(b.peakRssBytes / MiB, 0)} MiB (main heap ${f((b.peakMainHeapBytes ?? NaN) / MiB, 0)})`;
     const busy = b.machineBusy === undefined ? '–' : `${f(b.machineBusy * 100, 0)}%`;
     out.push(`| ${BASELINE_LABEL[b.name]} | ${b.shape} | ${n(b.recordsPerS)} | ${f(b.mbPerS)} | ${f(b.seconds, 3)} | ${f(b.mainUsPerRecord)} | ${rss} | ${busy} | ${b.note} |`);
   }
@@ -94,6 +95,15 @@ export function markdown(r: BenchResult, svgName?: string): string {
     out.push('| batch.max.records | records/s | main µs/record | peak RSS |');
     out.push('| ---: | ---: | ---: | ---: |');
     for (const p of w.batchSizes) out.push(`| ${p.x} | ${n(p.recordsPerS)} | ${f(p.mainUsPerRecord)} | ${f(p.peakRssBytes / MiB, 0)} MiB |`);
+    out.push('');
+  }
+  if (r.tuning.length) {
+    out.push('## Tuning knobs: one knob changed, each run paired with a default run next to it');
+    out.push('');
+    out.push('| area | run | knob | what it does | records/s (default) | change | peak RSS (default) | change | pairs |');
+    out.push('| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |');
+    const pct = (v: number | null) => (v === null ? '–' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(0)}%`);
+    for (const t of r.tuning) out.push(`| ${t.area} | ${t.target} | \`${t.knob}\` | ${t.why} | ${n(t.recordsPerS)} (${n(t.defaultRecordsPerS)}) | ${pct(t.throughputChange)} | ${f(t.peakRssBytes / MiB, 0)} MiB (${f((t.defaultPeakRssBytes ?? NaN) / MiB, 0)}) | ${pct(t.rssChange)} | ${t.runs} |`);
     out.push('');
   }
   if (r.micro) {

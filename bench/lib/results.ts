@@ -58,6 +58,9 @@ export interface E2eRow {
   peakRssBytes: number;
   /** Highest bytes the engine held against inflight.max.bytes. */
   peakHeldBytes: number;
+  /** Peak V8 heap of the main thread, and peak memory outside V8 heaps (Buffers, SharedArrayBuffers). */
+  peakMainHeapBytes: number;
+  peakExternalBytes: number;
   /** Share of all cores busy during the run (Sluice, broker, PostgreSQL, anything else). */
   machineBusy: number;
   cpu: CpuSplit;
@@ -87,6 +90,7 @@ export interface BaselineRow {
   cpu?: CpuSplit;
   mainUsPerRecord?: number;
   peakRssBytes?: number;
+  peakMainHeapBytes?: number;
   machineBusy?: number;
   runs: number;
   note: string;
@@ -148,6 +152,21 @@ export interface MicroResult {
   cpuControlRatio: number;
 }
 
+export interface TuningRow {
+  area: string;
+  target: Target;
+  knob: string;
+  why: string;
+  recordsPerS: number;
+  defaultRecordsPerS: number | null;
+  /** recordsPerS ÷ the default run's − 1. */
+  throughputChange: number | null;
+  peakRssBytes: number;
+  defaultPeakRssBytes: number | null;
+  rssChange: number | null;
+  runs: number;
+}
+
 export interface TargetRow {
   name: string;
   measured: number | null;
@@ -156,6 +175,8 @@ export interface TargetRow {
   unit: string;
   pass: boolean | null;
   note: string;
+  /** For ratio targets: raw consume ÷ this baseline, the best ratio Sluice could reach if all it did were consuming. */
+  consumeCeiling?: number | null;
 }
 
 export interface SkipRow {
@@ -175,6 +196,7 @@ export interface BenchResult {
   latency: LatencyResult | null;
   sweeps: SweepResult | null;
   micro: MicroResult | null;
+  tuning: TuningRow[];
   targets: TargetRow[];
   skipped: SkipRow[];
   profiles: { run: string; summary: string }[];

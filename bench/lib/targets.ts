@@ -1,14 +1,17 @@
 // The issue's targets, evaluated against one result. A target whose figure
 // was not measured (a sink not built yet, a part skipped) says so instead of
 // passing or failing.
-import type { BenchResult, E2eRow, TargetRow } from './results.js';
+import { BASELINE_OF, type BenchResult, type E2eRow, type TargetRow } from './results.js';
 import { MiB, round } from './stats.js';
 import type { Target } from './options.js';
 
-function ratioTarget(r: Pick<BenchResult, 'e2e'>, target: Target, goal: number, name: string, note: string): TargetRow {
+function ratioTarget(r: Pick<BenchResult, 'e2e' | 'baselines'>, target: Target, goal: number, name: string, note: string): TargetRow {
   const row = r.e2e.find((e) => e.shape === 'order' && e.target === target);
   const measured = row?.ratio ?? null;
-  return { name, measured, target: goal, op: '>=', unit: '×', pass: measured === null ? null : measured >= goal, note };
+  const raw = r.baselines.find((b) => b.shape === 'order' && b.name === 'raw-consume');
+  const base = r.baselines.find((b) => b.shape === 'order' && b.name === BASELINE_OF[target]);
+  const consumeCeiling = raw && base && target !== 'drop' ? round(raw.recordsPerS / base.recordsPerS, 3) : null;
+  return { name, measured, target: goal, op: '>=', unit: '×', pass: measured === null ? null : measured >= goal, note, consumeCeiling };
 }
 
 export function evaluateTargets(r: Omit<BenchResult, 'targets'>): TargetRow[] {
@@ -31,7 +34,7 @@ export function evaluateTargets(r: Omit<BenchResult, 'targets'>): TargetRow[] {
   let worst: E2eRow | undefined;
   for (const e of orderRows) if (!worst || e.mainUsPerRecord > worst.mainUsPerRecord) worst = e;
   const extra = raw?.mainUsPerRecord !== undefined && worst ? round(worst.mainUsPerRecord - raw.mainUsPerRecord, 3) : null;
-  out.push({ name: "main-thread CPU per record beyond librdkafka's own", measured: extra, target: 1, op: '<=', unit: 'µs', pass: extra === null ? null : extra <= 1, note: worst ? `highest of the reference-row runs (${worst.target}: ${worst.mainUsPerRecord} µs) minus raw consume's main thread (${raw?.mainUsPerRecord} µs)` : 'needs raw consume and a Sluice run' });
+  out.push({ name: "main-thread CPU per record beyond librdkafka's own", measured: extra, target: 1, op: '<=', unit: 'µs', pass: extra === null ? null : extra <= 1, note: worst && raw?.mainUsPerRecord !== undefined ? `highest of the reference-row runs (${worst.target}: ${worst.mainUsPerRecord} µs) minus raw consume's main thread (${raw.mainUsPerRecord} µs)` : 'needs raw consume and a Sluice run of the reference rows' });
 
   const def = r.micro?.dispatch.find((d) => d.batchRecords === defaults.batchMaxRecords) ?? r.micro?.dispatch.at(-1);
   out.push({ name: 'pool dispatch overhead at the default batch size', measured: def ? round(def.overheadShare * 100, 2) : null, target: 5, op: '<=', unit: '%', pass: def ? def.overheadShare <= 0.05 : null, note: def ? `round trip − worker time, over worker time, ${def.batchRecords}-record batches (micro)` : 'micro benchmarks not run' });
