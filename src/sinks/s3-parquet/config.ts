@@ -10,7 +10,8 @@ export const s3Options = [
   str({ key: 's3.region', sinks: s3, default: 'us-east-1', doc: 'Region.' }),
   str({ key: 'store.url', sinks: s3, doc: 'Custom endpoint for S3-compatible stores (MinIO); implies path-style addressing unless s3.path.style.access.enabled=false.' }),
   bool({ key: 's3.path.style.access.enabled', sinks: s3, doc: 'Path-style addressing (default: true with store.url).' }),
-  str({ key: 'aws.access.key.id', sinks: s3, secret: true, doc: 'Access key; default: the standard AWS credential chain.' }),
+  // The key id is an identifier, not a secret (as in Confluent's sink); only the secret key is redacted.
+  str({ key: 'aws.access.key.id', sinks: s3, doc: 'Access key id; default: the standard AWS credential chain.' }),
   str({ key: 'aws.secret.access.key', sinks: s3, secret: true, doc: 'Secret key.' }),
   str({ key: 'topics.dir', sinks: s3, default: 'topics', doc: 'Top-level prefix. Objects are <topics.dir>/<topic>/<partitioner path>/<topic>+<partition>+<start offset>.parquet; Sluice keeps one small marker per partition under <topics.dir>/_sluice/ for exactly-once.' }),
   str({ key: 'format.class', sinks: s3, default: 'io.confluent.connect.s3.format.parquet.ParquetFormat', doc: 'Only Parquet is written.' }),

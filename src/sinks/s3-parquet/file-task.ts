@@ -28,6 +28,8 @@ export interface FileTask {
   metadata: Record<string, string>;
 }
 
+const SLICES_PER_ROW_GROUP = 16;
+
 const CODECS: Record<ParquetCodec, Compression> = {
   snappy: Compression.SNAPPY,
   zstd: Compression.ZSTD,
@@ -48,16 +50,20 @@ export default async function writeParquetFile(task: FileTask): Promise<Uint8Arr
       }
       const p = task.pieces[next++]!;
       const table = Table.fromIPCStream(new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
+      // The writer checks the row group size after each batch it is given:
+      // small slices make row groups close to parquet.row.group.bytes.
+      const step = Math.max(1, Math.floor(task.rowGroupBytes / SLICES_PER_ROW_GROUP / Math.max(1, p.byteLength / Math.max(1, p.rows))));
       let seen = 0;
       for (const b of table.recordBatches()) {
         const n = b.numRows;
         const from = Math.max(p.rowStart - seen, 0);
         const to = Math.min(p.rowEnd - seen, n);
-        if (to > from) {
-          controller.enqueue(from === 0 && to === n ? b : b.slice(from, to - from));
-          rows += to - from;
+        for (let at = from; at < to; at += step) {
+          const len = Math.min(step, to - at);
+          controller.enqueue(b.slice(at, len));
+          rows += len;
         }
-        if (!(from === 0 && to === n)) b.free();
+        b.free();
         seen += n;
       }
       table.free();
