@@ -419,7 +419,16 @@ export class Engine {
       const old = this.partitions.get(key);
       if (!old || old.gone) this.partitions.set(key, new PartitionState(tp.topic, tp.partition));
     }
-    return this.sink.storedPositions ? this.sink.storedPositions(tps) : undefined;
+    if (!this.sink.storedPositions) return undefined;
+    const positions = await this.sink.storedPositions(tps);
+    // Exactly-once: a stored position is durable by definition; report it to
+    // Kafka too (monitoring, lag) even if no new record ever arrives.
+    for (const [key, next] of positions) {
+      const p = this.partitions.get(key);
+      if (p && p.durableNext === undefined) p.durableNext = next;
+    }
+    if (positions.size > 0) this.requestCommit();
+    return positions;
   }
 
   private async onRevoke(tps: TopicPartition[]): Promise<void> {
