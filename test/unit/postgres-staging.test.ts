@@ -22,6 +22,13 @@ describe('staged writes', () => {
     ]);
   });
 
+  it('upsert assuming unique keys skips DISTINCT ON (the caller falls back on SQLSTATE 21000)', () => {
+    expect(applyStatements({ ...base, mode: 'upsert', hasDeletes: false, assumeUniqueKeys: true })).toEqual([
+      'INSERT INTO "s"."t" ("id", "na""me", "qty") SELECT "id", "na""me", "qty" FROM pg_temp."sluice_stage_1" s ' +
+        'ON CONFLICT ("id") DO UPDATE SET "na""me" = EXCLUDED."na""me", "qty" = EXCLUDED."qty"',
+    ]);
+  });
+
   it('upsert with deletes: one statement, deleting keys whose last operation is a delete', () => {
     const [sql] = applyStatements({ ...base, mode: 'upsert', hasDeletes: true });
     expect(sql).toContain('WITH last AS MATERIALIZED (SELECT DISTINCT ON ("id") * FROM pg_temp."sluice_stage_1" ORDER BY "id", "__sluice_seq" DESC)');

@@ -40,6 +40,8 @@ const MAX_GROUP_BYTES = 64 * 1024 * 1024;
 const KAFKA_WHAT = ['topic', 'partition', 'offset'] as const;
 
 class TableState {
+  /** Groups to go before trying an upsert without DISTINCT ON again (after one met duplicate keys). */
+  dedupeFor = 0;
   current: Promise<PgPlan> | undefined;
   latest: PgPlan | undefined;
   ddl: Promise<unknown> = Promise.resolve();
@@ -472,9 +474,26 @@ export class PostgresSink implements Sink {
     const n = await this.service.copyBinary(client, stage.ref, copyColumns(plan.columns, plan.staged), chunks);
     if (n !== tuples) throw new SluiceError(`${what}: COPY into the staging table reported ${n} rows, expected ${tuples}`);
     const mode: InsertMode = plan.staged ? this.mode : 'insert';
-    for (const sql of applyStatements({ mode, target: s.target, stage: stage.ref, columns: plan.columns, staged: plan.staged, hasDeletes })) {
-      await client.query(sql);
+    const apply = { mode, target: s.target, stage: stage.ref, columns: plan.columns, staged: plan.staged, hasDeletes };
+    if (mode === 'upsert' && !hasDeletes) {
+      // Most groups hold each key once: then the sort of DISTINCT ON is wasted
+      // work. Try without it; PostgreSQL refuses a key twice in one statement
+      // (21000), and then the deduplicating form runs, for a while.
+      if (s.dedupeFor > 0) s.dedupeFor--;
+      else {
+        await client.query('SAVEPOINT sluice_upsert');
+        try {
+          for (const sql of applyStatements({ ...apply, assumeUniqueKeys: true })) await client.query(sql);
+          await client.query('RELEASE SAVEPOINT sluice_upsert');
+          return;
+        } catch (err) {
+          if ((err as { code?: string }).code !== '21000') throw err;
+          await client.query('ROLLBACK TO SAVEPOINT sluice_upsert');
+          s.dedupeFor = 16;
+        }
+      }
     }
+    for (const sql of applyStatements(apply)) await client.query(sql);
   }
 
   private markStaged(client: pg.PoolClient, plan: PgPlan, direct: boolean): void {

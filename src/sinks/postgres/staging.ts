@@ -46,6 +46,12 @@ export interface ApplyOptions {
   staged: boolean;
   /** The group holds delete tuples. */
   hasDeletes: boolean;
+  /**
+   * upsert without deletes: skip DISTINCT ON and let PostgreSQL find
+   * duplicates (SQLSTATE 21000, "cannot affect row a second time"); the
+   * caller runs it under a savepoint and falls back to the deduplicating form.
+   */
+  assumeUniqueKeys?: boolean;
 }
 
 /** Statements, in order, that move the staging table into the target. */
@@ -70,7 +76,8 @@ export function applyStatements(o: ApplyOptions): string[] {
       const last = `SELECT DISTINCT ON (${keyList}) * FROM ${o.stage} ORDER BY ${keyList}, ${seq} DESC`;
       const conflict = rest.length > 0 ? `DO UPDATE SET ${rest.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}` : 'DO NOTHING';
       if (!o.hasDeletes) {
-        return [`INSERT INTO ${o.target} (${colList}) SELECT ${colList} FROM (${last}) s ON CONFLICT (${keyList}) ${conflict}`];
+        const from = o.assumeUniqueKeys ? o.stage : `(${last})`;
+        return [`INSERT INTO ${o.target} (${colList}) SELECT ${colList} FROM ${from} s ON CONFLICT (${keyList}) ${conflict}`];
       }
       // Keys whose last operation is a delete, and keys whose last one is a write, are disjoint sets.
       return [
