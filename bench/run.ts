@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { baselineRow, e2eRow, throughput } from './e2e/figures.js';
 import type { BenchContext, Dataset } from './e2e/context.js';
-import { produceDataset } from './e2e/dataset.js';
+import { produceDataset, roundedCount } from './e2e/dataset.js';
 import { latencyPhase } from './e2e/latency.js';
 import { runTuning, VARIANTS } from './e2e/tuning.js';
 import { connectorFor, effectiveSettings, runSluice, s3FlushSize, type SluiceRun } from './e2e/sluice-run.js';
@@ -125,7 +125,7 @@ interface ShapeOutcome {
 
 async function benchShape(ctx: BenchContext, shapeName: keyof typeof SHAPES): Promise<ShapeOutcome> {
   const shape = SHAPES[shapeName];
-  const n = ctx.opts.nByShape[shapeName];
+  const n = roundedCount(ctx.opts.nByShape[shapeName], ctx.opts.partitions);
   const out: ShapeOutcome = { e2e: [], baselines: [] };
   const ds = await step(ctx, `e2e ${shapeName} produce ${n} records`, () => produceDataset(ctx, shape, n, ctx.opts.seed));
   if (!ds) return out;
@@ -162,7 +162,7 @@ async function benchShape(ctx: BenchContext, shapeName: keyof typeof SHAPES): Pr
             break;
           }
           case 'parquet-encode': {
-            const perFile = Math.min(s3FlushSize(ds), Math.ceil(ds.n / ds.partitions));
+            const perFile = s3FlushSize(ds);
             const codec = String(connectorFor(ctx, ds, 's3', 'x')['parquet.codec'] ?? 'snappy');
             const r = parquetBaseline(ctx, ds, perFile, codec);
             baseSeconds.push(r.seconds);
@@ -189,19 +189,17 @@ async function benchShape(ctx: BenchContext, shapeName: keyof typeof SHAPES): Pr
   return out;
 }
 
-async function sweeps(ctx: BenchContext, ds: Dataset, target: Target, reuse: E2eRow | undefined, baseline: number | null, defaults: { workerThreads: number; batchMaxRecords: number }): Promise<SweepResult> {
+/** One run per point, all in a row, so the points see the same load; the default point is measured again, not reused. */
+async function sweeps(ctx: BenchContext, ds: Dataset, target: Target, baseline: number | null): Promise<SweepResult> {
   const point = (x: number, r: SluiceRun): SweepPoint => ({ x, recordsPerS: round(throughput(r.result), 0), mainUsPerRecord: round((r.result.cpu.mainS * 1e6) / ds.n, 3), peakRssBytes: r.result.peakRss });
-  const fromRow = (x: number, e: E2eRow): SweepPoint => ({ x, recordsPerS: e.recordsPerS, mainUsPerRecord: e.mainUsPerRecord, peakRssBytes: e.peakRssBytes });
   const res: SweepResult = { shape: ds.shape.name, target, threads: [], batchSizes: [], baselineRecordsPerS: baseline };
   for (const t of ctx.opts.sweepThreads) {
     await step(ctx, `sweep ${target} worker.threads=${t}`, async () => {
-      if (reuse && t === defaults.workerThreads && reuse.settings.batchMaxRecords === defaults.batchMaxRecords) return void res.threads.push(fromRow(t, reuse));
       res.threads.push(point(t, await runSluice(ctx, ds, target, { SLUICE_WORKER_THREADS: String(t) }, `threads-${t}`)));
     });
   }
   for (const b of ctx.opts.sweepBatchSizes) {
     await step(ctx, `sweep ${target} batch.max.records=${b}`, async () => {
-      if (reuse && b === defaults.batchMaxRecords && reuse.settings.workerThreads === defaults.workerThreads) return void res.batchSizes.push(fromRow(b, reuse));
       res.batchSizes.push(point(b, await runSluice(ctx, ds, target, { SLUICE_BATCH_MAX_RECORDS: String(b) }, `batch-${b}`)));
     });
   }
@@ -215,7 +213,7 @@ function chart(s: SweepResult): string {
       { title: 'records/s against worker.threads', xLabel: 'worker.threads', yLabel: 'records/s', series: [{ name: `${s.shape} ${s.target}`, color: '#1f77b4', points: s.threads.map((p) => ({ x: p.x, y: p.recordsPerS })) }], refs },
       { title: 'records/s against batch.max.records', xLabel: 'batch.max.records (log scale)', yLabel: 'records/s', logX: true, series: [{ name: `${s.shape} ${s.target}`, color: '#d62728', points: s.batchSizes.map((p) => ({ x: p.x, y: p.recordsPerS })) }], refs },
     ],
-    `Sluice ${s.target}, ${s.shape} rows; dashed: the baseline measured in the same run`,
+    `Sluice ${s.target}, ${s.shape} rows, one run per point; dashed: the baseline measured in the same invocation`,
   );
 }
 
@@ -300,9 +298,8 @@ async function main(): Promise<number> {
       }
       if (opts.sweep && first?.dataset) {
         const target: Target = opts.targets.includes('pg-insert') ? 'pg-insert' : opts.targets[0]!;
-        const reuse = e2e.find((e) => e.shape === first!.dataset!.shape.name && e.target === target);
         const base = first.baselines.find((b) => b.name === BASELINE_OF[target])?.recordsPerS ?? null;
-        sweep = await sweeps(ctx, first.dataset, target, reuse, base, defaults);
+        sweep = await sweeps(ctx, first.dataset, target, base);
       }
       if (opts.tuning && first?.dataset) tuning = await runTuning(ctx, first.dataset, (name, fn) => step(ctx, name, fn));
     }

@@ -8,6 +8,22 @@ import { copyTextLine, tableDdl, type Shape } from '../lib/shapes/index.js';
 import { registerSchema, uniqueName } from '../lib/stack.js';
 import type { BenchContext, Dataset } from './context.js';
 
+/**
+ * N rounded down so that every partition gets the same count and every S3
+ * file closes on flush.size: with ids 1..N spread round-robin, a partition
+ * holds N/P records, written as k files of N/(P·k). A last file that never
+ * fills would wait for the wall-clock rotation, which a continuous stream
+ * never does.
+ */
+export function roundedCount(n: number, partitions: number): number {
+  const k = filesPerPartition(n, partitions);
+  return Math.max(partitions * k, Math.floor(n / (partitions * k)) * partitions * k);
+}
+
+export function filesPerPartition(n: number, partitions: number): number {
+  return Math.max(2, Math.ceil(n / partitions / 100_000));
+}
+
 export async function produceDataset(ctx: BenchContext, shape: Shape, n: number, seed: number, what = shape.name): Promise<Dataset> {
   const { kafka, registry } = ctx.stack;
   const partitions = ctx.opts.partitions;
@@ -21,7 +37,7 @@ export async function produceDataset(ctx: BenchContext, shape: Shape, n: number,
     for (const row of shape.rows(n, seed)) {
       const value = shape.encode(row, schemaId);
       wireBytes += value.length;
-      yield { partition: row.id % partitions, key: Buffer.from(String(row.id)), value };
+      yield { partition: (row.id - 1) % partitions, key: Buffer.from(String(row.id)), value };
     }
   })();
   await produceAll(kafka, topic, messages, ctx.opts.compression, (k) => ctx.progress.detail(k / n, `${k}/${n} records`));

@@ -73,7 +73,7 @@ export async function latencyPhase(ctx: BenchContext, shape: Shape, ratePerS: nu
       while (sent < due) {
         const row = rows.next().value!;
         sentAt[sent] = performance.timeOrigin + performance.now();
-        await producer.send(topic, { partition: row.id % partitions, key: Buffer.from(String(row.id)), value: shape.encode(row, schemaId) }, sent);
+        await producer.send(topic, { partition: (row.id - 1) % partitions, key: Buffer.from(String(row.id)), value: shape.encode(row, schemaId) }, sent);
         sent++;
       }
       ctx.progress.detail(sent / total / 2, `${sent}/${total} sent at ${ratePerS}/s`);

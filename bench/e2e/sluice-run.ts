@@ -11,6 +11,7 @@ import { uniqueName } from '../lib/stack.js';
 import { dropTable, freshTable } from '../baselines/copy.js';
 import { countObjects } from '../lib/s3.js';
 import { runInChild } from './child.js';
+import { filesPerPartition } from './dataset.js';
 import type { BenchContext, Dataset } from './context.js';
 import type { RunnerResult } from './protocol.js';
 
@@ -25,9 +26,9 @@ function jdbcUrl(pgUrl: string): { url: string; user: string } {
   return { url: `jdbc:postgresql://${u.hostname}:${u.port || 5432}${u.pathname}`, user: decodeURIComponent(u.username || 'postgres') };
 }
 
-/** S3 files close at flush.size records; the bench sizes them so every partition closes at least one. */
+/** S3 files close at flush.size records: every partition's records make whole files (see roundedCount). */
 export function s3FlushSize(ds: Dataset): number {
-  return Math.max(1000, Math.min(100_000, Math.ceil(ds.n / ds.partitions / 2)));
+  return Math.max(1, Math.floor(ds.n / ds.partitions / filesPerPartition(ds.n, ds.partitions)));
 }
 
 export function connectorFor(ctx: BenchContext, ds: Dataset, target: Target, where: string): Record<string, unknown> {
@@ -48,8 +49,8 @@ export function connectorFor(ctx: BenchContext, ds: Dataset, target: Target, whe
       'aws.secret.access.key': ctx.stack.s3SecretKey,
       'topics.dir': where,
       'flush.size': String(s3FlushSize(ds)),
-      // The tail of each partition closes on the wall clock.
-      'rotate.schedule.interval.ms': '2000',
+      // Files close on flush.size; the wall clock is only a safety net.
+      'rotate.schedule.interval.ms': '10000',
     };
   } else {
     sink = {

@@ -51,7 +51,7 @@ export const HELP = `npm run bench -- [options]      (every option also as BENCH
   --sink <list>           drop,postgres,s3 or all                                  default all
   --mode <list>           insert,upsert (PostgreSQL) or all                        default all
   --compression <codec>   producer compression of the topic (lz4, zstd, none...)  default lz4
-  --repeat <r>            run every Sluice/baseline pair r times, report medians   default 1
+  --repeat <r>            run every Sluice/baseline pair r times, report medians   default 3 (quick: 1)
   --latency-rate <rec/s>  produce rate of the latency phase (0 = half of insert)  default 0
   --latency-seconds <s>   length of the latency phase                              default 15
   --threads <list>        worker.threads sweep                                     default 1,2,4
@@ -157,7 +157,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     targets,
     compression: s('compression') ?? 'lz4',
     seed: int(s('seed'), '--seed', 0) ?? 42,
-    repeat: int(s('repeat'), '--repeat') ?? 1,
+    repeat: int(s('repeat'), '--repeat') ?? (quick ? 1 : 3),
     latencyRate: int(s('latency-rate'), '--latency-rate', 0) ?? 0,
     latencySeconds: int(s('latency-seconds'), '--latency-seconds') ?? (quick ? 3 : 15),
     sweepThreads: nums(s('threads'), '--threads') ?? (quick ? [1, 2] : [1, 2, 4]),

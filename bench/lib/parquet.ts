@@ -100,7 +100,7 @@ function decimalVector(values: bigint[], precision: number, scale: number): Vect
 }
 
 /** Rows → one Parquet file's bytes. */
-export function encodeParquetFile(shape: Shape, rows: readonly Row[], codec = 'snappy'): Uint8Array {
+export function encodeParquetFile(shape: Shape, rows: readonly Row[], codec = 'snappy', dictionary = true): Uint8Array {
   const cols: Record<string, unknown[]> = {};
   for (const c of shape.columns) cols[c.name] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
@@ -111,6 +111,6 @@ export function encodeParquetFile(shape: Shape, rows: readonly Row[], codec = 's
   for (const c of shape.columns) vectors[c.name] = column(c, cols[c.name]!);
   const table = new Table(vectors);
   const wasm = WasmTable.fromIPCStream(tableToIPC(table, 'stream'));
-  const props = new WriterPropertiesBuilder().setCompression(CODECS[codec.toLowerCase()] ?? Compression.SNAPPY).build();
+  const props = new WriterPropertiesBuilder().setCompression(CODECS[codec.toLowerCase()] ?? Compression.SNAPPY).setDictionaryEnabled(dictionary).build();
   return writeParquet(wasm, props);
 }

@@ -111,7 +111,10 @@ export function markdown(r: BenchResult, svgName?: string): string {
     out.push('');
     out.push('| group | benchmark | records/s | ns/record | ± % | samples |');
     out.push('| --- | --- | ---: | ---: | ---: | ---: |');
-    for (const x of r.micro.rows) out.push(`| ${x.group} | ${x.name} | ${fmtNum(x.recordsPerS)} | ${f(x.nsPerRecord, 0)} | ${f(x.rmePercent, 1)} | ${x.samples} |`);
+    for (const x of r.micro.rows) {
+      const tasks = x.unit === 'tasks';
+      out.push(`| ${x.group} | ${x.name} | ${fmtNum(x.recordsPerS)}${tasks ? ' tasks/s' : ''} | ${tasks ? `${f(x.nsPerRecord / 1e6, 1)} ms/task` : f(x.nsPerRecord, 0)} | ${f(x.rmePercent, 1)} | ${x.samples} |`);
+    }
     out.push('');
     out.push(`Pool dispatch (1 thread, tasks one at a time; an empty batch's round trip is ${f(r.micro.emptyTaskRoundTripUs, 0)} µs):`);
     out.push('');

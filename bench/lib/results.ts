@@ -127,6 +127,8 @@ export interface SweepResult {
 export interface MicroRow {
   group: string;
   name: string;
+  /** What recordsPerS counts: records, or tasks for the CPU control. */
+  unit: 'records' | 'tasks';
   /** Records per second (operations × records per operation). */
   recordsPerS: number;
   nsPerRecord: number;

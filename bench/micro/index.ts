@@ -42,11 +42,13 @@ function rowsOf(bench: Bench, meta: Map<string, { group: string; recordsPerOp: n
   return bench.tasks.map((t) => {
     const m = meta.get(t.name)!;
     const r = t.result;
-    if (!r || r.error || !('latency' in r)) return { group: m.group, name: t.name, recordsPerS: NaN, nsPerRecord: NaN, recordsPerOp: m.recordsPerOp, rmePercent: NaN, samples: 0 };
+    const unit = m.group === 'control' ? ('tasks' as const) : ('records' as const);
+    if (!r || r.error || !('latency' in r)) return { group: m.group, name: t.name, unit, recordsPerS: NaN, nsPerRecord: NaN, recordsPerOp: m.recordsPerOp, rmePercent: NaN, samples: 0 };
     const msPerOp = r.latency.mean;
     return {
       group: m.group,
       name: t.name,
+      unit,
       recordsPerS: round((m.recordsPerOp * 1000) / msPerOp, 0),
       nsPerRecord: round((msPerOp * 1e6) / m.recordsPerOp, 1),
       recordsPerOp: m.recordsPerOp,
@@ -127,6 +129,8 @@ export async function runMicro(ctx: BenchContext, step: (name: string) => void):
     }
     const parquetRows = [...order.rows(10_000, 7)];
     add('encode', 'Parquet encode (baseline writer, snappy), order rows', parquetRows.length, () => encodeParquetFile(order, parquetRows));
+    // parquet-wasm enables dictionary encoding by default; this shows what it costs.
+    add('encode', 'Parquet encode (baseline writer, snappy, dictionary off), order rows', parquetRows.length, () => encodeParquetFile(order, parquetRows, 'snappy', false));
 
     const messages = kafkaMessages(topic, orderValues('avro', PER_OP, schemaId));
     let data = 0;

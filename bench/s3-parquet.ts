@@ -1,0 +1,162 @@
+// Kafka → S3 Parquet throughput against the same-run single-thread
+// encode-only rate of the same rows, and Sluice's peak RSS against its
+// configured budget.
+//
+//   npx tsc -p . && eval "$(bash scripts/stack.sh env | sed 's/^/export /')" && node dist/bench/s3-parquet.js
+//
+// Env: N (rows, default 400000), FORMAT (avro | json | connect-json | msgpack,
+// default avro), PARTITIONS (default 4), THREADS (worker.threads, default 2),
+// BUDGET_MIB (inflight.max.bytes, default 64), OUT (write the JSON result there).
+//
+// Baselines, measured in this process on one thread, over the same rows:
+//   encode-only:   decoded values → the sink's Arrow encoder → Parquet files
+//                  (the same S3ParquetEncoder and file task Sluice runs), no
+//                  Kafka, no decode, no upload;
+//   decode+encode: the same plus decoding each record from its Kafka bytes.
+// Sluice: from the first partition assignment to every offset committed
+// (committed means uploaded). Peak RSS is VmHWM of the Sluice process.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { converterConfig, encodeOrder, orders, ORDER_AVRO_SCHEMA, type WireFormat } from './lib/generate.js';
+import { createDecoder, type Decoded } from '../src/workers/decode/decoders.js';
+import type { RecordContext } from '../src/sinks/common/encoder.js';
+import { S3ParquetEncoder, type S3Plan } from '../src/sinks/s3-parquet/encoding.js';
+import writeParquetFile, { type FilePiece } from '../src/sinks/s3-parquet/file-task.js';
+import type { S3BatchMeta } from '../src/sinks/s3-parquet/layout.js';
+import { EMPTY_INFERRED } from '../src/sinks/s3-parquet/types.js';
+import { createTopic, fullyCommitted, produce } from '../test/helpers/kafka.js';
+import { registerSchema } from '../test/helpers/registry.js';
+import { KAFKA, REGISTRY, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName, waitFor } from '../test/helpers/stack.js';
+
+const MiB = 1024 * 1024;
+const N = Number(process.env.N ?? 400_000);
+const FORMAT = (process.env.FORMAT ?? 'avro') as WireFormat;
+const PARTITIONS = Number(process.env.PARTITIONS ?? 4);
+const THREADS = Number(process.env.THREADS ?? 2);
+const BUDGET = Number(process.env.BUDGET_MIB ?? 64) * MiB;
+const BATCH = 20_000;
+const FLUSH = 100_000;
+
+const plan: S3Plan = { key: 'bench', partitioner: { kind: 'default' }, storeKey: false, storeHeaders: false, storeMetadata: false, nullValues: 'fail', inferred: EMPTY_INFERRED };
+
+/** One thread: values → Arrow chunks → Parquet files of FLUSH rows. decode=true starts from the Kafka bytes. */
+async function encodeOnly(values: Buffer[], decode: boolean): Promise<{ seconds: number; bytes: number }> {
+  const decoder = createDecoder(FORMAT, { registryUrl: REGISTRY });
+  const enc = new S3ParquetEncoder();
+  let p = plan;
+  // Decoding outside the timing for the encode-only figure.
+  await decoder.prepare(values.slice(0, 1));
+  const decoded: Decoded[] | undefined = decode ? undefined : values.map((v) => decoder.decode(v));
+  const ctx: RecordContext = { topic: 't', partition: 0, offset: 0, timestamp: 0, key: null, keyBytes: null, headers: () => [] };
+  let bytes = 0;
+  const t0 = performance.now();
+  let pieces: FilePiece[] = [];
+  let rowsInFile = 0;
+  for (let start = 0; start < values.length; start += BATCH) {
+    enc.begin(p, 't', 0);
+    const end = Math.min(values.length, start + BATCH);
+    for (let i = start; i < end; i++) {
+      ctx.offset = i;
+      enc.add(decoded ? decoded[i]! : decoder.decode(values[i]!), undefined, ctx);
+    }
+    const out = enc.finish();
+    const meta = out.meta as S3BatchMeta;
+    if (meta.widened) p = { ...p, inferred: meta.widened, key: `${p.key}+` };
+    const g = meta.groups[0]!;
+    pieces.push({ buffer: out.output!, byteOffset: g.byteOffset, byteLength: g.byteLength, rowStart: 0, rowEnd: g.rows, rows: g.rows });
+    rowsInFile += g.rows;
+    if (rowsInFile >= FLUSH || end === values.length) {
+      bytes += (await writeParquetFile({ pieces, codec: 'snappy', rowGroupBytes: 32 * MiB, metadata: {} })).length;
+      pieces = [];
+      rowsInFile = 0;
+    }
+  }
+  return { seconds: (performance.now() - t0) / 1000, bytes };
+}
+
+/** The compiled CLI next to this file (dist/bench → dist/src/cli.js). */
+const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/cli.js');
+
+function startSluice(config: Record<string, unknown>, name: string, env: Record<string, string>) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
+  const file = path.join(dir, 'connector.json');
+  fs.writeFileSync(file, JSON.stringify({ name, config }));
+  const child = spawn(process.execPath, [CLI, 'run', '--config', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
+  child.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return {
+    child,
+    output: () => out,
+    assigned: () => waitFor('partitions assigned', async () => /assigned/.test(out) || (child.exitCode !== null ? Promise.reject(new Error(out.slice(-3000))) : false), 120_000, 50),
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+function vmHwm(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+async function main(): Promise<void> {
+  const schemaId = FORMAT === 'avro' ? await registerSchema(`bench-s3-${FORMAT}-value`, ORDER_AVRO_SCHEMA) : 0;
+  const rows = [...orders(N, 1)];
+  const values = rows.map((o) => encodeOrder(FORMAT, o, schemaId));
+  const inputBytes = values.reduce((s, v) => s + v.length, 0);
+
+  const topic = uniqueName(`bench_s3_${FORMAT.replace('-', '_')}`);
+  await createTopic(topic, PARTITIONS);
+  await produce(topic, values.map((value, i) => ({ value, partition: i % PARTITIONS })));
+
+  // Baselines after producing, so the broker is idle while they run.
+  const encode = await encodeOnly(values, false);
+  const decodeEncode = await encodeOnly(values, true);
+
+  const dir = uniqueName('bench');
+  const name = uniqueName('bench_s3');
+  const sluice = startSluice({
+    'connector.class': 'io.confluent.connect.s3.S3SinkConnector',
+    topics: topic, 'bootstrap.servers': KAFKA,
+    's3.bucket.name': S3_BUCKET, 'store.url': S3_URL, 'aws.access.key.id': S3_ACCESS_KEY, 'aws.secret.access.key': S3_SECRET_KEY,
+    'topics.dir': dir, 'flush.size': String(FLUSH), 'inflight.max.bytes': String(BUDGET),
+    ...converterConfig(FORMAT, REGISTRY),
+  }, name, { SLUICE_WORKER_THREADS: String(THREADS), SLUICE_LOG_LEVEL: 'info' });
+  let seconds = 0;
+  let peakRss = 0;
+  try {
+    await sluice.assigned();
+    const t0 = performance.now();
+    await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 600_000, 100);
+    seconds = (performance.now() - t0) / 1000;
+    peakRss = vmHwm(sluice.child.pid!);
+  } finally {
+    const code = await sluice.stop();
+    if (code !== 0) process.stderr.write(sluice.output().slice(-3000));
+  }
+
+  const result = {
+    rows: N, format: FORMAT, partitions: PARTITIONS, workerThreads: THREADS, inputMiB: +(inputBytes / MiB).toFixed(1),
+    encodeOnlyRowsPerSec: Math.round(N / encode.seconds),
+    decodeEncodeRowsPerSec: Math.round(N / decodeEncode.seconds),
+    sluiceRowsPerSec: Math.round(N / seconds),
+    ratioToEncodeOnly: +((N / seconds) / (N / encode.seconds)).toFixed(2),
+    ratioToDecodeEncode: +((N / seconds) / (N / decodeEncode.seconds)).toFixed(2),
+    parquetMiB: +(encode.bytes / MiB).toFixed(1),
+    budgetMiB: BUDGET / MiB,
+    peakRssMiB: +(peakRss / MiB).toFixed(0),
+    rssOverBudgetMiB: +((peakRss - BUDGET) / MiB).toFixed(0),
+  };
+  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  if (process.env.OUT) fs.writeFileSync(process.env.OUT, JSON.stringify(result, null, 2) + '\n');
+}
+
+await main();
+process.exit(0);
