@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/load.js';
-import { RecordError, SinkSchemaError, SluiceError, errorMessage } from '../errors.js';
+import { RecordError, SinkSchemaError, errorMessage } from '../errors.js';
 import { tpKey, type EncodedBatch, type Sink, type TopicPartition } from '../sinks/common/sink.js';
 import { KafkaSource, type KafkaMessage, type PartitionOffset } from '../source/consumer.js';
 import type { EncodeResult, EncodeTask, WorkerSetup } from '../workers/protocol.js';
@@ -573,8 +573,4 @@ export class Engine {
       topic: p.topic, partition: p.partition, durable: p.durableNext, committed: p.committedNext, heldBytes: p.heldBytes, paused: p.paused,
     }));
   }
-}
-
-export function isSluiceError(e: unknown): e is SluiceError {
-  return e instanceof SluiceError;
 }
