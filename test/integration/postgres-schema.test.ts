@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { PostgresSink } from '../../src/sinks/postgres/sink.js';
-import type { PgReplanRequest } from '../../src/sinks/postgres/encoding.js';
+import { PgEncoder, type PgPlan, type PgReplanRequest } from '../../src/sinks/postgres/encoding.js';
+import { SCHEMALESS } from '../../src/workers/schema.js';
 import { createTopic, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { confluentFrame, registerSchema } from '../helpers/registry.js';
@@ -202,6 +203,27 @@ describe('racing instances', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('a batch encoded before another instance widened a column lands with the right values (no raw binary reinterpretation)', async () => {
+    const topic = uniqueName('pg_widened_under');
+    await sql(`CREATE TABLE "${topic}" (id bigint NOT NULL, v bigint, f real)`);
+    const config = loadConfig({ json: { name: uniqueName('w'), config: pgConnector(topic, { 'value.converter.schemas.enable': 'false' }) }, env: {} });
+    const sink = new PostgresSink(config, createLogger('error'));
+    try {
+      const plan = ((await sink.plan(topic)) as { plan: PgPlan }).plan;
+      const enc = new PgEncoder();
+      enc.begin(plan, topic, 0);
+      [5, -7, 2 ** 40].forEach((v, i) => enc.add({ value: { id: i, v, f: 1.5 }, schema: SCHEMALESS }, undefined, { topic, partition: 0, offset: i, timestamp: 0, key: null, keyBytes: null, headers: () => [] }));
+      const out = enc.finish();
+      // Another instance widens v; this sink does not know yet. int8 and float8 are both
+      // 8 bytes, so a plain binary COPY would not even fail: it would store garbage.
+      await sql(`ALTER TABLE "${topic}" ALTER COLUMN v TYPE double precision`);
+      await sink.submit({ topic, partition: 0, firstOffset: 0, lastOffset: 2, records: 3, rows: out.rows, tombstones: 0, output: out.output, outputBytes: out.outputBytes });
+      expect(await sql(`SELECT id::int, v, f FROM "${topic}" ORDER BY id`)).toEqual([{ id: 0, v: 5, f: 1.5 }, { id: 1, v: -7, f: 1.5 }, { id: 2, v: 2 ** 40, f: 1.5 }]);
+    } finally {
+      await sink.close();
     }
   });
 

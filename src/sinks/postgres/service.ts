@@ -54,6 +54,9 @@ export function classifyPgError(err: unknown, what: string): SluiceError {
   if (NETWORK_CODES.has(code) || /Connection terminated|connection timeout|Client has encountered a connection error|not queryable|Connection ended/i.test(e.message ?? '')) {
     return new ConnectionLostError(msg, { cause: err });
   }
+  // 08P01 (protocol violation) during a binary COPY means the bytes do not match
+  // the column types ("insufficient data left in message"): retrying cannot help.
+  if (code === '08P01') return new SinkSchemaError(msg, { cause: err });
   // 08: connection exception; 57P: operator intervention (admin shutdown, crash shutdown, cannot connect now).
   if (code.startsWith('08') || code.startsWith('57P')) return new ConnectionLostError(msg, { cause: err });
   if (RETRIABLE_SQLSTATES.has(code) || RETRIABLE_SQLSTATE_CLASSES.some((c) => c.length <= code.length && code.startsWith(c))) return new RetriableError(msg, { cause: err });

@@ -433,7 +433,7 @@ export class PostgresSink implements Sink {
                 if (check.kind === 'done') return 'done' as const;
                 if (check.kind === 'fenced') return { fenced: new Set(check.partitions.map((tp) => tpKey(tp.topic, tp.partition))), why: check.why };
               }
-              if (direct) {
+              if (direct && (await this.typesStillMatch(client, s, plan))) {
                 const n = await this.service.copyBinary(client, s.target, copyColumns(plan.columns, false), chunks);
                 if (n !== rows) throw new SluiceError(`${what}: COPY reported ${n} rows, expected ${rows}`);
               } else {
@@ -450,7 +450,7 @@ export class PostgresSink implements Sink {
       // A table changed under a plan (another instance widened a column): the
       // encoded bytes still go in through a staging table of the plan's types.
       const code = ((err as Error).cause as { code?: string } | undefined)?.code;
-      if (direct && (code === '22P03' || code === '42804')) {
+      if (direct && (code === '22P03' || code === '42804' || code === '08P01')) {
         s.current = undefined;
         this.log.warn({ table: s.target, err: errorMessage(err) }, 'table changed under the plan; writing through a staging table and re-planning');
         return this.writeGroup(s, group, true);
@@ -501,6 +501,29 @@ export class PostgresSink implements Sink {
     let set = this.staged.get(client);
     if (!set) this.staged.set(client, (set = new Set()));
     set.add(plan.id);
+  }
+
+  /**
+   * Binary COPY does not convert: int8 bytes COPYed into a column widened to
+   * double precision (by this or another instance) would be read as a double,
+   * silently. So a direct COPY first takes the table's lock (an ALTER waits
+   * for this transaction from here on) and checks the column types; if they
+   * moved, the bytes go through a staging table of the plan's types, which
+   * PostgreSQL casts correctly, and the plan is rebuilt.
+   */
+  private async typesStillMatch(client: pg.PoolClient, s: TableState, plan: PgPlan): Promise<boolean> {
+    await client.query(`LOCK TABLE ${s.target} IN ROW EXCLUSIVE MODE`);
+    const res = await client.query<{ name: string; oid: number }>(
+      'SELECT attname AS name, atttypid::int AS oid FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped',
+      [s.target],
+    );
+    const now = new Map(res.rows.map((r) => [r.name, r.oid]));
+    const same = plan.columns.every((c) => now.get(c.name) === c.typeOid);
+    if (!same) {
+      if (s.latest?.id === plan.id || !s.latest) s.current = undefined;
+      this.log.warn({ table: s.target }, 'column types changed under the plan; writing through a staging table and re-planning');
+    }
+    return same;
   }
 
   /** A plan whose column types are no longer the table's (widened since): its bytes need a staging table. */
