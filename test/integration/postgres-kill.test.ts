@@ -98,6 +98,37 @@ describe('exactly_once under kill -9', () => {
     expect(await counts(topic)).toEqual({ n: N, d: N });
   });
 
+  it('rebalances between live instances mid-stream (one joins, then the first leaves): every record exactly once', async () => {
+    const { topic, rest } = await prepare('pg_rebalance', 20_000);
+    const trickle = rest();
+    const name = uniqueName('rebal');
+    const file = writeConnector(config(topic), name);
+    const a = startSluice(['run', '--config', file], { SLUICE_WORKER_THREADS: '1' });
+    let b: ReturnType<typeof startSluice> | undefined;
+    try {
+      await a.waitForLine(/"msg":"assigned .*\[0,1,2,3,4,5\]/, 60_000);
+      await sleep(3000);
+      // B joins: A gives up some partitions (revoke, drain, commit), B claims them and seeks.
+      b = startSluice(['run', '--config', file], { SLUICE_WORKER_THREADS: '1' });
+      await a.waitForLine(/"msg":"revoked /, 60_000);
+      await b.waitForLine(/claimed partitions; seeking/, 60_000);
+      await sleep(3000);
+      // A leaves gracefully while records still arrive: B takes everything over.
+      const exitA = await a.stop('SIGTERM');
+      expect(exitA.code, a.output().slice(-3000)).toBe(0);
+      expect((await counts(topic)).n).toBeLessThan(N);
+      await trickle;
+      await waitUntilCommitted(b, `connect-${name}`, [topic], 180_000);
+    } finally {
+      if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGKILL');
+      if (b) {
+        const exit = await b.stop('SIGTERM');
+        expect(exit.code, b.output().slice(-3000)).toBe(0);
+      }
+    }
+    expect(await counts(topic)).toEqual({ n: N, d: N });
+  });
+
   it('two instances in one group, one killed mid-stream: the other takes its partitions over, every record exactly once', async () => {
     const { topic } = await prepare('pg_kill_two');
     const name = uniqueName('two');
