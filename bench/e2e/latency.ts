@@ -3,7 +3,7 @@
 // runs; for every record, latency = the moment Sluice's Kafka commit covers
 // its offset − the moment it was handed to the producer. Commit moments come
 // from the runner, which watches its engine's committed positions every 5 ms.
-import { BenchProducer, createTopic } from '../lib/kafka.js';
+import { BenchProducer, createTopic, type OutMessage } from '../lib/kafka.js';
 import type { LatencyResult } from '../lib/results.js';
 import type { Shape } from '../lib/shapes/index.js';
 import { percentile, round } from '../lib/stats.js';
@@ -64,16 +64,17 @@ export async function latencyPhase(ctx: BenchContext, shape: Shape, ratePerS: nu
     await sleep(1000);
     if (runError) throw runError;
 
-    const rows = shape.rows(total, ds.seed)[Symbol.iterator]();
+    // Encoded before the clock starts: the producer's own CPU competes with Sluice for the same cores.
+    const messages: OutMessage[] = [];
+    for (const row of shape.rows(total, ds.seed)) messages.push({ partition: (row.id - 1) % partitions, key: Buffer.from(String(row.id)), value: shape.encode(row, schemaId) });
     const t0 = performance.now();
     let sent = 0;
     while (sent < total) {
       if (runError) throw runError;
       const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * ratePerS));
       while (sent < due) {
-        const row = rows.next().value!;
         sentAt[sent] = performance.timeOrigin + performance.now();
-        await producer.send(topic, { partition: (row.id - 1) % partitions, key: Buffer.from(String(row.id)), value: shape.encode(row, schemaId) }, sent);
+        await producer.send(topic, messages[sent]!, sent);
         sent++;
       }
       ctx.progress.detail(sent / total / 2, `${sent}/${total} sent at ${ratePerS}/s`);
@@ -112,7 +113,7 @@ export async function latencyPhase(ctx: BenchContext, shape: Shape, ratePerS: nu
       p50Ms: round(percentile(sorted, 50), 1),
       p99Ms: round(percentile(sorted, 99), 1),
       maxMs: round(sorted[sorted.length - 1] ?? NaN, 1),
-      note: `fresh ${partitions}-partition topic, Sluice insert mode at default settings; commit moments sampled every 5 ms`,
+      note: `fresh ${partitions}-partition topic, Sluice insert mode at default settings, the producer in the harness on the same cores; commit moments sampled every 5 ms${total / produceSeconds < ratePerS * 0.95 ? '; the producer fell behind the asked rate, so the machine was saturated: lower --latency-rate' : ''}`,
     };
   } finally {
     stop?.();

@@ -43,7 +43,8 @@ function gitCommit(root: string): string {
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return dirty ? `${sha}+uncommitted-src-changes` : sha;
   } catch {
-    return 'unknown';
+    // Outside a git checkout (an exported tree), the caller can say what it is.
+    return process.env.BENCH_COMMIT ?? 'unknown';
   }
 }
 

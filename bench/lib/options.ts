@@ -20,7 +20,7 @@ export interface BenchOptions {
   compression: string;
   seed: number;
   repeat: number;
-  /** Fixed produce rate for the latency phase; 0 = half of the measured insert throughput. */
+  /** Fixed produce rate for the latency phase; 0 = a quarter of the measured insert throughput. */
   latencyRate: number;
   latencySeconds: number;
   sweepThreads: number[];
@@ -52,7 +52,7 @@ export const HELP = `npm run bench -- [options]      (every option also as BENCH
   --mode <list>           insert,upsert (PostgreSQL) or all                        default all
   --compression <codec>   producer compression of the topic (lz4, zstd, none...)  default lz4
   --repeat <r>            run every Sluice/baseline pair r times, report medians   default 3 (quick: 1)
-  --latency-rate <rec/s>  produce rate of the latency phase (0 = half of insert)  default 0
+  --latency-rate <rec/s>  produce rate of the latency phase (0 = a quarter of the measured insert rate)  default 0
   --latency-seconds <s>   length of the latency phase                              default 15
   --threads <list>        worker.threads sweep                                     default 1,2,4
   --batch-sizes <list>    batch.max.records sweep                                  default 1000,5000,20000,50000
