@@ -52,3 +52,16 @@ describe('other decoders', () => {
     expect(Array.from(b.value as Uint8Array)).toEqual([1, 2]);
   });
 });
+
+describe('Avro longs', () => {
+  it('decodes every 64-bit value exactly: numbers while safe, BigInt beyond (avsc alone flips values below -2^52)', async () => {
+    const { avroType } = await import('../../src/workers/decode/decoders.js');
+    const t = avroType({ type: 'record', name: 'L', fields: [{ name: 'v', type: 'long' }] });
+    const cases = [0n, -1n, 123456789012n, -(2n ** 52n) - 1n, -9007199254740990n, 2n ** 53n - 1n, 2n ** 53n + 1n, -(2n ** 63n), 2n ** 63n - 1n];
+    for (const v of cases) {
+      const out = (t.fromBuffer(t.toBuffer({ v })) as { v: number | bigint }).v;
+      expect(BigInt(out)).toBe(v);
+      expect(typeof out).toBe(v >= -(2n ** 53n) && v < 2n ** 53n ? 'number' : 'bigint');
+    }
+  });
+});

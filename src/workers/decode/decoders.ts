@@ -59,6 +59,36 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
   }
 }
 
+const TWO_32 = 4294967296;
+
+/**
+ * Avro long without avsc's float arithmetic, which silently flips the sign
+ * of values below -2^52. Safe integers come back as numbers (the fast,
+ * common case); anything wider as a BigInt, never rounded.
+ */
+const ExactLong = avro.types.LongType.__with({
+  fromBuffer(buf: Buffer): number | bigint {
+    const lo = buf.readUInt32LE(0);
+    const hi = buf.readInt32LE(4);
+    if (hi >= -0x200000 && hi < 0x200000) return hi * TWO_32 + lo;
+    return buf.readBigInt64LE(0);
+  },
+  toBuffer(n: number | bigint): Buffer {
+    const buf = Buffer.alloc(8);
+    buf.writeBigInt64LE(BigInt(n));
+    return buf;
+  },
+  fromJSON: (x: number | bigint) => x,
+  toJSON: (n: number | bigint) => (typeof n === 'bigint' ? n.toString() : n),
+  isValid: (n: unknown) => (typeof n === 'number' && Number.isInteger(n)) || typeof n === 'bigint',
+  compare: (a: number | bigint, b: number | bigint) => (a < b ? -1 : a > b ? 1 : 0),
+});
+
+/** Compiles an Avro schema the way every Sluice decoder reads it. */
+export function avroType(schema: unknown): avro.Type {
+  return avro.Type.forSchema(schema as avro.Schema, { wrapUnions: 'auto', registry: { long: ExactLong } });
+}
+
 interface CompiledAvro {
   type: avro.Type;
   schema: RecordSchema;
@@ -84,7 +114,7 @@ export class AvroDecoder implements Decoder {
       [...wanted].map(async (id) => {
         const text = await this.registry.schemaById(id);
         const parsed = JSON.parse(text);
-        this.compiled.set(id, { type: avro.Type.forSchema(parsed, { wrapUnions: 'auto' }), schema: recordSchemaFromAvro(`avro:${id}`, parsed) });
+        this.compiled.set(id, { type: avroType(parsed), schema: recordSchemaFromAvro(`avro:${id}`, parsed) });
       }),
     );
   }
