@@ -90,6 +90,8 @@ function startSluice(config: Record<string, unknown>, name: string, env: Record<
   child.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
   child.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  // Never leave a Sluice behind, whatever happens to the benchmark.
+  process.on('exit', () => child.exitCode === null && child.kill('SIGKILL'));
   return {
     child,
     output: () => out,
@@ -158,5 +160,10 @@ async function main(): Promise<void> {
   if (process.env.OUT) fs.writeFileSync(process.env.OUT, JSON.stringify(result, null, 2) + '\n');
 }
 
-await main();
-process.exit(0);
+try {
+  await main();
+  process.exit(0);
+} catch (err) {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+}

@@ -152,6 +152,26 @@ describe('S3 Parquet worker encoder', () => {
     ]);
   });
 
+  it('reuses its builders batch after batch without leaking values, nulls or lengths', () => {
+    const enc = new S3ParquetEncoder();
+    const batch = (rows: unknown[]) => {
+      enc.begin(plan(), 't', 0);
+      rows.forEach((value, i) => enc.add({ value, schema: avro }, undefined, ctx(i)));
+      const out = enc.finish();
+      const g = (out.meta as S3BatchMeta).groups[0]!;
+      return tableFromIPC(new Uint8Array(out.output!, g.byteOffset, g.byteLength)).toArray().map((r) => r.toJSON());
+    };
+    const row = (id: number, note: string | null, tags: string[]) => ({
+      id, name: `name-${id}`.repeat(id), amount: Buffer.from([id]), at: id, day: id, tags, attrs: { [`k${id}`]: id }, inner: id % 2 ? null : { x: id, y: null }, note,
+    });
+    const first = batch([row(1, null, ['a', 'b', 'c']), row(2, 'x', []), row(3, null, ['d'])]);
+    expect(first.map((r) => [r.note, r.tags.toArray()])).toEqual([[null, ['a', 'b', 'c']], ['x', []], [null, ['d']]]);
+    const second = batch([row(4, 'y', ['e'])]);
+    expect(second).toHaveLength(1);
+    expect([second[0].id, second[0].name, second[0].note, second[0].tags.toArray(), second[0].inner.toJSON(), second[0].attrs.toJSON()])
+      .toEqual([4n, 'name-4'.repeat(4), 'y', ['e'], { x: 4, y: null }, { k4: 4n }]);
+  });
+
   it('rejects tombstones unless behavior.on.null.values=ignore', () => {
     const enc = new S3ParquetEncoder();
     enc.begin(plan(), 't', 0);

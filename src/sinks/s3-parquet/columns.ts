@@ -100,6 +100,18 @@ export abstract class Builder {
 
   protected truncateData(_len: number): void {}
 
+  /** Empty again, keeping the grown buffers: builders are reused batch after batch. */
+  reset(): void {
+    this.length = 0;
+    this.nullCount = 0;
+    this.valid = null;
+    this.resetData();
+  }
+
+  protected resetData(): void {
+    this.truncateData(0);
+  }
+
   abstract finish(): Data;
 
   protected bitmap(): Uint8Array | undefined {
@@ -475,6 +487,9 @@ class ListBuilder extends Builder {
   protected override truncateData(len: number): void {
     this.child.truncate(this.offsets[len]!);
   }
+  protected override resetData(): void {
+    this.child.reset();
+  }
   finish(): Data {
     return makeData({
       type: this.type as List, length: this.length, nullCount: this.nullCount, nullBitmap: this.bitmap(),
@@ -516,6 +531,10 @@ class MapBuilder extends Builder {
     this.keys.truncate(this.offsets[len]!);
     this.values.truncate(this.offsets[len]!);
   }
+  protected override resetData(): void {
+    this.keys.reset();
+    this.values.reset();
+  }
   finish(): Data {
     const entriesType = (this.type as Map_).children[0]!.type as Struct;
     const entries = makeData({ type: entriesType, length: this.keys.length, nullCount: 0, children: [this.keys.finish(), this.values.finish()] });
@@ -555,6 +574,9 @@ export class StructBuilder extends Builder {
   }
   protected override truncateData(len: number): void {
     for (const c of this.children) c.truncate(len);
+  }
+  protected override resetData(): void {
+    for (const c of this.children) c.reset();
   }
   finish(): Data {
     return makeData({ type: this.type as Struct, length: this.length, nullCount: this.nullCount, nullBitmap: this.bitmap(), children: this.children.map((c) => c.finish()) });

@@ -75,13 +75,15 @@ function makeLayout(plan: S3Plan, valueFields: readonly Field[], scalar: boolean
 
 class Group {
   rows = 0;
+  /** Where the encoder keeps it between batches. */
+  spareKey = '';
   readonly value: Builder;
   readonly key?: Builder;
   readonly headers?: Builder;
   readonly meta?: { topic: Builder; partition: Builder; offset: Builder; timestamp: Builder };
 
   constructor(
-    readonly index: number,
+    public index: number,
     readonly path: string,
     readonly layout: Layout,
     plan: S3Plan,
@@ -112,6 +114,14 @@ class Group {
       this.meta.timestamp.append(ctx.timestamp);
     }
     this.rows++;
+  }
+
+  /** Ready for another batch, keeping the builders' buffers. */
+  reuse(index: number): Group {
+    this.index = index;
+    this.rows = 0;
+    for (const b of this.builders()) b.reset();
+    return this;
   }
 
   /** Drops whatever a failed append left behind. */
@@ -155,7 +165,11 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
   private readonly layouts = new Map<string, Layout>();
   private groups = new Map<string, Group>();
   private groupList: Group[] = [];
+  /** Groups of earlier batches, reused with their grown buffers. */
+  private spare = new Map<string, Group>();
   private current?: Group;
+  /** The last typed record's group: most records of a batch share it. */
+  private last?: { path: string; schema: RecordSchema; keySchema: RecordSchema | undefined; group: Group };
   private offsets = new Float64Array(1024);
   private times = new Float64Array(1024);
   private groupOf = new Uint32Array(1024);
@@ -182,9 +196,11 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
       this.partitionerKey = pk;
     }
     if (this.layouts.size > 256) this.layouts.clear();
+    if (this.spare.size > 64) this.spare.clear();
     this.groups = new Map();
     this.groupList = [];
     this.current = undefined;
+    this.last = undefined;
     this.rows = 0;
     this.inferred = undefined;
     this.inferredLayout = undefined;
@@ -209,7 +225,13 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
     if (schemaless) {
       this.addSchemaless(path, v, keyValue, keySchema, headers, ctx);
     } else {
-      const group = this.groupFor(path, this.typedLayout(value.schema, keySchema), 'strict');
+      const l = this.last;
+      let group: Group;
+      if (l && l.path === path && l.schema === value.schema && l.keySchema === keySchema) group = l.group;
+      else {
+        group = this.groupFor(path, this.typedLayout(value.schema, keySchema), 'strict');
+        this.last = { path, schema: value.schema, keySchema, group };
+      }
       this.current = group;
       group.append(v, keyValue, headers, ctx);
     }
@@ -233,11 +255,21 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
     const gk = mode === 'infer' ? path : `${path}\u0000${layout.schemaKey}`;
     let g = this.groups.get(gk);
     if (!g) {
-      g = new Group(this.groupList.length, path, layout, this.plan, mode);
+      const sk = this.spareKey(gk, layout);
+      const old = this.spare.get(sk);
+      if (old && old.layout === layout) {
+        this.spare.delete(sk);
+        g = old.reuse(this.groupList.length);
+      } else g = new Group(this.groupList.length, path, layout, this.plan, mode);
+      g.spareKey = sk;
       this.groups.set(gk, g);
       this.groupList.push(g);
     }
     return g;
+  }
+
+  private spareKey(groupKey: string, layout: Layout): string {
+    return `${groupKey}\u0000${layout.schemaKey}\u0000${this.plan.key}`;
   }
 
   private typedLayout(schema: RecordSchema, keySchema: RecordSchema | undefined): Layout {
@@ -297,6 +329,7 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
       const old = this.groupList[i]!;
       if (old.mode !== 'infer') continue;
       const g = new Group(i, old.path, layout, this.plan, 'infer');
+      g.spareKey = this.spareKey(old.path, layout);
       this.groupList[i] = g;
       this.groups.set(old.path, g);
     }
@@ -343,10 +376,12 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
     }
     const meta: S3BatchMeta = { rows: n, groups };
     if (this.widened) meta.widened = this.inferred;
-    // Drop references so the next batch starts clean.
+    // Everything is copied into the output: the builders can take the next batch.
+    for (const g of this.groupList) this.spare.set(g.spareKey, g);
     this.groups = new Map();
     this.groupList = [];
     this.kept = [];
+    this.last = undefined;
     return { output: sab, outputBytes: total, rows: n, meta };
   }
 }
