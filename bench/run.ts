@@ -102,7 +102,15 @@ async function step<T>(ctx: BenchContext, name: string, fn: () => Promise<T>): P
           await waitForStack(ctx, 120_000).catch(() => {});
           continue;
         }
-        ctx.skipped.push({ what: name, reason: `${e.message}${tail ? ` | runner output: ${tail}` : ''}` });
+        let log = '';
+        if (e instanceof RunnerFailed && e.output) {
+          // The whole output of a failed run, for whoever reads the skip reason.
+          const dir = path.join(ctx.opts.outDir, 'logs');
+          fs.mkdirSync(dir, { recursive: true });
+          log = path.join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}-${Date.now()}.log`);
+          fs.writeFileSync(log, e.output);
+        }
+        ctx.skipped.push({ what: name, reason: `${e.message}${tail ? ` | runner output: ${tail}` : ''}${log ? ` | full output: ${path.relative(ROOT, log)}` : ''}` });
         ctx.progress.log(`  ${name}: skipped (${e.message.split('\n')[0]})`);
         return undefined;
       }
@@ -112,8 +120,10 @@ async function step<T>(ctx: BenchContext, name: string, fn: () => Promise<T>): P
   }
 }
 
+/** The last lines of a runner's output that say something (not a stack frame, not Node's version banner). */
 function lastLines(s: string, n: number): string {
-  return s.trim().split('\n').slice(-n).join(' ').slice(0, 600);
+  const lines = s.trim().split('\n').filter((l) => l.trim() && !/^\s+at |^Node\.js v|^\s*[{}]\s*$/.test(l));
+  return lines.slice(-n).join(' ').slice(0, 800);
 }
 
 interface ShapeOutcome {

@@ -133,6 +133,7 @@ async function main(): Promise<void> {
   }, name, { SLUICE_WORKER_THREADS: String(THREADS), SLUICE_LOG_LEVEL: 'info' });
   let seconds = 0;
   let peakRss = 0;
+  let engineStats: Record<string, number> = {};
   try {
     await sluice.assigned();
     const t0 = performance.now();
@@ -142,6 +143,8 @@ async function main(): Promise<void> {
   } finally {
     const code = await sluice.stop();
     if (code !== 0) process.stderr.write(sluice.output().slice(-3000));
+    const stopped = sluice.output().split('\n').find((l) => /"msg":"sluice stopped"/.test(l) || /stopped"\}$/.test(l));
+    if (stopped) engineStats = JSON.parse(stopped) as Record<string, number>;
   }
 
   const result = {
@@ -155,6 +158,11 @@ async function main(): Promise<void> {
     budgetMiB: BUDGET / MiB,
     peakRssMiB: +(peakRss / MiB).toFixed(0),
     rssOverBudgetMiB: +((peakRss - BUDGET) / MiB).toFixed(0),
+    // Where Sluice's time went: worker CPU (decode+encode+Parquet is not included: only batch tasks) and main-thread packing.
+    workerSecondsPerSecond: engineStats.workerMicros ? +(engineStats.workerMicros / 1e6 / seconds).toFixed(2) : undefined,
+    packSecondsPerSecond: engineStats.packMicros ? +(engineStats.packMicros / 1e6 / seconds).toFixed(2) : undefined,
+    pauses: engineStats.pauses,
+    peakHeldMiB: engineStats.peakHeldBytes ? +(engineStats.peakHeldBytes / MiB).toFixed(1) : undefined,
   };
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   if (process.env.OUT) fs.writeFileSync(process.env.OUT, JSON.stringify(result, null, 2) + '\n');
