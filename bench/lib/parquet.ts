@@ -6,6 +6,8 @@ import { Bool, Decimal, Field, Float64, Int32, Int64, List, makeData, makeVector
 import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 import type { Row, Shape, ShapeColumn } from './shapes/shape.js';
 
+const DICTIONARY_PAGE_BYTES = 64 * 1024;
+
 const CODECS: Record<string, Compression> = {
   snappy: Compression.SNAPPY, zstd: Compression.ZSTD, gzip: Compression.GZIP, none: Compression.UNCOMPRESSED, uncompressed: Compression.UNCOMPRESSED,
 };
@@ -111,6 +113,12 @@ export function encodeParquetFile(shape: Shape, rows: readonly Row[], codec = 's
   for (const c of shape.columns) vectors[c.name] = column(c, cols[c.name]!);
   const table = new Table(vectors);
   const wasm = WasmTable.fromIPCStream(tableToIPC(table, 'stream'));
-  const props = new WriterPropertiesBuilder().setCompression(CODECS[codec.toLowerCase()] ?? Compression.SNAPPY).setDictionaryEnabled(dictionary).build();
+  // The writer settings the S3 sink uses (src/sinks/s3-parquet/file-task.ts):
+  // the baseline is the best one thread does with the same writer.
+  const props = new WriterPropertiesBuilder()
+    .setCompression(CODECS[codec.toLowerCase()] ?? Compression.SNAPPY)
+    .setDictionaryEnabled(dictionary)
+    .setDictionaryPageSizeLimit(DICTIONARY_PAGE_BYTES)
+    .build();
   return writeParquet(wasm, props);
 }
