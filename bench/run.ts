@@ -35,7 +35,7 @@ import { BASELINE_LABEL, BASELINE_OF, type BaselineRow, type BenchResult, type E
 import { deletePrefix } from './lib/s3.js';
 import { SHAPES } from './lib/shapes/index.js';
 import { stackEndpoints, type StackEndpoints } from './lib/stack.js';
-import { lineCharts } from './lib/svg.js';
+import { sweepChart } from './lib/chart.js';
 import { MiB, round } from './lib/stats.js';
 import { evaluateTargets } from './lib/targets.js';
 
@@ -200,9 +200,9 @@ async function benchShape(ctx: BenchContext, shapeName: keyof typeof SHAPES): Pr
 }
 
 /** One run per point, all in a row, so the points see the same load; the default point is measured again, not reused. */
-async function sweeps(ctx: BenchContext, ds: Dataset, target: Target, baseline: number | null): Promise<SweepResult> {
+async function sweeps(ctx: BenchContext, ds: Dataset, target: Target, baseline: number | null, consume: number | null): Promise<SweepResult> {
   const point = (x: number, r: SluiceRun): SweepPoint => ({ x, recordsPerS: round(throughput(r.result), 0), mainUsPerRecord: round((r.result.cpu.mainS * 1e6) / ds.n, 3), peakRssBytes: r.result.peakRss });
-  const res: SweepResult = { shape: ds.shape.name, target, threads: [], batchSizes: [], baselineRecordsPerS: baseline };
+  const res: SweepResult = { shape: ds.shape.name, target, threads: [], batchSizes: [], baselineRecordsPerS: baseline, consumeRecordsPerS: consume };
   for (const t of ctx.opts.sweepThreads) {
     await step(ctx, `sweep ${target} worker.threads=${t}`, async () => {
       res.threads.push(point(t, await runSluice(ctx, ds, target, { SLUICE_WORKER_THREADS: String(t) }, `threads-${t}`)));
@@ -214,17 +214,6 @@ async function sweeps(ctx: BenchContext, ds: Dataset, target: Target, baseline: 
     });
   }
   return res;
-}
-
-function chart(s: SweepResult): string {
-  const refs = s.baselineRecordsPerS ? [{ y: s.baselineRecordsPerS, label: `baseline ${BASELINE_OF[s.target]}`, color: '#999' }] : [];
-  return lineCharts(
-    [
-      { title: 'records/s against worker.threads', xLabel: 'worker.threads', yLabel: 'records/s', series: [{ name: `${s.shape} ${s.target}`, color: '#1f77b4', points: s.threads.map((p) => ({ x: p.x, y: p.recordsPerS })) }], refs },
-      { title: 'records/s against batch.max.records', xLabel: 'batch.max.records (log scale)', yLabel: 'records/s', logX: true, series: [{ name: `${s.shape} ${s.target}`, color: '#d62728', points: s.batchSizes.map((p) => ({ x: p.x, y: p.recordsPerS })) }], refs },
-    ],
-    `Sluice ${s.target}, ${s.shape} rows, one run per point; dashed: the baseline measured in the same invocation`,
-  );
 }
 
 async function cleanup(ctx: BenchContext): Promise<void> {
@@ -310,7 +299,8 @@ async function main(): Promise<number> {
       if (opts.sweep && first?.dataset) {
         const target: Target = opts.targets.includes('pg-insert') ? 'pg-insert' : opts.targets[0]!;
         const base = first.baselines.find((b) => b.name === BASELINE_OF[target])?.recordsPerS ?? null;
-        sweep = await sweeps(ctx, first.dataset, target, base);
+        const consume = first.baselines.find((b) => b.name === 'raw-consume')?.recordsPerS ?? null;
+        sweep = await sweeps(ctx, first.dataset, target, base, consume);
       }
       if (opts.tuning && first?.dataset) tuning = await runTuning(ctx, first.dataset, (name, fn) => step(ctx, name, fn));
     }
@@ -351,7 +341,7 @@ async function main(): Promise<number> {
   const stamp = started.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   const base = path.join(opts.outDir, `${stamp}${opts.quick ? '-quick' : ''}`);
   const svgName = sweep ? `${path.basename(base)}.svg` : undefined;
-  if (sweep) fs.writeFileSync(`${base}.svg`, chart(sweep));
+  if (sweep) fs.writeFileSync(`${base}.svg`, sweepChart(sweep));
   fs.writeFileSync(`${base}.json`, JSON.stringify(result, null, 2) + '\n');
   fs.writeFileSync(`${base}.md`, markdown(result, svgName) + '\n');
   for (const ext of ['json', 'md', 'svg']) {

@@ -122,6 +122,8 @@ export interface SweepResult {
   threads: SweepPoint[];
   batchSizes: SweepPoint[];
   baselineRecordsPerS: number | null;
+  /** Raw librdkafka consume of the same rows: the ceiling of every Sluice run. */
+  consumeRecordsPerS: number | null;
 }
 
 export interface MicroRow {
