@@ -50,6 +50,10 @@ export function markdown(r: BenchResult, svgName?: string): string {
     `${s.repeat} run(s) per figure (medians), Sluice defaults worker.threads=${s.defaults.workerThreads}, batch.max.records=${s.defaults.batchMaxRecords}` +
     `${Object.keys(s.connector).length ? `, overrides ${JSON.stringify(s.connector)}` : ''}${Object.keys(s.sluiceEnv).length ? `, env ${JSON.stringify(s.sluiceEnv)}` : ''}. Took ${f(r.durationS, 0)} s.`);
   out.push('');
+  if (s.quick) {
+    out.push('**Quick mode: this run checks that the harness works. With so few records, batches close on `batch.linger.ms` and startup dominates, so no figure here means anything.**');
+    out.push('');
+  }
   out.push('## Targets');
   out.push('');
   out.push(targetsTable(r));
