@@ -33,12 +33,13 @@ export class OpenFile {
     readonly firstOffset: number,
   ) {}
 
-  add(chunk: ChunkRef, row: number): void {
+  /** Rows [row, row + count) of the chunk. */
+  addRun(chunk: ChunkRef, row: number, count: number): void {
     const last = this.pieces[this.pieces.length - 1];
-    if (last && last.chunk === chunk && last.rowEnd === row) last.rowEnd++;
-    else this.pieces.push({ chunk, rowStart: row, rowEnd: row + 1 });
-    this.rows++;
-    this.bytes += chunk.bytesPerRow;
+    if (last && last.chunk === chunk && last.rowEnd === row) last.rowEnd += count;
+    else this.pieces.push({ chunk, rowStart: row, rowEnd: row + count });
+    this.rows += count;
+    this.bytes += chunk.bytesPerRow * count;
   }
 }
 
@@ -99,13 +100,13 @@ export class PartitionRotation<T> {
   addBatch(ticket: T, ticketBytes: number, table: RowTable, chunks: readonly ChunkRef[], firstOffset: number, lastOffset: number): void {
     const { flushSize, rotateIntervalMs, fileMaxBytes } = this.rules;
     const { offsets, times, groups } = table;
+    const n = table.rows;
     const cursor = new Int32Array(chunks.length);
     let set = this.open;
-    for (let r = 0; r < table.rows; r++) {
-      const chunk = chunks[groups[r]!]!;
-      const offset = offsets[r]!;
-      const time = times[r]!;
-      if (set && rotateIntervalMs > 0 && time - set.firstTime >= rotateIntervalMs) {
+    for (let r = 0; r < n; ) {
+      const g = groups[r]!;
+      const chunk = chunks[g]!;
+      if (set && rotateIntervalMs > 0 && times[r]! - set.firstTime >= rotateIntervalMs) {
         this.close('rotate.interval.ms');
         set = null;
       }
@@ -118,7 +119,7 @@ export class PartitionRotation<T> {
       if (!set) {
         const now = this.hooks.now();
         set = new FileSet<T>(this.nextStart ?? firstOffset, now, this.hooks.closeAt(now));
-        set.firstTime = time;
+        set.firstTime = times[r]!;
         this.open = set;
       }
       if (!set.tickets.has(ticket)) {
@@ -127,12 +128,24 @@ export class PartitionRotation<T> {
         this.hooks.joined(ticket, set);
       }
       if (!file) {
-        file = new OpenFile(chunk.path, chunk.schemaKey, offset);
+        file = new OpenFile(chunk.path, chunk.schemaKey, offsets[r]!);
         set.files.set(chunk.path, file);
       }
-      file.add(chunk, cursor[groups[r]!]!++);
-      set.rows++;
-      set.end = offset;
+      // A run of rows of the same group that no rule cuts: placed at once.
+      const byBytes = Math.max(1, Math.ceil((fileMaxBytes - file.bytes) / chunk.bytesPerRow));
+      const limit = Math.min(n, r + Math.min(flushSize - set.rows, byBytes));
+      let end = r + 1;
+      if (rotateIntervalMs > 0) {
+        const until = set.firstTime + rotateIntervalMs;
+        while (end < limit && groups[end] === g && times[end]! < until) end++;
+      } else {
+        while (end < limit && groups[end] === g) end++;
+      }
+      file.addRun(chunk, cursor[g]!, end - r);
+      cursor[g] += end - r;
+      set.rows += end - r;
+      set.end = offsets[end - 1]!;
+      r = end;
       if (set.rows >= flushSize) {
         this.close('flush.size');
         set = null;

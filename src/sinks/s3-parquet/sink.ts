@@ -211,7 +211,12 @@ export class S3ParquetSink implements Sink {
   async storedPositions(partitions: readonly TopicPartition[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     await Promise.all(partitions.map(async ({ topic, partition }) => {
-      const w = this.writer(topic, partition);
+      // Assigned again after a revoke whose uploads outlived the grace period:
+      // let them finish before reading the marker they write.
+      const old = this.writers.get(tpKey(topic, partition));
+      if (old && !old.dropped && !old.idle) await new Promise<void>((r) => old.idleWaiters.push(r));
+      const w = new PartitionWriter(topic, partition, this.rules, this);
+      this.writers.set(tpKey(topic, partition), w);
       const r = await recoverPartition(this.service, this.topicsDir, topic, partition);
       if (r.position === undefined) return;
       w.rotation.nextStart = r.position;
