@@ -39,7 +39,7 @@ export const commonOptions = [
   int({ key: 'batch.max.records', min: 1, max: 1_000_000, default: 20_000, doc: 'A partition batch closes when it holds this many records.' }),
   int({ key: 'batch.max.bytes', min: 64 * 1024, max: 256 * MiB, default: 8 * MiB, doc: 'A partition batch closes when its shared buffer holds this many bytes.' }),
   int({ key: 'batch.linger.ms', min: 0, max: 600_000, default: 250, doc: 'A partition batch closes this long after its first record, however small.' }),
-  int({ key: 'worker.threads', min: 1, max: 256, default: Math.max(1, os.availableParallelism()), doc: 'Piscina worker threads that decode, convert and encode.' }),
+  int({ key: 'worker.threads', min: 1, max: 256, default: Math.max(1, os.availableParallelism() - 1), doc: 'Piscina worker threads that decode, convert and encode. Default: one per core but one, which the main thread needs for consuming (on 2 cores one worker is as fast as two and uses less memory).' }),
   int({ key: 'inflight.max.bytes', min: MiB, default: 192 * MiB, doc: 'Global budget of bytes held in batches, open files and pending writes. Over it the fullest partitions pause; under half of it they resume.' }),
   int({ key: 'partition.max.bytes', min: 64 * 1024, default: 32 * MiB, doc: 'A partition pauses when it alone holds this many bytes.' }),
   int({ key: 'offset.flush.interval.ms', min: 0, default: 100, doc: 'Kafka offsets are committed right after each durable write, but at least this long apart (fewer commits, a little more re-delivery after a crash).' }),

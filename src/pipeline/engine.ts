@@ -151,7 +151,9 @@ export class Engine {
         topics: this.cfg.topics,
         topicsRegex: this.cfg['topics.regex'],
         overrides: config.kafka,
-        consumeBatch: opts.consumeBatch ?? Math.min(10_000, this.cfg['batch.max.records']),
+        // Every message of a consume() call is a live JS object until packed: a
+        // few thousand per call keeps the heap small without more calls per record.
+        consumeBatch: opts.consumeBatch ?? Math.min(5_000, this.cfg['batch.max.records']),
       },
       {
         onAssign: (tps) => this.onAssign(tps),
