@@ -4,7 +4,7 @@ import path from 'node:path';
 import { runInChild } from '../e2e/child.js';
 import { uniqueName } from '../lib/stack.js';
 import type { BenchContext, Dataset } from '../e2e/context.js';
-import { CONSUMER_DEFAULTS } from '../lib/kafka-defaults.js';
+import { CONSUMER_DEFAULTS, RAW_CONSUME_BATCH } from '../lib/kafka-defaults.js';
 import type { RunnerResult } from '../e2e/protocol.js';
 
 export async function rawConsume(ctx: BenchContext, ds: Dataset): Promise<RunnerResult> {
@@ -17,7 +17,7 @@ export async function rawConsume(ctx: BenchContext, ds: Dataset): Promise<Runner
     ctx.profileDirs.set(`${ds.shape.name} raw-consume (baseline a)`, profileDir);
   }
   return runInChild(
-    { kind: 'raw', brokers: ctx.stack.kafka, topic: ds.topic, ends: ds.ends, kafka, consumeBatch: 10_000, timeoutMs: ctx.opts.timeoutMs },
+    { kind: 'raw', brokers: ctx.stack.kafka, topic: ds.topic, ends: ds.ends, kafka, consumeBatch: RAW_CONSUME_BATCH, timeoutMs: ctx.opts.timeoutMs },
     { profileDir, onProgress: (r) => ctx.progress.detail(r / ds.n, `${r}/${ds.n} records`) },
   );
 }

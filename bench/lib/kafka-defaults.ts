@@ -1,13 +1,13 @@
-// librdkafka consumer properties for the raw-consume baseline: the same
-// throughput defaults Sluice's consumer (src/source/consumer.ts) uses, so the
-// baseline and Sluice fetch the same way. Keep in step with that file; the
-// results record what was used.
+// librdkafka consumer properties for the raw-consume baseline: exactly the
+// defaults Sluice's consumer uses (and its consume() call size), so the
+// baseline and Sluice fetch the same way.
+import { CONSUME_BATCH, CONSUMER_DEFAULTS as SLUICE_DEFAULTS } from '../../src/source/consumer.js';
+
 export const CONSUMER_DEFAULTS: Record<string, string | number | boolean> = {
-  'fetch.max.bytes': 52_428_800,
-  'max.partition.fetch.bytes': 4_194_304,
-  'fetch.wait.max.ms': 100,
-  'queued.min.messages': 100_000,
-  'queued.max.messages.kbytes': 16_384,
+  ...SLUICE_DEFAULTS,
+  // The baseline reads without a group protocol of Sluice's kind; these two match its fixed settings.
   'enable.auto.commit': false,
   'enable.partition.eof': false,
 };
+
+export const RAW_CONSUME_BATCH = CONSUME_BATCH;

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/load.js';
 import { RecordError, SinkSchemaError, errorMessage } from '../errors.js';
 import { tpKey, type EncodedBatch, type Sink, type TopicPartition } from '../sinks/common/sink.js';
-import { KafkaSource, type KafkaMessage, type PartitionOffset } from '../source/consumer.js';
+import { CONSUME_BATCH, KafkaSource, type KafkaMessage, type PartitionOffset } from '../source/consumer.js';
 import type { EncodeResult, EncodeTask, WorkerSetup } from '../workers/protocol.js';
 import { BatchReader, BatchWriter, HEADER_BYTES, F64_PER_RECORD, I32_PER_RECORD } from './batch-layout.js';
 import { DeadLetterQueue } from './dead-letter.js';
@@ -151,9 +151,7 @@ export class Engine {
         topics: this.cfg.topics,
         topicsRegex: this.cfg['topics.regex'],
         overrides: config.kafka,
-        // Every message of a consume() call is a live JS object until packed: a
-        // few thousand per call keeps the heap small without more calls per record.
-        consumeBatch: opts.consumeBatch ?? Math.min(5_000, this.cfg['batch.max.records']),
+        consumeBatch: opts.consumeBatch ?? Math.min(CONSUME_BATCH, this.cfg['batch.max.records']),
       },
       {
         onAssign: (tps) => this.onAssign(tps),

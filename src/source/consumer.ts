@@ -51,6 +51,9 @@ export interface SourceHandlers {
   onError(err: Error): void;
 }
 
+/** Messages asked of librdkafka per consume() call: each is a live JS object until packed. */
+export const CONSUME_BATCH = 5_000;
+
 export interface SourceOptions {
   bootstrapServers: string;
   groupId: string;
@@ -71,7 +74,7 @@ const FIXED = {
 } as const;
 
 /** Defaults tuned for throughput with bounded memory; config can change them. */
-const DEFAULTS: Record<string, string | number | boolean> = {
+export const CONSUMER_DEFAULTS: Readonly<Record<string, string | number | boolean>> = {
   'partition.assignment.strategy': 'cooperative-sticky',
   'auto.offset.reset': 'earliest',
   // Fetch buffers stay resident until their last message is freed: modest
@@ -107,7 +110,7 @@ export class KafkaSource {
       if (k in opts.overrides) throw new KafkaFatalError(`kafka.${k} cannot be changed: Sluice commits only what is durable`);
     }
     const conf: Record<string, unknown> = {
-      ...DEFAULTS,
+      ...CONSUMER_DEFAULTS,
       ...opts.overrides,
       ...FIXED,
       'bootstrap.servers': opts.bootstrapServers,
