@@ -32,3 +32,42 @@ describe('PostgreSQL binary numeric', () => {
     expect(() => decimalString('abc', { kind: 'any' }, 'amount')).toThrow('column "amount" (numeric) cannot take string abc');
   });
 });
+
+describe('numeric without strings', () => {
+  it('writes exactly what the string path writes, for every sign, scale and size it takes', async () => {
+    const { writeNumericUnscaled } = await import('../../src/sinks/postgres/values.js');
+    const words = (fn: (w: ByteWriter) => void) => {
+      const w = new ByteWriter(64);
+      fn(w);
+      return Array.from({ length: w.pos / 2 }, (_, i) => w.view.getInt16(i * 2));
+    };
+    const asString = (u: number, scale: number) => {
+      const neg = u < 0;
+      let s = Math.abs(u).toString();
+      if (scale > 0) {
+        s = s.padStart(scale + 1, '0');
+        s = `${s.slice(0, -scale)}.${s.slice(-scale)}`;
+      }
+      return neg ? `-${s}` : s;
+    };
+    const samples = [0, 1, -1, 5, 10000, 123456789, -123456789, 100000000, 2 ** 47 - 1, -(2 ** 47), 99990000, 1234];
+    let direct = 0;
+    for (const scale of [0, 1, 2, 3, 4, 5, 8, 12]) {
+      for (const u of samples) {
+        let ok = false;
+        const fast = words((w) => (ok = writeNumericUnscaled(w, u, scale)));
+        if (!ok) {
+          expect(fast).toEqual([]); // declined: nothing written, the string path takes it
+          expect(Math.abs(u) * 10 ** (Math.ceil(scale / 4) * 4 - scale)).toBeGreaterThan(Number.MAX_SAFE_INTEGER);
+          continue;
+        }
+        direct++;
+        expect(fast, `${u} scale ${scale}`).toEqual(words((w) => writeNumeric(w, asString(u, scale))));
+      }
+    }
+    expect(direct).toBeGreaterThan(80);
+    const w = new ByteWriter(8);
+    expect(writeNumericUnscaled(w, 2 ** 52, 1)).toBe(false); // 2^52 × 1000 is past 2^53: the string path takes it
+    expect(w.pos).toBe(0);
+  });
+});

@@ -69,8 +69,15 @@ export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, tex
         if (typeOid === OID.float4) w.float32(n);
         else w.float64(n);
       };
-    case OID.numeric:
-      return (w, v) => writeNumeric(w, decimalString(v, ft, col));
+    case OID.numeric: {
+      const scale = ft.kind === 'decimal' ? ft.scale : 0;
+      return (w, v) => {
+        // The common case, Avro decimal bytes of up to 6 bytes, goes straight to
+        // base-10000 digits; anything else through the exact decimal string.
+        if (v instanceof Uint8Array && v.length > 0 && v.length <= 6 && scale >= 0 && writeNumericUnscaled(w, smallTwosComplement(v), scale)) return;
+        writeNumeric(w, decimalString(v, ft, col));
+      };
+    }
     case OID.text:
     case OID.varchar:
     case OID.bpchar:
@@ -322,6 +329,44 @@ function expandExponent(t: string): string {
   }
   return `${sign}${int}${frac ? '.' + frac : ''}`;
 }
+
+/** Big-endian two's complement of at most 6 bytes, as an exact number. */
+function smallTwosComplement(b: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < b.length; i++) n = n * 256 + b[i]!;
+  return b[0]! & 0x80 ? n - 2 ** (8 * b.length) : n;
+}
+
+const POW10 = [1, 10, 100, 1000, 10000];
+
+/**
+ * Binary numeric of unscaled × 10^-scale without strings or BigInt. Returns
+ * false (writing nothing) when the aligned value would leave the safe-integer
+ * range; the caller then takes the string path.
+ */
+export function writeNumericUnscaled(w: ByteWriter, unscaled: number, scale: number): boolean {
+  const fracGroups = Math.ceil(scale / 4);
+  let u = Math.abs(unscaled) * POW10[fracGroups * 4 - scale]!;
+  if (!Number.isSafeInteger(u)) return false;
+  const neg = unscaled < 0;
+  // Base-10000 digits, least significant first; the last fracGroups are the fraction.
+  const digits = numericScratch;
+  let n = 0;
+  while (u > 0) {
+    digits[n++] = u % 10000;
+    u = Math.floor(u / 10000);
+  }
+  let low = 0;
+  while (low < n && digits[low] === 0) low++; // trailing zero groups are implied by dscale
+  const nd = n - low;
+  w.int16(nd);
+  w.int16(nd === 0 ? 0 : n - fracGroups - 1);
+  w.int16(neg && nd > 0 ? 0x4000 : 0);
+  w.int16(scale);
+  for (let i = n - 1; i >= low; i--) w.int16(digits[i]!);
+  return true;
+}
+const numericScratch = new Array<number>(8).fill(0);
 
 /** PostgreSQL's binary numeric: base-10000 digits around the decimal point. */
 export function writeNumeric(w: ByteWriter, s: string): void {
