@@ -4,15 +4,18 @@
 //
 //   npx tsc -p . && eval "$(bash scripts/stack.sh env | sed 's/^/export /')" && node dist/bench/s3-parquet.js
 //
-// Env: N (rows, default 400000), FORMAT (avro | json | connect-json | msgpack,
-// default avro), PARTITIONS (default 4), THREADS (worker.threads, default 2),
-// BUDGET_MIB (inflight.max.bytes, default 64), OUT (write the JSON result there).
+// Env: N (rows, default 600000), FORMAT (avro | json | connect-json | msgpack,
+// default avro), PARTITIONS (default 6), THREADS (worker.threads, default 2),
+// BUDGET_MIB (inflight.max.bytes, default 192, Sluice's default), OUT (write
+// the JSON result there).
 //
 // Baselines, measured in this process on one thread, over the same rows:
 //   encode-only:   decoded values → the sink's Arrow encoder → Parquet files
 //                  (the same S3ParquetEncoder and file task Sluice runs), no
 //                  Kafka, no decode, no upload;
 //   decode+encode: the same plus decoding each record from its Kafka bytes.
+//   raw consume:   librdkafka consume of the topic, no processing: the
+//                  ceiling the broker and the binding set on this machine.
 // Sluice: from the first partition assignment to every offset committed
 // (committed means uploaded). Peak RSS is VmHWM of the Sluice process.
 import { spawn } from 'node:child_process';
@@ -21,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import Kafka from '@confluentinc/kafka-javascript';
 import { converterConfig, encodeOrder, orders, ORDER_AVRO_SCHEMA, type WireFormat } from './lib/generate.js';
 import { createDecoder, type Decoded } from '../src/workers/decode/decoders.js';
 import type { RecordContext } from '../src/sinks/common/encoder.js';
@@ -33,13 +37,15 @@ import { registerSchema } from '../test/helpers/registry.js';
 import { KAFKA, REGISTRY, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName, waitFor } from '../test/helpers/stack.js';
 
 const MiB = 1024 * 1024;
-const N = Number(process.env.N ?? 400_000);
 const FORMAT = (process.env.FORMAT ?? 'avro') as WireFormat;
-const PARTITIONS = Number(process.env.PARTITIONS ?? 4);
+const PARTITIONS = Number(process.env.PARTITIONS ?? 6);
+// A multiple of PARTITIONS, so every partition gets the same number of records.
+const N = Math.ceil(Number(process.env.N ?? 600_000) / PARTITIONS) * PARTITIONS;
 const THREADS = Number(process.env.THREADS ?? 2);
-const BUDGET = Number(process.env.BUDGET_MIB ?? 64) * MiB;
+const BUDGET = Number(process.env.BUDGET_MIB ?? 192) * MiB;
 const BATCH = 20_000;
-const FLUSH = 100_000;
+// Each partition's records fill exactly one file, as the general harness does: the last record closes it.
+const FLUSH = Number(process.env.FLUSH ?? N / PARTITIONS);
 
 const plan: S3Plan = { key: 'bench', partitioner: { kind: 'default' }, storeKey: false, storeHeaders: false, storeMetadata: false, nullValues: 'fail', inferred: EMPTY_INFERRED };
 
@@ -103,6 +109,29 @@ function startSluice(config: Record<string, unknown>, name: string, env: Record<
   };
 }
 
+/** The ceiling Kafka sets on this machine: consume every record with no processing, as Sluice's consumer is configured. */
+async function rawConsume(topic: string, n: number): Promise<number> {
+  const consumer = new Kafka.KafkaConsumer({
+    'bootstrap.servers': KAFKA, 'group.id': uniqueName('bench_raw'), 'enable.auto.commit': false, 'enable.partition.eof': false,
+    'fetch.max.bytes': 52_428_800, 'max.partition.fetch.bytes': 4_194_304, 'fetch.wait.max.ms': 100,
+    'queued.min.messages': 100_000, 'queued.max.messages.kbytes': 16_384,
+  } as never, { 'auto.offset.reset': 'earliest' } as never);
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 30_000 } as never, (err) => (err ? reject(err) : resolve())));
+  consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition, offset: 0 })));
+  consumer.setDefaultConsumeTimeout(100);
+  (consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(true);
+  let got = 0;
+  let t0 = 0;
+  while (got < n) {
+    const msgs = await new Promise<unknown[]>((resolve, reject) => consumer.consume(10_000, (err, m) => (err ? reject(err) : resolve(m ?? []))));
+    if (msgs.length > 0 && t0 === 0) t0 = performance.now();
+    got += msgs.length;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  return seconds;
+}
+
 function vmHwm(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
@@ -121,6 +150,7 @@ async function main(): Promise<void> {
   // Baselines after producing, so the broker is idle while they run.
   const encode = await encodeOnly(values, false);
   const decodeEncode = await encodeOnly(values, true);
+  const rawSeconds = await rawConsume(topic, N);
 
   const dir = uniqueName('bench');
   const name = uniqueName('bench_s3');
@@ -137,7 +167,8 @@ async function main(): Promise<void> {
   try {
     await sluice.assigned();
     const t0 = performance.now();
-    await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 600_000, 100);
+    await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), Number(process.env.TIMEOUT_S ?? 600) * 1000, 100)
+      .catch((err: Error) => Promise.reject(new Error(`${err.message}\n${sluice.output().slice(-5000)}`)));
     seconds = (performance.now() - t0) / 1000;
     peakRss = vmHwm(sluice.child.pid!);
   } finally {
@@ -151,7 +182,9 @@ async function main(): Promise<void> {
     rows: N, format: FORMAT, partitions: PARTITIONS, workerThreads: THREADS, inputMiB: +(inputBytes / MiB).toFixed(1),
     encodeOnlyRowsPerSec: Math.round(N / encode.seconds),
     decodeEncodeRowsPerSec: Math.round(N / decodeEncode.seconds),
+    rawConsumeRowsPerSec: Math.round(N / rawSeconds),
     sluiceRowsPerSec: Math.round(N / seconds),
+    ratioToRawConsume: +((N / seconds) / (N / rawSeconds)).toFixed(2),
     ratioToEncodeOnly: +((N / seconds) / (N / encode.seconds)).toFixed(2),
     ratioToDecodeEncode: +((N / seconds) / (N / decodeEncode.seconds)).toFixed(2),
     parquetMiB: +(encode.bytes / MiB).toFixed(1),

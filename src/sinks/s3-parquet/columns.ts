@@ -13,7 +13,7 @@ import {
 } from 'apache-arrow';
 import type { Field, FieldType } from '../../workers/schema.js';
 import { ConvertError } from '../common/encoder.js';
-import { arrowType, MAX_DECIMAL128_PRECISION } from './types.js';
+import { arrowType, MAX_DECIMAL128_PRECISION } from './arrow-types.js';
 
 /** A schemaless value does not fit the inferred schema: widen it and build again. */
 export class Misfit extends Error {}

@@ -10,7 +10,8 @@ import { ConvertError, type EncoderOutput, type RecordContext, type WorkerEncode
 import { Builder, builderFor, Misfit, recordBuilder, type StructBuilder } from './columns.js';
 import { align8, rowTableBytes, type ChunkMeta, type S3BatchMeta } from './layout.js';
 import { Partitioner, type PartitionerSpec } from './partitioner.js';
-import { arrowField, fieldKey, inferType, mergeTypes, typeKey } from './types.js';
+import { arrowField } from './arrow-types.js';
+import { fieldKey, inferType, mergeTypes, typeKey } from './types.js';
 
 export interface S3Plan {
   /** Changes whenever anything below changes (workers cache by it). */
@@ -23,6 +24,8 @@ export interface S3Plan {
   /** Schemaless topics: the widest record type seen so far (a record). */
   readonly inferred: FieldType;
 }
+
+const MAX_SPARE_PER_LAYOUT = 32;
 
 export const KAFKA_COLUMNS = {
   key: '__kafka_key',
@@ -75,7 +78,7 @@ function makeLayout(plan: S3Plan, valueFields: readonly Field[], scalar: boolean
 
 class Group {
   rows = 0;
-  /** Where the encoder keeps it between batches. */
+  /** Where the encoder keeps it between batches: its layout and mode (builders do not depend on the path). */
   spareKey = '';
   readonly value: Builder;
   readonly key?: Builder;
@@ -84,7 +87,7 @@ class Group {
 
   constructor(
     public index: number,
-    readonly path: string,
+    public path: string,
     readonly layout: Layout,
     plan: S3Plan,
     readonly mode: 'strict' | 'infer',
@@ -117,8 +120,9 @@ class Group {
   }
 
   /** Ready for another batch, keeping the builders' buffers. */
-  reuse(index: number): Group {
+  reuse(index: number, path: string): Group {
     this.index = index;
+    this.path = path;
     this.rows = 0;
     for (const b of this.builders()) b.reset();
     return this;
@@ -165,8 +169,8 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
   private readonly layouts = new Map<string, Layout>();
   private groups = new Map<string, Group>();
   private groupList: Group[] = [];
-  /** Groups of earlier batches, reused with their grown buffers. */
-  private spare = new Map<string, Group>();
+  /** Groups of earlier batches by layout, reused with their grown buffers; as many as one batch needed. */
+  private spare = new Map<string, Group[]>();
   private current?: Group;
   /** The last typed record's group: most records of a batch share it. */
   private last?: { path: string; schema: RecordSchema; keySchema: RecordSchema | undefined; group: Group };
@@ -196,7 +200,7 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
       this.partitionerKey = pk;
     }
     if (this.layouts.size > 256) this.layouts.clear();
-    if (this.spare.size > 64) this.spare.clear();
+    if (this.spare.size > 16) this.spare.clear();
     this.groups = new Map();
     this.groupList = [];
     this.current = undefined;
@@ -255,12 +259,9 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
     const gk = mode === 'infer' ? path : `${path}\u0000${layout.schemaKey}`;
     let g = this.groups.get(gk);
     if (!g) {
-      const sk = this.spareKey(gk, layout);
-      const old = this.spare.get(sk);
-      if (old && old.layout === layout) {
-        this.spare.delete(sk);
-        g = old.reuse(this.groupList.length);
-      } else g = new Group(this.groupList.length, path, layout, this.plan, mode);
+      const sk = this.spareKey(mode, layout);
+      const old = this.spare.get(sk)?.pop();
+      g = old && old.layout === layout ? old.reuse(this.groupList.length, path) : new Group(this.groupList.length, path, layout, this.plan, mode);
       g.spareKey = sk;
       this.groups.set(gk, g);
       this.groupList.push(g);
@@ -268,8 +269,8 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
     return g;
   }
 
-  private spareKey(groupKey: string, layout: Layout): string {
-    return `${groupKey}\u0000${layout.schemaKey}\u0000${this.plan.key}`;
+  private spareKey(mode: 'strict' | 'infer', layout: Layout): string {
+    return `${mode}\u0000${layout.schemaKey}\u0000${this.plan.key}`;
   }
 
   private typedLayout(schema: RecordSchema, keySchema: RecordSchema | undefined): Layout {
@@ -329,7 +330,7 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
       const old = this.groupList[i]!;
       if (old.mode !== 'infer') continue;
       const g = new Group(i, old.path, layout, this.plan, 'infer');
-      g.spareKey = this.spareKey(old.path, layout);
+      g.spareKey = this.spareKey('infer', layout);
       this.groupList[i] = g;
       this.groups.set(old.path, g);
     }
@@ -377,7 +378,12 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
     const meta: S3BatchMeta = { rows: n, groups };
     if (this.widened) meta.widened = this.inferred;
     // Everything is copied into the output: the builders can take the next batch.
-    for (const g of this.groupList) this.spare.set(g.spareKey, g);
+    for (const g of this.groupList) {
+      let list = this.spare.get(g.spareKey);
+      if (!list) this.spare.set(g.spareKey, (list = []));
+      // Many paths in one batch (field partitioner): keep a few, not all.
+      if (list.length < MAX_SPARE_PER_LAYOUT) list.push(g);
+    }
     this.groups = new Map();
     this.groupList = [];
     this.kept = [];

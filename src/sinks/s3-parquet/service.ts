@@ -1,8 +1,7 @@
 // Talking to S3 (or MinIO and other S3-compatible stores): uploads (multipart
 // above s3.part.size), small JSON markers, HEAD and DELETE, and the sorting of
 // failures into retry-with-backoff (5xx, throttling, connection errors) or stop.
-import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
@@ -60,10 +59,27 @@ export function classifyS3Error(err: unknown, what: string): SluiceError {
   return new SluiceError(msg, { cause: err });
 }
 
-export class S3Service {
-  readonly client: S3Client;
+type Sdk = typeof import('@aws-sdk/client-s3') & { Upload: typeof import('@aws-sdk/lib-storage').Upload };
 
-  constructor(readonly opts: S3Options) {
+/** The AWS SDK is loaded on first use: a process running another sink never carries it. */
+let sdkLoading: Promise<Sdk> | undefined;
+function loadSdk(): Promise<Sdk> {
+  sdkLoading ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]).then(([s3, storage]) => ({ ...s3, Upload: storage.Upload }));
+  return sdkLoading;
+}
+
+export class S3Service {
+  private clientReady?: Promise<{ sdk: Sdk; client: S3Client }>;
+
+  constructor(readonly opts: S3Options) {}
+
+  private connect(): Promise<{ sdk: Sdk; client: S3Client }> {
+    this.clientReady ??= loadSdk().then((sdk) => ({ sdk, client: new sdk.S3Client(this.clientConfig()) }));
+    return this.clientReady;
+  }
+
+  private clientConfig(): S3ClientConfig {
+    const opts = this.opts;
     const config: S3ClientConfig = {
       region: opts.region,
       forcePathStyle: opts.pathStyle,
@@ -86,7 +102,7 @@ export class S3Service {
     if (opts.accessKeyId && opts.secretAccessKey) {
       config.credentials = { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey };
     }
-    this.client = new S3Client(config);
+    return config;
   }
 
   private retry<T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -103,17 +119,18 @@ export class S3Service {
   /** Uploads an object: one PUT up to s3.part.size, a multipart upload above it. */
   async put(key: string, body: Uint8Array, metadata: Record<string, string>, signal?: AbortSignal): Promise<void> {
     const what = `uploading s3://${this.opts.bucket}/${key} (${body.length} bytes)`;
+    const { sdk, client } = await this.connect();
     await this.retry(what, async () => {
       if (body.length <= this.opts.partSize) {
-        await this.client.send(new PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: body, Metadata: metadata, ContentType: contentType(key) }), { abortSignal: signal });
+        await client.send(new sdk.PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: body, Metadata: metadata, ContentType: contentType(key) }), { abortSignal: signal });
         return;
       }
       const abortController = new AbortController();
       const onAbort = () => abortController.abort();
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        const upload = new Upload({
-          client: this.client,
+        const upload = new sdk.Upload({
+          client,
           params: { Bucket: this.opts.bucket, Key: key, Body: Buffer.from(body.buffer, body.byteOffset, body.length), Metadata: metadata, ContentType: contentType(key) },
           partSize: this.opts.partSize,
           queueSize: this.opts.partConcurrency,
@@ -130,9 +147,10 @@ export class S3Service {
 
   /** The object's user metadata, or undefined when it does not exist. */
   async head(key: string): Promise<Record<string, string> | undefined> {
+    const { sdk, client } = await this.connect();
     return this.retry(`reading the metadata of s3://${this.opts.bucket}/${key}`, async () => {
       try {
-        const res = await this.client.send(new HeadObjectCommand({ Bucket: this.opts.bucket, Key: key }));
+        const res = await client.send(new sdk.HeadObjectCommand({ Bucket: this.opts.bucket, Key: key }));
         return res.Metadata ?? {};
       } catch (err) {
         if (isNotFound(err)) return undefined;
@@ -142,9 +160,10 @@ export class S3Service {
   }
 
   async getText(key: string): Promise<string | undefined> {
+    const { sdk, client } = await this.connect();
     return this.retry(`reading s3://${this.opts.bucket}/${key}`, async () => {
       try {
-        const res = await this.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: key }));
+        const res = await client.send(new sdk.GetObjectCommand({ Bucket: this.opts.bucket, Key: key }));
         return await res.Body!.transformToString('utf8');
       } catch (err) {
         if (isNotFound(err)) return undefined;
@@ -154,10 +173,11 @@ export class S3Service {
   }
 
   async delete(keys: readonly string[]): Promise<void> {
+    const { sdk, client } = await this.connect();
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
       await this.retry(`deleting ${batch.length} objects from s3://${this.opts.bucket}`, async () => {
-        const res = await this.client.send(new DeleteObjectsCommand({ Bucket: this.opts.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+        const res = await client.send(new sdk.DeleteObjectsCommand({ Bucket: this.opts.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
         const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
         if (failed.length > 0) throw new RetriableError(`deleting ${failed[0]!.Key}: ${failed[0]!.Code} ${failed[0]!.Message ?? ''}`);
       });
@@ -165,7 +185,7 @@ export class S3Service {
   }
 
   close(): void {
-    this.client.destroy();
+    void this.clientReady?.then(({ client }) => client.destroy());
   }
 }
 

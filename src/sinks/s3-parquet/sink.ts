@@ -16,7 +16,7 @@ import { ConfigError, SluiceError, errorMessage } from '../../errors.js';
 import type { SinkPlan } from '../../workers/protocol.js';
 import { tpKey, type EncodedBatch, type Sink, type TopicPartition, type WorkerRunner } from '../common/sink.js';
 import type { S3Plan } from './encoding.js';
-import writeParquetFileHere, { type FileTask, type ParquetCodec } from './file-task.js';
+import type { FileTask, ParquetCodec } from './file-task.js';
 import { readRowTable, type S3BatchMeta } from './layout.js';
 import { markerKey, recoverPartition, SET_METADATA, setId, type SetMarker } from './markers.js';
 import { partitionerSpec, TimeBuckets, type PartitionerSpec } from './partitioner.js';
@@ -312,7 +312,11 @@ export class S3ParquetSink implements Sink {
         rowGroupBytes: this.cfg['parquet.row.group.bytes'],
         metadata: { 'sluice.topic': w.topic, 'sluice.partition': String(w.partition), 'sluice.set': id, 'sluice.first.offset': String(f.firstOffset) },
       };
-      const parquet = this.runWorker ? this.runWorker<FileTask, Uint8Array>(FILE_TASK, task) : writeParquetFileHere(task);
+      // Without the engine's pool (tests), on this thread; loaded only then, so
+      // the main thread does not carry Arrow and the WebAssembly writer.
+      const parquet = this.runWorker
+        ? this.runWorker<FileTask, Uint8Array>(FILE_TASK, task)
+        : import('./file-task.js').then((m) => m.default(task));
       // Failures surface in the uploader; don't let an early one go unhandled.
       parquet.catch(() => {});
       files.push({ key: this.objectKey(w.topic, w.partition, f.path, f.firstOffset), rows: f.rows, parquet });
