@@ -8,7 +8,9 @@ import { converterConfig, encodeOrder, orders, type Order } from '../../bench/li
 import { createTopic, fullyCommitted, produce } from '../helpers/kafka.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
 import { uniqueName, waitFor } from '../helpers/stack.js';
-import { ensurePythonReaders, listObjects, objectMetadata, parseObjectName, readParquet, s3Connector } from './s3-support.js';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY } from '../helpers/stack.js';
+import { ensurePythonReaders, listObjects, objectMetadata, parseObjectName, readParquet, s3, s3Connector } from './s3-support.js';
 
 const PARTITIONS = 3;
 const PER_PARTITION = 6000;
@@ -76,5 +78,38 @@ describe('S3 Parquet sink, default partitioner', () => {
     const byId = new Map(files.flatMap((f) => f.data).map((r) => [r.id as number, r]));
     expect(byId.size).toBe(all.length);
     for (const o of all) expect(byId.get(o.id)).toEqual(expectedRow(o));
+  });
+
+  it('uploads a file above s3.part.size in parts, with credentials from the standard AWS chain (environment)', async () => {
+    const topic = uniqueName('s3_multipart');
+    const dir = uniqueName('it');
+    await createTopic(topic, 1);
+    const N = 30_000;
+    // Incompressible text and no codec: the one file is well above the 5 MiB part size.
+    const pad = (i: number) => Buffer.from(Array.from({ length: 24 }, (_, k) => ((i * 2654435761 + k * 40503) >>> 0).toString(36)).join('')).toString('base64');
+    await produce(topic, Array.from({ length: N }, (_, i) => ({ value: JSON.stringify({ id: i, pad: pad(i) }) })));
+    const name = uniqueName('s3');
+    const config = s3Connector(topic, dir, {
+      ...converterConfig('json'), 'flush.size': String(N), 'parquet.codec': 'none', 's3.part.size': String(5 * 1024 * 1024),
+    });
+    delete config['aws.access.key.id'];
+    delete config['aws.secret.access.key'];
+    const sluice = startSluice(['run', '--config', writeConnector(config, name)], {
+      SLUICE_WORKER_THREADS: '2', AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: S3_SECRET_KEY, AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    try {
+      await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 120_000, 300);
+    } finally {
+      const exit = await sluice.stop('SIGTERM');
+      expect(exit.code, sluice.output().slice(-3000)).toBe(0);
+    }
+    const [obj] = await listObjects(`${dir}/${topic}/`);
+    expect(obj!.size).toBeGreaterThan(5 * 1024 * 1024);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: S3_BUCKET, Key: obj!.key }));
+    // A multipart object's ETag is "<md5 of the part md5s>-<parts>".
+    expect(head.ETag).toMatch(/-[2-9]"?$/);
+    const files = await readParquet(`${dir}/${topic}/`);
+    expect(files[0]!.data.map((r) => r.id)).toEqual(Array.from({ length: N }, (_, i) => i));
+    expect(files[0]!.data[123]!.pad).toBe(pad(123));
   });
 });
