@@ -76,5 +76,6 @@ export async function groupProgress(groupId: string, topic: string): Promise<{ p
 
 export async function fullyCommitted(groupId: string, topic: string): Promise<boolean> {
   const prog = await groupProgress(groupId, topic);
-  return prog.every((p) => p.committed === p.end);
+  // An empty partition has nothing to commit (committed stays -1).
+  return prog.every((p) => p.committed === p.end || (p.end === 0 && p.committed < 0));
 }

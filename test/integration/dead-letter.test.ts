@@ -8,7 +8,8 @@ import { createTopic, fullyCommitted, produce } from '../helpers/kafka.js';
 import { count } from '../helpers/pg.js';
 import { sql } from '../helpers/pg.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
-import { KAFKA, PG_URL, uniqueName, waitFor } from '../helpers/stack.js';
+import { pgConnector } from '../helpers/connectors.js';
+import { KAFKA, uniqueName, waitFor } from '../helpers/stack.js';
 
 describe('dead-letter queue', () => {
   it('routes records that fail to decode or convert, with context headers, and lands the rest', async () => {
@@ -23,12 +24,10 @@ describe('dead-letter queue', () => {
     ];
     await produce(topic, [...good.slice(0, 500), ...bad, ...good.slice(500)]);
     const name = uniqueName('dlq');
-    const file = writeConnector({
-      'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector', topics: topic, 'bootstrap.servers': KAFKA,
-      'connection.url': `jdbc:${PG_URL.replace('postgresql://postgres@', 'postgresql://')}`, 'connection.user': 'postgres',
+    const file = writeConnector(pgConnector(topic, {
       ...converterConfig('json'), 'errors.tolerance': 'all', 'errors.deadletterqueue.topic.name': dlq,
       'errors.deadletterqueue.topic.replication.factor': '1', 'errors.deadletterqueue.context.headers.enable': 'true', 'errors.log.enable': 'true',
-    }, name);
+    }), name);
     const sluice = startSluice(['run', '--config', file]);
     try {
       await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 120_000, 300);

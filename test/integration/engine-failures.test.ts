@@ -8,20 +8,10 @@ import { createTopic, fullyCommitted, groupProgress, produce } from '../helpers/
 import { count, sql } from '../helpers/pg.js';
 import { registerSchema } from '../helpers/registry.js';
 import { runSluice, startSluice, writeConnector } from '../helpers/sluice.js';
-import { KAFKA, PG_URL, REGISTRY, uniqueName, waitFor } from '../helpers/stack.js';
+import { pgConnector } from '../helpers/connectors.js';
+import { PG_URL, REGISTRY, uniqueName, waitFor } from '../helpers/stack.js';
 
-const PG_JDBC = `jdbc:${PG_URL.replace('postgresql://postgres@', 'postgresql://')}`;
-
-function connector(topic: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector',
-    topics: topic,
-    'bootstrap.servers': KAFKA,
-    'connection.url': PG_JDBC,
-    'connection.user': 'postgres',
-    ...extra,
-  };
-}
+const connector = pgConnector;
 
 describe('bad records', () => {
   it('a record that cannot be decoded stops Sluice with topic, partition, offset and reason; its offset stays uncommitted', async () => {

@@ -7,7 +7,8 @@ import { createTopic, fullyCommitted, groupProgress, produce } from '../helpers/
 import { sql } from '../helpers/pg.js';
 import { registerSchema } from '../helpers/registry.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
-import { KAFKA, PG_URL, REGISTRY, uniqueName, waitFor } from '../helpers/stack.js';
+import { pgConnector } from '../helpers/connectors.js';
+import { REGISTRY, uniqueName, waitFor } from '../helpers/stack.js';
 
 const N = 100_000;
 const PARTITIONS = 6;
@@ -25,14 +26,7 @@ describe.each<WireFormat>(['avro', 'json', 'connect-json', 'msgpack'])('%s → P
     })());
 
     const name = uniqueName('it');
-    const file = writeConnector({
-      'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector',
-      topics: topic,
-      'bootstrap.servers': KAFKA,
-      'connection.url': `jdbc:${PG_URL.replace('postgresql://postgres@', 'postgresql://')}`,
-      'connection.user': 'postgres',
-      ...converterConfig(format, REGISTRY),
-    }, name);
+    const file = writeConnector(pgConnector(topic, converterConfig(format, REGISTRY)), name);
     const sluice = startSluice(['run', '--config', file], { SLUICE_WORKER_THREADS: '2' });
     try {
       await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 180_000, 500);

@@ -6,16 +6,10 @@ import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL } from '../../be
 import { createTopic, fullyCommitted, groupProgress, produce } from '../helpers/kafka.js';
 import { count, sql } from '../helpers/pg.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
-import { KAFKA, PG_URL, uniqueName, waitFor } from '../helpers/stack.js';
+import { pgConnector } from '../helpers/connectors.js';
+import { PG_URL, uniqueName, waitFor } from '../helpers/stack.js';
 
-const PG_JDBC = `jdbc:${PG_URL.replace('postgresql://postgres@', 'postgresql://')}`;
-const base = {
-  'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector',
-  'bootstrap.servers': KAFKA,
-  'connection.url': PG_JDBC,
-  'connection.user': 'postgres',
-  ...converterConfig('json'),
-};
+const { topics: _noTopic, ...base } = pgConnector('', converterConfig('json'));
 
 describe('consumer group', () => {
   it('topics.regex subscribes to every matching topic (and only those)', async () => {

@@ -6,22 +6,7 @@ import { fullyCommitted } from '../helpers/kafka.js';
 import { startSluice, writeConnector, type RunningSluice } from '../helpers/sluice.js';
 import { KAFKA, PG_URL } from '../helpers/stack.js';
 
-export const PG_JDBC = `jdbc:${PG_URL.replace('postgresql://postgres@', 'postgresql://')}`;
-
-export function pgConnector(topic: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector',
-    topics: topic,
-    'bootstrap.servers': KAFKA,
-    'connection.url': PG_JDBC,
-    'connection.user': 'postgres',
-    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-    'value.converter.schemas.enable': 'true',
-    'batch.linger.ms': '50',
-    ...extra,
-  };
-}
+export { PG_JDBC, pgConnector } from '../helpers/connectors.js';
 
 export interface ConnectField {
   field: string;

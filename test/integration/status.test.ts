@@ -5,7 +5,8 @@ import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL } from '../../be
 import { createTopic, fullyCommitted, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
-import { KAFKA, PG_URL, uniqueName, waitFor } from '../helpers/stack.js';
+import { pgConnector } from '../helpers/connectors.js';
+import { uniqueName, waitFor } from '../helpers/stack.js';
 
 describe('status and metrics', () => {
   it('serves Connect-style status and Prometheus metrics without secrets', async () => {
@@ -15,11 +16,9 @@ describe('status and metrics', () => {
     await produce(topic, [...orders(3000, 2)].map((o) => ({ value: encodeOrder('json', o), partition: o.id % 3 })));
     const name = uniqueName('st');
     const secret = 'pw-never-shown-42';
-    const file = writeConnector({
-      'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector', topics: topic, 'bootstrap.servers': KAFKA,
-      'connection.url': `jdbc:${PG_URL.replace('postgresql://postgres@', 'postgresql://')}`, 'connection.user': 'postgres',
+    const file = writeConnector(pgConnector(topic, {
       'connection.password': '${env:SLUICE_TEST_PW}', ...converterConfig('json'), 'status.port': '0',
-    }, name);
+    }), name);
     const sluice = startSluice(['run', '--config', file], { SLUICE_TEST_PW: secret });
     try {
       const port = JSON.parse(await sluice.waitForLine(/status endpoint listening/)).port as number;
