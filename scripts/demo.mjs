@@ -90,6 +90,54 @@ const seconds = (Date.now() - started) / 1000;
 sluice.kill('SIGTERM');
 const code = await exited;
 
+// The same topic to S3 as Parquet, with the S3 sink's connector JSON (its own group).
+const s3Connector = {
+  name: `demo-s3-${topic}`,
+  config: {
+    'connector.class': 'io.confluent.connect.s3.S3SinkConnector',
+    topics: topic,
+    'bootstrap.servers': KAFKA,
+    's3.bucket.name': env.SLUICE_TEST_S3_BUCKET,
+    'store.url': env.SLUICE_TEST_S3,
+    'aws.access.key.id': env.SLUICE_TEST_S3_ACCESS_KEY,
+    'aws.secret.access.key': env.SLUICE_TEST_S3_SECRET_KEY,
+    'topics.dir': 'demo',
+    'flush.size': '50000',
+    'rotate.schedule.interval.ms': '2000',
+    'parquet.codec': 'zstd',
+    'value.converter': 'io.confluent.connect.avro.AvroConverter',
+    'value.converter.schema.registry.url': REGISTRY,
+  },
+};
+const s3File = path.join(root, '.stack', 'demo-s3-connector.json');
+fs.writeFileSync(s3File, JSON.stringify(s3Connector, null, 2));
+say(`running: node dist/src/cli.js run --config ${path.relative(root, s3File)}`);
+const s3Started = Date.now();
+const s3Sluice = spawn(process.execPath, [path.join(root, 'dist/src/cli.js'), 'run', '--config', s3File], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...env, SLUICE_LOG_LEVEL: 'warn' },
+});
+s3Sluice.stdout.pipe(process.stdout);
+const s3Exited = new Promise((resolve) => s3Sluice.on('exit', (c) => resolve(c)));
+for (;;) {
+  const offs = await admin.fetchOffsets({ groupId: `connect-${s3Connector.name}`, topics: [topic] });
+  if ((offs[0]?.partitions ?? []).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0) >= N) break;
+  if (s3Sluice.exitCode !== null) throw new Error(`sluice (S3) exited with ${s3Sluice.exitCode}`);
+  if (Date.now() - s3Started > 300_000) throw new Error('demo (S3) timed out');
+  await new Promise((r) => setTimeout(r, 200));
+}
+const s3Seconds = (Date.now() - s3Started) / 1000;
+s3Sluice.kill('SIGTERM');
+const s3Code = await s3Exited;
+const { S3Client, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+const s3 = new S3Client({
+  endpoint: env.SLUICE_TEST_S3, region: 'us-east-1', forcePathStyle: true,
+  credentials: { accessKeyId: env.SLUICE_TEST_S3_ACCESS_KEY, secretAccessKey: env.SLUICE_TEST_S3_SECRET_KEY },
+});
+const listed = await s3.send(new ListObjectsV2Command({ Bucket: env.SLUICE_TEST_S3_BUCKET, Prefix: `demo/${topic}/` }));
+const objects = (listed.Contents ?? []).map((o) => ({ key: o.Key, bytes: o.Size }));
+s3.destroy();
+
 const { rows: [stats] } = await db.query(`SELECT count(*)::int AS rows, count(DISTINCT id)::int AS ids, sum(amount)::text AS total, min(created_at) AS first, max(created_at) AS last FROM ${topic}`);
 const { rows: sample } = await db.query(`SELECT id, customer, amount::text, quantity, created_at, status, note FROM ${topic} ORDER BY id LIMIT 5`);
 await db.end();
@@ -100,4 +148,7 @@ say(`landed in PostgreSQL table ${topic}: ${stats.rows.toLocaleString()} rows ($
 say(`created_at from ${stats.first.toISOString()} to ${stats.last.toISOString()}`);
 say(`${N.toLocaleString()} records in ${seconds.toFixed(1)} s including start-up: ${Math.round(N / seconds).toLocaleString()} records/s`);
 console.table(sample.map((r) => ({ ...r, created_at: r.created_at.toISOString() })));
-if (stats.rows !== N || code !== 0) process.exit(1);
+say(`S3 sink exited with code ${s3Code}; ${N.toLocaleString()} records in ${s3Seconds.toFixed(1)} s including start-up`);
+say(`landed in s3://${env.SLUICE_TEST_S3_BUCKET}/demo/${topic}/ as ${objects.length} Parquet objects (zstd):`);
+console.table(objects);
+if (stats.rows !== N || code !== 0 || s3Code !== 0 || objects.length === 0) process.exit(1);
