@@ -11,9 +11,9 @@ import { Engine } from './pipeline/engine.js';
 import { createSink } from './sinks/index.js';
 import { startStatusServer } from './status.js';
 
-function loadOrExit(file: string | undefined): ResolvedConfig {
+function configErrorExit<T>(fn: () => T): T {
   try {
-    return loadConfig({ file });
+    return fn();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`sluice: ${err.message}\n`);
@@ -23,10 +23,15 @@ function loadOrExit(file: string | undefined): ResolvedConfig {
   }
 }
 
+function loadOrExit(file: string | undefined): ResolvedConfig {
+  return configErrorExit(() => loadConfig({ file }));
+}
+
 async function run(opts: { config?: string }): Promise<number> {
   const config = loadOrExit(opts.config);
   const log = createLogger(config.common['log.level'], config.secrets);
-  const sink = createSink(config, log);
+  // A sink checks its own cross-key rules (partitioner, credentials) when created.
+  const sink = configErrorExit(() => createSink(config, log));
   const engine = new Engine({ config, sink, log });
   let signals = 0;
   const onSignal = (sig: string) => {
@@ -78,8 +83,10 @@ program
   .command('check')
   .description('validate a connector JSON plus environment and exit (0 valid, 2 invalid)')
   .option('-c, --config <file>', 'connector JSON')
-  .action((opts: { config?: string }) => {
+  .action(async (opts: { config?: string }) => {
     const c = loadOrExit(opts.config);
+    const sink = configErrorExit(() => createSink(c, createLogger('silent')));
+    await sink.close();
     process.stdout.write(`ok: ${c.common.name} (${c.sink} sink, group ${c.groupId}, values ${c.valueFormat})\n`);
   });
 

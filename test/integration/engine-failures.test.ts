@@ -74,6 +74,19 @@ describe('configuration errors', () => {
     expect(r.output.trim()).toBe('sluice: invalid configuration: SLUICE_INFLIGHT_MAX_BYTES (env): expected an integer of at least 1048576, got "-5"');
   });
 
+  it("a sink's own cross-key rules are configuration errors too, for run and check", async () => {
+    const file = writeConnector({
+      'connector.class': 'io.confluent.connect.s3.S3SinkConnector', topics: 't', 'bootstrap.servers': '127.0.0.1:1', 's3.bucket.name': 'b',
+      'partitioner.class': 'io.confluent.connect.storage.partitioner.TimeBasedPartitioner', timezone: 'Mars/Base',
+    });
+    for (const cmd of ['run', 'check']) {
+      const r = await runSluice([cmd, '--config', file]);
+      expect(r.code).toBe(2);
+      expect(r.output).toContain('timezone: "Mars/Base" is not a time zone');
+      expect(r.output).toContain('path.format: required by the time-based partitioner');
+    }
+  });
+
   it('a secret never appears in an error message', async () => {
     const file = writeConnector(connector('t', { 'connection.password': '${env:SLUICE_TEST_SECRET_PW}', 'pg.pool.size': 'x-hunter2-x' }));
     const r = await runSluice(['run', '--config', file], { SLUICE_TEST_SECRET_PW: 'x-hunter2-x' });
