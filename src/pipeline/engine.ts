@@ -172,7 +172,11 @@ export class Engine {
     const linger = this.cfg['batch.linger.ms'];
     this.lingerTimer = setInterval(() => this.closeLingering(), Math.max(5, Math.min(linger / 2, 100)));
     // A safety net: commits normally follow durability (requestCommit); this retries failed ones.
-    this.commitTimer = setInterval(() => void this.commitDurable(), Math.max(1000, this.cfg['offset.flush.interval.ms']));
+    // Every few seconds all durable positions are committed again, changed or
+    // not: during a cooperative rebalance the broker can drop a commit that the
+    // client reported as done, and this repairs it (and keeps lag metrics true).
+    let ticks = 0;
+    this.commitTimer = setInterval(() => void this.commitDurable(undefined, ++ticks % 5 === 0), Math.max(1000, this.cfg['offset.flush.interval.ms']));
     this.log.info({ group: this.opts.config.groupId, threads: this.cfg['worker.threads'] }, 'sluice running');
     return this.runDone;
   }
@@ -386,13 +390,13 @@ export class Engine {
 
   // ---------------- commits ----------------
 
-  private commitDurable(only?: Set<string>): Promise<void> {
+  private commitDurable(only?: Set<string>, everything = false): Promise<void> {
     this.committing = this.committing.then(async () => {
       const offsets: PartitionOffset[] = [];
       const states: [PartitionState, number][] = [];
       for (const p of this.partitions.values()) {
         if (only && !only.has(p.key)) continue;
-        if (p.durableNext !== undefined && p.durableNext !== p.committedNext) {
+        if (p.durableNext !== undefined && (everything || p.durableNext !== p.committedNext)) {
           offsets.push({ topic: p.topic, partition: p.partition, offset: p.durableNext });
           states.push([p, p.durableNext]);
         }
