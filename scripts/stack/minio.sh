@@ -39,10 +39,15 @@ up() {
   fi
   # Create the bucket through the S3 API (curl signs SigV4 itself); an
   # existing bucket answers 409, which is fine.
-  local code
-  code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" \
-    --user "$SLUICE_STACK_S3_ACCESS_KEY:$SLUICE_STACK_S3_SECRET_KEY" "$ENDPOINT/$SLUICE_STACK_S3_BUCKET")
-  [[ $code == 200 || $code == 409 ]] || die "could not create bucket $SLUICE_STACK_S3_BUCKET (HTTP $code)"
+  # A fresh data directory can still answer 503 for a moment after "ready".
+  local code deadline=$((SECONDS + 60))
+  while :; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" \
+      --user "$SLUICE_STACK_S3_ACCESS_KEY:$SLUICE_STACK_S3_SECRET_KEY" "$ENDPOINT/$SLUICE_STACK_S3_BUCKET")
+    [[ $code == 200 || $code == 409 ]] && break
+    (( SECONDS < deadline )) && [[ $code == 503 || $code == 000 ]] || die "could not create bucket $SLUICE_STACK_S3_BUCKET (HTTP $code)"
+    sleep 0.5
+  done
   echo "s3         $ENDPOINT bucket=$SLUICE_STACK_S3_BUCKET (path-style)"
 }
 
