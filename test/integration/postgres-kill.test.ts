@@ -130,7 +130,10 @@ describe('exactly_once under kill -9', () => {
   });
 
   it('two instances in one group, one killed mid-stream: the other takes its partitions over, every record exactly once', async () => {
-    const { topic } = await prepare('pg_kill_two');
+    // Half up front, half trickling in for about 25 s: the kill always lands before the stream ends,
+    // however fast the first half is written.
+    const { topic, rest } = await prepare('pg_kill_two', N / 2);
+    const trickle = rest();
     const name = uniqueName('two');
     const file = writeConnector(config(topic), name);
     const a = startSluice(['run', '--config', file], { SLUICE_WORKER_THREADS: '1' });
@@ -144,6 +147,7 @@ describe('exactly_once under kill -9', () => {
       await a.exited;
       const atKill = (await counts(topic)).n;
       expect(atKill).toBeLessThan(N);
+      await trickle;
       await waitUntilCommitted(b, `connect-${name}`, [topic], 180_000);
     } finally {
       if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGKILL');
