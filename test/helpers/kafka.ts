@@ -25,7 +25,11 @@ export interface TestMessage {
 }
 
 /** Produces messages in chunks; resolves once the broker acknowledged all of them. */
-export async function produce(topic: string, messages: Iterable<TestMessage>, chunk = 5000): Promise<number> {
+/**
+ * Produces `messages` in chunks. With `pauseMs`, waits that long after each chunk: a stream that
+ * trickles in, so that a failure injected "mid-stream" cannot land after the whole stream was written.
+ */
+export async function produce(topic: string, messages: Iterable<TestMessage>, chunk = 5000, pauseMs = 0): Promise<number> {
   const producer = kafka.producer({ 'linger.ms': 5, 'batch.num.messages': 10000, 'compression.type': 'lz4', 'queue.buffering.max.kbytes': 262144 } as never);
   await producer.connect();
   let n = 0;
@@ -48,7 +52,10 @@ export async function produce(topic: string, messages: Iterable<TestMessage>, ch
     };
     for (const m of messages) {
       buf.push(m);
-      if (buf.length >= chunk) await flush();
+      if (buf.length >= chunk) {
+        await flush();
+        if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+      }
     }
     await flush();
   } finally {

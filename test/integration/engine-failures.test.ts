@@ -102,9 +102,10 @@ describe('crash and restart', () => {
     const topic = uniqueName('kill9');
     await createTopic(topic, 4);
     await sql(ORDERS_TABLE_DDL(topic));
-    await produce(topic, (function* () {
-      for (const o of orders(N, 11)) yield { value: encodeOrder('json', o), partition: o.id % 4 };
-    })());
+    const all = [...orders(N, 11)].map((o) => ({ value: encodeOrder('json', o), partition: o.id % 4 }));
+    await produce(topic, all.slice(0, 30_000));
+    // The rest trickles in for about 10 s, so the kill lands mid-stream however fast the first part is written.
+    const trickle = produce(topic, all.slice(30_000), 3500, 500);
     const name = uniqueName('kill');
     // A short session timeout lets the restarted instance take over without waiting 45 s for the dead member.
     const file = writeConnector(connector(topic, { ...converterConfig('json'), 'batch.max.records': '2000', 'kafka.session.timeout.ms': '6000' }), name);
@@ -119,6 +120,7 @@ describe('crash and restart', () => {
     // Never a commit ahead of a durable write.
     expect(committedAtKill).toBeLessThanOrEqual(before);
 
+    await trickle;
     const second = startSluice(['run', '--config', file]);
     try {
       await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 180_000, 500);
