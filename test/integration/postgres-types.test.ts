@@ -189,7 +189,9 @@ describe('Kafka Connect JSON types round-trip (auto.create)', () => {
       { id: 2, b: false, i8: 0, i16: 0, i32: 0, i64: -1, f: -0.25, d: 1e-10, s: null, by: '',
         dec: twos(0n).toString('base64'), dt: 0, tm: 0, ts: 0, st: { a: '', n: null }, mp: {}, arr: [], astr: [] },
     ];
-    await produce(topic, payloads.map((p) => ({ value: envelope(fields, p) })));
+    // An int64 beyond 2^53 must land exactly (JSON.parse alone would round it).
+    const wide = envelope(fields, { ...payloads[1]!, id: 3, i64: 'I64_MAX' }).replace('"I64_MAX"', '9223372036854775807');
+    await produce(topic, [...payloads.map((p) => ({ value: envelope(fields, p) })), { value: wide }]);
     await runUntilCommitted(pgConnector(topic, { 'auto.create': 'true' }), [topic]);
     const types = await sql<{ name: string; type: string }>(`SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
       WHERE attrelid = to_regclass($1) AND attnum > 0 ORDER BY attnum`, [`"${topic}"`]);
@@ -204,6 +206,8 @@ describe('Kafka Connect JSON types round-trip (auto.create)', () => {
         dec: '-1234.567', dt: dateText(20_000), tm: timeText(45_296_789_000), ts: '1767225600987', st: { a: 'q', n: 1 }, mp: { k: 1 }, arr: [1, 2], astr: [{ a: 'z' }] },
       { id: 2, b: false, i8: 0, i16: 0, i32: 0, i64: '-1', f: -0.25, d: 1e-10, s: null, by: Buffer.alloc(0),
         dec: '0.000', dt: '1970-01-01', tm: '00:00:00', ts: '0', st: { a: '', n: null }, mp: {}, arr: [], astr: [] },
+      { id: 3, b: false, i8: 0, i16: 0, i32: 0, i64: '9223372036854775807', f: -0.25, d: 1e-10, s: null, by: Buffer.alloc(0),
+        dec: '0.000', dt: '1970-01-01', tm: '00:00:00', ts: '0', st: { a: '', n: null }, mp: {}, arr: [], astr: [] },
     ]);
   });
 });
@@ -216,15 +220,20 @@ describe('schemaless JSON types round-trip (auto.create)', () => {
       { id: 1, n: 5, x: 0.5, s: 'str', t: true, o: { deep: { list: [1, 'a', null] } }, ai: [1, 2], ax: [0.5, 1], as: ['a', 'b'], nested: [[1], [2, 3]] },
       { id: 2, n: -9007199254740991, x: -1e300, s: '', t: false, o: {}, ai: [], ax: [2], as: [''], nested: [] },
     ];
-    await produce(topic, values.map((v) => ({ value: JSON.stringify(v) })));
+    // Integers beyond 2^53 land exactly, in a bigint column and inside jsonb.
+    const wide = '{"id": 3, "n": -9223372036854775808, "x": 1, "s": "w", "t": true, "o": {"big": 12345678901234567890}, "ai": [9007199254740993], "ax": [], "as": [], "nested": []}';
+    await produce(topic, [...values.map((v) => ({ value: JSON.stringify(v) })), { value: wide }]);
     await runUntilCommitted(pgConnector(topic, { 'value.converter.schemas.enable': 'false', 'auto.create': 'true' }), [topic]);
     const types = await sql<{ name: string; type: string }>(`SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
       WHERE attrelid = to_regclass($1) AND attnum > 0 ORDER BY attnum`, [`"${topic}"`]);
     expect(Object.fromEntries(types.map((t) => [t.name, t.type]))).toEqual({
       id: 'bigint', n: 'bigint', x: 'double precision', s: 'text', t: 'boolean', o: 'jsonb', ai: 'bigint[]', ax: 'double precision[]', as: 'text[]', nested: 'jsonb',
     });
-    const rows = await sql(`SELECT id::int, n::text, x, s, t, o, ai, ax, "as", nested FROM "${topic}" ORDER BY id`);
-    expect(rows).toEqual(values.map((v) => ({ ...v, n: String(v.n), ai: v.ai.map(String) })));
+    const rows = await sql(`SELECT id::int, n::text, x, s, t, o, ai, ax, "as", nested, o::text AS otext FROM "${topic}" ORDER BY id`);
+    expect(rows).toEqual([
+      ...values.map((v) => ({ ...v, n: String(v.n), ai: v.ai.map(String), otext: JSON.stringify(v.o).replace(/:/g, ': ').replace(/,/g, ', ') })),
+      { id: 3, n: '-9223372036854775808', x: 1, s: 'w', t: true, o: { big: 12345678901234567000 }, ai: ['9007199254740993'], ax: [], as: [], nested: [], otext: '{"big": 12345678901234567890}' },
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 // One value → the bytes of one field in PostgreSQL's binary COPY format, per
 // column type. A writer is chosen once per (column, field type) and called per
 // record; it throws ConvertError for a value the column cannot take.
+import { stringifyJsonExact } from '../../workers/json-exact.js';
 import type { ByteWriter } from '../../workers/byte-writer.js';
 import type { FieldType } from '../../workers/schema.js';
 import { ConvertError } from '../common/encoder.js';
@@ -16,7 +17,7 @@ const MS_PER_DAY = 86_400_000;
 
 function describe(v: unknown): string {
   if (v instanceof Uint8Array) return `${v.length} bytes`;
-  const s = typeof v === 'object' ? JSON.stringify(v, jsonReplacer) : String(v);
+  const s = typeof v === 'object' ? toJson(v) : String(v);
   return `${typeof v} ${s.length > 60 ? s.slice(0, 57) + '...' : s}`;
 }
 
@@ -183,7 +184,6 @@ export function cleanJsonNul(text: string, mode: TextNulMode, col: string): stri
 }
 
 function jsonReplacer(this: unknown, _k: string, v: unknown): unknown {
-  if (typeof v === 'bigint') return v.toString();
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.length).toString('base64');
   if (v !== null && typeof v === 'object' && (v as { type?: string }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data)) {
     return Buffer.from((v as { data: number[] }).data).toString('base64');
@@ -193,7 +193,7 @@ function jsonReplacer(this: unknown, _k: string, v: unknown): unknown {
 }
 
 function toJson(v: unknown): string {
-  return JSON.stringify(v, jsonReplacer);
+  return stringifyJsonExact(v, jsonReplacer);
 }
 
 export function jsonText(v: unknown, ft: FieldType, textNul: TextNulMode, col: string): string {

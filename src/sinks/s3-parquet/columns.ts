@@ -7,6 +7,7 @@
 // Two modes. Strict (a schema from Avro or a Connect envelope): a value that
 // does not fit is a ConvertError naming the field. Inferring (schemaless
 // JSON/msgpack): it throws Misfit, and the encoder widens the schema.
+import { stringifyJsonExact } from '../../workers/json-exact.js';
 import {
   Binary, Bool, DateDay, Decimal, FixedSizeBinary, Float32, Float64, Int32, Int64, List, makeData, Map_, Struct, TimeMicrosecond,
   TimeMillisecond, TimestampMicrosecond, Utf8, Field as ArrowField, type Data, type DataType,
@@ -278,8 +279,7 @@ class FloatBuilder extends Builder {
 type Utf8Kind = 'string' | 'uuid' | 'enum' | 'any' | 'null' | 'decimal-text';
 
 function jsonText(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => {
-    if (typeof x === 'bigint') return x.toString();
+  return stringifyJsonExact(v, (_k, x: unknown) => {
     if (x instanceof Uint8Array) return Buffer.from(x.buffer, x.byteOffset, x.length).toString('base64');
     if (x && typeof x === 'object' && (x as { type?: unknown }).type === 'Buffer' && Array.isArray((x as { data?: unknown }).data)) {
       return Buffer.from((x as { data: number[] }).data).toString('base64');

@@ -5,6 +5,7 @@ import avro from 'avsc';
 import { Unpackr } from 'msgpackr';
 import type { ValueFormat } from '../../config/spec.js';
 import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type ConnectSchema, type RecordSchema } from '../schema.js';
+import { parseJsonExact } from '../json-exact.js';
 import { SchemaRegistryClient } from './registry.js';
 
 export interface Decoded {
@@ -41,12 +42,13 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
     case 'json':
       return {
         prepare: async () => {},
-        decode: (bytes) => ({ value: JSON.parse(utf8.decode(bytes)), schema: SCHEMALESS }),
+        decode: (bytes) => ({ value: parseJsonExact(utf8.decode(bytes)), schema: SCHEMALESS }),
       };
     case 'connect-json':
       return new ConnectJsonDecoder();
     case 'msgpack': {
-      const unpackr = new Unpackr({ mapsAsObjects: true, useRecords: false, int64AsType: 'number' });
+      const unpackr = new Unpackr({ mapsAsObjects: true, useRecords: false, // 'auto': numbers while safe, BigInt beyond 2^53, never rounded (msgpackr's typings omit it).
+        int64AsType: 'auto' as 'bigint' });
       return {
         prepare: async () => {},
         decode: (bytes) => ({ value: unpackr.unpack(bytes), schema: SCHEMALESS }),
@@ -155,7 +157,7 @@ export class ConnectJsonDecoder implements Decoder {
       if (payload !== NOT_PARSED) return { value: payload, schema: this.lastSchema };
     }
     const text = utf8.decode(bytes);
-    const env = JSON.parse(text) as { schema?: ConnectSchema | null; payload?: unknown };
+    const env = parseJsonExact(text) as { schema?: ConnectSchema | null; payload?: unknown };
     if (env === null || typeof env !== 'object' || !('payload' in env)) {
       throw new Error('JSON value has no {"schema", "payload"} envelope (value.converter.schemas.enable=true expects one)');
     }
@@ -180,7 +182,7 @@ function parsePayload(bytes: Uint8Array, start: number): unknown {
   let end = bytes.length - 1;
   while (end > start && bytes[end] !== 0x7d /* } */) end--;
   try {
-    return JSON.parse(utf8.decode(bytes.subarray(start, end)));
+    return parseJsonExact(utf8.decode(bytes.subarray(start, end)));
   } catch {
     return NOT_PARSED; // not the shape we expected: parse the whole envelope
   }
