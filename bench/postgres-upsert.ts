@@ -16,7 +16,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/log.js';
 import type { EncodedBatch } from '../src/sinks/common/sink.js';
-import { OUTPUT_HEADER_BYTES, PgEncoder, type PgPlan } from '../src/sinks/postgres/encoding.js';
+import { outputTuples, PgEncoder, readOutputHeader, type PgPlan } from '../src/sinks/postgres/encoding.js';
 import { PGCOPY_HEADER, PGCOPY_TRAILER } from '../src/sinks/postgres/service.js';
 import { PostgresSink } from '../src/sinks/postgres/sink.js';
 import { SCHEMALESS } from '../src/workers/schema.js';
@@ -112,7 +112,7 @@ async function copyChunks(c: pg.Client, sql: string, batches: EncodedBatch[]): P
   });
   stream.write(PGCOPY_HEADER);
   for (const b of batches) {
-    if (!stream.write(new Uint8Array(b.output!, OUTPUT_HEADER_BYTES, b.outputBytes - OUTPUT_HEADER_BYTES))) await new Promise((r) => stream.once('drain', r));
+    if (!stream.write(outputTuples(b.output!, readOutputHeader(b.output!)))) await new Promise((r) => stream.once('drain', r));
   }
   stream.end(PGCOPY_TRAILER);
   await done;

@@ -36,7 +36,7 @@ export class ConfigError extends SluiceError {
 export class RecordError extends SluiceError {
   constructor(
     readonly location: RecordLocation,
-    readonly stage: 'decode' | 'convert' | 'encode',
+    readonly stage: 'decode' | 'convert' | 'encode' | 'write',
     readonly reason: string,
   ) {
     super(`${stage} failed at topic ${location.topic} partition ${location.partition} offset ${location.offset}: ${reason}`);

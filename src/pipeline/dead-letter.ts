@@ -1,5 +1,5 @@
 // The dead-letter queue (errors.tolerance=all): records that fail to decode
-// or convert go to a Kafka topic with Kafka Connect's context headers, and are
+// or convert, or whose row the destination refuses, go to a Kafka topic with Kafka Connect's context headers, and are
 // acknowledged by the broker BEFORE the batch's offsets can be committed, so a
 // bad record is never silently skipped.
 import Kafka from '@confluentinc/kafka-javascript';
@@ -9,6 +9,8 @@ import type { ResolvedConfig } from '../config/load.js';
 import { RetriableError, errorMessage } from '../errors.js';
 import type { RecordFailure } from '../workers/protocol.js';
 import type { BatchReader } from './batch-layout.js';
+
+const EXCEPTION_CLASS = { decode: 'DecodeError', convert: 'ConvertError', write: 'RowRejectedError' } as const;
 
 type KafkaJSProducer = ReturnType<InstanceType<typeof Kafka.KafkaJS.Kafka>['producer']>;
 
@@ -76,7 +78,7 @@ export class DeadLetterQueue {
           '__connect.errors.task.id': Buffer.from(`${os.hostname()}:${process.pid}`),
           '__connect.errors.stage': Buffer.from(f.stage === 'decode' ? 'VALUE_CONVERTER' : 'TASK_PUT'),
           '__connect.errors.class.name': Buffer.from('sluice'),
-          '__connect.errors.exception.class.name': Buffer.from(f.stage === 'decode' ? 'DecodeError' : 'ConvertError'),
+          '__connect.errors.exception.class.name': Buffer.from(EXCEPTION_CLASS[f.stage]),
           '__connect.errors.exception.message': Buffer.from(f.reason),
         });
       }

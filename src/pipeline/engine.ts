@@ -10,9 +10,9 @@ import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/load.js';
 import { RecordError, SinkSchemaError, errorMessage } from '../errors.js';
-import { tpKey, type EncodedBatch, type Sink, type TopicPartition } from '../sinks/common/sink.js';
+import { tpKey, type EncodedBatch, type RejectedRecord, type Sink, type TopicPartition } from '../sinks/common/sink.js';
 import { CONSUME_BATCH, KafkaSource, type KafkaMessage, type PartitionOffset } from '../source/consumer.js';
-import type { EncodeResult, EncodeTask, WorkerSetup } from '../workers/protocol.js';
+import type { EncodeResult, EncodeTask, RecordFailure, WorkerSetup } from '../workers/protocol.js';
 import { BatchReader, BatchWriter, HEADER_BYTES, F64_PER_RECORD, I32_PER_RECORD } from './batch-layout.js';
 import { DeadLetterQueue } from './dead-letter.js';
 import { retryWithBackoff } from '../sinks/common/retry.js';
@@ -251,6 +251,14 @@ export class Engine {
         return;
       }
       this.stats.workerMicros += res.workerMicros;
+      // With a dead-letter topic the input stays until the batch is durable: the
+      // sink may yet refuse a row, and the dead letter carries the original record.
+      const keepInput = this.deadLetters !== undefined && this.sink.refusesRows === true;
+      let released = false;
+      const releaseInput = () => {
+        if (!released) this.buffers.release(w.buffer);
+        released = true;
+      };
       try {
         if (p.gone || p.failed) return;
         if (res.failures.length > 0) {
@@ -259,26 +267,25 @@ export class Engine {
             return this.failPartition(p, new RecordError({ topic: p.topic, partition: p.partition, offset: String(f.offset) }, f.stage, f.reason));
           }
           // Bad records reach the dead-letter topic before anything after them can be committed.
-          await retryWithBackoff(() => this.deadLetters!.send(p.topic, new BatchReader(w.buffer), res.failures), {
-            what: `sending ${res.failures.length} records to the dead-letter topic`, maxRetries: 10, initialDelayMs: 500,
-            maxDelayMs: this.cfg['errors.retry.delay.max.ms'], timeoutMs: this.cfg['errors.retry.timeout'], log: this.log,
-          }).catch((err: Error) => this.failPartition(p, err));
-          this.stats.deadLettered += res.failures.length;
+          await this.sendDeadLetters(p, w.buffer, res.failures).catch((err: Error) => this.failPartition(p, err));
           if (p.failed || p.gone) return;
         }
       } finally {
         // The worker is done with the input buffer, and so are the dead letters.
-        this.buffers.release(w.buffer);
+        if (!keepInput || p.gone || p.failed) releaseInput();
       }
-      // The input buffer is free now; the encoded output is what the batch holds.
-      this.account(p, res.outputBytes - batch.held);
-      batch.held = res.outputBytes;
+      // The encoded output is what the batch holds now (and the input, when kept).
+      const held = res.outputBytes + (keepInput ? batch.held : 0);
+      this.account(p, held - batch.held);
+      batch.held = held;
       const enc: EncodedBatch = {
         topic: p.topic, partition: p.partition, firstOffset: batch.firstOffset, lastOffset: batch.lastOffset,
         records, rows: res.rows, tombstones: res.tombstones, output: res.output, outputBytes: res.outputBytes, meta: res.meta,
+        ...(keepInput ? { deadLetter: (rejected) => this.sendDeadLetters(p, w.buffer, this.locate(w.buffer, rejected)) } : {}),
       };
       const submittedAt = performance.now();
       const durable = this.sink.submit(enc);
+      if (keepInput) durable.then(releaseInput, releaseInput);
       durable.then(
         () => {
           const ms = performance.now() - submittedAt;
@@ -296,6 +303,27 @@ export class Engine {
           else this.failPartition(p, err);
         },
       );
+    });
+  }
+
+  /** Sends a batch's failed records to the dead-letter topic, retrying; resolves once the broker has them. */
+  private async sendDeadLetters(p: PartitionState, buffer: SharedArrayBuffer, failures: readonly RecordFailure[]): Promise<void> {
+    await retryWithBackoff(() => this.deadLetters!.send(p.topic, new BatchReader(buffer), failures), {
+      what: `sending ${failures.length} records to the dead-letter topic`, maxRetries: 10, initialDelayMs: 500,
+      maxDelayMs: this.cfg['errors.retry.delay.max.ms'], timeoutMs: this.cfg['errors.retry.timeout'], log: this.log,
+    });
+    this.stats.deadLettered += failures.length;
+  }
+
+  /** The records (by offset) a sink refused, as failures of the batch in `buffer`. */
+  private locate(buffer: SharedArrayBuffer, rejected: readonly RejectedRecord[]): RecordFailure[] {
+    const reader = new BatchReader(buffer);
+    const index = new Map<number, number>();
+    for (let i = 0; i < reader.count; i++) index.set(reader.offset(i), i);
+    return rejected.map((r) => {
+      const i = index.get(r.offset);
+      if (i === undefined) throw new Error(`internal: offset ${r.offset} is not in the batch of partition ${reader.partition}`);
+      return { index: i, offset: r.offset, stage: 'write', reason: r.reason };
     });
   }
 

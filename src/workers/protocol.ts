@@ -24,7 +24,8 @@ export interface RecordFailure {
   /** Index of the record in the batch. */
   index: number;
   offset: number;
-  stage: 'decode' | 'convert';
+  /** 'write': the destination refused the record's row. */
+  stage: 'decode' | 'convert' | 'write';
   reason: string;
 }
 

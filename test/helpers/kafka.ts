@@ -86,3 +86,41 @@ export async function fullyCommitted(groupId: string, topic: string): Promise<bo
   // An empty partition has nothing to commit (committed stays -1).
   return prog.every((p) => p.committed === p.end || (p.end === 0 && p.committed < 0));
 }
+
+export interface ReadMessage {
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+}
+
+/** Reads the first `n` messages of a topic (all partitions), or fails after `timeoutMs`. */
+export async function readTopic(topic: string, n: number, timeoutMs = 60_000): Promise<ReadMessage[]> {
+  const consumer = kafka.consumer({ kafkaJS: { groupId: `reader-${topic}-${Date.now()}`, fromBeginning: true } });
+  await consumer.connect();
+  const got: ReadMessage[] = [];
+  try {
+    await consumer.subscribe({ topic });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${got.length} of ${n} messages from ${topic} in ${timeoutMs} ms`)), timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          got.push({
+            partition, offset: message.offset,
+            key: message.key === null ? null : String(message.key),
+            value: message.value === null ? null : String(message.value),
+            headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+          });
+          if (got.length >= n) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return got;
+}

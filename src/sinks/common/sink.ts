@@ -7,7 +7,9 @@
 //
 // Batches of one partition are submitted in offset order; a sink must make
 // them durable in that order (or all at once). Retriable failures are retried
-// inside the sink with backoff; a rejected promise stops Sluice.
+// inside the sink with backoff; a rejected promise stops Sluice. A row the
+// destination refuses is durable only as a dead letter: the sink hands it to
+// batch.deadLetter (and waits for it) before resolving, or fails the batch.
 import type { SinkPlan } from '../../workers/protocol.js';
 
 export interface TopicPartition {
@@ -32,12 +34,26 @@ export interface EncodedBatch {
   readonly outputBytes: number;
   /** Sink-specific facts from the worker encoder (EncoderOutput.meta). */
   readonly meta?: unknown;
+  /**
+   * Present when errors.tolerance=all: sends records the destination refused
+   * (by offset) to the dead-letter topic; resolves once the broker has them.
+   * A sink calls it before the batch becomes durable. Absent: a refused record
+   * stops Sluice (RecordError, stage 'write').
+   */
+  readonly deadLetter?: (rejected: readonly RejectedRecord[]) => Promise<void>;
+}
+
+export interface RejectedRecord {
+  offset: number;
+  reason: string;
 }
 
 /** Runs a task in the engine's worker pool: the default export of the module at `filename`. */
 export type WorkerRunner = <T, R>(filename: string, task: T) => Promise<R>;
 
 export interface Sink {
+  /** The destination can refuse single rows (constraints): the engine then keeps each batch's records until durable, for the dead-letter topic. */
+  readonly refusesRows?: boolean;
   /** What the workers need to encode a topic's records (table columns, file schema). */
   plan(topic: string): Promise<SinkPlan>;
   /** A worker found the plan does not fit the data (ReplanNeeded); adapt (create/alter) so plan() returns one that does. */

@@ -64,18 +64,36 @@ export interface PgReplanRequest {
   readonly offset: number;
 }
 
-/** Output = header (plan id, upsert tuples, delete tuples) + COPY tuples. */
-export const OUTPUT_HEADER_BYTES = 12;
+/**
+ * Output = header (plan id, row tuples, delete tuples, tuple bytes), the COPY
+ * tuples, then each tuple's Kafka offset (float64, in tuple order), so that a
+ * row PostgreSQL rejects can be traced to its record.
+ */
+export const OUTPUT_HEADER_BYTES = 16;
 
 export interface OutputHeader {
   planId: number;
   rows: number;
   deletes: number;
+  tupleBytes: number;
 }
 
 export function readOutputHeader(output: SharedArrayBuffer): OutputHeader {
   const v = new DataView(output, 0, OUTPUT_HEADER_BYTES);
-  return { planId: v.getInt32(0), rows: v.getInt32(4), deletes: v.getInt32(8) };
+  return { planId: v.getInt32(0), rows: v.getInt32(4), deletes: v.getInt32(8), tupleBytes: v.getInt32(12) };
+}
+
+/** The COPY tuples of an encoded batch. */
+export function outputTuples(output: SharedArrayBuffer, header: OutputHeader): Uint8Array {
+  return new Uint8Array(output, OUTPUT_HEADER_BYTES, header.tupleBytes);
+}
+
+/** The Kafka offset of each tuple, in tuple order. */
+export function outputTupleOffsets(output: SharedArrayBuffer, header: OutputHeader): Float64Array {
+  const at = OUTPUT_HEADER_BYTES + header.tupleBytes;
+  const n = header.rows + header.deletes;
+  // Copied out: the tuples before them leave the offsets unaligned for a Float64Array view.
+  return new Float64Array(output.slice(at, at + n * 8));
 }
 
 export const SEQ_COLUMN = '__sluice_seq';
@@ -283,6 +301,8 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   private deletes = 0;
   private rowStart = 0;
   private collector: ReplanCollector | undefined;
+  /** Kafka offset of each tuple written so far. */
+  private tupleOffsets = new Float64Array(1024);
 
   needsKeys(plan: PgPlan): boolean {
     return plan.deletes || plan.rules.pkMode === 'record_key' || plan.columns.some((c) => c.source.from === 'key');
@@ -344,7 +364,18 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
       if (err instanceof ConvertError && c.known && this.plan.autoEvolve && this.widensSchemaless(value.value)) return this.collect(value, key, ctx);
       throw err;
     }
+    this.noteTuple(ctx.offset);
     this.rows++;
+  }
+
+  private noteTuple(offset: number): void {
+    const i = this.rows + this.deletes;
+    if (i === this.tupleOffsets.length) {
+      const grown = new Float64Array(i * 2);
+      grown.set(this.tupleOffsets);
+      this.tupleOffsets = grown;
+    }
+    this.tupleOffsets[i] = offset;
   }
 
   private missingFields(names: string[]): ConvertError {
@@ -401,6 +432,7 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
       if (err instanceof RangeError || err instanceof TypeError) throw new ConvertError(err.message);
       throw err;
     }
+    this.noteTuple(ctx.offset);
     this.deletes++;
   }
 
@@ -416,13 +448,17 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
     }
     const w = this.writer;
     if (this.rows + this.deletes === 0) return { output: null, outputBytes: 0, rows: 0 };
-    const output = new SharedArrayBuffer(w.pos);
+    const tuples = this.rows + this.deletes;
+    const outputBytes = w.pos + tuples * 8;
+    const output = new SharedArrayBuffer(outputBytes);
     const bytes = new Uint8Array(output);
     bytes.set(w.buf.subarray(0, w.pos));
+    bytes.set(new Uint8Array(this.tupleOffsets.buffer, 0, tuples * 8), w.pos);
     const view = new DataView(output);
     view.setInt32(0, this.plan.id);
     view.setInt32(4, this.rows);
     view.setInt32(8, this.deletes);
-    return { output, outputBytes: w.pos, rows: this.rows };
+    view.setInt32(12, w.pos - OUTPUT_HEADER_BYTES);
+    return { output, outputBytes, rows: this.rows };
   }
 }

@@ -13,15 +13,16 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../../config/load.js';
-import { SinkSchemaError, SluiceError, errorMessage } from '../../errors.js';
+import { RecordError, SinkSchemaError, SluiceError, errorMessage } from '../../errors.js';
 import type { SinkPlan } from '../../workers/protocol.js';
-import { tpKey, type EncodedBatch, type Sink, type TopicPartition } from '../common/sink.js';
+import { tpKey, type EncodedBatch, type RejectedRecord, type Sink, type TopicPartition } from '../common/sink.js';
 import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
 import { ColumnRuleError, DEFAULT_KEY_COLUMN, KAFKA_COLUMNS, desiredColumns, kafkaPkNames, valueFieldAllowed, valueFields, type FieldRules } from './columns.js';
 import { alterTableSql, createTableSql, isEmptyEvolution, planEvolution, type WantedColumn } from './ddl.js';
-import { INFERRED_SCHEMA_ID, OUTPUT_HEADER_BYTES, readOutputHeader, type ColumnSource, type OutputHeader, type PgColumn, type PgPlan, type PgReplanRequest } from './encoding.js';
+import { INFERRED_SCHEMA_ID, OUTPUT_HEADER_BYTES, outputTupleOffsets, outputTuples, readOutputHeader, type ColumnSource, type OutputHeader, type PgColumn, type PgPlan, type PgReplanRequest } from './encoding.js';
 import { qualifiedName, tableNameFor, type TableName } from './names.js';
 import { OffsetStore, type Claim, type PartitionAdvance } from './offsets.js';
+import { isolateRejects, isRowDataError, rejectReason, sqlState, tupleStarts } from './rejects.js';
 import { PgService, type TableDescription } from './service.js';
 import { applyStatements, copyColumns, stagingDdl, stagingTable, type InsertMode } from './staging.js';
 import { columnTypeSupported } from './types.js';
@@ -144,6 +145,7 @@ class TableWriter {
 }
 
 export class PostgresSink implements Sink {
+  readonly refusesRows = true;
   private readonly service: PgService;
   private readonly tables = new Map<string, TableState>();
   private readonly byTopic = new Map<string, TableState>();
@@ -397,7 +399,7 @@ export class PostgresSink implements Sink {
   }
 
   /** One transaction for the group; returns the partitions found fenced (nothing written then). */
-  async writeGroup(s: TableState, group: readonly Pending[], forceStaging = false): Promise<Set<string>> {
+  async writeGroup(s: TableState, group: readonly Pending[], forceStaging = false, isolate = false): Promise<Set<string>> {
     const plan = this.plansById.get(group[0]!.header!.planId);
     if (!plan) throw new SluiceError(`internal: batch encoded with unknown plan ${group[0]!.header!.planId}`);
     const chunks: Uint8Array[] = [];
@@ -406,7 +408,7 @@ export class PostgresSink implements Sink {
     const advances = new Map<string, PartitionAdvance>();
     for (const p of group) {
       const b = p.batch;
-      chunks.push(new Uint8Array(b.output!, OUTPUT_HEADER_BYTES, b.outputBytes - OUTPUT_HEADER_BYTES));
+      chunks.push(outputTuples(b.output!, p.header!));
       rows += p.header!.rows;
       deletes += p.header!.deletes;
       if (p.claim) {
@@ -433,7 +435,10 @@ export class PostgresSink implements Sink {
                 if (check.kind === 'done') return 'done' as const;
                 if (check.kind === 'fenced') return { fenced: new Set(check.partitions.map((tp) => tpKey(tp.topic, tp.partition))), why: check.why };
               }
-              if (direct && (await this.typesStillMatch(client, s, plan))) {
+              const viaCopy = direct && (await this.typesStillMatch(client, s, plan));
+              if (isolate) {
+                await this.writeRejectingRows(client, s, plan, group, viaCopy, deletes > 0, what);
+              } else if (viaCopy) {
                 const n = await this.service.copyBinary(client, s.target, copyColumns(plan.columns, false), chunks);
                 if (n !== rows) throw new SluiceError(`${what}: COPY reported ${n} rows, expected ${rows}`);
               } else {
@@ -453,7 +458,12 @@ export class PostgresSink implements Sink {
       if (direct && (code === '22P03' || code === '42804' || code === '08P01')) {
         s.current = undefined;
         this.log.warn({ table: s.target, err: errorMessage(err) }, 'table changed under the plan; writing through a staging table and re-planning');
-        return this.writeGroup(s, group, true);
+        return this.writeGroup(s, group, true, isolate);
+      }
+      // One row PostgreSQL refuses (too long, NOT NULL, CHECK, UNIQUE…) aborts the whole group: find it.
+      if (!isolate && isRowDataError(sqlState(err))) {
+        this.log.warn({ table: s.target, err: errorMessage(err) }, 'PostgreSQL refused a row; writing the group again row range by row range to find it');
+        return this.writeGroup(s, group, forceStaging, true);
       }
       throw err;
     }
@@ -466,6 +476,57 @@ export class PostgresSink implements Sink {
     }
     for (const a of adv) a.claim.next = a.next;
     return new Set();
+  }
+
+  /**
+   * The group again, in row ranges under savepoints (rejects.ts), inside the
+   * group's transaction. A refused row either stops Sluice naming its record,
+   * or, with a dead-letter topic, is sent there before this transaction
+   * commits; every other row is written, in order.
+   */
+  private async writeRejectingRows(client: pg.PoolClient, s: TableState, plan: PgPlan, group: readonly Pending[], viaCopy: boolean, hasDeletes: boolean, what: string): Promise<void> {
+    const rows: { bytes: Uint8Array; offset: number; pending: Pending }[] = [];
+    for (const p of group) {
+      const tuples = outputTuples(p.batch.output!, p.header!);
+      const count = p.header!.rows + p.header!.deletes;
+      const starts = tupleStarts(tuples, count);
+      const offsets = outputTupleOffsets(p.batch.output!, p.header!);
+      for (let i = 0; i < count; i++) rows.push({ bytes: tuples.subarray(starts[i]!, starts[i + 1]!), offset: offsets[i]!, pending: p });
+    }
+    const stage = stagingTable(plan.id);
+    if (!viaCopy) await client.query(stagingDdl(plan.id, plan.columns, plan.staged));
+    const rejected = new Map<Pending, RejectedRecord[]>();
+    await isolateRejects(
+      rows.length,
+      async (lo, hi) => {
+        await client.query('SAVEPOINT sluice_rows');
+        try {
+          const chunks = rows.slice(lo, hi).map((r) => r.bytes);
+          if (viaCopy) await this.service.copyBinary(client, s.target, copyColumns(plan.columns, false), chunks);
+          else {
+            await client.query(`TRUNCATE ${stage.ref}`);
+            await this.writeStaged(client, s, plan, chunks, hi - lo, hasDeletes, what);
+          }
+          await client.query('RELEASE SAVEPOINT sluice_rows');
+          return undefined;
+        } catch (err) {
+          await client.query('ROLLBACK TO SAVEPOINT sluice_rows');
+          if (!isRowDataError(sqlState(err))) throw err;
+          return err;
+        }
+      },
+      async (i, err) => {
+        const { offset, pending } = rows[i]!;
+        const reason = `${s.target} refused the row: ${rejectReason(err)}`;
+        if (!pending.batch.deadLetter) throw new RecordError({ topic: pending.batch.topic, partition: pending.batch.partition, offset: String(offset) }, 'write', reason);
+        let list = rejected.get(pending);
+        if (!list) rejected.set(pending, (list = []));
+        list.push({ offset, reason });
+      },
+    );
+    // Dead letters are acknowledged before the rows (and, exactly-once, the offsets) commit.
+    for (const [p, list] of rejected) await p.batch.deadLetter!(list);
+    if (rejected.size > 0) this.log.warn({ table: s.target, rejected: [...rejected.values()].reduce((n, l) => n + l.length, 0) }, 'rows PostgreSQL refused went to the dead-letter topic; the rest are written');
   }
 
   private async writeStaged(client: pg.PoolClient, s: TableState, plan: PgPlan, chunks: Uint8Array[], tuples: number, hasDeletes: boolean, what: string): Promise<void> {
