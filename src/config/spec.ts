@@ -27,7 +27,7 @@ export const commonOptions = [
   oneOf(VALUE_FORMATS, { key: 'key.format', doc: 'Overrides the format derived from key.converter.' }),
   oneOf(VALUE_FORMATS, { key: 'value.format', doc: 'Overrides the format derived from value.converter. msgpack has no Connect converter and is chosen here.' }),
 
-  oneOf(['none', 'all'] as const, { key: 'errors.tolerance', default: 'none', doc: 'none: a bad record stops Sluice, naming topic, partition and offset, with nothing at or after it committed.' }),
+  oneOf(['none', 'all'] as const, { key: 'errors.tolerance', default: 'none', doc: 'none: a bad record (undecodable, unconvertible, or a row the database refuses) stops Sluice, naming topic, partition and offset, with nothing at or after it committed. all: such records go to the dead-letter topic, the rest land.' }),
   str({ key: 'errors.deadletterqueue.topic.name', doc: 'Dead-letter topic for records that fail to decode or convert.' }),
   int({ key: 'errors.deadletterqueue.topic.replication.factor', min: 1, default: 3, doc: 'Replication factor when Sluice creates the dead-letter topic.' }),
   bool({ key: 'errors.deadletterqueue.context.headers.enable', default: false, doc: 'Add __connect.errors.* headers to dead-lettered records.' }),
