@@ -36,16 +36,19 @@ const V1 = {
     { name: 'name', type: 'string' },
     { name: 'qty', type: 'int' },
     { name: 'price', type: { type: 'bytes', logicalType: 'decimal', precision: 8, scale: 2 } },
+    { name: 'status', type: 'string', default: "it's new" },
   ],
 };
-// v2: a new optional field, qty widened to long, price to decimal(12,3), name now optional.
+// v2: a new optional field and one with a default, qty widened to long, price to decimal(12,3), name now optional.
 const V2 = {
   type: 'record', name: 'Item', namespace: 'sluice.it',
   fields: [
     { name: 'name', type: ['null', 'string'], default: null },
     { name: 'qty', type: 'long' },
     { name: 'price', type: { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 3 } },
+    { name: 'status', type: 'string', default: "it's new" },
     { name: 'colour', type: ['null', 'string'], default: null },
+    { name: 'size', type: 'int', default: 42 },
   ],
 };
 
@@ -70,6 +73,7 @@ describe('auto.create', () => {
       { name: 'name', type: 'text', nullable: false },
       { name: 'qty', type: 'integer', nullable: false },
       { name: 'price', type: 'numeric(8,2)', nullable: false },
+      { name: 'status', type: 'text', nullable: false },
     ]);
     expect(await primaryKey(topic)).toEqual(['id']);
     const rows = await sql<{ id: string; name: string; qty: number; price: string }>(`SELECT id, name, qty, price::text FROM "${topic}" ORDER BY qty`);
@@ -104,21 +108,21 @@ describe('auto.evolve', () => {
     const id1 = await registerSchema(`${topic}-value`, V1);
     const t1 = avro.Type.forSchema(V1 as avro.Schema);
     await produce(topic, Array.from({ length: 200 }, (_, i) => ({
-      key: `k${i}`, partition: i % 2, value: confluentFrame(id1, t1.toBuffer({ name: `n${i}`, qty: i, price: unscaled(BigInt(i)) })),
+      key: `k${i}`, partition: i % 2, value: confluentFrame(id1, t1.toBuffer({ name: `n${i}`, qty: i, price: unscaled(BigInt(i)), status: 'v1' })),
     })));
     const name = uniqueName('it');
     const file = writeConnector(pgConnector(topic, { ...AVRO, 'auto.create': 'true', 'auto.evolve': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key', 'pk.fields': 'k' }), name);
     const sluice = startSluice(['run', '--config', file], { SLUICE_WORKER_THREADS: '2' });
     try {
       await waitUntilCommitted(sluice, `connect-${name}`, [topic], 60_000);
-      expect((await columnsOf(topic)).map((c) => c.name)).toEqual(['k', 'name', 'qty', 'price']);
+      expect((await columnsOf(topic)).map((c) => c.name)).toEqual(['k', 'name', 'qty', 'price', 'status']);
       // A new schema version, while Sluice runs.
       const id2 = await registerSchema(`${topic}-value`, V2);
       expect(id2).not.toBe(id1);
       const t2 = avro.Type.forSchema(V2 as avro.Schema);
       await produce(topic, Array.from({ length: 200 }, (_, i) => ({
         key: `k${200 + i}`, partition: i % 2,
-        value: confluentFrame(id2, t2.toBuffer({ name: i % 2 ? null : `m${i}`, qty: 5_000_000_000 + i, price: unscaled(123_456_789n + BigInt(i)), colour: `c${i}` })),
+        value: confluentFrame(id2, t2.toBuffer({ name: i % 2 ? null : `m${i}`, qty: 5_000_000_000 + i, price: unscaled(123_456_789n + BigInt(i)), status: 'v2', colour: `c${i}`, size: i })),
       })));
       await waitUntilCommitted(sluice, `connect-${name}`, [topic], 60_000);
     } finally {
@@ -130,14 +134,21 @@ describe('auto.evolve', () => {
       { name: 'name', type: 'text', nullable: true },
       { name: 'qty', type: 'bigint', nullable: false },
       { name: 'price', type: 'numeric(12,3)', nullable: false },
+      { name: 'status', type: 'text', nullable: false },
       { name: 'colour', type: 'text', nullable: true },
+      { name: 'size', type: 'integer', nullable: true },
     ]);
+    // The schemas' field defaults became column defaults (as Kafka Connect's JDBC sink does); rows
+    // written before `size` existed took its default when the column was added.
+    const defaults = await sql<{ name: string; def: string | null }>(`SELECT column_name AS name, column_default AS def FROM information_schema.columns
+      WHERE table_name = $1 AND column_default IS NOT NULL ORDER BY ordinal_position`, [topic]);
+    expect(defaults).toEqual([{ name: 'status', def: "'it''s new'::text" }, { name: 'size', def: '42' }]);
     const rows = await sql<{ k: string; name: string | null; qty: string; price: string; colour: string | null }>(
-      `SELECT k, name, qty::text, price::text, colour FROM "${topic}" WHERE k IN ('k7', 'k201', 'k202') ORDER BY k`);
+      `SELECT k, name, qty::text, price::text, status, colour, size FROM "${topic}" WHERE k IN ('k7', 'k201', 'k202') ORDER BY k`);
     expect(rows).toEqual([
-      { k: 'k201', name: null, qty: '5000000001', price: '123456.790', colour: 'c1' },
-      { k: 'k202', name: 'm2', qty: '5000000002', price: '123456.791', colour: 'c2' },
-      { k: 'k7', name: 'n7', qty: '7', price: '0.070', colour: null },
+      { k: 'k201', name: null, qty: '5000000001', price: '123456.790', status: 'v2', colour: 'c1', size: 1 },
+      { k: 'k202', name: 'm2', qty: '5000000002', price: '123456.791', status: 'v2', colour: 'c2', size: 2 },
+      { k: 'k7', name: 'n7', qty: '7', price: '0.070', status: 'v1', colour: null, size: 42 },
     ]);
     expect(await sql(`SELECT count(*)::int AS n FROM "${topic}"`)).toEqual([{ n: 400 }]);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { desiredColumns, type FieldRules } from '../../src/sinks/postgres/columns.js';
-import { alterTableSql, createTableSql, planEvolution } from '../../src/sinks/postgres/ddl.js';
+import { alterTableSql, createTableSql, defaultLiteral, planEvolution } from '../../src/sinks/postgres/ddl.js';
 import { SchemaInferrer, mergeTypes } from '../../src/sinks/postgres/infer.js';
 import type { CatalogColumn } from '../../src/sinks/postgres/service.js';
 import { fitColumn, OID, sqlTypeFor } from '../../src/sinks/postgres/types.js';
@@ -52,6 +52,32 @@ describe('auto.create', () => {
     expect(createTableSql('"s"."t"', cols)).toBe('CREATE TABLE IF NOT EXISTS "s"."t" ("id" bigint NOT NULL, "name" text, "tags" text[] NOT NULL, PRIMARY KEY ("id"))');
   });
 
+  it("writes the schema's field defaults as column defaults, as constants that cannot inject SQL", () => {
+    const withDefaults: RecordSchema = {
+      id: 'avro:2',
+      fields: [
+        { name: 'id', type: { kind: 'int64' }, optional: false, default: 0 },
+        { name: 'status', type: { kind: 'string' }, optional: false, default: "it's \\ new'); DROP TABLE t; --" },
+        { name: 'n', type: { kind: 'int32' }, optional: true, default: null },
+        { name: 'ok', type: { kind: 'boolean' }, optional: false, default: true },
+        { name: 'blob', type: { kind: 'bytes' }, optional: false, default: '\u00ff' },
+      ],
+    };
+    const cols = desiredColumns(rules({ pkMode: 'record_value', pkFields: ['id'] }), withDefaults, undefined);
+    expect(createTableSql('"t"', cols)).toBe(
+      `CREATE TABLE IF NOT EXISTS "t" ("id" bigint DEFAULT 0 NOT NULL, "status" text DEFAULT E'it''s \\\\ new''); DROP TABLE t; --' NOT NULL, "n" integer, "ok" boolean DEFAULT TRUE NOT NULL, "blob" bytea NOT NULL, PRIMARY KEY ("id"))`,
+    );
+    expect(defaultLiteral({ kind: 'float64' }, 1.5)).toBe('1.5');
+    expect(defaultLiteral({ kind: 'float64' }, 'NaN')).toBeUndefined();
+    expect(defaultLiteral({ kind: 'int64' }, 2n ** 62n)).toBe('4611686018427387904');
+    expect(defaultLiteral({ kind: 'int32' }, 1.5)).toBeUndefined();
+    expect(defaultLiteral({ kind: 'date' }, 19000)).toBe("DATE '1970-01-01' + 19000");
+    expect(defaultLiteral({ kind: 'timestamp-millis' }, 1700000000123)).toBe('to_timestamp(1700000000123 / 1000.0)');
+    expect(defaultLiteral({ kind: 'uuid' }, 'not-a-uuid')).toBeUndefined();
+    expect(defaultLiteral({ kind: 'enum', symbols: ['A', 'B'] }, 'B')).toBe("E'B'");
+    expect(defaultLiteral({ kind: 'string' }, 'nul\u0000')).toBeUndefined();
+  });
+
   it('type mapping', () => {
     expect(sqlTypeFor({ kind: 'decimal', precision: 10, scale: 2 })).toBe('numeric(10,2)');
     expect(sqlTypeFor({ kind: 'timestamp-micros' })).toBe('timestamptz');
@@ -93,9 +119,10 @@ describe('auto.evolve', () => {
       { name: 'id', type: { kind: 'int64' }, optional: false },
       { name: 'qty', type: { kind: 'int64' }, optional: true },
       { name: 'colour', type: { kind: 'string' }, optional: false },
+      { name: 'size', type: { kind: 'int32' }, optional: false, default: 42 },
     ], { schemaless: false, absent: ['old'] });
-    expect(ev).toEqual({ add: [{ name: 'colour', sqlType: 'text' }], widen: [{ name: 'qty', from: 'integer', to: 'bigint' }], dropNotNull: ['qty', 'old'], incompatible: [] });
-    expect(alterTableSql('"t"', ev)).toBe('ALTER TABLE "t" ADD COLUMN IF NOT EXISTS "colour" text, ALTER COLUMN "qty" TYPE bigint, ALTER COLUMN "qty" DROP NOT NULL, ALTER COLUMN "old" DROP NOT NULL');
+    expect(ev).toEqual({ add: [{ name: 'colour', sqlType: 'text' }, { name: 'size', sqlType: 'integer', default: '42' }], widen: [{ name: 'qty', from: 'integer', to: 'bigint' }], dropNotNull: ['qty', 'old'], incompatible: [] });
+    expect(alterTableSql('"t"', ev)).toBe('ALTER TABLE "t" ADD COLUMN IF NOT EXISTS "colour" text, ADD COLUMN IF NOT EXISTS "size" integer DEFAULT 42, ALTER COLUMN "qty" TYPE bigint, ALTER COLUMN "qty" DROP NOT NULL, ALTER COLUMN "old" DROP NOT NULL');
     const bad = planEvolution(cols, [{ name: 'qty', type: { kind: 'string' }, optional: false }], { schemaless: false });
     expect(bad.incompatible).toEqual(['column "qty" is integer but field "qty" is string']);
   });

@@ -36,6 +36,8 @@ export interface DesiredColumn {
   readonly optional: boolean;
   readonly pk: boolean;
   readonly from: 'kafka' | 'key' | 'value';
+  /** The schema's default for a value field (auto.create writes it as the column default). */
+  readonly default?: unknown;
 }
 
 /** Thrown when pk.fields and the record's schema disagree. */
@@ -69,7 +71,7 @@ export function desiredColumns(rules: FieldRules, value: RecordSchema | undefine
   }
   for (const f of fields) {
     const pk = pkValue.includes(f.name);
-    push({ name: f.name, type: f.type, optional: pk ? false : f.optional, pk, from: 'value' });
+    push({ name: f.name, type: f.type, optional: pk ? false : f.optional, pk, from: 'value', ...(f.default === undefined ? {} : { default: f.default }) });
   }
   return out;
 }

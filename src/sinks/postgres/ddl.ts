@@ -10,14 +10,56 @@ import { fitColumn, sqlTypeFor } from './types.js';
 
 export function createTableSql(target: string, cols: readonly DesiredColumn[]): string {
   if (cols.length === 0) throw new Error('a table needs at least one column');
-  const defs = cols.map((c) => `${quoteIdent(c.name)} ${sqlTypeFor(c.type)}${c.optional && !c.pk ? '' : ' NOT NULL'}`);
+  const defs = cols.map((c) => `${quoteIdent(c.name)} ${sqlTypeFor(c.type)}${defaultClause(c.type, c.default)}${c.optional && !c.pk ? '' : ' NOT NULL'}`);
   const pk = cols.filter((c) => c.pk).map((c) => quoteIdent(c.name));
   if (pk.length > 0) defs.push(`PRIMARY KEY (${pk.join(', ')})`);
   return `CREATE TABLE IF NOT EXISTS ${target} (${defs.join(', ')})`;
 }
 
+/**
+ * The schema's default for a field as a SQL constant, as Kafka Connect's JDBC
+ * sink writes it into CREATE TABLE and ADD COLUMN; undefined when there is
+ * none, it is null, or the type has no plain literal (bytes, decimals, records).
+ */
+export function defaultLiteral(ft: FieldType, v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  switch (ft.kind) {
+    case 'boolean':
+      return typeof v === 'boolean' ? String(v).toUpperCase() : undefined;
+    case 'int32':
+    case 'int64':
+      return (typeof v === 'number' && Number.isSafeInteger(v)) || typeof v === 'bigint' ? String(v) : undefined;
+    case 'float32':
+    case 'float64':
+      return typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
+    case 'string':
+    case 'enum':
+      return typeof v === 'string' && !v.includes('\u0000') ? quoteLiteral(v) : undefined;
+    case 'uuid':
+      return typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? quoteLiteral(v) : undefined;
+    case 'date':
+      return typeof v === 'number' && Number.isSafeInteger(v) ? `DATE '1970-01-01' + ${v}` : undefined;
+    case 'timestamp-millis':
+      return typeof v === 'number' && Number.isSafeInteger(v) ? `to_timestamp(${v} / 1000.0)` : undefined;
+    case 'timestamp-micros':
+      return typeof v === 'number' && Number.isSafeInteger(v) ? `to_timestamp(${v} / 1000000.0)` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function defaultClause(ft: FieldType, v: unknown): string {
+  const lit = defaultLiteral(ft, v);
+  return lit === undefined ? '' : ` DEFAULT ${lit}`;
+}
+
+/** An escape-string literal: right whatever standard_conforming_strings says. */
+function quoteLiteral(s: string): string {
+  return `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
 export interface Evolution {
-  add: { name: string; sqlType: string }[];
+  add: { name: string; sqlType: string; default?: string }[];
   widen: { name: string; from: string; to: string }[];
   dropNotNull: string[];
   /** Human descriptions of what differs and cannot be evolved. */
@@ -28,6 +70,8 @@ export interface WantedColumn {
   readonly name: string;
   readonly type: FieldType;
   readonly optional: boolean;
+  /** The schema's default for the field, if any. */
+  readonly default?: unknown;
 }
 
 export function describeType(ft: FieldType): string {
@@ -51,7 +95,10 @@ export function planEvolution(columns: readonly CatalogColumn[], wanted: readonl
   for (const w of wanted) {
     const col = byName.get(w.name);
     if (!col) {
-      if (w.type.kind !== 'null') ev.add.push({ name: w.name, sqlType: sqlTypeFor(w.type) });
+      if (w.type.kind !== 'null') {
+        const lit = defaultLiteral(w.type, w.default);
+        ev.add.push({ name: w.name, sqlType: sqlTypeFor(w.type), ...(lit === undefined ? {} : { default: lit }) });
+      }
       continue;
     }
     if (col.generated) {
@@ -79,7 +126,7 @@ export function isEmptyEvolution(ev: Evolution): boolean {
 /** One ALTER TABLE with every action; IF NOT EXISTS makes a racing instance's ADD harmless. */
 export function alterTableSql(target: string, ev: Evolution): string | undefined {
   const actions = [
-    ...ev.add.map((a) => `ADD COLUMN IF NOT EXISTS ${quoteIdent(a.name)} ${a.sqlType}`),
+    ...ev.add.map((a) => `ADD COLUMN IF NOT EXISTS ${quoteIdent(a.name)} ${a.sqlType}${a.default === undefined ? '' : ` DEFAULT ${a.default}`}`),
     ...ev.widen.map((w) => `ALTER COLUMN ${quoteIdent(w.name)} TYPE ${w.to}`),
     ...ev.dropNotNull.map((n) => `ALTER COLUMN ${quoteIdent(n)} DROP NOT NULL`),
   ];

@@ -340,7 +340,7 @@ export class PostgresSink implements Sink {
             const keyNames = this.keyColumnNames(desc);
             const taken = new Set<string>([...keyNames, ...(this.rules.pkMode === 'kafka' ? kafkaPkNames(this.rules) : [])]);
             const fields = valueFields(this.rules, value, taken);
-            const wanted: WantedColumn[] = fields.map((f) => ({ name: f.name, type: f.type, optional: f.optional }));
+            const wanted: WantedColumn[] = fields.map((f) => ({ name: f.name, type: f.type, optional: f.optional, default: f.default }));
             if (this.rules.pkMode === 'record_key' && req.keys[0]) {
               const keyCols = this.columnsOrThrow(() => desiredColumns(this.rules, undefined, req.keys[0]), table, where);
               wanted.push(...keyCols.map((c) => ({ name: c.name, type: c.type, optional: false })));
