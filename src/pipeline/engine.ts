@@ -275,7 +275,8 @@ export class Engine {
         if (!keepInput || p.gone || p.failed) releaseInput();
       }
       // The encoded output is what the batch holds now (and the input, when kept).
-      const held = res.outputBytes + (keepInput ? batch.held : 0);
+      // A kept input pins its whole (pooled) buffer, not just the bytes it used.
+      const held = res.outputBytes + (keepInput ? w.buffer.byteLength : 0);
       this.account(p, held - batch.held);
       batch.held = held;
       const enc: EncodedBatch = {

@@ -71,3 +71,34 @@ describe('numeric without strings', () => {
     expect(w.pos).toBe(0);
   });
 });
+
+describe('a record that fails before its row is started', () => {
+  it('leaves the rows before it intact (discardCurrent rewinds to the failed record, not the previous one)', async () => {
+    const { PgEncoder, outputTupleOffsets, outputTuples, readOutputHeader } = await import('../../src/sinks/postgres/encoding.js');
+    const { tupleStarts } = await import('../../src/sinks/postgres/rejects.js');
+    const { OID } = await import('../../src/sinks/postgres/types.js');
+    const col = (name: string) => ({ name, typeOid: OID.int8, typeName: 'int8', elemOid: 0, typmod: -1, sqlType: 'bigint', notNull: false, pk: false, source: { from: 'value' as const, field: name } });
+    const plan = {
+      id: 1, table: '"t"', staged: false, deletes: false, textNul: 'escape' as const, autoEvolve: false, missingTable: false,
+      rules: { pkMode: 'none' as const, pkFields: [], exclude: [] }, columns: [col('a')],
+    };
+    const good = { id: 'connect:good', fields: [{ name: 'a', type: { kind: 'int64' as const }, optional: false }] };
+    const extra = { id: 'connect:extra', fields: [...good.fields, { name: 'b', type: { kind: 'int64' as const }, optional: false }] };
+    const ctx = (offset: number) => ({ topic: 't', partition: 0, offset, timestamp: 0, key: null, keyBytes: null, headers: () => [] });
+    const enc = new PgEncoder();
+    enc.begin(plan as never, 't', 0);
+    enc.add({ value: { a: 1 }, schema: good }, undefined, ctx(10));
+    // "table is missing fields b": thrown before the row is written; the worker then calls discardCurrent().
+    expect(() => enc.add({ value: { a: 2, b: 3 }, schema: extra }, undefined, ctx(11))).toThrow(/missing fields "b"/);
+    enc.discardCurrent();
+    enc.add({ value: { a: 4 }, schema: good }, undefined, ctx(12));
+    const out = enc.finish();
+    const header = readOutputHeader(out.output!);
+    expect(header.rows).toBe(2);
+    const tuples = outputTuples(out.output!, header);
+    const starts = tupleStarts(tuples, 2);
+    const view = new DataView(tuples.buffer, tuples.byteOffset, tuples.byteLength);
+    expect([view.getBigInt64(starts[0]! + 6), view.getBigInt64(starts[1]! + 6)]).toEqual([1n, 4n]);
+    expect(Array.from(outputTupleOffsets(out.output!, header))).toEqual([10, 12]);
+  });
+});

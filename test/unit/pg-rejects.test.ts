@@ -25,11 +25,31 @@ describe('finding the rows PostgreSQL refuses', () => {
         await isolateRejects(1000, t.attempt, async (row) => void rejected.push(row));
         expect(rejected).toEqual(bad);
         expect(t.written).toEqual(Array.from({ length: 1000 }, (_, i) => i).filter((i) => !bad.includes(i)));
-        // Line numbers make it linear in the bad rows; halving logarithmic per bad row.
-        expect(t.attempts()).toBeLessThanOrEqual(withLines ? 1 + 3 * bad.length : 1 + 2 * bad.length * 11);
+        // Line numbers make it a few attempts per bad row; halving logarithmic per bad row.
+        // (plus one ramp of doublings, log2(1000) attempts, after a run of bad rows)
+        expect(t.attempts()).toBeLessThanOrEqual(withLines ? 22 + 4 * bad.length : 22 + bad.length * 2 * 11);
       }
     });
   }
+
+  it('costs about one attempt per row, and re-sends little, when most rows are bad', async () => {
+    for (const withLines of [true, false]) {
+      const bad = new Set(Array.from({ length: 2000 }, (_, i) => i).filter((i) => i % 10 !== 3));
+      const t = fakeTable(bad, withLines);
+      let sent = 0;
+      const counting = async (lo: number, hi: number) => {
+        sent += hi - lo;
+        return t.attempt(lo, hi);
+      };
+      const rejected: number[] = [];
+      await isolateRejects(2000, counting, async (row) => void rejected.push(row));
+      expect(rejected.length).toBe(bad.size);
+      expect(t.written.length).toBe(200);
+      expect(t.attempts()).toBeLessThanOrEqual(withLines ? 2.5 * 2000 : 4 * 2000);
+      // Rows sent over all attempts: linear, not quadratic (the whole remainder again per bad row would be ~2M).
+      expect(sent).toBeLessThanOrEqual(10 * 2000);
+    }
+  });
 
   it('stops at the first refused row when the caller throws', async () => {
     const t = fakeTable(new Set([3, 8]), true);

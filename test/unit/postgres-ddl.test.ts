@@ -72,7 +72,9 @@ describe('auto.create', () => {
     expect(defaultLiteral({ kind: 'int64' }, 2n ** 62n)).toBe('4611686018427387904');
     expect(defaultLiteral({ kind: 'int32' }, 1.5)).toBeUndefined();
     expect(defaultLiteral({ kind: 'date' }, 19000)).toBe("DATE '1970-01-01' + 19000");
-    expect(defaultLiteral({ kind: 'timestamp-millis' }, 1700000000123)).toBe('to_timestamp(1700000000123 / 1000.0)');
+    expect(defaultLiteral({ kind: 'timestamp-millis' }, 1700000000123)).toBe("TIMESTAMPTZ 'epoch' + 1700000000123 * INTERVAL '1 millisecond'");
+    expect(defaultLiteral({ kind: 'int32' }, 2 ** 31)).toBeUndefined();
+    expect(defaultLiteral({ kind: 'int32' }, -(2 ** 31))).toBe('-2147483648');
     expect(defaultLiteral({ kind: 'uuid' }, 'not-a-uuid')).toBeUndefined();
     expect(defaultLiteral({ kind: 'enum', symbols: ['A', 'B'] }, 'B')).toBe("E'B'");
     expect(defaultLiteral({ kind: 'string' }, 'nul\u0000')).toBeUndefined();

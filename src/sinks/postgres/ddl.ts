@@ -27,8 +27,11 @@ export function defaultLiteral(ft: FieldType, v: unknown): string | undefined {
     case 'boolean':
       return typeof v === 'boolean' ? String(v).toUpperCase() : undefined;
     case 'int32':
-    case 'int64':
-      return (typeof v === 'number' && Number.isSafeInteger(v)) || typeof v === 'bigint' ? String(v) : undefined;
+    case 'int64': {
+      const limit = ft.kind === 'int32' ? 2n ** 31n : 2n ** 63n;
+      const b = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;
+      return b !== undefined && b >= -limit && b < limit ? String(b) : undefined;
+    }
     case 'float32':
     case 'float64':
       return typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
@@ -40,9 +43,11 @@ export function defaultLiteral(ft: FieldType, v: unknown): string | undefined {
     case 'date':
       return typeof v === 'number' && Number.isSafeInteger(v) ? `DATE '1970-01-01' + ${v}` : undefined;
     case 'timestamp-millis':
-      return typeof v === 'number' && Number.isSafeInteger(v) ? `to_timestamp(${v} / 1000.0)` : undefined;
-    case 'timestamp-micros':
-      return typeof v === 'number' && Number.isSafeInteger(v) ? `to_timestamp(${v} / 1000000.0)` : undefined;
+    case 'timestamp-micros': {
+      // Interval arithmetic is exact to the microsecond, where float seconds are not.
+      const unit = ft.kind === 'timestamp-millis' ? 'millisecond' : 'microsecond';
+      return (typeof v === 'number' && Number.isSafeInteger(v)) || typeof v === 'bigint' ? `TIMESTAMPTZ 'epoch' + ${v} * INTERVAL '1 ${unit}'` : undefined;
+    }
     default:
       return undefined;
   }

@@ -343,6 +343,8 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   }
 
   add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
+    // Before anything can throw: discardCurrent() rewinds to here.
+    this.rowStart = this.writer.pos;
     if (this.collector || this.plan.missingTable) return this.collect(value, key, ctx);
     const c = this.compiledFor(value, key);
     if (c.needsReplan) return this.collect(value, key, ctx);
@@ -411,6 +413,7 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   }
 
   tombstone(key: Decoded | undefined, ctx: RecordContext): void {
+    this.rowStart = this.writer.pos;
     if (!this.plan.deletes) return;
     if (this.collector) return this.collect(undefined, key, ctx);
     // No table yet: nothing to delete.

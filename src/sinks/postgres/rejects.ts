@@ -27,16 +27,19 @@ export function copyLine(err: unknown): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** Why a row was refused, without the row's data (PostgreSQL's context line quotes the value). */
+/**
+ * Why a row was refused, without the row's data: PostgreSQL's context line
+ * quotes the value and its detail the row or key ("Failing row contains …",
+ * "Key (email)=(…)"), which would reach logs and dead-letter headers.
+ */
 export function rejectReason(err: unknown): string {
-  const e = err as { message?: string; code?: string; detail?: string; column?: string; constraint?: string; where?: string };
+  const e = err as { message?: string; code?: string; column?: string; constraint?: string; where?: string };
   const column = e.column ?? (typeof e.where === 'string' ? /, column ([^:\n]+)/.exec(e.where)?.[1] : undefined);
   return [
     e.message ?? String(err),
     e.code ? `(SQLSTATE ${e.code})` : '',
     column ? `column ${column}` : '',
-    e.constraint ? `constraint ${e.constraint}` : '',
-    e.detail ?? '',
+    e.constraint && !(e.message ?? '').includes(e.constraint) ? `constraint ${e.constraint}` : '',
   ].filter(Boolean).join(' ');
 }
 
@@ -66,31 +69,44 @@ export function tupleStarts(tuples: Uint8Array, count: number): Int32Array {
  * Finds the rows of [0, n) that fail alone. `attempt(lo, hi)` writes rows
  * [lo, hi) under a savepoint and returns the data error (rolled back) or
  * undefined (kept); rows are always attempted in order, so a partition's
- * order holds. A COPY's line number jumps straight to the failing row;
- * without one the range is halved.
+ * order holds. A COPY's line number says how many rows before it are good;
+ * without one the range is halved. After a refused row the next range is
+ * twice the good run that preceded it (all the rest after a first bad row,
+ * one row inside a run of bad ones), so a lone bad row costs a few attempts
+ * and a run of bad ones about one attempt each, rather than re-sending the
+ * whole remainder every time.
  */
 export async function isolateRejects(
   n: number,
   attempt: (lo: number, hi: number) => Promise<unknown>,
   onReject: (row: number, err: unknown) => Promise<void>,
 ): Promise<void> {
-  const solve = async (lo: number, hi: number): Promise<void> => {
-    while (lo < hi) {
-      const err = await attempt(lo, hi);
-      if (err === undefined) return;
-      if (hi - lo === 1) return onReject(lo, err);
-      const line = copyLine(err);
-      if (line !== undefined && line >= 1 && line <= hi - lo) {
-        const bad = lo + line - 1;
-        await solve(lo, bad);
-        await solve(bad, bad + 1);
-        lo = bad + 1;
-        continue;
-      }
-      const mid = (lo + hi) >>> 1;
-      await solve(lo, mid);
-      lo = mid;
+  let lo = 0;
+  let size = n;
+  let goodRun = 0;
+  let rejectsInRow = 0;
+  while (lo < n) {
+    const end = Math.min(n, lo + size);
+    const err = await attempt(lo, end);
+    if (err === undefined) {
+      goodRun += end - lo;
+      rejectsInRow = 0;
+      lo = end;
+      size *= 2;
+      continue;
     }
-  };
-  await solve(0, n);
+    if (end - lo === 1) {
+      await onReject(lo, err);
+      lo += 1;
+      rejectsInRow++;
+      // No evidence yet (a first bad row at the start): try all the rest.
+      size = goodRun > 0 ? 2 * goodRun : rejectsInRow === 1 ? n - lo : 1;
+      goodRun = 0;
+      continue;
+    }
+    const line = copyLine(err);
+    // Rows before the failing line are good: write them; a failing first row is tried alone.
+    if (line !== undefined && line >= 1 && line <= end - lo) size = Math.max(1, line - 1);
+    else size = Math.ceil((end - lo) / 2);
+  }
 }

@@ -60,6 +60,8 @@ class TableState {
 class TableWriter {
   private readonly queue: Pending[] = [];
   private running = false;
+  /** The group being written now: drop() leaves it alone, its transaction decides. */
+  private writing: ReadonlySet<Pending> = new Set();
 
   constructor(
     private readonly sink: PostgresSink,
@@ -75,7 +77,7 @@ class TableWriter {
   drop(keys: Set<string>): void {
     for (let i = this.queue.length - 1; i >= 0; i--) {
       const p = this.queue[i]!;
-      if (keys.has(tpKey(p.batch.topic, p.batch.partition))) {
+      if (keys.has(tpKey(p.batch.topic, p.batch.partition)) && !this.writing.has(p)) {
         this.queue.splice(i, 1);
         p.resolve();
       }
@@ -114,6 +116,7 @@ class TableWriter {
         const group = this.nextGroup();
         if (group.length === 0) continue;
         let fenced: Set<string>;
+        this.writing = new Set(group);
         try {
           fenced = await this.sink.writeGroup(this.state, group);
         } catch (err) {
@@ -134,10 +137,12 @@ class TableWriter {
           }
           continue;
         }
-        this.queue.splice(0, group.length);
+        // By identity: drop() may have taken queued batches out meanwhile, never this group's.
+        for (const p of group) this.queue.splice(this.queue.indexOf(p), 1);
         for (const p of group) p.resolve();
       }
     } finally {
+      this.writing = new Set();
       this.running = false;
       this.sink.writerIdle();
     }
@@ -494,6 +499,8 @@ export class PostgresSink implements Sink {
       for (let i = 0; i < count; i++) rows.push({ bytes: tuples.subarray(starts[i]!, starts[i + 1]!), offset: offsets[i]!, pending: p });
     }
     const stage = stagingTable(plan.id);
+    // A deferred constraint would fail only at COMMIT, after every range seemed fine.
+    await client.query('SET CONSTRAINTS ALL IMMEDIATE');
     if (!viaCopy) await client.query(stagingDdl(plan.id, plan.columns, plan.staged));
     const rejected = new Map<Pending, RejectedRecord[]>();
     await isolateRejects(

@@ -5,7 +5,7 @@ import avro from 'avsc';
 import { Unpackr } from 'msgpackr';
 import type { ValueFormat } from '../../config/spec.js';
 import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type ConnectSchema, type RecordSchema } from '../schema.js';
-import { parseJsonExact } from '../json-exact.js';
+import { parseJsonExact, stringifyJsonExact } from '../json-exact.js';
 import { SchemaRegistryClient } from './registry.js';
 
 export interface Decoded {
@@ -166,7 +166,7 @@ export class ConnectJsonDecoder implements Decoder {
     let schema = prefix === undefined ? undefined : this.byPrefix.get(prefix);
     if (!schema) {
       if (this.byPrefix.size > 1000) this.byPrefix.clear();
-      schema = recordSchemaFromConnect(`connect:${hash(prefix ?? JSON.stringify(env.schema))}`, env.schema);
+      schema = recordSchemaFromConnect(`connect:${hash(prefix ?? stringifyJsonExact(env.schema, (_k, v) => v))}`, env.schema);
       if (prefix !== undefined) this.byPrefix.set(prefix, schema);
     }
     if (prefix !== undefined) {
