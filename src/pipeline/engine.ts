@@ -254,11 +254,7 @@ export class Engine {
       // With a dead-letter topic the input stays until the batch is durable: the
       // sink may yet refuse a row, and the dead letter carries the original record.
       const keepInput = this.deadLetters !== undefined && this.sink.refusesRows === true;
-      let released = false;
-      const releaseInput = () => {
-        if (!released) this.buffers.release(w.buffer);
-        released = true;
-      };
+      const releaseInput = () => this.buffers.release(w.buffer);
       try {
         if (p.gone || p.failed) return;
         if (res.failures.length > 0) {
@@ -271,7 +267,8 @@ export class Engine {
           if (p.failed || p.gone) return;
         }
       } finally {
-        // The worker is done with the input buffer, and so are the dead letters.
+        // The worker is done with the input buffer, and so are the dead letters. (A kept
+        // input is released once below; nothing is awaited between here and there.)
         if (!keepInput || p.gone || p.failed) releaseInput();
       }
       // The encoded output is what the batch holds now (and the input, when kept).
