@@ -59,11 +59,15 @@ up_to_date() {
 build() { # <dir with binding.gyp> <sluice_dir relative to it> [env...]
   local dir=$1 rel=$2
   shift 2
-  (cd "$dir" && env "$@" node "$nodegyp" rebuild --nodedir="$nodedir" --loglevel=error -- -Dsluice_dir="$rel") >"$dir/.build.log" 2>&1 || {
-    cat "$dir/.build.log" >&2
+  local log
+  log=$(mktemp)
+  if ! (cd "$dir" && env "$@" node "$nodegyp" rebuild --nodedir="$nodedir" --loglevel=error -- -Dsluice_dir="$rel") >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
     say "build failed in $dir (log above)"
     return 1
-  }
+  fi
+  rm -f "$log"
 }
 
 out=native/build/Release/sluice_native.node
