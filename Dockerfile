@@ -9,6 +9,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN CKJS_LINKING=dynamic npm install --no-audit --no-fund
+# The native consumer addon links against the librdkafka built just above.
+COPY native ./native
+COPY scripts/build-native.sh ./scripts/
+RUN bash scripts/build-native.sh --force
 COPY tsconfig.json vitest.config.ts ./
 COPY src ./src
 COPY bench ./bench
@@ -23,6 +27,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+# Its rpath ($ORIGIN/../../../node_modules/...) finds the binding's librdkafka.
+COPY --from=build /app/native/build/Release/sluice_native.node ./native/build/Release/
 USER node
 # tini forwards SIGTERM so Sluice drains (flush + commit) before the container stops.
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/src/cli.js"]

@@ -24,7 +24,8 @@ done
 ckjs=node_modules/@confluentinc/kafka-javascript
 rdlib=$ckjs/build/deps/librdkafka.so
 rdhdr=$ckjs/deps/librdkafka/src/rdkafka.h
-nodedir=${SLUICE_NODEDIR:-/usr}
+# Node's own headers: <prefix>/include/node next to the running node binary.
+nodedir=${SLUICE_NODEDIR:-$(node -p "require('path').resolve(process.execPath, '..', '..')" 2>/dev/null || echo /usr)}
 
 missing=0
 if [[ ! -d $ckjs ]]; then

@@ -5,6 +5,7 @@
 #  - node_modules with @confluentinc/kafka-javascript built against Debian's
 #    libraries (CKJS_LINKING=dynamic: nothing is downloaded outside the
 #    package registries);
+#  - the native consumer addon (native/build, scripts/build-native.sh);
 #  - the compiled TypeScript (dist/);
 #  - the local stack's binaries (scripts/stack.sh install), cached.
 set -euo pipefail
@@ -39,6 +40,9 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   CKJS_LINKING=dynamic npm install --no-audit --no-fund --loglevel=error
   echo "$want" >"$stamp"
 fi
+
+# The native consumer addon (native/), against the librdkafka just built; quick when up to date.
+bash scripts/build-native.sh
 
 say "compiling TypeScript"
 npx tsc -p tsconfig.json
