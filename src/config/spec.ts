@@ -16,6 +16,7 @@ export const commonOptions = [
   str({ key: 'topics.regex', doc: 'Regular expression of topics to consume (librdkafka subscribes with ^<regex>). Exactly one of topics and topics.regex.' }),
   str({ key: 'bootstrap.servers', required: true, doc: 'Kafka bootstrap servers, host:port[,host:port].' }),
   str({ key: 'group.id', doc: 'Consumer group id. Default: connect-<name>.' }),
+  oneOf(['auto', 'on', 'off'] as const, { key: 'source.native', default: 'auto', doc: 'Which Kafka consumer reads the topics. on: the native addon (native/), which copies records from librdkafka straight into the batch buffers off the main thread; start fails when it is not built. off: the @confluentinc/kafka-javascript binding (a JS object per record on the main thread). auto: native when the addon loads, otherwise the binding, said once in the log.' }),
 
   str({ key: 'key.converter', default: 'org.apache.kafka.connect.storage.StringConverter', doc: 'Kafka Connect converter class for record keys; decides key.format.' }),
   str({ key: 'value.converter', default: 'org.apache.kafka.connect.json.JsonConverter', doc: 'Kafka Connect converter class for record values; decides value.format.' }),

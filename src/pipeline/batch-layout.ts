@@ -104,6 +104,15 @@ export class BatchWriter {
     return this.pos - this.hdr[HDR_DATA_START]!;
   }
 
+  /**
+   * Takes count and data end from the header, where another writer (the native
+   * source, on its own thread) published them after appending.
+   */
+  syncFromHeader(): void {
+    this.count = this.hdr[HDR_RECORD_COUNT]!;
+    this.pos = this.hdr[HDR_DATA_END]!;
+  }
+
   /** Bytes this message takes in the data region. */
   static sizeOf(msg: SourceMessage): number {
     let n = (msg.value?.length ?? 0) + (msg.key == null ? 0 : typeof msg.key === 'string' ? Buffer.byteLength(msg.key) : msg.key.length);

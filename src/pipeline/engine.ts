@@ -11,9 +11,10 @@ import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/load.js';
 import { RecordError, SinkSchemaError, errorMessage } from '../errors.js';
 import { tpKey, type EncodedBatch, type RejectedRecord, type Sink, type TopicPartition } from '../sinks/common/sink.js';
-import { CONSUME_BATCH, KafkaSource, type KafkaMessage, type PartitionOffset } from '../source/consumer.js';
+import { CONSUME_BATCH, type BatchIntake, type PartitionOffset, type Source, type SourceHandlers, type SourceOptions } from '../source/source.js';
+import { createSource } from '../source/index.js';
 import type { EncodeResult, EncodeTask, RecordFailure, WorkerSetup } from '../workers/protocol.js';
-import { BatchReader, BatchWriter, HEADER_BYTES, F64_PER_RECORD, I32_PER_RECORD } from './batch-layout.js';
+import { BatchReader, BatchWriter, HDR_RECORD_COUNT, HEADER_BYTES, HEADER_INTS, F64_PER_RECORD, I32_PER_RECORD } from './batch-layout.js';
 import { DeadLetterQueue } from './dead-letter.js';
 import { retryWithBackoff } from '../sinks/common/retry.js';
 import { BufferPool } from './buffer-pool.js';
@@ -27,6 +28,8 @@ interface InflightBatch {
   /** Bytes this batch holds against the budget right now. */
   held: number;
   durable: boolean;
+  /** The batch failed at a record, but the records before it were written: the next offset to commit. */
+  durablePrefixNext?: number;
 }
 
 class PartitionState {
@@ -44,6 +47,8 @@ class PartitionState {
   paused = false;
   gone = false;
   failed = false;
+  /** First offset of the batch that failed: batches before it may still become durable and be committed. */
+  failedFrom = Infinity;
   constructor(
     readonly topic: string,
     readonly partition: number,
@@ -86,9 +91,14 @@ export interface EngineOptions {
   log: Logger;
   /** Messages per librdkafka consume call. */
   consumeBatch?: number;
+  /** Builds the Kafka source (tests pass fakes); by default the one source.native selects. */
+  source?: (opts: SourceOptions, handlers: SourceHandlers) => Source;
 }
 
-export type StopReason = { kind: 'signal' | 'requested' } | { kind: 'failed'; error: Error };
+export type StopReason = ({ kind: 'signal' | 'requested' } | { kind: 'failed'; error: Error }) & {
+  /** Set on the final reason: false when the grace period ended before every batch that could be durable was. */
+  drained?: boolean;
+};
 
 export class Engine {
   readonly stats: EngineStats = {
@@ -99,7 +109,7 @@ export class Engine {
   private readonly partitions = new Map<string, PartitionState>();
   private readonly pool: Piscina<EncodeTask, EncodeResult>;
   private readonly buffers: BufferPool;
-  private readonly source: KafkaSource;
+  private readonly source: Source;
   private readonly sink: Sink;
   private readonly log: Logger;
   private readonly cfg: ResolvedConfig['common'];
@@ -143,24 +153,22 @@ export class Engine {
       workerData: setup,
     });
     sink.useWorkers?.((filename, task) => this.pool.run(task as never, { filename }) as Promise<never>);
-    this.source = new KafkaSource(
-      {
-        bootstrapServers: this.cfg['bootstrap.servers'],
-        groupId: config.groupId,
-        clientId: `sluice-${this.cfg.name}-${os.hostname()}-${process.pid}`,
-        topics: this.cfg.topics,
-        topicsRegex: this.cfg['topics.regex'],
-        overrides: config.kafka,
-        consumeBatch: opts.consumeBatch ?? Math.min(CONSUME_BATCH, this.cfg['batch.max.records']),
-      },
-      {
-        onAssign: (tps) => this.onAssign(tps),
-        onRevoke: (tps) => this.onRevoke(tps),
-        onLost: (tps) => this.onLost(tps),
-        onError: (err) => this.fail(err),
-      },
-      log,
-    );
+    const sourceOptions: SourceOptions = {
+      bootstrapServers: this.cfg['bootstrap.servers'],
+      groupId: config.groupId,
+      clientId: `sluice-${this.cfg.name}-${os.hostname()}-${process.pid}`,
+      topics: this.cfg.topics,
+      topicsRegex: this.cfg['topics.regex'],
+      overrides: config.kafka,
+      consumeBatch: opts.consumeBatch ?? Math.min(CONSUME_BATCH, this.cfg['batch.max.records']),
+    };
+    const handlers: SourceHandlers = {
+      onAssign: (tps) => this.onAssign(tps),
+      onRevoke: (tps) => this.onRevoke(tps),
+      onLost: (tps) => this.onLost(tps),
+      onError: (err) => this.fail(err),
+    };
+    this.source = opts.source ? opts.source(sourceOptions, handlers) : createSource(this.cfg['source.native'], sourceOptions, handlers, log);
     this.runDone = new Promise((r) => (this.resolveRun = r));
     if (this.cfg['errors.tolerance'] === 'all') this.deadLetters = new DeadLetterQueue(config, log.child({ dlq: this.cfg['errors.deadletterqueue.topic.name'] }));
   }
@@ -168,54 +176,67 @@ export class Engine {
   /** Starts consuming; resolves when Sluice stops (signal, failure, stop()). */
   async run(): Promise<StopReason> {
     await this.source.connect();
-    this.source.start((msgs) => this.onMessages(msgs));
+    this.source.start(this.intake);
+    // Sources also close lingering batches between polls; this covers long waits
+    // (a revoke draining), and is skipped while the native source writes.
     const linger = this.cfg['batch.linger.ms'];
-    this.lingerTimer = setInterval(() => this.closeLingering(), Math.max(5, Math.min(linger / 2, 100)));
+    this.lingerTimer = setInterval(() => {
+      if (!this.source.writing) this.closeLingering();
+    }, Math.max(5, Math.min(linger / 2, 100)));
     // A safety net: commits normally follow durability (requestCommit); this retries failed ones.
     // Every few seconds all durable positions are committed again, changed or
     // not: during a cooperative rebalance the broker can drop a commit that the
     // client reported as done, and this repairs it (and keeps lag metrics true).
     let ticks = 0;
     this.commitTimer = setInterval(() => void this.commitDurable(undefined, ++ticks % 5 === 0), Math.max(1000, this.cfg['offset.flush.interval.ms']));
-    this.log.info({ group: this.opts.config.groupId, threads: this.cfg['worker.threads'] }, 'sluice running');
+    this.log.info({ group: this.opts.config.groupId, threads: this.cfg['worker.threads'], source: this.source.kind }, 'sluice running');
     return this.runDone;
   }
 
   // ---------------- intake ----------------
 
-  private onMessages(msgs: KafkaMessage[]): void {
-    const t0 = performance.now();
-    let p: PartitionState | undefined;
-    for (let i = 0; i < msgs.length; i++) {
-      const m = msgs[i]!;
-      if (!p || p.partition !== m.partition || p.topic !== m.topic) {
-        p = this.partitions.get(tpKey(m.topic, m.partition));
-        // Not ours (any more): whoever owns it now reads it again.
-        if (!p || p.gone || p.failed) {
-          p = undefined;
-          continue;
-        }
-      }
-      if (!p.open) this.openBatch(p, m);
-      if (!p.open!.tryAppend(m)) {
-        this.sealAndDispatch(p);
-        this.openBatch(p, m);
-        p.open!.tryAppend(m);
-      }
-      const held = HEADER_BYTES + p.open!.dataBytes + p.open!.records * INDEX_BYTES_PER_RECORD;
+  /** The engine's side of intake (source.ts): the open batch of each partition. */
+  private readonly intake: BatchIntake = {
+    open: (topic, partition, minData) => {
+      const p = this.ours(topic, partition);
+      if (!p) return undefined;
+      if (!p.open) this.openBatch(p, minData);
+      return p.open!;
+    },
+    rollover: (topic, partition, minData) => {
+      const p = this.ours(topic, partition);
+      if (!p) return undefined;
+      this.sealAndDispatch(p);
+      this.openBatch(p, minData);
+      return p.open!;
+    },
+    current: (topic, partition) => this.partitions.get(tpKey(topic, partition))?.open ?? undefined,
+    appended: (topic, partition, records, bytes) => {
+      const p = this.partitions.get(tpKey(topic, partition));
+      if (!p?.open) return;
+      const held = HEADER_BYTES + p.open.dataBytes + p.open.records * INDEX_BYTES_PER_RECORD;
       this.account(p, held - p.openHeld);
       p.openHeld = held;
-      this.stats.recordsIn++;
-      this.stats.recordsActive++;
-      this.stats.bytesIn += m.size;
-      if (p.open!.records === p.open!.capacity) this.sealAndDispatch(p);
-    }
-    this.stats.packMicros += (performance.now() - t0) * 1000;
-    this.applyBackpressure();
+      this.stats.recordsIn += records;
+      this.stats.recordsActive += records;
+      this.stats.bytesIn += bytes;
+      if (p.open.records === p.open.capacity) this.sealAndDispatch(p);
+    },
+    polled: (intakeMicros) => {
+      this.stats.packMicros += intakeMicros;
+      this.closeLingering();
+      this.applyBackpressure();
+    },
+  };
+
+  /** The partition's state when it is ours and still taking records. */
+  private ours(topic: string, partition: number): PartitionState | undefined {
+    const p = this.partitions.get(tpKey(topic, partition));
+    return !p || p.gone || p.failed ? undefined : p;
   }
 
-  private openBatch(p: PartitionState, m: KafkaMessage): void {
-    const { buffer, recordCapacity } = this.buffers.acquire(BatchWriter.sizeOf(m));
+  private openBatch(p: PartitionState, minData: number): void {
+    const { buffer, recordCapacity } = this.buffers.acquire(minData);
     p.open = new BatchWriter(buffer, recordCapacity, p.partition);
     p.openSince = performance.now();
     p.openHeld = 0;
@@ -240,6 +261,8 @@ export class Engine {
     this.stats.batches++;
     const records = w.records;
     const encoded = this.encode(p.topic, w.buffer);
+    // Handled below when the chain reaches it; until then a rejection must not count as unhandled.
+    encoded.catch(() => {});
     // Submit in offset order: each submission waits for the previous one to be
     // handed over (not for it to be durable).
     p.submitChain = p.submitChain.then(async () => {
@@ -247,7 +270,7 @@ export class Engine {
       try {
         res = await encoded;
       } catch (err) {
-        if (!p.gone) this.failPartition(p, err as Error);
+        if (!p.gone) this.failPartition(p, err as Error, batch);
         return;
       }
       this.stats.workerMicros += res.workerMicros;
@@ -260,7 +283,13 @@ export class Engine {
         if (res.failures.length > 0) {
           if (!this.deadLetters) {
             const f = res.failures[0]!;
-            return this.failPartition(p, new RecordError({ topic: p.topic, partition: p.partition, offset: String(f.offset) }, f.stage, f.reason));
+            const error = new RecordError({ topic: p.topic, partition: p.partition, offset: String(f.offset) }, f.stage, f.reason);
+            // The records before the bad one are written first, so a restart resumes exactly at it.
+            if (f.index > 0) {
+              await this.writePrefix(p, batch, w.buffer, f.index).catch((err: Error) =>
+                this.log.warn({ topic: p.topic, partition: p.partition, err: errorMessage(err) }, 'records before the failed one could not be written; they will be read again'));
+            }
+            return this.failPartition(p, error, batch);
           }
           // Bad records reach the dead-letter topic before anything after them can be committed.
           await this.sendDeadLetters(p, w.buffer, res.failures).catch((err: Error) => this.failPartition(p, err));
@@ -298,10 +327,42 @@ export class Engine {
         (err: Error) => {
           // The new owner reads whatever this write did not make durable.
           if (p.gone) this.log.warn({ topic: p.topic, partition: p.partition, err: errorMessage(err) }, 'write for a partition no longer ours failed; its new owner reads it again');
-          else this.failPartition(p, err);
+          else this.failPartition(p, err, batch);
         },
       );
     });
+  }
+
+  /**
+   * Writes the first `count` records of a batch whose record `count` failed,
+   * and waits (within the grace period) until they are durable; the failed
+   * batch then commits up to its bad record.
+   */
+  private async writePrefix(p: PartitionState, batch: InflightBatch, buffer: SharedArrayBuffer, count: number): Promise<void> {
+    // The worker is done with this buffer: it now reads only the first `count` records.
+    new Int32Array(buffer, 0, HEADER_INTS)[HDR_RECORD_COUNT] = count;
+    const lastOffset = new BatchReader(buffer).offset(count - 1);
+    const res = await this.encode(p.topic, buffer);
+    if (res.failures.length > 0) return;
+    const durable = this.sink.submit({
+      topic: p.topic, partition: p.partition, firstOffset: batch.firstOffset, lastOffset,
+      records: count, rows: res.rows, tombstones: res.tombstones, output: res.output, outputBytes: res.outputBytes, meta: res.meta,
+    });
+    await this.sink.flush([p.tp]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('not durable within shutdown.grace.ms')), this.cfg['shutdown.grace.ms']);
+    });
+    try {
+      await Promise.race([durable, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.stats.rowsWritten += res.rows;
+    this.stats.tombstones += res.tombstones;
+    batch.durablePrefixNext = lastOffset + 1;
+    if (p.inflight[0] === batch) p.durableNext = batch.durablePrefixNext;
+    this.requestCommit();
   }
 
   /** Sends a batch's failed records to the dead-letter topic, retrying; resolves once the broker has them. */
@@ -347,6 +408,8 @@ export class Engine {
     while (p.inflight.length > 0 && p.inflight[0]!.durable) {
       p.durableNext = p.inflight.shift()!.lastOffset + 1;
     }
+    const head = p.inflight[0];
+    if (head?.durablePrefixNext !== undefined) p.durableNext = head.durablePrefixNext;
     this.applyBackpressure();
     this.requestCommit();
     if (p.inflight.length === 0) this.notifyDrained();
@@ -361,6 +424,7 @@ export class Engine {
    * possible without flooding the group coordinator.
    */
   private requestCommit(): void {
+    // While stopping, the final commit covers it.
     if (this.commitRequested || this.stopping) return;
     this.commitRequested = true;
     const wait = Math.max(0, this.lastCommitAt + this.cfg['offset.flush.interval.ms'] - performance.now());
@@ -476,10 +540,11 @@ export class Engine {
    * to make them durable now (Sink.flush): a sink that buffers (open S3
    * files) would otherwise hold them until its own rotation.
    */
-  private flushSink(states: PartitionState[]): void {
+  private flushSink(states: PartitionState[], includeFailed = false): void {
     void Promise.all(states.map((p) => p.submitChain))
       .then(() => {
-        const live = states.filter((p) => !p.gone && !p.failed).map((p) => p.tp);
+        // A failed partition's batches before the failure can still become durable (stop).
+        const live = states.filter((p) => !p.gone && (includeFailed || !p.failed)).map((p) => p.tp);
         return live.length > 0 ? this.sink.flush(live) : undefined;
       })
       .catch((err) => this.log.warn({ err: errorMessage(err) }, 'sink flush failed'));
@@ -491,6 +556,16 @@ export class Engine {
       const p = this.partitions.get(tpKey(tp.topic, tp.partition));
       if (p) this.forget(p);
     }
+  }
+
+  /** Drops the partition's open batch (its records are read again after a restart); the partition stays. */
+  private discardOpen(p: PartitionState): void {
+    if (!p.open) return;
+    this.stats.recordsActive -= p.open.records;
+    this.buffers.release(p.open.buffer);
+    p.open = null;
+    this.account(p, -p.openHeld);
+    p.openHeld = 0;
   }
 
   private forget(p: PartitionState): void {
@@ -513,15 +588,21 @@ export class Engine {
     for (const f of w) f();
   }
 
-  /** Waits until these partitions have nothing in flight; false on timeout or failure. */
+  /**
+   * Waits until these partitions have nothing in flight that can still become
+   * durable (for a failed partition: the batches before the failed one); false
+   * on timeout, or when a partition fails meanwhile.
+   */
   private async waitDrained(states: PartitionState[], timeoutMs: number): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;
+    const failedBefore = new Set(states.filter((p) => p.failed));
+    const settled = (p: PartitionState) => p.gone || p.inflight.every((b) => b.durable || b.firstOffset >= p.failedFrom);
     for (;;) {
-      if (states.every((p) => p.gone || p.inflight.length === 0)) {
+      if (states.every(settled)) {
         if (states.length > 0) await Promise.all(states.map((p) => p.submitChain));
-        return states.every((p) => p.gone || p.inflight.length === 0);
+        return states.every(settled);
       }
-      if (states.some((p) => p.failed)) return false;
+      if (states.some((p) => p.failed && !failedBefore.has(p) && !this.stopping)) return false;
       const left = deadline - performance.now();
       if (left <= 0) return false;
       await new Promise<void>((resolve) => {
@@ -536,9 +617,10 @@ export class Engine {
 
   // ---------------- stopping ----------------
 
-  private failPartition(p: PartitionState, err: Error): void {
+  private failPartition(p: PartitionState, err: Error, at?: InflightBatch): void {
     if (p.failed) return;
     p.failed = true;
+    p.failedFrom = at?.firstOffset ?? -Infinity;
     this.notifyDrained();
     this.fail(err);
   }
@@ -559,16 +641,18 @@ export class Engine {
       await this.source.stop();
       const states = [...this.partitions.values()];
       if (reason.kind !== 'failed') for (const p of states) this.sealAndDispatch(p);
-      else for (const p of states) if (p.open) this.forget(p);
-      this.flushSink(states);
-      const drained = await this.waitDrained(states.filter((p) => !p.failed), this.cfg['shutdown.grace.ms']);
+      // On a failure, open batches are dropped (read again after a restart), but
+      // every partition's durable prefix is still committed, the failed one's too.
+      else for (const p of states) this.discardOpen(p);
+      this.flushSink(states, true);
+      const drained = await this.waitDrained(states, this.cfg['shutdown.grace.ms']);
       if (!drained) this.log.warn('grace period over before every batch was durable; what is not committed will be read again');
       await this.commitDurable();
       await this.source.disconnect().catch((e) => this.log.warn({ err: errorMessage(e) }, 'kafka disconnect'));
       await this.pool.destroy().catch(() => {});
       await this.sink.close().catch(() => {});
       await this.deadLetters?.close();
-      const final: StopReason = this.firstError ? { kind: 'failed', error: this.firstError } : reason;
+      const final: StopReason = { ...(this.firstError ? { kind: 'failed', error: this.firstError } : reason), drained };
       this.resolveRun?.(final);
       return final;
     })();

@@ -1,11 +1,21 @@
-// The Kafka side, on the main thread: a librdkafka consumer in a group with
+// The binding source (the fallback when the native addon is not built): a
+// librdkafka consumer through @confluentinc/kafka-javascript, in a group with
 // cooperative-sticky assignment, offsets stored and committed by Sluice only.
-// Rebalance events are handed to the engine, which decides when to let go.
+// Each message arrives as a JS object, which the main thread copies into the
+// partition's batch. Rebalance events are handed to the engine, which decides
+// when to let go.
+import { performance } from 'node:perf_hooks';
 import Kafka from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import { KafkaFatalError } from '../errors.js';
 import type { TopicPartition } from '../sinks/common/sink.js';
-import type { SourceMessage } from '../pipeline/batch-layout.js';
+import { BatchWriter, type SourceMessage } from '../pipeline/batch-layout.js';
+import {
+  CONSUMER_DEFAULTS, FIXED_CONSUMER_PROPERTIES, tpDescribe,
+  type BatchIntake, type PartitionOffset, type Source, type SourceHandlers, type SourceOptions,
+} from './source.js';
+
+export { CONSUME_BATCH, CONSUMER_DEFAULTS } from './source.js';
 
 const { KafkaConsumer } = Kafka;
 
@@ -37,67 +47,12 @@ export interface KafkaMessage extends SourceMessage {
   size: number;
 }
 
-export interface PartitionOffset extends TopicPartition {
-  offset: number;
-}
-
-export interface SourceHandlers {
-  /** New partitions; may return the positions to start from (exactly-once). */
-  onAssign(partitions: TopicPartition[]): Promise<Map<string, number> | undefined>;
-  /** Partitions going away cleanly: finish and commit their work first. */
-  onRevoke(partitions: TopicPartition[]): Promise<void>;
-  /** Partitions already taken by another member: drop their work, commit nothing. */
-  onLost(partitions: TopicPartition[]): void;
-  onError(err: Error): void;
-}
-
-/** Messages asked of librdkafka per consume() call: each is a live JS object until packed. */
-export const CONSUME_BATCH = 5_000;
-
-export interface SourceOptions {
-  bootstrapServers: string;
-  groupId: string;
-  clientId: string;
-  topics?: string[];
-  topicsRegex?: string;
-  /** librdkafka properties from config (kafka.* / consumer.override.*). */
-  overrides: Record<string, string>;
-  /** Messages asked of librdkafka per consume call. */
-  consumeBatch: number;
-}
-
-/** Properties Sluice needs for its guarantees; config cannot change them. */
-const FIXED = {
-  'enable.auto.commit': false,
-  'enable.auto.offset.store': false,
-  'enable.partition.eof': false,
-} as const;
-
-/** Defaults tuned for throughput with bounded memory; config can change them. */
-export const CONSUMER_DEFAULTS: Readonly<Record<string, string | number | boolean>> = {
-  'partition.assignment.strategy': 'cooperative-sticky',
-  'auto.offset.reset': 'earliest',
-  // Fetch buffers stay resident until their last message is freed: modest
-  // sizes keep peak RSS within 512 MiB at defaults at no measurable cost in
-  // throughput (native-notes/results.md).
-  'fetch.max.bytes': 8_388_608,
-  'max.partition.fetch.bytes': 1_048_576,
-  'fetch.wait.max.ms': 100,
-  'queued.min.messages': 100_000,
-  // The local prefetch queue is memory Sluice does not budget; keep it small.
-  'queued.max.messages.kbytes': 4_096,
-  // ...but then it fills often, and librdkafka's default (1 s) pause before the
-  // next fetch once it is full cut ~1 KiB records to a fifth of the rate.
-  'fetch.queue.backoff.ms': 10,
-  'session.timeout.ms': 45_000,
-  'max.poll.interval.ms': 300_000,
-  'socket.keepalive.enable': true,
-};
-
 const ERR_ASSIGN = -175;
 const ERR_REVOKE = -174;
 
-export class KafkaSource {
+export class BindingSource implements Source {
+  readonly kind = 'binding';
+  readonly writing = false;
   private readonly consumer: RdConsumer;
   private rebalance: Promise<void> = Promise.resolve();
   private running = false;
@@ -109,13 +64,13 @@ export class KafkaSource {
     private readonly handlers: SourceHandlers,
     private readonly log: Logger,
   ) {
-    for (const k of Object.keys(FIXED)) {
+    for (const k of Object.keys(FIXED_CONSUMER_PROPERTIES)) {
       if (k in opts.overrides) throw new KafkaFatalError(`kafka.${k} cannot be changed: Sluice commits only what is durable`);
     }
     const conf: Record<string, unknown> = {
       ...CONSUMER_DEFAULTS,
       ...opts.overrides,
-      ...FIXED,
+      ...FIXED_CONSUMER_PROPERTIES,
       'bootstrap.servers': opts.bootstrapServers,
       'group.id': opts.groupId,
       'client.id': opts.clientId,
@@ -149,7 +104,7 @@ export class KafkaSource {
         for (const tp of tps) this.assigned.add(`${tp.topic}\u0000${tp.partition}`);
         if (cooperative) this.consumer.incrementalAssign(withOffsets);
         else this.consumer.assign(withOffsets);
-        this.log.info({ partitions: tps.length }, `assigned ${describe(tps)}`);
+        this.log.info({ partitions: tps.length }, `assigned ${tpDescribe(tps)}`);
       } else if (err.code === ERR_REVOKE) {
         const lost = this.consumer.assignmentLost();
         for (const tp of tps) this.assigned.delete(`${tp.topic}\u0000${tp.partition}`);
@@ -157,7 +112,7 @@ export class KafkaSource {
         else await this.handlers.onRevoke(tps);
         if (cooperative) this.consumer.incrementalUnassign(tps);
         else this.consumer.unassign();
-        this.log.info({ partitions: tps.length, lost }, `${lost ? 'lost' : 'revoked'} ${describe(tps)}`);
+        this.log.info({ partitions: tps.length, lost }, `${lost ? 'lost' : 'revoked'} ${tpDescribe(tps)}`);
       } else {
         this.log.warn({ code: err.code }, 'unexpected rebalance event');
       }
@@ -175,8 +130,8 @@ export class KafkaSource {
     else this.consumer.subscribe(this.opts.topics!);
   }
 
-  /** Calls onMessages with each non-empty consume result until stop(). */
-  start(onMessages: (msgs: KafkaMessage[]) => void): void {
+  /** Copies each consume result into the intake's batches until stop(). */
+  start(intake: BatchIntake): void {
     this.running = true;
     this.loopDone = (async () => {
       while (this.running) {
@@ -190,7 +145,9 @@ export class KafkaSource {
             } else resolve((messages ?? []) as unknown as KafkaMessage[]);
           });
         });
-        if (msgs.length > 0 && this.running) onMessages(msgs);
+        const t0 = performance.now();
+        if (msgs.length > 0 && this.running) deliver(msgs, intake);
+        intake.polled((performance.now() - t0) * 1000);
       }
     })();
   }
@@ -236,8 +193,48 @@ export class KafkaSource {
   }
 }
 
-function describe(tps: TopicPartition[]): string {
-  const by = new Map<string, number[]>();
-  for (const tp of tps) by.set(tp.topic, [...(by.get(tp.topic) ?? []), tp.partition]);
-  return [...by].map(([t, ps]) => `${t}[${ps.sort((a, b) => a - b).join(',')}]`).join(' ');
+/** Copies messages into their partitions' batches; a run of one partition is reported at once. */
+function deliver(msgs: KafkaMessage[], intake: BatchIntake): void {
+  let topic = '';
+  let partition = -1;
+  let writer: BatchWriter | undefined;
+  let notOurs = false;
+  let records = 0;
+  let bytes = 0;
+  const report = () => {
+    if (records > 0) intake.appended(topic, partition, records, bytes);
+    records = 0;
+    bytes = 0;
+  };
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i]!;
+    if (m.partition !== partition || m.topic !== topic) {
+      report();
+      topic = m.topic;
+      partition = m.partition;
+      writer = undefined;
+      notOurs = false;
+    }
+    // Not ours (any more): whoever owns it now reads it again.
+    if (notOurs) continue;
+    if (!writer) {
+      writer = intake.open(topic, partition, BatchWriter.sizeOf(m));
+      if (!writer) {
+        notOurs = true;
+        continue;
+      }
+    }
+    if (!writer.tryAppend(m)) {
+      report();
+      writer = intake.rollover(topic, partition, BatchWriter.sizeOf(m));
+      if (!writer) {
+        notOurs = true;
+        continue;
+      }
+      writer.tryAppend(m);
+    }
+    records++;
+    bytes += m.size;
+  }
+  report();
 }

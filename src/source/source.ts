@@ -1,0 +1,106 @@
+// What the engine needs of a Kafka source, whichever consumer reads Kafka:
+// the native addon (records copied by C straight into the engine's batch
+// buffers) or the @confluentinc/kafka-javascript binding (a JS object per
+// message, copied by the main thread). Both fill the same batch buffers.
+import type { BatchWriter } from '../pipeline/batch-layout.js';
+import type { TopicPartition } from '../sinks/common/sink.js';
+
+export interface PartitionOffset extends TopicPartition {
+  offset: number;
+}
+
+/** Calls a source makes into the engine when the group changes or fails. */
+export interface SourceHandlers {
+  /** New partitions; may return the positions to start from (exactly-once). */
+  onAssign(partitions: TopicPartition[]): Promise<Map<string, number> | undefined>;
+  /** Partitions going away cleanly: finish and commit their work first. */
+  onRevoke(partitions: TopicPartition[]): Promise<void>;
+  /** Partitions already taken by another member: drop their work, commit nothing. */
+  onLost(partitions: TopicPartition[]): void;
+  onError(err: Error): void;
+}
+
+/**
+ * The engine's side of intake: the open batch of each partition. A source
+ * writes records into the writer it is given and then reports them with
+ * appended(); the engine owns sealing, accounting and backpressure.
+ */
+export interface BatchIntake {
+  /** The partition's open batch, opened with room for a record of minData bytes; undefined when the partition is not ours. */
+  open(topic: string, partition: number, minData: number): BatchWriter | undefined;
+  /** The open batch cannot take the next record: seal it and open another with room for minData bytes. */
+  rollover(topic: string, partition: number, minData: number): BatchWriter | undefined;
+  /** The open batch, if any (a batch sealed on linger or capacity is no longer open). */
+  current(topic: string, partition: number): BatchWriter | undefined;
+  /** `records` records of `bytes` Kafka bytes were appended to the partition's open batch. */
+  appended(topic: string, partition: number, records: number, bytes: number): void;
+  /** After each poll, when the source writes nothing: close lingering batches, apply backpressure. `intakeMicros`: main-thread time spent on intake. */
+  polled(intakeMicros: number): void;
+}
+
+export interface Source {
+  readonly kind: 'native' | 'binding';
+  /** True while the source may be writing into open batches from another thread: the engine must not seal them then. */
+  readonly writing: boolean;
+  connect(): Promise<void>;
+  /** Consumes until stop(), writing into the intake's batches. */
+  start(intake: BatchIntake): void;
+  /** Stops consuming; resolves when no poll or rebalance is in progress. */
+  stop(): Promise<void>;
+  pause(tps: TopicPartition[]): void;
+  resume(tps: TopicPartition[]): void;
+  /** Commits the given next-offsets; resolves when the broker has them. */
+  commit(offsets: PartitionOffset[]): Promise<void>;
+  /** The last high watermark the client saw for a partition, or undefined. */
+  highWatermark(topic: string, partition: number): number | undefined;
+  disconnect(): Promise<void>;
+}
+
+export interface SourceOptions {
+  bootstrapServers: string;
+  groupId: string;
+  clientId: string;
+  topics?: string[];
+  topicsRegex?: string;
+  /** librdkafka properties from config (kafka.* / consumer.override.*). */
+  overrides: Record<string, string>;
+  /** Messages asked of librdkafka per consume call. */
+  consumeBatch: number;
+}
+
+/** Messages asked of librdkafka per consume() call. */
+export const CONSUME_BATCH = 5_000;
+
+/** Properties Sluice needs for its guarantees; config cannot change them. */
+export const FIXED_CONSUMER_PROPERTIES = {
+  'enable.auto.commit': false,
+  'enable.auto.offset.store': false,
+  'enable.partition.eof': false,
+} as const;
+
+/** Defaults tuned for throughput with bounded memory; config can change them. */
+export const CONSUMER_DEFAULTS: Readonly<Record<string, string | number | boolean>> = {
+  'partition.assignment.strategy': 'cooperative-sticky',
+  'auto.offset.reset': 'earliest',
+  // Fetch buffers stay resident until their last message is freed: modest
+  // sizes keep peak RSS within 512 MiB at defaults at no measurable cost in
+  // throughput (native-notes/results.md).
+  'fetch.max.bytes': 8_388_608,
+  'max.partition.fetch.bytes': 1_048_576,
+  'fetch.wait.max.ms': 100,
+  'queued.min.messages': 100_000,
+  // The local prefetch queue is memory Sluice does not budget; keep it small.
+  'queued.max.messages.kbytes': 4_096,
+  // ...but then it fills often, and librdkafka's default (1 s) pause before the
+  // next fetch once it is full cut ~1 KiB records to a fifth of the rate.
+  'fetch.queue.backoff.ms': 10,
+  'session.timeout.ms': 45_000,
+  'max.poll.interval.ms': 300_000,
+  'socket.keepalive.enable': true,
+};
+
+export const tpDescribe = (tps: readonly TopicPartition[]): string => {
+  const by = new Map<string, number[]>();
+  for (const tp of tps) by.set(tp.topic, [...(by.get(tp.topic) ?? []), tp.partition]);
+  return [...by].map(([t, ps]) => `${t}[${ps.sort((a, b) => a - b).join(',')}]`).join(' ');
+};
