@@ -533,6 +533,51 @@ describe('native consumer (librdkafka in C, records straight into batch buffers)
     expect(() => new addon.Consumer({ 'group.id': 5 as unknown as string })).toThrow(/"group\.id" must be a string/);
   });
 
+  it('parks messages without a buffer, refuses slot changes during consume, and close() wakes a waiting consume', async () => {
+    const topic = uniqueName('native_life');
+    await createTopic(topic, 1);
+    await rawProduce(topic, 0, Array.from({ length: 50 }, (_, i) => ({ key: null, value: Buffer.from(`m${i}`), timestamp: i })));
+    const c = new addon.Consumer(baseConfig(uniqueName('g')));
+    open.push(c);
+    await c.connect(10_000);
+    c.subscribe([topic]);
+    const deadline = Date.now() + 30_000;
+    let needs: number[] = [];
+    while (needs.length === 0 && Date.now() < deadline) {
+      const res = await c.consume(100, 100);
+      for (const ev of res.events) {
+        if (ev.type !== 'assign') continue;
+        c.attach(0, topic, 0); // no buffer: messages wait
+        c.assign(ev.partitions, true);
+      }
+      expect(res.records).toBe(0);
+      needs = res.needs;
+    }
+    expect(needs).toEqual([0, 2]); // slot 0; "m0" is 2 data bytes
+    // With a slot waiting for a buffer, consume returns at once without fetching.
+    let t0 = Date.now();
+    const again = await c.consume(100, 5000);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(again.needs).toEqual([0, 2]);
+    // detach destroys the parked messages; nothing is attached now, so consume waits...
+    c.detach(0);
+    const waiting = c.consume(100, 10_000);
+    expect(() => c.attach(0, topic, 0)).toThrow(/in flight/);
+    expect(() => c.setBuffer(0, new Uint8Array(new SharedArrayBuffer(bufferBytes(1, 8))))).toThrow(/in flight/);
+    expect(() => c.detach(0)).toThrow(/in flight/);
+    expect(() => c.clearBuffer(0)).toThrow(/in flight/);
+    await expect(c.consume(1, 0)).rejects.toThrow(/already in flight/);
+    // ...until close() wakes it.
+    t0 = Date.now();
+    const closed = c.close();
+    await waiting;
+    await closed;
+    expect(Date.now() - t0).toBeLessThan(8000);
+    expect(() => c.attach(1, topic, 0)).toThrow(/closed/);
+    expect(c.highWatermark(topic, 0)).toBe(-1);
+    expect(c.rebalanceProtocol()).toBe('NONE');
+  });
+
   it('close() right after an assign event that was never answered still completes', async () => {
     const topic = uniqueName('native_close');
     await createTopic(topic, 1);
