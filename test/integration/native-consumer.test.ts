@@ -131,8 +131,8 @@ async function bindingProduce(topic: string, messages: { partition: number; key:
   await new Promise<void>((res, rej) => producer.connect({}, (e: unknown) => (e ? rej(e as Error) : res())));
   let delivered = 0;
   let failed: Error | undefined;
-  producer.on('delivery-report', (err: Error | null) => {
-    if (err) failed = err;
+  producer.on('delivery-report', (err) => {
+    if (err) failed = new Error(`delivery failed: ${err.message}`);
     delivered++;
   });
   producer.setPollInterval(5);
