@@ -569,7 +569,9 @@ static void consume_execute(consumer_t *c, work_t *w) {
     if (more > 0) n += more;
   }
 
-  /* (4) copy or park each message. */
+  /* (4) copy or park each message. Copied and dropped messages are destroyed
+   * after the loop: the (rkt, partition) -> slot cache compares topic handle
+   * pointers, which stay valid only while a message holds a reference. */
   for (ssize_t i = 0; i < n; i++) {
     rd_kafka_message_t *m = c->msgs[i];
     if (m->err) {
@@ -584,28 +586,26 @@ static void consume_execute(consumer_t *c, work_t *w) {
           push_error(c, m->err, msg, 0);
         }
       }
-      rd_kafka_message_destroy(m);
       continue;
     }
     int32_t s = lookup_msg(c, m);
     if (s < 0) {
       c->dropped += 1;
-      rd_kafka_message_destroy(m);
       continue;
     }
     slot_t *sl = &c->slots[s];
-    if (sl->pend_count == 0 && append_msg(c, s, m)) {
-      rd_kafka_message_destroy(m);
-      continue;
-    }
+    if (sl->pend_count == 0 && append_msg(c, s, m)) continue;
     if (!push_pending(sl, m)) {
       /* Out of memory: losing a message silently is not an option. */
       push_error(c, RD_KAFKA_RESP_ERR__FAIL, "sluice_native: out of memory parking a message", 1);
-      rd_kafka_message_destroy(m);
       continue;
     }
+    c->msgs[i] = NULL; /* parked: the slot owns it now */
     mark_needs(c, s);
   }
+  for (ssize_t i = 0; i < n; i++)
+    if (c->msgs[i]) rd_kafka_message_destroy(c->msgs[i]);
+  c->cache_rkt = NULL;
 }
 
 static void work_execute(napi_env env, void *data) {
