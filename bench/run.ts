@@ -1,9 +1,10 @@
 // `npm run bench`: every Sluice figure next to the physical limit of the
 // part it drives, measured in the same invocation on the same rows.
 //   1. per shape: produce N seeded rows once; then for each target, the
-//      baseline and Sluice in turn (repeated with --repeat): raw consume vs
-//      consume + decode; COPY vs insert; COPY + ON CONFLICT vs upsert;
-//      single-thread Parquet encode vs S3;
+//      baseline and Sluice in turn (repeated with --repeat), Sluice once per
+//      Kafka source (native addon, binding), the sources' runs alternated:
+//      raw consume of the same source vs consume + decode; COPY vs insert;
+//      COPY + ON CONFLICT vs upsert; single-thread Parquet encode vs S3;
 //   2. produce-to-commit latency at a fixed rate below saturation;
 //   3. throughput against worker.threads and batch.max.records;
 //   4. micro benchmarks;
@@ -23,15 +24,18 @@ import type { RunnerResult } from './e2e/protocol.js';
 import { copyBaseline, upsertBaseline } from './baselines/copy.js';
 import { parquetBaseline } from './baselines/parquet-encode.js';
 import { rawConsume } from './baselines/raw-consume.js';
+import { nativeRawConsume } from './baselines/native-raw-consume.js';
+import { loadNativeAddon } from '../src/source/native-addon.js';
+import { RAW_CONSUME_BATCH } from './lib/kafka-defaults.js';
 import { runMicro } from './micro/index.js';
 import { deleteGroups, deleteTopics } from './lib/kafka.js';
 import { describeMachine } from './lib/machine.js';
-import { HELP, parseOptions, type BenchOptions, type Target } from './lib/options.js';
+import { HELP, parseOptions, SOURCE_ENV, type BenchOptions, type SourceName, type Target } from './lib/options.js';
 import { sql } from './lib/pg.js';
 import { summariseRunDir } from './lib/profile.js';
 import { Progress } from './lib/progress.js';
 import { markdown, targetsTable } from './lib/report.js';
-import { BASELINE_LABEL, BASELINE_OF, type BaselineRow, type BenchResult, type E2eRow, type SweepPoint, type SweepResult } from './lib/results.js';
+import { BASELINE_LABEL, BASELINE_OF, baselineOf, RAW_CONSUME_OF, type BaselineName, type BaselineRow, type BenchResult, type E2eRow, type SweepPoint, type SweepResult } from './lib/results.js';
 import { deletePrefix } from './lib/s3.js';
 import { SHAPES } from './lib/shapes/index.js';
 import { stackEndpoints, type StackEndpoints } from './lib/stack.js';
@@ -63,7 +67,8 @@ async function preflight(st: StackEndpoints, opts: BenchOptions): Promise<void> 
 function countSteps(opts: BenchOptions): number {
   let steps = 0;
   if (opts.e2e) {
-    steps += opts.shapes.length * (1 + opts.targets.length * 2 * opts.repeat);
+    const perRepeat = opts.targets.reduce((a, t) => a + opts.sources.length + (t === 'drop' ? opts.sources.length : 1), 0);
+    steps += opts.shapes.length * (1 + perRepeat * opts.repeat);
     if (opts.latency && opts.targets.includes('pg-insert')) steps += 1;
     if (opts.sweep) steps += opts.sweepThreads.length + opts.sweepBatchSizes.length;
     if (opts.tuning) steps += VARIANTS.filter((v) => opts.targets.includes(v.target)).length * opts.repeat * 2;
@@ -143,74 +148,99 @@ async function benchShape(ctx: BenchContext, shapeName: keyof typeof SHAPES): Pr
   ctx.progress.log(`${shapeName}: ${n} records, ${(ds.wireBytes / MiB).toFixed(1)} MiB of values, produced in ${ds.produceSeconds.toFixed(1)} s into ${ds.partitions} partitions`);
 
   for (const target of ctx.opts.targets) {
-    const baseName = BASELINE_OF[target];
-    const baseSeconds: number[] = [];
-    const baseChild: RunnerResult[] = [];
-    const runs: SluiceRun[] = [];
-    let note = '';
-    for (let i = 0; i < ctx.opts.repeat; i++) {
-      const rep = ctx.opts.repeat > 1 ? ` (${i + 1}/${ctx.opts.repeat})` : '';
+    // drop: each source against raw consume through the same consumer; the others against the sink's own limit.
+    const baseNames: BaselineName[] = target === 'drop' ? ctx.opts.sources.map((src) => RAW_CONSUME_OF[src]) : [BASELINE_OF[target]];
+    const baseSeconds = new Map<BaselineName, number[]>(baseNames.map((b) => [b, []]));
+    const baseChild = new Map<BaselineName, RunnerResult[]>(baseNames.map((b) => [b, []]));
+    const notes = new Map<BaselineName, string>();
+    const runs = new Map<SourceName, SluiceRun[]>(ctx.opts.sources.map((src) => [src, []]));
+    const baseline = async (baseName: BaselineName, rep: string) => {
       await step(ctx, `baseline ${shapeName} ${baseName}${rep}`, async () => {
         switch (baseName) {
           case 'raw-consume': {
             const r = await rawConsume(ctx, ds);
-            baseSeconds.push((r.durableMs - r.firstMs) / 1000);
-            baseChild.push(r);
-            note = 'librdkafka consumer in a child process, assign() to every partition, consume(10000) until all records arrive; same fetch properties as Sluice';
+            baseSeconds.get(baseName)!.push((r.durableMs - r.firstMs) / 1000);
+            baseChild.get(baseName)!.push(r);
+            notes.set(baseName, `binding KafkaConsumer in a child process, assign() to every partition, consume(${RAW_CONSUME_BATCH}) until all records arrive; same fetch properties as Sluice`);
+            break;
+          }
+          case 'native-raw-consume': {
+            const r = await nativeRawConsume(ctx, ds);
+            baseSeconds.get(baseName)!.push((r.durableMs - r.firstMs) / 1000);
+            baseChild.get(baseName)!.push(r);
+            notes.set(baseName, `Sluice's native addon in a child process, assign() to every partition from offset 0, consume(${RAW_CONSUME_BATCH}) into one standard batch buffer per partition, emptied when full; same librdkafka properties as Sluice's consumer`);
             break;
           }
           case 'copy': {
             const r = await copyBaseline(ctx, ds);
-            baseSeconds.push(r.seconds);
-            note = `COPY … FROM STDIN (FORMAT binary) of a ${(ds.copyFileBytes! / MiB).toFixed(1)} MiB file PostgreSQL itself wrote, one transaction, fresh table`;
+            baseSeconds.get(baseName)!.push(r.seconds);
+            notes.set(baseName, `COPY … FROM STDIN (FORMAT binary) of a ${(ds.copyFileBytes! / MiB).toFixed(1)} MiB file PostgreSQL itself wrote, one transaction, fresh table`);
             break;
           }
           case 'copy-upsert': {
             const r = await upsertBaseline(ctx, ds);
-            baseSeconds.push(r.seconds);
-            note = 'CREATE UNLOGGED TABLE staging; COPY binary into it; INSERT … SELECT … ON CONFLICT (id) DO UPDATE; one transaction; half the keys pre-exist';
+            baseSeconds.get(baseName)!.push(r.seconds);
+            notes.set(baseName, 'CREATE UNLOGGED TABLE staging; COPY binary into it; INSERT … SELECT … ON CONFLICT (id) DO UPDATE; one transaction; half the keys pre-exist');
             break;
           }
           case 'parquet-encode': {
             const perFile = s3FlushSize(ds);
             const codec = String(connectorFor(ctx, ds, 's3', 'x')['parquet.codec'] ?? 'snappy');
             const r = parquetBaseline(ctx, ds, perFile, codec);
-            baseSeconds.push(r.seconds);
-            note = `apache-arrow columns + parquet-wasm, ${r.files} files of ≤ ${perFile} rows (the S3 run's flush.size), ${codec}, ${(r.bytes / MiB).toFixed(1)} MiB; rows generated outside the timing`;
+            baseSeconds.get(baseName)!.push(r.seconds);
+            notes.set(baseName, `apache-arrow columns + parquet-wasm, ${r.files} files of ≤ ${perFile} rows (the S3 run's flush.size), ${codec}, ${(r.bytes / MiB).toFixed(1)} MiB; rows generated outside the timing`);
             break;
           }
         }
       });
-      await step(ctx, `e2e ${shapeName} ${target}${rep}`, async () => {
-        const run = await runSluice(ctx, ds, target);
-        runs.push(run);
-        ctx.progress.log(`  ${shapeName} ${target}: ${Math.round(throughput(run.result)).toLocaleString('en-US')} records/s, peak RSS ${(run.result.peakRss / MiB).toFixed(0)} MiB (${run.check})`);
-      });
+    };
+    for (let i = 0; i < ctx.opts.repeat; i++) {
+      const rep = ctx.opts.repeat > 1 ? ` (${i + 1}/${ctx.opts.repeat})` : '';
+      // The sources take turns going first, so that both see the same drift in load.
+      const order = i % 2 === 0 ? ctx.opts.sources : [...ctx.opts.sources].reverse();
+      if (target !== 'drop') await baseline(BASELINE_OF[target], rep);
+      for (const source of order) {
+        if (target === 'drop') await baseline(RAW_CONSUME_OF[source], rep);
+        await step(ctx, `e2e ${shapeName} ${target} ${source}${rep}`, async () => {
+          const run = await runSluice(ctx, ds, target, SOURCE_ENV[source], `${target}-${source}`);
+          runs.get(source)!.push(run);
+          ctx.progress.log(`  ${shapeName} ${target} ${source}: ${Math.round(throughput(run.result)).toLocaleString('en-US')} records/s, main ${((run.result.cpu.mainS * 1e6) / ds.n).toFixed(3)} µs/record, peak RSS ${(run.result.peakRss / MiB).toFixed(0)} MiB (${run.check})`);
+        });
+      }
     }
-    const baseline = baseSeconds.length ? baselineRow(ds, baseName, BASELINE_LABEL[baseName], baseSeconds, note, baseChild) : undefined;
-    if (baseline && !out.baselines.some((b) => b.name === baseName)) out.baselines.push(baseline);
-    if (runs.length) {
-      const row = e2eRow(ds, target, runs, baseline);
+    const rows = new Map<BaselineName, BaselineRow>();
+    for (const b of baseNames) {
+      const secs = baseSeconds.get(b)!;
+      if (!secs.length) continue;
+      const row = baselineRow(ds, b, BASELINE_LABEL[b], secs, notes.get(b) ?? '', baseChild.get(b)!.length ? baseChild.get(b) : undefined);
+      rows.set(b, row);
+      if (!out.baselines.some((x) => x.name === b)) out.baselines.push(row);
+    }
+    for (const source of ctx.opts.sources) {
+      const rs = runs.get(source)!;
+      if (!rs.length) continue;
+      const baseName = baselineOf(target, source);
+      const row = e2eRow(ds, target, source, rs, rows.get(baseName));
       out.e2e.push(row);
-      if (target === 'pg-insert') out.insertRun = runs[0];
-      ctx.progress.log(`  ${shapeName} ${target}: ${row.ratio === null ? 'no baseline' : `${row.ratio.toFixed(3)} × ${baseName}`}`);
+      if (target === 'pg-insert' && source === ctx.opts.sources[0]) out.insertRun = rs[0];
+      ctx.progress.log(`  ${shapeName} ${target} ${source}: ${row.ratio === null ? 'no baseline' : `${row.ratio.toFixed(3)} × ${baseName}`}`);
     }
   }
   return out;
 }
 
 /** One run per point, all in a row, so the points see the same load; the default point is measured again, not reused. */
-async function sweeps(ctx: BenchContext, ds: Dataset, target: Target, baseline: number | null, consume: number | null): Promise<SweepResult> {
+async function sweeps(ctx: BenchContext, ds: Dataset, target: Target, source: SourceName, baseline: number | null, consume: number | null): Promise<SweepResult> {
   const point = (x: number, r: SluiceRun): SweepPoint => ({ x, recordsPerS: round(throughput(r.result), 0), mainUsPerRecord: round((r.result.cpu.mainS * 1e6) / ds.n, 3), peakRssBytes: r.result.peakRss });
-  const res: SweepResult = { shape: ds.shape.name, target, threads: [], batchSizes: [], baselineRecordsPerS: baseline, consumeRecordsPerS: consume };
+  const res: SweepResult = { shape: ds.shape.name, target, source, threads: [], batchSizes: [], baselineRecordsPerS: baseline, consumeRecordsPerS: consume };
   for (const t of ctx.opts.sweepThreads) {
-    await step(ctx, `sweep ${target} worker.threads=${t}`, async () => {
-      res.threads.push(point(t, await runSluice(ctx, ds, target, { SLUICE_WORKER_THREADS: String(t) }, `threads-${t}`)));
+    await step(ctx, `sweep ${target} ${source} worker.threads=${t}`, async () => {
+      res.threads.push(point(t, await runSluice(ctx, ds, target, { ...SOURCE_ENV[source], SLUICE_WORKER_THREADS: String(t) }, `threads-${t}`)));
     });
   }
   for (const b of ctx.opts.sweepBatchSizes) {
-    await step(ctx, `sweep ${target} batch.max.records=${b}`, async () => {
-      res.batchSizes.push(point(b, await runSluice(ctx, ds, target, { SLUICE_BATCH_MAX_RECORDS: String(b) }, `batch-${b}`)));
+    await step(ctx, `sweep ${target} ${source} batch.max.records=${b}`, async () => {
+      res.batchSizes.push(point(b, await runSluice(ctx, ds, target, { ...SOURCE_ENV[source], SLUICE_BATCH_MAX_RECORDS: String(b) }, `batch-${b}`)));
     });
   }
   return res;
@@ -255,11 +285,24 @@ async function main(): Promise<number> {
   }
   const stack = stackEndpoints();
   await preflight(stack, opts);
+  const skippedAtStart: BenchResult['skipped'] = [];
+  if (opts.sources.includes('native')) {
+    const loaded = loadNativeAddon();
+    if ('error' in loaded) {
+      skippedAtStart.push({ what: 'native source', reason: `every native-source run and baseline (a′): ${loaded.error}` });
+      opts.sources = opts.sources.filter((x) => x !== 'native');
+      if (opts.sources.length === 0) {
+        process.stderr.write(`bench: --sources native, but ${loaded.error}\n`);
+        return 1;
+      }
+      process.stderr.write(`bench: measuring the binding source only: ${loaded.error}\n`);
+    }
+  }
   const started = new Date();
   const machine = await describeMachine(ROOT, stack.kafka, stack.pgUrl);
   const progress = new Progress(countSteps(opts), opts.progress);
   const ctx: BenchContext = {
-    opts, stack, progress, root: ROOT, tmpDir: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-')), skipped: [], profileDirs: new Map(),
+    opts, stack, progress, root: ROOT, tmpDir: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-')), skipped: skippedAtStart, profileDirs: new Map(),
     cleanup: { topics: [], tables: [], s3Prefixes: [], files: [], groups: [] },
   };
   let interrupted = false;
@@ -290,19 +333,21 @@ async function main(): Promise<number> {
         e2e.push(...o.e2e);
         baselines.push(...o.baselines);
       }
-      const insertRow = e2e.find((e) => e.shape === opts.shapes[0] && e.target === 'pg-insert');
+      // Latency, sweeps and tuning run with the first source (native when it loads): Sluice's default.
+      const main = opts.sources[0]!;
+      const insertRow = e2e.find((e) => e.shape === opts.shapes[0] && e.target === 'pg-insert' && e.source === main);
       if (opts.latency && opts.targets.includes('pg-insert')) {
         // A quarter of the measured insert throughput: the producer shares the cores too, and half was measured to saturate them.
         const rate = opts.latencyRate || Math.max(1000, Math.round(((insertRow?.recordsPerS ?? 20_000) * 0.25) / 1000) * 1000);
-        latency = (await step(ctx, `latency at ${rate} records/s`, () => latencyPhase(ctx, SHAPES[opts.shapes[0]!], rate, opts.latencySeconds))) ?? null;
+        latency = (await step(ctx, `latency at ${rate} records/s`, () => latencyPhase(ctx, SHAPES[opts.shapes[0]!], rate, opts.latencySeconds, opts.sources[0]!))) ?? null;
       }
       if (opts.sweep && first?.dataset) {
         const target: Target = opts.targets.includes('pg-insert') ? 'pg-insert' : opts.targets[0]!;
         const base = first.baselines.find((b) => b.name === BASELINE_OF[target])?.recordsPerS ?? null;
-        const consume = first.baselines.find((b) => b.name === 'raw-consume')?.recordsPerS ?? null;
-        sweep = await sweeps(ctx, first.dataset, target, base, consume);
+        const consume = first.baselines.find((b) => b.name === RAW_CONSUME_OF[main])?.recordsPerS ?? null;
+        sweep = await sweeps(ctx, first.dataset, target, main, base, consume);
       }
-      if (opts.tuning && first?.dataset) tuning = await runTuning(ctx, first.dataset, (name, fn) => step(ctx, name, fn));
+      if (opts.tuning && first?.dataset) tuning = await runTuning(ctx, first.dataset, main, (name, fn) => step(ctx, name, fn));
     }
     if (opts.micro) {
       let microStep = 0;

@@ -1,7 +1,7 @@
 // From runs to the figures the report shows. With --repeat, each figure is
 // the median over the runs.
-import { BASELINE_OF, TARGET_LABEL, type BaselineName, type BaselineRow, type CpuPerMillion, type E2eRow } from '../lib/results.js';
-import type { Target } from '../lib/options.js';
+import { baselineOf, SOURCE_LABEL, TARGET_LABEL, type BaselineName, type BaselineRow, type CpuPerMillion, type E2eRow } from '../lib/results.js';
+import type { SourceName, Target } from '../lib/options.js';
 import type { CpuSplit } from '../lib/proc.js';
 import { median, round } from '../lib/stats.js';
 import type { Dataset } from './context.js';
@@ -22,7 +22,8 @@ export function throughput(r: RunnerResult): number {
   return r.records / Math.max(1e-6, (r.durableMs - r.firstMs) / 1000);
 }
 
-export function e2eRow(ds: Dataset, target: Target, runs: SluiceRun[], baseline: BaselineRow | undefined): E2eRow {
+/** `baseline`: the one baselineOf(target, source) names. */
+export function e2eRow(ds: Dataset, target: Target, source: SourceName, runs: SluiceRun[], baseline: BaselineRow | undefined): E2eRow {
   const results = runs.map((r) => r.result);
   const recordsPerS = median(results.map(throughput));
   const seconds = median(results.map((r) => (r.durableMs - r.firstMs) / 1000));
@@ -33,7 +34,8 @@ export function e2eRow(ds: Dataset, target: Target, runs: SluiceRun[], baseline:
   return {
     shape: ds.shape.name,
     target,
-    label: TARGET_LABEL[target],
+    source,
+    label: `${TARGET_LABEL[target]}, ${SOURCE_LABEL[source]}`,
     settings: runs[0]!.settings,
     records: ds.n,
     recordsPerS: round(recordsPerS, 0),
@@ -53,7 +55,7 @@ export function e2eRow(ds: Dataset, target: Target, runs: SluiceRun[], baseline:
     workerTaskUsPerRecord: round(median(stats.map((s) => s.workerMicros)) / ds.n, 3),
     batches,
     avgBatchRecords: round(ds.n / Math.max(1, batches), 0),
-    baseline: BASELINE_OF[target],
+    baseline: baselineOf(target, source),
     baselineRecordsPerS: baseline ? baseline.recordsPerS : null,
     ratio: baseline ? round(recordsPerS / baseline.recordsPerS, 3) : null,
     runs: runs.length,

@@ -4,6 +4,7 @@
 // its offset − the moment it was handed to the producer. Commit moments come
 // from the runner, which watches its engine's committed positions every 5 ms.
 import { BenchProducer, createTopic, type OutMessage } from '../lib/kafka.js';
+import { SOURCE_ENV, type SourceName } from '../lib/options.js';
 import type { LatencyResult } from '../lib/results.js';
 import type { Shape } from '../lib/shapes/index.js';
 import { percentile, round } from '../lib/stats.js';
@@ -15,7 +16,7 @@ import { connectorFor } from './sluice-run.js';
 
 const TICK_MS = 10;
 
-export async function latencyPhase(ctx: BenchContext, shape: Shape, ratePerS: number, seconds: number): Promise<LatencyResult> {
+export async function latencyPhase(ctx: BenchContext, shape: Shape, ratePerS: number, seconds: number, source: SourceName): Promise<LatencyResult> {
   const { kafka, registry } = ctx.stack;
   const partitions = ctx.opts.partitions;
   const topic = uniqueName(`${shape.name}_lat`);
@@ -48,7 +49,7 @@ export async function latencyPhase(ctx: BenchContext, shape: Shape, ratePerS: nu
   const name = uniqueName('lat');
   ctx.cleanup.groups.push(`connect-${name}`);
   const run = runInChild(
-    { kind: 'sluice', name, connector, env: ctx.opts.sluiceEnv, dropSink: false, topic, ends: [], trackCommits: true, until: 'stop', timeoutMs: ctx.opts.timeoutMs },
+    { kind: 'sluice', name, connector, env: { ...ctx.opts.sluiceEnv, ...SOURCE_ENV[source] }, dropSink: false, topic, ends: [], trackCommits: true, until: 'stop', timeoutMs: ctx.opts.timeoutMs },
     {
       onStarted: (s) => (stop = s),
       onCommit: (p, committed, t) => commits[p]!.push({ committed, t }),
@@ -113,7 +114,7 @@ export async function latencyPhase(ctx: BenchContext, shape: Shape, ratePerS: nu
       p50Ms: round(percentile(sorted, 50), 1),
       p99Ms: round(percentile(sorted, 99), 1),
       maxMs: round(sorted[sorted.length - 1] ?? NaN, 1),
-      note: `fresh ${partitions}-partition topic, Sluice insert mode at default settings, the producer in the harness on the same cores; commit moments sampled every 5 ms${total / produceSeconds < ratePerS * 0.95 ? '; the producer fell behind the asked rate, so the machine was saturated: lower --latency-rate' : ''}`,
+      note: `fresh ${partitions}-partition topic, Sluice insert mode at default settings, ${source} source, the producer in the harness on the same cores; commit moments sampled every 5 ms${total / produceSeconds < ratePerS * 0.95 ? '; the producer fell behind the asked rate, so the machine was saturated: lower --latency-rate' : ''}`,
     };
   } finally {
     stop?.();

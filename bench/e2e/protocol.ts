@@ -2,7 +2,7 @@
 import type { EngineStats } from '../../src/pipeline/engine.js';
 import type { CpuSplit } from '../lib/proc.js';
 
-export type RunnerJob = SluiceJob | RawConsumeJob;
+export type RunnerJob = SluiceJob | RawConsumeJob | NativeRawConsumeJob;
 
 export interface SluiceJob {
   kind: 'sluice';
@@ -31,6 +31,22 @@ export interface RawConsumeJob {
   /** librdkafka properties, the same Sluice's consumer uses. */
   kafka: Record<string, string | number | boolean>;
   consumeBatch: number;
+  timeoutMs: number;
+}
+
+/** Baseline (a′): Sluice's native addon consuming into batch buffers that nothing reads. */
+export interface NativeRawConsumeJob {
+  kind: 'native-raw';
+  brokers: string;
+  topic: string;
+  ends: number[];
+  /** librdkafka properties, the same Sluice's consumer uses (fixed ones included). */
+  kafka: Record<string, string>;
+  /** Messages asked per consume() call, as the native source asks. */
+  consumeBatch: number;
+  /** Buffer per partition: batch.max.records records, batch.max.bytes of data (Sluice's standard buffer). */
+  recordCapacity: number;
+  dataBytes: number;
   timeoutMs: number;
 }
 

@@ -8,12 +8,14 @@ import Kafka from '@confluentinc/kafka-javascript';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { Engine } from '../../src/pipeline/engine.js';
+import { BatchWriter, bufferBytes } from '../../src/pipeline/batch-layout.js';
+import { loadNativeAddon } from '../../src/source/native-addon.js';
 import { createSink } from '../../src/sinks/index.js';
 import type { EncodedBatch, Sink } from '../../src/sinks/common/sink.js';
 import type { SinkPlan } from '../../src/workers/protocol.js';
 import { busyShare, cpuSplit, machineCpu, memory, threadCpu, type ThreadCpu } from '../lib/proc.js';
 import { workerThreadIds } from '../lib/thread-tag.js';
-import type { HarnessMessage, RawConsumeJob, RunnerMessage, RunnerResult, SluiceJob } from './protocol.js';
+import type { HarnessMessage, NativeRawConsumeJob, RawConsumeJob, RunnerMessage, RunnerResult, SluiceJob } from './protocol.js';
 
 const now = () => performance.timeOrigin + performance.now();
 const send = (m: RunnerMessage) => process.send!(m);
@@ -195,6 +197,83 @@ async function runRaw(job: RawConsumeJob): Promise<RunnerResult> {
   };
 }
 
+/**
+ * Baseline (a′): the native addon consumes with no processing. Every
+ * partition gets a standard batch buffer; when the addon reports one full
+ * (`needs`), a new BatchWriter over the same memory empties it (nothing reads
+ * the records), or a larger buffer is made for an oversized record. The main
+ * thread does what the native source's loop does at the least: await
+ * consume(), look at touched and needs.
+ */
+async function runNativeRaw(job: NativeRawConsumeJob): Promise<RunnerResult> {
+  const loaded = loadNativeAddon();
+  if ('error' in loaded) throw new Error(loaded.error);
+  const total = job.ends.reduce((a, b) => a + b, 0);
+  const cpuStart = threadCpu();
+  const startMs = now();
+  const consumer = new loaded.addon.Consumer({ ...job.kafka, 'bootstrap.servers': job.brokers, 'group.id': `bench-native-raw-${process.pid}-${Date.now()}` });
+  await consumer.connect(30_000);
+  const buffers: SharedArrayBuffer[] = [];
+  const give = (slot: number, sab: SharedArrayBuffer, capacity: number) => {
+    new BatchWriter(sab, capacity, slot);
+    consumer.setBuffer(slot, new Uint8Array(sab));
+  };
+  for (let p = 0; p < job.ends.length; p++) {
+    consumer.attach(p, job.topic, p);
+    buffers[p] = new SharedArrayBuffer(bufferBytes(job.recordCapacity, job.dataBytes));
+    give(p, buffers[p]!, job.recordCapacity);
+  }
+  consumer.assign(job.ends.map((_, partition) => ({ topic: job.topic, partition, offset: 0 })), false);
+  let records = 0;
+  let bytes = 0;
+  let dropped = 0;
+  let firstMs = 0;
+  let cpuFirst = cpuStart;
+  let machineFirst = machineCpu();
+  let lastProgress = 0;
+  while (records < total) {
+    if (now() - startMs > job.timeoutMs) throw new Error(`native raw consume timed out after ${job.timeoutMs} ms with ${records} of ${total} records`);
+    const res = await consumer.consume(job.consumeBatch, 100);
+    for (const ev of res.events) if (ev.type === 'error' && ev.fatal) throw new Error(`Kafka: ${ev.message}`);
+    dropped += res.dropped;
+    if (res.records > 0) {
+      if (!firstMs) {
+        firstMs = now();
+        cpuFirst = threadCpu();
+        machineFirst = machineCpu();
+      }
+      records += res.records;
+      bytes += res.bytes;
+    }
+    const needs = res.needs;
+    for (let i = 0; i < needs.length; i += 2) {
+      const slot = needs[i]!;
+      const minData = needs[i + 1]!;
+      // A record larger than a standard buffer's data region gets a buffer of its own, as the engine's pool does.
+      const big = minData > job.dataBytes;
+      give(slot, big ? new SharedArrayBuffer(bufferBytes(1, minData)) : buffers[slot]!, big ? 1 : job.recordCapacity);
+    }
+    const t = now();
+    if (t - lastProgress > 250) {
+      lastProgress = t;
+      send({ type: 'progress', records, durable: records, partitions: job.ends.length });
+    }
+  }
+  const durableMs = now();
+  const cpuDone = threadCpu();
+  const machineBusy = busyShare(machineFirst, machineCpu());
+  const peakRss = memory().peakRss;
+  if (dropped > 0) throw new Error(`native raw consume: ${dropped} messages for unattached partitions`);
+  await consumer.close();
+  const cpuEnd = threadCpu();
+  return {
+    records, bytes, startMs, firstMs, durableMs, stoppedMs: now(),
+    cpu: cpuSplit(cpuFirst, cpuDone, process.pid, new Set()),
+    cpuWhole: cpuSplit(cpuStart, cpuEnd, process.pid, new Set()),
+    peakRss, machineBusy, workerThreads: 0, peakMainHeap: heapPeaks.heap, peakExternal: heapPeaks.external,
+  };
+}
+
 /** Reports and exits; a handle left open by a library must not keep the run alive. */
 function finish(m: RunnerMessage): void {
   process.send!(m, () => {
@@ -210,7 +289,7 @@ process.on('message', (msg: HarnessMessage) => {
   }
   const job = msg.job;
   send({ type: 'started', pid: process.pid });
-  (job.kind === 'raw' ? runRaw(job) : runSluice(job)).then(
+  (job.kind === 'raw' ? runRaw(job) : job.kind === 'native-raw' ? runNativeRaw(job) : runSluice(job)).then(
     (result) => finish({ type: 'result', result }),
     (err: Error) => finish({ type: 'failed', message: err.message }),
   );

@@ -1,7 +1,7 @@
 // --tuning: the measured effect of each tuning knob. Every variant is a
 // Sluice run over the reference dataset with one knob changed, compared with
 // a default-setting run of the same target next to it.
-import type { Target } from '../lib/options.js';
+import { SOURCE_ENV, type SourceName, type Target } from '../lib/options.js';
 import type { TuningRow } from '../lib/results.js';
 import type { RunnerResult } from './protocol.js';
 import { median, round } from '../lib/stats.js';
@@ -38,15 +38,15 @@ export const VARIANTS: Variant[] = [
  * change is the median of the pairs' ratios: load from other work on a shared
  * machine drifts over minutes, and a pair sees the same load.
  */
-export async function runTuning(ctx: BenchContext, ds: Dataset, step: <T>(name: string, fn: () => Promise<T>) => Promise<T | undefined>): Promise<TuningRow[]> {
+export async function runTuning(ctx: BenchContext, ds: Dataset, source: SourceName, step: <T>(name: string, fn: () => Promise<T>) => Promise<T | undefined>): Promise<TuningRow[]> {
   const rows: TuningRow[] = [];
   for (const v of VARIANTS) {
     if (!ctx.opts.targets.includes(v.target)) continue;
     const knob = Object.entries(v.set).map(([k, x]) => `${k}=${x}`).join(', ');
     const pairs: { base: RunnerResult; variant: RunnerResult }[] = [];
     for (let i = 0; i < ctx.opts.repeat; i++) {
-      const base = await step(`tuning ${v.target} default (pair for ${knob})`, () => runSluice(ctx, ds, v.target, {}, `tuning-default`));
-      const variant = base && (await step(`tuning ${v.target} ${knob}`, () => runSluice(ctx, ds, v.target, {}, `tuning-${Object.keys(v.set)[0]}`, v.set)));
+      const base = await step(`tuning ${v.target} default (pair for ${knob})`, () => runSluice(ctx, ds, v.target, SOURCE_ENV[source], `tuning-default`));
+      const variant = base && (await step(`tuning ${v.target} ${knob}`, () => runSluice(ctx, ds, v.target, SOURCE_ENV[source], `tuning-${Object.keys(v.set)[0]}`, v.set)));
       if (base && variant) pairs.push({ base: base.result, variant: variant.result });
     }
     if (pairs.length === 0) continue;

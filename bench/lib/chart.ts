@@ -6,12 +6,12 @@ import { lineCharts } from './svg.js';
 export function sweepChart(s: SweepResult): string {
   const top = Math.max(1, ...[...s.threads, ...s.batchSizes].map((p) => p.recordsPerS));
   const refs: { y: number; label: string; color: string }[] = [];
-  if (s.consumeRecordsPerS) refs.push({ y: s.consumeRecordsPerS, label: 'raw librdkafka consume (a)', color: '#2ca02c' });
+  if (s.consumeRecordsPerS) refs.push({ y: s.consumeRecordsPerS, label: s.source === 'native' ? 'raw native consume (a′)' : 'raw binding consume (a)', color: '#2ca02c' });
   // A baseline far above every point would flatten the curves; the caption gives it instead.
   const base = s.baselineRecordsPerS;
   const baseOnChart = base !== null && base <= top * 3;
   if (base !== null && baseOnChart) refs.push({ y: base, label: `baseline ${BASELINE_OF[s.target]}`, color: '#999' });
-  const caption = `Sluice ${s.target}, ${s.shape} rows, one run per point; dashed: baselines measured in the same invocation` +
+  const caption = `Sluice ${s.target}, ${s.source} source, ${s.shape} rows, one run per point; dashed: baselines measured in the same invocation` +
     (base !== null && !baseOnChart ? `; baseline ${BASELINE_OF[s.target]} (${Math.round(base).toLocaleString('en-US')} records/s) is off the chart` : '');
   return lineCharts(
     [

@@ -9,6 +9,15 @@ import type { ShapeName } from './shapes/index.js';
 export type Target = 'drop' | 'pg-insert' | 'pg-upsert' | 's3';
 export const ALL_TARGETS: readonly Target[] = ['drop', 'pg-insert', 'pg-upsert', 's3'];
 
+/** The Kafka source a Sluice run uses (source.native=on / off). */
+export type SourceName = 'native' | 'binding';
+export const ALL_SOURCES: readonly SourceName[] = ['native', 'binding'];
+/** SLUICE_SOURCE_NATIVE for a run of each source. */
+export const SOURCE_ENV: Record<SourceName, Record<string, string>> = {
+  native: { SLUICE_SOURCE_NATIVE: 'on' },
+  binding: { SLUICE_SOURCE_NATIVE: 'off' },
+};
+
 export interface BenchOptions {
   quick: boolean;
   /** Records per e2e run of the reference shape; other shapes default to a fifth. */
@@ -17,6 +26,8 @@ export interface BenchOptions {
   partitions: number;
   shapes: ShapeName[];
   targets: Target[];
+  /** Kafka sources every Sluice figure is measured with, runs alternated (the native one is dropped when its addon cannot load). */
+  sources: SourceName[];
   compression: string;
   seed: number;
   repeat: number;
@@ -50,6 +61,8 @@ export const HELP = `npm run bench -- [options]      (every option also as BENCH
   --shape <list>          order,wide,doc or all                                    default order
   --sink <list>           drop,postgres,s3 or all                                  default all
   --mode <list>           insert,upsert (PostgreSQL) or all                        default all
+  --sources <list>        native,binding: Kafka sources of every Sluice run       default native,binding
+                          (runs of the two alternate; native is skipped, with the reason, when its addon cannot load)
   --compression <codec>   producer compression of the topic (lz4, zstd, none...)  default lz4
   --repeat <r>            run every Sluice/baseline pair r times, report medians   default 3 (quick: 1)
   --latency-rate <rec/s>  produce rate of the latency phase (0 = a quarter of the measured insert rate)  default 0
@@ -100,6 +113,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       shape: { type: 'string' },
       sink: { type: 'string' },
       mode: { type: 'string' },
+      sources: { type: 'string' },
       compression: { type: 'string' },
       seed: { type: 'string' },
       repeat: { type: 'string' },
@@ -136,6 +150,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (sinks.includes('postgres') && modes.includes('upsert')) targets.push('pg-upsert');
   if (sinks.includes('s3')) targets.push('s3');
   if (targets.length === 0) throw new Error('--sink/--mode select nothing to run');
+  const sources = (list(s('sources'), ALL_SOURCES) ?? [...ALL_SOURCES]) as SourceName[];
+  if (sources.length === 0) throw new Error('--sources selects no source');
 
   const connector: Record<string, string> = {};
   for (const kv of (values.set as string[] | undefined) ?? (e('set') ? e('set')!.split(';') : [])) {
@@ -155,6 +171,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     partitions: int(s('partitions'), '--partitions') ?? (quick ? 2 : 6),
     shapes,
     targets,
+    sources: ALL_SOURCES.filter((x) => sources.includes(x)),
     compression: s('compression') ?? 'lz4',
     seed: int(s('seed'), '--seed', 0) ?? 42,
     repeat: int(s('repeat'), '--repeat') ?? (quick ? 1 : 3),

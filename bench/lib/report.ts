@@ -1,6 +1,6 @@
 // The markdown report of a result (bench/results/*.md, and the table in
 // native-notes/results.md).
-import { BASELINE_LABEL, type BenchResult, type E2eRow } from './results.js';
+import { BASELINE_LABEL, TARGET_LABEL, type BenchResult, type E2eRow } from './results.js';
 import { fmtNum } from './svg.js';
 import { MiB } from './stats.js';
 
@@ -36,6 +36,22 @@ export function e2eTable(rows: E2eRow[], skipped: BenchResult['skipped'], shape:
   return lines.join('\n');
 }
 
+/** Both sources side by side, per target: the native source's gain and where each spends CPU. */
+export function sourcesTable(rows: E2eRow[], shape: string): string {
+  const lines = [
+    '| run | native records/s | binding records/s | native ÷ binding | native × baseline | binding × baseline | main µs/record native · binding | CPU s / 1M records native: main · workers · librdkafka · other | same, binding | peak RSS native · binding |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- |',
+  ];
+  const cpu = (e: E2eRow) => `${f(e.cpuPerMillion.mainS)} · ${f(e.cpuPerMillion.workersS)} · ${f(e.cpuPerMillion.librdkafkaS)} · ${f(e.cpuPerMillion.otherS)} (${f(e.cpuPerMillion.totalS)})`;
+  for (const target of ['drop', 'pg-insert', 'pg-upsert', 's3'] as const) {
+    const nat = rows.find((e) => e.shape === shape && e.target === target && e.source === 'native');
+    const bin = rows.find((e) => e.shape === shape && e.target === target && e.source === 'binding');
+    if (!nat && !bin) continue;
+    lines.push(`| ${TARGET_LABEL[target]} | ${n(nat?.recordsPerS)} | ${n(bin?.recordsPerS)} | ${nat && bin ? `${f(nat.recordsPerS / bin.recordsPerS, 2)} ×` : '–'} | ${nat ? `${f(nat.ratio, 3)} vs ${nat.baseline}` : '–'} | ${bin ? `${f(bin.ratio, 3)} vs ${bin.baseline}` : '–'} | ${f(nat?.mainUsPerRecord, 3)} · ${f(bin?.mainUsPerRecord, 3)} | ${nat ? cpu(nat) : '–'} | ${bin ? cpu(bin) : '–'} | ${nat ? f(nat.peakRssBytes / MiB, 0) : '–'} · ${bin ? f(bin.peakRssBytes / MiB, 0) : '–'} MiB |`);
+  }
+  return lines.join('\n');
+}
+
 export function markdown(r: BenchResult, svgName?: string): string {
   const m = r.machine;
   const s = r.settings;
@@ -47,6 +63,7 @@ export function markdown(r: BenchResult, svgName?: string): string {
     `Broker, PostgreSQL, MinIO, the registry and Sluice share the cores.`);
   out.push('');
   out.push(`Settings: N=${s.n.toLocaleString('en-US')} records (reference shape), ${s.partitions} partitions, shapes ${s.shapes.join(', ')}, topic compression ${s.compression}, seed ${s.seed}, ` +
+    `Kafka sources ${(s.sources ?? ['binding']).join(', ')} (source.native=on / off; runs of the two alternate), ` +
     `${s.repeat} run(s) per figure (medians), Sluice defaults worker.threads=${s.defaults.workerThreads}, batch.max.records=${s.defaults.batchMaxRecords}` +
     `${Object.keys(s.connector).length ? `, overrides ${JSON.stringify(s.connector)}` : ''}${Object.keys(s.sluiceEnv).length ? `, env ${JSON.stringify(s.sluiceEnv)}` : ''}. Took ${f(r.durationS, 0)} s.`);
   out.push('');
@@ -61,12 +78,17 @@ export function markdown(r: BenchResult, svgName?: string): string {
   for (const shape of s.shapes) {
     out.push(`## End to end: ${shape} rows`);
     out.push('');
+    if ((s.sources ?? []).length > 1) {
+      out.push(sourcesTable(r.e2e, shape));
+      out.push('');
+    }
     out.push(e2eTable(r.e2e, r.skipped, shape));
     out.push('');
   }
   out.push('Throughput counts from the first record read to the last row durable (committed in PostgreSQL, uploaded to S3); ' +
     '"commit tail" is the time after that until Kafka had the offsets. CPU is per thread from /proc (schedstat) over the same span; ' +
-    '"other" is V8 GC helpers and the libuv pool, where the binding runs librdkafka consume calls. MB/s counts record values as produced.');
+    '"other" is V8 GC helpers and the libuv pool, where both sources run librdkafka consume calls (the native source also copies records into the batch buffers there). ' +
+    'The drop target is divided by raw consume through the same source: (a′) for the native source, (a) for the binding. MB/s counts record values as produced.');
   out.push('');
   out.push('## Baselines (same invocation, same rows)');
   out.push('');
@@ -88,7 +110,7 @@ export function markdown(r: BenchResult, svgName?: string): string {
   }
   if (r.sweeps) {
     const w = r.sweeps;
-    out.push(`## Throughput against worker threads and batch size (${w.shape}, ${w.target})`);
+    out.push(`## Throughput against worker threads and batch size (${w.shape}, ${w.target}, ${w.source ?? 'binding'} source)`);
     out.push('');
     if (svgName) out.push(`![throughput chart](${svgName})`);
     out.push('');

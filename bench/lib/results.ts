@@ -1,17 +1,31 @@
 // The shape of a benchmark result (bench/results/*.json). Figures of runs
 // repeated with --repeat are medians.
 import type { Machine } from './machine.js';
-import type { BenchOptions, Target } from './options.js';
+import type { BenchOptions, SourceName, Target } from './options.js';
 import type { CpuSplit } from './proc.js';
 import type { ShapeName } from './shapes/index.js';
 
-export type BaselineName = 'raw-consume' | 'copy' | 'copy-upsert' | 'parquet-encode';
+export type BaselineName = 'raw-consume' | 'native-raw-consume' | 'copy' | 'copy-upsert' | 'parquet-encode';
 
+/** Each target's baseline; the drop target of the native source has its own, (a′). */
 export const BASELINE_OF: Record<Target, BaselineName> = {
   drop: 'raw-consume',
   'pg-insert': 'copy',
   'pg-upsert': 'copy-upsert',
   s3: 'parquet-encode',
+};
+
+/** The baseline a source's run of a target is divided by: raw consume of the same consumer for drop, the sink's limit otherwise. */
+export function baselineOf(target: Target, source: SourceName): BaselineName {
+  return target === 'drop' && source === 'native' ? 'native-raw-consume' : BASELINE_OF[target];
+}
+
+/** The raw-consume baseline of each source: the ceiling of its runs. */
+export const RAW_CONSUME_OF: Record<SourceName, BaselineName> = { native: 'native-raw-consume', binding: 'raw-consume' };
+
+export const SOURCE_LABEL: Record<SourceName, string> = {
+  native: 'native source',
+  binding: 'binding source',
 };
 
 export const TARGET_LABEL: Record<Target, string> = {
@@ -22,7 +36,8 @@ export const TARGET_LABEL: Record<Target, string> = {
 };
 
 export const BASELINE_LABEL: Record<BaselineName, string> = {
-  'raw-consume': '(a) raw librdkafka consume, no processing',
+  'raw-consume': '(a) raw librdkafka consume through the binding, no processing',
+  'native-raw-consume': "(a′) raw consume through Sluice's native addon into batch buffers, no processing",
   copy: '(b) binary COPY of the same rows from a file',
   'copy-upsert': '(c) binary COPY into an unlogged staging table + INSERT … SELECT … ON CONFLICT',
   'parquet-encode': '(d) single-thread Parquet encode of the same rows',
@@ -44,6 +59,8 @@ export interface CpuPerMillion {
 export interface E2eRow {
   shape: ShapeName;
   target: Target;
+  /** The Kafka source of the runs (source.native=on: native, off: binding). */
+  source: SourceName;
   label: string;
   settings: RunSettings;
   records: number;
@@ -119,10 +136,11 @@ export interface SweepPoint {
 export interface SweepResult {
   shape: ShapeName;
   target: Target;
+  source: SourceName;
   threads: SweepPoint[];
   batchSizes: SweepPoint[];
   baselineRecordsPerS: number | null;
-  /** Raw librdkafka consume of the same rows: the ceiling of every Sluice run. */
+  /** Raw consume of the same rows through the sweep's source: the ceiling of every Sluice run. */
   consumeRecordsPerS: number | null;
 }
 
