@@ -9,7 +9,7 @@ import { BatchReader, BatchWriter, bufferBytes } from '../../src/pipeline/batch-
 import {
   loadNativeAddon, type ConsumeResult, type NativeAddon, type NativeConsumer, type NativeErrorEvent, type NativeEvent, type NativeTopicPartition,
 } from '../../src/source/native-addon.js';
-import { createTopic } from '../helpers/kafka.js';
+import { createTopic as createTopicOnce } from '../helpers/kafka.js';
 import { KAFKA, uniqueName } from '../helpers/stack.js';
 
 let addon: NativeAddon;
@@ -127,7 +127,8 @@ async function rawProduceOnce(topic: string, partition: number, records: RawReco
 
 /** Bulk producing through the binding (lz4, batched); headers as one-key objects keep repeated names. */
 async function bindingProduce(topic: string, messages: { partition: number; key: Buffer | null; value: Buffer | null; timestamp: number; headers?: Record<string, Buffer>[] }[]): Promise<void> {
-  const producer = new Kafka.Producer({ 'bootstrap.servers': KAFKA, dr_cb: true, 'linger.ms': 5, 'compression.type': 'lz4', 'queue.buffering.max.messages': 1_000_000 } as never);
+  // Idempotent: a retried batch (a fresh topic's leader is not known at once) keeps its place.
+  const producer = new Kafka.Producer({ 'bootstrap.servers': KAFKA, dr_cb: true, 'enable.idempotence': true, 'linger.ms': 5, 'compression.type': 'lz4', 'queue.buffering.max.messages': 1_000_000 } as never);
   await new Promise<void>((res, rej) => producer.connect({}, (e: unknown) => (e ? rej(e as Error) : res())));
   let delivered = 0;
   let failed: Error | undefined;
@@ -287,6 +288,18 @@ class Reader {
   }
 }
 
+/** createTopic, again when a loaded broker answers late (an existing topic then counts as made). */
+async function createTopic(topic: string, partitions: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await createTopicOnce(topic, partitions);
+    } catch (e) {
+      if (/already exists/i.test(JSON.stringify(e, Object.getOwnPropertyNames(e)))) return;
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
 const open: NativeConsumer[] = [];
 function reader(config: Record<string, string>, cap?: number, dataBytes?: number): Reader {
   const r = new Reader(config, cap, dataBytes);
@@ -387,19 +400,21 @@ describe('native consumer (librdkafka in C, records straight into batch buffers)
     await rawProduce(topic, 0, rows(200, 'a'));
     await rawProduce(topic, 1, rows(200, 'b'));
     const r = reader(baseConfig(uniqueName('g')));
-    const p0 = { topic, partition: 0 };
-    r.onAssigned = (tps) => {
-      if (tps.some((tp) => tp.partition === 0)) r.c.pause([p0]);
-    };
     await r.c.connect(10_000);
     r.c.subscribe([topic]);
-    await r.until('partition 1', () => r.count(1) === 200);
-    await rawProduce(topic, 1, rows(100, 'c'));
+    await r.until('both partitions', () => r.count(0) === 200 && r.count(1) === 200);
+    // Pausing a partition right after assign() can lose its fetch start in
+    // librdkafka (confluentinc/librdkafka#2190), so pause once it is fetching.
+    const p0 = { topic, partition: 0 };
+    r.c.pause([p0]);
+    await rawProduce(topic, 0, rows(100, 'c'));
+    await rawProduce(topic, 1, rows(100, 'd'));
     await r.until('more of partition 1', () => r.count(1) === 300);
-    expect(r.count(0)).toBe(0);
+    expect(r.count(0)).toBe(200);
     r.c.resume([p0]);
-    await r.until('partition 0 after resume', () => r.count(0) === 200);
-    expectContiguous(r.got, [0, 1], [200, 300]);
+    await r.until('partition 0 after resume', () => r.count(0) === 300);
+    expectContiguous(r.got, [0, 1], [300, 300]);
+    expect(r.got.filter((g) => g.partition === 0).map((g) => g.value!.toString()).slice(199, 201)).toEqual(['a199', 'c0']);
   });
 
   it('commit: a new consumer in the group resumes right after the committed offset; errors carry librdkafka codes', async () => {
@@ -489,7 +504,7 @@ describe('native consumer (librdkafka in C, records straight into batch buffers)
     expect(seen.size).toBe(N);
     expect(total).toBe(N); // nothing twice
     expectContiguous([...a.got, ...b.got].sort((x, y) => x.partition - y.partition || x.offset - y.offset), [0, 1, 2, 3], [N / P, N / P, N / P, N / P]);
-    for (const g of [...a.got, ...b.got]) expect(g.key).toBe(String(g.offset * P + g.partition));
+    for (const g of [...a.got, ...b.got]) expect(g.key).toBe(String(g.offset * P + g.partition)); // idempotent producer: in order
     // A was assigned all four, then revoked exactly what B was assigned; each read its own share.
     const assigned = (m: Reader) => m.events.filter((e): e is NativeEvent => e.type === 'assign').flatMap((e) => e.partitions.map((p) => p.partition)).sort();
     const revoked = (m: Reader) => m.events.filter((e): e is NativeEvent => e.type === 'revoke').flatMap((e) => e.partitions.map((p) => p.partition)).sort();
