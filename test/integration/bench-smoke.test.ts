@@ -44,26 +44,39 @@ describe('npm run bench -- --quick', () => {
     expect(positive(r.settings.n)).toBe(true);
     expect(positive(r.settings.defaults.workerThreads)).toBe(true);
 
-    // Every baseline is measured on the same rows.
-    expect(r.baselines.map((b) => b.name).sort()).toEqual(['copy', 'copy-upsert', 'parquet-encode', 'raw-consume']);
+    // Both Kafka sources are measured when the native addon loads; otherwise the binding alone, with the reason.
+    const nativeSkip = r.skipped.find((s) => s.what === 'native source');
+    const sources = nativeSkip ? ['binding'] : ['native', 'binding'];
+    expect(r.settings.sources).toEqual(sources);
+    if (nativeSkip) expect(nativeSkip.reason).toMatch(/native consumer addon/);
+
+    // Every baseline is measured on the same rows; (a′) when the native source runs.
+    const baselines = nativeSkip ? ['copy', 'copy-upsert', 'parquet-encode', 'raw-consume'] : ['copy', 'copy-upsert', 'native-raw-consume', 'parquet-encode', 'raw-consume'];
+    expect(r.baselines.map((b) => b.name).sort()).toEqual(baselines);
     for (const b of r.baselines) expect(positive(b.recordsPerS), b.name).toBe(true);
 
-    // Every target is either measured, with a positive ratio to its baseline, or skipped with a reason.
+    // Every target of every source is either measured, with a positive ratio to its baseline, or skipped with a reason.
     for (const target of ['drop', 'pg-insert', 'pg-upsert', 's3']) {
-      const row = r.e2e.find((e) => e.shape === 'order' && e.target === target);
-      const skip = r.skipped.find((s) => s.what === `e2e order ${target}`);
-      expect(row !== undefined || skip !== undefined, `${target} neither measured nor skipped`).toBe(true);
-      if (row) {
-        expect(positive(row.ratio), `${target} ratio`).toBe(true);
-        expect(positive(row.recordsPerS)).toBe(true);
-        expect(positive(row.peakRssBytes)).toBe(true);
-        expect(row.cpu.mainS).toBeGreaterThan(0);
-        expect(row.cpu.workersS).toBeGreaterThan(0);
-      } else expect(skip!.reason.length).toBeGreaterThan(0);
+      for (const source of sources) {
+        const row = r.e2e.find((e) => e.shape === 'order' && e.target === target && e.source === source);
+        const skip = r.skipped.find((s) => s.what === `e2e order ${target} ${source}`);
+        expect(row !== undefined || skip !== undefined, `${target} ${source} neither measured nor skipped`).toBe(true);
+        if (row) {
+          expect(row.label).toContain(`${source} source`);
+          expect(row.baseline).toBe(target === 'drop' ? (source === 'native' ? 'native-raw-consume' : 'raw-consume') : { 'pg-insert': 'copy', 'pg-upsert': 'copy-upsert', s3: 'parquet-encode' }[target]);
+          expect(positive(row.ratio), `${target} ${source} ratio`).toBe(true);
+          expect(positive(row.recordsPerS)).toBe(true);
+          expect(positive(row.peakRssBytes)).toBe(true);
+          expect(row.cpu.mainS).toBeGreaterThan(0);
+          expect(row.cpu.workersS).toBeGreaterThan(0);
+        } else expect(skip!.reason.length).toBeGreaterThan(0);
+      }
     }
-    // PostgreSQL insert and consume + decode work today: they must be measured.
-    expect(r.e2e.some((e) => e.target === 'pg-insert')).toBe(true);
-    expect(r.e2e.some((e) => e.target === 'drop')).toBe(true);
+    // PostgreSQL insert and consume + decode work today: they must be measured, for every source.
+    for (const source of sources) {
+      expect(r.e2e.some((e) => e.target === 'pg-insert' && e.source === source), `pg-insert ${source}`).toBe(true);
+      expect(r.e2e.some((e) => e.target === 'drop' && e.source === source), `drop ${source}`).toBe(true);
+    }
 
     expect(r.latency).not.toBeNull();
     expect(positive(r.latency!.p50Ms)).toBe(true);
@@ -81,8 +94,14 @@ describe('npm run bench -- --quick', () => {
     expect(positive(r.micro!.poolScaling?.ratio)).toBe(true);
     expect(r.micro!.dispatch.length).toBeGreaterThan(0);
 
-    expect(r.targets.length).toBe(8);
+    expect(r.targets.length).toBe(11);
     for (const t of r.targets.filter((x) => x.unit === '×' && x.measured !== null)) expect(positive(t.measured), t.name).toBe(true);
+    // The native-source targets are evaluated from this run when the native source ran.
+    for (const name of ['main-thread CPU per record, native source, output dropped', 'consume + decode, output dropped, native ÷ binding', 'PostgreSQL insert, native ÷ binding']) {
+      const t = r.targets.find((x) => x.name === name);
+      expect(t, name).toBeDefined();
+      if (!nativeSkip) expect(positive(t!.measured), name).toBe(true);
+    }
     expect(fs.readFileSync(path.join(out, 'latest.md'), 'utf8')).toContain('## Targets');
     expect(fs.readFileSync(path.join(out, 'latest.svg'), 'utf8')).toMatch(/^<svg[^>]*>/);
     fs.rmSync(out, { recursive: true, force: true });
