@@ -161,7 +161,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
   const sluiceEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
-    if (k.startsWith('SLUICE_') && v !== undefined && !/^SLUICE_(TEST|STACK|CACHE)_/.test(k)) sluiceEnv[k] = v;
+    if (k.startsWith('SLUICE_') && v !== undefined && !/^SLUICE_(TEST|STACK|CACHE)_|^SLUICE_NATIVE_ADDON$/.test(k)) sluiceEnv[k] = v;
   }
   const small = Math.max(1000, Math.round(n / 5));
   return {
