@@ -40,7 +40,6 @@ export class NativeSource implements Source {
   private running = false;
   private polling = false;
   private loopDone: Promise<void> = Promise.resolve();
-  private cooperative = true;
 
   constructor(
     addon: NativeAddon,
@@ -78,7 +77,6 @@ export class NativeSource implements Source {
     } catch (err) {
       throw new KafkaFatalError(`cannot connect to Kafka at ${this.opts.bootstrapServers}: ${(err as Error).message}`, { cause: err });
     }
-    this.cooperative = this.consumer.rebalanceProtocol() !== 'EAGER';
     if (this.opts.topicsRegex !== undefined) this.consumer.subscribe([`^${this.opts.topicsRegex.replace(/^\^/, '')}`]);
     else this.consumer.subscribe(this.opts.topics!);
   }
@@ -179,6 +177,8 @@ export class NativeSource implements Source {
       return;
     }
     const tps = ev.partitions.map((p) => ({ topic: p.topic, partition: p.partition }));
+    // Known once the group has joined, so asked per event (an eager assignor such as range is allowed).
+    const cooperative = this.consumer.rebalanceProtocol() !== 'EAGER';
     try {
       if (ev.type === 'assign') {
         const positions = await this.handlers.onAssign(tps);
@@ -187,15 +187,15 @@ export class NativeSource implements Source {
           const off = positions?.get(tpKey(tp.topic, tp.partition));
           return off === undefined ? tp : { ...tp, offset: off };
         });
-        this.consumer.assign(withOffsets, this.cooperative);
+        this.consumer.assign(withOffsets, cooperative);
         this.log.info({ partitions: tps.length }, `assigned ${tpDescribe(tps)}`);
       } else {
-        const lost = this.consumer.assignmentLost();
+        const lost = ev.lost ?? this.consumer.assignmentLost();
         if (lost) this.handlers.onLost(tps);
         else await this.handlers.onRevoke(tps);
         // The engine sealed (or dropped) their batches: the addon lets go of them and of what it held back.
         for (const tp of tps) this.detach(tpKey(tp.topic, tp.partition));
-        this.consumer.unassign(tps, this.cooperative);
+        this.consumer.unassign(tps, cooperative);
         this.log.info({ partitions: tps.length, lost }, `${lost ? 'lost' : 'revoked'} ${tpDescribe(tps)}`);
       }
     } catch (err) {
