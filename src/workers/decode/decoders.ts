@@ -86,9 +86,20 @@ const ExactLong = avro.types.LongType.__with({
   compare: (a: number | bigint, b: number | bigint) => (a < b ? -1 : a > b ? 1 : 0),
 });
 
-/** Compiles an Avro schema the way every Sluice decoder reads it. */
+/**
+ * Compiles an Avro schema the way every Sluice decoder reads it. The registry
+ * entry only covers the type *name* "long"; a long written as an object
+ * ({"type": "long"}, and so every logical type on a long: timestamp-millis/
+ * -micros/-nanos, local-timestamp-*, time-micros) would get avsc's own
+ * LongType, so the hook hands those ExactLong too. (avsc ignores the logical
+ * types themselves here: no logicalTypes option, the schema says what they mean.)
+ */
 export function avroType(schema: unknown): avro.Type {
-  return avro.Type.forSchema(schema as avro.Schema, { wrapUnions: 'auto', registry: { long: ExactLong } });
+  return avro.Type.forSchema(schema as avro.Schema, { wrapUnions: 'auto', registry: { long: ExactLong }, typeHook: exactLongHook });
+}
+
+function exactLongHook(schema: avro.Schema): avro.Type | undefined {
+  return typeof schema === 'object' && schema !== null && !Array.isArray(schema) && (schema as { type?: unknown }).type === 'long' ? ExactLong : undefined;
 }
 
 interface CompiledAvro {
