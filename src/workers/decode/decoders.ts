@@ -6,7 +6,7 @@ import { Unpackr } from 'msgpackr';
 import type { ValueFormat } from '../../config/spec.js';
 import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type ConnectSchema, type RecordSchema } from '../schema.js';
 import { parseJsonExact, stringifyJsonExact } from '../json-exact.js';
-import { SchemaRegistryClient } from './registry.js';
+import { SchemaRegistryClient, UnknownSchemaError } from './registry.js';
 
 export interface Decoded {
   value: unknown;
@@ -110,6 +110,11 @@ interface CompiledAvro {
 /** Confluent wire format: magic byte 0, 4-byte big-endian schema id, Avro binary. */
 export class AvroDecoder implements Decoder {
   private readonly compiled = new Map<number, CompiledAvro>();
+  /**
+   * Ids the registry has no usable schema for, with the reason: each record
+   * carrying one fails by itself. Asked again by the next batch that has them.
+   */
+  private readonly unusable = new Map<number, string>();
   constructor(private readonly registry: SchemaRegistryClient) {}
 
   async prepare(values: Iterable<Uint8Array | null>): Promise<void> {
@@ -123,11 +128,23 @@ export class AvroDecoder implements Decoder {
       (wanted ??= new Set()).add(id);
     }
     if (!wanted) return;
+    for (const id of wanted) this.unusable.delete(id);
+    // An outage (RetriableError) or a registry that refuses Sluice (SluiceError) fails the whole batch.
     await Promise.all(
       [...wanted].map(async (id) => {
-        const text = await this.registry.schemaById(id);
-        const parsed = JSON.parse(text);
-        this.compiled.set(id, { type: avroType(parsed), schema: recordSchemaFromAvro(`avro:${id}`, parsed) });
+        let text: string;
+        try {
+          text = await this.registry.schemaById(id);
+        } catch (err) {
+          if (err instanceof UnknownSchemaError) return void this.unusable.set(id, err.message);
+          throw err;
+        }
+        try {
+          const parsed = JSON.parse(text);
+          this.compiled.set(id, { type: avroType(parsed), schema: recordSchemaFromAvro(`avro:${id}`, parsed) });
+        } catch (err) {
+          this.unusable.set(id, `schema id ${id} is not an Avro schema Sluice can read: ${(err as Error).message}`);
+        }
       }),
     );
   }
@@ -137,7 +154,7 @@ export class AvroDecoder implements Decoder {
     if (bytes[0] !== 0) throw new Error(`value does not start with the Confluent magic byte 0 (got ${bytes[0]})`);
     const id = ((bytes[1]! << 24) | (bytes[2]! << 16) | (bytes[3]! << 8) | bytes[4]!) >>> 0;
     const c = this.compiled.get(id);
-    if (!c) throw new Error(`schema id ${id} could not be loaded`);
+    if (!c) throw new Error(this.unusable.get(id) ?? `schema id ${id} could not be loaded`);
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset + 5, bytes.length - 5);
     const res = c.type.decode(buf, 0);
     if (res.offset < 0) throw new Error(`Avro body does not match schema id ${id} (truncated or corrupt)`);
