@@ -2,7 +2,7 @@
 // record into a JS value plus the RecordSchema that describes it. Schemas are
 // compiled once and cached; the per-record path only decodes.
 import avro from 'avsc';
-import { Unpackr } from 'msgpackr';
+import { C1, Unpackr } from 'msgpackr';
 import type { ValueFormat } from '../../config/spec.js';
 import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type ConnectSchema, type RecordSchema } from '../schema.js';
 import { parseJsonExact, stringifyJsonExact } from '../json-exact.js';
@@ -51,7 +51,12 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
         int64AsType: 'auto' as 'bigint' });
       return {
         prepare: async () => {},
-        decode: (bytes) => ({ value: unpackr.unpack(bytes), schema: SCHEMALESS }),
+        decode: (bytes) => {
+          const value = unpackr.unpack(bytes);
+          // 0xC1 is "never used" in MessagePack; msgpackr hands back a marker object rather than failing.
+          if (value === C1) throw new Error('msgpack value is the never-used byte 0xC1');
+          return { value, schema: SCHEMALESS };
+        },
       };
     }
     case 'string':
