@@ -76,7 +76,7 @@ export class DeadLetterQueue {
           '__connect.errors.offset': Buffer.from(String(f.offset)),
           '__connect.errors.connector.name': Buffer.from(this.connector),
           '__connect.errors.task.id': Buffer.from(`${os.hostname()}:${process.pid}`),
-          '__connect.errors.stage': Buffer.from(f.stage === 'decode' ? 'VALUE_CONVERTER' : 'TASK_PUT'),
+          '__connect.errors.stage': Buffer.from(connectStage(f)),
           '__connect.errors.class.name': Buffer.from('sluice'),
           '__connect.errors.exception.class.name': Buffer.from(EXCEPTION_CLASS[f.stage]),
           '__connect.errors.exception.message': Buffer.from(f.reason),
@@ -104,6 +104,12 @@ export class DeadLetterQueue {
     const p = await this.producer?.catch(() => undefined);
     await p?.disconnect().catch(() => {});
   }
+}
+
+/** Kafka Connect's Stage of a failure: which converter failed, or TASK_PUT for what the sink could not take. */
+export function connectStage(f: Pick<RecordFailure, 'stage' | 'part'>): string {
+  if (f.stage !== 'decode') return 'TASK_PUT';
+  return f.part === 'key' ? 'KEY_CONVERTER' : f.part === 'header' ? 'HEADER_CONVERTER' : 'VALUE_CONVERTER';
 }
 
 function b64(b: Uint8Array | null): string | null {

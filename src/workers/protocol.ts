@@ -1,6 +1,7 @@
 // Messages between the main thread and the workers. Batches travel as
 // SharedArrayBuffers (shared, not copied); everything else here is small.
 import type { ValueFormat } from '../config/spec.js';
+import { RetriableError } from '../errors.js';
 import type { PgPlan } from '../sinks/postgres/encoding.js';
 
 export interface WorkerSetup {
@@ -26,7 +27,37 @@ export interface RecordFailure {
   offset: number;
   /** 'write': the destination refused the record's row. */
   stage: 'decode' | 'convert' | 'write';
+  /**
+   * Which part of the record failed to decode: the dead letter's
+   * __connect.errors.stage is KEY_CONVERTER / VALUE_CONVERTER / HEADER_CONVERTER
+   * after it. Absent for convert and write failures (TASK_PUT). The reason of
+   * a key failure starts with "key: " too, so every message says so.
+   */
+  part?: 'key' | 'value' | 'header';
   reason: string;
+}
+
+/**
+ * How a worker reports an outage (the schema registry unreachable, timing out,
+ * or answering 408/429/5xx): the task rejects with an Error whose message
+ * starts with RETRIABLE_MARK. Only an Error's message crosses the thread
+ * boundary (Piscina clones errors without their class or own properties), and
+ * a rejection is the safe signal: an engine that does not look for the mark
+ * stops with the message, it never treats the batch as done. The engine turns
+ * the rejection back into a RetriableError with retriableFromWorker() and
+ * dispatches the same batch again after a backoff; no record of it fails.
+ */
+export const RETRIABLE_MARK = 'retriable: ';
+
+export function retriableWorkerError(message: string): Error {
+  return new Error(RETRIABLE_MARK + message);
+}
+
+/** The RetriableError a worker task's rejection stands for, or undefined when it is not one. */
+export function retriableFromWorker(err: unknown): RetriableError | undefined {
+  const message = err instanceof Error ? err.message : typeof err === 'string' ? err : undefined;
+  if (message === undefined || !message.startsWith(RETRIABLE_MARK)) return undefined;
+  return new RetriableError(message.slice(RETRIABLE_MARK.length), { cause: err });
 }
 
 export interface EncodeResult {

@@ -7,7 +7,7 @@ export type FieldType =
   | { kind: 'decimal'; precision: number; scale: number }
   | { kind: 'date' } // days since 1970-01-01
   | { kind: 'time-millis' | 'time-micros' } // since midnight
-  | { kind: 'timestamp-millis' | 'timestamp-micros' } // since the epoch, UTC
+  | { kind: 'timestamp-millis' | 'timestamp-micros' | 'timestamp-nanos' } // since the epoch, UTC (local-timestamp-*: read as UTC)
   | { kind: 'enum'; symbols: readonly string[] }
   | { kind: 'fixed'; size: number }
   | { kind: 'array'; items: FieldType; itemsOptional: boolean }
@@ -73,6 +73,7 @@ export function fieldTypeFromAvro(schema: AvroSchema, named: Map<string, FieldTy
     if (logical === 'time-micros' && s.type === 'long') return { type: { kind: 'time-micros' }, optional: false };
     if ((logical === 'timestamp-millis' || logical === 'local-timestamp-millis') && s.type === 'long') return { type: { kind: 'timestamp-millis' }, optional: false };
     if ((logical === 'timestamp-micros' || logical === 'local-timestamp-micros') && s.type === 'long') return { type: { kind: 'timestamp-micros' }, optional: false };
+    if ((logical === 'timestamp-nanos' || logical === 'local-timestamp-nanos') && s.type === 'long') return { type: { kind: 'timestamp-nanos' }, optional: false };
     if (logical === 'uuid' && s.type === 'string') return { type: { kind: 'uuid' }, optional: false };
   }
   switch (s.type) {

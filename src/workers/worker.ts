@@ -7,7 +7,8 @@ import { BatchReader } from '../pipeline/batch-layout.js';
 import { ConvertError, ReplanNeeded, type RecordContext, type WorkerEncoder } from '../sinks/common/encoder.js';
 import { workerEncoders } from '../sinks/worker-encoders.js';
 import { createDecoder, type Decoded, type Decoder } from './decode/decoders.js';
-import type { EncodeResult, EncodeTask, RecordFailure, WorkerSetup } from './protocol.js';
+import { SluiceError } from '../errors.js';
+import { retriableWorkerError, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from './protocol.js';
 
 const setup = workerData as WorkerSetup;
 const valueDecoder: Decoder = createDecoder(setup.valueFormat, { registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo });
@@ -34,8 +35,15 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
   const sinkPlan = plan.sink === 'drop' ? undefined : (plan as { plan: unknown }).plan;
   const needKeys = encoder?.needsKeys(sinkPlan) ?? false;
 
-  await valueDecoder.prepare(valuesOf(reader));
-  if (needKeys) await keyDecoder.prepare(keysOf(reader));
+  try {
+    await valueDecoder.prepare(valuesOf(reader));
+    if (needKeys) await keyDecoder.prepare(keysOf(reader));
+  } catch (err) {
+    // An outage (schema registry unreachable, 5xx): not the records' fault. The
+    // batch is rejected with the retriable mark (protocol.ts) for the engine to retry.
+    if (err instanceof SluiceError && err.retriable) throw retriableWorkerError(err.message);
+    throw err;
+  }
   encoder?.begin(sinkPlan, task.topic, reader.partition);
 
   let tombstones = 0;
@@ -51,16 +59,30 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
     let key: Decoded | undefined;
     let value: Decoded | undefined;
     const bytes = reader.value(i);
-    try {
-      if (needKeys) {
-        const kb = reader.key(i);
-        ctx.keyBytes = kb;
-        key = kb === null ? undefined : keyDecoder.decode(kb);
+    if (needKeys) {
+      const kb = reader.key(i);
+      ctx.keyBytes = kb;
+      if (kb !== null) {
+        try {
+          key = keyDecoder.decode(kb);
+        } catch (err) {
+          // Said in the reason too: the stop message and the dead letter's exception message name the key.
+          failures.push({ index: i, offset: reader.offset(i), stage: 'decode', part: 'key', reason: `key: ${(err as Error).message}` });
+          continue;
+        }
       }
-      if (bytes !== null) value = valueDecoder.decode(bytes);
-    } catch (err) {
-      failures.push({ index: i, offset: reader.offset(i), stage: 'decode', reason: (err as Error).message });
-      continue;
+    }
+    if (bytes !== null) {
+      try {
+        value = valueDecoder.decode(bytes);
+      } catch (err) {
+        failures.push({ index: i, offset: reader.offset(i), stage: 'decode', part: 'value', reason: (err as Error).message });
+        continue;
+      }
+      // A value that decodes to null (JSON `null`, a Connect envelope's null
+      // payload, msgpack nil, an Avro null) is a null value, as Kafka Connect's
+      // converters make it: a tombstone, never a row of NULLs.
+      if (value.value === null || value.value === undefined) value = undefined;
     }
     ctx.offset = reader.offset(i);
     ctx.timestamp = reader.timestamp(i);

@@ -48,6 +48,8 @@ describe('other decoders', () => {
     expect(createDecoder('json', {}).decode(enc({ a: 1 })).value).toEqual({ a: 1 });
     expect(createDecoder('string', {}).decode(enc('héllo')).value).toBe('héllo');
     expect(() => createDecoder('string', {}).decode(Buffer.from([0xff, 0xfe]))).toThrow();
+    expect(() => createDecoder('msgpack', {}).decode(Buffer.from([0xc1]))).toThrow('msgpack value is the never-used byte 0xC1');
+    expect(() => createDecoder('msgpack', {}).decode(Buffer.from([0x81, 0xa1, 0x61, 1, 5]))).toThrow(/end of buffer not reached/);
     const b = createDecoder('bytes', {}).decode(Buffer.from([1, 2]));
     expect(Array.from(b.value as Uint8Array)).toEqual([1, 2]);
   });

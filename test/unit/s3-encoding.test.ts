@@ -105,25 +105,49 @@ describe('S3 Parquet worker encoder', () => {
     expect([...readRowTable(out.output!, 2).offsets]).toEqual([0, 2]);
   });
 
-  it('infers and widens a schema for schemaless values, rebuilding the rows before', () => {
+  it('infers and widens a schema for schemaless values, rebuilding the rows before; a value that is not an object fails', () => {
     const values = [
       { a: 1, b: null },
       { a: 2, b: 'x', c: [1, 2] },
+      7, // once a column "value" next to NULLs: now a convert error of its own
       { a: 2.5, d: { e: true } },
-      7,
+      [5, 'bad', 5],
     ];
-    const { meta, chunks } = run(plan(), values.map((value) => ({ value, schema: SCHEMALESS })));
+    const { meta, chunks, failures } = run(plan(), values.map((value) => ({ value, schema: SCHEMALESS })));
+    expect(failures).toEqual([2, 4]);
     expect(meta.widened).toBeDefined();
     const t = chunks[0]!.table;
     expect(t.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
-      'a:Float64', 'b:Utf8', 'c:List<Int64>', 'd:Struct<{e:Bool}>', 'value:Int64',
+      'a:Float64', 'b:Utf8', 'c:List<Int64>', 'd:Struct<{e:Bool}>',
     ]);
     const got = t.toArray().map((r) => r.toJSON());
-    expect(got.map((r) => r.a)).toEqual([1, 2, 2.5, null]);
-    expect(got.map((r) => r.b)).toEqual([null, 'x', null, null]);
+    expect(got.map((r) => r.a)).toEqual([1, 2, 2.5]);
+    expect(got.map((r) => r.b)).toEqual([null, 'x', null]);
     expect(got[1].c.toArray()).toEqual(new BigInt64Array([1n, 2n]));
     expect(got[2].d.toJSON()).toEqual({ e: true });
-    expect(got[3].value).toBe(7n);
+  });
+
+  it('says which record value is not an object, schemaless or under a struct schema', () => {
+    const enc = new S3ParquetEncoder();
+    enc.begin(plan(), 't', 2);
+    const message = (value: unknown, schema: RecordSchema) => {
+      try {
+        enc.add({ value, schema }, undefined, ctx(0));
+      } catch (err) {
+        if (!(err instanceof ConvertError)) throw err;
+        enc.discardCurrent();
+        return err.message;
+      }
+      return 'landed';
+    };
+    expect(message([5, 'bad', 5], SCHEMALESS)).toBe('the record value is an array ([5,"bad",5]), not an object: Parquet columns need an object (a struct) value');
+    expect(message('just a string', SCHEMALESS)).toBe('the record value is the string "just a string", not an object: Parquet columns need an object (a struct) value');
+    expect(message(42, SCHEMALESS)).toBe('the record value is the number 42, not an object: Parquet columns need an object (a struct) value');
+    expect(message(true, SCHEMALESS)).toBe('the record value is the boolean true, not an object: Parquet columns need an object (a struct) value');
+    const struct = recordSchemaFromAvro('avro:9', { type: 'record', name: 'R', fields: [{ name: 'a', type: 'int' }] } as never);
+    expect(message(5, struct)).toBe('the record value is the number 5, not an object: Parquet columns need an object (a struct) value');
+    // A primitive schema (StringConverter) is one column "value", as before.
+    expect(message('text', { id: 'string', fields: [{ name: 'value', type: { kind: 'string' }, optional: true }], scalar: true })).toBe('landed');
   });
 
   it('keeps a schema the plan already has, and falls back to JSON text for conflicting types', () => {

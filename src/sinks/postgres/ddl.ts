@@ -48,6 +48,11 @@ export function defaultLiteral(ft: FieldType, v: unknown): string | undefined {
       const unit = ft.kind === 'timestamp-millis' ? 'millisecond' : 'microsecond';
       return (typeof v === 'number' && Number.isSafeInteger(v)) || typeof v === 'bigint' ? `TIMESTAMPTZ 'epoch' + ${v} * INTERVAL '1 ${unit}'` : undefined;
     }
+    case 'timestamp-nanos': {
+      // PostgreSQL has no nanoseconds: a default with sub-microsecond digits is left out rather than rounded.
+      const b = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;
+      return b !== undefined && b % 1000n === 0n ? `TIMESTAMPTZ 'epoch' + ${b / 1000n} * INTERVAL '1 microsecond'` : undefined;
+    }
     default:
       return undefined;
   }

@@ -8,7 +8,7 @@
 import { ByteWriter } from '../../workers/byte-writer.js';
 import type { Decoded } from '../../workers/decode/decoders.js';
 import type { FieldType, RecordSchema } from '../../workers/schema.js';
-import { ConvertError, ReplanNeeded, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
+import { ConvertError, describeValue, ReplanNeeded, requireStructValue, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
 import { valueFieldAllowed, valueFields, type FieldRules } from './columns.js';
 import { isPlainObject, SchemaInferrer } from './infer.js';
 import { fitColumn } from './types.js';
@@ -120,11 +120,21 @@ function keyGetter(field: string, single: boolean, keySchema: RecordSchema | und
     };
     return (c) => c.key;
   }
-  // Schemaless keys decide per record: an object is a struct, anything else the whole key.
+  // A key schema with fields (Avro record, Connect struct) needs a struct key.
+  // Schemaless keys decide per record: an object is a struct, a primitive the
+  // whole key, which only one key column can take.
+  const structSchema = keySchema?.fields !== undefined;
   return (c) => {
     const k = c.key;
-    if (isPlainObject(k)) return k[field];
-    return single ? k : undefined;
+    if (k === null || k === undefined) throw new ConvertError(`the record has no key, and key column "${field}" (pk.mode=record_key) comes from it`);
+    if (isPlainObject(k)) {
+      if (!(field in k)) throw new ConvertError(`the record key has no field "${field}" (a key column, pk.mode=record_key)`);
+      return k[field];
+    }
+    if (structSchema) throw new ConvertError(`the record key is ${describeValue(k)}, not the struct its schema describes (key column "${field}")`);
+    if (Array.isArray(k)) throw new ConvertError(`the record key is ${describeValue(k)}: pk.mode=record_key needs a struct (object) key, or a primitive for one key column`);
+    if (!single) throw new ConvertError(`the record key is ${describeValue(k)}, not an object: pk.fields names several key columns, so the key must be a struct (object) with those fields`);
+    return k;
   };
 }
 
@@ -345,6 +355,8 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
     // Before anything can throw: discardCurrent() rewinds to here.
     this.rowStart = this.writer.pos;
+    // A row is made from an object; a primitive *schema* goes to the column "value".
+    if (!value.schema.scalar) requireStructValue(value.value, 'a table row needs');
     if (this.collector || this.plan.missingTable) return this.collect(value, key, ctx);
     const c = this.compiledFor(value, key);
     if (c.needsReplan) return this.collect(value, key, ctx);

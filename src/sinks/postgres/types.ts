@@ -44,7 +44,8 @@ export function sqlTypeFor(ft: FieldType): string {
     case 'time-millis':
     case 'time-micros': return 'time';
     case 'timestamp-millis':
-    case 'timestamp-micros': return 'timestamptz';
+    case 'timestamp-micros':
+    case 'timestamp-nanos': return 'timestamptz';
     case 'array': {
       const items = ft.items;
       // PostgreSQL arrays hold scalars; arrays of records, maps or arrays are JSON.
@@ -164,6 +165,7 @@ export function fitColumn(col: ColumnTypeInfo, ft: FieldType, schemaless = false
       return fam === 'time' ? OK : NO;
     case 'timestamp-millis':
     case 'timestamp-micros':
+    case 'timestamp-nanos':
       return fam === 'ts' || col.typeOid === OID.int8 || fam === 'numeric' ? OK : NO;
     case 'array': {
       if (fam !== 'array') return NO;

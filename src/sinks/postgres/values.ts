@@ -5,6 +5,7 @@ import { stringifyJsonExact } from '../../workers/json-exact.js';
 import type { ByteWriter } from '../../workers/byte-writer.js';
 import type { FieldType } from '../../workers/schema.js';
 import { ConvertError } from '../common/encoder.js';
+import { epochMicros, floorDiv, isoFromEpoch, minus, TimestampRangeError, type Exact, type TimestampKind } from '../common/timestamps.js';
 import { OID } from './types.js';
 
 export type TextNulMode = 'drop' | 'escape' | 'fail';
@@ -14,6 +15,16 @@ export type ValueWriter = (w: ByteWriter, v: unknown) => void;
 const PG_EPOCH_MS = 946_684_800_000;
 const PG_EPOCH_DAYS = 10_957;
 const MS_PER_DAY = 86_400_000;
+const PG_EPOCH_US = PG_EPOCH_MS * 1000;
+/**
+ * PostgreSQL's timestamp range in µs since its epoch: [4714-11-24 00:00 BC,
+ * 294277-01-01 00:00) (MIN_TIMESTAMP, END_TIMESTAMP in datatype/timestamp.h);
+ * date shares the lower bound (Julian day 0).
+ */
+const PG_MIN_TS = -211_813_488_000_000_000n;
+const PG_END_TS = 9_223_371_331_200_000_000n;
+const PG_MIN_DATE = -2_451_545; // days since 2000-01-01 of 4714-11-24 BC
+const PG_RANGE = "PostgreSQL's timestamp range (4713 BC to 294276 AD)";
 
 function describe(v: unknown): string {
   if (v instanceof Uint8Array) return `${v.length} bytes`;
@@ -21,8 +32,13 @@ function describe(v: unknown): string {
   return `${typeof v} ${s.length > 60 ? s.slice(0, 57) + '...' : s}`;
 }
 
-function fail(col: string, type: string, v: unknown): never {
-  throw new ConvertError(`column "${col}" (${type}) cannot take ${describe(v)}`);
+function fail(col: string, type: string, v: unknown, why?: string): never {
+  throw new ConvertError(`column "${col}" (${type}) cannot take ${describe(v)}${why ? `: ${why}` : ''}`);
+}
+
+/** A long timestamp the column cannot hold as it is: the message says which kind of value it was and why. */
+function failTimestamp(col: string, type: string, v: unknown, kind: string, why: string): never {
+  throw new ConvertError(`column "${col}" (${type}) cannot take ${kind} ${String(v)}: ${why}`);
 }
 
 export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, textNul: TextNulMode, col: string): ValueWriter {
@@ -111,12 +127,24 @@ export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, tex
         w.utf8(jsonText(v, ft, textNul, col));
       };
     case OID.date:
-      return (w, v) => w.int32(toEpochDays(v, k, col) - PG_EPOCH_DAYS);
+      return (w, v) => {
+        const days = toEpochDays(v, k, col) - PG_EPOCH_DAYS;
+        if (days < PG_MIN_DATE || days > 2_147_483_647 - PG_EPOCH_DAYS) fail(col, 'date', v, "outside PostgreSQL's date range (4713 BC to 5874897 AD)");
+        w.int32(days);
+      };
     case OID.time:
       return (w, v) => w.int64(toTimeMicros(v, k, col));
     case OID.timestamp:
-    case OID.timestamptz:
-      return (w, v) => w.int64(toEpochMicros(v, k, col) - PG_EPOCH_MS * 1000);
+    case OID.timestamptz: {
+      const tn = typeOid === OID.timestamp ? 'timestamp' : 'timestamptz';
+      return (w, v) => {
+        const us = minus(toEpochMicros(v, k, col, tn), PG_EPOCH_US);
+        // A safe integer is always inside the range; beyond it, check (binary COPY would refuse it or, at ±2^63, read ±infinity).
+        if (typeof us === 'number') w.int64(us);
+        else if (us >= PG_MIN_TS && us < PG_END_TS) w.bigInt64(us);
+        else failTimestamp(col, tn, v, k, `outside ${PG_RANGE}`);
+      };
+    }
     case OID.uuid:
       return (w, v) => writeUuid(w, v, col);
   }
@@ -240,7 +268,13 @@ export function normalizeForJson(v: unknown, ft: FieldType): unknown {
       return decimalString(v, ft, 'json');
     case 'timestamp-millis':
     case 'timestamp-micros':
-      return isoMicros(toEpochMicros(v, ft.kind, 'json'));
+    case 'timestamp-nanos': {
+      if (typeof v !== 'number' && typeof v !== 'bigint') return isoMicros(Number(toEpochMicros(v, ft.kind, 'json')));
+      // Exact, with every digit the value has (nanoseconds too): JSON text can hold them.
+      const iso = isoFromEpoch(v, ft.kind);
+      if (iso === undefined) throw new ConvertError(`JSON: ${ft.kind} ${String(v)} is beyond the dates Sluice can write as text (±275760 years)`);
+      return iso;
+    }
     case 'date':
       return new Date(toEpochDays(v, ft.kind, 'json') * MS_PER_DAY).toISOString().slice(0, 10);
     case 'time-millis':
@@ -406,20 +440,31 @@ export function writeNumeric(w: ByteWriter, s: string): void {
 
 // ---------- dates and times ----------
 
-export function toEpochMicros(v: unknown, kind: FieldType['kind'], col: string): number {
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) fail(col, 'timestamp', v);
-    if (kind === 'timestamp-micros') return v;
-    if (kind === 'date') return v * MS_PER_DAY * 1000;
-    return Math.round(v * 1000); // timestamp-millis, and epoch ms for schemaless numbers
+/**
+ * µs since the epoch, exactly: a number while it is a safe integer, BigInt
+ * beyond. Integers of a timestamp kind convert by their unit; other numbers
+ * (schemaless, plain longs) are epoch milliseconds.
+ */
+export function toEpochMicros(v: unknown, kind: FieldType['kind'], col: string, type = 'timestamp'): Exact {
+  if (typeof v === 'number' || typeof v === 'bigint') {
+    if (kind === 'date') {
+      if (typeof v === 'number' && Number.isInteger(v)) return v * MS_PER_DAY * 1000;
+      fail(col, type, v);
+    }
+    const unit: TimestampKind = kind === 'timestamp-micros' || kind === 'timestamp-nanos' ? kind : 'timestamp-millis';
+    try {
+      return epochMicros(v, unit);
+    } catch (err) {
+      if (err instanceof TimestampRangeError) failTimestamp(col, type, v, kind === unit ? kind : `${kind} (epoch milliseconds)`, err.message);
+      throw err;
+    }
   }
-  if (typeof v === 'bigint') return kind === 'timestamp-micros' ? Number(v) : Number(v) * 1000;
   if (v instanceof Date) return v.getTime() * 1000;
   if (typeof v === 'string') {
     const us = parseIsoMicros(v);
     if (us !== undefined) return us;
   }
-  fail(col, 'timestamp', v);
+  fail(col, type, v);
 }
 
 /** ISO-8601 text to µs since the epoch, keeping sub-millisecond digits. */
@@ -433,9 +478,14 @@ function parseIsoMicros(s: string): number | undefined {
 }
 
 export function toEpochDays(v: unknown, kind: FieldType['kind'], col: string): number {
+  if ((typeof v === 'number' || typeof v === 'bigint') && (kind === 'timestamp-millis' || kind === 'timestamp-micros' || kind === 'timestamp-nanos')) {
+    // Exact for every long: the day of the instant, never of a rounded one.
+    const days = floorDiv(toEpochMicros(v, kind, col, 'date'), MS_PER_DAY * 1000);
+    if (typeof days !== 'number') fail(col, 'date', v, "outside PostgreSQL's date range (4713 BC to 5874897 AD)");
+    return days;
+  }
   if (typeof v === 'number') {
-    if (kind === 'timestamp-millis' || (kind === 'any' && Math.abs(v) > 1e7)) return Math.floor(v / MS_PER_DAY);
-    if (kind === 'timestamp-micros') return Math.floor(v / MS_PER_DAY / 1000);
+    if (kind === 'any' && Math.abs(v) > 1e7) return Math.floor(v / MS_PER_DAY);
     if (!Number.isInteger(v)) fail(col, 'date', v);
     return v;
   }

@@ -14,6 +14,7 @@ import {
 } from 'apache-arrow';
 import type { Field, FieldType } from '../../workers/schema.js';
 import { ConvertError } from '../common/encoder.js';
+import { epochMicros, fitsInt64, TimestampRangeError } from '../common/timestamps.js';
 import { arrowType, MAX_DECIMAL128_PRECISION } from './arrow-types.js';
 
 /** A schemaless value does not fit the inferred schema: widen it and build again. */
@@ -199,7 +200,7 @@ class Int32Builder extends Builder {
   }
 }
 
-type Int64Kind = 'int64' | 'timestamp-millis' | 'timestamp-micros' | 'time-micros';
+type Int64Kind = 'int64' | 'timestamp-millis' | 'timestamp-micros' | 'timestamp-nanos' | 'time-micros';
 
 /** 64-bit values kept as (low, high) 32-bit halves: no BigInt on the hot path. */
 class Int64Builder extends Builder {
@@ -208,27 +209,49 @@ class Int64Builder extends Builder {
     super(path, nullable, mode, type);
   }
   protected pushValue(v: unknown): void {
-    if (typeof v === 'number') {
-      if (!Number.isInteger(v)) {
-        if (this.mode === 'infer' || this.kind === 'int64') throw this.wrong(v, 'an integer');
+    const kind = this.kind;
+    if ((typeof v === 'number' || typeof v === 'bigint') && (kind === 'timestamp-millis' || kind === 'timestamp-micros' || kind === 'timestamp-nanos')) {
+      if (typeof v === 'number' && !Number.isInteger(v)) {
+        if (this.mode === 'infer') throw this.wrong(v, 'an integer');
         v = Math.trunc(v);
       }
-      this.put(this.kind === 'timestamp-millis' ? (v as number) * 1000 : (v as number));
+      // Exact whatever the unit (millis × 1000 and nanos ÷ 1000 go through BigInt beyond 2^53), and never wrapped.
+      let us: number | bigint;
+      try {
+        us = epochMicros(v as number | bigint, kind);
+      } catch (err) {
+        if (err instanceof TimestampRangeError) throw this.misfit(v, `cannot hold ${kind} ${String(v)}: ${err.message}`);
+        throw err;
+      }
+      if (typeof us === 'number') this.put(us);
+      else if (fitsInt64(us)) this.putBig(us);
+      else throw this.misfit(v, `cannot hold ${kind} ${String(v)}: outside Parquet TIMESTAMP(MICROS) (int64 microseconds, about ±292277 years)`);
+      return;
+    }
+    if (typeof v === 'number') {
+      if (!Number.isInteger(v)) {
+        if (this.mode === 'infer' || kind === 'int64') throw this.wrong(v, 'an integer');
+        v = Math.trunc(v);
+      }
+      this.put(v as number);
     } else if (typeof v === 'bigint') {
-      const b = this.kind === 'timestamp-millis' ? v * 1000n : v;
-      const u = BigInt.asUintN(64, b);
-      this.reserve();
-      this.data[2 * this.length] = Number(u & 0xffffffffn) | 0;
-      this.data[2 * this.length + 1] = Number(u >> 32n) | 0;
-    } else if (this.kind !== 'int64' && this.kind !== 'time-micros' && (v instanceof Date || typeof v === 'string') && this.mode === 'strict') {
+      if (!fitsInt64(v)) throw this.wrong(v, 'a 64-bit integer');
+      this.putBig(v);
+    } else if (kind !== 'int64' && kind !== 'time-micros' && (v instanceof Date || typeof v === 'string') && this.mode === 'strict') {
       const ms = v instanceof Date ? v.getTime() : Date.parse(v);
       if (Number.isNaN(ms)) throw this.wrong(v, 'a timestamp');
       this.put(ms * 1000);
-    } else if (this.kind === 'timestamp-micros' && v instanceof Date) {
+    } else if (kind === 'timestamp-micros' && v instanceof Date) {
       this.put(v.getTime() * 1000);
     } else {
-      throw this.wrong(v, this.kind === 'int64' ? 'an integer' : 'a timestamp');
+      throw this.wrong(v, kind === 'int64' ? 'an integer' : 'a timestamp');
     }
+  }
+  private putBig(b: bigint): void {
+    const u = BigInt.asUintN(64, b);
+    this.reserve();
+    this.data[2 * this.length] = Number(u & 0xffffffffn) | 0;
+    this.data[2 * this.length + 1] = Number(u >> 32n) | 0;
   }
   private reserve(): void {
     if (2 * this.length + 2 > this.data.length) this.data = grow(this.data, 2 * this.length + 2);
@@ -593,7 +616,7 @@ export function builderFor(t: FieldType, path: string, nullable: boolean, mode: 
   switch (t.kind) {
     case 'boolean': return new BoolBuilder(path, nullable, mode, type);
     case 'int32': case 'date': case 'time-millis': return new Int32Builder(path, nullable, mode, type, t.kind);
-    case 'int64': case 'timestamp-millis': case 'timestamp-micros': case 'time-micros': return new Int64Builder(path, nullable, mode, type, t.kind);
+    case 'int64': case 'timestamp-millis': case 'timestamp-micros': case 'timestamp-nanos': case 'time-micros': return new Int64Builder(path, nullable, mode, type, t.kind);
     case 'float32': return new FloatBuilder(path, nullable, mode, type, true);
     case 'float64': return new FloatBuilder(path, nullable, mode, type, false);
     case 'string': case 'uuid': case 'enum': case 'any': return new Utf8Builder(path, nullable, mode, type, t.kind);

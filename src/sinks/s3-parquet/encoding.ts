@@ -6,7 +6,7 @@
 import { Field as ArrowField, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, type Data } from 'apache-arrow';
 import type { Decoded } from '../../workers/decode/decoders.js';
 import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
-import { ConvertError, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
+import { ConvertError, requireStructValue, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
 import { Builder, builderFor, Misfit, recordBuilder, type StructBuilder } from './columns.js';
 import { align8, rowTableBytes, type ChunkMeta, type S3BatchMeta } from './layout.js';
 import { Partitioner, type PartitionerSpec } from './partitioner.js';
@@ -215,8 +215,11 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
   add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
     this.current = undefined;
     const schemaless = !value.schema.fields;
-    let v = value.value;
-    if (schemaless && (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array || v instanceof Date)) v = { value: v };
+    const v = value.value;
+    // Columns are made from an object's fields; a primitive *schema* (StringConverter,
+    // an Avro/Connect primitive) is one column "value". A schemaless array or
+    // scalar is not wrapped into one: among objects it would be a row of NULLs.
+    if (!value.schema.scalar) requireStructValue(v, 'Parquet columns need');
     const path = this.partitioner!.path(v, value.schema, ctx);
     const time = this.partitioner!.lastTime;
     let keySchema = key?.schema;

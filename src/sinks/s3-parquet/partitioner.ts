@@ -106,7 +106,8 @@ export class Partitioner {
   private readonly fields: string[][] = [];
   private readonly time?: TimeBuckets;
   private readonly tsField?: string[];
-  private readonly microsBySchema = new Map<string, boolean>();
+  /** Units of the timestamp field per millisecond, by schema id. */
+  private readonly perMsBySchema = new Map<string, number>();
   /** The time of the last record passed to path(): what rotate.interval.ms measures. */
   lastTime = 0;
 
@@ -154,19 +155,26 @@ export class Partitioner {
     const v = fieldValue(value, f);
     let ms: number;
     if (typeof v === 'number' || typeof v === 'bigint') {
-      let micros = this.microsBySchema.get(schema.id);
-      if (micros === undefined) {
+      let perMs = this.perMsBySchema.get(schema.id);
+      if (perMs === undefined) {
         const t = fieldTypeAt(schema, f);
-        micros = t?.kind === 'timestamp-micros';
-        this.microsBySchema.set(schema.id, micros);
+        perMs = t?.kind === 'timestamp-micros' ? 1000 : t?.kind === 'timestamp-nanos' ? 1_000_000 : 1;
+        this.perMsBySchema.set(schema.id, perMs);
       }
-      ms = micros ? Math.floor(Number(v) / 1000) : Number(v);
+      // Floor division, exact for longs beyond 2^53 too.
+      ms = typeof v === 'bigint' ? Number(floorBig(v, BigInt(perMs))) : perMs === 1 ? v : Math.floor(v / perMs);
+      if (Math.abs(ms) > 8.64e15) throw new ConvertError(`timestamp.field: field ${f.join('.')} (${String(v)}) is beyond the dates the time-based partitioner can place (±275760 years)`);
     } else if (typeof v === 'string') ms = Date.parse(v);
     else if (v instanceof Date) ms = v.getTime();
     else throw new ConvertError(`timestamp.field: field ${f.join('.')} is ${v === undefined ? 'missing' : 'not a timestamp'}`);
     if (!Number.isFinite(ms)) throw new ConvertError(`timestamp.field: field ${f.join('.')} is not a timestamp (${String(v)})`);
     return ms;
   }
+}
+
+function floorBig(a: bigint, d: bigint): bigint {
+  const q = a / d;
+  return a % d !== 0n && a < 0n ? q - 1n : q;
 }
 
 // ---------- time buckets and Joda-style formatting ----------

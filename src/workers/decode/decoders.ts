@@ -2,11 +2,11 @@
 // record into a JS value plus the RecordSchema that describes it. Schemas are
 // compiled once and cached; the per-record path only decodes.
 import avro from 'avsc';
-import { Unpackr } from 'msgpackr';
+import { C1, Unpackr } from 'msgpackr';
 import type { ValueFormat } from '../../config/spec.js';
 import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type ConnectSchema, type RecordSchema } from '../schema.js';
 import { parseJsonExact, stringifyJsonExact } from '../json-exact.js';
-import { SchemaRegistryClient } from './registry.js';
+import { SchemaRegistryClient, UnknownSchemaError } from './registry.js';
 
 export interface Decoded {
   value: unknown;
@@ -51,7 +51,12 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
         int64AsType: 'auto' as 'bigint' });
       return {
         prepare: async () => {},
-        decode: (bytes) => ({ value: unpackr.unpack(bytes), schema: SCHEMALESS }),
+        decode: (bytes) => {
+          const value = unpackr.unpack(bytes);
+          // 0xC1 is "never used" in MessagePack; msgpackr hands back a marker object rather than failing.
+          if (value === C1) throw new Error('msgpack value is the never-used byte 0xC1');
+          return { value, schema: SCHEMALESS };
+        },
       };
     }
     case 'string':
@@ -86,9 +91,20 @@ const ExactLong = avro.types.LongType.__with({
   compare: (a: number | bigint, b: number | bigint) => (a < b ? -1 : a > b ? 1 : 0),
 });
 
-/** Compiles an Avro schema the way every Sluice decoder reads it. */
+/**
+ * Compiles an Avro schema the way every Sluice decoder reads it. The registry
+ * entry only covers the type *name* "long"; a long written as an object
+ * ({"type": "long"}, and so every logical type on a long: timestamp-millis/
+ * -micros/-nanos, local-timestamp-*, time-micros) would get avsc's own
+ * LongType, so the hook hands those ExactLong too. (avsc ignores the logical
+ * types themselves here: no logicalTypes option, the schema says what they mean.)
+ */
 export function avroType(schema: unknown): avro.Type {
-  return avro.Type.forSchema(schema as avro.Schema, { wrapUnions: 'auto', registry: { long: ExactLong } });
+  return avro.Type.forSchema(schema as avro.Schema, { wrapUnions: 'auto', registry: { long: ExactLong }, typeHook: exactLongHook });
+}
+
+function exactLongHook(schema: avro.Schema): avro.Type | undefined {
+  return typeof schema === 'object' && schema !== null && !Array.isArray(schema) && (schema as { type?: unknown }).type === 'long' ? ExactLong : undefined;
 }
 
 interface CompiledAvro {
@@ -99,6 +115,11 @@ interface CompiledAvro {
 /** Confluent wire format: magic byte 0, 4-byte big-endian schema id, Avro binary. */
 export class AvroDecoder implements Decoder {
   private readonly compiled = new Map<number, CompiledAvro>();
+  /**
+   * Ids the registry has no usable schema for, with the reason: each record
+   * carrying one fails by itself. Asked again by the next batch that has them.
+   */
+  private readonly unusable = new Map<number, string>();
   constructor(private readonly registry: SchemaRegistryClient) {}
 
   async prepare(values: Iterable<Uint8Array | null>): Promise<void> {
@@ -112,11 +133,23 @@ export class AvroDecoder implements Decoder {
       (wanted ??= new Set()).add(id);
     }
     if (!wanted) return;
+    for (const id of wanted) this.unusable.delete(id);
+    // An outage (RetriableError) or a registry that refuses Sluice (SluiceError) fails the whole batch.
     await Promise.all(
       [...wanted].map(async (id) => {
-        const text = await this.registry.schemaById(id);
-        const parsed = JSON.parse(text);
-        this.compiled.set(id, { type: avroType(parsed), schema: recordSchemaFromAvro(`avro:${id}`, parsed) });
+        let text: string;
+        try {
+          text = await this.registry.schemaById(id);
+        } catch (err) {
+          if (err instanceof UnknownSchemaError) return void this.unusable.set(id, err.message);
+          throw err;
+        }
+        try {
+          const parsed = JSON.parse(text);
+          this.compiled.set(id, { type: avroType(parsed), schema: recordSchemaFromAvro(`avro:${id}`, parsed) });
+        } catch (err) {
+          this.unusable.set(id, `schema id ${id} is not an Avro schema Sluice can read: ${(err as Error).message}`);
+        }
       }),
     );
   }
@@ -126,7 +159,7 @@ export class AvroDecoder implements Decoder {
     if (bytes[0] !== 0) throw new Error(`value does not start with the Confluent magic byte 0 (got ${bytes[0]})`);
     const id = ((bytes[1]! << 24) | (bytes[2]! << 16) | (bytes[3]! << 8) | bytes[4]!) >>> 0;
     const c = this.compiled.get(id);
-    if (!c) throw new Error(`schema id ${id} could not be loaded`);
+    if (!c) throw new Error(this.unusable.get(id) ?? `schema id ${id} could not be loaded`);
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset + 5, bytes.length - 5);
     const res = c.type.decode(buf, 0);
     if (res.offset < 0) throw new Error(`Avro body does not match schema id ${id} (truncated or corrupt)`);

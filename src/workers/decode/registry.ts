@@ -1,6 +1,23 @@
 // A Confluent Schema Registry client for the workers: schemas by id, fetched
 // once per process and cached; concurrent requests for one id share a fetch.
+//
+// Three kinds of failure, kept apart because they call for different things:
+// - UnknownSchemaError: the registry answered that it has no schema under the
+//   id (error_code 40403), or the schema is not one Sluice can read. The
+//   records carrying that id are bad data: they fail one by one (dead-letter
+//   or stop naming the record).
+// - RetriableError: the registry is unreachable, timed out, or answered
+//   408/429/5xx. An outage: the same batch is retried later, no record fails.
+// - SluiceError: anything else (401/403, a 404 that is not the registry's own
+//   "schema not found", so most likely a wrong URL): Sluice stops, since
+//   every record would fail the same way.
 import { RetriableError, SluiceError } from '../../errors.js';
+
+/** The registry has no (usable) schema under this id: the records that carry it are bad data. */
+export class UnknownSchemaError extends SluiceError {}
+
+/** Confluent's "Schema not found" (Apicurio's ccompat API and Karapace answer it too). */
+const SCHEMA_NOT_FOUND = 40403;
 
 export class SchemaRegistryClient {
   private readonly cache = new Map<number, Promise<string>>();
@@ -35,19 +52,46 @@ export class SchemaRegistryClient {
     } catch (err) {
       throw new RetriableError(`schema registry unreachable at ${this.baseUrl} (${(err as Error).message})`, { cause: err });
     }
-    if (res.status === 404) {
-      throw new SluiceError(`schema id ${id} is not in the schema registry at ${this.baseUrl}`);
-    }
     if (!res.ok) {
-      const body = await res.text().catch(() => '');
-      const err = `schema registry answered HTTP ${res.status} for schema id ${id}: ${body.slice(0, 200)}`;
-      throw res.status >= 500 || res.status === 429 ? new RetriableError(err) : new SluiceError(err);
+      let body = '';
+      try {
+        body = await res.text();
+      } catch (err) {
+        throw new RetriableError(`schema registry at ${this.baseUrl}: reading the answer for schema id ${id} failed (${(err as Error).message})`, { cause: err });
+      }
+      if (errorCode(body) === SCHEMA_NOT_FOUND) {
+        throw new UnknownSchemaError(`schema id ${id} is not in the schema registry at ${this.baseUrl} (HTTP ${res.status}, error_code ${SCHEMA_NOT_FOUND})`);
+      }
+      const err = `schema registry at ${this.baseUrl} answered HTTP ${res.status} for schema id ${id}: ${body.slice(0, 200)}`;
+      if (res.status >= 500 || res.status === 429 || res.status === 408) throw new RetriableError(err);
+      if (res.status === 404) throw new SluiceError(`${err} (not the registry's "schema not found", error_code ${SCHEMA_NOT_FOUND}: is the schema registry URL right?)`);
+      throw new SluiceError(err);
     }
-    const json = (await res.json()) as { schema?: string; schemaType?: string };
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw new RetriableError(`schema registry at ${this.baseUrl}: reading the answer for schema id ${id} failed (${(err as Error).message})`, { cause: err });
+    }
+    let json: { schema?: string; schemaType?: string };
+    try {
+      json = JSON.parse(text) as { schema?: string; schemaType?: string };
+    } catch {
+      throw new SluiceError(`schema registry at ${this.baseUrl} answered schema id ${id} with something that is not JSON (is the schema registry URL right?): ${text.slice(0, 200)}`);
+    }
     if (json.schemaType && json.schemaType !== 'AVRO') {
-      throw new SluiceError(`schema id ${id} is ${json.schemaType}, not Avro`);
+      throw new UnknownSchemaError(`schema id ${id} is a ${json.schemaType} schema, not Avro`);
     }
-    if (typeof json.schema !== 'string') throw new SluiceError(`schema registry answer for id ${id} has no schema`);
+    if (typeof json.schema !== 'string') throw new UnknownSchemaError(`the schema registry's answer for schema id ${id} has no schema`);
     return json.schema;
+  }
+}
+
+function errorCode(body: string): number | undefined {
+  try {
+    const code = (JSON.parse(body) as { error_code?: unknown }).error_code;
+    return typeof code === 'number' ? code : undefined;
+  } catch {
+    return undefined;
   }
 }
