@@ -6,7 +6,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 bash scripts/stack.sh up
 eval "$(bash scripts/stack.sh env | sed 's/^/export /')"
+# The suite runs on the native source (source.native=on: a broken addon build
+# fails every test instead of falling back quietly); the conformance suite then
+# runs again on the binding source, the fallback.
+export SLUICE_SOURCE_NATIVE="${SLUICE_SOURCE_NATIVE:-on}"
 npx vitest run "$@"
+if (( $# == 0 )); then
+  SLUICE_SOURCE_NATIVE=off npx vitest run test/integration/conformance.test.ts
+fi
 
 # The native addon once more under AddressSanitizer (a full run only): its unit
 # and integration tests with the ASan build preloaded. Node itself keeps memory
