@@ -454,7 +454,9 @@ export class Engine {
       const active = [...this.partitions.values()].filter((p) => !p.paused && !p.gone).sort((a, b) => b.heldBytes - a.heldBytes);
       let excess = this.heldBytes - this.lowWater;
       for (const p of active) {
-        if (excess <= 0) break;
+        // Pausing a partition that holds nothing frees nothing (and right after an
+        // assignment librdkafka can lose its fetch start: librdkafka#2190).
+        if (excess <= 0 || p.heldBytes <= 0) break;
         toPause.push(p);
         excess -= p.heldBytes;
       }
