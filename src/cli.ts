@@ -4,7 +4,7 @@
 // 2 configuration error, 3 the drain did not finish within shutdown.grace.ms,
 // 130 a second signal cut the drain short.
 import { Command, CommanderError } from 'commander';
-import { loadConfig, redact, type ResolvedConfig } from './config/load.js';
+import { describeConverter, loadConfig, redact, type ResolvedConfig } from './config/load.js';
 import { optionsMarkdown } from './config/docs.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { EXIT_CONFIG, EXIT_FAILED, EXIT_SECOND_SIGNAL, EXIT_SLACK_MS, EXIT_UNDRAINED, exitCodeFor, stopOutcome, type ReportedStop } from './exit-codes.js';
@@ -29,9 +29,20 @@ function loadOrExit(file: string | undefined): ResolvedConfig {
   return configErrorExit(() => loadConfig({ file }));
 }
 
+/** What `check` prints and `run` logs at start: the converters in effect, where each came from, and warnings. */
+function converterLines(c: ResolvedConfig): { converters: string[]; warnings: string[] } {
+  return {
+    converters: [describeConverter(c.converters.key), describeConverter(c.converters.value)].map((l) => redact(l, c.secrets)),
+    warnings: c.warnings.map((w) => redact(w, c.secrets)),
+  };
+}
+
 async function run(opts: { config?: string }): Promise<number> {
   const config = loadOrExit(opts.config);
   const log = createLogger(config.common['log.level'], config.secrets);
+  const lines = converterLines(config);
+  for (const [role, line] of [['key', lines.converters[0]!], ['value', lines.converters[1]!]] as const) log.info({ [`${role}Format`]: config.converters[role].format }, line);
+  for (const w of lines.warnings) log.warn(w);
   // A sink checks its own cross-key rules (partitioner, credentials) when created.
   const sink = configErrorExit(() => createSink(config, log));
   const engine = new Engine({ config, sink, log });
@@ -107,7 +118,10 @@ program
     const c = loadOrExit(opts.config);
     const sink = configErrorExit(() => createSink(c, createLogger('silent')));
     await sink.close();
+    const lines = converterLines(c);
     process.stdout.write(`ok: ${c.common.name} (${c.sink} sink, group ${c.groupId}, values ${c.valueFormat})\n`);
+    for (const l of lines.converters) process.stdout.write(`${l}\n`);
+    for (const w of lines.warnings) process.stdout.write(`warning: ${w}\n`);
   });
 
 program
