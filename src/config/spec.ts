@@ -43,7 +43,7 @@ export const commonOptions = [
   int({ key: 'inflight.max.bytes', min: MiB, default: 192 * MiB, doc: 'Global budget of bytes held in batches, open files and pending writes. Over it the fullest partitions pause; under half of it they resume.' }),
   int({ key: 'partition.max.bytes', min: 64 * 1024, default: 32 * MiB, doc: 'A partition pauses when it alone holds this many bytes.' }),
   int({ key: 'offset.flush.interval.ms', min: 0, default: 100, doc: 'Kafka offsets are committed right after each durable write, but at least this long apart (fewer commits, a little more re-delivery after a crash).' }),
-  int({ key: 'shutdown.grace.ms', min: 0, default: 30_000, doc: 'On SIGTERM/SIGINT: time to flush and commit before giving up. A second signal exits at once.' }),
+  int({ key: 'shutdown.grace.ms', min: 0, default: 30_000, doc: 'On SIGTERM/SIGINT: time to flush and commit before giving up. Retries still waiting then are given up, what is durable is committed, and Sluice exits with code 3 (the rest is read again on the next start). A second signal exits at once.' }),
   oneOf(['at_least_once', 'exactly_once'] as const, { key: 'delivery.guarantee', default: 'at_least_once', doc: 'exactly_once (PostgreSQL) stores offsets in the sink in the same transaction as the rows. The S3 sink is always exactly-once: the offset range of each file set is recorded in a marker object before upload.' }),
   oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const, { key: 'log.level', default: 'info', doc: 'Log level.' }),
   int({ key: 'status.port', min: 0, max: 65535, doc: 'Serve GET /connectors/<name>/status, /metrics (Prometheus), /metrics.json and /healthz on status.host:<port> (0 = any free port, printed at start).' }),
