@@ -14,9 +14,6 @@ export const EXIT_CONFIG = 2;
 export const EXIT_UNDRAINED = 3;
 export const EXIT_SECOND_SIGNAL = 130;
 
-/** After the grace period, this long more for closing clients before the process exits regardless. */
-export const EXIT_SLACK_MS = 5_000;
-
 /**
  * What the engine reports when it stops. `drained` (signal/requested stops):
  * whether every batch read was durable and committed before the grace period

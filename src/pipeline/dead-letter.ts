@@ -155,8 +155,8 @@ export class DeadLetterQueue {
   async close(): Promise<void> {
     const p = await this.producer?.catch(() => undefined);
     if (!p) return;
-    await new Promise<void>((resolve) => p.flush(10_000, () => resolve()));
-    await new Promise<void>((resolve) => p.disconnect(() => resolve()));
+    // Flushes what is still queued (at most 5 s), then disconnects.
+    await new Promise<void>((resolve) => p.disconnect(5_000, () => resolve()));
   }
 }
 
