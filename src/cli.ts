@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // sluice run --config connector.json   (plus SLUICE_* environment variables)
-// Exit codes: 0 stopped cleanly, 1 stopped on a failure, 2 configuration error,
+// Exit codes (exit-codes.ts): 0 stopped cleanly, 1 stopped on a failure,
+// 2 configuration error, 3 the drain did not finish within shutdown.grace.ms,
 // 130 a second signal cut the drain short.
 import { Command, CommanderError } from 'commander';
-import { loadConfig, redact, type ResolvedConfig } from './config/load.js';
+import { describeConverter, loadConfig, redact, type ResolvedConfig } from './config/load.js';
 import { optionsMarkdown } from './config/docs.js';
 import { ConfigError, errorMessage } from './errors.js';
+import { EXIT_CONFIG, EXIT_FAILED, EXIT_SECOND_SIGNAL, exitCodeFor, stopOutcome, type ReportedStop } from './exit-codes.js';
 import { createLogger } from './log.js';
 import { Engine } from './pipeline/engine.js';
 import { createSink } from './sinks/index.js';
@@ -17,7 +19,7 @@ function configErrorExit<T>(fn: () => T): T {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`sluice: ${err.message}\n`);
-      process.exit(2);
+      process.exit(EXIT_CONFIG);
     }
     throw err;
   }
@@ -27,27 +29,41 @@ function loadOrExit(file: string | undefined): ResolvedConfig {
   return configErrorExit(() => loadConfig({ file }));
 }
 
+/** What `check` prints and `run` logs at start: the converters in effect, where each came from, and warnings. */
+function converterLines(c: ResolvedConfig): { converters: string[]; warnings: string[] } {
+  return {
+    converters: [describeConverter(c.converters.key), describeConverter(c.converters.value)].map((l) => redact(l, c.secrets)),
+    warnings: c.warnings.map((w) => redact(w, c.secrets)),
+  };
+}
+
 async function run(opts: { config?: string }): Promise<number> {
   const config = loadOrExit(opts.config);
   const log = createLogger(config.common['log.level'], config.secrets);
+  const lines = converterLines(config);
+  for (const [role, line] of [['key', lines.converters[0]!], ['value', lines.converters[1]!]] as const) log.info({ [`${role}Format`]: config.converters[role].format }, line);
+  for (const w of lines.warnings) log.warn(w);
   // A sink checks its own cross-key rules (partitioner, credentials) when created.
   const sink = configErrorExit(() => createSink(config, log));
   const engine = new Engine({ config, sink, log });
+  const grace = config.common['shutdown.grace.ms'];
   let signals = 0;
   const onSignal = (sig: string) => {
     signals++;
     if (signals === 1) {
       log.info({ signal: sig }, `${sig}: draining (send again to exit at once)`);
+      // No process.exit() backstop here: while the Kafka consumer is closing (leaving the group) it
+      // waits on this thread for the revoke to finish, and process.exit() would then wait for it for ever.
       void engine.stop({ kind: 'signal' });
     } else {
       log.warn({ signal: sig }, `${sig} again: exiting without draining`);
-      process.exit(130);
+      process.exit(EXIT_SECOND_SIGNAL);
     }
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
   const status = config.common['status.port'] !== undefined ? await startStatusServer(config, engine, log) : undefined;
-  let reason;
+  let reason: ReportedStop;
   try {
     reason = await engine.run();
   } catch (err) {
@@ -55,14 +71,26 @@ async function run(opts: { config?: string }): Promise<number> {
     reason = { kind: 'failed' as const, error: err as Error };
   }
   status?.close();
-  if (reason.kind === 'failed') {
-    const msg = redact(errorMessage(reason.error), config.secrets);
-    log.error({ err: msg }, 'sluice stopped on a failure');
-    process.stderr.write(`sluice: ${msg}\n`);
-    return 1;
+  const sinkPending = sink.closedWithPendingWrites === true;
+  const code = exitCodeFor(reason, sinkPending);
+  switch (stopOutcome(reason, sinkPending)) {
+    case 'failed': {
+      const msg = redact(errorMessage((reason as { error: Error }).error), config.secrets);
+      log.error({ err: msg }, 'sluice stopped on a failure');
+      process.stderr.write(`sluice: ${msg}\n`);
+      break;
+    }
+    case 'undrained':
+      log.warn({ ...engine.stats, graceMs: grace, exitCode: code }, 'sluice stopped before every batch was durable (shutdown.grace.ms); what was not committed will be read again');
+      process.stderr.write(`sluice: the drain did not finish within shutdown.grace.ms (${grace} ms); what was not committed will be read again\n`);
+      break;
+    case 'clean':
+      log.info(engine.stats, 'sluice stopped');
   }
-  log.info(engine.stats, 'sluice stopped');
-  return 0;
+  // Stopped means stopped: a client handle left open must not keep the process (and its exit code) waiting.
+  // (Safe here: the engine has closed the Kafka clients, nothing waits on this thread any more.)
+  setTimeout(() => process.exit(code), 2_000).unref();
+  return code;
 }
 
 const program = new Command();
@@ -87,7 +115,10 @@ program
     const c = loadOrExit(opts.config);
     const sink = configErrorExit(() => createSink(c, createLogger('silent')));
     await sink.close();
+    const lines = converterLines(c);
     process.stdout.write(`ok: ${c.common.name} (${c.sink} sink, group ${c.groupId}, values ${c.valueFormat})\n`);
+    for (const l of lines.converters) process.stdout.write(`${l}\n`);
+    for (const w of lines.warnings) process.stdout.write(`warning: ${w}\n`);
   });
 
 program
@@ -100,7 +131,7 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT_CONFIG);
   process.stderr.write(`sluice: ${errorMessage(err)}\n`);
-  process.exit(1);
+  process.exit(EXIT_FAILED);
 }

@@ -54,6 +54,20 @@ export class RetriableError extends SluiceError {
 /** The connection itself is gone: reconnect, then retry the same batch. */
 export class ConnectionLostError extends RetriableError {}
 
+/**
+ * A retriable failure that outlived its retry policy (max.retries and
+ * errors.retry.timeout). Not retriable: the retries are spent. The last
+ * failure is its cause.
+ */
+export class RetriesExhaustedError extends SluiceError {}
+
+/**
+ * A retried operation given up because Sluice is shutting down (the grace
+ * period is over); its work was not made durable and is not committed, so it
+ * is read again on the next start. Not a failure of the destination.
+ */
+export class RetryAbortedError extends SluiceError {}
+
 /** The Kafka client reported an error it cannot recover from. */
 export class KafkaFatalError extends SluiceError {}
 

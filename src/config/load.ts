@@ -28,6 +28,46 @@ export interface ResolvedConfig {
   readonly kafka: Readonly<Record<string, string>>;
   /** Every secret value, so that logs and errors can redact them. */
   readonly secrets: readonly string[];
+  /** The key and value converters in effect and where each came from (`sluice check`, the start-up log). */
+  readonly converters: { readonly key: ConverterInfo; readonly value: ConverterInfo };
+  /** Things that are valid but likely not what a user migrating from Kafka Connect meant. */
+  readonly warnings: readonly string[];
+}
+
+/** Kafka Connect's worker default for both converters (the shipped connect-*.properties), which Sluice follows. */
+export const CONNECT_DEFAULT_CONVERTER = 'org.apache.kafka.connect.json.JsonConverter';
+
+/** A key or value converter in effect. Nothing secret: a registry URL is shown without its user info. */
+export interface ConverterInfo {
+  readonly role: 'key' | 'value';
+  readonly format: ValueFormat;
+  /** The converter class, or undefined when key.format / value.format chose the format. */
+  readonly converter: string | undefined;
+  /** Where the converter (or the format) came from. */
+  readonly source: { readonly kind: 'connector' | 'env' | 'default'; readonly key: string };
+  /** JsonConverter: schemas.enable, and the key that set it (undefined: the default, true). */
+  readonly schemasEnable?: { readonly value: boolean; readonly from: string | undefined };
+  /** AvroConverter: the registry URL (user info removed) and the key it came from. */
+  readonly registry?: { readonly url: string; readonly from: string };
+}
+
+/** One line: "key converter: <class> (<settings>) — <where it came from>". */
+export function describeConverter(c: ConverterInfo): string {
+  const settings: string[] = [];
+  if (c.schemasEnable) settings.push(c.schemasEnable.from ? `${c.schemasEnable.from}=${c.schemasEnable.value}` : `schemas.enable=${c.schemasEnable.value}`);
+  if (c.registry) settings.push(`schema registry ${c.registry.url}${c.registry.from === `${c.role}.converter.schema.registry.url` ? '' : ` from ${c.registry.from}`}`);
+  const what = c.converter === undefined ? `${c.role} format: ${c.format}` : `${c.role} converter: ${c.converter}`;
+  const where =
+    c.source.kind === 'default' ? `default: no ${c.role}.converter in the connector config (Kafka Connect's worker default)`
+    : c.source.kind === 'env' ? `environment: ${c.source.key}`
+    : `connector config: ${c.source.key}`;
+  const overrides = c.converter === undefined ? ` (overrides ${c.role}.converter)` : '';
+  return `${what}${settings.length > 0 ? ` (${settings.join(', ')})` : ''} — ${where}${overrides}`;
+}
+
+/** http://user:secret@host/x → http://host/x (a registry URL may carry credentials). */
+export function withoutUserInfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1');
 }
 
 const byKey = new Map<string, OptionSpec<any>>();
@@ -185,6 +225,8 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
 
   const secrets: string[] = [];
   const values = new Map<string, unknown>();
+  /** Where each value set by the user came from: the connector key, or "SLUICE_X (env)". */
+  const origins = new Map<string, string>();
   const kafka: Record<string, string> = {};
 
   for (const [key, { value, origin }] of raw) {
@@ -217,6 +259,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
       continue;
     }
     values.set(spec.key, parsed.data);
+    origins.set(spec.key, origin);
   }
 
   const connectorClass = values.get('connector.class') as string | undefined;
@@ -280,6 +323,20 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
 
   if (problems.length > 0) throw new ConfigError(problems.map((p) => redact(p, secrets)));
 
+  const converters = {
+    key: converterInfo('key', keyFormat!, values, origins),
+    value: converterInfo('value', valueFormat!, values, origins),
+  };
+  const warnings: string[] = [];
+  const keysUsed = values.get('pk.mode') === 'record_key' || values.get('delete.enabled') === true || values.get('store.kafka.keys') === true;
+  for (const c of [converters.value, ...(keysUsed ? [converters.key] : [])]) {
+    if (c.source.kind !== 'default') continue;
+    warnings.push(
+      `${c.role}.converter is not set: ${c.role}s are read with Kafka Connect's worker default, ${CONNECT_DEFAULT_CONVERTER} with schemas.enable=true. ` +
+        `Kafka Connect takes the converters a connector does not set from its worker config; if yours set others, set ${c.role}.converter (and ${c.role}.converter.schemas.enable) here as well.`,
+    );
+  }
+
   const obj = Object.fromEntries(values);
   const name = obj.name as string;
   return {
@@ -292,7 +349,35 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     valueFormat: valueFormat!,
     kafka,
     secrets,
+    converters,
+    warnings,
   };
+}
+
+function sourceOf(key: string, origins: ReadonlyMap<string, string>): ConverterInfo['source'] {
+  const origin = origins.get(key);
+  if (origin === undefined) return { kind: 'default', key };
+  const env = /^(\S+) \(env\)$/.exec(origin);
+  return env ? { kind: 'env', key: env[1]! } : { kind: 'connector', key: origin };
+}
+
+function converterInfo(role: 'key' | 'value', format: ValueFormat, values: ReadonlyMap<string, unknown>, origins: ReadonlyMap<string, string>): ConverterInfo {
+  if (values.has(`${role}.format`)) {
+    return { role, format, converter: undefined, source: sourceOf(`${role}.format`, origins) };
+  }
+  const converter = values.get(`${role}.converter`) as string;
+  const info: { -readonly [K in keyof ConverterInfo]: ConverterInfo[K] } = { role, format, converter, source: sourceOf(`${role}.converter`, origins) };
+  if (format === 'json' || format === 'connect-json') {
+    const key = `${role}.converter.schemas.enable`;
+    const origin = origins.get(key);
+    info.schemasEnable = { value: format === 'connect-json', from: origin === undefined ? undefined : sourceOf(key, origins).key };
+  }
+  if (format === 'avro') {
+    const own = `${role}.converter.schema.registry.url`;
+    const from = values.get(own) !== undefined ? own : 'value.converter.schema.registry.url';
+    info.registry = { url: withoutUserInfo(String(values.get(from))), from: sourceOf(from, origins).key };
+  }
+  return info;
 }
 
 function hintEnv(name: string): string {

@@ -12,10 +12,73 @@ import type { BatchReader } from './batch-layout.js';
 
 const EXCEPTION_CLASS = { decode: 'DecodeError', convert: 'ConvertError', write: 'RowRejectedError' } as const;
 
-type KafkaJSProducer = ReturnType<InstanceType<typeof Kafka.KafkaJS.Kafka>['producer']>;
+/** One header as the binding takes it: a single-key object; a list of them keeps repeats and order. */
+export type ProducerHeader = Record<string, Buffer>;
+
+export interface DeadLetterMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: ProducerHeader[];
+  timestamp: number | null;
+}
+
+/**
+ * Bytes for the binding's produce(). It turns a zero-length Buffer without a
+ * backing store (Buffer.from of an empty array, Buffer.alloc(0)) into NULL, so
+ * an empty value would arrive as a tombstone, an empty key as a null key and
+ * an empty header value as a null one. A zero-length view into a non-empty
+ * ArrayBuffer keeps a real pointer, and arrives empty.
+ */
+export function producerBytes(b: Uint8Array): Buffer {
+  if (b.length === 0) return Buffer.alloc(1).subarray(0, 0);
+  return Buffer.from(b);
+}
+
+/** Context headers Kafka Connect adds (errors.deadletterqueue.context.headers.enable). */
+export interface DeadLetterContext {
+  topic: string;
+  partition: number;
+  connector: string;
+  taskId: string;
+}
+
+/**
+ * The dead letter of one failed record: its key, value, timestamp and every
+ * header as it came (repeated names included, in order; an empty value stays
+ * empty, null stays null), then the __connect.errors.* headers when asked for,
+ * appended as Kafka Connect's DeadLetterQueueReporter does.
+ */
+export function deadLetterMessage(reader: BatchReader, f: RecordFailure, context: DeadLetterContext | undefined): DeadLetterMessage {
+  const headers: ProducerHeader[] = [];
+  // The binding cannot produce a null header value; it reads one as empty, so empty is what it was.
+  for (const h of reader.headers(f.index)) headers.push({ [h.name]: producerBytes(h.value ?? new Uint8Array(0)) });
+  if (context) {
+    const add = (name: string, v: string) => headers.push({ [name]: Buffer.from(v) });
+    add('__connect.errors.topic', context.topic);
+    add('__connect.errors.partition', String(context.partition));
+    add('__connect.errors.offset', String(f.offset));
+    add('__connect.errors.connector.name', context.connector);
+    add('__connect.errors.task.id', context.taskId);
+    add('__connect.errors.stage', connectStage(f));
+    add('__connect.errors.class.name', 'sluice');
+    add('__connect.errors.exception.class.name', EXCEPTION_CLASS[f.stage]);
+    add('__connect.errors.exception.message', f.reason);
+  }
+  const key = reader.key(f.index);
+  const value = reader.value(f.index);
+  const ts = reader.timestamp(f.index);
+  return {
+    key: key === null ? null : producerBytes(key),
+    value: value === null ? null : producerBytes(value),
+    headers,
+    timestamp: ts >= 0 ? ts : null,
+  };
+}
+
+type Producer = InstanceType<typeof Kafka.HighLevelProducer>;
 
 export class DeadLetterQueue {
-  private producer?: Promise<KafkaJSProducer>;
+  private producer?: Promise<Producer>;
   private readonly topic: string;
   private readonly contextHeaders: boolean;
   private readonly connector: string;
@@ -29,7 +92,7 @@ export class DeadLetterQueue {
     this.connector = config.common.name;
   }
 
-  private connect(): Promise<KafkaJSProducer> {
+  private connect(): Promise<Producer> {
     this.producer ??= (async () => {
       const kafka = new Kafka.KafkaJS.Kafka({
         ...this.config.kafka,
@@ -48,8 +111,18 @@ export class DeadLetterQueue {
       } finally {
         await admin.disconnect();
       }
-      const producer = kafka.producer({ 'acks': -1, 'enable.idempotence': true, 'linger.ms': 5 } as never);
-      await producer.connect();
+      // The binding's own producer, not the KafkaJS-style one: that one takes
+      // headers as an object (repeated names grouped, order across names lost).
+      const producer = new Kafka.HighLevelProducer({
+        ...this.config.kafka,
+        'bootstrap.servers': this.config.common['bootstrap.servers'],
+        'client.id': `sluice-${this.connector}-dlq`,
+        'acks': -1,
+        'enable.idempotence': true,
+        'linger.ms': 5,
+      } as never);
+      producer.on('event.error', (err) => this.log.warn({ err: err.message }, 'dead-letter producer'));
+      await new Promise<void>((resolve, reject) => producer.connect({ timeout: 30_000 } as never, (err) => (err ? reject(err) : resolve())));
       return producer;
     })();
     this.producer.catch(() => (this.producer = undefined));
@@ -67,34 +140,13 @@ export class DeadLetterQueue {
           `${f.stage} failed, record sent to ${this.topic}: ${f.reason}`,
         );
       }
-      const headers: Record<string, Buffer> = {};
-      for (const h of reader.headers(f.index)) if (h.value) headers[h.name] = Buffer.from(h.value);
-      if (this.contextHeaders) {
-        Object.assign(headers, {
-          '__connect.errors.topic': Buffer.from(topic),
-          '__connect.errors.partition': Buffer.from(String(reader.partition)),
-          '__connect.errors.offset': Buffer.from(String(f.offset)),
-          '__connect.errors.connector.name': Buffer.from(this.connector),
-          '__connect.errors.task.id': Buffer.from(`${os.hostname()}:${process.pid}`),
-          '__connect.errors.stage': Buffer.from(connectStage(f)),
-          '__connect.errors.class.name': Buffer.from('sluice'),
-          '__connect.errors.exception.class.name': Buffer.from(EXCEPTION_CLASS[f.stage]),
-          '__connect.errors.exception.message': Buffer.from(f.reason),
-        });
-      }
-      const key = reader.key(f.index);
-      const value = reader.value(f.index);
-      const ts = reader.timestamp(f.index);
-      return {
-        key: key ? Buffer.from(key) : null,
-        value: value ? Buffer.from(value) : null,
-        headers,
-        ...(ts >= 0 ? { timestamp: String(ts) } : {}),
-      };
+      return deadLetterMessage(reader, f, this.contextHeaders ? { topic, partition: reader.partition, connector: this.connector, taskId: `${os.hostname()}:${process.pid}` } : undefined);
     });
     try {
       const producer = await this.connect();
-      await producer.send({ topic: this.topic, messages: messages as never });
+      await Promise.all(messages.map((m) => new Promise<void>((resolve, reject) => {
+        producer.produce(this.topic, null, m.value, m.key, m.timestamp, m.headers as never, (err: unknown) => (err ? reject(err) : resolve()));
+      })));
     } catch (err) {
       throw new RetriableError(`dead-letter topic ${this.topic}: ${errorMessage(err)}`, { cause: err });
     }
@@ -102,7 +154,9 @@ export class DeadLetterQueue {
 
   async close(): Promise<void> {
     const p = await this.producer?.catch(() => undefined);
-    await p?.disconnect().catch(() => {});
+    if (!p) return;
+    // Flushes what is still queued (at most 5 s), then disconnects.
+    await new Promise<void>((resolve) => p.disconnect(5_000, () => resolve()));
   }
 }
 

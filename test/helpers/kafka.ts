@@ -124,3 +124,57 @@ export async function readTopic(topic: string, n: number, timeoutMs = 60_000): P
   }
   return got;
 }
+
+export interface RawMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Every header, in order: [name, value]. */
+  headers: [string, string][];
+  partition?: number;
+}
+
+/**
+ * Produces with the binding's own producer: headers as a list (repeated names
+ * kept, in order), and empty keys and values kept empty (the KafkaJS-style
+ * producer cannot do either).
+ */
+export async function produceRaw(topic: string, messages: readonly RawMessage[]): Promise<void> {
+  const producer = new Kafka.HighLevelProducer({ 'bootstrap.servers': KAFKA, 'linger.ms': 5 } as never);
+  await new Promise<void>((resolve, reject) => producer.connect({ timeout: 30_000 } as never, (err) => (err ? reject(err) : resolve())));
+  // A zero-length Buffer without a backing store reaches librdkafka as NULL; a view into a real one stays empty.
+  const bytes = (b: Buffer | null) => (b === null ? null : b.length === 0 ? Buffer.alloc(1).subarray(0, 0) : b);
+  try {
+    await Promise.all(messages.map((m) => new Promise<void>((resolve, reject) => {
+      const headers = m.headers.map(([k, v]) => ({ [k]: bytes(Buffer.from(v))! }));
+      producer.produce(topic, m.partition ?? null, bytes(m.value), bytes(m.key), null, headers as never, (err: unknown) => (err ? reject(err) : resolve()));
+    })));
+  } finally {
+    await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+  }
+}
+
+/** Reads the first `n` messages of a topic with the binding's consumer: null and empty kept apart, headers as a list. */
+export async function readTopicRaw(topic: string, n: number, timeoutMs = 60_000): Promise<(RawMessage & { offset: number; partition: number })[]> {
+  const consumer = new Kafka.KafkaConsumer(
+    { 'bootstrap.servers': KAFKA, 'group.id': `raw-reader-${topic}-${Date.now()}`, 'enable.auto.commit': false } as never,
+    { 'auto.offset.reset': 'earliest' } as never,
+  );
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 30_000 } as never, (err) => (err ? reject(err) : resolve())));
+  const got: (RawMessage & { offset: number; partition: number })[] = [];
+  try {
+    consumer.subscribe([topic]);
+    const deadline = Date.now() + timeoutMs;
+    while (got.length < n) {
+      if (Date.now() > deadline) throw new Error(`read ${got.length} of ${n} messages from ${topic} in ${timeoutMs} ms`);
+      const batch = await new Promise<Kafka.Message[]>((resolve, reject) => consumer.consume(100, (err, ms) => (err ? reject(err) : resolve(ms ?? []))));
+      for (const m of batch) {
+        const headers: [string, string][] = [];
+        for (const h of m.headers ?? []) for (const [k, v] of Object.entries(h)) headers.push([k, String(v)]);
+        got.push({ partition: m.partition, offset: m.offset, key: m.key == null ? null : Buffer.from(m.key), value: m.value, headers });
+      }
+    }
+  } finally {
+    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  }
+  return got;
+}

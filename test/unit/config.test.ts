@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
+import { describeConverter, loadConfig, withoutUserInfo } from '../../src/config/load.js';
 import { envName } from '../../src/config/options.js';
 import { ConfigError } from '../../src/errors.js';
 
@@ -118,5 +118,59 @@ describe('config', () => {
       'connection.url: required (jdbc:postgresql://host:port/database or postgres://…); set it in the connector JSON or as SLUICE_CONNECTION_URL',
       'topics / topics.regex: give exactly one of them',
     ]);
+  });
+});
+
+describe('converters in effect', () => {
+  const JSON_CONVERTER = 'org.apache.kafka.connect.json.JsonConverter';
+
+  it("default to Kafka Connect's worker default for both key and value: JsonConverter with schemas enabled, and say so", () => {
+    const c = loadConfig({ json: { name: 'x', config: base }, env: {} });
+    expect(c.keyFormat).toBe('connect-json');
+    expect(c.valueFormat).toBe('connect-json');
+    expect(describeConverter(c.converters.key)).toBe(
+      `key converter: ${JSON_CONVERTER} (schemas.enable=true) — default: no key.converter in the connector config (Kafka Connect's worker default)`,
+    );
+    expect(describeConverter(c.converters.value)).toBe(
+      `value converter: ${JSON_CONVERTER} (schemas.enable=true) — default: no value.converter in the connector config (Kafka Connect's worker default)`,
+    );
+  });
+
+  it('name the connector key or the SLUICE_* variable a converter came from, and the key that set schemas.enable', () => {
+    const c = loadConfig({
+      json: { name: 'x', config: { ...base, 'key.converter': 'org.apache.kafka.connect.storage.StringConverter', 'value.converter': JSON_CONVERTER, 'value.converter.schemas.enable': 'false' } },
+      env: {},
+    });
+    expect(describeConverter(c.converters.key)).toBe('key converter: org.apache.kafka.connect.storage.StringConverter — connector config: key.converter');
+    expect(describeConverter(c.converters.value)).toBe(`value converter: ${JSON_CONVERTER} (value.converter.schemas.enable=false) — connector config: value.converter`);
+    const e = loadConfig({ json: { name: 'x', config: base }, env: { SLUICE_VALUE_FORMAT: 'msgpack', SLUICE_KEY_CONVERTER: 'org.apache.kafka.connect.converters.ByteArrayConverter' } });
+    expect(describeConverter(e.converters.key)).toBe('key converter: org.apache.kafka.connect.converters.ByteArrayConverter — environment: SLUICE_KEY_CONVERTER');
+    expect(describeConverter(e.converters.value)).toBe('value format: msgpack — environment: SLUICE_VALUE_FORMAT (overrides value.converter)');
+  });
+
+  it('show an Avro registry without its user info, and never the basic auth user info', () => {
+    const c = loadConfig({
+      json: { name: 'x', config: { ...base, 'key.converter': 'io.confluent.connect.avro.AvroConverter', 'value.converter': 'io.confluent.connect.avro.AvroConverter',
+        'value.converter.schema.registry.url': 'https://reg-user:reg-pass@registry:8081/apis', 'value.converter.basic.auth.user.info': 'user:hunter22' } },
+      env: {},
+    });
+    const lines = [describeConverter(c.converters.key), describeConverter(c.converters.value)].join('\n');
+    expect(lines).toBe([
+      'key converter: io.confluent.connect.avro.AvroConverter (schema registry https://registry:8081/apis from value.converter.schema.registry.url) — connector config: key.converter',
+      'value converter: io.confluent.connect.avro.AvroConverter (schema registry https://registry:8081/apis) — connector config: value.converter',
+    ].join('\n'));
+    expect(lines).not.toMatch(/reg-pass|reg-user|hunter22/);
+    expect(withoutUserInfo('http://registry:8081')).toBe('http://registry:8081');
+  });
+
+  it('warn when a converter Kafka Connect would take from its worker config is not set', () => {
+    expect(loadConfig({ json: { name: 'x', config: { ...base, 'value.converter': JSON_CONVERTER } }, env: {} }).warnings).toEqual([]);
+    // The key is not read unless something uses it: no warning about it.
+    const v = loadConfig({ json: { name: 'x', config: base }, env: {} }).warnings;
+    expect(v).toHaveLength(1);
+    expect(v[0]).toMatch(/^value\.converter is not set: values are read with Kafka Connect's worker default/);
+    const k = loadConfig({ json: { name: 'x', config: { ...base, 'value.converter': JSON_CONVERTER, 'pk.mode': 'record_key', 'insert.mode': 'upsert' } }, env: {} }).warnings;
+    expect(k).toHaveLength(1);
+    expect(k[0]).toMatch(/^key\.converter is not set: keys are read with Kafka Connect's worker default, org\.apache\.kafka\.connect\.json\.JsonConverter with schemas\.enable=true/);
   });
 });

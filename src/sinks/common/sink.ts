@@ -68,5 +68,12 @@ export interface Sink {
   flush(partitions: readonly TopicPartition[]): Promise<void>;
   /** Forget these partitions' pending work without writing it (assignment lost). */
   drop(partitions: readonly TopicPartition[]): void;
+  /**
+   * Gives up whatever is still pending (retry waits end at once; those batches
+   * reject and are not committed) and releases connections. The engine calls
+   * it after the drain, successful or not.
+   */
   close(): Promise<void>;
+  /** After close(): whether writes were still pending when it was called (the drain did not finish). */
+  readonly closedWithPendingWrites?: boolean;
 }

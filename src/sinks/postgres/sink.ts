@@ -165,6 +165,8 @@ export class PostgresSink implements Sink {
   private readonly claims = new Map<string, Claim>();
   /** Staging tables that exist on a connection (they live as long as it does). */
   private readonly staged = new WeakMap<pg.PoolClient, Set<number>>();
+  /** Aborted by close(): a retry waiting out an outage gives up at once instead of holding the shutdown. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -234,6 +236,7 @@ export class PostgresSink implements Sink {
       maxDelayMs: this.config.common['errors.retry.delay.max.ms'],
       timeoutMs: this.config.common['errors.retry.timeout'],
       log: this.log,
+      signal: this.closing.signal,
     };
   }
 
@@ -641,7 +644,12 @@ export class PostgresSink implements Sink {
     for (const k of keys) this.claims.delete(k);
   }
 
+  /** Gives up pending retries (their batches fail with RetryAbortedError and stay uncommitted), then closes the pool. */
+  closedWithPendingWrites = false;
+
   async close(): Promise<void> {
+    this.closedWithPendingWrites = [...this.tables.values()].some((t) => !t.writer.idle);
+    this.closing.abort();
     await this.service.close();
   }
 

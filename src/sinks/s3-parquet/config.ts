@@ -31,7 +31,7 @@ export const s3Options = [
   int({ key: 'parquet.row.group.bytes', sinks: s3, min: 64 * 1024, default: 32 * MiB, doc: 'Target bytes per row group. Each worker thread holds about 1.5× this while writing a file.' }),
   int({ key: 's3.part.size', sinks: s3, min: 5 * MiB, default: 25 * MiB, doc: 'Multipart upload part size; objects above it go up in parts.' }),
   int({ key: 's3.part.retries', sinks: s3, min: 0, default: 10, doc: 'Retries of a failed S3 request (5xx, throttling, connection errors) before errors.retry.timeout applies; the backoff starts at s3.retry.backoff.ms and doubles up to errors.retry.delay.max.ms.' }),
-  int({ key: 's3.retry.backoff.ms', sinks: s3, min: 1, default: 200, doc: 'First retry delay of a failed S3 request.' }),
+  int({ key: 's3.retry.backoff.ms', sinks: s3, min: 1, default: 200, doc: 'First retry delay of a failed S3 request. Each wait is spread by ±20% (jitter); on shutdown a pending wait ends with the grace period.' }),
   int({ key: 's3.upload.concurrency', sinks: s3, min: 1, max: 64, default: 8, doc: 'Objects uploaded at the same time across all partitions.' }),
   oneOf(['fail', 'ignore'] as const, { key: 'behavior.on.null.values', sinks: s3, default: 'fail', caseInsensitive: true, doc: 'A record with a null value (tombstone): fail stops with its location, as Confluent\'s sink does; ignore skips it.' }),
   bool({ key: 'store.kafka.keys', sinks: s3, default: false, doc: 'Add the Kafka key as a column __kafka_key (typed from the key schema; schemaless keys as JSON text).' }),

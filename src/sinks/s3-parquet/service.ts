@@ -5,7 +5,7 @@ import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
-import { ConnectionLostError, RetriableError, SluiceError } from '../../errors.js';
+import { ConnectionLostError, RetriableError, RetryAbortedError, SluiceError } from '../../errors.js';
 import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
 
 export interface S3Options {
@@ -71,6 +71,9 @@ function loadSdk(): Promise<Sdk> {
 export class S3Service {
   private clientReady?: Promise<{ sdk: Sdk; client: S3Client }>;
 
+  /** Aborted by close(): retries waiting out an outage give up at once. */
+  private readonly closing = new AbortController();
+
   constructor(readonly opts: S3Options) {}
 
   private connect(): Promise<{ sdk: Sdk; client: S3Client }> {
@@ -106,14 +109,15 @@ export class S3Service {
   }
 
   private retry<T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const stop = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
     return retryWithBackoff(async () => {
       try {
         return await fn();
       } catch (err) {
-        if (signal?.aborted) throw new SluiceError(`${what}: aborted`, { cause: err });
+        if (stop.aborted) throw new RetryAbortedError(`${what}: aborted`, { cause: err });
         throw classifyS3Error(err, what);
       }
-    }, { ...this.opts.retry, what, signal });
+    }, { ...this.opts.retry, what, signal: stop });
   }
 
   /** Uploads an object: one PUT up to s3.part.size, a multipart upload above it. */
@@ -185,6 +189,7 @@ export class S3Service {
   }
 
   close(): void {
+    this.closing.abort();
     void this.clientReady?.then(({ client }) => client.destroy());
   }
 }

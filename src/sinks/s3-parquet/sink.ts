@@ -393,8 +393,13 @@ export class S3ParquetSink implements Sink {
     }
   }
 
+  /** Gives up uploads still in flight or waiting to retry (their offsets stay uncommitted), then closes the client. */
+  closedWithPendingWrites = false;
+
   async close(): Promise<void> {
+    this.closedWithPendingWrites = [...this.writers.values()].some((w) => !w.dropped && (!w.idle || (w.rotation.open?.tickets.size ?? 0) > 0));
     clearInterval(this.scheduleTimer);
+    for (const w of this.writers.values()) w.abort.abort();
     this.service.close();
   }
 }

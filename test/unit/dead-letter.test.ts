@@ -1,0 +1,54 @@
+// The dead letter of a record, built from the shared batch: what the binding's
+// producer is handed (the end-to-end path is test/integration/dead-letter.test.ts).
+import { describe, expect, it } from 'vitest';
+import { BatchReader, BatchWriter, bufferBytes } from '../../src/pipeline/batch-layout.js';
+import { deadLetterMessage, producerBytes } from '../../src/pipeline/dead-letter.js';
+
+function batch(...msgs: Parameters<BatchWriter['tryAppend']>[0][]): BatchReader {
+  const sab = new SharedArrayBuffer(bufferBytes(8, 4096));
+  const w = new BatchWriter(sab, 8, 3);
+  for (const m of msgs) expect(w.tryAppend(m)).toBe(true);
+  w.seal();
+  return new BatchReader(sab);
+}
+
+const list = (hs: Record<string, Buffer>[]) => hs.map((h) => Object.entries(h).map(([k, v]) => [k, v.toString()])).flat();
+
+describe('dead letters', () => {
+  it('keep every header, repeated names included, in order, with the context headers after them', () => {
+    // As the binding hands them over: a list of single-key objects.
+    const r = batch({ key: 'k', value: Buffer.from('v'), offset: 41, timestamp: 7, headers: [{ h: Buffer.from('1') }, { x: Buffer.from('a') }, { h: Buffer.from('2') }] });
+    const m = deadLetterMessage(r, { index: 0, offset: 41, stage: 'decode', reason: 'bad' }, { topic: 't', partition: 3, connector: 'c', taskId: 'host:1' });
+    const hs = list(m.headers);
+    expect(hs.slice(0, 3)).toEqual([['h', '1'], ['x', 'a'], ['h', '2']]);
+    expect(hs.slice(3).map(([k]) => k)).toEqual([
+      '__connect.errors.topic', '__connect.errors.partition', '__connect.errors.offset', '__connect.errors.connector.name',
+      '__connect.errors.task.id', '__connect.errors.stage', '__connect.errors.class.name', '__connect.errors.exception.class.name',
+      '__connect.errors.exception.message',
+    ]);
+    expect(m.timestamp).toBe(7);
+    // Without context headers, only the record's own.
+    expect(list(deadLetterMessage(r, { index: 0, offset: 41, stage: 'decode', reason: 'bad' }, undefined).headers)).toEqual([['h', '1'], ['x', 'a'], ['h', '2']]);
+  });
+
+  it('keep an empty value and an empty key empty, in bytes the producer binding does not turn into null', () => {
+    const r = batch({ key: Buffer.alloc(0), value: Buffer.alloc(0), offset: 1, headers: [{ e: Buffer.alloc(0) }] }, { key: null, value: null, offset: 2 });
+    const empty = deadLetterMessage(r, { index: 0, offset: 1, stage: 'decode', reason: 'empty' }, undefined);
+    for (const b of [empty.key, empty.value, empty.headers[0]!.e]) {
+      expect(b).not.toBeNull();
+      expect(b!.length).toBe(0);
+      // The binding reads the pointer: a zero-length Buffer without a backing store is NULL there (a tombstone).
+      expect(b!.buffer.byteLength).toBeGreaterThan(0);
+    }
+    expect(empty.timestamp).toBeNull();
+    const nulls = deadLetterMessage(r, { index: 1, offset: 2, stage: 'convert', reason: 'tombstone' }, undefined);
+    expect(nulls.key).toBeNull();
+    expect(nulls.value).toBeNull();
+  });
+
+  it('copies non-empty bytes out of the shared batch', () => {
+    const b = producerBytes(new Uint8Array([1, 2, 3]));
+    expect([...b]).toEqual([1, 2, 3]);
+    expect(b.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+  });
+});
