@@ -9,11 +9,11 @@ import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/load.js';
-import { RecordError, SinkSchemaError, errorMessage } from '../errors.js';
+import { RecordError, RetryAbortedError, SinkSchemaError, errorMessage } from '../errors.js';
 import { tpKey, type EncodedBatch, type RejectedRecord, type Sink, type TopicPartition } from '../sinks/common/sink.js';
 import { CONSUME_BATCH, type BatchIntake, type PartitionOffset, type Source, type SourceHandlers, type SourceOptions } from '../source/source.js';
 import { createSource } from '../source/index.js';
-import type { EncodeResult, EncodeTask, RecordFailure, WorkerSetup } from '../workers/protocol.js';
+import { retriableFromWorker, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from '../workers/protocol.js';
 import { BatchReader, BatchWriter, HDR_RECORD_COUNT, HEADER_BYTES, HEADER_INTS, F64_PER_RECORD, I32_PER_RECORD } from './batch-layout.js';
 import { DeadLetterQueue } from './dead-letter.js';
 import { retryWithBackoff } from '../sinks/common/retry.js';
@@ -45,6 +45,8 @@ class PartitionState {
   durableNext: number | undefined;
   committedNext: number | undefined;
   paused = false;
+  /** Batches of this partition waiting out an outage (schema registry): it stays paused meanwhile. */
+  outages = 0;
   gone = false;
   failed = false;
   /** First offset of the batch that failed: batches before it may still become durable and be committed. */
@@ -121,6 +123,10 @@ export class Engine {
   private commitTimer?: NodeJS.Timeout;
   private committing: Promise<void> = Promise.resolve();
   private stopping?: Promise<StopReason>;
+  /** When the grace period of a stop ends (performance.now()). */
+  private stopDeadline = Infinity;
+  /** Aborted when a stop's grace period is over: retry waits (registry, dead letters) end then. */
+  private readonly shutdown = new AbortController();
   private firstError?: Error;
   private resolveRun?: (r: StopReason) => void;
   private readonly runDone: Promise<StopReason>;
@@ -260,7 +266,7 @@ export class Engine {
     p.inflight.push(batch);
     this.stats.batches++;
     const records = w.records;
-    const encoded = this.encode(p.topic, w.buffer);
+    const encoded = this.encode(p, w.buffer);
     // Handled below when the chain reaches it; until then a rejection must not count as unhandled.
     encoded.catch(() => {});
     // Submit in offset order: each submission waits for the previous one to be
@@ -270,6 +276,7 @@ export class Engine {
       try {
         res = await encoded;
       } catch (err) {
+        if (this.givenUpOnShutdown(p, err)) return;
         if (!p.gone) this.failPartition(p, err as Error, batch);
         return;
       }
@@ -326,6 +333,7 @@ export class Engine {
         },
         (err: Error) => {
           // The new owner reads whatever this write did not make durable.
+          if (this.givenUpOnShutdown(p, err)) return;
           if (p.gone) this.log.warn({ topic: p.topic, partition: p.partition, err: errorMessage(err) }, 'write for a partition no longer ours failed; its new owner reads it again');
           else this.failPartition(p, err, batch);
         },
@@ -342,7 +350,7 @@ export class Engine {
     // The worker is done with this buffer: it now reads only the first `count` records.
     new Int32Array(buffer, 0, HEADER_INTS)[HDR_RECORD_COUNT] = count;
     const lastOffset = new BatchReader(buffer).offset(count - 1);
-    const res = await this.encode(p.topic, buffer);
+    const res = await this.encode(p, buffer);
     if (res.failures.length > 0) return;
     const durable = this.sink.submit({
       topic: p.topic, partition: p.partition, firstOffset: batch.firstOffset, lastOffset,
@@ -365,11 +373,18 @@ export class Engine {
     this.requestCommit();
   }
 
+  /** A retry the end of a stop's grace period cut short: not a failure, the batch is read again after a restart. */
+  private givenUpOnShutdown(p: PartitionState, err: unknown): boolean {
+    if (!this.stopping || !(err instanceof RetryAbortedError)) return false;
+    this.log.warn({ topic: p.topic, partition: p.partition, err: errorMessage(err) }, 'given up at shutdown; what was not written is read again on the next start');
+    return true;
+  }
+
   /** Sends a batch's failed records to the dead-letter topic, retrying; resolves once the broker has them. */
   private async sendDeadLetters(p: PartitionState, buffer: SharedArrayBuffer, failures: readonly RecordFailure[]): Promise<void> {
     await retryWithBackoff(() => this.deadLetters!.send(p.topic, new BatchReader(buffer), failures), {
       what: `sending ${failures.length} records to the dead-letter topic`, maxRetries: 10, initialDelayMs: 500,
-      maxDelayMs: this.cfg['errors.retry.delay.max.ms'], timeoutMs: this.cfg['errors.retry.timeout'], log: this.log,
+      maxDelayMs: this.cfg['errors.retry.delay.max.ms'], timeoutMs: this.cfg['errors.retry.timeout'], log: this.log, signal: this.shutdown.signal,
     });
     this.stats.deadLettered += failures.length;
   }
@@ -387,7 +402,51 @@ export class Engine {
   }
 
   /** Encodes a batch; when the worker asks for a new plan (auto.create/evolve), lets the sink re-plan and tries again. */
-  private async encode(topic: string, batch: SharedArrayBuffer): Promise<EncodeResult> {
+  /**
+   * Encodes a batch. An outage a worker reports (the schema registry
+   * unreachable) is retried with backoff, the partition paused meanwhile; the
+   * worker only reads the buffer, so the same batch is simply run again.
+   */
+  private async encode(p: PartitionState, batch: SharedArrayBuffer): Promise<EncodeResult> {
+    let waiting = false;
+    try {
+      return await retryWithBackoff(async () => {
+        if (p.gone) throw new Error(`partition ${p.partition} of ${p.topic} is no longer ours`);
+        try {
+          return await this.encodeOnce(p.topic, batch);
+        } catch (err) {
+          const outage = retriableFromWorker(err);
+          if (!outage) throw err;
+          if (!waiting) {
+            waiting = true;
+            this.beginOutage(p);
+          }
+          throw outage;
+        }
+      }, {
+        what: `decoding a batch of ${p.topic} partition ${p.partition}`, maxRetries: 10, initialDelayMs: 500,
+        maxDelayMs: this.cfg['errors.retry.delay.max.ms'], timeoutMs: this.cfg['errors.retry.timeout'], log: this.log, signal: this.shutdown.signal,
+      });
+    } finally {
+      if (waiting) this.endOutage(p);
+    }
+  }
+
+  private beginOutage(p: PartitionState): void {
+    p.outages++;
+    if (p.paused || p.gone) return;
+    p.paused = true;
+    this.source.pause([p.tp]);
+    this.stats.pauses++;
+  }
+
+  private endOutage(p: PartitionState): void {
+    p.outages--;
+    // Backpressure resumes it when the budget allows.
+    if (p.outages === 0) this.applyBackpressure();
+  }
+
+  private async encodeOnce(topic: string, batch: SharedArrayBuffer): Promise<EncodeResult> {
     for (let attempt = 1; ; attempt++) {
       const plan = await this.sink.plan(topic);
       const res = await this.pool.run({ batch, topic, plan });
@@ -464,7 +523,7 @@ export class Engine {
     for (const p of this.partitions.values()) {
       if (p.gone) continue;
       if (!p.paused && p.heldBytes > this.partitionMax && !toPause.includes(p)) toPause.push(p);
-      else if (p.paused && this.heldBytes < this.lowWater && p.heldBytes < this.partitionMax / 2) toResume.push(p);
+      else if (p.paused && p.outages === 0 && this.heldBytes < this.lowWater && p.heldBytes < this.partitionMax / 2) toResume.push(p);
     }
     if (toPause.length > 0) {
       for (const p of toPause) p.paused = true;
@@ -531,7 +590,9 @@ export class Engine {
     const states = tps.map((tp) => this.partitions.get(tpKey(tp.topic, tp.partition))).filter((p): p is PartitionState => !!p);
     for (const p of states) this.sealAndDispatch(p);
     this.flushSink(states);
-    const drained = await this.waitDrained(states, this.cfg['shutdown.grace.ms']);
+    // While stopping, the stop's own drain already spent (most of) the grace period.
+    const grace = this.stopping ? Math.max(0, this.stopDeadline - performance.now()) : this.cfg['shutdown.grace.ms'];
+    const drained = await this.waitDrained(states, grace);
     if (!drained) this.log.warn({ partitions: states.length }, 'revoked partitions did not drain in time; uncommitted work will be read again by the new owner');
     await this.commitDurable(new Set(states.map((p) => p.key)));
     for (const p of states) this.forget(p);
@@ -638,6 +699,7 @@ export class Engine {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
       this.log.info({ reason: reason.kind }, 'stopping: draining in-flight batches');
+      this.stopDeadline = performance.now() + this.cfg['shutdown.grace.ms'];
       clearInterval(this.lingerTimer);
       clearInterval(this.commitTimer);
       await this.source.stop();
@@ -647,8 +709,10 @@ export class Engine {
       // every partition's durable prefix is still committed, the failed one's too.
       else for (const p of states) this.discardOpen(p);
       this.flushSink(states, true);
-      const drained = await this.waitDrained(states, this.cfg['shutdown.grace.ms']);
+      const drained = await this.waitDrained(states, Math.max(0, this.stopDeadline - performance.now()));
       if (!drained) this.log.warn('grace period over before every batch was durable; what is not committed will be read again');
+      // Retry waits still running (registry, dead letters) end now.
+      this.shutdown.abort();
       await this.commitDurable();
       await this.source.disconnect().catch((e) => this.log.warn({ err: errorMessage(e) }, 'kafka disconnect'));
       await this.pool.destroy().catch(() => {});

@@ -68,10 +68,8 @@ describe('shutdown during a destination outage', () => {
       const out = sluice.output();
       console.log(`SIGTERM to exit: ${took} ms (grace ${graceMs} ms), exit code ${exit.code}`);
       expect(exit.code, out.slice(-3000)).toBe(3);
-      // Today the engine waits the grace period twice (the drain, then the revoke while leaving the group):
-      // ~2x grace, which a short grace keeps within this bound. Once the revoke during a stop no longer waits
-      // again, tighten this to graceMs + 2_000.
-      expect(took, out.slice(-3000)).toBeLessThan(graceMs + 6_000);
+      // One grace period (the revoke while leaving the group does not wait it again), plus closing.
+      expect(took, out.slice(-3000)).toBeLessThan(graceMs + 2_500);
       expect(out).toMatch(/sluice: the drain did not finish within shutdown\.grace\.ms \(4000 ms\)/);
       expect(out).not.toMatch(/"msg":"sluice stopped"/);
     } finally {
