@@ -81,7 +81,7 @@ describe.each(sinks)('conformance: $name sink', (sink) => {
     if (!sink.duplicatesAfterCrash) expect(ids.length).toBe(N);
   });
 
-  it('stops on a record it cannot decode, naming where it is, with its offset uncommitted', async () => {
+  it('stops on a record it cannot decode, naming where it is; the records before it land and are committed, nothing after', async () => {
     const topic = uniqueName(`conf_bad_${sink.name.replace('-', '_')}`);
     await createTopic(topic, 1);
     await sink.prepare(topic);
@@ -95,7 +95,8 @@ describe.each(sinks)('conformance: $name sink', (sink) => {
     expect(r.code).toBe(1);
     expect(r.output).toContain(`sluice: decode failed at topic ${topic} partition 0 offset 10: `);
     const [p] = await groupProgress(`connect-${name}`, topic);
-    expect(p!.committed).toBeLessThanOrEqual(10);
-    expect((await sink.ids(topic)).filter((id) => id >= 11)).toEqual([]);
+    // The ten good records share the bad one's batch: they are written first, so a restart resumes exactly at it.
+    expect(p!.committed).toBe(10);
+    expect((await sink.ids(topic)).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 });
