@@ -166,6 +166,25 @@ describe('a schema id the registry does not know', () => {
   });
 });
 
+describe('an outage that outlasts its retries', () => {
+  it('stops with the outage named, never an unhandled rejection, when many small batches fail at once (batch.max.records=1)', async () => {
+    const topic = uniqueName('registry_gone');
+    await createTopic(topic, 1);
+    await sql(`CREATE TABLE ${topic} (id bigint PRIMARY KEY, v text)`);
+    const id = await registerSchema(`${topic}-value`, ROW_SCHEMA);
+    await produce(topic, [1, 2, 3, 4, 5, 6].map((n) => ({ value: confluentFrame(id, rowType.toBuffer({ id: n, v: String(n) })) })));
+    const proxy = await closedProxy(new URL(REGISTRY));
+    const out = await runExpectingFailure(pgConnector(topic, {
+      ...AVRO, 'value.converter.schema.registry.url': `http://127.0.0.1:${proxy.port}/apis/ccompat/v7`,
+      'batch.max.records': '1', 'errors.retry.timeout': '0', 'errors.retry.delay.max.ms': '20',
+    }));
+    // Every batch's decode failed; the later ones before the engine reached them.
+    expect(stopLine(out)).toMatch(/^sluice: schema registry unreachable at http:\/\/127\.0\.0\.1:\d+\/apis\/ccompat\/v7 \(fetch failed\) \(gave up after \d+ attempts/);
+    expect(out).not.toMatch(/Unhandled|triggerUncaughtException|^\s+at /m);
+    expect(await sql(`SELECT id FROM ${topic}`)).toEqual([]);
+  });
+});
+
 /** A TCP proxy to `target` on a port that refuses connections until open(). */
 async function closedProxy(target: URL): Promise<{ port: number; open(): Promise<void>; close(): Promise<void> }> {
   const probe = net.createServer();
