@@ -16,6 +16,7 @@ function arg(name: string, fallback: string): string {
 }
 
 const MiB = 1024 * 1024;
+const STATUS_PORT = 18_480;
 
 function rssOf(pid: number): number {
   try {
@@ -38,13 +39,28 @@ async function runOne(source: string, records: number, stallS: number): Promise<
   await lock.query('BEGIN');
   await lock.query(`LOCK TABLE ${topic} IN ACCESS EXCLUSIVE MODE`);
   const name = uniqueName('stall');
-  const sluice = startSluice(['run', '--config', writeConnector(pgConnector(topic, { 'value.converter': 'org.apache.kafka.connect.json.JsonConverter', 'value.converter.schemas.enable': 'false' }), name)], { SLUICE_SOURCE_NATIVE: source, SLUICE_LOG_LEVEL: 'warn' });
+  const sluice = startSluice(['run', '--config', writeConnector(pgConnector(topic, { 'value.converter': 'org.apache.kafka.connect.json.JsonConverter', 'value.converter.schemas.enable': 'false' }), name)], { SLUICE_SOURCE_NATIVE: source, SLUICE_LOG_LEVEL: 'warn', SLUICE_STATUS_PORT: String(STATUS_PORT) });
   const pid = sluice.child.pid!;
   let peak = 0;
   let phase: 'stall' | 'catchup' = 'stall';
   const peaks = { stall: 0, catchup: 0 };
+  // At each new peak: what the engine held against its budget and the main thread's heap/external memory.
+  let atPeak: Record<string, number> = {};
   const sampler = setInterval(() => {
     const r = rssOf(pid);
+    if (r > peak) {
+      void Promise.all([
+        fetch(`http://127.0.0.1:${STATUS_PORT}/metrics.json`).then((x) => x.json() as Promise<{ heldBytes: number }>),
+        fetch(`http://127.0.0.1:${STATUS_PORT}/metrics`).then((x) => x.text()),
+      ]).then(([stats, prom]) => {
+        const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(prom)?.[1] ?? NaN);
+        atPeak = {
+          rssMiB: Math.round(r / MiB), heldMiB: Math.round(stats.heldBytes / MiB),
+          mainHeapMiB: Math.round(metric('sluice_nodejs_heap_size_total_bytes') / MiB),
+          externalMiB: Math.round(metric('sluice_nodejs_external_memory_bytes') / MiB),
+        };
+      }).catch(() => {});
+    }
     peak = Math.max(peak, r);
     peaks[phase] = Math.max(peaks[phase], r);
   }, 100);
@@ -66,7 +82,7 @@ async function runOne(source: string, records: number, stallS: number): Promise<
     }
     const catchupS = (Date.now() - released) / 1000;
     const rows = Number((await admin.query(`SELECT count(*) AS n FROM ${topic}`)).rows[0].n);
-    return { source, records, rows, stallS, catchupS: +catchupS.toFixed(1), peakStallMiB: Math.round(peaks.stall / MiB), peakCatchupMiB: Math.round(peaks.catchup / MiB), peakMiB: Math.round(peak / MiB) };
+    return { source, records, rows, stallS, catchupS: +catchupS.toFixed(1), peakStallMiB: Math.round(peaks.stall / MiB), peakCatchupMiB: Math.round(peaks.catchup / MiB), peakMiB: Math.round(peak / MiB), atPeak };
   } finally {
     clearInterval(sampler);
     await sluice.stop('SIGTERM');

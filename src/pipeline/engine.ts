@@ -14,10 +14,11 @@ import { tpKey, type EncodedBatch, type RejectedRecord, type Sink, type TopicPar
 import { CONSUME_BATCH, type BatchIntake, type PartitionOffset, type Source, type SourceHandlers, type SourceOptions } from '../source/source.js';
 import { createSource } from '../source/index.js';
 import { retriableFromWorker, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from '../workers/protocol.js';
-import { BatchReader, BatchWriter, HDR_RECORD_COUNT, HEADER_BYTES, HEADER_INTS, F64_PER_RECORD, I32_PER_RECORD } from './batch-layout.js';
+import { BatchReader, BatchWriter, bufferBytes, HDR_RECORD_COUNT, HEADER_BYTES, HEADER_INTS, F64_PER_RECORD, I32_PER_RECORD } from './batch-layout.js';
 import { DeadLetterQueue } from './dead-letter.js';
 import { retryWithBackoff } from '../sinks/common/retry.js';
 import { BufferPool } from './buffer-pool.js';
+import { SharedMemoryCollector } from './shared-memory-gc.js';
 
 const INDEX_BYTES_PER_RECORD = F64_PER_RECORD * 8 + I32_PER_RECORD * 4;
 
@@ -111,6 +112,7 @@ export class Engine {
   private readonly partitions = new Map<string, PartitionState>();
   private readonly pool: Piscina<EncodeTask, EncodeResult>;
   private readonly buffers: BufferPool;
+  private readonly sharedGc: SharedMemoryCollector;
   private readonly source: Source;
   private readonly sink: Sink;
   private readonly log: Logger;
@@ -141,7 +143,12 @@ export class Engine {
     this.lowWater = Math.floor(this.highWater / 2);
     this.partitionMax = Math.min(this.cfg['partition.max.bytes'], this.highWater);
     const threads = this.cfg['worker.threads'];
-    this.buffers = new BufferPool(this.cfg['batch.max.records'], this.cfg['batch.max.bytes'], threads * 2 + 2);
+    // Buffers released to the pool are reused rather than left to the garbage collector: a dropped
+    // SharedArrayBuffer is freed only once every thread that saw it has collected it, so under load
+    // fresh ones pile up. As many as the budget can hold are kept.
+    const standard = bufferBytes(this.cfg['batch.max.records'], this.cfg['batch.max.bytes']);
+    this.sharedGc = new SharedMemoryCollector(Math.max(16 * 1024 * 1024, Math.floor(this.highWater / 4)));
+    this.buffers = new BufferPool(this.cfg['batch.max.records'], this.cfg['batch.max.bytes'], Math.ceil(this.highWater / standard) + threads * 2 + 2);
     const setup: WorkerSetup = {
       keyFormat: config.keyFormat,
       valueFormat: config.valueFormat,
@@ -460,6 +467,7 @@ export class Engine {
 
   private markDurable(p: PartitionState, batch: InflightBatch): void {
     batch.durable = true;
+    this.sharedGc.release(batch.held);
     this.stats.recordsActive -= batch.records;
     this.account(p, -batch.held);
     batch.held = 0;
