@@ -514,11 +514,14 @@ describe('native consumer (librdkafka in C, records straight into batch buffers)
     expect(a.events.every((e) => e.type !== 'revoke' || e.lost === false)).toBe(true);
     expect(a.c.rebalanceProtocol()).toBe('COOPERATIVE');
     expect(committedOnRevoke.map((c) => c.partition).sort()).toEqual(revoked(a));
-    // B started each partition it took over exactly where A's commit left it, mid-partition.
+    // B started each partition it took over exactly where A's commit left it. (On a loaded machine A can
+    // have read a partition to its end before B joins: then B reads nothing of it, which is also exact.)
     for (const c of committedOnRevoke) {
       expect(c.offset).toBeGreaterThan(0);
-      expect(c.offset).toBeLessThan(N / P);
-      expect(b.got.find((g) => g.partition === c.partition)!.offset).toBe(c.offset);
+      expect(c.offset).toBeLessThanOrEqual(N / P);
+      const first = b.got.find((g) => g.partition === c.partition);
+      if (c.offset < N / P) expect(first?.offset).toBe(c.offset);
+      else expect(first).toBeUndefined();
     }
   });
 
