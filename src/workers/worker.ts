@@ -103,6 +103,11 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
         return { output: null, outputBytes: 0, rows: 0, tombstones: 0, failures: [], replan: err.request, workerMicros: micros(started) };
       }
       encoder.discardCurrent();
+      // A value nested deeper than the converter's recursion can follow is this record's problem, not the batch's.
+      if (err instanceof RangeError && /call stack/i.test(err.message)) {
+        failures.push({ index: i, offset: reader.offset(i), stage: 'convert', reason: `the value is nested too deeply to convert (${err.message})` });
+        continue;
+      }
       if (!(err instanceof ConvertError)) throw err;
       failures.push({ index: i, offset: reader.offset(i), stage: 'convert', reason: err.message });
     }

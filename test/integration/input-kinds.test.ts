@@ -257,6 +257,23 @@ describe('a value that is not an object', () => {
   });
 });
 
+describe('a value nested deeper than the converter follows', () => {
+  it('S3 Parquet: is dead-lettered as a convert failure instead of crashing the process; the rest land', async () => {
+    const topic = uniqueName('deep_s3');
+    const dlq = uniqueName('deep_s3_dlq');
+    const dir = uniqueName('it');
+    await createTopic(topic, 1);
+    const deep = `{"id":2,"j":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+    await produce(topic, [{ value: '{"id":1,"j":1}' }, { value: deep }, { value: '{"id":3,"j":3}' }]);
+    await runUntilCommitted(s3Connector(topic, dir, { ...JSON_PLAIN, ...dlqConfig(dlq), 'flush.size': '2' }), [topic]);
+    const files = await readParquet(`${dir}/`);
+    expect(files.flatMap((f) => f.data)).toEqual([{ id: 1, j: 1 }, { id: 3, j: 3 }]);
+    const [dead] = await readTopic(dlq, 1);
+    expect(dead!.value).toBe(deep);
+    expect(dead!.headers['__connect.errors.exception.message']).toMatch(/^the value is nested too deeply to convert \(Maximum call stack size exceeded\)$/);
+  });
+});
+
 describe('a key that does not decode', () => {
   const KEYED = {
     ...JSON_PLAIN, 'key.converter': 'org.apache.kafka.connect.json.JsonConverter', 'key.converter.schemas.enable': 'false',
