@@ -11,7 +11,7 @@ import { KafkaFatalError } from '../errors.js';
 import type { TopicPartition } from '../sinks/common/sink.js';
 import { BatchWriter, type SourceMessage } from '../pipeline/batch-layout.js';
 import {
-  CONSUMER_DEFAULTS, FIXED_CONSUMER_PROPERTIES, tpDescribe,
+  consumerProperties, subscription, tpDescribe, withStartOffsets,
   type BatchIntake, type PartitionOffset, type Source, type SourceHandlers, type SourceOptions,
 } from './source.js';
 
@@ -64,16 +64,8 @@ export class BindingSource implements Source {
     private readonly handlers: SourceHandlers,
     private readonly log: Logger,
   ) {
-    for (const k of Object.keys(FIXED_CONSUMER_PROPERTIES)) {
-      if (k in opts.overrides) throw new KafkaFatalError(`kafka.${k} cannot be changed: Sluice commits only what is durable`);
-    }
     const conf: Record<string, unknown> = {
-      ...CONSUMER_DEFAULTS,
-      ...opts.overrides,
-      ...FIXED_CONSUMER_PROPERTIES,
-      'bootstrap.servers': opts.bootstrapServers,
-      'group.id': opts.groupId,
-      'client.id': opts.clientId,
+      ...consumerProperties(opts),
       rebalance_cb: (err: { code: number }, assignment: TopicPartition[]) => this.onRebalance(err, assignment),
       offset_commit_cb: true,
     };
@@ -97,10 +89,7 @@ export class BindingSource implements Source {
     const work = async (): Promise<void> => {
       if (err.code === ERR_ASSIGN) {
         const positions = await this.handlers.onAssign(tps);
-        const withOffsets = tps.map((tp) => {
-          const off = positions?.get(`${tp.topic}\u0000${tp.partition}`);
-          return off === undefined ? tp : { ...tp, offset: off };
-        });
+        const withOffsets = withStartOffsets(tps, positions);
         for (const tp of tps) this.assigned.add(`${tp.topic}\u0000${tp.partition}`);
         if (cooperative) this.consumer.incrementalAssign(withOffsets);
         else this.consumer.assign(withOffsets);
@@ -126,8 +115,7 @@ export class BindingSource implements Source {
     await new Promise<void>((resolve, reject) => {
       this.consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(new KafkaFatalError(`cannot connect to Kafka at ${this.opts.bootstrapServers}: ${err.message}`, { cause: err })) : resolve()));
     });
-    if (this.opts.topicsRegex !== undefined) this.consumer.subscribe([`^${this.opts.topicsRegex.replace(/^\^/, '')}`]);
-    else this.consumer.subscribe(this.opts.topics!);
+    this.consumer.subscribe(subscription(this.opts));
   }
 
   /** Copies each consume result into the intake's batches until stop(). */

@@ -14,7 +14,7 @@ import type { BatchWriter } from '../pipeline/batch-layout.js';
 import { tpKey, type TopicPartition } from '../sinks/common/sink.js';
 import type { NativeAddon, NativeConsumer, NativeErrorEvent, NativeEvent } from './native-addon.js';
 import {
-  CONSUMER_DEFAULTS, FIXED_CONSUMER_PROPERTIES, tpDescribe,
+  consumerProperties, subscription, tpDescribe, withStartOffsets,
   type BatchIntake, type PartitionOffset, type Source, type SourceHandlers, type SourceOptions,
 } from './source.js';
 
@@ -47,19 +47,8 @@ export class NativeSource implements Source {
     private readonly handlers: SourceHandlers,
     private readonly log: Logger,
   ) {
-    for (const k of Object.keys(FIXED_CONSUMER_PROPERTIES)) {
-      if (k in opts.overrides) throw new KafkaFatalError(`kafka.${k} cannot be changed: Sluice commits only what is durable`);
-    }
     const conf: Record<string, string> = {};
-    const all = {
-      ...CONSUMER_DEFAULTS,
-      ...opts.overrides,
-      ...FIXED_CONSUMER_PROPERTIES,
-      'bootstrap.servers': opts.bootstrapServers,
-      'group.id': opts.groupId,
-      'client.id': opts.clientId,
-    };
-    for (const [k, v] of Object.entries(all)) conf[k] = String(v);
+    for (const [k, v] of Object.entries(consumerProperties(opts))) conf[k] = String(v);
     try {
       this.consumer = new addon.Consumer(conf);
     } catch (err) {
@@ -77,8 +66,7 @@ export class NativeSource implements Source {
     } catch (err) {
       throw new KafkaFatalError(`cannot connect to Kafka at ${this.opts.bootstrapServers}: ${(err as Error).message}`, { cause: err });
     }
-    if (this.opts.topicsRegex !== undefined) this.consumer.subscribe([`^${this.opts.topicsRegex.replace(/^\^/, '')}`]);
-    else this.consumer.subscribe(this.opts.topics!);
+    this.consumer.subscribe(subscription(this.opts));
   }
 
   start(intake: BatchIntake): void {
@@ -183,11 +171,7 @@ export class NativeSource implements Source {
       if (ev.type === 'assign') {
         const positions = await this.handlers.onAssign(tps);
         for (const tp of tps) this.attach(tp);
-        const withOffsets = tps.map((tp) => {
-          const off = positions?.get(tpKey(tp.topic, tp.partition));
-          return off === undefined ? tp : { ...tp, offset: off };
-        });
-        this.consumer.assign(withOffsets, cooperative);
+        this.consumer.assign(withStartOffsets(tps, positions), cooperative);
         this.log.info({ partitions: tps.length }, `assigned ${tpDescribe(tps)}`);
       } else {
         const lost = ev.lost ?? this.consumer.assignmentLost();

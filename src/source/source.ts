@@ -2,8 +2,9 @@
 // the native addon (records copied by C straight into the engine's batch
 // buffers) or the @confluentinc/kafka-javascript binding (a JS object per
 // message, copied by the main thread). Both fill the same batch buffers.
+import { KafkaFatalError } from '../errors.js';
 import type { BatchWriter } from '../pipeline/batch-layout.js';
-import type { TopicPartition } from '../sinks/common/sink.js';
+import { tpKey, type TopicPartition } from '../sinks/common/sink.js';
 
 export interface PartitionOffset extends TopicPartition {
   offset: number;
@@ -98,6 +99,34 @@ export const CONSUMER_DEFAULTS: Readonly<Record<string, string | number | boolea
   'max.poll.interval.ms': 300_000,
   'socket.keepalive.enable': true,
 };
+
+/** The librdkafka properties of Sluice's consumer: defaults, then config, then what Sluice's guarantees fix. */
+export function consumerProperties(opts: SourceOptions): Record<string, string | number | boolean> {
+  for (const k of Object.keys(FIXED_CONSUMER_PROPERTIES)) {
+    if (k in opts.overrides) throw new KafkaFatalError(`kafka.${k} cannot be changed: Sluice commits only what is durable`);
+  }
+  return {
+    ...CONSUMER_DEFAULTS,
+    ...opts.overrides,
+    ...FIXED_CONSUMER_PROPERTIES,
+    'bootstrap.servers': opts.bootstrapServers,
+    'group.id': opts.groupId,
+    'client.id': opts.clientId,
+  };
+}
+
+/** What to subscribe to: the topics, or the regex as librdkafka takes it (a leading ^). */
+export function subscription(opts: SourceOptions): string[] {
+  return opts.topicsRegex !== undefined ? [`^${opts.topicsRegex.replace(/^\^/, '')}`] : opts.topics!;
+}
+
+/** Newly assigned partitions with the positions the engine says to start from (exactly-once), where it has one. */
+export function withStartOffsets(tps: TopicPartition[], positions: Map<string, number> | undefined): (TopicPartition & { offset?: number })[] {
+  return tps.map((tp) => {
+    const offset = positions?.get(tpKey(tp.topic, tp.partition));
+    return offset === undefined ? tp : { ...tp, offset };
+  });
+}
 
 export const tpDescribe = (tps: readonly TopicPartition[]): string => {
   const by = new Map<string, number[]>();
