@@ -42,6 +42,20 @@ SLUICE_TEST_S3_ACCESS_KEY=$SLUICE_STACK_S3_ACCESS_KEY
 SLUICE_TEST_S3_SECRET_KEY=$SLUICE_STACK_S3_SECRET_KEY
 SLUICE_TEST_REGISTRY=http://127.0.0.1:$SLUICE_STACK_REGISTRY_PORT/apis/ccompat/v7
 ENV
+    # The secured endpoints, only where the running services have them (a
+    # stack started by older scripts gains them on its next restart).
+    if [[ -f "$SLUICE_TLS_DIR/.complete" ]]; then
+      echo "SLUICE_TEST_TLS_DIR=$SLUICE_TLS_DIR"
+      echo "SLUICE_TEST_TLS_PASSWORD=$SLUICE_STACK_TLS_PASSWORD"
+      if bash "$here/stack/kafka.sh" sasl-ready 2>/dev/null; then
+        echo "SLUICE_TEST_KAFKA_SASL=127.0.0.1:$SLUICE_STACK_KAFKA_SASL_PORT"
+        echo "SLUICE_TEST_KAFKA_SASL_USER=$SLUICE_STACK_KAFKA_SASL_USER"
+        echo "SLUICE_TEST_KAFKA_SASL_PASSWORD=$SLUICE_STACK_KAFKA_SASL_PASSWORD"
+      fi
+      if bash "$here/stack/postgres.sh" tls-ready 2>/dev/null; then
+        echo "SLUICE_TEST_PG_TLS=postgresql://sluice@127.0.0.1:$SLUICE_STACK_PG_PORT/postgres"
+      fi
+    fi
     ;;
   *) die "usage: stack.sh install|up|down|status|env" ;;
 esac

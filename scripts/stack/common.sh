@@ -9,6 +9,9 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${SLUICE_CACHE_DIR:=$HOME/.cache/sluice}"
 : "${SLUICE_STACK_KAFKA_PORT:=19092}"
 : "${SLUICE_STACK_KAFKA_CONTROLLER_PORT:=19093}"
+: "${SLUICE_STACK_KAFKA_SASL_PORT:=19094}"            # SASL_SSL (SCRAM-SHA-512 over TLS)
+: "${SLUICE_STACK_KAFKA_SASL_USER:=sluice}"
+: "${SLUICE_STACK_KAFKA_SASL_PASSWORD:=sluice-scram-secret}"
 : "${SLUICE_STACK_PG_PORT:=15432}"
 : "${SLUICE_STACK_S3_PORT:=19000}"
 : "${SLUICE_STACK_S3_CONSOLE_PORT:=19001}"
@@ -65,4 +68,64 @@ maven_fetch() {
   (cd "$dir" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=libs) \
     || die "maven could not fetch the dependencies in $dir/pom.xml"
   touch "$dir/.complete"
+}
+
+# TLS material for the secured endpoints (Kafka's SASL_SSL listener,
+# PostgreSQL with ssl=on), made once per stack dir with openssl (and keytool
+# for the Java-style truststore) under $SLUICE_TLS_DIR:
+#   ca.pem / ca.key            the stack's CA
+#   server.pem / server.key    127.0.0.1 and localhost, signed by the CA (broker and PostgreSQL)
+#   server.p12                 the same as PKCS#12 (the broker's keystore)
+#   client.pem / client.key    CN=sluice, signed by the CA (PostgreSQL clientcert, Kafka keystore tests)
+#   client.p12                 the same as PKCS#12 (password $SLUICE_STACK_TLS_PASSWORD)
+#   truststore.p12             the CA as a Java PKCS12 truststore (password $SLUICE_STACK_TLS_PASSWORD)
+#   other-ca.pem               a CA that signed nothing here (tests of an untrusted certificate)
+# kafka.sh and postgres.sh may call it side by side: a lock serialises them.
+: "${SLUICE_STACK_TLS_PASSWORD:=sluice-store-pass}"
+SLUICE_TLS_DIR="$SLUICE_STACK_DIR/tls"
+ensure_tls() {
+  mkdir -p "$SLUICE_TLS_DIR"
+  (
+    flock -w 120 8 || die "another stack script holds $SLUICE_TLS_DIR/.lock"
+    [[ -f "$SLUICE_TLS_DIR/.complete" ]] && exit 0
+    command -v openssl >/dev/null || die "openssl not found: it makes the stack's TLS certificates"
+    local d=$SLUICE_TLS_DIR tmp
+    tmp=$(mktemp -d "$d/.make.XXXXXX")
+    (
+      set -e
+      cd "$tmp"
+      openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Sluice stack CA" \
+        -keyout ca.key -out ca.pem -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+      openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Untrusted CA" \
+        -keyout other-ca.key -out other-ca.pem -addext "basicConstraints=critical,CA:TRUE"
+      rm -f other-ca.key
+      # sign <name> <subject> <extensions>
+      sign() {
+        openssl req -new -newkey rsa:2048 -nodes -subj "$2" -keyout "$1.key" -out "$1.csr"
+        printf '%s\n' "$3" >"$1.ext"
+        openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -sha256 -extfile "$1.ext" -out "$1.pem"
+        rm -f "$1.csr" "$1.ext"
+      }
+      sign server "/CN=localhost" "subjectAltName=IP:127.0.0.1,DNS:localhost
+extendedKeyUsage=serverAuth,clientAuth"
+      sign client "/CN=sluice" "extendedKeyUsage=clientAuth"
+      openssl pkcs12 -export -in server.pem -inkey server.key -certfile ca.pem -name broker \
+        -passout "pass:$SLUICE_STACK_TLS_PASSWORD" -out server.p12
+      openssl pkcs12 -export -in client.pem -inkey client.key -certfile ca.pem -name sluice \
+        -passout "pass:$SLUICE_STACK_TLS_PASSWORD" -out client.p12
+      if command -v keytool >/dev/null; then
+        keytool -importcert -noprompt -alias stack-ca -file ca.pem -keystore truststore.p12 \
+          -storetype PKCS12 -storepass "$SLUICE_STACK_TLS_PASSWORD" >/dev/null 2>&1
+      else
+        openssl pkcs12 -export -nokeys -in ca.pem -passout "pass:$SLUICE_STACK_TLS_PASSWORD" -out truststore.p12
+      fi
+      chmod 600 ./*.key
+    ) >"$d/make.log" 2>&1 || true   # the file check below says what is missing
+    for f in ca.pem server.pem server.key server.p12 client.pem client.key client.p12 truststore.p12 other-ca.pem; do
+      [[ -s "$tmp/$f" ]] || { cat "$d/make.log" >&2; rm -rf "$tmp"; die "making the stack's TLS certificates failed ($f missing)"; }
+    done
+    mv -f "$tmp"/* "$d"/ && rm -rf "$tmp"
+    touch "$d/.complete"
+    log "made TLS certificates in $d"
+  ) 8>"$SLUICE_TLS_DIR/.lock"
 }

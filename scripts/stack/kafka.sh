@@ -2,6 +2,9 @@
 # A real single-node Apache Kafka broker (KRaft, combined broker+controller,
 # static quorum of one voter) on 127.0.0.1:$SLUICE_STACK_KAFKA_PORT, run straight
 # from Apache Kafka's jars on Maven Central (cached in $SLUICE_CACHE_DIR).
+# A second listener on 127.0.0.1:$SLUICE_STACK_KAFKA_SASL_PORT is SASL_SSL:
+# SCRAM-SHA-512 (user $SLUICE_STACK_KAFKA_SASL_USER) over TLS with a
+# certificate signed by the stack's CA (common.sh: ensure_tls).
 # Config, data and log live under $SLUICE_STACK_DIR/kafka.
 #
 #   kafka.sh install   fetch the jars (first run only)
@@ -23,6 +26,9 @@ LOGFILE="$KAFKA_DIR/kafka.log"
 PROPS="$KAFKA_DIR/server.properties"
 LOG4J_CONF="$KAFKA_DIR/log4j2.properties"
 ADDR="127.0.0.1:$SLUICE_STACK_KAFKA_PORT"
+SASL_ADDR="127.0.0.1:$SLUICE_STACK_KAFKA_SASL_PORT"
+# The SCRAM credential the broker was given (user and a checksum of the password), so it is set once.
+SCRAM_MARK="$KAFKA_DIR/scram-user"
 START_TIMEOUT="${SLUICE_STACK_KAFKA_START_TIMEOUT:-120}"
 
 # The broker: normal JIT (throughput matters for the benchmarks), G1 with
@@ -120,12 +126,20 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$SLUICE_STACK_KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$SLUICE_STACK_KAFKA_PORT,CONTROLLER://127.0.0.1:$SLUICE_STACK_KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$SLUICE_STACK_KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$SLUICE_STACK_KAFKA_PORT,CONTROLLER://127.0.0.1:$SLUICE_STACK_KAFKA_CONTROLLER_PORT,SASL_SSL://127.0.0.1:$SLUICE_STACK_KAFKA_SASL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$SLUICE_STACK_KAFKA_PORT,SASL_SSL://127.0.0.1:$SLUICE_STACK_KAFKA_SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
 log.dirs=$KAFKA_DATA
+
+# SASL_SSL: SCRAM-SHA-512 over TLS (no client certificate asked for)
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PKCS12
+listener.name.sasl_ssl.ssl.keystore.location=$SLUICE_TLS_DIR/server.p12
+listener.name.sasl_ssl.ssl.keystore.password=$SLUICE_STACK_TLS_PASSWORD
+listener.name.sasl_ssl.ssl.key.password=$SLUICE_STACK_TLS_PASSWORD
 
 # one node: every internal topic has one replica, and few partitions
 offsets.topic.replication.factor=1
@@ -183,11 +197,32 @@ format_storage() {
   id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22)
   while [[ $id == -* ]]; do id="A${id:1}"; done
   log "formatting Kafka storage in $KAFKA_DATA (cluster id $id)"
+  # The SCRAM user goes into the bootstrap metadata: there at the first start, no admin call needed.
   kjava kafka.tools.StorageTool format --ignore-formatted --cluster-id "$id" --config "$PROPS" \
+    --add-scram "SCRAM-SHA-512=[name=$SLUICE_STACK_KAFKA_SASL_USER,password=$SLUICE_STACK_KAFKA_SASL_PASSWORD]" \
     >"$KAFKA_DIR/format.log" 2>&1 || { cat "$KAFKA_DIR/format.log" >&2; die "kafka storage format failed"; }
+  scram_mark >"$SCRAM_MARK"
 }
 
-print_addr() { printf '%-10s %s\n' kafka "$ADDR"; }
+scram_mark() { printf '%s %s\n' "$SLUICE_STACK_KAFKA_SASL_USER" "$(cksum <<<"$SLUICE_STACK_KAFKA_SASL_PASSWORD" | cut -d' ' -f1)"; }
+
+# ensure_scram_user: a stack dir formatted before the SASL_SSL listener existed
+# (or with another password) gets the user through the Admin API on the
+# plaintext listener, once (no authorizer: the plaintext listener may alter it).
+ensure_scram_user() {
+  [[ -f "$SCRAM_MARK" && "$(cat "$SCRAM_MARK")" == "$(scram_mark)" ]] && return 0
+  log "adding SCRAM-SHA-512 user $SLUICE_STACK_KAFKA_SASL_USER"
+  kjava kafka.admin.ConfigCommand --bootstrap-server "$ADDR" --alter --entity-type users \
+    --entity-name "$SLUICE_STACK_KAFKA_SASL_USER" \
+    --add-config "SCRAM-SHA-512=[iterations=4096,password=$SLUICE_STACK_KAFKA_SASL_PASSWORD]" >/dev/null \
+    || die "could not add the SCRAM user $SLUICE_STACK_KAFKA_SASL_USER"
+  scram_mark >"$SCRAM_MARK"
+}
+
+print_addr() {
+  if sasl_configured; then printf '%-10s %s (SASL_SSL %s)\n' kafka "$ADDR" "$SASL_ADDR"
+  else printf '%-10s %s (no SASL_SSL listener: started by an older kafka.sh; restart it to add one)\n' kafka "$ADDR"; fi
+}
 
 # Class-data sharing: the broker's first clean stop writes an archive of the
 # classes it loaded (AppCDS, -XX:ArchiveClassesAtExit); later starts map it,
@@ -242,8 +277,12 @@ up() {
     if port_open "$SLUICE_STACK_KAFKA_CONTROLLER_PORT"; then
       die "127.0.0.1:$SLUICE_STACK_KAFKA_CONTROLLER_PORT is taken by a process this script did not start (set SLUICE_STACK_KAFKA_CONTROLLER_PORT)"
     fi
+    if port_open "$SLUICE_STACK_KAFKA_SASL_PORT"; then
+      die "127.0.0.1:$SLUICE_STACK_KAFKA_SASL_PORT is taken by a process this script did not start (set SLUICE_STACK_KAFKA_SASL_PORT)"
+    fi
     check_java
     install
+    ensure_tls
     write_config
     format_storage
     cds_setup
@@ -259,7 +298,8 @@ up() {
   local rc=0
   wait_ready || rc=$?
   case $rc in
-    0) print_addr ;;
+    0) if sasl_configured; then ensure_scram_user; fi
+       print_addr ;;
     1) tail -n 40 "$LOGFILE" >&2 || true
        rm -f "$PIDFILE"
        # in case the class-data archive is to blame, the next start goes without it
@@ -269,6 +309,10 @@ up() {
        die "Kafka did not answer on $ADDR within ${START_TIMEOUT}s (still running, pid $(cat "$PIDFILE"); log: $LOGFILE)" ;;
   esac
 }
+
+# sasl_configured: the running broker was started with the SASL_SSL listener
+# (a broker started by an older kafka.sh has none until it is restarted).
+sasl_configured() { grep -q "^listeners=.*SASL_SSL://127.0.0.1:$SLUICE_STACK_KAFKA_SASL_PORT" "$PROPS" 2>/dev/null; }
 
 down() {
   mkdir -p "$KAFKA_DIR"
@@ -308,5 +352,6 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   smoke) smoke ;;
-  *) die "usage: kafka.sh install|up|down|status|smoke" ;;
+  sasl-ready) kafka_alive && sasl_configured && port_open "$SLUICE_STACK_KAFKA_SASL_PORT" ;;
+  *) die "usage: kafka.sh install|up|down|status|smoke|sasl-ready" ;;
 esac

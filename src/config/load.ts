@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import { postgresOptions } from '../sinks/postgres/config.js';
 import { s3Options } from '../sinks/s3-parquet/config.js';
 import { commonOptions, type ValueFormat } from './spec.js';
+import { translateKafkaSecurity, type KafkaSecurityContext } from './kafka-security.js';
 import { envName, KAFKA_PASSTHROUGH_PREFIXES, type ConfigOf, type OptionSpec, type SinkKind } from './options.js';
 
 export const allOptions = [...commonOptions, ...postgresOptions, ...s3Options] as const;
@@ -24,8 +25,10 @@ export interface ResolvedConfig {
   readonly groupId: string;
   readonly keyFormat: ValueFormat;
   readonly valueFormat: ValueFormat;
-  /** librdkafka properties from kafka.* and consumer.override.* keys. */
+  /** librdkafka properties from kafka.* and consumer.override.* keys (Java client security keys translated). */
   readonly kafka: Readonly<Record<string, string>>;
+  /** Which settings Kafka authentication and TLS came from, for failure messages (kafka-security.ts). */
+  readonly kafkaSecurity: KafkaSecurityContext;
   /** Every secret value, so that logs and errors can redact them. */
   readonly secrets: readonly string[];
   /** The key and value converters in effect and where each came from (`sluice check`, the start-up log). */
@@ -228,6 +231,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   /** Where each value set by the user came from: the connector key, or "SLUICE_X (env)". */
   const origins = new Map<string, string>();
   const kafka: Record<string, string> = {};
+  const kafkaOrigins = new Map<string, string>();
 
   for (const [key, { value, origin }] of raw) {
     const passthrough = KAFKA_PASSTHROUGH_PREFIXES.find((p) => key.startsWith(p));
@@ -236,6 +240,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
       const v = typeof value === 'string' ? resolveProviders(value, origin, env, problems) : String(value);
       if (/password|secret|sasl\.jaas|key\.pem|token/i.test(prop)) secrets.push(v);
       kafka[prop] = v;
+      kafkaOrigins.set(prop, origin);
       continue;
     }
     const spec = byKey.get(key);
@@ -261,6 +266,11 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     values.set(spec.key, parsed.data);
     origins.set(spec.key, origin);
   }
+
+  // Java client keys (sasl.jaas.config, trust/key stores) → librdkafka's.
+  const kafkaSecurity = translateKafkaSecurity(kafka, { nameOf: (p) => kafkaOrigins.get(p) ?? p });
+  problems.push(...kafkaSecurity.problems);
+  secrets.push(...kafkaSecurity.secrets);
 
   const connectorClass = values.get('connector.class') as string | undefined;
   const sink = connectorClass ? sinkKindOf(connectorClass) : undefined;
@@ -327,7 +337,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     key: converterInfo('key', keyFormat!, values, origins),
     value: converterInfo('value', valueFormat!, values, origins),
   };
-  const warnings: string[] = [];
+  const warnings: string[] = [...kafkaSecurity.warnings];
   const keysUsed = values.get('pk.mode') === 'record_key' || values.get('delete.enabled') === true || values.get('store.kafka.keys') === true;
   for (const c of [converters.value, ...(keysUsed ? [converters.key] : [])]) {
     if (c.source.kind !== 'default') continue;
@@ -347,7 +357,8 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     groupId: (obj['group.id'] as string | undefined) ?? `connect-${name}`,
     keyFormat: keyFormat!,
     valueFormat: valueFormat!,
-    kafka,
+    kafka: kafkaSecurity.properties,
+    kafkaSecurity: kafkaSecurity.context,
     secrets,
     converters,
     warnings,
