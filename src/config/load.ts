@@ -271,6 +271,9 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   const kafkaSecurity = translateKafkaSecurity(kafka, { nameOf: (p) => kafkaOrigins.get(p) ?? p });
   problems.push(...kafkaSecurity.problems);
   secrets.push(...kafkaSecurity.secrets);
+  // connection.url's sslpassword (the client key's passphrase) is a secret too.
+  const sslPassword = /[?&]sslpassword=([^&#]*)/.exec(String(values.get('connection.url') ?? ''))?.[1];
+  if (sslPassword) secrets.push(sslPassword, decodeURIComponentSafe(sslPassword));
 
   const connectorClass = values.get('connector.class') as string | undefined;
   const sink = connectorClass ? sinkKindOf(connectorClass) : undefined;
@@ -394,6 +397,14 @@ function converterInfo(role: 'key' | 'value', format: ValueFormat, values: Reado
 function hintEnv(name: string): string {
   const hint = closest(name, byEnv.keys());
   return hint ? ` (did you mean ${hint}?)` : '';
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
 }
 
 /** Replaces every secret value inside a text with ***. */

@@ -5,6 +5,7 @@
 import Kafka from '@confluentinc/kafka-javascript';
 import os from 'node:os';
 import type { Logger } from 'pino';
+import { explainKafkaFailure } from '../config/kafka-security.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { RetriableError, errorMessage } from '../errors.js';
 import type { RecordFailure } from '../workers/protocol.js';
@@ -148,7 +149,8 @@ export class DeadLetterQueue {
         producer.produce(this.topic, null, m.value, m.key, m.timestamp, m.headers as never, (err: unknown) => (err ? reject(err) : resolve()));
       })));
     } catch (err) {
-      throw new RetriableError(`dead-letter topic ${this.topic}: ${errorMessage(err)}`, { cause: err });
+      const explained = explainKafkaFailure(errorMessage(err), this.config.kafkaSecurity, (err as { code?: number }).code);
+      throw new RetriableError(`dead-letter topic ${this.topic}: ${explained ?? errorMessage(err)}`, { cause: err });
     }
   }
 

@@ -173,6 +173,7 @@ export class Engine {
       topics: this.cfg.topics,
       topicsRegex: this.cfg['topics.regex'],
       overrides: config.kafka,
+      security: config.kafkaSecurity,
       consumeBatch: opts.consumeBatch ?? Math.min(CONSUME_BATCH, this.cfg['batch.max.records']),
     };
     const handlers: SourceHandlers = {

@@ -11,7 +11,7 @@ import { KafkaFatalError } from '../errors.js';
 import type { TopicPartition } from '../sinks/common/sink.js';
 import { BatchWriter, type SourceMessage } from '../pipeline/batch-layout.js';
 import {
-  consumerProperties, subscription, tpDescribe, withStartOffsets,
+  connectFailure, consumerProperties, isPermanentKafkaError, subscription, tpDescribe, withStartOffsets,
   type BatchIntake, type PartitionOffset, type Source, type SourceHandlers, type SourceOptions,
 } from './source.js';
 
@@ -58,6 +58,9 @@ export class BindingSource implements Source {
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
   readonly assigned = new Set<string>();
+  /** The last error event while connecting: the binding's connect() itself says only "broker transport failure". */
+  private connectError: (Error & { code?: number }) | undefined;
+  private connected = false;
 
   constructor(
     private readonly opts: SourceOptions,
@@ -78,7 +81,9 @@ export class BindingSource implements Source {
     // Wait only for the first message of a consume(n) call, not for each one.
     this.consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
     this.consumer.on('event.error', (err: Error & { code?: number; isFatal?: boolean }) => {
-      if (err.isFatal) handlers.onError(new KafkaFatalError(`Kafka: ${err.message}`, { cause: err }));
+      if (!this.connected && !/all broker connections are down/i.test(err.message)) this.connectError = err;
+      if (this.connected && isPermanentKafkaError(err.code ?? 0, err.message)) handlers.onError(connectFailure(opts, err.message, err, err.code));
+      else if (err.isFatal) handlers.onError(new KafkaFatalError(`Kafka: ${err.message}`, { cause: err }));
       else log.warn({ code: err.code }, `kafka: ${err.message}`);
     });
   }
@@ -113,8 +118,13 @@ export class BindingSource implements Source {
 
   async connect(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(new KafkaFatalError(`cannot connect to Kafka at ${this.opts.bootstrapServers}: ${err.message}`, { cause: err })) : resolve()));
+      this.consumer.connect({ timeout: 30_000 }, (err) => {
+        if (!err) return resolve();
+        const last = this.connectError;
+        reject(connectFailure(this.opts, last ? `${err.message} (last error: ${last.message})` : err.message, err, last?.code));
+      });
     });
+    this.connected = true;
     this.consumer.subscribe(subscription(this.opts));
   }
 

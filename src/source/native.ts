@@ -14,7 +14,7 @@ import type { BatchWriter } from '../pipeline/batch-layout.js';
 import { tpKey, type TopicPartition } from '../sinks/common/sink.js';
 import type { NativeAddon, NativeConsumer, NativeErrorEvent, NativeEvent } from './native-addon.js';
 import {
-  consumerProperties, subscription, tpDescribe, withStartOffsets,
+  connectFailure, consumerProperties, isPermanentKafkaError, subscription, tpDescribe, withStartOffsets,
   type BatchIntake, type PartitionOffset, type Source, type SourceHandlers, type SourceOptions,
 } from './source.js';
 
@@ -64,7 +64,7 @@ export class NativeSource implements Source {
     try {
       await this.consumer.connect(30_000);
     } catch (err) {
-      throw new KafkaFatalError(`cannot connect to Kafka at ${this.opts.bootstrapServers}: ${(err as Error).message}`, { cause: err });
+      throw connectFailure(this.opts, (err as Error).message, err);
     }
     this.consumer.subscribe(subscription(this.opts));
   }
@@ -160,7 +160,8 @@ export class NativeSource implements Source {
 
   private async onEvent(ev: NativeEvent | NativeErrorEvent, intake: BatchIntake): Promise<void> {
     if (ev.type === 'error') {
-      if (ev.fatal) this.handlers.onError(new KafkaFatalError(`Kafka: ${ev.message}`));
+      if (isPermanentKafkaError(ev.code, ev.message)) this.handlers.onError(connectFailure(this.opts, ev.message, undefined, ev.code));
+      else if (ev.fatal) this.handlers.onError(new KafkaFatalError(`Kafka: ${ev.message}`));
       else this.log.warn({ code: ev.code }, `kafka: ${ev.message}`);
       return;
     }

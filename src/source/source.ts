@@ -2,6 +2,7 @@
 // the native addon (records copied by C straight into the engine's batch
 // buffers) or the @confluentinc/kafka-javascript binding (a JS object per
 // message, copied by the main thread). Both fill the same batch buffers.
+import { explainKafkaFailure, type KafkaSecurityContext } from '../config/kafka-security.js';
 import { KafkaFatalError } from '../errors.js';
 import type { BatchWriter } from '../pipeline/batch-layout.js';
 import { tpKey, type TopicPartition } from '../sinks/common/sink.js';
@@ -67,6 +68,26 @@ export interface SourceOptions {
   overrides: Record<string, string>;
   /** Messages asked of librdkafka per consume call. */
   consumeBatch: number;
+  /** Where authentication and TLS settings came from, so that a failure names them. */
+  security?: KafkaSecurityContext;
+}
+
+/**
+ * A failure to reach Kafka: an authentication or certificate failure says
+ * which setting to check (it will not heal by waiting); anything else keeps
+ * librdkafka's text.
+ */
+export function connectFailure(opts: SourceOptions, detail: string, cause: unknown, code?: number): KafkaFatalError {
+  const explained = explainKafkaFailure(detail, opts.security, code);
+  return new KafkaFatalError(explained ? `cannot connect to Kafka at ${opts.bootstrapServers}: ${explained}` : `cannot connect to Kafka at ${opts.bootstrapServers}: ${detail}`, { cause });
+}
+
+/** librdkafka's ERR__AUTHENTICATION: the broker refused the credentials; retrying the same ones cannot succeed. */
+export const ERR_AUTHENTICATION = -169;
+
+/** An error event after connecting that no retry cures: refused credentials, an untrusted certificate. */
+export function isPermanentKafkaError(code: number, message: string): boolean {
+  return code === ERR_AUTHENTICATION || /certificate verify failed/i.test(message);
 }
 
 /** Messages asked of librdkafka per consume() call. */

@@ -3,7 +3,9 @@
 // reconnect / stop.
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { ConnectionLostError, RetriableError, SinkSchemaError, SluiceError } from '../../errors.js';
+import { ConfigError, ConnectionLostError, RetriableError, SinkSchemaError, SluiceError } from '../../errors.js';
+import { credentials, parseJdbcUrl, searchPathOption } from './jdbc-url.js';
+import { explainPgTlsFailure, pgTls, PgTlsConfigError, refusedForFallback, type PgTls } from './tls.js';
 import { qualifiedName, quoteIdent, type TableName } from './names.js';
 
 export { quoteIdent, qualifiedName, type TableName } from './names.js';
@@ -18,26 +20,25 @@ export interface PgConnectionOptions {
   applicationName: string;
 }
 
-/** jdbc:postgresql://host:port/db?user=..&password=.. → pg client config. */
-export function pgClientConfig(o: PgConnectionOptions): pg.PoolConfig {
-  const url = new URL(o.url.replace(/^jdbc:/, '').replace(/^postgresql:/, 'postgres:'));
-  const params = url.searchParams;
+/** jdbc:postgresql://host:port/db?user=..&password=..&currentSchema=.. → pg client config (jdbc-url.ts reads the URL). */
+export function pgClientConfig(o: PgConnectionOptions, tls?: PgTls): pg.PoolConfig {
+  const u = parseJdbcUrl(o.url);
+  const params = u.params;
   const cfg: pg.PoolConfig = {
-    host: decodeURIComponent(url.hostname || '127.0.0.1'),
-    port: url.port ? Number(url.port) : 5432,
-    database: decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres',
-    user: o.user ?? params.get('user') ?? (url.username ? decodeURIComponent(url.username) : undefined),
-    password: o.password ?? params.get('password') ?? (url.password ? decodeURIComponent(url.password) : undefined),
+    host: u.host,
+    port: u.port,
+    database: u.database || 'postgres',
+    ...credentials(u, o.user, o.password),
     max: o.poolSize,
     application_name: o.applicationName,
-    connectionTimeoutMillis: 15_000,
+    connectionTimeoutMillis: u.connectTimeoutMs ?? 15_000,
     idleTimeoutMillis: 60_000,
     keepAlive: true,
   };
-  const ssl = params.get('sslmode') ?? params.get('ssl');
-  if (ssl && ssl !== 'disable' && ssl !== 'false') cfg.ssl = ssl === 'verify-full' ? true : { rejectUnauthorized: false };
+  // sslmode, sslrootcert, sslcert, sslkey, sslpassword as libpq / pgjdbc mean them (tls.ts).
+  cfg.ssl = (tls ?? pgTls(params)).ssl;
   if (o.statementTimeoutMs > 0) cfg.statement_timeout = o.statementTimeoutMs;
-  cfg.options = `-c TimeZone=${o.timezone}`;
+  cfg.options = `-c TimeZone=${o.timezone}` + (u.currentSchema !== undefined ? ` ${searchPathOption(u.currentSchema)}` : '');
   return cfg;
 }
 
@@ -93,13 +94,45 @@ export const PGCOPY_TRAILER = Buffer.from([0xff, 0xff]);
 type Queryable = pg.Pool | pg.PoolClient;
 
 export class PgService {
-  readonly pool: pg.Pool;
+  pool: pg.Pool;
+  /** TLS from the URL's sslmode and certificate parameters. */
+  readonly tls: PgTls;
+  private readonly poolConfig: pg.PoolConfig;
+  private fellBack = false;
 
   constructor(readonly options: PgConnectionOptions) {
-    this.pool = new pg.Pool(pgClientConfig(options));
+    try {
+      this.tls = pgTls(parseJdbcUrl(options.url).params);
+    } catch (err) {
+      if (err instanceof PgTlsConfigError) throw new ConfigError([`connection.url: ${err.message}`]);
+      throw err;
+    }
+    this.poolConfig = pgClientConfig(options, this.tls);
+    this.pool = PgService.newPool(this.poolConfig);
+  }
+
+  private static newPool(config: pg.PoolConfig): pg.Pool {
+    const pool = new pg.Pool(config);
     // An idle client losing its connection must not crash the process; the
     // next query reconnects.
-    this.pool.on('error', () => {});
+    pool.on('error', () => {});
+    return pool;
+  }
+
+  /** sslmode=allow / prefer: the server refused the first way, so from now on connect the other way (libpq's fallback, decided once). */
+  private fallBack(err: unknown): boolean {
+    if (this.fellBack || this.tls.fallback === undefined || !refusedForFallback(this.tls.mode, err)) return false;
+    this.fellBack = true;
+    const old = this.pool;
+    this.pool = PgService.newPool({ ...this.poolConfig, ssl: this.tls.fallback });
+    void old.end().catch(() => {});
+    return true;
+  }
+
+  /** classifyPgError, but a TLS failure (untrusted certificate, refused client certificate) stops with the URL parameters to check. */
+  private classify(err: unknown, what: string): SluiceError {
+    const tls = explainPgTlsFailure(err, this.tls);
+    return tls ? new SluiceError(`${what}: ${tls}`, { cause: err }) : classifyPgError(err, what);
   }
 
   /** The table's columns and unique keys; undefined when it does not exist. */
@@ -150,7 +183,8 @@ export class PgService {
     try {
       return await on.query<R>(sql, params);
     } catch (err) {
-      throw classifyPgError(err, what);
+      if (on === this.pool && this.fallBack(err)) return this.run<R>(this.pool, sql, params, what);
+      throw this.classify(err, what);
     }
   }
 
@@ -162,9 +196,12 @@ export class PgService {
   async transaction<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>, onCommitted?: (client: pg.PoolClient) => void): Promise<T> {
     let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      client = await this.pool.connect().catch((err: unknown) => {
+        if (this.fallBack(err)) return this.pool.connect();
+        throw err;
+      });
     } catch (err) {
-      throw classifyPgError(err, `${what}: connecting`);
+      throw this.classify(err, `${what}: connecting`);
     }
     let broken = false;
     // A checked-out client has no error listener of its own: a server shutdown
@@ -183,7 +220,7 @@ export class PgService {
     } catch (err) {
       broken = true;
       await client.query('ROLLBACK').catch(() => {});
-      throw classifyPgError(err, what);
+      throw this.classify(err, what);
     } finally {
       // A connection that saw an error is not reused: it may be half-broken
       // (and its temporary tables are in an unknown state).
