@@ -79,6 +79,7 @@ maven_fetch() {
 #   client.pem / client.key    CN=sluice, signed by the CA (PostgreSQL clientcert, Kafka keystore tests)
 #   client.p12                 the same as PKCS#12 (password $SLUICE_STACK_TLS_PASSWORD)
 #   truststore.p12             the CA as a Java PKCS12 truststore (password $SLUICE_STACK_TLS_PASSWORD)
+#   truststore.jks             the same as JKS, which librdkafka cannot read (tests of the error)
 #   other-ca.pem               a CA that signed nothing here (tests of an untrusted certificate)
 # kafka.sh and postgres.sh may call it side by side: a lock serialises them.
 : "${SLUICE_STACK_TLS_PASSWORD:=sluice-store-pass}"
@@ -113,15 +114,14 @@ extendedKeyUsage=serverAuth,clientAuth"
         -passout "pass:$SLUICE_STACK_TLS_PASSWORD" -out server.p12
       openssl pkcs12 -export -in client.pem -inkey client.key -certfile ca.pem -name sluice \
         -passout "pass:$SLUICE_STACK_TLS_PASSWORD" -out client.p12
-      if command -v keytool >/dev/null; then
-        keytool -importcert -noprompt -alias stack-ca -file ca.pem -keystore truststore.p12 \
-          -storetype PKCS12 -storepass "$SLUICE_STACK_TLS_PASSWORD" >/dev/null 2>&1
-      else
-        openssl pkcs12 -export -nokeys -in ca.pem -passout "pass:$SLUICE_STACK_TLS_PASSWORD" -out truststore.p12
-      fi
+      # keytool comes with the Java that Kafka needs
+      for t in PKCS12:p12 JKS:jks; do
+        keytool -importcert -noprompt -alias stack-ca -file ca.pem -keystore "truststore.${t#*:}" \
+          -storetype "${t%%:*}" -storepass "$SLUICE_STACK_TLS_PASSWORD"
+      done
       chmod 600 ./*.key
     ) >"$d/make.log" 2>&1 || true   # the file check below says what is missing
-    for f in ca.pem server.pem server.key server.p12 client.pem client.key client.p12 truststore.p12 other-ca.pem; do
+    for f in ca.pem server.pem server.key server.p12 client.pem client.key client.p12 truststore.p12 truststore.jks other-ca.pem; do
       [[ -s "$tmp/$f" ]] || { cat "$d/make.log" >&2; rm -rf "$tmp"; die "making the stack's TLS certificates failed ($f missing)"; }
     done
     mv -f "$tmp"/* "$d"/ && rm -rf "$tmp"
