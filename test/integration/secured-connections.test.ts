@@ -27,6 +27,8 @@ const skipReason = missing.length > 0
   ? ` (skipped: the stack env lacks ${missing.join(', ')}; restart the stack with this version of scripts/stack.sh and export \`scripts/stack.sh env\`)`
   : '';
 
+if (missing.length > 0) console.warn(`secured-connections.test.ts${skipReason}`);
+
 const tls = (f: string) => path.join(TLS_DIR ?? '', f);
 const jaas = (password: string) => `org.apache.kafka.common.security.scram.ScramLoginModule required username="${USER}" password="${password}";`;
 
@@ -106,6 +108,24 @@ describe.skipIf(missing.length > 0)(`secured connections${skipReason}`, () => {
     }
     expect(await count(`"${topic}"`)).toBe(300);
     expect(sluice.output()).not.toContain(STORE_PASSWORD);
+  });
+
+  it('sslmode=prefer takes TLS when offered; sslmode=allow falls back to TLS when the server refuses a plain connection (libpq)', async () => {
+    // The role logs in over TLS only (pg_hba: hostssl … cert, host … reject): prefer must not fall back, allow must.
+    for (const mode of ['prefer', 'allow']) {
+      const topic = await topicWith(50);
+      const name = uniqueName(`secured_${mode}`);
+      const file = writeConnector(pgConnector(topic, {
+        ...kafkaSecurity(), ...pgUrl(`sslmode=${mode}&sslcert=${tls('client.pem')}&sslkey=${tls('client.key')}`), 'auto.create': 'true',
+      }), name);
+      const sluice = startSluice(['run', '--config', file]);
+      try {
+        await waitFor(`every offset committed (sslmode=${mode})`, () => fullyCommitted(`connect-${name}`, topic), 120_000, 300);
+      } finally {
+        expect((await sluice.stop()).code).toBe(0);
+      }
+      expect(await count(`"${topic}"`)).toBe(50);
+    }
   });
 
   for (const source of ['auto', 'off'] as const) {
