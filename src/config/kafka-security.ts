@@ -232,6 +232,10 @@ export function translateKafkaSecurity(input: Readonly<Record<string, string>>, 
     ctx.keystoreKey = nameOf(key);
     const store = readStore(path, keyType, key, readFile, nameOf, problems);
     if (store === 'pkcs12') {
+      // librdkafka's own message for a wrong password names only the file; say which key to check.
+      if (!pkcs12PasswordOpens(readFile(path), input['ssl.keystore.password'] ?? '')) {
+        problems.push(`${nameOf(key)}: cannot open the PKCS12 keystore ${path} with the password given (check ${nameOf('ssl.keystore.password')})`);
+      }
       out['ssl.keystore.location'] = path;
       if (has('ssl.keystore.password')) out['ssl.keystore.password'] = input['ssl.keystore.password']!;
       // One password opens a PKCS12 file in librdkafka; keytool makes both the same.
@@ -381,6 +385,16 @@ function readStore(
 
 function isPem(head: Buffer): boolean {
   return head.toString('latin1').includes('-----BEGIN ');
+}
+
+/** False only when the file's integrity MAC rejects the password (other failures are left to librdkafka). */
+function pkcs12PasswordOpens(der: Buffer, password: string): boolean {
+  try {
+    forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary'))), false, password);
+    return true;
+  } catch (err) {
+    return !/MAC could not be verified/i.test((err as Error).message);
+  }
 }
 
 /** Every certificate in a PKCS12 file (a Java truststore's trusted entries, or a keystore's chain), as PEM. */

@@ -176,6 +176,11 @@ describe('Java client security settings → librdkafka', () => {
     expect(r.problems).toEqual([]);
     expect(r.properties).toEqual({ 'ssl.keystore.location': '/k.p12', 'ssl.keystore.password': 'kpass' });
     expect(r.secrets).toContain('kpass');
+    const wrong = translateKafkaSecurity(
+      { 'ssl.keystore.location': '/k.p12', 'ssl.keystore.password': 'nope-pw' },
+      { readFile: files({ '/k.p12': pkcs12('kpass', [client, ca], client) }), nameOf: override },
+    );
+    expect(wrong.problems).toEqual(['consumer.override.ssl.keystore.location: cannot open the PKCS12 keystore /k.p12 with the password given (check consumer.override.ssl.keystore.password)']);
   });
 
   it('a JKS (or JCEKS) store is an error naming the key and the keytool conversion', () => {
