@@ -98,15 +98,16 @@ describe.skipIf(missing.length > 0)(`secured connections${skipReason}`, () => {
       }),
       ...pgUrl(`sslmode=verify-full&sslrootcert=${tls('ca.pem')}&sslkey=${tls('client.p12')}&sslpassword=${STORE_PASSWORD}`),
       'auto.create': 'true',
-      'source.native': 'off',
     }), name);
-    const sluice = startSluice(['run', '--config', file]);
+    // The environment wins over the connector (scripts/test.sh sets SLUICE_SOURCE_NATIVE=on).
+    const sluice = startSluice(['run', '--config', file], { SLUICE_SOURCE_NATIVE: 'off' });
     try {
       await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 120_000, 300);
     } finally {
       expect((await sluice.stop()).code).toBe(0);
     }
     expect(await count(`"${topic}"`)).toBe(300);
+    expect(sluice.output()).toMatch(/"source":"binding"/);
     expect(sluice.output()).not.toContain(STORE_PASSWORD);
   });
 
@@ -128,11 +129,11 @@ describe.skipIf(missing.length > 0)(`secured connections${skipReason}`, () => {
     }
   });
 
-  for (const source of ['auto', 'off'] as const) {
-    it(`a wrong password stops Sluice with an error naming sasl.jaas.config, never the password (source.native=${source})`, async () => {
+  for (const source of ['as configured', 'off'] as const) {
+    it(`a wrong password stops Sluice with an error naming sasl.jaas.config, never the password (source.native ${source})`, async () => {
       const topic = await topicWith(1);
       const wrong = 'not-the-Password-42';
-      const r = await failingRun(pgConnector(topic, { ...kafkaSecurity(wrong), ...pgUrl(verifyFull()), 'source.native': source }), wrong);
+      const r = await failingRun(pgConnector(topic, { ...kafkaSecurity(wrong), ...pgUrl(verifyFull()) }), wrong, source === 'off' ? { SLUICE_SOURCE_NATIVE: 'off' } : {});
       expect(r.code).toBe(1);
       expect(r.output).toMatch(/Kafka authentication failed \(SASL SCRAM-SHA-512 as user sluice\) — check consumer\.override\.sasl\.jaas\.config/);
       expect(r.ms).toBeLessThan(90_000);
