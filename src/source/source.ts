@@ -87,7 +87,8 @@ export const ERR_AUTHENTICATION = -169;
 
 /** An error event after connecting that no retry cures: refused credentials, an untrusted certificate. */
 export function isPermanentKafkaError(code: number, message: string): boolean {
-  return code === ERR_AUTHENTICATION || /certificate verify failed/i.test(message);
+  // The binding reports librdkafka's ERR__AUTHENTICATION as "authentication failure" (code -1).
+  return code === ERR_AUTHENTICATION || /^authentication failure$|SASL authentication error|certificate verify failed/i.test(message);
 }
 
 /** Messages asked of librdkafka per consume() call. */
