@@ -67,3 +67,16 @@ describe('Avro longs', () => {
     }
   });
 });
+
+describe('Avro strings', () => {
+  it('refuses invalid UTF-8 in a string or a map key instead of landing U+FFFD, and keeps valid text (a real U+FFFD included)', async () => {
+    const { avroType } = await import('../../src/workers/decode/decoders.js');
+    const t = avroType({ type: 'record', name: 'S', fields: [{ name: 's', type: 'string' }, { name: 'm', type: { type: 'map', values: 'int' } }] });
+    const good = t.toBuffer({ s: 'a\uFFFDé😀', m: { k: 1 } });
+    expect(t.decode(good, 0).value).toEqual({ s: 'a\uFFFDé😀', m: { k: 1 } });
+    // "s": length 3, bytes 61 ff fe; then an empty map.
+    expect(() => t.decode(Buffer.from([6, 0x61, 0xff, 0xfe, 0]), 0)).toThrow('Avro string is not valid UTF-8 (bytes 61fffe)');
+    // "s" = "a"; map of one entry whose key is c3 28 (a broken two-byte sequence).
+    expect(() => t.decode(Buffer.from([2, 0x61, 2, 4, 0xc3, 0x28, 2, 0]), 0)).toThrow('Avro string is not valid UTF-8 (bytes c328)');
+  });
+});

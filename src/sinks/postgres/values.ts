@@ -41,7 +41,8 @@ function failTimestamp(col: string, type: string, v: unknown, kind: string, why:
   throw new ConvertError(`column "${col}" (${type}) cannot take ${kind} ${String(v)}: ${why}`);
 }
 
-export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, textNul: TextNulMode, col: string): ValueWriter {
+/** `typmod`: the column's type modifier (atttypmod, -1 when none); numeric(p,s) keeps s decimal places. */
+export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, textNul: TextNulMode, col: string, typmod = -1): ValueWriter {
   const k = ft.kind;
   switch (typeOid) {
     case OID.bool:
@@ -88,11 +89,21 @@ export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, tex
       };
     case OID.numeric: {
       const scale = ft.kind === 'decimal' ? ft.scale : 0;
+      // PostgreSQL rounds a value with more decimal places than numeric(p,s)
+      // keeps: digits would be lost silently, so such a value is refused here.
+      const keeps = typmod >= 4 ? (typmod - 4) & 0xffff : undefined;
+      const tn = keeps === undefined ? 'numeric' : `numeric(${((typmod - 4) >> 16) & 0xffff},${keeps})`;
+      const fastPath = scale >= 0 && (keeps === undefined || scale <= keeps);
       return (w, v) => {
         // The common case, Avro decimal bytes of up to 6 bytes, goes straight to
         // base-10000 digits; anything else through the exact decimal string.
-        if (v instanceof Uint8Array && v.length > 0 && v.length <= 6 && scale >= 0 && writeNumericUnscaled(w, smallTwosComplement(v), scale)) return;
-        writeNumeric(w, decimalString(v, ft, col));
+        if (fastPath && v instanceof Uint8Array && v.length > 0 && v.length <= 6 && writeNumericUnscaled(w, smallTwosComplement(v), scale)) return;
+        const text = decimalString(v, ft, col);
+        if (keeps !== undefined) {
+          const places = decimalPlaces(text);
+          if (places > keeps) fail(col, tn, v, `${text} has ${places} significant decimal places and the column keeps ${keeps} (PostgreSQL would round it)`);
+        }
+        writeNumeric(w, text);
       };
     }
     case OID.text:
@@ -148,13 +159,14 @@ export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, tex
     case OID.uuid:
       return (w, v) => writeUuid(w, v, col);
   }
-  if (elemOid !== 0) return arrayWriter(elemOid, ft, textNul, col);
+  if (elemOid !== 0) return arrayWriter(elemOid, ft, textNul, col, typmod);
   throw new ConvertError(`column "${col}" has a type (oid ${typeOid}) Sluice cannot write`);
 }
 
-function arrayWriter(elemOid: number, ft: FieldType, textNul: TextNulMode, col: string): ValueWriter {
+function arrayWriter(elemOid: number, ft: FieldType, textNul: TextNulMode, col: string, typmod: number): ValueWriter {
   const itemType: FieldType = ft.kind === 'array' ? ft.items : { kind: 'any' };
-  const write = valueWriter(elemOid, 0, itemType, textNul, col);
+  // An array column's type modifier is its elements' (numeric(10,2)[]).
+  const write = valueWriter(elemOid, 0, itemType, textNul, col, typmod);
   return (w, v) => {
     if (!Array.isArray(v)) fail(col, 'array', v);
     let hasNull = 0;
@@ -326,6 +338,15 @@ export function decimalString(v: unknown, ft: FieldType, col: string): string {
   }
   if (typeof v === 'bigint') return v.toString();
   fail(col, 'numeric', v);
+}
+
+/** Decimal places that carry a digit other than a trailing zero: 1.2300 → 2, 5 → 0. */
+function decimalPlaces(text: string): number {
+  const dot = text.indexOf('.');
+  if (dot < 0) return 0;
+  let end = text.length;
+  while (end > dot + 1 && text.charCodeAt(end - 1) === 48) end--;
+  return end - dot - 1;
 }
 
 function twosComplement(b: Uint8Array): bigint {

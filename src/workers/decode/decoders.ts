@@ -1,6 +1,7 @@
 // Value and key decoders, one per format. A decoder turns the bytes of one
 // record into a JS value plus the RecordSchema that describes it. Schemas are
 // compiled once and cached; the per-record path only decodes.
+import { createRequire } from 'node:module';
 import avro from 'avsc';
 import { C1, Unpackr } from 'msgpackr';
 import type { ValueFormat } from '../../config/spec.js';
@@ -64,6 +65,37 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
     case 'bytes':
       return { prepare: async () => {}, decode: (bytes) => ({ value: bytes, schema: BYTES_SCHEMA }) };
   }
+}
+
+/**
+ * avsc reads every Avro string (and map key) with Buffer#utf8Slice, which puts
+ * U+FFFD in place of invalid UTF-8: the record would land silently changed.
+ * Its Tap is patched, once per thread, to refuse such bytes instead. The valid
+ * case stays on the fast path: only a string that came out holding U+FFFD (a
+ * replacement, or a real U+FFFD in valid input) has its bytes checked again.
+ */
+interface AvroTap { pos: number; buf: Buffer; readLong(): number; readString(): string | undefined }
+const avscTap = (createRequire(import.meta.url)('avsc/lib/utils') as { Tap: { prototype: AvroTap } }).Tap.prototype;
+if (!(avscTap.readString as { strictUtf8?: boolean }).strictUtf8) {
+  const lenient = avscTap.readString;
+  const strictUtf8 = function (this: AvroTap): string | undefined {
+    const start = this.pos;
+    const s = lenient.call(this);
+    if (s !== undefined && s.includes('\uFFFD')) {
+      const end = this.pos;
+      this.pos = start;
+      const len = this.readLong();
+      this.pos = end;
+      const raw = this.buf.subarray(end - len, end);
+      try {
+        utf8.decode(raw);
+      } catch {
+        throw new Error(`Avro string is not valid UTF-8 (bytes ${raw.subarray(0, 32).toString('hex')}${raw.length > 32 ? '…' : ''})`);
+      }
+    }
+    return s;
+  };
+  avscTap.readString = Object.assign(strictUtf8, { strictUtf8: true });
 }
 
 const TWO_32 = 4294967296;
