@@ -296,9 +296,6 @@ export const FAMILIES: Family[] = [avro, json, envelope, msgpack, keyed];
 export const WRONG: { kind: string; reason: string }[] = [
   { kind: "json: number into text column", reason: "S3: a field that is a number in one record and a string in others is widened to a string column holding JSON text, so the strings of every other record in that file land quoted (\"second\" becomes \"\\\"second\\\"\", \"a\\u0000b\" keeps its escape as text): the same value lands differently depending on its neighbours. PostgreSQL lands \"5\" in the text column, fine" },
   { kind: "json: nested array of mixed types", reason: "S3: [1,2,{\"c\":null}] lands as a list<string> [\"1\",\"2\",\"{\\\"c\\\":null}\"]: numbers silently become strings (PostgreSQL jsonb keeps it exact)" },
-  { kind: "avro: decimal wider than the column precision", reason: "S3: decimal(5,2) holding 123456.78 is written as 123456.78 into a Parquet DECIMAL(5,2) column (more digits than the declared precision, an invalid file for strict readers); should fail (TASK_PUT). PostgreSQL dead-letters it correctly (numeric field overflow)" },
-  { kind: "avro: time-millis negative", reason: "S3 writes TIME(MILLIS) -1, outside 00:00..24:00 (PostgreSQL refuses it: column \"tm\" (time) cannot take number -1); should fail" },
-  { kind: "avro: time-micros beyond a day", reason: "S3 writes TIME(MICROS) 90000000000 (25:00), outside a day; should fail as PostgreSQL does" },
   { kind: "avro: local-timestamp-millis far past", reason: "S3 writes local-timestamp-* as TIMESTAMP(isAdjustedToUTC=true) (\"timestamp[us, tz=UTC]\"): a local time becomes an instant; should be isAdjustedToUTC=false" },
   { kind: "avro: local-timestamp-micros 0001-01-01", reason: "as above (local-timestamp as a UTC instant in Parquet)" },
   { kind: "envelope: optional=false field null", reason: "PostgreSQL lands the row with NULL in the required field (S3 dead-letters it: \"field s is null but the schema says it is required (got null)\"); Kafka Connect fails it (DataException)" },
@@ -312,6 +309,9 @@ export const WRONG: { kind: string; reason: string }[] = [
 // Read off a run, then checked by hand against the code and Kafka Connect's behaviour.
 // Read off a run, then checked by hand against the code and Kafka Connect's behaviour.
 export const OUTCOMES: Record<string, { pg: Outcome; s3: Outcome }> = {
+  "avro: decimal wider than the column precision": { pg: {"dlq": "TASK_PUT", "msg": "column \"dec\" (numeric(5,2)) cannot take 4 bytes: 123456.78 has 6 digits before the point and the column has room for 3"}, s3: {"dlq": "TASK_PUT", "msg": "field dec should be a decimal of at most 5 digits (got 4 bytes)"} },
+  "avro: time-millis negative": { pg: {"dlq": "TASK_PUT", "msg": "column \"tm\" (time) cannot take number -1"}, s3: {"dlq": "TASK_PUT", "msg": "field tm should be a time of day (0 to 86400000 milliseconds after midnight) (got number -1)"} },
+  "avro: time-micros beyond a day": { pg: {"dlq": "TASK_PUT", "msg": "column \"tm\" (time) cannot take number 90000000000"}, s3: {"dlq": "TASK_PUT", "msg": "field tm should be a time of day (0 to 86400000000 microseconds after midnight) (got number 90000000000)"} },
   "avro: string with invalid UTF-8": { pg: {"dlq": "VALUE_CONVERTER", "msg": "Avro string is not valid UTF-8 (bytes 61fffe)"}, s3: {"dlq": "VALUE_CONVERTER", "msg": "Avro string is not valid UTF-8 (bytes 61fffe)"} },
   "avro: decimal with a larger scale than the column": { pg: {"dlq": "TASK_PUT", "msg": "column \"dec4\" (numeric(10,2)) cannot take 2 bytes: 1.2345 has 4 significant decimal places and the column keeps 2 (PostgreSQL would round it)"}, s3: {"land": {"dec4": {"$decimal": "1.2345"}}} },
   "envelope: Decimal scale 4 into numeric(10,2)": { pg: {"dlq": "TASK_PUT", "msg": "column \"d\" (numeric(10,2)) cannot take string MDk=: 1.2345 has 4 significant decimal places and the column keeps 2 (PostgreSQL would round it)"}, s3: {"land": {"d": {"$decimal": "1.2345"}}} },

@@ -124,6 +124,11 @@ describe('numeric(p,s) columns', () => {
     expect(write(dec4, unscaled(12300))).toEqual([2, 0, 0, 4, 1, 2300]);
     expect(() => write({ kind: 'any' }, '1.20')).not.toThrow();
     expect(() => write({ kind: 'any' }, 7)).not.toThrow();
+    // More integer digits than numeric(10,2) has room for (8): refused with the reason, fast path or not.
+    expect(() => write({ kind: 'decimal', precision: 12, scale: 2 }, unscaled(1234567890))).not.toThrow();
+    expect(() => write({ kind: 'decimal', precision: 12, scale: 0 }, unscaled(123456789))).toThrow('123456789 has 9 digits before the point and the column has room for 8');
+    expect(() => write({ kind: 'any' }, '-0123456789.5')).toThrow('-0123456789.5 has 9 digits before the point');
+    expect(() => write({ kind: 'any' }, '-0.5')).not.toThrow();
     // An unconstrained numeric keeps everything; numeric[] columns check each element.
     expect(() => write(dec4, unscaled(12345), -1)).not.toThrow();
     const w = new ByteWriter(128);

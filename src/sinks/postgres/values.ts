@@ -92,16 +92,25 @@ export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, tex
       // PostgreSQL rounds a value with more decimal places than numeric(p,s)
       // keeps: digits would be lost silently, so such a value is refused here.
       const keeps = typmod >= 4 ? (typmod - 4) & 0xffff : undefined;
-      const tn = keeps === undefined ? 'numeric' : `numeric(${((typmod - 4) >> 16) & 0xffff},${keeps})`;
+      const precision = typmod >= 4 ? ((typmod - 4) >> 16) & 0xffff : undefined;
+      const tn = keeps === undefined ? 'numeric' : `numeric(${precision},${keeps})`;
       const fastPath = scale >= 0 && (keeps === undefined || scale <= keeps);
+      // The unscaled bound of the integer digits the column has room for (the fast path's check; exact below 10^16).
+      const intDigits = precision === undefined ? undefined : precision - keeps!;
+      const fastLimit = intDigits === undefined || intDigits + scale > 15 ? Infinity : 10 ** (intDigits + scale);
       return (w, v) => {
         // The common case, Avro decimal bytes of up to 6 bytes, goes straight to
         // base-10000 digits; anything else through the exact decimal string.
-        if (fastPath && v instanceof Uint8Array && v.length > 0 && v.length <= 6 && writeNumericUnscaled(w, smallTwosComplement(v), scale)) return;
+        if (fastPath && v instanceof Uint8Array && v.length > 0 && v.length <= 6) {
+          const x = smallTwosComplement(v);
+          if (x < fastLimit && x > -fastLimit && writeNumericUnscaled(w, x, scale)) return;
+        }
         const text = decimalString(v, ft, col);
         if (keeps !== undefined) {
           const places = decimalPlaces(text);
           if (places > keeps) fail(col, tn, v, `${text} has ${places} significant decimal places and the column keeps ${keeps} (PostgreSQL would round it)`);
+          const digits = integerDigits(text);
+          if (digits > intDigits!) fail(col, tn, v, `${text} has ${digits} digits before the point and the column has room for ${intDigits}`);
         }
         writeNumeric(w, text);
       };
@@ -347,6 +356,14 @@ function decimalPlaces(text: string): number {
   let end = text.length;
   while (end > dot + 1 && text.charCodeAt(end - 1) === 48) end--;
   return end - dot - 1;
+}
+
+/** Digits before the decimal point, leading zeros not counted: 0.5 → 0, -123.4 → 3. */
+function integerDigits(text: string): number {
+  let i = text.charCodeAt(0) === 45 || text.charCodeAt(0) === 43 ? 1 : 0;
+  while (text.charCodeAt(i) === 48) i++;
+  const dot = text.indexOf('.');
+  return Math.max(0, (dot < 0 ? text.length : dot) - i);
 }
 
 function twosComplement(b: Uint8Array): bigint {
