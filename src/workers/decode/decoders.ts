@@ -7,6 +7,7 @@ import { C1, Unpackr } from 'msgpackr';
 import type { ValueFormat } from '../../config/spec.js';
 import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type ConnectSchema, type RecordSchema } from '../schema.js';
 import { parseJsonExact, stringifyJsonExact } from '../json-exact.js';
+import { compilePayloadCheck } from './connect-payload.js';
 import { SchemaRegistryClient, UnknownSchemaError } from './registry.js';
 
 export interface Decoded {
@@ -208,18 +209,22 @@ export class AvroDecoder implements Decoder {
  * have their payload parsed.
  */
 export class ConnectJsonDecoder implements Decoder {
-  private readonly byPrefix = new Map<string, RecordSchema>();
+  private readonly byPrefix = new Map<string, CompiledConnect>();
   private lastPrefix: Buffer = Buffer.alloc(0);
-  private lastSchema: RecordSchema | undefined;
+  private last: CompiledConnect | undefined;
 
   async prepare(): Promise<void> {}
 
   decode(bytes: Uint8Array): Decoded {
     // Compare and skip the schema as bytes: only the payload is decoded and parsed.
     const n = this.lastPrefix.length;
-    if (this.lastSchema && bytes.length > n && this.lastPrefix.equals(bytes.subarray(0, n))) {
+    const last = this.last;
+    if (last && bytes.length > n && this.lastPrefix.equals(bytes.subarray(0, n))) {
       const payload = parsePayload(bytes, n);
-      if (payload !== NOT_PARSED) return { value: payload, schema: this.lastSchema };
+      if (payload !== NOT_PARSED) {
+        last.check?.(payload);
+        return { value: payload, schema: last.schema };
+      }
     }
     const text = utf8.decode(bytes);
     const env = parseJsonExact(text) as { schema?: ConnectSchema | null; payload?: unknown };
@@ -228,18 +233,28 @@ export class ConnectJsonDecoder implements Decoder {
     }
     if (!env.schema) return { value: env.payload, schema: SCHEMALESS };
     const prefix = schemaPrefix(text);
-    let schema = prefix === undefined ? undefined : this.byPrefix.get(prefix);
-    if (!schema) {
+    let compiled = prefix === undefined ? undefined : this.byPrefix.get(prefix);
+    if (!compiled) {
       if (this.byPrefix.size > 1000) this.byPrefix.clear();
-      schema = recordSchemaFromConnect(`connect:${hash(prefix ?? stringifyJsonExact(env.schema, (_k, v) => v))}`, env.schema);
-      if (prefix !== undefined) this.byPrefix.set(prefix, schema);
+      compiled = {
+        schema: recordSchemaFromConnect(`connect:${hash(prefix ?? stringifyJsonExact(env.schema, (_k, v) => v))}`, env.schema),
+        check: compilePayloadCheck(env.schema),
+      };
+      if (prefix !== undefined) this.byPrefix.set(prefix, compiled);
     }
     if (prefix !== undefined) {
       this.lastPrefix = Buffer.from(prefix, 'utf8');
-      this.lastSchema = schema;
+      this.last = compiled;
     }
-    return { value: env.payload, schema };
+    compiled.check?.(env.payload);
+    return { value: env.payload, schema: compiled.schema };
   }
+}
+
+interface CompiledConnect {
+  schema: RecordSchema;
+  /** Connect's own refusals of a payload that does not fit its schema (connect-payload.ts). */
+  check: ((payload: unknown) => void) | undefined;
 }
 
 /** Parses bytes[start, last '}') as JSON: the payload of an envelope whose prefix matched. */
