@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { nodeVersionNotice, quietSdkNodeWarning, SUPPORTED_NODE_MAJORS } from '../../src/node-version.js';
-import pkg from '../../package.json' with { type: 'json' };
 
 describe('the Node Sluice runs on', () => {
   it('says once, in one line, when the Node is past its end of life, and nothing on 22 or 24', () => {
@@ -23,6 +22,8 @@ describe('the Node Sluice runs on', () => {
     const fs = await import('node:fs');
     const froms = fs.readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8').match(/^FROM node:(\d+)/gm)!;
     expect(froms.map((f) => Number(f.slice('FROM node:'.length)))).toEqual([SUPPORTED_NODE_MAJORS.at(-1), SUPPORTED_NODE_MAJORS.at(-1)]);
+    // Read, not imported: an imported package.json would be compiled into dist/.
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { engines: { node: string } };
     const min = /^>=(\d+)\.(\d+)$/.exec(pkg.engines.node)!;
     for (const major of [Number(process.versions.node.split('.')[0]), ...SUPPORTED_NODE_MAJORS]) expect(major).toBeGreaterThanOrEqual(Number(min[1]));
   });
