@@ -5,7 +5,7 @@ import { bool, int, list, oneOf, str, type OptionSpec } from './options.js';
 
 const MiB = 1024 * 1024;
 
-export const VALUE_FORMATS = ['avro', 'json', 'connect-json', 'msgpack', 'string', 'bytes'] as const;
+export const VALUE_FORMATS = ['avro', 'protobuf', 'json-schema', 'json', 'connect-json', 'msgpack', 'string', 'bytes'] as const;
 export type ValueFormat = (typeof VALUE_FORMATS)[number];
 
 export const commonOptions = [

@@ -7,6 +7,8 @@ import type { ValueFormat } from '../../config/spec.js';
 import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type ConnectSchema, type RecordSchema } from '../schema.js';
 import { parseJsonExact, stringifyJsonExact } from '../json-exact.js';
 import { SchemaRegistryClient, UnknownSchemaError } from './registry.js';
+import { ProtobufDecoder } from './protobuf.js';
+import { JsonSchemaDecoder } from './json-schema.js';
 
 export interface Decoded {
   value: unknown;
@@ -39,6 +41,10 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
       if (!reg) registries.set(opts.registryUrl, (reg = new SchemaRegistryClient(opts.registryUrl, opts.registryUserInfo)));
       return new AvroDecoder(reg);
     }
+    case 'protobuf':
+      return new ProtobufDecoder(registryFor(format, opts));
+    case 'json-schema':
+      return new JsonSchemaDecoder(registryFor(format, opts));
     case 'json':
       return {
         prepare: async () => {},
@@ -64,6 +70,13 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
     case 'bytes':
       return { prepare: async () => {}, decode: (bytes) => ({ value: bytes, schema: BYTES_SCHEMA }) };
   }
+}
+
+function registryFor(format: ValueFormat, opts: DecoderOptions): SchemaRegistryClient {
+  if (!opts.registryUrl) throw new Error(`${format} needs a schema registry URL`);
+  let reg = registries.get(opts.registryUrl);
+  if (!reg) registries.set(opts.registryUrl, (reg = new SchemaRegistryClient(opts.registryUrl, opts.registryUserInfo)));
+  return reg;
 }
 
 const TWO_32 = 4294967296;
