@@ -328,6 +328,8 @@ function scalarType(f: protobuf.Field): FieldType {
 
 function scalarReader(f: protobuf.Field, where: string): (v: unknown) => unknown {
   if (LONG_TYPES.has(f.type)) return (v) => exact64(v, where);
+  // An absent bytes field reads as protobufjs's default, an empty array.
+  if (f.type === 'bytes') return (v) => (v instanceof Uint8Array ? v : Uint8Array.from(v as ArrayLike<number>));
   return (v) => v;
 }
 
@@ -406,14 +408,13 @@ function epochDays(d: Record<string, unknown>, where: string): number {
   const year = int(d.year);
   const month = int(d.month);
   const day = int(d.day);
-  const ms = Date.UTC(year, month - 1, day);
-  const back = new Date(ms);
+  // setUTCFullYear, not Date.UTC: the latter reads years 0..99 as 1900 + year.
+  const back = new Date(0);
+  back.setUTCFullYear(year, month - 1, day);
   // Java's non-lenient calendar, as Confluent's converter uses: no month or day 0, no 31 February.
   if (year < 1 || month < 1 || month > 12 || day < 1 || back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day) {
     throw new Error(`${where}: google.type.Date ${year}-${month}-${day} is not a calendar date`);
   }
-  // Date.UTC maps years 0..99 to 1900+; setUTCFullYear does not.
-  if (year < 100) back.setUTCFullYear(year);
   return Math.round(back.getTime() / 86_400_000);
 }
 
