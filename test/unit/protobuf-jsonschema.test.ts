@@ -316,6 +316,9 @@ describe('JSON Schema (JsonSchemaConverter)', () => {
     const r = (t: string) => reasonOf(() => c.read(parse(t), '$'));
     expect(r('{"id": 1.5}')).toBe('$.id: 1.5 is not an integer');
     expect(r('{"id": 2147483648}')).toBe('$.id: 2147483648 is beyond int32');
+    const small = compileJsonSchema('json-schema:2', { type: 'object', properties: { b: { type: 'integer', 'connect.type': 'int8' } } });
+    expect(reasonOf(() => small.read({ b: 128 }, '$'))).toBe('$.b: 128 is beyond int8');
+    expect(small.read({ b: -128 }, '$')).toEqual({ b: -128 });
     expect(r('{"id": null}')).toBe('$.id: null, but the schema does not allow null');
     expect(r('{"id": 1, "amount": 1.00001}')).toBe("$.amount: 1.00001 has more fractional digits than the schema's scale 4");
     expect(r('{"id": 1, "home": {"city": 5}}')).toBe('$.home.city: expected a string, got number 5');

@@ -372,10 +372,12 @@ const INT_RANGE = {
 
 function intReader(bits: 8 | 16 | 32 | 64): Read {
   const [min, max] = INT_RANGE[bits];
+  const lo = Math.max(Number(min), Number.MIN_SAFE_INTEGER);
+  const hi = Math.min(Number(max), Number.MAX_SAFE_INTEGER);
   return (v, p) => {
     let b: bigint;
     if (typeof v === 'number') {
-      if (Number.isInteger(v) && Math.abs(v) <= 2 ** 31) return v; // the common case, inside every range but int8/16
+      if (Number.isInteger(v) && v >= lo && v <= hi) return v; // the common case
       if (!Number.isInteger(v)) throw new Error(`${p}: ${v} is not an integer`);
       b = BigInt(v);
     } else if (typeof v === 'bigint') b = v;
