@@ -250,6 +250,35 @@ describe('ProtobufConverter into PostgreSQL', () => {
   });
 });
 
+describe('ProtobufConverter with wrapper.for.nullables=true into PostgreSQL', () => {
+  it('wrappers become nullable columns of their type, plain scalars NOT NULL, as a JDBC sink saw them', async () => {
+    const topic = uniqueName('pb_wrap');
+    await createTopic(topic, 1);
+    const text = 'syntax = "proto3";\npackage w;\nimport "google/protobuf/wrappers.proto";\n\nmessage Row {\n  int64 id = 1;\n  google.protobuf.StringValue name = 2;\n  google.protobuf.Int64Value big = 3;\n  google.protobuf.UInt32Value u = 4;\n}\n';
+    const id = await register(`${topic}-value`, 'PROTOBUF', text);
+    const root = new protobuf.Root();
+    protobuf.parse(text, root, { keepCase: true });
+    root.addJSON(protobuf.common.get('google/protobuf/wrappers.proto')!.nested!);
+    root.resolveAll();
+    const Row = root.lookupType('w.Row');
+    await produce(topic, [
+      { value: protoFrame(id, [0], Row.encode(Row.fromObject({ id: 1, name: { value: 'a' }, big: { value: '-9223372036854775808' }, u: { value: 4294967295 } })).finish()) },
+      { value: protoFrame(id, [0], Row.encode(Row.fromObject({ id: 2 })).finish()) },
+      { value: protoFrame(id, [0], Row.encode(Row.fromObject({ id: 3, name: {} })).finish()) },
+    ]);
+    await runUntilCommitted(pgConnector(topic, { 'value.converter': PROTOBUF, 'value.converter.schema.registry.url': REGISTRY, 'value.converter.wrapper.for.nullables': 'true', 'auto.create': 'true' }), [topic]);
+    const types = await sql<{ name: string; type: string; notnull: boolean }>(`SELECT attname AS name, format_type(atttypid, atttypmod) AS type, attnotnull AS notnull FROM pg_attribute
+      WHERE attrelid = to_regclass($1) AND attnum > 0 ORDER BY attnum`, [`"${topic}"`]);
+    expect(types.map((t) => `${t.name} ${t.type}${t.notnull ? ' not null' : ''}`)).toEqual(['id bigint not null', 'name text', 'big bigint', 'u bigint']);
+    // A wrapper that is present but empty holds its default ("").
+    expect(await sql(`SELECT id::int, name, big::text, u::text FROM "${topic}" ORDER BY id`)).toEqual([
+      { id: 1, name: 'a', big: '-9223372036854775808', u: '4294967295' },
+      { id: 2, name: null, big: null, u: null },
+      { id: 3, name: '', big: null, u: null },
+    ]);
+  });
+});
+
 const ADDRESS = { type: 'object', properties: { city: { type: 'string' }, zip: { oneOf: [{ type: 'null' }, { type: 'string' }] } }, required: ['city'] };
 const ORDER_JSON = {
   $schema: 'http://json-schema.org/draft-07/schema#',

@@ -211,6 +211,20 @@ describe('Protobuf (ProtobufConverter)', () => {
     expect([0, 1, 2].map((i) => (d.decode(cases[i]!).value as { day: number }).day)).toEqual([-719162, -683004, 2932896]);
   });
 
+  it('wrapper.for.nullables=true: wrappers are their optional value, plain scalars required, as Confluent maps them', async () => {
+    const d = createDecoder('protobuf', { registryUrl: base, wrapperForNullables: true });
+    const withNote = frame(1, [0], Order.encode(Order.fromObject({ i32: 5, note: { value: 'n' } })).finish());
+    const without = frame(1, [0], Order.encode(Order.fromObject({ i32: 6 })).finish());
+    await d.prepare([withNote, without]);
+    const { value, schema } = d.decode(withNote);
+    const f = new Map(schema.fields!.map((x) => [x.name, x]));
+    expect(f.get('note')).toEqual({ name: 'note', type: { kind: 'string' }, optional: true });
+    expect([f.get('i32')!.optional, f.get('s')!.optional, f.get('raw')!.optional]).toEqual([false, false, false]);
+    expect([f.get('status')!.optional, f.get('maybe')!.optional, f.get('ts')!.optional, f.get('tags')!.optional, f.get('counts')!.optional, f.get('line')!.optional, f.get('payment_0')!.optional]).toEqual([true, true, true, true, true, true, true]);
+    expect(value).toMatchObject({ i32: 5, note: 'n' });
+    expect(d.decode(without).value).toMatchObject({ i32: 6, note: null });
+  });
+
   it('picks the message the indexes name: a nested message, the second top-level one', async () => {
     const d = createDecoder('protobuf', { registryUrl: base });
     const line = frame(1, [0, 0], Line.encode(Line.fromObject({ sku: 'x', qty: 2 })).finish());

@@ -25,6 +25,8 @@ export interface Decoder {
 export interface DecoderOptions {
   registryUrl?: string;
   registryUserInfo?: string;
+  /** ProtobufConverter's wrapper.for.nullables. */
+  wrapperForNullables?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -42,7 +44,7 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
       return new AvroDecoder(reg);
     }
     case 'protobuf':
-      return new ProtobufDecoder(registryFor(format, opts));
+      return new ProtobufDecoder(registryFor(format, opts), { wrapperForNullables: opts.wrapperForNullables });
     case 'json-schema':
       return new JsonSchemaDecoder(registryFor(format, opts));
     case 'json':

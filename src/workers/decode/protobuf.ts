@@ -9,7 +9,8 @@
 // timestamp (nanoseconds, exact), google.type.Date → date, google.type.TimeOfDay
 // → time, confluent.type.Decimal → decimal (precision and scale from the
 // field's confluent.field_meta params); wrappers (StringValue…) → a struct
-// with one field "value" (wrapper.for.nullables=false). Scalars that are not
+// with one field "value", or with wrapper.for.nullables=true the optional
+// value itself (and then plain scalars are required). Scalars that are not
 // `optional` read as their default when absent; messages and optional scalars
 // as null.
 import protobuf from 'protobufjs';
@@ -98,6 +99,13 @@ interface Compiled {
   readonly root: protobuf.Root;
   readonly own: protobuf.Namespace;
   readonly pkg: string;
+  readonly opts: Opts;
+}
+
+interface Opts {
+  readonly wrapperForNullables: boolean;
+  /** Each message's plan, built once. */
+  readonly plans: WeakMap<protobuf.Type, { plan: MessagePlan; fields: Field[] }>;
 }
 
 interface ScalarPlan {
@@ -105,14 +113,23 @@ interface ScalarPlan {
   readonly scalar: (msg: Record<string, unknown>) => unknown;
 }
 
+/** The ProtobufConverter settings Sluice reads (Confluent's defaults otherwise). */
+export interface ProtobufOptions {
+  /** <key|value>.converter.wrapper.for.nullables: wrapper types are their (optional) value, and plain scalars are required. */
+  readonly wrapperForNullables?: boolean;
+}
+
 export class ProtobufDecoder extends WireFormatDecoder<Compiled> {
-  constructor(registry: SchemaRegistryClient) {
+  constructor(
+    registry: SchemaRegistryClient,
+    private readonly opts: ProtobufOptions = {},
+  ) {
     super(registry, 'PROTOBUF', 'Protobuf');
   }
 
   protected async compile(id: number, registered: RegisteredSchema): Promise<Compiled> {
     const refs = await referencedSchemas(this.registry, registered);
-    return compileProto(id, registered.schema, new Map([...refs].map(([name, s]) => [name, s.schema])));
+    return compileProto(id, registered.schema, new Map([...refs].map(([name, s]) => [name, s.schema])), this.opts);
   }
 
   protected decodeBody(c: Compiled, id: number, bytes: Uint8Array, start: number): Decoded {
@@ -137,7 +154,7 @@ export class ProtobufDecoder extends WireFormatDecoder<Compiled> {
 }
 
 /** Parses the schema and everything it imports into one protobufjs root. */
-export function compileProto(id: number, text: string, files: ReadonlyMap<string, string>): Compiled {
+export function compileProto(id: number, text: string, files: ReadonlyMap<string, string>, opts: ProtobufOptions = {}): Compiled {
   const parseOpts = { keepCase: true };
   // The file alone, to find its own top-level messages in declaration order (what the indexes count).
   const own = protobuf.parse(text, new protobuf.Root(), parseOpts);
@@ -166,7 +183,7 @@ export function compileProto(id: number, text: string, files: ReadonlyMap<string
   const pkg = own.package ?? '';
   const ns = pkg ? own.root.lookup(pkg) : own.root;
   if (!(ns instanceof protobuf.Namespace)) throw new Error('the schema declares no message');
-  return { byIndexes: new Map(), root, own: ns, pkg };
+  return { byIndexes: new Map(), root, own: ns, pkg, opts: { wrapperForNullables: opts.wrapperForNullables === true, plans: new WeakMap() } };
 }
 
 function messagesOf(ns: protobuf.Namespace): protobuf.Type[] {
@@ -192,22 +209,20 @@ function planFor(c: Compiled, id: number, indexes: readonly number[]): { plan: M
     const read = scalarReader(field, fullName);
     return { plan: { type, scalar: (m) => read(m[field.name]) }, schema: { id: schemaId, fields: [{ name: 'value', type: ft, optional: true }], scalar: true } };
   }
-  const plan = messagePlan(type, new Map());
+  const plan = messagePlan(type, new Map(), c.opts);
   return { plan: plan.plan, schema: { id: schemaId, fields: plan.fields } };
 }
 
-const plans = new WeakMap<protobuf.Type, { plan: MessagePlan; fields: Field[] }>();
-
 /** The fields of a message, in Confluent's order: its (real) oneofs first, then the other fields as declared. */
-function messagePlan(type: protobuf.Type, inProgress: Map<protobuf.Type, true>): { plan: MessagePlan; fields: Field[] } {
-  const cached = plans.get(type);
+function messagePlan(type: protobuf.Type, inProgress: Map<protobuf.Type, true>, opts: Opts): { plan: MessagePlan; fields: Field[] } {
+  const cached = opts.plans.get(type);
   if (cached) return cached;
   inProgress.set(type, true);
   const fields: Field[] = [];
   const readers: FieldPlan[] = [];
   const realOneofs = type.oneofsArray.filter((o) => !isSynthetic(o));
   realOneofs.forEach((o, index) => {
-    const members = o.fieldsArray.map((f) => fieldOf(f, type, inProgress));
+    const members = o.fieldsArray.map((f) => fieldOf(f, type, inProgress, opts));
     const name = `${o.name}_${index}`;
     fields.push({ name, type: { kind: 'record', fields: members.map((m) => ({ name: m.name, type: m.type, optional: true })) }, optional: true });
     const oneofName = o.name;
@@ -226,13 +241,14 @@ function messagePlan(type: protobuf.Type, inProgress: Map<protobuf.Type, true>):
   });
   for (const f of type.fieldsArray) {
     if (f.partOf && !isSynthetic(f.partOf)) continue;
-    const m = fieldOf(f, type, inProgress);
-    fields.push({ name: m.name, type: m.type, optional: true });
+    const m = fieldOf(f, type, inProgress, opts);
+    // Every field is optional, but with wrapper.for.nullables plain scalars are required (they always have a value).
+    fields.push({ name: m.name, type: m.type, optional: !opts.wrapperForNullables || m.nullable });
     readers.push({ name: m.name, read: m.read });
   }
   inProgress.delete(type);
   const out = { plan: { type, fields: readers }, fields };
-  plans.set(type, out);
+  opts.plans.set(type, out);
   return out;
 }
 
@@ -248,16 +264,17 @@ function readMessage(plan: MessagePlan, msg: Record<string, unknown>): Record<st
 
 const has = (msg: Record<string, unknown>, name: string) => Object.prototype.hasOwnProperty.call(msg, name) && msg[name] !== null && msg[name] !== undefined;
 
-function fieldOf(f: protobuf.Field, owner: protobuf.Type, inProgress: Map<protobuf.Type, true>): { name: string; type: FieldType; read: (msg: Record<string, unknown>) => unknown } {
+function fieldOf(f: protobuf.Field, owner: protobuf.Type, inProgress: Map<protobuf.Type, true>, opts: Opts): { name: string; type: FieldType; nullable: boolean; read: (msg: Record<string, unknown>) => unknown } {
   f.resolve();
   const name = f.name;
   const where = `${owner.fullName.slice(1)}.${name}`;
   if (f instanceof protobuf.MapField) {
-    const value = elementOf(f, where, inProgress);
+    const value = elementOf(f, where, inProgress, opts);
     const key64 = LONG_TYPES.has(f.keyType) ? { unsigned: f.keyType === 'uint64' || f.keyType === 'fixed64' } : undefined;
     return {
       name,
       type: { kind: 'map', values: value.type },
+      nullable: true,
       read: (msg) => {
         const m = msg[name] as Record<string, unknown> | undefined;
         const out: Record<string, unknown> = {};
@@ -271,11 +288,12 @@ function fieldOf(f: protobuf.Field, owner: protobuf.Type, inProgress: Map<protob
       },
     };
   }
-  const el = elementOf(f, where, inProgress);
+  const el = elementOf(f, where, inProgress, opts);
   if (f.repeated) {
     return {
       name,
       type: { kind: 'array', items: el.type, itemsOptional: true },
+      nullable: true,
       read: (msg) => {
         const arr = msg[name] as unknown[] | undefined;
         return arr ? arr.map(el.read) : [];
@@ -283,14 +301,17 @@ function fieldOf(f: protobuf.Field, owner: protobuf.Type, inProgress: Map<protob
     };
   }
   // Messages, and scalars declared `optional` (proto3) or proto2 optional, are null when absent; other scalars read as their default.
-  const presence = f.resolvedType instanceof protobuf.Type || f.hasPresence;
-  return { name, type: el.type, read: presence ? (msg) => (has(msg, name) ? el.read(msg[name]) : null) : (msg) => el.read(msg[name]) };
+  const presence = f.resolvedType instanceof protobuf.Type || Boolean(f.hasPresence);
+  return {
+    name, type: el.type, nullable: presence || f.resolvedType instanceof protobuf.Enum,
+    read: presence ? (msg) => (has(msg, name) ? el.read(msg[name]) : null) : (msg) => el.read(msg[name]),
+  };
 }
 
 const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 
 /** The Sluice type of one element of a field (the field itself, or one item of a repeated field). */
-function elementOf(f: protobuf.Field, where: string, inProgress: Map<protobuf.Type, true>): { type: FieldType; read: (v: unknown) => unknown } {
+function elementOf(f: protobuf.Field, where: string, inProgress: Map<protobuf.Type, true>, opts: Opts): { type: FieldType; read: (v: unknown) => unknown } {
   const rt = f.resolvedType;
   if (rt instanceof protobuf.Enum) {
     const byId = rt.valuesById;
@@ -298,7 +319,7 @@ function elementOf(f: protobuf.Field, where: string, inProgress: Map<protobuf.Ty
     // A number the enum does not declare (proto3 enums are open) reads as Java's protobuf names it.
     return { type: { kind: 'string' }, read: (v) => byId[v as number] ?? `UNKNOWN_ENUM_VALUE_${enumName}_${String(v)}` };
   }
-  if (rt instanceof protobuf.Type) return messageElement(rt, f, where, inProgress);
+  if (rt instanceof protobuf.Type) return messageElement(rt, f, where, inProgress, opts);
   return { type: scalarType(f), read: scalarReader(f, where) };
 }
 
@@ -354,8 +375,14 @@ const DATE = 'google.type.Date';
 const TIME_OF_DAY = 'google.type.TimeOfDay';
 const DECIMAL = 'confluent.type.Decimal';
 
-function messageElement(rt: protobuf.Type, f: protobuf.Field, where: string, inProgress: Map<protobuf.Type, true>): { type: FieldType; read: (v: unknown) => unknown } {
-  switch (rt.fullName.slice(1)) {
+function messageElement(rt: protobuf.Type, f: protobuf.Field, where: string, inProgress: Map<protobuf.Type, true>, opts: Opts): { type: FieldType; read: (v: unknown) => unknown } {
+  const fullName = rt.fullName.slice(1);
+  if (opts.wrapperForNullables && WRAPPERS.has(fullName)) {
+    const inner = rt.fieldsArray[0]!;
+    const read = scalarReader(inner, where);
+    return { type: scalarType(inner), read: (v) => read((v as Record<string, unknown>)[inner.name]) };
+  }
+  switch (fullName) {
     case TIMESTAMP:
       return { type: { kind: 'timestamp-nanos' }, read: (v) => timestampNanos(v as Record<string, unknown>, where) };
     case DATE:
@@ -371,9 +398,9 @@ function messageElement(rt: protobuf.Type, f: protobuf.Field, where: string, inP
   }
   if (inProgress.has(rt)) {
     // A message that contains itself has no finite column shape: that field is kept as JSON.
-    return { type: { kind: 'any' }, read: (v) => readMessage(messagePlan(rt, new Map()).plan, v as Record<string, unknown>) };
+    return { type: { kind: 'any' }, read: (v) => readMessage(messagePlan(rt, new Map(), opts).plan, v as Record<string, unknown>) };
   }
-  const { plan, fields } = messagePlan(rt, inProgress);
+  const { plan, fields } = messagePlan(rt, inProgress, opts);
   return { type: { kind: 'record', fields }, read: (v) => readMessage(plan, v as Record<string, unknown>) };
 }
 
