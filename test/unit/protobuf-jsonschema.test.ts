@@ -347,7 +347,7 @@ describe('JSON Schema (JsonSchemaConverter)', () => {
     await d.prepare([ok, notJson, proto]);
     expect(d.decode(ok).value).toEqual({ id: 12345678901234567n, ref: { city: 'Rome' } });
     expect(d.decode(ok).schema.fields!.map((f) => f.name)).toEqual(['id', 'ref']);
-    expect(reasonOf(() => d.decode(notJson))).toMatch(/^JSON Schema payload \(schema id 10\) is not valid JSON: /);
+    expect(reasonOf(() => d.decode(notJson))).toMatch(/^JSON Schema payload \(schema id 10\) is not valid UTF-8 JSON: /);
     expect(reasonOf(() => d.decode(proto))).toBe('schema id 1 is a PROTOBUF schema, not JSON Schema');
     expect(reasonOf(() => d.decode(Buffer.from('{"id": 1}')))).toBe('not the Confluent JSON Schema wire format: does not start with the magic byte 0 (got 123)');
   });

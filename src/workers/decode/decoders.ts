@@ -37,12 +37,8 @@ const registries = new Map<string, SchemaRegistryClient>();
 
 export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decoder {
   switch (format) {
-    case 'avro': {
-      if (!opts.registryUrl) throw new Error('Avro needs a schema registry URL');
-      let reg = registries.get(opts.registryUrl);
-      if (!reg) registries.set(opts.registryUrl, (reg = new SchemaRegistryClient(opts.registryUrl, opts.registryUserInfo)));
-      return new AvroDecoder(reg);
-    }
+    case 'avro':
+      return new AvroDecoder(registryFor(format, opts));
     case 'protobuf':
       return new ProtobufDecoder(registryFor(format, opts), { wrapperForNullables: opts.wrapperForNullables });
     case 'json-schema':

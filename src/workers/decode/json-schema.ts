@@ -53,12 +53,12 @@ export class JsonSchemaDecoder extends WireFormatDecoder<Compiled> {
   }
 
   protected decodeBody(c: Compiled, id: number, bytes: Uint8Array, start: number): Decoded {
-    const text = utf8.decode(bytes.subarray(start));
     let json: unknown;
     try {
+      const text = utf8.decode(bytes.subarray(start));
       json = c.lossless ? parseLossless(text) : parseJsonExact(text);
     } catch (err) {
-      throw new Error(`JSON Schema payload (schema id ${id}) is not valid JSON: ${(err as Error).message}`);
+      throw new Error(`JSON Schema payload (schema id ${id}) is not valid UTF-8 JSON: ${(err as Error).message}`);
     }
     return { value: c.read(json, '$'), schema: c.schema };
   }

@@ -119,6 +119,8 @@ export interface ProtobufOptions {
   readonly wrapperForNullables?: boolean;
 }
 
+const FIRST: readonly number[] = [0];
+
 export class ProtobufDecoder extends WireFormatDecoder<Compiled> {
   constructor(
     registry: SchemaRegistryClient,
@@ -133,8 +135,14 @@ export class ProtobufDecoder extends WireFormatDecoder<Compiled> {
   }
 
   protected decodeBody(c: Compiled, id: number, bytes: Uint8Array, start: number): Decoded {
-    const { indexes, next } = readMessageIndexes(bytes, start);
-    const key = indexes.join('.');
+    // The single byte 0 (the first message) is what nearly every record carries.
+    let key = '0';
+    let next = start + 1;
+    let indexes = FIRST;
+    if (bytes[start] !== 0) {
+      ({ indexes, next } = readMessageIndexes(bytes, start));
+      key = indexes.join('.');
+    }
     let entry = c.byIndexes.get(key);
     if (entry === undefined) {
       entry = planFor(c, id, indexes);
