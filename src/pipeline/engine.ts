@@ -163,6 +163,8 @@ export class Engine {
       keyRegistryUrl: this.cfg['key.converter.schema.registry.url'],
       valueRegistryUrl: this.cfg['value.converter.schema.registry.url'],
       registryUserInfo: this.cfg['value.converter.basic.auth.user.info'],
+      keyWrapperForNullables: this.cfg['key.converter.wrapper.for.nullables'],
+      valueWrapperForNullables: this.cfg['value.converter.wrapper.for.nullables'],
     };
     this.pool = new Piscina<EncodeTask, EncodeResult>({
       filename: path.join(path.dirname(fileURLToPath(import.meta.url)), '../workers/worker.js'),

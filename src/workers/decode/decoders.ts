@@ -9,6 +9,8 @@ import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type Connect
 import { parseJsonExact, stringifyJsonExact } from '../json-exact.js';
 import { compilePayloadCheck } from './connect-payload.js';
 import { SchemaRegistryClient, UnknownSchemaError } from './registry.js';
+import { ProtobufDecoder } from './protobuf.js';
+import { JsonSchemaDecoder } from './json-schema.js';
 
 export interface Decoded {
   value: unknown;
@@ -25,6 +27,8 @@ export interface Decoder {
 export interface DecoderOptions {
   registryUrl?: string;
   registryUserInfo?: string;
+  /** ProtobufConverter's wrapper.for.nullables. */
+  wrapperForNullables?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -35,12 +39,12 @@ const registries = new Map<string, SchemaRegistryClient>();
 
 export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decoder {
   switch (format) {
-    case 'avro': {
-      if (!opts.registryUrl) throw new Error('Avro needs a schema registry URL');
-      let reg = registries.get(opts.registryUrl);
-      if (!reg) registries.set(opts.registryUrl, (reg = new SchemaRegistryClient(opts.registryUrl, opts.registryUserInfo)));
-      return new AvroDecoder(reg);
-    }
+    case 'avro':
+      return new AvroDecoder(registryFor(format, opts));
+    case 'protobuf':
+      return new ProtobufDecoder(registryFor(format, opts), { wrapperForNullables: opts.wrapperForNullables });
+    case 'json-schema':
+      return new JsonSchemaDecoder(registryFor(format, opts));
     case 'json':
       return {
         prepare: async () => {},
@@ -97,6 +101,13 @@ if (!(avscTap.readString as { strictUtf8?: boolean }).strictUtf8) {
     return s;
   };
   avscTap.readString = Object.assign(strictUtf8, { strictUtf8: true });
+}
+
+function registryFor(format: ValueFormat, opts: DecoderOptions): SchemaRegistryClient {
+  if (!opts.registryUrl) throw new Error(`${format} needs a schema registry URL`);
+  let reg = registries.get(opts.registryUrl);
+  if (!reg) registries.set(opts.registryUrl, (reg = new SchemaRegistryClient(opts.registryUrl, opts.registryUserInfo)));
+  return reg;
 }
 
 const TWO_32 = 4294967296;
