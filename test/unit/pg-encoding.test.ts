@@ -135,3 +135,16 @@ describe('numeric(p,s) columns', () => {
     expect(() => valueWriter(1231 /* numeric[] */, OID.numeric, { kind: 'array', items: { kind: 'any' }, itemsOptional: true }, 'fail', 'xs', typmod)(w, ['1.5', '2.125'])).toThrow('2.125 has 3 significant decimal places');
   });
 });
+
+describe('maps into JSON columns', () => {
+  it('a Connect map with non-string keys ([key, value] pairs) becomes an object keyed by the key text, values per their type', async () => {
+    const { normalizeForJson } = await import('../../src/sinks/postgres/values.js');
+    const ft = { kind: 'map', values: { kind: 'string' } } as const;
+    expect(normalizeForJson([[1, 'a'], [2, 'b']], ft)).toEqual({ 1: 'a', 2: 'b' });
+    expect(normalizeForJson({ x: 'a' }, ft)).toEqual({ x: 'a' });
+    expect(normalizeForJson([[{ id: 1 }, 'a']], ft)).toEqual({ '{"id":1}': 'a' });
+    const dec = { kind: 'map', values: { kind: 'decimal', precision: 5, scale: 2 } } as const;
+    expect(normalizeForJson([[7, 'MDk=']], dec)).toEqual({ 7: '123.45' });
+    expect(() => normalizeForJson([[1, 'a', 'extra']], ft)).toThrow('a map given as an array must hold [key, value] pairs');
+  });
+});

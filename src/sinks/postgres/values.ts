@@ -282,6 +282,15 @@ export function normalizeForJson(v: unknown, ft: FieldType): unknown {
     case 'map': {
       if (typeof v !== 'object') return v;
       const out: Record<string, unknown> = {};
+      // Connect's JSON writes a map whose keys are not strings as [key, value] pairs; a JSON object needs text keys.
+      if (Array.isArray(v)) {
+        for (const pair of v) {
+          if (!Array.isArray(pair) || pair.length !== 2) throw new ConvertError(`JSON: a map given as an array must hold [key, value] pairs, not ${toJson(pair)}`);
+          const k = pair[0];
+          out[typeof k === 'string' ? k : toJson(k)] = normalizeForJson(pair[1], ft.values);
+        }
+        return out;
+      }
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = normalizeForJson(x, ft.values);
       return out;
     }
