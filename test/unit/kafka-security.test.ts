@@ -259,3 +259,21 @@ describe('config loader', () => {
     }
   });
 });
+
+describe('Kafka source failures', () => {
+  it('refused credentials and failed certificate checks are permanent; the connect failure names the setting', async () => {
+    const { connectFailure, isPermanentKafkaError } = await import('../../src/source/source.js');
+    expect(isPermanentKafkaError(-169, 'x')).toBe(true);
+    expect(isPermanentKafkaError(-1, 'authentication failure')).toBe(true);
+    expect(isPermanentKafkaError(-181, 'SSL handshake failed: error:0A000086:SSL routines::certificate verify failed')).toBe(true);
+    expect(isPermanentKafkaError(-195, 'all broker connections are down')).toBe(false);
+    const opts = {
+      bootstrapServers: 'b:9094', groupId: 'g', clientId: 'c', overrides: {}, consumeBatch: 1,
+      security: { protocol: 'SASL_SSL', mechanism: 'SCRAM-SHA-256', user: 'u', credentialsKey: 'kafka.sasl.password' },
+    };
+    expect(connectFailure(opts, 'broker transport failure (last error: authentication failure)', undefined).message).toBe(
+      'cannot connect to Kafka at b:9094: Kafka authentication failed (SASL SCRAM-SHA-256 as user u) — check kafka.sasl.password',
+    );
+    expect(connectFailure(opts, 'Local: Broker transport failure', undefined).message).toBe('cannot connect to Kafka at b:9094: Local: Broker transport failure');
+  });
+});
