@@ -210,6 +210,7 @@ typedef struct consumer {
   pthread_mutex_t ev_lock;
   event_t *ev_head, *ev_tail;
   char last_error_log[512]; /* last error-level log line (under ev_lock) */
+  int refused;               /* a broker refused the credentials or certificate (under ev_lock) */
 } consumer_t;
 
 /* ------------------------------------------------------------------------ */
@@ -278,6 +279,8 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
   if (c && level <= 3) {
     pthread_mutex_lock(&c->ev_lock);
     snprintf(c->last_error_log, sizeof c->last_error_log, "%s", buf);
+    /* librdkafka retries these for ever; connect() gives up on them at once */
+    if (strstr(buf, "SASL authentication error") || strstr(buf, "certificate verify failed")) c->refused = 1;
     pthread_mutex_unlock(&c->ev_lock);
   }
   rd_kafka_log_print(rk, level, fac, buf);
@@ -614,13 +617,27 @@ static void work_execute(napi_env env, void *data) {
   consumer_t *c = w->c;
   switch (w->kind) {
   case W_CONNECT: {
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t err = rd_kafka_metadata(c->rk, 0, NULL, &md, w->timeout_ms);
-    if (md) rd_kafka_metadata_destroy(md);
+    /* In slices, so that refused credentials or an untrusted certificate end
+     * the wait at once instead of after the whole time-out. */
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+    int waited = 0, refused = 0;
+    do {
+      const struct rd_kafka_metadata *md = NULL;
+      int slice = w->timeout_ms - waited < 250 ? w->timeout_ms - waited : 250;
+      err = rd_kafka_metadata(c->rk, 0, NULL, &md, slice);
+      if (md) rd_kafka_metadata_destroy(md);
+      waited += slice;
+      pthread_mutex_lock(&c->ev_lock);
+      refused = c->refused;
+      pthread_mutex_unlock(&c->ev_lock);
+    } while (err && !refused && waited < w->timeout_ms);
     if (err) {
       w->err = err;
       pthread_mutex_lock(&c->ev_lock);
-      if (c->last_error_log[0])
+      if (refused)
+        snprintf(w->errstr, sizeof w->errstr, "%s (a broker refused the connection after %d ms: %s)",
+                 rd_kafka_err2str(err), waited, c->last_error_log);
+      else if (c->last_error_log[0])
         snprintf(w->errstr, sizeof w->errstr, "%s (no broker answered a metadata request within %d ms; last error: %s)",
                  rd_kafka_err2str(err), w->timeout_ms, c->last_error_log);
       else
