@@ -65,6 +65,7 @@ const byId = new Map<number, Registered>([
   [2, { schema: '{"type": "record", "name": "A", "fields": []}' }],
   [3, { schema: 'syntax = "proto3"; import "missing.proto"; message X { int32 a = 1; }', schemaType: 'PROTOBUF' }],
   [4, { schema: 'syntax = "proto3"; message X { int32 a = 1; }', schemaType: 'PROTOBUF', references: [{ name: 'gone.proto', subject: 'gone', version: 7 }] }],
+  [5, { schema: 'syntax = "proto3";\nimport "google/protobuf/descriptor.proto";\npackage x;\nextend google.protobuf.FieldOptions { string unit = 50001; }\nmessage W { int32 kg = 1 [(unit) = "kg"]; }\n', schemaType: 'PROTOBUF' }],
   [10, { schema: JSON.stringify({ type: 'object', properties: { id: { type: 'integer' }, ref: { $ref: 'address.json' } }, required: ['id'] }), schemaType: 'JSON', references: [{ name: 'address.json', subject: 'address', version: 1 }] }],
 ]);
 const bySubject = new Map<string, Registered>([
@@ -236,6 +237,13 @@ describe('Protobuf (ProtobufConverter)', () => {
     expect(reasonOf(() => d.decode(bad))).toBe('message indexes [5] name no message of schema id 1');
   });
 
+  it('a schema declaring custom options (importing descriptor.proto) decodes', async () => {
+    const d = createDecoder('protobuf', { registryUrl: base });
+    const bytes = frame(5, [0], Buffer.from([0x08, 0x07]));
+    await d.prepare([bytes]);
+    expect(d.decode(bytes).value).toEqual({ kg: 7 });
+  });
+
   it('a uint64 of 2^63 or more is an error, never wrapped', async () => {
     const d = createDecoder('protobuf', { registryUrl: base });
     const bytes = frame(1, [0], Order.encode(Order.fromObject({ u64: '9223372036854775808' })).finish());
@@ -256,7 +264,7 @@ describe('Protobuf (ProtobufConverter)', () => {
       '2 bytes, too short for the Confluent Protobuf wire format (magic byte 0, 4-byte schema id, body)',
       'schema id 2 is a AVRO schema, not Protobuf',
       `schema id 77 is not in the schema registry at ${base} (HTTP 404, error_code 40403)`,
-      'schema id 3 is not a Protobuf schema Sluice can read: schema id 3 imports "missing.proto", which is neither a reference registered with the schema nor a well-known type',
+      'schema id 3 is not a Protobuf schema Sluice can read: the schema imports "missing.proto", which is neither a reference registered with the schema nor a well-known type',
       `subject gone version 7 is not in the schema registry at ${base} (HTTP 404, error_code 40401)`,
       expect.stringMatching(/^Protobuf body does not match shop\.v1\.Order of schema id 1: /),
     ]);

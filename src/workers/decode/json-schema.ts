@@ -397,7 +397,7 @@ function decimalUnscaled(text: string, scale: number): bigint | undefined {
   const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
   if (!m) return undefined;
   let digits = m[2]! + (m[3] ?? '');
-  let exp = (m[4] ? Number(m[4]) : 0) - (m[3]?.length ?? 0); // value = digits × 10^exp
+  const exp = (m[4] ? Number(m[4]) : 0) - (m[3]?.length ?? 0); // value = digits × 10^exp
   const shift = exp + scale;
   if (shift >= 0) digits += '0'.repeat(shift);
   else {
@@ -405,7 +405,6 @@ function decimalUnscaled(text: string, scale: number): bigint | undefined {
     if (/[1-9]/.test(cut)) return undefined;
     digits = digits.slice(0, digits.length + shift) || '0';
   }
-  exp = 0;
   const n = BigInt(digits);
   return m[1] === '-' ? -n : n;
 }

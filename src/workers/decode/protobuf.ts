@@ -13,6 +13,7 @@
 // value itself (and then plain scalars are required). Scalars that are not
 // `optional` read as their default when absent; messages and optional scalars
 // as null.
+import { createRequire } from 'node:module';
 import protobuf from 'protobufjs';
 import type { Decoded } from './decoders.js';
 import { bigToBytes, referencedSchemas, WireFormatDecoder } from './confluent.js';
@@ -131,7 +132,7 @@ export class ProtobufDecoder extends WireFormatDecoder<Compiled> {
 
   protected async compile(id: number, registered: RegisteredSchema): Promise<Compiled> {
     const refs = await referencedSchemas(this.registry, registered);
-    return compileProto(id, registered.schema, new Map([...refs].map(([name, s]) => [name, s.schema])), this.opts);
+    return compileProto(registered.schema, new Map([...refs].map(([name, s]) => [name, s.schema])), this.opts);
   }
 
   protected decodeBody(c: Compiled, id: number, bytes: Uint8Array, start: number): Decoded {
@@ -162,7 +163,7 @@ export class ProtobufDecoder extends WireFormatDecoder<Compiled> {
 }
 
 /** Parses the schema and everything it imports into one protobufjs root. */
-export function compileProto(id: number, text: string, files: ReadonlyMap<string, string>, opts: ProtobufOptions = {}): Compiled {
+export function compileProto(text: string, files: ReadonlyMap<string, string>, opts: ProtobufOptions = {}): Compiled {
   const parseOpts = { keepCase: true };
   // The file alone, to find its own top-level messages in declaration order (what the indexes count).
   const own = protobuf.parse(text, new protobuf.Root(), parseOpts);
@@ -182,11 +183,15 @@ export function compileProto(id: number, text: string, files: ReadonlyMap<string
       root.addJSON(common.nested ?? {});
       return;
     }
-    if (name === 'google/protobuf/descriptor.proto') return; // custom option declarations: the options are read as text
+    if (name === 'google/protobuf/descriptor.proto') {
+      // Files that declare custom options extend its messages.
+      root.addJSON((createRequire(import.meta.url)('protobufjs/google/protobuf/descriptor.json') as protobuf.INamespace).nested ?? {});
+      return;
+    }
     throw new Error(`${importedBy} imports "${name}", which is neither a reference registered with the schema nor a well-known type`);
   };
   const main = protobuf.parse(text, root, parseOpts);
-  for (const i of [...(main.imports ?? []), ...(main.weakImports ?? [])]) load(i, `schema id ${id}`);
+  for (const i of [...(main.imports ?? []), ...(main.weakImports ?? [])]) load(i, 'the schema');
   root.resolveAll();
   const pkg = own.package ?? '';
   const ns = pkg ? own.root.lookup(pkg) : own.root;
