@@ -338,6 +338,7 @@ describe('JSON Schema (JsonSchemaConverter)', () => {
     const r = (t: string) => reasonOf(() => c.read(parse(t), '$'));
     expect(r('{"id": 1.5}')).toBe('$.id: 1.5 is not an integer');
     expect(r('{"id": 2147483648}')).toBe('$.id: 2147483648 is beyond int32');
+    expect(r('{"id": 1, "amount": 1e999999999}')).toBe('$.amount: 1e999999999 has more than 1000 digits');
     const small = compileJsonSchema('json-schema:2', { type: 'object', properties: { b: { type: 'integer', 'connect.type': 'int8' } } });
     expect(reasonOf(() => small.read({ b: 128 }, '$'))).toBe('$.b: 128 is beyond int8');
     expect(small.read({ b: -128 }, '$')).toEqual({ b: -128 });

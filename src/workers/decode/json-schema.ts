@@ -383,7 +383,7 @@ function intReader(bits: 8 | 16 | 32 | 64): Read {
     } else if (typeof v === 'bigint') b = v;
     else if (isLosslessNumber(v)) {
       const t = (v as LosslessNumber).value;
-      const unscaled = decimalUnscaled(t, 0);
+      const unscaled = decimalUnscaled(t, 0, p);
       if (unscaled === undefined) throw new Error(`${p}: ${t} is not an integer`);
       b = unscaled;
     } else throw new Error(`${p}: expected an integer, got ${describe(v)}`);
@@ -393,12 +393,14 @@ function intReader(bits: 8 | 16 | 32 | 64): Read {
 }
 
 /** The JSON number text as an unscaled integer at `scale`, or undefined when it has more fractional digits than that. */
-function decimalUnscaled(text: string, scale: number): bigint | undefined {
+function decimalUnscaled(text: string, scale: number, p: string): bigint | undefined {
   const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
   if (!m) return undefined;
   let digits = m[2]! + (m[3] ?? '');
   const exp = (m[4] ? Number(m[4]) : 0) - (m[3]?.length ?? 0); // value = digits × 10^exp
   const shift = exp + scale;
+  // An exponent like 1e999999999 would be a billion zeros: no column holds a number of more than a few hundred digits.
+  if (digits.length + shift > 1000) throw new Error(`${p}: ${text} has more than 1000 digits`);
   if (shift >= 0) digits += '0'.repeat(shift);
   else {
     const cut = digits.slice(digits.length + shift);
@@ -414,7 +416,7 @@ function readDecimal(v: unknown, scale: number, p: string): Uint8Array {
   if (typeof v === 'string') return readBase64(v, p);
   const text = isLosslessNumber(v) ? (v as LosslessNumber).value : typeof v === 'number' || typeof v === 'bigint' ? String(v) : undefined;
   if (text === undefined) throw new Error(`${p}: expected a decimal number or base64 text, got ${describe(v)}`);
-  const n = decimalUnscaled(text, scale);
+  const n = decimalUnscaled(text, scale, p);
   if (n === undefined) throw new Error(`${p}: ${text} has more fractional digits than the schema's scale ${scale}`);
   return bigToBytes(n);
 }
