@@ -80,6 +80,9 @@ for (const o of allOptions as readonly OptionSpec<any>[]) {
 const byEnv = new Map<string, string>();
 for (const o of allOptions as readonly OptionSpec<any>[]) byEnv.set(envName(o.key), o.key);
 
+/** SLUICE_* variables read by the process itself rather than a connector option. */
+const PROCESS_VARIABLES = new Set(['SLUICE_NATIVE_ADDON']);
+
 export function sinkKindOf(connectorClass: string): SinkKind | undefined {
   const c = connectorClass.toLowerCase();
   if (c === 'sluice.postgres' || c.includes('jdbcsink') || c.includes('postgres')) return 'postgres';
@@ -221,6 +224,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('SLUICE_') || value === undefined) continue;
     if (name.startsWith('SLUICE_TEST_') || name.startsWith('SLUICE_STACK_') || name.startsWith('SLUICE_CACHE_')) continue;
+    if (PROCESS_VARIABLES.has(name)) continue;
     const key = byEnv.get(name);
     if (key) raw.set(key, { value, origin: `${name} (env)` });
     else if (name.startsWith('SLUICE_KAFKA_')) {
