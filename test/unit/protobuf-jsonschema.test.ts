@@ -294,6 +294,7 @@ describe('JSON Schema (JsonSchemaConverter)', () => {
       byId: { type: 'array', 'connect.type': 'map', items: { type: 'object', properties: { key: { type: 'integer' }, value: { type: 'string' } } } },
       home: { $ref: '#/definitions/Address' },
       extra: {},
+      free: { type: 'object' },
       choice: { oneOf: [{ type: 'string' }, { type: 'integer' }] },
       level: { type: 'integer', default: 3 },
     },
@@ -303,12 +304,12 @@ describe('JSON Schema (JsonSchemaConverter)', () => {
 
   it('derives the record schema as JsonSchemaData does', () => {
     const { schema } = compileJsonSchema('json-schema:1', SCHEMA as never);
-    expect(schema.fields!.map((f) => f.name)).toEqual(['id', 'big', 'ratio', 'name', 'nick', 'amount', 'at', 'day', 'blob', 'kind', 'tags', 'attrs', 'byId', 'home', 'extra', 'choice', 'level']);
+    expect(schema.fields!.map((f) => f.name)).toEqual(['id', 'big', 'ratio', 'name', 'nick', 'amount', 'at', 'day', 'blob', 'kind', 'tags', 'attrs', 'byId', 'home', 'extra', 'free', 'choice', 'level']);
     const t = Object.fromEntries(schema.fields!.map((f) => [f.name, [f.type.kind, f.optional]]));
     expect(t).toEqual({
       id: ['int32', false], big: ['int64', false], ratio: ['float64', false], name: ['string', true], nick: ['string', true], amount: ['decimal', false],
       at: ['timestamp-millis', false], day: ['date', false], blob: ['bytes', false], kind: ['string', false], tags: ['array', false], attrs: ['map', false],
-      byId: ['map', false], home: ['record', false], extra: ['any', true], choice: ['any', false], level: ['int64', false],
+      byId: ['map', false], home: ['record', false], extra: ['any', true], free: ['any', false], choice: ['any', false], level: ['int64', false],
     });
     expect(schema.fields!.find((f) => f.name === 'amount')!.type).toEqual({ kind: 'decimal', precision: 30, scale: 4 });
   });
@@ -318,12 +319,13 @@ describe('JSON Schema (JsonSchemaConverter)', () => {
     expect(c.lossless).toBe(true);
     const text = `{"id": 7, "big": -9223372036854775808, "ratio": 0.25, "name": null, "amount": 12345678901234.5678, "at": 1700000000123, "day": 19782,
       "blob": "AAH/", "kind": "b", "tags": ["x"], "attrs": {"k": 9007199254740993}, "byId": [{"key": 5, "value": "five"}],
-      "home": {"city": "Oslo"}, "extra": {"n": 1.5, "m": [1]}, "choice": 3, "unknown": true}`;
+      "home": {"city": "Oslo"}, "extra": {"n": 1.5, "m": [1]}, "free": {"a": {"b": 12345678901234567890}}, "choice": 3, "unknown": true}`;
     const { parse } = await import('lossless-json');
     const v = c.read(parse(text), '$') as Record<string, unknown>;
     expect(v).toMatchObject({
       id: 7, big: -(2n ** 63n), ratio: 0.25, name: null, nick: null, at: 1700000000123, day: 19782, kind: 'b', tags: ['x'],
-      attrs: { k: 9007199254740993n }, byId: { '5': 'five' }, home: { city: 'Oslo', zip: null }, extra: { n: 1.5, m: [1] }, choice: 3, level: 3,
+      attrs: { k: 9007199254740993n }, byId: { '5': 'five' }, home: { city: 'Oslo', zip: null }, extra: { n: 1.5, m: [1] },
+      free: { a: { b: 12345678901234567890n } }, choice: 3, level: 3,
     });
     expect(v).not.toHaveProperty('unknown');
     // 12345678901234.5678 at scale 4: unscaled 123456789012345678, every digit kept.

@@ -9,9 +9,9 @@
 // → bytes (base64 text), enum/const → string, oneOf/anyOf of one schema and
 // null → that schema, optional; the Connect logical types by their title
 // (Decimal with connect.parameters scale / connect.decimal.precision, Date,
-// Time, Timestamp). A oneOf of several non-null schemas, or a schema that
-// allows anything, has no single column type: it is kept as JSON (as Sluice
-// does for Avro unions). Payloads are not validated against the schema
+// Time, Timestamp). A oneOf of several non-null schemas, a schema that
+// allows anything, or an object that declares no properties has no single
+// column type: it is kept as JSON (as Sluice does for Avro unions). Payloads are not validated against the schema
 // (json.fail.invalid.schema=false, Confluent's default).
 import { isLosslessNumber, parse as parseLossless, type LosslessNumber } from 'lossless-json';
 import type { Decoded } from './decoders.js';
@@ -234,6 +234,10 @@ class Ctx {
             },
           };
         }
+        // An object that declares no properties but allows any: a struct would drop everything it holds (Confluent's
+        // converter gives an empty struct), so it is kept as JSON.
+        const declared = isObject(node.properties) ? Object.keys(node.properties).length : 0;
+        if (declared === 0 && node.additionalProperties !== false) return anyType(false);
         return this.struct(node.properties, doc);
       }
       case undefined:
