@@ -66,6 +66,7 @@ const byId = new Map<number, Registered>([
   [3, { schema: 'syntax = "proto3"; import "missing.proto"; message X { int32 a = 1; }', schemaType: 'PROTOBUF' }],
   [4, { schema: 'syntax = "proto3"; message X { int32 a = 1; }', schemaType: 'PROTOBUF', references: [{ name: 'gone.proto', subject: 'gone', version: 7 }] }],
   [5, { schema: 'syntax = "proto3";\nimport "google/protobuf/descriptor.proto";\npackage x;\nextend google.protobuf.FieldOptions { string unit = 50001; }\nmessage W { int32 kg = 1 [(unit) = "kg"]; }\n', schemaType: 'PROTOBUF' }],
+  [11, { schema: JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { at: { type: 'string', format: 'date-time' }, n: { type: 'integer', maximum: 10, 'connect.index': 0 } } }), schemaType: 'JSON' }],
   [10, { schema: JSON.stringify({ type: 'object', properties: { id: { type: 'integer' }, ref: { $ref: 'address.json' } }, required: ['id'] }), schemaType: 'JSON', references: [{ name: 'address.json', subject: 'address', version: 1 }] }],
 ]);
 const bySubject = new Map<string, Registered>([
@@ -361,6 +362,30 @@ describe('JSON Schema (JsonSchemaConverter)', () => {
     expect(reasonOf(() => d.decode(notJson))).toMatch(/^JSON Schema payload \(schema id 10\) is not valid UTF-8 JSON: /);
     expect(reasonOf(() => d.decode(proto))).toBe('schema id 1 is a PROTOBUF schema, not JSON Schema');
     expect(reasonOf(() => d.decode(Buffer.from('{"id": 1}')))).toBe('not the Confluent JSON Schema wire format: does not start with the magic byte 0 (got 123)');
+    // Not validated by default (json.fail.invalid.schema=false): a missing required property reads as null.
+    const missing = frame(10, null, Buffer.from('{"ref": {"city": "Rome"}}'));
+    expect(d.decode(missing).value).toEqual({ id: null, ref: { city: 'Rome' } });
+  });
+
+  it('json.fail.invalid.schema=true validates each payload against its schema (draft 7 or 2020-12, referenced schemas, formats)', async () => {
+    const d = createDecoder('json-schema', { registryUrl: base, failInvalidSchema: true });
+    const cases = [
+      frame(10, null, Buffer.from('{"id": 12345678901234567, "ref": {"city": "Rome"}}')),
+      frame(10, null, Buffer.from('{"ref": {"city": "Rome"}}')),
+      frame(10, null, Buffer.from('{"id": 1, "ref": {"city": 5}}')),
+      frame(11, null, Buffer.from('{"at": "2024-02-29T10:00:00Z", "n": 10}')),
+      frame(11, null, Buffer.from('{"at": "yesterday", "n": 1}')),
+      frame(11, null, Buffer.from('{"n": 11}')),
+    ];
+    await d.prepare(cases);
+    expect(cases.map((c) => reasonOf(() => d.decode(c)))).toEqual([
+      'decoded',
+      "JSON Schema payload does not validate against schema id 10 (json.fail.invalid.schema=true): / must have required property 'id'",
+      'JSON Schema payload does not validate against schema id 10 (json.fail.invalid.schema=true): /ref/city must be string',
+      'decoded',
+      'JSON Schema payload does not validate against schema id 11 (json.fail.invalid.schema=true): /at must match format "date-time"',
+      'JSON Schema payload does not validate against schema id 11 (json.fail.invalid.schema=true): /n must be <= 10',
+    ]);
   });
 });
 
