@@ -121,6 +121,21 @@ export interface ProtobufOptions {
 }
 
 const FIRST: readonly number[] = [0];
+const requireJson = createRequire(import.meta.url);
+/**
+ * Adds the types of a well-known file's JSON that the root does not have yet:
+ * those files repeat each other's types (type.json holds Any, api.json Option).
+ */
+function addMissing(ns: protobuf.Namespace, nested: Record<string, protobuf.AnyNestedObject>): void {
+  for (const [name, json] of Object.entries(nested)) {
+    const existing = ns.get(name);
+    if (!existing) ns.addJSON({ [name]: json });
+    else if (existing.constructor === protobuf.Namespace && (json as protobuf.INamespace).nested) addMissing(existing as protobuf.Namespace, (json as protobuf.INamespace).nested!);
+  }
+}
+
+/** What those JSON files import (the JSON does not say). */
+const SHIPPED_IMPORTS: Record<string, string[]> = { api: ['type', 'source_context'], type: ['any', 'source_context'] };
 
 export class ProtobufDecoder extends WireFormatDecoder<Compiled> {
   constructor(
@@ -180,12 +195,15 @@ export function compileProto(text: string, files: ReadonlyMap<string, string>, o
     }
     const common = protobuf.common.get(name) as protobuf.INamespace | null;
     if (common) {
-      root.addJSON(common.nested ?? {});
+      addMissing(root, common.nested ?? {});
       return;
     }
-    if (name === 'google/protobuf/descriptor.proto') {
-      // Files that declare custom options extend its messages.
-      root.addJSON((createRequire(import.meta.url)('protobufjs/google/protobuf/descriptor.json') as protobuf.INamespace).nested ?? {});
+    // The other well-known files protobufjs ships as JSON: descriptor.proto (custom options extend it), api, type, source_context.
+    const shipped = /^google\/protobuf\/(descriptor|api|type|source_context)\.proto$/.exec(name);
+    if (shipped) {
+      const json = requireJson(`protobufjs/google/protobuf/${shipped[1]}.json`) as protobuf.INamespace;
+      addMissing(root, json.nested ?? {});
+      for (const i of SHIPPED_IMPORTS[shipped[1]!] ?? []) load(`google/protobuf/${i}.proto`, name);
       return;
     }
     throw new Error(`${importedBy} imports "${name}", which is neither a reference registered with the schema nor a well-known type`);
