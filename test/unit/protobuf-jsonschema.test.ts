@@ -303,6 +303,12 @@ describe('JSON Schema (JsonSchemaConverter)', () => {
     definitions: { Address: { type: 'object', properties: { city: { type: 'string' }, zip: { type: 'string' } } } },
   };
 
+  it('a schema that refers to itself keeps the recursive part as JSON', () => {
+    const tree = compileJsonSchema('json-schema:3', { type: 'object', properties: { name: { type: 'string' }, kids: { type: 'array', items: { $ref: '#' } } } });
+    expect(tree.schema.fields).toEqual([{ name: 'name', type: { kind: 'string' }, optional: false }, { name: 'kids', type: { kind: 'array', items: { kind: 'any' }, itemsOptional: true }, optional: false }]);
+    expect(tree.read({ name: 'a', kids: [{ name: 'b', kids: [] }] }, '$')).toEqual({ name: 'a', kids: [{ name: 'b', kids: [] }] });
+  });
+
   it('derives the record schema as JsonSchemaData does', () => {
     const { schema } = compileJsonSchema('json-schema:1', SCHEMA as never);
     expect(schema.fields!.map((f) => f.name)).toEqual(['id', 'big', 'ratio', 'name', 'nick', 'amount', 'at', 'day', 'blob', 'kind', 'tags', 'attrs', 'byId', 'home', 'extra', 'free', 'choice', 'level']);

@@ -126,8 +126,10 @@ function errorsText(v: ValidateFunction): string {
 }
 
 export function compileJsonSchema(id: string, root: Json, docs: ReadonlyMap<string, Json> = new Map()): Compiled {
-  const ctx = new Ctx(root, docs);
-  const m = ctx.map(asNode(root), root, false);
+  const ctx = new Ctx(docs);
+  const node = asNode(root);
+  ctx.inProgress.add(node); // a "$ref": "#" inside it is the recursion
+  const m = ctx.map(node, root, false);
   const schema: RecordSchema =
     m.type.kind === 'record' ? { id, fields: m.type.fields } : { id, fields: [{ name: 'value', type: m.type, optional: m.optional }], scalar: true };
   return { schema, read: m.read, lossless: ctx.sawDecimal };
@@ -143,11 +145,9 @@ const CONNECT = 'org.apache.kafka.connect.data.';
 
 class Ctx {
   sawDecimal = false;
-  private readonly inProgress = new Set<Node>();
-  constructor(
-    private readonly root: Json,
-    private readonly docs: ReadonlyMap<string, Json>,
-  ) {}
+  /** Schemas being mapped: a $ref back to one of them is a recursion. */
+  readonly inProgress = new Set<Node>();
+  constructor(private readonly docs: ReadonlyMap<string, Json>) {}
 
   /** Follows a $ref: "#/pointer" in the same document, or "<name>#/pointer" in a referenced schema. */
   private deref(ref: string, doc: Json): { node: Node; doc: Json } {
