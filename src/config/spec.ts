@@ -26,6 +26,8 @@ export const commonOptions = [
   str({ key: 'value.converter.schema.registry.url', doc: 'Schema Registry URL for Avro, Protobuf and JSON Schema values (Confluent REST API; Apicurio serves it under /apis/ccompat/v7).' }),
   bool({ key: 'key.converter.wrapper.for.nullables', default: false, doc: 'ProtobufConverter keys: google.protobuf wrapper types (StringValue…) become their optional value instead of a struct with one field "value", and plain scalars become required (Confluent\'s setting of that name).' }),
   bool({ key: 'value.converter.wrapper.for.nullables', default: false, doc: 'ProtobufConverter values: as key.converter.wrapper.for.nullables. A JDBC sink cannot write the struct, so connectors that wrote Protobuf wrappers to a database had it true.' }),
+  bool({ key: 'key.converter.json.fail.invalid.schema', default: false, doc: 'JsonSchemaConverter keys: a key that does not validate against its registered JSON Schema is a bad record (dead-lettered, or a stop naming it). Confluent\'s setting of that name; off by default, as there.' }),
+  bool({ key: 'value.converter.json.fail.invalid.schema', default: false, doc: 'JsonSchemaConverter values: as key.converter.json.fail.invalid.schema.' }),
   str({ key: 'value.converter.basic.auth.user.info', secret: true, doc: 'user:password for the Schema Registry.' }),
   oneOf(VALUE_FORMATS, { key: 'key.format', doc: 'Overrides the format derived from key.converter.' }),
   oneOf(VALUE_FORMATS, { key: 'value.format', doc: 'Overrides the format derived from value.converter. msgpack has no Connect converter and is chosen here.' }),

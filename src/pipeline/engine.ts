@@ -165,6 +165,8 @@ export class Engine {
       registryUserInfo: this.cfg['value.converter.basic.auth.user.info'],
       keyWrapperForNullables: this.cfg['key.converter.wrapper.for.nullables'],
       valueWrapperForNullables: this.cfg['value.converter.wrapper.for.nullables'],
+      keyJsonFailInvalidSchema: this.cfg['key.converter.json.fail.invalid.schema'],
+      valueJsonFailInvalidSchema: this.cfg['value.converter.json.fail.invalid.schema'],
     };
     this.pool = new Piscina<EncodeTask, EncodeResult>({
       filename: path.join(path.dirname(fileURLToPath(import.meta.url)), '../workers/worker.js'),

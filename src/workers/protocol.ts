@@ -12,6 +12,8 @@ export interface WorkerSetup {
   registryUserInfo?: string;
   keyWrapperForNullables?: boolean;
   valueWrapperForNullables?: boolean;
+  keyJsonFailInvalidSchema?: boolean;
+  valueJsonFailInvalidSchema?: boolean;
 }
 
 /** What a sink's worker encoder needs; `sink` picks the encoder in sinks/worker-encoders.ts. */

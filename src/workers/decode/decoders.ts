@@ -29,6 +29,8 @@ export interface DecoderOptions {
   registryUserInfo?: string;
   /** ProtobufConverter's wrapper.for.nullables. */
   wrapperForNullables?: boolean;
+  /** JsonSchemaConverter's json.fail.invalid.schema. */
+  failInvalidSchema?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -44,7 +46,7 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
     case 'protobuf':
       return new ProtobufDecoder(registryFor(format, opts), { wrapperForNullables: opts.wrapperForNullables });
     case 'json-schema':
-      return new JsonSchemaDecoder(registryFor(format, opts));
+      return new JsonSchemaDecoder(registryFor(format, opts), { failInvalidSchema: opts.failInvalidSchema });
     case 'json':
       return {
         prepare: async () => {},
