@@ -108,7 +108,9 @@ describe('config', () => {
     expect(problems({ name: 'x', config: { ...base, 'value.converter': 'io.confluent.connect.avro.AvroConverter' } })).toEqual([
       'value.converter.schema.registry.url: required when values are Avro',
     ]);
-    expect(problems({ name: 'x', config: { ...base, 'errors.tolerance': 'all' } })[0]).toMatch(/^errors.tolerance: "all" without errors.deadletterqueue.topic.name/);
+    // As in Kafka Connect: accepted, failed records are skipped; the warning says so.
+    expect(problems({ name: 'x', config: { ...base, 'errors.tolerance': 'all' } })).toEqual([]);
+    expect(loadConfig({ json: { name: 'x', config: { ...base, 'errors.tolerance': 'all' } }, env: {} }).warnings.join('\n')).toMatch(/errors\.tolerance=all without errors\.deadletterqueue\.topic\.name: records that fail .* are skipped/);
   });
 
   it('reports every problem at once', () => {

@@ -6,7 +6,7 @@ import { C1, Unpackr } from 'msgpackr';
 import type { ValueFormat } from '../../config/spec.js';
 import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type ConnectSchema, type RecordSchema } from '../schema.js';
 import { parseJsonExact, stringifyJsonExact } from '../json-exact.js';
-import { SchemaRegistryClient, UnknownSchemaError } from './registry.js';
+import { SchemaRegistryClient, UnknownSchemaError, type RegistryAuth } from './registry.js';
 
 export interface Decoded {
   value: unknown;
@@ -23,6 +23,8 @@ export interface Decoder {
 export interface DecoderOptions {
   registryUrl?: string;
   registryUserInfo?: string;
+  /** Wins over registryUserInfo: the Authorization header and CA from config/registry-access.ts. */
+  registryAuth?: RegistryAuth;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -35,8 +37,10 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
   switch (format) {
     case 'avro': {
       if (!opts.registryUrl) throw new Error('Avro needs a schema registry URL');
-      let reg = registries.get(opts.registryUrl);
-      if (!reg) registries.set(opts.registryUrl, (reg = new SchemaRegistryClient(opts.registryUrl, opts.registryUserInfo)));
+      const auth = opts.registryAuth ?? opts.registryUserInfo;
+      const id = `${opts.registryUrl} ${typeof auth === 'string' ? auth : (auth?.authorization ?? '')} ${typeof auth === 'object' ? (auth.ca ?? '') : ''}`;
+      let reg = registries.get(id);
+      if (!reg) registries.set(id, (reg = new SchemaRegistryClient(opts.registryUrl, auth)));
       return new AvroDecoder(reg);
     }
     case 'json':
