@@ -54,6 +54,9 @@ export const connectKeyOptions = [
   str({ key: 'schema.registry.url', doc: 'Schema Registry URL for both converters when neither *.converter.schema.registry.url is set (some connectors take it at the top level).' }),
   oneOf(['URL', 'USER_INFO', 'SASL_INHERIT'] as const, { key: 'schema.registry.basic.auth.credentials.source', aliases: ['basic.auth.credentials.source'], doc: 'Top-level spelling of the converters\' basic.auth.credentials.source.' }),
   str({ key: 'schema.registry.basic.auth.user.info', aliases: ['basic.auth.user.info'], secret: true, doc: 'Top-level spelling of the converters\' basic.auth.user.info.' }),
+  // Serializer settings found at the top level of real configs: Kafka Connect hands a converter only the keys under its prefix.
+  ...(['auto.register.schemas', 'use.latest.version', 'latest.compatibility.strict', 'normalize.schemas', 'use.schema.id', 'schemas.enable'] as const).map((k) =>
+    str({ key: k, doc: 'A converter setting given at the top level.', ignored: `Kafka Connect passes it to no converter at the top level (key.converter.${k} / value.converter.${k} would reach one).` })),
   str({ key: 'config.action.reload', doc: 'Kafka Connect restarts a connector when a config provider\'s value changes.', ignored: 'Sluice resolves config providers once at start; restart it to pick up new secrets.' }),
   str({ key: 'errors.deadletterqueue.topic.partitions', doc: 'Not a Kafka Connect key, but common in hand-written configs.', ignored: 'Sluice creates a missing dead-letter topic with one partition, as Kafka Connect does.' }),
   str({ key: 'consumer.override.group.id', doc: 'The sink consumer group.', refused: 'set group.id instead (the consumer group is connect-<name> by default)' }),

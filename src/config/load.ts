@@ -304,7 +304,11 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     }
     if (!applies) continue;
     if (spec.default !== undefined) values.set(spec.key, spec.default);
-    else if (spec.required) problems.push(`${spec.key}: required (${spec.expects}); set it in the connector JSON or as ${envName(spec.key)}`);
+    else if (spec.required) {
+      // Kafka Connect keeps bootstrap.servers in the worker config, which Sluice reads too.
+      const worker = spec.key === 'bootstrap.servers' ? ', in the worker file (--worker)' : '';
+      problems.push(`${spec.key}: required (${spec.expects}); set it in the connector JSON${worker} or as ${envName(spec.key)}`);
+    }
   }
 
   const topics = values.get('topics') as string[] | undefined;
