@@ -20,10 +20,11 @@ function registryOptions(role: 'key' | 'value'): OptionSpec<any>[] {
       : []),
     str({ key: `${p}.bearer.auth.token`, secret: true, doc: `Bearer token for the ${role} converter's Schema Registry (with bearer.auth.credentials.source=STATIC_TOKEN).` }),
     oneOf(['STATIC_TOKEN'] as const, { key: `${p}.bearer.auth.credentials.source`, doc: 'Only a static token is supported; OAuth token endpoints are refused by name.' }),
-    str({ key: `${p}.schema.registry.ssl.truststore.location`, doc: `CA certificates the ${role} converter's Schema Registry is verified with: a PEM file, or PKCS12 (${p}.schema.registry.ssl.truststore.type=PKCS12). JKS is refused: convert it with keytool -importkeystore -deststoretype PKCS12.` }),
-    oneOf(['PEM', 'PKCS12', 'JKS'] as const, { key: `${p}.schema.registry.ssl.truststore.type`, caseInsensitive: false, doc: 'Truststore format (default: PEM when the file looks like PEM, else PKCS12).' }),
+    str({ key: `${p}.schema.registry.ssl.truststore.location`, doc: `CA certificates the ${role} converter's Schema Registry is verified with, as a PEM file. A JKS or PKCS12 truststore is refused, naming the command that exports its CA as PEM.` }),
+    oneOf(['PEM', 'PKCS12', 'JKS'] as const, { key: `${p}.schema.registry.ssl.truststore.type`, caseInsensitive: false, doc: 'Truststore format (default: from the file\'s content); only PEM is read.' }),
     str({ key: `${p}.schema.registry.ssl.truststore.password`, secret: true, doc: 'Password of a PKCS12 truststore.' }),
     str({ key: `${p}.schema.registry.ssl.endpoint.identification.algorithm`, doc: 'https (default) verifies the registry\'s host name; an empty value is refused (Sluice always verifies).' }),
+    str({ key: `${p}.schema.registry.ssl.keystore.location`, doc: `Client certificate for the ${role} converter's Schema Registry.`, refused: 'client certificates (mutual TLS) to the Schema Registry are not supported; use basic or bearer authentication' }),
     str({ key: `${p}.key.subject.name.strategy`, doc: 'Subject naming for writes.', ignored: 'Sluice only reads: schemas are fetched by the id each record carries, whatever the subject.' }),
     str({ key: `${p}.value.subject.name.strategy`, doc: 'Subject naming for writes.', ignored: 'Sluice only reads: schemas are fetched by the id each record carries, whatever the subject.' }),
   ];
@@ -58,7 +59,6 @@ export const connectKeyOptions = [
   ...(['auto.register.schemas', 'use.latest.version', 'latest.compatibility.strict', 'normalize.schemas', 'use.schema.id', 'schemas.enable'] as const).map((k) =>
     str({ key: k, doc: 'A converter setting given at the top level.', ignored: `Kafka Connect passes it to no converter at the top level (key.converter.${k} / value.converter.${k} would reach one).` })),
   str({ key: 'config.action.reload', doc: 'Kafka Connect restarts a connector when a config provider\'s value changes.', ignored: 'Sluice resolves config providers once at start; restart it to pick up new secrets.' }),
-  str({ key: 'errors.deadletterqueue.topic.partitions', doc: 'Not a Kafka Connect key, but common in hand-written configs.', ignored: 'Sluice creates a missing dead-letter topic with one partition, as Kafka Connect does.' }),
   str({ key: 'consumer.override.group.id', doc: 'The sink consumer group.', refused: 'set group.id instead (the consumer group is connect-<name> by default)' }),
 
   // JDBC sinks (Confluent's JdbcSinkConfig, Debezium's JdbcSinkConnectorConfig).
@@ -84,6 +84,7 @@ export const connectKeyOptions = [
   int({ key: 'flush.max.retries', sinks: pg, min: 0, doc: 'Debezium JDBC sink flush retries.', ignored: 'see max.retries and errors.retry.timeout.' }),
   int({ key: 'flush.retry.delay.ms', sinks: pg, min: 0, doc: 'Debezium JDBC sink flush retry delay.', ignored: 'see retry.backoff.ms.' }),
   bool({ key: 'use.reduction.buffer', sinks: pg, doc: 'Debezium JDBC sink: keep the last change per key in a batch.', ignored: 'upserts always keep the last row per key of a batch.' }),
+  str({ key: 'dialect.sqlserver.identity.insert', sinks: pg, doc: 'Debezium JDBC sink, SQL Server only.', ignored: 'SQL Server only.' }),
   bool({ key: 'quote.identifiers', sinks: pg, doc: 'Debezium name of quote.sql.identifiers.', ignored: 'Sluice always quotes identifiers.' }),
 
   // S3 sink: generic keys (format- and storage-specific ones are the S3 sink's own).
@@ -97,6 +98,8 @@ export const connectKeyFamilies: readonly KeyFamily[] = [
   { prefix: 'consumer.override.', category: 'acted', where: 'connector', doc: 'Kafka Connect per-connector consumer property; Java client names are translated to librdkafka\'s (security settings as the security translation does).' },
   { prefix: 'consumer.', category: 'acted', where: 'worker', doc: 'Worker-wide consumer property of the sink tasks; translated as consumer.override.*, which wins over it.' },
   { prefix: 'config.providers', category: 'acted', where: 'both', doc: 'Config providers: FileConfigProvider (${file:path:key}), DirectoryConfigProvider (${dir:path:file}), EnvVarConfigProvider (${env:VAR}) under any alias, with their allowed.paths / allowlist.pattern params. Other provider classes are refused.' },
+  { prefix: 'header.converter.', category: 'notice', where: 'both', doc: 'Settings of header.converter, which has no effect here.' },
+  { prefix: 'hibernate.', category: 'notice', where: 'connector', doc: 'Hibernate settings of the Debezium JDBC sink; Sluice talks to PostgreSQL without Hibernate.' },
   { prefix: 'producer.', category: 'notice', where: 'both', doc: 'Kafka Connect\'s producer (source connectors and the dead-letter queue); the dead-letter producer takes the consumer\'s connection settings.' },
   { prefix: 'producer.override.', category: 'notice', where: 'connector', doc: 'as producer.*.' },
   { prefix: 'admin.', category: 'notice', where: 'both', doc: 'Kafka Connect\'s admin client.' },
