@@ -330,10 +330,11 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     formatOf(String(values.get('value.converter')), values.get('value.converter.schemas.enable') as boolean);
   if (!keyFormat) problems.push(`key.converter: "${values.get('key.converter')}" is not a converter Sluice reads; set key.format`);
   if (!valueFormat) problems.push(`value.converter: "${values.get('value.converter')}" is not a converter Sluice reads; set value.format`);
-  // Resolved whatever the format, so that every registry-based converter finds it here.
+  // Every converter but the schemaless ones reads through a registry (Avro, and any schema-registry format added).
+  const needsRegistry = (f: ValueFormat | undefined) => f !== undefined && !['json', 'connect-json', 'string', 'bytes', 'msgpack'].includes(f);
   const registry = {
-    key: registryAccess('key', (k) => values.get(k), kafka, problems, secrets),
-    value: registryAccess('value', (k) => values.get(k), kafka, problems, secrets),
+    key: needsRegistry(keyFormat) ? registryAccess('key', (k) => values.get(k), kafka, problems, secrets) : undefined,
+    value: needsRegistry(valueFormat) ? registryAccess('value', (k) => values.get(k), kafka, problems, secrets) : undefined,
   };
   if (valueFormat === 'avro' && !registry.value) {
     problems.push('value.converter.schema.registry.url: required when values are Avro');

@@ -4,6 +4,7 @@
 // top-level schema.registry.*, credentials in the URL, SASL_INHERIT), and the
 // CA it is verified with (<role>.converter.schema.registry.ssl.truststore.*).
 import fs from 'node:fs';
+import forge from 'node-forge';
 
 export interface RegistryAccess {
   /** Without user info: fetch() refuses URLs that carry credentials. */
@@ -105,12 +106,25 @@ export function registryAccess(
     const type = typeKey?.value ?? (isPem ? 'PEM' : text && text.readUInt32BE(0) === 0xfeedfeed ? 'JKS' : 'PKCS12');
     if (type === 'JKS') {
       problems.push(`${typeKey?.key ?? store.key}: a JKS truststore cannot be read by Sluice; export the CA as PEM (keytool -exportcert -rfc -keystore ${store.value} -alias <ca>) and set ${store.key} to it`);
-    } else if (type === 'PKCS12') {
-      problems.push(`${typeKey?.key ?? store.key}: a PKCS12 truststore is not read by Sluice yet; export the CA as PEM (openssl pkcs12 -in ${store.value} -nokeys -out ca.pem) and set ${store.key} to it`);
+    } else if (type === 'PKCS12' && text !== undefined) {
+      const pass = first(...roles.map((r) => `${r}.converter.schema.registry.ssl.truststore.password`));
+      try {
+        ca = pkcs12Certificates(text, pass?.value ?? '');
+        if (!ca) problems.push(`${store.key}: the PKCS12 truststore ${store.value} holds no certificate`);
+      } catch (err) {
+        problems.push(`${store.key}: cannot read the PKCS12 truststore ${store.value} (${(err as Error).message}; check ${store.key.replace(/location$/, 'password')})`);
+      }
     } else if (text !== undefined) {
       if (!isPem) problems.push(`${store.key}: ${store.value} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
       else ca = text.toString('utf8');
     }
   }
   return { url: split.url, urlFrom: url.key, ...(authorization ? { authorization } : {}), ...(ca ? { ca } : {}) };
+}
+
+/** Every certificate of a PKCS12 file (a Java truststore's trusted entries), as PEM. */
+export function pkcs12Certificates(der: Buffer, password: string): string {
+  const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary'))), false, password);
+  const bags = p12.getBags({ bagType: forge.pki.oids.certBag! })[forge.pki.oids.certBag!] ?? [];
+  return bags.filter((b) => b.cert).map((b) => forge.pki.certificateToPem(b.cert!)).join('');
 }

@@ -223,7 +223,7 @@ describe('Schema Registry access', () => {
     expect(shared.registry.key).toEqual({ url: 'http://v:1', urlFrom: 'value.converter.schema.registry.url', authorization: basic('v:p') });
   });
 
-  it('reads a PEM truststore, refuses JKS and PKCS12 naming the key, accepts subject name strategies', () => {
+  it('reads a PEM truststore, refuses JKS naming the key, says when a PKCS12 one cannot be opened, accepts subject name strategies', () => {
     const pem = tmp('ca.pem', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     const c = load({ 'value.converter.schema.registry.url': 'https://r:8081', 'value.converter.schema.registry.ssl.truststore.location': pem, 'value.converter.value.subject.name.strategy': 'io.confluent.kafka.serializers.subject.RecordNameStrategy' });
     expect(c.registry.value?.ca).toContain('BEGIN CERTIFICATE');
@@ -233,7 +233,7 @@ describe('Schema Registry access', () => {
     expect(problems(() => load({ 'value.converter.schema.registry.url': 'https://r:8081', 'value.converter.schema.registry.ssl.truststore.location': jks }))[0])
       .toMatch(/^value\.converter\.schema\.registry\.ssl\.truststore\.location: a JKS truststore cannot be read by Sluice; export the CA as PEM/);
     expect(problems(() => load({ 'value.converter.schema.registry.url': 'https://r:8081', 'value.converter.schema.registry.ssl.truststore.location': jks, 'value.converter.schema.registry.ssl.truststore.type': 'PKCS12' }))[0])
-      .toMatch(/^value\.converter\.schema\.registry\.ssl\.truststore\.type: a PKCS12 truststore is not read by Sluice yet/);
+      .toMatch(/^value\.converter\.schema\.registry\.ssl\.truststore\.location: cannot read the PKCS12 truststore .* check value\.converter\.schema\.registry\.ssl\.truststore\.password\)$/);
   });
 });
 

@@ -25,6 +25,7 @@ beforeAll(async () => {
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=127.0.0.1');
   fs.writeFileSync(file('ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
   openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.pem'), '-days', '2', '-extfile', file('ext.cnf'));
+  openssl('pkcs12', '-export', '-nokeys', '-in', file('ca.pem'), '-out', file('trust.p12'), '-passout', 'pass:changeit');
   server = https.createServer({ key: fs.readFileSync(file('server.key')), cert: fs.readFileSync(file('server.pem')) }, (req, res) => {
     seen.push(req.headers.authorization);
     res.setHeader('content-type', 'application/vnd.schemaregistry.v1+json');
@@ -50,6 +51,21 @@ describe('Schema Registry over TLS', () => {
     const access = c.registry.value!;
     expect(await new SchemaRegistryClient(access.url, { authorization: access.authorization, ca: access.ca }).schemaById(1)).toBe('"string"');
     expect(seen.at(-1)).toBe('Basic ' + Buffer.from('reg:pw').toString('base64'));
+  });
+
+  it('is verified with a PKCS12 truststore and its password', async () => {
+    const c = loadConfig({
+      json: { name: 'x', config: {
+        'connector.class': 'sluice.postgres', topics: 't', 'bootstrap.servers': 'k:1', 'connection.url': 'postgres://db/x',
+        'value.converter': 'io.confluent.connect.avro.AvroConverter', 'schema.registry.url': url,
+        'value.converter.schema.registry.ssl.truststore.location': file('trust.p12'), 'value.converter.schema.registry.ssl.truststore.type': 'PKCS12',
+        'value.converter.schema.registry.ssl.truststore.password': 'changeit',
+      } },
+      env: {},
+    });
+    const access = c.registry.value!;
+    expect(access.ca).toContain('-----BEGIN CERTIFICATE-----');
+    expect(await new SchemaRegistryClient(access.url, { ca: access.ca }).schemaById(2)).toBe('"string"');
   });
 
   it('is not trusted without that CA: an outage, retried, never an accepted certificate', async () => {
