@@ -16,7 +16,7 @@ import { connectKeyFamilies, connectKeyOptions } from './connect-keys.js';
 import { translateConsumerProperty } from './consumer-props.js';
 import { ConfigProviders } from './providers.js';
 import { registryAccess, type RegistryAccess } from './registry-access.js';
-import { readWorkerFile, WORKER_ORIGIN, type WorkerFile } from './worker.js';
+import { applyConverterGroups, readWorkerFile, WORKER_ORIGIN, type WorkerFile } from './worker.js';
 
 export const allOptions = [...commonOptions, ...postgresOptions, ...s3Options, ...connectKeyOptions] as const;
 
@@ -156,6 +156,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   const problems: string[] = [];
   const raw = new Map<string, { value: unknown; origin: string }>();
   const notices: string[] = [];
+  const converterWarnings: string[] = [];
 
   // The worker file first: the connector and then the environment override what it sets.
   const workerPath = opts.worker ?? (env.SLUICE_WORKER_CONFIG || undefined);
@@ -195,6 +196,11 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
       // A connector key replaces the worker's; its origin is now the connector's.
       raw.delete(k);
       raw.set(k, { value: v, origin: k });
+    }
+    if (worker) {
+      const groups = applyConverterGroups(raw, new Set(Object.keys(cfg)), worker);
+      notices.push(...groups.notices);
+      converterWarnings.push(...groups.warnings);
     }
   }
 
@@ -372,7 +378,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     key: converterInfo('key', keyFormat!, values, origins, registry.key, worker !== undefined),
     value: converterInfo('value', valueFormat!, values, origins, registry.value, worker !== undefined),
   };
-  const warnings: string[] = [];
+  const warnings: string[] = [...converterWarnings];
   const keysUsed = values.get('pk.mode') === 'record_key' || values.get('delete.enabled') === true || values.get('store.kafka.keys') === true;
   for (const c of [converters.value, ...(keysUsed ? [converters.key] : [])]) {
     if (c.source.kind !== 'default') continue;

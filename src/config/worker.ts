@@ -62,3 +62,37 @@ export function readWorkerFile(path: string, isConnectorKey: (key: string) => bo
   }
   return { path, inherited, consumer, providers, notices };
 }
+
+type RawEntries = Map<string, { value: unknown; origin: string }>;
+
+/**
+ * Kafka Connect configures a converter from the config that names its class,
+ * with that config's <role>.converter.* settings only (Plugins.newConverter):
+ * a connector that sets value.converter gets none of the worker's
+ * value.converter.* settings, and one that does not set it gets the worker's
+ * converter with the worker's settings, its own value.converter.* ignored.
+ * `raw` holds the worker's entries overridden by the connector's; this puts
+ * each converter's settings back to what Connect would use.
+ */
+export function applyConverterGroups(raw: RawEntries, connectorKeys: ReadonlySet<string>, worker: WorkerFile): { notices: string[]; warnings: string[] } {
+  const notices: string[] = [];
+  const warnings: string[] = [];
+  const fromWorker = new Map(worker.inherited.map((e) => [e.key, e]));
+  for (const role of ['key', 'value', 'header'] as const) {
+    const cls = `${role}.converter`;
+    const prefix = `${cls}.`;
+    for (const [k, { origin }] of [...raw]) {
+      if (!k.startsWith(prefix)) continue;
+      if (connectorKeys.has(cls) && origin.endsWith(WORKER_ORIGIN)) {
+        raw.delete(k);
+        notices.push(`${origin}: not applied: the connector sets ${cls}, and Kafka Connect configures it with the connector's ${prefix}* settings only`);
+      } else if (!connectorKeys.has(cls) && fromWorker.has(cls) && connectorKeys.has(k)) {
+        const w = fromWorker.get(k);
+        if (w) raw.set(k, { value: w.value, origin: w.origin });
+        else raw.delete(k);
+        warnings.push(`${k}: ignored, as Kafka Connect ignores it: the connector does not set ${cls}, so the worker's ${cls} is used with the worker's ${prefix}* settings; set ${cls} in the connector too for it to apply`);
+      }
+    }
+  }
+  return { notices, warnings };
+}

@@ -95,6 +95,22 @@ describe('worker properties file', () => {
     expect(c.kafka['auto.offset.reset']).toBe('latest');
   });
 
+  it("configures each converter from the config that names its class, with that config's settings only, as Kafka Connect does", () => {
+    const worker = tmp('w.properties', `bootstrap.servers=k:9092\nvalue.converter=${JSON_CONVERTER}\nvalue.converter.schemas.enable=true\nkey.converter=${AVRO}\nkey.converter.schema.registry.url=http://r:8081\n`);
+    // The connector sets key.converter: the worker's key.converter.* settings do not reach it.
+    expect(problems(() => loadConfig({ json: { name: 'x', config: { ...base, 'key.converter': AVRO } }, worker, env: {} }))).toEqual([
+      'key.converter.schema.registry.url: required when keys are Avro',
+    ]);
+    // The connector does not set value.converter: its value.converter.* settings are ignored, the worker's apply.
+    const c = loadConfig({ json: { name: 'x', config: { ...base, 'key.converter': 'org.apache.kafka.connect.storage.StringConverter', 'value.converter.schemas.enable': 'false' } }, worker, env: {} });
+    expect(c.valueFormat).toBe('connect-json');
+    expect(describeConverter(c.converters.value)).toBe(`value converter: ${JSON_CONVERTER} (value.converter.schemas.enable=true) — worker file: value.converter`);
+    expect(c.warnings).toEqual([
+      "value.converter.schemas.enable: ignored, as Kafka Connect ignores it: the connector does not set value.converter, so the worker's value.converter is used with the worker's value.converter.* settings; set value.converter in the connector too for it to apply",
+    ]);
+    expect(c.notices).toContain("key.converter.schema.registry.url (worker file): not applied: the connector sets key.converter, and Kafka Connect configures it with the connector's key.converter.* settings only");
+  });
+
   it('is found through SLUICE_WORKER_CONFIG', () => {
     const worker = tmp('w.properties', 'bootstrap.servers=k:9092\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\n');
     const c = loadConfig({ json: { name: 'x', config: base }, env: { SLUICE_WORKER_CONFIG: worker } });
