@@ -187,7 +187,12 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     const top = json as Record<string, unknown>;
     let cfg: Record<string, unknown> = top;
     if ('config' in top) {
-      for (const k of Object.keys(top)) if (k !== 'name' && k !== 'config') problems.push(`${k}: unknown top-level key (expected "name" and "config")`);
+      for (const k of Object.keys(top)) {
+        if (k === 'name' || k === 'config') continue;
+        // GET /connectors/<name> of Kafka Connect's REST API adds these: its output can be used as it is.
+        if (k === 'tasks' || k === 'type') notices.push(`${k}: accepted, no effect: Kafka Connect's REST API reports it; Sluice reads "name" and "config"`);
+        else problems.push(`${k}: unknown top-level key (expected "name" and "config")`);
+      }
       if (typeof top.config !== 'object' || top.config === null) throw new ConfigError(['config: must be an object']);
       cfg = top.config as Record<string, unknown>;
       if (top.name !== undefined) raw.set('name', { value: top.name, origin: 'name' });

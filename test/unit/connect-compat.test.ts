@@ -263,6 +263,15 @@ describe('Kafka Connect keys', () => {
     for (const n of c.notices) expect(n).toMatch(/^[a-z.]+: accepted, no effect: \S/);
   });
 
+  it("reads what Kafka Connect's GET /connectors/<name> returns, tasks and type included", () => {
+    const c = loadConfig({ json: { name: 'orders', config: { ...base, 'bootstrap.servers': 'k:1', name: 'orders' }, tasks: [{ connector: 'orders', task: 0 }], type: 'sink' }, env: {} });
+    expect(c.common.name).toBe('orders');
+    expect(c.notices).toEqual([
+      'tasks: accepted, no effect: Kafka Connect\'s REST API reports it; Sluice reads "name" and "config"',
+      'type: accepted, no effect: Kafka Connect\'s REST API reports it; Sluice reads "name" and "config"',
+    ]);
+  });
+
   it('refuses, naming the key and the reason, what Sluice cannot honour', () => {
     expect(problems(() => load({ 'dialect.name': 'MySqlDatabaseDialect' }))).toEqual([
       'dialect.name: expected PostgreSqlDatabaseDialect (Sluice writes only to PostgreSQL), got "MySqlDatabaseDialect"',
