@@ -21,6 +21,7 @@ import { listObjects, readParquet } from './s3-support.js';
 const FIXTURES = path.resolve(__dirname, '../fixtures/connect-configs');
 const KAFKA_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-distributed.properties');
 const DEMO_SCENE_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/demo-scene-smt.properties');
+const KAFKA_TO_DATABASE_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/kafka-to-database.properties');
 
 /** Runs a corpus config as published (topics replaced) with a worker file until every offset is committed. */
 async function runFixture(fixture: string, opts: { topics: string[]; worker: string; set?: Record<string, string>; env?: Record<string, string>; text?: (s: string) => string }): Promise<string> {
@@ -89,6 +90,40 @@ describe('corpus configs, end to end', () => {
     // cost is an Avro float: stored as real, its exact float32 value.
     const got = await sql(`SELECT txn_date, units, customer_remarks, cost, cost::float8 AS cost64, item, card_type FROM "${topic}" ORDER BY units`);
     expect(got).toEqual(rows.map((r) => ({ ...r, cost64: Math.fround(r.cost) })));
+  });
+
+  it('kafka-to-database sink-jdbc-mysql-01 (worker: Avro keys and values; the connector sets String keys): the key becomes MESSAGE_KEY, the primary key', async () => {
+    const topic = uniqueName('test01');
+    await createTopic(topic, 1);
+    // The docs' ksqlDB stream: CREATE STREAM TEST01 (KEY_COL VARCHAR KEY, COL1 INT, COL2 VARCHAR) ... VALUE_FORMAT='AVRO'.
+    const schema = { type: 'record', name: 'KsqlDataSourceSchema', namespace: 'io.confluent.ksql.avro_schemas', fields: [
+      { name: 'COL1', type: ['null', 'int'], default: null }, { name: 'COL2', type: ['null', 'string'], default: null },
+    ] };
+    const rows = [{ COL1: 1, COL2: 'FOO' }, { COL1: 2, COL2: 'BAR' }];
+    const values = await avroValues(topic, schema, rows);
+    await produce(topic, [{ key: 'X', value: values[0]! }, { key: 'Y', value: values[1]! }]);
+    const out = await runFixture('demo-scene--sink-jdbc-mysql-01.json', { topics: [topic], worker: KAFKA_TO_DATABASE_WORKER });
+    expect(out).toContain('key converter: org.apache.kafka.connect.storage.StringConverter — connector config: key.converter');
+    expect(out).toContain("key.converter.schema.registry.url (worker file): not applied: the connector sets key.converter");
+    expect(await primaryKey(topic)).toEqual(['MESSAGE_KEY']);
+    expect(await sql(`SELECT * FROM "${topic}" ORDER BY "MESSAGE_KEY"`)).toEqual([{ MESSAGE_KEY: 'X', COL1: 1, COL2: 'FOO' }, { MESSAGE_KEY: 'Y', COL1: 2, COL2: 'BAR' }]);
+  });
+
+  it('demo-scene day 3 (worker: String keys, Avro values; the connector sets no converter): customers land in a table named after the topic', async () => {
+    const topic = uniqueName('day3-customersa');
+    await createTopic(topic, 1);
+    const schema = { type: 'record', name: 'customers', namespace: 'io.confluent', fields: [
+      { name: 'id', type: ['null', 'string'], default: null }, { name: 'full_name', type: ['null', 'string'], default: null },
+      { name: 'birthdate', type: ['null', 'string'], default: null }, { name: 'fav_animal', type: ['null', 'string'], default: null },
+    ] };
+    const rows = [
+      { id: '001', full_name: 'Ethel Hahn', birthdate: '1977-05-11', fav_animal: 'Owl' },
+      { id: '002', full_name: 'Lorenza Kunde', birthdate: '1964-01-22', fav_animal: 'Pig' },
+    ];
+    await produce(topic, (await avroValues(topic, schema, rows)).map((value, i) => ({ key: rows[i]!.id, value })));
+    await runFixture('demo-scene--sink-jdbc-mysql-day3-customers-00.json', { topics: [topic], worker: DEMO_SCENE_WORKER });
+    expect(Object.keys(await columns(topic))).toEqual(['id', 'full_name', 'birthdate', 'fav_animal']);
+    expect(await sql(`SELECT * FROM "${topic}" ORDER BY id`)).toEqual(rows);
   });
 
   it('zero-to-hero sink_postgres_03_avro (Kafka worker defaults, Avro set in the connector): a literal table name, field names kept as they are', async () => {
