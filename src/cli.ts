@@ -106,7 +106,7 @@ program
 program
   .command('run')
   .description('run a connector until SIGTERM/SIGINT (a second signal exits at once)')
-  .option('-c, --config <file>', 'connector JSON ({"name", "config"}, Kafka Connect shape); optional when SLUICE_* variables say everything')
+  .option('-c, --config <file>', 'connector JSON ({"name", "config"}, Kafka Connect shape) or a connect-standalone connector .properties file; optional when SLUICE_* variables say everything')
   .option(...WORKER_OPTION)
   .action(async (opts: { config?: string; worker?: string }) => {
     process.exitCode = await run(opts);
@@ -115,7 +115,7 @@ program
 program
   .command('check')
   .description('validate a connector JSON plus environment and exit (0 valid, 2 invalid)')
-  .option('-c, --config <file>', 'connector JSON')
+  .option('-c, --config <file>', 'connector JSON or connect-standalone .properties file')
   .option(...WORKER_OPTION)
   .action(async (opts: { config?: string; worker?: string }) => {
     const c = loadOrExit(opts.config, opts.worker);

@@ -14,7 +14,7 @@ import { commonOptions, type ValueFormat } from './spec.js';
 import { envName, KAFKA_PASSTHROUGH_PREFIXES, type ConfigOf, type OptionSpec, type SinkKind } from './options.js';
 import { connectKeyFamilies, connectKeyOptions } from './connect-keys.js';
 import { translateConsumerProperty } from './consumer-props.js';
-import { ConfigProviders } from './providers.js';
+import { ConfigProviders, parsePropertiesText } from './providers.js';
 import { registryAccess, type RegistryAccess } from './registry-access.js';
 import { applyConverterGroups, readWorkerFile, WORKER_ORIGIN, type WorkerFile } from './worker.js';
 
@@ -174,10 +174,15 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     } catch (err) {
       throw new ConfigError([`--config: cannot read ${opts.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
     }
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new ConfigError([`--config: ${opts.file} is not valid JSON (${(err as Error).message})`]);
+    if (/\.properties$/i.test(opts.file)) {
+      // A connect-standalone connector file: the same keys, name among them.
+      json = Object.fromEntries(parsePropertiesText(text));
+    } else {
+      try {
+        json = JSON.parse(text);
+      } catch (err) {
+        throw new ConfigError([`--config: ${opts.file} is not valid JSON (${(err as Error).message}); a connect-standalone connector file must end in .properties`]);
+      }
     }
   }
   if (json !== undefined) {

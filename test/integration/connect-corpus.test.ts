@@ -22,6 +22,7 @@ const FIXTURES = path.resolve(__dirname, '../fixtures/connect-configs');
 const KAFKA_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-distributed.properties');
 const DEMO_SCENE_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/demo-scene-smt.properties');
 const KAFKA_TO_DATABASE_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/kafka-to-database.properties');
+const AVRO_STANDALONE_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-avro-standalone.properties');
 
 /** Runs a corpus config as published (topics replaced) with a worker file until every offset is committed. */
 async function runFixture(fixture: string, opts: { topics: string[]; worker: string; set?: Record<string, string>; env?: Record<string, string>; text?: (s: string) => string }): Promise<string> {
@@ -65,6 +66,27 @@ async function primaryKey(table: string): Promise<string[]> {
 }
 
 describe('corpus configs, end to end', () => {
+  it("Confluent's JDBC sink quickstart (connect-standalone: connect-avro-standalone.properties + sink-quickstart-sqlite.properties): the Avro orders land in a table named after the topic", async () => {
+    const topic = uniqueName('orders');
+    await createTopic(topic, 1);
+    // The quickstart's kafka-avro-console-producer schema and record.
+    const schema = { type: 'record', name: 'myrecord', fields: [{ name: 'id', type: 'int' }, { name: 'product', type: 'string' }, { name: 'quantity', type: 'int' }, { name: 'price', type: 'float' }] };
+    await produce(topic, (await avroValues(topic, schema, [{ id: 999, product: 'foo', quantity: 100, price: 50 }])).map((value) => ({ key: null, value })));
+    const text = fs.readFileSync(path.join(FIXTURES, 'confluent-jdbc--sink-quickstart-sqlite.properties'), 'utf8');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-corpus-'));
+    const file = path.join(dir, 'sink-quickstart-sqlite.properties');
+    const name = uniqueName('test_sink');
+    fs.writeFileSync(file, text.replace(/^topics=.*$/m, `topics=${topic}`).replace(/^name=.*$/m, `name=${name}`));
+    const sluice = startSluice(['run', '--config', file, '--worker', AVRO_STANDALONE_WORKER], { SLUICE_WORKER_THREADS: '1', SLUICE_BATCH_LINGER_MS: '50' });
+    try {
+      await waitUntilCommitted(sluice, `connect-${name}`, [topic], 120_000);
+    } finally {
+      expect((await sluice.stop('SIGTERM')).code, sluice.output().slice(-3000)).toBe(0);
+    }
+    expect(await columns(topic)).toEqual({ id: 'integer', product: 'text', quantity: 'integer', price: 'real' });
+    expect(await sql(`SELECT * FROM "${topic}"`)).toEqual([{ id: 999, product: 'foo', quantity: 100, price: 50 }]);
+  });
+
   it('demo-scene day 9 (worker: String keys, Avro values): the table is named after the topic, the columns after the fields', async () => {
     const topic = uniqueName('day9-01-transactions');
     await createTopic(topic, 1);

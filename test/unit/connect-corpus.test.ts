@@ -33,12 +33,14 @@ const NEEDS: Record<string, { helper: string; problems: RegExp }> = {
   'demo-scene--sink-s3-tiploc-v00.json': { helper: 's3formats (AvroFormat, storage.class, schema.compatibility)', problems: /^(storage\.class|schema\.compatibility|format\.class)/ },
   'kafka-cluster-poc--json_converter.json': { helper: 's3formats (JsonFormat, storage.class, schema.compatibility)', problems: /^(storage\.class|schema\.compatibility|format\.class)/ },
   'apachekafkatest--s3-servers-logs-access.json': { helper: 's3formats (storage.class)', problems: /^storage\.class/ },
+  'confluent-s3--quickstart-s3.properties': { helper: 's3formats (AvroFormat, storage.class, schema.compatibility)', problems: /^(storage\.class|schema\.compatibility|format\.class)/ },
 };
 
 function check(file: string, env: NodeJS.ProcessEnv): string[] {
   try {
-    const json = JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8').replace('/secrets/db.properties', env.SECRETS_FILE!));
-    const c = loadConfig({ json, worker: WORKER, env });
+    const c = file.endsWith('.properties')
+      ? loadConfig({ file: path.join(DIR, file), worker: WORKER, env })
+      : loadConfig({ json: JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8').replace('/secrets/db.properties', env.SECRETS_FILE!)), worker: WORKER, env });
     // As `sluice check` does: the sink checks its own cross-key rules when created.
     void createSink(c, createLogger('silent')).close();
   } catch (err) {
@@ -49,7 +51,7 @@ function check(file: string, env: NodeJS.ProcessEnv): string[] {
 }
 
 describe('connector config corpus', () => {
-  const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+  const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json') || f.endsWith('.properties')).sort();
   const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-corpus-'));
   fs.writeFileSync(path.join(secrets, 'db.properties'), 'password=s3cr3t-from-file\n');
   const env = { PGPASSWORD: 'from-env', SECRETS_FILE: path.join(secrets, 'db.properties') };
