@@ -61,7 +61,7 @@ export interface ConverterInfo {
   readonly source: { readonly kind: 'connector' | 'worker' | 'env' | 'default'; readonly key: string };
   /** JsonConverter: schemas.enable, and the key that set it (undefined: the default, true). */
   readonly schemasEnable?: { readonly value: boolean; readonly from: string | undefined };
-  /** AvroConverter: the registry URL (user info removed) and the key it came from. */
+  /** AvroConverter, ProtobufConverter, JsonSchemaConverter: the registry URL (user info removed) and the key it came from. */
   readonly registry?: { readonly url: string; readonly from: string };
   /** Whether a worker file was read (the default then means: neither set it). */
   readonly workerFile?: boolean;
@@ -97,6 +97,9 @@ for (const o of allOptions as readonly OptionSpec<any>[]) {
 const byEnv = new Map<string, string>();
 for (const o of allOptions as readonly OptionSpec<any>[]) byEnv.set(envName(o.key), o.key);
 
+/** SLUICE_* variables read by the process itself rather than a connector option. */
+const PROCESS_VARIABLES = new Set(['SLUICE_NATIVE_ADDON']);
+
 export function sinkKindOf(connectorClass: string): SinkKind | undefined {
   const c = connectorClass.toLowerCase();
   if (c === 'sluice.postgres' || c.includes('jdbcsink') || c.includes('postgres')) return 'postgres';
@@ -104,9 +107,14 @@ export function sinkKindOf(connectorClass: string): SinkKind | undefined {
   return undefined;
 }
 
+/** Formats in the Confluent wire format, whose schemas come from the schema registry, and how messages name them. */
+const REGISTRY_FORMATS: Partial<Record<ValueFormat, string>> = { avro: 'Avro', protobuf: 'Protobuf', 'json-schema': 'JSON Schema' };
+
 export function formatOf(converter: string, schemasEnable: boolean): ValueFormat | undefined {
   const c = converter.toLowerCase();
   if (c.includes('avroconverter')) return 'avro';
+  if (c.includes('protobufconverter')) return 'protobuf';
+  if (c.includes('jsonschemaconverter')) return 'json-schema';
   if (c.includes('jsonconverter')) return schemasEnable ? 'connect-json' : 'json';
   if (c.includes('stringconverter')) return 'string';
   if (c.includes('bytearrayconverter')) return 'bytes';
@@ -219,7 +227,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('SLUICE_') || value === undefined) continue;
     if (name.startsWith('SLUICE_TEST_') || name.startsWith('SLUICE_STACK_') || name.startsWith('SLUICE_CACHE_')) continue;
-    if (name === 'SLUICE_WORKER_CONFIG' || name === 'SLUICE_NATIVE_ADDON') continue;
+    if (PROCESS_VARIABLES.has(name) || name === 'SLUICE_WORKER_CONFIG') continue;
     const key = byEnv.get(name);
     if (key) raw.set(key, { value, origin: `${name} (env)` });
     else if (name.startsWith('SLUICE_KAFKA_')) {
@@ -346,17 +354,17 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     formatOf(String(values.get('value.converter')), values.get('value.converter.schemas.enable') as boolean);
   if (!keyFormat) problems.push(`key.converter: "${values.get('key.converter')}" is not a converter Sluice reads; set key.format`);
   if (!valueFormat) problems.push(`value.converter: "${values.get('value.converter')}" is not a converter Sluice reads; set value.format`);
-  // Every converter but the schemaless ones reads through a registry (Avro, and any schema-registry format added).
-  const needsRegistry = (f: ValueFormat | undefined) => f !== undefined && !['json', 'connect-json', 'string', 'bytes', 'msgpack'].includes(f);
+  // Every converter in the Confluent wire format reads through a registry (REGISTRY_FORMATS).
+  const needsRegistry = (f: ValueFormat | undefined) => f !== undefined && REGISTRY_FORMATS[f] !== undefined;
   const registry = {
     key: needsRegistry(keyFormat) ? registryAccess('key', (k) => values.get(k), kafka, problems, secrets) : undefined,
     value: needsRegistry(valueFormat) ? registryAccess('value', (k) => values.get(k), kafka, problems, secrets) : undefined,
   };
-  if (valueFormat === 'avro' && !registry.value) {
-    problems.push('value.converter.schema.registry.url: required when values are Avro');
+  if (valueFormat && REGISTRY_FORMATS[valueFormat] && !registry.value) {
+    problems.push(`value.converter.schema.registry.url: required when values are ${REGISTRY_FORMATS[valueFormat]}`);
   }
-  if (keyFormat === 'avro' && !registry.key) {
-    problems.push('key.converter.schema.registry.url: required when keys are Avro');
+  if (keyFormat && REGISTRY_FORMATS[keyFormat] && !registry.key) {
+    problems.push(`key.converter.schema.registry.url: required when keys are ${REGISTRY_FORMATS[keyFormat]}`);
   }
 
   if (sink === 'postgres' && typeof values.get('connection.url') === 'string') {
@@ -448,7 +456,7 @@ function converterInfo(
     const origin = origins.get(key);
     info.schemasEnable = { value: format === 'connect-json', from: origin === undefined ? undefined : sourceOf(key, origins).key };
   }
-  if (format === 'avro' && registry) {
+  if (REGISTRY_FORMATS[format] && registry) {
     const where = sourceOf(registry.urlFrom, origins);
     info.registry = { url: withoutUserInfo(registry.url), from: where.kind === 'worker' ? `${where.key} in the worker file` : where.key };
   }

@@ -14,6 +14,8 @@ export interface WorkerSetup {
   /** Authorization / CA of each converter's registry (config/registry-access.ts). */
   keyRegistryAuth?: RegistryAuth;
   valueRegistryAuth?: RegistryAuth;
+  keyWrapperForNullables?: boolean;
+  valueWrapperForNullables?: boolean;
 }
 
 /** What a sink's worker encoder needs; `sink` picks the encoder in sinks/worker-encoders.ts. */
