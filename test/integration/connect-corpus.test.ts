@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { createTopic, produce, readTopic, type TestMessage } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { confluentFrame, registerSchema } from '../helpers/registry.js';
-import { startSluice } from '../helpers/sluice.js';
+import { runSluice, startSluice } from '../helpers/sluice.js';
 import { S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName } from '../helpers/stack.js';
 import { envelope, waitUntilCommitted, type ConnectField } from './postgres-helpers.js';
 import { listObjects, readParquet } from './s3-support.js';
@@ -64,6 +64,29 @@ async function primaryKey(table: string): Promise<string[]> {
      WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`, [`"${table}"`]);
   return rows.map((r) => r.attname);
 }
+
+describe('sluice check with a worker file', () => {
+  it('prints the converters in effect and where each came from, a notice per key without effect, and exits 0 (SLUICE_WORKER_CONFIG)', async () => {
+    const r = await runSluice(['check', '--config', path.join(FIXTURES, 'demo-scene--sink-jdbc-mysql-day9-01.json')], { SLUICE_WORKER_CONFIG: DEMO_SCENE_WORKER });
+    expect(r.code, r.output).toBe(0);
+    const lines = r.output.trim().split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      'ok: sink-jdbc-mysql-day9-01 (postgres sink, group connect-sink-jdbc-mysql-day9-01, values avro)',
+      'key converter: org.apache.kafka.connect.storage.StringConverter — worker file: key.converter',
+      'value converter: io.confluent.connect.avro.AvroConverter (schema registry http://127.0.0.1:18081/apis/ccompat/v7 from value.converter.schema.registry.url in the worker file) — worker file: value.converter',
+    ]);
+    expect(lines).toContain("notice: group.id (worker file): accepted, no effect: the Connect cluster's group; the sink consumer group is connect-<name> (or group.id in the connector JSON)");
+    expect(lines).toContain('notice: tasks.max: accepted, no effect: Sluice parallelism is worker.threads; scale out with more instances in the same group.');
+    expect(lines.filter((l) => !/^(ok|key converter|value converter|notice): /.test(l))).toEqual([]);
+  });
+
+  it('without a worker file says the converters are Kafka Connect\'s shipped default and how to pass the worker file', async () => {
+    const r = await runSluice(['check', '--config', path.join(FIXTURES, 'demo-scene--sink-jdbc-mysql-day9-01.json')], { SLUICE_BOOTSTRAP_SERVERS: '127.0.0.1:19092' });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain("value converter: org.apache.kafka.connect.json.JsonConverter (schemas.enable=true) — default: no value.converter in the connector config (Kafka Connect's worker default)");
+    expect(r.output).toMatch(/warning: value\.converter is not set: .* pass that file with --worker \(or SLUICE_WORKER_CONFIG\)/);
+  });
+});
 
 describe('corpus configs, end to end', () => {
   it("Confluent's JDBC sink quickstart (connect-standalone: connect-avro-standalone.properties + sink-quickstart-sqlite.properties): the Avro orders land in a table named after the topic", async () => {
