@@ -3,6 +3,7 @@
 import type { ValueFormat } from '../config/spec.js';
 import { RetriableError } from '../errors.js';
 import type { PgPlan } from '../sinks/postgres/encoding.js';
+import type { RegistryAuth } from './decode/registry.js';
 
 export interface WorkerSetup {
   keyFormat: ValueFormat;
@@ -10,6 +11,9 @@ export interface WorkerSetup {
   keyRegistryUrl?: string;
   valueRegistryUrl?: string;
   registryUserInfo?: string;
+  /** Authorization / CA of each converter's registry (config/registry-access.ts). */
+  keyRegistryAuth?: RegistryAuth;
+  valueRegistryAuth?: RegistryAuth;
   keyWrapperForNullables?: boolean;
   valueWrapperForNullables?: boolean;
   keyJsonFailInvalidSchema?: boolean;

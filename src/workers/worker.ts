@@ -12,8 +12,8 @@ import { SHARED_GC_EVERY_BYTES, SharedMemoryCollector } from '../pipeline/shared
 import { retriableWorkerError, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from './protocol.js';
 
 const setup = workerData as WorkerSetup;
-const valueDecoder: Decoder = createDecoder(setup.valueFormat, { registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, wrapperForNullables: setup.valueWrapperForNullables, failInvalidSchema: setup.valueJsonFailInvalidSchema });
-const keyDecoder: Decoder = createDecoder(setup.keyFormat, { registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, wrapperForNullables: setup.keyWrapperForNullables, failInvalidSchema: setup.keyJsonFailInvalidSchema });
+const valueDecoder: Decoder = createDecoder(setup.valueFormat, { registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.valueRegistryAuth, wrapperForNullables: setup.valueWrapperForNullables, failInvalidSchema: setup.valueJsonFailInvalidSchema });
+const keyDecoder: Decoder = createDecoder(setup.keyFormat, { registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.keyRegistryAuth, wrapperForNullables: setup.keyWrapperForNullables, failInvalidSchema: setup.keyJsonFailInvalidSchema });
 const encoders = new Map<string, WorkerEncoder>();
 // This thread sees every batch and makes every output: their shared memory is
 // freed only once it has collected them too (pipeline/shared-memory-gc.ts).

@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ConnectionLostError, RetriableError, SinkSchemaError, SluiceError } from '../../errors.js';
+import { credentials, parseJdbcUrl, searchPathOption } from './jdbc-url.js';
 import { qualifiedName, quoteIdent, type TableName } from './names.js';
 
 export { quoteIdent, qualifiedName, type TableName } from './names.js';
@@ -18,26 +19,25 @@ export interface PgConnectionOptions {
   applicationName: string;
 }
 
-/** jdbc:postgresql://host:port/db?user=..&password=.. → pg client config. */
+/** jdbc:postgresql://host:port/db?user=..&password=..&currentSchema=.. → pg client config (jdbc-url.ts reads the URL). */
 export function pgClientConfig(o: PgConnectionOptions): pg.PoolConfig {
-  const url = new URL(o.url.replace(/^jdbc:/, '').replace(/^postgresql:/, 'postgres:'));
-  const params = url.searchParams;
+  const u = parseJdbcUrl(o.url);
+  const params = u.params;
   const cfg: pg.PoolConfig = {
-    host: decodeURIComponent(url.hostname || '127.0.0.1'),
-    port: url.port ? Number(url.port) : 5432,
-    database: decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres',
-    user: o.user ?? params.get('user') ?? (url.username ? decodeURIComponent(url.username) : undefined),
-    password: o.password ?? params.get('password') ?? (url.password ? decodeURIComponent(url.password) : undefined),
+    host: u.host,
+    port: u.port,
+    database: u.database || 'postgres',
+    ...credentials(u, o.user, o.password),
     max: o.poolSize,
     application_name: o.applicationName,
-    connectionTimeoutMillis: 15_000,
+    connectionTimeoutMillis: u.connectTimeoutMs ?? 15_000,
     idleTimeoutMillis: 60_000,
     keepAlive: true,
   };
   const ssl = params.get('sslmode') ?? params.get('ssl');
   if (ssl && ssl !== 'disable' && ssl !== 'false') cfg.ssl = ssl === 'verify-full' ? true : { rejectUnauthorized: false };
   if (o.statementTimeoutMs > 0) cfg.statement_timeout = o.statementTimeoutMs;
-  cfg.options = `-c TimeZone=${o.timezone}`;
+  cfg.options = `-c TimeZone=${o.timezone}` + (u.currentSchema !== undefined ? ` ${searchPathOption(u.currentSchema)}` : '');
   return cfg;
 }
 
