@@ -13,6 +13,8 @@ import { valueFieldAllowed, valueFields, type FieldRules } from './columns.js';
 import { isPlainObject, SchemaInferrer } from './infer.js';
 import { fitColumn } from './types.js';
 import { valueWriter, type TextNulMode } from './values.js';
+import { ChangeEvents, type DebeziumPlan } from './debezium.js';
+import type { TableName } from './names.js';
 
 export { OID, ARRAY_OF, columnTypeSupported } from './types.js';
 export { decimalString, writeNumeric, valueWriter } from './values.js';
@@ -52,6 +54,8 @@ export interface PgPlan {
   /** auto.create and no table yet: every record asks for a re-plan. */
   readonly missingTable: boolean;
   readonly autoEvolve: boolean;
+  /** Debezium's JDBC sink: change-event envelopes are read (debezium.ts). */
+  readonly debezium?: DebeziumPlan;
 }
 
 /** What a worker sends back when the plan does not fit (structured-cloneable). */
@@ -62,6 +66,14 @@ export interface PgReplanRequest {
   readonly keys: RecordSchema[];
   readonly partition: number;
   readonly offset: number;
+  /** The topic's destination table, learnt from a change event's source block (collection.name.format with ${source.…}). */
+  readonly bind?: TableName;
+}
+
+/** What an encoded batch tells the writer besides its tuples (EncoderOutput.meta). */
+export interface PgBatchMeta {
+  /** A truncate event: the table is emptied before this batch's tuples (which all came after it). */
+  readonly truncate?: boolean;
 }
 
 /**
@@ -270,6 +282,7 @@ class ReplanCollector {
   private readonly keys = new Map<string, RecordSchema>();
   private readonly inferredValue = new SchemaInferrer();
   private readonly inferredKey = new SchemaInferrer();
+  bind: TableName | undefined;
 
   constructor(
     private readonly planId: number,
@@ -289,6 +302,7 @@ class ReplanCollector {
   }
 
   request(): PgReplanRequest {
+    if (this.bind) return { planId: this.planId, values: [], keys: [], partition: this.partition, offset: this.offset, bind: this.bind };
     const values = [...this.values.values()];
     if (!this.inferredValue.empty) values.push(this.inferredValue.schema());
     const keys = [...this.keys.values()];
@@ -313,6 +327,9 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   private collector: ReplanCollector | undefined;
   /** Kafka offset of each tuple written so far. */
   private tupleOffsets = new Float64Array(1024);
+  /** A truncate event was met: the tuples so far were dropped, the table is emptied first. */
+  private truncated = false;
+  private readonly changes = new ChangeEvents();
 
   needsKeys(plan: PgPlan): boolean {
     return plan.deletes || plan.rules.pkMode === 'record_key' || plan.columns.some((c) => c.source.from === 'key');
@@ -320,6 +337,7 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
 
   begin(plan: PgPlan, _topic: string, partition: number): void {
     this.plan = plan;
+    this.truncated = false;
     this.partition = partition;
     this.writer.reset();
     this.writer.pos = OUTPUT_HEADER_BYTES;
@@ -355,6 +373,34 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
     // Before anything can throw: discardCurrent() rewinds to here.
     this.rowStart = this.writer.pos;
+    const dbz = this.plan.debezium;
+    if (dbz) {
+      // Debezium's JDBC sink: a change event is applied by its op; other records are rows as they are.
+      const ev = this.changes.read(dbz, value, ctx);
+      if (ev.kind === 'skip') return;
+      if (ev.kind === 'bind') {
+        this.collector ??= new ReplanCollector(this.plan.id, this.partition, ctx.offset);
+        this.collector.bind ??= ev.table;
+        return;
+      }
+      if (ev.kind === 'delete') return this.deleteByKey(key, ctx, 'a delete event');
+      if (ev.kind === 'truncate') return this.truncate();
+      if (ev.kind === 'row') value = ev.row;
+    }
+    this.addRow(value, key, ctx);
+  }
+
+  private truncate(): void {
+    if (this.collector || this.plan.missingTable) return;
+    // Everything before the truncate in this batch is emptied by it: drop those tuples.
+    this.writer.pos = OUTPUT_HEADER_BYTES;
+    this.rowStart = this.writer.pos;
+    this.rows = 0;
+    this.deletes = 0;
+    this.truncated = true;
+  }
+
+  private addRow(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
     // A row is made from an object; a primitive *schema* goes to the column "value".
     if (!value.schema.scalar) requireStructValue(value.value, 'a table row needs');
     if (this.collector || this.plan.missingTable) return this.collect(value, key, ctx);
@@ -426,12 +472,18 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
 
   tombstone(key: Decoded | undefined, ctx: RecordContext): void {
     this.rowStart = this.writer.pos;
+    // A topic whose table comes from change events' source blocks: a tombstone before the first event has none to go to.
+    if (this.plan.debezium?.unbound) return;
+    this.deleteByKey(key, ctx, 'tombstone (null value)');
+  }
+
+  private deleteByKey(key: Decoded | undefined, ctx: RecordContext, what: string): void {
     if (!this.plan.deletes) return;
     if (this.collector) return this.collect(undefined, key, ctx);
     // No table yet: nothing to delete.
     if (this.plan.missingTable) return;
     if (!key || ctx.key === null || ctx.key === undefined) {
-      throw new ConvertError('tombstone (null value) without a key: delete.enabled needs the key to find the row');
+      throw new ConvertError(`${what} without a key: delete.enabled needs the key to find the row`);
     }
     const cacheKey = `${this.plan.id}|${key.schema.id}`;
     let enc = this.deleteEncoders.get(cacheKey);
@@ -462,7 +514,8 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
       throw new ReplanNeeded(req);
     }
     const w = this.writer;
-    if (this.rows + this.deletes === 0) return { output: null, outputBytes: 0, rows: 0 };
+    const meta: PgBatchMeta | undefined = this.truncated ? { truncate: true } : undefined;
+    if (this.rows + this.deletes === 0 && !meta) return { output: null, outputBytes: 0, rows: 0 };
     const tuples = this.rows + this.deletes;
     const outputBytes = w.pos + tuples * 8;
     const output = new SharedArrayBuffer(outputBytes);
@@ -474,6 +527,6 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
     view.setInt32(4, this.rows);
     view.setInt32(8, this.deletes);
     view.setInt32(12, w.pos - OUTPUT_HEADER_BYTES);
-    return { output, outputBytes, rows: this.rows };
+    return meta ? { output, outputBytes, rows: this.rows, meta } : { output, outputBytes, rows: this.rows };
   }
 }

@@ -19,8 +19,8 @@ import { tpKey, type EncodedBatch, type RejectedRecord, type Sink, type TopicPar
 import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
 import { ColumnRuleError, DEFAULT_KEY_COLUMN, KAFKA_COLUMNS, desiredColumns, kafkaPkNames, valueFieldAllowed, valueFields, type FieldRules } from './columns.js';
 import { alterTableSql, createTableSql, isEmptyEvolution, planEvolution, type WantedColumn } from './ddl.js';
-import { INFERRED_SCHEMA_ID, OUTPUT_HEADER_BYTES, outputTupleOffsets, outputTuples, readOutputHeader, type ColumnSource, type OutputHeader, type PgColumn, type PgPlan, type PgReplanRequest } from './encoding.js';
-import { qualifiedName, tableNameFor, type TableName } from './names.js';
+import { INFERRED_SCHEMA_ID, OUTPUT_HEADER_BYTES, outputTupleOffsets, outputTuples, readOutputHeader, type ColumnSource, type OutputHeader, type PgBatchMeta, type PgColumn, type PgPlan, type PgReplanRequest } from './encoding.js';
+import { collectionNameFor, qualifiedName, tableNameFor, usesSourceFields, type TableName } from './names.js';
 import { OffsetStore, type Claim, type PartitionAdvance } from './offsets.js';
 import { isolateRejects, isRowDataError, rejectReason, sqlState, tupleStarts } from './rejects.js';
 import { PgService, type TableDescription } from './service.js';
@@ -167,6 +167,12 @@ export class PostgresSink implements Sink {
   private readonly staged = new WeakMap<pg.PoolClient, Set<number>>();
   /** Aborted by close(): a retry waiting out an outage gives up at once instead of holding the shutdown. */
   private readonly closing = new AbortController();
+  /** connector.class is Debezium's JDBC sink: change-event envelopes are applied by op (debezium.ts), tables named as Debezium names them. */
+  private readonly debezium: boolean;
+  /** Debezium's collection.name.format naming ${source.…}: each topic's table, learnt from its first change event. */
+  private readonly sourceFormat: string | undefined;
+  private readonly bound = new Map<string, TableName>();
+  private readonly unboundPlans = new Map<string, PgPlan>();
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -189,6 +195,8 @@ export class PostgresSink implements Sink {
       exclude: this.cfg['field.exclude.list'] ?? [],
     };
     this.mode = this.cfg['insert.mode'];
+    this.debezium = /^io\.debezium\.connector\.jdbc\.JdbcSinkConnector$/i.test(String(config.common['connector.class']));
+    this.sourceFormat = this.debezium && usesSourceFields(this.cfg['table.name.format']) ? this.cfg['table.name.format'] : undefined;
     this.exactlyOnce = config.common['delivery.guarantee'] === 'exactly_once';
     if (this.exactlyOnce) {
       const owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -197,7 +205,13 @@ export class PostgresSink implements Sink {
   }
 
   tableFor(topic: string): TableName {
-    return tableNameFor(this.cfg['table.name.format'], topic);
+    if (!this.debezium) return tableNameFor(this.cfg['table.name.format'], topic);
+    if (this.sourceFormat) {
+      const b = this.bound.get(topic);
+      if (!b) throw new SluiceError(`internal: topic ${topic} has no table yet (collection.name.format ${this.sourceFormat})`);
+      return b;
+    }
+    return collectionNameFor(this.cfg['table.name.format'], topic);
   }
 
   private stateFor(topic: string): TableState {
@@ -213,6 +227,18 @@ export class PostgresSink implements Sink {
   }
 
   async plan(topic: string): Promise<SinkPlan> {
+    if (this.sourceFormat && !this.bound.has(topic)) {
+      // The table is named by the change events' source blocks: the worker reads the first one and asks to bind it.
+      let plan = this.unboundPlans.get(topic);
+      if (!plan) {
+        plan = {
+          id: this.nextPlanId++, table: '', columns: [], staged: false, deletes: false, textNul: this.cfg['text.nul.mode'], rules: this.rules,
+          autoEvolve: false, missingTable: false, debezium: { truncate: false, sourceFormat: this.sourceFormat, unbound: true, table: '' },
+        };
+        this.unboundPlans.set(topic, plan);
+      }
+      return { sink: 'postgres', plan };
+    }
     const s = this.stateFor(topic);
     let p = s.current;
     if (!p) {
@@ -265,6 +291,7 @@ export class PostgresSink implements Sink {
     const base = {
       id: this.nextPlanId++, table, staged, deletes: this.cfg['delete.enabled'], textNul: this.cfg['text.nul.mode'],
       rules: this.rules, autoEvolve: this.cfg['auto.evolve'],
+      ...(this.debezium ? { debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat, table } } : {}),
     };
     if (!desc) {
       if (!this.cfg['auto.create']) {
@@ -319,6 +346,14 @@ export class PostgresSink implements Sink {
 
   async replan(topic: string, request: unknown): Promise<void> {
     const req = request as PgReplanRequest;
+    if (req.bind) {
+      // The first change event of the topic names its table (collection.name.format with ${source.…}).
+      if (!this.bound.has(topic)) {
+        this.bound.set(topic, req.bind);
+        this.log.info({ topic, table: qualifiedName(req.bind) }, `topic ${topic} goes to table ${qualifiedName(req.bind)} (collection.name.format ${this.sourceFormat})`);
+      }
+      return;
+    }
     const s = this.stateFor(topic);
     // One re-plan at a time per table; a later one finds the work done.
     const run = s.ddl.then(() => this.evolve(s, topic, req));
@@ -388,10 +423,10 @@ export class PostgresSink implements Sink {
   // ---------------- writing ----------------
 
   async submit(batch: EncodedBatch): Promise<void> {
-    const s = this.stateFor(batch.topic);
     const header = batch.output && batch.outputBytes >= OUTPUT_HEADER_BYTES ? readOutputHeader(batch.output) : null;
     // Nothing to write (every record filtered, failed or a skipped tombstone): durable as it is.
-    if (!header || header.rows + header.deletes === 0) return;
+    if (!header || (header.rows + header.deletes === 0 && !(batch.meta as PgBatchMeta | undefined)?.truncate)) return;
+    const s = this.stateFor(batch.topic);
     let claim: Pending['claim'];
     if (this.exactlyOnce) {
       claim = this.claims.get(tpKey(batch.topic, batch.partition));
@@ -414,11 +449,18 @@ export class PostgresSink implements Sink {
     let rows = 0;
     let deletes = 0;
     const advances = new Map<string, PartitionAdvance>();
+    // A truncate event empties the table: tuples of the group before it would be emptied too, so they are not written.
+    let from = -1;
+    for (let i = group.length - 1; i >= 0 && from < 0; i--) if ((group[i]!.batch.meta as PgBatchMeta | undefined)?.truncate) from = i;
+    const truncate = from >= 0;
+    const live = truncate ? group.slice(from) : group;
     for (const p of group) {
       const b = p.batch;
-      chunks.push(outputTuples(b.output!, p.header!));
-      rows += p.header!.rows;
-      deletes += p.header!.deletes;
+      if (!truncate || live.includes(p)) {
+        chunks.push(outputTuples(b.output!, p.header!));
+        rows += p.header!.rows;
+        deletes += p.header!.deletes;
+      }
       if (p.claim) {
         const key = tpKey(b.topic, b.partition);
         const prev = advances.get(key);
@@ -427,7 +469,7 @@ export class PostgresSink implements Sink {
     }
     const first = group[0]!.batch;
     const last = group[group.length - 1]!.batch;
-    const what = `writing ${rows} rows${deletes ? ` and ${deletes} deletes` : ''} to ${s.target} (topic ${first.topic} partition ${first.partition} offset ${first.firstOffset}` +
+    const what = `${truncate ? 'truncating and ' : ''}writing ${rows} rows${deletes ? ` and ${deletes} deletes` : ''} to ${s.target} (topic ${first.topic} partition ${first.partition} offset ${first.firstOffset}` +
       ` … topic ${last.topic} partition ${last.partition} offset ${last.lastOffset})`;
     const direct = !plan.staged && !forceStaging && !this.isStale(s, plan);
     const adv = [...advances.values()];
@@ -443,9 +485,12 @@ export class PostgresSink implements Sink {
                 if (check.kind === 'done') return 'done' as const;
                 if (check.kind === 'fenced') return { fenced: new Set(check.partitions.map((tp) => tpKey(tp.topic, tp.partition))), why: check.why };
               }
+              if (truncate) await client.query(`TRUNCATE ${s.target}`);
               const viaCopy = direct && (await this.typesStillMatch(client, s, plan));
-              if (isolate) {
-                await this.writeRejectingRows(client, s, plan, group, viaCopy, deletes > 0, what);
+              if (rows + deletes === 0) {
+                // Only a truncate.
+              } else if (isolate) {
+                await this.writeRejectingRows(client, s, plan, live, viaCopy, deletes > 0, what);
               } else if (viaCopy) {
                 const n = await this.service.copyBinary(client, s.target, copyColumns(plan.columns, false), chunks);
                 if (n !== rows) throw new SluiceError(`${what}: COPY reported ${n} rows, expected ${rows}`);
