@@ -40,6 +40,14 @@ export function splitTableFormat(format: string): { schema?: string; table: stri
   let dot = -1;
   for (let i = 0; i < format.length; i++) {
     const c = format[i];
+    // A dot inside a placeholder (${source.table}) is part of its name, not a schema separator.
+    if (c === '$' && format[i + 1] === '{' && !quoted) {
+      const end = format.indexOf('}', i);
+      if (end > 0) {
+        i = end;
+        continue;
+      }
+    }
     if (c === '"') quoted = !quoted;
     else if (c === '.' && !quoted) {
       dot = i;
