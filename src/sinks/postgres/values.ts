@@ -168,6 +168,7 @@ function debeziumWriter(typeOid: number, ft: FieldType, textNul: TextNulMode, co
   switch (ft.kind) {
     case 'variable-decimal':
       if (typeOid === OID.numeric) return guard('numeric', (w, v) => writeNumeric(w, variableScaleDecimalText(v)));
+      if (typeOid === OID.text || typeOid === OID.varchar) return guard('text', (w, v) => w.utf8(variableScaleDecimalText(v)));
       return undefined;
     case 'zoned-timestamp':
       if (typeOid !== OID.timestamptz && typeOid !== OID.timestamp) return undefined;
