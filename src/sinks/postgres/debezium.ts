@@ -5,12 +5,12 @@
 // deletes by the record key (delete.enabled), t empties the table
 // (truncate.enabled). Any other record (already flattened, e.g. by
 // ExtractNewRecordState) is a row as it is. With ${source.<field>} in
-// collection.name.format the table comes from the event's source block; a
-// record without one has no table and is skipped, as Debezium does.
+// collection.name.format the table comes from the event's source block
+// (routing.ts); a record without one has no table and is skipped, as
+// Debezium does.
 import type { Decoded } from '../../workers/decode/decoders.js';
 import type { RecordSchema } from '../../workers/schema.js';
-import { ConvertError, describeValue, isStruct, type RecordContext } from '../common/encoder.js';
-import { collectionNameFor, qualifiedName, SourceFieldError, type TableName } from './names.js';
+import { ConvertError, describeValue, isStruct } from '../common/encoder.js';
 
 /** The plan's part for Debezium's JDBC sink (PgPlan.debezium). */
 export interface DebeziumPlan {
@@ -18,22 +18,15 @@ export interface DebeziumPlan {
   readonly truncate: boolean;
   /** collection.name.format when it names ${source.…} fields. */
   readonly sourceFormat?: string;
-  /** sourceFormat and the topic's table not known yet: the first change event tells it (a re-plan). */
-  readonly unbound?: boolean;
-  /** The plan's table, quoted and qualified. */
-  readonly table: string;
 }
 
 export type ChangeEvent =
-  | { kind: 'row'; row: Decoded }
-  | { kind: 'delete' }
-  | { kind: 'truncate' }
-  | { kind: 'skip' }
-  | { kind: 'bind'; table: TableName };
+  | { kind: 'row'; row: Decoded; source?: Record<string, unknown> }
+  | { kind: 'delete'; source: Record<string, unknown> | undefined }
+  | { kind: 'truncate'; source: Record<string, unknown> | undefined }
+  | { kind: 'skip' };
 
 const SKIP: ChangeEvent = { kind: 'skip' };
-const DELETE: ChangeEvent = { kind: 'delete' };
-const TRUNCATE: ChangeEvent = { kind: 'truncate' };
 
 /** Debezium's own test for an envelope (KafkaDebeziumSinkRecord.isDebeziumMessage). */
 export function isEnvelopeSchema(schema: RecordSchema): boolean {
@@ -42,10 +35,8 @@ export function isEnvelopeSchema(schema: RecordSchema): boolean {
 
 export class ChangeEvents {
   private readonly afterSchemas = new WeakMap<RecordSchema, RecordSchema>();
-  /** Qualified table per (topic, source db, schema, table), for ${source.…} formats. */
-  private readonly tables = new Map<string, { name: TableName; qualified: string }>();
 
-  read(plan: DebeziumPlan, value: Decoded, ctx: RecordContext): ChangeEvent {
+  read(plan: DebeziumPlan, value: Decoded): ChangeEvent {
     const schema = value.schema;
     if (schema.name !== undefined && schema.name.includes('SchemaChangeValue')) {
       throw new ConvertError('a schema change event: Debezium\'s JDBC sink does not take them; leave the schema change topic out of topics / topics.regex');
@@ -53,16 +44,7 @@ export class ChangeEvents {
     if (!isEnvelopeSchema(schema)) return plan.sourceFormat ? SKIP : { kind: 'row', row: value };
     const env = value.value;
     if (!isStruct(env)) throw new ConvertError(`the change event's value is ${describeValue(env)}, not the envelope struct its schema ${schema.name} describes`);
-    if (plan.sourceFormat) {
-      const t = this.tableOf(plan.sourceFormat, ctx.topic, env.source);
-      if (plan.unbound) return { kind: 'bind', table: t.name };
-      if (t.qualified !== plan.table) {
-        throw new ConvertError(
-          `the change event is for table ${t.qualified} (collection.name.format ${plan.sourceFormat}), but this topic's earlier events went to ${plan.table}; ` +
-            'Sluice writes each topic to one table, so route such topics apart',
-        );
-      }
-    }
+    const source = isStruct(env.source) ? env.source : undefined;
     const op = env.op;
     switch (op) {
       case 'c':
@@ -70,12 +52,12 @@ export class ChangeEvents {
       case 'u': {
         const after = env.after;
         if (after === null || after === undefined) throw new ConvertError(`the change event (op "${op}") has no "after" row`);
-        return { kind: 'row', row: { value: after, schema: this.afterSchema(schema) } };
+        return { kind: 'row', row: { value: after, schema: this.afterSchema(schema) }, source };
       }
       case 'd':
-        return DELETE;
+        return { kind: 'delete', source };
       case 't':
-        return plan.truncate ? TRUNCATE : SKIP;
+        return plan.truncate ? { kind: 'truncate', source } : SKIP;
       default:
         throw new ConvertError(`the change event has op ${op === undefined ? '(none)' : JSON.stringify(op)}; Debezium's JDBC sink applies c, r, u, d and t`);
     }
@@ -90,26 +72,5 @@ export class ChangeEvents {
       this.afterSchemas.set(envelope, s);
     }
     return s;
-  }
-
-  private tableOf(format: string, topic: string, source: unknown): { name: TableName; qualified: string } {
-    const src = isStruct(source) ? source : undefined;
-    const cacheKey = `${topic}\u0000${String(src?.db)}\u0000${String(src?.schema)}\u0000${String(src?.table)}`;
-    let t = this.tables.get(cacheKey);
-    if (!t) {
-      let name: TableName;
-      try {
-        name = collectionNameFor(format, topic, src);
-      } catch (err) {
-        if (err instanceof SourceFieldError) throw new ConvertError(err.message);
-        throw err;
-      }
-      t = { name, qualified: qualifiedName(name) };
-      // Only db/schema/table are in the cache key: a format naming other fields is resolved every time.
-      if (/\$\{source\.(?!db\}|schema\}|table\})/.test(format)) return t;
-      if (this.tables.size > 10_000) this.tables.clear();
-      this.tables.set(cacheKey, t);
-    }
-    return t;
   }
 }

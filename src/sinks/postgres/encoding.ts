@@ -13,8 +13,9 @@ import { valueFieldAllowed, valueFields, type FieldRules } from './columns.js';
 import { isPlainObject, SchemaInferrer } from './infer.js';
 import { fitColumn } from './types.js';
 import { valueWriter, type TextNulMode } from './values.js';
-import { ChangeEvents, type DebeziumPlan } from './debezium.js';
+import type { DebeziumPlan } from './debezium.js';
 import type { TableName } from './names.js';
+export { PgEncoder } from './routing.js';
 
 export { OID, ARRAY_OF, columnTypeSupported } from './types.js';
 export { decimalString, writeNumeric, valueWriter } from './values.js';
@@ -56,6 +57,16 @@ export interface PgPlan {
   readonly autoEvolve: boolean;
   /** Debezium's JDBC sink: change-event envelopes are read (debezium.ts). */
   readonly debezium?: DebeziumPlan;
+  /**
+   * How a record's table is named (routing.ts): a record whose topic a
+   * transform changed, or whose change event names another table, goes to
+   * the table the format gives it. Absent: every record goes to `table`.
+   */
+  readonly naming?: { readonly format: string; readonly debezium: boolean };
+  /** Plans of the other tables records of this topic have gone to, by quoted qualified name. */
+  readonly routes?: Readonly<Record<string, PgPlan>>;
+  /** No table of its own (collection.name.format with ${source.…}): every record is routed. */
+  readonly noTable?: boolean;
 }
 
 /** What a worker sends back when the plan does not fit (structured-cloneable). */
@@ -66,14 +77,23 @@ export interface PgReplanRequest {
   readonly keys: RecordSchema[];
   readonly partition: number;
   readonly offset: number;
-  /** The topic's destination table, learnt from a change event's source block (collection.name.format with ${source.…}). */
-  readonly bind?: TableName;
+}
+
+/** Re-plans for a batch whose records go to several tables (routing.ts). */
+export interface PgMultiReplanRequest {
+  readonly multi: true;
+  /** Tables records went to that the plan had no plan for. */
+  readonly routes: readonly TableName[];
+  /** Per table, what its plan lacks (auto.create / auto.evolve). */
+  readonly tables: readonly PgReplanRequest[];
 }
 
 /** What an encoded batch tells the writer besides its tuples (EncoderOutput.meta). */
 export interface PgBatchMeta {
   /** A truncate event: the table is emptied before this batch's tuples (which all came after it). */
   readonly truncate?: boolean;
+  /** Tuples for other tables (routed records), each output with its own header and plan id. */
+  readonly more?: readonly { readonly output: SharedArrayBuffer; readonly truncate?: boolean }[];
 }
 
 /**
@@ -282,7 +302,6 @@ class ReplanCollector {
   private readonly keys = new Map<string, RecordSchema>();
   private readonly inferredValue = new SchemaInferrer();
   private readonly inferredKey = new SchemaInferrer();
-  bind: TableName | undefined;
 
   constructor(
     private readonly planId: number,
@@ -302,7 +321,6 @@ class ReplanCollector {
   }
 
   request(): PgReplanRequest {
-    if (this.bind) return { planId: this.planId, values: [], keys: [], partition: this.partition, offset: this.offset, bind: this.bind };
     const values = [...this.values.values()];
     if (!this.inferredValue.empty) values.push(this.inferredValue.schema());
     const keys = [...this.keys.values()];
@@ -311,8 +329,8 @@ class ReplanCollector {
   }
 }
 
-/** Worker half of the PostgreSQL sink: binary COPY tuples into one reusable buffer. */
-export class PgEncoder implements WorkerEncoder<PgPlan> {
+/** Worker half of the PostgreSQL sink for one table: binary COPY tuples into one reusable buffer (routing.ts picks the table). */
+export class TableEncoder implements WorkerEncoder<PgPlan> {
   private readonly writer = new ByteWriter(4 << 20);
   private readonly compiled = new Map<string, Compiled>();
   private readonly deleteEncoders = new Map<string, RowEncoder>();
@@ -329,7 +347,6 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   private tupleOffsets = new Float64Array(1024);
   /** A truncate event was met: the tuples so far were dropped, the table is emptied first. */
   private truncated = false;
-  private readonly changes = new ChangeEvents();
 
   needsKeys(plan: PgPlan): boolean {
     return plan.deletes || plan.rules.pkMode === 'record_key' || plan.columns.some((c) => c.source.from === 'key');
@@ -372,25 +389,10 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
 
   add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
     // Before anything can throw: discardCurrent() rewinds to here.
-    this.rowStart = this.writer.pos;
-    const dbz = this.plan.debezium;
-    if (dbz) {
-      // Debezium's JDBC sink: a change event is applied by its op; other records are rows as they are.
-      const ev = this.changes.read(dbz, value, ctx);
-      if (ev.kind === 'skip') return;
-      if (ev.kind === 'bind') {
-        this.collector ??= new ReplanCollector(this.plan.id, this.partition, ctx.offset);
-        this.collector.bind ??= ev.table;
-        return;
-      }
-      if (ev.kind === 'delete') return this.deleteByKey(key, ctx, 'a delete event');
-      if (ev.kind === 'truncate') return this.truncate();
-      if (ev.kind === 'row') value = ev.row;
-    }
     this.addRow(value, key, ctx);
   }
 
-  private truncate(): void {
+  truncate(): void {
     if (this.collector || this.plan.missingTable) return;
     // Everything before the truncate in this batch is emptied by it: drop those tuples.
     this.writer.pos = OUTPUT_HEADER_BYTES;
@@ -400,7 +402,8 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
     this.truncated = true;
   }
 
-  private addRow(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
+  addRow(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
+    this.rowStart = this.writer.pos;
     // A row is made from an object; a primitive *schema* goes to the column "value".
     if (!value.schema.scalar) requireStructValue(value.value, 'a table row needs');
     if (this.collector || this.plan.missingTable) return this.collect(value, key, ctx);
@@ -471,13 +474,11 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   }
 
   tombstone(key: Decoded | undefined, ctx: RecordContext): void {
-    this.rowStart = this.writer.pos;
-    // A topic whose table comes from change events' source blocks: a tombstone before the first event has none to go to.
-    if (this.plan.debezium?.unbound) return;
     this.deleteByKey(key, ctx, 'tombstone (null value)');
   }
 
-  private deleteByKey(key: Decoded | undefined, ctx: RecordContext, what: string): void {
+  deleteByKey(key: Decoded | undefined, ctx: RecordContext, what: string): void {
+    this.rowStart = this.writer.pos;
     if (!this.plan.deletes) return;
     if (this.collector) return this.collect(undefined, key, ctx);
     // No table yet: nothing to delete.
@@ -508,11 +509,20 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   }
 
   finish(): EncoderOutput {
-    if (this.collector) {
-      const req = this.collector.request();
-      this.collector = undefined;
-      throw new ReplanNeeded(req);
-    }
+    const req = this.takeReplan();
+    if (req) throw new ReplanNeeded(req);
+    return this.output();
+  }
+
+  /** What a re-plan needs, when records did not fit the plan; clears it. */
+  takeReplan(): PgReplanRequest | undefined {
+    const req = this.collector?.request();
+    this.collector = undefined;
+    return req;
+  }
+
+  /** The encoded tuples (call takeReplan() first). */
+  output(): EncoderOutput {
     const w = this.writer;
     const meta: PgBatchMeta | undefined = this.truncated ? { truncate: true } : undefined;
     if (this.rows + this.deletes === 0 && !meta) return { output: null, outputBytes: 0, rows: 0 };
