@@ -21,6 +21,7 @@ export const postgresOptions = [
   oneOf(['none', 'basic'] as const, { key: 'schema.evolution', sinks: pg, doc: 'Debezium name: basic = auto.create and auto.evolve.' }),
   int({ key: 'batch.size', sinks: pg, min: 1, doc: 'JDBC sink batch size.', ignored: 'Sluice writes whole partition batches with COPY; see batch.max.records.' }),
   bool({ key: 'quote.sql.identifiers', sinks: pg, default: true, doc: 'Identifiers are always quoted; accepted for compatibility.', ignored: 'Sluice always quotes identifiers.' }),
+  bool({ key: 'quote.identifiers', sinks: pg, doc: 'Debezium\'s name for it. Identifiers are always quoted: a name with capitals lands as written, where Debezium\'s default (false) would fold it to lower case.', ignored: 'Sluice always quotes identifiers.' }),
   str({ key: 'db.timezone', sinks: pg, default: 'UTC', aliases: ['use.time.zone', 'database.time_zone'], doc: 'Session time zone.' }),
   oneOf(['drop', 'escape', 'fail'] as const, { key: 'text.nul.mode', sinks: pg, default: 'escape', doc: 'PostgreSQL text cannot hold NUL (U+0000): escape writes it as \\u0000, drop removes it, fail stops with the record location.' }),
   int({ key: 'max.retries', sinks: pg, min: 0, default: 10, doc: 'Retries of a failed flush before the retry timeout applies.' }),
