@@ -34,7 +34,6 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   private plan!: PgPlan;
   private topic = '';
   private partition = 0;
-  private firstOffset = -1;
   private wanted: Map<string, TableName> | undefined;
   private current: TableEncoder | undefined;
 
@@ -48,7 +47,6 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
     this.plan = plan;
     this.topic = topic;
     this.partition = partition;
-    this.firstOffset = -1;
     this.wanted = undefined;
     this.current = undefined;
     this.main.begin(plan, topic, partition);
@@ -98,8 +96,13 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   }
 
   add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
+    // The fast path: a plain record of the batch topic's own table.
+    if (this.plan.debezium === undefined && (ctx.topic === this.topic || !this.plan.naming)) {
+      this.current = this.main;
+      this.main.addRow(value, key, ctx);
+      return;
+    }
     this.current = undefined;
-    if (this.firstOffset < 0) this.firstOffset = ctx.offset;
     let ev: ChangeEvent | undefined;
     let source: Record<string, unknown> | undefined;
     if (this.plan.debezium) {
@@ -118,7 +121,6 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
 
   tombstone(key: Decoded | undefined, ctx: RecordContext): void {
     this.current = undefined;
-    if (this.firstOffset < 0) this.firstOffset = ctx.offset;
     // Debezium names no table for a tombstone when the format needs a source block: it skips it.
     if (this.plan.debezium?.sourceFormat !== undefined) return;
     const enc = this.encoderFor(ctx, undefined);
