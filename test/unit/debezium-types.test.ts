@@ -145,6 +145,17 @@ describe('Debezium values, exactly', () => {
     refuse(OID.numeric, { kind: 'variable-decimal' }, { scale: 'x', value: 'AA==' }, /scale/);
   });
 
+  it('a numeric(p,s) column takes a value only when it need not round it', () => {
+    const numeric102 = ((10 << 16) | 2) + 4;
+    const write = (ft: FieldType, v: unknown) => valueWriter(OID.numeric, 0, ft, 'escape', 'amt', numeric102)(new ByteWriter(64), v);
+    expect(() => write({ kind: 'variable-decimal' }, { scale: 4, value: Buffer.from([0x30, 0x0c]) })).not.toThrow(); // 1.2300: nothing to round
+    expect(() => write({ kind: 'variable-decimal' }, { scale: 4, value: Buffer.from([0x30, 0x39]) })).toThrow(/column "amt" \(numeric\(10,2\)\) cannot take .*4 decimal places and the column keeps 2/);
+    expect(() => write({ kind: 'decimal', precision: 10, scale: 4 }, Buffer.from([0x30, 0x39]))).toThrow(/PostgreSQL would round it/);
+    expect(() => write({ kind: 'decimal', precision: 10, scale: 4 }, Buffer.from([0x30, 0x0c]))).not.toThrow(); // 1.2300
+    expect(() => write({ kind: 'string' }, '1.005')).toThrow(/would round/);
+    expect(() => write({ kind: 'string' }, '1.5')).not.toThrow();
+  });
+
   it('into Parquet: ZonedTimestamp as a UTC instant, NanoTime as microseconds, VariableScaleDecimal and Bits as exact text', () => {
     const zts = builderFor({ kind: 'zoned-timestamp' }, 'zts', true, 'strict');
     zts.append('2024-01-01T14:34:56.789012+02:00');

@@ -42,9 +42,9 @@ function failTimestamp(col: string, type: string, v: unknown, kind: string, why:
   throw new ConvertError(`column "${col}" (${type}) cannot take ${kind} ${String(v)}: ${why}`);
 }
 
-export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, textNul: TextNulMode, col: string): ValueWriter {
+export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, textNul: TextNulMode, col: string, typmod = -1): ValueWriter {
   const k = ft.kind;
-  const dbz = debeziumWriter(typeOid, ft, textNul, col);
+  const dbz = debeziumWriter(typeOid, ft, textNul, col, typmod);
   if (dbz) return dbz;
   switch (typeOid) {
     case OID.bool:
@@ -91,11 +91,13 @@ export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, tex
       };
     case OID.numeric: {
       const scale = ft.kind === 'decimal' ? ft.scale : 0;
+      const colScale = numericColumnScale(typmod);
+      const fast = colScale < 0 || scale <= colScale;
       return (w, v) => {
         // The common case, Avro decimal bytes of up to 6 bytes, goes straight to
         // base-10000 digits; anything else through the exact decimal string.
-        if (v instanceof Uint8Array && v.length > 0 && v.length <= 6 && scale >= 0 && writeNumericUnscaled(w, smallTwosComplement(v), scale)) return;
-        writeNumeric(w, decimalString(v, ft, col));
+        if (fast && v instanceof Uint8Array && v.length > 0 && v.length <= 6 && scale >= 0 && writeNumericUnscaled(w, smallTwosComplement(v), scale)) return;
+        writeNumeric(w, keepsScale(decimalString(v, ft, col), colScale, col, typmod));
       };
     }
     case OID.text:
@@ -156,7 +158,7 @@ export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, tex
 }
 
 /** A Debezium semantic type into the column types that read it specially; undefined: the generic writers. */
-function debeziumWriter(typeOid: number, ft: FieldType, textNul: TextNulMode, col: string): ValueWriter | undefined {
+function debeziumWriter(typeOid: number, ft: FieldType, textNul: TextNulMode, col: string, typmod: number): ValueWriter | undefined {
   const guard = (type: string, f: ValueWriter): ValueWriter => (w, v) => {
     try {
       f(w, v);
@@ -167,7 +169,10 @@ function debeziumWriter(typeOid: number, ft: FieldType, textNul: TextNulMode, co
   };
   switch (ft.kind) {
     case 'variable-decimal':
-      if (typeOid === OID.numeric) return guard('numeric', (w, v) => writeNumeric(w, variableScaleDecimalText(v)));
+      if (typeOid === OID.numeric) {
+        const colScale = numericColumnScale(typmod);
+        return guard('numeric', (w, v) => writeNumeric(w, keepsScale(variableScaleDecimalText(v), colScale, col, typmod)));
+      }
       if (typeOid === OID.text || typeOid === OID.varchar) return guard('text', (w, v) => w.utf8(variableScaleDecimalText(v)));
       return undefined;
     case 'zoned-timestamp':
@@ -391,6 +396,24 @@ function timeText(us: number): string {
 }
 
 // ---------- numeric ----------
+
+/** The scale of a numeric(p,s) column; -1 for an unconstrained numeric. */
+function numericColumnScale(typmod: number): number {
+  return typmod >= 4 ? (typmod - 4) & 0x7ff : -1;
+}
+
+/**
+ * PostgreSQL rounds a numeric to its column's scale on input: a value with
+ * more (non-zero) decimal places would land changed, so it is refused.
+ */
+function keepsScale(s: string, colScale: number, col: string, typmod: number): string {
+  if (colScale < 0) return s;
+  const dot = s.indexOf('.');
+  if (dot < 0 || s.length - dot - 1 <= colScale) return s;
+  if (/^0*$/.test(s.slice(dot + 1 + colScale))) return s;
+  const precision = ((typmod - 4) >> 16) & 0xffff;
+  fail(col, `numeric(${precision},${colScale})`, s, `it has ${s.length - dot - 1} decimal places and the column keeps ${colScale}; PostgreSQL would round it`);
+}
 
 const DECIMAL_RE = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
