@@ -369,7 +369,7 @@ describe('Debezium change events (JdbcSinkConnector)', () => {
     expect(out).toMatch(/sub-microsecond/);
   });
 
-  it('change events of several tables in one topic go each to its own table (${source.table}), in one transaction per batch, order kept per table', async () => {
+  it.each(['at_least_once', 'exactly_once'])('change events of several tables in one topic go each to its own table (${source.table}), in one transaction per batch, order kept per table (%s)', async (guarantee) => {
     const topic = uniqueName('dbz.mixed');
     await createTopic(topic, 1);
     const fields: ConnectField[] = [{ field: 'id', type: 'int32' }, { field: 'name', type: 'string', optional: true }];
@@ -393,9 +393,12 @@ describe('Debezium change events (JdbcSinkConnector)', () => {
       ec.event('c', null, { id: 2, name: 'c2' }),
       ea.event('c', null, { id: 2, name: 'a2' }),
     ]);
-    await runUntilCommitted(dbzConnector(topic, { 'collection.name.format': '${source.table}', 'delete.enabled': 'true', 'truncate.enabled': 'true' }), [topic]);
+    await runUntilCommitted(dbzConnector(topic, { 'collection.name.format': '${source.table}', 'delete.enabled': 'true', 'truncate.enabled': 'true', 'delivery.guarantee': guarantee }), [topic]);
     expect(await sql(`SELECT id, name FROM "${a}" ORDER BY id`)).toEqual([{ id: 1, name: 'a1 updated' }, { id: 2, name: 'a2' }]);
     expect(await sql(`SELECT id, name FROM "${b}" ORDER BY id`)).toEqual([{ id: 1, name: 'b1 again' }]);
     expect(await sql(`SELECT id, name FROM "${c}" ORDER BY id`)).toEqual([{ id: 2, name: 'c2' }]);
+    if (guarantee === 'exactly_once') {
+      expect(await sql<{ n: string }>('SELECT next_offset::text AS n FROM sluice_offsets WHERE topic = $1', [topic])).toEqual([{ n: '10' }]);
+    }
   });
 });
