@@ -9,7 +9,7 @@
 // value stopping Sluice with the record's location.
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { createTopic, produce, type TestMessage } from '../helpers/kafka.js';
+import { createTopic, produce, readTopic, type TestMessage } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { confluentFrame, registerSchema } from '../helpers/registry.js';
 import { REGISTRY, uniqueName } from '../helpers/stack.js';
@@ -401,4 +401,36 @@ describe('Debezium change events (JdbcSinkConnector)', () => {
       expect(await sql<{ n: string }>('SELECT next_offset::text AS n FROM sluice_offsets WHERE topic = $1', [topic])).toEqual([{ n: '10' }]);
     }
   });
+
+  it('a row one table refuses goes to the dead-letter topic; every other row of every table lands, in the same transaction', async () => {
+    const topic = uniqueName('dbz.refuse');
+    const dlq = uniqueName('dbz_dlq');
+    await createTopic(topic, 1);
+    const fields: ConnectField[] = [{ field: 'id', type: 'int32' }, { field: 'name', type: 'string', optional: true }];
+    const a = `ra_${topic.slice(-6)}`;
+    const b = `rb_${topic.slice(-6)}`;
+    await sql(`CREATE TABLE "${a}" (id integer PRIMARY KEY, name text)`);
+    await sql(`CREATE TABLE "${b}" (id integer PRIMARY KEY, name text CHECK (name <> 'bad'))`);
+    const ea = new JsonEvents('dbz', a, fields);
+    const eb = new JsonEvents('dbz', b, fields);
+    await produce(topic, [
+      ea.event('c', null, { id: 1, name: 'a1' }),
+      eb.event('c', null, { id: 1, name: 'b1' }),
+      eb.event('c', null, { id: 2, name: 'bad' }), // offset 2: refused by b's CHECK
+      ea.event('c', null, { id: 2, name: 'a2' }),
+      eb.event('c', null, { id: 3, name: 'b3' }),
+    ]);
+    await runUntilCommitted(dbzConnector(topic, {
+      'collection.name.format': '${source.table}', 'delivery.guarantee': 'exactly_once',
+      'errors.tolerance': 'all', 'errors.deadletterqueue.topic.name': dlq, 'errors.deadletterqueue.topic.replication.factor': '1',
+      'errors.deadletterqueue.context.headers.enable': 'true',
+    }), [topic]);
+    expect(await sql(`SELECT id, name FROM "${a}" ORDER BY id`)).toEqual([{ id: 1, name: 'a1' }, { id: 2, name: 'a2' }]);
+    expect(await sql(`SELECT id, name FROM "${b}" ORDER BY id`)).toEqual([{ id: 1, name: 'b1' }, { id: 3, name: 'b3' }]);
+    const letters = await readTopic(dlq, 1);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.headers['__connect.errors.offset']).toBe('2');
+    expect(letters[0]!.headers['__connect.errors.exception.message']).toMatch(/check constraint .*SQLSTATE 23514/);
+  });
+
 });
