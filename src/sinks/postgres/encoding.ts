@@ -388,7 +388,6 @@ export class TableEncoder implements WorkerEncoder<PgPlan> {
   }
 
   add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
-    // Before anything can throw: discardCurrent() rewinds to here.
     this.addRow(value, key, ctx);
   }
 
@@ -403,6 +402,7 @@ export class TableEncoder implements WorkerEncoder<PgPlan> {
   }
 
   addRow(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
+    // Before anything can throw: discardCurrent() rewinds to here.
     this.rowStart = this.writer.pos;
     // A row is made from an object; a primitive *schema* goes to the column "value".
     if (!value.schema.scalar) requireStructValue(value.value, 'a table row needs');

@@ -196,12 +196,12 @@ export class PostgresSink implements Sink {
   private readonly closing = new AbortController();
   /** connector.class is Debezium's JDBC sink: change-event envelopes are applied by op (debezium.ts), tables named as Debezium names them. */
   private readonly debezium: boolean;
-  /** Debezium's collection.name.format naming ${source.…}: each topic's table, learnt from its first change event. */
+  /** Debezium's collection.name.format naming ${source.…}: no topic has a table of its own, each change event names one. */
   private readonly sourceFormat: string | undefined;
   /** Per topic, the other tables its records have gone to (routed: a transform's topic, a change event's source block). */
   private readonly routes = new Map<string, Map<string, TableName>>();
-  /** Per topic with a ${source.…} format: its plan without a table of its own, and the queue its batches take. */
-  private readonly noTablePlans = new Map<string, PgPlan>();
+  /** With a ${source.…} format: the plan without a table of its own, and per topic the queue its batches take. */
+  private noTable: PgPlan | undefined;
   private readonly topicWriters = new Map<string, TableWriter>();
 
   constructor(
@@ -279,14 +279,13 @@ export class PostgresSink implements Sink {
 
   /** A ${source.…} format: the batch topic has no table of its own, every change event names one. */
   private noTablePlan(): PgPlan {
-    let plan = this.noTablePlans.get('');
+    let plan = this.noTable;
     if (!plan) {
-      plan = {
+      plan = this.noTable = {
         id: this.nextPlanId++, table: '', columns: [], staged: false, deletes: false, textNul: this.cfg['text.nul.mode'], rules: this.rules,
         autoEvolve: false, missingTable: false, noTable: true, naming: { format: this.cfg['table.name.format'], debezium: this.debezium },
         debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat },
       };
-      this.noTablePlans.set('', plan);
     }
     return plan;
   }
