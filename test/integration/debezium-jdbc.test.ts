@@ -433,4 +433,25 @@ describe('Debezium change events (JdbcSinkConnector)', () => {
     expect(letters[0]!.headers['__connect.errors.exception.message']).toMatch(/check constraint .*SQLSTATE 23514/);
   });
 
+
+  it('primary.key.mode=record_header: the key columns come from the headers named in primary.key.fields', async () => {
+    const topic = uniqueName('dbz.public.hdr');
+    await createTopic(topic, 1);
+    const fields: ConnectField[] = [{ field: 'id', type: 'int32' }, { field: 'name', type: 'string', optional: true }];
+    const ev = new JsonEvents('dbz', 'hdr', fields);
+    const withHeaders = (m: TestMessage, tenant: string, seq: string): TestMessage => ({ ...m, headers: { tenant, seq } });
+    await produce(topic, [
+      withHeaders(ev.event('c', null, { id: 1, name: 'first' }), 'acme', '7'),
+      withHeaders(ev.event('c', null, { id: 2, name: 'other tenant' }), 'globex', '7'),
+      withHeaders(ev.event('u', null, { id: 3, name: 'replaces first' }), 'acme', '7'),
+    ]);
+    await runUntilCommitted(dbzConnector(topic, { 'primary.key.mode': 'record_header', 'primary.key.fields': 'tenant,seq' }), [topic]);
+    const table = `"${topic.replace(/\./g, '_')}"`;
+    expect(await columnTypes(table)).toEqual({ tenant: 'text', seq: 'text', id: 'integer', name: 'text' });
+    expect(await sql(`SELECT tenant, seq, id, name FROM ${table} ORDER BY tenant`)).toEqual([
+      { tenant: 'acme', seq: '7', id: 3, name: 'replaces first' },
+      { tenant: 'globex', seq: '7', id: 2, name: 'other tenant' },
+    ]);
+  });
+
 });

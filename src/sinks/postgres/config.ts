@@ -10,7 +10,7 @@ export const postgresOptions = [
   str({ key: 'connection.password', sinks: pg, secret: true, doc: 'Database password. Use ${env:VAR} or ${file:path:key}.' }),
   str({ key: 'table.name.format', sinks: pg, default: '${topic}', aliases: ['collection.name.format'], doc: 'Target table; ${topic} is replaced by the topic name. May be schema-qualified (schema.table). With Debezium\'s JDBC sink class, as Debezium names tables: dots in ${topic} become underscores, and ${source.db}, ${source.schema}, ${source.table} (any field of the change event\'s source block) come from the event.' }),
   oneOf(['insert', 'upsert', 'update'] as const, { key: 'insert.mode', sinks: pg, default: 'insert', caseInsensitive: true, doc: 'insert: COPY straight in. upsert: COPY into a staging table, keep the last row per key, INSERT … ON CONFLICT DO UPDATE. update: UPDATE … FROM staging.' }),
-  oneOf(['none', 'kafka', 'record_key', 'record_value'] as const, { key: 'pk.mode', sinks: pg, default: 'none', caseInsensitive: true, aliases: ['primary.key.mode'], doc: 'Where the primary key comes from.' }),
+  oneOf(['none', 'kafka', 'record_key', 'record_value', 'record_header'] as const, { key: 'pk.mode', sinks: pg, default: 'none', caseInsensitive: true, aliases: ['primary.key.mode'], doc: 'Where the primary key comes from. record_header (Debezium): the headers named in pk.fields, as text.' }),
   list({ key: 'pk.fields', sinks: pg, aliases: ['primary.key.fields'], doc: 'Primary key fields.' }),
   list({ key: 'fields.whitelist', sinks: pg, aliases: ['field.include.list'], doc: 'Only these value fields become columns.' }),
   list({ key: 'field.exclude.list', sinks: pg, doc: 'These value fields never become columns.' }),

@@ -24,6 +24,7 @@ export { decimalString, writeNumeric, valueWriter } from './values.js';
 export type ColumnSource =
   | { from: 'value'; field: string }
   | { from: 'key'; field: string }
+  | { from: 'header'; name: string }
   | { from: 'kafka'; what: 'topic' | 'partition' | 'offset' };
 
 export interface PgColumn {
@@ -170,6 +171,24 @@ function keyGetter(field: string, single: boolean, keySchema: RecordSchema | und
   };
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The last header of that name, as text (pk.mode=record_header). */
+function headerText(c: RecordContext, name: string): string | null {
+  const hs = c.headers();
+  for (let i = hs.length - 1; i >= 0; i--) {
+    const h = hs[i]!;
+    if (h.name !== name) continue;
+    if (h.value === null) return null;
+    try {
+      return utf8.decode(h.value);
+    } catch {
+      throw new ConvertError(`header "${name}" (a key column, pk.mode=record_header) is not UTF-8 text`);
+    }
+  }
+  return null;
+}
+
 function fieldTypeOf(schema: RecordSchema | undefined, name: string): FieldType {
   if (!schema?.fields) return { kind: 'any' };
   if (schema.scalar) return schema.fields[0]!.type;
@@ -189,6 +208,10 @@ export function compileRowEncoder(plan: PgPlan, schema: RecordSchema, keySchema:
     if (src.from === 'kafka') {
       get = src.what === 'topic' ? (_v, c) => c.topic : src.what === 'partition' ? (_v, c) => c.partition : (_v, c) => c.offset;
       fieldType = src.what === 'topic' ? { kind: 'string' } : { kind: 'int64' };
+    } else if (src.from === 'header') {
+      const name = src.name;
+      get = (_v, c) => headerText(c, name);
+      fieldType = { kind: 'string' };
     } else if (src.from === 'key') {
       const g = keyGetter(src.field, keyCols.length === 1, keySchema);
       get = (_v, c) => g(c);

@@ -325,9 +325,17 @@ export class PostgresSink implements Sink {
     return pk.length > 0 ? pk : [DEFAULT_KEY_COLUMN];
   }
 
+  /** The columns headers fill (record_header): pk.fields, else the table's primary key. */
+  private headerColumnNames(desc: TableDescription | undefined): string[] {
+    if (this.rules.pkMode !== 'record_header') return [];
+    if (this.rules.pkFields.length > 0) return [...this.rules.pkFields];
+    return desc?.columns.filter((c) => c.pk).map((c) => c.name) ?? [];
+  }
+
   private conflictColumns(desc: TableDescription): string[] {
     const tablePk = desc.columns.filter((c) => c.pk).map((c) => c.name);
     switch (this.rules.pkMode) {
+      case 'record_header': return this.headerColumnNames(desc);
       case 'kafka': return [...kafkaPkNames(this.rules)];
       case 'record_key': return this.keyColumnNames(desc);
       case 'record_value': return this.rules.pkFields.length > 0 ? [...this.rules.pkFields] : tablePk;
@@ -355,6 +363,7 @@ export class PostgresSink implements Sink {
     }
     const kafkaNames: readonly string[] = this.rules.pkMode === 'kafka' ? kafkaPkNames(this.rules) : KAFKA_COLUMNS;
     const keyNames = this.keyColumnNames(desc);
+    const headerNames = this.headerColumnNames(desc);
     const conflict = this.conflictColumns(desc);
     const columns: PgColumn[] = [];
     for (const c of desc.columns) {
@@ -363,6 +372,7 @@ export class PostgresSink implements Sink {
       const k = kafkaNames.indexOf(c.name);
       if (k >= 0) source = { from: 'kafka', what: KAFKA_WHAT[k]! };
       else if (keyNames.includes(c.name)) source = { from: 'key', field: c.name };
+      else if (headerNames.includes(c.name)) source = { from: 'header', name: c.name };
       else if (valueFieldAllowed(this.rules, c.name)) source = { from: 'value', field: c.name };
       else continue; // filtered out: the column keeps its default
       if (!columnTypeSupported(c.typeOid, c.elemOid)) {
@@ -374,9 +384,9 @@ export class PostgresSink implements Sink {
       });
     }
     const names = new Set(columns.map((c) => c.name));
-    const lackingKeys = keyNames.filter((n) => !names.has(n));
+    const lackingKeys = [...keyNames, ...headerNames].filter((n) => !names.has(n));
     if (lackingKeys.length > 0) {
-      throw new SinkSchemaError(`pk.mode=record_key: table ${table} has no column ${lackingKeys.map((n) => `"${n}"`).join(', ')} for the record key (pk.fields)`);
+      throw new SinkSchemaError(`pk.mode=${this.rules.pkMode}: table ${table} has no column ${lackingKeys.map((n) => `"${n}"`).join(', ')} for the record ${this.rules.pkMode === 'record_header' ? 'headers' : 'key'} (pk.fields)`);
     }
     if (staged) {
       const why = this.mode !== 'insert' ? `insert.mode=${this.mode}` : 'delete.enabled=true';
@@ -446,7 +456,7 @@ export class PostgresSink implements Sink {
           }
           for (const value of req.values) {
             const schemaless = value.id === INFERRED_SCHEMA_ID;
-            const keyNames = this.keyColumnNames(desc);
+            const keyNames = [...this.keyColumnNames(desc), ...this.headerColumnNames(desc)];
             const taken = new Set<string>([...keyNames, ...(this.rules.pkMode === 'kafka' ? kafkaPkNames(this.rules) : [])]);
             const fields = valueFields(this.rules, value, taken);
             const wanted: WantedColumn[] = fields.map((f) => ({ name: f.name, type: f.type, optional: f.optional, default: f.default }));
