@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// sluice run --config connector.json   (plus SLUICE_* environment variables)
+// sluice run --config connector.json [--worker connect-distributed.properties]   (plus SLUICE_* environment variables)
 // Exit codes (exit-codes.ts): 0 stopped cleanly, 1 stopped on a failure,
 // 2 configuration error, 3 the drain did not finish within shutdown.grace.ms,
 // 130 a second signal cut the drain short.
@@ -28,26 +28,30 @@ function configErrorExit<T>(fn: () => T): T {
   }
 }
 
-function loadOrExit(file: string | undefined): ResolvedConfig {
-  return configErrorExit(() => loadConfig({ file }));
+function loadOrExit(file: string | undefined, worker: string | undefined): ResolvedConfig {
+  return configErrorExit(() => loadConfig({ file, worker }));
 }
 
-/** What `check` prints and `run` logs at start: the converters in effect, where each came from, and warnings. */
-function converterLines(c: ResolvedConfig): { converters: string[]; warnings: string[] } {
+/** What `check` prints and `run` logs at start: the converters in effect, where each came from, warnings and notices. */
+function converterLines(c: ResolvedConfig): { converters: string[]; warnings: string[]; notices: string[] } {
   return {
     converters: [describeConverter(c.converters.key), describeConverter(c.converters.value)].map((l) => redact(l, c.secrets)),
     warnings: c.warnings.map((w) => redact(w, c.secrets)),
+    notices: c.notices.map((n) => redact(n, c.secrets)),
   };
 }
 
-async function run(opts: { config?: string }): Promise<number> {
-  const config = loadOrExit(opts.config);
+const WORKER_OPTION = ['-w, --worker <file>', 'Kafka Connect worker properties file (connect-distributed.properties): converters, bootstrap.servers, consumer.*, config.providers; also SLUICE_WORKER_CONFIG'] as const;
+
+async function run(opts: { config?: string; worker?: string }): Promise<number> {
+  const config = loadOrExit(opts.config, opts.worker);
   const log = createLogger(config.common['log.level'], config.secrets);
   const lines = converterLines(config);
   for (const [role, line] of [['key', lines.converters[0]!], ['value', lines.converters[1]!]] as const) log.info({ [`${role}Format`]: config.converters[role].format }, line);
   for (const w of lines.warnings) log.warn(w);
   const nodeNotice = nodeVersionNotice();
   if (nodeNotice) log.info(nodeNotice);
+  for (const n of lines.notices) log.info(`notice: ${n}`);
   // A sink checks its own cross-key rules (partitioner, credentials) when created.
   const sink = configErrorExit(() => createSink(config, log));
   const engine = new Engine({ config, sink, log });
@@ -107,23 +111,26 @@ program
 program
   .command('run')
   .description('run a connector until SIGTERM/SIGINT (a second signal exits at once)')
-  .option('-c, --config <file>', 'connector JSON ({"name", "config"}, Kafka Connect shape); optional when SLUICE_* variables say everything')
-  .action(async (opts: { config?: string }) => {
+  .option('-c, --config <file>', 'connector JSON ({"name", "config"}, Kafka Connect shape) or a connect-standalone connector .properties file; optional when SLUICE_* variables say everything')
+  .option(...WORKER_OPTION)
+  .action(async (opts: { config?: string; worker?: string }) => {
     process.exitCode = await run(opts);
   });
 
 program
   .command('check')
   .description('validate a connector JSON plus environment and exit (0 valid, 2 invalid)')
-  .option('-c, --config <file>', 'connector JSON')
-  .action(async (opts: { config?: string }) => {
-    const c = loadOrExit(opts.config);
+  .option('-c, --config <file>', 'connector JSON or connect-standalone .properties file')
+  .option(...WORKER_OPTION)
+  .action(async (opts: { config?: string; worker?: string }) => {
+    const c = loadOrExit(opts.config, opts.worker);
     const sink = configErrorExit(() => createSink(c, createLogger('silent')));
     await sink.close();
     const lines = converterLines(c);
     process.stdout.write(`ok: ${c.common.name} (${c.sink} sink, group ${c.groupId}, values ${c.valueFormat})\n`);
     for (const l of lines.converters) process.stdout.write(`${l}\n`);
     for (const w of lines.warnings) process.stdout.write(`warning: ${w}\n`);
+    for (const n of lines.notices) process.stdout.write(`notice: ${n}\n`);
   });
 
 program

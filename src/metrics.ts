@@ -25,6 +25,7 @@ export function createMetrics(engine: Engine, connector: string): client.Registr
   counter('sluice_offset_commit_completion_total', 'Offset commits completed (Connect: offset-commit-completion-total).', () => s.commits);
   counter('sluice_offset_commit_failure_total', 'Offset commits that failed and were retried.', () => s.commitFailures);
   counter('sluice_dead_letter_total', 'Records sent to the dead-letter topic.', () => s.deadLettered);
+  counter('sluice_records_skipped_total', 'Records skipped after failing (errors.tolerance=all without a dead-letter topic).', () => s.skipped);
   counter('sluice_tombstones_total', 'Records with a null value.', () => s.tombstones);
   counter('sluice_batches_total', 'Partition batches dispatched to the workers.', () => s.batches);
   counter('sluice_pauses_total', 'Partition pauses by backpressure.', () => s.pauses);

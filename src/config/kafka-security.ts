@@ -30,7 +30,9 @@ export interface KafkaSecurityResult {
   readonly properties: Record<string, string>;
   /** Settings that cannot be honoured, each naming its key. */
   readonly problems: string[];
-  /** Settings accepted but with no effect in librdkafka (JVM tuning), each naming its key. */
+  /** Settings accepted with no effect in librdkafka (JVM tuning): "<key>: accepted, no effect: <why>". */
+  readonly notices: string[];
+  /** Settings honoured, but perhaps not as the Java client would (naming the key). */
   readonly warnings: string[];
   /** Passwords, keys and secrets found, for redaction. */
   readonly secrets: string[];
@@ -92,6 +94,7 @@ export function translateKafkaSecurity(input: Readonly<Record<string, string>>, 
   const readFile = opts.readFile ?? ((p: string) => fs.readFileSync(p));
   const problems: string[] = [];
   const warnings: string[] = [];
+  const notices: string[] = [];
   const secrets: string[] = [];
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(input)) {
@@ -108,7 +111,7 @@ export function translateKafkaSecurity(input: Readonly<Record<string, string>>, 
     out[prop] = value;
   };
 
-  for (const k of NO_EFFECT) if (has(k)) warnings.push(`${nameOf(k)}: a Java client setting with no librdkafka equivalent; ignored`);
+  for (const k of NO_EFFECT) if (has(k)) notices.push(`${nameOf(k)}: accepted, no effect: a Java client setting librdkafka has no equivalent for`);
   for (const k of JAVA_CLASSES) {
     if (has(k)) problems.push(`${nameOf(k)}: names a Java class (${input[k]}), which Sluice cannot load; librdkafka has no equivalent`);
   }
@@ -190,7 +193,7 @@ export function translateKafkaSecurity(input: Readonly<Record<string, string>>, 
   if (has('sasl.kerberos.kinit.cmd')) {
     const cmd = input['sasl.kerberos.kinit.cmd']!;
     if (/\s/.test(cmd.trim())) out['sasl.kerberos.kinit.cmd'] = cmd;
-    else warnings.push(`${nameOf('sasl.kerberos.kinit.cmd')}: the Java client's path of kinit; librdkafka takes a whole command (its default runs kinit from PATH); ignored`);
+    else notices.push(`${nameOf('sasl.kerberos.kinit.cmd')}: accepted, no effect: the Java client's path of kinit; librdkafka takes a whole command (its default runs kinit from PATH)`);
   }
 
   // --- TLS: what is trusted ---
@@ -272,7 +275,7 @@ export function translateKafkaSecurity(input: Readonly<Record<string, string>>, 
     } else out['ssl.cipher.suites'] = ciphers;
   }
 
-  return { properties: out, problems, warnings, secrets: [...new Set(secrets)], context: ctx };
+  return { properties: out, problems, notices, warnings, secrets: [...new Set(secrets)], context: ctx };
 }
 
 /** OAuthBearerLoginModule: OIDC client credentials (or JWT bearer) when a token endpoint is set, else an unsecured token. */

@@ -1,17 +1,25 @@
 // Reads a connector JSON file (Kafka Connect's {name, config} shape, or the
-// config object alone) plus SLUICE_* environment variables, resolves
-// ${env:VAR} and ${file:path:key}, and validates everything against the
-// declared spec. All problems are reported at once; values of secret keys
+// config object alone), optionally Kafka Connect's worker properties file
+// (worker.ts), plus SLUICE_* environment variables, resolves config providers
+// (${env:VAR}, ${file:path:key}, ${dir:path:file}; providers.ts), and validates
+// everything against the declared spec. Precedence: environment over
+// connector over worker file. All problems are reported at once; values of secret keys
 // never appear in a message.
 import fs from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { postgresOptions } from '../sinks/postgres/config.js';
+import { JdbcUrlError, parseJdbcUrl, unusedJdbcParams } from '../sinks/postgres/jdbc-url.js';
 import { s3Options } from '../sinks/s3-parquet/config.js';
 import { commonOptions, type ValueFormat } from './spec.js';
 import { translateKafkaSecurity, type KafkaSecurityContext } from './kafka-security.js';
 import { envName, KAFKA_PASSTHROUGH_PREFIXES, type ConfigOf, type OptionSpec, type SinkKind } from './options.js';
+import { connectKeyFamilies, connectKeyOptions } from './connect-keys.js';
+import { translateConsumerProperty } from './consumer-props.js';
+import { ConfigProviders, parsePropertiesText } from './providers.js';
+import { registryAccess, type RegistryAccess } from './registry-access.js';
+import { applyConverterGroups, readWorkerFile, WORKER_ORIGIN, type WorkerFile } from './worker.js';
 
-export const allOptions = [...commonOptions, ...postgresOptions, ...s3Options] as const;
+export const allOptions = [...commonOptions, ...postgresOptions, ...s3Options, ...connectKeyOptions] as const;
 
 export type CommonConfig = ConfigOf<typeof commonOptions>;
 export type PostgresConfig = ConfigOf<typeof postgresOptions>;
@@ -35,6 +43,12 @@ export interface ResolvedConfig {
   readonly converters: { readonly key: ConverterInfo; readonly value: ConverterInfo };
   /** Things that are valid but likely not what a user migrating from Kafka Connect meant. */
   readonly warnings: readonly string[];
+  /** Kafka Connect keys accepted with no effect here, one line each: "<key>: accepted, no effect: <why>". */
+  readonly notices: readonly string[];
+  /** How each converter reaches its Schema Registry (undefined: no registry configured). */
+  readonly registry: { readonly key?: RegistryAccess; readonly value?: RegistryAccess };
+  /** The worker properties file read, if any. */
+  readonly workerFile?: string;
 }
 
 /** Kafka Connect's worker default for both converters (the shipped connect-*.properties), which Sluice follows. */
@@ -47,11 +61,13 @@ export interface ConverterInfo {
   /** The converter class, or undefined when key.format / value.format chose the format. */
   readonly converter: string | undefined;
   /** Where the converter (or the format) came from. */
-  readonly source: { readonly kind: 'connector' | 'env' | 'default'; readonly key: string };
+  readonly source: { readonly kind: 'connector' | 'worker' | 'env' | 'default'; readonly key: string };
   /** JsonConverter: schemas.enable, and the key that set it (undefined: the default, true). */
   readonly schemasEnable?: { readonly value: boolean; readonly from: string | undefined };
   /** AvroConverter, ProtobufConverter, JsonSchemaConverter: the registry URL (user info removed) and the key it came from. */
   readonly registry?: { readonly url: string; readonly from: string };
+  /** Whether a worker file was read (the default then means: neither set it). */
+  readonly workerFile?: boolean;
 }
 
 /** One line: "key converter: <class> (<settings>) — <where it came from>". */
@@ -61,8 +77,9 @@ export function describeConverter(c: ConverterInfo): string {
   if (c.registry) settings.push(`schema registry ${c.registry.url}${c.registry.from === `${c.role}.converter.schema.registry.url` ? '' : ` from ${c.registry.from}`}`);
   const what = c.converter === undefined ? `${c.role} format: ${c.format}` : `${c.role} converter: ${c.converter}`;
   const where =
-    c.source.kind === 'default' ? `default: no ${c.role}.converter in the connector config (Kafka Connect's worker default)`
+    c.source.kind === 'default' ? `default: no ${c.role}.converter in the connector config${c.workerFile ? ' or the worker file' : ''} (Kafka Connect's worker default)`
     : c.source.kind === 'env' ? `environment: ${c.source.key}`
+    : c.source.kind === 'worker' ? `worker file: ${c.source.key}`
     : `connector config: ${c.source.key}`;
   const overrides = c.converter === undefined ? ` (overrides ${c.role}.converter)` : '';
   return `${what}${settings.length > 0 ? ` (${settings.join(', ')})` : ''} — ${where}${overrides}`;
@@ -108,51 +125,6 @@ export function formatOf(converter: string, schemasEnable: boolean): ValueFormat
   return undefined;
 }
 
-function parsePropertiesFile(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#') || line.startsWith('!')) continue;
-    const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);
-    if (m) out.set(m[1]!, m[2]!);
-  }
-  return out;
-}
-
-/** Resolves ${env:VAR} and ${file:/path:key} (Kafka Connect config providers). */
-export function resolveProviders(value: string, key: string, env: NodeJS.ProcessEnv, problems: string[]): string {
-  return value.replace(/\$\{(env|file):([^}]*)\}/g, (whole, provider: string, ref: string) => {
-    if (provider === 'env') {
-      const v = env[ref];
-      if (v === undefined) {
-        problems.push(`${key}: environment variable ${ref} is not set`);
-        return '';
-      }
-      return v;
-    }
-    const sep = ref.lastIndexOf(':');
-    if (sep <= 0) {
-      problems.push(`${key}: \${file:...} needs the form \${file:/path/to/file.properties:key}`);
-      return '';
-    }
-    const path = ref.slice(0, sep);
-    const prop = ref.slice(sep + 1);
-    let text: string;
-    try {
-      text = fs.readFileSync(path, 'utf8');
-    } catch (err) {
-      problems.push(`${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-      return '';
-    }
-    const v = parsePropertiesFile(text).get(prop);
-    if (v === undefined) {
-      problems.push(`${key}: ${path} has no key ${prop}`);
-      return '';
-    }
-    return v;
-  });
-}
-
 function closest(key: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
@@ -185,6 +157,8 @@ export interface LoadOptions {
   file?: string;
   /** Already-parsed connector JSON (tests). */
   json?: unknown;
+  /** Kafka Connect worker properties file (default: SLUICE_WORKER_CONFIG). */
+  worker?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -192,6 +166,16 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   const env = opts.env ?? process.env;
   const problems: string[] = [];
   const raw = new Map<string, { value: unknown; origin: string }>();
+  const notices: string[] = [];
+  const converterWarnings: string[] = [];
+
+  // The worker file first: the connector and then the environment override what it sets.
+  const workerPath = opts.worker ?? (env.SLUICE_WORKER_CONFIG || undefined);
+  const worker: WorkerFile | undefined = workerPath !== undefined ? readWorkerFile(workerPath, (k) => byKey.has(k)) : undefined;
+  if (worker) {
+    for (const e of worker.inherited) raw.set(e.key, { value: e.value, origin: e.origin });
+    notices.push(...worker.notices);
+  }
 
   let json = opts.json;
   if (opts.file !== undefined) {
@@ -201,10 +185,15 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     } catch (err) {
       throw new ConfigError([`--config: cannot read ${opts.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
     }
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new ConfigError([`--config: ${opts.file} is not valid JSON (${(err as Error).message})`]);
+    if (/\.properties$/i.test(opts.file)) {
+      // A connect-standalone connector file: the same keys, name among them.
+      json = Object.fromEntries(parsePropertiesText(text));
+    } else {
+      try {
+        json = JSON.parse(text);
+      } catch (err) {
+        throw new ConfigError([`--config: ${opts.file} is not valid JSON (${(err as Error).message}); a connect-standalone connector file must end in .properties`]);
+      }
     }
   }
   if (json !== undefined) {
@@ -214,12 +203,26 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     const top = json as Record<string, unknown>;
     let cfg: Record<string, unknown> = top;
     if ('config' in top) {
-      for (const k of Object.keys(top)) if (k !== 'name' && k !== 'config') problems.push(`${k}: unknown top-level key (expected "name" and "config")`);
+      for (const k of Object.keys(top)) {
+        if (k === 'name' || k === 'config') continue;
+        // GET /connectors/<name> of Kafka Connect's REST API adds these: its output can be used as it is.
+        if (k === 'tasks' || k === 'type') notices.push(`${k}: accepted, no effect: Kafka Connect's REST API reports it; Sluice reads "name" and "config"`);
+        else problems.push(`${k}: unknown top-level key (expected "name" and "config")`);
+      }
       if (typeof top.config !== 'object' || top.config === null) throw new ConfigError(['config: must be an object']);
       cfg = top.config as Record<string, unknown>;
       if (top.name !== undefined) raw.set('name', { value: top.name, origin: 'name' });
     }
-    for (const [k, v] of Object.entries(cfg)) raw.set(k, { value: v, origin: k });
+    for (const [k, v] of Object.entries(cfg)) {
+      // A connector key replaces the worker's; its origin is now the connector's.
+      raw.delete(k);
+      raw.set(k, { value: v, origin: k });
+    }
+    if (worker) {
+      const groups = applyConverterGroups(raw, new Set(Object.keys(cfg)), worker);
+      notices.push(...groups.notices);
+      converterWarnings.push(...groups.warnings);
+    }
   }
 
   // Environment variables win over the file: the file describes the job, the
@@ -227,7 +230,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('SLUICE_') || value === undefined) continue;
     if (name.startsWith('SLUICE_TEST_') || name.startsWith('SLUICE_STACK_') || name.startsWith('SLUICE_CACHE_')) continue;
-    if (PROCESS_VARIABLES.has(name)) continue;
+    if (PROCESS_VARIABLES.has(name) || name === 'SLUICE_WORKER_CONFIG') continue;
     const key = byEnv.get(name);
     if (key) raw.set(key, { value, origin: `${name} (env)` });
     else if (name.startsWith('SLUICE_KAFKA_')) {
@@ -242,11 +245,40 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   const kafka: Record<string, string> = {};
   const kafkaOrigins = new Map<string, string>();
 
+  // Config providers are declared in the worker file (as in Kafka Connect) or in the connector.
+  const providerDecl = new Map<string, { value: string; origin: string }>();
+  for (const e of worker?.providers ?? []) providerDecl.set(e.key, { value: e.value, origin: e.origin });
   for (const [key, { value, origin }] of raw) {
+    if (key.startsWith('config.providers')) providerDecl.set(key, { value: String(value), origin });
+  }
+  const providers = new ConfigProviders(providerDecl, env);
+  problems.push(...providers.problems);
+  const resolve = (value: unknown, origin: string): unknown => (typeof value === 'string' ? providers.resolve(value, origin, problems) : value);
+
+  /** A Java consumer property (worker consumer.*, connector consumer.override.*) as librdkafka's. */
+  const consumerProperty = (prop: string, value: unknown, origin: string) => {
+    const v = String(resolve(value, origin));
+    if (/password|secret|sasl\.jaas|key\.pem|token/i.test(prop)) secrets.push(v);
+    const t = translateConsumerProperty(prop, v);
+    if (t.kind === 'set') {
+      kafka[t.name] = t.value;
+      kafkaOrigins.set(t.name, origin);
+    }
+    else if (t.kind === 'notice') notices.push(`${origin}: accepted, no effect: ${t.reason}`);
+    else problems.push(`${origin}: ${t.reason}`);
+  };
+  for (const e of worker?.consumer ?? []) consumerProperty(e.key, e.value, e.origin);
+
+  for (const [key, { value, origin }] of raw) {
+    if (key.startsWith('config.providers')) continue;
     const passthrough = KAFKA_PASSTHROUGH_PREFIXES.find((p) => key.startsWith(p));
-    if (passthrough) {
+    if (passthrough && !byKey.has(key)) {
       const prop = key.slice(passthrough.length);
-      const v = typeof value === 'string' ? resolveProviders(value, origin, env, problems) : String(value);
+      if (passthrough === 'consumer.override.') {
+        consumerProperty(prop, value, origin);
+        continue;
+      }
+      const v = String(resolve(value, origin));
       if (/password|secret|sasl\.jaas|key\.pem|token/i.test(prop)) secrets.push(v);
       kafka[prop] = v;
       kafkaOrigins.set(prop, origin);
@@ -254,8 +286,21 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     }
     const spec = byKey.get(key);
     if (!spec) {
+      const family = connectKeyFamilies.find((f) => f.where !== 'worker' && f.category !== 'acted' && key.startsWith(f.prefix));
+      if (family?.category === 'notice') {
+        notices.push(`${origin}: accepted, no effect: ${family.doc}`);
+        continue;
+      }
+      if (family?.category === 'refused') {
+        problems.push(`${origin}: ${family.doc}`);
+        continue;
+      }
       const hint = closest(key, byKey.keys());
       problems.push(`${origin}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}`);
+      continue;
+    }
+    if (spec.refused) {
+      problems.push(`${origin}: not supported: ${spec.refused}`);
       continue;
     }
     if (values.has(spec.key) && spec.key !== key) {
@@ -263,7 +308,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
       continue;
     }
     const before = problems.length;
-    const resolved = typeof value === 'string' ? resolveProviders(value, origin, env, problems) : value;
+    const resolved = resolve(value, origin);
     if (problems.length > before) continue; // the provider's own message says what is wrong
     if (spec.secret && typeof resolved === 'string' && resolved.length > 0) secrets.push(resolved);
     const parsed = spec.schema.safeParse(resolved);
@@ -274,11 +319,13 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     }
     values.set(spec.key, parsed.data);
     origins.set(spec.key, origin);
+    if (spec.ignored) notices.push(`${origin}: accepted, no effect: ${spec.ignored}`);
   }
 
   // Java client keys (sasl.jaas.config, trust/key stores) → librdkafka's.
   const kafkaSecurity = translateKafkaSecurity(kafka, { nameOf: (p) => kafkaOrigins.get(p) ?? p });
   problems.push(...kafkaSecurity.problems);
+  notices.push(...kafkaSecurity.notices);
   secrets.push(...kafkaSecurity.secrets);
   // connection.url's sslpassword (the client key's passphrase) is a secret too.
   const sslPassword = /[?&]sslpassword=([^&#]*)/.exec(String(values.get('connection.url') ?? ''))?.[1];
@@ -298,7 +345,11 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     }
     if (!applies) continue;
     if (spec.default !== undefined) values.set(spec.key, spec.default);
-    else if (spec.required) problems.push(`${spec.key}: required (${spec.expects}); set it in the connector JSON or as ${envName(spec.key)}`);
+    else if (spec.required) {
+      // Kafka Connect keeps bootstrap.servers in the worker config, which Sluice reads too.
+      const worker = spec.key === 'bootstrap.servers' ? ', in the worker file (--worker)' : '';
+      problems.push(`${spec.key}: required (${spec.expects}); set it in the connector JSON${worker} or as ${envName(spec.key)}`);
+    }
   }
 
   const topics = values.get('topics') as string[] | undefined;
@@ -320,16 +371,29 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     formatOf(String(values.get('value.converter')), values.get('value.converter.schemas.enable') as boolean);
   if (!keyFormat) problems.push(`key.converter: "${values.get('key.converter')}" is not a converter Sluice reads; set key.format`);
   if (!valueFormat) problems.push(`value.converter: "${values.get('value.converter')}" is not a converter Sluice reads; set value.format`);
-  if (valueFormat && REGISTRY_FORMATS[valueFormat] && !values.get('value.converter.schema.registry.url')) {
+  // Every converter in the Confluent wire format reads through a registry (REGISTRY_FORMATS).
+  const needsRegistry = (f: ValueFormat | undefined) => f !== undefined && REGISTRY_FORMATS[f] !== undefined;
+  const registry = {
+    key: needsRegistry(keyFormat) ? registryAccess('key', (k) => values.get(k), kafka, problems, secrets) : undefined,
+    value: needsRegistry(valueFormat) ? registryAccess('value', (k) => values.get(k), kafka, problems, secrets) : undefined,
+  };
+  if (valueFormat && REGISTRY_FORMATS[valueFormat] && !registry.value) {
     problems.push(`value.converter.schema.registry.url: required when values are ${REGISTRY_FORMATS[valueFormat]}`);
   }
-  if (keyFormat && REGISTRY_FORMATS[keyFormat] && !values.get('key.converter.schema.registry.url') && !values.get('value.converter.schema.registry.url')) {
+  if (keyFormat && REGISTRY_FORMATS[keyFormat] && !registry.key) {
     problems.push(`key.converter.schema.registry.url: required when keys are ${REGISTRY_FORMATS[keyFormat]}`);
   }
-  if (values.get('errors.tolerance') === 'all' && !values.get('errors.deadletterqueue.topic.name')) {
-    problems.push('errors.tolerance: "all" without errors.deadletterqueue.topic.name would silently skip bad records; set a dead-letter topic');
-  }
 
+  if (sink === 'postgres' && typeof values.get('connection.url') === 'string') {
+    try {
+      const u = parseJdbcUrl(values.get('connection.url') as string);
+      if (u.password !== undefined) secrets.push(u.password);
+      for (const param of unusedJdbcParams(u)) notices.push(`connection.url: parameter ${param} accepted, no effect: a JDBC driver setting Sluice's PostgreSQL client has no twin for`);
+    } catch (err) {
+      if (err instanceof JdbcUrlError) problems.push(`connection.url: ${err.message}`);
+      else throw err;
+    }
+  }
   if (sink === 'postgres') {
     if (values.get('schema.evolution') === 'basic') {
       values.set('auto.create', true);
@@ -346,16 +410,24 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   if (problems.length > 0) throw new ConfigError(problems.map((p) => redact(p, secrets)));
 
   const converters = {
-    key: converterInfo('key', keyFormat!, values, origins),
-    value: converterInfo('value', valueFormat!, values, origins),
+    key: converterInfo('key', keyFormat!, values, origins, registry.key, worker !== undefined),
+    value: converterInfo('value', valueFormat!, values, origins, registry.value, worker !== undefined),
   };
-  const warnings: string[] = [...kafkaSecurity.warnings];
+  const warnings: string[] = [...converterWarnings, ...kafkaSecurity.warnings];
   const keysUsed = values.get('pk.mode') === 'record_key' || values.get('delete.enabled') === true || values.get('store.kafka.keys') === true;
   for (const c of [converters.value, ...(keysUsed ? [converters.key] : [])]) {
     if (c.source.kind !== 'default') continue;
     warnings.push(
       `${c.role}.converter is not set: ${c.role}s are read with Kafka Connect's worker default, ${CONNECT_DEFAULT_CONVERTER} with schemas.enable=true. ` +
-        `Kafka Connect takes the converters a connector does not set from its worker config; if yours set others, set ${c.role}.converter (and ${c.role}.converter.schemas.enable) here as well.`,
+        (worker
+          ? `Neither the connector nor the worker file ${worker.path} sets it.`
+          : `Kafka Connect takes the converters a connector does not set from its worker config; pass that file with --worker (or SLUICE_WORKER_CONFIG), or set ${c.role}.converter (and ${c.role}.converter.schemas.enable) in the connector.`),
+    );
+  }
+  if (values.get('errors.tolerance') === 'all' && !values.get('errors.deadletterqueue.topic.name')) {
+    warnings.push(
+      'errors.tolerance=all without errors.deadletterqueue.topic.name: records that fail to decode, convert or be written are skipped, as in Kafka Connect ' +
+        `(counted in sluice_records_skipped_total${values.get('errors.log.enable') ? ', each logged with its topic, partition and offset' : '; set errors.log.enable=true to log each with its topic, partition and offset'}).`,
     );
   }
 
@@ -374,6 +446,9 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     secrets,
     converters,
     warnings,
+    notices,
+    registry,
+    ...(worker ? { workerFile: worker.path } : {}),
   };
 }
 
@@ -381,24 +456,27 @@ function sourceOf(key: string, origins: ReadonlyMap<string, string>): ConverterI
   const origin = origins.get(key);
   if (origin === undefined) return { kind: 'default', key };
   const env = /^(\S+) \(env\)$/.exec(origin);
-  return env ? { kind: 'env', key: env[1]! } : { kind: 'connector', key: origin };
+  if (env) return { kind: 'env', key: env[1]! };
+  return origin.endsWith(WORKER_ORIGIN) ? { kind: 'worker', key: origin.slice(0, -WORKER_ORIGIN.length) } : { kind: 'connector', key: origin };
 }
 
-function converterInfo(role: 'key' | 'value', format: ValueFormat, values: ReadonlyMap<string, unknown>, origins: ReadonlyMap<string, string>): ConverterInfo {
+function converterInfo(
+  role: 'key' | 'value', format: ValueFormat, values: ReadonlyMap<string, unknown>, origins: ReadonlyMap<string, string>,
+  registry: RegistryAccess | undefined, workerFile: boolean,
+): ConverterInfo {
   if (values.has(`${role}.format`)) {
-    return { role, format, converter: undefined, source: sourceOf(`${role}.format`, origins) };
+    return { role, format, converter: undefined, source: sourceOf(`${role}.format`, origins), workerFile };
   }
   const converter = values.get(`${role}.converter`) as string;
-  const info: { -readonly [K in keyof ConverterInfo]: ConverterInfo[K] } = { role, format, converter, source: sourceOf(`${role}.converter`, origins) };
+  const info: { -readonly [K in keyof ConverterInfo]: ConverterInfo[K] } = { role, format, converter, source: sourceOf(`${role}.converter`, origins), workerFile };
   if (format === 'json' || format === 'connect-json') {
     const key = `${role}.converter.schemas.enable`;
     const origin = origins.get(key);
     info.schemasEnable = { value: format === 'connect-json', from: origin === undefined ? undefined : sourceOf(key, origins).key };
   }
-  if (REGISTRY_FORMATS[format]) {
-    const own = `${role}.converter.schema.registry.url`;
-    const from = values.get(own) !== undefined ? own : 'value.converter.schema.registry.url';
-    info.registry = { url: withoutUserInfo(String(values.get(from))), from: sourceOf(from, origins).key };
+  if (REGISTRY_FORMATS[format] && registry) {
+    const where = sourceOf(registry.urlFrom, origins);
+    info.registry = { url: withoutUserInfo(registry.url), from: where.kind === 'worker' ? `${where.key} in the worker file` : where.key };
   }
   return info;
 }

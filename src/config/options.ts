@@ -20,8 +20,23 @@ export interface OptionSpec<T = unknown> {
   readonly aliases?: readonly string[];
   /** Sinks that accept the key; all when absent. */
   readonly sinks?: readonly SinkKind[];
-  /** Accepted for compatibility with Kafka Connect; has no effect in Sluice. */
+  /** Accepted for compatibility with Kafka Connect; has no effect in Sluice (a one-line notice says why). */
   readonly ignored?: string;
+  /** A Kafka Connect key Sluice knows but cannot honour: setting it is an error with this reason. */
+  readonly refused?: string;
+}
+
+/**
+ * A family of Kafka Connect keys (a prefix, e.g. consumer.override.*), for
+ * keys that cannot be declared one by one. `acted`: Sluice acts on them;
+ * `notice`: accepted with a one-line notice; `refused`: an error naming the key.
+ */
+export interface KeyFamily {
+  readonly prefix: string;
+  readonly category: 'acted' | 'notice' | 'refused';
+  readonly doc: string;
+  /** Where the family is read: the connector JSON, the worker properties file, or both. */
+  readonly where: 'connector' | 'worker' | 'both';
 }
 
 /** SLUICE_BATCH_MAX_RECORDS for batch.max.records. */

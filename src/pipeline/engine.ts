@@ -16,6 +16,7 @@ import { createSource } from '../source/index.js';
 import { retriableFromWorker, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from '../workers/protocol.js';
 import { BatchReader, BatchWriter, bufferBytes, HDR_RECORD_COUNT, HEADER_BYTES, HEADER_INTS, F64_PER_RECORD, I32_PER_RECORD } from './batch-layout.js';
 import { DeadLetterQueue } from './dead-letter.js';
+import { SkippedRecords } from './skipped-records.js';
 import { retryWithBackoff } from '../sinks/common/retry.js';
 import { BufferPool } from './buffer-pool.js';
 import { SharedMemoryCollector } from './shared-memory-gc.js';
@@ -78,6 +79,8 @@ export interface EngineStats {
   idleBufferBytes: number;
   /** Records sent to the dead-letter topic. */
   deadLettered: number;
+  /** Records skipped (errors.tolerance=all without a dead-letter topic). */
+  skipped: number;
   /** Records read but not yet durable. */
   recordsActive: number;
   /** Sink writes: count, summed and largest time from submit to durable. */
@@ -108,7 +111,7 @@ export type StopReason = ({ kind: 'signal' | 'requested' } | { kind: 'failed'; e
 export class Engine {
   readonly stats: EngineStats = {
     recordsIn: 0, bytesIn: 0, batches: 0, rowsWritten: 0, tombstones: 0, commits: 0,
-    pauses: 0, resumes: 0, heldBytes: 0, peakHeldBytes: 0, idleBufferBytes: 0, deadLettered: 0, workerMicros: 0, packMicros: 0,
+    pauses: 0, resumes: 0, heldBytes: 0, peakHeldBytes: 0, idleBufferBytes: 0, deadLettered: 0, skipped: 0, workerMicros: 0, packMicros: 0,
     recordsActive: 0, putBatches: 0, putBatchMsTotal: 0, putBatchMsMax: 0, commitFailures: 0,
   };
   private readonly partitions = new Map<string, PartitionState>();
@@ -134,7 +137,8 @@ export class Engine {
   private firstError?: Error;
   private resolveRun?: (r: StopReason) => void;
   private readonly runDone: Promise<StopReason>;
-  private readonly deadLetters?: DeadLetterQueue;
+  /** Where records that fail go with errors.tolerance=all: the dead-letter topic, or (without one) skipped. */
+  private readonly deadLetters?: DeadLetterQueue | SkippedRecords;
 
   constructor(private readonly opts: EngineOptions) {
     const { config, sink, log } = opts;
@@ -160,11 +164,15 @@ export class Engine {
     const setup: WorkerSetup = {
       keyFormat: config.keyFormat,
       valueFormat: config.valueFormat,
-      keyRegistryUrl: this.cfg['key.converter.schema.registry.url'],
-      valueRegistryUrl: this.cfg['value.converter.schema.registry.url'],
-      registryUserInfo: this.cfg['value.converter.basic.auth.user.info'],
+      // URLs and credentials as config/registry-access.ts resolved them from every Connect spelling.
+      keyRegistryUrl: config.registry.key?.url,
+      valueRegistryUrl: config.registry.value?.url,
+      keyRegistryAuth: config.registry.key && { authorization: config.registry.key.authorization, ca: config.registry.key.ca },
+      valueRegistryAuth: config.registry.value && { authorization: config.registry.value.authorization, ca: config.registry.value.ca },
       keyWrapperForNullables: this.cfg['key.converter.wrapper.for.nullables'],
       valueWrapperForNullables: this.cfg['value.converter.wrapper.for.nullables'],
+      keyJsonFailInvalidSchema: this.cfg['key.converter.json.fail.invalid.schema'],
+      valueJsonFailInvalidSchema: this.cfg['value.converter.json.fail.invalid.schema'],
     };
     this.pool = new Piscina<EncodeTask, EncodeResult>({
       filename: path.join(path.dirname(fileURLToPath(import.meta.url)), '../workers/worker.js'),
@@ -194,7 +202,10 @@ export class Engine {
     };
     this.source = opts.source ? opts.source(sourceOptions, handlers) : createSource(this.cfg['source.native'], sourceOptions, handlers, log);
     this.runDone = new Promise((r) => (this.resolveRun = r));
-    if (this.cfg['errors.tolerance'] === 'all') this.deadLetters = new DeadLetterQueue(config, log.child({ dlq: this.cfg['errors.deadletterqueue.topic.name'] }));
+    if (this.cfg['errors.tolerance'] === 'all') {
+      const dlq = this.cfg['errors.deadletterqueue.topic.name'];
+      this.deadLetters = dlq !== undefined ? new DeadLetterQueue(config, log.child({ dlq })) : new SkippedRecords(config, log);
+    }
   }
 
   /** Starts consuming; resolves when Sluice stops (signal, failure, stop()). */
@@ -404,7 +415,8 @@ export class Engine {
       what: `sending ${failures.length} records to the dead-letter topic`, maxRetries: 10, initialDelayMs: 500,
       maxDelayMs: this.cfg['errors.retry.delay.max.ms'], timeoutMs: this.cfg['errors.retry.timeout'], log: this.log, signal: this.shutdown.signal,
     });
-    this.stats.deadLettered += failures.length;
+    if (this.deadLetters instanceof SkippedRecords) this.stats.skipped += failures.length;
+    else this.stats.deadLettered += failures.length;
   }
 
   /** The records (by offset) a sink refused, as failures of the batch in `buffer`. */
@@ -522,17 +534,18 @@ export class Engine {
     this.heldBytes += delta;
     this.stats.heldBytes = this.heldBytes;
     if (this.heldBytes > this.stats.peakHeldBytes) this.stats.peakHeldBytes = this.heldBytes;
-    // Idle pooled buffers get only the room the held bytes leave in the budget.
-    if (delta > 0) {
-      const dropped = this.buffers.trim(this.highWater - this.heldBytes);
-      if (dropped > 0) this.sharedGc.release(dropped);
-    }
-    this.stats.idleBufferBytes = this.buffers.idleBytes;
   }
 
-  /** A batch buffer the engine is done with: kept for reuse while the budget has room for it, else let go. */
+  /**
+   * A batch buffer the engine is done with: kept for reuse (up to the pool's
+   * cap), else let go to the collector. Reuse is what bounds memory: idle
+   * buffers never raise the peak above what was in use at once, while a buffer
+   * let go stays resident until every thread that saw it has collected it (a
+   * first version that let buffers go whenever held bytes filled the budget
+   * peaked at 954 MiB catching up a 3M-row backlog).
+   */
   private releaseBuffer(buffer: SharedArrayBuffer): void {
-    if (!this.buffers.release(buffer, this.highWater - this.heldBytes)) this.sharedGc.release(buffer.byteLength);
+    if (!this.buffers.release(buffer)) this.sharedGc.release(buffer.byteLength);
     this.stats.idleBufferBytes = this.buffers.idleBytes;
   }
 

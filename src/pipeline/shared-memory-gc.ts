@@ -23,6 +23,9 @@ function loadGc(): Gc | undefined {
   }
 }
 
+/** How much shared memory a worker thread lets go of between the collections it asks for. */
+export const SHARED_GC_EVERY_BYTES = 64 * 1024 * 1024;
+
 export class SharedMemoryCollector {
   private released = 0;
   private readonly gc = loadGc();

@@ -3,6 +3,7 @@
 import type { ValueFormat } from '../config/spec.js';
 import { RetriableError } from '../errors.js';
 import type { PgPlan } from '../sinks/postgres/encoding.js';
+import type { RegistryAuth } from './decode/registry.js';
 
 export interface WorkerSetup {
   keyFormat: ValueFormat;
@@ -10,8 +11,13 @@ export interface WorkerSetup {
   keyRegistryUrl?: string;
   valueRegistryUrl?: string;
   registryUserInfo?: string;
+  /** Authorization / CA of each converter's registry (config/registry-access.ts). */
+  keyRegistryAuth?: RegistryAuth;
+  valueRegistryAuth?: RegistryAuth;
   keyWrapperForNullables?: boolean;
   valueWrapperForNullables?: boolean;
+  keyJsonFailInvalidSchema?: boolean;
+  valueJsonFailInvalidSchema?: boolean;
 }
 
 /** What a sink's worker encoder needs; `sink` picks the encoder in sinks/worker-encoders.ts. */

@@ -6,10 +6,16 @@ export type FieldType =
   | { kind: 'boolean' | 'int32' | 'int64' | 'float32' | 'float64' | 'string' | 'bytes' | 'null' | 'uuid' }
   | { kind: 'decimal'; precision: number; scale: number }
   | { kind: 'date' } // days since 1970-01-01
-  | { kind: 'time-millis' | 'time-micros' } // since midnight
-  // Since the epoch, UTC. local: Avro's local-timestamp-*, a wall-clock time in no zone (Parquet writes it
-  // isAdjustedToUTC=false; PostgreSQL's timestamptz columns read it as UTC).
+  | { kind: 'time-millis' | 'time-micros' | 'time-nanos' } // since midnight
+  // Since the epoch, UTC. `local`: a wall-clock time without a zone (Avro's
+  // local-timestamp-*, Debezium's Timestamp/MicroTimestamp/NanoTimestamp): a
+  // PostgreSQL timestamp column rather than timestamptz, Parquet isAdjustedToUTC=false.
   | { kind: 'timestamp-millis' | 'timestamp-micros' | 'timestamp-nanos'; local?: boolean }
+  // Debezium's semantic types with no Avro/Connect twin (see debeziumType below).
+  | { kind: 'zoned-timestamp' | 'zoned-time' } // ISO-8601 text with an offset
+  | { kind: 'variable-decimal' } // {scale, value: unscaled two's complement bytes}
+  | { kind: 'json' | 'xml' } // text holding a JSON / XML document
+  | { kind: 'bits'; length: number } // little-endian bytes of a bit string (java.util.BitSet)
   | { kind: 'enum'; symbols: readonly string[] }
   | { kind: 'fixed'; size: number }
   | { kind: 'array'; items: FieldType; itemsOptional: boolean }
@@ -31,7 +37,46 @@ export interface RecordSchema {
   readonly fields?: readonly Field[];
   /** Non-record top-level value (a plain string or number): one field named "value". */
   readonly scalar?: boolean;
+  /** The record's schema name (Connect `name`, Avro full name): e.g. "server1.public.orders.Envelope". */
+  readonly name?: string;
 }
+
+/**
+ * Debezium's semantic types (a Connect schema name, or the `connect.name`
+ * that Confluent's AvroConverter writes) on their base type. Undefined when
+ * the name is not one of them, or the base type is not the one Debezium
+ * writes (then the base type stands).
+ */
+export function debeziumType(name: string | undefined, base: string, parameters?: Record<string, unknown>): FieldType | undefined {
+  if (name === undefined || !name.startsWith('io.debezium.')) return undefined;
+  const int32 = base === 'int32' || base === 'int';
+  const int64 = base === 'int64' || base === 'long';
+  const str = base === 'string';
+  switch (name) {
+    case 'io.debezium.time.Date': return int32 ? { kind: 'date' } : undefined;
+    case 'io.debezium.time.Time': return int32 ? { kind: 'time-millis' } : undefined;
+    case 'io.debezium.time.MicroTime': return int64 ? { kind: 'time-micros' } : undefined;
+    case 'io.debezium.time.NanoTime': return int64 ? { kind: 'time-nanos' } : undefined;
+    case 'io.debezium.time.Timestamp': return int64 ? { kind: 'timestamp-millis', local: true } : undefined;
+    case 'io.debezium.time.MicroTimestamp': return int64 ? { kind: 'timestamp-micros', local: true } : undefined;
+    case 'io.debezium.time.NanoTimestamp': return int64 ? { kind: 'timestamp-nanos', local: true } : undefined;
+    case 'io.debezium.time.ZonedTimestamp': return str ? { kind: 'zoned-timestamp' } : undefined;
+    case 'io.debezium.time.ZonedTime': return str ? { kind: 'zoned-time' } : undefined;
+    case 'io.debezium.time.Year': return int32 ? { kind: 'int32' } : undefined;
+    case 'io.debezium.data.Json': return str ? { kind: 'json' } : undefined;
+    case 'io.debezium.data.Xml': return str ? { kind: 'xml' } : undefined;
+    case 'io.debezium.data.Uuid': return str ? { kind: 'uuid' } : undefined;
+    case 'io.debezium.data.Enum':
+    case 'io.debezium.data.EnumSet': return str ? { kind: 'string' } : undefined;
+    case 'io.debezium.data.Bits': {
+      const length = Number(parameters?.length);
+      return base === 'bytes' && Number.isSafeInteger(length) && length >= 0 ? { kind: 'bits', length } : undefined;
+    }
+    case 'io.debezium.data.VariableScaleDecimal': return base === 'struct' || base === 'record' ? { kind: 'variable-decimal' } : undefined;
+  }
+  return undefined;
+}
+
 
 export const SCHEMALESS: RecordSchema = { id: 'schemaless' };
 
@@ -70,6 +115,14 @@ export function fieldTypeFromAvro(schema: AvroSchema, named: Map<string, FieldTy
   }
   const s = schema as { type: AvroSchema; [k: string]: unknown };
   const logical = s.logicalType as string | undefined;
+  if (typeof s.type === 'string' && typeof s['connect.name'] === 'string') {
+    const params = s['connect.parameters'] as Record<string, unknown> | undefined;
+    const dbz = debeziumType(s['connect.name'], s.type, params);
+    if (dbz) {
+      if ((s.type === 'record' || s.type === 'fixed') && typeof s.name === 'string') named.set(qualified(s), dbz);
+      return { type: dbz, optional: false };
+    }
+  }
   if (typeof s.type === 'string') {
     if (logical === 'decimal' && (s.type === 'bytes' || s.type === 'fixed')) {
       return { type: { kind: 'decimal', precision: Number(s.precision ?? 38), scale: Number(s.scale ?? 0) }, optional: false };
@@ -121,7 +174,11 @@ function qualified(s: Record<string, unknown>): string {
 
 export function recordSchemaFromAvro(id: string, schema: AvroSchema): RecordSchema {
   const { type } = fieldTypeFromAvro(schema);
-  if (type.kind === 'record') return { id, fields: type.fields };
+  if (type.kind === 'record') {
+    const s = schema as Record<string, unknown>;
+    const name = typeof s['connect.name'] === 'string' ? s['connect.name'] : typeof s.name === 'string' ? qualified(s) : undefined;
+    return name !== undefined ? { id, fields: type.fields, name } : { id, fields: type.fields };
+  }
   return { id, fields: [{ name: 'value', type, optional: false }], scalar: true };
 }
 
@@ -150,9 +207,9 @@ export function fieldTypeFromConnect(s: ConnectSchema): FieldType {
       return { kind: 'time-millis' };
     case 'org.apache.kafka.connect.data.Timestamp':
       return { kind: 'timestamp-millis' };
-    case 'io.debezium.data.Uuid':
-      return { kind: 'uuid' };
   }
+  const dbz = debeziumType(s.name, s.type, s.parameters);
+  if (dbz) return dbz;
   switch (s.type) {
     case 'boolean': return { kind: 'boolean' };
     case 'int8':
@@ -174,6 +231,6 @@ export function fieldTypeFromConnect(s: ConnectSchema): FieldType {
 
 export function recordSchemaFromConnect(id: string, s: ConnectSchema): RecordSchema {
   const type = fieldTypeFromConnect(s);
-  if (type.kind === 'record') return { id, fields: type.fields };
+  if (type.kind === 'record') return s.name !== undefined ? { id, fields: type.fields, name: s.name } : { id, fields: type.fields };
   return { id, fields: [{ name: 'value', type, optional: s.optional ?? false }], scalar: true };
 }

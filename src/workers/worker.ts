@@ -8,12 +8,16 @@ import { ConvertError, ReplanNeeded, type RecordContext, type WorkerEncoder } fr
 import { workerEncoders } from '../sinks/worker-encoders.js';
 import { createDecoder, type Decoded, type Decoder } from './decode/decoders.js';
 import { SluiceError } from '../errors.js';
+import { SHARED_GC_EVERY_BYTES, SharedMemoryCollector } from '../pipeline/shared-memory-gc.js';
 import { retriableWorkerError, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from './protocol.js';
 
 const setup = workerData as WorkerSetup;
-const valueDecoder: Decoder = createDecoder(setup.valueFormat, { registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, wrapperForNullables: setup.valueWrapperForNullables });
-const keyDecoder: Decoder = createDecoder(setup.keyFormat, { registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, wrapperForNullables: setup.keyWrapperForNullables });
+const valueDecoder: Decoder = createDecoder(setup.valueFormat, { registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.valueRegistryAuth, wrapperForNullables: setup.valueWrapperForNullables, failInvalidSchema: setup.valueJsonFailInvalidSchema });
+const keyDecoder: Decoder = createDecoder(setup.keyFormat, { registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.keyRegistryAuth, wrapperForNullables: setup.keyWrapperForNullables, failInvalidSchema: setup.keyJsonFailInvalidSchema });
 const encoders = new Map<string, WorkerEncoder>();
+// This thread sees every batch and makes every output: their shared memory is
+// freed only once it has collected them too (pipeline/shared-memory-gc.ts).
+const sharedGc = new SharedMemoryCollector(SHARED_GC_EVERY_BYTES);
 
 function* valuesOf(r: BatchReader): Iterable<Uint8Array | null> {
   for (let i = 0; i < r.count; i++) yield r.value(i);
@@ -24,6 +28,7 @@ function* keysOf(r: BatchReader): Iterable<Uint8Array | null> {
 
 export default async function encodeBatch(task: EncodeTask): Promise<EncodeResult> {
   const started = performance.now();
+  sharedGc.release(task.batch.byteLength);
   const reader = new BatchReader(task.batch);
   const failures: RecordFailure[] = [];
   const plan = task.plan;
@@ -121,6 +126,7 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
     if (err instanceof ReplanNeeded) return { output: null, outputBytes: 0, rows: 0, tombstones: 0, failures: [], replan: err.request, workerMicros: micros(started) };
     throw err;
   }
+  if (out.output) sharedGc.release(out.output.byteLength);
   return { ...out, tombstones, failures, workerMicros: micros(started) };
 }
 

@@ -344,6 +344,27 @@ async function readParquetExact(prefix: string): Promise<ParquetFileRead[]> {
   return (parseJsonExact(stdout) as { files: ParquetFileRead[] }).files;
 }
 
+describe('JsonSchemaConverter with json.fail.invalid.schema=true', () => {
+  it('a payload that does not validate against its schema is dead-lettered, named; the rest land', async () => {
+    const topic = uniqueName('js_valid');
+    const dlq = `${topic}_dlq`;
+    await createTopic(topic, 1);
+    const schema = { type: 'object', properties: { id: { type: 'integer' }, email: { type: 'string', format: 'email' } }, required: ['id', 'email'] };
+    const id = await register(`${topic}-value`, 'JSON', JSON.stringify(schema));
+    await produce(topic, ['{"id": 1, "email": "a@example.com"}', '{"id": 2, "email": "not an address"}', '{"id": 3}', '{"id": 4, "email": "d@example.com"}'].map((p) => ({ value: confluentFrame(id, Buffer.from(p)) })));
+    await runUntilCommitted(pgConnector(topic, {
+      'value.converter': JSON_SCHEMA, 'value.converter.schema.registry.url': REGISTRY, 'value.converter.json.fail.invalid.schema': 'true', 'auto.create': 'true',
+      'errors.tolerance': 'all', 'errors.deadletterqueue.topic.name': dlq, 'errors.deadletterqueue.topic.replication.factor': '1', 'errors.deadletterqueue.context.headers.enable': 'true',
+    }), [topic]);
+    expect(await sql(`SELECT id::int, email FROM "${topic}" ORDER BY id`)).toEqual([{ id: 1, email: 'a@example.com' }, { id: 4, email: 'd@example.com' }]);
+    const dead = (await readTopic(dlq, 2)).sort((a, b) => Number(a.offset) - Number(b.offset));
+    expect(dead.map((m) => [m.headers['__connect.errors.offset'], m.headers['__connect.errors.exception.message']])).toEqual([
+      ['1', `JSON Schema payload does not validate against schema id ${id} (json.fail.invalid.schema=true): /email must match format "email"`],
+      ['2', `JSON Schema payload does not validate against schema id ${id} (json.fail.invalid.schema=true): / must have required property 'email'`],
+    ]);
+  });
+});
+
 describe('ProtobufConverter into S3 Parquet', () => {
   beforeAll(async () => {
     await ensurePythonReaders();

@@ -201,13 +201,13 @@ describe('Java client security settings → librdkafka', () => {
     expect(translateKafkaSecurity({ 'ssl.endpoint.identification.algorithm': 'HTTPS' }).properties).toEqual({ 'ssl.endpoint.identification.algorithm': 'https' });
   });
 
-  it('librdkafka keys pass through; Java-only tuning is a warning; Java classes and cipher names are problems', () => {
+  it('librdkafka keys pass through; Java-only tuning is a notice (no effect); Java classes and cipher names are problems', () => {
     const r = translateKafkaSecurity({
       'ssl.ca.location': '/ca.pem', 'fetch.max.bytes': '1000', 'ssl.enabled.protocols': 'TLSv1.2,TLSv1.3',
       'sasl.client.callback.handler.class': 'com.acme.Cb', 'ssl.cipher.suites': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
     });
     expect(r.properties).toEqual({ 'ssl.ca.location': '/ca.pem', 'fetch.max.bytes': '1000' });
-    expect(r.warnings).toEqual(['ssl.enabled.protocols: a Java client setting with no librdkafka equivalent; ignored']);
+    expect(r.notices).toEqual(['ssl.enabled.protocols: accepted, no effect: a Java client setting librdkafka has no equivalent for']);
     expect(r.problems).toEqual([
       'sasl.client.callback.handler.class: names a Java class (com.acme.Cb), which Sluice cannot load; librdkafka has no equivalent',
       expect.stringMatching(/^ssl\.cipher\.suites: Java cipher suite names/),

@@ -65,6 +65,8 @@ const byId = new Map<number, Registered>([
   [2, { schema: '{"type": "record", "name": "A", "fields": []}' }],
   [3, { schema: 'syntax = "proto3"; import "missing.proto"; message X { int32 a = 1; }', schemaType: 'PROTOBUF' }],
   [4, { schema: 'syntax = "proto3"; message X { int32 a = 1; }', schemaType: 'PROTOBUF', references: [{ name: 'gone.proto', subject: 'gone', version: 7 }] }],
+  [5, { schema: 'syntax = "proto3";\nimport "google/protobuf/descriptor.proto";\npackage x;\nextend google.protobuf.FieldOptions { string unit = 50001; }\nmessage W { int32 kg = 1 [(unit) = "kg"]; }\n', schemaType: 'PROTOBUF' }],
+  [11, { schema: JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { at: { type: 'string', format: 'date-time' }, n: { type: 'integer', maximum: 10, 'connect.index': 0 } } }), schemaType: 'JSON' }],
   [10, { schema: JSON.stringify({ type: 'object', properties: { id: { type: 'integer' }, ref: { $ref: 'address.json' } }, required: ['id'] }), schemaType: 'JSON', references: [{ name: 'address.json', subject: 'address', version: 1 }] }],
 ]);
 const bySubject = new Map<string, Registered>([
@@ -236,6 +238,13 @@ describe('Protobuf (ProtobufConverter)', () => {
     expect(reasonOf(() => d.decode(bad))).toBe('message indexes [5] name no message of schema id 1');
   });
 
+  it('a schema declaring custom options (importing descriptor.proto) decodes', async () => {
+    const d = createDecoder('protobuf', { registryUrl: base });
+    const bytes = frame(5, [0], Buffer.from([0x08, 0x07]));
+    await d.prepare([bytes]);
+    expect(d.decode(bytes).value).toEqual({ kg: 7 });
+  });
+
   it('a uint64 of 2^63 or more is an error, never wrapped', async () => {
     const d = createDecoder('protobuf', { registryUrl: base });
     const bytes = frame(1, [0], Order.encode(Order.fromObject({ u64: '9223372036854775808' })).finish());
@@ -256,7 +265,7 @@ describe('Protobuf (ProtobufConverter)', () => {
       '2 bytes, too short for the Confluent Protobuf wire format (magic byte 0, 4-byte schema id, body)',
       'schema id 2 is a AVRO schema, not Protobuf',
       `schema id 77 is not in the schema registry at ${base} (HTTP 404, error_code 40403)`,
-      'schema id 3 is not a Protobuf schema Sluice can read: schema id 3 imports "missing.proto", which is neither a reference registered with the schema nor a well-known type',
+      'schema id 3 is not a Protobuf schema Sluice can read: the schema imports "missing.proto", which is neither a reference registered with the schema nor a well-known type',
       `subject gone version 7 is not in the schema registry at ${base} (HTTP 404, error_code 40401)`,
       expect.stringMatching(/^Protobuf body does not match shop\.v1\.Order of schema id 1: /),
     ]);
@@ -286,6 +295,7 @@ describe('JSON Schema (JsonSchemaConverter)', () => {
       byId: { type: 'array', 'connect.type': 'map', items: { type: 'object', properties: { key: { type: 'integer' }, value: { type: 'string' } } } },
       home: { $ref: '#/definitions/Address' },
       extra: {},
+      free: { type: 'object' },
       choice: { oneOf: [{ type: 'string' }, { type: 'integer' }] },
       level: { type: 'integer', default: 3 },
     },
@@ -293,14 +303,20 @@ describe('JSON Schema (JsonSchemaConverter)', () => {
     definitions: { Address: { type: 'object', properties: { city: { type: 'string' }, zip: { type: 'string' } } } },
   };
 
+  it('a schema that refers to itself keeps the recursive part as JSON', () => {
+    const tree = compileJsonSchema('json-schema:3', { type: 'object', properties: { name: { type: 'string' }, kids: { type: 'array', items: { $ref: '#' } } } });
+    expect(tree.schema.fields).toEqual([{ name: 'name', type: { kind: 'string' }, optional: false }, { name: 'kids', type: { kind: 'array', items: { kind: 'any' }, itemsOptional: true }, optional: false }]);
+    expect(tree.read({ name: 'a', kids: [{ name: 'b', kids: [] }] }, '$')).toEqual({ name: 'a', kids: [{ name: 'b', kids: [] }] });
+  });
+
   it('derives the record schema as JsonSchemaData does', () => {
     const { schema } = compileJsonSchema('json-schema:1', SCHEMA as never);
-    expect(schema.fields!.map((f) => f.name)).toEqual(['id', 'big', 'ratio', 'name', 'nick', 'amount', 'at', 'day', 'blob', 'kind', 'tags', 'attrs', 'byId', 'home', 'extra', 'choice', 'level']);
+    expect(schema.fields!.map((f) => f.name)).toEqual(['id', 'big', 'ratio', 'name', 'nick', 'amount', 'at', 'day', 'blob', 'kind', 'tags', 'attrs', 'byId', 'home', 'extra', 'free', 'choice', 'level']);
     const t = Object.fromEntries(schema.fields!.map((f) => [f.name, [f.type.kind, f.optional]]));
     expect(t).toEqual({
       id: ['int32', false], big: ['int64', false], ratio: ['float64', false], name: ['string', true], nick: ['string', true], amount: ['decimal', false],
       at: ['timestamp-millis', false], day: ['date', false], blob: ['bytes', false], kind: ['string', false], tags: ['array', false], attrs: ['map', false],
-      byId: ['map', false], home: ['record', false], extra: ['any', true], choice: ['any', false], level: ['int64', false],
+      byId: ['map', false], home: ['record', false], extra: ['any', true], free: ['any', false], choice: ['any', false], level: ['int64', false],
     });
     expect(schema.fields!.find((f) => f.name === 'amount')!.type).toEqual({ kind: 'decimal', precision: 30, scale: 4 });
   });
@@ -310,12 +326,13 @@ describe('JSON Schema (JsonSchemaConverter)', () => {
     expect(c.lossless).toBe(true);
     const text = `{"id": 7, "big": -9223372036854775808, "ratio": 0.25, "name": null, "amount": 12345678901234.5678, "at": 1700000000123, "day": 19782,
       "blob": "AAH/", "kind": "b", "tags": ["x"], "attrs": {"k": 9007199254740993}, "byId": [{"key": 5, "value": "five"}],
-      "home": {"city": "Oslo"}, "extra": {"n": 1.5, "m": [1]}, "choice": 3, "unknown": true}`;
+      "home": {"city": "Oslo"}, "extra": {"n": 1.5, "m": [1]}, "free": {"a": {"b": 12345678901234567890}}, "choice": 3, "unknown": true}`;
     const { parse } = await import('lossless-json');
     const v = c.read(parse(text), '$') as Record<string, unknown>;
     expect(v).toMatchObject({
       id: 7, big: -(2n ** 63n), ratio: 0.25, name: null, nick: null, at: 1700000000123, day: 19782, kind: 'b', tags: ['x'],
-      attrs: { k: 9007199254740993n }, byId: { '5': 'five' }, home: { city: 'Oslo', zip: null }, extra: { n: 1.5, m: [1] }, choice: 3, level: 3,
+      attrs: { k: 9007199254740993n }, byId: { '5': 'five' }, home: { city: 'Oslo', zip: null }, extra: { n: 1.5, m: [1] },
+      free: { a: { b: 12345678901234567890n } }, choice: 3, level: 3,
     });
     expect(v).not.toHaveProperty('unknown');
     // 12345678901234.5678 at scale 4: unscaled 123456789012345678, every digit kept.
@@ -330,6 +347,7 @@ describe('JSON Schema (JsonSchemaConverter)', () => {
     const r = (t: string) => reasonOf(() => c.read(parse(t), '$'));
     expect(r('{"id": 1.5}')).toBe('$.id: 1.5 is not an integer');
     expect(r('{"id": 2147483648}')).toBe('$.id: 2147483648 is beyond int32');
+    expect(r('{"id": 1, "amount": 1e999999999}')).toBe('$.amount: 1e999999999 has more than 1000 digits');
     const small = compileJsonSchema('json-schema:2', { type: 'object', properties: { b: { type: 'integer', 'connect.type': 'int8' } } });
     expect(reasonOf(() => small.read({ b: 128 }, '$'))).toBe('$.b: 128 is beyond int8');
     expect(small.read({ b: -128 }, '$')).toEqual({ b: -128 });
@@ -350,6 +368,30 @@ describe('JSON Schema (JsonSchemaConverter)', () => {
     expect(reasonOf(() => d.decode(notJson))).toMatch(/^JSON Schema payload \(schema id 10\) is not valid UTF-8 JSON: /);
     expect(reasonOf(() => d.decode(proto))).toBe('schema id 1 is a PROTOBUF schema, not JSON Schema');
     expect(reasonOf(() => d.decode(Buffer.from('{"id": 1}')))).toBe('not the Confluent JSON Schema wire format: does not start with the magic byte 0 (got 123)');
+    // Not validated by default (json.fail.invalid.schema=false): a missing required property reads as null.
+    const missing = frame(10, null, Buffer.from('{"ref": {"city": "Rome"}}'));
+    expect(d.decode(missing).value).toEqual({ id: null, ref: { city: 'Rome' } });
+  });
+
+  it('json.fail.invalid.schema=true validates each payload against its schema (draft 7 or 2020-12, referenced schemas, formats)', async () => {
+    const d = createDecoder('json-schema', { registryUrl: base, failInvalidSchema: true });
+    const cases = [
+      frame(10, null, Buffer.from('{"id": 12345678901234567, "ref": {"city": "Rome"}}')),
+      frame(10, null, Buffer.from('{"ref": {"city": "Rome"}}')),
+      frame(10, null, Buffer.from('{"id": 1, "ref": {"city": 5}}')),
+      frame(11, null, Buffer.from('{"at": "2024-02-29T10:00:00Z", "n": 10}')),
+      frame(11, null, Buffer.from('{"at": "yesterday", "n": 1}')),
+      frame(11, null, Buffer.from('{"n": 11}')),
+    ];
+    await d.prepare(cases);
+    expect(cases.map((c) => reasonOf(() => d.decode(c)))).toEqual([
+      'decoded',
+      "JSON Schema payload does not validate against schema id 10 (json.fail.invalid.schema=true): / must have required property 'id'",
+      'JSON Schema payload does not validate against schema id 10 (json.fail.invalid.schema=true): /ref/city must be string',
+      'decoded',
+      'JSON Schema payload does not validate against schema id 11 (json.fail.invalid.schema=true): /at must match format "date-time"',
+      'JSON Schema payload does not validate against schema id 11 (json.fail.invalid.schema=true): /n must be <= 10',
+    ]);
   });
 });
 

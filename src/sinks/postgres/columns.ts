@@ -4,7 +4,7 @@
 // pick the value fields. Pure; shared by the plan, the DDL and the workers.
 import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
 
-export type PkMode = 'none' | 'kafka' | 'record_key' | 'record_value';
+export type PkMode = 'none' | 'kafka' | 'record_key' | 'record_value' | 'record_header';
 
 export interface FieldRules {
   readonly pkMode: PkMode;
@@ -35,7 +35,7 @@ export interface DesiredColumn {
   readonly type: FieldType;
   readonly optional: boolean;
   readonly pk: boolean;
-  readonly from: 'kafka' | 'key' | 'value';
+  readonly from: 'kafka' | 'key' | 'value' | 'header';
   /** The schema's default for a value field (auto.create writes it as the column default). */
   readonly default?: unknown;
 }
@@ -61,6 +61,10 @@ export function desiredColumns(rules: FieldRules, value: RecordSchema | undefine
     kafkaPkNames(rules).forEach((name, i) => push({ name, type: KAFKA_TYPES[i]!, optional: false, pk: true, from: 'kafka' }));
   } else if (rules.pkMode === 'record_key') {
     for (const c of keyColumns(rules, key)) push(c);
+  } else if (rules.pkMode === 'record_header') {
+    // Debezium's record_header: the key is the record's headers, as text (what its header converter gives for plain values).
+    if (rules.pkFields.length === 0) throw new ColumnRuleError('pk.mode=record_header: name the key headers in pk.fields (primary.key.fields) so the table can be created with them');
+    for (const name of rules.pkFields) push({ name, type: { kind: 'string' }, optional: false, pk: true, from: 'header' });
   }
   const fields = value ? valueFields(rules, value, taken) : [];
   const pkValue = rules.pkMode === 'record_value' ? (rules.pkFields.length > 0 ? rules.pkFields : fields.map((f) => f.name)) : [];

@@ -13,6 +13,9 @@ import { valueFieldAllowed, valueFields, type FieldRules } from './columns.js';
 import { isPlainObject, SchemaInferrer } from './infer.js';
 import { fitColumn } from './types.js';
 import { valueWriter, type TextNulMode } from './values.js';
+import type { DebeziumPlan } from './debezium.js';
+import type { TableName } from './names.js';
+export { PgEncoder } from './routing.js';
 
 export { OID, ARRAY_OF, columnTypeSupported } from './types.js';
 export { decimalString, writeNumeric, valueWriter } from './values.js';
@@ -21,6 +24,7 @@ export { decimalString, writeNumeric, valueWriter } from './values.js';
 export type ColumnSource =
   | { from: 'value'; field: string }
   | { from: 'key'; field: string }
+  | { from: 'header'; name: string }
   | { from: 'kafka'; what: 'topic' | 'partition' | 'offset' };
 
 export interface PgColumn {
@@ -52,6 +56,18 @@ export interface PgPlan {
   /** auto.create and no table yet: every record asks for a re-plan. */
   readonly missingTable: boolean;
   readonly autoEvolve: boolean;
+  /** Debezium's JDBC sink: change-event envelopes are read (debezium.ts). */
+  readonly debezium?: DebeziumPlan;
+  /**
+   * How a record's table is named (routing.ts): a record whose topic a
+   * transform changed, or whose change event names another table, goes to
+   * the table the format gives it. Absent: every record goes to `table`.
+   */
+  readonly naming?: { readonly format: string; readonly debezium: boolean };
+  /** Plans of the other tables records of this topic have gone to, by quoted qualified name. */
+  readonly routes?: Readonly<Record<string, PgPlan>>;
+  /** No table of its own (collection.name.format with ${source.…}): every record is routed. */
+  readonly noTable?: boolean;
 }
 
 /** What a worker sends back when the plan does not fit (structured-cloneable). */
@@ -62,6 +78,23 @@ export interface PgReplanRequest {
   readonly keys: RecordSchema[];
   readonly partition: number;
   readonly offset: number;
+}
+
+/** Re-plans for a batch whose records go to several tables (routing.ts). */
+export interface PgMultiReplanRequest {
+  readonly multi: true;
+  /** Tables records went to that the plan had no plan for. */
+  readonly routes: readonly TableName[];
+  /** Per table, what its plan lacks (auto.create / auto.evolve). */
+  readonly tables: readonly PgReplanRequest[];
+}
+
+/** What an encoded batch tells the writer besides its tuples (EncoderOutput.meta). */
+export interface PgBatchMeta {
+  /** A truncate event: the table is emptied before this batch's tuples (which all came after it). */
+  readonly truncate?: boolean;
+  /** Tuples for other tables (routed records), each output with its own header and plan id. */
+  readonly more?: readonly { readonly output: SharedArrayBuffer; readonly truncate?: boolean }[];
 }
 
 /**
@@ -138,6 +171,24 @@ function keyGetter(field: string, single: boolean, keySchema: RecordSchema | und
   };
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The last header of that name, as text (pk.mode=record_header). */
+function headerText(c: RecordContext, name: string): string | null {
+  const hs = c.headers();
+  for (let i = hs.length - 1; i >= 0; i--) {
+    const h = hs[i]!;
+    if (h.name !== name) continue;
+    if (h.value === null) return null;
+    try {
+      return utf8.decode(h.value);
+    } catch {
+      throw new ConvertError(`header "${name}" (a key column, pk.mode=record_header) is not UTF-8 text`);
+    }
+  }
+  return null;
+}
+
 function fieldTypeOf(schema: RecordSchema | undefined, name: string): FieldType {
   if (!schema?.fields) return { kind: 'any' };
   if (schema.scalar) return schema.fields[0]!.type;
@@ -157,6 +208,10 @@ export function compileRowEncoder(plan: PgPlan, schema: RecordSchema, keySchema:
     if (src.from === 'kafka') {
       get = src.what === 'topic' ? (_v, c) => c.topic : src.what === 'partition' ? (_v, c) => c.partition : (_v, c) => c.offset;
       fieldType = src.what === 'topic' ? { kind: 'string' } : { kind: 'int64' };
+    } else if (src.from === 'header') {
+      const name = src.name;
+      get = (_v, c) => headerText(c, name);
+      fieldType = { kind: 'string' };
     } else if (src.from === 'key') {
       const g = keyGetter(src.field, keyCols.length === 1, keySchema);
       get = (_v, c) => g(c);
@@ -297,8 +352,8 @@ class ReplanCollector {
   }
 }
 
-/** Worker half of the PostgreSQL sink: binary COPY tuples into one reusable buffer. */
-export class PgEncoder implements WorkerEncoder<PgPlan> {
+/** Worker half of the PostgreSQL sink for one table: binary COPY tuples into one reusable buffer (routing.ts picks the table). */
+export class TableEncoder implements WorkerEncoder<PgPlan> {
   private readonly writer = new ByteWriter(4 << 20);
   private readonly compiled = new Map<string, Compiled>();
   private readonly deleteEncoders = new Map<string, RowEncoder>();
@@ -313,6 +368,8 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   private collector: ReplanCollector | undefined;
   /** Kafka offset of each tuple written so far. */
   private tupleOffsets = new Float64Array(1024);
+  /** A truncate event was met: the tuples so far were dropped, the table is emptied first. */
+  private truncated = false;
 
   needsKeys(plan: PgPlan): boolean {
     return plan.deletes || plan.rules.pkMode === 'record_key' || plan.columns.some((c) => c.source.from === 'key');
@@ -320,6 +377,7 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
 
   begin(plan: PgPlan, _topic: string, partition: number): void {
     this.plan = plan;
+    this.truncated = false;
     this.partition = partition;
     this.writer.reset();
     this.writer.pos = OUTPUT_HEADER_BYTES;
@@ -353,6 +411,20 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   }
 
   add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
+    this.addRow(value, key, ctx);
+  }
+
+  truncate(): void {
+    if (this.collector || this.plan.missingTable) return;
+    // Everything before the truncate in this batch is emptied by it: drop those tuples.
+    this.writer.pos = OUTPUT_HEADER_BYTES;
+    this.rowStart = this.writer.pos;
+    this.rows = 0;
+    this.deletes = 0;
+    this.truncated = true;
+  }
+
+  addRow(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
     // Before anything can throw: discardCurrent() rewinds to here.
     this.rowStart = this.writer.pos;
     // A row is made from an object; a primitive *schema* goes to the column "value".
@@ -425,13 +497,17 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   }
 
   tombstone(key: Decoded | undefined, ctx: RecordContext): void {
+    this.deleteByKey(key, ctx, 'tombstone (null value)');
+  }
+
+  deleteByKey(key: Decoded | undefined, ctx: RecordContext, what: string): void {
     this.rowStart = this.writer.pos;
     if (!this.plan.deletes) return;
     if (this.collector) return this.collect(undefined, key, ctx);
     // No table yet: nothing to delete.
     if (this.plan.missingTable) return;
     if (!key || ctx.key === null || ctx.key === undefined) {
-      throw new ConvertError('tombstone (null value) without a key: delete.enabled needs the key to find the row');
+      throw new ConvertError(`${what} without a key: delete.enabled needs the key to find the row`);
     }
     const cacheKey = `${this.plan.id}|${key.schema.id}`;
     let enc = this.deleteEncoders.get(cacheKey);
@@ -456,13 +532,23 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   }
 
   finish(): EncoderOutput {
-    if (this.collector) {
-      const req = this.collector.request();
-      this.collector = undefined;
-      throw new ReplanNeeded(req);
-    }
+    const req = this.takeReplan();
+    if (req) throw new ReplanNeeded(req);
+    return this.output();
+  }
+
+  /** What a re-plan needs, when records did not fit the plan; clears it. */
+  takeReplan(): PgReplanRequest | undefined {
+    const req = this.collector?.request();
+    this.collector = undefined;
+    return req;
+  }
+
+  /** The encoded tuples (call takeReplan() first). */
+  output(): EncoderOutput {
     const w = this.writer;
-    if (this.rows + this.deletes === 0) return { output: null, outputBytes: 0, rows: 0 };
+    const meta: PgBatchMeta | undefined = this.truncated ? { truncate: true } : undefined;
+    if (this.rows + this.deletes === 0 && !meta) return { output: null, outputBytes: 0, rows: 0 };
     const tuples = this.rows + this.deletes;
     const outputBytes = w.pos + tuples * 8;
     const output = new SharedArrayBuffer(outputBytes);
@@ -474,6 +560,6 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
     view.setInt32(4, this.rows);
     view.setInt32(8, this.deletes);
     view.setInt32(12, w.pos - OUTPUT_HEADER_BYTES);
-    return { output, outputBytes, rows: this.rows };
+    return meta ? { output, outputBytes, rows: this.rows, meta } : { output, outputBytes, rows: this.rows };
   }
 }

@@ -40,6 +40,14 @@ export function splitTableFormat(format: string): { schema?: string; table: stri
   let dot = -1;
   for (let i = 0; i < format.length; i++) {
     const c = format[i];
+    // A dot inside a placeholder (${source.table}) is part of its name, not a schema separator.
+    if (c === '$' && format[i + 1] === '{' && !quoted) {
+      const end = format.indexOf('}', i);
+      if (end > 0) {
+        i = end;
+        continue;
+      }
+    }
     if (c === '"') quoted = !quoted;
     else if (c === '.' && !quoted) {
       dot = i;
@@ -62,5 +70,31 @@ function unquotePart(p: string): string {
 export function tableNameFor(format: string, topic: string): TableName {
   const parts = splitTableFormat(format);
   const sub = (s: string) => s.replace(/\$\{topic\}/g, () => topic);
+  return parts.schema !== undefined ? { schema: sub(parts.schema), table: sub(parts.table) } : { table: sub(parts.table) };
+}
+
+/** A ${source.<field>} the change event cannot fill. */
+export class SourceFieldError extends Error {}
+
+export function usesSourceFields(format: string): boolean {
+  return format.includes('${source.');
+}
+
+/**
+ * Debezium's JDBC sink naming (DefaultCollectionNamingStrategy): ${topic} is
+ * the topic with its dots turned into underscores, ${source.<field>} a field
+ * of the change event's `source` block (db, schema, table…).
+ */
+export function collectionNameFor(format: string, topic: string, source?: Record<string, unknown>): TableName {
+  const parts = splitTableFormat(format);
+  const t = topic.replace(/\./g, '_');
+  const sub = (s: string) =>
+    s.replace(/\$\{topic\}/g, () => t).replace(/\$\{source\.([^}]*)\}/g, (_m, field: string) => {
+      const v = source?.[field];
+      if (typeof v !== 'string') {
+        throw new SourceFieldError(source ? `the change event's source block has no text field "${field}" (collection.name.format ${format})` : `the record has no Debezium source block for \${source.${field}} (collection.name.format ${format})`);
+      }
+      return v;
+    });
   return parts.schema !== undefined ? { schema: sub(parts.schema), table: sub(parts.table) } : { table: sub(parts.table) };
 }

@@ -19,21 +19,48 @@ import { tpKey, type EncodedBatch, type RejectedRecord, type Sink, type TopicPar
 import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
 import { ColumnRuleError, DEFAULT_KEY_COLUMN, KAFKA_COLUMNS, desiredColumns, kafkaPkNames, valueFieldAllowed, valueFields, type FieldRules } from './columns.js';
 import { alterTableSql, createTableSql, isEmptyEvolution, planEvolution, type WantedColumn } from './ddl.js';
-import { INFERRED_SCHEMA_ID, OUTPUT_HEADER_BYTES, outputTupleOffsets, outputTuples, readOutputHeader, type ColumnSource, type OutputHeader, type PgColumn, type PgPlan, type PgReplanRequest } from './encoding.js';
-import { qualifiedName, tableNameFor, type TableName } from './names.js';
+import { INFERRED_SCHEMA_ID, OUTPUT_HEADER_BYTES, outputTupleOffsets, outputTuples, readOutputHeader, type ColumnSource, type OutputHeader, type PgBatchMeta, type PgColumn, type PgMultiReplanRequest, type PgPlan, type PgReplanRequest } from './encoding.js';
+import { collectionNameFor, qualifiedName, tableNameFor, usesSourceFields, type TableName } from './names.js';
 import { OffsetStore, type Claim, type PartitionAdvance } from './offsets.js';
 import { isolateRejects, isRowDataError, rejectReason, sqlState, tupleStarts } from './rejects.js';
 import { PgService, type TableDescription } from './service.js';
 import { applyStatements, copyColumns, stagingDdl, stagingTable, type InsertMode } from './staging.js';
 import { columnTypeSupported } from './types.js';
 
+/** One table's tuples in an encoded batch (a batch holds one per table its records went to). */
+interface Segment {
+  output: SharedArrayBuffer;
+  header: OutputHeader;
+  plan: PgPlan;
+  state: TableState;
+  /** A truncate event came before these tuples: the table is emptied first. */
+  truncate: boolean;
+}
+
 interface Pending {
   batch: EncodedBatch;
-  header: OutputHeader | null;
+  segments: Segment[];
   /** Exactly-once: the partition's claim when the batch was submitted. */
   claim?: Claim;
   resolve: () => void;
   reject: (err: Error) => void;
+}
+
+interface PartSegment {
+  segment: Segment;
+  pending: Pending;
+}
+
+/** What a group writes to one table. */
+interface TablePart {
+  state: TableState;
+  plan: PgPlan;
+  segments: PartSegment[];
+  truncate: boolean;
+  rows: number;
+  deletes: number;
+  /** Straight COPY into the table (insert mode, plan still current). */
+  direct: boolean;
 }
 
 /** A group of batches larger than this is split over several transactions. */
@@ -53,7 +80,7 @@ class TableState {
     sink: PostgresSink,
   ) {
     this.target = qualifiedName(name);
-    this.writer = new TableWriter(sink, this);
+    this.writer = new TableWriter(sink);
   }
 }
 
@@ -63,10 +90,7 @@ class TableWriter {
   /** The group being written now: drop() leaves it alone, its transaction decides. */
   private writing: ReadonlySet<Pending> = new Set();
 
-  constructor(
-    private readonly sink: PostgresSink,
-    readonly state: TableState,
-  ) {}
+  constructor(private readonly sink: PostgresSink) {}
 
   submit(p: Pending): void {
     this.queue.push(p);
@@ -99,10 +123,13 @@ class TableWriter {
     }
     let bytes = 0;
     let n = 0;
-    const planId = this.queue[0]?.header?.planId;
+    // Batches of a group share each table's plan: their tuples go into one COPY per table.
+    const planOf = new Map<TableState, number>();
+    const fits = (p: Pending) => p.segments.every((g) => (planOf.get(g.state) ?? g.plan.id) === g.plan.id);
     while (n < this.queue.length) {
       const p = this.queue[n]!;
-      if (n > 0 && (p.header?.planId !== planId || bytes + p.batch.outputBytes > MAX_GROUP_BYTES)) break;
+      if (n > 0 && (!fits(p) || bytes + p.batch.outputBytes > MAX_GROUP_BYTES)) break;
+      for (const g of p.segments) planOf.set(g.state, g.plan.id);
       bytes += p.batch.outputBytes;
       n++;
     }
@@ -118,7 +145,7 @@ class TableWriter {
         let fenced: Set<string>;
         this.writing = new Set(group);
         try {
-          fenced = await this.sink.writeGroup(this.state, group);
+          fenced = await this.sink.writeGroup(group);
         } catch (err) {
           // Not retriable (or retries exhausted): fail this group and everything
           // queued behind it, since order must hold.
@@ -167,6 +194,15 @@ export class PostgresSink implements Sink {
   private readonly staged = new WeakMap<pg.PoolClient, Set<number>>();
   /** Aborted by close(): a retry waiting out an outage gives up at once instead of holding the shutdown. */
   private readonly closing = new AbortController();
+  /** connector.class is Debezium's JDBC sink: change-event envelopes are applied by op (debezium.ts), tables named as Debezium names them. */
+  private readonly debezium: boolean;
+  /** Debezium's collection.name.format naming ${source.…}: no topic has a table of its own, each change event names one. */
+  private readonly sourceFormat: string | undefined;
+  /** Per topic, the other tables its records have gone to (routed: a transform's topic, a change event's source block). */
+  private readonly routes = new Map<string, Map<string, TableName>>();
+  /** With a ${source.…} format: the plan without a table of its own, and per topic the queue its batches take. */
+  private noTable: PgPlan | undefined;
+  private readonly topicWriters = new Map<string, TableWriter>();
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -189,6 +225,8 @@ export class PostgresSink implements Sink {
       exclude: this.cfg['field.exclude.list'] ?? [],
     };
     this.mode = this.cfg['insert.mode'];
+    this.debezium = /^io\.debezium\.connector\.jdbc\.JdbcSinkConnector$/i.test(String(config.common['connector.class']));
+    this.sourceFormat = this.debezium && usesSourceFields(this.cfg['table.name.format']) ? this.cfg['table.name.format'] : undefined;
     this.exactlyOnce = config.common['delivery.guarantee'] === 'exactly_once';
     if (this.exactlyOnce) {
       const owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -197,23 +235,62 @@ export class PostgresSink implements Sink {
   }
 
   tableFor(topic: string): TableName {
-    return tableNameFor(this.cfg['table.name.format'], topic);
+    if (!this.debezium) return tableNameFor(this.cfg['table.name.format'], topic);
+    if (this.sourceFormat) throw new SluiceError(`internal: topic ${topic} has no table of its own (collection.name.format ${this.sourceFormat})`);
+    return collectionNameFor(this.cfg['table.name.format'], topic);
+  }
+
+  private stateForName(name: TableName): TableState {
+    const key = qualifiedName(name);
+    let s = this.tables.get(key);
+    if (!s) this.tables.set(key, (s = new TableState(name, this)));
+    return s;
+  }
+
+  /** The queue a topic's batches take, in submission order: its table's, or the topic's own when it has no table. */
+  private writerFor(topic: string): TableWriter {
+    if (!this.sourceFormat) return this.stateFor(topic).writer;
+    let w = this.topicWriters.get(topic);
+    if (!w) this.topicWriters.set(topic, (w = new TableWriter(this)));
+    return w;
+  }
+
+  private get writers(): TableWriter[] {
+    return [...[...this.tables.values()].map((t) => t.writer), ...this.topicWriters.values()];
   }
 
   private stateFor(topic: string): TableState {
     let s = this.byTopic.get(topic);
     if (!s) {
-      const name = this.tableFor(topic);
-      const key = qualifiedName(name);
-      s = this.tables.get(key);
-      if (!s) this.tables.set(key, (s = new TableState(name, this)));
+      s = this.stateForName(this.tableFor(topic));
       this.byTopic.set(topic, s);
     }
     return s;
   }
 
   async plan(topic: string): Promise<SinkPlan> {
-    const s = this.stateFor(topic);
+    const main = this.sourceFormat ? this.noTablePlan() : await this.tablePlan(this.stateFor(topic), topic);
+    const routed = this.routes.get(topic);
+    if (!routed) return { sink: 'postgres', plan: main };
+    const routes: Record<string, PgPlan> = {};
+    for (const [key, name] of routed) routes[key] = await this.tablePlan(this.stateForName(name), topic);
+    return { sink: 'postgres', plan: { ...main, routes } };
+  }
+
+  /** A ${source.…} format: the batch topic has no table of its own, every change event names one. */
+  private noTablePlan(): PgPlan {
+    let plan = this.noTable;
+    if (!plan) {
+      plan = this.noTable = {
+        id: this.nextPlanId++, table: '', columns: [], staged: false, deletes: false, textNul: this.cfg['text.nul.mode'], rules: this.rules,
+        autoEvolve: false, missingTable: false, noTable: true, naming: { format: this.cfg['table.name.format'], debezium: this.debezium },
+        debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat },
+      };
+    }
+    return plan;
+  }
+
+  private async tablePlan(s: TableState, topic: string): Promise<PgPlan> {
     let p = s.current;
     if (!p) {
       p = this.buildPlan(s, topic);
@@ -225,7 +302,7 @@ export class PostgresSink implements Sink {
         },
       );
     }
-    return { sink: 'postgres', plan: await p };
+    return p;
   }
 
   private retryPolicy(what: string): RetryPolicy {
@@ -248,9 +325,17 @@ export class PostgresSink implements Sink {
     return pk.length > 0 ? pk : [DEFAULT_KEY_COLUMN];
   }
 
+  /** The columns headers fill (record_header): pk.fields, else the table's primary key. */
+  private headerColumnNames(desc: TableDescription | undefined): string[] {
+    if (this.rules.pkMode !== 'record_header') return [];
+    if (this.rules.pkFields.length > 0) return [...this.rules.pkFields];
+    return desc?.columns.filter((c) => c.pk).map((c) => c.name) ?? [];
+  }
+
   private conflictColumns(desc: TableDescription): string[] {
     const tablePk = desc.columns.filter((c) => c.pk).map((c) => c.name);
     switch (this.rules.pkMode) {
+      case 'record_header': return this.headerColumnNames(desc);
       case 'kafka': return [...kafkaPkNames(this.rules)];
       case 'record_key': return this.keyColumnNames(desc);
       case 'record_value': return this.rules.pkFields.length > 0 ? [...this.rules.pkFields] : tablePk;
@@ -265,6 +350,8 @@ export class PostgresSink implements Sink {
     const base = {
       id: this.nextPlanId++, table, staged, deletes: this.cfg['delete.enabled'], textNul: this.cfg['text.nul.mode'],
       rules: this.rules, autoEvolve: this.cfg['auto.evolve'],
+      naming: { format: this.cfg['table.name.format'], debezium: this.debezium },
+      ...(this.debezium ? { debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat } } : {}),
     };
     if (!desc) {
       if (!this.cfg['auto.create']) {
@@ -276,6 +363,7 @@ export class PostgresSink implements Sink {
     }
     const kafkaNames: readonly string[] = this.rules.pkMode === 'kafka' ? kafkaPkNames(this.rules) : KAFKA_COLUMNS;
     const keyNames = this.keyColumnNames(desc);
+    const headerNames = this.headerColumnNames(desc);
     const conflict = this.conflictColumns(desc);
     const columns: PgColumn[] = [];
     for (const c of desc.columns) {
@@ -284,6 +372,7 @@ export class PostgresSink implements Sink {
       const k = kafkaNames.indexOf(c.name);
       if (k >= 0) source = { from: 'kafka', what: KAFKA_WHAT[k]! };
       else if (keyNames.includes(c.name)) source = { from: 'key', field: c.name };
+      else if (headerNames.includes(c.name)) source = { from: 'header', name: c.name };
       else if (valueFieldAllowed(this.rules, c.name)) source = { from: 'value', field: c.name };
       else continue; // filtered out: the column keeps its default
       if (!columnTypeSupported(c.typeOid, c.elemOid)) {
@@ -295,9 +384,9 @@ export class PostgresSink implements Sink {
       });
     }
     const names = new Set(columns.map((c) => c.name));
-    const lackingKeys = keyNames.filter((n) => !names.has(n));
+    const lackingKeys = [...keyNames, ...headerNames].filter((n) => !names.has(n));
     if (lackingKeys.length > 0) {
-      throw new SinkSchemaError(`pk.mode=record_key: table ${table} has no column ${lackingKeys.map((n) => `"${n}"`).join(', ')} for the record key (pk.fields)`);
+      throw new SinkSchemaError(`pk.mode=${this.rules.pkMode}: table ${table} has no column ${lackingKeys.map((n) => `"${n}"`).join(', ')} for the record ${this.rules.pkMode === 'record_header' ? 'headers' : 'key'} (pk.fields)`);
     }
     if (staged) {
       const why = this.mode !== 'insert' ? `insert.mode=${this.mode}` : 'delete.enabled=true';
@@ -318,8 +407,30 @@ export class PostgresSink implements Sink {
   // ---------------- auto.create / auto.evolve ----------------
 
   async replan(topic: string, request: unknown): Promise<void> {
+    if ((request as PgMultiReplanRequest).multi) {
+      const multi = request as PgMultiReplanRequest;
+      // Records of this topic went to tables the plan did not have: from now on its plans carry them.
+      for (const name of multi.routes) {
+        let routed = this.routes.get(topic);
+        if (!routed) this.routes.set(topic, (routed = new Map()));
+        const key = qualifiedName(name);
+        if (!routed.has(key)) {
+          routed.set(key, name);
+          this.log.info({ topic, table: key }, `records of topic ${topic} go to table ${key} too`);
+        }
+      }
+      for (const r of multi.tables) {
+        const plan = this.plansById.get(r.planId);
+        if (!plan) throw new SluiceError(`internal: re-plan for unknown plan ${r.planId}`);
+        await this.replanTable(this.tables.get(plan.table)!, topic, r);
+      }
+      return;
+    }
     const req = request as PgReplanRequest;
-    const s = this.stateFor(topic);
+    await this.replanTable(this.stateFor(topic), topic, req);
+  }
+
+  private async replanTable(s: TableState, topic: string, req: PgReplanRequest): Promise<void> {
     // One re-plan at a time per table; a later one finds the work done.
     const run = s.ddl.then(() => this.evolve(s, topic, req));
     s.ddl = run.catch(() => {});
@@ -345,7 +456,7 @@ export class PostgresSink implements Sink {
           }
           for (const value of req.values) {
             const schemaless = value.id === INFERRED_SCHEMA_ID;
-            const keyNames = this.keyColumnNames(desc);
+            const keyNames = [...this.keyColumnNames(desc), ...this.headerColumnNames(desc)];
             const taken = new Set<string>([...keyNames, ...(this.rules.pkMode === 'kafka' ? kafkaPkNames(this.rules) : [])]);
             const fields = valueFields(this.rules, value, taken);
             const wanted: WantedColumn[] = fields.map((f) => ({ name: f.name, type: f.type, optional: f.optional, default: f.default }));
@@ -388,16 +499,33 @@ export class PostgresSink implements Sink {
   // ---------------- writing ----------------
 
   async submit(batch: EncodedBatch): Promise<void> {
-    const s = this.stateFor(batch.topic);
-    const header = batch.output && batch.outputBytes >= OUTPUT_HEADER_BYTES ? readOutputHeader(batch.output) : null;
+    const segments = this.segmentsOf(batch);
     // Nothing to write (every record filtered, failed or a skipped tombstone): durable as it is.
-    if (!header || header.rows + header.deletes === 0) return;
+    if (segments.length === 0) return;
     let claim: Pending['claim'];
     if (this.exactlyOnce) {
       claim = this.claims.get(tpKey(batch.topic, batch.partition));
       if (!claim) throw new SluiceError(`exactly_once: partition ${batch.topic}[${batch.partition}] was never claimed in ${this.offsets!.table}`);
     }
-    return new Promise<void>((resolve, reject) => s.writer.submit({ batch, header, claim, resolve, reject }));
+    const writer = this.writerFor(batch.topic);
+    return new Promise<void>((resolve, reject) => writer.submit({ batch, segments, claim, resolve, reject }));
+  }
+
+  /** The batch's tuples per table: its own output, then those of routed records (PgBatchMeta.more). */
+  private segmentsOf(batch: EncodedBatch): Segment[] {
+    const meta = batch.meta as PgBatchMeta | undefined;
+    const outputs: { output: SharedArrayBuffer; truncate: boolean }[] = [];
+    if (batch.output && batch.outputBytes >= OUTPUT_HEADER_BYTES) outputs.push({ output: batch.output, truncate: meta?.truncate === true });
+    for (const m of meta?.more ?? []) outputs.push({ output: m.output, truncate: m.truncate === true });
+    const out: Segment[] = [];
+    for (const o of outputs) {
+      const header = readOutputHeader(o.output);
+      if (header.rows + header.deletes === 0 && !o.truncate) continue;
+      const plan = this.plansById.get(header.planId);
+      if (!plan) throw new SluiceError(`internal: batch encoded with unknown plan ${header.planId}`);
+      out.push({ output: o.output, header, plan, state: this.tables.get(plan.table)!, truncate: o.truncate });
+    }
+    return out;
   }
 
   /** Exactly-once: whether the batch still belongs to this instance's current claim of its partition. */
@@ -406,19 +534,30 @@ export class PostgresSink implements Sink {
     return !p.claim.fenced && this.claims.get(tpKey(p.batch.topic, p.batch.partition)) === p.claim;
   }
 
-  /** One transaction for the group; returns the partitions found fenced (nothing written then). */
-  async writeGroup(s: TableState, group: readonly Pending[], forceStaging = false, isolate = false): Promise<Set<string>> {
-    const plan = this.plansById.get(group[0]!.header!.planId);
-    if (!plan) throw new SluiceError(`internal: batch encoded with unknown plan ${group[0]!.header!.planId}`);
-    const chunks: Uint8Array[] = [];
-    let rows = 0;
-    let deletes = 0;
+  /**
+   * One transaction for the group, every table its batches write (in the
+   * order first met), and the offsets; returns the partitions found fenced
+   * (nothing written then).
+   */
+  async writeGroup(group: readonly Pending[], forceStaging = false, isolate = false): Promise<Set<string>> {
+    const parts = new Map<TableState, TablePart>();
     const advances = new Map<string, PartitionAdvance>();
     for (const p of group) {
       const b = p.batch;
-      chunks.push(outputTuples(b.output!, p.header!));
-      rows += p.header!.rows;
-      deletes += p.header!.deletes;
+      for (const g of p.segments) {
+        let part = parts.get(g.state);
+        if (!part) parts.set(g.state, (part = { state: g.state, plan: g.plan, segments: [], truncate: false, rows: 0, deletes: 0, direct: false }));
+        // A truncate event empties the table: tuples of the group before it would be emptied too, so they are not written.
+        if (g.truncate) {
+          part.segments = [];
+          part.rows = 0;
+          part.deletes = 0;
+          part.truncate = true;
+        }
+        part.segments.push({ segment: g, pending: p });
+        part.rows += g.header.rows;
+        part.deletes += g.header.deletes;
+      }
       if (p.claim) {
         const key = tpKey(b.topic, b.partition);
         const prev = advances.get(key);
@@ -427,9 +566,17 @@ export class PostgresSink implements Sink {
     }
     const first = group[0]!.batch;
     const last = group[group.length - 1]!.batch;
-    const what = `writing ${rows} rows${deletes ? ` and ${deletes} deletes` : ''} to ${s.target} (topic ${first.topic} partition ${first.partition} offset ${first.firstOffset}` +
+    const tables = [...parts.values()];
+    let rows = 0;
+    let deletes = 0;
+    for (const t of tables) {
+      rows += t.rows;
+      deletes += t.deletes;
+      t.direct = !t.plan.staged && !forceStaging && !this.isStale(t.state, t.plan);
+    }
+    const targets = tables.map((t) => `${t.truncate ? 'truncating ' : ''}${t.state.target}`).join(', ');
+    const what = `writing ${rows} rows${deletes ? ` and ${deletes} deletes` : ''} to ${targets} (topic ${first.topic} partition ${first.partition} offset ${first.firstOffset}` +
       ` … topic ${last.topic} partition ${last.partition} offset ${last.lastOffset})`;
-    const direct = !plan.staged && !forceStaging && !this.isStale(s, plan);
     const adv = [...advances.values()];
     let outcome: 'written' | 'done' | { fenced: Set<string>; why: string };
     try {
@@ -443,19 +590,13 @@ export class PostgresSink implements Sink {
                 if (check.kind === 'done') return 'done' as const;
                 if (check.kind === 'fenced') return { fenced: new Set(check.partitions.map((tp) => tpKey(tp.topic, tp.partition))), why: check.why };
               }
-              const viaCopy = direct && (await this.typesStillMatch(client, s, plan));
-              if (isolate) {
-                await this.writeRejectingRows(client, s, plan, group, viaCopy, deletes > 0, what);
-              } else if (viaCopy) {
-                const n = await this.service.copyBinary(client, s.target, copyColumns(plan.columns, false), chunks);
-                if (n !== rows) throw new SluiceError(`${what}: COPY reported ${n} rows, expected ${rows}`);
-              } else {
-                await this.writeStaged(client, s, plan, chunks, rows + deletes, deletes > 0, what);
-              }
+              for (const t of tables) await this.writeTable(client, t, isolate, what);
               if (this.offsets && adv.length > 0) await this.offsets.advance(client, adv);
               return 'written' as const;
             },
-            (client) => this.markStaged(client, plan, direct),
+            (client) => {
+              for (const t of tables) this.markStaged(client, t.plan, t.direct);
+            },
           ),
         this.retryPolicy(what),
       );
@@ -463,15 +604,15 @@ export class PostgresSink implements Sink {
       // A table changed under a plan (another instance widened a column): the
       // encoded bytes still go in through a staging table of the plan's types.
       const code = ((err as Error).cause as { code?: string } | undefined)?.code;
-      if (direct && (code === '22P03' || code === '42804' || code === '08P01')) {
-        s.current = undefined;
-        this.log.warn({ table: s.target, err: errorMessage(err) }, 'table changed under the plan; writing through a staging table and re-planning');
-        return this.writeGroup(s, group, true, isolate);
+      if (tables.some((t) => t.direct) && (code === '22P03' || code === '42804' || code === '08P01')) {
+        for (const t of tables) t.state.current = undefined;
+        this.log.warn({ tables: targets, err: errorMessage(err) }, 'table changed under the plan; writing through a staging table and re-planning');
+        return this.writeGroup(group, true, isolate);
       }
       // One row PostgreSQL refuses (too long, NOT NULL, CHECK, UNIQUE…) aborts the whole group: find it.
       if (!isolate && isRowDataError(sqlState(err))) {
-        this.log.warn({ table: s.target, err: errorMessage(err) }, 'PostgreSQL refused a row; writing the group again row range by row range to find it');
-        return this.writeGroup(s, group, forceStaging, true);
+        this.log.warn({ tables: targets, err: errorMessage(err) }, 'PostgreSQL refused a row; writing the group again row range by row range to find it');
+        return this.writeGroup(group, forceStaging, true);
       }
       throw err;
     }
@@ -479,26 +620,45 @@ export class PostgresSink implements Sink {
       for (const a of adv) {
         if (outcome.fenced.has(tpKey(a.topic, a.partition))) a.claim.fenced = true;
       }
-      this.log.warn({ table: s.target, why: outcome.why }, 'exactly_once: partitions now belong to another instance; their pending batches are dropped, not written');
+      this.log.warn({ tables: targets, why: outcome.why }, 'exactly_once: partitions now belong to another instance; their pending batches are dropped, not written');
       return outcome.fenced;
     }
     for (const a of adv) a.claim.next = a.next;
     return new Set();
   }
 
+  /** One table's part of a group, inside the group's transaction. */
+  private async writeTable(client: pg.PoolClient, t: TablePart, isolate: boolean, what: string): Promise<void> {
+    const { state: s, plan } = t;
+    if (t.truncate) await client.query(`TRUNCATE ${s.target}`);
+    if (t.rows + t.deletes === 0) return; // only a truncate
+    const viaCopy = t.direct && (await this.typesStillMatch(client, s, plan));
+    if (isolate) {
+      await this.writeRejectingRows(client, s, plan, t.segments, viaCopy, t.deletes > 0, what);
+      return;
+    }
+    const chunks = t.segments.map((x) => outputTuples(x.segment.output, x.segment.header));
+    if (viaCopy) {
+      const n = await this.service.copyBinary(client, s.target, copyColumns(plan.columns, false), chunks);
+      if (n !== t.rows) throw new SluiceError(`${what}: COPY into ${s.target} reported ${n} rows, expected ${t.rows}`);
+    } else {
+      await this.writeStaged(client, s, plan, chunks, t.rows + t.deletes, t.deletes > 0, what);
+    }
+  }
+
   /**
-   * The group again, in row ranges under savepoints (rejects.ts), inside the
-   * group's transaction. A refused row either stops Sluice naming its record,
-   * or, with a dead-letter topic, is sent there before this transaction
-   * commits; every other row is written, in order.
+   * The table's tuples again, in row ranges under savepoints (rejects.ts),
+   * inside the group's transaction. A refused row either stops Sluice naming
+   * its record, or, with a dead-letter topic, is sent there before this
+   * transaction commits; every other row is written, in order.
    */
-  private async writeRejectingRows(client: pg.PoolClient, s: TableState, plan: PgPlan, group: readonly Pending[], viaCopy: boolean, hasDeletes: boolean, what: string): Promise<void> {
+  private async writeRejectingRows(client: pg.PoolClient, s: TableState, plan: PgPlan, segments: readonly PartSegment[], viaCopy: boolean, hasDeletes: boolean, what: string): Promise<void> {
     const rows: { bytes: Uint8Array; offset: number; pending: Pending }[] = [];
-    for (const p of group) {
-      const tuples = outputTuples(p.batch.output!, p.header!);
-      const count = p.header!.rows + p.header!.deletes;
+    for (const { segment: g, pending: p } of segments) {
+      const tuples = outputTuples(g.output, g.header);
+      const count = g.header.rows + g.header.deletes;
       const starts = tupleStarts(tuples, count);
-      const offsets = outputTupleOffsets(p.batch.output!, p.header!);
+      const offsets = outputTupleOffsets(g.output, g.header);
       for (let i = 0; i < count; i++) rows.push({ bytes: tuples.subarray(starts[i]!, starts[i + 1]!), offset: offsets[i]!, pending: p });
     }
     const stage = stagingTable(plan.id);
@@ -625,7 +785,7 @@ export class PostgresSink implements Sink {
   // ---------------- lifecycle ----------------
 
   writerIdle(): void {
-    if ([...this.tables.values()].every((t) => t.writer.idle)) {
+    if (this.writers.every((w) => w.idle)) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
@@ -634,13 +794,13 @@ export class PostgresSink implements Sink {
 
   /** Writers run as soon as batches arrive, so flushing is waiting for them. */
   async flush(_partitions: readonly TopicPartition[]): Promise<void> {
-    if ([...this.tables.values()].every((t) => t.writer.idle)) return;
+    if (this.writers.every((w) => w.idle)) return;
     await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
   drop(partitions: readonly TopicPartition[]): void {
     const keys = new Set(partitions.map((p) => tpKey(p.topic, p.partition)));
-    for (const t of this.tables.values()) t.writer.drop(keys);
+    for (const w of this.writers) w.drop(keys);
     for (const k of keys) this.claims.delete(k);
   }
 
@@ -648,7 +808,7 @@ export class PostgresSink implements Sink {
   closedWithPendingWrites = false;
 
   async close(): Promise<void> {
-    this.closedWithPendingWrites = [...this.tables.values()].some((t) => !t.writer.idle);
+    this.closedWithPendingWrites = this.writers.some((w) => !w.idle);
     this.closing.abort();
     await this.service.close();
   }

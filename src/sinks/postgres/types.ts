@@ -8,6 +8,7 @@ export const OID = {
   bool: 16, bytea: 17, name: 19, int8: 20, int2: 21, int4: 23, text: 25, oid: 26, json: 114,
   float4: 700, float8: 701, bpchar: 1042, varchar: 1043, date: 1082, time: 1083,
   timestamp: 1114, timestamptz: 1184, numeric: 1700, uuid: 2950, jsonb: 3802,
+  xml: 142, timetz: 1266, bit: 1560, varbit: 1562,
 } as const;
 
 /** Array type oid → element type oid, for the element types Sluice writes. */
@@ -15,6 +16,7 @@ export const ARRAY_OF: Record<number, number> = {
   1000: OID.bool, 1001: OID.bytea, 1005: OID.int2, 1007: OID.int4, 1009: OID.text, 1014: OID.bpchar,
   1015: OID.varchar, 1016: OID.int8, 1021: OID.float4, 1022: OID.float8, 1182: OID.date, 1183: OID.time,
   1115: OID.timestamp, 1185: OID.timestamptz, 1231: OID.numeric, 2951: OID.uuid, 199: OID.json, 3807: OID.jsonb,
+  143: OID.xml, 1270: OID.timetz, 1561: OID.bit, 1563: OID.varbit,
 };
 
 const WRITABLE = new Set<number>(Object.values(OID).filter((o) => o !== OID.oid));
@@ -42,10 +44,17 @@ export function sqlTypeFor(ft: FieldType): string {
       return ft.precision >= 1 && ft.precision <= 1000 && ft.scale >= 0 && ft.scale <= ft.precision ? `numeric(${ft.precision},${ft.scale})` : 'numeric';
     case 'date': return 'date';
     case 'time-millis':
-    case 'time-micros': return 'time';
+    case 'time-micros':
+    case 'time-nanos': return 'time';
     case 'timestamp-millis':
     case 'timestamp-micros':
-    case 'timestamp-nanos': return 'timestamptz';
+    case 'timestamp-nanos': return ft.local ? 'timestamp' : 'timestamptz';
+    case 'zoned-timestamp': return 'timestamptz';
+    case 'zoned-time': return 'time with time zone';
+    case 'variable-decimal': return 'numeric';
+    case 'json': return 'json';
+    case 'xml': return 'xml';
+    case 'bits': return ft.length > 0 ? `bit varying(${ft.length})` : 'bit varying';
     case 'array': {
       const items = ft.items;
       // PostgreSQL arrays hold scalars; arrays of records, maps or arrays are JSON.
@@ -76,7 +85,7 @@ function numericTypmod(typmod: number): { precision: number; scale: number } | u
   return { precision: (t >> 16) & 0xffff, scale: t & 0x7ff };
 }
 
-type Family = 'bool' | 'int' | 'float' | 'numeric' | 'text' | 'json' | 'bytea' | 'date' | 'time' | 'ts' | 'uuid' | 'array' | 'other';
+type Family = 'bool' | 'int' | 'float' | 'numeric' | 'text' | 'json' | 'bytea' | 'date' | 'time' | 'ts' | 'uuid' | 'timetz' | 'xml' | 'bit' | 'array' | 'other';
 
 function familyOf(typeOid: number, elemOid: number): Family {
   switch (typeOid) {
@@ -91,6 +100,9 @@ function familyOf(typeOid: number, elemOid: number): Family {
     case OID.time: return 'time';
     case OID.timestamp: case OID.timestamptz: return 'ts';
     case OID.uuid: return 'uuid';
+    case OID.timetz: return 'timetz';
+    case OID.xml: return 'xml';
+    case OID.bit: case OID.varbit: return 'bit';
   }
   return elemOid !== 0 ? 'array' : 'other';
 }
@@ -162,7 +174,22 @@ export function fitColumn(col: ColumnTypeInfo, ft: FieldType, schemaless = false
       return fam === 'date' || fam === 'ts' ? OK : NO;
     case 'time-millis':
     case 'time-micros':
+    case 'time-nanos':
       return fam === 'time' ? OK : NO;
+    case 'zoned-timestamp':
+      return fam === 'ts' ? OK : NO;
+    case 'zoned-time':
+      return fam === 'timetz' ? OK : NO;
+    case 'variable-decimal':
+      // Any scale: only an unconstrained numeric holds every value exactly.
+      if (fam === 'numeric') return numericTypmod(col.typmod) ? { kind: 'widen', to: 'numeric' } : OK;
+      return NO;
+    case 'json':
+      return NO; // text and JSON columns were taken above
+    case 'xml':
+      return fam === 'xml' ? OK : NO;
+    case 'bits':
+      return fam === 'bit' ? OK : NO;
     case 'timestamp-millis':
     case 'timestamp-micros':
     case 'timestamp-nanos':

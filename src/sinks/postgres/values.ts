@@ -7,6 +7,7 @@ import type { FieldType } from '../../workers/schema.js';
 import { ConvertError } from '../common/encoder.js';
 import { epochMicros, floorDiv, isoFromEpoch, minus, TimestampRangeError, type Exact, type TimestampKind } from '../common/timestamps.js';
 import { OID } from './types.js';
+import { bitsText, DebeziumValueError, nanoTimeMicros, variableScaleDecimalText, zonedTime, zonedTimestampMicros } from '../common/debezium-values.js';
 
 export type TextNulMode = 'drop' | 'escape' | 'fail';
 export type ValueWriter = (w: ByteWriter, v: unknown) => void;
@@ -44,6 +45,8 @@ function failTimestamp(col: string, type: string, v: unknown, kind: string, why:
 /** `typmod`: the column's type modifier (atttypmod, -1 when none); numeric(p,s) keeps s decimal places. */
 export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, textNul: TextNulMode, col: string, typmod = -1): ValueWriter {
   const k = ft.kind;
+  const dbz = debeziumWriter(typeOid, ft, textNul, col, typmod);
+  if (dbz) return dbz;
   switch (typeOid) {
     case OID.bool:
       return (w, v) => {
@@ -172,6 +175,87 @@ export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, tex
   throw new ConvertError(`column "${col}" has a type (oid ${typeOid}) Sluice cannot write`);
 }
 
+/** A Debezium semantic type into the column types that read it specially; undefined: the generic writers. */
+function debeziumWriter(typeOid: number, ft: FieldType, textNul: TextNulMode, col: string, typmod: number): ValueWriter | undefined {
+  const guard = (type: string, f: ValueWriter): ValueWriter => (w, v) => {
+    try {
+      f(w, v);
+    } catch (err) {
+      if (err instanceof DebeziumValueError) fail(col, type, v, err.message);
+      throw err;
+    }
+  };
+  switch (ft.kind) {
+    case 'variable-decimal':
+      if (typeOid === OID.numeric) {
+        const colScale = numericColumnScale(typmod);
+        return guard('numeric', (w, v) => writeNumeric(w, keepsScale(variableScaleDecimalText(v), colScale, col, typmod)));
+      }
+      if (typeOid === OID.text || typeOid === OID.varchar) return guard('text', (w, v) => w.utf8(variableScaleDecimalText(v)));
+      return undefined;
+    case 'zoned-timestamp':
+      if (typeOid !== OID.timestamptz && typeOid !== OID.timestamp) return undefined;
+      return guard(typeOid === OID.timestamp ? 'timestamp' : 'timestamptz', (w, v) => {
+        if (typeof v !== 'string') throw new DebeziumValueError('a ZonedTimestamp is text');
+        const us = minus(zonedTimestampMicros(v), PG_EPOCH_US);
+        if (typeof us === 'number') w.int64(us);
+        else if (us >= PG_MIN_TS && us < PG_END_TS) w.bigInt64(us);
+        else throw new DebeziumValueError(`outside ${PG_RANGE}`);
+      });
+    case 'time-nanos':
+      if (typeOid !== OID.time) return undefined;
+      return guard('time', (w, v) => {
+        if (typeof v !== 'number' && typeof v !== 'bigint') throw new DebeziumValueError('a NanoTime is an integer');
+        w.int64(nanoTimeMicros(v));
+      });
+    case 'zoned-time':
+      if (typeOid !== OID.timetz) return undefined;
+      return guard('time with time zone', (w, v) => {
+        if (typeof v !== 'string') throw new DebeziumValueError('a ZonedTime is text');
+        const t = zonedTime(v);
+        w.int64(t.micros);
+        w.int32(-t.offsetSeconds); // timetz keeps seconds WEST of UTC
+      });
+    case 'bits':
+      if (typeOid !== OID.bit && typeOid !== OID.varbit && typeOid !== OID.text && typeOid !== OID.varchar) return undefined;
+      return guard(typeOid === OID.bit ? 'bit' : typeOid === OID.varbit ? 'bit varying' : 'text', (w, v) => {
+        const bits = bitsText(v, ft.length);
+        if (typeOid === OID.text || typeOid === OID.varchar) {
+          w.utf8(bits);
+          return;
+        }
+        w.int32(bits.length);
+        w.ensure((bits.length + 7) >> 3);
+        for (let i = 0; i < bits.length; i += 8) {
+          let byte = 0;
+          for (let j = 0; j < 8; j++) byte = (byte << 1) | (i + j < bits.length && bits.charCodeAt(i + j) === 49 ? 1 : 0);
+          w.buf[w.pos++] = byte;
+        }
+      });
+    case 'json':
+      if (typeOid !== OID.json && typeOid !== OID.jsonb) return undefined;
+      return guard(typeOid === OID.json ? 'json' : 'jsonb', (w, v) => {
+        if (typeof v !== 'string') throw new DebeziumValueError('an io.debezium.data.Json value is JSON text');
+        try {
+          JSON.parse(v);
+        } catch {
+          throw new DebeziumValueError('not valid JSON text');
+        }
+        if (typeOid === OID.jsonb) w.byte(1);
+        // json keeps the text exactly as the source column held it.
+        w.utf8(cleanJsonNul(v.indexOf('\u0000') >= 0 ? cleanNul(v, textNul, col) : v, textNul, col));
+      });
+  }
+  if (typeOid === OID.xml) {
+    // xml's binary form is its text; PostgreSQL checks that it is well-formed.
+    return (w, v) => {
+      if (typeof v !== 'string') fail(col, 'xml', v);
+      w.utf8(cleanNul(v, textNul, col));
+    };
+  }
+  return undefined;
+}
+
 function arrayWriter(elemOid: number, ft: FieldType, textNul: TextNulMode, col: string, typmod: number): ValueWriter {
   const itemType: FieldType = ft.kind === 'array' ? ft.items : { kind: 'any' };
   // An array column's type modifier is its elements' (numeric(10,2)[]).
@@ -296,6 +380,14 @@ export function normalizeForJson(v: unknown, ft: FieldType): unknown {
     }
     case 'decimal':
       return decimalString(v, ft, 'json');
+    case 'variable-decimal':
+    case 'bits':
+      try {
+        return ft.kind === 'bits' ? bitsText(v, ft.length) : variableScaleDecimalText(v);
+      } catch (err) {
+        if (err instanceof DebeziumValueError) throw new ConvertError(`${describe(v)}: ${err.message}`);
+        throw err;
+      }
     case 'timestamp-millis':
     case 'timestamp-micros':
     case 'timestamp-nanos': {
@@ -332,6 +424,24 @@ function timeText(us: number): string {
 }
 
 // ---------- numeric ----------
+
+/** The scale of a numeric(p,s) column; -1 for an unconstrained numeric. */
+function numericColumnScale(typmod: number): number {
+  return typmod >= 4 ? (typmod - 4) & 0x7ff : -1;
+}
+
+/**
+ * PostgreSQL rounds a numeric to its column's scale on input: a value with
+ * more (non-zero) decimal places would land changed, so it is refused.
+ */
+function keepsScale(s: string, colScale: number, col: string, typmod: number): string {
+  if (colScale < 0) return s;
+  const dot = s.indexOf('.');
+  if (dot < 0 || s.length - dot - 1 <= colScale) return s;
+  if (/^0*$/.test(s.slice(dot + 1 + colScale))) return s;
+  const precision = ((typmod - 4) >> 16) & 0xffff;
+  fail(col, `numeric(${precision},${colScale})`, s, `it has ${s.length - dot - 1} decimal places and the column keeps ${colScale}; PostgreSQL would round it`);
+}
 
 const DECIMAL_RE = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
@@ -545,6 +655,14 @@ export function toEpochDays(v: unknown, kind: FieldType['kind'], col: string): n
 }
 
 export function toTimeMicros(v: unknown, kind: FieldType['kind'], col: string): number {
+  if (kind === 'time-nanos' && (typeof v === 'number' || typeof v === 'bigint')) {
+    try {
+      return nanoTimeMicros(v);
+    } catch (err) {
+      if (err instanceof DebeziumValueError) fail(col, 'time', v, err.message);
+      throw err;
+    }
+  }
   if (typeof v === 'number') {
     const us = kind === 'time-micros' ? v : v * 1000;
     if (!Number.isInteger(us) || us < 0 || us > 86_400_000_000) fail(col, 'time', v);

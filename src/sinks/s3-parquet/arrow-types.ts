@@ -30,6 +30,10 @@ export function arrowType(t: FieldType): DataType {
     case 'time-micros': return new TimeMicrosecond();
     // A local timestamp is no instant: no zone, so Parquet's isAdjustedToUTC=false.
     case 'timestamp-millis': case 'timestamp-micros': case 'timestamp-nanos': return new TimestampMicrosecond(t.local ? null : 'UTC');
+    // Debezium's semantic types (an exact text where Parquet has no twin: a per-value scale, an offset, bits).
+    case 'time-nanos': return new TimeMicrosecond();
+    case 'zoned-timestamp': return new TimestampMicrosecond('UTC');
+    case 'zoned-time': case 'variable-decimal': case 'json': case 'xml': case 'bits': return new Utf8();
     case 'array': return new List(new ArrowField('element', arrowType(t.items), t.itemsOptional));
     case 'map':
       return new Map_(new ArrowField('entries', new Struct([

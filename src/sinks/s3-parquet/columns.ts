@@ -15,6 +15,7 @@ import {
 import type { Field, FieldType } from '../../workers/schema.js';
 import { ConvertError } from '../common/encoder.js';
 import { epochMicros, fitsInt64, TimestampRangeError } from '../common/timestamps.js';
+import { bitsText, DebeziumValueError, nanoTimeMicros, variableScaleDecimalText, zonedTimestampMicros } from '../common/debezium-values.js';
 import { arrowType, MAX_DECIMAL128_PRECISION } from './arrow-types.js';
 
 /** A schemaless value does not fit the inferred schema: widen it and build again. */
@@ -645,6 +646,8 @@ export function builderFor(t: FieldType, path: string, nullable: boolean, mode: 
     case 'map':
       return new MapBuilder(path, nullable, mode, type, new Utf8Builder(`${path}.key`, false, mode, new Utf8(), 'string'), builderFor(t.values, `${path}{}`, true, mode));
     case 'record': return recordBuilder(t.fields, path, nullable, mode, type);
+    case 'time-nanos': case 'zoned-timestamp': case 'zoned-time': case 'variable-decimal': case 'json': case 'xml': case 'bits':
+      return debeziumBuilder(t, path, nullable, mode, type);
   }
 }
 
@@ -655,3 +658,40 @@ export function recordBuilder(fields: readonly Field[], path: string, nullable: 
 
 export { Utf8Builder, Int64Builder, Int32Builder, ListBuilder, BinaryBuilder };
 export const arrowTypes = { Utf8, Int32, Int64, TimestampMicrosecond, Binary, List, Struct, DateDay, TimeMillisecond, TimeMicrosecond };
+
+// ---------- Debezium's semantic types (workers/schema.ts debeziumType) ----------
+
+/** Converts a Debezium value exactly (sinks/common/debezium-values.ts) before the base builder takes it. */
+function debeziumBuilder(t: FieldType, path: string, nullable: boolean, mode: Mode, type: DataType): Builder {
+  const convert = (b: Builder, v: unknown, f: (v: unknown) => unknown): unknown => {
+    try {
+      return f(v);
+    } catch (err) {
+      if (err instanceof DebeziumValueError) throw b.misfit(v, err.message);
+      throw err;
+    }
+  };
+  switch (t.kind) {
+    case 'time-nanos':
+      return new (class extends Int64Builder {
+        protected override pushValue(v: unknown): void {
+          super.pushValue(convert(this, v, (x) => (typeof x === 'number' || typeof x === 'bigint' ? nanoTimeMicros(x) : x)));
+        }
+      })(path, nullable, mode, type, 'time-micros');
+    case 'zoned-timestamp':
+      return new (class extends Int64Builder {
+        protected override pushValue(v: unknown): void {
+          super.pushValue(convert(this, v, (x) => (typeof x === 'string' ? zonedTimestampMicros(x) : x)));
+        }
+      })(path, nullable, mode, type, 'timestamp-micros');
+    case 'variable-decimal':
+    case 'bits':
+      return new (class extends Utf8Builder {
+        protected override pushValue(v: unknown): void {
+          super.pushValue(convert(this, v, (x) => (t.kind === 'bits' ? bitsText(x, t.length) : variableScaleDecimalText(x))));
+        }
+      })(path, nullable, mode, type, 'string');
+    default:
+      return new Utf8Builder(path, nullable, mode, type, 'string');
+  }
+}

@@ -8,7 +8,7 @@ import type { ValueFormat } from '../../config/spec.js';
 import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type ConnectSchema, type RecordSchema } from '../schema.js';
 import { parseJsonExact, stringifyJsonExact } from '../json-exact.js';
 import { compilePayloadCheck } from './connect-payload.js';
-import { SchemaRegistryClient, UnknownSchemaError } from './registry.js';
+import { SchemaRegistryClient, UnknownSchemaError, type RegistryAuth } from './registry.js';
 import { ProtobufDecoder } from './protobuf.js';
 import { JsonSchemaDecoder } from './json-schema.js';
 
@@ -27,8 +27,12 @@ export interface Decoder {
 export interface DecoderOptions {
   registryUrl?: string;
   registryUserInfo?: string;
+  /** Wins over registryUserInfo: the Authorization header and CA from config/registry-access.ts. */
+  registryAuth?: RegistryAuth;
   /** ProtobufConverter's wrapper.for.nullables. */
   wrapperForNullables?: boolean;
+  /** JsonSchemaConverter's json.fail.invalid.schema. */
+  failInvalidSchema?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -44,7 +48,7 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
     case 'protobuf':
       return new ProtobufDecoder(registryFor(format, opts), { wrapperForNullables: opts.wrapperForNullables });
     case 'json-schema':
-      return new JsonSchemaDecoder(registryFor(format, opts));
+      return new JsonSchemaDecoder(registryFor(format, opts), { failInvalidSchema: opts.failInvalidSchema });
     case 'json':
       return {
         prepare: async () => {},
@@ -105,8 +109,11 @@ if (!(avscTap.readString as { strictUtf8?: boolean }).strictUtf8) {
 
 function registryFor(format: ValueFormat, opts: DecoderOptions): SchemaRegistryClient {
   if (!opts.registryUrl) throw new Error(`${format} needs a schema registry URL`);
-  let reg = registries.get(opts.registryUrl);
-  if (!reg) registries.set(opts.registryUrl, (reg = new SchemaRegistryClient(opts.registryUrl, opts.registryUserInfo)));
+  const auth = opts.registryAuth ?? opts.registryUserInfo;
+  // One client per registry and credentials (key and value converters may reach one registry differently).
+  const id = `${opts.registryUrl} ${typeof auth === 'string' ? auth : (auth?.authorization ?? '')} ${typeof auth === 'object' ? (auth.ca ?? '') : ''}`;
+  let reg = registries.get(id);
+  if (!reg) registries.set(id, (reg = new SchemaRegistryClient(opts.registryUrl, auth)));
   return reg;
 }
 

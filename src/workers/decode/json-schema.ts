@@ -9,10 +9,15 @@
 // → bytes (base64 text), enum/const → string, oneOf/anyOf of one schema and
 // null → that schema, optional; the Connect logical types by their title
 // (Decimal with connect.parameters scale / connect.decimal.precision, Date,
-// Time, Timestamp). A oneOf of several non-null schemas, or a schema that
-// allows anything, has no single column type: it is kept as JSON (as Sluice
-// does for Avro unions). Payloads are not validated against the schema
-// (json.fail.invalid.schema=false, Confluent's default).
+// Time, Timestamp). A oneOf of several non-null schemas, a schema that
+// allows anything, or an object that declares no properties has no single
+// column type: it is kept as JSON (as Sluice does for Avro unions). Payloads
+// are validated against the schema only with json.fail.invalid.schema=true
+// (Confluent's default is false), by ajv.
+import AjvModule, { type ValidateFunction } from 'ajv';
+import Ajv2019Module from 'ajv/dist/2019.js';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import { isLosslessNumber, parse as parseLossless, type LosslessNumber } from 'lossless-json';
 import type { Decoded } from './decoders.js';
 import { bigToBytes, referencedSchemas, WireFormatDecoder } from './confluent.js';
@@ -33,6 +38,8 @@ interface Mapped {
 
 interface Compiled {
   schema: RecordSchema;
+  /** json.fail.invalid.schema=true: the payload must validate against the schema. */
+  validate?: ValidateFunction;
   read: Read;
   /** Decimals need every digit of the JSON number: such payloads take the lossless parser. */
   lossless: boolean;
@@ -40,8 +47,17 @@ interface Compiled {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The JsonSchemaConverter settings Sluice reads (Confluent's defaults otherwise). */
+export interface JsonSchemaOptions {
+  /** <key|value>.converter.json.fail.invalid.schema: a payload that does not validate against its schema is a bad record. */
+  readonly failInvalidSchema?: boolean;
+}
+
 export class JsonSchemaDecoder extends WireFormatDecoder<Compiled> {
-  constructor(registry: SchemaRegistryClient) {
+  constructor(
+    registry: SchemaRegistryClient,
+    private readonly opts: JsonSchemaOptions = {},
+  ) {
     super(registry, 'JSON', 'JSON Schema');
   }
 
@@ -49,7 +65,10 @@ export class JsonSchemaDecoder extends WireFormatDecoder<Compiled> {
     const refs = await referencedSchemas(this.registry, registered);
     const docs = new Map<string, Json>();
     for (const [name, s] of refs) docs.set(name, JSON.parse(s.schema) as Json);
-    return compileJsonSchema(`json-schema:${id}`, JSON.parse(registered.schema) as Json, docs);
+    const root = JSON.parse(registered.schema) as Json;
+    const compiled = compileJsonSchema(`json-schema:${id}`, root, docs);
+    if (this.opts.failInvalidSchema) compiled.validate = validatorFor(root, docs);
+    return compiled;
   }
 
   protected decodeBody(c: Compiled, id: number, bytes: Uint8Array, start: number): Decoded {
@@ -60,13 +79,57 @@ export class JsonSchemaDecoder extends WireFormatDecoder<Compiled> {
     } catch (err) {
       throw new Error(`JSON Schema payload (schema id ${id}) is not valid UTF-8 JSON: ${(err as Error).message}`);
     }
+    // Validated as plain JSON (numbers as doubles): type, range and format checks do not need every digit.
+    if (c.validate && !c.validate(c.lossless ? JSON.parse(utf8.decode(bytes.subarray(start))) : unBig(json))) {
+      throw new Error(`JSON Schema payload does not validate against schema id ${id} (json.fail.invalid.schema=true): ${errorsText(c.validate)}`);
+    }
     return { value: c.read(json, '$'), schema: c.schema };
   }
 }
 
+// CommonJS modules: the classes are their `default` export.
+const Ajv = AjvModule.default;
+const Ajv2019 = Ajv2019Module.default;
+const Ajv2020 = Ajv2020Module.default;
+const addFormats = addFormatsModule.default;
+
+/** An ajv validator for the schema's draft, its referenced schemas under their reference names, the standard formats. */
+function validatorFor(root: Json, docs: ReadonlyMap<string, Json>): ValidateFunction {
+  const dialect = isObject(root) && typeof root.$schema === 'string' ? root.$schema : '';
+  const Klass = dialect.includes('2020-12') ? Ajv2020 : dialect.includes('2019-09') ? Ajv2019 : Ajv;
+  // connect.* annotations are not JSON Schema keywords: not strict. $schema is dropped: ajv has no draft-04 meta-schema.
+  const ajv = new Klass({ strict: false, validateSchema: false, allowUnionTypes: true });
+  addFormats(ajv);
+  const bare = (s: Json): object => {
+    if (!isObject(s)) return s as unknown as object;
+    const { $schema: _dialect, ...rest } = s as Record<string, Json>;
+    return rest;
+  };
+  for (const [name, doc] of docs) ajv.addSchema(bare(doc), name);
+  return ajv.compile(bare(root));
+}
+
+/** The parser's BigInts (integers beyond 2^53) as the doubles ajv compares. */
+function unBig(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (Array.isArray(v)) return v.map(unBig);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = unBig(x);
+    return out;
+  }
+  return v;
+}
+
+function errorsText(v: ValidateFunction): string {
+  return (v.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`).join('; ');
+}
+
 export function compileJsonSchema(id: string, root: Json, docs: ReadonlyMap<string, Json> = new Map()): Compiled {
-  const ctx = new Ctx(root, docs);
-  const m = ctx.map(asNode(root), root, false);
+  const ctx = new Ctx(docs);
+  const node = asNode(root);
+  ctx.inProgress.add(node); // a "$ref": "#" inside it is the recursion
+  const m = ctx.map(node, root, false);
   const schema: RecordSchema =
     m.type.kind === 'record' ? { id, fields: m.type.fields } : { id, fields: [{ name: 'value', type: m.type, optional: m.optional }], scalar: true };
   return { schema, read: m.read, lossless: ctx.sawDecimal };
@@ -82,11 +145,9 @@ const CONNECT = 'org.apache.kafka.connect.data.';
 
 class Ctx {
   sawDecimal = false;
-  private readonly inProgress = new Set<Node>();
-  constructor(
-    private readonly root: Json,
-    private readonly docs: ReadonlyMap<string, Json>,
-  ) {}
+  /** Schemas being mapped: a $ref back to one of them is a recursion. */
+  readonly inProgress = new Set<Node>();
+  constructor(private readonly docs: ReadonlyMap<string, Json>) {}
 
   /** Follows a $ref: "#/pointer" in the same document, or "<name>#/pointer" in a referenced schema. */
   private deref(ref: string, doc: Json): { node: Node; doc: Json } {
@@ -234,6 +295,10 @@ class Ctx {
             },
           };
         }
+        // An object that declares no properties but allows any: a struct would drop everything it holds (Confluent's
+        // converter gives an empty struct), so it is kept as JSON.
+        const declared = isObject(node.properties) ? Object.keys(node.properties).length : 0;
+        if (declared === 0 && node.additionalProperties !== false) return anyType(false);
         return this.struct(node.properties, doc);
       }
       case undefined:
@@ -383,7 +448,7 @@ function intReader(bits: 8 | 16 | 32 | 64): Read {
     } else if (typeof v === 'bigint') b = v;
     else if (isLosslessNumber(v)) {
       const t = (v as LosslessNumber).value;
-      const unscaled = decimalUnscaled(t, 0);
+      const unscaled = decimalUnscaled(t, 0, p);
       if (unscaled === undefined) throw new Error(`${p}: ${t} is not an integer`);
       b = unscaled;
     } else throw new Error(`${p}: expected an integer, got ${describe(v)}`);
@@ -393,19 +458,20 @@ function intReader(bits: 8 | 16 | 32 | 64): Read {
 }
 
 /** The JSON number text as an unscaled integer at `scale`, or undefined when it has more fractional digits than that. */
-function decimalUnscaled(text: string, scale: number): bigint | undefined {
+function decimalUnscaled(text: string, scale: number, p: string): bigint | undefined {
   const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
   if (!m) return undefined;
   let digits = m[2]! + (m[3] ?? '');
-  let exp = (m[4] ? Number(m[4]) : 0) - (m[3]?.length ?? 0); // value = digits × 10^exp
+  const exp = (m[4] ? Number(m[4]) : 0) - (m[3]?.length ?? 0); // value = digits × 10^exp
   const shift = exp + scale;
+  // An exponent like 1e999999999 would be a billion zeros: no column holds a number of more than a few hundred digits.
+  if (digits.length + shift > 1000) throw new Error(`${p}: ${text} has more than 1000 digits`);
   if (shift >= 0) digits += '0'.repeat(shift);
   else {
     const cut = digits.slice(digits.length + shift);
     if (/[1-9]/.test(cut)) return undefined;
     digits = digits.slice(0, digits.length + shift) || '0';
   }
-  exp = 0;
   const n = BigInt(digits);
   return m[1] === '-' ? -n : n;
 }
@@ -415,7 +481,7 @@ function readDecimal(v: unknown, scale: number, p: string): Uint8Array {
   if (typeof v === 'string') return readBase64(v, p);
   const text = isLosslessNumber(v) ? (v as LosslessNumber).value : typeof v === 'number' || typeof v === 'bigint' ? String(v) : undefined;
   if (text === undefined) throw new Error(`${p}: expected a decimal number or base64 text, got ${describe(v)}`);
-  const n = decimalUnscaled(text, scale);
+  const n = decimalUnscaled(text, scale, p);
   if (n === undefined) throw new Error(`${p}: ${text} has more fractional digits than the schema's scale ${scale}`);
   return bigToBytes(n);
 }

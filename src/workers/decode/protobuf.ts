@@ -13,6 +13,7 @@
 // value itself (and then plain scalars are required). Scalars that are not
 // `optional` read as their default when absent; messages and optional scalars
 // as null.
+import { createRequire } from 'node:module';
 import protobuf from 'protobufjs';
 import type { Decoded } from './decoders.js';
 import { bigToBytes, referencedSchemas, WireFormatDecoder } from './confluent.js';
@@ -120,6 +121,21 @@ export interface ProtobufOptions {
 }
 
 const FIRST: readonly number[] = [0];
+const requireJson = createRequire(import.meta.url);
+/**
+ * Adds the types of a well-known file's JSON that the root does not have yet:
+ * those files repeat each other's types (type.json holds Any, api.json Option).
+ */
+function addMissing(ns: protobuf.Namespace, nested: Record<string, protobuf.AnyNestedObject>): void {
+  for (const [name, json] of Object.entries(nested)) {
+    const existing = ns.get(name);
+    if (!existing) ns.addJSON({ [name]: json });
+    else if (existing.constructor === protobuf.Namespace && (json as protobuf.INamespace).nested) addMissing(existing as protobuf.Namespace, (json as protobuf.INamespace).nested!);
+  }
+}
+
+/** What those JSON files import (the JSON does not say). */
+const SHIPPED_IMPORTS: Record<string, string[]> = { api: ['type', 'source_context'], type: ['any', 'source_context'] };
 
 export class ProtobufDecoder extends WireFormatDecoder<Compiled> {
   constructor(
@@ -131,7 +147,7 @@ export class ProtobufDecoder extends WireFormatDecoder<Compiled> {
 
   protected async compile(id: number, registered: RegisteredSchema): Promise<Compiled> {
     const refs = await referencedSchemas(this.registry, registered);
-    return compileProto(id, registered.schema, new Map([...refs].map(([name, s]) => [name, s.schema])), this.opts);
+    return compileProto(registered.schema, new Map([...refs].map(([name, s]) => [name, s.schema])), this.opts);
   }
 
   protected decodeBody(c: Compiled, id: number, bytes: Uint8Array, start: number): Decoded {
@@ -162,7 +178,7 @@ export class ProtobufDecoder extends WireFormatDecoder<Compiled> {
 }
 
 /** Parses the schema and everything it imports into one protobufjs root. */
-export function compileProto(id: number, text: string, files: ReadonlyMap<string, string>, opts: ProtobufOptions = {}): Compiled {
+export function compileProto(text: string, files: ReadonlyMap<string, string>, opts: ProtobufOptions = {}): Compiled {
   const parseOpts = { keepCase: true };
   // The file alone, to find its own top-level messages in declaration order (what the indexes count).
   const own = protobuf.parse(text, new protobuf.Root(), parseOpts);
@@ -179,14 +195,21 @@ export function compileProto(id: number, text: string, files: ReadonlyMap<string
     }
     const common = protobuf.common.get(name) as protobuf.INamespace | null;
     if (common) {
-      root.addJSON(common.nested ?? {});
+      addMissing(root, common.nested ?? {});
       return;
     }
-    if (name === 'google/protobuf/descriptor.proto') return; // custom option declarations: the options are read as text
+    // The other well-known files protobufjs ships as JSON: descriptor.proto (custom options extend it), api, type, source_context.
+    const shipped = /^google\/protobuf\/(descriptor|api|type|source_context)\.proto$/.exec(name);
+    if (shipped) {
+      const json = requireJson(`protobufjs/google/protobuf/${shipped[1]}.json`) as protobuf.INamespace;
+      addMissing(root, json.nested ?? {});
+      for (const i of SHIPPED_IMPORTS[shipped[1]!] ?? []) load(`google/protobuf/${i}.proto`, name);
+      return;
+    }
     throw new Error(`${importedBy} imports "${name}", which is neither a reference registered with the schema nor a well-known type`);
   };
   const main = protobuf.parse(text, root, parseOpts);
-  for (const i of [...(main.imports ?? []), ...(main.weakImports ?? [])]) load(i, `schema id ${id}`);
+  for (const i of [...(main.imports ?? []), ...(main.weakImports ?? [])]) load(i, 'the schema');
   root.resolveAll();
   const pkg = own.package ?? '';
   const ns = pkg ? own.root.lookup(pkg) : own.root;

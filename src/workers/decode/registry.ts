@@ -11,7 +11,16 @@
 // - SluiceError: anything else (401/403, a 404 that is not the registry's own
 //   "schema not found", so most likely a wrong URL): Sluice stops, since
 //   every record would fail the same way.
+import { Agent, fetch as undiciFetch } from 'undici';
 import { RetriableError, SluiceError } from '../../errors.js';
+
+/** How to reach a registry beyond its URL (config/registry-access.ts builds it). */
+export interface RegistryAuth {
+  /** The Authorization header value (Basic or Bearer). */
+  authorization?: string;
+  /** PEM CA certificates that verify the registry instead of the system's. */
+  ca?: string;
+}
 
 /** The registry has no (usable) schema under this id: the records that carry it are bad data. */
 export class UnknownSchemaError extends SluiceError {}
@@ -40,13 +49,23 @@ export class SchemaRegistryClient {
   private readonly cache = new Map<string, Promise<RegisteredSchema>>();
   private readonly headers: Record<string, string>;
 
+  private readonly fetch: (url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>;
+
+  /** `auth`: user:password (basic auth), or the Authorization header and CA to use. */
   constructor(
     private readonly baseUrl: string,
-    userInfo?: string,
+    auth?: string | RegistryAuth,
   ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.headers = { accept: 'application/vnd.schemaregistry.v1+json, application/json' };
-    if (userInfo) this.headers.authorization = 'Basic ' + Buffer.from(userInfo).toString('base64');
+    if (typeof auth === 'string') this.headers.authorization = 'Basic ' + Buffer.from(auth).toString('base64');
+    else if (auth?.authorization) this.headers.authorization = auth.authorization;
+    const ca = typeof auth === 'object' ? auth.ca : undefined;
+    // Node's own fetch takes no CA; undici's (the same client) does, through its dispatcher.
+    if (ca) {
+      const dispatcher = new Agent({ connect: { ca } });
+      this.fetch = (url, init) => undiciFetch(url, { ...init, dispatcher }) as unknown as Promise<Response>;
+    } else this.fetch = (url, init) => fetch(url, init);
   }
 
   /** The Avro schema text registered under this id. */
@@ -83,7 +102,7 @@ export class SchemaRegistryClient {
     const url = `${this.baseUrl}${path}`;
     let res: Response;
     try {
-      res = await fetch(url, { headers: this.headers, signal: AbortSignal.timeout(30_000) });
+      res = await this.fetch(url, { headers: this.headers, signal: AbortSignal.timeout(30_000) });
     } catch (err) {
       throw new RetriableError(`schema registry unreachable at ${this.baseUrl} (${(err as Error).message})`, { cause: err });
     }

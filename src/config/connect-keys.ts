@@ -1,0 +1,144 @@
+// Kafka Connect keys that real sink configs carry and that are not options of
+// Sluice's own: each is declared here once, as acted on (elsewhere), accepted
+// with a one-line notice (`ignored`) or refused with the reason (`refused`).
+// The declaration drives `sluice check`, the notices and the docs table.
+import { bool, int, oneOf, str, type KeyFamily, type OptionSpec } from './options.js';
+
+const pg = ['postgres'] as const;
+const s3 = ['s3'] as const;
+
+/** Schema Registry settings of a converter, in every spelling Confluent's serde configs accept. */
+function registryOptions(role: 'key' | 'value'): OptionSpec<any>[] {
+  const p = `${role}.converter`;
+  return [
+    oneOf(['URL', 'USER_INFO', 'SASL_INHERIT'] as const, {
+      key: `${p}.basic.auth.credentials.source`, aliases: [`${p}.schema.registry.basic.auth.credentials.source`],
+      doc: `Where the ${role} converter's Schema Registry credentials come from: USER_INFO (${p}.basic.auth.user.info), URL (user:password@ in the registry URL) or SASL_INHERIT (the Kafka consumer's SASL/PLAIN username and password). Default: USER_INFO when user info is set, else URL.`,
+    }),
+    ...(role === 'key'
+      ? [str({ key: `${p}.basic.auth.user.info`, aliases: [`${p}.schema.registry.basic.auth.user.info`], secret: true, doc: 'user:password for the Schema Registry of Avro keys (default: the value converter\'s).' })]
+      : []),
+    str({ key: `${p}.bearer.auth.token`, secret: true, doc: `Bearer token for the ${role} converter's Schema Registry (with bearer.auth.credentials.source=STATIC_TOKEN).` }),
+    oneOf(['STATIC_TOKEN'] as const, { key: `${p}.bearer.auth.credentials.source`, doc: 'Only a static token is supported; OAuth token endpoints are refused by name.' }),
+    str({ key: `${p}.schema.registry.ssl.truststore.location`, doc: `CA certificates the ${role} converter's Schema Registry is verified with: a PEM file or a PKCS12 truststore (with ${p}.schema.registry.ssl.truststore.password). A JKS truststore is refused, naming the command that exports its CA as PEM.` }),
+    oneOf(['PEM', 'PKCS12', 'JKS'] as const, { key: `${p}.schema.registry.ssl.truststore.type`, caseInsensitive: false, doc: 'Truststore format (default: from the file\'s content); PEM and PKCS12 are read, JKS is refused.' }),
+    str({ key: `${p}.schema.registry.ssl.truststore.password`, secret: true, doc: 'Password of a PKCS12 truststore.' }),
+    str({ key: `${p}.schema.registry.ssl.endpoint.identification.algorithm`, doc: 'https (default) verifies the registry\'s host name; an empty value is refused (Sluice always verifies).' }),
+    str({ key: `${p}.schema.registry.ssl.keystore.location`, doc: `Client certificate for the ${role} converter's Schema Registry.`, refused: 'client certificates (mutual TLS) to the Schema Registry are not supported; use basic or bearer authentication' }),
+    str({ key: `${p}.key.subject.name.strategy`, doc: 'Subject naming for writes.', ignored: 'Sluice only reads: schemas are fetched by the id each record carries, whatever the subject.' }),
+    str({ key: `${p}.value.subject.name.strategy`, doc: 'Subject naming for writes.', ignored: 'Sluice only reads: schemas are fetched by the id each record carries, whatever the subject.' }),
+  ];
+}
+
+/** Converter settings that only matter when a converter writes (serializes), or tune the Java client. */
+const WRITE_ONLY_CONVERTER_SETTINGS = [
+  'auto.register.schemas', 'use.latest.version', 'latest.compatibility.strict', 'use.schema.id', 'id.compatibility.strict',
+  'normalize.schemas', 'schema.reflection', 'avro.reflection.allow.null', 'avro.remove.java.properties', 'avro.use.logical.type.converters',
+  'specific.avro.reader', 'scrub.invalid.names', 'enhanced.avro.schema.support', 'connect.meta.data', 'ignore.default.for.nullables',
+  'schemas.cache.size', 'schemas.cache.config', 'max.schemas.per.subject', 'latest.cache.size', 'latest.cache.ttl.sec', 'decimal.format',
+  'context.name.strategy', 'auto.register.schemas.on.schema.change', 'generalized.sum.type.support', 'discard.type.doc.default',
+  'schema.registry.ssl.keystore.type', 'schema.registry.ssl.key.password', 'schema.registry.ssl.protocol', 'schema.registry.ssl.enabled.protocols',
+] as const;
+
+function converterNotices(role: 'key' | 'value'): OptionSpec<any>[] {
+  return WRITE_ONLY_CONVERTER_SETTINGS.map((s) =>
+    str({ key: `${role}.converter.${s}`, doc: `${role === 'key' ? 'Key' : 'Value'} converter setting.`, ignored: 'it only changes how a converter writes (or tunes the Java client); reading the same bytes is the same without it.' }));
+}
+
+export const connectKeyOptions = [
+  // Every connector.
+  str({ key: 'header.converter', doc: 'Kafka Connect converter for record headers.', ignored: 'Sluice keeps header bytes as they are (S3 __kafka_headers, dead letters); no header is converted.' }),
+  ...registryOptions('key'),
+  ...registryOptions('value'),
+  ...converterNotices('key'),
+  ...converterNotices('value'),
+  str({ key: 'schema.registry.url', doc: 'Schema Registry URL for both converters when neither *.converter.schema.registry.url is set (some connectors take it at the top level).' }),
+  oneOf(['URL', 'USER_INFO', 'SASL_INHERIT'] as const, { key: 'schema.registry.basic.auth.credentials.source', aliases: ['basic.auth.credentials.source'], doc: 'Top-level spelling of the converters\' basic.auth.credentials.source.' }),
+  str({ key: 'schema.registry.basic.auth.user.info', aliases: ['basic.auth.user.info'], secret: true, doc: 'Top-level spelling of the converters\' basic.auth.user.info.' }),
+  // Serializer settings found at the top level of real configs: Kafka Connect hands a converter only the keys under its prefix.
+  ...(['auto.register.schemas', 'use.latest.version', 'latest.compatibility.strict', 'normalize.schemas', 'use.schema.id', 'schemas.enable'] as const).map((k) =>
+    str({ key: k, doc: 'A converter setting given at the top level.', ignored: `Kafka Connect passes it to no converter at the top level (key.converter.${k} / value.converter.${k} would reach one).` })),
+  str({ key: 'config.action.reload', doc: 'Kafka Connect restarts a connector when a config provider\'s value changes.', ignored: 'Sluice resolves config providers once at start; restart it to pick up new secrets.' }),
+  str({ key: 'consumer.override.group.id', doc: 'The sink consumer group.', refused: 'set group.id instead (the consumer group is connect-<name> by default)' }),
+
+  // JDBC sinks (Confluent's JdbcSinkConfig, Debezium's JdbcSinkConnectorConfig).
+  str({ key: 'dialect.name', sinks: pg, pattern: /^(PostgreSqlDatabaseDialect|postgresql|postgres)$/i, expects: 'PostgreSqlDatabaseDialect (Sluice writes only to PostgreSQL)', doc: 'JDBC dialect. Only PostgreSqlDatabaseDialect; another dialect is refused, since Sluice writes only to PostgreSQL.' }),
+  int({ key: 'connection.attempts', sinks: pg, min: 1, doc: 'Connection attempts of the JDBC sink.', ignored: 'Sluice retries a lost connection with backoff until errors.retry.timeout / max.retries are spent.' }),
+  int({ key: 'connection.backoff.ms', sinks: pg, min: 0, doc: 'Delay between connection attempts of the JDBC sink.', ignored: 'the retry backoff is retry.backoff.ms, doubling up to errors.retry.delay.max.ms.' }),
+  oneOf(['LEGACY', 'PROLEPTIC_GREGORIAN'] as const, { key: 'date.calendar.system', sinks: pg, doc: 'Calendar of epoch-based dates and timestamps.', ignored: 'Sluice uses the proleptic Gregorian calendar, as PostgreSQL does; LEGACY differs from it only before 1582-10-15.' }),
+  str({ key: 'date.timezone', sinks: pg, doc: 'Time zone of DATE values in the JDBC sink.', ignored: 'a Connect Date is a calendar day and is written as that day, whatever the zone (as with the default, DB_TIMEZONE set to UTC).' }),
+  str({ key: 'timestamp.precision.mode', sinks: pg, doc: 'JDBC sink timestamp precision (microseconds/nanoseconds) for listed fields.', ignored: 'timestamps are written at PostgreSQL\'s precision, microseconds; a value finer than that is an error, never rounded.' }),
+  str({ key: 'timestamp.fields.list', sinks: pg, doc: 'Fields that timestamp.precision.mode applies to.', ignored: 'see timestamp.precision.mode.' }),
+  str({ key: 'table.types', sinks: pg, doc: 'Table types the JDBC sink may write to (TABLE, VIEW, …).', ignored: 'Sluice writes to tables (and to views PostgreSQL can insert into) without looking them up by type.' }),
+  bool({ key: 'trim.sensitive.log', sinks: pg, doc: 'Trim record data from the JDBC sink\'s logs.', ignored: 'Sluice never logs record data unless errors.log.include.messages=true.' }),
+  bool({ key: 'mssql.use.merge.holdlock', sinks: pg, doc: 'SQL Server only.', ignored: 'SQL Server only.' }),
+  bool({ key: 'replace.null.with.default', sinks: pg, doc: 'Confluent JDBC sink: a null field with a schema default is written as the default.', ignored: 'Sluice writes what the converter decoded, as Kafka Connect\'s converters hand it over.' }),
+  str({ key: 'string.output.value.column.name', sinks: pg, doc: 'Confluent JDBC sink: column for String-schema values.', refused: 'a record whose whole value is a string has no columns in Sluice; use a converter with a schema (JsonConverter, AvroConverter)' }),
+  oneOf(['none', 'backward', 'forward', 'full'] as const, { key: 'schema.compatibility', sinks: pg, caseInsensitive: true, doc: 'A storage-connector key (S3, HDFS) sometimes copied into JDBC configs.', ignored: 'the PostgreSQL sink follows auto.evolve, not schema.compatibility.' }),
+  int({ key: 'connection.pool.min_size', sinks: pg, min: 0, doc: 'Debezium JDBC sink pool size.', ignored: 'the pool is pg.pool.size.' }),
+  int({ key: 'connection.pool.max_size', sinks: pg, min: 1, doc: 'Debezium JDBC sink pool size.', ignored: 'the pool is pg.pool.size.' }),
+  int({ key: 'connection.pool.acquire_increment', sinks: pg, min: 1, doc: 'Debezium JDBC sink pool growth.', ignored: 'the pool is pg.pool.size.' }),
+  int({ key: 'connection.pool.timeout', sinks: pg, min: 0, doc: 'Debezium JDBC sink pool timeout.', ignored: 'connections are checked and replaced by the pool.' }),
+  bool({ key: 'connection.restart.on.errors', sinks: pg, doc: 'Debezium JDBC sink: restart the connection on errors.', ignored: 'Sluice always reconnects after a lost connection.' }),
+  str({ key: 'connection.provider', sinks: pg, doc: 'Debezium JDBC sink connection provider class.', ignored: 'Sluice has its own connection pool.' }),
+  int({ key: 'flush.max.retries', sinks: pg, min: 0, doc: 'Debezium JDBC sink flush retries.', ignored: 'see max.retries and errors.retry.timeout.' }),
+  int({ key: 'flush.retry.delay.ms', sinks: pg, min: 0, doc: 'Debezium JDBC sink flush retry delay.', ignored: 'see retry.backoff.ms.' }),
+  bool({ key: 'use.reduction.buffer', sinks: pg, doc: 'Debezium JDBC sink: keep the last change per key in a batch.', ignored: 'upserts always keep the last row per key of a batch.' }),
+  str({ key: 'dialect.sqlserver.identity.insert', sinks: pg, doc: 'Debezium JDBC sink, SQL Server only.', ignored: 'SQL Server only.' }),
+  bool({ key: 'quote.identifiers', sinks: pg, doc: 'Debezium name of quote.sql.identifiers.', ignored: 'Sluice always quotes identifiers.' }),
+
+  // S3 sink: generic keys (format- and storage-specific ones are the S3 sink's own).
+  str({ key: 'schema.generator.class', sinks: s3, doc: 'Confluent storage connectors: Hive schema generator.', ignored: 'Sluice writes no Hive schema.' }),
+  str({ key: 's3.credentials.provider.class', sinks: s3, pattern: /^com\.amazonaws\.auth\.(DefaultAWSCredentialsProviderChain|EnvironmentVariableCredentialsProvider|SystemPropertiesCredentialsProvider|profile\.ProfileCredentialsProvider|InstanceProfileCredentialsProvider|ContainerCredentialsProvider)$|^software\.amazon\.awssdk\.auth\.credentials\.DefaultCredentialsProvider$/, expects: 'an AWS SDK default-chain provider class', doc: 'AWS credentials provider. The default chain (and its members) is what Sluice uses without aws.access.key.id; other classes are refused.' }),
+] as const satisfies readonly OptionSpec<any>[];
+
+/** Families of keys matched by prefix, after the declared keys. */
+export const connectKeyFamilies: readonly KeyFamily[] = [
+  { prefix: 'kafka.', category: 'acted', where: 'connector', doc: 'librdkafka consumer property, passed through as it is.' },
+  { prefix: 'consumer.override.', category: 'acted', where: 'connector', doc: 'Kafka Connect per-connector consumer property; Java client names are translated to librdkafka\'s (security settings as the security translation does).' },
+  { prefix: 'consumer.', category: 'acted', where: 'worker', doc: 'Worker-wide consumer property of the sink tasks; translated as consumer.override.*, which wins over it.' },
+  { prefix: 'config.providers', category: 'acted', where: 'both', doc: 'Config providers: FileConfigProvider (${file:path:key}), DirectoryConfigProvider (${dir:path:file}), EnvVarConfigProvider (${env:VAR}) under any alias, with their allowed.paths / allowlist.pattern params. Other provider classes are refused.' },
+  { prefix: 'header.converter.', category: 'notice', where: 'both', doc: 'Settings of header.converter, which has no effect here.' },
+  { prefix: 'hibernate.', category: 'notice', where: 'connector', doc: 'Hibernate settings of the Debezium JDBC sink; Sluice talks to PostgreSQL without Hibernate.' },
+  { prefix: 'producer.', category: 'notice', where: 'both', doc: 'Kafka Connect\'s producer (source connectors and the dead-letter queue); the dead-letter producer takes the consumer\'s connection settings.' },
+  { prefix: 'producer.override.', category: 'notice', where: 'connector', doc: 'as producer.*.' },
+  { prefix: 'admin.', category: 'notice', where: 'both', doc: 'Kafka Connect\'s admin client.' },
+  { prefix: 'admin.override.', category: 'notice', where: 'connector', doc: 'as admin.*.' },
+  { prefix: 'rest.', category: 'notice', where: 'worker', doc: 'Kafka Connect\'s REST API; Sluice serves status and metrics on status.port.' },
+  { prefix: 'listeners', category: 'notice', where: 'worker', doc: 'Kafka Connect\'s REST listeners.' },
+  { prefix: 'offset.storage.', category: 'notice', where: 'worker', doc: 'Source-connector offsets; a sink\'s offsets are the consumer group\'s.' },
+  { prefix: 'config.storage.', category: 'notice', where: 'worker', doc: 'Kafka Connect\'s config topic.' },
+  { prefix: 'status.storage.', category: 'notice', where: 'worker', doc: 'Kafka Connect\'s status topic.' },
+  { prefix: 'internal.', category: 'notice', where: 'worker', doc: 'Internal converters of old Kafka Connect versions.' },
+  { prefix: 'metrics.', category: 'notice', where: 'worker', doc: 'JMX metrics; Sluice serves Prometheus metrics on status.port.' },
+  { prefix: 'ssl.', category: 'notice', where: 'worker', doc: 'TLS of the worker\'s own connections (group membership, internal topics): Kafka Connect gives sink consumers only consumer.* settings, so set consumer.ssl.* as well, as for Connect.' },
+  { prefix: 'sasl.', category: 'notice', where: 'worker', doc: 'SASL of the worker\'s own connections; sink consumers take consumer.sasl.*, as in Kafka Connect.' },
+];
+
+/** Worker properties that mean something to Kafka Connect's worker and nothing to Sluice: accepted with a notice. */
+export const WORKER_ONLY_KEYS: Readonly<Record<string, string>> = {
+  'group.id': 'the Connect cluster\'s group; the sink consumer group is connect-<name> (or group.id in the connector JSON)',
+  'offset.flush.interval.ms': 'Sluice commits offsets right after each durable write (its own offset.flush.interval.ms is a connector setting)',
+  'offset.flush.timeout.ms': 'Sluice commits offsets right after each durable write',
+  'plugin.path': 'Sluice has no plugins', 'plugin.discovery': 'Sluice has no plugins',
+  'security.protocol': 'the worker\'s own connections; sink consumers take consumer.security.protocol, as in Kafka Connect',
+  'client.id': 'Sluice names its consumer sluice-<name>-<host>-<pid>', 'client.dns.lookup': 'librdkafka resolves as it does',
+  'session.timeout.ms': 'worker group membership; the sink consumer takes consumer.session.timeout.ms',
+  'heartbeat.interval.ms': 'worker group membership; the sink consumer takes consumer.heartbeat.interval.ms',
+  'rebalance.timeout.ms': 'worker group membership', 'scheduled.rebalance.max.delay.ms': 'worker group membership',
+  'connect.protocol': 'worker group membership', 'worker.sync.timeout.ms': 'worker group membership', 'worker.unsync.backoff.ms': 'worker group membership',
+  'task.shutdown.graceful.timeout.ms': 'the drain time on SIGTERM is shutdown.grace.ms',
+  'connector.client.config.override.policy': 'every consumer.override.* key is honoured',
+  'topic.creation.enable': 'source connectors only', 'topic.tracking.enable': 'Sluice reports topics in its status', 'topic.tracking.allow.reset': 'Sluice reports topics in its status',
+  'exactly.once.source.support': 'source connectors only', 'inter.worker.key.generation.algorithm': 'worker REST security', 'inter.worker.key.size': 'worker REST security',
+  'inter.worker.key.ttl.ms': 'worker REST security', 'inter.worker.signature.algorithm': 'worker REST security', 'inter.worker.verification.algorithms': 'worker REST security',
+  'access.control.allow.origin': 'the REST API', 'access.control.allow.methods': 'the REST API', 'admin.listeners': 'the REST API', 'response.http.headers.config': 'the REST API',
+  'metric.reporters': 'Sluice serves Prometheus metrics on status.port', 'auto.include.jmx.reporter': 'Sluice serves Prometheus metrics on status.port',
+  'task.assignor.class': 'worker task assignment', 'config.storage.topic': 'Kafka Connect\'s config topic', 'status.storage.topic': 'Kafka Connect\'s status topic',
+  'offset.storage.topic': 'source-connector offsets', 'offset.storage.file.filename': 'source-connector offsets',
+  'receive.buffer.bytes': 'the worker\'s own connections; the sink consumer takes consumer.receive.buffer.bytes',
+  'send.buffer.bytes': 'the worker\'s own connections', 'request.timeout.ms': 'the worker\'s own connections', 'retry.backoff.ms': 'the worker\'s own connections',
+  'reconnect.backoff.ms': 'the worker\'s own connections', 'reconnect.backoff.max.ms': 'the worker\'s own connections', 'metadata.max.age.ms': 'the worker\'s own connections',
+  'connections.max.idle.ms': 'the worker\'s own connections', 'socket.connection.setup.timeout.ms': 'the worker\'s own connections',
+  'socket.connection.setup.timeout.max.ms': 'the worker\'s own connections',
+};

@@ -1,0 +1,166 @@
+// Worker side of the PostgreSQL sink: picks each record's table and hands it
+// to that table's TableEncoder (encoding.ts). Almost every record goes to the
+// batch topic's own table (the plan's): one string comparison per record, and
+// its tuples are the batch's output as before. A record whose topic a
+// transform changed (RecordContext.topic), or a Debezium change event whose
+// source block names another table (collection.name.format with
+// ${source.…}), goes to the table the format names for it; those tuples
+// travel in PgBatchMeta.more, one output per table, and the writer applies
+// them all in the batch's transaction. A table the plan does not know yet is
+// asked for with a re-plan (PgMultiReplanRequest).
+import type { Decoded } from '../../workers/decode/decoders.js';
+import { ConvertError, ReplanNeeded, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
+import { ChangeEvents, type ChangeEvent } from './debezium.js';
+import { TableEncoder, type PgBatchMeta, type PgMultiReplanRequest, type PgPlan, type PgReplanRequest } from './encoding.js';
+import { collectionNameFor, qualifiedName, SourceFieldError, tableNameFor, type TableName } from './names.js';
+
+interface Resolved {
+  name: TableName;
+  qualified: string;
+}
+
+function tableNeedsKeys(plan: PgPlan): boolean {
+  return plan.deletes || plan.rules.pkMode === 'record_key' || plan.columns.some((c) => c.source.from === 'key');
+}
+
+export class PgEncoder implements WorkerEncoder<PgPlan> {
+  private readonly main = new TableEncoder();
+  /** Encoders of other tables in this batch, by quoted qualified name, in the order first met. */
+  private readonly others = new Map<string, TableEncoder>();
+  private readonly spare: TableEncoder[] = [];
+  private readonly changes = new ChangeEvents();
+  /** Table per (topic, source db/schema/table). */
+  private readonly names = new Map<string, Resolved>();
+  private plan!: PgPlan;
+  private topic = '';
+  private partition = 0;
+  private wanted: Map<string, TableName> | undefined;
+  private current: TableEncoder | undefined;
+
+  needsKeys(plan: PgPlan): boolean {
+    if (tableNeedsKeys(plan)) return true;
+    for (const k in plan.routes) if (tableNeedsKeys(plan.routes[k]!)) return true;
+    return false;
+  }
+
+  begin(plan: PgPlan, topic: string, partition: number): void {
+    this.plan = plan;
+    this.topic = topic;
+    this.partition = partition;
+    this.wanted = undefined;
+    this.current = undefined;
+    this.main.begin(plan, topic, partition);
+    for (const e of this.others.values()) this.spare.push(e);
+    this.others.clear();
+    if (this.names.size > 10_000) this.names.clear();
+  }
+
+  private resolve(topic: string, source: Record<string, unknown> | undefined): Resolved {
+    const naming = this.plan.naming!;
+    const sourced = this.plan.debezium?.sourceFormat !== undefined;
+    const key = sourced ? `${topic}\u0000${String(source?.db)}\u0000${String(source?.schema)}\u0000${String(source?.table)}` : topic;
+    let r = this.names.get(key);
+    if (!r) {
+      let name: TableName;
+      try {
+        name = naming.debezium ? collectionNameFor(naming.format, topic, source) : tableNameFor(naming.format, topic);
+      } catch (err) {
+        if (err instanceof SourceFieldError) throw new ConvertError(err.message);
+        throw err;
+      }
+      r = { name, qualified: qualifiedName(name) };
+      // Only db/schema/table are in the key: a format naming other source fields is resolved every time.
+      if (sourced && /\$\{source\.(?!db\}|schema\}|table\})/.test(naming.format)) return r;
+      this.names.set(key, r);
+    }
+    return r;
+  }
+
+  /** The record's table encoder; undefined when the plan has no plan for its table yet (it is asked for). */
+  private encoderFor(ctx: RecordContext, source: Record<string, unknown> | undefined): TableEncoder | undefined {
+    const plan = this.plan;
+    if (!plan.naming || (ctx.topic === this.topic && plan.debezium?.sourceFormat === undefined)) return this.main;
+    const t = this.resolve(ctx.topic, source);
+    if (t.qualified === plan.table && !plan.noTable) return this.main;
+    let enc = this.others.get(t.qualified);
+    if (enc) return enc;
+    const p = plan.routes?.[t.qualified];
+    if (!p) {
+      (this.wanted ??= new Map()).set(t.qualified, t.name);
+      return undefined;
+    }
+    enc = this.spare.pop() ?? new TableEncoder();
+    enc.begin(p, ctx.topic, this.partition);
+    this.others.set(t.qualified, enc);
+    return enc;
+  }
+
+  add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
+    // The fast path: a plain record of the batch topic's own table.
+    if (this.plan.debezium === undefined && (ctx.topic === this.topic || !this.plan.naming)) {
+      this.current = this.main;
+      this.main.addRow(value, key, ctx);
+      return;
+    }
+    this.current = undefined;
+    let ev: ChangeEvent | undefined;
+    let source: Record<string, unknown> | undefined;
+    if (this.plan.debezium) {
+      // Debezium's JDBC sink: a change event is applied by its op; other records are rows as they are.
+      ev = this.changes.read(this.plan.debezium, value);
+      if (ev.kind === 'skip') return;
+      source = ev.source;
+    }
+    const enc = this.encoderFor(ctx, source);
+    if (!enc) return;
+    this.current = enc;
+    if (!ev || ev.kind === 'row') enc.addRow(ev ? ev.row : value, key, ctx);
+    else if (ev.kind === 'delete') enc.deleteByKey(key, ctx, 'a delete event (op d)');
+    else enc.truncate();
+  }
+
+  tombstone(key: Decoded | undefined, ctx: RecordContext): void {
+    this.current = undefined;
+    // Debezium names no table for a tombstone when the format needs a source block: it skips it.
+    if (this.plan.debezium?.sourceFormat !== undefined) return;
+    const enc = this.encoderFor(ctx, undefined);
+    if (!enc) return;
+    this.current = enc;
+    enc.tombstone(key, ctx);
+  }
+
+  discardCurrent(): void {
+    this.current?.discardCurrent();
+  }
+
+  finish(): EncoderOutput {
+    const mainReq = this.main.takeReplan();
+    if (this.others.size === 0 && !this.wanted) {
+      if (mainReq) throw new ReplanNeeded(mainReq);
+      return this.main.output();
+    }
+    const tables: PgReplanRequest[] = mainReq ? [mainReq] : [];
+    for (const e of this.others.values()) {
+      const r = e.takeReplan();
+      if (r) tables.push(r);
+    }
+    if (tables.length > 0 || this.wanted) {
+      const req: PgMultiReplanRequest = { multi: true, routes: [...(this.wanted?.values() ?? [])], tables };
+      throw new ReplanNeeded(req);
+    }
+    const first = this.main.output();
+    const more: { output: SharedArrayBuffer; truncate?: boolean }[] = [];
+    let rows = first.rows;
+    let outputBytes = first.outputBytes;
+    for (const e of this.others.values()) {
+      const o = e.output();
+      if (!o.output) continue;
+      rows += o.rows;
+      outputBytes += o.outputBytes;
+      more.push((o.meta as PgBatchMeta | undefined)?.truncate ? { output: o.output, truncate: true } : { output: o.output });
+    }
+    if (more.length === 0) return first;
+    const meta: PgBatchMeta = { ...(first.meta as PgBatchMeta | undefined), more };
+    return { output: first.output, outputBytes, rows, meta };
+  }
+}
