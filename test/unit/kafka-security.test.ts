@@ -1,4 +1,7 @@
 import { X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explainKafkaFailure, parseJaasConfig, translateKafkaSecurity } from '../../src/config/kafka-security.js';
 import { loadConfig, redact } from '../../src/config/load.js';
@@ -248,6 +251,31 @@ describe('config loader', () => {
     expect(c.kafkaSecurity.credentialsKey).toBe('consumer.override.sasl.jaas.config');
     expect(redact(`x ${jaas} y hunter22 key+pass`, c.secrets)).toBe('x *** y *** ***');
   });
+  it('a worker file\'s consumer.* security keys are translated too, and problems name them as the worker file has them', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-sec-'));
+    const worker = path.join(dir, 'connect-distributed.properties');
+    fs.writeFileSync(worker, [
+      'bootstrap.servers=b:9093',
+      'consumer.security.protocol=SASL_SSL',
+      'consumer.sasl.mechanism=PLAIN',
+      'consumer.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="w" password="worker-pw";',
+      'consumer.ssl.endpoint.identification.algorithm=',
+      'consumer.ssl.truststore.location=' + path.join(dir, 'missing.jks'),
+    ].join('\n'));
+    try {
+      loadConfig({ json: { name: 'n', config: { ...base } }, worker, env: {} });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).problems).toContain(`consumer.ssl.truststore.location (worker file): cannot read ${path.join(dir, 'missing.jks')} (ENOENT)`);
+    }
+    fs.writeFileSync(worker, fs.readFileSync(worker, 'utf8').replace(/\nconsumer\.ssl\.truststore\.location=.*/, ''));
+    const c = loadConfig({ json: { name: 'n', config: { ...base } }, worker, env: {} });
+    expect(c.kafka).toMatchObject({ 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'PLAIN', 'sasl.username': 'w', 'sasl.password': 'worker-pw', 'ssl.endpoint.identification.algorithm': 'none' });
+    expect(c.kafka['sasl.jaas.config']).toBeUndefined();
+    expect(c.kafkaSecurity.credentialsKey).toBe('consumer.sasl.jaas.config (worker file)');
+    expect(redact('worker-pw', c.secrets)).toBe('***');
+  });
+
   it('a problem names the connector key', () => {
     try {
       loadConfig({ json: { name: 'n', config: { ...base, 'consumer.override.sasl.jaas.config': 'com.acme.X required password="pw12";' } }, env: {} });
