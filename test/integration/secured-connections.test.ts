@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pgConnector } from '../helpers/connectors.js';
-import { createTopic, fullyCommitted, produce } from '../helpers/kafka.js';
+import { createTopic, fullyCommitted, produce, readTopic } from '../helpers/kafka.js';
 import { count } from '../helpers/pg.js';
 import { runSluice, startSluice, writeConnector } from '../helpers/sluice.js';
 import { uniqueName, waitFor } from '../helpers/stack.js';
@@ -109,6 +109,30 @@ describe.skipIf(missing.length > 0)(`secured connections${skipReason}`, () => {
     expect(await count(`"${topic}"`)).toBe(300);
     expect(sluice.output()).toMatch(/"source":"binding"/);
     expect(sluice.output()).not.toContain(STORE_PASSWORD);
+  });
+
+  it('the dead-letter producer and its admin client connect with the same translated settings (PKCS12 truststore)', async () => {
+    const topic = await topicWith(20);
+    await produce(topic, [{ key: 'bad', value: '{not json' }]);
+    const dlq = uniqueName('secured_dlq');
+    const name = uniqueName('secured_dlq');
+    const file = writeConnector(pgConnector(topic, {
+      ...kafkaSecurity(PASSWORD, {
+        'consumer.override.ssl.truststore.location': tls('truststore.p12'),
+        'consumer.override.ssl.truststore.password': STORE_PASSWORD,
+      }),
+      ...pgUrl(verifyFull()), 'auto.create': 'true',
+      'errors.tolerance': 'all', 'errors.deadletterqueue.topic.name': dlq, 'errors.deadletterqueue.topic.replication.factor': '1',
+    }), name);
+    const sluice = startSluice(['run', '--config', file]);
+    try {
+      await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 120_000, 300);
+    } finally {
+      expect((await sluice.stop()).code).toBe(0);
+    }
+    expect(await count(`"${topic}"`)).toBe(20);
+    const dead = await readTopic(dlq, 1);
+    expect(dead.map((m) => [m.key, m.value])).toEqual([['bad', '{not json']]);
   });
 
   it('sslmode=prefer takes TLS when offered; sslmode=allow falls back to TLS when the server refuses a plain connection (libpq)', async () => {
