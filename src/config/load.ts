@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import { postgresOptions } from '../sinks/postgres/config.js';
 import { s3Options } from '../sinks/s3-parquet/config.js';
 import { commonOptions, type ValueFormat } from './spec.js';
+import { isTransformKey, readTransforms, TransformChain, type TransformsConfig } from '../transforms/chain.js';
 import { envName, KAFKA_PASSTHROUGH_PREFIXES, type ConfigOf, type OptionSpec, type SinkKind } from './options.js';
 
 export const allOptions = [...commonOptions, ...postgresOptions, ...s3Options] as const;
@@ -32,6 +33,8 @@ export interface ResolvedConfig {
   readonly converters: { readonly key: ConverterInfo; readonly value: ConverterInfo };
   /** Things that are valid but likely not what a user migrating from Kafka Connect meant. */
   readonly warnings: readonly string[];
+  /** Single message transforms (transforms=…, predicates=…); undefined when none is configured. */
+  readonly transforms?: TransformsConfig;
 }
 
 /** Kafka Connect's worker default for both converters (the shipped connect-*.properties), which Sluice follows. */
@@ -228,8 +231,13 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   /** Where each value set by the user came from: the connector key, or "SLUICE_X (env)". */
   const origins = new Map<string, string>();
   const kafka: Record<string, string> = {};
+  const transformKeys = new Map<string, unknown>();
 
   for (const [key, { value, origin }] of raw) {
+    if (isTransformKey(key)) {
+      transformKeys.set(key, typeof value === 'string' ? resolveProviders(value, origin, env, problems) : value);
+      continue;
+    }
     const passthrough = KAFKA_PASSTHROUGH_PREFIXES.find((p) => key.startsWith(p));
     if (passthrough) {
       const prop = key.slice(passthrough.length);
@@ -321,6 +329,11 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     }
   }
 
+  const transforms = readTransforms(transformKeys, problems);
+  if (transforms && sink === 'postgres' && new TransformChain(transforms).routing === 'record') {
+    problems.push('transforms: a transform that routes each record by its timestamp or a field (TimestampRouter, route.by.field, a router with a record predicate) needs per-record tables, which the PostgreSQL sink does not have yet; RegexRouter (by topic) works');
+  }
+
   if (problems.length > 0) throw new ConfigError(problems.map((p) => redact(p, secrets)));
 
   const converters = {
@@ -351,6 +364,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     secrets,
     converters,
     warnings,
+    ...(transforms ? { transforms } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
 import type { ValueFormat } from '../config/spec.js';
 import { RetriableError } from '../errors.js';
 import type { PgPlan } from '../sinks/postgres/encoding.js';
+import type { TransformsConfig } from '../transforms/chain.js';
 
 export interface WorkerSetup {
   keyFormat: ValueFormat;
@@ -10,6 +11,8 @@ export interface WorkerSetup {
   keyRegistryUrl?: string;
   valueRegistryUrl?: string;
   registryUserInfo?: string;
+  /** Single message transforms, run between decode and encode. */
+  transforms?: TransformsConfig;
 }
 
 /** What a sink's worker encoder needs; `sink` picks the encoder in sinks/worker-encoders.ts. */
@@ -71,6 +74,8 @@ export interface EncodeResult {
   replan?: unknown;
   /** Null values seen (deletes or skipped tombstones). */
   tombstones: number;
+  /** Records a transform dropped (Filter, dropped tombstones and deletes): handled, not failed. */
+  dropped?: number;
   failures: RecordFailure[];
   /** Time the worker spent on the task, for metrics and benchmarks. */
   workerMicros: number;

@@ -8,12 +8,15 @@ import { ConvertError, ReplanNeeded, type RecordContext, type WorkerEncoder } fr
 import { workerEncoders } from '../sinks/worker-encoders.js';
 import { createDecoder, type Decoded, type Decoder } from './decode/decoders.js';
 import { SluiceError } from '../errors.js';
+import { TransformChain } from '../transforms/chain.js';
+import { newTransformRecord, runChain } from '../transforms/worker-step.js';
 import { retriableWorkerError, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from './protocol.js';
 
 const setup = workerData as WorkerSetup;
 const valueDecoder: Decoder = createDecoder(setup.valueFormat, { registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo });
 const keyDecoder: Decoder = createDecoder(setup.keyFormat, { registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo });
 const encoders = new Map<string, WorkerEncoder>();
+const chain = setup.transforms ? new TransformChain(setup.transforms) : undefined;
 
 function* valuesOf(r: BatchReader): Iterable<Uint8Array | null> {
   for (let i = 0; i < r.count; i++) yield r.value(i);
@@ -33,7 +36,7 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
     if (!encoder) encoders.set(plan.sink, (encoder = workerEncoders[plan.sink]()));
   }
   const sinkPlan = plan.sink === 'drop' ? undefined : (plan as { plan: unknown }).plan;
-  const needKeys = encoder?.needsKeys(sinkPlan) ?? false;
+  const needKeys = (encoder?.needsKeys(sinkPlan) ?? false) || (chain?.usesKey ?? false);
 
   try {
     await valueDecoder.prepare(valuesOf(reader));
@@ -48,11 +51,14 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
 
   let tombstones = 0;
   let decodedRows = 0;
+  let dropped = 0;
   let index = 0;
   const ctx: RecordContext = {
     topic: task.topic, partition: reader.partition, offset: 0, timestamp: 0, key: null, keyBytes: null,
     headers: () => reader.headers(index),
   };
+  const trec = chain ? newTransformRecord(task.topic, reader.partition, () => reader.headers(index)) : undefined;
+  if (trec) ctx.headers = () => trec.headers ?? reader.headers(index);
 
   for (index = 0; index < reader.count; index++) {
     const i = index;
@@ -86,6 +92,20 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
     }
     ctx.offset = reader.offset(i);
     ctx.timestamp = reader.timestamp(i);
+    if (chain) {
+      // Transforms see the decoded record and may reshape, reroute or drop it.
+      const out = runChain(chain, trec!, ctx, key, value, task.topic);
+      if (out === undefined) {
+        dropped++;
+        continue;
+      }
+      if (typeof out === 'string') {
+        failures.push({ index: i, offset: ctx.offset, stage: 'convert', reason: out });
+        continue;
+      }
+      key = out.key;
+      value = out.value;
+    }
     ctx.key = key?.value ?? null;
     if (!encoder) {
       if (value) decodedRows++;
@@ -121,7 +141,7 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
     if (err instanceof ReplanNeeded) return { output: null, outputBytes: 0, rows: 0, tombstones: 0, failures: [], replan: err.request, workerMicros: micros(started) };
     throw err;
   }
-  return { ...out, tombstones, failures, workerMicros: micros(started) };
+  return { ...out, tombstones, failures, workerMicros: micros(started), ...(dropped > 0 ? { dropped } : {}) };
 }
 
 function micros(started: number): number {

@@ -388,7 +388,7 @@ export class PostgresSink implements Sink {
   // ---------------- writing ----------------
 
   async submit(batch: EncodedBatch): Promise<void> {
-    const s = this.stateFor(batch.topic);
+    const s = this.stateFor(batch.destination ?? batch.topic);
     const header = batch.output && batch.outputBytes >= OUTPUT_HEADER_BYTES ? readOutputHeader(batch.output) : null;
     // Nothing to write (every record filtered, failed or a skipped tombstone): durable as it is.
     if (!header || header.rows + header.deletes === 0) return;
