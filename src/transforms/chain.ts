@@ -158,7 +158,7 @@ export class TransformChain {
     // A topic-only route stays topic-only unless a step before it can drop or reshape by record... only the
     // routers themselves and their predicates decide the topic.
     for (const s of this.steps) {
-      const r = s.factory.info.routing;
+      const r = s.t.routing ?? s.factory.info.routing;
       if (r === 'record' || (r === 'topic' && s.pred && !s.pred.topicOnly)) routing = 'record';
       else if (r === 'topic' && routing === 'none') routing = 'topic';
     }
@@ -188,7 +188,7 @@ export class TransformChain {
   routeTopic(topic: string): string {
     let t = topic;
     for (const s of this.steps) {
-      if (s.factory.info.routing !== 'topic') continue;
+      if ((s.t.routing ?? s.factory.info.routing) !== 'topic') continue;
       if (s.pred && s.pred.test({ topic: t } as TRecord) === s.negate) continue;
       t = s.factory.routeTopic!(s.t, t);
     }

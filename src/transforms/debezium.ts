@@ -115,6 +115,7 @@ function extractNewRecordState(mongo: boolean): TransformFactory {
       };
 
       return {
+        routing: routeBy === undefined ? 'none' : 'record',
         apply(r: TRecord) {
           if (r.value === null || r.value === undefined) {
             if (tombstones === 'drop') return false;

@@ -61,6 +61,8 @@ export class Options {
 /** Connect's Transformation: changes the record in place; false drops it. Throws TransformError for a bad record. */
 export interface Transform {
   apply(r: TRecord): boolean;
+  /** Overrides the factory's routing for this configuration (Debezium routes only with route.by.field). */
+  readonly routing?: TransformInfo['routing'];
 }
 
 export interface TransformInfo {
