@@ -31,6 +31,7 @@ function put(r: TRecord, p: Part, v: unknown, s: RecordSchema | undefined): void
 }
 
 const enc = new TextEncoder();
+const MS_PER_DAY = 86_400_000;
 
 /** A header's bytes for a typed value, as Connect's default SimpleHeaderConverter writes it. */
 export function headerBytes(v: unknown): Uint8Array | null {
@@ -66,6 +67,7 @@ function castFieldType(t: CastType): FieldType {
   }
 }
 
+// Connect casts from the primitive types (a Date/Time/Timestamp is its int32/int64 underneath; bytes only to string).
 const CASTABLE_FROM = new Set(['int32', 'int64', 'float32', 'float64', 'boolean', 'string', 'bytes', 'timestamp-millis', 'date', 'time-millis']);
 
 /** Java's Double.toString: "1.0", "1.0E7", "1.5E-4". */
@@ -81,58 +83,85 @@ export function javaDouble(n: number): string {
   return `${mant.includes('.') ? mant : `${mant}.0`}E${exp!.startsWith('+') ? exp!.slice(1) : exp}`;
 }
 
+/** Float.toString: the shortest decimal that reads back as the same float32. */
+function javaFloat(n: number): string {
+  if (!Number.isFinite(n) || n === 0) return javaDouble(n);
+  for (let p = 1; p <= 9; p++) {
+    const t = Number(n.toPrecision(p));
+    if (Math.fround(t) === n) return javaDouble(t);
+  }
+  return javaDouble(n);
+}
+
+/** Values.dateFormatFor: a time of day, a date, or a timestamp, by the value itself. */
+function connectDateText(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  if (ms >= 0 && ms < MS_PER_DAY) return `${iso.slice(11, 23)}Z`;
+  if (ms % MS_PER_DAY === 0) return iso.slice(0, 10);
+  return `${iso.slice(0, 23)}Z`;
+}
+
+const DATE_KINDS: Record<string, (v: number) => number> = {
+  'timestamp-millis': (v) => v, date: (v) => v * MS_PER_DAY, 'time-millis': (v) => v,
+};
+
 function castValue(v: unknown, to: CastType, from: FieldType | undefined): unknown {
   if (v === null || v === undefined) return null;
-  const bad = (): never => {
-    throw new TransformError(`Value (${describeValue(v)}) cannot be cast to ${to}`);
+  const outOfRange = (why = ''): never => {
+    throw new TransformError(`Value (${typeof v === 'string' ? v : describeValue(v)}) was out of range for requested data type ${to}${why}`);
+  };
+  const unexpected = (): never => {
+    throw new TransformError(`Unexpected type in Cast transformation: ${describeValue(v)} cannot be cast to ${to}`);
   };
   if (to === 'string') {
     if (typeof v === 'string') return v;
     if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
-    if (v instanceof Date) return v.toISOString();
-    if (from?.kind === 'timestamp-millis' && typeof v === 'number') return new Date(v).toISOString();
-    if (typeof v === 'number') return from?.kind === 'float32' || from?.kind === 'float64' || !Number.isInteger(v) ? javaDouble(v) : String(v);
+    if (v instanceof Date) return connectDateText(v.getTime());
+    if (from && from.kind in DATE_KINDS && typeof v === 'number') return connectDateText(DATE_KINDS[from.kind]!(v));
+    if (typeof v === 'number') {
+      if (from?.kind === 'float32') return javaFloat(v);
+      return from?.kind === 'float64' || !Number.isInteger(v) ? javaDouble(v) : String(v);
+    }
     if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-    return bad();
+    return unexpected();
   }
   if (to === 'boolean') {
     if (typeof v === 'boolean') return v;
-    if (typeof v === 'number') return v !== 0;
+    if (typeof v === 'number') return Math.trunc(v) !== 0;
     if (typeof v === 'bigint') return v !== 0n;
     // Boolean.parseBoolean: "true" in any case is true, everything else false.
     if (typeof v === 'string') return v.toLowerCase() === 'true';
-    return bad();
+    return unexpected();
   }
   if (to === 'float32' || to === 'float64') {
     let n: number;
     if (typeof v === 'number') n = v;
     else if (typeof v === 'bigint') {
       n = Number(v);
-      if (BigInt(n) !== v) throw new TransformError(`Value (${v}) cannot be represented exactly as ${to}`);
+      if (BigInt(n) !== v) outOfRange(': not exactly representable');
     } else if (typeof v === 'boolean') n = v ? 1 : 0;
     else if (typeof v === 'string') {
       const t = v.trim();
-      if (!/^[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)[fFdD]?$/.test(t)) bad();
+      if (!/^[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)[fFdD]?$/.test(t)) outOfRange(': not a number');
       n = Number(t.replace(/[fFdD]$/, ''));
-    } else if (v instanceof Date) n = v.getTime();
-    else return bad();
+    } else return unexpected();
     return to === 'float32' ? Math.fround(n) : n;
   }
-  // Integer targets: Java's Number.xxxValue() truncates a fraction toward zero; a value
-  // out of the target's range would wrap in Java, which Sluice refuses rather than write another number.
+  // Integer targets: Java's Number.xxxValue() truncates a fraction toward zero. A value
+  // out of the target's range would wrap around in Java; Sluice refuses it rather than write another number.
   let b: bigint;
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) bad();
+    if (!Number.isFinite(v)) outOfRange();
     b = BigInt(Math.trunc(v));
   } else if (typeof v === 'bigint') b = v;
   else if (typeof v === 'boolean') b = v ? 1n : 0n;
   else if (typeof v === 'string') {
-    if (!/^[+-]?\d+$/.test(v)) throw new TransformError(`Value (${describeValue(v)}) cannot be cast to ${to}: not an integer (NumberFormatException)`);
+    // Integer.parseInt and friends: an optional sign and digits, nothing else.
+    if (!/^[+-]?\d+$/.test(v)) outOfRange(': not an integer');
     b = BigInt(v);
-  } else if (v instanceof Date) b = BigInt(v.getTime());
-  else return bad();
+  } else return unexpected();
   const [min, max] = INT_RANGE[to]!;
-  if (b < min || b > max) throw new TransformError(`Value (${String(v)}) was out of range for requested data type ${to}`);
+  if (b < min || b > max) outOfRange();
   return to === 'int64' && (b > BigInt(Number.MAX_SAFE_INTEGER) || b < BigInt(Number.MIN_SAFE_INTEGER)) ? b : Number(b);
 }
 
@@ -146,14 +175,18 @@ function cast(part: Part): TransformFactory {
       for (const item of spec) {
         const parts = item.split(':');
         const check = (t: string): CastType => {
-          if (!(CAST_TYPES as readonly string[]).includes(t.trim())) o.fail('spec', `Invalid type found in casting spec: ${t.trim()}`);
-          return t.trim() as CastType;
+          const type = t.trim().toLowerCase();
+          if (!(CAST_TYPES as readonly string[]).includes(type)) {
+            if (['bytes', 'array', 'map', 'struct'].includes(type)) o.fail('spec', `Cast transformation does not support casting to ${type.toUpperCase()}; supported types are ${CAST_TYPES.join(', ')}`);
+            o.fail('spec', `Invalid type found in casting spec: ${t.trim()}`);
+          }
+          return type as CastType;
         };
         if (parts.length === 1) {
           if (spec.length > 1) o.fail('spec', 'Cast transformations that specify a type to cast the entire value to may only specify a single cast in their spec');
           whole = check(parts[0]!);
         } else if (parts.length === 2) byField.set(parts[0]!.trim(), check(parts[1]!));
-        else o.fail('spec', `Invalid cast mapping: ${item}`);
+        else o.fail('spec', `Invalid rename mapping: ${item}`);
       }
       const cache = new SchemaCache(`cast.${part}`);
       return {
@@ -166,7 +199,8 @@ function cast(part: Part): TransformFactory {
             else {
               const m = requireMap(v, 'cast types');
               const out: Record<string, unknown> = { ...m };
-              for (const [f, t] of byField) if (f in m) out[f] = castValue(m[f], t, undefined);
+              // As in Connect, a spec field the map lacks is put in as null.
+              for (const [f, t] of byField) out[f] = castValue(m[f], t, undefined);
               put(r, part, out, s ?? SCHEMALESS);
             }
             return true;
@@ -384,6 +418,8 @@ function headerFrom(part: Part): TransformFactory {
       const moved = new Set(fields);
       return {
         apply(r) {
+          // A tombstone (a null value, even for $Key) passes unchanged, as in Connect.
+          if (r.value === null || r.value === undefined) return true;
           const v = valueOf(r, part);
           const s = schemaOf(r, part);
           const m = hasSchema(s) ? requireStruct(v, 'header ' + (move ? 'move' : 'copy')) : requireMap(v, 'header ' + (move ? 'move' : 'copy'));
@@ -471,8 +507,9 @@ function insertField(part: Part): TransformFactory {
           if (topicF) out[topicF.name] = r.topic;
           if (partitionF) out[partitionF.name] = r.partition;
           if (offsetF) out[offsetF.name] = r.offset;
-          if (timestampF) out[timestampF.name] = ts === null ? null : withSchema ? ts : new Date(ts);
-          if (staticF) out[staticF.name] = staticValue;
+          // Schemaless, the timestamp goes in as the long Connect's record carries; with a schema as a Timestamp.
+          if (timestampF && (ts !== null || withSchema)) out[timestampF.name] = ts;
+          if (staticF && (staticValue !== null || withSchema)) out[staticF.name] = staticValue;
           if (withSchema) {
             const fields = fieldsOf(s, 'field insertion');
             if (timestampF && ts === null && !timestampF.optional) throw new TransformError(`Invalid value: null used for required field: "${timestampF.name}", schema type: INT64`);
@@ -500,7 +537,7 @@ function maskField(part: Part): TransformFactory {
             case 'boolean': return false;
             case 'int32': case 'int64': case 'float32': case 'float64': case 'date': case 'time-millis': case 'time-micros':
             case 'timestamp-millis': case 'timestamp-micros': case 'timestamp-nanos': return 0;
-            case 'string': case 'uuid': case 'enum': return kind === 'string' ? '' : undefined;
+            case 'string': return '';
             case 'array': return [];
             case 'map': return {};
           }
@@ -528,18 +565,19 @@ function maskField(part: Part): TransformFactory {
       };
       return {
         apply(r) {
+          // No tombstone exception here: Connect's MaskField requires a map or struct (a predicate can skip tombstones).
           const v = valueOf(r, part);
-          if (v === null || v === undefined) return true;
           const s = schemaOf(r, part);
-          const out: Record<string, unknown> = { ...(hasSchema(s) ? requireStruct(v, 'masking') : requireMap(v, 'masking')) };
+          const out: Record<string, unknown> = { ...(hasSchema(s) ? requireStruct(v, 'mask fields') : requireMap(v, 'mask fields')) };
           if (hasSchema(s)) {
             for (const f of fieldsOf(s, 'masking')) {
               if (!fields.has(f.name)) continue;
               // A null stays null (Connect masks only present values).
               if (out[f.name] === null || out[f.name] === undefined) continue;
-              out[f.name] = typed(f.type.kind === 'uuid' || f.type.kind === 'enum' ? 'unmaskable' : f.type.kind, f.name);
+              // A uuid or an enum symbol is a String in Connect: masked like one.
+              out[f.name] = typed(f.type.kind === 'uuid' || f.type.kind === 'enum' ? 'string' : f.type.kind, f.name);
             }
-          } else for (const f of fields) if (f in out) out[f] = untyped(out[f], f);
+          } else for (const f of fields) out[f] = untyped(out[f], f) ?? null;
           put(r, part, out, s);
           return true;
         },
@@ -694,7 +732,6 @@ function setSchemaMetadata(part: Part): TransformFactory {
 // ---------------------------------------------------------------- TimestampConverter
 
 const TARGET_TYPES = ['string', 'unix', 'Date', 'Time', 'Timestamp'] as const;
-const MS_PER_DAY = 86_400_000;
 
 function timestampConverter(part: Part): TransformFactory {
   return {
