@@ -5,10 +5,10 @@
 import { stringifyJsonExact } from '../workers/json-exact.js';
 import type { Field, FieldType, RecordSchema } from '../workers/schema.js';
 import { javaReplacement, wholeMatch } from './java-regex.js';
-import { OptionError, type Options, type Predicate, type PredicateFactory, type Transform, type TransformFactory } from './options.js';
+import { intern, OptionError, type Options, type Predicate, type PredicateFactory, type Transform, type TransformFactory } from './options.js';
 import {
-  describeValue, getHeaders, hasSchema, isStruct, optionalOfSchema, requireMap, requireSchema, requireStruct, SCHEMALESS, SchemaCache,
-  schemaOfType, TransformError, typeOfSchema, type TRecord,
+  compileBuilder, describeValue, getHeaders, hasSchema, isStruct, optionalOfSchema, requireMap, requireSchema, requireStruct, SCHEMALESS, SchemaCache,
+  schemaOfType, TransformError, typeOfSchema, type StructBuilder, type TRecord,
 } from './record.js';
 import { SimpleDateFormat } from './timefmt.js';
 
@@ -185,7 +185,7 @@ function cast(part: Part): TransformFactory {
         if (parts.length === 1) {
           if (spec.length > 1) o.fail('spec', 'Cast transformations that specify a type to cast the entire value to may only specify a single cast in their spec');
           whole = check(parts[0]!);
-        } else if (parts.length === 2) byField.set(parts[0]!.trim(), check(parts[1]!));
+        } else if (parts.length === 2) byField.set(intern(parts[0]!.trim()), check(parts[1]!));
         else o.fail('spec', `Invalid rename mapping: ${item}`);
       }
       const cache = new SchemaCache(`cast.${part}`);
@@ -292,7 +292,7 @@ function fieldPath(o: Options, name: string): string[] {
     } else cur += c;
   }
   if (cur !== '' || name.endsWith('.')) path.push(cur);
-  return path;
+  return path.map(intern);
 }
 
 function extractField(part: Part): TransformFactory {
@@ -472,9 +472,9 @@ function insertSpec(o: Options, key: string): InsertSpec | undefined {
   const raw = o.str(key);
   if (raw === undefined || raw.trim() === '') return undefined;
   const t = raw.trim();
-  if (t.endsWith('!')) return { name: t.slice(0, -1), optional: false };
-  if (t.endsWith('?')) return { name: t.slice(0, -1), optional: true };
-  return { name: t, optional: true };
+  if (t.endsWith('!')) return { name: intern(t.slice(0, -1)), optional: false };
+  if (t.endsWith('?')) return { name: intern(t.slice(0, -1)), optional: true };
+  return { name: intern(t), optional: true };
 }
 
 function insertField(part: Part): TransformFactory {
@@ -487,34 +487,46 @@ function insertField(part: Part): TransformFactory {
       const timestampF = insertSpec(o, 'timestamp.field');
       const staticF = insertSpec(o, 'static.field');
       const staticValue = o.str('static.value') ?? null;
-      const cache = new SchemaCache(`insert.${part}`);
+      const cache = new SchemaCache<{ schema: RecordSchema; build: StructBuilder }>(`insert.${part}`);
       const added: Field[] = [];
       if (topicF) added.push({ name: topicF.name, type: { kind: 'string' }, optional: topicF.optional });
       if (partitionF) added.push({ name: partitionF.name, type: { kind: 'int32' }, optional: partitionF.optional });
       if (offsetF) added.push({ name: offsetF.name, type: { kind: 'int64' }, optional: offsetF.optional });
       if (timestampF) added.push({ name: timestampF.name, type: { kind: 'timestamp-millis' }, optional: timestampF.optional });
       if (staticF) added.push({ name: staticF.name, type: { kind: 'string' }, optional: staticF.optional });
+      const extra: unknown[] = new Array(added.length);
       return {
         apply(r) {
           const v = valueOf(r, part);
           // A tombstone stays one (KAFKA-8523).
           if (v === null || v === undefined) return true;
           const s = schemaOf(r, part);
-          const withSchema = hasSchema(s);
-          const m = withSchema ? requireStruct(v, 'field insertion') : requireMap(v, 'field insertion');
-          const out: Record<string, unknown> = { ...m };
           const ts = Number.isFinite(r.timestamp) && r.timestamp >= 0 ? r.timestamp : null;
-          if (topicF) out[topicF.name] = r.topic;
-          if (partitionF) out[partitionF.name] = r.partition;
-          if (offsetF) out[offsetF.name] = r.offset;
-          // Schemaless, the timestamp goes in as the long Connect's record carries; with a schema as a Timestamp.
-          if (timestampF && (ts !== null || withSchema)) out[timestampF.name] = ts;
-          if (staticF && (staticValue !== null || withSchema)) out[staticF.name] = staticValue;
-          if (withSchema) {
-            const fields = fieldsOf(s, 'field insertion');
-            if (timestampF && ts === null && !timestampF.optional) throw new TransformError(`Invalid value: null used for required field: "${timestampF.name}", schema type: INT64`);
-            put(r, part, out, cache.get(s, (id) => ({ id, fields: [...fields.filter((f) => !added.some((a) => a.name === f.name)), ...added] })));
-          } else put(r, part, out, s ?? SCHEMALESS);
+          if (!hasSchema(s)) {
+            const out: Record<string, unknown> = { ...requireMap(v, 'field insertion') };
+            if (topicF) out[topicF.name] = r.topic;
+            if (partitionF) out[partitionF.name] = r.partition;
+            if (offsetF) out[offsetF.name] = r.offset;
+            // Schemaless, the timestamp goes in as the long Connect's record carries.
+            if (timestampF && ts !== null) out[timestampF.name] = ts;
+            if (staticF && staticValue !== null) out[staticF.name] = staticValue;
+            put(r, part, out, s ?? SCHEMALESS);
+            return true;
+          }
+          const m = requireStruct(v, 'field insertion');
+          const fields = fieldsOf(s, 'field insertion');
+          if (timestampF && ts === null && !timestampF.optional) throw new TransformError(`Invalid value: null used for required field: "${timestampF.name}", schema type: INT64`);
+          const c = cache.get(s, (id) => {
+            const kept = fields.filter((f) => !added.some((a) => a.name === f.name));
+            return { schema: { id, fields: [...kept, ...added] }, build: compileBuilder(kept.map((f) => [f.name, f.name]), added.map((a) => a.name)) };
+          });
+          let k = 0;
+          if (topicF) extra[k++] = r.topic;
+          if (partitionF) extra[k++] = r.partition;
+          if (offsetF) extra[k++] = r.offset;
+          if (timestampF) extra[k++] = ts;
+          if (staticF) extra[k++] = staticValue;
+          put(r, part, c.build(m, extra), c.schema);
           return true;
         },
       };
@@ -668,12 +680,13 @@ function replaceField(part: Part): TransformFactory {
       for (const item of o.list('renames')) {
         const kv = item.split(':');
         if (kv.length !== 2 || kv[0]!.trim() === '' || kv[1]!.trim() === '') o.fail('renames', `Invalid rename mapping: ${item}`);
-        renames.set(kv[0]!.trim(), kv[1]!.trim());
+        renames.set(intern(kv[0]!.trim()), intern(kv[1]!.trim()));
       }
       const useDefaults = o.bool('replace.null.with.default', true);
       const keep = (name: string): boolean => !exclude.has(name) && (include.size === 0 || include.has(name));
       const renamed = (name: string): string => renames.get(name) ?? name;
-      const cache = new SchemaCache(`replace.${part}`);
+      const cache = new SchemaCache<{ schema: RecordSchema; build: StructBuilder }>(`replace.${part}`);
+      const none: unknown[] = [];
       return {
         apply(r) {
           const v = valueOf(r, part);
@@ -687,19 +700,15 @@ function replaceField(part: Part): TransformFactory {
             return true;
           }
           const fields = fieldsOf(s, 'field replacement');
-          const schema = cache.get(s, (id) => ({
-            id,
-            fields: fields.filter((f) => keep(f.name)).map((f) => (renames.has(f.name) ? { ...f, name: renamed(f.name) } : f)),
-          }));
-          const m = requireStruct(v, 'field replacement');
-          const out: Record<string, unknown> = {};
-          for (const f of fields) {
-            if (!keep(f.name)) continue;
-            let x = m[f.name];
-            if ((x === null || x === undefined) && useDefaults && f.default !== undefined) x = f.default;
-            out[renamed(f.name)] = x === undefined ? null : x;
-          }
-          put(r, part, out, schema);
+          const c = cache.get(s, (id) => {
+            const kept = fields.filter((f) => keep(f.name));
+            return {
+              schema: { id, fields: kept.map((f) => (renames.has(f.name) ? { ...f, name: renamed(f.name) } : f)) },
+              // A null field takes its schema default, as Struct.get does (replace.null.with.default).
+              build: compileBuilder(kept.map((f) => [renamed(f.name), f.name, useDefaults ? f.default : undefined]), []),
+            };
+          });
+          put(r, part, c.build(requireStruct(v, 'field replacement'), none), c.schema);
           return true;
         },
       };

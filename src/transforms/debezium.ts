@@ -6,8 +6,8 @@
 import { parseJsonExact } from '../workers/json-exact.js';
 import type { Field, FieldType, RecordSchema } from '../workers/schema.js';
 import { headerBytes } from './connect.js';
-import type { Options, TransformFactory } from './options.js';
-import { getHeaders, hasSchema, isStruct, SCHEMALESS, SchemaCache, schemaOfType, TransformError, type TRecord } from './record.js';
+import { intern, type Options, type TransformFactory } from './options.js';
+import { compileBuilder, getHeaders, hasSchema, isStruct, SCHEMALESS, SchemaCache, schemaOfType, TransformError, type StructBuilder, type TRecord } from './record.js';
 
 type Tombstones = 'drop' | 'keep';
 type Deletes = 'drop' | 'rewrite' | 'tombstone';
@@ -44,7 +44,7 @@ function fieldRefs(o: Options, option: string, prefix: string): FieldRef[] {
     const field = splits.length === 1 ? splits[0]! : splits[1]!;
     const struct = splits.length === 1 ? structOf(field) : splits[0]!;
     const newName = prefix + (parts.length === 2 ? parts[1]! : splits.length === 1 ? field : `${struct}_${field}`);
-    return { struct, field, newName };
+    return { struct: struct === undefined ? undefined : intern(struct), field: intern(field), newName: intern(newName) };
   });
 }
 
@@ -88,21 +88,27 @@ function extractNewRecordState(mongo: boolean): TransformFactory {
       const addHeaders = fieldRefs(o, 'add.headers', o.str('add.headers.prefix', '__'));
       const routeBy = o.str('route.by.field', '').trim() || undefined;
       const rewrite = deletes === 'rewrite';
-      // Output schemas per (envelope schema, before|after): built once.
-      const caches = { after: new SchemaCache('unwrap.after'), before: new SchemaCache('unwrap.before') };
+      // Per (envelope schema, before|after), once: the output schema, which add.fields exist, and a builder.
+      type Out = { schema: RecordSchema; refs: FieldRef[]; build: StructBuilder };
+      const caches = { after: new SchemaCache<Out>('unwrap.after'), before: new SchemaCache<Out>('unwrap.before') };
 
-      const outSchema = (env: RecordSchema & { fields: readonly Field[] }, which: 'after' | 'before'): RecordSchema =>
+      const outFor = (env: RecordSchema & { fields: readonly Field[] }, which: 'after' | 'before'): Out =>
         caches[which].get(env, (id) => {
           const row = env.fields.find((f) => f.name === which);
           if (!row || row.type.kind !== 'record') throw new TransformError(`the envelope's "${which}" is not a struct`);
           const fields: Field[] = [...row.type.fields];
+          const refs: FieldRef[] = [];
           for (const ref of addFields) {
             const t = refType(ref, env.fields);
-            if (t) fields.push({ name: ref.newName, type: t, optional: true });
+            if (!t) continue; // as in Debezium: a field the envelope lacks is left out
+            refs.push(ref);
+            fields.push({ name: ref.newName, type: t, optional: true });
           }
           if (rewrite) fields.push({ name: DELETED, type: { kind: 'string' }, optional: true });
-          return schemaOfType(id, { kind: 'record', fields }, false);
+          const build = compileBuilder(row.type.fields.map((f) => [f.name, f.name]), [...refs.map((r) => r.newName), ...(rewrite ? [DELETED] : [])]);
+          return { schema: schemaOfType(id, { kind: 'record', fields }, false), refs, build };
         });
+      const extra: unknown[] = [];
 
       const parseDoc = (x: unknown): unknown => {
         if (!mongo || x === null || x === undefined) return x ?? null;
@@ -140,14 +146,20 @@ function extractNewRecordState(mongo: boolean): TransformFactory {
 
           const finish = (row: unknown, which: 'after' | 'before', deleted: boolean): boolean => {
             if (!isStruct(row)) throw new TransformError(`the envelope's "${which}" is ${row === null ? 'null' : 'not a struct'}`);
-            const out: Record<string, unknown> = { ...row };
-            for (const ref of addFields) {
-              if (withSchema && !refType(ref, s.fields)) continue;
-              out[ref.newName] = refValue(ref, env);
+            if (withSchema) {
+              const o = outFor(s, which);
+              let k = 0;
+              for (const ref of o.refs) extra[k++] = refValue(ref, env);
+              if (rewrite) extra[k++] = deleted ? 'true' : 'false';
+              r.value = o.build(row, extra);
+              r.valueSchema = o.schema;
+              return true;
             }
+            const out: Record<string, unknown> = { ...row };
+            for (const ref of addFields) out[ref.newName] = refValue(ref, env);
             if (rewrite) out[DELETED] = deleted ? 'true' : 'false';
             r.value = out;
-            r.valueSchema = withSchema ? outSchema(s, which) : SCHEMALESS;
+            r.valueSchema = SCHEMALESS;
             return true;
           };
 

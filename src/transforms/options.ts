@@ -3,6 +3,15 @@
 // full config key, transforms.<alias>.<option>.
 import type { TRecord } from './record.js';
 
+/**
+ * The same string as a V8 internalized string. Field names from config are
+ * slices or concatenations; used as property keys, each store would first look
+ * them up in the string table (several µs per record for a few fields).
+ */
+export function intern(s: string): string {
+  return Object.keys({ [s]: 0 })[0]!;
+}
+
 /** A bad or missing option: a config problem naming the full key. */
 export class OptionError extends Error {}
 
@@ -24,13 +33,14 @@ export class Options {
   str(name: string, def: string): string;
   str(name: string): string | undefined;
   str(name: string, def?: string): string | undefined {
-    return this.raw.get(name) ?? def;
+    const v = this.raw.get(name) ?? def;
+    return v === undefined ? v : intern(v);
   }
 
   required(name: string, what = 'a non-empty string'): string {
     const v = this.raw.get(name);
     if (v === undefined || v.trim() === '') this.fail(name, `required (${what})`);
-    return v;
+    return intern(v);
   }
 
   bool(name: string, def: boolean): boolean {
@@ -43,7 +53,7 @@ export class Options {
 
   list(name: string, opts: { required?: boolean } = {}): string[] {
     const v = this.raw.get(name);
-    const items = v === undefined ? [] : v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    const items = v === undefined ? [] : v.split(',').map((s) => intern(s.trim())).filter((s) => s.length > 0);
     if (opts.required && items.length === 0) this.fail(name, 'required (a comma-separated list, not empty)');
     return items;
   }
