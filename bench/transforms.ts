@@ -81,11 +81,11 @@ const plan: PgPlan = {
 const ctx: RecordContext = { topic: TOPIC, partition: 0, offset: 0, timestamp: 1_700_000_000_000, key: null, keyBytes: null, headers: () => [] };
 const BATCH = 5_000;
 
-/** µs per record of `pass` over N records, best of 5 runs after a warm-up. */
+/** µs per record of `pass` over N records, best of 9 runs after a warm-up. */
 function time(pass: (n: number) => void): number {
   pass(Math.min(N, 50_000));
   let best = Infinity;
-  for (let run = 0; run < 5; run++) {
+  for (let run = 0; run < 9; run++) {
     const t0 = performance.now();
     pass(N);
     best = Math.min(best, ((performance.now() - t0) * 1000) / N);
