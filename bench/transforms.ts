@@ -137,6 +137,7 @@ function decodePass(n: number) {
 
 const only = process.env.BENCH_ONLY;
 if (only === "chain") { console.log(time(chainPass)); process.exit(0); }
+if (only === "full") { console.log(time(encodePass(envelopes, true)), time(decodePass), time(chainPass)); process.exit(0); }
 const flat = time(encodePass(flats, false));
 const full = time(encodePass(envelopes, true));
 const decodeOnly = time(decodePass);
