@@ -106,7 +106,7 @@ function encodePass(values: Buffer[], withChain: boolean) {
         ctx.offset = i;
         if (withChain) {
           const out = runChain(chain, rec, ctx, undefined, value, TOPIC);
-          if (out === undefined || typeof out === 'string') throw new Error(`unexpected: ${String(out)}`);
+          if (out === undefined || 'reason' in out) throw new Error(`unexpected: ${JSON.stringify(out)}`);
           value = out.value;
         }
         encoder.add(value!, undefined, ctx);
@@ -126,7 +126,7 @@ function chainPass(n: number) {
   for (let i = 0; i < n; i++) {
     ctx.offset = i;
     const out = runChain(chain, rec, ctx, undefined, decoded[i % DISTINCT], TOPIC);
-    if (out === undefined || typeof out === 'string') throw new Error('unexpected');
+    if (out === undefined || 'reason' in out) throw new Error('unexpected');
   }
 }
 

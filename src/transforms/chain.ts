@@ -175,10 +175,9 @@ export class TransformChain {
         if (!s.t.apply(r)) return false;
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
-        if (err instanceof TransformError || err instanceof Error) {
-          throw new TransformError(`transform "${s.alias}" (${s.type}) failed on the record's ${partOf(s.type)}: ${msg}`);
-        }
-        throw err;
+        const e = new TransformError(`transform "${s.alias}" (${s.type}) failed on the record's ${partOf(s.type)}: ${msg}`);
+        e.transformClass = s.type;
+        throw e;
       }
     }
     return true;

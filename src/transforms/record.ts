@@ -33,7 +33,10 @@ export function getHeaders(r: TRecord): Header[] {
 }
 
 /** A record a transform cannot take (Connect's DataException): a convert failure of that record. */
-export class TransformError extends Error {}
+export class TransformError extends Error {
+  /** The failing transform's class, once the chain has named it. */
+  transformClass?: string;
+}
 
 /** Connect's "with schema" case: a schema that describes the value's shape. */
 export function hasSchema(s: RecordSchema | undefined): s is RecordSchema & { fields: readonly Field[] } {

@@ -6,7 +6,7 @@ import type { RecordContext } from '../sinks/common/encoder.js';
 import type { Decoded } from '../workers/decode/decoders.js';
 import { SCHEMALESS } from '../workers/schema.js';
 import type { TransformChain } from './chain.js';
-import type { Header, TRecord } from './record.js';
+import type { Header, TransformError, TRecord } from './record.js';
 
 export function newTransformRecord(topic: string, partition: number, readHeaders: () => Header[]): TRecord {
   return {
@@ -18,11 +18,11 @@ export function newTransformRecord(topic: string, partition: number, readHeaders
 /**
  * Runs the chain on one record. Returns the record's new key and value
  * (value undefined: a tombstone), undefined when a transform dropped it, or
- * the failure's reason. Sets ctx.topic to the (possibly routed) topic.
+ * the failure (its reason and the transform's class). Sets ctx.topic to the (possibly routed) topic.
  */
 export function runChain(
   chain: TransformChain, r: TRecord, ctx: RecordContext, key: Decoded | undefined, value: Decoded | undefined, topic: string,
-): { key: Decoded | undefined; value: Decoded | undefined } | string | undefined {
+): { key: Decoded | undefined; value: Decoded | undefined } | { reason: string; transform?: string } | undefined {
   r.topic = ctx.topic = topic;
   r.offset = ctx.offset;
   r.timestamp = ctx.timestamp;
@@ -38,7 +38,7 @@ export function runChain(
     }
   } catch (err) {
     ctx.topic = topic;
-    return (err as Error).message;
+    return { reason: (err as Error).message, transform: (err as TransformError).transformClass };
   }
   ctx.topic = r.topic;
   const k = r.key === key?.value && r.keySchema === key?.schema ? key

@@ -37,6 +37,8 @@ export interface RecordFailure {
    * a key failure starts with "key: " too, so every message says so.
    */
   part?: 'key' | 'value' | 'header';
+  /** A single message transform failed on the record: its class (the dead letter's stage is TRANSFORMATION). */
+  transform?: string;
   reason: string;
 }
 

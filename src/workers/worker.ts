@@ -99,8 +99,8 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
         dropped++;
         continue;
       }
-      if (typeof out === 'string') {
-        failures.push({ index: i, offset: ctx.offset, stage: 'convert', reason: out });
+      if ('reason' in out) {
+        failures.push({ index: i, offset: ctx.offset, stage: 'convert', reason: out.reason, ...(out.transform ? { transform: out.transform } : {}) });
         continue;
       }
       key = out.key;

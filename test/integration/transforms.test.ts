@@ -6,7 +6,7 @@
 // stopping Sluice with its topic, partition and offset.
 import avro from 'avsc';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTopic, produce, type TestMessage } from '../helpers/kafka.js';
+import { createTopic, produce, readTopicRaw, type TestMessage } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { confluentFrame, registerSchema } from '../helpers/registry.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
@@ -171,6 +171,28 @@ describe('transforms into PostgreSQL', () => {
     }));
     expect(out).toMatch(new RegExp(`convert failed at topic ${topic} partition 0 offset 2: transform "cast" \\(${T.replace(/\./g, '\\.')}Cast\\$Value\\) failed on the record's value: Value \\(abc\\) was out of range for requested data type int32`));
     expect((await sql<{ qty: number }>(`SELECT qty FROM ${topic} ORDER BY qty`)).map((r) => r.qty)).toEqual([1, 2]);
+  });
+  it('with errors.tolerance=all the record goes to the dead-letter topic at stage TRANSFORMATION, the rest land', async () => {
+    const topic = uniqueName('smt_dlq');
+    const dlq = `${topic}_dlq`;
+    await createTopic(topic, 1);
+    await createTopic(dlq, 1);
+    await sql(`CREATE TABLE ${topic} (qty integer)`);
+    const env = (qty: string) => JSON.stringify({ schema: { type: 'struct', optional: false, fields: [{ field: 'qty', type: 'string', optional: false }] }, payload: { qty } });
+    await produce(topic, ['1', 'x', '3'].map((q) => ({ value: env(q) })));
+    await runUntilCommitted(pgConnector(topic, {
+      transforms: 'cast', 'transforms.cast.type': `${T}Cast$Value`, 'transforms.cast.spec': 'qty:int32',
+      'errors.tolerance': 'all', 'errors.deadletterqueue.topic.name': dlq, 'errors.deadletterqueue.topic.replication.factor': '1',
+      'errors.deadletterqueue.context.headers.enable': 'true',
+    }), [topic]);
+    expect((await sql<{ qty: number }>(`SELECT qty FROM ${topic} ORDER BY qty`)).map((r) => r.qty)).toEqual([1, 3]);
+    const [letter] = await readTopicRaw(dlq, 1);
+    const headers = new Map(letter!.headers);
+    expect(letter!.value!.toString()).toBe(env('x'));
+    expect(headers.get('__connect.errors.stage')).toBe('TRANSFORMATION');
+    expect(headers.get('__connect.errors.class.name')).toBe(`${T}Cast$Value`);
+    expect(headers.get('__connect.errors.offset')).toBe('1');
+    expect(headers.get('__connect.errors.exception.message')).toMatch(/Value \(x\) was out of range for requested data type int32/);
   });
 });
 
