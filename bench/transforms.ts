@@ -5,7 +5,7 @@
 //   decode + encode of the same rows already flat (no transforms),
 //   decode of the envelope + the chain + encode,
 //   the chain alone (records decoded beforehand), and per transform.
-// Run: npx vite-node bench/transforms.ts [records]
+// Run: npx vite-node bench/transforms.ts [records]   (BENCH_ONLY=chain or =full: just those timings)
 import { performance } from 'node:perf_hooks';
 import { PgEncoder, type PgPlan } from '../src/sinks/postgres/encoding.js';
 import { OID } from '../src/sinks/postgres/types.js';

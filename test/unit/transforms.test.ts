@@ -390,3 +390,80 @@ describe('SimpleDateFormat', () => {
     expect(new SimpleDateFormat('EEE, d MMM yyyy hh:mm a').format(ms)).toBe('Thu, 2 Jan 2020 03:04 AM');
   });
 });
+
+describe('more of Connect\'s cases', () => {
+  it('Flatten$Key, ExtractField$Key with schema, MaskField with schema', () => {
+    const k = run(one('f', `${T}Flatten$Key`), rec({ key: { a: { b: 1 } }, keySchema: SCHEMALESS })) as TRecord;
+    expect(k.key).toEqual({ 'a.b': 1 });
+    const ks = struct([['id', 'int64'], ['region', 'string']], 'key');
+    const e = run(one('e', `${T}ExtractField$Key`, { field: 'id' }), rec({ key: { id: 5, region: 'eu' }, keySchema: ks })) as TRecord;
+    expect(e.key).toBe(5);
+    expect(e.keySchema).toMatchObject({ scalar: true, fields: [{ type: { kind: 'int64' } }] });
+    const s = struct([['n', 'int64'], ['f', 'double'], ['s', 'string'], ['b', 'boolean'], ['o', 'string', true]]);
+    const m = run(one('m', `${T}MaskField$Value`, { fields: 'n,f,s,b,o' }), rec({ value: { n: 9, f: 1.5, s: 'x', b: true, o: null }, valueSchema: s })) as TRecord;
+    expect(m.value).toEqual({ n: 0, f: 0, s: '', b: false, o: null });
+    expect(m.valueSchema).toBe(s);
+  });
+
+  it('RegexRouter: named groups, ${name}, escaped $, no match leaves the topic', () => {
+    const chain = chainOf(one('r', `${T}RegexRouter`, { regex: '(?<db>[^.]+)\\.(?<table>.+)', replacement: '${table}_from_${db}\\$' }));
+    const r = rec({ topic: 'inventory.orders', value: {}, valueSchema: SCHEMALESS });
+    chain.apply(r);
+    expect(r.topic).toBe('orders_from_inventory$');
+    const n = rec({ topic: 'plain', value: {}, valueSchema: SCHEMALESS });
+    chain.apply(n);
+    expect(n.topic).toBe('plain');
+  });
+
+  it('TimestampConverter reads a schema\'s Timestamp and Date fields into a string', () => {
+    const s = recordSchemaFromConnect('connect:ts', {
+      type: 'struct', fields: [
+        { field: 'at', type: 'int64', name: 'org.apache.kafka.connect.data.Timestamp' } as ConnectSchema,
+        { field: 'day', type: 'int32', name: 'org.apache.kafka.connect.data.Date' } as ConnectSchema,
+      ],
+    });
+    const at = Date.UTC(2021, 5, 1, 12, 0, 0);
+    const chain = chainOf({
+      transforms: 'a,b',
+      'transforms.a.type': `${T}TimestampConverter$Value`, 'transforms.a.field': 'at', 'transforms.a.target.type': 'string', 'transforms.a.format': "yyyy-MM-dd'T'HH:mm",
+      'transforms.b.type': `${T}TimestampConverter$Value`, 'transforms.b.field': 'day', 'transforms.b.target.type': 'Timestamp',
+    });
+    const r = rec({ value: { at, day: 18779 }, valueSchema: s });
+    chain.apply(r);
+    expect(r.value).toEqual({ at: '2021-06-01T12:00', day: Date.UTC(2021, 5, 1) });
+    expect(r.valueSchema!.fields!.map((f) => f.type.kind)).toEqual(['string', 'timestamp-millis']);
+  });
+
+  it('a predicate can be shared and negated per transform', () => {
+    const chain = chainOf({
+      transforms: 'a,b', predicates: 'isFoo',
+      'predicates.isFoo.type': `${T}predicates.TopicNameMatches`, 'predicates.isFoo.pattern': 'foo',
+      'transforms.a.type': `${T}InsertField$Value`, 'transforms.a.static.field': 'x', 'transforms.a.static.value': 'foo', 'transforms.a.predicate': 'isFoo',
+      'transforms.b.type': `${T}InsertField$Value`, 'transforms.b.static.field': 'y', 'transforms.b.static.value': 'other', 'transforms.b.predicate': 'isFoo', 'transforms.b.negate': 'true',
+    });
+    const a = rec({ topic: 'foo', value: {}, valueSchema: SCHEMALESS });
+    const b = rec({ topic: 'bar', value: {}, valueSchema: SCHEMALESS });
+    chain.apply(a);
+    chain.apply(b);
+    expect(a.value).toEqual({ x: 'foo' });
+    expect(b.value).toEqual({ y: 'other' });
+  });
+});
+
+describe('the worker step', () => {
+  it('hands back the decoded objects untouched when no transform changed them, and resets the topic per record', async () => {
+    const { newTransformRecord, runChain } = await import('../../src/transforms/worker-step.js');
+    const chain = chainOf({ ...one('r', `${T}RegexRouter`, { regex: 'a', replacement: 'b' }), 'transforms.r.predicate': 'p', predicates: 'p', 'predicates.p.type': `${T}predicates.HasHeaderKey`, 'predicates.p.name': 'go' });
+    let headers: Header[] = [];
+    const r = newTransformRecord('a', 0, () => headers);
+    const ctx = { topic: 'a', partition: 0, offset: 0, timestamp: 0, key: null, keyBytes: null, headers: () => headers };
+    const value = { value: { x: 1 }, schema: SCHEMALESS };
+    headers = [{ name: 'go', value: null }];
+    const routed = runChain(chain, r, ctx, undefined, value, 'a') as { value: unknown };
+    expect(ctx.topic).toBe('b');
+    expect(routed.value).toBe(value);
+    headers = [];
+    runChain(chain, r, ctx, undefined, value, 'a');
+    expect(ctx.topic).toBe('a');
+  });
+});
