@@ -141,8 +141,11 @@ function extractNewRecordState(mongo: boolean): TransformFactory {
           }
           const after = parseDoc(env.after);
           const before = parseDoc(env.before);
-          // A truncate event has neither.
-          if ((after === null || after === undefined) && (before === null || before === undefined) && env.op !== 'd') return false;
+          if ((after === null || after === undefined) && (before === null || before === undefined) && env.op !== 'd') {
+            // A MongoDB update captured without the full document carries only a patch: no row to write.
+            if (mongo && env.op === 'u') throw new TransformError('a MongoDB update event without the full document ("after" is null): capture it with capture.mode=change_streams_update_full');
+            return false; // a truncate event has neither state; Debezium drops it
+          }
 
           const finish = (row: unknown, which: 'after' | 'before', deleted: boolean): boolean => {
             if (!isStruct(row)) throw new TransformError(`the envelope's "${which}" is ${row === null ? 'null' : 'not a struct'}`);
