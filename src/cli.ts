@@ -129,6 +129,10 @@ program
     const lines = converterLines(c);
     process.stdout.write(`ok: ${c.common.name} (${c.sink} sink, group ${c.groupId}, values ${c.valueFormat})\n`);
     for (const l of lines.converters) process.stdout.write(`${l}\n`);
+    for (const t of c.transforms?.steps ?? []) {
+      const when = t.predicate ? ` when ${t.negate ? 'not ' : ''}${t.predicate.name} (${t.predicate.type})` : '';
+      process.stdout.write(`transform ${t.alias}: ${t.type}${when}\n`);
+    }
     for (const w of lines.warnings) process.stdout.write(`warning: ${w}\n`);
     for (const n of lines.notices) process.stdout.write(`notice: ${n}\n`);
   });

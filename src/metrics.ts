@@ -27,6 +27,7 @@ export function createMetrics(engine: Engine, connector: string): client.Registr
   counter('sluice_dead_letter_total', 'Records sent to the dead-letter topic.', () => s.deadLettered);
   counter('sluice_records_skipped_total', 'Records skipped after failing (errors.tolerance=all without a dead-letter topic).', () => s.skipped);
   counter('sluice_tombstones_total', 'Records with a null value.', () => s.tombstones);
+  counter('sluice_transform_dropped_total', 'Records a single message transform dropped (Filter, Debezium tombstones and deletes); committed, not written.', () => s.transformDropped);
   counter('sluice_batches_total', 'Partition batches dispatched to the workers.', () => s.batches);
   counter('sluice_pauses_total', 'Partition pauses by backpressure.', () => s.pauses);
   gauge('sluice_inflight_bytes', 'Bytes held in batches, encoded output and open files (the inflight.max.bytes budget).', () => s.heldBytes);

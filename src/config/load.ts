@@ -12,6 +12,7 @@ import { JdbcUrlError, parseJdbcUrl, unusedJdbcParams } from '../sinks/postgres/
 import { s3Options } from '../sinks/s3-parquet/config.js';
 import { commonOptions, type ValueFormat } from './spec.js';
 import { translateKafkaSecurity, type KafkaSecurityContext } from './kafka-security.js';
+import { isTransformKey, readTransforms, TransformChain, type TransformsConfig } from '../transforms/chain.js';
 import { envName, KAFKA_PASSTHROUGH_PREFIXES, type ConfigOf, type OptionSpec, type SinkKind } from './options.js';
 import { connectKeyFamilies, connectKeyOptions } from './connect-keys.js';
 import { translateConsumerProperty } from './consumer-props.js';
@@ -49,6 +50,8 @@ export interface ResolvedConfig {
   readonly registry: { readonly key?: RegistryAccess; readonly value?: RegistryAccess };
   /** The worker properties file read, if any. */
   readonly workerFile?: string;
+  /** Single message transforms (transforms=…, predicates=…); undefined when none is configured. */
+  readonly transforms?: TransformsConfig;
 }
 
 /** Kafka Connect's worker default for both converters (the shipped connect-*.properties), which Sluice follows. */
@@ -244,6 +247,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   const origins = new Map<string, string>();
   const kafka: Record<string, string> = {};
   const kafkaOrigins = new Map<string, string>();
+  const transformKeys = new Map<string, unknown>();
 
   // Config providers are declared in the worker file (as in Kafka Connect) or in the connector.
   const providerDecl = new Map<string, { value: string; origin: string }>();
@@ -271,6 +275,10 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
 
   for (const [key, { value, origin }] of raw) {
     if (key.startsWith('config.providers')) continue;
+    if (isTransformKey(key)) {
+      transformKeys.set(key, typeof value === 'string' ? resolve(value, origin) : value);
+      continue;
+    }
     const passthrough = KAFKA_PASSTHROUGH_PREFIXES.find((p) => key.startsWith(p));
     if (passthrough && !byKey.has(key)) {
       const prop = key.slice(passthrough.length);
@@ -407,6 +415,8 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     }
   }
 
+  const transforms = readTransforms(transformKeys, problems);
+
   if (problems.length > 0) throw new ConfigError(problems.map((p) => redact(p, secrets)));
 
   const converters = {
@@ -449,6 +459,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     notices,
     registry,
     ...(worker ? { workerFile: worker.path } : {}),
+    ...(transforms ? { transforms } : {}),
   };
 }
 

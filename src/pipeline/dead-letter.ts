@@ -61,8 +61,8 @@ export function deadLetterMessage(reader: BatchReader, f: RecordFailure, context
     add('__connect.errors.connector.name', context.connector);
     add('__connect.errors.task.id', context.taskId);
     add('__connect.errors.stage', connectStage(f));
-    add('__connect.errors.class.name', 'sluice');
-    add('__connect.errors.exception.class.name', EXCEPTION_CLASS[f.stage]);
+    add('__connect.errors.class.name', f.transform ?? 'sluice');
+    add('__connect.errors.exception.class.name', f.transform ? 'org.apache.kafka.connect.errors.DataException' : EXCEPTION_CLASS[f.stage]);
     add('__connect.errors.exception.message', f.reason);
   }
   const key = reader.key(f.index);
@@ -163,7 +163,8 @@ export class DeadLetterQueue {
 }
 
 /** Kafka Connect's Stage of a failure: which converter failed, or TASK_PUT for what the sink could not take. */
-export function connectStage(f: Pick<RecordFailure, 'stage' | 'part'>): string {
+export function connectStage(f: Pick<RecordFailure, 'stage' | 'part' | 'transform'>): string {
+  if (f.transform) return 'TRANSFORMATION';
   if (f.stage !== 'decode') return 'TASK_PUT';
   return f.part === 'key' ? 'KEY_CONVERTER' : f.part === 'header' ? 'HEADER_CONVERTER' : 'VALUE_CONVERTER';
 }

@@ -20,6 +20,7 @@ import { SkippedRecords } from './skipped-records.js';
 import { retryWithBackoff } from '../sinks/common/retry.js';
 import { BufferPool } from './buffer-pool.js';
 import { SharedMemoryCollector } from './shared-memory-gc.js';
+import { TransformChain } from '../transforms/chain.js';
 
 const INDEX_BYTES_PER_RECORD = F64_PER_RECORD * 8 + I32_PER_RECORD * 4;
 
@@ -83,6 +84,8 @@ export interface EngineStats {
   skipped: number;
   /** Records read but not yet durable. */
   recordsActive: number;
+  /** Records a transform dropped (Filter, Debezium tombstones/deletes): handled, committed, not written. */
+  transformDropped: number;
   /** Sink writes: count, summed and largest time from submit to durable. */
   putBatches: number;
   putBatchMsTotal: number;
@@ -112,7 +115,7 @@ export class Engine {
   readonly stats: EngineStats = {
     recordsIn: 0, bytesIn: 0, batches: 0, rowsWritten: 0, tombstones: 0, commits: 0,
     pauses: 0, resumes: 0, heldBytes: 0, peakHeldBytes: 0, idleBufferBytes: 0, deadLettered: 0, skipped: 0, workerMicros: 0, packMicros: 0,
-    recordsActive: 0, putBatches: 0, putBatchMsTotal: 0, putBatchMsMax: 0, commitFailures: 0,
+    recordsActive: 0, transformDropped: 0, putBatches: 0, putBatchMsTotal: 0, putBatchMsMax: 0, commitFailures: 0,
   };
   private readonly partitions = new Map<string, PartitionState>();
   private readonly pool: Piscina<EncodeTask, EncodeResult>;
@@ -139,6 +142,8 @@ export class Engine {
   private readonly runDone: Promise<StopReason>;
   /** Where records that fail go with errors.tolerance=all: the dead-letter topic, or (without one) skipped. */
   private readonly deadLetters?: DeadLetterQueue | SkippedRecords;
+  /** Where a topic's batches go when a transform routes them by topic (RegexRouter); undefined: their own topic. */
+  private readonly destinationOf?: (topic: string) => string;
 
   constructor(private readonly opts: EngineOptions) {
     const { config, sink, log } = opts;
@@ -173,7 +178,13 @@ export class Engine {
       valueWrapperForNullables: this.cfg['value.converter.wrapper.for.nullables'],
       keyJsonFailInvalidSchema: this.cfg['key.converter.json.fail.invalid.schema'],
       valueJsonFailInvalidSchema: this.cfg['value.converter.json.fail.invalid.schema'],
+      ...(config.transforms ? { transforms: config.transforms } : {}),
     };
+    // A sink that writes one destination per batch (PostgreSQL's table) follows a router that depends on the topic alone.
+    if (config.transforms && !sink.routesPerRecord) {
+      const chain = new TransformChain(config.transforms);
+      if (chain.routing === 'topic') this.destinationOf = (topic) => chain.routeTopic(topic);
+    }
     this.pool = new Piscina<EncodeTask, EncodeResult>({
       filename: path.join(path.dirname(fileURLToPath(import.meta.url)), '../workers/worker.js'),
       minThreads: threads,
@@ -310,6 +321,7 @@ export class Engine {
         return;
       }
       this.stats.workerMicros += res.workerMicros;
+      if (res.dropped) this.stats.transformDropped += res.dropped;
       // With a dead-letter topic the input stays until the batch is durable: the
       // sink may yet refuse a row, and the dead letter carries the original record.
       const keepInput = this.deadLetters !== undefined && this.sink.refusesRows === true;
@@ -344,6 +356,7 @@ export class Engine {
       const enc: EncodedBatch = {
         topic: p.topic, partition: p.partition, firstOffset: batch.firstOffset, lastOffset: batch.lastOffset,
         records, rows: res.rows, tombstones: res.tombstones, output: res.output, outputBytes: res.outputBytes, meta: res.meta,
+        ...(this.destinationOf ? { destination: this.destinationOf(p.topic) } : {}),
         ...(keepInput ? { deadLetter: (rejected) => this.sendDeadLetters(p, w.buffer, this.locate(w.buffer, rejected)) } : {}),
       };
       const submittedAt = performance.now();
@@ -384,6 +397,7 @@ export class Engine {
     const durable = this.sink.submit({
       topic: p.topic, partition: p.partition, firstOffset: batch.firstOffset, lastOffset,
       records: count, rows: res.rows, tombstones: res.tombstones, output: res.output, outputBytes: res.outputBytes, meta: res.meta,
+      ...(this.destinationOf ? { destination: this.destinationOf(p.topic) } : {}),
     });
     await this.sink.flush([p.tp]);
     let timer: NodeJS.Timeout | undefined;
@@ -478,13 +492,14 @@ export class Engine {
 
   private async encodeOnce(topic: string, batch: SharedArrayBuffer): Promise<EncodeResult> {
     for (let attempt = 1; ; attempt++) {
-      const plan = await this.sink.plan(topic);
+      const dest = this.destinationOf?.(topic) ?? topic;
+      const plan = await this.sink.plan(dest);
       const res = await this.pool.run({ batch, topic, plan });
       if (res.replan === undefined) return res;
       if (!this.sink.replan || attempt > 5) {
-        throw new SinkSchemaError(`the ${this.opts.config.sink} sink could not settle on a plan for topic "${topic}" after ${attempt} attempts`);
+        throw new SinkSchemaError(`the ${this.opts.config.sink} sink could not settle on a plan for topic "${dest}" after ${attempt} attempts`);
       }
-      await this.sink.replan(topic, res.replan);
+      await this.sink.replan(dest, res.replan);
     }
   }
 

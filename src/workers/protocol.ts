@@ -4,6 +4,7 @@ import type { ValueFormat } from '../config/spec.js';
 import { RetriableError } from '../errors.js';
 import type { PgPlan } from '../sinks/postgres/encoding.js';
 import type { RegistryAuth } from './decode/registry.js';
+import type { TransformsConfig } from '../transforms/chain.js';
 
 export interface WorkerSetup {
   keyFormat: ValueFormat;
@@ -18,6 +19,8 @@ export interface WorkerSetup {
   valueWrapperForNullables?: boolean;
   keyJsonFailInvalidSchema?: boolean;
   valueJsonFailInvalidSchema?: boolean;
+  /** Single message transforms, run between decode and encode. */
+  transforms?: TransformsConfig;
 }
 
 /** What a sink's worker encoder needs; `sink` picks the encoder in sinks/worker-encoders.ts. */
@@ -42,6 +45,8 @@ export interface RecordFailure {
    * a key failure starts with "key: " too, so every message says so.
    */
   part?: 'key' | 'value' | 'header';
+  /** A single message transform failed on the record: its class (the dead letter's stage is TRANSFORMATION). */
+  transform?: string;
   reason: string;
 }
 
@@ -79,6 +84,8 @@ export interface EncodeResult {
   replan?: unknown;
   /** Null values seen (deletes or skipped tombstones). */
   tombstones: number;
+  /** Records a transform dropped (Filter, dropped tombstones and deletes): handled, not failed. */
+  dropped?: number;
   failures: RecordFailure[];
   /** Time the worker spent on the task, for metrics and benchmarks. */
   workerMicros: number;

@@ -9,6 +9,8 @@ import { workerEncoders } from '../sinks/worker-encoders.js';
 import { createDecoder, type Decoded, type Decoder } from './decode/decoders.js';
 import { SluiceError } from '../errors.js';
 import { SHARED_GC_EVERY_BYTES, SharedMemoryCollector } from '../pipeline/shared-memory-gc.js';
+import { TransformChain } from '../transforms/chain.js';
+import { newTransformRecord, runChain } from '../transforms/worker-step.js';
 import { retriableWorkerError, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from './protocol.js';
 
 const setup = workerData as WorkerSetup;
@@ -18,6 +20,7 @@ const encoders = new Map<string, WorkerEncoder>();
 // This thread sees every batch and makes every output: their shared memory is
 // freed only once it has collected them too (pipeline/shared-memory-gc.ts).
 const sharedGc = new SharedMemoryCollector(SHARED_GC_EVERY_BYTES);
+const chain = setup.transforms ? new TransformChain(setup.transforms) : undefined;
 
 function* valuesOf(r: BatchReader): Iterable<Uint8Array | null> {
   for (let i = 0; i < r.count; i++) yield r.value(i);
@@ -38,7 +41,7 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
     if (!encoder) encoders.set(plan.sink, (encoder = workerEncoders[plan.sink]()));
   }
   const sinkPlan = plan.sink === 'drop' ? undefined : (plan as { plan: unknown }).plan;
-  const needKeys = encoder?.needsKeys(sinkPlan) ?? false;
+  const needKeys = (encoder?.needsKeys(sinkPlan) ?? false) || (chain?.usesKey ?? false);
 
   try {
     await valueDecoder.prepare(valuesOf(reader));
@@ -53,11 +56,14 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
 
   let tombstones = 0;
   let decodedRows = 0;
+  let dropped = 0;
   let index = 0;
   const ctx: RecordContext = {
     topic: task.topic, partition: reader.partition, offset: 0, timestamp: 0, key: null, keyBytes: null,
     headers: () => reader.headers(index),
   };
+  const trec = chain ? newTransformRecord(task.topic, reader.partition, () => reader.headers(index)) : undefined;
+  if (trec) ctx.headers = () => trec.headers ?? reader.headers(index);
 
   for (index = 0; index < reader.count; index++) {
     const i = index;
@@ -91,6 +97,20 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
     }
     ctx.offset = reader.offset(i);
     ctx.timestamp = reader.timestamp(i);
+    if (chain) {
+      // Transforms see the decoded record and may reshape, reroute or drop it.
+      const out = runChain(chain, trec!, ctx, key, value, task.topic);
+      if (out === undefined) {
+        dropped++;
+        continue;
+      }
+      if ('reason' in out) {
+        failures.push({ index: i, offset: ctx.offset, stage: 'convert', reason: out.reason, ...(out.transform ? { transform: out.transform } : {}) });
+        continue;
+      }
+      key = out.key;
+      value = out.value;
+    }
     ctx.key = key?.value ?? null;
     if (!encoder) {
       if (value) decodedRows++;
@@ -127,7 +147,7 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
     throw err;
   }
   if (out.output) sharedGc.release(out.output.byteLength);
-  return { ...out, tombstones, failures, workerMicros: micros(started) };
+  return { ...out, tombstones, failures, workerMicros: micros(started), ...(dropped > 0 ? { dropped } : {}) };
 }
 
 function micros(started: number): number {

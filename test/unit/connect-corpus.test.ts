@@ -21,14 +21,7 @@ const WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-dist
  * problem). Lead: delete entries as their areas land.
  */
 const NEEDS: Record<string, { helper: string; problems: RegExp }> = {
-  'dbz-examples--end-to-end-demo.json': { helper: 'smt (transforms)', problems: /^transforms/ },
-  'dbz-examples--postgres-toast.json': { helper: 'smt (transforms)', problems: /^transforms/ },
-  'dbz-examples--unwrap-mongodb-smt.json': { helper: 'smt (transforms)', problems: /^transforms/ },
-  'demo-scene--sink-jdbc-TRAIN_CANCELLATIONS_ACTIVATIONS_SCHEDULE_00.json': { helper: 'smt (transforms)', problems: /^transforms/ },
-  'demo-scene--sink-jdbc-mysql-00-153.json': { helper: 'smt (transforms)', problems: /^transforms/ },
-  'graphs-folders--sink-folders-graphs.json': { helper: 'smt (transforms)', problems: /^transforms/ },
-  'sarovar12-debezium--sqlserver-sink-connector.json': { helper: 'smt (transforms)', problems: /^transforms/ },
-  'demo-scene--sink-s3-voluble.json': { helper: 'smt (transforms) and s3formats (AvroFormat, storage.class, schema.compatibility)', problems: /^(transforms|storage\.class|schema\.compatibility)/ },
+  'demo-scene--sink-s3-voluble.json': { helper: 's3formats (AvroFormat, storage.class, schema.compatibility)', problems: /^(storage\.class|schema\.compatibility|format\.class)/ },
   'demo-scene--sink-s3-00.json': { helper: 's3formats (JsonFormat, storage.class, schema.compatibility)', problems: /^(storage\.class|schema\.compatibility|format\.class)/ },
   'demo-scene--sink-s3-tiploc-v00.json': { helper: 's3formats (AvroFormat, storage.class, schema.compatibility)', problems: /^(storage\.class|schema\.compatibility|format\.class)/ },
   'kafka-cluster-poc--json_converter.json': { helper: 's3formats (JsonFormat, storage.class, schema.compatibility)', problems: /^(storage\.class|schema\.compatibility|format\.class)/ },

@@ -34,6 +34,8 @@ export interface EncodedBatch {
   readonly outputBytes: number;
   /** Sink-specific facts from the worker encoder (EncoderOutput.meta). */
   readonly meta?: unknown;
+  /** The topic a transform routed the whole batch to (RegexRouter), for a sink with one destination per batch. */
+  readonly destination?: string;
   /**
    * Present when errors.tolerance=all: sends records the destination refused
    * (by offset) to the dead-letter topic; resolves once the broker has them.
@@ -54,6 +56,8 @@ export type WorkerRunner = <T, R>(filename: string, task: T) => Promise<R>;
 export interface Sink {
   /** The destination can refuse single rows (constraints): the engine then keeps each batch's records until durable, for the dead-letter topic. */
   readonly refusesRows?: boolean;
+  /** The worker encoder follows each record's routed topic (RecordContext.topic); otherwise the engine plans a batch for its routed topic. */
+  readonly routesPerRecord?: boolean;
   /** What the workers need to encode a topic's records (table columns, file schema). */
   plan(topic: string): Promise<SinkPlan>;
   /** A worker found the plan does not fit the data (ReplanNeeded); adapt (create/alter) so plan() returns one that does. */

@@ -178,6 +178,8 @@ class TableWriter {
 
 export class PostgresSink implements Sink {
   readonly refusesRows = true;
+  /** Each record's table follows its (routed) topic and source fields: one batch may write several tables. */
+  readonly routesPerRecord = true;
   private readonly service: PgService;
   private readonly tables = new Map<string, TableState>();
   private readonly byTopic = new Map<string, TableState>();

@@ -3,6 +3,7 @@
 // worker keeps nothing between tasks (Piscina may hand the next batch of the
 // partition to another thread); files are assembled on the main thread from
 // these chunks and written to Parquet by file-task.ts.
+import { routedPath } from '../../transforms/routing.js';
 import { Field as ArrowField, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, type Data } from 'apache-arrow';
 import type { Decoded } from '../../workers/decode/decoders.js';
 import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
@@ -220,7 +221,7 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
     // an Avro/Connect primitive) is one column "value". A schemaless array or
     // scalar is not wrapped into one: among objects it would be a row of NULLs.
     if (!value.schema.scalar) requireStructValue(v, 'Parquet columns need');
-    const path = this.partitioner!.path(v, value.schema, ctx);
+    const path = routedPath(ctx.topic, this.topic, this.partitioner!.path(v, value.schema, ctx));
     const time = this.partitioner!.lastTime;
     let keySchema = key?.schema;
     if (this.plan.storeKey) {

@@ -8,6 +8,7 @@
 // inflight.max.bytes until then; this sink closes sets early when they hold
 // too much of that budget, so pausing never waits on a file that only more
 // data would close.
+import { splitRoutedPath } from '../../transforms/routing.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -108,6 +109,7 @@ class Semaphore {
 }
 
 export class S3ParquetSink implements Sink {
+  readonly routesPerRecord = true;
   private readonly cfg: ResolvedConfig['s3'];
   private readonly service: S3Service;
   private readonly partitioner: PartitionerSpec;
@@ -298,7 +300,8 @@ export class S3ParquetSink implements Sink {
 
   // ---------------- closing and uploading ----------------
 
-  objectKey(topic: string, partition: number, filePath: string, firstOffset: number): string {
+  objectKey(sourceTopic: string, partition: number, groupPath: string, firstOffset: number): string {
+    const { topic, path: filePath } = splitRoutedPath(sourceTopic, groupPath);
     return `${this.topicsDir}/${topic}/${filePath}/${topic}+${partition}+${String(firstOffset).padStart(10, '0')}.parquet`;
   }
 
