@@ -174,7 +174,7 @@ export function credentialSource(providerClass: string | undefined, hasKeys: boo
   if (!providerClass) return { kind: 'default' };
   const short = providerClass.slice(providerClass.lastIndexOf('.') + 1);
   const kind = PROVIDERS[short];
-  if (kind && /^(com\.amazonaws\.auth\.|software\.amazon\.awssdk\.auth\.credentials\.|)[A-Za-z0-9]+$/.test(providerClass)) return { kind } as CredentialSource;
+  if (kind && /^(com\.amazonaws\.auth\.(profile\.)?|software\.amazon\.awssdk\.auth\.credentials\.|)[A-Za-z0-9]+$/.test(providerClass)) return { kind } as CredentialSource;
   throw new ConfigError([
     `s3.credentials.provider.class: "${providerClass}" has no equivalent in Sluice; use one of ${Object.keys(PROVIDERS).join(', ')} ` +
       '(com.amazonaws.auth.* or software.amazon.awssdk.auth.credentials.*), or aws.access.key.id / aws.secret.access.key',
