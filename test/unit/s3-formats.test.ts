@@ -15,7 +15,11 @@ import type { S3BatchMeta } from '../../src/sinks/s3-parquet/layout.js';
 import { S3RecordEncoder } from '../../src/sinks/s3-parquet/record-encoding.js';
 import writeRecordFile, { type RecordFileTask } from '../../src/sinks/s3-parquet/record-file-task.js';
 import { EMPTY_INFERRED } from '../../src/sinks/s3-parquet/types.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, RetriableError } from '../../src/errors.js';
+import { classifyS3Error, S3Service } from '../../src/sinks/s3-parquet/service.js';
+import pino from 'pino';
+import { loadConfig } from '../../src/config/load.js';
+import { S3ParquetSink } from '../../src/sinks/s3-parquet/sink.js';
 import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type RecordSchema } from '../../src/workers/schema.js';
 import { avroType } from '../../src/workers/decode/decoders.js';
 
@@ -297,6 +301,19 @@ describe('S3 format and request settings', () => {
     expect(problems(() => writeParams({ 's3.ssea.name': '', 's3.sse.kms.key.id': 'k' }))).toEqual(['s3.sse.kms.key.id: needs s3.ssea.name=aws:kms']);
   });
 
+  it('puts the encryption, ACL and tag headers on every upload, and SSE-C headers on reads; a store without the feature stops Sluice', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const svc = new S3Service({
+      bucket: 'b', region: 'us-east-1', pathStyle: true, partSize: 5 * 1024 * 1024, partConcurrency: 1, log: pino({ level: 'silent' }),
+      retry: { maxRetries: 0, initialDelayMs: 1, maxDelayMs: 1, timeoutMs: 1, log: pino({ level: 'silent' }) },
+      write: writeParams({ 's3.ssea.name': 'aes256', 's3.sse.customer.key': key, 's3.acl.canned': 'private' }),
+    });
+    expect(svc.putParams('startOffset=1')).toEqual({ SSECustomerAlgorithm: 'AES256', SSECustomerKey: key, ACL: 'private', Tagging: 'startOffset=1' });
+    const notImplemented = Object.assign(new Error('Server side encryption specified but KMS is not configured'), { name: 'NotImplemented', $metadata: { httpStatusCode: 501 } });
+    expect(classifyS3Error(notImplemented, 'uploading x')).not.toBeInstanceOf(RetriableError);
+    expect(classifyS3Error(Object.assign(new Error('busy'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }), 'x')).toBeInstanceOf(RetriableError);
+  });
+
   it('tags objects with startOffset, endOffset, recordCount and the extra pairs', () => {
     expect(objectTags(['team:data eng', 'env:prod'], 100, 199, 100)).toBe('startOffset=100&endOffset=199&recordCount=100&team=data%20eng&env=prod');
   });
@@ -311,5 +328,28 @@ describe('S3 format and request settings', () => {
     expect(credentialSource('software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider', false)).toEqual({ kind: 'container' });
     expect(credentialSource('com.example.MyProvider', true)).toEqual({ kind: 'static' });
     expect(problems(() => credentialSource('io.confluent.connect.s3.auth.AwsAssumeRoleCredentialsProvider', false))[0]).toMatch(/^s3.credentials.provider.class: "io.confluent.connect.s3.auth.AwsAssumeRoleCredentialsProvider" has no equivalent in Sluice/);
+  });
+
+  it('takes a Confluent JsonFormat config unchanged (empty SSE keys, provider class, storage class) and names the key of what it refuses', () => {
+    const connector = (extra: Record<string, string>) => ({
+      name: 'orders-s3', config: {
+        'connector.class': 'io.confluent.connect.s3.S3SinkConnector', topics: 'orders', 'bootstrap.servers': 'k:9092',
+        's3.bucket.name': 'b', 's3.region': 'eu-west-1', 'storage.class': 'io.confluent.connect.s3.storage.S3Storage',
+        'format.class': 'io.confluent.connect.s3.format.json.JsonFormat', 's3.compression.type': 'gzip', 'flush.size': '1000',
+        'schema.compatibility': 'NONE', 'behavior.on.null.values': 'ignore', 's3.ssea.name': '', 's3.sse.kms.key.id': '', 's3.sse.customer.key': '',
+        's3.credentials.provider.class': 'com.amazonaws.auth.DefaultAWSCredentialsProviderChain', 'json.decimal.format': 'NUMERIC',
+        'value.converter': 'org.apache.kafka.connect.json.JsonConverter', 'value.converter.schemas.enable': 'false',
+        ...extra,
+      },
+    });
+    const log = pino({ level: 'silent' });
+    const sink = new S3ParquetSink(loadConfig({ json: connector({}), env: {} }), log);
+    expect(sink.objectKey('orders', 3, 'partition=3', 42)).toBe('topics/orders/partition=3/orders+3+0000000042.json.gz');
+    const secret = Buffer.alloc(31, 1).toString('base64');
+    const refused = problems(() => new S3ParquetSink(loadConfig({ json: connector({ 's3.ssea.name': 'AES256', 's3.sse.customer.key': secret }), env: {} }), log));
+    expect(refused).toEqual(['s3.sse.customer.key: must be the base64 text of a 256-bit (32-byte) key']);
+    expect(problems(() => new S3ParquetSink(loadConfig({ json: connector({ 's3.credentials.provider.class': 'com.example.Vault' }), env: {} }), log))[0])
+      .toMatch(/^s3.credentials.provider.class: "com.example.Vault" has no equivalent/);
+    expect(problems(() => loadConfig({ json: connector({ 'avro.codec': 'lz4' }), env: {} }))[0]).toMatch(/^avro.codec: expected one of null \| deflate/);
   });
 });

@@ -1,8 +1,14 @@
 // S3 Parquet sink options: Confluent S3 sink keys, plus Sluice's own for what
 // Confluent lacks (a byte cap per file, row groups by bytes, Kafka columns).
+import { z } from 'zod';
 import { bool, int, list, oneOf, str, type OptionSpec } from '../../config/options.js';
 
 const s3 = ['s3'] as const;
+
+/** A string option that Confluent configs often carry empty (its default there): empty means unset. */
+function emptyOk<O extends OptionSpec<string>>(o: O): O {
+  return { ...o, schema: z.union([z.string(), z.number()]).transform((v) => String(v).trim()), expects: 'a string (empty: unset)' };
+}
 const MiB = 1024 * 1024;
 
 export const s3Options = [
@@ -22,13 +28,13 @@ export const s3Options = [
   oneOf(['base64', 'numeric'] as const, { key: 'json.decimal.format', sinks: s3, default: 'base64', caseInsensitive: true, doc: 'JsonFormat: decimals as base64 of the unscaled bytes (BASE64, Kafka Connect\'s default) or as JSON numbers (NUMERIC).' }),
   oneOf(['none', 'backward', 'forward', 'full'] as const, { key: 'schema.compatibility', sinks: s3, default: 'none', caseInsensitive: true, doc: 'NONE: a record whose schema differs from its file\'s closes the file set. BACKWARD/FORWARD/FULL are accepted and behave as NONE (files are never projected to another schema version: more files, same values); a warning says so at startup.' }),
   oneOf(['', 'aes256', 'aws:kms'] as const, { key: 's3.ssea.name', sinks: s3, default: '', caseInsensitive: true, doc: 'Server-side encryption: AES256 (SSE-S3, or SSE-C with s3.sse.customer.key) or aws:kms (SSE-KMS with s3.sse.kms.key.id).' }),
-  str({ key: 's3.sse.customer.key', sinks: s3, secret: true, doc: 'SSE-C: the base64 256-bit key (with s3.ssea.name=AES256). Sluice sends it with every upload and read of its objects and markers.' }),
-  str({ key: 's3.sse.kms.key.id', sinks: s3, doc: 'SSE-KMS key id or ARN (with s3.ssea.name=aws:kms).' }),
+  emptyOk(str({ key: 's3.sse.customer.key', sinks: s3, secret: true, doc: 'SSE-C: the base64 256-bit key (with s3.ssea.name=AES256). Sluice sends it with every upload and read of its objects and markers.' })),
+  emptyOk(str({ key: 's3.sse.kms.key.id', sinks: s3, doc: 'SSE-KMS key id or ARN (with s3.ssea.name=aws:kms).' })),
   oneOf(['private', 'public-read', 'public-read-write', 'authenticated-read', 'aws-exec-read', 'bucket-owner-read', 'bucket-owner-full-control', 'log-delivery-write'] as const, { key: 's3.acl.canned', sinks: s3, doc: 'Canned ACL of every object written.' }),
   bool({ key: 's3.object.tagging', sinks: s3, default: false, doc: 'Tag each data object with startOffset, endOffset and recordCount (as Confluent\'s sink), sent with the upload itself.' }),
   list({ key: 's3.object.tagging.key.value.pairs', sinks: s3, doc: 'Extra tags key:value,key:value added with s3.object.tagging=true.' }),
   oneOf(['ignore', 'fail'] as const, { key: 's3.object.behavior.on.tagging.error', sinks: s3, default: 'ignore', caseInsensitive: true, doc: 'Accepted for Confluent configs: tags go with the upload, so a refused tag fails the upload and is retried or stops like any failed upload.' }),
-  str({ key: 's3.credentials.provider.class', sinks: s3, doc: 'AWS credentials provider (Java class names of SDK v1 or v2): DefaultAWSCredentialsProviderChain / DefaultCredentialsProvider (the SDK default chain), EnvironmentVariableCredentialsProvider, ProfileCredentialsProvider, InstanceProfileCredentialsProvider, ContainerCredentialsProvider / EC2ContainerCredentialsProviderWrapper, WebIdentityTokenCredentialsProvider. aws.access.key.id/aws.secret.access.key win when set.' }),
+  emptyOk(str({ key: 's3.credentials.provider.class', sinks: s3, doc: 'AWS credentials provider (Java class names of SDK v1 or v2): DefaultAWSCredentialsProviderChain / DefaultCredentialsProvider (the SDK default chain), EnvironmentVariableCredentialsProvider, ProfileCredentialsProvider, InstanceProfileCredentialsProvider, ContainerCredentialsProvider / EC2ContainerCredentialsProviderWrapper, WebIdentityTokenCredentialsProvider. aws.access.key.id/aws.secret.access.key win when set.' })),
   int({ key: 'flush.size', sinks: s3, min: 1, default: 100_000, doc: 'Records per file (counted across the files a partition has open, as in Confluent\'s sink).' }),
   int({ key: 'rotate.interval.ms', sinks: s3, min: -1, default: -1, doc: 'Close a file when a record\'s timestamp (the time-based partitioner\'s timestamp, else the Kafka timestamp) is this far past the file\'s first record timestamp.' }),
   int({ key: 'rotate.schedule.interval.ms', sinks: s3, min: -1, default: -1, doc: 'Close open files on the wall clock, at multiples of this interval in `timezone`, even when no new record arrives.' }),

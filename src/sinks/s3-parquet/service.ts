@@ -58,6 +58,8 @@ export function classifyS3Error(err: unknown, what: string): SluiceError {
   const msg = `${what}: ${name}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(err)}`;
   const net = networkCode(err);
   if (net) return new ConnectionLostError(`${what}: cannot reach the S3 endpoint (${net})`, { cause: err });
+  // A store that lacks a feature asked for (SSE without KMS on MinIO) says so with 501: retrying cannot help.
+  if (status === 501 || name === 'NotImplemented') return new SluiceError(msg, { cause: err });
   if (status !== undefined && (status >= 500 || status === 429 || status === 408)) return new RetriableError(msg, { cause: err });
   if (RETRIABLE_NAMES.has(name) || e.$retryable) return new RetriableError(msg, { cause: err });
   if (status === undefined && /socket|network|timed? ?out|ECONN|EPIPE|aborted/i.test(e.message ?? '')) return new ConnectionLostError(msg, { cause: err });
