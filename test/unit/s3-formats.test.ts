@@ -131,6 +131,17 @@ describe('Java number and text printing', () => {
     expect(bigDecimalText(123n, -2)).toBe('1.23E+4');
   });
 
+  it('writes decimal bytes minimal, as BigInteger.toByteArray', async () => {
+    const { minimalBytes, twosComplement } = await import('../../src/sinks/s3-parquet/json-format.js');
+    for (const [input, want] of [[[0, 0, 0x7f], [0x7f]], [[0, 0x80], [0, 0x80]], [[0xff, 0xff, 0x80], [0x80]], [[0xff, 0x7f], [0xff, 0x7f]], [[], [0]], [[0, 0], [0]], [[0xff, 0xff], [0xff]]] as const) {
+      expect([...minimalBytes(Uint8Array.from(input))]).toEqual(want);
+      let x = 0n;
+      for (const b of input) x = (x << 8n) | BigInt(b);
+      if (input.length > 0 && input[0]! & 0x80) x -= 1n << BigInt(8 * input.length);
+      expect([...twosComplement(x)]).toEqual(want);
+    }
+  });
+
   it('escapes strings as Jackson does (upper-case hex for control characters)', () => {
     expect(jsonString('a"b\\c\n\u0001\u001fé/')).toBe('"a\\"b\\\\c\\n\\u0001\\u001Fé/"');
   });
@@ -258,7 +269,7 @@ describe('S3 format and request settings', () => {
   const base: FormatConfig = {
     'format.class': 'io.confluent.connect.s3.format.json.JsonFormat', 'storage.class': 'io.confluent.connect.s3.storage.S3Storage',
     's3.compression.type': 'gzip', 's3.compression.level': -1, 'avro.codec': 'null', 'json.decimal.format': 'base64',
-    'store.kafka.keys': false, 'store.kafka.headers': false, 'store.kafka.metadata': false,
+    'store.kafka.keys': false, 'store.kafka.headers': false, 'store.kafka.metadata': false, 'behavior.on.null.values': 'fail',
   };
   const problems = (f: () => unknown) => {
     try {
@@ -286,6 +297,7 @@ describe('S3 format and request settings', () => {
       'avro.codec: "zstandard" is not written by Sluice; use null, deflate or snappy',
       'store.kafka.keys: Sluice stores Kafka keys, headers and metadata only as Parquet columns; not with AvroFormat',
     ]);
+    expect(problems(() => formatSettings({ ...base, 'behavior.on.null.values': 'write' }))[0]).toMatch(/^behavior.on.null.values: "write" puts tombstones into separate .keys files/);
   });
 
   it('maps s3.ssea.name, the SSE keys and the canned ACL onto the request, as Confluent\'s S3OutputStream does', () => {

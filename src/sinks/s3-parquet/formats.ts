@@ -26,6 +26,7 @@ export interface FormatConfig {
   'store.kafka.keys': boolean;
   'store.kafka.headers': boolean;
   'store.kafka.metadata': boolean;
+  'behavior.on.null.values': 'fail' | 'ignore' | 'write';
 }
 
 const FORMATS: Record<string, OutputFormat> = {
@@ -57,6 +58,9 @@ export function formatSettings(c: FormatConfig): FormatSettings {
       // Confluent writes keys and headers to separate .keys/.headers files; Sluice only as Parquet columns.
       if (c[k]) problems.push(`${k}: Sluice stores Kafka keys, headers and metadata only as Parquet columns; not with ${name}`);
     }
+  }
+  if (c['behavior.on.null.values'] === 'write') {
+    problems.push('behavior.on.null.values: "write" puts tombstones into separate .keys files (store.kafka.keys in Confluent\'s layout), which Sluice does not write; use fail or ignore');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {

@@ -18,12 +18,14 @@ export function javaFloatText(x: number, single: boolean): string {
   if (x === Infinity) return '"Infinity"';
   if (x === -Infinity) return '"-Infinity"';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const abs = Math.abs(x);
+  // In [1e-3, 1e7) JavaScript prints a double's shortest digits in plain notation too, as Java does (plus ".0" for integers).
+  if (!single && abs >= 1e-3 && abs < 1e7) return Number.isInteger(x) ? `${x}.0` : String(x);
   const exp = single ? shortestFloat32(x) : x.toExponential();
   const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(exp)!;
   const sign = m[1]!;
   const digits = (m[2]! + (m[3] ?? '')).replace(/0+$/, '') || '0';
   const e = Number(m[4]);
-  const abs = Math.abs(x);
   if (abs >= 1e-3 && abs < 1e7) {
     if (e >= 0) {
       const int = digits.slice(0, e + 1).padEnd(e + 1, '0');
@@ -78,6 +80,14 @@ export function twosComplement(x: bigint): Buffer {
     u >>= 8n;
   }
   return out;
+}
+
+/** The same two's-complement integer without redundant sign bytes (what BigInteger.toByteArray gives), without BigInt. */
+export function minimalBytes(b: Uint8Array): Uint8Array {
+  if (b.length === 0) return new Uint8Array(1);
+  let i = 0;
+  while (i < b.length - 1 && ((b[i] === 0 && b[i + 1]! < 0x80) || (b[i] === 0xff && b[i + 1]! >= 0x80))) i++;
+  return i === 0 ? b : b.subarray(i);
 }
 
 /** A decimal value as Sluice's decoders give it (two's-complement bytes, base64 text of them, a number or bigint) → its unscaled integer. */
@@ -223,6 +233,7 @@ export class ConnectJsonWriter {
       case 'bytes': case 'fixed':
         return base64(bytesOf(v, path));
       case 'decimal': {
+        if (this.decimals === 'base64' && v instanceof Uint8Array) return base64(minimalBytes(v));
         const x = unscaledDecimal(v, t.scale, path);
         return this.decimals === 'numeric' ? bigDecimalText(x, t.scale) : base64(twosComplement(x));
       }

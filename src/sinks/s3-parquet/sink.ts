@@ -203,7 +203,8 @@ export class S3ParquetSink implements Sink {
         storeKey: this.cfg['store.kafka.keys'],
         storeHeaders: this.cfg['store.kafka.headers'],
         storeMetadata: this.cfg['store.kafka.metadata'],
-        nullValues: this.cfg['behavior.on.null.values'],
+        // 'write' is refused at startup (formatSettings).
+        nullValues: this.cfg['behavior.on.null.values'] as 'fail' | 'ignore',
         inferred: EMPTY_INFERRED,
         format: this.format.format,
         decimalFormat: this.format.decimalFormat,
