@@ -20,7 +20,7 @@ import { classifyS3Error, S3Service } from '../../src/sinks/s3-parquet/service.j
 import pino from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import { S3ParquetSink } from '../../src/sinks/s3-parquet/sink.js';
-import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type RecordSchema } from '../../src/workers/schema.js';
+import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type FieldType, type RecordSchema } from '../../src/workers/schema.js';
 import { avroType } from '../../src/workers/decode/decoders.js';
 
 const plan = (over: Partial<S3Plan> = {}): S3Plan => ({
@@ -188,6 +188,19 @@ describe('JsonFormat', () => {
     expect(Buffer.from(bodies[0]!).toString()).toBe('{"a":1,"b":[1.5,null,"x"],"c":{"d":true}}\n"plain"\n{"big":12345678901234567890}\n');
   });
 
+  it('writes a value without a struct schema as Jackson writes the Java object: strings quoted, bytes base64, a top-level decimal a number, a date epoch ms', async () => {
+    const scalar = (type: FieldType, optional = false): RecordSchema =>
+      ({ id: `s:${JSON.stringify(type)}`, fields: [{ name: 'value', type, optional }], scalar: true });
+    const { bodies } = await files(plan(), [
+      { value: 'plain "text"', schema: scalar({ kind: 'string' }, true) },
+      { value: Buffer.from([1, 2, 3]), schema: scalar({ kind: 'bytes' }, true) },
+      { value: Buffer.from([0x30, 0x39]), schema: scalar({ kind: 'decimal', precision: 10, scale: 2 }) },
+      { value: 3, schema: scalar({ kind: 'date' }) },
+      { value: 42n ** 12n, schema: scalar({ kind: 'int64' }) },
+    ]);
+    expect(bodies.map((b) => Buffer.from(b).toString())).toEqual(['"plain \\"text\\""\n', '"AQID"\n', '123.45\n', '259200000\n', `${42n ** 12n}\n`]);
+  });
+
   it('fails a record that does not fit its schema, naming the field, and keeps the others', async () => {
     const { bodies, failures } = await files(plan(), [
       { value: order(0), schema: ORDER },
@@ -231,6 +244,14 @@ describe('AvroFormat', () => {
       expect(r1.color).toBe('GREEN');
       expect((back.records[2999] as Record<string, unknown>).inner).toEqual({ x: -2999 });
     }
+  });
+
+  it('writes primitive values (StringConverter) as a top-level Avro union ["null","string"]', async () => {
+    const schema: RecordSchema = { id: 'string', fields: [{ name: 'value', type: { kind: 'string' }, optional: true }], scalar: true };
+    const { bodies } = await files(plan({ format: 'avro' }), [{ value: 'a', schema }, { value: 'ü', schema }]);
+    const back = await readAvro(bodies[0]!);
+    expect(back.schema).toEqual(['null', 'string']);
+    expect(back.records).toEqual(['a', 'ü']);
   });
 
   it('gives Connect schemas the Avro schema AvroData makes; decimals exact; schemaless values fail', async () => {
