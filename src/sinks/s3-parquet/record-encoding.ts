@@ -6,6 +6,7 @@
 // Avro blocks). One group's chunk:
 //
 //   [u32 end of row i's bytes × rows, padded to 8][row bytes …]
+import { createHash } from 'node:crypto';
 import type { Decoded } from '../../workers/decode/decoders.js';
 import { avroWriterSchemaOf, type RecordSchema } from '../../workers/schema.js';
 import { ConvertError, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
@@ -20,8 +21,9 @@ const NEWLINE = 0x0a;
 
 class RecordGroup {
   rows = 0;
-  ends = new Uint32Array(256);
-  bytes = Buffer.allocUnsafe(64 * 1024);
+  // Small to start: a field partitioner can give a batch hundreds of groups.
+  ends = new Uint32Array(64);
+  bytes = Buffer.allocUnsafe(4096);
   pos = 0;
   constructor(
     readonly index: number,
@@ -117,7 +119,7 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
       if (this.plan.format === 'avro') {
         const avro = new AvroRecordWriter(schema, avroWriterSchemaOf(schema));
         // The schema text decides: two Avro schemas of the same shape (enum symbols in another order) never share a file.
-        i = { key: `avro:${avro.schemaText}`, avro };
+        i = { key: `avro:${createHash('sha256').update(avro.schemaText).digest('base64')}`, avro };
       } else {
         i = { key: schema.fields ? `${schema.scalar ? 'scalar' : 'record'}<${schema.fields.map(fieldKey).join(',')}>` : 'schemaless' };
       }
