@@ -261,10 +261,11 @@ describe('AvroFormat', () => {
         { field: 'd', type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '2', 'connect.decimal.precision': '10' } },
         { field: 'day', type: 'int32', name: 'org.apache.kafka.connect.data.Date', optional: true },
         { field: 'inner', type: 'struct', optional: true, fields: [{ field: 'x', type: 'string' }] },
+        { field: 'tier', type: 'string', optional: true, default: 'basic' },
       ],
     });
     const { bodies, failures } = await files(plan({ format: 'avro' }), [
-      { value: { id: 1, d: 'MDk=', day: 19000, inner: { x: 'a' } }, schema },
+      { value: { id: 1, d: 'MDk=', day: 19000, inner: { x: 'a' }, tier: null }, schema },
       { value: { id: 2, d: 12.5, day: null, inner: null }, schema },
       { value: { a: 1 }, schema: SCHEMALESS },
     ]);
@@ -277,11 +278,12 @@ describe('AvroFormat', () => {
         { name: 'd', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 } },
         { name: 'day', type: ['null', { type: 'int', logicalType: 'date' }], default: null },
         { name: 'inner', type: ['null', { type: 'record', name: 'ConnectDefault2', namespace: 'io.confluent.connect.avro' }], default: null },
+        { name: 'tier', type: ['string', 'null'], default: 'basic' },
       ],
     });
     expect(back.records).toEqual([
-      { id: 1, d: Buffer.from([0x30, 0x39]), day: 19000, inner: { x: 'a' } },
-      { id: 2, d: Buffer.from([0x04, 0xe2]), day: null, inner: null },
+      { id: 1, d: Buffer.from([0x30, 0x39]), day: 19000, inner: { x: 'a' }, tier: 'basic' },
+      { id: 2, d: Buffer.from([0x04, 0xe2]), day: null, inner: null, tier: 'basic' },
     ]);
   });
 });

@@ -22,6 +22,8 @@ type AvroSchema = string | AvroSchema[] | { [k: string]: unknown };
 
 const NAMESPACE = 'io.confluent.connect.avro';
 const MS_PER_DAY = 86_400_000;
+/** Avro types whose default reads the same in a Connect schema and an Avro one. */
+const PLAIN_DEFAULTS = new Set(['string', 'int', 'long', 'float', 'double', 'boolean']);
 
 /** The Avro schema AvroData.fromConnectSchema gives for a Connect schema. */
 export function avroSchemaOf(schema: RecordSchema): AvroSchema {
@@ -62,6 +64,9 @@ export function avroSchemaOf(schema: RecordSchema): AvroSchema {
   const field = (f: Field, path: string) => {
     const p = path ? `${path}.${f.name}` : f.name;
     const t = of(f.type, p);
+    const d = f.default;
+    // As AvroData: a union lists the default's branch first, so a plain default (text, number, boolean) is kept.
+    if (f.optional && t !== 'null' && (typeof d === 'string' || typeof d === 'number' || typeof d === 'boolean') && typeof t === 'string' && PLAIN_DEFAULTS.has(t)) return { name: f.name, type: [t, 'null'], default: d };
     return f.optional && t !== 'null' ? { name: f.name, type: ['null', t], default: null } : { name: f.name, type: t };
   };
   const record = (fields: readonly Field[], path: string): AvroSchema => {
@@ -123,7 +128,11 @@ export function avroValue(v: unknown, t: FieldType, path: string): unknown {
       if (typeof v !== 'object' || Array.isArray(v)) return v;
       const src = v as Record<string, unknown>;
       const o: Record<string, unknown> = {};
-      for (const f of t.fields) o[f.name] = avroValue(src[f.name], f.type, path ? `${path}.${f.name}` : f.name);
+      for (const f of t.fields) {
+        // Kafka Connect's JsonConverter gives a null field its schema default (replace.null.with.default) before any format sees it.
+        const x = (src[f.name] === null || src[f.name] === undefined) && f.default !== undefined && f.default !== null ? f.default : src[f.name];
+        o[f.name] = avroValue(x, f.type, path ? `${path}.${f.name}` : f.name);
+      }
       return o;
     }
     default: return v;
