@@ -344,6 +344,8 @@ describe('S3 format and request settings', () => {
       write: writeParams({ 's3.ssea.name': 'aes256', 's3.sse.customer.key': key, 's3.acl.canned': 'private' }),
     });
     expect(svc.putParams('startOffset=1')).toEqual({ SSECustomerAlgorithm: 'AES256', SSECustomerKey: key, ACL: 'private', Tagging: 'startOffset=1' });
+    // A Confluent config without s3.region (there us-west-2) still reaches a bucket in another region.
+    expect(svc.clientConfig().followRegionRedirects).toBe(true);
     const notImplemented = Object.assign(new Error('Server side encryption specified but KMS is not configured'), { name: 'NotImplemented', $metadata: { httpStatusCode: 501 } });
     expect(classifyS3Error(notImplemented, 'uploading x')).not.toBeInstanceOf(RetriableError);
     expect(classifyS3Error(Object.assign(new Error('busy'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }), 'x')).toBeInstanceOf(RetriableError);

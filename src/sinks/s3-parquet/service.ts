@@ -105,6 +105,9 @@ export class S3Service {
     const config: S3ClientConfig = {
       region: opts.region,
       forcePathStyle: opts.pathStyle,
+      // Confluent's s3.region default is us-west-2, Sluice's us-east-1: a config that leaves it out
+      // still reaches its bucket, whose region S3 names in its redirect.
+      followRegionRedirects: true,
       // Our own retry loop (retryWithBackoff) covers long outages; the SDK's
       // quick retries smooth single hiccups.
       maxAttempts: 3,
