@@ -19,7 +19,7 @@ import { ConfigError, RetriableError } from '../../src/errors.js';
 import { classifyS3Error, S3Service } from '../../src/sinks/s3-parquet/service.js';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/load.js';
-import { S3ParquetSink } from '../../src/sinks/s3-parquet/sink.js';
+import { isAccessDenied, S3ParquetSink } from '../../src/sinks/s3-parquet/sink.js';
 import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type FieldType, type RecordSchema } from '../../src/workers/schema.js';
 import { avroType } from '../../src/workers/decode/decoders.js';
 
@@ -344,9 +344,13 @@ describe('S3 format and request settings', () => {
       write: writeParams({ 's3.ssea.name': 'aes256', 's3.sse.customer.key': key, 's3.acl.canned': 'private' }),
     });
     expect(svc.putParams('startOffset=1')).toEqual({ SSECustomerAlgorithm: 'AES256', SSECustomerKey: key, ACL: 'private', Tagging: 'startOffset=1' });
+    // A tagged PUT refused for its tags (no s3:PutObjectTagging) is told apart from other failures, wrapped or not.
+    const denied = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(isAccessDenied(classifyS3Error(denied, 'uploading x'))).toBe(true);
+    expect(isAccessDenied(classifyS3Error(notImplementedError(), 'uploading x'))).toBe(false);
     // A Confluent config without s3.region (there us-west-2) still reaches a bucket in another region.
     expect(svc.clientConfig().followRegionRedirects).toBe(true);
-    const notImplemented = Object.assign(new Error('Server side encryption specified but KMS is not configured'), { name: 'NotImplemented', $metadata: { httpStatusCode: 501 } });
+    const notImplemented = notImplementedError();
     expect(classifyS3Error(notImplemented, 'uploading x')).not.toBeInstanceOf(RetriableError);
     expect(classifyS3Error(Object.assign(new Error('busy'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }), 'x')).toBeInstanceOf(RetriableError);
   });
@@ -390,3 +394,7 @@ describe('S3 format and request settings', () => {
     expect(problems(() => loadConfig({ json: connector({ 'avro.codec': 'lz4' }), env: {} }))[0]).toMatch(/^avro.codec: expected one of null \| deflate/);
   });
 });
+
+function notImplementedError(): Error {
+  return Object.assign(new Error('Server side encryption specified but KMS is not configured'), { name: 'NotImplemented', $metadata: { httpStatusCode: 501 } });
+}

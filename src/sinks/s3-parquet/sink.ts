@@ -372,7 +372,7 @@ export class S3ParquetSink implements Sink {
         const markerBody = Buffer.from(JSON.stringify(marker));
         await this.uploads.run(() => this.service.put(markerKey(this.topicsDir, w.topic, w.partition), markerBody, {}, w.abort.signal));
         this.log.debug({ topic: w.topic, partition: w.partition, start: set.start, end: set.end }, 'set marker written');
-        await Promise.all(c.files.map((f, i) => this.uploads.run(() => this.service.put(f.key, bodies[i]!, { [SET_METADATA]: id }, w.abort.signal, f.tags))));
+        await Promise.all(c.files.map((f, i) => this.uploads.run(() => this.putObject(w, f, bodies[i]!, id))));
         if (w.dropped) return;
         w.closed.shift();
         this.stats.sets++;
@@ -395,6 +395,21 @@ export class S3ParquetSink implements Sink {
     } finally {
       w.running = false;
       w.notifyIdle();
+    }
+  }
+
+  /**
+   * One data object. Its tags go with the PUT; when the store refuses them
+   * (no s3:PutObjectTagging) and s3.object.behavior.on.tagging.error=ignore,
+   * as in Confluent's sink the object is written untagged and a warning says so.
+   */
+  private async putObject(w: PartitionWriter, f: PendingFile, body: Uint8Array, id: string): Promise<void> {
+    try {
+      await this.service.put(f.key, body, { [SET_METADATA]: id }, w.abort.signal, f.tags);
+    } catch (err) {
+      if (!f.tags || this.cfg['s3.object.behavior.on.tagging.error'] !== 'ignore' || !isAccessDenied(err)) throw err;
+      this.log.warn({ topic: w.topic, partition: w.partition, key: f.key }, `the store refused the tags of ${f.key} (${errorMessage(err)}); writing it untagged (s3.object.behavior.on.tagging.error=ignore)`);
+      await this.service.put(f.key, body, { [SET_METADATA]: id }, w.abort.signal);
     }
   }
 
@@ -429,4 +444,12 @@ export class S3ParquetSink implements Sink {
     for (const w of this.writers.values()) w.abort.abort();
     this.service.close();
   }
+}
+
+/** A 403 / AccessDenied answer (what a missing s3:PutObjectTagging permission gives a tagged PUT). */
+export function isAccessDenied(err: unknown): boolean {
+  for (let e = err as { name?: string; $metadata?: { httpStatusCode?: number }; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.name === 'AccessDenied' || e.$metadata?.httpStatusCode === 403) return true;
+  }
+  return false;
 }
