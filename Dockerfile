@@ -1,7 +1,7 @@
 # Sluice container image. Configured only through SLUICE_* environment
 # variables (see `sluice config-docs`), or a connector JSON mounted and passed
 # with --config.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 # librdkafka is built against Debian's libraries (no downloads at build time).
 RUN apt-get update && apt-get install -y --no-install-recommends \
       build-essential python3 zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev \
@@ -19,7 +19,7 @@ COPY bench ./bench
 COPY test ./test
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
       zlib1g libssl3 libzstd1 liblz4-1 libsasl2-2 libsasl2-modules libcurl4 ca-certificates tini \
     && rm -rf /var/lib/apt/lists/*

@@ -9,9 +9,12 @@ import { optionsMarkdown } from './config/docs.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { EXIT_CONFIG, EXIT_FAILED, EXIT_SECOND_SIGNAL, exitCodeFor, stopOutcome, type ReportedStop } from './exit-codes.js';
 import { createLogger } from './log.js';
+import { nodeVersionNotice, quietSdkNodeWarning } from './node-version.js';
 import { Engine } from './pipeline/engine.js';
 import { createSink } from './sinks/index.js';
 import { startStatusServer } from './status.js';
+
+quietSdkNodeWarning();
 
 function configErrorExit<T>(fn: () => T): T {
   try {
@@ -43,6 +46,8 @@ async function run(opts: { config?: string }): Promise<number> {
   const lines = converterLines(config);
   for (const [role, line] of [['key', lines.converters[0]!], ['value', lines.converters[1]!]] as const) log.info({ [`${role}Format`]: config.converters[role].format }, line);
   for (const w of lines.warnings) log.warn(w);
+  const nodeNotice = nodeVersionNotice();
+  if (nodeNotice) log.info(nodeNotice);
   // A sink checks its own cross-key rules (partitioner, credentials) when created.
   const sink = configErrorExit(() => createSink(config, log));
   const engine = new Engine({ config, sink, log });

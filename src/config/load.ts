@@ -47,7 +47,7 @@ export interface ConverterInfo {
   readonly source: { readonly kind: 'connector' | 'env' | 'default'; readonly key: string };
   /** JsonConverter: schemas.enable, and the key that set it (undefined: the default, true). */
   readonly schemasEnable?: { readonly value: boolean; readonly from: string | undefined };
-  /** AvroConverter: the registry URL (user info removed) and the key it came from. */
+  /** AvroConverter, ProtobufConverter, JsonSchemaConverter: the registry URL (user info removed) and the key it came from. */
   readonly registry?: { readonly url: string; readonly from: string };
 }
 
@@ -80,6 +80,9 @@ for (const o of allOptions as readonly OptionSpec<any>[]) {
 const byEnv = new Map<string, string>();
 for (const o of allOptions as readonly OptionSpec<any>[]) byEnv.set(envName(o.key), o.key);
 
+/** SLUICE_* variables read by the process itself rather than a connector option. */
+const PROCESS_VARIABLES = new Set(['SLUICE_NATIVE_ADDON']);
+
 export function sinkKindOf(connectorClass: string): SinkKind | undefined {
   const c = connectorClass.toLowerCase();
   if (c === 'sluice.postgres' || c.includes('jdbcsink') || c.includes('postgres')) return 'postgres';
@@ -87,9 +90,14 @@ export function sinkKindOf(connectorClass: string): SinkKind | undefined {
   return undefined;
 }
 
+/** Formats in the Confluent wire format, whose schemas come from the schema registry, and how messages name them. */
+const REGISTRY_FORMATS: Partial<Record<ValueFormat, string>> = { avro: 'Avro', protobuf: 'Protobuf', 'json-schema': 'JSON Schema' };
+
 export function formatOf(converter: string, schemasEnable: boolean): ValueFormat | undefined {
   const c = converter.toLowerCase();
   if (c.includes('avroconverter')) return 'avro';
+  if (c.includes('protobufconverter')) return 'protobuf';
+  if (c.includes('jsonschemaconverter')) return 'json-schema';
   if (c.includes('jsonconverter')) return schemasEnable ? 'connect-json' : 'json';
   if (c.includes('stringconverter')) return 'string';
   if (c.includes('bytearrayconverter')) return 'bytes';
@@ -216,6 +224,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('SLUICE_') || value === undefined) continue;
     if (name.startsWith('SLUICE_TEST_') || name.startsWith('SLUICE_STACK_') || name.startsWith('SLUICE_CACHE_')) continue;
+    if (PROCESS_VARIABLES.has(name)) continue;
     const key = byEnv.get(name);
     if (key) raw.set(key, { value, origin: `${name} (env)` });
     else if (name.startsWith('SLUICE_KAFKA_')) {
@@ -298,11 +307,11 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     formatOf(String(values.get('value.converter')), values.get('value.converter.schemas.enable') as boolean);
   if (!keyFormat) problems.push(`key.converter: "${values.get('key.converter')}" is not a converter Sluice reads; set key.format`);
   if (!valueFormat) problems.push(`value.converter: "${values.get('value.converter')}" is not a converter Sluice reads; set value.format`);
-  if (valueFormat === 'avro' && !values.get('value.converter.schema.registry.url')) {
-    problems.push('value.converter.schema.registry.url: required when values are Avro');
+  if (valueFormat && REGISTRY_FORMATS[valueFormat] && !values.get('value.converter.schema.registry.url')) {
+    problems.push(`value.converter.schema.registry.url: required when values are ${REGISTRY_FORMATS[valueFormat]}`);
   }
-  if (keyFormat === 'avro' && !values.get('key.converter.schema.registry.url') && !values.get('value.converter.schema.registry.url')) {
-    problems.push('key.converter.schema.registry.url: required when keys are Avro');
+  if (keyFormat && REGISTRY_FORMATS[keyFormat] && !values.get('key.converter.schema.registry.url') && !values.get('value.converter.schema.registry.url')) {
+    problems.push(`key.converter.schema.registry.url: required when keys are ${REGISTRY_FORMATS[keyFormat]}`);
   }
   if (values.get('errors.tolerance') === 'all' && !values.get('errors.deadletterqueue.topic.name')) {
     problems.push('errors.tolerance: "all" without errors.deadletterqueue.topic.name would silently skip bad records; set a dead-letter topic');
@@ -372,7 +381,7 @@ function converterInfo(role: 'key' | 'value', format: ValueFormat, values: Reado
     const origin = origins.get(key);
     info.schemasEnable = { value: format === 'connect-json', from: origin === undefined ? undefined : sourceOf(key, origins).key };
   }
-  if (format === 'avro') {
+  if (REGISTRY_FORMATS[format]) {
     const own = `${role}.converter.schema.registry.url`;
     const from = values.get(own) !== undefined ? own : 'value.converter.schema.registry.url';
     info.registry = { url: withoutUserInfo(String(values.get(from))), from: sourceOf(from, origins).key };

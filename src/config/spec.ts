@@ -5,7 +5,7 @@ import { bool, int, list, oneOf, str, type OptionSpec } from './options.js';
 
 const MiB = 1024 * 1024;
 
-export const VALUE_FORMATS = ['avro', 'json', 'connect-json', 'msgpack', 'string', 'bytes'] as const;
+export const VALUE_FORMATS = ['avro', 'protobuf', 'json-schema', 'json', 'connect-json', 'msgpack', 'string', 'bytes'] as const;
 export type ValueFormat = (typeof VALUE_FORMATS)[number];
 
 export const commonOptions = [
@@ -22,8 +22,10 @@ export const commonOptions = [
   str({ key: 'value.converter', default: 'org.apache.kafka.connect.json.JsonConverter', doc: 'Kafka Connect converter class for record values; decides value.format. The default is Kafka Connect\'s worker default (JsonConverter, schemas enabled), as for key.converter.' }),
   bool({ key: 'key.converter.schemas.enable', default: true, doc: 'JsonConverter keys carry the {schema, payload} envelope (JsonConverter\'s default).' }),
   bool({ key: 'value.converter.schemas.enable', default: true, doc: 'JsonConverter values carry the {schema, payload} envelope (JsonConverter\'s default).' }),
-  str({ key: 'key.converter.schema.registry.url', doc: 'Schema Registry URL for Avro keys.' }),
-  str({ key: 'value.converter.schema.registry.url', doc: 'Schema Registry URL for Avro values (Confluent REST API).' }),
+  str({ key: 'key.converter.schema.registry.url', doc: 'Schema Registry URL for Avro, Protobuf and JSON Schema keys (AvroConverter, ProtobufConverter, JsonSchemaConverter).' }),
+  str({ key: 'value.converter.schema.registry.url', doc: 'Schema Registry URL for Avro, Protobuf and JSON Schema values (Confluent REST API; Apicurio serves it under /apis/ccompat/v7).' }),
+  bool({ key: 'key.converter.wrapper.for.nullables', default: false, doc: 'ProtobufConverter keys: google.protobuf wrapper types (StringValue…) become their optional value instead of a struct with one field "value", and plain scalars become required (Confluent\'s setting of that name).' }),
+  bool({ key: 'value.converter.wrapper.for.nullables', default: false, doc: 'ProtobufConverter values: as key.converter.wrapper.for.nullables. A JDBC sink cannot write the struct, so connectors that wrote Protobuf wrappers to a database had it true.' }),
   str({ key: 'value.converter.basic.auth.user.info', secret: true, doc: 'user:password for the Schema Registry.' }),
   oneOf(VALUE_FORMATS, { key: 'key.format', doc: 'Overrides the format derived from key.converter.' }),
   oneOf(VALUE_FORMATS, { key: 'value.format', doc: 'Overrides the format derived from value.converter. msgpack has no Connect converter and is chosen here.' }),

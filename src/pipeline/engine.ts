@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/load.js';
 import { RecordError, RetryAbortedError, SinkSchemaError, errorMessage } from '../errors.js';
 import { tpKey, type EncodedBatch, type RejectedRecord, type Sink, type TopicPartition } from '../sinks/common/sink.js';
-import { CONSUME_BATCH, type BatchIntake, type PartitionOffset, type Source, type SourceHandlers, type SourceOptions } from '../source/source.js';
+import { CONSUME_BATCH, prefetchBytes, type BatchIntake, type PartitionOffset, type Source, type SourceHandlers, type SourceOptions } from '../source/source.js';
 import { createSource } from '../source/index.js';
 import { retriableFromWorker, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from '../workers/protocol.js';
 import { BatchReader, BatchWriter, bufferBytes, HDR_RECORD_COUNT, HEADER_BYTES, HEADER_INTS, F64_PER_RECORD, I32_PER_RECORD } from './batch-layout.js';
@@ -74,6 +74,8 @@ export interface EngineStats {
   resumes: number;
   heldBytes: number;
   peakHeldBytes: number;
+  /** Batch buffers kept for reuse, not holding records (within the budget's room). */
+  idleBufferBytes: number;
   /** Records sent to the dead-letter topic. */
   deadLettered: number;
   /** Records read but not yet durable. */
@@ -106,7 +108,7 @@ export type StopReason = ({ kind: 'signal' | 'requested' } | { kind: 'failed'; e
 export class Engine {
   readonly stats: EngineStats = {
     recordsIn: 0, bytesIn: 0, batches: 0, rowsWritten: 0, tombstones: 0, commits: 0,
-    pauses: 0, resumes: 0, heldBytes: 0, peakHeldBytes: 0, deadLettered: 0, workerMicros: 0, packMicros: 0,
+    pauses: 0, resumes: 0, heldBytes: 0, peakHeldBytes: 0, idleBufferBytes: 0, deadLettered: 0, workerMicros: 0, packMicros: 0,
     recordsActive: 0, putBatches: 0, putBatchMsTotal: 0, putBatchMsMax: 0, commitFailures: 0,
   };
   private readonly partitions = new Map<string, PartitionState>();
@@ -139,7 +141,13 @@ export class Engine {
     this.cfg = config.common;
     this.sink = sink;
     this.log = log;
-    this.highWater = this.cfg['inflight.max.bytes'];
+    // librdkafka's prefetch is memory of the budget too; the engine's batches get the rest (at least half).
+    const budget = this.cfg['inflight.max.bytes'];
+    const prefetch = prefetchBytes(config.kafka);
+    this.highWater = Math.max(budget - prefetch, Math.floor(budget / 2));
+    if (prefetch > budget / 2) {
+      log.warn({ prefetchBytes: prefetch, inflightMaxBytes: budget }, 'the consumer may prefetch more than half of inflight.max.bytes (queued.max.messages.kbytes + fetch.max.bytes): memory can exceed the budget; lower those or raise inflight.max.bytes');
+    }
     this.lowWater = Math.floor(this.highWater / 2);
     this.partitionMax = Math.min(this.cfg['partition.max.bytes'], this.highWater);
     const threads = this.cfg['worker.threads'];
@@ -155,6 +163,8 @@ export class Engine {
       keyRegistryUrl: this.cfg['key.converter.schema.registry.url'],
       valueRegistryUrl: this.cfg['value.converter.schema.registry.url'],
       registryUserInfo: this.cfg['value.converter.basic.auth.user.info'],
+      keyWrapperForNullables: this.cfg['key.converter.wrapper.for.nullables'],
+      valueWrapperForNullables: this.cfg['value.converter.wrapper.for.nullables'],
     };
     this.pool = new Piscina<EncodeTask, EncodeResult>({
       filename: path.join(path.dirname(fileURLToPath(import.meta.url)), '../workers/worker.js'),
@@ -291,7 +301,7 @@ export class Engine {
       // With a dead-letter topic the input stays until the batch is durable: the
       // sink may yet refuse a row, and the dead letter carries the original record.
       const keepInput = this.deadLetters !== undefined && this.sink.refusesRows === true;
-      const releaseInput = () => this.buffers.release(w.buffer);
+      const releaseInput = () => this.releaseBuffer(w.buffer);
       try {
         if (p.gone || p.failed) return;
         if (res.failures.length > 0) {
@@ -511,6 +521,18 @@ export class Engine {
     this.heldBytes += delta;
     this.stats.heldBytes = this.heldBytes;
     if (this.heldBytes > this.stats.peakHeldBytes) this.stats.peakHeldBytes = this.heldBytes;
+    // Idle pooled buffers get only the room the held bytes leave in the budget.
+    if (delta > 0) {
+      const dropped = this.buffers.trim(this.highWater - this.heldBytes);
+      if (dropped > 0) this.sharedGc.release(dropped);
+    }
+    this.stats.idleBufferBytes = this.buffers.idleBytes;
+  }
+
+  /** A batch buffer the engine is done with: kept for reuse while the budget has room for it, else let go. */
+  private releaseBuffer(buffer: SharedArrayBuffer): void {
+    if (!this.buffers.release(buffer, this.highWater - this.heldBytes)) this.sharedGc.release(buffer.byteLength);
+    this.stats.idleBufferBytes = this.buffers.idleBytes;
   }
 
   private applyBackpressure(): void {
@@ -633,7 +655,7 @@ export class Engine {
   private discardOpen(p: PartitionState): void {
     if (!p.open) return;
     this.stats.recordsActive -= p.open.records;
-    this.buffers.release(p.open.buffer);
+    this.releaseBuffer(p.open.buffer);
     p.open = null;
     this.account(p, -p.openHeld);
     p.openHeld = 0;
@@ -644,7 +666,7 @@ export class Engine {
     for (const b of p.inflight) if (!b.durable) this.stats.recordsActive -= b.records;
     if (p.open) this.stats.recordsActive -= p.open.records;
     if (p.open) {
-      this.buffers.release(p.open.buffer);
+      this.releaseBuffer(p.open.buffer);
       p.open = null;
     }
     this.account(p, -p.heldBytes);

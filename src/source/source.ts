@@ -100,6 +100,20 @@ export const CONSUMER_DEFAULTS: Readonly<Record<string, string | number | boolea
   'socket.keepalive.enable': true,
 };
 
+/**
+ * Bytes librdkafka may hold before the engine sees them: its local queue of
+ * prefetched messages (queued.max.messages.kbytes) plus a fetch response in
+ * flight (fetch.max.bytes), with Sluice's defaults or what config sets. They
+ * count against inflight.max.bytes.
+ */
+export function prefetchBytes(overrides: Readonly<Record<string, string>>): number {
+  const num = (k: string): number => {
+    const v = Number(overrides[k] ?? CONSUMER_DEFAULTS[k]);
+    return Number.isFinite(v) && v > 0 ? v : Number(CONSUMER_DEFAULTS[k]);
+  };
+  return num('queued.max.messages.kbytes') * 1024 + num('fetch.max.bytes');
+}
+
 /** The librdkafka properties of Sluice's consumer: defaults, then config, then what Sluice's guarantees fix. */
 export function consumerProperties(opts: SourceOptions): Record<string, string | number | boolean> {
   for (const k of Object.keys(FIXED_CONSUMER_PROPERTIES)) {

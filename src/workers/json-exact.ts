@@ -8,8 +8,42 @@
 import { isInteger, parse, stringify } from 'lossless-json';
 
 export function parseJsonExact(text: string): unknown {
-  if (!hasSixteenDigitRun(text)) return JSON.parse(text);
-  return parse(text, null, exactNumber);
+  const value = hasSixteenDigitRun(text) ? parse(text, null, exactNumber) : JSON.parse(text);
+  // Two things JSON.parse lets through that no destination can hold as written:
+  // a lone UTF-16 surrogate escape ("\ud800", which UTF-8 turns into U+FFFD) and
+  // a number beyond a double's range (1e400 becomes Infinity). Only text that
+  // could hold one (an escape of a surrogate, a three-digit exponent) is walked.
+  if (MAYBE_UNREPRESENTABLE.test(text)) checkRepresentable(value, '');
+  return value;
+}
+
+/** An escaped surrogate, or an exponent of three digits or more: one scan. */
+const MAYBE_UNREPRESENTABLE = /\\u[dD][89a-fA-F]|[eE]\+?\d{3}/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Thrown for JSON that parses but holds a value no destination could keep as written. */
+export class UnrepresentableJsonError extends Error {}
+
+function checkRepresentable(v: unknown, path: string): void {
+  if (typeof v === 'string') {
+    const lone = LONE_SURROGATE.exec(v);
+    if (lone) {
+      throw new UnrepresentableJsonError(`JSON string${where(path)} holds a lone UTF-16 surrogate \\u${lone[0].charCodeAt(0).toString(16)}, which UTF-8 cannot carry`);
+    }
+  } else if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new UnrepresentableJsonError(`JSON number${where(path)} is beyond the range of a 64-bit float (it would become ${String(v)})`);
+  } else if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) checkRepresentable(v[i], `${path}[${i}]`);
+  } else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (LONE_SURROGATE.test(k)) throw new UnrepresentableJsonError(`JSON object key${where(path)} holds a lone UTF-16 surrogate, which UTF-8 cannot carry`);
+      checkRepresentable(x, path ? `${path}.${k}` : k);
+    }
+  }
+}
+
+function where(path: string): string {
+  return path ? ` at ${path}` : '';
 }
 
 /**
@@ -36,8 +70,10 @@ function isDigit(c: number): boolean {
 
 function exactNumber(text: string): number | bigint {
   const n = Number(text);
-  if (Number.isSafeInteger(n) || !isInteger(text)) return n;
-  return BigInt(text);
+  if (Number.isSafeInteger(n)) return n;
+  if (isInteger(text)) return BigInt(text);
+  if (!Number.isFinite(n)) throw new UnrepresentableJsonError(`JSON number ${text.length > 40 ? `${text.slice(0, 39)}…` : text} is beyond the range of a 64-bit float`);
+  return n;
 }
 
 type Replacer = (this: unknown, key: string, value: unknown) => unknown;

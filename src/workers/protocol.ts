@@ -10,6 +10,8 @@ export interface WorkerSetup {
   keyRegistryUrl?: string;
   valueRegistryUrl?: string;
   registryUserInfo?: string;
+  keyWrapperForNullables?: boolean;
+  valueWrapperForNullables?: boolean;
 }
 
 /** What a sink's worker encoder needs; `sink` picks the encoder in sinks/worker-encoders.ts. */

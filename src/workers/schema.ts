@@ -7,7 +7,9 @@ export type FieldType =
   | { kind: 'decimal'; precision: number; scale: number }
   | { kind: 'date' } // days since 1970-01-01
   | { kind: 'time-millis' | 'time-micros' } // since midnight
-  | { kind: 'timestamp-millis' | 'timestamp-micros' | 'timestamp-nanos' } // since the epoch, UTC (local-timestamp-*: read as UTC)
+  // Since the epoch, UTC. local: Avro's local-timestamp-*, a wall-clock time in no zone (Parquet writes it
+  // isAdjustedToUTC=false; PostgreSQL's timestamptz columns read it as UTC).
+  | { kind: 'timestamp-millis' | 'timestamp-micros' | 'timestamp-nanos'; local?: boolean }
   | { kind: 'enum'; symbols: readonly string[] }
   | { kind: 'fixed'; size: number }
   | { kind: 'array'; items: FieldType; itemsOptional: boolean }
@@ -36,6 +38,10 @@ export const SCHEMALESS: RecordSchema = { id: 'schemaless' };
 // ---------- Avro ----------
 
 type AvroSchema = string | AvroSchema[] | { type: AvroSchema; [k: string]: unknown };
+
+function localOf(logical: string): { local?: true } {
+  return logical.startsWith('local-') ? { local: true } : {};
+}
 
 export function fieldTypeFromAvro(schema: AvroSchema, named: Map<string, FieldType> = new Map()): { type: FieldType; optional: boolean } {
   if (Array.isArray(schema)) {
@@ -71,9 +77,9 @@ export function fieldTypeFromAvro(schema: AvroSchema, named: Map<string, FieldTy
     if (logical === 'date' && s.type === 'int') return { type: { kind: 'date' }, optional: false };
     if (logical === 'time-millis' && s.type === 'int') return { type: { kind: 'time-millis' }, optional: false };
     if (logical === 'time-micros' && s.type === 'long') return { type: { kind: 'time-micros' }, optional: false };
-    if ((logical === 'timestamp-millis' || logical === 'local-timestamp-millis') && s.type === 'long') return { type: { kind: 'timestamp-millis' }, optional: false };
-    if ((logical === 'timestamp-micros' || logical === 'local-timestamp-micros') && s.type === 'long') return { type: { kind: 'timestamp-micros' }, optional: false };
-    if ((logical === 'timestamp-nanos' || logical === 'local-timestamp-nanos') && s.type === 'long') return { type: { kind: 'timestamp-nanos' }, optional: false };
+    if ((logical === 'timestamp-millis' || logical === 'local-timestamp-millis') && s.type === 'long') return { type: { kind: 'timestamp-millis', ...localOf(logical) }, optional: false };
+    if ((logical === 'timestamp-micros' || logical === 'local-timestamp-micros') && s.type === 'long') return { type: { kind: 'timestamp-micros', ...localOf(logical) }, optional: false };
+    if ((logical === 'timestamp-nanos' || logical === 'local-timestamp-nanos') && s.type === 'long') return { type: { kind: 'timestamp-nanos', ...localOf(logical) }, optional: false };
     if (logical === 'uuid' && s.type === 'string') return { type: { kind: 'uuid' }, optional: false };
   }
   switch (s.type) {

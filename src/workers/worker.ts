@@ -11,8 +11,8 @@ import { SluiceError } from '../errors.js';
 import { retriableWorkerError, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from './protocol.js';
 
 const setup = workerData as WorkerSetup;
-const valueDecoder: Decoder = createDecoder(setup.valueFormat, { registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo });
-const keyDecoder: Decoder = createDecoder(setup.keyFormat, { registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo });
+const valueDecoder: Decoder = createDecoder(setup.valueFormat, { registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, wrapperForNullables: setup.valueWrapperForNullables });
+const keyDecoder: Decoder = createDecoder(setup.keyFormat, { registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, wrapperForNullables: setup.keyWrapperForNullables });
 const encoders = new Map<string, WorkerEncoder>();
 
 function* valuesOf(r: BatchReader): Iterable<Uint8Array | null> {

@@ -154,7 +154,7 @@ describe('backpressure', () => {
     const sluice = startSluice(['run', '--config', file]);
     const portLine = await sluice.waitForLine(/status endpoint listening/);
     const port = JSON.parse(portLine).port as number;
-    const metrics = async () => (await (await fetch(`http://127.0.0.1:${port}/metrics.json`)).json()) as { pauses: number; resumes: number; heldBytes: number; peakHeldBytes: number; rowsWritten: number };
+    const metrics = async () => (await (await fetch(`http://127.0.0.1:${port}/metrics.json`)).json()) as { pauses: number; resumes: number; heldBytes: number; peakHeldBytes: number; idleBufferBytes: number; rowsWritten: number };
     await sluice.waitForLine(/assigned/);
 
     const locker = new pg.Client({ connectionString: PG_URL });
@@ -176,6 +176,8 @@ describe('backpressure', () => {
       expect(m.rowsWritten).toBe(0);
       // Held bytes never exceed the budget by more than one open batch per partition.
       expect(m.peakHeldBytes).toBeLessThanOrEqual(budget + 3 * 1024 * 1024);
+      // Buffers kept for reuse fit in what the held bytes leave of the budget.
+      expect(m.heldBytes + m.idleBufferBytes).toBeLessThanOrEqual(Math.max(budget, m.heldBytes));
       await locker.query('COMMIT');
     } finally {
       await locker.end();

@@ -60,6 +60,8 @@ describe('config', () => {
     expect(problems({ name: 'x', config: base }, { SLUICE_BATCH_MAX_RECORD: '5' })).toEqual([
       'SLUICE_BATCH_MAX_RECORD (env): unknown Sluice variable (did you mean SLUICE_BATCH_MAX_RECORDS?)',
     ]);
+    // Read by the process, not an option: the path of the native source's addon.
+    expect(problems({ name: 'x', config: base }, { SLUICE_NATIVE_ADDON: '/opt/sluice_native.node' })).toEqual([]);
   });
 
   it('rejects a key of the other sink', () => {

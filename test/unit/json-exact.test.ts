@@ -57,3 +57,31 @@ describe('JSON text with integers beyond 2^53', () => {
     expect(stringifyJsonExact(plain, b64)).toBe(JSON.stringify(plain, b64));
   });
 });
+
+describe('JSON values no destination can hold as written', () => {
+  it('refuses a lone surrogate escape, naming where it is, and keeps escaped pairs', () => {
+    expect(() => parseJsonExact('{"a":{"b":["x","\\ud800"]}}')).toThrow('JSON string at a.b[1] holds a lone UTF-16 surrogate \\ud800, which UTF-8 cannot carry');
+    expect(() => parseJsonExact('"\\udc00x"')).toThrow('lone UTF-16 surrogate \\udc00');
+    expect(() => parseJsonExact('{"\\ud800":1}')).toThrow('JSON object key holds a lone UTF-16 surrogate');
+    expect(parseJsonExact('{"e":"\\ud83d\\ude00"}')).toEqual({ e: '😀' });
+    // The exact parser (a 16-digit run) is checked too.
+    expect(() => parseJsonExact('{"id":12345678901234567,"s":"\\uDBFF"}')).toThrow('JSON string at s holds a lone UTF-16 surrogate');
+  });
+
+  it('refuses a number beyond a double, on both parsers, and keeps big exponents that fit', () => {
+    expect(() => parseJsonExact('{"f":1e400}')).toThrow('JSON number at f is beyond the range of a 64-bit float (it would become Infinity)');
+    expect(() => parseJsonExact('[-1E+309]')).toThrow('JSON number at [0] is beyond the range');
+    expect(() => parseJsonExact(`{"f":${'9'.repeat(400)}.5}`)).toThrow('is beyond the range of a 64-bit float');
+    expect(parseJsonExact('{"f":1e300,"g":1e-400,"word":"e123"}')).toEqual({ f: 1e300, g: 0, word: 'e123' });
+    // A 400-digit integer is exact as a BigInt: nothing lost.
+    expect(parseJsonExact(`[${'9'.repeat(400)}]`)).toEqual([BigInt('9'.repeat(400))]);
+  });
+
+  it('says so from every JSON decoder: schemaless, the Connect envelope', () => {
+    expect(() => createDecoder('json', {}).decode(Buffer.from('{"s":"\\ud800"}'))).toThrow('lone UTF-16 surrogate');
+    const env = (p: string) => Buffer.from(`{"schema":{"type":"struct","fields":[{"field":"f","type":"double","optional":true}]},"payload":${p}}`);
+    const d = createDecoder('connect-json', {});
+    expect(d.decode(env('{"f":1.5}')).value).toEqual({ f: 1.5 });
+    expect(() => d.decode(env('{"f":1e400}'))).toThrow('JSON number at payload.f is beyond the range');
+  });
+});

@@ -102,3 +102,49 @@ describe('a record that fails before its row is started', () => {
     expect(Array.from(outputTupleOffsets(out.output!, header))).toEqual([10, 12]);
   });
 });
+
+describe('numeric(p,s) columns', () => {
+  it('refuses a value with more decimal places than the column keeps (PostgreSQL would round it), in every form, and takes the rest', async () => {
+    const { valueWriter } = await import('../../src/sinks/postgres/values.js');
+    const { OID } = await import('../../src/sinks/postgres/types.js');
+    const typmod = ((10 << 16) | 2) + 4; // numeric(10,2)
+    const dec4 = { kind: 'decimal', precision: 10, scale: 4 } as const;
+    const write = (ft: Parameters<typeof valueWriter>[2], v: unknown, mod = typmod) => {
+      const w = new ByteWriter(64);
+      valueWriter(OID.numeric, 0, ft, 'fail', 'amount', mod)(w, v);
+      return Array.from({ length: w.pos / 2 }, (_, i) => w.view.getInt16(i * 2));
+    };
+    const unscaled = (n: number) => { const b = Buffer.alloc(4); b.writeInt32BE(n); return new Uint8Array(b); };
+    // Avro decimal(10,4) 1.2345 (fast path), as a string, a number, the Connect base64 form.
+    expect(() => write(dec4, unscaled(12345))).toThrow('column "amount" (numeric(10,2)) cannot take 4 bytes: 1.2345 has 4 significant decimal places and the column keeps 2 (PostgreSQL would round it)');
+    expect(() => write({ kind: 'any' }, '1.235')).toThrow('1.235 has 3 significant decimal places');
+    expect(() => write({ kind: 'float64' }, 0.125)).toThrow('0.125 has 3 significant decimal places');
+    expect(() => write(dec4, Buffer.from(unscaled(-5)).toString('base64'))).toThrow('-0.0005 has 4 significant decimal places');
+    // Trailing zeros lose nothing: 1.2300 at scale 4 is 1.23, written as numeric(…,2) would write it.
+    expect(write(dec4, unscaled(12300))).toEqual([2, 0, 0, 4, 1, 2300]);
+    expect(() => write({ kind: 'any' }, '1.20')).not.toThrow();
+    expect(() => write({ kind: 'any' }, 7)).not.toThrow();
+    // More integer digits than numeric(10,2) has room for (8): refused with the reason, fast path or not.
+    expect(() => write({ kind: 'decimal', precision: 12, scale: 2 }, unscaled(1234567890))).not.toThrow();
+    expect(() => write({ kind: 'decimal', precision: 12, scale: 0 }, unscaled(123456789))).toThrow('123456789 has 9 digits before the point and the column has room for 8');
+    expect(() => write({ kind: 'any' }, '-0123456789.5')).toThrow('-0123456789.5 has 9 digits before the point');
+    expect(() => write({ kind: 'any' }, '-0.5')).not.toThrow();
+    // An unconstrained numeric keeps everything; numeric[] columns check each element.
+    expect(() => write(dec4, unscaled(12345), -1)).not.toThrow();
+    const w = new ByteWriter(128);
+    expect(() => valueWriter(1231 /* numeric[] */, OID.numeric, { kind: 'array', items: { kind: 'any' }, itemsOptional: true }, 'fail', 'xs', typmod)(w, ['1.5', '2.125'])).toThrow('2.125 has 3 significant decimal places');
+  });
+});
+
+describe('maps into JSON columns', () => {
+  it('a Connect map with non-string keys ([key, value] pairs) becomes an object keyed by the key text, values per their type', async () => {
+    const { normalizeForJson } = await import('../../src/sinks/postgres/values.js');
+    const ft = { kind: 'map', values: { kind: 'string' } } as const;
+    expect(normalizeForJson([[1, 'a'], [2, 'b']], ft)).toEqual({ 1: 'a', 2: 'b' });
+    expect(normalizeForJson({ x: 'a' }, ft)).toEqual({ x: 'a' });
+    expect(normalizeForJson([[{ id: 1 }, 'a']], ft)).toEqual({ '{"id":1}': 'a' });
+    const dec = { kind: 'map', values: { kind: 'decimal', precision: 5, scale: 2 } } as const;
+    expect(normalizeForJson([[7, 'MDk=']], dec)).toEqual({ 7: '123.45' });
+    expect(() => normalizeForJson([[1, 'a', 'extra']], ft)).toThrow('a map given as an array must hold [key, value] pairs');
+  });
+});

@@ -170,7 +170,7 @@ export function compileRowEncoder(plan: PgPlan, schema: RecordSchema, keySchema:
       get = (v) => (isPlainObject(v) ? v[name] : undefined);
       fieldType = byName.get(name)?.type ?? { kind: 'any' };
     }
-    const write = valueWriter(col.typeOid, col.elemOid, fieldType, plan.textNul, col.name);
+    const write = valueWriter(col.typeOid, col.elemOid, fieldType, plan.textNul, col.name, col.typmod);
     const notNull = col.notNull;
     const colName = col.name;
     return (w, value, ctx) => {
@@ -242,7 +242,7 @@ export function compileDeleteEncoder(plan: PgPlan, keySchema: RecordSchema | und
     if (col.source.from !== 'key') return null;
     const g = keyGetter(col.source.field, keyCols.length === 1, keySchema);
     const ft = keySchema?.scalar ? keySchema.fields![0]!.type : fieldTypeOf(keySchema, col.source.field);
-    const write = valueWriter(col.typeOid, col.elemOid, ft, plan.textNul, col.name);
+    const write = valueWriter(col.typeOid, col.elemOid, ft, plan.textNul, col.name, col.typmod);
     const name = col.name;
     return (w, _value, ctx) => {
       const v = g(ctx);

@@ -41,7 +41,8 @@ function failTimestamp(col: string, type: string, v: unknown, kind: string, why:
   throw new ConvertError(`column "${col}" (${type}) cannot take ${kind} ${String(v)}: ${why}`);
 }
 
-export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, textNul: TextNulMode, col: string): ValueWriter {
+/** `typmod`: the column's type modifier (atttypmod, -1 when none); numeric(p,s) keeps s decimal places. */
+export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, textNul: TextNulMode, col: string, typmod = -1): ValueWriter {
   const k = ft.kind;
   switch (typeOid) {
     case OID.bool:
@@ -88,11 +89,30 @@ export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, tex
       };
     case OID.numeric: {
       const scale = ft.kind === 'decimal' ? ft.scale : 0;
+      // PostgreSQL rounds a value with more decimal places than numeric(p,s)
+      // keeps: digits would be lost silently, so such a value is refused here.
+      const keeps = typmod >= 4 ? (typmod - 4) & 0xffff : undefined;
+      const precision = typmod >= 4 ? ((typmod - 4) >> 16) & 0xffff : undefined;
+      const tn = keeps === undefined ? 'numeric' : `numeric(${precision},${keeps})`;
+      const fastPath = scale >= 0 && (keeps === undefined || scale <= keeps);
+      // The unscaled bound of the integer digits the column has room for (the fast path's check; exact below 10^16).
+      const intDigits = precision === undefined ? undefined : precision - keeps!;
+      const fastLimit = intDigits === undefined || intDigits + scale > 15 ? Infinity : 10 ** (intDigits + scale);
       return (w, v) => {
         // The common case, Avro decimal bytes of up to 6 bytes, goes straight to
         // base-10000 digits; anything else through the exact decimal string.
-        if (v instanceof Uint8Array && v.length > 0 && v.length <= 6 && scale >= 0 && writeNumericUnscaled(w, smallTwosComplement(v), scale)) return;
-        writeNumeric(w, decimalString(v, ft, col));
+        if (fastPath && v instanceof Uint8Array && v.length > 0 && v.length <= 6) {
+          const x = smallTwosComplement(v);
+          if (x < fastLimit && x > -fastLimit && writeNumericUnscaled(w, x, scale)) return;
+        }
+        const text = decimalString(v, ft, col);
+        if (keeps !== undefined) {
+          const places = decimalPlaces(text);
+          if (places > keeps) fail(col, tn, v, `${text} has ${places} significant decimal places and the column keeps ${keeps} (PostgreSQL would round it)`);
+          const digits = integerDigits(text);
+          if (digits > intDigits!) fail(col, tn, v, `${text} has ${digits} digits before the point and the column has room for ${intDigits}`);
+        }
+        writeNumeric(w, text);
       };
     }
     case OID.text:
@@ -148,13 +168,14 @@ export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, tex
     case OID.uuid:
       return (w, v) => writeUuid(w, v, col);
   }
-  if (elemOid !== 0) return arrayWriter(elemOid, ft, textNul, col);
+  if (elemOid !== 0) return arrayWriter(elemOid, ft, textNul, col, typmod);
   throw new ConvertError(`column "${col}" has a type (oid ${typeOid}) Sluice cannot write`);
 }
 
-function arrayWriter(elemOid: number, ft: FieldType, textNul: TextNulMode, col: string): ValueWriter {
+function arrayWriter(elemOid: number, ft: FieldType, textNul: TextNulMode, col: string, typmod: number): ValueWriter {
   const itemType: FieldType = ft.kind === 'array' ? ft.items : { kind: 'any' };
-  const write = valueWriter(elemOid, 0, itemType, textNul, col);
+  // An array column's type modifier is its elements' (numeric(10,2)[]).
+  const write = valueWriter(elemOid, 0, itemType, textNul, col, typmod);
   return (w, v) => {
     if (!Array.isArray(v)) fail(col, 'array', v);
     let hasNull = 0;
@@ -261,6 +282,15 @@ export function normalizeForJson(v: unknown, ft: FieldType): unknown {
     case 'map': {
       if (typeof v !== 'object') return v;
       const out: Record<string, unknown> = {};
+      // Connect's JSON writes a map whose keys are not strings as [key, value] pairs; a JSON object needs text keys.
+      if (Array.isArray(v)) {
+        for (const pair of v) {
+          if (!Array.isArray(pair) || pair.length !== 2) throw new ConvertError(`JSON: a map given as an array must hold [key, value] pairs, not ${toJson(pair)}`);
+          const k = pair[0];
+          out[typeof k === 'string' ? k : toJson(k)] = normalizeForJson(pair[1], ft.values);
+        }
+        return out;
+      }
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = normalizeForJson(x, ft.values);
       return out;
     }
@@ -326,6 +356,23 @@ export function decimalString(v: unknown, ft: FieldType, col: string): string {
   }
   if (typeof v === 'bigint') return v.toString();
   fail(col, 'numeric', v);
+}
+
+/** Decimal places that carry a digit other than a trailing zero: 1.2300 → 2, 5 → 0. */
+function decimalPlaces(text: string): number {
+  const dot = text.indexOf('.');
+  if (dot < 0) return 0;
+  let end = text.length;
+  while (end > dot + 1 && text.charCodeAt(end - 1) === 48) end--;
+  return end - dot - 1;
+}
+
+/** Digits before the decimal point, leading zeros not counted: 0.5 → 0, -123.4 → 3. */
+function integerDigits(text: string): number {
+  let i = text.charCodeAt(0) === 45 || text.charCodeAt(0) === 43 ? 1 : 0;
+  while (text.charCodeAt(i) === 48) i++;
+  const dot = text.indexOf('.');
+  return Math.max(0, (dot < 0 ? text.length : dot) - i);
 }
 
 function twosComplement(b: Uint8Array): bigint {

@@ -28,7 +28,8 @@ export function arrowType(t: FieldType): DataType {
     case 'date': return new DateDay();
     case 'time-millis': return new TimeMillisecond();
     case 'time-micros': return new TimeMicrosecond();
-    case 'timestamp-millis': case 'timestamp-micros': case 'timestamp-nanos': return new TimestampMicrosecond('UTC');
+    // A local timestamp is no instant: no zone, so Parquet's isAdjustedToUTC=false.
+    case 'timestamp-millis': case 'timestamp-micros': case 'timestamp-nanos': return new TimestampMicrosecond(t.local ? null : 'UTC');
     case 'array': return new List(new ArrowField('element', arrowType(t.items), t.itemsOptional));
     case 'map':
       return new Map_(new ArrowField('entries', new Struct([

@@ -23,6 +23,7 @@ export class Misfit extends Error {}
 export type Mode = 'strict' | 'infer';
 
 const MS_PER_DAY = 86_400_000;
+const US_PER_DAY = 86_400_000_000;
 const TWO_32 = 4294967296;
 
 function describe(v: unknown): string {
@@ -188,6 +189,8 @@ class Int32Builder extends Builder {
     else if (typeof v === 'bigint') n = Number(v);
     else throw this.wrong(v, this.kind === 'date' ? 'a date (days since 1970-01-01)' : 'an integer');
     if (!Number.isInteger(n) || n < -2147483648 || n > 2147483647) throw this.wrong(v, 'a 32-bit integer');
+    // A time of day is 00:00 to 24:00 (PostgreSQL's range too); outside it no reader can show it.
+    if (this.kind === 'time-millis' && (n < 0 || n > MS_PER_DAY)) throw this.wrong(v, 'a time of day (0 to 86400000 milliseconds after midnight)');
     if (this.length >= this.data.length) this.data = grow(this.data, this.length + 1);
     this.data[this.length] = n;
   }
@@ -228,6 +231,12 @@ class Int64Builder extends Builder {
       else throw this.misfit(v, `cannot hold ${kind} ${String(v)}: outside Parquet TIMESTAMP(MICROS) (int64 microseconds, about ±292277 years)`);
       return;
     }
+    if (kind === 'time-micros') {
+      const n = typeof v === 'bigint' ? Number(v) : v;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > US_PER_DAY) throw this.wrong(v, 'a time of day (0 to 86400000000 microseconds after midnight)');
+      this.put(n);
+      return;
+    }
     if (typeof v === 'number') {
       if (!Number.isInteger(v)) {
         if (this.mode === 'infer' || kind === 'int64') throw this.wrong(v, 'an integer');
@@ -237,7 +246,7 @@ class Int64Builder extends Builder {
     } else if (typeof v === 'bigint') {
       if (!fitsInt64(v)) throw this.wrong(v, 'a 64-bit integer');
       this.putBig(v);
-    } else if (kind !== 'int64' && kind !== 'time-micros' && (v instanceof Date || typeof v === 'string') && this.mode === 'strict') {
+    } else if (kind !== 'int64' && (v instanceof Date || typeof v === 'string') && this.mode === 'strict') {
       const ms = v instanceof Date ? v.getTime() : Date.parse(v);
       if (Number.isNaN(ms)) throw this.wrong(v, 'a timestamp');
       this.put(ms * 1000);
@@ -448,9 +457,12 @@ function decimalText(v: unknown, scale: number, b: Builder): string {
 class DecimalBuilder extends Builder {
   private words = new Uint32Array(256);
   private readonly limit: bigint;
+  /** The same bound for the fast path (exact: 10^15 and below are doubles exactly). */
+  private readonly limitNumber: number;
   constructor(path: string, nullable: boolean, mode: Mode, type: DataType, private readonly precision: number, private readonly scale: number) {
     super(path, nullable, mode, type);
     this.limit = 10n ** BigInt(precision);
+    this.limitNumber = precision >= 16 ? Infinity : 10 ** precision;
   }
   protected pushValue(v: unknown): void {
     this.words = grow(this.words, (this.length + 1) * 4);
@@ -460,6 +472,8 @@ class DecimalBuilder extends Builder {
       let x = 0;
       for (let i = 0; i < v.length; i++) x = x * 256 + v[i]!;
       if (v[0]! & 0x80) x -= 2 ** (8 * v.length);
+      // More digits than the declared precision make a file strict readers refuse.
+      if (x >= this.limitNumber || x <= -this.limitNumber) throw this.wrong(v, `a decimal of at most ${this.precision} digits`);
       const hi = Math.floor(x / TWO_32);
       this.words[at] = x - hi * TWO_32;
       this.words[at + 1] = hi >>> 0;

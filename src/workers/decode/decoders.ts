@@ -1,12 +1,16 @@
 // Value and key decoders, one per format. A decoder turns the bytes of one
 // record into a JS value plus the RecordSchema that describes it. Schemas are
 // compiled once and cached; the per-record path only decodes.
+import { createRequire } from 'node:module';
 import avro from 'avsc';
 import { C1, Unpackr } from 'msgpackr';
 import type { ValueFormat } from '../../config/spec.js';
 import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type ConnectSchema, type RecordSchema } from '../schema.js';
 import { parseJsonExact, stringifyJsonExact } from '../json-exact.js';
+import { compilePayloadCheck } from './connect-payload.js';
 import { SchemaRegistryClient, UnknownSchemaError } from './registry.js';
+import { ProtobufDecoder } from './protobuf.js';
+import { JsonSchemaDecoder } from './json-schema.js';
 
 export interface Decoded {
   value: unknown;
@@ -23,6 +27,8 @@ export interface Decoder {
 export interface DecoderOptions {
   registryUrl?: string;
   registryUserInfo?: string;
+  /** ProtobufConverter's wrapper.for.nullables. */
+  wrapperForNullables?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -33,12 +39,12 @@ const registries = new Map<string, SchemaRegistryClient>();
 
 export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decoder {
   switch (format) {
-    case 'avro': {
-      if (!opts.registryUrl) throw new Error('Avro needs a schema registry URL');
-      let reg = registries.get(opts.registryUrl);
-      if (!reg) registries.set(opts.registryUrl, (reg = new SchemaRegistryClient(opts.registryUrl, opts.registryUserInfo)));
-      return new AvroDecoder(reg);
-    }
+    case 'avro':
+      return new AvroDecoder(registryFor(format, opts));
+    case 'protobuf':
+      return new ProtobufDecoder(registryFor(format, opts), { wrapperForNullables: opts.wrapperForNullables });
+    case 'json-schema':
+      return new JsonSchemaDecoder(registryFor(format, opts));
     case 'json':
       return {
         prepare: async () => {},
@@ -64,6 +70,44 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
     case 'bytes':
       return { prepare: async () => {}, decode: (bytes) => ({ value: bytes, schema: BYTES_SCHEMA }) };
   }
+}
+
+/**
+ * avsc reads every Avro string (and map key) with Buffer#utf8Slice, which puts
+ * U+FFFD in place of invalid UTF-8: the record would land silently changed.
+ * Its Tap is patched, once per thread, to refuse such bytes instead. The valid
+ * case stays on the fast path: only a string that came out holding U+FFFD (a
+ * replacement, or a real U+FFFD in valid input) has its bytes checked again.
+ */
+interface AvroTap { pos: number; buf: Buffer; readLong(): number; readString(): string | undefined }
+const avscTap = (createRequire(import.meta.url)('avsc/lib/utils') as { Tap: { prototype: AvroTap } }).Tap.prototype;
+if (!(avscTap.readString as { strictUtf8?: boolean }).strictUtf8) {
+  const lenient = avscTap.readString;
+  const strictUtf8 = function (this: AvroTap): string | undefined {
+    const start = this.pos;
+    const s = lenient.call(this);
+    if (s !== undefined && s.includes('\uFFFD')) {
+      const end = this.pos;
+      this.pos = start;
+      const len = this.readLong();
+      this.pos = end;
+      const raw = this.buf.subarray(end - len, end);
+      try {
+        utf8.decode(raw);
+      } catch {
+        throw new Error(`Avro string is not valid UTF-8 (bytes ${raw.subarray(0, 32).toString('hex')}${raw.length > 32 ? '…' : ''})`);
+      }
+    }
+    return s;
+  };
+  avscTap.readString = Object.assign(strictUtf8, { strictUtf8: true });
+}
+
+function registryFor(format: ValueFormat, opts: DecoderOptions): SchemaRegistryClient {
+  if (!opts.registryUrl) throw new Error(`${format} needs a schema registry URL`);
+  let reg = registries.get(opts.registryUrl);
+  if (!reg) registries.set(opts.registryUrl, (reg = new SchemaRegistryClient(opts.registryUrl, opts.registryUserInfo)));
+  return reg;
 }
 
 const TWO_32 = 4294967296;
@@ -176,18 +220,22 @@ export class AvroDecoder implements Decoder {
  * have their payload parsed.
  */
 export class ConnectJsonDecoder implements Decoder {
-  private readonly byPrefix = new Map<string, RecordSchema>();
+  private readonly byPrefix = new Map<string, CompiledConnect>();
   private lastPrefix: Buffer = Buffer.alloc(0);
-  private lastSchema: RecordSchema | undefined;
+  private last: CompiledConnect | undefined;
 
   async prepare(): Promise<void> {}
 
   decode(bytes: Uint8Array): Decoded {
     // Compare and skip the schema as bytes: only the payload is decoded and parsed.
     const n = this.lastPrefix.length;
-    if (this.lastSchema && bytes.length > n && this.lastPrefix.equals(bytes.subarray(0, n))) {
+    const last = this.last;
+    if (last && bytes.length > n && this.lastPrefix.equals(bytes.subarray(0, n))) {
       const payload = parsePayload(bytes, n);
-      if (payload !== NOT_PARSED) return { value: payload, schema: this.lastSchema };
+      if (payload !== NOT_PARSED) {
+        last.check?.(payload);
+        return { value: payload, schema: last.schema };
+      }
     }
     const text = utf8.decode(bytes);
     const env = parseJsonExact(text) as { schema?: ConnectSchema | null; payload?: unknown };
@@ -196,18 +244,28 @@ export class ConnectJsonDecoder implements Decoder {
     }
     if (!env.schema) return { value: env.payload, schema: SCHEMALESS };
     const prefix = schemaPrefix(text);
-    let schema = prefix === undefined ? undefined : this.byPrefix.get(prefix);
-    if (!schema) {
+    let compiled = prefix === undefined ? undefined : this.byPrefix.get(prefix);
+    if (!compiled) {
       if (this.byPrefix.size > 1000) this.byPrefix.clear();
-      schema = recordSchemaFromConnect(`connect:${hash(prefix ?? stringifyJsonExact(env.schema, (_k, v) => v))}`, env.schema);
-      if (prefix !== undefined) this.byPrefix.set(prefix, schema);
+      compiled = {
+        schema: recordSchemaFromConnect(`connect:${hash(prefix ?? stringifyJsonExact(env.schema, (_k, v) => v))}`, env.schema),
+        check: compilePayloadCheck(env.schema),
+      };
+      if (prefix !== undefined) this.byPrefix.set(prefix, compiled);
     }
     if (prefix !== undefined) {
       this.lastPrefix = Buffer.from(prefix, 'utf8');
-      this.lastSchema = schema;
+      this.last = compiled;
     }
-    return { value: env.payload, schema };
+    compiled.check?.(env.payload);
+    return { value: env.payload, schema: compiled.schema };
   }
+}
+
+interface CompiledConnect {
+  schema: RecordSchema;
+  /** Connect's own refusals of a payload that does not fit its schema (connect-payload.ts). */
+  check: ((payload: unknown) => void) | undefined;
 }
 
 /** Parses bytes[start, last '}') as JSON: the payload of an envelope whose prefix matched. */

@@ -18,9 +18,26 @@ export class UnknownSchemaError extends SluiceError {}
 
 /** Confluent's "Schema not found" (Apicurio's ccompat API and Karapace answer it too). */
 const SCHEMA_NOT_FOUND = 40403;
+/** A reference naming a subject or version the registry does not have. */
+const SUBJECT_NOT_FOUND = 40401;
+const VERSION_NOT_FOUND = 40402;
+
+export interface SchemaReference {
+  /** The import path (Protobuf) or $ref URL (JSON Schema) the referring schema uses. */
+  readonly name: string;
+  readonly subject: string;
+  readonly version: number;
+}
+
+export interface RegisteredSchema {
+  readonly schema: string;
+  /** AVRO, PROTOBUF or JSON. */
+  readonly schemaType: string;
+  readonly references: readonly SchemaReference[];
+}
 
 export class SchemaRegistryClient {
-  private readonly cache = new Map<number, Promise<string>>();
+  private readonly cache = new Map<string, Promise<RegisteredSchema>>();
   private readonly headers: Record<string, string>;
 
   constructor(
@@ -32,20 +49,38 @@ export class SchemaRegistryClient {
     if (userInfo) this.headers.authorization = 'Basic ' + Buffer.from(userInfo).toString('base64');
   }
 
-  /** The schema text registered under this id. */
-  schemaById(id: number): Promise<string> {
-    let p = this.cache.get(id);
+  /** The Avro schema text registered under this id. */
+  async schemaById(id: number): Promise<string> {
+    const s = await this.schemaInfoById(id);
+    if (s.schemaType !== 'AVRO') throw new UnknownSchemaError(`schema id ${id} is a ${s.schemaType} schema, not Avro`);
+    return s.schema;
+  }
+
+  /** The schema registered under this id, with its type and references (Protobuf imports, JSON Schema $refs). */
+  schemaInfoById(id: number): Promise<RegisteredSchema> {
+    return this.cached(`id:${id}`, () => this.fetchSchema(`/schemas/ids/${id}`, `schema id ${id}`));
+  }
+
+  /** A referenced schema: the one registered as this version of this subject. */
+  schemaBySubject(subject: string, version: number | string): Promise<RegisteredSchema> {
+    return this.cached(`subject:${subject}:${version}`, () =>
+      this.fetchSchema(`/subjects/${encodeURIComponent(subject)}/versions/${encodeURIComponent(String(version))}`, `subject ${subject} version ${version}`),
+    );
+  }
+
+  private cached(key: string, load: () => Promise<RegisteredSchema>): Promise<RegisteredSchema> {
+    let p = this.cache.get(key);
     if (!p) {
-      p = this.fetchSchema(id);
-      this.cache.set(id, p);
+      p = load();
+      this.cache.set(key, p);
       // A failed fetch is not cached: the next batch retries it.
-      p.catch(() => this.cache.delete(id));
+      p.catch(() => this.cache.delete(key));
     }
     return p;
   }
 
-  private async fetchSchema(id: number): Promise<string> {
-    const url = `${this.baseUrl}/schemas/ids/${id}`;
+  private async fetchSchema(path: string, what: string): Promise<RegisteredSchema> {
+    const url = `${this.baseUrl}${path}`;
     let res: Response;
     try {
       res = await fetch(url, { headers: this.headers, signal: AbortSignal.timeout(30_000) });
@@ -57,12 +92,13 @@ export class SchemaRegistryClient {
       try {
         body = await res.text();
       } catch (err) {
-        throw new RetriableError(`schema registry at ${this.baseUrl}: reading the answer for schema id ${id} failed (${(err as Error).message})`, { cause: err });
+        throw new RetriableError(`schema registry at ${this.baseUrl}: reading the answer for ${what} failed (${(err as Error).message})`, { cause: err });
       }
-      if (errorCode(body) === SCHEMA_NOT_FOUND) {
-        throw new UnknownSchemaError(`schema id ${id} is not in the schema registry at ${this.baseUrl} (HTTP ${res.status}, error_code ${SCHEMA_NOT_FOUND})`);
+      const code = errorCode(body);
+      if (code === SCHEMA_NOT_FOUND || code === SUBJECT_NOT_FOUND || code === VERSION_NOT_FOUND) {
+        throw new UnknownSchemaError(`${what} is not in the schema registry at ${this.baseUrl} (HTTP ${res.status}, error_code ${code})`);
       }
-      const err = `schema registry at ${this.baseUrl} answered HTTP ${res.status} for schema id ${id}: ${body.slice(0, 200)}`;
+      const err = `schema registry at ${this.baseUrl} answered HTTP ${res.status} for ${what}: ${body.slice(0, 200)}`;
       if (res.status >= 500 || res.status === 429 || res.status === 408) throw new RetriableError(err);
       if (res.status === 404) throw new SluiceError(`${err} (not the registry's "schema not found", error_code ${SCHEMA_NOT_FOUND}: is the schema registry URL right?)`);
       throw new SluiceError(err);
@@ -71,19 +107,18 @@ export class SchemaRegistryClient {
     try {
       text = await res.text();
     } catch (err) {
-      throw new RetriableError(`schema registry at ${this.baseUrl}: reading the answer for schema id ${id} failed (${(err as Error).message})`, { cause: err });
+      throw new RetriableError(`schema registry at ${this.baseUrl}: reading the answer for ${what} failed (${(err as Error).message})`, { cause: err });
     }
-    let json: { schema?: string; schemaType?: string };
+    let json: { schema?: unknown; schemaType?: unknown; references?: unknown };
     try {
-      json = JSON.parse(text) as { schema?: string; schemaType?: string };
+      json = JSON.parse(text) as typeof json;
     } catch {
-      throw new SluiceError(`schema registry at ${this.baseUrl} answered schema id ${id} with something that is not JSON (is the schema registry URL right?): ${text.slice(0, 200)}`);
+      throw new SluiceError(`schema registry at ${this.baseUrl} answered ${what} with something that is not JSON (is the schema registry URL right?): ${text.slice(0, 200)}`);
     }
-    if (json.schemaType && json.schemaType !== 'AVRO') {
-      throw new UnknownSchemaError(`schema id ${id} is a ${json.schemaType} schema, not Avro`);
-    }
-    if (typeof json.schema !== 'string') throw new UnknownSchemaError(`the schema registry's answer for schema id ${id} has no schema`);
-    return json.schema;
+    if (typeof json.schema !== 'string') throw new UnknownSchemaError(`the schema registry's answer for ${what} has no schema`);
+    const references = Array.isArray(json.references) ? (json.references as SchemaReference[]) : [];
+    // No schemaType means Avro (Confluent's API leaves it out for Avro).
+    return { schema: json.schema, schemaType: typeof json.schemaType === 'string' ? json.schemaType : 'AVRO', references };
   }
 }
 
