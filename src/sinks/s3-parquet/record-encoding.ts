@@ -130,6 +130,7 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
 
   add(value: Decoded, _key: Decoded | undefined, ctx: RecordContext): void {
     const info = this.info(value.schema);
+    // The group's path, as the Parquet encoder computes it (one place to change for per-record routing).
     const path = this.partitioner!.path(value.value, value.schema, ctx);
     const time = this.partitioner!.lastTime;
     // Encoded before its group is chosen: a record that fails leaves nothing behind.
