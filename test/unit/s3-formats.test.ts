@@ -121,6 +121,22 @@ describe('Java number and text printing', () => {
     expect(javaFloatText(-Infinity, true)).toBe('"-Infinity"');
   });
 
+  it('matches what OpenJDK prints and orders (the strings below were printed by Java 25\'s Double/Float.toString and HashMap)', async () => {
+    const { javaHashMapOrder } = await import('../../src/sinks/s3-parquet/json-format.js');
+    const sets: [string[], string][] = [
+      [['id', 'name', 'status', 'amount', 'created_at', 'customer'], 'amount,name,created_at,id,status,customer'],
+      [['zeta', 'alpha', 'mike', 'bravo', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'x9', 'x10', 'x11', 'x12', 'x13'], 'zeta,x8,x9,mike,bravo,x10,alpha,x12,x1,x11,x2,x3,x13,x4,x5,x6,x7'],
+      [['Aa', 'BB', 'C#', 'Bb'], 'Aa,BB,C#,Bb'],
+      [['user_id', 'event_type', 'ts', 'payload', 'ü', '日本'], 'event_type,user_id,payload,日本,ü,ts'],
+    ];
+    for (const [keys, java] of sets) expect(javaHashMapOrder(keys).map((i) => keys[i]).join(',')).toBe(java);
+    const doubles = [100, 1.5, 1e7, 9999999.5, 0.001, 0.0001, -1.2345e-10, 1e21, 1e23, 0.1 + 0.2, 123456789.123, 2e-3, 5e-324, 1.7976931348623157e308, 5e-324 * 3, 1234567.0, 12345678.9];
+    expect(doubles.map((d) => javaFloatText(d, false)).join(' '))
+      .toBe('100.0 1.5 1.0E7 9999999.5 0.001 1.0E-4 -1.2345E-10 1.0E21 1.0E23 0.30000000000000004 1.23456789123E8 0.002 4.9E-324 1.7976931348623157E308 1.5E-323 1234567.0 1.23456789E7');
+    const floats = [0.1, 1.1, 16777216, 3.4028235e38, 1.4e-45, 0.3, 1e10, 123.456, 1.0e-5, 33.333332].map(Math.fround);
+    expect(floats.map((f) => javaFloatText(f, true)).join(' ')).toBe('0.1 1.1 1.6777216E7 3.4028235E38 1.4E-45 0.3 1.0E10 123.456 1.0E-5 33.333332');
+  });
+
   it('prints decimals as BigDecimal.toString', () => {
     expect(bigDecimalText(12345n, 2)).toBe('123.45');
     expect(bigDecimalText(-123n, 2)).toBe('-1.23');

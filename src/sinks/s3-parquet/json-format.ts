@@ -1,5 +1,5 @@
 // JsonFormat, worker side: one record → the line Confluent's S3 sink writes
-// for it. A record with a struct schema goes through Kafka Connect's
+// for it (objects without a struct schema and maps in java.util.HashMap key order). A record with a struct schema goes through Kafka Connect's
 // JsonConverter (schemas.enable=false, decimal.format=json.decimal.format);
 // anything else is written by Jackson's ObjectMapper. Both mean: fields in
 // schema order, compact, bytes as base64, Date/Time/Timestamp as numbers
@@ -33,7 +33,12 @@ export function javaFloatText(x: number, single: boolean): string {
     }
     return `${sign}0.${'0'.repeat(-e - 1)}${digits}`;
   }
-  return `${sign}${digits[0]}.${digits.slice(1) || '0'}E${e}`;
+  // Java shows at least two digits in this form, and picks the two closest to the value: 4.9E-324, not 5.0E-324.
+  if (digits.length === 1) {
+    const two = /^-?(\d)\.(\d)e([+-]\d+)$/.exec(x.toExponential(1))!;
+    return `${sign}${two[1]}.${two[2]}E${Number(two[3])}`;
+  }
+  return `${sign}${digits[0]}.${digits.slice(1)}E${e}`;
 }
 
 /** The fewest digits that read back as the same float32 (what Float.toString prints). */
@@ -145,6 +150,63 @@ function timeText(v: unknown, path: string, kind: 'date' | 'time-millis' | 'time
   return intText(v, path, kind === 'date' ? 'a date (days since 1970-01-01)' : 'an integer');
 }
 
+/**
+ * The order a java.util.HashMap (default capacity 16, load factor 0.75)
+ * iterates these string keys, inserted in this order: by bucket of the
+ * spread String.hashCode at the final capacity, insertion order within a
+ * bucket. Kafka Connect's JsonConverter reads every JSON object without a
+ * struct schema (schemaless values, maps) into such a HashMap, so that is
+ * the order Confluent's sink writes their keys in. (A bucket of 9 keys
+ * below capacity 64 makes the map grow, as HashMap does instead of
+ * building a tree bin; tree bins themselves, 9+ colliding keys at 64+, are
+ * not modelled.)
+ */
+export function javaHashMapOrder(keys: readonly string[]): number[] {
+  const n = keys.length;
+  if (n <= 1) return n === 0 ? [] : [0];
+  const hashes = keys.map((k) => {
+    let h = 0;
+    for (let i = 0; i < k.length; i++) h = (Math.imul(h, 31) + k.charCodeAt(i)) | 0;
+    return h ^ (h >>> 16);
+  });
+  let cap = 16;
+  let counts = new Map<number, number>();
+  const recount = (upTo: number) => {
+    counts = new Map();
+    for (let j = 0; j <= upTo; j++) counts.set(hashes[j]! & (cap - 1), (counts.get(hashes[j]! & (cap - 1)) ?? 0) + 1);
+  };
+  for (let i = 0; i < n; i++) {
+    const b = hashes[i]! & (cap - 1);
+    const c = (counts.get(b) ?? 0) + 1;
+    counts.set(b, c);
+    if (c >= 9 && cap < 64) {
+      cap *= 2;
+      recount(i);
+    }
+    if (i + 1 > cap * 0.75) {
+      cap *= 2;
+      recount(i);
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i);
+  return order.sort((a, b) => (hashes[a]! & (cap - 1)) - (hashes[b]! & (cap - 1)) || a - b);
+}
+
+const orderCache = new Map<string, number[]>();
+
+/** [key, value] entries in HashMap order; the permutation is cached per key list (records mostly share theirs). */
+function hashMapEntries<V>(entries: [string, V][]): [string, V][] {
+  if (entries.length <= 1) return entries;
+  const sig = entries.map((e) => e[0]).join('\u0000');
+  let order = orderCache.get(sig);
+  if (!order) {
+    if (orderCache.size > 10_000) orderCache.clear();
+    order = javaHashMapOrder(entries.map((e) => e[0]));
+    orderCache.set(sig, order);
+  }
+  return order.map((i) => entries[i]!);
+}
+
 /** Jackson's ObjectMapper on a schemaless value (a Java Map/List/Long/Double/String/byte[]). */
 export function schemalessJson(v: unknown): string {
   if (v === null || v === undefined) return 'null';
@@ -157,11 +219,8 @@ export function schemalessJson(v: unknown): string {
       if (v instanceof Uint8Array) return base64(v);
       if (v instanceof Date) return String(v.getTime());
       if (Array.isArray(v)) return `[${v.map(schemalessJson).join(',')}]`;
-      if (v instanceof Map) return `{${[...v].map(([k, x]) => `${jsonString(String(k))}:${schemalessJson(x)}`).join(',')}}`;
-      const o = v as Record<string, unknown>;
-      const parts: string[] = [];
-      for (const k in o) if (o[k] !== undefined) parts.push(`${jsonString(k)}:${schemalessJson(o[k])}`);
-      return `{${parts.join(',')}}`;
+      const entries: [string, unknown][] = v instanceof Map ? [...v].map(([k, x]) => [String(k), x]) : Object.entries(v as object).filter((e) => e[1] !== undefined);
+      return `{${hashMapEntries(entries).map(([k, x]) => `${jsonString(k)}:${schemalessJson(x)}`).join(',')}}`;
     }
     default: return 'null';
   }
@@ -256,9 +315,10 @@ export class ConnectJsonWriter {
             return `[${schemalessJson(pair[0])},${this.value(pair[1], t.values, true, `${path}{}`)}]`;
           }).join(',')}]`;
         }
-        const entries = v instanceof Map ? [...v] : typeof v === 'object' && !(v instanceof Uint8Array) ? Object.entries(v as object) : undefined;
+        const entries: [string, unknown][] | undefined = v instanceof Map ? [...v].map(([k, x]) => [String(k), x]) : typeof v === 'object' && !(v instanceof Uint8Array) ? Object.entries(v as object) : undefined;
         if (!entries) throw new ConvertError(`field ${path} should be a map (got ${describeValue(v)})`);
-        return `{${entries.map(([k, x]) => `${jsonString(String(k))}:${this.value(x, t.values, true, `${path}{}`)}`).join(',')}}`;
+        // A Connect map is a java.util.HashMap: its keys come out in HashMap order.
+        return `{${hashMapEntries(entries).map(([k, x]) => `${jsonString(k)}:${this.value(x, t.values, true, `${path}{}`)}`).join(',')}}`;
       }
       case 'record':
         return this.struct(v, t.fields, path);
