@@ -68,9 +68,16 @@ export function bigDecimalText(unscaled: bigint, scale: number): string {
   return neg ? `-${text}` : text;
 }
 
-/** JSON string text as Jackson escapes it: JSON.stringify's escapes, with upper-case hex in \u00XX. */
+const ASTRAL = /[\uD800-\uDFFF]/;
+
+/**
+ * JSON string text as Jackson writes it: JSON.stringify's escapes with
+ * upper-case hex (\u001F), and characters beyond the BMP (emoji) as their
+ * escaped surrogate pair (\uD83D\uDE00) instead of four UTF-8 bytes.
+ */
 export function jsonString(s: string): string {
-  const q = JSON.stringify(s);
+  let q = JSON.stringify(s);
+  if (ASTRAL.test(q)) q = q.replace(/[\uD800-\uDFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return q.includes('\\u') ? q.replace(/\\u([0-9a-f]{4})/g, (_m, h: string) => `\\u${h.toUpperCase()}`) : q;
 }
 
@@ -161,12 +168,11 @@ function timeText(v: unknown, path: string, kind: 'date' | 'time-millis' | 'time
  * building a tree bin; tree bins themselves, 9+ colliding keys at 64+, are
  * not modelled.)
  */
-export function javaHashMapOrder(keys: readonly string[]): number[] {
+export function javaHashMapOrder(keys: readonly unknown[]): number[] {
   const n = keys.length;
   if (n <= 1) return n === 0 ? [] : [0];
   const hashes = keys.map((k) => {
-    let h = 0;
-    for (let i = 0; i < k.length; i++) h = (Math.imul(h, 31) + k.charCodeAt(i)) | 0;
+    const h = javaHashCode(k);
     return h ^ (h >>> 16);
   });
   let cap = 16;
@@ -190,6 +196,23 @@ export function javaHashMapOrder(keys: readonly string[]): number[] {
   }
   const order = Array.from({ length: n }, (_, i) => i);
   return order.sort((a, b) => (hashes[a]! & (cap - 1)) - (hashes[b]! & (cap - 1)) || a - b);
+}
+
+/** hashCode of the Java object a Connect map key becomes: String, Integer (Long beyond 32 bits), Boolean. */
+function javaHashCode(k: unknown): number {
+  if (typeof k === 'string') {
+    let h = 0;
+    for (let i = 0; i < k.length; i++) h = (Math.imul(h, 31) + k.charCodeAt(i)) | 0;
+    return h;
+  }
+  if (typeof k === 'boolean') return k ? 1231 : 1237;
+  if ((typeof k === 'number' && Number.isInteger(k)) || typeof k === 'bigint') {
+    const b = BigInt(k);
+    if (b >= -2147483648n && b <= 2147483647n) return Number(b);
+    const u = BigInt.asUintN(64, b);
+    return Number(BigInt.asIntN(32, u ^ (u >> 32n)));
+  }
+  return 0;
 }
 
 const orderCache = new Map<string, number[]>();
@@ -310,10 +333,9 @@ export class ConnectJsonWriter {
       case 'map': {
         // Connect JSON envelopes give maps with non-string keys as [key, value] pairs: JsonConverter writes them so too.
         if (Array.isArray(v)) {
-          return `[${v.map((pair) => {
-            if (!Array.isArray(pair) || pair.length !== 2) throw new ConvertError(`field ${path} should be a map (got ${describeValue(v)})`);
-            return `[${schemalessJson(pair[0])},${this.value(pair[1], t.values, true, `${path}{}`)}]`;
-          }).join(',')}]`;
+          for (const pair of v) if (!Array.isArray(pair) || pair.length !== 2) throw new ConvertError(`field ${path} should be a map (got ${describeValue(v)})`);
+          const pairs = v as [unknown, unknown][];
+          return `[${javaHashMapOrder(pairs.map((p) => p[0])).map((i) => `[${schemalessJson(pairs[i]![0])},${this.value(pairs[i]![1], t.values, true, `${path}{}`)}]`).join(',')}]`;
         }
         const entries: [string, unknown][] | undefined = v instanceof Map ? [...v].map(([k, x]) => [String(k), x]) : typeof v === 'object' && !(v instanceof Uint8Array) ? Object.entries(v as object) : undefined;
         if (!entries) throw new ConvertError(`field ${path} should be a map (got ${describeValue(v)})`);
