@@ -130,6 +130,13 @@ describe('Java number and text printing', () => {
       [['user_id', 'event_type', 'ts', 'payload', 'ü', '日本'], 'event_type,user_id,payload,日本,ü,ts'],
     ];
     for (const [keys, java] of sets) expect(javaHashMapOrder(keys).map((i) => keys[i]).join(',')).toBe(java);
+    // new HashMap<>(size), as AvroData builds the maps of Avro records.
+    const sized: [string[], string][] = [
+      [['id', 'name', 'status', 'amount', 'created_at', 'customer'], 'name,created_at,amount,id,status,customer'],
+      [['b', 'a'], 'a,b'],
+      [['k1', 'k2', 'k3', 'k17', 'k33'], 'k3,k17,k33,k1,k2'],
+    ];
+    for (const [keys, java] of sized) expect(javaHashMapOrder(keys, true).map((i) => keys[i]).join(',')).toBe(java);
     const doubles = [100, 1.5, 1e7, 9999999.5, 0.001, 0.0001, -1.2345e-10, 1e21, 1e23, 0.1 + 0.2, 123456789.123, 2e-3, 5e-324, 1.7976931348623157e308, 5e-324 * 3, 1234567.0, 12345678.9];
     expect(doubles.map((d) => javaFloatText(d, false)).join(' '))
       .toBe('100.0 1.5 1.0E7 9999999.5 0.001 1.0E-4 -1.2345E-10 1.0E21 1.0E23 0.30000000000000004 1.23456789123E8 0.002 4.9E-324 1.7976931348623157E308 1.5E-323 1234567.0 1.23456789E7');

@@ -163,19 +163,21 @@ function timeText(v: unknown, path: string, kind: 'date' | 'time-millis' | 'time
  * spread String.hashCode at the final capacity, insertion order within a
  * bucket. Kafka Connect's JsonConverter reads every JSON object without a
  * struct schema (schemaless values, maps) into such a HashMap, so that is
- * the order Confluent's sink writes their keys in. (A bucket of 9 keys
+ * the order Confluent's sink writes their keys in; AvroData makes Avro maps
+ * with new HashMap<>(size) (`sized`). (A bucket of 9 keys
  * below capacity 64 makes the map grow, as HashMap does instead of
  * building a tree bin; tree bins themselves, 9+ colliding keys at 64+, are
  * not modelled.)
  */
-export function javaHashMapOrder(keys: readonly unknown[]): number[] {
+export function javaHashMapOrder(keys: readonly unknown[], sized = false): number[] {
   const n = keys.length;
   if (n <= 1) return n === 0 ? [] : [0];
   const hashes = keys.map((k) => {
     const h = javaHashCode(k);
     return h ^ (h >>> 16);
   });
-  let cap = 16;
+  // new HashMap<>() starts at 16 buckets; new HashMap<>(n), as AvroData makes Avro maps, at the power of two ≥ n.
+  let cap = sized ? Math.max(1, 2 ** Math.ceil(Math.log2(n))) : 16;
   let counts = new Map<number, number>();
   const recount = (upTo: number) => {
     counts = new Map();
@@ -189,7 +191,7 @@ export function javaHashMapOrder(keys: readonly unknown[]): number[] {
       cap *= 2;
       recount(i);
     }
-    if (i + 1 > cap * 0.75) {
+    if (i + 1 > Math.floor(cap * 0.75)) {
       cap *= 2;
       recount(i);
     }
@@ -218,13 +220,13 @@ function javaHashCode(k: unknown): number {
 const orderCache = new Map<string, number[]>();
 
 /** [key, value] entries in HashMap order; the permutation is cached per key list (records mostly share theirs). */
-function hashMapEntries<V>(entries: [string, V][]): [string, V][] {
+function hashMapEntries<V>(entries: [string, V][], sized = false): [string, V][] {
   if (entries.length <= 1) return entries;
-  const sig = entries.map((e) => e[0]).join('\u0000');
+  const sig = `${sized ? 's' : 'd'}${entries.map((e) => e[0]).join('\u0000')}`;
   let order = orderCache.get(sig);
   if (!order) {
     if (orderCache.size > 10_000) orderCache.clear();
-    order = javaHashMapOrder(entries.map((e) => e[0]));
+    order = javaHashMapOrder(entries.map((e) => e[0]), sized);
     orderCache.set(sig, order);
   }
   return order.map((i) => entries[i]!);
@@ -251,11 +253,15 @@ export function schemalessJson(v: unknown): string {
 
 /** Renders typed values as JsonConverter does (schemas.enable=false). */
 export class ConnectJsonWriter {
+  /** The record came from Avro: AvroData sized its maps. */
+  private sizedMaps = false;
+
   constructor(private readonly decimals: DecimalFormat) {}
 
   /** One record's line (without the separator). */
   record(value: unknown, schema: RecordSchema): string {
     if (!schema.fields) return schemalessJson(value);
+    this.sizedMaps = schema.id.startsWith('avro:');
     if (schema.scalar) return this.topLevel(value, schema.fields[0]!);
     return this.struct(value, schema.fields, '');
   }
@@ -335,12 +341,12 @@ export class ConnectJsonWriter {
         if (Array.isArray(v)) {
           for (const pair of v) if (!Array.isArray(pair) || pair.length !== 2) throw new ConvertError(`field ${path} should be a map (got ${describeValue(v)})`);
           const pairs = v as [unknown, unknown][];
-          return `[${javaHashMapOrder(pairs.map((p) => p[0])).map((i) => `[${schemalessJson(pairs[i]![0])},${this.value(pairs[i]![1], t.values, true, `${path}{}`)}]`).join(',')}]`;
+          return `[${javaHashMapOrder(pairs.map((p) => p[0]), this.sizedMaps).map((i) => `[${schemalessJson(pairs[i]![0])},${this.value(pairs[i]![1], t.values, true, `${path}{}`)}]`).join(',')}]`;
         }
         const entries: [string, unknown][] | undefined = v instanceof Map ? [...v].map(([k, x]) => [String(k), x]) : typeof v === 'object' && !(v instanceof Uint8Array) ? Object.entries(v as object) : undefined;
         if (!entries) throw new ConvertError(`field ${path} should be a map (got ${describeValue(v)})`);
         // A Connect map is a java.util.HashMap: its keys come out in HashMap order.
-        return `{${hashMapEntries(entries).map(([k, x]) => `${jsonString(k)}:${this.value(x, t.values, true, `${path}{}`)}`).join(',')}}`;
+        return `{${hashMapEntries(entries, this.sizedMaps).map(([k, x]) => `${jsonString(k)}:${this.value(x, t.values, true, `${path}{}`)}`).join(',')}}`;
       }
       case 'record':
         return this.struct(v, t.fields, path);
