@@ -230,7 +230,8 @@ describe('S3 sink JsonFormat and AvroFormat, read back by Python', () => {
     }
     const lines = (await readObjects(`${dir}/${topic}/`)).flatMap((o) => o.text!.split('\n').filter(Boolean));
     expect(lines.map((l) => (JSON.parse(l) as { id: number }).id).sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
-    expect(lines).toContain('{"id":250,"kind":"b"}');
+    // Schemaless objects come out in java.util.HashMap key order, as Kafka Connect's JsonConverter reads them.
+    expect(lines).toContain('{"kind":"b","id":250}');
     await deletePrefix(`${dir}/`);
   });
 });
