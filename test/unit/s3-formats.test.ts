@@ -16,7 +16,7 @@ import { S3RecordEncoder } from '../../src/sinks/s3-parquet/record-encoding.js';
 import writeRecordFile, { type RecordFileTask } from '../../src/sinks/s3-parquet/record-file-task.js';
 import { EMPTY_INFERRED } from '../../src/sinks/s3-parquet/types.js';
 import { ConfigError, RetriableError } from '../../src/errors.js';
-import { classifyS3Error, S3Service } from '../../src/sinks/s3-parquet/service.js';
+import { classifyS3Error, credentialProvider, S3Service } from '../../src/sinks/s3-parquet/service.js';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import { isAccessDenied, S3ParquetSink } from '../../src/sinks/s3-parquet/sink.js';
@@ -382,7 +382,7 @@ describe('S3 format and request settings', () => {
     expect(objectTags(['team:data eng', 'env:prod'], 100, 199, 100)).toBe('startOffset=100&endOffset=199&recordCount=100&team=data%20eng&env=prod');
   });
 
-  it('maps s3.credentials.provider.class to the SDK\'s providers; keys win; an unknown class is an error naming the key', () => {
+  it('maps s3.credentials.provider.class to the SDK\'s providers; keys win; an unknown class is an error naming the key', async () => {
     expect(credentialSource(undefined, false)).toEqual({ kind: 'default' });
     expect(credentialSource('com.amazonaws.auth.DefaultAWSCredentialsProviderChain', false)).toEqual({ kind: 'default' });
     expect(credentialSource('software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider', false)).toEqual({ kind: 'default' });
@@ -391,6 +391,9 @@ describe('S3 format and request settings', () => {
     expect(credentialSource('com.amazonaws.auth.InstanceProfileCredentialsProvider', false)).toEqual({ kind: 'instance' });
     expect(credentialSource('software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider', false)).toEqual({ kind: 'container' });
     expect(credentialSource('com.example.MyProvider', true)).toEqual({ kind: 'static' });
+    // Each mapped provider loads (the SDK packages are there) and is a credential provider function; none is called here.
+    for (const kind of ['env', 'profile', 'instance', 'container', 'web-identity'] as const) expect(typeof (await credentialProvider({ kind }))).toBe('function');
+    expect(await credentialProvider({ kind: 'default' })).toBeUndefined();
     expect(problems(() => credentialSource('io.confluent.connect.s3.auth.AwsAssumeRoleCredentialsProvider', false))[0]).toMatch(/^s3.credentials.provider.class: "io.confluent.connect.s3.auth.AwsAssumeRoleCredentialsProvider" has no equivalent in Sluice/);
   });
 

@@ -234,7 +234,7 @@ function contentType(key: string): string {
 }
 
 /** The SDK provider for s3.credentials.provider.class; undefined: the client's own default (or static keys). */
-async function credentialProvider(source: CredentialSource | undefined): Promise<S3ClientConfig['credentials'] | undefined> {
+export async function credentialProvider(source: CredentialSource | undefined): Promise<S3ClientConfig['credentials'] | undefined> {
   switch (source?.kind) {
     case undefined: case 'static': case 'default': return undefined;
     case 'env': return (await import('@aws-sdk/credential-provider-env')).fromEnv();
