@@ -356,7 +356,8 @@ describe('S3 format and request settings', () => {
     const bad = problems(() => writeParams({ 's3.ssea.name': 'aes256', 's3.sse.customer.key': 'c2hvcnQtc2VjcmV0' }));
     expect(bad).toEqual(['s3.sse.customer.key: must be the base64 text of a 256-bit (32-byte) key']);
     expect(bad.join()).not.toContain('c2hvcnQtc2VjcmV0');
-    expect(problems(() => writeParams({ 's3.ssea.name': '', 's3.sse.kms.key.id': 'k' }))).toEqual(['s3.sse.kms.key.id: needs s3.ssea.name=aws:kms']);
+    expect(writeParams({ 's3.ssea.name': 'aws:kms:dsse' })).toEqual({ ServerSideEncryption: 'aws:kms:dsse' });
+    expect(problems(() => writeParams({ 's3.ssea.name': '', 's3.sse.kms.key.id': 'k' }))).toEqual(['s3.sse.kms.key.id: needs s3.ssea.name=aws:kms (or aws:kms:dsse)']);
   });
 
   it('puts the encryption, ACL and tag headers on every upload, and SSE-C headers on reads; a store without the feature stops Sluice', () => {

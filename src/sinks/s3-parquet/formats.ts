@@ -84,7 +84,7 @@ export function extensionOf(s: Pick<FormatSettings, 'format' | 'gzip'>): string 
 // ---------- S3 request settings ----------
 
 export interface RequestConfig {
-  's3.ssea.name': '' | 'aes256' | 'aws:kms';
+  's3.ssea.name': '' | 'aes256' | 'aws:kms' | 'aws:kms:dsse';
   's3.sse.customer.key'?: string;
   's3.sse.kms.key.id'?: string;
   's3.acl.canned'?: string;
@@ -92,7 +92,7 @@ export interface RequestConfig {
 
 /** Headers every PUT (and, for SSE-C, every GET and HEAD) of Sluice's objects carries. */
 export interface WriteParams {
-  ServerSideEncryption?: 'AES256' | 'aws:kms';
+  ServerSideEncryption?: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
   SSEKMSKeyId?: string;
   SSECustomerAlgorithm?: 'AES256';
   SSECustomerKey?: string;
@@ -114,12 +114,13 @@ export function writeParams(c: RequestConfig): WriteParams {
       out.SSECustomerAlgorithm = 'AES256';
       out.SSECustomerKey = customer;
     } else out.ServerSideEncryption = 'AES256';
-  } else if (ssea === 'aws:kms') {
-    out.ServerSideEncryption = 'aws:kms';
+  } else if (ssea === 'aws:kms' || ssea === 'aws:kms:dsse') {
+    // Without a key id S3 uses the AWS managed key (Confluent's sink then sends no SSE header at all and leaves it to the bucket default).
+    out.ServerSideEncryption = ssea;
     if (kms) out.SSEKMSKeyId = kms;
   }
   if (customer && ssea !== 'aes256') problems.push('s3.sse.customer.key: needs s3.ssea.name=AES256 (SSE-C)');
-  if (kms && ssea !== 'aws:kms') problems.push('s3.sse.kms.key.id: needs s3.ssea.name=aws:kms');
+  if (kms && ssea !== 'aws:kms' && ssea !== 'aws:kms:dsse') problems.push('s3.sse.kms.key.id: needs s3.ssea.name=aws:kms (or aws:kms:dsse)');
   if (c['s3.acl.canned']) out.ACL = c['s3.acl.canned'];
   if (problems.length > 0) throw new ConfigError(problems);
   return out;
