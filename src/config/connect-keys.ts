@@ -74,7 +74,6 @@ export const connectKeyOptions = [
   bool({ key: 'mssql.use.merge.holdlock', sinks: pg, doc: 'SQL Server only.', ignored: 'SQL Server only.' }),
   bool({ key: 'replace.null.with.default', sinks: pg, doc: 'Confluent JDBC sink: a null field with a schema default is written as the default.', ignored: 'Sluice writes what the converter decoded, as Kafka Connect\'s converters hand it over.' }),
   str({ key: 'string.output.value.column.name', sinks: pg, doc: 'Confluent JDBC sink: column for String-schema values.', refused: 'a record whose whole value is a string has no columns in Sluice; use a converter with a schema (JsonConverter, AvroConverter)' }),
-  oneOf(['none', 'backward', 'forward', 'full'] as const, { key: 'schema.compatibility', sinks: pg, caseInsensitive: true, doc: 'A storage-connector key (S3, HDFS) sometimes copied into JDBC configs.', ignored: 'the PostgreSQL sink follows auto.evolve, not schema.compatibility.' }),
   int({ key: 'connection.pool.min_size', sinks: pg, min: 0, doc: 'Debezium JDBC sink pool size.', ignored: 'the pool is pg.pool.size.' }),
   int({ key: 'connection.pool.max_size', sinks: pg, min: 1, doc: 'Debezium JDBC sink pool size.', ignored: 'the pool is pg.pool.size.' }),
   int({ key: 'connection.pool.acquire_increment', sinks: pg, min: 1, doc: 'Debezium JDBC sink pool growth.', ignored: 'the pool is pg.pool.size.' }),
@@ -89,7 +88,6 @@ export const connectKeyOptions = [
 
   // S3 sink: generic keys (format- and storage-specific ones are the S3 sink's own).
   str({ key: 'schema.generator.class', sinks: s3, doc: 'Confluent storage connectors: Hive schema generator.', ignored: 'Sluice writes no Hive schema.' }),
-  str({ key: 's3.credentials.provider.class', sinks: s3, pattern: /^com\.amazonaws\.auth\.(DefaultAWSCredentialsProviderChain|EnvironmentVariableCredentialsProvider|SystemPropertiesCredentialsProvider|profile\.ProfileCredentialsProvider|InstanceProfileCredentialsProvider|ContainerCredentialsProvider)$|^software\.amazon\.awssdk\.auth\.credentials\.DefaultCredentialsProvider$/, expects: 'an AWS SDK default-chain provider class', doc: 'AWS credentials provider. The default chain (and its members) is what Sluice uses without aws.access.key.id; other classes are refused.' }),
 ] as const satisfies readonly OptionSpec<any>[];
 
 /** Families of keys matched by prefix, after the declared keys. */

@@ -7,7 +7,7 @@ import { envName, type OptionSpec } from './options.js';
 
 const options = allOptions as readonly OptionSpec<any>[];
 /** Keys Sluice reads and acts on (the notice and refused ones are tabled apart). */
-const acted = (o: OptionSpec<any>) => !o.ignored && !o.refused;
+const acted = (o: OptionSpec<any>) => (!o.ignored || o.ignoredBy !== undefined) && !o.refused;
 
 export function optionsMarkdown(): string {
   const groups: [string, (o: OptionSpec<any>) => boolean][] = [

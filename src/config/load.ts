@@ -273,6 +273,8 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   };
   for (const e of worker?.consumer ?? []) consumerProperty(e.key, e.value, e.origin);
 
+  /** Notices that hold for some sinks only (an option may mean something to one sink): dropped for the others. */
+  const sinkNotices: { notice: string; ignoredBy: readonly SinkKind[] }[] = [];
   for (const [key, { value, origin }] of raw) {
     if (key.startsWith('config.providers')) continue;
     if (isTransformKey(key)) {
@@ -327,7 +329,11 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     }
     values.set(spec.key, parsed.data);
     origins.set(spec.key, origin);
-    if (spec.ignored) notices.push(`${origin}: accepted, no effect: ${spec.ignored}`);
+    if (spec.ignored) {
+      const notice = `${origin}: accepted, no effect: ${spec.ignored}`;
+      notices.push(notice);
+      if (spec.ignoredBy) sinkNotices.push({ notice, ignoredBy: spec.ignoredBy });
+    }
   }
 
   // Java client keys (sasl.jaas.config, trust/key stores) → librdkafka's.
@@ -341,6 +347,9 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
 
   const connectorClass = values.get('connector.class') as string | undefined;
   const sink = connectorClass ? sinkKindOf(connectorClass) : undefined;
+  for (const { notice, ignoredBy } of sinkNotices) {
+    if (sink === undefined || !ignoredBy.includes(sink)) notices.splice(notices.indexOf(notice), 1);
+  }
   if (connectorClass && !sink) {
     problems.push(`connector.class: "${connectorClass}" is not a sink Sluice runs (a JDBC sink class, io.confluent.connect.s3.S3SinkConnector, sluice.postgres or sluice.s3)`);
   }

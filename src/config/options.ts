@@ -22,6 +22,8 @@ export interface OptionSpec<T = unknown> {
   readonly sinks?: readonly SinkKind[];
   /** Accepted for compatibility with Kafka Connect; has no effect in Sluice (a one-line notice says why). */
   readonly ignored?: string;
+  /** The sinks for which `ignored` holds; absent: every sink that accepts the key. */
+  readonly ignoredBy?: readonly SinkKind[];
   /** A Kafka Connect key Sluice knows but cannot honour: setting it is an error with this reason. */
   readonly refused?: string;
 }

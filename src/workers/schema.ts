@@ -174,12 +174,25 @@ function qualified(s: Record<string, unknown>): string {
 
 export function recordSchemaFromAvro(id: string, schema: AvroSchema): RecordSchema {
   const { type } = fieldTypeFromAvro(schema);
+  let out: RecordSchema;
   if (type.kind === 'record') {
     const s = schema as Record<string, unknown>;
     const name = typeof s['connect.name'] === 'string' ? s['connect.name'] : typeof s.name === 'string' ? qualified(s) : undefined;
-    return name !== undefined ? { id, fields: type.fields, name } : { id, fields: type.fields };
-  }
-  return { id, fields: [{ name: 'value', type, optional: false }], scalar: true };
+    out = name !== undefined ? { id, fields: type.fields, name } : { id, fields: type.fields };
+  } else out = { id, fields: [{ name: 'value', type, optional: false }], scalar: true };
+  avroWriterSchemas.set(out, schema);
+  return out;
+}
+
+/**
+ * The Avro writer schema a RecordSchema was made from, for sinks that write
+ * Avro again (names, unions, enums kept). Only this very object has one: a
+ * schema a transform derived from it does not, so it is never used for
+ * values it no longer describes.
+ */
+const avroWriterSchemas = new WeakMap<RecordSchema, unknown>();
+export function avroWriterSchemaOf(schema: RecordSchema): unknown {
+  return avroWriterSchemas.get(schema);
 }
 
 // ---------- Kafka Connect JSON envelope schema ----------

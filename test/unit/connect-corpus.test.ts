@@ -21,12 +21,6 @@ const WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-dist
  * problem). Lead: delete entries as their areas land.
  */
 const NEEDS: Record<string, { helper: string; problems: RegExp }> = {
-  'demo-scene--sink-s3-voluble.json': { helper: 's3formats (AvroFormat, storage.class, schema.compatibility)', problems: /^(storage\.class|schema\.compatibility|format\.class)/ },
-  'demo-scene--sink-s3-00.json': { helper: 's3formats (JsonFormat, storage.class, schema.compatibility)', problems: /^(storage\.class|schema\.compatibility|format\.class)/ },
-  'demo-scene--sink-s3-tiploc-v00.json': { helper: 's3formats (AvroFormat, storage.class, schema.compatibility)', problems: /^(storage\.class|schema\.compatibility|format\.class)/ },
-  'kafka-cluster-poc--json_converter.json': { helper: 's3formats (JsonFormat, storage.class, schema.compatibility)', problems: /^(storage\.class|schema\.compatibility|format\.class)/ },
-  'apachekafkatest--s3-servers-logs-access.json': { helper: 's3formats (storage.class)', problems: /^storage\.class/ },
-  'confluent-s3--quickstart-s3.properties': { helper: 's3formats (AvroFormat, storage.class, schema.compatibility)', problems: /^(storage\.class|schema\.compatibility|format\.class)/ },
 };
 
 function check(file: string, env: NodeJS.ProcessEnv): string[] {

@@ -24,6 +24,10 @@ export interface S3Plan {
   readonly nullValues: 'fail' | 'ignore';
   /** Schemaless topics: the widest record type seen so far (a record). */
   readonly inferred: FieldType;
+  /** Output format (absent: Parquet); JsonFormat and AvroFormat are encoded by record-encoding.ts. */
+  readonly format?: 'parquet' | 'json' | 'avro';
+  /** JsonFormat: json.decimal.format. */
+  readonly decimalFormat?: 'base64' | 'numeric';
 }
 
 const MAX_SPARE_PER_LAYOUT = 32;

@@ -14,6 +14,8 @@ export interface ChunkMeta {
   byteOffset: number;
   byteLength: number;
   rows: number;
+  /** AvroFormat: the Avro schema (JSON text) of the chunk's records, the file header's. */
+  schema?: string;
 }
 
 export interface S3BatchMeta {

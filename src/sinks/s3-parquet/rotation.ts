@@ -24,6 +24,8 @@ export interface Piece {
 export class OpenFile {
   readonly pieces: Piece[] = [];
   rows = 0;
+  /** Offset of the file's last row (s3.object.tagging's endOffset). */
+  lastOffset = -1;
   /** Estimated from the chunks' Arrow bytes. */
   bytes = 0;
   constructor(
@@ -145,6 +147,7 @@ export class PartitionRotation<T> {
       cursor[g] += end - r;
       set.rows += end - r;
       set.end = offsets[end - 1]!;
+      file.lastOffset = set.end;
       r = end;
       if (set.rows >= flushSize) {
         this.close('flush.size');

@@ -7,6 +7,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import { ConnectionLostError, RetriableError, RetryAbortedError, SluiceError } from '../../errors.js';
 import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
+import { readParams, type CredentialSource, type WriteParams } from './formats.js';
 
 export interface S3Options {
   bucket: string;
@@ -15,6 +16,10 @@ export interface S3Options {
   pathStyle: boolean;
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** s3.credentials.provider.class, mapped (absent: keys when given, else the SDK's default chain). */
+  credentials?: CredentialSource;
+  /** Encryption and canned ACL of every PUT (SSE-C also on GET and HEAD). */
+  write?: WriteParams;
   partSize: number;
   /** Parts of one object uploaded at the same time. */
   partConcurrency: number;
@@ -53,6 +58,8 @@ export function classifyS3Error(err: unknown, what: string): SluiceError {
   const msg = `${what}: ${name}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(err)}`;
   const net = networkCode(err);
   if (net) return new ConnectionLostError(`${what}: cannot reach the S3 endpoint (${net})`, { cause: err });
+  // A store that lacks a feature asked for (SSE without KMS on MinIO) says so with 501: retrying cannot help.
+  if (status === 501 || name === 'NotImplemented') return new SluiceError(msg, { cause: err });
   if (status !== undefined && (status >= 500 || status === 429 || status === 408)) return new RetriableError(msg, { cause: err });
   if (RETRIABLE_NAMES.has(name) || e.$retryable) return new RetriableError(msg, { cause: err });
   if (status === undefined && /socket|network|timed? ?out|ECONN|EPIPE|aborted/i.test(e.message ?? '')) return new ConnectionLostError(msg, { cause: err });
@@ -77,15 +84,30 @@ export class S3Service {
   constructor(readonly opts: S3Options) {}
 
   private connect(): Promise<{ sdk: Sdk; client: S3Client }> {
-    this.clientReady ??= loadSdk().then((sdk) => ({ sdk, client: new sdk.S3Client(this.clientConfig()) }));
+    this.clientReady ??= loadSdk().then(async (sdk) => {
+      const config = this.clientConfig();
+      const provider = await credentialProvider(this.opts.credentials);
+      if (provider) config.credentials = provider;
+      return { sdk, client: new sdk.S3Client(config) };
+    });
     return this.clientReady;
   }
 
-  private clientConfig(): S3ClientConfig {
+  /** What a PUT carries besides the body: encryption, ACL, tags. */
+  putParams(tagging?: string): Record<string, string> {
+    const p: Record<string, string> = { ...(this.opts.write as Record<string, string> | undefined) };
+    if (tagging) p.Tagging = tagging;
+    return p;
+  }
+
+  clientConfig(): S3ClientConfig {
     const opts = this.opts;
     const config: S3ClientConfig = {
       region: opts.region,
       forcePathStyle: opts.pathStyle,
+      // Confluent's s3.region default is us-west-2, Sluice's us-east-1: a config that leaves it out
+      // still reaches its bucket, whose region S3 names in its redirect.
+      followRegionRedirects: true,
       // Our own retry loop (retryWithBackoff) covers long outages; the SDK's
       // quick retries smooth single hiccups.
       maxAttempts: 3,
@@ -121,12 +143,13 @@ export class S3Service {
   }
 
   /** Uploads an object: one PUT up to s3.part.size, a multipart upload above it. */
-  async put(key: string, body: Uint8Array, metadata: Record<string, string>, signal?: AbortSignal): Promise<void> {
+  async put(key: string, body: Uint8Array, metadata: Record<string, string>, signal?: AbortSignal, tagging?: string): Promise<void> {
+    const extra = this.putParams(tagging);
     const what = `uploading s3://${this.opts.bucket}/${key} (${body.length} bytes)`;
     const { sdk, client } = await this.connect();
     await this.retry(what, async () => {
       if (body.length <= this.opts.partSize) {
-        await client.send(new sdk.PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: body, Metadata: metadata, ContentType: contentType(key) }), { abortSignal: signal });
+        await client.send(new sdk.PutObjectCommand({ ...extra, Bucket: this.opts.bucket, Key: key, Body: body, Metadata: metadata, ContentType: contentType(key) }), { abortSignal: signal });
         return;
       }
       const abortController = new AbortController();
@@ -135,7 +158,7 @@ export class S3Service {
       try {
         const upload = new sdk.Upload({
           client,
-          params: { Bucket: this.opts.bucket, Key: key, Body: Buffer.from(body.buffer, body.byteOffset, body.length), Metadata: metadata, ContentType: contentType(key) },
+          params: { ...extra, Bucket: this.opts.bucket, Key: key, Body: Buffer.from(body.buffer, body.byteOffset, body.length), Metadata: metadata, ContentType: contentType(key) },
           partSize: this.opts.partSize,
           queueSize: this.opts.partConcurrency,
           // A failed multipart upload is aborted, so no orphaned parts linger.
@@ -154,7 +177,7 @@ export class S3Service {
     const { sdk, client } = await this.connect();
     return this.retry(`reading the metadata of s3://${this.opts.bucket}/${key}`, async () => {
       try {
-        const res = await client.send(new sdk.HeadObjectCommand({ Bucket: this.opts.bucket, Key: key }));
+        const res = await client.send(new sdk.HeadObjectCommand({ ...this.readParams(), Bucket: this.opts.bucket, Key: key }));
         return res.Metadata ?? {};
       } catch (err) {
         if (isNotFound(err)) return undefined;
@@ -167,13 +190,17 @@ export class S3Service {
     const { sdk, client } = await this.connect();
     return this.retry(`reading s3://${this.opts.bucket}/${key}`, async () => {
       try {
-        const res = await client.send(new sdk.GetObjectCommand({ Bucket: this.opts.bucket, Key: key }));
+        const res = await client.send(new sdk.GetObjectCommand({ ...this.readParams(), Bucket: this.opts.bucket, Key: key }));
         return await res.Body!.transformToString('utf8');
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
       }
     });
+  }
+
+  private readParams(): Record<string, string> {
+    return this.opts.write ? (readParams(this.opts.write) as Record<string, string>) : {};
   }
 
   async delete(keys: readonly string[]): Promise<void> {
@@ -200,5 +227,20 @@ function isNotFound(err: unknown): boolean {
 }
 
 function contentType(key: string): string {
-  return key.endsWith('.json') ? 'application/json' : 'application/vnd.apache.parquet';
+  if (key.endsWith('.json')) return 'application/json';
+  if (key.endsWith('.json.gz')) return 'application/gzip';
+  if (key.endsWith('.avro')) return 'application/avro';
+  return 'application/vnd.apache.parquet';
+}
+
+/** The SDK provider for s3.credentials.provider.class; undefined: the client's own default (or static keys). */
+export async function credentialProvider(source: CredentialSource | undefined): Promise<S3ClientConfig['credentials'] | undefined> {
+  switch (source?.kind) {
+    case undefined: case 'static': case 'default': return undefined;
+    case 'env': return (await import('@aws-sdk/credential-provider-env')).fromEnv();
+    case 'profile': return (await import('@aws-sdk/credential-provider-ini')).fromIni();
+    case 'instance': return (await import('@smithy/credential-provider-imds')).fromInstanceMetadata();
+    case 'container': return (await import('@smithy/credential-provider-imds')).fromContainerMetadata();
+    case 'web-identity': return (await import('@aws-sdk/credential-provider-web-identity')).fromTokenFile();
+  }
 }

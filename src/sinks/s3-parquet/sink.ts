@@ -23,9 +23,12 @@ import { markerKey, recoverPartition, SET_METADATA, setId, type SetMarker } from
 import { partitionerSpec, TimeBuckets, type PartitionerSpec } from './partitioner.js';
 import { PartitionRotation, type ChunkRef, type CloseReason, type FileSet, type RotationRules } from './rotation.js';
 import { S3Service } from './service.js';
+import { checkTagPairs, credentialSource, extensionOf, formatSettings, objectTags, writeParams, type FormatSettings } from './formats.js';
+import type { RecordFileTask } from './record-file-task.js';
 import { EMPTY_INFERRED, mergeTypes, typeKey } from './types.js';
 
 const FILE_TASK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'file-task.js');
+const RECORD_FILE_TASK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'record-file-task.js');
 
 /** Shares of the engine's budgets that open (not yet closed) files may hold; under half, so paused partitions always resume. */
 const OPEN_SHARE_OF_BUDGET = 0.4;
@@ -44,6 +47,8 @@ interface Ticket {
 interface PendingFile {
   key: string;
   rows: number;
+  /** s3.object.tagging: the object's tags. */
+  tags?: string;
   parquet: Promise<Uint8Array>;
 }
 
@@ -125,6 +130,8 @@ export class S3ParquetSink implements Sink {
   private scheduleTimer?: NodeJS.Timeout;
   private runWorker?: WorkerRunner;
   private planVersion = 0;
+  private readonly format: FormatSettings;
+  private readonly extension: string;
   readonly stats = { files: 0, sets: 0, bytesUploaded: 0, rowsUploaded: 0, earlyCloses: 0 };
 
   constructor(
@@ -138,7 +145,12 @@ export class S3ParquetSink implements Sink {
       'partition.duration.ms': c['partition.duration.ms'], 'timestamp.extractor': c['timestamp.extractor'], 'timestamp.field': c['timestamp.field'],
       timezone: c.timezone, locale: c.locale,
     });
-    if (!/parquet/i.test(c['format.class'])) throw new ConfigError([`format.class: "${c['format.class']}" is not written by Sluice; only Parquet (io.confluent.connect.s3.format.parquet.ParquetFormat)`]);
+    this.format = formatSettings(c);
+    this.extension = extensionOf(this.format);
+    checkTagPairs(c['s3.object.tagging.key.value.pairs']);
+    if (c['schema.compatibility'] !== 'none') {
+      log.warn(`schema.compatibility=${c['schema.compatibility'].toUpperCase()}: Sluice does not project records to another schema version; a record whose schema differs from its file's closes the file set (as with NONE): more files, the same values`);
+    }
     if (Boolean(c['aws.access.key.id']) !== Boolean(c['aws.secret.access.key'])) {
       throw new ConfigError(['aws.access.key.id / aws.secret.access.key: give both, or neither to use the standard AWS credential chain']);
     }
@@ -158,6 +170,8 @@ export class S3ParquetSink implements Sink {
       pathStyle: c['s3.path.style.access.enabled'] ?? c['store.url'] !== undefined,
       accessKeyId: c['aws.access.key.id'],
       secretAccessKey: c['aws.secret.access.key'],
+      credentials: credentialSource(c['s3.credentials.provider.class'], Boolean(c['aws.access.key.id'])),
+      write: writeParams(c),
       partSize: c['s3.part.size'],
       partConcurrency: 4,
       retry: {
@@ -191,8 +205,11 @@ export class S3ParquetSink implements Sink {
         storeKey: this.cfg['store.kafka.keys'],
         storeHeaders: this.cfg['store.kafka.headers'],
         storeMetadata: this.cfg['store.kafka.metadata'],
-        nullValues: this.cfg['behavior.on.null.values'],
+        // 'write' is refused at startup (formatSettings).
+        nullValues: this.cfg['behavior.on.null.values'] as 'fail' | 'ignore',
         inferred: EMPTY_INFERRED,
+        format: this.format.format,
+        decimalFormat: this.format.decimalFormat,
       };
       this.plans.set(topic, p);
     }
@@ -302,31 +319,41 @@ export class S3ParquetSink implements Sink {
 
   objectKey(sourceTopic: string, partition: number, groupPath: string, firstOffset: number): string {
     const { topic, path: filePath } = splitRoutedPath(sourceTopic, groupPath);
-    return `${this.topicsDir}/${topic}/${filePath}/${topic}+${partition}+${String(firstOffset).padStart(10, '0')}.parquet`;
+    return `${this.topicsDir}/${topic}/${filePath}/${topic}+${partition}+${String(firstOffset).padStart(10, '0')}${this.extension}`;
   }
 
   onSetClosed(w: PartitionWriter, set: FileSet<Ticket>): void {
     const id = setId(set.start, set.end);
     const files: PendingFile[] = [];
     for (const f of set.files.values()) {
-      const task: FileTask = {
-        pieces: f.pieces.map((p) => ({ buffer: p.chunk.buffer, byteOffset: p.chunk.byteOffset, byteLength: p.chunk.byteLength, rowStart: p.rowStart, rowEnd: p.rowEnd, rows: p.chunk.rows })),
-        codec: this.cfg['parquet.codec'] as ParquetCodec,
-        rowGroupBytes: this.cfg['parquet.row.group.bytes'],
-        metadata: { 'sluice.topic': w.topic, 'sluice.partition': String(w.partition), 'sluice.set': id, 'sluice.first.offset': String(f.firstOffset) },
-      };
-      // Without the engine's pool (tests), on this thread; loaded only then, so
-      // the main thread does not carry Arrow and the WebAssembly writer.
-      const parquet = this.runWorker
-        ? this.runWorker<FileTask, Uint8Array>(FILE_TASK, task)
-        : import('./file-task.js').then((m) => m.default(task));
+      const pieces = f.pieces.map((p) => ({ buffer: p.chunk.buffer, byteOffset: p.chunk.byteOffset, byteLength: p.chunk.byteLength, rowStart: p.rowStart, rowEnd: p.rowEnd, rows: p.chunk.rows }));
+      const parquet = this.format.format === 'parquet' ? this.parquetFile(w, id, f.firstOffset, pieces) : this.recordFile(pieces, f.pieces[0]?.chunk.schema);
       // Failures surface in the uploader; don't let an early one go unhandled.
       parquet.catch(() => {});
-      files.push({ key: this.objectKey(w.topic, w.partition, f.path, f.firstOffset), rows: f.rows, parquet });
+      const tags = this.cfg['s3.object.tagging'] ? objectTags(this.cfg['s3.object.tagging.key.value.pairs'], f.firstOffset, f.lastOffset, f.rows) : undefined;
+      files.push({ key: this.objectKey(w.topic, w.partition, f.path, f.firstOffset), rows: f.rows, parquet, tags });
     }
     this.log.debug({ topic: w.topic, partition: w.partition, start: set.start, end: set.end, rows: set.rows, files: files.length, reason: set.reason }, 'closing file set');
     w.closed.push({ set, files });
     void this.upload(w);
+  }
+
+  private parquetFile(w: PartitionWriter, id: string, firstOffset: number, pieces: FileTask['pieces']): Promise<Uint8Array> {
+    const task: FileTask = {
+      pieces,
+      codec: this.cfg['parquet.codec'] as ParquetCodec,
+      rowGroupBytes: this.cfg['parquet.row.group.bytes'],
+      metadata: { 'sluice.topic': w.topic, 'sluice.partition': String(w.partition), 'sluice.set': id, 'sluice.first.offset': String(firstOffset) },
+    };
+    // Without the engine's pool (tests), on this thread; loaded only then, so
+    // the main thread does not carry Arrow and the WebAssembly writer.
+    return this.runWorker ? this.runWorker<FileTask, Uint8Array>(FILE_TASK, task) : import('./file-task.js').then((m) => m.default(task));
+  }
+
+  private recordFile(pieces: FileTask['pieces'], schema: string | undefined): Promise<Uint8Array> {
+    const f = this.format;
+    const task: RecordFileTask = { format: f.format as 'json' | 'avro', pieces, gzip: f.gzip, gzipLevel: f.gzipLevel, avroCodec: f.avroCodec, schema };
+    return this.runWorker ? this.runWorker<RecordFileTask, Uint8Array>(RECORD_FILE_TASK, task) : import('./record-file-task.js').then((m) => m.default(task));
   }
 
   /** Uploads a partition's closed sets in order: marker first, then the set's objects, then its batches are durable. */
@@ -339,7 +366,7 @@ export class S3ParquetSink implements Sink {
         const { set } = c;
         const id = setId(set.start, set.end);
         const bodies = await Promise.all(c.files.map((f) => f.parquet)).catch((err: unknown) => {
-          throw new SluiceError(`writing Parquet for topic ${w.topic} partition ${w.partition} offsets ${set.start}-${set.end}: ${errorMessage(err)}`, { cause: err });
+          throw new SluiceError(`writing ${this.format.format === 'parquet' ? 'Parquet' : this.format.format === 'json' ? 'JSON' : 'Avro'} for topic ${w.topic} partition ${w.partition} offsets ${set.start}-${set.end}: ${errorMessage(err)}`, { cause: err });
         });
         const marker: SetMarker = {
           version: 1, topic: w.topic, partition: w.partition, start: set.start, end: set.end,
@@ -348,7 +375,7 @@ export class S3ParquetSink implements Sink {
         const markerBody = Buffer.from(JSON.stringify(marker));
         await this.uploads.run(() => this.service.put(markerKey(this.topicsDir, w.topic, w.partition), markerBody, {}, w.abort.signal));
         this.log.debug({ topic: w.topic, partition: w.partition, start: set.start, end: set.end }, 'set marker written');
-        await Promise.all(c.files.map((f, i) => this.uploads.run(() => this.service.put(f.key, bodies[i]!, { [SET_METADATA]: id }, w.abort.signal))));
+        await Promise.all(c.files.map((f, i) => this.uploads.run(() => this.putObject(w, f, bodies[i]!, id))));
         if (w.dropped) return;
         w.closed.shift();
         this.stats.sets++;
@@ -371,6 +398,21 @@ export class S3ParquetSink implements Sink {
     } finally {
       w.running = false;
       w.notifyIdle();
+    }
+  }
+
+  /**
+   * One data object. Its tags go with the PUT; when the store refuses them
+   * (no s3:PutObjectTagging) and s3.object.behavior.on.tagging.error=ignore,
+   * as in Confluent's sink the object is written untagged and a warning says so.
+   */
+  private async putObject(w: PartitionWriter, f: PendingFile, body: Uint8Array, id: string): Promise<void> {
+    try {
+      await this.service.put(f.key, body, { [SET_METADATA]: id }, w.abort.signal, f.tags);
+    } catch (err) {
+      if (!f.tags || this.cfg['s3.object.behavior.on.tagging.error'] !== 'ignore' || !isAccessDenied(err)) throw err;
+      this.log.warn({ topic: w.topic, partition: w.partition, key: f.key }, `the store refused the tags of ${f.key} (${errorMessage(err)}); writing it untagged (s3.object.behavior.on.tagging.error=ignore)`);
+      await this.service.put(f.key, body, { [SET_METADATA]: id }, w.abort.signal);
     }
   }
 
@@ -405,4 +447,12 @@ export class S3ParquetSink implements Sink {
     for (const w of this.writers.values()) w.abort.abort();
     this.service.close();
   }
+}
+
+/** A 403 / AccessDenied answer (what a missing s3:PutObjectTagging permission gives a tagged PUT). */
+export function isAccessDenied(err: unknown): boolean {
+  for (let e = err as { name?: string; $metadata?: { httpStatusCode?: number }; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.name === 'AccessDenied' || e.$metadata?.httpStatusCode === 403) return true;
+  }
+  return false;
 }

@@ -1,0 +1,202 @@
+// Worker side of JsonFormat and AvroFormat: each record becomes its bytes
+// (a JSON line, or its Avro binary) here, off the main thread. Records are
+// grouped by (partitioner path, schema) like the Parquet encoder's chunks, so
+// the main thread's rotation, markers and uploads are the same for every
+// format; a file task only concatenates a file's rows (and gzips, or frames
+// Avro blocks). One group's chunk:
+//
+//   [u32 end of row i's bytes × rows, padded to 8][row bytes …]
+import { createHash } from 'node:crypto';
+import type { Decoded } from '../../workers/decode/decoders.js';
+import { avroWriterSchemaOf, type RecordSchema } from '../../workers/schema.js';
+import { ConvertError, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
+import { AvroRecordWriter } from './avro-format.js';
+import type { S3Plan } from './encoding.js';
+import { ConnectJsonWriter } from './json-format.js';
+import { align8, rowTableBytes, type ChunkMeta, type S3BatchMeta } from './layout.js';
+import { routedPath } from '../../transforms/routing.js';
+import { Partitioner } from './partitioner.js';
+import { fieldKey } from './types.js';
+
+const NEWLINE = 0x0a;
+
+class RecordGroup {
+  rows = 0;
+  // Small to start: a field partitioner can give a batch hundreds of groups.
+  ends = new Uint32Array(64);
+  bytes = Buffer.allocUnsafe(4096);
+  pos = 0;
+  constructor(
+    readonly index: number,
+    readonly path: string,
+    readonly schemaKey: string,
+    readonly schemaText?: string,
+  ) {}
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.bytes.length) return;
+    const b = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.pos + n));
+    this.bytes.copy(b, 0, 0, this.pos);
+    this.bytes = b;
+  }
+
+  private endRow(): void {
+    if (this.rows >= this.ends.length) {
+      const e = new Uint32Array(this.ends.length * 2);
+      e.set(this.ends);
+      this.ends = e;
+    }
+    this.ends[this.rows++] = this.pos;
+  }
+
+  /** A JSON line: the text and System.lineSeparator() ("\n"). */
+  addLine(text: string): void {
+    this.reserve(text.length * 3 + 1);
+    this.pos += this.bytes.write(text, this.pos, 'utf8');
+    this.bytes[this.pos++] = NEWLINE;
+    this.endRow();
+  }
+
+  addBinary(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.bytes.set(b, this.pos);
+    this.pos += b.length;
+    this.endRow();
+  }
+
+  get byteLength(): number {
+    return align8(4 * this.rows) + this.pos;
+  }
+
+  copyInto(target: Uint8Array, at: number): void {
+    new Uint32Array(target.buffer, target.byteOffset + at, this.rows).set(this.ends.subarray(0, this.rows));
+    target.set(this.bytes.subarray(0, this.pos), at + align8(4 * this.rows));
+  }
+}
+
+interface SchemaInfo {
+  key: string;
+  avro?: AvroRecordWriter;
+}
+
+export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
+  private plan!: S3Plan;
+  private partitioner?: Partitioner;
+  private partitionerKey = '';
+  private json?: ConnectJsonWriter;
+  private jsonDecimals = '';
+  private readonly schemas = new WeakMap<RecordSchema, SchemaInfo>();
+  private groups = new Map<string, RecordGroup>();
+  private groupList: RecordGroup[] = [];
+  private offsets = new Float64Array(1024);
+  private times = new Float64Array(1024);
+  private groupOf = new Uint32Array(1024);
+  private rows = 0;
+  /** The batch's own topic: a record routed elsewhere (RegexRouter…) carries its topic in its group path. */
+  private topic = '';
+
+  needsKeys(): boolean {
+    return false;
+  }
+
+  begin(plan: S3Plan, topic: string, _partition: number): void {
+    this.plan = plan;
+    this.topic = topic;
+    const pk = JSON.stringify(plan.partitioner);
+    if (!this.partitioner || pk !== this.partitionerKey) {
+      this.partitioner = new Partitioner(plan.partitioner);
+      this.partitionerKey = pk;
+    }
+    const dec = plan.decimalFormat ?? 'base64';
+    if (!this.json || dec !== this.jsonDecimals) {
+      this.json = new ConnectJsonWriter(dec);
+      this.jsonDecimals = dec;
+    }
+    this.groups = new Map();
+    this.groupList = [];
+    this.rows = 0;
+  }
+
+  private info(schema: RecordSchema): SchemaInfo {
+    let i = this.schemas.get(schema);
+    if (!i) {
+      if (this.plan.format === 'avro') {
+        const avro = new AvroRecordWriter(schema, avroWriterSchemaOf(schema));
+        // The schema text decides: two Avro schemas of the same shape (enum symbols in another order) never share a file.
+        i = { key: `avro:${createHash('sha256').update(avro.schemaText).digest('base64')}`, avro };
+      } else {
+        i = { key: schema.fields ? `${schema.scalar ? 'scalar' : 'record'}<${schema.fields.map(fieldKey).join(',')}>` : 'schemaless' };
+      }
+      this.schemas.set(schema, i);
+    }
+    return i;
+  }
+
+  add(value: Decoded, _key: Decoded | undefined, ctx: RecordContext): void {
+    const info = this.info(value.schema);
+    // The group's path, as the Parquet encoder computes it, routed as it routes it.
+    const path = routedPath(ctx.topic, this.topic, this.partitioner!.path(value.value, value.schema, ctx));
+    const time = this.partitioner!.lastTime;
+    // Encoded before its group is chosen: a record that fails leaves nothing behind.
+    const bytes = info.avro ? info.avro.encode(value.value) : undefined;
+    const line = info.avro ? undefined : this.json!.record(value.value, value.schema);
+    const gk = `${path}\u0000${info.key}`;
+    let g = this.groups.get(gk);
+    if (!g) {
+      g = new RecordGroup(this.groupList.length, path, info.key, info.avro?.schemaText);
+      this.groups.set(gk, g);
+      this.groupList.push(g);
+    }
+    if (bytes) g.addBinary(bytes);
+    else g.addLine(line!);
+    this.pushRow(ctx.offset, time, g.index);
+  }
+
+  private pushRow(offset: number, time: number, group: number): void {
+    if (this.rows >= this.offsets.length) {
+      const n = this.offsets.length * 2;
+      const o = new Float64Array(n); o.set(this.offsets); this.offsets = o;
+      const t = new Float64Array(n); t.set(this.times); this.times = t;
+      const gr = new Uint32Array(n); gr.set(this.groupOf); this.groupOf = gr;
+    }
+    this.offsets[this.rows] = offset;
+    this.times[this.rows] = time;
+    this.groupOf[this.rows] = group;
+    this.rows++;
+  }
+
+  tombstone(_key: Decoded | undefined, _ctx: RecordContext): void {
+    if (this.plan.nullValues === 'fail') {
+      throw new ConvertError('the value is null (a tombstone); set behavior.on.null.values=ignore to skip tombstones');
+    }
+  }
+
+  discardCurrent(): void {
+    // add() appends only after everything that can fail.
+  }
+
+  finish(): EncoderOutput {
+    const n = this.rows;
+    if (n === 0) return { output: null, outputBytes: 0, rows: 0, meta: { rows: 0, groups: [] } satisfies S3BatchMeta };
+    const head = rowTableBytes(n);
+    let total = head;
+    for (const g of this.groupList) total += align8(g.byteLength);
+    const sab = new SharedArrayBuffer(total);
+    new Float64Array(sab, 0, n).set(this.offsets.subarray(0, n));
+    new Float64Array(sab, 8 * n, n).set(this.times.subarray(0, n));
+    new Uint32Array(sab, 16 * n, n).set(this.groupOf.subarray(0, n));
+    const bytes = new Uint8Array(sab);
+    const groups: ChunkMeta[] = [];
+    let at = head;
+    for (const g of this.groupList) {
+      g.copyInto(bytes, at);
+      const meta: ChunkMeta = { path: g.path, schemaKey: g.schemaKey, byteOffset: at, byteLength: g.byteLength, rows: g.rows };
+      if (g.schemaText !== undefined) meta.schema = g.schemaText;
+      groups.push(meta);
+      at += align8(g.byteLength);
+    }
+    this.groups = new Map();
+    this.groupList = [];
+    return { output: sab, outputBytes: total, rows: n, meta: { rows: n, groups } satisfies S3BatchMeta };
+  }
+}
