@@ -66,13 +66,13 @@ describe('Debezium semantic types into Parquet', () => {
     expect(files).toHaveLength(1);
     const f = files[0]!;
     expect(Object.fromEntries(f.schema)).toEqual({
-      id: 'int32', d: 'date32[day]', t_ns: 'time64[us]', ts_us: 'timestamp[us, tz=UTC]', ts_ns: 'timestamp[us, tz=UTC]', tstz: 'timestamp[us, tz=UTC]',
+      id: 'int32', d: 'date32[day]', t_ns: 'time64[us]', ts_us: 'timestamp[us]', ts_ns: 'timestamp[us]', tstz: 'timestamp[us, tz=UTC]',
       ttz: 'string', vdec: 'string', js: 'string', bits: 'string',
     });
     expect(f.data).toEqual([
       {
-        id: 1, d: { $date: '2024-01-01' }, t_ns: { $time: '12:34:56.789012' }, ts_us: { $timestamp: '2024-01-01T12:34:56.789012+00:00' },
-        ts_ns: { $timestamp: '2024-01-01T12:34:56.789012+00:00' }, tstz: { $timestamp: '2024-01-01T12:34:56.789012+00:00' }, ttz: '12:34:56.789Z',
+        id: 1, d: { $date: '2024-01-01' }, t_ns: { $time: '12:34:56.789012' }, ts_us: { $timestamp: '2024-01-01T12:34:56.789012' },
+        ts_ns: { $timestamp: '2024-01-01T12:34:56.789012' }, tstz: { $timestamp: '2024-01-01T12:34:56.789012+00:00' }, ttz: '12:34:56.789Z',
         vdec: '123456789012345678.90123', js: '{"a": [1, 2.50]}', bits: '1000000101',
       },
       { id: 2, d: null, t_ns: null, ts_us: null, ts_ns: null, tstz: null, ttz: null, vdec: null, js: null, bits: null },

@@ -77,7 +77,7 @@ describe('Avro long timestamps', () => {
     expect(await sql(`SELECT id FROM ${topic} WHERE id = 3`)).toEqual([]);
   });
 
-  it('land in S3 Parquet as exact UTC microseconds; nanoseconds with sub-microsecond digits are dead-lettered, not rounded', async () => {
+  it('land in S3 Parquet as exact UTC microseconds (local-timestamp-* as wall-clock TIMESTAMP(isAdjustedToUTC=false)); nanoseconds with sub-microsecond digits are dead-lettered, not rounded', async () => {
     const topic = uniqueName('avro_ts_s3');
     const dlq = uniqueName('avro_ts_s3_dlq');
     const dir = uniqueName('it');
@@ -90,8 +90,8 @@ describe('Avro long timestamps', () => {
     const files = await readParquet(`${dir}/`);
     const data = files.flatMap((f) => f.data);
     expect(data).toEqual([
-      { id: 1, us: { $timestamp: '1800-01-01T00:00:00.000000+00:00' }, ms: { $timestamp: '1800-01-01T00:00:00.000000+00:00' }, ns: { $timestamp: '1800-01-01T00:00:00.000000+00:00' }, lus: { $timestamp: '0001-01-01T00:00:00.000000+00:00' } },
-      { id: 2, us: { $timestamp: '9999-12-31T23:59:59.999999+00:00' }, ms: { $timestamp: '9999-12-31T23:59:59.999000+00:00' }, ns: { $timestamp: '2023-11-14T22:13:20.123456+00:00' }, lus: { $timestamp: '2023-11-14T22:13:20.123456+00:00' } },
+      { id: 1, us: { $timestamp: '1800-01-01T00:00:00.000000+00:00' }, ms: { $timestamp: '1800-01-01T00:00:00.000000+00:00' }, ns: { $timestamp: '1800-01-01T00:00:00.000000+00:00' }, lus: { $timestamp: '0001-01-01T00:00:00.000000' } },
+      { id: 2, us: { $timestamp: '9999-12-31T23:59:59.999999+00:00' }, ms: { $timestamp: '9999-12-31T23:59:59.999000+00:00' }, ns: { $timestamp: '2023-11-14T22:13:20.123456+00:00' }, lus: { $timestamp: '2023-11-14T22:13:20.123456' } },
     ]);
     const [dead] = await readTopic(dlq, 1);
     expect(dead!.headers['__connect.errors.offset']).toBe('1');
