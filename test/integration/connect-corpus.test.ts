@@ -295,7 +295,7 @@ describe('corpus configs, end to end', () => {
       env: { SLUICE_STORE_URL: S3_URL, SLUICE_S3_BUCKET_NAME: S3_BUCKET, SLUICE_AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, SLUICE_AWS_SECRET_ACCESS_KEY: S3_SECRET_KEY, SLUICE_TOPICS_DIR: topicsDir },
     });
     const objects = (await listObjects(`${topicsDir}/${topic}/`)).map((o) => o.key);
-    expect(objects).toEqual([`${topicsDir}/${topic}/year=2024/month=03/day=05/hour=07/${topic}+0+0000000000.parquet`]);
+    expect(objects).toEqual([`${topicsDir}/${topic}/year=2024/month=03/day=05/hour=07/${topic}+0+0000000000.zstd.parquet`]) // parquet.codec=zstd: Confluent's .zstd.parquet;
     const files = await readParquet(`${topicsDir}/${topic}/`);
     expect(files.flatMap((f) => f.data)).toEqual([0, 1, 2].map((i) => ({ user: `u${i}`, n: i })));
   });

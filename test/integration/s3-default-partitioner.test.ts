@@ -50,7 +50,7 @@ describe('S3 Parquet sink, default partitioner', () => {
     const expectedKeys: string[] = [];
     for (let p = 0; p < PARTITIONS; p++) {
       for (let start = 0; start < PER_PARTITION; start += FLUSH) {
-        expectedKeys.push(`${dir}/${topic}/partition=${p}/${topic}+${p}+${String(start).padStart(10, '0')}.parquet`);
+        expectedKeys.push(`${dir}/${topic}/partition=${p}/${topic}+${p}+${String(start).padStart(10, '0')}.snappy.parquet`);
       }
     }
     expect(data).toEqual(expectedKeys.sort());

@@ -27,7 +27,7 @@ function expectedKeys(dir: string, topic: string, placed: { partition: number; o
     const id = `${r.partition}/${set}/${r.path}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    keys.add(`${dir}/${topic}/${r.path}/${topic}+${r.partition}+${String(r.offset).padStart(10, '0')}.parquet`);
+    keys.add(`${dir}/${topic}/${r.path}/${topic}+${r.partition}+${String(r.offset).padStart(10, '0')}.snappy.parquet`);
   }
   return [...keys].sort();
 }

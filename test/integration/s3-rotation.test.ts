@@ -35,7 +35,7 @@ describe('S3 Parquet sink rotation', () => {
         return ks.length === 2 ? ks : undefined;
       }, interval + 30_000, 100);
       const uploadedWithin = Date.now() - producedAt;
-      expect(keys).toEqual([0, 1].map((p) => `${dir}/${topic}/partition=${p}/${topic}+${p}+0000000000.parquet`));
+      expect(keys).toEqual([0, 1].map((p) => `${dir}/${topic}/partition=${p}/${topic}+${p}+0000000000.snappy.parquet`));
       // Closed at the next schedule boundary: within one interval of the records arriving, plus upload time.
       expect(uploadedWithin).toBeLessThan(interval + 15_000);
       await waitFor('offsets committed', () => fullyCommitted(`connect-${name}`, topic), 30_000, 200);

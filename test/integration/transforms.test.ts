@@ -223,8 +223,8 @@ describe('transforms into S3', () => {
     const keys = (await listObjects(`${dir}/`)).map((o) => o.key).filter((k) => k.endsWith('.parquet')).sort();
     // Each file is named by the first offset it holds: record 0 was a VIP one.
     expect(keys).toEqual([
-      `${dir}/${topic}/partition=0/${topic}+0+0000000001.parquet`,
-      `${dir}/${topic}_vip/partition=0/${topic}_vip+0+0000000000.parquet`,
+      `${dir}/${topic}/partition=0/${topic}+0+0000000001.snappy.parquet`,
+      `${dir}/${topic}_vip/partition=0/${topic}_vip+0+0000000000.snappy.parquet`,
     ].sort());
     const plain = (await readParquet(`${dir}/${topic}/`))[0]!;
     const vip = (await readParquet(`${dir}/${topic}_vip/`))[0]!;

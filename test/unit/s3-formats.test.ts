@@ -332,6 +332,10 @@ describe('S3 format and request settings', () => {
     expect(extensionOf(formatSettings({ ...base, 's3.compression.type': 'none' }))).toBe('.json');
     expect(extensionOf(formatSettings({ ...base, 'format.class': 'io.confluent.connect.s3.format.avro.AvroFormat' }))).toBe('.avro');
     expect(formatSettings({ ...base, 'format.class': 'io.confluent.connect.s3.format.avro.AvroFormat' }).gzip).toBe(false);
+    // ParquetFormat: CompressionCodecName's extension before .parquet (the S3 sink's parquet.codec default is snappy).
+    const parquet = formatSettings({ ...base, 'format.class': 'io.confluent.connect.s3.format.parquet.ParquetFormat' });
+    expect(extensionOf(parquet)).toBe('.snappy.parquet');
+    expect(['snappy', 'gzip', 'zstd', 'none', 'uncompressed'].map((c) => extensionOf(parquet, c))).toEqual(['.snappy.parquet', '.gz.parquet', '.zstd.parquet', '.parquet', '.parquet']);
   });
 
   it('refuses what it cannot write, naming the key', () => {

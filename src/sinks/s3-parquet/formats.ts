@@ -72,10 +72,13 @@ export function formatSettings(c: FormatConfig): FormatSettings {
   };
 }
 
-/** The object name's extension, as Confluent's record writer providers name it. */
-export function extensionOf(s: Pick<FormatSettings, 'format' | 'gzip'>): string {
+/** Parquet's CompressionCodecName.getExtension(), which Confluent's ParquetFormat puts before ".parquet". */
+const PARQUET_CODEC_EXTENSION: Record<string, string> = { snappy: '.snappy', gzip: '.gz', zstd: '.zstd', none: '', uncompressed: '' };
+
+/** The object name's extension, as Confluent's record writer providers name it (Parquet: with its codec, as .snappy.parquet). */
+export function extensionOf(s: Pick<FormatSettings, 'format' | 'gzip'>, parquetCodec = 'snappy'): string {
   switch (s.format) {
-    case 'parquet': return '.parquet';
+    case 'parquet': return `${PARQUET_CODEC_EXTENSION[parquetCodec.toLowerCase()] ?? ''}.parquet`;
     case 'json': return s.gzip ? '.json.gz' : '.json';
     case 'avro': return '.avro';
   }

@@ -146,7 +146,7 @@ export class S3ParquetSink implements Sink {
       timezone: c.timezone, locale: c.locale,
     });
     this.format = formatSettings(c);
-    this.extension = extensionOf(this.format);
+    this.extension = extensionOf(this.format, this.cfg['parquet.codec']);
     checkTagPairs(c['s3.object.tagging.key.value.pairs']);
     if (c['schema.compatibility'] !== 'none') {
       log.warn(`schema.compatibility=${c['schema.compatibility'].toUpperCase()}: Sluice does not project records to another schema version; a record whose schema differs from its file's closes the file set (as with NONE): more files, the same values`);
