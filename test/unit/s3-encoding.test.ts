@@ -127,6 +127,24 @@ describe('S3 Parquet worker encoder', () => {
     expect(got[2].d.toJSON()).toEqual({ e: true });
   });
 
+  it('schemaless: a field of strings and numbers is a text column holding each as itself; an array of mixed elements is one JSON text', () => {
+    const values = [
+      { s: 'second', j: [1, 2] },
+      { s: 5, j: [1, 2, { c: null }] },
+      { s: 'a\u0000b', j: [3] },
+      { s: true, j: null },
+    ];
+    const { chunks, failures } = run(plan(), values.map((value) => ({ value, schema: SCHEMALESS })));
+    expect(failures).toEqual([]);
+    const t = chunks[0]!.table;
+    expect(t.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(['s:Utf8', 'j:Utf8']);
+    const got = t.toArray().map((r) => r.toJSON());
+    // Strings are never quoted because a neighbour was a number; numbers keep every digit as text.
+    expect(got.map((r) => r.s)).toEqual(['second', '5', 'a\u0000b', 'true']);
+    // [1,2,{"c":null}] stays JSON with its numbers as numbers, not a list of strings.
+    expect(got.map((r) => r.j)).toEqual(['[1,2]', '[1,2,{"c":null}]', '[3]', null]);
+  });
+
   it('says which record value is not an object, schemaless or under a struct schema', () => {
     const enc = new S3ParquetEncoder();
     enc.begin(plan(), 't', 2);

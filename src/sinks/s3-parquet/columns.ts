@@ -333,6 +333,8 @@ class Utf8Builder extends Builder {
     // 'any' columns hold JSON text, strings included, so every value parses the same way.
     if (this.kind === 'any') s = jsonText(v);
     else if (typeof v === 'string') s = v;
+    // Schemaless data: a text column also holds the numbers and booleans of its field (types.ts mergeTypes).
+    else if (this.kind === 'string' && this.mode === 'infer' && (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean')) s = String(v);
     else if (this.kind === 'null') throw this.wrong(v, 'null');
     else if (this.kind === 'decimal-text') s = decimalText(v, this.scale, this);
     else if (this.kind === 'uuid' && v instanceof Uint8Array && v.length === 16) s = uuidText(v);

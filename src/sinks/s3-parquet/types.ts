@@ -21,6 +21,8 @@ export function inferType(v: unknown): FieldType {
       if (Array.isArray(v)) {
         let items: FieldType = { kind: 'null' };
         for (const x of v) items = mergeTypes(items, inferType(x));
+        // Elements of no common type: the whole array is JSON text, so each keeps its own JSON type.
+        if (items.kind === 'any') return { kind: 'any' };
         return { kind: 'array', items, itemsOptional: true };
       }
       const fields: Field[] = [];
@@ -33,6 +35,9 @@ export function inferType(v: unknown): FieldType {
       return { kind: 'any' };
   }
 }
+
+/** Scalars a schemaless text column takes as their text. */
+const TEXTUAL = new Set<FieldType['kind']>(['int64', 'float64', 'boolean']);
 
 /**
  * The narrowest type that holds values of both: null gives way to anything,
@@ -63,10 +68,14 @@ export function mergeTypes(a: FieldType, b: FieldType): FieldType {
   }
   if (a.kind === 'array' && b.kind === 'array') {
     const items = mergeTypes(a.items, b.items);
+    if (items.kind === 'any') return { kind: 'any' };
     return items === a.items ? a : { kind: 'array', items, itemsOptional: true };
   }
   if (a.kind === b.kind) return a;
   if ((a.kind === 'int64' && b.kind === 'float64') || (a.kind === 'float64' && b.kind === 'int64')) return { kind: 'float64' };
+  // Text and scalars: a text column, numbers and booleans as their text (as PostgreSQL's text columns take them),
+  // so a string lands as itself whatever its neighbours are.
+  if ((a.kind === 'string' && TEXTUAL.has(b.kind)) || (b.kind === 'string' && TEXTUAL.has(a.kind))) return a.kind === 'string' ? a : b;
   return { kind: 'any' };
 }
 
