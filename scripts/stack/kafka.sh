@@ -154,6 +154,9 @@ min.insync.replicas=1
 num.partitions=1
 auto.create.topics.enable=false
 group.initial.rebalance.delay.ms=0
+# Tests produce records stamped in the past (time-based S3 paths, fixed instants): time retention
+# would delete them at its next check, under a reader (a committed offset then out of range).
+log.retention.ms=-1
 
 # two cores: small thread pools
 num.network.threads=2

@@ -301,6 +301,13 @@ async function createTopic(topic: string, partitions: number): Promise<void> {
 }
 
 const open: NativeConsumer[] = [];
+/**
+ * Record timestamps near now: the broker's time retention (7 days) deletes a segment whose newest
+ * record is older, at its next check, and a reader then finds its committed offset out of range
+ * (CI once saw a consumer reset to the log end and read nothing).
+ */
+const NOW = Date.now();
+
 function reader(config: Record<string, string>, cap?: number, dataBytes?: number): Reader {
   const r = new Reader(config, cap, dataBytes);
   open.push(r.c);
@@ -323,7 +330,7 @@ describe('native consumer (librdkafka in C, records straight into batch buffers)
   it('delivers every record once, in order, byte for byte: null/empty keys and values, repeated and null headers, oversized records', async () => {
     const topic = uniqueName('native_exact');
     await createTopic(topic, 2);
-    const t0 = 1_700_000_000_000;
+    const t0 = NOW;
     const special: RawRecord[] = [
       { key: Buffer.from('k0'), value: Buffer.from('v0'), timestamp: t0 },
       { key: null, value: Buffer.from('no key'), timestamp: t0 + 1 },
@@ -396,7 +403,7 @@ describe('native consumer (librdkafka in C, records straight into batch buffers)
   it('pause stops delivery for a partition until resume', async () => {
     const topic = uniqueName('native_pause');
     await createTopic(topic, 2);
-    const rows = (n: number, tag: string): RawRecord[] => Array.from({ length: n }, (_, i) => ({ key: null, value: Buffer.from(`${tag}${i}`), timestamp: i }));
+    const rows = (n: number, tag: string): RawRecord[] => Array.from({ length: n }, (_, i) => ({ key: null, value: Buffer.from(`${tag}${i}`), timestamp: NOW + i }));
     await rawProduce(topic, 0, rows(200, 'a'));
     await rawProduce(topic, 1, rows(200, 'b'));
     const r = reader(baseConfig(uniqueName('g')));
@@ -420,7 +427,7 @@ describe('native consumer (librdkafka in C, records straight into batch buffers)
   it('commit: a new consumer in the group resumes right after the committed offset; errors carry librdkafka codes', async () => {
     const topic = uniqueName('native_commit');
     await createTopic(topic, 1);
-    await rawProduce(topic, 0, Array.from({ length: 100 }, (_, i) => ({ key: null, value: Buffer.from(`r${i}`), timestamp: i })));
+    await rawProduce(topic, 0, Array.from({ length: 100 }, (_, i) => ({ key: null, value: Buffer.from(`r${i}`), timestamp: NOW + i })));
     const group = uniqueName('g');
     const a = reader(baseConfig(group));
     await a.c.connect(10_000);
@@ -449,7 +456,7 @@ describe('native consumer (librdkafka in C, records straight into batch buffers)
     const topic = uniqueName('native_coop');
     await createTopic(topic, P);
     await bindingProduce(topic, Array.from({ length: N }, (_, i) => ({
-      partition: i % P, key: Buffer.from(String(i)), value: Buffer.from(`v${i}-${'y'.repeat(60)}`), timestamp: 1000 + i,
+      partition: i % P, key: Buffer.from(String(i)), value: Buffer.from(`v${i}-${'y'.repeat(60)}`), timestamp: NOW + 1000 + i,
     })));
     const group = uniqueName('g');
     // Small per-partition fetches: A reads from every partition before B joins.
@@ -554,7 +561,7 @@ describe('native consumer (librdkafka in C, records straight into batch buffers)
   it('parks messages without a buffer, refuses slot changes during consume, and close() wakes a waiting consume', async () => {
     const topic = uniqueName('native_life');
     await createTopic(topic, 1);
-    await rawProduce(topic, 0, Array.from({ length: 50 }, (_, i) => ({ key: null, value: Buffer.from(`m${i}`), timestamp: i })));
+    await rawProduce(topic, 0, Array.from({ length: 50 }, (_, i) => ({ key: null, value: Buffer.from(`m${i}`), timestamp: NOW + i })));
     const c = new addon.Consumer(baseConfig(uniqueName('g')));
     open.push(c);
     await c.connect(10_000);
