@@ -9,7 +9,7 @@ import type { Decoded } from '../../workers/decode/decoders.js';
 import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
 import { ConvertError, requireStructValue, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
 import { Builder, builderFor, Misfit, recordBuilder, type StructBuilder } from './columns.js';
-import { align8, rowTableBytes, type ChunkMeta, type S3BatchMeta } from './layout.js';
+import { align8, rowTableBytes, RowTableWriter, type ChunkMeta, type S3BatchMeta } from './layout.js';
 import { Partitioner, type PartitionerSpec } from './partitioner.js';
 import { arrowField } from './arrow-types.js';
 import { fieldKey, inferType, mergeTypes, typeKey } from './types.js';
@@ -179,10 +179,7 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
   private current?: Group;
   /** The last typed record's group: most records of a batch share it. */
   private last?: { path: string; schema: RecordSchema; keySchema: RecordSchema | undefined; group: Group };
-  private offsets = new Float64Array(1024);
-  private times = new Float64Array(1024);
-  private groupOf = new Uint32Array(1024);
-  private rows = 0;
+  private readonly table = new RowTableWriter();
   /** Schemaless: the batch's schema (the plan's, widened by what the batch holds). */
   private inferred?: FieldType;
   private inferredLayout?: Layout;
@@ -210,7 +207,7 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
     this.groupList = [];
     this.current = undefined;
     this.last = undefined;
-    this.rows = 0;
+    this.table.rows = 0;
     this.inferred = undefined;
     this.inferredLayout = undefined;
     this.kept = [];
@@ -247,21 +244,9 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
       this.current = group;
       group.append(v, keyValue, headers, ctx);
     }
-    this.pushRow(ctx.offset, time, this.current!);
+    this.table.push(ctx.offset, time, this.current!.index);
   }
 
-  private pushRow(offset: number, time: number, g: Group): void {
-    if (this.rows >= this.offsets.length) {
-      const n = this.offsets.length * 2;
-      const o = new Float64Array(n); o.set(this.offsets); this.offsets = o;
-      const t = new Float64Array(n); t.set(this.times); this.times = t;
-      const gr = new Uint32Array(n); gr.set(this.groupOf); this.groupOf = gr;
-    }
-    this.offsets[this.rows] = offset;
-    this.times[this.rows] = time;
-    this.groupOf[this.rows] = g.index;
-    this.rows++;
-  }
 
   private groupFor(path: string, layout: Layout, mode: 'strict' | 'infer'): Group {
     const gk = mode === 'infer' ? path : `${path}\u0000${layout.schemaKey}`;
@@ -314,7 +299,7 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
       this.current = group;
       try {
         group.append(v, key, headers, ctx);
-        this.kept.push({ row: this.rows, value: v, key, headers, offset: ctx.offset, timestamp: ctx.timestamp });
+        this.kept.push({ row: this.table.rows, value: v, key, headers, offset: ctx.offset, timestamp: ctx.timestamp });
         return;
       } catch (err) {
         if (!(err instanceof Misfit)) throw err;
@@ -344,7 +329,7 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
     }
     const rctx: RecordContext = { ...ctx };
     for (const k of this.kept) {
-      const g = this.groupList[this.groupOf[k.row]!]!;
+      const g = this.groupList[this.table.groupOf(k.row)]!;
       rctx.offset = k.offset;
       rctx.timestamp = k.timestamp;
       g.append(k.value, k.key, k.headers, rctx);
@@ -363,16 +348,14 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
   }
 
   finish(): EncoderOutput {
-    const n = this.rows;
+    const n = this.table.rows;
     if (n === 0) return { output: null, outputBytes: 0, rows: 0, meta: { rows: 0, groups: [] } satisfies S3BatchMeta };
     const ipcs = this.groupList.map((g) => g.ipc());
     const head = rowTableBytes(n);
     let total = head;
     for (const b of ipcs) total += align8(b.length);
     const sab = new SharedArrayBuffer(total);
-    new Float64Array(sab, 0, n).set(this.offsets.subarray(0, n));
-    new Float64Array(sab, 8 * n, n).set(this.times.subarray(0, n));
-    new Uint32Array(sab, 16 * n, n).set(this.groupOf.subarray(0, n));
+    this.table.writeTo(sab);
     const bytes = new Uint8Array(sab);
     const groups: ChunkMeta[] = [];
     let at = head;

@@ -41,6 +41,39 @@ export function align8(n: number): number {
   return (n + 7) & ~7;
 }
 
+/** The worker side of the row table: one entry per encoded record, written at the head of the batch output. */
+export class RowTableWriter {
+  private offsets = new Float64Array(1024);
+  private times = new Float64Array(1024);
+  private groups = new Uint32Array(1024);
+  rows = 0;
+
+  push(offset: number, time: number, group: number): void {
+    if (this.rows >= this.offsets.length) {
+      const n = this.offsets.length * 2;
+      const o = new Float64Array(n); o.set(this.offsets); this.offsets = o;
+      const t = new Float64Array(n); t.set(this.times); this.times = t;
+      const g = new Uint32Array(n); g.set(this.groups); this.groups = g;
+    }
+    this.offsets[this.rows] = offset;
+    this.times[this.rows] = time;
+    this.groups[this.rows] = group;
+    this.rows++;
+  }
+
+  groupOf(row: number): number {
+    return this.groups[row]!;
+  }
+
+  /** Writes the table at the start of `buffer` (rowTableBytes(rows) bytes). */
+  writeTo(buffer: SharedArrayBuffer): void {
+    const n = this.rows;
+    new Float64Array(buffer, 0, n).set(this.offsets.subarray(0, n));
+    new Float64Array(buffer, 8 * n, n).set(this.times.subarray(0, n));
+    new Uint32Array(buffer, 16 * n, n).set(this.groups.subarray(0, n));
+  }
+}
+
 export function readRowTable(buffer: SharedArrayBuffer, rows: number): RowTable {
   return {
     rows,

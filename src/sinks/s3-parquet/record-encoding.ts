@@ -13,7 +13,7 @@ import { ConvertError, type EncoderOutput, type RecordContext, type WorkerEncode
 import { AvroRecordWriter } from './avro-format.js';
 import type { S3Plan } from './encoding.js';
 import { ConnectJsonWriter } from './json-format.js';
-import { align8, rowTableBytes, type ChunkMeta, type S3BatchMeta } from './layout.js';
+import { align8, rowTableBytes, RowTableWriter, type ChunkMeta, type S3BatchMeta } from './layout.js';
 import { routedPath } from '../../transforms/routing.js';
 import { Partitioner } from './partitioner.js';
 import { fieldKey } from './types.js';
@@ -88,10 +88,7 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
   private readonly schemas = new WeakMap<RecordSchema, SchemaInfo>();
   private groups = new Map<string, RecordGroup>();
   private groupList: RecordGroup[] = [];
-  private offsets = new Float64Array(1024);
-  private times = new Float64Array(1024);
-  private groupOf = new Uint32Array(1024);
-  private rows = 0;
+  private readonly table = new RowTableWriter();
   /** The batch's own topic: a record routed elsewhere (RegexRouter…) carries its topic in its group path. */
   private topic = '';
 
@@ -114,7 +111,7 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     }
     this.groups = new Map();
     this.groupList = [];
-    this.rows = 0;
+    this.table.rows = 0;
   }
 
   private info(schema: RecordSchema): SchemaInfo {
@@ -149,21 +146,9 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     }
     if (bytes) g.addBinary(bytes);
     else g.addLine(line!);
-    this.pushRow(ctx.offset, time, g.index);
+    this.table.push(ctx.offset, time, g.index);
   }
 
-  private pushRow(offset: number, time: number, group: number): void {
-    if (this.rows >= this.offsets.length) {
-      const n = this.offsets.length * 2;
-      const o = new Float64Array(n); o.set(this.offsets); this.offsets = o;
-      const t = new Float64Array(n); t.set(this.times); this.times = t;
-      const gr = new Uint32Array(n); gr.set(this.groupOf); this.groupOf = gr;
-    }
-    this.offsets[this.rows] = offset;
-    this.times[this.rows] = time;
-    this.groupOf[this.rows] = group;
-    this.rows++;
-  }
 
   tombstone(_key: Decoded | undefined, _ctx: RecordContext): void {
     if (this.plan.nullValues === 'fail') {
@@ -176,15 +161,13 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
   }
 
   finish(): EncoderOutput {
-    const n = this.rows;
+    const n = this.table.rows;
     if (n === 0) return { output: null, outputBytes: 0, rows: 0, meta: { rows: 0, groups: [] } satisfies S3BatchMeta };
     const head = rowTableBytes(n);
     let total = head;
     for (const g of this.groupList) total += align8(g.byteLength);
     const sab = new SharedArrayBuffer(total);
-    new Float64Array(sab, 0, n).set(this.offsets.subarray(0, n));
-    new Float64Array(sab, 8 * n, n).set(this.times.subarray(0, n));
-    new Uint32Array(sab, 16 * n, n).set(this.groupOf.subarray(0, n));
+    this.table.writeTo(sab);
     const bytes = new Uint8Array(sab);
     const groups: ChunkMeta[] = [];
     let at = head;
