@@ -10,7 +10,7 @@ import { ConfigError, errorMessage } from './errors.js';
 import { EXIT_CONFIG, EXIT_FAILED, EXIT_SECOND_SIGNAL, exitCodeFor, stopOutcome, type ReportedStop } from './exit-codes.js';
 import { createLogger } from './log.js';
 import { nodeVersionNotice, quietSdkNodeWarning } from './node-version.js';
-import { Engine } from './pipeline/engine.js';
+import { createEngine } from './pipeline/compose.js';
 import { createSink } from './sinks/index.js';
 import { startStatusServer } from './status.js';
 
@@ -54,7 +54,7 @@ async function run(opts: { config?: string; worker?: string }): Promise<number> 
   for (const n of lines.notices) log.info(`notice: ${n}`);
   // A sink checks its own cross-key rules (partitioner, credentials) when created.
   const sink = configErrorExit(() => createSink(config, log));
-  const engine = new Engine({ config, sink, log });
+  const engine = createEngine({ config, sink, log });
   const grace = config.common['shutdown.grace.ms'];
   let signals = 0;
   const onSignal = (sig: string) => {
