@@ -4,24 +4,41 @@
 import { bufferBytes } from './batch-layout.js';
 import { BufferPool } from './buffer-pool.js';
 import type { EngineStats } from './engine-stats.js';
+import type { MemoryBudget } from './memory-budget.js';
 import { SharedMemoryCollector } from './shared-memory-gc.js';
 
 export class BatchBuffers {
   private readonly pool: BufferPool;
   private readonly gc: SharedMemoryCollector;
 
-  /** `roomBytes`: what the budget lets batches hold; as many idle buffers are kept as fill it. */
-  constructor(recordCapacity: number, dataBytes: number, roomBytes: number, threads: number, private readonly stats: EngineStats) {
+  /**
+   * `roomBytes`: what the budget lets batches hold; as many idle buffers are
+   * kept as fill it (plus a few per worker thread), within what `budget`
+   * allows every engine sharing it to keep.
+   */
+  constructor(
+    recordCapacity: number,
+    dataBytes: number,
+    roomBytes: number,
+    threads: number,
+    private readonly budget: MemoryBudget,
+    private readonly stats: EngineStats,
+  ) {
     // Buffers released to the pool are reused rather than left to the garbage collector: a dropped
     // SharedArrayBuffer is freed only once every thread that saw it has collected it, so under load
     // fresh ones pile up. As many as the budget can hold are kept.
     const standard = bufferBytes(recordCapacity, dataBytes);
-    this.pool = new BufferPool(recordCapacity, dataBytes, Math.ceil(roomBytes / standard) + threads * 2 + 2);
+    const maxIdle = Math.ceil(roomBytes / standard) + threads * 2 + 2;
+    this.pool = new BufferPool(recordCapacity, dataBytes, maxIdle);
+    budget.setIdleCap(this, maxIdle * standard);
     this.gc = new SharedMemoryCollector(Math.max(16 * 1024 * 1024, Math.floor(roomBytes / 4)));
   }
 
   acquire(minData: number): { buffer: SharedArrayBuffer; recordCapacity: number } {
-    return this.pool.acquire(minData);
+    const idle = this.pool.idleBytes;
+    const got = this.pool.acquire(minData);
+    this.budget.takeIdle(idle - this.pool.idleBytes);
+    return got;
   }
 
   /**
@@ -33,12 +50,27 @@ export class BatchBuffers {
    * peaked at 954 MiB catching up a 3M-row backlog).
    */
   release(buffer: SharedArrayBuffer): void {
-    if (!this.pool.release(buffer)) this.gc.release(buffer.byteLength);
+    const kept = this.budget.keepIdle(buffer.byteLength);
+    if (kept && this.pool.release(buffer)) {
+      this.stats.idleBufferBytes = this.pool.idleBytes;
+      return;
+    }
+    if (kept) this.budget.takeIdle(buffer.byteLength);
+    this.gc.release(buffer.byteLength);
     this.stats.idleBufferBytes = this.pool.idleBytes;
   }
 
   /** `bytes` of shared memory (a sink's encoded output) are no longer referenced by the engine. */
   letGo(bytes: number): void {
     this.gc.release(bytes);
+  }
+
+  /** The engine stopped: its idle buffers go, and no longer count against what others may keep. */
+  close(): void {
+    this.budget.takeIdle(this.pool.idleBytes);
+    this.budget.setIdleCap(this, undefined);
+    this.gc.release(this.pool.idleBytes);
+    this.pool.clear();
+    this.stats.idleBufferBytes = 0;
   }
 }

@@ -99,7 +99,7 @@ export class Engine {
     const highWater = this.budget.highWater;
     const pause = { pause: (tps: TopicPartition[]) => this.source.pause(tps), resume: (tps: TopicPartition[]) => this.source.resume(tps) };
     this.backpressure = new Backpressure(this.budget, () => this.partitions.values(), pause, Math.min(this.cfg['partition.max.bytes'], highWater), this.stats, log);
-    this.buffers = new BatchBuffers(this.cfg['batch.max.records'], this.cfg['batch.max.bytes'], highWater, this.cfg['worker.threads'], this.stats);
+    this.buffers = new BatchBuffers(this.cfg['batch.max.records'], this.cfg['batch.max.bytes'], highWater, this.cfg['worker.threads'], this.budget, this.stats);
     const retry = { maxDelayMs: this.cfg['errors.retry.delay.max.ms'], timeoutMs: this.cfg['errors.retry.timeout'], signal: this.shutdown.signal };
     if (parts.deadLetters) this.deadLetters = new DeadLetterHandoff(parts.deadLetters, retry, this.stats, log);
     // A sink that writes one destination per batch (PostgreSQL's table) follows a router that depends on the topic alone.
@@ -295,6 +295,7 @@ export class Engine {
       await this.deadLetters?.close();
       // What this engine held no longer counts against a budget other engines may share.
       this.backpressure.leave();
+      this.buffers.close();
       this.budget.unreserve(this.prefetch);
       const final: StopReason = { ...(this.firstError ? { kind: 'failed', error: this.firstError } : reason), drained };
       this.resolveRun?.(final);

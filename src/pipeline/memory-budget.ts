@@ -31,6 +31,9 @@ export class MemoryBudget {
   private peak = 0;
   private reserved = 0;
   private readonly members = new Set<BudgetMember>();
+  /** Idle batch buffers kept for reuse by every engine, and what each engine's pool alone may keep. */
+  private idle = 0;
+  private readonly idleCaps = new Map<object, number>();
 
   /** `maxBytes`: inflight.max.bytes, for everything held in this process. */
   constructor(readonly maxBytes: number) {}
@@ -77,6 +80,34 @@ export class MemoryBudget {
   add(delta: number): void {
     this.held += delta;
     if (this.held > this.peak) this.peak = this.held;
+  }
+
+  /**
+   * An engine's pool of idle batch buffers may keep up to `capBytes`; all
+   * pools together keep no more than the largest of those caps, so engines
+   * sharing the budget do not each keep a budget's worth of idle buffers.
+   */
+  setIdleCap(owner: object, capBytes: number | undefined): void {
+    if (capBytes === undefined) this.idleCaps.delete(owner);
+    else this.idleCaps.set(owner, capBytes);
+  }
+
+  /** True when an idle buffer of `bytes` may be kept (it is then counted until takeIdle). */
+  keepIdle(bytes: number): boolean {
+    let cap = 0;
+    for (const c of this.idleCaps.values()) cap = Math.max(cap, c);
+    if (this.idle + bytes > cap) return false;
+    this.idle += bytes;
+    return true;
+  }
+
+  /** Idle buffers of `bytes` were reused or let go. */
+  takeIdle(bytes: number): void {
+    this.idle -= bytes;
+  }
+
+  get idleBytes(): number {
+    return this.idle;
   }
 
   /** Pauses and resumes partitions of every member to keep held bytes within the budget. */

@@ -36,10 +36,6 @@ export class EncodePool {
     });
   }
 
-  get threads(): number {
-    return this.piscina.options.maxThreads;
-  }
-
   /**
    * The pool as one connector's engine uses it. `id` names the connector in
    * the threads (unique per process); a new call for the same id replaces its
