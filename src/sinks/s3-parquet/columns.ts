@@ -17,7 +17,7 @@ import { ConvertError } from '../common/encoder.js';
 import { epochMicros, fitsInt64, TimestampRangeError } from '../common/timestamps.js';
 import { bitsText, DebeziumValueError, nanoTimeMicros, variableScaleDecimalText, zonedTimestampMicros } from '../common/debezium-values.js';
 import { arrowType, MAX_DECIMAL128_PRECISION } from './arrow-types.js';
-import { mapKeyType } from './types.js';
+import { mapKeyType, typedMapKey } from './types.js';
 
 /** A schemaless value does not fit the inferred schema: widen it and build again. */
 export class Misfit extends Error {}
@@ -541,7 +541,7 @@ class ListBuilder extends Builder {
 
 class MapBuilder extends Builder {
   private offsets = new Int32Array(257);
-  constructor(path: string, nullable: boolean, mode: Mode, type: DataType, private readonly keyKind: FieldType['kind'], readonly keys: Builder, readonly values: Builder) {
+  constructor(path: string, nullable: boolean, mode: Mode, type: DataType, private readonly keyType: FieldType, readonly keys: Builder, readonly values: Builder) {
     super(path, nullable, mode, type);
   }
   protected pushValue(v: unknown): void {
@@ -566,16 +566,10 @@ class MapBuilder extends Builder {
   }
   /** An object's keys are strings: a key of a number or boolean map is read back from its exact text. */
   private key(k: unknown): unknown {
-    const kind = this.keyKind;
-    if (kind === 'string') return typeof k === 'string' ? k : jsonText(k);
-    if (typeof k !== 'string') return k;
-    if (kind === 'boolean') {
-      if (k === 'true' || k === 'false') return k === 'true';
-    } else if (/^-?(0|[1-9]\d*)$/.test(k)) {
-      const n = Number(k);
-      return Number.isSafeInteger(n) ? n : BigInt(k);
-    }
-    throw this.wrong(k, `a map key of type ${kind}`);
+    if (this.keyType.kind === 'string') return typeof k === 'string' ? k : jsonText(k);
+    const typed = typedMapKey(k, this.keyType);
+    if (typed === undefined) throw this.wrong(k, `a map key of type ${this.keyType.kind}`);
+    return typed;
   }
   protected pushZero(): void {
     if (this.length + 1 >= this.offsets.length) this.offsets = grow(this.offsets, this.length + 2);
@@ -661,7 +655,7 @@ export function builderFor(t: FieldType, path: string, nullable: boolean, mode: 
     case 'array': return new ListBuilder(path, nullable, mode, type, builderFor(t.items, `${path}[]`, t.itemsOptional, mode));
     case 'map': {
       const keyType = mapKeyType(t);
-      return new MapBuilder(path, nullable, mode, type, keyType.kind, builderFor(keyType, `${path}.key`, false, mode), builderFor(t.values, `${path}{}`, true, mode));
+      return new MapBuilder(path, nullable, mode, type, keyType, builderFor(keyType, `${path}.key`, false, mode), builderFor(t.values, `${path}{}`, true, mode));
     }
     case 'record': return recordBuilder(t.fields, path, nullable, mode, type);
     case 'time-nanos': case 'zoned-timestamp': case 'zoned-time': case 'variable-decimal': case 'json': case 'xml': case 'bits':

@@ -102,3 +102,17 @@ const PLAIN_MAP_KEYS = new Set<FieldType['kind']>(['string', 'int32', 'int64', '
 export function mapKeyType(t: FieldType & { kind: 'map' }): FieldType {
   return t.keys && PLAIN_MAP_KEYS.has(t.keys.kind) ? t.keys : { kind: 'string' };
 }
+
+/**
+ * A map key as its key type holds it: an object's keys are strings, so a number or boolean key is read back from
+ * its exact text. Undefined when the text is no value of that type.
+ */
+export function typedMapKey(k: unknown, keyType: FieldType): unknown {
+  if (keyType.kind === 'string' || typeof k !== 'string') return k;
+  if (keyType.kind === 'boolean') return k === 'true' ? true : k === 'false' ? false : undefined;
+  if ((keyType.kind === 'int32' || keyType.kind === 'int64') && /^-?(0|[1-9]\d*)$/.test(k)) {
+    const n = Number(k);
+    return Number.isSafeInteger(n) ? n : BigInt(k);
+  }
+  return undefined;
+}
