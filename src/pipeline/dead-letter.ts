@@ -137,7 +137,10 @@ export class DeadLetterQueue {
     const messages = failures.map((f) => {
       if (errorLog) {
         this.log.warn(
-          { topic, partition: reader.partition, offset: f.offset, stage: f.stage, ...(withMessages ? { key: b64(reader.key(f.index)), value: b64(reader.value(f.index)) } : {}) },
+          {
+            topic, partition: reader.partition, offset: f.offset, stage: f.stage,
+            ...(withMessages ? { key: b64(reader.key(f.index)), value: b64(reader.value(f.index)) } : {}),
+          },
           `${f.stage} failed, record sent to ${this.topic}: ${f.reason}`,
         );
       }

@@ -29,7 +29,10 @@ export class SkippedRecords {
     for (const f of failures) {
       const record = { topic, partition: reader.partition, offset: f.offset, stage: connectStage(f) };
       const message = this.withMessages
-        ? { key: b64(reader.key(f.index)), value: b64(reader.value(f.index)), timestamp: reader.timestamp(f.index), headers: reader.headers(f.index).map((h) => ({ name: h.name, value: b64(h.value) })) }
+        ? {
+          key: b64(reader.key(f.index)), value: b64(reader.value(f.index)), timestamp: reader.timestamp(f.index),
+          headers: reader.headers(f.index).map((h) => ({ name: h.name, value: b64(h.value) })),
+        }
         : {};
       this.log.warn({ ...record, ...message }, `${f.stage} failed, record skipped (errors.tolerance=all, no dead-letter topic) at topic ${topic} partition ${reader.partition} offset ${f.offset}: ${f.reason}`);
     }

@@ -36,8 +36,14 @@ function connectorState(c: ConnectorRef): ConnectorState {
   const setup = c.setup;
   state = {
     version: c.version,
-    valueDecoder: createDecoder(setup.valueFormat, { registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.valueRegistryAuth, wrapperForNullables: setup.valueWrapperForNullables, failInvalidSchema: setup.valueJsonFailInvalidSchema }),
-    keyDecoder: createDecoder(setup.keyFormat, { registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.keyRegistryAuth, wrapperForNullables: setup.keyWrapperForNullables, failInvalidSchema: setup.keyJsonFailInvalidSchema }),
+    valueDecoder: createDecoder(setup.valueFormat, {
+      registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.valueRegistryAuth,
+      wrapperForNullables: setup.valueWrapperForNullables, failInvalidSchema: setup.valueJsonFailInvalidSchema,
+    }),
+    keyDecoder: createDecoder(setup.keyFormat, {
+      registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.keyRegistryAuth,
+      wrapperForNullables: setup.keyWrapperForNullables, failInvalidSchema: setup.keyJsonFailInvalidSchema,
+    }),
     encoders: new Map(),
     chain: setup.transforms ? new TransformChain(setup.transforms) : undefined,
   };
@@ -167,7 +173,9 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
     out = encoder ? encoder.finish() : { output: null, outputBytes: 0, rows: decodedRows };
   } catch (err) {
     // An encoder may gather the whole batch's needs before asking for a new plan.
-    if (err instanceof ReplanNeeded) return { output: null, outputBytes: 0, rows: 0, tombstones: 0, failures: [], replan: err.request, workerMicros: micros(started) };
+    if (err instanceof ReplanNeeded) {
+      return { output: null, outputBytes: 0, rows: 0, tombstones: 0, failures: [], replan: err.request, workerMicros: micros(started) };
+    }
     throw err;
   }
   if (out.output) sharedGc.release(out.output.byteLength);

@@ -152,7 +152,7 @@ export class FakePool implements WorkerPool {
     }
     return { output: null, outputBytes: a.outputBytes ?? 0, rows: reader.count - failures.length, tombstones: 0, failures, workerMicros: 1 };
   }
-  run<T, R>(): Promise<R> {
+  run<R>(): Promise<R> {
     return Promise.reject(new Error('not used'));
   }
   async close(): Promise<void> {
