@@ -25,9 +25,10 @@ let nextVersion = 1;
 export class EncodePool {
   private readonly piscina: Piscina;
 
-  constructor(threads: number) {
+  /** `workerFile`: the compiled workers/worker.js (tests that run from source point at the build). */
+  constructor(threads: number, workerFile = WORKER_FILE) {
     this.piscina = new Piscina({
-      filename: WORKER_FILE,
+      filename: workerFile,
       minThreads: threads,
       maxThreads: threads,
       // Backpressure is ours (the byte budget); the pool queue just holds what we send.
