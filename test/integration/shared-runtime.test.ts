@@ -35,6 +35,20 @@ async function landed(c: { name: string; topic: string }, run: Promise<StopReaso
   }
 }
 
+async function connector(format: WireFormat) {
+  const topic = uniqueName(`shared_${format.replace('-', '_')}`);
+  await createTopic(topic, 3);
+  await sql(ORDERS_TABLE_DDL(topic));
+  const all = [...orders(2 * N, 3)];
+  const send = (from: number, to: number) => produce(topic, (function* () {
+    for (const o of all.slice(from, to)) yield { key: String(o.id), value: encodeOrder(format, o, 0), partition: o.id % 3 };
+  })());
+  await send(0, N);
+  const name = uniqueName('shared');
+  const config = loadConfig({ json: { name, config: pgConnector(topic, { ...converterConfig(format), 'worker.threads': '2' }) }, env: {} });
+  return { topic, name, config, sendMore: () => send(N, 2 * N) };
+}
+
 describe('engines sharing a worker pool and a byte budget', () => {
   it('each lands its own records with its own converter; stopping one leaves the other and the pool running', async () => {
     const log = pino({ level: 'warn' });
