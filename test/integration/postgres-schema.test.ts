@@ -53,7 +53,7 @@ const V2 = {
 };
 
 function unscaled(n: bigint): Buffer {
-  let hex = BigInt.asUintN(64, n).toString(16).padStart(16, '0');
+  const hex = BigInt.asUintN(64, n).toString(16).padStart(16, '0');
   return Buffer.from(hex, 'hex');
 }
 

@@ -309,6 +309,30 @@ describe('AvroFormat', () => {
       { id: 2, d: Buffer.from([0x04, 0xe2]), day: null, inner: null, tier: 'basic' },
     ]);
   });
+
+  it('writes a map whose keys are not strings as AvroData does: an array of MapEntry key/value records, keys of their type', async () => {
+    const schema = recordSchemaFromConnect('connect:3', {
+      type: 'struct', fields: [
+        { field: 'byId', type: 'map', keys: { type: 'int32' }, values: { type: 'string' } },
+        { field: 'flags', type: 'map', keys: { type: 'boolean' }, values: { type: 'int64' }, optional: true },
+        { field: 'names', type: 'map', keys: { type: 'string' }, values: { type: 'int32' }, optional: true },
+      ],
+    });
+    const { bodies, failures } = await files(plan({ format: 'avro' }), [
+      { value: { byId: [[1, 'a'], [-2, 'b']], flags: { true: 5 }, names: { x: 1 } }, schema },
+      { value: { byId: { nine: 'no int32' } }, schema },
+    ]);
+    expect(failures).toEqual(['1: field byId has the key "nine", which is no int32']);
+    const back = await readAvro(bodies[0]!);
+    expect(back.schema).toMatchObject({
+      fields: [
+        { name: 'byId', type: { type: 'array', items: { type: 'record', name: 'MapEntry', namespace: 'io.confluent.connect.avro', fields: [{ name: 'key', type: 'int' }, { name: 'value' }] } } },
+        { name: 'flags', type: ['null', { type: 'array', items: { type: 'record', name: 'MapEntry2', fields: [{ name: 'key', type: 'boolean' }, { name: 'value' }] } }] },
+        { name: 'names', type: ['null', { type: 'map' }] },
+      ],
+    });
+    expect(back.records).toEqual([{ byId: [{ key: 1, value: 'a' }, { key: -2, value: 'b' }], flags: [{ key: true, value: 5 }], names: { x: 1 } }]);
+  });
 });
 
 describe('S3 format and request settings', () => {

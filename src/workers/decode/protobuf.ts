@@ -304,7 +304,8 @@ function fieldOf(f: protobuf.Field, owner: protobuf.Type, inProgress: Map<protob
     const key64 = LONG_TYPES.has(f.keyType) ? { unsigned: f.keyType === 'uint64' || f.keyType === 'fixed64' } : undefined;
     return {
       name,
-      type: { kind: 'map', values: value.type },
+      // Keys other than strings keep their type (Connect's ProtobufData does): the reader gives their text, the sink reads it back.
+      type: f.keyType === 'string' ? { kind: 'map', values: value.type } : { kind: 'map', values: value.type, keys: scalarType({ type: f.keyType, name } as protobuf.Field) },
       nullable: true,
       read: (msg) => {
         const m = msg[name] as Record<string, unknown> | undefined;
