@@ -3,7 +3,7 @@
 // its config.ts): each is declared here once, as acted on (elsewhere), accepted
 // with a one-line notice (`ignored`) or refused with the reason (`refused`).
 // The declaration drives `sluice check`, the notices and the docs table.
-import { bool, int, oneOf, str, type KeyFamily, type OptionSpec } from './options.js';
+import { oneOf, str, type KeyFamily, type OptionSpec } from './options.js';
 
 /** Schema Registry settings of a converter, in every spelling Confluent's serde configs accept. */
 function registryOptions(role: 'key' | 'value'): OptionSpec<any>[] {

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { commonOptions, type ValueFormat } from './spec.js';
 import { translateKafkaSecurity, type KafkaSecurityContext } from './kafka-security.js';
-import { isTransformKey, readTransforms, TransformChain, type TransformsConfig } from '../transforms/chain.js';
+import { isTransformKey, readTransforms, type TransformsConfig } from '../transforms/chain.js';
 import { envName, KAFKA_PASSTHROUGH_PREFIXES, type ConfigOf, type OptionSpec } from './options.js';
 import { sinkFor, type SinkChecks, type SinkConfigSpec } from './sink-spec.js';
 import { connectKeyFamilies, connectKeyOptions } from './connect-keys.js';
