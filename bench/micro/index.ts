@@ -6,9 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { Bench, hrtimeNow, type Task } from 'tinybench';
-import { BatchWriter, bufferBytes } from '../../src/pipeline/batch-layout.js';
-import type { RecordContext, WorkerEncoder } from '../../src/sinks/common/encoder.js';
-import { workerEncoders } from '../../src/sinks/worker-encoders.js';
+import { BatchWriter, bufferBytes } from '../../src/core/batch-layout.js';
+import type { RecordContext, WorkerEncoder } from '../../src/workers/encoder.js';
+import { createWorkerEncoder } from '../../src/sinks/worker-encoders.js';
 import type { EncodeResult, EncodeTask, SinkPlan, WorkerSetup } from '../../src/workers/protocol.js';
 import type { BenchContext, Dataset } from '../e2e/context.js';
 import { ORDER_AVRO_SCHEMA, type WireFormat } from '../lib/generate.js';
@@ -119,12 +119,13 @@ export async function runMicro(ctx: BenchContext, step: (name: string) => void):
         continue;
       }
       closers.push(got.close);
-      const factory = workerEncoders[got.plan.sink];
-      if (!factory) {
-        ctx.skipped.push({ what: `micro: ${p.label}`, reason: `no worker encoder registered for plan kind "${got.plan.sink}"` });
+      let encoder: WorkerEncoder;
+      try {
+        encoder = await createWorkerEncoder(got.plan.sink);
+      } catch (err) {
+        ctx.skipped.push({ what: `micro: ${p.label}`, reason: (err as Error).message });
         continue;
       }
-      const encoder = factory();
       add('encode', `${p.label}, order rows`, PER_OP, () => encodeWith(encoder, got.plan, topic, decoded));
     }
     const parquetRows = [...order.rows(10_000, 7)];

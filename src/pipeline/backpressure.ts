@@ -2,7 +2,7 @@
 // to the (possibly shared) MemoryBudget, and the pauses and resumes the budget
 // or an outage asks for, carried out on the source.
 import type { Logger } from 'pino';
-import type { TopicPartition } from '../sinks/common/sink.js';
+import type { TopicPartition } from '../core/topic-partition.js';
 import type { EngineStats } from './engine-stats.js';
 import type { BudgetMember, BudgetPartition, MemoryBudget } from './memory-budget.js';
 import type { PartitionState } from './partition-state.js';

@@ -1,11 +1,11 @@
 // The engine's batch buffers: taken from the pool, given back to it when the
 // engine is done with them, and shared memory let go of counted for the
 // main thread's collector.
-import { bufferBytes } from './batch-layout.js';
+import { bufferBytes } from '../core/batch-layout.js';
 import { BufferPool } from './buffer-pool.js';
 import type { EngineStats } from './engine-stats.js';
 import type { MemoryBudget } from './memory-budget.js';
-import { SharedMemoryCollector } from './shared-memory-gc.js';
+import { SharedMemoryCollector } from '../core/shared-memory-gc.js';
 
 export class BatchBuffers {
   private readonly pool: BufferPool;

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { RejectedRecord } from '../sinks/common/sink.js';
 import { retryWithBackoff } from '../sinks/common/retry.js';
 import type { RecordFailure } from '../workers/protocol.js';
-import { BatchReader } from './batch-layout.js';
+import { BatchReader } from '../core/batch-layout.js';
 import type { EngineStats } from './engine-stats.js';
 
 /** Where failed records go: DeadLetterQueue (a topic) or SkippedRecords (logged and counted). */

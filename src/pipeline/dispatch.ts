@@ -9,7 +9,7 @@ import { RecordError, RetryAbortedError, SinkSchemaError, errorMessage } from '.
 import type { EncodedBatch, Sink } from '../sinks/common/sink.js';
 import { retryWithBackoff } from '../sinks/common/retry.js';
 import { retriableFromWorker, type EncodeResult } from '../workers/protocol.js';
-import { BatchReader, HDR_RECORD_COUNT, HEADER_INTS, type BatchWriter } from './batch-layout.js';
+import { BatchReader, HDR_RECORD_COUNT, HEADER_INTS, type BatchWriter } from '../core/batch-layout.js';
 import type { Backpressure } from './backpressure.js';
 import type { BatchBuffers } from './batch-buffers.js';
 import { locateRejected, type DeadLetterHandoff, type RetryLimits } from './dead-letter-handoff.js';

@@ -3,9 +3,9 @@
 // and it is sealed (full, lingering, rolled over, revoked, stopping) and handed
 // to dispatch. What an open batch holds counts against the budget as it grows.
 import { performance } from 'node:perf_hooks';
-import { tpKey } from '../sinks/common/sink.js';
+import { tpKey } from '../core/topic-partition.js';
 import type { BatchIntake } from '../source/source.js';
-import { BatchWriter, F64_PER_RECORD, HEADER_BYTES, I32_PER_RECORD } from './batch-layout.js';
+import { BatchWriter, F64_PER_RECORD, HEADER_BYTES, I32_PER_RECORD } from '../core/batch-layout.js';
 import type { Backpressure } from './backpressure.js';
 import type { BatchBuffers } from './batch-buffers.js';
 import type { EngineStats } from './engine-stats.js';

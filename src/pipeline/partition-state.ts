@@ -2,8 +2,8 @@
 // in flight in offset order, and the offsets those make durable. A commit may
 // say only the next offset after the contiguous durable prefix: a batch that
 // became durable after a later one, or a later one alone, moves nothing.
-import { tpKey, type TopicPartition } from '../sinks/common/sink.js';
-import type { BatchWriter } from './batch-layout.js';
+import { tpKey, type TopicPartition } from '../core/topic-partition.js';
+import type { BatchWriter } from '../core/batch-layout.js';
 import type { BudgetPartition } from './memory-budget.js';
 
 export interface InflightBatch {

@@ -7,12 +7,11 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL, type WireFormat } from '../../bench/lib/generate.js';
-import { loadConfig } from '../../src/config/load.js';
 import { createEngine } from '../../src/pipeline/compose.js';
 import type { StopReason } from '../../src/pipeline/engine.js';
 import { MemoryBudget } from '../../src/pipeline/memory-budget.js';
 import { EncodePool } from '../../src/pipeline/worker-pool.js';
-import { createSink } from '../../src/sinks/index.js';
+import { createSink, loadConfig } from '../../src/sinks/index.js';
 import { pgConnector } from '../helpers/connectors.js';
 import { createTopic, fullyCommitted, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
@@ -59,8 +58,8 @@ describe('engines sharing a worker pool and a byte budget', () => {
       // Schemaless JSON and msgpack: a batch routed to the other connector's converter would fail to decode.
       const a = await connector('json');
       const b = await connector('msgpack');
-      const engineA = createEngine({ config: a.config, sink: createSink(a.config, log), log, runtime });
-      const engineB = createEngine({ config: b.config, sink: createSink(b.config, log), log, runtime });
+      const engineA = createEngine({ config: a.config, sink: await createSink(a.config, log), log, runtime });
+      const engineB = createEngine({ config: b.config, sink: await createSink(b.config, log), log, runtime });
       const runA = engineA.run();
       const runB = engineB.run();
       await landed(a, runA);

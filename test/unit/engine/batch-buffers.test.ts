@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bufferBytes } from '../../../src/pipeline/batch-layout.js';
+import { bufferBytes } from '../../../src/core/batch-layout.js';
 import { BatchBuffers } from '../../../src/pipeline/batch-buffers.js';
 import { newEngineStats } from '../../../src/pipeline/engine-stats.js';
 import { MemoryBudget } from '../../../src/pipeline/memory-budget.js';

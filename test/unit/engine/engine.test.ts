@@ -1,7 +1,7 @@
 // The engine on fakes (fakes.ts): offset tracking, backpressure, rebalance,
 // shutdown and the paths that give batch buffers back.
 import { afterEach, describe, expect, it } from 'vitest';
-import { bufferBytes } from '../../../src/pipeline/batch-layout.js';
+import { bufferBytes } from '../../../src/core/batch-layout.js';
 import { MemoryBudget } from '../../../src/pipeline/memory-budget.js';
 import { retriableWorkerError } from '../../../src/workers/protocol.js';
 import { FakeSink, startEngine, until, type Harness } from './fakes.js';

@@ -2,8 +2,9 @@
 // rebalances), a worker pool that reads each batch in-process and answers
 // as told, and a sink whose writes become durable when the test says.
 import pino from 'pino';
-import { loadConfig, type ResolvedConfig } from '../../../src/config/load.js';
-import { BatchReader, BatchWriter } from '../../../src/pipeline/batch-layout.js';
+import type { ResolvedConfig } from '../../../src/config/load.js';
+import { loadConfig } from '../../../src/sinks/index.js';
+import { BatchReader, BatchWriter } from '../../../src/core/batch-layout.js';
 import type { DeadLetterSink } from '../../../src/pipeline/dead-letter-handoff.js';
 import { Engine, type StopReason } from '../../../src/pipeline/engine.js';
 import { MemoryBudget } from '../../../src/pipeline/memory-budget.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchReader, BatchWriter, type SourceMessage } from '../../../src/pipeline/batch-layout.js';
+import { BatchReader, BatchWriter, type SourceMessage } from '../../../src/core/batch-layout.js';
 import { Backpressure } from '../../../src/pipeline/backpressure.js';
 import { BatchBuffers } from '../../../src/pipeline/batch-buffers.js';
 import { newEngineStats } from '../../../src/pipeline/engine-stats.js';

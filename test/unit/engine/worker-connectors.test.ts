@@ -1,7 +1,7 @@
 // One worker pool serves several connectors (sluice worker): each task names
 // its connector, and a thread decodes it with that connector's setup.
 import { describe, expect, it } from 'vitest';
-import { BatchWriter, bufferBytes } from '../../../src/pipeline/batch-layout.js';
+import { BatchWriter, bufferBytes } from '../../../src/core/batch-layout.js';
 import type { ConnectorRef, WorkerSetup } from '../../../src/workers/protocol.js';
 import encodeBatch from '../../../src/workers/worker.js';
 
