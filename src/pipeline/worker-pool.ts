@@ -41,6 +41,9 @@ export class EncodePool {
    * The pool as one connector's engine uses it. `id` names the connector in
    * the threads (unique per process); a new call for the same id replaces its
    * setup. `owned`: closing it destroys the whole pool (one engine, the CLI).
+   * Threads keep a connector's decoders (and their schema caches) until its id
+   * gets a new setup or the pool is destroyed (so a removed connector's stay:
+   * bounded by the connectors ever run in the process, small next to batches).
    */
   forConnector(id: string, setup: WorkerSetup, owned = false): WorkerPool {
     const connector: ConnectorRef = { id, version: nextVersion++, setup };
