@@ -83,6 +83,30 @@ describe('engine: offset tracking', () => {
     expect(h.engine.stats.deadLettered).toBe(2);
   });
 
+  it('records that cannot reach the dead-letter topic stop the partition; nothing past them is committed', async () => {
+    const h = await start({ deadLetters: true, config: { 'errors.tolerance': 'all', 'errors.retry.timeout': '0' } });
+    h.sink.autoDurable = true;
+    h.pool.answer = (r) => ({ failOffsets: r.offset(0) === 4 ? [5] : [] });
+    h.deadLetters!.send = () => Promise.reject(new Error('dead-letter topic unavailable'));
+    h.source.deliver('t', 0, 8);
+    const reason = await h.done;
+    expect(reason.kind === 'failed' && reason.error.message).toMatch(/dead-letter topic unavailable/);
+    // Batch 0-3 is durable and committed; batch 4-7 never reached the sink.
+    expect(h.sink.submitted.map((s) => s.batch.firstOffset)).toEqual([0]);
+    expect(h.source.committed('t', 0)).toBe(4);
+  });
+
+  it('skipped records (errors.tolerance=all, no dead-letter topic) count as skipped, not dead-lettered', async () => {
+    const h = await start({ deadLetters: true, config: { 'errors.tolerance': 'all' } });
+    Object.assign(h.deadLetters!, { skips: true });
+    h.sink.autoDurable = true;
+    h.pool.answer = () => ({ failOffsets: [0, 3] });
+    h.source.deliver('t', 0, 4);
+    await until(() => h.source.committed('t', 0) === 4, 'offset 4 committed');
+    expect(h.engine.stats.skipped).toBe(2);
+    expect(h.engine.stats.deadLettered).toBe(0);
+  });
+
   it('a failed commit is counted and retried; the data stays durable', async () => {
     const h = await start();
     h.sink.autoDurable = true;
