@@ -240,7 +240,9 @@ const envelope: Family = {
 const mpMap = (o: number, extra: Buffer = Buffer.alloc(0), n = 1) => Buffer.concat([Buffer.from([0x80 + n, 0xa2, 0x69, 0x64, 0xce]), u32(o), extra]);
 function u32(n: number) { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b; }
 const mpStr = (s: string) => Buffer.concat([Buffer.from([0xa0 + s.length]), Buffer.from(s)]);
-const mpKind = (name: string, make: (o: number) => Buffer | null): Kind => ({ name, make: (o) => ({ value: make(o) }), pg: { none: true }, s3: { none: true } });
+const mpKind = (name: string, make: (o: number) => Buffer | null): Kind => ({
+  name, make: (o) => ({ value: make(o) }), pg: { none: true }, s3: { none: true },
+});
 
 const msgpack: Family = {
   name: 'msgpack', idCol: 'id',

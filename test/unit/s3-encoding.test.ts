@@ -187,8 +187,9 @@ describe('S3 Parquet worker encoder', () => {
     expect(entries(row.ints)).toEqual([[1, 'a'], [-2, 'b']]);
     expect(entries(row.longs)).toEqual([[9007199254740993n, 7]]);
     expect(entries(row.flags)).toEqual([[true, 'y']]);
-    expect(chunks[0]!.table.schema.fields.map((f) => String((f.type as { children: { type: { children: { type: unknown }[] } }[] }).children[0]!.type.children[0]!.type)))
-      .toEqual(['Int32', 'Int64', 'Bool']);
+    type MapType = { children: { type: { children: { type: unknown }[] } }[] };
+    const keyTypes = chunks[0]!.table.schema.fields.map((f) => String((f.type as MapType).children[0]!.type.children[0]!.type));
+    expect(keyTypes).toEqual(['Int32', 'Int64', 'Bool']);
   });
 
   it('keeps a schema the plan already has, and falls back to JSON text for conflicting types', () => {

@@ -137,7 +137,10 @@ describe('Java number and text printing', () => {
       [['k1', 'k2', 'k3', 'k17', 'k33'], 'k3,k17,k33,k1,k2'],
     ];
     for (const [keys, java] of sized) expect(javaHashMapOrder(keys, true).map((i) => keys[i]).join(',')).toBe(java);
-    const doubles = [100, 1.5, 1e7, 9999999.5, 0.001, 0.0001, -1.2345e-10, 1e21, 1e23, 0.1 + 0.2, 123456789.123, 2e-3, 5e-324, 1.7976931348623157e308, 5e-324 * 3, 1234567.0, 12345678.9];
+    const doubles = [
+      100, 1.5, 1e7, 9999999.5, 0.001, 0.0001, -1.2345e-10, 1e21, 1e23, 0.1 + 0.2, 123456789.123, 2e-3, 5e-324, 1.7976931348623157e308, 5e-324 * 3,
+      1234567.0, 12345678.9,
+    ];
     expect(doubles.map((d) => javaFloatText(d, false)).join(' '))
       .toBe('100.0 1.5 1.0E7 9999999.5 0.001 1.0E-4 -1.2345E-10 1.0E21 1.0E23 0.30000000000000004 1.23456789123E8 0.002 4.9E-324 1.7976931348623157E308 1.5E-323 1234567.0 1.23456789E7');
     const floats = [0.1, 1.1, 16777216, 3.4028235e38, 1.4e-45, 0.3, 1e10, 123.456, 1.0e-5, 33.333332].map(Math.fround);
@@ -156,7 +159,11 @@ describe('Java number and text printing', () => {
 
   it('writes decimal bytes minimal, as BigInteger.toByteArray', async () => {
     const { minimalBytes, twosComplement } = await import('../../src/sinks/s3-parquet/json-format.js');
-    for (const [input, want] of [[[0, 0, 0x7f], [0x7f]], [[0, 0x80], [0, 0x80]], [[0xff, 0xff, 0x80], [0x80]], [[0xff, 0x7f], [0xff, 0x7f]], [[], [0]], [[0, 0], [0]], [[0xff, 0xff], [0xff]]] as const) {
+    const cases = [
+      [[0, 0, 0x7f], [0x7f]], [[0, 0x80], [0, 0x80]], [[0xff, 0xff, 0x80], [0x80]], [[0xff, 0x7f], [0xff, 0x7f]],
+      [[], [0]], [[0, 0], [0]], [[0xff, 0xff], [0xff]],
+    ] as const;
+    for (const [input, want] of cases) {
       expect([...minimalBytes(Uint8Array.from(input))]).toEqual(want);
       let x = 0n;
       for (const b of input) x = (x << 8n) | BigInt(b);
