@@ -180,6 +180,13 @@ describe('file sink: append, fsync, then record length and offsets', () => {
     await broken.close();
   });
 
+  it('names a file it cannot create', async () => {
+    const file = path.join(tmpFile(), 'no-such-dir', 'out.txt');
+    const sink = new FileSink(config(file), log);
+    await expect(sink.storedPositions([{ topic: 't', partition: 0 }])).rejects.toThrow(`file sink: cannot find or create ${file} (ENOENT)`);
+    await sink.close();
+  });
+
   it('without a file, prints to standard output and keeps no positions', async () => {
     const sink = new FileSink(config(), log);
     expect(await sink.storedPositions([{ topic: 't', partition: 0 }])).toEqual(new Map());

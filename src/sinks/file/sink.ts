@@ -153,7 +153,12 @@ export class FileSink implements Sink {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SluiceError(`file sink: ${this.statePath} is unreadable (${errorMessage(err)}); remove it to start over from the Kafka offsets`);
       state = undefined;
     }
-    const fd = await fs.open(file, 'a');
+    let fd: fs.FileHandle;
+    try {
+      fd = await fs.open(file, 'a');
+    } catch (err) {
+      throw new SluiceError(`file sink: cannot find or create ${file} (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`, { cause: err });
+    }
     const { size } = await fd.stat();
     if (!state) {
       // No record yet: what the file holds is not ours; append after it, as Kafka Connect does.
