@@ -133,10 +133,6 @@ function tablesOf(sinks: readonly SinkConfigSpec[]): Tables {
 /** SLUICE_* variables read by the process itself rather than a connector option. */
 const PROCESS_VARIABLES = new Set(['SLUICE_NATIVE_ADDON']);
 
-/** The kind of the sink that runs a connector class, or undefined. */
-export function sinkKindOf(sinks: readonly SinkConfigSpec[], connectorClass: string): string | undefined {
-  return sinkFor(sinks, connectorClass)?.kind;
-}
 
 /** Formats in the Confluent wire format, whose schemas come from the schema registry, and how messages name them. */
 const REGISTRY_FORMATS: Partial<Record<ValueFormat, string>> = { avro: 'Avro', protobuf: 'Protobuf', 'json-schema': 'JSON Schema' };

@@ -6,10 +6,12 @@
 // every worker thread (sinks/worker-encoders.ts), so it imports module.ts files
 // only: they load their heavy halves on demand.
 import type { SinkModule } from './common/module.js';
+import { fileSink } from './file/module.js';
 import { postgresSink } from './postgres/module.js';
 import { s3Sink } from './s3-parquet/module.js';
 
 export const SINKS: readonly SinkModule[] = [
   postgresSink,
   s3Sink,
+  fileSink,
 ];

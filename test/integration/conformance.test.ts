@@ -1,12 +1,15 @@
 // One conformance suite, run against every sink: the guarantees a user relies
 // on whatever the destination. Each sink supplies how to prepare a topic, the
 // connector JSON, and how to read back the ids that landed.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL } from '../../bench/lib/generate.js';
 import { createTopic, fullyCommitted, groupProgress, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { runSluice, startSluice, writeConnector } from '../helpers/sluice.js';
-import { uniqueName, waitFor } from '../helpers/stack.js';
+import { KAFKA, uniqueName, waitFor } from '../helpers/stack.js';
 import { pgConnector } from './postgres-helpers.js';
 import { ensurePythonReaders, readParquet, s3Connector } from './s3-support.js';
 
@@ -37,7 +40,27 @@ const sinks: SinkUnderTest[] = [
     ids: async (topic) => (await readParquet(`conformance/${topic}/`, ['id'])).flatMap((f) => f.data.map((r) => Number(r.id))),
     duplicatesAfterCrash: false,
   },
+  {
+    name: 'file',
+    prepare: async (topic) => void fs.rmSync(fileSinkPath(topic), { force: true }),
+    connector: (topic, extra = {}) => ({
+      'connector.class': 'org.apache.kafka.connect.file.FileStreamSinkConnector', topics: topic, 'bootstrap.servers': KAFKA,
+      file: fileSinkPath(topic), ...converterConfig('json'), ...extra,
+    }),
+    // Schemaless JSON objects are written as Java's HashMap.toString: {…, id=7, …}.
+    ids: async (topic) => {
+      const text = fs.existsSync(fileSinkPath(topic)) ? fs.readFileSync(fileSinkPath(topic), 'utf8') : '';
+      return text.split('\n').filter(Boolean).map((line) => Number(/(?:^\{|, )id=(\d+)/.exec(line)![1]));
+    },
+    duplicatesAfterCrash: false,
+  },
 ];
+
+function fileSinkPath(topic: string): string {
+  const dir = path.join(os.tmpdir(), 'sluice-conformance-file');
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, `${topic}.txt`);
+}
 
 describe.each(sinks)('conformance: $name sink', (sink) => {
   it('lands every record exactly once and commits the end offsets', async () => {

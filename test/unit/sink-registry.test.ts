@@ -72,6 +72,7 @@ describe('sink registry', () => {
       options: [str({ key: 'connection.url', required: true, pattern: /^a:\/\//, doc: 'A URL.' }), int({ key: 'a.only', default: 1, doc: 'A.' })],
       check: (c) => {
         if (c.get('a.only') === 7) c.problem('a.only: not 7');
+        if (!c.isSet('a.only')) c.warning(`a.only: the default, ${c.get('a.only')}`);
       },
     };
     const b: SinkConfigSpec = {
@@ -88,6 +89,8 @@ describe('sink registry', () => {
     expect(problemsOf(() => load({ 'connector.class': 'sluice.b', 'a.only': '2' }))).toEqual(['a.only: not an option of the b sink']);
     expect(problemsOf(() => load({ 'connector.class': 'sluice.a' }))).toEqual([expect.stringMatching(/^connection\.url: required/)]);
     expect(problemsOf(() => load({ 'connector.class': 'sluice.a', 'connection.url': 'a://x', 'a.only': '7' }))).toEqual(['a.only: not 7']);
+    expect(load({ 'connector.class': 'sluice.a', 'connection.url': 'a://x' }).warnings).toContain('a.only: the default, 1');
+    expect(load({ 'connector.class': 'sluice.a', 'connection.url': 'a://x', 'a.only': '1' }).warnings).not.toContain('a.only: the default, 1');
     // The environment reaches either sink's keys.
     expect(loadConfigWith(sinks, { json: { ...common, 'connector.class': 'sluice.b' }, env: { SLUICE_CONNECTION_URL: 'http://e:1' } }).options['connection.url']).toBe('http://e:1');
   });
