@@ -2,7 +2,7 @@
 // SharedArrayBuffers (shared, not copied); everything else here is small.
 import type { ValueFormat } from '../config/spec.js';
 import { RetriableError } from '../errors.js';
-import type { PgPlan } from '../sinks/postgres/encoding.js';
+import type { PgPlan } from '../sinks/postgres/protocol.js';
 import type { RegistryAuth } from './decode/registry.js';
 import type { TransformsConfig } from '../transforms/chain.js';
 

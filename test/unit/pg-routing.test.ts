@@ -6,7 +6,8 @@
 // record order.
 import { describe, expect, it } from 'vitest';
 import { ReplanNeeded, type RecordContext } from '../../src/sinks/common/encoder.js';
-import { outputTuples, PgEncoder, readOutputHeader, type PgBatchMeta, type PgColumn, type PgMultiReplanRequest, type PgPlan } from '../../src/sinks/postgres/encoding.js';
+import { PgEncoder } from '../../src/sinks/postgres/encoding.js';
+import { outputTuples, readOutputHeader, type PgBatchMeta, type PgColumn, type PgMultiReplanRequest, type PgPlan } from '../../src/sinks/postgres/protocol.js';
 import { OID } from '../../src/sinks/postgres/types.js';
 import { recordSchemaFromConnect, type RecordSchema } from '../../src/workers/schema.js';
 

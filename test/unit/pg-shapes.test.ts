@@ -2,7 +2,8 @@
 // naming what it got, never a row of NULLs.
 import { describe, expect, it } from 'vitest';
 import { ConvertError, type RecordContext } from '../../src/sinks/common/encoder.js';
-import { PgEncoder, readOutputHeader, type PgColumn, type PgPlan } from '../../src/sinks/postgres/encoding.js';
+import { PgEncoder } from '../../src/sinks/postgres/encoding.js';
+import { readOutputHeader, type PgColumn, type PgPlan } from '../../src/sinks/postgres/protocol.js';
 import { OID } from '../../src/sinks/postgres/types.js';
 import { createDecoder } from '../../src/workers/decode/decoders.js';
 import { SCHEMALESS, type RecordSchema } from '../../src/workers/schema.js';

@@ -6,7 +6,7 @@
 // (truncate.enabled). Any other record (already flattened, e.g. by
 // ExtractNewRecordState) is a row as it is. With ${source.<field>} in
 // collection.name.format the table comes from the event's source block
-// (routing.ts); a record without one has no table and is skipped, as
+// (encoding.ts); a record without one has no table and is skipped, as
 // Debezium does.
 import type { Decoded } from '../../workers/decode/decoders.js';
 import type { RecordSchema } from '../../workers/schema.js';

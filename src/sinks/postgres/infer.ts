@@ -4,6 +4,7 @@
 // anything mixing objects and scalars is JSON). A field seen only as null
 // gets no column yet: nothing would be lost by leaving it out.
 import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
+import { INFERRED_SCHEMA_ID } from './protocol.js';
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Date);
@@ -82,9 +83,9 @@ export class SchemaInferrer {
 
   schema(): RecordSchema {
     if (!this.sawObject && this.scalar) {
-      return { id: 'inferred', scalar: true, fields: [{ name: 'value', type: this.scalar, optional: false }] };
+      return { id: INFERRED_SCHEMA_ID, scalar: true, fields: [{ name: 'value', type: this.scalar, optional: false }] };
     }
     const fields: Field[] = [...this.fields].map(([name, type]) => ({ name, type, optional: true }));
-    return { id: 'inferred', fields };
+    return { id: INFERRED_SCHEMA_ID, fields };
   }
 }
