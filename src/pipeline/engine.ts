@@ -13,7 +13,7 @@ import { RecordError, RetryAbortedError, SinkSchemaError, errorMessage } from '.
 import { tpKey, type EncodedBatch, type RejectedRecord, type Sink, type TopicPartition } from '../sinks/common/sink.js';
 import { CONSUME_BATCH, prefetchBytes, type BatchIntake, type PartitionOffset, type Source, type SourceHandlers, type SourceOptions } from '../source/source.js';
 import { createSource } from '../source/index.js';
-import { retriableFromWorker, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from '../workers/protocol.js';
+import { errorFromWorker, retriableFromWorker, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from '../workers/protocol.js';
 import { BatchReader, BatchWriter, bufferBytes, HDR_RECORD_COUNT, HEADER_BYTES, HEADER_INTS, F64_PER_RECORD, I32_PER_RECORD } from './batch-layout.js';
 import { DeadLetterQueue } from './dead-letter.js';
 import { SkippedRecords } from './skipped-records.js';
@@ -460,7 +460,7 @@ export class Engine {
           return await this.encodeOnce(p.topic, batch);
         } catch (err) {
           const outage = retriableFromWorker(err);
-          if (!outage) throw err;
+          if (!outage) throw errorFromWorker(err) ?? err;
           if (!waiting) {
             waiting = true;
             this.beginOutage(p);

@@ -4,14 +4,14 @@
 import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
 import { BatchReader } from '../pipeline/batch-layout.js';
-import { ConvertError, ReplanNeeded, type RecordContext, type WorkerEncoder } from '../sinks/common/encoder.js';
+import type { RecordContext, WorkerEncoder } from '../sinks/common/encoder.js';
+import { ConvertError, ReplanNeeded, SluiceError } from '../errors.js';
 import { workerEncoders } from '../sinks/worker-encoders.js';
 import { createDecoder, type Decoded, type Decoder } from './decode/decoders.js';
-import { SluiceError } from '../errors.js';
 import { SHARED_GC_EVERY_BYTES, SharedMemoryCollector } from '../pipeline/shared-memory-gc.js';
 import { TransformChain } from '../transforms/chain.js';
 import { newTransformRecord, runChain } from '../transforms/worker-step.js';
-import { retriableWorkerError, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from './protocol.js';
+import { workerRejection, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from './protocol.js';
 
 const setup = workerData as WorkerSetup;
 const valueDecoder: Decoder = createDecoder(setup.valueFormat, { registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.valueRegistryAuth, wrapperForNullables: setup.valueWrapperForNullables, failInvalidSchema: setup.valueJsonFailInvalidSchema });
@@ -30,6 +30,15 @@ function* keysOf(r: BatchReader): Iterable<Uint8Array | null> {
 }
 
 export default async function encodeBatch(task: EncodeTask): Promise<EncodeResult> {
+  try {
+    return await encode(task);
+  } catch (err) {
+    // Only the message crosses the thread boundary: a SluiceError's class and action travel in it (protocol.ts).
+    throw err instanceof SluiceError ? workerRejection(err) : err;
+  }
+}
+
+async function encode(task: EncodeTask): Promise<EncodeResult> {
   const started = performance.now();
   sharedGc.release(task.batch.byteLength);
   const reader = new BatchReader(task.batch);
@@ -43,15 +52,10 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
   const sinkPlan = plan.sink === 'drop' ? undefined : (plan as { plan: unknown }).plan;
   const needKeys = (encoder?.needsKeys(sinkPlan) ?? false) || (chain?.usesKey ?? false);
 
-  try {
-    await valueDecoder.prepare(valuesOf(reader));
-    if (needKeys) await keyDecoder.prepare(keysOf(reader));
-  } catch (err) {
-    // An outage (schema registry unreachable, 5xx): not the records' fault. The
-    // batch is rejected with the retriable mark (protocol.ts) for the engine to retry.
-    if (err instanceof SluiceError && err.retriable) throw retriableWorkerError(err.message);
-    throw err;
-  }
+  // An outage here (schema registry unreachable, 5xx) is not the records' fault:
+  // the batch is rejected as retriable (encodeBatch) for the engine to retry.
+  await valueDecoder.prepare(valuesOf(reader));
+  if (needKeys) await keyDecoder.prepare(keysOf(reader));
   encoder?.begin(sinkPlan, task.topic, reader.partition);
 
   let tombstones = 0;

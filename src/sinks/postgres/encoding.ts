@@ -9,7 +9,8 @@
 // them all in the batch's transaction. A table the plan does not know yet is
 // asked for with a re-plan (PgMultiReplanRequest).
 import type { Decoded } from '../../workers/decode/decoders.js';
-import { ConvertError, ReplanNeeded, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
+import type { EncoderOutput, RecordContext, WorkerEncoder } from '../common/encoder.js';
+import { ConvertError, ReplanNeeded } from '../../errors.js';
 import { ChangeEvents, type ChangeEvent } from './debezium.js';
 import type { PgBatchMeta, PgMultiReplanRequest, PgPlan, PgReplanRequest } from './protocol.js';
 import { TableEncoder } from './table-encoder.js';

@@ -4,6 +4,7 @@
 // one table. ${topic} is substituted AFTER the format is split into schema
 // and table, so a dot inside a topic name never moves the table to another
 // schema (Kafka topics may hold dots).
+import { ConvertError } from '../../errors.js';
 
 export interface TableName {
   schema?: string;
@@ -74,7 +75,7 @@ export function tableNameFor(format: string, topic: string): TableName {
 }
 
 /** A ${source.<field>} the change event cannot fill. */
-export class SourceFieldError extends Error {}
+export class SourceFieldError extends ConvertError {}
 
 export function usesSourceFields(format: string): boolean {
   return format.includes('${source.');

@@ -4,7 +4,8 @@
 // binary COPY bytes of a tuple.
 import type { ByteWriter } from '../../workers/byte-writer.js';
 import type { FieldType, RecordSchema } from '../../workers/schema.js';
-import { ConvertError, describeValue, type RecordContext } from '../common/encoder.js';
+import { describeValue, type RecordContext } from '../common/encoder.js';
+import { ConvertError } from '../../errors.js';
 import { valueFields } from './columns.js';
 import { isPlainObject } from './infer.js';
 import type { PgPlan } from './protocol.js';

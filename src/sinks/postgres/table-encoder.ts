@@ -8,7 +8,8 @@
 import { ByteWriter } from '../../workers/byte-writer.js';
 import type { Decoded } from '../../workers/decode/decoders.js';
 import type { RecordSchema } from '../../workers/schema.js';
-import { ConvertError, ReplanNeeded, requireStructValue, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
+import { requireStructValue, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
+import { ConvertError, ReplanNeeded } from '../../errors.js';
 import { valueFieldAllowed } from './columns.js';
 import { isPlainObject, SchemaInferrer } from './infer.js';
 import { OUTPUT_HEADER_BYTES, writeOutputHeader, type PgBatchMeta, type PgPlan, type PgReplanRequest } from './protocol.js';

@@ -10,7 +10,7 @@
 // written row range by row range to find it: rejects.ts).
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { RecordError, SluiceError, errorMessage } from '../../errors.js';
+import { RecordError, SluiceError, TableChangedError, errorMessage } from '../../errors.js';
 import { tpKey, type EncodedBatch, type RejectedRecord } from '../common/sink.js';
 import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
 import type { Claim, OffsetStore, PartitionAdvance } from './offsets.js';
@@ -86,9 +86,6 @@ export interface GroupWriterOptions {
   log: Logger;
 }
 
-/** PostgreSQL's codes for bytes that do not match a column's type: the table changed under the plan. */
-const TABLE_CHANGED = new Set(['22P03', '42804', '08P01']);
-
 export class GroupWriter {
   private readonly service: PgService;
   private readonly mode: InsertMode;
@@ -120,7 +117,7 @@ export class GroupWriter {
       } catch (err) {
         // A table changed under a plan (another instance widened a column): the
         // encoded bytes still go in through a staging table of the plan's types.
-        if (!mode.staging && layout.tables.some((t) => t.direct) && TABLE_CHANGED.has(causeCode(err) ?? '')) {
+        if (!mode.staging && layout.tables.some((t) => t.direct) && err instanceof TableChangedError) {
           for (const t of layout.tables) t.state.dropPlan();
           this.log.warn({ tables: layout.targets, err: errorMessage(err) }, 'table changed under the plan; writing through a staging table and re-planning');
           mode.staging = true;
@@ -358,9 +355,4 @@ function isStale(s: TableState, plan: PgPlan): boolean {
     const n = now.get(c.name);
     return !n || n.typeOid !== c.typeOid || n.elemOid !== c.elemOid;
   });
-}
-
-/** The SQLSTATE of the PostgreSQL error under a classified one. */
-function causeCode(err: unknown): string | undefined {
-  return ((err as Error).cause as { code?: string } | undefined)?.code;
 }

@@ -13,13 +13,16 @@ import {
   TimeMillisecond, TimestampMicrosecond, Utf8, Field as ArrowField, type Data, type DataType,
 } from 'apache-arrow';
 import type { Field, FieldType } from '../../workers/schema.js';
-import { ConvertError } from '../common/encoder.js';
+import { ConvertError, SluiceError } from '../../errors.js';
 import { epochMicros, fitsInt64, TimestampRangeError } from '../common/timestamps.js';
 import { bitsText, DebeziumValueError, nanoTimeMicros, variableScaleDecimalText, zonedTimestampMicros } from '../common/debezium-values.js';
 import { arrowType, MAX_DECIMAL128_PRECISION } from './arrow-types.js';
 
 /** A schemaless value does not fit the inferred schema: widen it and build again. */
-export class Misfit extends Error {}
+/** A value that does not fit the schema inferred so far (schemaless data): the encoder widens the schema and encodes the batch again. */
+export class Misfit extends SluiceError {
+  override readonly action = 'replan';
+}
 
 export type Mode = 'strict' | 'infer';
 

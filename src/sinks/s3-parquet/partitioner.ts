@@ -3,9 +3,8 @@
 // <field>=<value>[/...]. Time-based: a Joda-style path.format of the record's
 // time bucket (partition.duration.ms) in a time zone. The worker computes the
 // path per record; the main thread only groups by it.
-import { ConfigError } from '../../errors.js';
+import { ConfigError, ConvertError } from '../../errors.js';
 import type { FieldType, RecordSchema } from '../../workers/schema.js';
-import { ConvertError } from '../common/encoder.js';
 
 export type TimestampExtractor = 'Record' | 'RecordField' | 'Wallclock';
 
