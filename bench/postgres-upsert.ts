@@ -21,7 +21,7 @@ import { outputTuples, readOutputHeader, type PgPlan } from '../src/sinks/postgr
 import { PGCOPY_HEADER, PGCOPY_TRAILER } from '../src/sinks/postgres/service.js';
 import { PostgresSink } from '../src/sinks/postgres/sink.js';
 import { SCHEMALESS } from '../src/workers/schema.js';
-import { orders, ORDERS_TABLE_DDL } from './lib/generate.js';
+import { orders, ORDERS_TABLE_DDL } from '../test/helpers/orders.js';
 import { stackEndpoints, uniqueName } from './lib/stack.js';
 
 const { values: args } = parseArgs({ options: { n: { type: 'string', default: '200000' }, repeat: { type: 'string', default: '3' }, batch: { type: 'string', default: '20000' } } });

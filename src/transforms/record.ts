@@ -124,9 +124,3 @@ export function requireSchema(s: RecordSchema | undefined, purpose: string): Rec
   if (!hasSchema(s)) throw new TransformError(`Schema required for [${purpose}]`);
   return s;
 }
-
-/** Splits a Connect list option ("a, b,c") into its items. */
-export function listOf(v: string | undefined): string[] {
-  if (v === undefined) return [];
-  return v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-}

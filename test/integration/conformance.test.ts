@@ -2,7 +2,7 @@
 // on whatever the destination. Each sink supplies how to prepare a topic, the
 // connector JSON, and how to read back the ids that landed.
 import { describe, expect, it } from 'vitest';
-import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL } from '../../bench/lib/generate.js';
+import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL } from '../helpers/orders.js';
 import { createTopic, fullyCommitted, groupProgress, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { runSluice, startSluice, writeConnector } from '../helpers/sluice.js';

@@ -84,7 +84,7 @@ export interface WantedColumn {
   readonly default?: unknown;
 }
 
-export function describeType(ft: FieldType): string {
+function describeType(ft: FieldType): string {
   switch (ft.kind) {
     case 'decimal': return `decimal(${ft.precision},${ft.scale})`;
     case 'array': return `array<${describeType(ft.items)}>`;

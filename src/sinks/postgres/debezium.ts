@@ -30,7 +30,7 @@ export type ChangeEvent =
 const SKIP: ChangeEvent = { kind: 'skip' };
 
 /** Debezium's own test for an envelope (KafkaDebeziumSinkRecord.isDebeziumMessage). */
-export function isEnvelopeSchema(schema: RecordSchema): boolean {
+function isEnvelopeSchema(schema: RecordSchema): boolean {
   return schema.name !== undefined && schema.name.includes('Envelope') && schema.fields !== undefined && !schema.scalar;
 }
 

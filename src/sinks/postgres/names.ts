@@ -11,9 +11,6 @@ export interface TableName {
   table: string;
 }
 
-/** PostgreSQL's NAMEDATALEN - 1: longer identifiers are truncated by the server. */
-export const MAX_IDENTIFIER_BYTES = 63;
-
 export function quoteIdent(name: string): string {
   if (name.includes('\u0000')) throw new Error(`identifier ${JSON.stringify(name)} holds a NUL character, which PostgreSQL cannot store`);
   return `"${name.replace(/"/g, '""')}"`;
@@ -21,12 +18,6 @@ export function quoteIdent(name: string): string {
 
 export function qualifiedName(t: TableName): string {
   return t.schema !== undefined ? `${quoteIdent(t.schema)}.${quoteIdent(t.table)}` : quoteIdent(t.table);
-}
-
-/** A literal for SQL text (used only where a parameter cannot go, e.g. DDL defaults). */
-export function quoteLiteral(s: string): string {
-  if (s.includes('\u0000')) throw new Error('text literal holds a NUL character');
-  return `'${s.replace(/'/g, "''")}'`;
 }
 
 /**

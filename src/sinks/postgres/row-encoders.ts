@@ -4,10 +4,9 @@
 // binary COPY bytes of a tuple.
 import type { ByteWriter } from '../../workers/byte-writer.js';
 import type { FieldType, RecordSchema } from '../../workers/schema.js';
-import { describeValue, type RecordContext } from '../common/encoder.js';
+import { describeValue, isStruct, type RecordContext } from '../common/encoder.js';
 import { ConvertError } from '../../errors.js';
 import { valueFields } from './columns.js';
-import { isPlainObject } from './infer.js';
 import type { PgPlan } from './protocol.js';
 import { fitColumn } from './types.js';
 import { valueWriter } from './values.js';
@@ -39,7 +38,7 @@ function keyGetter(field: string, single: boolean, keySchema: RecordSchema | und
   return (c) => {
     const k = c.key;
     if (k === null || k === undefined) throw new ConvertError(`the record has no key, and key column "${field}" (pk.mode=record_key) comes from it`);
-    if (isPlainObject(k)) {
+    if (isStruct(k)) {
       if (!(field in k)) throw new ConvertError(`the record key has no field "${field}" (a key column, pk.mode=record_key)`);
       return k[field];
     }
@@ -101,7 +100,7 @@ export function compileRowEncoder(plan: PgPlan, schema: RecordSchema, keySchema:
       fieldType = schema.fields![0]!.type;
     } else {
       const name = src.field;
-      get = (v) => (isPlainObject(v) ? v[name] : undefined);
+      get = (v) => (isStruct(v) ? v[name] : undefined);
       fieldType = byName.get(name)?.type ?? { kind: 'any' };
     }
     const write = valueWriter(col.typeOid, col.elemOid, fieldType, plan.textNul, col.name, col.typmod);

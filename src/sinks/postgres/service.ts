@@ -8,8 +8,6 @@ import { credentials, parseJdbcUrl, searchPathOption } from './jdbc-url.js';
 import { explainPgTlsFailure, pgTls, PgTlsConfigError, refusedForFallback, type PgTls } from './tls.js';
 import { qualifiedName, quoteIdent, type TableName } from './names.js';
 
-export { quoteIdent, qualifiedName, type TableName } from './names.js';
-
 export interface PgConnectionOptions {
   url: string;
   user?: string;

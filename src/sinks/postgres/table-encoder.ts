@@ -8,10 +8,10 @@
 import { ByteWriter } from '../../workers/byte-writer.js';
 import type { Decoded } from '../../workers/decode/decoders.js';
 import type { RecordSchema } from '../../workers/schema.js';
-import { requireStructValue, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
+import { isStruct, requireStructValue, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
 import { ConvertError, ReplanNeeded } from '../../errors.js';
 import { valueFieldAllowed } from './columns.js';
-import { isPlainObject, SchemaInferrer } from './infer.js';
+import { TableSchemaInferrer } from './infer.js';
 import { OUTPUT_HEADER_BYTES, writeOutputHeader, type PgBatchMeta, type PgPlan, type PgReplanRequest } from './protocol.js';
 import { compileDeleteEncoder, compileRowEncoder, type Compiled, type RowEncoder } from './row-encoders.js';
 import { fitColumn } from './types.js';
@@ -20,8 +20,8 @@ import { fitColumn } from './types.js';
 class ReplanCollector {
   private readonly values = new Map<string, RecordSchema>();
   private readonly keys = new Map<string, RecordSchema>();
-  private readonly inferredValue = new SchemaInferrer();
-  private readonly inferredKey = new SchemaInferrer();
+  private readonly inferredValue = new TableSchemaInferrer();
+  private readonly inferredKey = new TableSchemaInferrer();
 
   constructor(
     private readonly planId: number,
@@ -168,7 +168,7 @@ export class TableEncoder implements WorkerEncoder<PgPlan> {
 
   /** Keys of a schemaless record with a value and no column (null-only fields need no column yet). */
   private unknownFields(known: Map<string, boolean>, v: unknown): string[] | undefined {
-    if (!isPlainObject(v)) return undefined;
+    if (!isStruct(v)) return undefined;
     let extra: string[] | undefined;
     for (const k in v) {
       let isKnown = known.get(k);
@@ -183,7 +183,7 @@ export class TableEncoder implements WorkerEncoder<PgPlan> {
   }
 
   private widensSchemaless(v: unknown): boolean {
-    const inf = new SchemaInferrer();
+    const inf = new TableSchemaInferrer();
     inf.add(v);
     const schema = inf.schema();
     const cols = new Map(this.plan.columns.map((c) => [c.name, c]));

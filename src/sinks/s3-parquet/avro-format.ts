@@ -27,7 +27,7 @@ const MS_PER_DAY = 86_400_000;
 const PLAIN_DEFAULTS = new Set(['string', 'int', 'long', 'float', 'double', 'boolean']);
 
 /** The Avro schema AvroData.fromConnectSchema gives for a Connect schema. */
-export function avroSchemaOf(schema: RecordSchema): AvroSchema {
+function avroSchemaOf(schema: RecordSchema): AvroSchema {
   let n = 0;
   const name = () => (n++ === 0 ? 'ConnectDefault' : `ConnectDefault${n}`);
   const of = (t: FieldType, path: string): AvroSchema => {
@@ -94,7 +94,7 @@ export function avroSchemaOf(schema: RecordSchema): AvroSchema {
 }
 
 /** Values as Sluice's decoders give them → what avsc encodes for the schema avroSchemaOf made. */
-export function avroValue(v: unknown, t: FieldType, path: string): unknown {
+function avroValue(v: unknown, t: FieldType, path: string): unknown {
   if (v === null || v === undefined) return null;
   switch (t.kind) {
     case 'bytes': case 'fixed':

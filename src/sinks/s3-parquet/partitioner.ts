@@ -73,7 +73,7 @@ export function partitionerSpec(c: PartitionerConfig): PartitionerSpec {
 // ---------- runtime (worker side) ----------
 
 /** Reads a (dotted) field of a record value. */
-export function fieldValue(value: unknown, path: readonly string[]): unknown {
+function fieldValue(value: unknown, path: readonly string[]): unknown {
   let v = value;
   for (const p of path) {
     if (v === null || typeof v !== 'object') return undefined;
