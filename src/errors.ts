@@ -19,14 +19,16 @@
 //
 // The tree (module-specific leaves live beside their code):
 //   SluiceError (stop)
-//   ├─ ConfigError (stop): gathers ConfigProblems ─ ConfigProblem (stop): JdbcUrlError, PgTlsConfigError, OptionError
-//   ├─ SinkSchemaError (stop): ColumnRuleError ─ TableChangedError (replan)
-//   ├─ RetriableError (retry) ─ ConnectionLostError (reconnect)
+//   ├─ ConfigError (stop, exit code 2): the ConfigProblems found, gathered
+//   ├─ ConfigProblem (stop): JdbcUrlError, PgTlsConfigError, OptionError
+//   ├─ SinkSchemaError (stop): ColumnRuleError, TableChangedError (replan)
+//   ├─ RetriableError (retry): ConnectionLostError (reconnect)
 //   ├─ RetriesExhaustedError (stop, the last failure as its cause), RetryAbortedError (stop), KafkaFatalError (stop)
-//   ├─ RecordError (dead-letter: a record, located) ─ ConvertError (dead-letter: a record, not yet located):
-//   │    TransformError, DebeziumValueError, TimestampRangeError, UnrepresentableJsonError, SourceFieldError,
-//   │    UnknownSchemaError
-//   └─ ReplanNeeded (replan): the worker's request to the sink; Misfit (replan): a value outgrew an inferred schema
+//   ├─ RecordError (dead-letter): a record that failed, located (topic, partition, offset, stage)
+//   ├─ ConvertError (dead-letter): a record that fails, met before its offset is known: TransformError,
+//   │    DebeziumValueError, TimestampRangeError, UnrepresentableJsonError, SourceFieldError, UnknownSchemaError
+//   ├─ ReplanNeeded (replan): a worker's request to the sink; Misfit (replan): a value outgrew an inferred schema
+//   └─ WorkerError: one of the above rebuilt from a worker's rejection, when errors.ts lacks its class
 // Errors crossing the worker-thread boundary keep their class and action (workers/protocol.ts).
 
 export type ErrorAction = 'retry' | 'reconnect' | 'dead-letter' | 'replan' | 'stop';

@@ -69,8 +69,8 @@ export async function retryWithBackoff<T>(fn: () => Promise<T>, policy: RetryPol
         throw new RetriesExhaustedError(`${errorMessage(err)} (gave up after ${attempts(attempt)} in ${seconds(elapsed)})`, { cause: err });
       }
       wait = nextDelay(wait, policy);
-      const reconnect = (err as SluiceError).action === 'reconnect';
-      policy.log?.warn({ attempt, retryInMs: wait, err: errorMessage(err) }, `${reconnect ? 'connection lost; retrying on a new connection' : 'retrying'}: ${policy.what}`);
+      // `reconnect`: the connection was lost; the next attempt runs on a new one.
+      policy.log?.warn({ attempt, retryInMs: wait, action: (err as SluiceError).action, err: errorMessage(err) }, `retrying: ${policy.what}`);
       await sleep(wait, policy.signal);
       if (policy.signal?.aborted) throw aborted(policy, err, attempt, Date.now() - started);
     }
