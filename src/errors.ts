@@ -68,7 +68,11 @@ export class ConfigError extends SluiceError {
   }
 }
 
-/** One problem with one configuration value, found while reading it (a JDBC URL, TLS files, a transform's options); whoever reads the configuration gathers them into a ConfigError. */
+/**
+ * One problem with one configuration value, found while reading it (a JDBC
+ * URL, TLS files, a transform's options); whoever reads the configuration
+ * gathers them into a ConfigError.
+ */
 export class ConfigProblem extends SluiceError {}
 
 /** A record could not be decoded, converted or written, located in its partition. Never retried: the data is bad. */

@@ -4,7 +4,7 @@
 // clear message, never a different date.
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import type { RecordContext } from '../../src/sinks/common/encoder.js';
+import type { RecordContext } from '../../src/workers/encoder.js';
 import { ConvertError } from '../../src/errors.js';
 import { epochMicros, isoFromEpoch } from '../../src/sinks/common/timestamps.js';
 import { OID } from '../../src/sinks/postgres/types.js';

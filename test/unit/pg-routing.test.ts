@@ -5,7 +5,7 @@
 // such table; once planned, each table's tuples come out separately, in
 // record order.
 import { describe, expect, it } from 'vitest';
-import type { RecordContext } from '../../src/sinks/common/encoder.js';
+import type { RecordContext } from '../../src/workers/encoder.js';
 import { ReplanNeeded } from '../../src/errors.js';
 import { PgEncoder } from '../../src/sinks/postgres/encoding.js';
 import { outputTuples, readOutputHeader, type PgBatchMeta, type PgColumn, type PgMultiReplanRequest, type PgPlan } from '../../src/sinks/postgres/protocol.js';

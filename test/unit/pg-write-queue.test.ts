@@ -24,7 +24,9 @@ function batch(partition: number, firstOffset: number, planId = 1, claim?: Claim
   const b = { topic: 'x', partition, firstOffset, lastOffset: firstOffset + 9, records: 10, rows: 10, tombstones: 0, output: null, outputBytes } as EncodedBatch;
   const pending: Pending = {
     batch: b,
-    segments: [{ output: new SharedArrayBuffer(0), header: { planId, rows: 10, deletes: 0, tupleBytes: 0 }, plan: plan(planId), state: table, truncate: false }],
+    segments: [
+      { output: new SharedArrayBuffer(0), header: { planId, rows: 10, deletes: 0, tupleBytes: 0 }, plan: plan(planId), state: table, truncate: false },
+    ],
     claim,
     resolve,
     reject,

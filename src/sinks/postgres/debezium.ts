@@ -10,7 +10,7 @@
 // Debezium does.
 import type { Decoded } from '../../workers/decode/decoders.js';
 import type { RecordSchema } from '../../workers/schema.js';
-import { describeValue, isStruct } from '../common/encoder.js';
+import { describeValue, isStruct } from '../../workers/encoder.js';
 import { ConvertError } from '../../errors.js';
 
 /** The plan's part for Debezium's JDBC sink (PgPlan.debezium). */

@@ -1,15 +1,15 @@
-// The PostgreSQL sink's worker encoder (sinks/worker-encoders.ts): picks each
+// The PostgreSQL sink's worker encoder (module.ts createEncoder): picks each
 // record's table and hands it to that table's TableEncoder (table-encoder.ts).
 // Almost every record goes to the batch topic's own table (the plan's): one
-// string comparison per record, and its tuples are the batch's output. A record whose topic a
-// transform changed (RecordContext.topic), or a Debezium change event whose
-// source block names another table (collection.name.format with
-// ${source.…}), goes to the table the format names for it; those tuples
+// string comparison per record, and its tuples are the batch's output. A
+// record whose topic a transform changed (RecordContext.topic), or a Debezium
+// change event whose source block names another table (collection.name.format
+// with ${source.…}), goes to the table the format names for it; those tuples
 // travel in PgBatchMeta.more, one output per table, and the writer applies
 // them all in the batch's transaction. A table the plan does not know yet is
 // asked for with a re-plan (PgMultiReplanRequest).
 import type { Decoded } from '../../workers/decode/decoders.js';
-import type { EncoderOutput, RecordContext, WorkerEncoder } from '../common/encoder.js';
+import type { EncoderOutput, RecordContext, WorkerEncoder } from '../../workers/encoder.js';
 import { ConvertError, ReplanNeeded } from '../../errors.js';
 import { ChangeEvents, type ChangeEvent } from './debezium.js';
 import type { PgBatchMeta, PgMultiReplanRequest, PgPlan, PgReplanRequest } from './protocol.js';

@@ -6,7 +6,7 @@
 // Only the top level becomes columns: nested objects are one jsonb column.
 // (The S3 sink infers Parquet types by its own rules: s3-parquet/types.ts.)
 import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
-import { isStruct } from '../common/encoder.js';
+import { isStruct } from '../../workers/encoder.js';
 import { INFERRED_SCHEMA_ID } from './protocol.js';
 
 const ANY: FieldType = { kind: 'any' };

@@ -5,7 +5,7 @@
 // per table until a re-plan, or the writer finding the table changed under
 // one, drops them.
 import type { Logger } from 'pino';
-import type { ResolvedConfig } from '../../config/load.js';
+import type { PostgresConfig } from './config.js';
 import { SinkSchemaError, SluiceError } from '../../errors.js';
 import type { SinkPlan } from '../../workers/protocol.js';
 import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
@@ -39,7 +39,7 @@ export class TableState {
 
 export interface PlannerOptions {
   service: PgService;
-  cfg: ResolvedConfig['postgres'];
+  cfg: PostgresConfig;
   rules: FieldRules;
   mode: InsertMode;
   /** connector.class is Debezium's JDBC sink: change-event envelopes are applied by op (debezium.ts), tables named as Debezium names them. */
@@ -55,7 +55,7 @@ export class Planner {
   private readonly plansById = new Map<number, PgPlan>();
   private nextPlanId = 1;
   private readonly service: PgService;
-  private readonly cfg: ResolvedConfig['postgres'];
+  private readonly cfg: PostgresConfig;
   private readonly rules: FieldRules;
   private readonly mode: InsertMode;
   private readonly debezium: boolean;
@@ -301,7 +301,8 @@ export class Planner {
             }
             const inSchema = new Set(fields.map((f) => f.name));
             const absent = schemaless || value.scalar ? [] : desc.columns
-              .filter((c) => !c.generated && !taken.has(c.name) && !KAFKA_COLUMNS.includes(c.name as never) && valueFieldAllowed(this.rules, c.name) && !inSchema.has(c.name))
+              .filter((c) => !c.generated && !taken.has(c.name) && !KAFKA_COLUMNS.includes(c.name as never))
+              .filter((c) => valueFieldAllowed(this.rules, c.name) && !inSchema.has(c.name))
               .map((c) => c.name);
             const ev = planEvolution(desc.columns, wanted, { schemaless, absent: this.cfg['auto.evolve'] ? absent : [] });
             if (ev.incompatible.length > 0) {

@@ -4,7 +4,7 @@
 // binary COPY bytes of a tuple.
 import type { ByteWriter } from '../../workers/byte-writer.js';
 import type { FieldType, RecordSchema } from '../../workers/schema.js';
-import { describeValue, isStruct, type RecordContext } from '../common/encoder.js';
+import { describeValue, isStruct, type RecordContext } from '../../workers/encoder.js';
 import { ConvertError } from '../../errors.js';
 import { valueFields } from './columns.js';
 import type { PgPlan } from './protocol.js';

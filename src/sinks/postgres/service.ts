@@ -58,7 +58,8 @@ export function classifyPgError(err: unknown, what: string): SluiceError {
   if (code === '08P01') return new TableChangedError(msg, { cause: err });
   // 08: connection exception; 57P: operator intervention (admin shutdown, crash shutdown, cannot connect now).
   if (code.startsWith('08') || code.startsWith('57P')) return new ConnectionLostError(msg, { cause: err });
-  if (RETRIABLE_SQLSTATES.has(code) || RETRIABLE_SQLSTATE_CLASSES.some((c) => c.length <= code.length && code.startsWith(c))) return new RetriableError(msg, { cause: err });
+  const retriableClass = RETRIABLE_SQLSTATE_CLASSES.some((c) => c.length <= code.length && code.startsWith(c));
+  if (RETRIABLE_SQLSTATES.has(code) || retriableClass) return new RetriableError(msg, { cause: err });
   // Binary data of another type than the column's (22P03), a datatype mismatch (42804): the table changed under the plan.
   if (code === '42804' || code === '22P03') return new TableChangedError(msg, { cause: err });
   if (code === '42P01' || code === '42703' || code === '3F000') return new SinkSchemaError(msg, { cause: err });

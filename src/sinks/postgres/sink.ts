@@ -10,6 +10,7 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../../config/load.js';
+import type { PostgresConfig } from './config.js';
 import { SluiceError } from '../../errors.js';
 import type { SinkPlan } from '../../workers/protocol.js';
 import { tpKey, type EncodedBatch, type Sink, type TopicPartition } from '../common/sink.js';
@@ -40,7 +41,7 @@ export class PostgresSink implements Sink {
   private readonly log: Logger;
 
   constructor(config: ResolvedConfig, log: Logger) {
-    const cfg = config.postgres;
+    const cfg = config.options as PostgresConfig;
     this.service = new PgService({
       url: cfg['connection.url'],
       user: cfg['connection.user'],

@@ -8,7 +8,7 @@
 import { ByteWriter } from '../../workers/byte-writer.js';
 import type { Decoded } from '../../workers/decode/decoders.js';
 import type { RecordSchema } from '../../workers/schema.js';
-import { isStruct, requireStructValue, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
+import { isStruct, requireStructValue, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../../workers/encoder.js';
 import { ConvertError, ReplanNeeded } from '../../errors.js';
 import { valueFieldAllowed } from './columns.js';
 import { TableSchemaInferrer } from './infer.js';

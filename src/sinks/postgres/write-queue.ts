@@ -4,6 +4,7 @@
 // plan in ONE transaction. A batch's promise resolves only after its group's
 // COMMIT (the rule in sinks/common/sink.ts), or when the batch is dropped
 // because its partition is no longer this instance's.
+import { Waiters } from '../../core/waiters.js';
 import { tpKey } from '../common/sink.js';
 import type { Claims } from './offsets.js';
 import type { TableState } from './planner.js';
@@ -17,7 +18,7 @@ export class WriteQueue {
   private running = false;
   /** The group being written now: drop() leaves it alone, its transaction decides. */
   private writing: ReadonlySet<Pending> = new Set();
-  private idleWaiters: (() => void)[] = [];
+  private readonly idleWaiters = new Waiters();
 
   constructor(
     private readonly writer: GroupWriter,
@@ -39,9 +40,8 @@ export class WriteQueue {
   }
 
   /** Resolves once everything submitted so far is written or failed. */
-  whenIdle(): Promise<void> {
-    if (this.idle) return Promise.resolve();
-    return new Promise<void>((r) => this.idleWaiters.push(r));
+  async whenIdle(): Promise<void> {
+    await this.idleWaiters.until(() => this.idle);
   }
 
   /** Takes the batches `drop` picks out of the queue and resolves them: they are not written by this instance. */
@@ -103,9 +103,7 @@ export class WriteQueue {
     } finally {
       this.writing = new Set();
       this.running = false;
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
+      this.idleWaiters.wake();
     }
   }
 }

@@ -240,7 +240,15 @@ export class GroupWriter {
    * its record, or, with a dead-letter topic, is sent there before this
    * transaction commits; every other row is written, in order.
    */
-  private async writeRejectingRows(client: pg.PoolClient, s: TableState, plan: PgPlan, segments: readonly PartSegment[], viaCopy: boolean, hasDeletes: boolean, what: string): Promise<void> {
+  private async writeRejectingRows(
+    client: pg.PoolClient,
+    s: TableState,
+    plan: PgPlan,
+    segments: readonly PartSegment[],
+    viaCopy: boolean,
+    hasDeletes: boolean,
+    what: string,
+  ): Promise<void> {
     const rows: { bytes: Uint8Array; offset: number; pending: Pending }[] = [];
     for (const { segment: g, pending: p } of segments) {
       const tuples = outputTuples(g.output, g.header);
@@ -287,7 +295,15 @@ export class GroupWriter {
     if (rejected.size > 0) this.log.warn({ table: s.target, rejected: [...rejected.values()].reduce((n, l) => n + l.length, 0) }, 'rows PostgreSQL refused went to the dead-letter topic; the rest are written');
   }
 
-  private async writeStaged(client: pg.PoolClient, s: TableState, plan: PgPlan, chunks: Uint8Array[], tuples: number, hasDeletes: boolean, what: string): Promise<void> {
+  private async writeStaged(
+    client: pg.PoolClient,
+    s: TableState,
+    plan: PgPlan,
+    chunks: Uint8Array[],
+    tuples: number,
+    hasDeletes: boolean,
+    what: string,
+  ): Promise<void> {
     const stage = stagingTable(plan.id);
     if (!this.staged.get(client)?.has(plan.id)) await client.query(stagingDdl(plan.id, plan.columns, plan.staged));
     const n = await this.service.copyBinary(client, stage.ref, copyColumns(plan.columns, plan.staged), chunks);

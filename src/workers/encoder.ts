@@ -2,8 +2,8 @@
 // output (COPY tuples, Arrow columns). One instance per worker thread and
 // sink kind, reused across tasks; the per-record path must not allocate what
 // it can avoid.
-import { ConvertError } from '../../errors.js';
-import type { Decoded } from '../../workers/decode/decoders.js';
+import { ConvertError } from '../errors.js';
+import type { Decoded } from './decode/decoders.js';
 
 export interface RecordContext {
   topic: string;
