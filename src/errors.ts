@@ -168,6 +168,7 @@ const REBUILT: Record<string, new (message: string, options?: { cause?: unknown 
   RetriesExhaustedError, RetryAbortedError, KafkaFatalError,
 };
 
+/** Every action, for whoever parses one back from text (workers/protocol.ts). */
 export const ERROR_ACTIONS: readonly ErrorAction[] = ['retry', 'reconnect', 'dead-letter', 'replan', 'stop'];
 
 /** The error a class name, action and message stand for: that class when it is one of this module's with that action, else a WorkerError. */

@@ -1,7 +1,7 @@
 // Messages between the main thread and the workers. Batches travel as
 // SharedArrayBuffers (shared, not copied); everything else here is small.
 import type { ValueFormat } from '../core/formats.js';
-import { rebuildError, type ErrorAction, type SluiceError } from '../errors.js';
+import { ERROR_ACTIONS, rebuildError, type ErrorAction, type SluiceError } from '../errors.js';
 import type { RegistryAuth } from './decode/registry.js';
 import type { TransformsConfig } from '../transforms/chain.js';
 
@@ -77,7 +77,7 @@ export interface RecordFailure {
  * retriable one (the schema registry unreachable) is retried: the engine
  * dispatches the same batch again after a backoff and no record of it fails.
  */
-const WORKER_MARK = /^\[sluice ([A-Za-z_$][\w$]*) (retry|reconnect|dead-letter|replan|stop)\] /;
+const WORKER_MARK = new RegExp(`^\\[sluice ([A-Za-z_$][\\w$]*) (${ERROR_ACTIONS.join('|')})\\] `);
 
 /** The Error a worker task rejects with for a SluiceError. */
 export function workerRejection(err: SluiceError): Error {
