@@ -16,11 +16,12 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../src/sinks/index.js';
 import { createLogger } from '../src/log.js';
 import type { EncodedBatch } from '../src/sinks/common/sink.js';
-import { outputTuples, PgEncoder, readOutputHeader, type PgPlan } from '../src/sinks/postgres/encoding.js';
+import { PgEncoder } from '../src/sinks/postgres/encoding.js';
+import { outputTuples, readOutputHeader, type PgPlan } from '../src/sinks/postgres/protocol.js';
 import { PGCOPY_HEADER, PGCOPY_TRAILER } from '../src/sinks/postgres/service.js';
 import { PostgresSink } from '../src/sinks/postgres/sink.js';
 import { SCHEMALESS } from '../src/workers/schema.js';
-import { orders, ORDERS_TABLE_DDL } from './lib/generate.js';
+import { orders, ORDERS_TABLE_DDL } from '../test/helpers/orders.js';
 import { stackEndpoints, uniqueName } from './lib/stack.js';
 
 const { values: args } = parseArgs({ options: { n: { type: 'string', default: '200000' }, repeat: { type: 'string', default: '3' }, batch: { type: 'string', default: '20000' } } });

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import Kafka from '@confluentinc/kafka-javascript';
-import { converterConfig, encodeOrder, orders, ORDER_AVRO_SCHEMA, type WireFormat } from './lib/generate.js';
+import { converterConfig, encodeOrder, orders, ORDER_AVRO_SCHEMA, type WireFormat } from '../test/helpers/orders.js';
 import { createDecoder, type Decoded } from '../src/workers/decode/decoders.js';
 import type { RecordContext } from '../src/workers/encoder.js';
 import { S3ParquetEncoder, type S3Plan } from '../src/sinks/s3-parquet/encoding.js';

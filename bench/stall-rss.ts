@@ -4,7 +4,7 @@
 //   npx vite-node bench/stall-rss.ts -- [--records N] [--stall-s S] [--sources native,binding]
 import fs from 'node:fs';
 import pg from 'pg';
-import { encodeOrder, orders, ORDERS_TABLE_DDL } from './lib/generate.js';
+import { encodeOrder, orders, ORDERS_TABLE_DDL } from '../test/helpers/orders.js';
 import { createTopic, fullyCommitted, produce } from '../test/helpers/kafka.js';
 import { pgConnector } from '../test/helpers/connectors.js';
 import { startSluice, writeConnector } from '../test/helpers/sluice.js';

@@ -7,7 +7,8 @@
 //   the chain alone (records decoded beforehand), and per transform.
 // Run: npx vite-node bench/transforms.ts [records]   (BENCH_ONLY=chain or =full: just those timings)
 import { performance } from 'node:perf_hooks';
-import { PgEncoder, type PgPlan } from '../src/sinks/postgres/encoding.js';
+import { PgEncoder } from '../src/sinks/postgres/encoding.js';
+import { type PgPlan } from '../src/sinks/postgres/protocol.js';
 import { OID } from '../src/sinks/postgres/types.js';
 import type { RecordContext } from '../src/workers/encoder.js';
 import { readTransforms, TransformChain } from '../src/transforms/chain.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Kafka from '@confluentinc/kafka-javascript';
 import pg from 'pg';
-import { encodeOrder, orders, ORDER_AVRO_SCHEMA, ORDERS_TABLE_DDL } from '../dist/bench/lib/generate.js';
+import { encodeOrder, orders, ORDER_AVRO_SCHEMA, ORDERS_TABLE_DDL } from '../dist/test/helpers/orders.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;

@@ -3,7 +3,7 @@
 // landed, and the run's figures.
 import path from 'node:path';
 import { loadConfig } from '../../src/sinks/index.js';
-import { converterConfig } from '../lib/generate.js';
+import { converterConfig } from '../../test/helpers/orders.js';
 import type { Target } from '../lib/options.js';
 import type { RunSettings } from '../lib/results.js';
 import { withPg } from '../lib/pg.js';

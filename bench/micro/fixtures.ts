@@ -9,7 +9,7 @@ import { createSink } from '../../src/sinks/index.js';
 import { AvroDecoder, createDecoder, type Decoded, type Decoder } from '../../src/workers/decode/decoders.js';
 import type { SchemaRegistryClient } from '../../src/workers/decode/registry.js';
 import type { SinkPlan } from '../../src/workers/protocol.js';
-import { encodeOrder, orders, type WireFormat } from '../lib/generate.js';
+import { encodeOrder, orders, type WireFormat } from '../../test/helpers/orders.js';
 import type { Shape } from '../lib/shapes/index.js';
 import type { StackEndpoints } from '../lib/stack.js';
 import { connectorFor } from '../e2e/sluice-run.js';

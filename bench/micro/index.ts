@@ -11,7 +11,7 @@ import type { RecordContext, WorkerEncoder } from '../../src/workers/encoder.js'
 import { createWorkerEncoder } from '../../src/sinks/worker-encoders.js';
 import type { EncodeResult, EncodeTask, SinkPlan, WorkerSetup } from '../../src/workers/protocol.js';
 import type { BenchContext, Dataset } from '../e2e/context.js';
-import { ORDER_AVRO_SCHEMA, type WireFormat } from '../lib/generate.js';
+import { ORDER_AVRO_SCHEMA, type WireFormat } from '../../test/helpers/orders.js';
 import { encodeParquetFile } from '../lib/parquet.js';
 import type { DispatchRow, MicroResult, MicroRow } from '../lib/results.js';
 import { SHAPES, tableDdl, type Shape } from '../lib/shapes/index.js';

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { RecordError, RetryAbortedError, SinkSchemaError, errorMessage } from '../errors.js';
 import type { EncodedBatch, Sink } from '../sinks/common/sink.js';
 import { retryWithBackoff } from '../sinks/common/retry.js';
-import { retriableFromWorker, type EncodeResult } from '../workers/protocol.js';
+import { errorFromWorker, retriableFromWorker, type EncodeResult } from '../workers/protocol.js';
 import { BatchReader, HDR_RECORD_COUNT, HEADER_INTS, type BatchWriter } from '../core/batch-layout.js';
 import type { Backpressure } from './backpressure.js';
 import type { BatchBuffers } from './batch-buffers.js';
@@ -183,7 +183,7 @@ export class Dispatcher {
           return await this.encodeOnce(p.topic, batch);
         } catch (err) {
           const outage = retriableFromWorker(err);
-          if (!outage) throw err;
+          if (!outage) throw errorFromWorker(err) ?? err;
           if (!waiting) {
             waiting = true;
             ctx.backpressure.beginOutage(p);

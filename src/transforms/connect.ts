@@ -5,7 +5,7 @@
 import { stringifyJsonExact } from '../workers/json-exact.js';
 import type { Field, FieldType, RecordSchema } from '../workers/schema.js';
 import { javaReplacement, wholeMatch } from './java-regex.js';
-import { intern, OptionError, type Options, type PredicateFactory, type Transform, type TransformFactory } from './options.js';
+import { intern, type Options, type PredicateFactory, type Transform, type TransformFactory } from './options.js';
 import {
   compileBuilder, describeValue, getHeaders, hasSchema, isStruct, optionalOfSchema, requireMap, requireSchema, requireStruct, SCHEMALESS, SchemaCache,
   schemaOfType, TransformError, typeOfSchema, type StructBuilder, type TRecord,
@@ -955,4 +955,3 @@ export const connectPredicates: Record<string, PredicateFactory> = {
   [`${P}RecordIsTombstone`]: recordIsTombstone,
 };
 
-export { OptionError };

@@ -1,6 +1,7 @@
 // Reading one transform's or predicate's options (Connect gives strings; a
 // connector JSON may give numbers or booleans too). Every problem names the
 // full config key, transforms.<alias>.<option>.
+import { ConfigProblem } from '../errors.js';
 import type { TRecord } from './record.js';
 
 /**
@@ -13,7 +14,7 @@ export function intern(s: string): string {
 }
 
 /** A bad or missing option: a config problem naming the full key. */
-export class OptionError extends Error {}
+export class OptionError extends ConfigProblem {}
 
 export class Options {
   constructor(

@@ -3,6 +3,7 @@
 // Connect's ConnectRecord carries a value and its schema. A record whose
 // schema has `fields` is Connect's "with schema" case; SCHEMALESS (or no
 // schema at all: a null key) is Connect's schemaless case.
+import { ConvertError } from '../errors.js';
 import { SCHEMALESS, type Field, type FieldType, type RecordSchema } from '../workers/schema.js';
 import { describeValue, isStruct } from '../workers/encoder.js';
 
@@ -33,7 +34,7 @@ export function getHeaders(r: TRecord): Header[] {
 }
 
 /** A record a transform cannot take (Connect's DataException): a convert failure of that record. */
-export class TransformError extends Error {
+export class TransformError extends ConvertError {
   /** The failing transform's class, once the chain has named it. */
   transformClass?: string;
 }
@@ -122,10 +123,4 @@ export function requireMap(v: unknown, purpose: string): Record<string, unknown>
 export function requireSchema(s: RecordSchema | undefined, purpose: string): RecordSchema & { fields: readonly Field[] } {
   if (!hasSchema(s)) throw new TransformError(`Schema required for [${purpose}]`);
   return s;
-}
-
-/** Splits a Connect list option ("a, b,c") into its items. */
-export function listOf(v: string | undefined): string[] {
-  if (v === undefined) return [];
-  return v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }

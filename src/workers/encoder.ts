@@ -2,6 +2,7 @@
 // output (COPY tuples, Arrow columns). One instance per worker thread and
 // sink kind, reused across tasks; the per-record path must not allocate what
 // it can avoid.
+import { ConvertError } from '../errors.js';
 import type { Decoded } from './decode/decoders.js';
 
 export interface RecordContext {
@@ -13,20 +14,6 @@ export interface RecordContext {
   key: unknown;
   keyBytes: Uint8Array | null;
   headers: () => { name: string; value: Uint8Array | null }[];
-}
-
-/** Thrown for a record the sink cannot take; the record fails, the batch goes on. */
-export class ConvertError extends Error {}
-
-/**
- * Thrown when the plan no longer fits the data (a new field, a missing
- * table): the batch goes back to the main thread, which asks the sink to
- * re-plan (auto.create / auto.evolve) and dispatches the batch again.
- */
-export class ReplanNeeded extends Error {
-  constructor(readonly request: unknown) {
-    super('the sink needs a new plan for this batch');
-  }
 }
 
 export interface EncoderOutput {
@@ -41,7 +28,7 @@ export interface WorkerEncoder<Plan = unknown> {
   /** Whether records' keys must be decoded for this plan. */
   needsKeys(plan: Plan): boolean;
   begin(plan: Plan, topic: string, partition: number): void;
-  /** Adds one record; throws ConvertError for bad data, ReplanNeeded for a plan change. */
+  /** Adds one record; throws ConvertError (errors.ts) for bad data, ReplanNeeded for a plan change. */
   add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void;
   /** A record with a null value. */
   tombstone(key: Decoded | undefined, ctx: RecordContext): void;

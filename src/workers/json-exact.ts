@@ -5,6 +5,7 @@
 // (In that parser an object key repeated with different values is an error,
 // where JSON.parse would keep the last: the record is ambiguous, so it is
 // rejected with its position rather than guessed.)
+import { ConvertError } from '../errors.js';
 import { isInteger, parse, stringify } from 'lossless-json';
 
 export function parseJsonExact(text: string): unknown {
@@ -22,7 +23,7 @@ const MAYBE_UNREPRESENTABLE = /\\u[dD][89a-fA-F]|[eE]\+?\d{3}/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Thrown for JSON that parses but holds a value no destination could keep as written. */
-export class UnrepresentableJsonError extends Error {}
+export class UnrepresentableJsonError extends ConvertError {}
 
 function checkRepresentable(v: unknown, path: string): void {
   if (typeof v === 'string') {

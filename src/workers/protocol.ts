@@ -1,7 +1,7 @@
 // Messages between the main thread and the workers. Batches travel as
 // SharedArrayBuffers (shared, not copied); everything else here is small.
 import type { ValueFormat } from '../core/formats.js';
-import { RetriableError } from '../errors.js';
+import { ERROR_ACTIONS, rebuildError, type ErrorAction, type SluiceError } from '../errors.js';
 import type { RegistryAuth } from './decode/registry.js';
 import type { TransformsConfig } from '../transforms/chain.js';
 
@@ -66,26 +66,36 @@ export interface RecordFailure {
 }
 
 /**
- * How a worker reports an outage (the schema registry unreachable, timing out,
- * or answering 408/429/5xx): the task rejects with an Error whose message
- * starts with RETRIABLE_MARK. Only an Error's message crosses the thread
- * boundary (Piscina clones errors without their class or own properties), and
- * a rejection is the safe signal: an engine that does not look for the mark
- * stops with the message, it never treats the batch as done. The engine turns
- * the rejection back into a RetriableError with retriableFromWorker() and
- * dispatches the same batch again after a backoff; no record of it fails.
+ * How a SluiceError crosses from a worker to the main thread. Piscina clones
+ * a task's rejection without its class or own properties: only the message
+ * survives everywhere. So the worker puts the class name and action before the
+ * message ("[sluice RetriableError retry] schema registry unreachable at …"),
+ * and the engine rebuilds the error with errorFromWorker(): the same class
+ * when errors.ts has it, else a WorkerError of that name, with the same action
+ * either way. A rejection is the safe signal: an engine that does not look for
+ * the mark stops with the message, it never treats the batch as done. A
+ * retriable one (the schema registry unreachable) is retried: the engine
+ * dispatches the same batch again after a backoff and no record of it fails.
  */
-export const RETRIABLE_MARK = 'retriable: ';
+const WORKER_MARK = new RegExp(`^\\[sluice ([A-Za-z_$][\\w$]*) (${ERROR_ACTIONS.join('|')})\\] `);
 
-export function retriableWorkerError(message: string): Error {
-  return new Error(RETRIABLE_MARK + message);
+/** The Error a worker task rejects with for a SluiceError. */
+export function workerRejection(err: SluiceError): Error {
+  return new Error(`[sluice ${err.name} ${err.action}] ${err.message}`);
 }
 
-/** The RetriableError a worker task's rejection stands for, or undefined when it is not one. */
-export function retriableFromWorker(err: unknown): RetriableError | undefined {
+/** The SluiceError a worker task's rejection stands for (class and action kept), or undefined when it is not one. */
+export function errorFromWorker(err: unknown): SluiceError | undefined {
   const message = err instanceof Error ? err.message : typeof err === 'string' ? err : undefined;
-  if (message === undefined || !message.startsWith(RETRIABLE_MARK)) return undefined;
-  return new RetriableError(message.slice(RETRIABLE_MARK.length), { cause: err });
+  const m = message === undefined ? null : WORKER_MARK.exec(message);
+  if (!m) return undefined;
+  return rebuildError(m[1]!, m[2] as ErrorAction, message!.slice(m[0].length), { cause: err });
+}
+
+/** The retriable error (action retry or reconnect) a worker task's rejection stands for, or undefined when it is not one. */
+export function retriableFromWorker(err: unknown): SluiceError | undefined {
+  const e = errorFromWorker(err);
+  return e?.retriable ? e : undefined;
 }
 
 export interface EncodeResult {

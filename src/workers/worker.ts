@@ -3,15 +3,15 @@
 // sink-specific part is the sink's WorkerEncoder (sinks/<name>/encoding.ts).
 import { performance } from 'node:perf_hooks';
 import { BatchReader } from '../core/batch-layout.js';
-import { ConvertError, ReplanNeeded, type RecordContext, type WorkerEncoder } from './encoder.js';
+import type { RecordContext, WorkerEncoder } from './encoder.js';
 // The one import from sinks/: the registry's worker-side entry (it loads only the encoder asked for).
 import { createWorkerEncoder } from '../sinks/worker-encoders.js';
 import { createDecoder, type Decoded, type Decoder } from './decode/decoders.js';
-import { SluiceError } from '../errors.js';
+import { ConvertError, ReplanNeeded, SluiceError } from '../errors.js';
 import { SHARED_GC_EVERY_BYTES, SharedMemoryCollector } from '../core/shared-memory-gc.js';
 import { TransformChain } from '../transforms/chain.js';
 import { newTransformRecord, runChain } from '../transforms/worker-step.js';
-import { retriableWorkerError, type ConnectorRef, type EncodeResult, type EncodeTask, type RecordFailure } from './protocol.js';
+import { workerRejection, type ConnectorRef, type EncodeResult, type EncodeTask, type RecordFailure } from './protocol.js';
 
 // This thread sees every batch and makes every output: their shared memory is
 // freed only once it has collected them too (core/shared-memory-gc.ts).
@@ -60,6 +60,15 @@ function* keysOf(r: BatchReader): Iterable<Uint8Array | null> {
 }
 
 export default async function encodeBatch(task: EncodeTask): Promise<EncodeResult> {
+  try {
+    return await encode(task);
+  } catch (err) {
+    // Only the message crosses the thread boundary: a SluiceError's class and action travel in it (protocol.ts).
+    throw err instanceof SluiceError ? workerRejection(err) : err;
+  }
+}
+
+async function encode(task: EncodeTask): Promise<EncodeResult> {
   const started = performance.now();
   sharedGc.release(task.batch.byteLength);
   const { valueDecoder, keyDecoder, encoders, chain } = connectorState(task.connector);
@@ -74,15 +83,10 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
   const sinkPlan = plan.sink === 'drop' ? undefined : (plan as { plan: unknown }).plan;
   const needKeys = (encoder?.needsKeys(sinkPlan) ?? false) || (chain?.usesKey ?? false);
 
-  try {
-    await valueDecoder.prepare(valuesOf(reader));
-    if (needKeys) await keyDecoder.prepare(keysOf(reader));
-  } catch (err) {
-    // An outage (schema registry unreachable, 5xx): not the records' fault. The
-    // batch is rejected with the retriable mark (protocol.ts) for the engine to retry.
-    if (err instanceof SluiceError && err.retriable) throw retriableWorkerError(err.message);
-    throw err;
-  }
+  // An outage here (schema registry unreachable, 5xx) is not the records' fault:
+  // the batch is rejected as retriable (encodeBatch) for the engine to retry.
+  await valueDecoder.prepare(valuesOf(reader));
+  if (needKeys) await keyDecoder.prepare(keysOf(reader));
   encoder?.begin(sinkPlan, task.topic, reader.partition);
 
   let tombstones = 0;

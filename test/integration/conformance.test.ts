@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL } from '../../bench/lib/generate.js';
+import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL } from '../helpers/orders.js';
 import { createTopic, fullyCommitted, groupProgress, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { runSluice, startSluice, writeConnector } from '../helpers/sluice.js';

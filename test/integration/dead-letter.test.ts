@@ -2,7 +2,7 @@
 // with Kafka Connect's context headers, good ones land, and every offset is
 // committed only after both are durable.
 import { describe, expect, it } from 'vitest';
-import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL } from '../../bench/lib/generate.js';
+import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL } from '../helpers/orders.js';
 import { createTopic, fullyCommitted, produce, produceRaw, readTopic, readTopicRaw, type RawMessage } from '../helpers/kafka.js';
 import { count, sql } from '../helpers/pg.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { converterConfig, encodeOrder, orders, ORDER_AVRO_SCHEMA, ORDERS_TABLE_DDL } from '../../bench/lib/generate.js';
+import { converterConfig, encodeOrder, orders, ORDER_AVRO_SCHEMA, ORDERS_TABLE_DDL } from '../helpers/orders.js';
 import { createTopic, fullyCommitted, groupProgress, produce } from '../helpers/kafka.js';
 import { count, sql } from '../helpers/pg.js';
 import { registerSchema } from '../helpers/registry.js';

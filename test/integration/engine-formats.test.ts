@@ -2,7 +2,7 @@
 // records over 6 partitions land exactly once (no restarts) and the group's
 // committed offsets equal the end offsets, for every wire format.
 import { describe, expect, it } from 'vitest';
-import { converterConfig, encodeOrder, orders, ORDER_AVRO_SCHEMA, ORDERS_TABLE_DDL, type WireFormat } from '../../bench/lib/generate.js';
+import { converterConfig, encodeOrder, orders, ORDER_AVRO_SCHEMA, ORDERS_TABLE_DDL, type WireFormat } from '../helpers/orders.js';
 import { createTopic, fullyCommitted, groupProgress, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { registerSchema } from '../helpers/registry.js';

@@ -2,7 +2,7 @@
 // instances, and the shutdown grace period.
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL } from '../../bench/lib/generate.js';
+import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL } from '../helpers/orders.js';
 import { createTopic, fullyCommitted, groupProgress, produce } from '../helpers/kafka.js';
 import { count, sql } from '../helpers/pg.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';

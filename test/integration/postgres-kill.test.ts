@@ -5,7 +5,7 @@
 import Kafka from '@confluentinc/kafka-javascript';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { rng } from '../../bench/lib/generate.js';
+import { rng } from '../helpers/orders.js';
 import { createTopic, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { confluentFrame, registerSchema } from '../helpers/registry.js';

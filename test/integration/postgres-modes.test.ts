@@ -4,7 +4,7 @@
 // inside one batch and across batches of several partitions; the table must
 // end exactly where replaying the stream one record at a time would leave it.
 import { describe, expect, it } from 'vitest';
-import { rng } from '../../bench/lib/generate.js';
+import { rng } from '../helpers/orders.js';
 import { createTopic, produce, type TestMessage } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { uniqueName } from '../helpers/stack.js';

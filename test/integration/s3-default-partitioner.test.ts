@@ -4,7 +4,7 @@
 // files close on flush.size, offsets are committed once the objects are up,
 // and pyarrow reads back exactly the rows produced.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { converterConfig, encodeOrder, orders, type Order } from '../../bench/lib/generate.js';
+import { converterConfig, encodeOrder, orders, type Order } from '../helpers/orders.js';
 import { createTopic, fullyCommitted, produce } from '../helpers/kafka.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
 import { uniqueName, waitFor, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY } from '../helpers/stack.js';

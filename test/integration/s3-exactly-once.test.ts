@@ -4,7 +4,7 @@
 // in the middle of uploads several times; afterwards every row produced is in
 // the bucket exactly once, as read by pyarrow.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { converterConfig, encodeOrder, orders } from '../../bench/lib/generate.js';
+import { converterConfig, encodeOrder, orders } from '../helpers/orders.js';
 import { createTopic, fullyCommitted, produce } from '../helpers/kafka.js';
 import { startSluice, writeConnector, type RunningSluice } from '../helpers/sluice.js';
 import { uniqueName, waitFor, S3_BUCKET } from '../helpers/stack.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { converterConfig, encodeOrder, orders } from '../../bench/lib/generate.js';
+import { converterConfig, encodeOrder, orders } from '../helpers/orders.js';
 import { createTopic, fullyCommitted, produce } from '../helpers/kafka.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
 import { uniqueName, waitFor } from '../helpers/stack.js';

@@ -3,7 +3,7 @@
 // own values (or time, in the configured time zone) say, and pyarrow reads
 // back every row as produced.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { converterConfig, encodeOrder, orders, ORDER_AVRO_SCHEMA, type Order, type WireFormat } from '../../bench/lib/generate.js';
+import { converterConfig, encodeOrder, orders, ORDER_AVRO_SCHEMA, type Order, type WireFormat } from '../helpers/orders.js';
 import { createTopic, fullyCommitted, produce } from '../helpers/kafka.js';
 import { registerSchema } from '../helpers/registry.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';

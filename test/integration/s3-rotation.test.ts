@@ -3,7 +3,7 @@
 // instead of pausing every partition for good (the engine's budget counts
 // open files, and a paused partition gets no record that would close one).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { converterConfig, encodeOrder, orders } from '../../bench/lib/generate.js';
+import { converterConfig, encodeOrder, orders } from '../helpers/orders.js';
 import { createTopic, fullyCommitted, groupProgress, produce } from '../helpers/kafka.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
 import { uniqueName, waitFor } from '../helpers/stack.js';

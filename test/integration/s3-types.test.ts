@@ -5,7 +5,7 @@
 // headers and metadata as columns; each codec; row groups sized by bytes.
 import avro from 'avsc';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decimalBytes, rng } from '../../bench/lib/generate.js';
+import { decimalBytes, rng } from '../helpers/orders.js';
 import { confluentFrame, registerSchema } from '../helpers/registry.js';
 import { createTopic, fullyCommitted, produce, type TestMessage } from '../helpers/kafka.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';

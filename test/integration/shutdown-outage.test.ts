@@ -4,7 +4,7 @@
 // throwaway TCP proxy this test starts and then kills.
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL } from '../../bench/lib/generate.js';
+import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL } from '../helpers/orders.js';
 import { createTopic, fullyCommitted, groupProgress, produce } from '../helpers/kafka.js';
 import { count, sql } from '../helpers/pg.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';

@@ -1,7 +1,7 @@
 // The status endpoint answers in Kafka Connect's shape and the metrics carry
 // Kafka Connect's sink metric names; neither reveals a secret.
 import { describe, expect, it } from 'vitest';
-import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL } from '../../bench/lib/generate.js';
+import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL } from '../helpers/orders.js';
 import { createTopic, fullyCommitted, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';

@@ -4,9 +4,11 @@
 // clear message, never a different date.
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { ConvertError, type RecordContext } from '../../src/workers/encoder.js';
+import type { RecordContext } from '../../src/workers/encoder.js';
+import { ConvertError } from '../../src/errors.js';
 import { epochMicros, isoFromEpoch } from '../../src/sinks/common/timestamps.js';
-import { OID, valueWriter } from '../../src/sinks/postgres/encoding.js';
+import { OID } from '../../src/sinks/postgres/types.js';
+import { valueWriter } from '../../src/sinks/postgres/values.js';
 import { normalizeForJson } from '../../src/sinks/postgres/values.js';
 import { S3ParquetEncoder, type S3Plan } from '../../src/sinks/s3-parquet/encoding.js';
 import { EMPTY_INFERRED } from '../../src/sinks/s3-parquet/types.js';

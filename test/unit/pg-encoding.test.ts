@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ByteWriter } from '../../src/workers/byte-writer.js';
-import { decimalString, writeNumeric } from '../../src/sinks/postgres/encoding.js';
+import { decimalString, writeNumeric } from '../../src/sinks/postgres/values.js';
 
 function numericWords(s: string): number[] {
   const w = new ByteWriter(64);
@@ -74,7 +74,8 @@ describe('numeric without strings', () => {
 
 describe('a record that fails before its row is started', () => {
   it('leaves the rows before it intact (discardCurrent rewinds to the failed record, not the previous one)', async () => {
-    const { PgEncoder, outputTupleOffsets, outputTuples, readOutputHeader } = await import('../../src/sinks/postgres/encoding.js');
+    const { PgEncoder } = await import('../../src/sinks/postgres/encoding.js');
+    const { outputTupleOffsets, outputTuples, readOutputHeader } = await import('../../src/sinks/postgres/protocol.js');
     const { tupleStarts } = await import('../../src/sinks/postgres/rejects.js');
     const { OID } = await import('../../src/sinks/postgres/types.js');
     const col = (name: string) => ({ name, typeOid: OID.int8, typeName: 'int8', elemOid: 0, typmod: -1, sqlType: 'bigint', notNull: false, pk: false, source: { from: 'value' as const, field: name } });

@@ -1,8 +1,10 @@
 // Values and keys of the wrong shape for a table row: each is a convert error
 // naming what it got, never a row of NULLs.
 import { describe, expect, it } from 'vitest';
-import { ConvertError, type RecordContext } from '../../src/workers/encoder.js';
-import { PgEncoder, readOutputHeader, type PgColumn, type PgPlan } from '../../src/sinks/postgres/encoding.js';
+import type { RecordContext } from '../../src/workers/encoder.js';
+import { ConvertError } from '../../src/errors.js';
+import { PgEncoder } from '../../src/sinks/postgres/encoding.js';
+import { readOutputHeader, type PgColumn, type PgPlan } from '../../src/sinks/postgres/protocol.js';
 import { OID } from '../../src/sinks/postgres/types.js';
 import { createDecoder } from '../../src/workers/decode/decoders.js';
 import { SCHEMALESS, type RecordSchema } from '../../src/workers/schema.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { desiredColumns, type FieldRules } from '../../src/sinks/postgres/columns.js';
 import { alterTableSql, createTableSql, defaultLiteral, planEvolution } from '../../src/sinks/postgres/ddl.js';
-import { SchemaInferrer, mergeTypes } from '../../src/sinks/postgres/infer.js';
+import { TableSchemaInferrer, mergeColumnTypes } from '../../src/sinks/postgres/infer.js';
 import type { CatalogColumn } from '../../src/sinks/postgres/service.js';
 import { fitColumn, OID, sqlTypeFor } from '../../src/sinks/postgres/types.js';
 import type { RecordSchema } from '../../src/workers/schema.js';
@@ -132,12 +132,12 @@ describe('auto.evolve', () => {
 
 describe('schemaless inference', () => {
   it('merges safely across records', () => {
-    const inf = new SchemaInferrer();
+    const inf = new TableSchemaInferrer();
     inf.add({ a: 1, b: 'x', c: null, d: [1, 2], e: { z: 1 } });
     inf.add({ a: 2.5, b: 3, d: [1.5], f: true, g: [] });
     expect(inf.schema().fields!.map((f) => [f.name, f.type.kind === 'array' ? `array<${f.type.items.kind}>` : f.type.kind])).toEqual([
       ['a', 'float64'], ['b', 'string'], ['d', 'array<float64>'], ['e', 'map'], ['f', 'boolean'],
     ]);
-    expect(mergeTypes({ kind: 'map', values: { kind: 'any' } }, { kind: 'int64' })).toEqual({ kind: 'any' });
+    expect(mergeColumnTypes({ kind: 'map', values: { kind: 'any' } }, { kind: 'int64' })).toEqual({ kind: 'any' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PgColumn } from '../../src/sinks/postgres/encoding.js';
+import type { PgColumn } from '../../src/sinks/postgres/protocol.js';
 import { applyStatements, stagingDdl } from '../../src/sinks/postgres/staging.js';
 
 function col(name: string, sqlType: string, pk = false): PgColumn {

@@ -8,7 +8,7 @@ import { RetriableError, SluiceError } from '../../src/errors.js';
 import { connectStage } from '../../src/pipeline/dead-letter.js';
 import { AvroDecoder, avroType } from '../../src/workers/decode/decoders.js';
 import { SchemaRegistryClient } from '../../src/workers/decode/registry.js';
-import { RETRIABLE_MARK, retriableFromWorker, retriableWorkerError } from '../../src/workers/protocol.js';
+import { errorFromWorker, retriableFromWorker, workerRejection } from '../../src/workers/protocol.js';
 
 const SCHEMA = { type: 'record', name: 'R', fields: [{ name: 'a', type: 'int' }] };
 const type = avroType(SCHEMA);
@@ -87,14 +87,15 @@ describe('a registry that is down, or refuses Sluice', () => {
   });
 
   it('crosses the worker boundary as a marked message the engine turns back into a RetriableError', () => {
-    const thrown = retriableWorkerError('schema registry unreachable at http://r (fetch failed)');
+    const thrown = workerRejection(new RetriableError('schema registry unreachable at http://r (fetch failed)'));
     // What Piscina hands the main thread: a plain Error carrying only the message.
     const cloned = structuredClone(thrown);
-    expect(cloned.message.startsWith(RETRIABLE_MARK)).toBe(true);
+    expect(cloned.message).toBe('[sluice RetriableError retry] schema registry unreachable at http://r (fetch failed)');
     const back = retriableFromWorker(cloned);
     expect(back).toBeInstanceOf(RetriableError);
     expect(back!.message).toBe('schema registry unreachable at http://r (fetch failed)');
     expect(retriableFromWorker(new Error('decode failed'))).toBeUndefined();
+    expect(errorFromWorker(new Error('decode failed'))).toBeUndefined();
   });
 });
 

@@ -1,7 +1,7 @@
 // A ~1 KiB schemaless JSON document with nested objects and arrays: what
 // event and API payload topics look like. Nested values land in jsonb
 // (PostgreSQL) and JSON text columns (the Parquet baseline).
-import { rng } from '../generate.js';
+import { rng } from '../../../test/helpers/orders.js';
 import { pgTextArray, type Row, type Shape } from './shape.js';
 
 const BASE_TIME = Date.UTC(2026, 0, 1);

@@ -1,6 +1,6 @@
 // The reference shape: 7-field order rows in Avro with Confluent framing
-// (the rows of bench/lib/generate.ts that the tests use too).
-import { orderAvro, orders, ORDER_AVRO_SCHEMA, type Order } from '../generate.js';
+// (the rows of test/helpers/orders.ts that the tests use too).
+import { orderAvro, orders, ORDER_AVRO_SCHEMA, type Order } from '../../../test/helpers/orders.js';
 import type { Row, Shape } from './shape.js';
 
 function asOrder(r: Row): Order {

@@ -2,7 +2,7 @@
 // put on the wire, laid out in PostgreSQL and in Parquet. Every phase of one
 // run (Sluice and the baselines) takes its rows from the same seeded
 // generator, so all of them see the same rows.
-import type { WireFormat } from '../generate.js';
+import type { WireFormat } from '../../../test/helpers/orders.js';
 
 export type Row = Record<string, unknown> & { id: number };
 

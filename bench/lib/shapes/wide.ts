@@ -1,7 +1,7 @@
 // A 40-field wide row in Avro: what CDC topics of wide tables look like.
 // Many small fixed-width columns stress per-column costs rather than bytes.
 import avro from 'avsc';
-import { rng } from '../generate.js';
+import { rng } from '../../../test/helpers/orders.js';
 import type { Row, Shape, ShapeColumn } from './shape.js';
 
 const BASE_TIME = Date.UTC(2026, 0, 1);

@@ -4,9 +4,10 @@
 // struct as its decimal text, Bits as the bit string the source column held.
 // Each function throws DebeziumValueError saying why; the caller names the
 // column or field.
+import { ConvertError } from '../../errors.js';
 import type { Exact } from './timestamps.js';
 
-export class DebeziumValueError extends Error {}
+export class DebeziumValueError extends ConvertError {}
 
 const US_PER_DAY = 86_400_000_000n;
 

@@ -1,6 +1,7 @@
-// Retries a retriable operation with exponential backoff and jitter.
-// Non-retriable errors pass straight through. A retriable one that outlives
-// the policy is thrown as RetriesExhaustedError (not retriable: whoever gets
+// Retries a retriable operation (SluiceError.retriable: action `retry` or
+// `reconnect`) with exponential backoff and decorrelated jitter. Errors of any
+// other action pass straight through. A retriable one that outlives the
+// policy is thrown as RetriesExhaustedError (action `stop`, so whoever gets
 // it must not retry it again), with the original as its cause and in its
 // message. The wait between attempts ends at once when the policy's signal
 // aborts (shutdown): the operation is then given up as RetryAbortedError.
@@ -10,27 +11,32 @@ import { RetriesExhaustedError, RetryAbortedError, SluiceError, errorMessage } f
 export interface RetryPolicy {
   what: string;
   maxRetries: number;
+  /** The shortest wait between attempts (ms). */
   initialDelayMs: number;
+  /** The longest wait between attempts (ms). */
   maxDelayMs: number;
   /** Keep retrying at least this long (ms); -1 = forever. */
   timeoutMs: number;
   log?: Logger;
   /** Aborted on shutdown: no further attempt, and a pending wait ends at once. */
   signal?: AbortSignal;
-  /** Spread of each wait around its nominal delay (0.2 = ±20%); default JITTER. */
-  jitter?: number;
-  /** Random numbers in [0, 1) for the jitter (tests). */
+  /** Random numbers in [0, 1) for the jitter; Math.random by default (tests pass their own). */
   random?: () => number;
 }
 
-/** Default spread of the retry waits, so that many tasks that failed together do not retry in lockstep. */
-export const JITTER = 0.2;
-
-/** The wait before the next attempt: the nominal delay, spread by ±jitter, within [1, maxDelayMs]. */
-export function jittered(delay: number, policy: Pick<RetryPolicy, 'jitter' | 'random' | 'maxDelayMs'>): number {
-  const j = Math.min(1, Math.max(0, policy.jitter ?? JITTER));
+/**
+ * The wait before the next attempt, "decorrelated jitter": uniformly random
+ * between initialDelayMs and three times the previous wait, at most
+ * maxDelayMs. The waits grow about as an exponential backoff does, never fall
+ * below initialDelayMs, and many tasks that failed together (a database
+ * restart) spread out instead of retrying in lockstep.
+ */
+export function nextDelay(previous: number, policy: Pick<RetryPolicy, 'initialDelayMs' | 'maxDelayMs' | 'random'>): number {
+  const base = Math.max(1, policy.initialDelayMs);
+  const cap = Math.max(base, policy.maxDelayMs);
   const r = (policy.random ?? Math.random)();
-  return Math.max(1, Math.min(policy.maxDelayMs, Math.round(delay * (1 - j + 2 * j * r))));
+  const upper = Math.max(base, previous * 3);
+  return Math.min(cap, Math.round(base + r * (upper - base)));
 }
 
 /** Resolves after ms, or as soon as the signal aborts. */
@@ -49,7 +55,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 
 export async function retryWithBackoff<T>(fn: () => Promise<T>, policy: RetryPolicy): Promise<T> {
   const started = Date.now();
-  let delay = Math.max(1, policy.initialDelayMs);
+  let wait = Math.max(1, policy.initialDelayMs);
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
@@ -62,11 +68,11 @@ export async function retryWithBackoff<T>(fn: () => Promise<T>, policy: RetryPol
       if (attempt > policy.maxRetries && !withinTimeout) {
         throw new RetriesExhaustedError(`${errorMessage(err)} (gave up after ${attempts(attempt)} in ${seconds(elapsed)})`, { cause: err });
       }
-      const wait = jittered(delay, policy);
-      policy.log?.warn({ attempt, retryInMs: wait, err: errorMessage(err) }, `retrying: ${policy.what}`);
+      wait = nextDelay(wait, policy);
+      // `reconnect`: the connection was lost; the next attempt runs on a new one.
+      policy.log?.warn({ attempt, retryInMs: wait, action: (err as SluiceError).action, err: errorMessage(err) }, `retrying: ${policy.what}`);
       await sleep(wait, policy.signal);
       if (policy.signal?.aborted) throw aborted(policy, err, attempt, Date.now() - started);
-      delay = Math.min(delay * 2, policy.maxDelayMs);
     }
   }
 }

@@ -4,12 +4,13 @@
 // nanoseconds 1970 + 104 days: past that the conversion is done in BigInt,
 // never rounded. Values are numbers while they are safe integers, BigInt
 // beyond (the same rule the decoders follow).
+import { ConvertError } from '../../errors.js';
 
 export type TimestampKind = 'timestamp-millis' | 'timestamp-micros' | 'timestamp-nanos';
 export type Exact = number | bigint;
 
 /** Why a timestamp value cannot be converted; the caller names the column or field. */
-export class TimestampRangeError extends Error {}
+export class TimestampRangeError extends ConvertError {}
 
 const MAX_SAFE_MILLIS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 

@@ -2,6 +2,7 @@
 // decides it: pk.mode / pk.fields pick the primary key (Kafka coordinates,
 // the record key, or value fields), fields.whitelist / field.exclude.list
 // pick the value fields. Pure; shared by the plan, the DDL and the workers.
+import { SinkSchemaError } from '../../errors.js';
 import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
 
 export type PkMode = 'none' | 'kafka' | 'record_key' | 'record_value' | 'record_header';
@@ -41,7 +42,7 @@ export interface DesiredColumn {
 }
 
 /** Thrown when pk.fields and the record's schema disagree. */
-export class ColumnRuleError extends Error {}
+export class ColumnRuleError extends SinkSchemaError {}
 
 const KAFKA_TYPES: FieldType[] = [{ kind: 'string' }, { kind: 'int32' }, { kind: 'int64' }];
 

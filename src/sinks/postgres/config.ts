@@ -25,7 +25,7 @@ export const postgresOptions = [
   str({ key: 'db.timezone', default: 'UTC', aliases: ['use.time.zone', 'database.time_zone'], doc: 'Session time zone.' }),
   oneOf(['drop', 'escape', 'fail'] as const, { key: 'text.nul.mode', default: 'escape', doc: 'PostgreSQL text cannot hold NUL (U+0000): escape writes it as \\u0000, drop removes it, fail stops with the record location.' }),
   int({ key: 'max.retries', min: 0, default: 10, doc: 'Retries of a failed flush before the retry timeout applies.' }),
-  int({ key: 'retry.backoff.ms', min: 0, default: 3000, doc: 'First retry delay; doubles up to errors.retry.delay.max.ms. Each wait is spread by ±20% (jitter); on shutdown a pending wait ends with the grace period.' }),
+  int({ key: 'retry.backoff.ms', min: 0, default: 3000, doc: 'Shortest wait between retries. Each wait is random between it and three times the previous wait (decorrelated jitter), at most errors.retry.delay.max.ms; on shutdown a pending wait ends with the grace period.' }),
   int({ key: 'pg.pool.size', min: 1, max: 64, default: 4, doc: 'PostgreSQL connections.' }),
   str({ key: 'pg.offsets.table', default: 'sluice_offsets', doc: 'delivery.guarantee=exactly_once: the table (schema-qualified or in the search_path\'s first schema) holding each partition\'s next offset per connector, written in the same transaction as the rows.' }),
   int({ key: 'pg.statement.timeout.ms', min: 0, default: 300_000, doc: 'statement_timeout of the sink sessions (0 = none).' }),

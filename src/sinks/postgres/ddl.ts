@@ -84,7 +84,7 @@ export interface WantedColumn {
   readonly default?: unknown;
 }
 
-export function describeType(ft: FieldType): string {
+function describeType(ft: FieldType): string {
   switch (ft.kind) {
     case 'decimal': return `decimal(${ft.precision},${ft.scale})`;
     case 'array': return `array<${describeType(ft.items)}>`;
@@ -99,7 +99,11 @@ export function describeType(ft: FieldType): string {
  * columns the schema no longer has: NOT NULL on them is dropped (or every
  * record would fail). Inferred (schemaless) types widen integers to double.
  */
-export function planEvolution(columns: readonly CatalogColumn[], wanted: readonly WantedColumn[], opts: { schemaless: boolean; absent?: readonly string[] }): Evolution {
+export function planEvolution(
+  columns: readonly CatalogColumn[],
+  wanted: readonly WantedColumn[],
+  opts: { schemaless: boolean; absent?: readonly string[] },
+): Evolution {
   const byName = new Map(columns.map((c) => [c.name, c]));
   const ev: Evolution = { add: [], widen: [], dropNotNull: [], incompatible: [] };
   for (const w of wanted) {

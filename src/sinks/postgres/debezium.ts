@@ -6,11 +6,12 @@
 // (truncate.enabled). Any other record (already flattened, e.g. by
 // ExtractNewRecordState) is a row as it is. With ${source.<field>} in
 // collection.name.format the table comes from the event's source block
-// (routing.ts); a record without one has no table and is skipped, as
+// (encoding.ts); a record without one has no table and is skipped, as
 // Debezium does.
 import type { Decoded } from '../../workers/decode/decoders.js';
 import type { RecordSchema } from '../../workers/schema.js';
-import { ConvertError, describeValue, isStruct } from '../../workers/encoder.js';
+import { describeValue, isStruct } from '../../workers/encoder.js';
+import { ConvertError } from '../../errors.js';
 
 /** The plan's part for Debezium's JDBC sink (PgPlan.debezium). */
 export interface DebeziumPlan {
@@ -29,7 +30,7 @@ export type ChangeEvent =
 const SKIP: ChangeEvent = { kind: 'skip' };
 
 /** Debezium's own test for an envelope (KafkaDebeziumSinkRecord.isDebeziumMessage). */
-export function isEnvelopeSchema(schema: RecordSchema): boolean {
+function isEnvelopeSchema(schema: RecordSchema): boolean {
   return schema.name !== undefined && schema.name.includes('Envelope') && schema.fields !== undefined && !schema.scalar;
 }
 

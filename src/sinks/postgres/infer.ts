@@ -1,18 +1,18 @@
-// Column types for schemaless data (JSON without a schema, msgpack): inferred
-// from the values of a batch and merged safely (an integer field that also
-// holds fractions is a double; a field holding text and numbers is text;
-// anything mixing objects and scalars is JSON). A field seen only as null
-// gets no column yet: nothing would be lost by leaving it out.
+// PostgreSQL column types for schemaless data (JSON without a schema,
+// msgpack): inferred from the values of a batch and merged safely (an integer
+// field that also holds fractions is a double; a field holding text and
+// numbers is text; anything mixing objects and scalars is JSON). A field seen
+// only as null gets no column yet: nothing would be lost by leaving it out.
+// Only the top level becomes columns: nested objects are one jsonb column.
+// (The S3 sink infers Parquet types by its own rules: s3-parquet/types.ts.)
 import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Date);
-}
+import { isStruct } from '../../workers/encoder.js';
+import { INFERRED_SCHEMA_ID } from './protocol.js';
 
 const ANY: FieldType = { kind: 'any' };
 
 /** The type of one value; undefined for null (no evidence). */
-export function inferType(v: unknown): FieldType | undefined {
+function inferColumnType(v: unknown): FieldType | undefined {
   switch (typeof v) {
     case 'boolean': return { kind: 'boolean' };
     case 'number': return Number.isSafeInteger(v) ? { kind: 'int64' } : { kind: 'float64' };
@@ -27,9 +27,9 @@ export function inferType(v: unknown): FieldType | undefined {
     let items: FieldType | undefined;
     let itemsOptional = false;
     for (const x of v) {
-      const t = inferType(x);
+      const t = inferColumnType(x);
       if (!t) itemsOptional = true;
-      else items = items ? mergeTypes(items, t) : t;
+      else items = items ? mergeColumnTypes(items, t) : t;
     }
     // An empty array says nothing about its items.
     if (!items) return undefined;
@@ -41,10 +41,10 @@ export function inferType(v: unknown): FieldType | undefined {
 const NUMERIC = new Set(['int32', 'int64', 'float32', 'float64']);
 const SCALAR = new Set(['boolean', 'int32', 'int64', 'float32', 'float64', 'string', 'bytes', 'timestamp-millis']);
 
-export function mergeTypes(a: FieldType, b: FieldType): FieldType {
+export function mergeColumnTypes(a: FieldType, b: FieldType): FieldType {
   if (a.kind === b.kind) {
     if (a.kind === 'array' && b.kind === 'array') {
-      return { kind: 'array', items: mergeTypes(a.items, b.items), itemsOptional: a.itemsOptional || b.itemsOptional };
+      return { kind: 'array', items: mergeColumnTypes(a.items, b.items), itemsOptional: a.itemsOptional || b.itemsOptional };
     }
     return a;
   }
@@ -56,23 +56,23 @@ export function mergeTypes(a: FieldType, b: FieldType): FieldType {
 }
 
 /** Merges the shapes of many schemaless objects into one RecordSchema. */
-export class SchemaInferrer {
+export class TableSchemaInferrer {
   private readonly fields = new Map<string, FieldType>();
   private scalar: FieldType | undefined;
   private sawObject = false;
 
   add(v: unknown): void {
-    if (isPlainObject(v)) {
+    if (isStruct(v)) {
       this.sawObject = true;
       for (const k of Object.keys(v)) {
-        const t = inferType(v[k]);
+        const t = inferColumnType(v[k]);
         if (!t) continue;
         const prev = this.fields.get(k);
-        this.fields.set(k, prev ? mergeTypes(prev, t) : t);
+        this.fields.set(k, prev ? mergeColumnTypes(prev, t) : t);
       }
     } else {
-      const t = inferType(v);
-      if (t) this.scalar = this.scalar ? mergeTypes(this.scalar, t) : t;
+      const t = inferColumnType(v);
+      if (t) this.scalar = this.scalar ? mergeColumnTypes(this.scalar, t) : t;
     }
   }
 
@@ -82,9 +82,9 @@ export class SchemaInferrer {
 
   schema(): RecordSchema {
     if (!this.sawObject && this.scalar) {
-      return { id: 'inferred', scalar: true, fields: [{ name: 'value', type: this.scalar, optional: false }] };
+      return { id: INFERRED_SCHEMA_ID, scalar: true, fields: [{ name: 'value', type: this.scalar, optional: false }] };
     }
     const fields: Field[] = [...this.fields].map(([name, type]) => ({ name, type, optional: true }));
-    return { id: 'inferred', fields };
+    return { id: INFERRED_SCHEMA_ID, fields };
   }
 }

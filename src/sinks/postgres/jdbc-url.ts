@@ -5,6 +5,7 @@
 // connection.user / connection.password (the driver's URL properties override
 // the Properties object the connector passes). TLS parameters (ssl, sslmode,
 // sslrootcert, sslcert, sslkey, ...) are kept in `params` for the TLS setup.
+import { ConfigProblem } from '../../errors.js';
 
 export interface JdbcUrl {
   host: string;
@@ -23,7 +24,7 @@ export interface JdbcUrl {
 /** Parameters read here or by the TLS setup; others have no effect in Sluice (check prints them). */
 const USED = new Set(['user', 'password', 'currentSchema', 'connectTimeout', 'ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslpassword', 'sslfactory', 'sslhostnameverifier']);
 
-export class JdbcUrlError extends Error {}
+export class JdbcUrlError extends ConfigProblem {}
 
 export function parseJdbcUrl(url: string): JdbcUrl {
   const m = /^(?:jdbc:postgresql|postgres(?:ql)?):\/\/(?:([^@/?#]*)@)?([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?$/.exec(url.trim());

@@ -4,14 +4,12 @@
 // one table. ${topic} is substituted AFTER the format is split into schema
 // and table, so a dot inside a topic name never moves the table to another
 // schema (Kafka topics may hold dots).
+import { ConvertError } from '../../errors.js';
 
 export interface TableName {
   schema?: string;
   table: string;
 }
-
-/** PostgreSQL's NAMEDATALEN - 1: longer identifiers are truncated by the server. */
-export const MAX_IDENTIFIER_BYTES = 63;
 
 export function quoteIdent(name: string): string {
   if (name.includes('\u0000')) throw new Error(`identifier ${JSON.stringify(name)} holds a NUL character, which PostgreSQL cannot store`);
@@ -20,12 +18,6 @@ export function quoteIdent(name: string): string {
 
 export function qualifiedName(t: TableName): string {
   return t.schema !== undefined ? `${quoteIdent(t.schema)}.${quoteIdent(t.table)}` : quoteIdent(t.table);
-}
-
-/** A literal for SQL text (used only where a parameter cannot go, e.g. DDL defaults). */
-export function quoteLiteral(s: string): string {
-  if (s.includes('\u0000')) throw new Error('text literal holds a NUL character');
-  return `'${s.replace(/'/g, "''")}'`;
 }
 
 /**
@@ -74,7 +66,7 @@ export function tableNameFor(format: string, topic: string): TableName {
 }
 
 /** A ${source.<field>} the change event cannot fill. */
-export class SourceFieldError extends Error {}
+export class SourceFieldError extends ConvertError {}
 
 export function usesSourceFields(format: string): boolean {
   return format.includes('${source.');

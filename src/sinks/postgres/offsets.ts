@@ -35,6 +35,29 @@ export type CheckResult =
   | { kind: 'done' }
   | { kind: 'fenced'; partitions: TopicPartition[]; why: string };
 
+/** This instance's current claim of each partition, as the last claim() returned it. */
+export class Claims {
+  private readonly byKey = new Map<string, Claim>();
+
+  set(key: string, claim: Claim): void {
+    this.byKey.set(key, claim);
+  }
+
+  get(topic: string, partition: number): Claim | undefined {
+    return this.byKey.get(tpKey(topic, partition));
+  }
+
+  delete(key: string): void {
+    this.byKey.delete(key);
+  }
+
+  /** Whether a batch submitted under `claim` may still be written: no claim (not exactly-once), or the partition's current claim and not fenced. */
+  holds(topic: string, partition: number, claim: Claim | undefined): boolean {
+    if (!claim) return true;
+    return !claim.fenced && this.byKey.get(tpKey(topic, partition)) === claim;
+  }
+}
+
 export class OffsetStore {
   readonly table: string;
   private ready: Promise<void> | undefined;

@@ -3,12 +3,10 @@
 // reconnect / stop.
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { ConfigError, ConnectionLostError, RetriableError, SinkSchemaError, SluiceError } from '../../errors.js';
+import { ConfigError, ConnectionLostError, RetriableError, SinkSchemaError, SluiceError, TableChangedError } from '../../errors.js';
 import { credentials, parseJdbcUrl, searchPathOption } from './jdbc-url.js';
 import { explainPgTlsFailure, pgTls, PgTlsConfigError, refusedForFallback, type PgTls } from './tls.js';
 import { qualifiedName, quoteIdent, type TableName } from './names.js';
-
-export { quoteIdent, qualifiedName, type TableName } from './names.js';
 
 export interface PgConnectionOptions {
   url: string;
@@ -57,11 +55,14 @@ export function classifyPgError(err: unknown, what: string): SluiceError {
   }
   // 08P01 (protocol violation) during a binary COPY means the bytes do not match
   // the column types ("insufficient data left in message"): retrying cannot help.
-  if (code === '08P01') return new SinkSchemaError(msg, { cause: err });
+  if (code === '08P01') return new TableChangedError(msg, { cause: err });
   // 08: connection exception; 57P: operator intervention (admin shutdown, crash shutdown, cannot connect now).
   if (code.startsWith('08') || code.startsWith('57P')) return new ConnectionLostError(msg, { cause: err });
-  if (RETRIABLE_SQLSTATES.has(code) || RETRIABLE_SQLSTATE_CLASSES.some((c) => c.length <= code.length && code.startsWith(c))) return new RetriableError(msg, { cause: err });
-  if (code === '42P01' || code === '42703' || code === '42804' || code === '22P03' || code === '3F000') return new SinkSchemaError(msg, { cause: err });
+  const retriableClass = RETRIABLE_SQLSTATE_CLASSES.some((c) => c.length <= code.length && code.startsWith(c));
+  if (RETRIABLE_SQLSTATES.has(code) || retriableClass) return new RetriableError(msg, { cause: err });
+  // Binary data of another type than the column's (22P03), a datatype mismatch (42804): the table changed under the plan.
+  if (code === '42804' || code === '22P03') return new TableChangedError(msg, { cause: err });
+  if (code === '42P01' || code === '42703' || code === '3F000') return new SinkSchemaError(msg, { cause: err });
   return new SluiceError(msg, { cause: err });
 }
 

@@ -11,7 +11,7 @@
 //           inserted (rows before it would have been deleted).
 // Never one statement per row, and no bind parameters at all.
 import { quoteIdent } from './names.js';
-import { DEL_COLUMN, SEQ_COLUMN, type PgColumn } from './encoding.js';
+import { DEL_COLUMN, SEQ_COLUMN, type PgColumn } from './protocol.js';
 
 export type InsertMode = 'insert' | 'upsert' | 'update';
 

@@ -11,6 +11,7 @@
 // plain TCP (pgjdbc would prefer TLS; Sluice does not change what a config
 // without TLS settings did). sslcert / sslkey / sslpassword give the client
 // certificate: PEM, DER (pgjdbc's .pk8 key) or a PKCS#12 file (.p12/.pfx).
+import { ConfigProblem } from '../../errors.js';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,7 +33,7 @@ export interface PgTls {
   readonly secrets: string[];
 }
 
-export class PgTlsConfigError extends Error {}
+export class PgTlsConfigError extends ConfigProblem {}
 
 export interface PgTlsOptions {
   readFile?: (p: string) => Buffer;

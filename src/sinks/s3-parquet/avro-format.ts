@@ -14,7 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { crc32, deflateRawSync } from 'node:zlib';
 import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
 import { avroType } from '../../workers/decode/decoders.js';
-import { ConvertError, describeValue } from '../../workers/encoder.js';
+import { describeValue } from '../../workers/encoder.js';
+import { ConvertError } from '../../errors.js';
 import { twosComplement, unscaledDecimal } from './json-format.js';
 import type { AvroCodec } from './formats.js';
 import { typedMapKey } from './types.js';
@@ -27,7 +28,7 @@ const MS_PER_DAY = 86_400_000;
 const PLAIN_DEFAULTS = new Set(['string', 'int', 'long', 'float', 'double', 'boolean']);
 
 /** The Avro schema AvroData.fromConnectSchema gives for a Connect schema. */
-export function avroSchemaOf(schema: RecordSchema): AvroSchema {
+function avroSchemaOf(schema: RecordSchema): AvroSchema {
   let n = 0;
   const name = () => (n++ === 0 ? 'ConnectDefault' : `ConnectDefault${n}`);
   let entries = 0;
@@ -103,7 +104,7 @@ export function avroSchemaOf(schema: RecordSchema): AvroSchema {
 }
 
 /** Values as Sluice's decoders give them → what avsc encodes for the schema avroSchemaOf made. */
-export function avroValue(v: unknown, t: FieldType, path: string): unknown {
+function avroValue(v: unknown, t: FieldType, path: string): unknown {
   if (v === null || v === undefined) return null;
   switch (t.kind) {
     case 'bytes': case 'fixed':

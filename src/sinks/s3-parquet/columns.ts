@@ -9,18 +9,21 @@
 // JSON/msgpack): it throws Misfit, and the encoder widens the schema.
 import { stringifyJsonExact } from '../../workers/json-exact.js';
 import {
-  Binary, Bool, DateDay, Decimal, FixedSizeBinary, Float32, Float64, Int32, Int64, List, makeData, Map_, Struct, TimeMicrosecond,
-  TimeMillisecond, TimestampMicrosecond, Utf8, Field as ArrowField, type Data, type DataType,
+  Binary, Bool, Decimal, FixedSizeBinary, Float64, Int32, Int64, List, makeData, Map_, Struct, Utf8, Field as ArrowField, type Data,
+  type DataType,
 } from 'apache-arrow';
 import type { Field, FieldType } from '../../workers/schema.js';
-import { ConvertError } from '../../workers/encoder.js';
+import { ConvertError, SluiceError } from '../../errors.js';
 import { epochMicros, fitsInt64, TimestampRangeError } from '../common/timestamps.js';
 import { bitsText, DebeziumValueError, nanoTimeMicros, variableScaleDecimalText, zonedTimestampMicros } from '../common/debezium-values.js';
 import { arrowType, MAX_DECIMAL128_PRECISION } from './arrow-types.js';
 import { mapKeyType, typedMapKey } from './types.js';
 
 /** A schemaless value does not fit the inferred schema: widen it and build again. */
-export class Misfit extends Error {}
+/** A value that does not fit the schema inferred so far (schemaless data): the encoder widens the schema and encodes the batch again. */
+export class Misfit extends SluiceError {
+  override readonly action = 'replan';
+}
 
 export type Mode = 'strict' | 'infer';
 
@@ -334,7 +337,7 @@ class Utf8Builder extends Builder {
     // 'any' columns hold JSON text, strings included, so every value parses the same way.
     if (this.kind === 'any') s = jsonText(v);
     else if (typeof v === 'string') s = v;
-    // Schemaless data: a text column also holds the numbers and booleans of its field (types.ts mergeTypes).
+    // Schemaless data: a text column also holds the numbers and booleans of its field (types.ts mergeParquetTypes).
     else if (this.kind === 'string' && this.mode === 'infer' && (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean')) s = String(v);
     else if (this.kind === 'null') throw this.wrong(v, 'null');
     else if (this.kind === 'decimal-text') s = decimalText(v, this.scale, this);
@@ -667,9 +670,6 @@ export function recordBuilder(fields: readonly Field[], path: string, nullable: 
   const children = fields.map((f) => builderFor(f.type, path ? `${path}.${f.name}` : f.name, f.optional, mode));
   return new StructBuilder(path, nullable, mode, type ?? new Struct(fields.map((f) => new ArrowField(f.name, arrowType(f.type), f.optional))), children, fields.map((f) => f.name));
 }
-
-export { Utf8Builder, Int64Builder, Int32Builder, ListBuilder, BinaryBuilder };
-export const arrowTypes = { Utf8, Int32, Int64, TimestampMicrosecond, Binary, List, Struct, DateDay, TimeMillisecond, TimeMicrosecond };
 
 // ---------- Debezium's semantic types (workers/schema.ts debeziumType) ----------
 

@@ -7,12 +7,13 @@ import { routedPath } from '../../transforms/routing.js';
 import { Field as ArrowField, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, type Data } from 'apache-arrow';
 import type { Decoded } from '../../workers/decode/decoders.js';
 import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
-import { ConvertError, requireStructValue, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../../workers/encoder.js';
+import { requireStructValue, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../../workers/encoder.js';
+import { ConvertError } from '../../errors.js';
 import { Builder, builderFor, Misfit, recordBuilder, type StructBuilder } from './columns.js';
 import { align8, rowTableBytes, RowTableWriter, type ChunkMeta, type S3BatchMeta } from './layout.js';
 import { Partitioner, type PartitionerSpec } from './partitioner.js';
 import { arrowField } from './arrow-types.js';
-import { fieldKey, inferType, mergeTypes, typeKey } from './types.js';
+import { fieldKey, inferParquetType, mergeParquetTypes, typeKey } from './types.js';
 
 export interface S3Plan {
   /** Changes whenever anything below changes (workers cache by it). */
@@ -32,7 +33,7 @@ export interface S3Plan {
 
 const MAX_SPARE_PER_LAYOUT = 32;
 
-export const KAFKA_COLUMNS = {
+const KAFKA_COLUMNS = {
   key: '__kafka_key',
   headers: '__kafka_headers',
   topic: '__kafka_topic',
@@ -168,7 +169,6 @@ interface Kept {
 export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
   private plan!: S3Plan;
   private topic = '';
-  private partition = 0;
   private partitioner?: Partitioner;
   private partitionerKey = '';
   private readonly layouts = new Map<string, Layout>();
@@ -192,10 +192,9 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
     return plan.storeKey;
   }
 
-  begin(plan: S3Plan, topic: string, partition: number): void {
+  begin(plan: S3Plan, topic: string, _partition: number): void {
     this.plan = plan;
     this.topic = topic;
-    this.partition = partition;
     const pk = JSON.stringify(plan.partitioner);
     if (!this.partitioner || pk !== this.partitionerKey) {
       this.partitioner = new Partitioner(plan.partitioner);
@@ -304,7 +303,7 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
       } catch (err) {
         if (!(err instanceof Misfit)) throw err;
         group.rollback();
-        const wider = mergeTypes(this.inferred!, inferType(v));
+        const wider = mergeParquetTypes(this.inferred!, inferParquetType(v));
         if (typeKey(wider) === typeKey(this.inferred!) || attempt > 3) {
           throw new ConvertError(`value does not fit the inferred schema (${err.message})`);
         }

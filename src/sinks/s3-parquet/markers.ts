@@ -37,7 +37,7 @@ export function markerKey(topicsDir: string, topic: string, partition: number): 
   return `${topicsDir}/_sluice/${topic}/${partition}.json`;
 }
 
-export function parseMarker(text: string, topic: string, partition: number): SetMarker | undefined {
+function parseMarker(text: string, topic: string, partition: number): SetMarker | undefined {
   let m: Partial<SetMarker>;
   try {
     m = JSON.parse(text) as Partial<SetMarker>;

@@ -3,9 +3,8 @@
 // <field>=<value>[/...]. Time-based: a Joda-style path.format of the record's
 // time bucket (partition.duration.ms) in a time zone. The worker computes the
 // path per record; the main thread only groups by it.
-import { ConfigError } from '../../errors.js';
+import { ConfigError, ConvertError } from '../../errors.js';
 import type { FieldType, RecordSchema } from '../../workers/schema.js';
-import { ConvertError } from '../../workers/encoder.js';
 
 export type TimestampExtractor = 'Record' | 'RecordField' | 'Wallclock';
 
@@ -74,7 +73,7 @@ export function partitionerSpec(c: PartitionerConfig): PartitionerSpec {
 // ---------- runtime (worker side) ----------
 
 /** Reads a (dotted) field of a record value. */
-export function fieldValue(value: unknown, path: readonly string[]): unknown {
+function fieldValue(value: unknown, path: readonly string[]): unknown {
   let v = value;
   for (const p of path) {
     if (v === null || typeof v !== 'object') return undefined;

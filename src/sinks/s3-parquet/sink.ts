@@ -26,7 +26,7 @@ import { PartitionRotation, type ChunkRef, type CloseReason, type FileSet, type 
 import { S3Service } from './service.js';
 import { credentialSource, extensionOf, formatSettings, objectTags, writeParams, type FormatSettings } from './formats.js';
 import type { RecordFileTask } from './record-file-task.js';
-import { EMPTY_INFERRED, mergeTypes, typeKey } from './types.js';
+import { EMPTY_INFERRED, mergeParquetTypes, typeKey } from './types.js';
 import { Waiters } from '../../core/waiters.js';
 
 const FILE_TASK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'file-task.js');
@@ -137,10 +137,9 @@ export class S3ParquetSink implements Sink {
   private planVersion = 0;
   private readonly format: FormatSettings;
   private readonly extension: string;
-  readonly stats = { files: 0, sets: 0, bytesUploaded: 0, rowsUploaded: 0, earlyCloses: 0 };
 
   constructor(
-    private readonly config: ResolvedConfig,
+    config: ResolvedConfig,
     private readonly log: Logger,
   ) {
     this.cfg = config.options as S3Config;
@@ -218,7 +217,7 @@ export class S3ParquetSink implements Sink {
   private widen(topic: string, wider: S3BatchMeta['widened']): void {
     const p = this.plans.get(topic);
     if (!p || !wider) return;
-    const merged = mergeTypes(p.inferred, wider);
+    const merged = mergeParquetTypes(p.inferred, wider);
     if (typeKey(merged) === typeKey(p.inferred)) return;
     this.plans.set(topic, { ...p, key: `${topic}#${++this.planVersion}`, inferred: merged });
   }
@@ -295,8 +294,7 @@ export class S3ParquetSink implements Sink {
   }
 
   private closeEarly(w: PartitionWriter, reason: CloseReason): void {
-    const set = w.rotation.close(reason);
-    if (set && reason === 'memory') this.stats.earlyCloses++;
+    w.rotation.close(reason);
   }
 
   private closeScheduled(): void {
@@ -376,10 +374,6 @@ export class S3ParquetSink implements Sink {
         await Promise.all(c.files.map((f, i) => this.uploads.run(() => this.putObject(w, f, bodies[i]!, id))));
         if (w.dropped) return;
         w.closed.shift();
-        this.stats.sets++;
-        this.stats.files += c.files.length;
-        this.stats.rowsUploaded += set.rows;
-        for (const b of bodies) this.stats.bytesUploaded += b.length;
         this.log.debug({ topic: w.topic, partition: w.partition, start: set.start, end: set.end, files: c.files.length }, 'file set uploaded');
         for (const t of set.tickets) {
           t.pending--;

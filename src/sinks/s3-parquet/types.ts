@@ -1,5 +1,7 @@
-// The shape of schemaless values: inference, widening, and a stable text
-// for a type. No Arrow here, so the main thread does not load it.
+// The Parquet shape of schemaless values: inference (nested objects stay
+// records, all fields optional), widening, and a stable text for a type. No
+// Arrow here, so the main thread does not load it. (PostgreSQL columns are
+// inferred by other rules: postgres/infer.ts.)
 import type { Field, FieldType } from '../../workers/schema.js';
 
 // ---------- schemaless values ----------
@@ -8,7 +10,7 @@ const EMPTY_RECORD: FieldType = { kind: 'record', fields: [] };
 export const EMPTY_INFERRED = EMPTY_RECORD;
 
 /** The narrowest type that holds v. Objects become records whose fields are all optional. */
-export function inferType(v: unknown): FieldType {
+export function inferParquetType(v: unknown): FieldType {
   if (v === null || v === undefined) return { kind: 'null' };
   switch (typeof v) {
     case 'boolean': return { kind: 'boolean' };
@@ -20,14 +22,14 @@ export function inferType(v: unknown): FieldType {
       if (v instanceof Date) return { kind: 'timestamp-micros' };
       if (Array.isArray(v)) {
         let items: FieldType = { kind: 'null' };
-        for (const x of v) items = mergeTypes(items, inferType(x));
+        for (const x of v) items = mergeParquetTypes(items, inferParquetType(x));
         // Elements of no common type: the whole array is JSON text, so each keeps its own JSON type.
         if (items.kind === 'any') return { kind: 'any' };
         return { kind: 'array', items, itemsOptional: true };
       }
       const fields: Field[] = [];
       for (const k in v as Record<string, unknown>) {
-        fields.push({ name: k, type: inferType((v as Record<string, unknown>)[k]), optional: true });
+        fields.push({ name: k, type: inferParquetType((v as Record<string, unknown>)[k]), optional: true });
       }
       return { kind: 'record', fields };
     }
@@ -44,7 +46,7 @@ const TEXTUAL = new Set<FieldType['kind']>(['int64', 'float64', 'boolean']);
  * int64 widens to float64, records gain each other's fields, lists merge their
  * items; anything else that disagrees becomes JSON text ('any').
  */
-export function mergeTypes(a: FieldType, b: FieldType): FieldType {
+export function mergeParquetTypes(a: FieldType, b: FieldType): FieldType {
   if (a.kind === 'null') return b;
   if (b.kind === 'null') return a;
   if (a.kind === 'any' || b.kind === 'any') return { kind: 'any' };
@@ -53,7 +55,7 @@ export function mergeTypes(a: FieldType, b: FieldType): FieldType {
     const fields = a.fields.map((f) => {
       const other = b.fields.find((g) => g.name === f.name);
       if (!other) return f;
-      const t = mergeTypes(f.type, other.type);
+      const t = mergeParquetTypes(f.type, other.type);
       if (t === f.type) return f;
       changed = true;
       return { name: f.name, type: t, optional: true };
@@ -67,7 +69,7 @@ export function mergeTypes(a: FieldType, b: FieldType): FieldType {
     return changed ? { kind: 'record', fields } : a;
   }
   if (a.kind === 'array' && b.kind === 'array') {
-    const items = mergeTypes(a.items, b.items);
+    const items = mergeParquetTypes(a.items, b.items);
     if (items.kind === 'any') return { kind: 'any' };
     return items === a.items ? a : { kind: 'array', items, itemsOptional: true };
   }

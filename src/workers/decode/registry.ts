@@ -12,7 +12,7 @@
 //   "schema not found", so most likely a wrong URL): Sluice stops, since
 //   every record would fail the same way.
 import { Agent, fetch as undiciFetch } from 'undici';
-import { RetriableError, SluiceError } from '../../errors.js';
+import { ConvertError, RetriableError, SluiceError } from '../../errors.js';
 
 /** How to reach a registry beyond its URL (config/registry-access.ts builds it). */
 export interface RegistryAuth {
@@ -23,7 +23,7 @@ export interface RegistryAuth {
 }
 
 /** The registry has no (usable) schema under this id: the records that carry it are bad data. */
-export class UnknownSchemaError extends SluiceError {}
+export class UnknownSchemaError extends ConvertError {}
 
 /** Confluent's "Schema not found" (Apicurio's ccompat API and Karapace answer it too). */
 const SCHEMA_NOT_FOUND = 40403;

@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { bufferBytes } from '../../../src/core/batch-layout.js';
 import { MemoryBudget } from '../../../src/pipeline/memory-budget.js';
-import { retriableWorkerError } from '../../../src/workers/protocol.js';
+import { RetriableError } from '../../../src/errors.js';
+import { workerRejection } from '../../../src/workers/protocol.js';
 import { FakeSink, startEngine, until, type Harness } from './fakes.js';
 
 const KiB = 1024;
@@ -199,7 +200,7 @@ describe('engine: backpressure', () => {
   it('a worker outage (schema registry) pauses the partition, retries the batch, and resumes it', async () => {
     const h = await start();
     h.sink.autoDurable = true;
-    h.pool.rejectNext = retriableWorkerError('registry unreachable');
+    h.pool.rejectNext = workerRejection(new RetriableError('registry unreachable'));
     h.source.deliver('t', 0, 4);
     await until(() => h.source.paused.has('t/0'), 'the partition paused');
     await until(() => h.source.committed('t', 0) === 4, 'the batch written after the retry');

@@ -1,6 +1,6 @@
 // Seeded generators of the reference rows, in every wire format Sluice reads.
-// Shared by the benchmarks, the demo and the tests, so all of them measure and
-// check the same data.
+// Shared by the tests, the benchmarks and the demo, so all of them check and
+// measure the same data.
 import avro from 'avsc';
 import { Packr } from 'msgpackr';
 
