@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL, type WireFormat } from '../../bench/lib/generate.js';
+import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL, type WireFormat } from '../helpers/orders.js';
 import { createEngine } from '../../src/pipeline/compose.js';
 import type { StopReason } from '../../src/pipeline/engine.js';
 import { MemoryBudget } from '../../src/pipeline/memory-budget.js';

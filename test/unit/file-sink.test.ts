@@ -13,7 +13,7 @@ import { FileEncoder } from '../../src/sinks/file/encoding.js';
 import { javaDateText, javaText, recordLine } from '../../src/sinks/file/lines.js';
 import { FileSink } from '../../src/sinks/file/sink.js';
 import { loadConfig } from '../../src/sinks/index.js';
-import { ConvertError } from '../../src/workers/encoder.js';
+import { ConvertError } from '../../src/errors.js';
 import type { RecordSchema } from '../../src/workers/schema.js';
 
 const log = pino({ level: 'silent' });

@@ -13,7 +13,8 @@
 // except bytes: Java prints an identity hash ([B@1b6d3586), which no one can
 // read back, so Sluice writes the bytes as base64 instead.
 import type { FieldType, RecordSchema } from '../../workers/schema.js';
-import { ConvertError, describeValue } from '../../workers/encoder.js';
+import { ConvertError } from '../../errors.js';
+import { describeValue } from '../../workers/encoder.js';
 import { bigDecimalText, javaFloatText, javaHashMapOrder, unscaledDecimal } from '../s3-parquet/json-format.js';
 
 const MS_PER_DAY = 86_400_000;
