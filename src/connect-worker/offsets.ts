@@ -55,6 +55,10 @@ export function parseOffsetsBody(body: unknown): PartitionOffset[] {
   });
 }
 
+/** Kafka's error codes for DeleteGroups. */
+const GROUP_ID_NOT_FOUND = 69;
+const NON_EMPTY_GROUP = 68;
+
 interface RdCommitter {
   connect(opts: { timeout: number }, cb: (err: Error | null) => void): void;
   disconnect(cb: () => void): void;
@@ -114,7 +118,9 @@ export class ConnectorOffsets {
       try {
         consumer.commitSync(commits);
       } catch (err) {
-        throw new Error(`committing offsets for group ${this.config.groupId} failed (${errorMessage(err)}); the group must have no members: is a worker still running the connector?`);
+        const why = errorMessage(err);
+        const members = /member|generation|rebalanc/i.test(why) ? '; the group must have no members: is a worker still running the connector?' : '';
+        throw new Error(`committing offsets for group ${this.config.groupId} failed (${why})${members}`);
       }
     } finally {
       await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
@@ -140,7 +146,11 @@ export class ConnectorOffsets {
       await admin.deleteGroups([this.config.groupId]);
     } catch (err) {
       // A group that has no offsets yet does not exist: nothing to delete.
-      if (!/not.?found|does not exist|GROUP_ID_NOT_FOUND/i.test(errorMessage(err))) throw new Error(`deleting consumer group ${this.config.groupId}: ${errorMessage(err)}`);
+      const groups = (err as { groups?: { errorCode?: number; error?: { message?: string } }[] }).groups ?? [];
+      const why = groups.map((g) => g.error?.message ?? `error code ${g.errorCode}`).join('; ') || errorMessage(err);
+      if (!(groups.length > 0 && groups.every((g) => g.errorCode === GROUP_ID_NOT_FOUND)) && !/not.?found|does not exist/i.test(why)) {
+        throw new Error(`deleting consumer group ${this.config.groupId}: ${why}${groups.some((g) => g.errorCode === NON_EMPTY_GROUP) ? ' (a worker is still in the group)' : ''}`);
+      }
     } finally {
       await admin.disconnect().catch(() => {});
     }
