@@ -1,0 +1,90 @@
+// What the REST API shows of a connector's config. A key is secret when its
+// declared option says so (src/config, `secret: true`) or when its name marks
+// it secret whichever client reads it (passwords, JAAS configs, keys,
+// tokens). Such a value comes back as Connect's "[hidden]" unless it is only
+// config-provider placeholders (${file:…}, ${env:…}), which are shown as the
+// user wrote them: the resolved value never reaches the REST layer. Passwords
+// inside connection URLs are masked too.
+import { allOptions } from '../../config/load.js';
+import { isSecretKafkaKey } from '../../config/kafka-security.js';
+import type { ConfigInfos, ConnectorConfig, ConnectorInfo, TaskInfo } from '../herder.js';
+
+export const HIDDEN = '[hidden]';
+
+const declaredSecret = new Set<string>();
+for (const o of allOptions) {
+  if ((o as { secret?: boolean }).secret) {
+    declaredSecret.add(o.key);
+    for (const a of (o as { aliases?: readonly string[] }).aliases ?? []) declaredSecret.add(a);
+  }
+}
+
+export function isSecretKey(key: string): boolean {
+  return declaredSecret.has(key) || isSecretKafkaKey(key);
+}
+
+// Connect's ConfigTransformer DEFAULT_PATTERN: ${provider:[path:]key}.
+const PLACEHOLDER = /\$\{[^}]*?:(?:[^}]*?:)?[^}]*?\}/g;
+
+/** Whether the value is nothing but config-provider placeholders (and blanks). */
+export function isOnlyPlaceholders(value: string): boolean {
+  const rest = value.replace(PLACEHOLDER, '');
+  return rest !== value && rest.trim() === '';
+}
+
+/** user:password@ in a URL and password=… parameters (JDBC URLs) masked. */
+function maskUrl(value: string): string {
+  return value
+    .replace(/(\/\/[^/:@\s]*:)([^@/\s]+)@/g, (_m, pre: string, pw: string) => (isOnlyPlaceholders(pw) ? _m : `${pre}${HIDDEN}@`))
+    .replace(/([?&;]password=)([^&;]*)/gi, (_m, pre: string, pw: string) => (isOnlyPlaceholders(pw) ? _m : `${pre}${HIDDEN}`));
+}
+
+export function maskValue(key: string, value: string): string;
+export function maskValue(key: string, value: string | null): string | null;
+export function maskValue(key: string, value: string | null): string | null {
+  if (value === null || value === '') return value;
+  if (isSecretKey(key)) return isOnlyPlaceholders(value) ? value : HIDDEN;
+  if (/(^|\.)url$|\.urls?$|^connection\.url$/i.test(key)) return maskUrl(value);
+  return value;
+}
+
+export function maskConfig(config: ConnectorConfig): ConnectorConfig {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) out[k] = maskValue(k, v);
+  return out;
+}
+
+export function maskInfo(info: ConnectorInfo): ConnectorInfo {
+  return { ...info, config: maskConfig(info.config) };
+}
+
+export function maskTasks(tasks: readonly TaskInfo[]): TaskInfo[] {
+  return tasks.map((t) => ({ ...t, config: maskConfig(t.config) }));
+}
+
+export function maskConfigInfos(infos: ConfigInfos): ConfigInfos {
+  return {
+    ...infos,
+    configs: infos.configs.map((c) => {
+      const secret = c.definition.type === 'PASSWORD' || isSecretKey(c.value.name);
+      if (!secret) return { ...c, value: { ...c.value, value: maskValue(c.value.name, c.value.value) } };
+      const v = c.value.value;
+      return { ...c, value: { ...c.value, value: v === null || v === '' || v === HIDDEN || isOnlyPlaceholders(v) ? v : HIDDEN } };
+    }),
+  };
+}
+
+/** The literal (non-placeholder) values of a config's secret keys, for redacting free text such as status traces. */
+export function literalSecrets(config: ConnectorConfig): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(config)) {
+    if (v && v.length >= 3 && isSecretKey(k) && !isOnlyPlaceholders(v)) out.push(v);
+  }
+  return out;
+}
+
+export function redactText(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join(HIDDEN);
+  return out;
+}
