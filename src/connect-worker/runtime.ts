@@ -45,10 +45,10 @@ export interface StatusRecord {
 
 export interface WorkerRuntimeOptions {
   readonly settings: WorkerSettings;
-  /** How this worker is named in statuses (Connect: the advertised REST host:port). */
-  readonly workerId: string;
-  /** This worker's REST URL, announced to the others. */
-  readonly url: string;
+  /** How this worker is named in statuses (Connect: the advertised REST host:port); may be given to start() instead. */
+  readonly workerId?: string;
+  /** This worker's REST URL, announced to the others; may be given to start() instead. */
+  readonly url?: string;
   readonly log: Logger;
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -86,7 +86,8 @@ function checkName(name: string): void {
 }
 
 export class WorkerRuntime implements Herder {
-  readonly workerId: string;
+  workerId: string;
+  private url: string;
   private readonly settings: WorkerSettings;
   private readonly log: Logger;
   private readonly env: NodeJS.ProcessEnv;
@@ -113,14 +114,21 @@ export class WorkerRuntime implements Herder {
 
   constructor(private readonly opts: WorkerRuntimeOptions) {
     this.settings = opts.settings;
-    this.workerId = opts.workerId;
+    this.workerId = opts.workerId ?? '';
+    this.url = opts.url ?? '';
     this.log = opts.log;
     this.env = opts.env ?? process.env;
   }
 
   // ---------------- lifecycle ----------------
 
-  async start(): Promise<void> {
+  /** Reads the topics to their end, joins the group and starts the connectors that fall to this worker. */
+  async start(identity?: { workerId: string; url: string }): Promise<void> {
+    if (identity) {
+      this.workerId = identity.workerId;
+      this.url = identity.url;
+    }
+    if (!this.workerId) throw new Error('a worker id is needed to start');
     const s = this.settings;
     const common = { bootstrapServers: s.bootstrapServers, kafka: s.kafka, log: this.log };
     const clientBase = `sluice-worker-${s.groupId}-${this.workerId.replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}`;
@@ -128,7 +136,7 @@ export class WorkerRuntime implements Herder {
     this.statusLog = new KafkaLog({ ...common, topic: s.statusTopic, partitions: s.statusPartitions, replicationFactor: s.statusReplication, clientId: `${clientBase}-status` }, (r) => this.onStatusRecord(r));
     await Promise.all([this.configLog.start(), this.statusLog.start()]);
     this.caughtUp = true;
-    this.workers.set(this.workerId, { url: this.opts.url, lastSeen: Date.now() });
+    this.workers.set(this.workerId, { url: this.url, lastSeen: Date.now() });
     await this.beat();
     this.heartbeat = setInterval(() => {
       void this.beat().catch((err) => this.log.warn(`heartbeat: ${errorMessage(err)}`));
@@ -140,13 +148,15 @@ export class WorkerRuntime implements Herder {
 
   private async beat(): Promise<void> {
     if (this.stopping) return;
-    await this.statusLog.send(key.worker(this.workerId), { url: this.opts.url, ts: Date.now() });
+    await this.statusLog.send(key.worker(this.workerId), { url: this.url, ts: Date.now() });
     await this.reportTopics();
   }
 
   /** Stops every connector here (drained and committed), then leaves the group. */
   async stop(): Promise<void> {
+    if (this.stopping) return;
     this.stopping = true;
+    if (!this.caughtUp) return;
     clearInterval(this.heartbeat);
     await this.reconciling;
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
@@ -352,6 +362,7 @@ export class WorkerRuntime implements Herder {
   // ---------------- the Herder side (what the REST API calls) ----------------
 
   private async sync(): Promise<void> {
+    if (!this.caughtUp) throw new HerderError(503, 'Worker is still starting up: the config topic has not been read to its end yet');
     await Promise.all([this.configLog.readToEnd(), this.statusLog.readToEnd()]);
   }
 
