@@ -98,8 +98,15 @@ export class KafkaLog {
     await admin.connect();
     try {
       await ensureCompactedTopic(admin, opts.topic, opts.partitions, opts.replicationFactor);
-      const meta = await admin.fetchTopicMetadata({ topics: [opts.topic] });
-      this.partitionCount = meta[0]?.partitions.length ?? opts.partitions;
+      // Just created, the topic's metadata can lag for a moment.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const meta = await admin.fetchTopicMetadata({ topics: [opts.topic] }).catch(() => []);
+        this.partitionCount = meta[0]?.partitions.length ?? 0;
+        if (this.partitionCount > 0) break;
+        if (Date.now() > deadline) throw new Error(`topic ${opts.topic} has no partitions in the cluster's metadata`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
     } finally {
       await admin.disconnect().catch(() => {});
     }
@@ -165,16 +172,28 @@ export class KafkaLog {
     });
   }
 
+  /** The end offset of a partition; a topic just created can answer "unknown partition" for a moment: asked again then. */
+  private async endOffset(partition: number, deadline: number): Promise<{ highOffset: number; lowOffset: number }> {
+    for (;;) {
+      try {
+        return await new Promise((resolve, reject) => {
+          this.consumer!.queryWatermarkOffsets(this.opts.topic, partition, 5_000, (err, w) => (err ? reject(err) : resolve(w)));
+        });
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`reading the end offsets of ${this.opts.topic}: ${errorMessage(err)}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
   /** Resolves once every record written before the call has been applied. */
   async readToEnd(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     const target = new Map<number, number>();
-    await Promise.all(Array.from({ length: this.partitionCount }, (_v, p) => new Promise<void>((resolve, reject) => {
-      this.consumer!.queryWatermarkOffsets(this.opts.topic, p, 10_000, (err, w) => {
-        if (err) return reject(err);
-        if (w.highOffset > w.lowOffset) target.set(p, w.highOffset);
-        resolve();
-      });
-    })));
+    await Promise.all(Array.from({ length: this.partitionCount }, async (_v, p) => {
+      const w = await this.endOffset(p, deadline);
+      if (w.highOffset > w.lowOffset) target.set(p, w.highOffset);
+    }));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       new Promise<void>((resolve) => {
@@ -182,7 +201,7 @@ export class KafkaLog {
         this.wake();
       }),
       new Promise<never>((_r, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out reading ${this.opts.topic} to its end`)), timeoutMs);
+        timer = setTimeout(() => reject(new Error(`timed out reading ${this.opts.topic} to its end`)), Math.max(1, deadline - Date.now()));
       }),
     ]).finally(() => clearTimeout(timer));
   }

@@ -78,6 +78,7 @@ export async function runWorker(opts: { worker?: string }, env: NodeJS.ProcessEn
     process.stderr.write(`sluice: ${errorMessage(err)}\n`);
     await server.close();
     await runtime.stop().catch(() => {});
+    setTimeout(() => process.exit(EXIT_FAILED), 2_000).unref();
     return EXIT_FAILED;
   }
   await done;

@@ -347,9 +347,22 @@ export class WorkerRuntime implements Herder {
     await Promise.all(sends);
   }
 
-  /** Topic tracking (KIP-558): each topic a connector here was assigned, recorded once. */
+  /** Records read per connector when its topics were last looked at (topic tracking). */
+  private readonly readAtLastReport = new Map<string, number>();
+
+  /**
+   * Topic tracking (KIP-558): the topics a connector here reads, each recorded
+   * once. As in Connect, a topic is recorded when records from it are read, so
+   * after a reset it comes back only with new records.
+   */
   private async reportTopics(): Promise<void> {
     for (const [name, runner] of this.runners) {
+      const read = runner.stats?.recordsIn ?? 0;
+      // A restarted connector's engine counts from zero again.
+      const prev = this.readAtLastReport.get(name) ?? 0;
+      const before = read < prev ? 0 : prev;
+      this.readAtLastReport.set(name, read);
+      if (read <= before) continue;
       const known = this.topics.get(name);
       const id = this.assignment(name).find((t) => t.workerId === this.workerId)?.id ?? 0;
       for (const topic of runner.topics()) {
@@ -503,9 +516,9 @@ export class WorkerRuntime implements Herder {
     const name = request.connector;
     await this.sync();
     this.existing(name);
-    await this.configLog.send(key.restart(name), { 'include-tasks': request.includeTasks, 'only-failed': request.onlyFailed });
-    // The 202 body: what the restart will touch, as RESTARTING (Connect's restart plan).
+    // The 202 body: what the restart will touch, as RESTARTING (Connect's restart plan, made from the status before it).
     const status = await this.connectorStatus(name);
+    await this.configLog.send(key.restart(name), { 'include-tasks': request.includeTasks, 'only-failed': request.onlyFailed });
     const touched = (s: StateName) => !request.onlyFailed || s === 'FAILED';
     return {
       ...status,
