@@ -489,6 +489,39 @@ describe('Kafka Connect REST routes', () => {
   });
 });
 
+describe('CORS and request logging', () => {
+  it('sends access.control.allow.origin and answers preflights (before basic auth)', async () => {
+    const jaas = path.join(tmp, 'cors.jaas');
+    fs.writeFileSync(path.join(tmp, 'cors.users'), 'u: p\n');
+    fs.writeFileSync(jaas, `KafkaConnect { org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required file="${path.join(tmp, 'cors.users')}"; };`);
+    const { url } = await start(new FakeHerder(), {
+      'access.control.allow.origin': 'https://ui.example.com',
+      'access.control.allow.methods': 'GET,POST,PUT,DELETE',
+      'rest.extension.classes': 'org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension',
+      'java.security.auth.login.config': jaas,
+    });
+    const pre = await call(`${url}/connectors`, 'OPTIONS', undefined, { origin: 'https://ui.example.com', 'access-control-request-method': 'POST' });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('https://ui.example.com');
+    expect(pre.headers.get('access-control-allow-methods')).toBe('GET,POST,PUT,DELETE');
+    const get = await call(`${url}/connectors`, 'GET', undefined, { authorization: `Basic ${Buffer.from('u:p').toString('base64')}` });
+    expect(get.status).toBe(200);
+    expect(get.headers.get('access-control-allow-origin')).toBe('https://ui.example.com');
+    expect((await call(`${url}/connectors`, 'GET')).status).toBe(401);
+  });
+
+  it('logs one debug line per request with method, path and status, never bodies or query values', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'debug' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
+    const { url } = await start(new FakeHerder(), {}, log);
+    await call(`${url}/connectors?expand=info`, 'POST', jdbc('logged'));
+    const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'REST request');
+    expect(line).toMatchObject({ method: 'POST', path: '/connectors', status: 201 });
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(lines.join('')).not.toContain('expand');
+  });
+});
+
 describe('forwarding (?forward) to the worker that can serve a request', () => {
   it('forwards once to the named worker and passes its answer back; ?forward=false answers 409', async () => {
     const leader = new FakeHerder();

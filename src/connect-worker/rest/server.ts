@@ -61,11 +61,21 @@ export function buildRestApp(herder: Herder, config: RestConfig, listener: Liste
   if (config.basicAuth) {
     const auth = config.basicAuth;
     app.addHook('onRequest', async (req, reply) => {
+      // CORS preflights carry no credentials; Connect's CrossOriginFilter answers them before the auth filter runs.
+      if (req.method === 'OPTIONS' && config.allowOrigin && req.headers['access-control-request-method']) return;
       const r = authenticate(auth, req.headers.authorization);
       if (!r.ok) {
         opts.log?.debug({ method: req.method, url: req.url.split('?')[0] }, 'REST request failed authentication');
         return reply.code(401).type('text/plain').send(UNAUTHORIZED_MESSAGE);
       }
+    });
+  }
+
+  // One debug line per request: method, path, status, time. Never bodies or query values, which may carry secrets.
+  if (opts.log) {
+    const log = opts.log;
+    app.addHook('onResponse', async (req, reply) => {
+      log.debug({ method: req.method, path: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'REST request');
     });
   }
 
@@ -91,6 +101,14 @@ export function buildRestApp(herder: Herder, config: RestConfig, listener: Liste
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!.replace(/\/{2,}/g, '/');
     const methods = patterns.filter((p) => p.re.test(path)).map((p) => p.method);
+    // A CORS preflight, answered as Jetty's CrossOriginFilter does for Connect when access.control.allow.origin is set.
+    if (req.method === 'OPTIONS' && config.allowOrigin && methods.length > 0) {
+      return reply
+        .code(204)
+        .header('access-control-allow-methods', config.allowMethods ?? 'GET,POST,HEAD')
+        .header('access-control-allow-headers', req.headers['access-control-request-headers'] ?? 'X-Requested-With,Content-Type,Accept,Origin')
+        .send();
+    }
     if (methods.length > 0 && !methods.includes(req.method)) {
       const allow = [...new Set(methods.includes('GET') ? [...methods, 'HEAD'] : methods)].join(', ');
       return reply.code(405).header('allow', allow).type('application/json').send(errorBody(405, 'HTTP 405 Method Not Allowed'));
