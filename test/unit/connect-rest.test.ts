@@ -642,6 +642,25 @@ describe('listeners and advertised URL', () => {
   });
 });
 
+describe('admin.listeners', () => {
+  it('empty: no admin resources; a list: /admin/loggers only there, the API only on listeners', async () => {
+    const { url } = await start(new FakeHerder(), { 'admin.listeners': '' });
+    expect((await call(`${url}/admin/loggers`, 'GET')).status).toBe(404);
+    expect((await call(`${url}/connectors`, 'GET')).status).toBe(200);
+
+    const config = readRestConfig(new Map([['listeners', 'http://127.0.0.1:0'], ['admin.listeners', 'http://127.0.0.1:0']]), { env: {} });
+    const server = new RestServer(new FakeHerder(), config);
+    servers.push(server);
+    const [api, admin] = await server.start();
+    expect(admin!.admin).toBe(true);
+    expect((await call(`${api!.url}/admin/loggers`, 'GET')).status).toBe(404);
+    expect((await call(`${api!.url}/connectors`, 'GET')).status).toBe(200);
+    expect((await call(`${admin!.url}/admin/loggers`, 'GET')).body).toEqual({ root: { level: 'INFO', last_modified: null } });
+    expect((await call(`${admin!.url}/connectors`, 'GET')).status).toBe(404);
+    expect(server.advertisedUrl()).toBe(api!.url);
+  });
+});
+
 describe('TLS listeners', () => {
   const dir = fs.mkdtempSync(path.join(tmp, 'tls-'));
   const key = path.join(dir, 'server.key');

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import { ConfigError } from '../../errors.js';
 import { readBasicAuth, BASIC_AUTH_EXTENSION, type BasicAuth } from './auth.js';
-import { readTlsOptions, type TlsSettings } from './tls.js';
+import { ADMIN_HTTPS_PREFIX, readTlsOptions, type TlsSettings } from './tls.js';
 
 export interface Listener {
   readonly protocol: 'http' | 'https';
@@ -21,6 +21,13 @@ export interface Listener {
 
 export interface RestConfig {
   readonly listeners: readonly Listener[];
+  /**
+   * admin.listeners: undefined serves the admin resources (/admin/loggers) on
+   * `listeners`; an empty list disables them; otherwise only these serve them.
+   */
+  readonly adminListeners?: readonly Listener[];
+  /** TLS of https admin listeners (admin.listeners.https.ssl.*, else ssl.*). */
+  readonly adminTls?: TlsSettings;
   readonly advertisedHost?: string;
   readonly advertisedPort?: number;
   readonly advertisedListener?: 'http' | 'https';
@@ -106,6 +113,22 @@ export function readRestConfig(props: ReadonlyMap<string, string>, opts: ReadRes
   notices.push(...ln);
   if (!props.has('listeners')) notices.push(`listeners: not set; Sluice serves the REST API on ${DEFAULT_LISTENER} (Kafka Connect's default is every interface)`);
 
+  let adminListeners: Listener[] | undefined;
+  const adminSpec = props.get('admin.listeners');
+  if (adminSpec !== undefined) {
+    if (adminSpec.trim() === '') adminListeners = [];
+    else {
+      try {
+        const parsed = parseListeners(adminSpec, 'admin.listeners');
+        adminListeners = parsed.listeners;
+        notices.push(...parsed.notices);
+      } catch (err) {
+        if (err instanceof ConfigError) problems.push(...err.problems);
+        else throw err;
+      }
+    }
+  }
+
   let advertisedPort: number | undefined;
   const ap = props.get('rest.advertised.port')?.trim();
   if (ap) {
@@ -145,7 +168,16 @@ export function readRestConfig(props: ReadonlyMap<string, string>, opts: ReadRes
       else throw err;
     }
   }
-  for (const l of listeners) {
+  let adminTls: TlsSettings | undefined;
+  if (adminListeners?.some((l) => l.protocol === 'https')) {
+    try {
+      adminTls = readTlsOptions(props, readFile, ADMIN_HTTPS_PREFIX);
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
+  for (const l of [...listeners, ...(adminListeners ?? [])]) {
     if (!basicAuth && !isLoopback(l.host)) {
       notices.push(`listeners: ${l.spec} accepts connections from other hosts without authentication; set rest.extension.classes=${BASIC_AUTH_EXTENSION} to require a password`);
     }
@@ -163,6 +195,8 @@ export function readRestConfig(props: ReadonlyMap<string, string>, opts: ReadRes
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     listeners,
+    adminListeners,
+    adminTls,
     advertisedHost,
     advertisedPort,
     advertisedListener,

@@ -34,9 +34,13 @@ function errorBody(status: number, message: string): string {
   return toJson({ error_code: status, message });
 }
 
+/** What one listener serves: the API and admin resources, or one of them (admin.listeners). */
+export type ListenerRole = 'all' | 'main' | 'admin';
+
 /** A fastify app serving Connect's REST API for one listener. */
-export function buildRestApp(herder: Herder, config: RestConfig, listener: Listener | undefined, opts: RestServerOptions = {}): FastifyInstance {
-  const https = listener?.protocol === 'https' && config.tls ? config.tls.options : undefined;
+export function buildRestApp(herder: Herder, config: RestConfig, listener: Listener | undefined, opts: RestServerOptions = {}, role: ListenerRole = 'all'): FastifyInstance {
+  const tlsSettings = role === 'admin' ? config.adminTls : config.tls;
+  const https = listener?.protocol === 'https' && tlsSettings ? tlsSettings.options : undefined;
   const app = Fastify({
     logger: false,
     ...(https ? { https } : {}),
@@ -95,6 +99,8 @@ export function buildRestApp(herder: Herder, config: RestConfig, listener: Liste
     topicTrackingResetAllowed: config.topicTrackingResetAllowed,
     log: opts.log,
     forwardDispatcher,
+    main: role !== 'admin',
+    admin: role !== 'main',
   });
   const patterns = routes.map((r) => ({ method: r.method, re: patternRegex(r.url) }));
 
@@ -148,6 +154,8 @@ export interface BoundListener {
   /** The URL actually bound (port resolved when 0). */
   readonly url: string;
   readonly port: number;
+  /** An admin.listeners listener (serves /admin/loggers only). */
+  readonly admin: boolean;
 }
 
 /** The REST API on every configured listener. */
@@ -165,15 +173,20 @@ export class RestServer {
   async start(): Promise<readonly BoundListener[]> {
     for (const n of this.config.notices) this.opts.log?.info(n);
     try {
-      for (const listener of this.config.listeners) {
-        const app = buildRestApp(this.herder, this.config, listener, this.opts);
+      const admin = this.config.adminListeners;
+      const plan: Array<{ listener: Listener; role: ListenerRole }> = [
+        ...this.config.listeners.map((listener) => ({ listener, role: (admin === undefined ? 'all' : 'main') as ListenerRole })),
+        ...(admin ?? []).map((listener) => ({ listener, role: 'admin' as ListenerRole })),
+      ];
+      for (const { listener, role } of plan) {
+        const app = buildRestApp(this.herder, this.config, listener, this.opts, role);
         this.apps.push(app);
         await app.listen({ host: listener.host, port: listener.port });
         const port = (app.server.address() as AddressInfo).port;
         const host = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
         const url = `${listener.protocol}://${host}:${port}`;
-        this.bound.push({ listener, url, port });
-        this.opts.log?.info({ url }, 'REST API listening');
+        this.bound.push({ listener, url, port, admin: role === 'admin' });
+        this.opts.log?.info({ url }, role === 'admin' ? 'REST admin endpoints listening' : 'REST API listening');
       }
     } catch (err) {
       await this.close();
@@ -193,7 +206,8 @@ export class RestServer {
    * and port; a wildcard bind advertises the machine's host name.
    */
   advertisedUrl(): string {
-    const l = (this.config.advertisedListener && this.bound.find((b) => b.listener.protocol === this.config.advertisedListener)) || this.bound[0];
+    const api = this.bound.filter((b) => !b.admin);
+    const l = (this.config.advertisedListener && api.find((b) => b.listener.protocol === this.config.advertisedListener)) || api[0];
     if (!l) throw new Error('the REST server is not started');
     let host = this.config.advertisedHost ?? l.listener.host;
     if (!this.config.advertisedHost && (host === '0.0.0.0' || host === '::')) host = os.hostname();
