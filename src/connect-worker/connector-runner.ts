@@ -1,0 +1,115 @@
+// One connector running on this worker: its config resolved as `sluice run`
+// resolves a file (the worker properties under it, SLUICE_* over it), its sink
+// and the engine that feeds it. This is the only file that builds engines for
+// the worker runtime: while each engine still owns its worker pool and byte
+// budget, each connector gets them here; once the engine takes a shared pool
+// and budget, they are passed in here and nowhere else changes.
+import type { Logger } from 'pino';
+import { loadConfig, redact, type ResolvedConfig } from '../config/load.js';
+import { ConfigError, errorMessage } from '../errors.js';
+import { Engine, type EngineStats } from '../pipeline/engine.js';
+import { createSink } from '../sinks/index.js';
+
+export type RunnerState = 'RUNNING' | 'FAILED' | 'STOPPED';
+
+export interface RunnerOptions {
+  readonly name: string;
+  readonly config: Readonly<Record<string, string>>;
+  /** The worker properties file the connector inherits from. */
+  readonly workerFile?: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly log: Logger;
+  /** Called when the connector stops on its own (a failure). */
+  readonly onFailed: (trace: string) => void;
+}
+
+/** Resolves a connector's config as the runtime will run it (throws ConfigError). */
+export function resolveConnector(name: string, config: Readonly<Record<string, string>>, workerFile: string | undefined, env: NodeJS.ProcessEnv): ResolvedConfig {
+  return loadConfig({ json: { name, config: { ...config, name } }, worker: workerFile, env });
+}
+
+export class ConnectorRunner {
+  private engine?: Engine;
+  private resolved?: ResolvedConfig;
+  private runDone?: Promise<unknown>;
+  private trace?: string;
+  private stopped = false;
+  /** The failure is the connector's config (Connect: the connector FAILED, not only its task). */
+  configFailed = false;
+
+  constructor(private readonly opts: RunnerOptions) {}
+
+  get state(): RunnerState {
+    if (this.trace !== undefined) return 'FAILED';
+    return this.stopped ? 'STOPPED' : 'RUNNING';
+  }
+
+  get failure(): string | undefined {
+    return this.trace;
+  }
+
+  get stats(): EngineStats | undefined {
+    return this.engine?.stats;
+  }
+
+  get log(): Logger {
+    return this.opts.log;
+  }
+
+  get config(): Readonly<Record<string, string>> {
+    return this.opts.config;
+  }
+
+  lag(): { topic: string; partition: number; lag: number }[] {
+    return this.engine?.lag() ?? [];
+  }
+
+  positions(): ReturnType<Engine['positions']> {
+    return this.engine?.positions() ?? [];
+  }
+
+  /** Topics this connector has been assigned partitions of. */
+  topics(): string[] {
+    return [...new Set(this.positions().map((p) => p.topic))];
+  }
+
+  private failed(err: unknown): void {
+    if (this.trace !== undefined || this.stopped) return;
+    const secrets = this.resolved?.secrets ?? [];
+    const e = err as Error;
+    this.configFailed = err instanceof ConfigError;
+    this.trace = redact(`${errorMessage(err)}${e?.stack ? `\n${e.stack.split('\n').slice(1).join('\n')}` : ''}`, secrets);
+    this.opts.log.error({ err: redact(errorMessage(err), secrets) }, 'connector failed');
+    this.opts.onFailed(this.trace);
+  }
+
+  /** Starts consuming; a config or connection problem leaves the runner FAILED with its trace. */
+  start(): void {
+    try {
+      this.resolved = resolveConnector(this.opts.name, this.opts.config, this.opts.workerFile, this.opts.env);
+      const sink = createSink(this.resolved, this.opts.log);
+      this.engine = new Engine({ config: this.resolved, sink, log: this.opts.log });
+    } catch (err) {
+      this.failed(err);
+      return;
+    }
+    const engine = this.engine;
+    this.runDone = engine.run().then(
+      (reason) => {
+        if (reason.kind === 'failed') this.failed(reason.error);
+      },
+      async (err) => {
+        await engine.stop({ kind: 'failed', error: err as Error });
+        this.failed(err);
+      },
+    );
+  }
+
+  /** Drains and stops (pause, stop, delete, reassignment, config update). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.engine?.stop({ kind: 'requested' });
+    await this.runDone;
+  }
+}

@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assignConnector, tasksMax } from '../../src/connect-worker/assignment.js';
+import { parseOffsetsBody } from '../../src/connect-worker/offsets.js';
+import { envKey, readWorkerSettings } from '../../src/connect-worker/worker-config.js';
+import { parsePropertiesText } from '../../src/config/providers.js';
+import { ConfigError } from '../../src/errors.js';
+
+describe('assignment', () => {
+  const workers = ['w3:8083', 'w1:8083', 'w2:8083'];
+
+  it('is the same whatever order the workers are listed in', () => {
+    for (const name of ['a', 'orders-pg', 'events-s3', 'x'.repeat(50)]) {
+      expect(assignConnector(name, 2, workers)).toEqual(assignConnector(name, 2, [...workers].reverse()));
+    }
+  });
+
+  it('runs a connector on tasks.max distinct workers, all of them when fewer, task ids from 0', () => {
+    const two = assignConnector('c', 2, workers);
+    expect(two.map((t) => t.id)).toEqual([0, 1]);
+    expect(new Set(two.map((t) => t.workerId)).size).toBe(2);
+    const many = assignConnector('c', 10, workers);
+    expect(many.map((t) => t.workerId).sort()).toEqual([...workers].sort());
+    expect(assignConnector('c', 1, [])).toEqual([]);
+  });
+
+  it('spreads single-task connectors over the workers', () => {
+    const used = new Set<string>();
+    for (let i = 0; i < 30; i++) used.add(assignConnector(`connector-${i}`, 1, workers)[0]!.workerId);
+    expect(used.size).toBe(3);
+  });
+
+  it('moves a dead worker\'s connector to a live one', () => {
+    const before = assignConnector('c', 1, workers)[0]!.workerId;
+    const after = assignConnector('c', 1, workers.filter((w) => w !== before));
+    expect(after).toHaveLength(1);
+    expect(after[0]!.workerId).not.toBe(before);
+  });
+
+  it('reads tasks.max as Connect does (string, default 1)', () => {
+    expect(tasksMax({ 'tasks.max': '3' })).toBe(3);
+    expect(tasksMax({})).toBe(1);
+    expect(tasksMax({ 'tasks.max': 'x' })).toBe(1);
+  });
+});
+
+describe('KIP-875 offsets body', () => {
+  it('reads sink partitions and offsets, null meaning reset', () => {
+    expect(parseOffsetsBody({ offsets: [
+      { partition: { kafka_topic: 't', kafka_partition: 1 }, offset: { kafka_offset: 42 } },
+      { partition: { kafka_topic: 't', kafka_partition: 0 }, offset: null },
+    ] })).toEqual([{ topic: 't', partition: 1, offset: 42 }, { topic: 't', partition: 0, offset: null }]);
+  });
+
+  it('names what is wrong', () => {
+    expect(() => parseOffsetsBody({})).toThrow(/"offsets" array/);
+    expect(() => parseOffsetsBody({ offsets: [{ partition: { kafka_partition: 0 }, offset: { kafka_offset: 1 } }] })).toThrow(/offsets\[0\]: kafka_topic/);
+    expect(() => parseOffsetsBody({ offsets: [{ partition: { kafka_topic: 't', kafka_partition: -1 }, offset: null }] })).toThrow(/kafka_partition/);
+    expect(() => parseOffsetsBody({ offsets: [{ partition: { kafka_topic: 't', kafka_partition: 0 }, offset: { kafka_offset: 1.5 } }] })).toThrow(/kafka_offset/);
+  });
+});
+
+describe('worker settings', () => {
+  const file = (text: string) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-worker-test-'));
+    const f = path.join(dir, 'connect-distributed.properties');
+    fs.writeFileSync(f, text);
+    return f;
+  };
+
+  it('reads Connect\'s distributed keys, with defaults', () => {
+    const s = readWorkerSettings(file('bootstrap.servers=k:9092\ngroup.id=g\nconfig.storage.topic=cfg\nstatus.storage.topic=st\noffset.storage.topic=off\n'), {});
+    expect(s).toMatchObject({ groupId: 'g', bootstrapServers: 'k:9092', configTopic: 'cfg', statusTopic: 'st', statusPartitions: 5, heartbeatMs: 3000, sessionTimeoutMs: 10_000 });
+    expect(s.configReplication).toBeUndefined();
+  });
+
+  it('takes CONNECT_* variables over the file, and hands connectors one merged file', () => {
+    expect(envKey('CONNECT_CONFIG_STORAGE_TOPIC')).toBe('config.storage.topic');
+    expect(envKey('CONNECTOR')).toBeUndefined();
+    const s = readWorkerSettings(file('bootstrap.servers=k:9092\ngroup.id=g\nconfig.storage.topic=cfg\nstatus.storage.topic=st\nvalue.converter=org.apache.kafka.connect.json.JsonConverter\n'),
+      { CONNECT_GROUP_ID: 'other', CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE: 'false' });
+    expect(s.groupId).toBe('other');
+    const merged = parsePropertiesText(fs.readFileSync(s.mergedFile!, 'utf8'));
+    expect(merged.get('group.id')).toBe('other');
+    expect(merged.get('value.converter.schemas.enable')).toBe('false');
+    expect(merged.get('value.converter')).toBe('org.apache.kafka.connect.json.JsonConverter');
+  });
+
+  it('names every missing required key and its variable', () => {
+    try {
+      readWorkerSettings(undefined, {});
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const msg = (err as Error).message;
+      for (const k of ['group.id', 'bootstrap.servers', 'config.storage.topic', 'status.storage.topic']) expect(msg).toContain(k);
+      expect(msg).toContain('CONNECT_CONFIG_STORAGE_TOPIC');
+    }
+  });
+
+  it('refuses a session timeout not above the heartbeat', () => {
+    expect(() => readWorkerSettings(undefined, { CONNECT_GROUP_ID: 'g', CONNECT_BOOTSTRAP_SERVERS: 'k', CONNECT_CONFIG_STORAGE_TOPIC: 'c', CONNECT_STATUS_STORAGE_TOPIC: 's', CONNECT_SESSION_TIMEOUT_MS: '1000', CONNECT_HEARTBEAT_INTERVAL_MS: '3000' }))
+      .toThrow(/session.timeout.ms/);
+  });
+});
