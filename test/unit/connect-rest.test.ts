@@ -510,6 +510,21 @@ describe('CORS and request logging', () => {
     expect((await call(`${url}/connectors`, 'GET')).status).toBe(401);
   });
 
+  it('response.http.headers.config adds headers to every response, validated as Connect', async () => {
+    const { url } = await start(new FakeHerder(), { 'response.http.headers.config': 'set X-Frame-Options: DENY, add Cache-Control: no-store, "set X-Note: a,b", setDate Expires: 3600000' });
+    for (const p of ['/connectors', '/nope']) {
+      const r = await call(`${url}${p}`, 'GET');
+      expect(r.headers.get('x-frame-options')).toBe('DENY');
+      expect(r.headers.get('cache-control')).toBe('no-store');
+      expect(r.headers.get('x-note')).toBe('a,b');
+      expect(Date.parse(r.headers.get('expires')!)).toBeGreaterThan(Date.now() + 3_000_000);
+    }
+    const bad = (v: string) => () => readRestConfig(new Map([['response.http.headers.config', v]]), { env: {} });
+    expect(bad('put X: y')).toThrow(/invalid header config action: 'put'/);
+    expect(bad('set X')).toThrow(/Expected: '\[header name\]:\[header value\]'/);
+    expect(bad('set X Y: z')).toThrow(/cannot contain whitespace/);
+  });
+
   it('logs one debug line per request with method, path and status, never bodies or query values', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'debug' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));

@@ -40,8 +40,53 @@ export interface RestConfig {
   /** Access-Control-Allow-Origin to send, when set (access.control.allow.origin). */
   readonly allowOrigin?: string;
   readonly allowMethods?: string;
+  /** response.http.headers.config rules, applied to every response (Jetty's HeaderFilter). */
+  readonly responseHeaders: readonly ResponseHeaderRule[];
   /** One-line notices for the log (never a value of a secret key). */
   readonly notices: readonly string[];
+}
+
+export interface ResponseHeaderRule {
+  readonly action: 'set' | 'add' | 'setDate' | 'addDate';
+  readonly name: string;
+  /** The header value; for the *Date actions, milliseconds from now. */
+  readonly value: string;
+}
+
+/** Jetty's QuotedCSV: commas inside double quotes do not split; the quotes go. */
+function splitQuotedCsv(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (const c of text) {
+    if (c === '"') quoted = !quoted;
+    else if (c === ',' && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out.map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** response.http.headers.config, validated as RestServerConfig.validateHttpResponseHeaderConfig does. */
+export function parseResponseHeaders(value: string): ResponseHeaderRule[] {
+  const key = 'response.http.headers.config';
+  const rules: ResponseHeaderRule[] = [];
+  for (const rule of splitQuotedCsv(value)) {
+    const m = /^(\S+)\s+([\s\S]+)$/.exec(rule);
+    if (!m) throw new ConfigError([`${key}: invalid format of header config '${rule}'. Expected: '[action] [header name]:[header value]'`]);
+    const action = (['set', 'add', 'setDate', 'addDate'] as const).find((a) => a.toLowerCase() === m[1]!.toLowerCase());
+    if (!action) throw new ConfigError([`${key}: invalid header config action: '${m[1]}'. Expected one of [set, add, setDate, addDate]`]);
+    const parts = m[2]!.trim().split(':');
+    if (parts.length !== 2) throw new ConfigError([`${key}: invalid format of header name and header value pair '${m[2]}'. Expected: '[header name]:[header value]'`]);
+    const name = parts[0]!.trim();
+    if (name === '' || /\s/.test(name)) throw new ConfigError([`${key}: invalid header name '${name}'. The '[header name]' cannot contain whitespace`]);
+    const v = parts[1]!.trim();
+    if ((action === 'setDate' || action === 'addDate') && !/^-?\d+$/.test(v)) throw new ConfigError([`${key}: ${action} ${name} needs milliseconds from now, not '${v}'`]);
+    rules.push({ action, name, value: v });
+  }
+  return rules;
 }
 
 export const DEFAULT_LISTENER = 'http://127.0.0.1:8083';
@@ -183,6 +228,14 @@ export function readRestConfig(props: ReadonlyMap<string, string>, opts: ReadRes
     }
   }
 
+  let responseHeaders: ResponseHeaderRule[] = [];
+  try {
+    responseHeaders = parseResponseHeaders(props.get('response.http.headers.config') ?? '');
+  } catch (err) {
+    if (err instanceof ConfigError) problems.push(...err.problems);
+    else throw err;
+  }
+
   let topicTrackingEnabled = true;
   let topicTrackingResetAllowed = true;
   try {
@@ -206,6 +259,7 @@ export function readRestConfig(props: ReadonlyMap<string, string>, opts: ReadRes
     tls,
     allowOrigin: props.get('access.control.allow.origin')?.trim() || undefined,
     allowMethods: props.get('access.control.allow.methods')?.trim() || undefined,
+    responseHeaders,
     notices,
   };
 }

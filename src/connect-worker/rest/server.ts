@@ -83,6 +83,19 @@ export function buildRestApp(herder: Herder, config: RestConfig, listener: Liste
     });
   }
 
+  if (config.responseHeaders.length > 0) {
+    const rules = config.responseHeaders;
+    app.addHook('onSend', async (_req, reply, payload) => {
+      for (const r of rules) {
+        const value = r.action.endsWith('Date') ? new Date(Date.now() + Number(r.value)).toUTCString() : r.value;
+        const prev = reply.getHeader(r.name);
+        if (r.action.startsWith('add') && prev !== undefined) reply.header(r.name, [...(Array.isArray(prev) ? prev : [String(prev)]), value]);
+        else reply.header(r.name, value);
+      }
+      return payload;
+    });
+  }
+
   if (config.allowOrigin) {
     const origin = config.allowOrigin;
     const methods = config.allowMethods;
