@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import { ConfigError } from '../../errors.js';
 import { readBasicAuth, BASIC_AUTH_EXTENSION, type BasicAuth } from './auth.js';
-import { readTlsOptions, type TlsSettings } from './tls.js';
+import { ADMIN_HTTPS_PREFIX, readTlsOptions, type TlsSettings } from './tls.js';
 
 export interface Listener {
   readonly protocol: 'http' | 'https';
@@ -21,6 +21,13 @@ export interface Listener {
 
 export interface RestConfig {
   readonly listeners: readonly Listener[];
+  /**
+   * admin.listeners: undefined serves the admin resources (/admin/loggers) on
+   * `listeners`; an empty list disables them; otherwise only these serve them.
+   */
+  readonly adminListeners?: readonly Listener[];
+  /** TLS of https admin listeners (admin.listeners.https.ssl.*, else ssl.*). */
+  readonly adminTls?: TlsSettings;
   readonly advertisedHost?: string;
   readonly advertisedPort?: number;
   readonly advertisedListener?: 'http' | 'https';
@@ -33,8 +40,53 @@ export interface RestConfig {
   /** Access-Control-Allow-Origin to send, when set (access.control.allow.origin). */
   readonly allowOrigin?: string;
   readonly allowMethods?: string;
+  /** response.http.headers.config rules, applied to every response (Jetty's HeaderFilter). */
+  readonly responseHeaders: readonly ResponseHeaderRule[];
   /** One-line notices for the log (never a value of a secret key). */
   readonly notices: readonly string[];
+}
+
+export interface ResponseHeaderRule {
+  readonly action: 'set' | 'add' | 'setDate' | 'addDate';
+  readonly name: string;
+  /** The header value; for the *Date actions, milliseconds from now. */
+  readonly value: string;
+}
+
+/** Jetty's QuotedCSV: commas inside double quotes do not split; the quotes go. */
+function splitQuotedCsv(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (const c of text) {
+    if (c === '"') quoted = !quoted;
+    else if (c === ',' && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out.map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** response.http.headers.config, validated as RestServerConfig.validateHttpResponseHeaderConfig does. */
+export function parseResponseHeaders(value: string): ResponseHeaderRule[] {
+  const key = 'response.http.headers.config';
+  const rules: ResponseHeaderRule[] = [];
+  for (const rule of splitQuotedCsv(value)) {
+    const m = /^(\S+)\s+([\s\S]+)$/.exec(rule);
+    if (!m) throw new ConfigError([`${key}: invalid format of header config '${rule}'. Expected: '[action] [header name]:[header value]'`]);
+    const action = (['set', 'add', 'setDate', 'addDate'] as const).find((a) => a.toLowerCase() === m[1]!.toLowerCase());
+    if (!action) throw new ConfigError([`${key}: invalid header config action: '${m[1]}'. Expected one of [set, add, setDate, addDate]`]);
+    const parts = m[2]!.trim().split(':');
+    if (parts.length !== 2) throw new ConfigError([`${key}: invalid format of header name and header value pair '${m[2]}'. Expected: '[header name]:[header value]'`]);
+    const name = parts[0]!.trim();
+    if (name === '' || /\s/.test(name)) throw new ConfigError([`${key}: invalid header name '${name}'. The '[header name]' cannot contain whitespace`]);
+    const v = parts[1]!.trim();
+    if ((action === 'setDate' || action === 'addDate') && !/^-?\d+$/.test(v)) throw new ConfigError([`${key}: ${action} ${name} needs milliseconds from now, not '${v}'`]);
+    rules.push({ action, name, value: v });
+  }
+  return rules;
 }
 
 export const DEFAULT_LISTENER = 'http://127.0.0.1:8083';
@@ -106,6 +158,22 @@ export function readRestConfig(props: ReadonlyMap<string, string>, opts: ReadRes
   notices.push(...ln);
   if (!props.has('listeners')) notices.push(`listeners: not set; Sluice serves the REST API on ${DEFAULT_LISTENER} (Kafka Connect's default is every interface)`);
 
+  let adminListeners: Listener[] | undefined;
+  const adminSpec = props.get('admin.listeners');
+  if (adminSpec !== undefined) {
+    if (adminSpec.trim() === '') adminListeners = [];
+    else {
+      try {
+        const parsed = parseListeners(adminSpec, 'admin.listeners');
+        adminListeners = parsed.listeners;
+        notices.push(...parsed.notices);
+      } catch (err) {
+        if (err instanceof ConfigError) problems.push(...err.problems);
+        else throw err;
+      }
+    }
+  }
+
   let advertisedPort: number | undefined;
   const ap = props.get('rest.advertised.port')?.trim();
   if (ap) {
@@ -145,10 +213,27 @@ export function readRestConfig(props: ReadonlyMap<string, string>, opts: ReadRes
       else throw err;
     }
   }
-  for (const l of listeners) {
+  let adminTls: TlsSettings | undefined;
+  if (adminListeners?.some((l) => l.protocol === 'https')) {
+    try {
+      adminTls = readTlsOptions(props, readFile, ADMIN_HTTPS_PREFIX);
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
+  for (const l of [...listeners, ...(adminListeners ?? [])]) {
     if (!basicAuth && !isLoopback(l.host)) {
       notices.push(`listeners: ${l.spec} accepts connections from other hosts without authentication; set rest.extension.classes=${BASIC_AUTH_EXTENSION} to require a password`);
     }
+  }
+
+  let responseHeaders: ResponseHeaderRule[] = [];
+  try {
+    responseHeaders = parseResponseHeaders(props.get('response.http.headers.config') ?? '');
+  } catch (err) {
+    if (err instanceof ConfigError) problems.push(...err.problems);
+    else throw err;
   }
 
   let topicTrackingEnabled = true;
@@ -163,6 +248,8 @@ export function readRestConfig(props: ReadonlyMap<string, string>, opts: ReadRes
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     listeners,
+    adminListeners,
+    adminTls,
     advertisedHost,
     advertisedPort,
     advertisedListener,
@@ -172,6 +259,7 @@ export function readRestConfig(props: ReadonlyMap<string, string>, opts: ReadRes
     tls,
     allowOrigin: props.get('access.control.allow.origin')?.trim() || undefined,
     allowMethods: props.get('access.control.allow.methods')?.trim() || undefined,
+    responseHeaders,
     notices,
   };
 }

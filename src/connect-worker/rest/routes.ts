@@ -24,6 +24,10 @@ export interface RouteOptions {
   readonly log?: Logger;
   /** For forwarding requests to another worker over https. */
   readonly forwardDispatcher?: Dispatcher;
+  /** Serve the REST API (everything but /admin). Default true. */
+  readonly main?: boolean;
+  /** Serve the admin resources (/admin/loggers). Default true. */
+  readonly admin?: boolean;
 }
 
 /** A Connect error response. */
@@ -162,6 +166,7 @@ export function registerRoutes(app: FastifyInstance, herder: Herder, opts: Route
   }
 
   function route(method: string, url: string, handler: (ctx: Ctx) => Promise<Reply> | Reply): void {
+    if (url.startsWith('/admin/') ? opts.admin === false : opts.main === false) return;
     routes.push({ method, url });
     app.route({
       method: method as 'GET',

@@ -34,9 +34,13 @@ function errorBody(status: number, message: string): string {
   return toJson({ error_code: status, message });
 }
 
+/** What one listener serves: the API and admin resources, or one of them (admin.listeners). */
+export type ListenerRole = 'all' | 'main' | 'admin';
+
 /** A fastify app serving Connect's REST API for one listener. */
-export function buildRestApp(herder: Herder, config: RestConfig, listener: Listener | undefined, opts: RestServerOptions = {}): FastifyInstance {
-  const https = listener?.protocol === 'https' && config.tls ? config.tls.options : undefined;
+export function buildRestApp(herder: Herder, config: RestConfig, listener: Listener | undefined, opts: RestServerOptions = {}, role: ListenerRole = 'all'): FastifyInstance {
+  const tlsSettings = role === 'admin' ? config.adminTls : config.tls;
+  const https = listener?.protocol === 'https' && tlsSettings ? tlsSettings.options : undefined;
   const app = Fastify({
     logger: false,
     ...(https ? { https } : {}),
@@ -61,11 +65,34 @@ export function buildRestApp(herder: Herder, config: RestConfig, listener: Liste
   if (config.basicAuth) {
     const auth = config.basicAuth;
     app.addHook('onRequest', async (req, reply) => {
+      // CORS preflights carry no credentials; Connect's CrossOriginFilter answers them before the auth filter runs.
+      if (req.method === 'OPTIONS' && config.allowOrigin && req.headers['access-control-request-method']) return;
       const r = authenticate(auth, req.headers.authorization);
       if (!r.ok) {
         opts.log?.debug({ method: req.method, url: req.url.split('?')[0] }, 'REST request failed authentication');
         return reply.code(401).type('text/plain').send(UNAUTHORIZED_MESSAGE);
       }
+    });
+  }
+
+  // One debug line per request: method, path, status, time. Never bodies or query values, which may carry secrets.
+  if (opts.log) {
+    const log = opts.log;
+    app.addHook('onResponse', async (req, reply) => {
+      log.debug({ method: req.method, path: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'REST request');
+    });
+  }
+
+  if (config.responseHeaders.length > 0) {
+    const rules = config.responseHeaders;
+    app.addHook('onSend', async (_req, reply, payload) => {
+      for (const r of rules) {
+        const value = r.action.endsWith('Date') ? new Date(Date.now() + Number(r.value)).toUTCString() : r.value;
+        const prev = reply.getHeader(r.name);
+        if (r.action.startsWith('add') && prev !== undefined) reply.header(r.name, [...(Array.isArray(prev) ? prev : [String(prev)]), value]);
+        else reply.header(r.name, value);
+      }
+      return payload;
     });
   }
 
@@ -85,12 +112,22 @@ export function buildRestApp(herder: Herder, config: RestConfig, listener: Liste
     topicTrackingResetAllowed: config.topicTrackingResetAllowed,
     log: opts.log,
     forwardDispatcher,
+    main: role !== 'admin',
+    admin: role !== 'main',
   });
   const patterns = routes.map((r) => ({ method: r.method, re: patternRegex(r.url) }));
 
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!.replace(/\/{2,}/g, '/');
     const methods = patterns.filter((p) => p.re.test(path)).map((p) => p.method);
+    // A CORS preflight, answered as Jetty's CrossOriginFilter does for Connect when access.control.allow.origin is set.
+    if (req.method === 'OPTIONS' && config.allowOrigin && methods.length > 0) {
+      return reply
+        .code(204)
+        .header('access-control-allow-methods', config.allowMethods ?? 'GET,POST,HEAD')
+        .header('access-control-allow-headers', req.headers['access-control-request-headers'] ?? 'X-Requested-With,Content-Type,Accept,Origin')
+        .send();
+    }
     if (methods.length > 0 && !methods.includes(req.method)) {
       const allow = [...new Set(methods.includes('GET') ? [...methods, 'HEAD'] : methods)].join(', ');
       return reply.code(405).header('allow', allow).type('application/json').send(errorBody(405, 'HTTP 405 Method Not Allowed'));
@@ -130,6 +167,8 @@ export interface BoundListener {
   /** The URL actually bound (port resolved when 0). */
   readonly url: string;
   readonly port: number;
+  /** An admin.listeners listener (serves /admin/loggers only). */
+  readonly admin: boolean;
 }
 
 /** The REST API on every configured listener. */
@@ -147,15 +186,20 @@ export class RestServer {
   async start(): Promise<readonly BoundListener[]> {
     for (const n of this.config.notices) this.opts.log?.info(n);
     try {
-      for (const listener of this.config.listeners) {
-        const app = buildRestApp(this.herder, this.config, listener, this.opts);
+      const admin = this.config.adminListeners;
+      const plan: Array<{ listener: Listener; role: ListenerRole }> = [
+        ...this.config.listeners.map((listener) => ({ listener, role: (admin === undefined ? 'all' : 'main') as ListenerRole })),
+        ...(admin ?? []).map((listener) => ({ listener, role: 'admin' as ListenerRole })),
+      ];
+      for (const { listener, role } of plan) {
+        const app = buildRestApp(this.herder, this.config, listener, this.opts, role);
         this.apps.push(app);
         await app.listen({ host: listener.host, port: listener.port });
         const port = (app.server.address() as AddressInfo).port;
         const host = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
         const url = `${listener.protocol}://${host}:${port}`;
-        this.bound.push({ listener, url, port });
-        this.opts.log?.info({ url }, 'REST API listening');
+        this.bound.push({ listener, url, port, admin: role === 'admin' });
+        this.opts.log?.info({ url }, role === 'admin' ? 'REST admin endpoints listening' : 'REST API listening');
       }
     } catch (err) {
       await this.close();
@@ -175,7 +219,8 @@ export class RestServer {
    * and port; a wildcard bind advertises the machine's host name.
    */
   advertisedUrl(): string {
-    const l = (this.config.advertisedListener && this.bound.find((b) => b.listener.protocol === this.config.advertisedListener)) || this.bound[0];
+    const api = this.bound.filter((b) => !b.admin);
+    const l = (this.config.advertisedListener && api.find((b) => b.listener.protocol === this.config.advertisedListener)) || api[0];
     if (!l) throw new Error('the REST server is not started');
     let host = this.config.advertisedHost ?? l.listener.host;
     if (!this.config.advertisedHost && (host === '0.0.0.0' || host === '::')) host = os.hostname();

@@ -8,6 +8,8 @@ import tls from 'node:tls';
 import { ConfigError } from '../../errors.js';
 
 export const HTTPS_PREFIX = 'listeners.https.';
+/** admin.listeners' TLS keys (RestServerConfig.ADMIN_LISTENERS_HTTPS_CONFIGS_PREFIX); else the worker's ssl.*. */
+export const ADMIN_HTTPS_PREFIX = 'admin.listeners.https.';
 
 export interface TlsSettings {
   /** Options for https.createServer / tls.createSecureContext. */
@@ -35,9 +37,9 @@ function storeKind(data: Buffer, declared: string | undefined, key: string, type
   throw new ConfigError([`${key}: neither PEM nor PKCS12`]);
 }
 
-export function readTlsOptions(props: ReadonlyMap<string, string>, readFile: (p: string) => Buffer): TlsSettings {
-  const prefixed = [...props.keys()].some((k) => k.startsWith(HTTPS_PREFIX));
-  const prefix = prefixed ? HTTPS_PREFIX : '';
+export function readTlsOptions(props: ReadonlyMap<string, string>, readFile: (p: string) => Buffer, httpsPrefix = HTTPS_PREFIX): TlsSettings {
+  const prefixed = [...props.keys()].some((k) => k.startsWith(httpsPrefix));
+  const prefix = prefixed ? httpsPrefix : '';
   const get = (k: string): string | undefined => {
     const v = props.get(prefix + k);
     return v === undefined || v.trim() === '' ? undefined : v;
