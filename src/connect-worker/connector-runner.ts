@@ -5,7 +5,7 @@
 // budget, each connector gets them here; once the engine takes a shared pool
 // and budget, they are passed in here and nowhere else changes.
 import type { Logger } from 'pino';
-import { loadConfig, redact, type ResolvedConfig } from '../config/load.js';
+import { describeConverter, loadConfig, redact, type ResolvedConfig } from '../config/load.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import { Engine, type EngineStats } from '../pipeline/engine.js';
 import { createSink } from '../sinks/index.js';
@@ -87,6 +87,10 @@ export class ConnectorRunner {
   start(): void {
     try {
       this.resolved = resolveConnector(this.opts.name, this.opts.config, this.opts.workerFile, this.opts.env);
+      const c = this.resolved;
+      // What `sluice run` says at start: the converters in effect and where each came from, then the warnings.
+      for (const role of ['key', 'value'] as const) this.opts.log.info({ [`${role}Format`]: c.converters[role].format }, redact(describeConverter(c.converters[role]), c.secrets));
+      for (const w of c.warnings) this.opts.log.warn(redact(w, c.secrets));
       const sink = createSink(this.resolved, this.opts.log);
       this.engine = new Engine({ config: this.resolved, sink, log: this.opts.log });
     } catch (err) {
