@@ -2,7 +2,7 @@
 // table or prefix, the run in a child process, a check that every row
 // landed, and the run's figures.
 import path from 'node:path';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/sinks/index.js';
 import { converterConfig } from '../lib/generate.js';
 import type { Target } from '../lib/options.js';
 import type { RunSettings } from '../lib/results.js';
@@ -70,7 +70,9 @@ export function effectiveSettings(connector: Record<string, unknown>, env: Recor
   return { workerThreads: c.common['worker.threads'], batchMaxRecords: c.common['batch.max.records'] };
 }
 
-export async function runSluice(ctx: BenchContext, ds: Dataset, target: Target, env: Record<string, string> = {}, label: string = target, extra: Record<string, string> = {}): Promise<SluiceRun> {
+export async function runSluice(
+  ctx: BenchContext, ds: Dataset, target: Target, env: Record<string, string> = {}, label: string = target, extra: Record<string, string> = {},
+): Promise<SluiceRun> {
   let where: string;
   if (target === 's3') where = `bench/${uniqueName(ds.shape.name)}`;
   else if (target === 'drop') where = 'unused';

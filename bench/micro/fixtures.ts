@@ -2,8 +2,8 @@
 // format, decoded values, librdkafka-like message objects, packed batches,
 // and each sink's real plan (from the sink itself, against the real table).
 import { pino } from 'pino';
-import { loadConfig } from '../../src/config/load.js';
-import { BatchWriter, bufferBytes } from '../../src/pipeline/batch-layout.js';
+import { loadConfig } from '../../src/sinks/index.js';
+import { BatchWriter, bufferBytes } from '../../src/core/batch-layout.js';
 import type { KafkaMessage } from '../../src/source/consumer.js';
 import { createSink } from '../../src/sinks/index.js';
 import { AvroDecoder, createDecoder, type Decoded, type Decoder } from '../../src/workers/decode/decoders.js';
@@ -41,7 +41,9 @@ export async function decodeAll(decoder: Decoder, values: Buffer[]): Promise<Dec
 
 /** Message objects shaped like the ones librdkafka's binding hands Sluice. */
 export function kafkaMessages(topic: string, values: Buffer[]): KafkaMessage[] {
-  return values.map((value, i) => ({ topic, partition: 0, offset: i, timestamp: 1_767_225_600_000 + i, key: Buffer.from(String(i + 1)), value, size: value.length }));
+  return values.map((value, i) => ({
+    topic, partition: 0, offset: i, timestamp: 1_767_225_600_000 + i, key: Buffer.from(String(i + 1)), value, size: value.length,
+  }));
 }
 
 /** A sealed batch buffer holding these messages, as the engine hands it to a worker. */
@@ -60,10 +62,12 @@ export function packedBatch(messages: KafkaMessage[]): SharedArrayBuffer {
  * PostgreSQL sink reads the table's catalog). Undefined with the reason when
  * the sink cannot plan (not built yet).
  */
-export async function sinkPlan(ctx: BenchContext, ds: Dataset, target: Target, where: string): Promise<{ plan: SinkPlan; close: () => Promise<void> } | { error: string }> {
+export async function sinkPlan(
+  ctx: BenchContext, ds: Dataset, target: Target, where: string,
+): Promise<{ plan: SinkPlan; close: () => Promise<void> } | { error: string }> {
   try {
     const config = loadConfig({ json: { name: 'bench-micro', config: connectorFor(ctx, ds, target, where) }, env: {} });
-    const sink = createSink(config, pino({ level: 'silent' }));
+    const sink = await createSink(config, pino({ level: 'silent' }));
     const plan = await sink.plan(ds.topic);
     return { plan, close: () => sink.close() };
   } catch (err) {

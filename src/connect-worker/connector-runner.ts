@@ -5,10 +5,10 @@
 // budget, each connector gets them here; once the engine takes a shared pool
 // and budget, they are passed in here and nowhere else changes.
 import type { Logger } from 'pino';
-import { describeConverter, loadConfig, redact, type ResolvedConfig } from '../config/load.js';
+import { describeConverter, redact, type ResolvedConfig } from '../config/load.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import { Engine, type EngineStats } from '../pipeline/engine.js';
-import { createSink } from '../sinks/index.js';
+import { createSink, loadConfig } from '../sinks/index.js';
 
 export type RunnerState = 'RUNNING' | 'FAILED' | 'STOPPED';
 
@@ -24,7 +24,9 @@ export interface RunnerOptions {
 }
 
 /** Resolves a connector's config as the runtime will run it (throws ConfigError). */
-export function resolveConnector(name: string, config: Readonly<Record<string, string>>, workerFile: string | undefined, env: NodeJS.ProcessEnv): ResolvedConfig {
+export function resolveConnector(
+  name: string, config: Readonly<Record<string, string>>, workerFile: string | undefined, env: NodeJS.ProcessEnv,
+): ResolvedConfig {
   return loadConfig({ json: { name, config: { ...config, name } }, worker: workerFile, env });
 }
 
@@ -32,6 +34,7 @@ export class ConnectorRunner {
   private engine?: Engine;
   private resolved?: ResolvedConfig;
   private runDone?: Promise<unknown>;
+  private booting?: Promise<void>;
   private trace?: string;
   private stopped = false;
   /** The failure is the connector's config (Connect: the connector FAILED, not only its task). */
@@ -85,19 +88,27 @@ export class ConnectorRunner {
 
   /** Starts consuming; a config or connection problem leaves the runner FAILED with its trace. */
   start(): void {
+    this.booting = this.boot();
+  }
+
+  private async boot(): Promise<void> {
+    let engine: Engine;
     try {
       this.resolved = resolveConnector(this.opts.name, this.opts.config, this.opts.workerFile, this.opts.env);
       const c = this.resolved;
       // What `sluice run` says at start: the converters in effect and where each came from, then the warnings.
       for (const role of ['key', 'value'] as const) this.opts.log.info({ [`${role}Format`]: c.converters[role].format }, redact(describeConverter(c.converters[role]), c.secrets));
       for (const w of c.warnings) this.opts.log.warn(redact(w, c.secrets));
-      const sink = createSink(this.resolved, this.opts.log);
-      this.engine = new Engine({ config: this.resolved, sink, log: this.opts.log });
+      const sink = await createSink(c, this.opts.log);
+      if (this.stopped) {
+        await sink.close();
+        return;
+      }
+      engine = this.engine = new Engine({ config: c, sink, log: this.opts.log });
     } catch (err) {
       this.failed(err);
       return;
     }
-    const engine = this.engine;
     this.runDone = engine.run().then(
       (reason) => {
         if (reason.kind === 'failed') this.failed(reason.error);
@@ -113,6 +124,7 @@ export class ConnectorRunner {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.booting;
     await this.engine?.stop({ kind: 'requested' });
     await this.runDone;
   }

@@ -15,9 +15,10 @@ import Kafka from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/load.js';
 import { errorMessage } from '../errors.js';
+import type { PostgresConfig } from '../sinks/postgres/config.js';
 import { PgService } from '../sinks/postgres/service.js';
-import { qualifiedName } from '../sinks/postgres/names.js';
-import { tableNameFor } from '../sinks/postgres/names.js';
+import type { S3Config } from '../sinks/s3-parquet/config.js';
+import { qualifiedName, tableNameFor } from '../sinks/postgres/names.js';
 import { markerKey, recoverPartition } from '../sinks/s3-parquet/markers.js';
 import { S3Service } from '../sinks/s3-parquet/service.js';
 import { credentialSource, writeParams } from '../sinks/s3-parquet/formats.js';
@@ -89,7 +90,12 @@ export class ConnectorOffsets {
           if (offset >= 0) out.push({ partition: { kafka_topic: t.topic, kafka_partition: p.partition }, offset: { kafka_offset: offset } });
         }
       }
-      return out.sort((a, b) => (a.partition.kafka_topic < b.partition.kafka_topic ? -1 : a.partition.kafka_topic > b.partition.kafka_topic ? 1 : a.partition.kafka_partition - b.partition.kafka_partition));
+      const order = (o: SinkOffset) => [o.partition.kafka_topic, o.partition.kafka_partition] as const;
+      return out.sort((a, b) => {
+        const [ta, pa] = order(a);
+        const [tb, pb] = order(b);
+        return ta < tb ? -1 : ta > tb ? 1 : pa - pb;
+      });
     } finally {
       await admin.disconnect().catch(() => {});
     }
@@ -163,7 +169,7 @@ export class ConnectorOffsets {
   }
 
   private async movePostgres(entries: readonly PartitionOffset[], all: boolean): Promise<void> {
-    const c = this.config.postgres;
+    const c = this.config.options as PostgresConfig;
     const service = new PgService({
       url: c['connection.url'],
       user: c['connection.user'],
@@ -196,7 +202,7 @@ export class ConnectorOffsets {
   }
 
   private async moveS3(entries: readonly PartitionOffset[]): Promise<void> {
-    const c = this.config.s3;
+    const c = this.config.options as S3Config;
     const common = this.config.common;
     const log = this.log;
     const service = new S3Service({

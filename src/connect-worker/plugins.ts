@@ -3,20 +3,20 @@
 // (config/spec.ts, each sink's config.ts): the definitions are the same ones
 // that parse and document the options, and validation is the resolution the
 // connector would run with (config/load.ts), its problems put on the keys they name.
-import { allOptions, loadConfig, sinkKindOf } from '../config/load.js';
-import type { OptionSpec, SinkKind } from '../config/options.js';
+import { sharedOptions } from '../config/load.js';
+import type { OptionSpec } from '../config/options.js';
+import { sinkFor } from '../config/sink-spec.js';
+import type { SinkModule } from '../sinks/common/module.js';
+import { loadConfig } from '../sinks/index.js';
+import { SINKS } from '../sinks/registry.js';
 import { ConfigError } from '../errors.js';
 import { PREDICATE_CLASSES, TRANSFORM_CLASSES } from '../transforms/chain.js';
 import { HerderError, type ConfigInfo, type ConfigInfos, type ConfigKeyInfo, type ConfigType, type ConnectorConfig, type PluginInfo } from './herder.js';
 
 const VERSION = '0.1.0';
 
-/** The connector classes Sluice runs, under the names Connect users know them by. */
-const SINKS: readonly { class: string; sink: SinkKind }[] = [
-  { class: 'io.confluent.connect.jdbc.JdbcSinkConnector', sink: 'postgres' },
-  { class: 'io.debezium.connector.jdbc.JdbcSinkConnector', sink: 'postgres' },
-  { class: 'io.confluent.connect.s3.S3SinkConnector', sink: 's3' },
-];
+/** The connector classes Sluice runs, under the names Connect users know them by (Java class names). */
+const CONNECTOR_CLASSES: readonly string[] = SINKS.flatMap((s) => s.connectorClasses.filter((c) => c.includes('.') && !c.startsWith('sluice.')));
 
 const CONVERTERS = [
   'org.apache.kafka.connect.json.JsonConverter', 'org.apache.kafka.connect.storage.StringConverter',
@@ -26,7 +26,7 @@ const CONVERTERS = [
 
 export function connectorPlugins(): PluginInfo[] {
   return [
-    ...SINKS.map((s) => ({ class: s.class, type: 'sink' as const, version: VERSION })),
+    ...CONNECTOR_CLASSES.map((c) => ({ class: c, type: 'sink' as const, version: VERSION })),
     ...CONVERTERS.map((c) => ({ class: c, type: 'converter' as const, version: VERSION })),
     ...Object.keys(TRANSFORM_CLASSES).sort().map((c) => ({ class: c, type: 'transformation' as const, version: VERSION })),
     ...Object.keys(PREDICATE_CLASSES).sort().map((c) => ({ class: c, type: 'predicate' as const, version: VERSION })),
@@ -34,9 +34,9 @@ export function connectorPlugins(): PluginInfo[] {
 }
 
 /** A plugin named in full or by its simple name, as Connect's plugin lookup does. */
-function sinkOfPlugin(pluginClass: string): SinkKind | undefined {
-  const exact = SINKS.find((s) => s.class === pluginClass || s.class.split('.').pop() === pluginClass);
-  return exact?.sink ?? sinkKindOf(pluginClass);
+function sinkOfPlugin(pluginClass: string): SinkModule | undefined {
+  const full = CONNECTOR_CLASSES.find((c) => c === pluginClass || c.split('.').pop() === pluginClass) ?? pluginClass;
+  return sinkFor(SINKS, full);
 }
 
 function typeOf(o: OptionSpec): ConfigType {
@@ -64,13 +64,13 @@ function definition(o: OptionSpec, order: number): ConfigKeyInfo {
   };
 }
 
-function optionsFor(sink: SinkKind): OptionSpec[] {
-  return (allOptions as readonly OptionSpec[]).filter((o) => !o.sinks || o.sinks.includes(sink));
+function optionsFor(sink: SinkModule): OptionSpec[] {
+  return [...sharedOptions, ...sink.options] as OptionSpec[];
 }
 
 export async function connectorPluginConfig(pluginClass: string): Promise<ConfigKeyInfo[]> {
   const sink = sinkOfPlugin(pluginClass);
-  if (!sink || !SINKS.some((s) => s.sink === sink)) throw HerderError.notFound(`Unknown plugin ${pluginClass}.`);
+  if (!sink) throw HerderError.notFound(`Unknown plugin ${pluginClass}.`);
   return optionsFor(sink).map((o, i) => definition(o, i + 1));
 }
 
@@ -84,7 +84,7 @@ function keyOfProblem(problem: string, keys: ReadonlySet<string>): string | unde
 
 export async function validateConnectorConfig(config: ConnectorConfig, workerFile: string | undefined, env: NodeJS.ProcessEnv): Promise<ConfigInfos> {
   const cls = config['connector.class'] ?? '';
-  const sink = sinkOfPlugin(cls) ?? 'postgres';
+  const sink = sinkOfPlugin(cls) ?? SINKS[0]!;
   const options = optionsFor(sink);
   const byKey = new Map(options.map((o) => [o.key, o]));
   let problems: readonly string[] = [];

@@ -81,7 +81,6 @@ function targetValue(t: Target): Record<string, unknown> {
 
 function checkName(name: string): void {
   if (name.trim() === '') throw HerderError.badRequest('Connector name is empty');
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) throw HerderError.badRequest(`Connector name "${name}" contains control characters`);
 }
 

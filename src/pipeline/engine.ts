@@ -14,12 +14,12 @@ import { tpKey, type EncodedBatch, type RejectedRecord, type Sink, type TopicPar
 import { CONSUME_BATCH, prefetchBytes, type BatchIntake, type PartitionOffset, type Source, type SourceHandlers, type SourceOptions } from '../source/source.js';
 import { createSource } from '../source/index.js';
 import { retriableFromWorker, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from '../workers/protocol.js';
-import { BatchReader, BatchWriter, bufferBytes, HDR_RECORD_COUNT, HEADER_BYTES, HEADER_INTS, F64_PER_RECORD, I32_PER_RECORD } from './batch-layout.js';
+import { BatchReader, BatchWriter, bufferBytes, HDR_RECORD_COUNT, HEADER_BYTES, HEADER_INTS, F64_PER_RECORD, I32_PER_RECORD } from '../core/batch-layout.js';
 import { DeadLetterQueue } from './dead-letter.js';
 import { SkippedRecords } from './skipped-records.js';
 import { retryWithBackoff } from '../sinks/common/retry.js';
 import { BufferPool } from './buffer-pool.js';
-import { SharedMemoryCollector } from './shared-memory-gc.js';
+import { SharedMemoryCollector } from '../core/shared-memory-gc.js';
 import { TransformChain } from '../transforms/chain.js';
 
 const INDEX_BYTES_PER_RECORD = F64_PER_RECORD * 8 + I32_PER_RECORD * 4;

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/load.js';
 import type { RecordFailure } from '../workers/protocol.js';
-import type { BatchReader } from './batch-layout.js';
+import type { BatchReader } from '../core/batch-layout.js';
 import { connectStage } from './dead-letter.js';
 
 export class SkippedRecords {

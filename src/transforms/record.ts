@@ -4,7 +4,7 @@
 // schema has `fields` is Connect's "with schema" case; SCHEMALESS (or no
 // schema at all: a null key) is Connect's schemaless case.
 import { SCHEMALESS, type Field, type FieldType, type RecordSchema } from '../workers/schema.js';
-import { describeValue, isStruct } from '../sinks/common/encoder.js';
+import { describeValue, isStruct } from '../workers/encoder.js';
 
 export interface Header {
   name: string;
@@ -102,7 +102,7 @@ export function compileBuilder(copy: readonly (readonly [string, string, unknown
   const defaults = copy.map((c) => c[2]);
   const parts = copy.map(([o, i, d], k) => `${JSON.stringify(o)}: s[${JSON.stringify(i)}] ?? ${d === undefined ? 'null' : `d[${k}]`}`);
   extras.forEach((n, k) => parts.push(`${JSON.stringify(n)}: e[${k}]`));
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the names are JSON string literals
+   
   return new Function('d', `return (s, e) => ({ ${parts.join(', ')} });`)(defaults) as StructBuilder;
 }
 

@@ -3,12 +3,13 @@
 // sink-specific part is the sink's WorkerEncoder (sinks/<name>/encoding.ts).
 import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
-import { BatchReader } from '../pipeline/batch-layout.js';
-import { ConvertError, ReplanNeeded, type RecordContext, type WorkerEncoder } from '../sinks/common/encoder.js';
-import { workerEncoders } from '../sinks/worker-encoders.js';
+import { BatchReader } from '../core/batch-layout.js';
+import { ConvertError, ReplanNeeded, type RecordContext, type WorkerEncoder } from './encoder.js';
+// The one import from sinks/: the registry's worker-side entry (it loads only the encoder asked for).
+import { createWorkerEncoder } from '../sinks/worker-encoders.js';
 import { createDecoder, type Decoded, type Decoder } from './decode/decoders.js';
 import { SluiceError } from '../errors.js';
-import { SHARED_GC_EVERY_BYTES, SharedMemoryCollector } from '../pipeline/shared-memory-gc.js';
+import { SHARED_GC_EVERY_BYTES, SharedMemoryCollector } from '../core/shared-memory-gc.js';
 import { TransformChain } from '../transforms/chain.js';
 import { newTransformRecord, runChain } from '../transforms/worker-step.js';
 import { retriableWorkerError, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from './protocol.js';
@@ -18,7 +19,7 @@ const valueDecoder: Decoder = createDecoder(setup.valueFormat, { registryUrl: se
 const keyDecoder: Decoder = createDecoder(setup.keyFormat, { registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.keyRegistryAuth, wrapperForNullables: setup.keyWrapperForNullables, failInvalidSchema: setup.keyJsonFailInvalidSchema });
 const encoders = new Map<string, WorkerEncoder>();
 // This thread sees every batch and makes every output: their shared memory is
-// freed only once it has collected them too (pipeline/shared-memory-gc.ts).
+// freed only once it has collected them too (core/shared-memory-gc.ts).
 const sharedGc = new SharedMemoryCollector(SHARED_GC_EVERY_BYTES);
 const chain = setup.transforms ? new TransformChain(setup.transforms) : undefined;
 
@@ -38,7 +39,7 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
   let encoder: WorkerEncoder | undefined;
   if (plan.sink !== 'drop') {
     encoder = encoders.get(plan.sink);
-    if (!encoder) encoders.set(plan.sink, (encoder = workerEncoders[plan.sink]()));
+    if (!encoder) encoders.set(plan.sink, (encoder = await createWorkerEncoder(plan.sink)));
   }
   const sinkPlan = plan.sink === 'drop' ? undefined : (plan as { plan: unknown }).plan;
   const needKeys = (encoder?.needsKeys(sinkPlan) ?? false) || (chain?.usesKey ?? false);

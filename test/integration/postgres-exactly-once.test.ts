@@ -5,7 +5,7 @@
 // write whose COMMIT landed but whose answer was lost is recognised, not
 // written twice.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/sinks/index.js';
 import { createLogger } from '../../src/log.js';
 import type { EncodedBatch } from '../../src/sinks/common/sink.js';
 import { PgEncoder, type PgPlan } from '../../src/sinks/postgres/encoding.js';
@@ -62,9 +62,15 @@ async function encodedBatch(sink: PostgresSink, topic: string, partition: number
   const plan = ((await sink.plan(topic)) as { plan: PgPlan }).plan;
   const enc = new PgEncoder();
   enc.begin(plan, topic, partition);
-  ids.forEach((id, i) => enc.add({ value: { id }, schema: SCHEMALESS }, undefined, { topic, partition, offset: first + i, timestamp: 0, key: null, keyBytes: null, headers: () => [] }));
+  ids.forEach((id, i) => enc.add(
+    { value: { id }, schema: SCHEMALESS }, undefined,
+    { topic, partition, offset: first + i, timestamp: 0, key: null, keyBytes: null, headers: () => [] },
+  ));
   const out = enc.finish();
-  return { topic, partition, firstOffset: first, lastOffset: first + ids.length - 1, records: ids.length, rows: out.rows, tombstones: 0, output: out.output, outputBytes: out.outputBytes };
+  return {
+    topic, partition, firstOffset: first, lastOffset: first + ids.length - 1, records: ids.length,
+    rows: out.rows, tombstones: 0, output: out.output, outputBytes: out.outputBytes,
+  };
 }
 
 describe('exactly_once fencing', () => {

@@ -17,7 +17,10 @@ afterAll(async () => {
 const rows = (table: string) => sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`).then((r) => r[0]!.n);
 
 function records(topic: string, from: number, n: number) {
-  return produce(topic, Array.from({ length: n }, (_v, i) => ({ key: String(from + i), value: JSON.stringify({ id: from + i, p: (from + i) % 2 }), partition: (from + i) % 2 })));
+  return produce(topic, Array.from({ length: n }, (_v, i) => {
+    const id = from + i;
+    return { key: String(id), value: JSON.stringify({ id, p: id % 2 }), partition: id % 2 };
+  }));
 }
 
 describe('sluice worker: pause, resume, stop, config updates', () => {

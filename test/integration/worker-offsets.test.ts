@@ -64,14 +64,16 @@ describe('sluice worker: connector offsets (KIP-875)', () => {
 
     const got = await rest(w1.url, 'GET', `/connectors/${eos}/offsets`);
     expect(got.status).toBe(200);
-    expect(got.body).toEqual({ offsets: [0, 1].map((p) => ({ partition: { kafka_topic: topic, kafka_partition: p }, offset: { kafka_offset: PER_PARTITION } })) });
+    const expected = [0, 1].map((p) => ({ partition: { kafka_topic: topic, kafka_partition: p }, offset: { kafka_offset: PER_PARTITION } }));
+    expect(got.body).toEqual({ offsets: expected });
 
     // PostgreSQL exactly-once: partition 0 back to 1500 → its last 500 records are written again, nothing else.
     await stopAndWait(w0.url, eos);
     const altered = await untilAccepted(w1.url, 'PATCH', `/connectors/${eos}/offsets`, { offsets: [{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 1500 } }] });
     expect(altered.body).toEqual({ message: 'The offsets for this connector have been altered successfully' });
     expect((await rest(w0.url, 'GET', `/connectors/${eos}/offsets`)).body.offsets.map((o: { offset: { kafka_offset: number } }) => o.offset.kafka_offset)).toEqual([1500, PER_PARTITION]);
-    expect(await sql(`SELECT "partition", next_offset::int AS next FROM ${offsetsTable} WHERE connector = $1 ORDER BY 1`, [eos])).toEqual([{ partition: 0, next: 1500 }, { partition: 1, next: PER_PARTITION }]);
+    const stored = await sql(`SELECT "partition", next_offset::int AS next FROM ${offsetsTable} WHERE connector = $1 ORDER BY 1`, [eos]);
+    expect(stored).toEqual([{ partition: 0, next: 1500 }, { partition: 1, next: PER_PARTITION }]);
     expect((await rest(w0.url, 'PUT', `/connectors/${eos}/resume`)).status).toBe(202);
     await waitFor('partition 0 replayed from 1500', async () => (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n === N + 500, 90_000);
     await waitFor('committed to the end', () => fullyCommitted(`connect-${eos}`, topic), 60_000, 500);

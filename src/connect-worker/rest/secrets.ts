@@ -5,14 +5,15 @@
 // config-provider placeholders (${file:…}, ${env:…}), which are shown as the
 // user wrote them: the resolved value never reaches the REST layer. Passwords
 // inside connection URLs are masked too.
-import { allOptions } from '../../config/load.js';
+import { sharedOptions } from '../../config/load.js';
+import { SINKS } from '../../sinks/registry.js';
 import { isSecretKafkaKey } from '../../config/kafka-security.js';
 import type { ConfigInfos, ConnectorConfig, ConnectorInfo, TaskInfo } from '../herder.js';
 
 export const HIDDEN = '[hidden]';
 
 const declaredSecret = new Set<string>();
-for (const o of allOptions) {
+for (const o of [...sharedOptions, ...SINKS.flatMap((s) => s.options)]) {
   if ((o as { secret?: boolean }).secret) {
     declaredSecret.add(o.key);
     for (const a of (o as { aliases?: readonly string[] }).aliases ?? []) declaredSecret.add(a);

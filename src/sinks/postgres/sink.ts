@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../../config/load.js';
+import type { PostgresConfig } from './config.js';
 import { RecordError, SinkSchemaError, SluiceError, errorMessage } from '../../errors.js';
 import type { SinkPlan } from '../../workers/protocol.js';
 import { tpKey, type EncodedBatch, type RejectedRecord, type Sink, type TopicPartition } from '../common/sink.js';
@@ -186,7 +187,7 @@ export class PostgresSink implements Sink {
   private readonly plansById = new Map<number, PgPlan>();
   private nextPlanId = 1;
   private idleWaiters: (() => void)[] = [];
-  private readonly cfg: ResolvedConfig['postgres'];
+  private readonly cfg: PostgresConfig;
   private readonly rules: FieldRules;
   private readonly mode: InsertMode;
   private readonly exactlyOnce: boolean;
@@ -210,7 +211,7 @@ export class PostgresSink implements Sink {
     private readonly config: ResolvedConfig,
     private readonly log: Logger,
   ) {
-    this.cfg = config.postgres;
+    this.cfg = config.options as PostgresConfig;
     this.service = new PgService({
       url: this.cfg['connection.url'],
       user: this.cfg['connection.user'],

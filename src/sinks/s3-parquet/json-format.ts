@@ -6,7 +6,7 @@
 // (days, ms, ms), float and double as Java prints them (1.0, 1.0E10), NaN
 // and infinities as strings, strings escaped as Jackson does.
 import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
-import { ConvertError, describeValue } from '../common/encoder.js';
+import { ConvertError, describeValue } from '../../workers/encoder.js';
 
 export type DecimalFormat = 'base64' | 'numeric';
 
@@ -244,7 +244,9 @@ export function schemalessJson(v: unknown): string {
       if (v instanceof Uint8Array) return base64(v);
       if (v instanceof Date) return String(v.getTime());
       if (Array.isArray(v)) return `[${v.map(schemalessJson).join(',')}]`;
-      const entries: [string, unknown][] = v instanceof Map ? [...v].map(([k, x]) => [String(k), x]) : Object.entries(v as object).filter((e) => e[1] !== undefined);
+      const entries: [string, unknown][] = v instanceof Map
+        ? [...v].map(([k, x]) => [String(k), x])
+        : Object.entries(v as object).filter((e) => e[1] !== undefined);
       return `{${hashMapEntries(entries).map(([k, x]) => `${jsonString(k)}:${schemalessJson(x)}`).join(',')}}`;
     }
     default: return 'null';

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import avro from 'avsc';
 import { C1, Unpackr } from 'msgpackr';
-import type { ValueFormat } from '../../config/spec.js';
+import type { ValueFormat } from '../../core/formats.js';
 import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type ConnectSchema, type RecordSchema } from '../schema.js';
 import { parseJsonExact, stringifyJsonExact } from '../json-exact.js';
 import { compilePayloadCheck } from './connect-payload.js';
@@ -57,8 +57,11 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
     case 'connect-json':
       return new ConnectJsonDecoder();
     case 'msgpack': {
-      const unpackr = new Unpackr({ mapsAsObjects: true, useRecords: false, // 'auto': numbers while safe, BigInt beyond 2^53, never rounded (msgpackr's typings omit it).
-        int64AsType: 'auto' as 'bigint' });
+      const unpackr = new Unpackr({
+        mapsAsObjects: true, useRecords: false,
+        // 'auto': numbers while safe, BigInt beyond 2^53, never rounded (msgpackr's typings omit it).
+        int64AsType: 'auto' as 'bigint',
+      });
       return {
         prepare: async () => {},
         decode: (bytes) => {
