@@ -99,6 +99,8 @@ export class WorkerRuntime implements Herder {
   private readonly topics = new Map<string, Map<string, number>>();
   private readonly workers = new Map<string, Worker>();
   private readonly runners = new Map<string, ConnectorRunner>();
+  /** Connectors stopping here (draining), by name: started again once done. */
+  private readonly draining = new Map<string, Promise<void>>();
   /** What this worker last wrote per connector, so it writes a status only when it changes. */
   private readonly written = new Map<string, string>();
   private configLog!: KafkaLog;
@@ -160,6 +162,7 @@ export class WorkerRuntime implements Herder {
     await this.reconciling;
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
     this.runners.clear();
+    await Promise.all(this.draining.values());
     await this.statusLog.send(key.worker(this.workerId), null).catch(() => {});
     await Promise.all([this.configLog.stop(), this.statusLog.stop()]);
   }
@@ -287,14 +290,22 @@ export class WorkerRuntime implements Herder {
       this.runners.delete(name);
       this.log.info({ connector: name, why: !wanted ? (cfg ? target.toLowerCase() : 'deleted') : configChanged ? 'config updated' : 'restart' }, 'stopping connector');
       if (restart && wanted && mine) await this.writeTask(name, mine.id, 'RESTARTING');
-      await runner.stop();
+      // The drain (up to shutdown.grace.ms) goes on without holding up the other connectors; this one starts again after it.
+      const stopping = runner;
+      this.draining.set(name, stopping.stop()
+        .catch((err) => this.log.warn({ connector: name }, `stopping: ${errorMessage(err)}`))
+        .finally(() => {
+          this.draining.delete(name);
+          this.schedule();
+        }));
       runner = undefined;
     }
     if (!cfg) {
       await this.forget(name);
       return;
     }
-    if (wanted && !runner) {
+    const draining = this.draining.has(name);
+    if (wanted && !runner && !draining) {
       runner = new ConnectorRunner({
         name,
         config: cfg,
@@ -307,8 +318,8 @@ export class WorkerRuntime implements Herder {
       this.log.info({ connector: name, task: mine!.id, tasks: tasks.length }, 'starting connector');
       runner.start();
     }
-    // Statuses: each worker its task's; the worker of task 0 the connector's.
-    if (mine) {
+    // Statuses: each worker its task's; the worker of task 0 the connector's (a restart shows RESTARTING until it runs again).
+    if (mine && !(wanted && draining)) {
       const state: State = target === 'PAUSED' ? 'PAUSED' : target === 'STOPPED' ? 'STOPPED' : runner?.state === 'FAILED' ? 'FAILED' : 'RUNNING';
       if (target !== 'STOPPED') await this.writeTask(name, mine.id, state, runner?.failure);
       if (mine.id === 0) {
@@ -322,16 +333,16 @@ export class WorkerRuntime implements Herder {
     const memo = `task\u0000${name}`;
     const sig = `${id}\u0000${state}\u0000${trace ?? ''}`;
     if (this.written.get(memo) === sig) return;
-    this.written.set(memo, sig);
     await this.statusLog.send(key.taskStatus(name, id), { state, trace: trace ?? null, worker_id: this.workerId, generation: ++this.generation });
+    this.written.set(memo, sig);
   }
 
   private async writeConnector(name: string, state: State, trace?: string): Promise<void> {
     const memo = `connector\u0000${name}`;
     const sig = `${state}\u0000${trace ?? ''}`;
     if (this.written.get(memo) === sig) return;
-    this.written.set(memo, sig);
     await this.statusLog.send(key.connStatus(name), { state, trace: trace ?? null, worker_id: this.workerId, generation: ++this.generation });
+    this.written.set(memo, sig);
   }
 
   /** A deleted connector: its statuses go (written once, by the worker that had task 0). */
