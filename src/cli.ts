@@ -9,7 +9,7 @@ import { ConfigError, errorMessage } from './errors.js';
 import { EXIT_CONFIG, EXIT_FAILED, EXIT_SECOND_SIGNAL, exitCodeFor, stopOutcome, type ReportedStop } from './exit-codes.js';
 import { createLogger } from './log.js';
 import { nodeVersionNotice, quietSdkNodeWarning } from './node-version.js';
-import { Engine } from './pipeline/engine.js';
+import { createEngine } from './pipeline/compose.js';
 import { createSink, loadConfig, optionsMarkdown } from './sinks/index.js';
 import { startStatusServer } from './status.js';
 
@@ -53,7 +53,7 @@ async function run(opts: { config?: string; worker?: string }): Promise<number> 
   for (const n of lines.notices) log.info(`notice: ${n}`);
   // Its cross-key rules ran in loadConfig (the sink's registry record); creating it may still refuse what only it can check.
   const sink = await configErrorExit(() => createSink(config, log));
-  const engine = new Engine({ config, sink, log });
+  const engine = createEngine({ config, sink, log });
   const grace = config.common['shutdown.grace.ms'];
   let signals = 0;
   const onSignal = (sig: string) => {

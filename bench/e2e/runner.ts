@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import Kafka from '@confluentinc/kafka-javascript';
 import { loadConfig } from '../../src/sinks/index.js';
 import { createLogger } from '../../src/log.js';
-import { Engine } from '../../src/pipeline/engine.js';
+import { createEngine } from '../../src/pipeline/compose.js';
 import { BatchWriter, bufferBytes } from '../../src/core/batch-layout.js';
 import { loadNativeAddon } from '../../src/source/native-addon.js';
 import { createSink } from '../../src/sinks/index.js';
@@ -49,7 +49,7 @@ async function runSluice(job: SluiceJob): Promise<RunnerResult> {
   const sink = job.dropSink ? new DropSink() : await createSink(config, log);
   const cpuStart = threadCpu();
   const startMs = now();
-  const engine = new Engine({ config, sink, log });
+  const engine = createEngine({ config, sink, log });
   let failure: Error | undefined;
   const done = engine.run().then((r) => {
     if (r.kind === 'failed') failure = r.error;

@@ -155,9 +155,8 @@ export async function runMicro(ctx: BenchContext, step: (name: string) => void):
     return { rows, dispatch: [], emptyTaskRoundTripUs: NaN, poolScaling: null, cpuControlRatio: NaN };
   }
   const setup: WorkerSetup = { keyFormat: 'string', valueFormat: 'avro', valueRegistryUrl: ctx.stack.registry };
-  const pool = (threads: number) => new Piscina<EncodeTask, EncodeResult>({
-    filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, workerData: setup,
-  });
+  const pool = (threads: number) => new Piscina<EncodeTask, EncodeResult>({ filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  const connector = { id: 'bench', version: 1, setup };
   const maxSize = Math.max(...DISPATCH_SIZES);
   const allValues = orderValues('avro', maxSize, schemaId);
   const batches = new Map<number, SharedArrayBuffer>();
@@ -174,7 +173,7 @@ export async function runMicro(ctx: BenchContext, step: (name: string) => void):
       const acc = { sum: 0, n: 0 };
       workerUs.set(size, acc);
       add('pool', `pool task round trip, ${size} records (1 thread, decode + COPY encode)`, Math.max(1, size), async () => {
-        const res = await one.run({ batch, topic, plan: pgPlan.plan });
+        const res = await one.run({ batch, topic, plan: pgPlan.plan, connector });
         acc.sum += res.workerMicros;
         acc.n++;
       }, { beforeAll: () => { acc.sum = 0; acc.n = 0; } });
@@ -205,11 +204,11 @@ export async function runMicro(ctx: BenchContext, step: (name: string) => void):
     const inFlight = 4;
     const pools = [pool(1), pool(2)];
     // Both pools start their threads and fetch the schema before timing.
-    await Promise.all(pools.map((p) => Promise.all([p.run({ batch, topic, plan: pgPlan.plan }), p.run({ batch, topic, plan: pgPlan.plan })])));
+    await Promise.all(pools.map((p) => Promise.all([p.run({ batch, topic, plan: pgPlan.plan, connector }), p.run({ batch, topic, plan: pgPlan.plan, connector })])));
     const { bench, add, meta } = makeBench(ctx);
     pools.forEach((p, i) => {
       add('pool', `decode + COPY encode, ${i + 1} worker thread${i ? 's' : ''} (${inFlight} × 20000-record batches in flight)`, inFlight * 20_000, () =>
-        Promise.all(Array.from({ length: inFlight }, () => p.run({ batch, topic, plan: pgPlan.plan }))));
+        Promise.all(Array.from({ length: inFlight }, () => p.run({ batch, topic, plan: pgPlan.plan, connector }))));
     });
     await bench.run();
     await Promise.all(pools.map((p) => p.destroy()));

@@ -32,6 +32,11 @@ export class BufferPool {
     return true;
   }
 
+  /** Lets every idle buffer go. */
+  clear(): void {
+    this.free.length = 0;
+  }
+
   get idle(): number {
     return this.free.length;
   }

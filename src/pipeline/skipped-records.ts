@@ -10,6 +10,8 @@ import type { BatchReader } from '../core/batch-layout.js';
 import { connectStage } from './dead-letter.js';
 
 export class SkippedRecords {
+  /** Counted as skipped, not dead-lettered. */
+  readonly skips = true;
   private readonly logEach: boolean;
   private readonly withMessages: boolean;
 

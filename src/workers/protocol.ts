@@ -29,10 +29,22 @@ export interface WorkerSetup {
  */
 export type SinkPlan = { sink: 'drop' } | { sink: string; plan: unknown };
 
+/**
+ * Which connector a task belongs to: one pool can serve several (sluice
+ * worker). A thread builds a connector's decoders and encoders from `setup`
+ * the first time it sees `version` for `id`, and reuses them after.
+ */
+export interface ConnectorRef {
+  id: string;
+  version: number;
+  setup: WorkerSetup;
+}
+
 export interface EncodeTask {
   batch: SharedArrayBuffer;
   topic: string;
   plan: SinkPlan;
+  connector: ConnectorRef;
 }
 
 export interface RecordFailure {

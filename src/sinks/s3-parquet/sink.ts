@@ -27,6 +27,7 @@ import { S3Service } from './service.js';
 import { credentialSource, extensionOf, formatSettings, objectTags, writeParams, type FormatSettings } from './formats.js';
 import type { RecordFileTask } from './record-file-task.js';
 import { EMPTY_INFERRED, mergeTypes, typeKey } from './types.js';
+import { Waiters } from '../../core/waiters.js';
 
 const FILE_TASK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'file-task.js');
 const RECORD_FILE_TASK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'record-file-task.js');
@@ -65,7 +66,8 @@ class PartitionWriter {
   failed?: Error;
   dropped = false;
   readonly abort = new AbortController();
-  idleWaiters: (() => void)[] = [];
+  /** Woken each time the writer may have become idle. */
+  readonly idleWaiters = new Waiters();
 
   constructor(
     readonly topic: string,
@@ -90,10 +92,12 @@ class PartitionWriter {
   }
 
   notifyIdle(): void {
-    if (!this.idle) return;
-    const w = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const f of w) f();
+    this.idleWaiters.wake();
+  }
+
+  /** Resolves once nothing is running or waiting to be uploaded. */
+  whenIdle(): Promise<boolean> {
+    return this.idleWaiters.until(() => this.idle);
   }
 }
 
@@ -227,7 +231,7 @@ export class S3ParquetSink implements Sink {
       // Assigned again after a revoke whose uploads outlived the grace period:
       // let them finish before reading the marker they write.
       const old = this.writers.get(tpKey(topic, partition));
-      if (old && !old.dropped && !old.idle) await new Promise<void>((r) => old.idleWaiters.push(r));
+      if (old && !old.dropped) await old.whenIdle();
       const w = new PartitionWriter(topic, partition, this.rules, this);
       this.writers.set(tpKey(topic, partition), w);
       const r = await recoverPartition(this.service, this.topicsDir, topic, partition);
@@ -416,7 +420,7 @@ export class S3ParquetSink implements Sink {
   async flush(partitions: readonly TopicPartition[]): Promise<void> {
     const ws = partitions.map((tp) => this.writers.get(tpKey(tp.topic, tp.partition))).filter((w): w is PartitionWriter => !!w && !w.dropped);
     for (const w of ws) if (!w.failed) w.rotation.close('flush');
-    await Promise.all(ws.map((w) => (w.idle ? undefined : new Promise<void>((r) => w.idleWaiters.push(r)))));
+    await Promise.all(ws.map((w) => w.whenIdle()));
   }
 
   drop(partitions: readonly TopicPartition[]): void {
