@@ -1,13 +1,13 @@
 // One connector running on this worker: its config resolved as `sluice run`
 // resolves a file (the worker properties under it, SLUICE_* over it), its sink
-// and the engine that feeds it. This is the only file that builds engines for
-// the worker runtime: while each engine still owns its worker pool and byte
-// budget, each connector gets them here; once the engine takes a shared pool
-// and budget, they are passed in here and nowhere else changes.
+// and the engine that feeds it, on the worker's one thread pool and within its
+// one byte budget (inflight.max.bytes for all connectors together). The only
+// file that builds engines for the worker runtime.
 import type { Logger } from 'pino';
 import { describeConverter, redact, type ResolvedConfig } from '../config/load.js';
 import { ConfigError, errorMessage } from '../errors.js';
-import { Engine, type EngineStats } from '../pipeline/engine.js';
+import { createEngine, type EngineRuntime } from '../pipeline/compose.js';
+import type { Engine, EngineStats } from '../pipeline/engine.js';
 import { createSink, loadConfig } from '../sinks/index.js';
 
 export type RunnerState = 'RUNNING' | 'FAILED' | 'STOPPED';
@@ -19,6 +19,10 @@ export interface RunnerOptions {
   readonly workerFile?: string;
   readonly env: NodeJS.ProcessEnv;
   readonly log: Logger;
+  /** The worker's pool and budget, shared by its connectors. */
+  readonly runtime: EngineRuntime;
+  /** Names this run of the connector in the shared pool (unique per process). */
+  readonly connectorId: string;
   /** Called when the connector stops on its own (a failure). */
   readonly onFailed: (trace: string) => void;
 }
@@ -104,7 +108,7 @@ export class ConnectorRunner {
         await sink.close();
         return;
       }
-      engine = this.engine = new Engine({ config: c, sink, log: this.opts.log });
+      engine = this.engine = createEngine({ config: c, sink, log: this.opts.log, runtime: this.opts.runtime, connectorId: this.opts.connectorId });
     } catch (err) {
       this.failed(err);
       return;

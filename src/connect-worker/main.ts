@@ -16,7 +16,7 @@ import { WorkerRuntime } from './runtime.js';
 import { readWorkerSettings } from './worker-config.js';
 
 async function startMetricsServer(runtime: WorkerRuntime, port: number, host: string, log: Logger): Promise<http.Server> {
-  const registry = createWorkerMetrics(() => runtime.localConnectors(), runtime.workerId);
+  const registry = createWorkerMetrics(() => runtime.localConnectors(), runtime.workerId, () => runtime.sharedBudget());
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     if (url === '/metrics') {

@@ -3,6 +3,7 @@
 // run` uses (src/metrics.ts), so one dashboard serves both. Read from the
 // engines' counters when scraped.
 import client from 'prom-client';
+import type { MemoryBudget } from '../pipeline/memory-budget.js';
 import type { EngineStats } from '../pipeline/engine.js';
 import type { ConnectorRunner } from './connector-runner.js';
 
@@ -33,7 +34,9 @@ const GAUGES: [string, string, Read][] = [
   ['sluice_worker_seconds_total', 'Time the workers spent decoding, converting and encoding.', (s) => s.workerMicros / 1e6],
 ];
 
-export function createWorkerMetrics(runners: () => ReadonlyMap<string, ConnectorRunner>, workerId: string): client.Registry {
+export function createWorkerMetrics(
+  runners: () => ReadonlyMap<string, ConnectorRunner>, workerId: string, budget?: () => MemoryBudget | undefined,
+): client.Registry {
   const registry = new client.Registry();
   registry.setDefaultLabels({ worker_id: workerId });
   client.collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
@@ -55,6 +58,13 @@ export function createWorkerMetrics(runners: () => ReadonlyMap<string, Connector
       each(read, (connector, v) => this.set({ connector }, v));
     } });
   }
+  // The one budget of the worker, all connectors together.
+  new client.Gauge({ name: 'sluice_worker_inflight_bytes', help: 'Bytes held by every connector of this worker (its one inflight.max.bytes budget).', registers: [registry], collect() {
+    this.set(budget?.()?.heldBytes ?? 0);
+  } });
+  new client.Gauge({ name: 'sluice_worker_inflight_bytes_max', help: 'The worker\'s inflight.max.bytes.', registers: [registry], collect() {
+    this.set(budget?.()?.maxBytes ?? 0);
+  } });
   new client.Gauge({ name: 'sluice_connector_failed', help: '1 when the connector\'s task on this worker is FAILED.', labelNames: ['connector'], registers: [registry], collect() {
     this.reset();
     for (const [name, r] of runners()) this.set({ connector: name }, r.state === 'FAILED' ? 1 : 0);

@@ -20,6 +20,7 @@
 import type { Logger } from 'pino';
 import { ConfigError, errorMessage } from '../errors.js';
 import { assignConnector, tasksMax, type TaskAssignment } from './assignment.js';
+import { createRuntime, type EngineRuntime } from '../pipeline/compose.js';
 import { ConnectorRunner, resolveConnector } from './connector-runner.js';
 import { KafkaLog, type LogRecord } from './kafka-log.js';
 import { ConnectorOffsets, parseOffsetsBody } from './offsets.js';
@@ -111,6 +112,9 @@ export class WorkerRuntime implements Herder {
   private dirty = false;
   private stopping = false;
   private generation = 0;
+  /** The one worker-thread pool and byte budget of every connector here. */
+  private engineRuntime?: EngineRuntime;
+  private runs = 0;
   private readonly restarts: { name: string; task?: number; includeTasks: boolean; onlyFailed: boolean }[] = [];
 
   constructor(private readonly opts: WorkerRuntimeOptions) {
@@ -136,6 +140,7 @@ export class WorkerRuntime implements Herder {
     this.configLog = new KafkaLog({ ...common, topic: s.configTopic, partitions: 1, replicationFactor: s.configReplication, clientId: `${clientBase}-config` }, (r) => this.onConfigRecord(r));
     this.statusLog = new KafkaLog({ ...common, topic: s.statusTopic, partitions: s.statusPartitions, replicationFactor: s.statusReplication, clientId: `${clientBase}-status` }, (r) => this.onStatusRecord(r));
     await Promise.all([this.configLog.start(), this.statusLog.start()]);
+    this.engineRuntime = createRuntime(s.threads, s.inflightMaxBytes);
     this.caughtUp = true;
     this.workers.set(this.workerId, { url: this.url, lastSeen: Date.now() });
     await this.beat();
@@ -143,7 +148,7 @@ export class WorkerRuntime implements Herder {
       void this.beat().catch((err) => this.log.warn(`heartbeat: ${errorMessage(err)}`));
       this.schedule();
     }, s.heartbeatMs);
-    this.log.info({ group: s.groupId, workerId: this.workerId, connectors: this.configs.size }, 'worker joined its group');
+    this.log.info({ group: s.groupId, workerId: this.workerId, connectors: this.configs.size, threads: s.threads, inflightMaxBytes: s.inflightMaxBytes }, 'worker joined its group');
     this.schedule();
   }
 
@@ -163,6 +168,7 @@ export class WorkerRuntime implements Herder {
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
     this.runners.clear();
     await Promise.all(this.draining.values());
+    await this.engineRuntime?.pool.destroy();
     await this.statusLog.send(key.worker(this.workerId), null).catch(() => {});
     await Promise.all([this.configLog.stop(), this.statusLog.stop()]);
   }
@@ -312,6 +318,8 @@ export class WorkerRuntime implements Herder {
         workerFile: this.settings.mergedFile,
         env: this.env,
         log: this.log.child({ connector: name }),
+        runtime: this.engineRuntime!,
+        connectorId: `${name}#${++this.runs}`,
         onFailed: () => this.schedule(),
       });
       this.runners.set(name, runner);
@@ -667,6 +675,11 @@ export class WorkerRuntime implements Herder {
 
   async setClusterLoggerLevel(namespace: string, level: string): Promise<void> {
     await this.configLog.send(`logger-cluster-${namespace}`, { level: level.toUpperCase() });
+  }
+
+  /** The byte budget every connector here shares (metrics). */
+  sharedBudget(): EngineRuntime['budget'] | undefined {
+    return this.engineRuntime?.budget;
   }
 
   /** Connectors running on this worker, for metrics and the worker's own status. */

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { translateKafkaSecurity } from '../config/kafka-security.js';
 import { parsePropertiesText } from '../config/providers.js';
+import { commonOptions } from '../config/spec.js';
+import { envName, type OptionSpec } from '../config/options.js';
 
 export interface WorkerSettings {
   /** The worker group: workers with the same group.id share connectors and state. */
@@ -24,6 +26,10 @@ export interface WorkerSettings {
   readonly heartbeatMs: number;
   /** A worker not heard from for this long is gone: its connectors move to the others. */
   readonly sessionTimeoutMs: number;
+  /** Worker threads shared by every connector of this worker (worker.threads). */
+  readonly threads: number;
+  /** One byte budget for every connector of this worker (inflight.max.bytes). */
+  readonly inflightMaxBytes: number;
   /** librdkafka properties of the worker's own clients (top-level security keys, translated). */
   readonly kafka: Readonly<Record<string, string>>;
   /** Secrets among the worker's keys, for redaction. */
@@ -91,8 +97,22 @@ export function readWorkerSettings(file: string | undefined, env: NodeJS.Process
   const heartbeatMs = int(props, 'heartbeat.interval.ms', 3000, problems)!;
   const sessionTimeoutMs = int(props, 'session.timeout.ms', 10_000, problems)!;
   if (sessionTimeoutMs <= heartbeatMs) problems.push(`session.timeout.ms (${sessionTimeoutMs}) must be larger than heartbeat.interval.ms (${heartbeatMs})`);
+  const shared = (key: 'worker.threads' | 'inflight.max.bytes'): number => {
+    // Sluice's own option, worker-wide here: SLUICE_<KEY> over the worker property, else its declared default.
+    const spec = commonOptions.find((o) => o.key === key) as OptionSpec<number>;
+    const raw = env[envName(key)] ?? props.get(key);
+    if (raw === undefined || raw.trim() === '') return spec.default!;
+    const r = spec.schema.safeParse(raw);
+    if (!r.success) {
+      problems.push(`${key}: ${r.error.issues[0]?.message ?? 'invalid'} (expected ${spec.expects})`);
+      return spec.default!;
+    }
+    return r.data;
+  };
   const settings = {
     groupId,
+    threads: shared('worker.threads'),
+    inflightMaxBytes: shared('inflight.max.bytes'),
     bootstrapServers,
     configTopic,
     statusTopic,

@@ -69,6 +69,8 @@ describe('sluice worker: failures, restarts, topics, metrics', () => {
       const port = (JSON.parse(line) as { port: number }).port;
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       for (const name of [good, bad]) expect(text).toMatch(new RegExp(`sluice_sink_record_read_total\\{[^}]*connector="${name}"[^}]*\\} [1-9]`));
+      // One budget for the worker, not one per connector.
+      expect(text).toMatch(/sluice_worker_inflight_bytes_max\{[^}]*\} 201326592\n/);
     }
   }, 300_000);
 });
