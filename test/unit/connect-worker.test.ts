@@ -39,6 +39,20 @@ describe('assignment', () => {
     expect(after[0]!.workerId).not.toBe(before);
   });
 
+  it('a worker joining takes connectors without moving the others between the workers already there', () => {
+    const names = Array.from({ length: 40 }, (_v, i) => `connector-${i}`);
+    const before = new Map(names.map((n) => [n, assignConnector(n, 1, workers)[0]!.workerId]));
+    const after = new Map(names.map((n) => [n, assignConnector(n, 1, [...workers, 'w4:8083'])[0]!.workerId]));
+    const moved = names.filter((n) => before.get(n) !== after.get(n));
+    expect(moved.length).toBeGreaterThan(0);
+    for (const n of moved) expect(after.get(n)).toBe('w4:8083');
+    // tasks.max=2: a connector keeps at least one of its two workers.
+    for (const n of names) {
+      const two = new Set(assignConnector(n, 2, workers).map((t) => t.workerId));
+      expect(assignConnector(n, 2, [...workers, 'w4:8083']).filter((t) => two.has(t.workerId)).length).toBeGreaterThanOrEqual(1);
+    }
+  });
+
   it('reads tasks.max as Connect does (string, default 1)', () => {
     expect(tasksMax({ 'tasks.max': '3' })).toBe(3);
     expect(tasksMax({})).toBe(1);
