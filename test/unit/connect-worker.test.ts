@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assignConnector, tasksMax } from '../../src/connect-worker/assignment.js';
+import { HerderError } from '../../src/connect-worker/herder.js';
 import { parseOffsetsBody } from '../../src/connect-worker/offsets.js';
+import { connectorPluginConfig, connectorPlugins, validateConnectorConfig } from '../../src/connect-worker/plugins.js';
 import { envKey, readWorkerSettings } from '../../src/connect-worker/worker-config.js';
 import { parsePropertiesText } from '../../src/config/providers.js';
 import { ConfigError } from '../../src/errors.js';
@@ -117,5 +119,39 @@ describe('worker settings', () => {
   it('refuses a session timeout not above the heartbeat', () => {
     expect(() => readWorkerSettings(undefined, { CONNECT_GROUP_ID: 'g', CONNECT_BOOTSTRAP_SERVERS: 'k', CONNECT_CONFIG_STORAGE_TOPIC: 'c', CONNECT_STATUS_STORAGE_TOPIC: 's', CONNECT_SESSION_TIMEOUT_MS: '1000', CONNECT_HEARTBEAT_INTERVAL_MS: '3000' }))
       .toThrow(/session.timeout.ms/);
+  });
+});
+
+describe('plugins and validation', () => {
+  it('lists the sink classes of the registry, the converters, transforms and predicates', () => {
+    const plugins = connectorPlugins();
+    const sinks = plugins.filter((p) => p.type === 'sink').map((p) => p.class);
+    expect(sinks).toEqual(expect.arrayContaining(['io.confluent.connect.jdbc.JdbcSinkConnector', 'io.confluent.connect.s3.S3SinkConnector']));
+    expect(plugins.some((p) => p.type === 'transformation' && p.class === 'org.apache.kafka.connect.transforms.ReplaceField$Value')).toBe(true);
+    expect(plugins.some((p) => p.type === 'predicate')).toBe(true);
+  });
+
+  it('describes a plugin\'s keys by full or simple class name; an unknown one is 404', async () => {
+    const keys = (await connectorPluginConfig('S3SinkConnector')).map((k) => k.name);
+    expect(keys).toContain('s3.bucket.name');
+    expect(keys).toContain('topics');
+    await expect(connectorPluginConfig('com.example.Nope')).rejects.toSatisfy((e) => e instanceof HerderError && e.status === 404);
+  });
+
+  it('puts each problem on the key it names, hides literal secrets, counts the errors', async () => {
+    const infos = await validateConnectorConfig({
+      'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector',
+      topics: 't',
+      'connection.url': 'jdbc:postgresql://127.0.0.1:5432/db',
+      'connection.password': 'hunter2',
+      'batch.max.records': 'lots',
+    }, undefined, {});
+    expect(infos.name).toBe('io.confluent.connect.jdbc.JdbcSinkConnector');
+    const byName = new Map(infos.configs.map((c) => [c.value.name, c]));
+    expect(byName.get('batch.max.records')!.value.errors.join(' ')).toMatch(/integer/);
+    expect(byName.get('connection.password')!.value.value).toBe('[hidden]');
+    expect(byName.get('topics')!.value.errors).toEqual([]);
+    expect(infos.error_count).toBe(infos.configs.reduce((n, c) => n + c.value.errors.length, 0));
+    expect(JSON.stringify(infos)).not.toContain('hunter2');
   });
 });
