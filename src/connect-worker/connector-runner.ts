@@ -18,7 +18,10 @@ export interface RunnerOptions {
   /** The worker properties file the connector inherits from. */
   readonly workerFile?: string;
   readonly env: NodeJS.ProcessEnv;
+  /** Until the config is resolved. */
   readonly log: Logger;
+  /** The connector's logger once its secrets are known: they are masked in everything it logs, as `sluice run` does. */
+  readonly logWithSecrets?: (secrets: readonly string[]) => Logger;
   /** The worker's pool and budget, shared by its connectors. */
   readonly runtime: EngineRuntime;
   /** Names this run of the connector in the shared pool (unique per process). */
@@ -59,8 +62,10 @@ export class ConnectorRunner {
     return this.engine?.stats;
   }
 
+  private logger?: Logger;
+
   get log(): Logger {
-    return this.opts.log;
+    return this.logger ?? this.opts.log;
   }
 
   get config(): Readonly<Record<string, string>> {
@@ -86,7 +91,7 @@ export class ConnectorRunner {
     const e = err as Error;
     this.configFailed = err instanceof ConfigError;
     this.trace = redact(`${errorMessage(err)}${e?.stack ? `\n${e.stack.split('\n').slice(1).join('\n')}` : ''}`, secrets);
-    this.opts.log.error({ err: redact(errorMessage(err), secrets) }, 'connector failed');
+    this.log.error({ err: redact(errorMessage(err), secrets) }, 'connector failed');
     this.opts.onFailed(this.trace);
   }
 
@@ -100,15 +105,21 @@ export class ConnectorRunner {
     try {
       this.resolved = resolveConnector(this.opts.name, this.opts.config, this.opts.workerFile, this.opts.env);
       const c = this.resolved;
+      if (this.opts.logWithSecrets) {
+        const level = this.opts.log.level;
+        this.logger = this.opts.logWithSecrets(c.secrets);
+        this.logger.level = level;
+      }
+      const log = this.log;
       // What `sluice run` says at start: the converters in effect and where each came from, then the warnings.
-      for (const role of ['key', 'value'] as const) this.opts.log.info({ [`${role}Format`]: c.converters[role].format }, redact(describeConverter(c.converters[role]), c.secrets));
-      for (const w of c.warnings) this.opts.log.warn(redact(w, c.secrets));
-      const sink = await createSink(c, this.opts.log);
+      for (const role of ['key', 'value'] as const) log.info({ [`${role}Format`]: c.converters[role].format }, redact(describeConverter(c.converters[role]), c.secrets));
+      for (const w of c.warnings) log.warn(redact(w, c.secrets));
+      const sink = await createSink(c, log);
       if (this.stopped) {
         await sink.close();
         return;
       }
-      engine = this.engine = createEngine({ config: c, sink, log: this.opts.log, runtime: this.opts.runtime, connectorId: this.opts.connectorId });
+      engine = this.engine = createEngine({ config: c, sink, log, runtime: this.opts.runtime, connectorId: this.opts.connectorId });
     } catch (err) {
       this.failed(err);
       return;

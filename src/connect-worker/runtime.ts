@@ -20,6 +20,7 @@
 import type { Logger } from 'pino';
 import { ConfigError, errorMessage } from '../errors.js';
 import { assignConnector, tasksMax, type TaskAssignment } from './assignment.js';
+import { createLogger } from '../log.js';
 import { createRuntime, type EngineRuntime } from '../pipeline/compose.js';
 import { ConnectorRunner, resolveConnector } from './connector-runner.js';
 import { KafkaLog, type LogRecord } from './kafka-log.js';
@@ -318,6 +319,7 @@ export class WorkerRuntime implements Herder {
         workerFile: this.settings.mergedFile,
         env: this.env,
         log: this.log.child({ connector: name }),
+        logWithSecrets: (secrets) => createLogger(this.log.level, [...this.settings.secrets, ...secrets]).child({ connector: name }),
         runtime: this.engineRuntime!,
         connectorId: `${name}#${++this.runs}`,
         onFailed: () => this.schedule(),
