@@ -440,6 +440,14 @@ describe('Kafka Connect REST routes', () => {
     const textPlain = await call(`${base}/connectors/x/config`, 'PUT', '{}', { 'content-type': 'text/plain' });
     expect(textPlain.status).toBe(415);
 
+    // JSON with parameters or in another case is JSON; no content type with a body is 415, as Jersey
+    const cfg = JSON.stringify(jdbc('ct'));
+    expect((await call(`${base}/connectors`, 'POST', cfg, { 'content-type': 'application/json; charset=UTF-8' })).status).toBe(201);
+    expect((await call(`${base}/connectors/ct/config`, 'PUT', JSON.stringify(jdbc('ct').config), { 'content-type': 'Application/JSON;charset=utf-8' })).status).toBe(200);
+    expect((await call(`${base}/connectors/ct/config`, 'PUT', JSON.stringify(jdbc('ct').config), { 'content-type': 'application/vnd.api+json' })).status).toBe(200);
+    const noType = await fetch(`${base}/connectors`, { method: 'POST', body: new Blob([cfg]) });
+    expect(noType.status).toBe(415);
+
     const broken = await call(`${base}/connectors`, 'POST', '{"name": "x", "config": {');
     expect(broken.status).toBe(400);
     expect(broken.body.error_code).toBe(400);

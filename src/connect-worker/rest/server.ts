@@ -51,7 +51,7 @@ export function buildRestApp(herder: Herder, config: RestConfig, listener: Liste
 
   // JSON only, read by our parser (exact numbers, Connect's coercions); any other type with a body is 415.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(/^application\/([\w.+-]*\+)?json$/, { parseAs: 'string' }, (_req, body, done) => {
+  const jsonParser = (_req: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
     try {
@@ -59,7 +59,10 @@ export function buildRestApp(herder: Herder, config: RestConfig, listener: Liste
     } catch (err) {
       done(err as Error, undefined);
     }
-  });
+  };
+  // application/json with any parameters (charset=UTF-8), and the +json types.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonParser);
+  app.addContentTypeParser(/^application\/[\w.-]+\+json(\s*;.*)?$/, { parseAs: 'string' }, jsonParser);
 
   // Basic auth first, as Connect's JaasBasicAuthFilter runs before the resources.
   if (config.basicAuth) {
