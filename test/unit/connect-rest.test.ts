@@ -88,7 +88,7 @@ describe('Kafka Connect REST routes', () => {
   it('POST /connectors creates (201, Location, ConnectorInfo with secrets hidden); again is 409', async () => {
     const r = await call(`${base}/connectors`, 'POST', jdbc('orders-sink'));
     expect(r.status).toBe(201);
-    expect(r.headers.get('location')).toBe('/connectors/orders-sink');
+    expect(r.headers.get('location')).toBe(`${base}/connectors/orders-sink`);
     expect(r.body).toEqual({
       name: 'orders-sink',
       config: { ...jdbc('orders-sink').config, name: 'orders-sink', 'connection.password': '[hidden]' },
@@ -220,7 +220,7 @@ describe('Kafka Connect REST routes', () => {
   it('PUT …/config creates (201) or updates (200); PATCH merges and null removes a key', async () => {
     const created = await call(`${base}/connectors/q/config`, 'PUT', jdbc('q').config);
     expect(created.status).toBe(201);
-    expect(created.headers.get('location')).toBe('/connectors/q');
+    expect(created.headers.get('location')).toBe(`${base}/connectors/q`);
     expect(created.body.config.name).toBe('q');
     const updated = await call(`${base}/connectors/q/config`, 'PUT', { ...jdbc('q').config, 'tasks.max': '1' });
     expect(updated.status).toBe(200);
@@ -479,6 +479,18 @@ describe('Kafka Connect REST routes', () => {
     const bad = await call(`${base}/health`, 'GET');
     expect(bad.status).toBe(500);
     expect(bad.body.status).toBe('unhealthy');
+  });
+
+  it('a herder that does not answer in time is a 500 "Request timed out", as Connect', async () => {
+    const h = new FakeHerder();
+    h.connectorStatus = () => new Promise(() => {});
+    const config = readRestConfig(new Map([['listeners', 'http://127.0.0.1:0']]), { env: {} });
+    const server = new RestServer(h, config, { requestTimeoutMs: 200 });
+    servers.push(server);
+    const [l] = await server.start();
+    const r = await call(`${l!.url}/connectors/x/status`, 'GET');
+    expect(r.status).toBe(500);
+    expect(r.body).toEqual({ error_code: 500, message: 'Request timed out' });
   });
 
   it('a herder failure that is not a HerderError is a 500 with its message, and is logged without request bodies', async () => {

@@ -24,6 +24,8 @@ export interface RouteOptions {
   readonly log?: Logger;
   /** For forwarding requests to another worker over https. */
   readonly forwardDispatcher?: Dispatcher;
+  /** How long a request may wait on the herder before a 500 "Request timed out" (Connect: 90 s). */
+  readonly requestTimeoutMs?: number;
   /** Serve the REST API (everything but /admin). Default true. */
   readonly main?: boolean;
   /** Serve the admin resources (/admin/loggers). Default true. */
@@ -112,6 +114,30 @@ function normalizedPluginName(name: string): string {
   return name.endsWith('Connector') && name.length > 'Connector'.length ? name.slice(0, -'Connector'.length) : name;
 }
 
+/** ConnectorsResource.REQUEST_TIMEOUT_MS. */
+export const REQUEST_TIMEOUT_MS = 90_000;
+
+/** Connect answers 500 "Request timed out" when the herder has not answered in time; the operation may still complete. */
+async function withTimeout<T>(p: Promise<T> | T, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      Promise.resolve(p),
+      new Promise<never>((_r, reject) => {
+        timer = setTimeout(() => reject(new RestError(500, 'Request timed out')), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** An absolute Location, as JAX-RS resolves Connect's relative /connectors/{name} against the request's base URI. */
+function locationOf(req: FastifyRequest, name: string): string {
+  const host = req.headers.host ?? `${req.hostname}`;
+  return `${req.protocol}://${host}/connectors/${encodeURIComponent(name)}`;
+}
+
 const LOG_LEVELS = new Set(['OFF', 'FATAL', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE', 'ALL']);
 
 /** Registers the routes; returns each route's method and URL pattern (to tell 405 from 404). */
@@ -173,7 +199,7 @@ export function registerRoutes(app: FastifyInstance, herder: Herder, opts: Route
       url,
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         const ctx: Ctx = { req, params: (req.params ?? {}) as Params, query: (req.query ?? {}) as Query, body: req.body };
-        const r = await handler(ctx);
+        const r = await withTimeout(handler(ctx), opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS);
         reply.code(r.status);
         for (const [k, v] of Object.entries(r.headers ?? {})) reply.header(k, v);
         if (r.body === undefined) return reply.send();
@@ -236,7 +262,7 @@ export function registerRoutes(app: FastifyInstance, herder: Herder, opts: Route
       const state = initialState(b.initial_state);
       try {
         const created = await herder.putConnectorConfig(name, config, false, state);
-        return { status: 201, body: maskInfo(created.result), headers: { location: `/connectors/${encodeURIComponent(name)}` } };
+        return { status: 201, body: maskInfo(created.result), headers: { location: locationOf(ctx.req, name) } };
       } catch (err) {
         throw redactError(err, secrets);
       }
@@ -256,7 +282,7 @@ export function registerRoutes(app: FastifyInstance, herder: Herder, opts: Route
       try {
         const created = await herder.putConnectorConfig(name, config, true);
         return created.created
-          ? { status: 201, body: maskInfo(created.result), headers: { location: `/connectors/${encodeURIComponent(name)}` } }
+          ? { status: 201, body: maskInfo(created.result), headers: { location: locationOf(ctx.req, name) } }
           : { status: 200, body: maskInfo(created.result) };
       } catch (err) {
         throw redactError(err, secrets);

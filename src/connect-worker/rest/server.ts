@@ -19,6 +19,8 @@ export interface RestServerOptions {
   readonly log?: Logger;
   /** Largest request body accepted (bytes). */
   readonly bodyLimit?: number;
+  /** Herder answer timeout per request (default Connect's 90 s). */
+  readonly requestTimeoutMs?: number;
 }
 
 /** Turns a route pattern (/connectors/:connector/tasks/:task/status) into a regex of concrete paths. */
@@ -115,6 +117,7 @@ export function buildRestApp(herder: Herder, config: RestConfig, listener: Liste
     topicTrackingResetAllowed: config.topicTrackingResetAllowed,
     log: opts.log,
     forwardDispatcher,
+    requestTimeoutMs: opts.requestTimeoutMs,
     main: role !== 'admin',
     admin: role !== 'main',
   });
