@@ -152,10 +152,20 @@ export function registerRoutes(app: FastifyInstance, herder: Herder, opts: Route
       return [];
     }
   }
-  const redactState = <T extends { trace?: string }>(s: T, secrets: readonly string[]): T =>
-    s.trace && secrets.length > 0 ? { ...s, trace: redactText(s.trace, secrets) } : s;
-  const redactStatus = (s: ConnectorStateInfo, secrets: readonly string[]): ConnectorStateInfo =>
-    secrets.length === 0 ? s : { ...s, connector: redactState(s.connector, secrets), tasks: s.tasks.map((t) => redactState(t, secrets)) };
+  // Connect leaves out an empty trace (JsonInclude NON_EMPTY).
+  const redactState = <T extends { trace?: string }>(s: T, secrets: readonly string[]): T => {
+    if (s.trace === undefined) return s;
+    if (s.trace === '') {
+      const { trace: _empty, ...rest } = s;
+      return rest as T;
+    }
+    return secrets.length > 0 ? { ...s, trace: redactText(s.trace, secrets) } : s;
+  };
+  const redactStatus = (s: ConnectorStateInfo, secrets: readonly string[]): ConnectorStateInfo => ({
+    ...s,
+    connector: redactState(s.connector, secrets),
+    tasks: s.tasks.map((t) => redactState(t, secrets)),
+  });
 
   /**
    * Connect's completeOrForwardRequest: a herder that cannot serve the request
@@ -256,9 +266,10 @@ export function registerRoutes(app: FastifyInstance, herder: Herder, opts: Route
       if (b.config === undefined || b.config === null) throw new RestError(400, 'config is missing: a JSON object of the connector\'s settings is expected');
       const config = stringMap(b.config, 'config');
       const secrets = literalSecrets(config);
-      if (name === '') throw new RestError(400, HerderMessages.invalidConfig(['Missing required configuration "name" which has no default value.']));
-      if (/[\u0000-\u001f\u007f]/.test(name)) throw new RestError(400, HerderMessages.invalidConfig([`Invalid value ${JSON.stringify(name)} for configuration name: String may not contain control sequences`]));
+      // Connect checks the body's name against config.name first, then validates it (NonEmptyStringWithoutControlChars).
       checkAndPutName(name, config);
+      if (name === '') throw new RestError(400, HerderMessages.invalidConfig(['Invalid value  for configuration name: String may not be empty']));
+      if (/[\u0000-\u001f\u007f]/.test(name)) throw new RestError(400, HerderMessages.invalidConfig([`Invalid value ${name} for configuration name: String may not contain control sequences`]));
       const state = initialState(b.initial_state);
       try {
         const created = await herder.putConnectorConfig(name, config, false, state);
