@@ -778,6 +778,8 @@ describe('secret masking', () => {
     expect(maskValue('connection.password', 'pre-${env:PW}')).toBe('[hidden]');
     expect(maskValue('connection.password', '')).toBe('');
     expect(maskValue('aws.secret.access.key', 'AKIA/xyz')).toBe('[hidden]');
+    expect(maskValue('s3.sse.customer.key', 'a2V5')).toBe('[hidden]');
+    expect(maskValue('key.converter.basic.auth.user.info', 'u:p')).toBe('[hidden]');
     expect(maskValue('consumer.override.ssl.key.password', 'k')).toBe('[hidden]');
     expect(maskValue('value.converter.schema.registry.url', 'https://u:p@registry:8081')).toBe('https://u:[hidden]@registry:8081');
     expect(maskValue('connection.url', 'jdbc:postgresql://h/db?sslmode=require&password=pw;x=1')).toBe('jdbc:postgresql://h/db?sslmode=require&password=[hidden];x=1');
