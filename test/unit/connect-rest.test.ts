@@ -241,6 +241,24 @@ describe('Kafka Connect REST routes', () => {
     expect((await call(`${base}/connectors/zz/config`, 'PATCH', { a: 'b' })).status).toBe(404);
   });
 
+  it('a config read back ([hidden] secrets) and PUT or PATCHed keeps the stored secrets', async () => {
+    await call(`${base}/connectors`, 'POST', jdbc('rt', { 'connection.url': 'jdbc:postgresql://db/shop?password=url-secret' }));
+    const got = (await call(`${base}/connectors/rt/config`, 'GET')).body;
+    expect(got['connection.password']).toBe('[hidden]');
+    const put = await call(`${base}/connectors/rt/config`, 'PUT', { ...got, 'tasks.max': '1' });
+    expect(put.status).toBe(200);
+    let stored = herder.connectorsMap.get('rt')!.config;
+    expect(stored['connection.password']).toBe(SECRET);
+    expect(stored['connection.url']).toBe('jdbc:postgresql://db/shop?password=url-secret');
+    expect(stored['tasks.max']).toBe('1');
+    await call(`${base}/connectors/rt/config`, 'PATCH', { 'connection.password': '[hidden]', 'tasks.max': '2' });
+    stored = herder.connectorsMap.get('rt')!.config;
+    expect(stored['connection.password']).toBe(SECRET);
+    // a new value replaces it
+    await call(`${base}/connectors/rt/config`, 'PATCH', { 'connection.password': 'new-one' });
+    expect(herder.connectorsMap.get('rt')!.config['connection.password']).toBe('new-one');
+  });
+
   it('unknown connectors are 404 with Connect\'s message on every route', async () => {
     const name = 'ghost';
     const expect404 = async (method: string, p: string, body?: unknown) => {

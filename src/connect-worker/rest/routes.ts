@@ -16,7 +16,7 @@ import {
   type TaskState,
 } from '../herder.js';
 import { parseJsonBody, plain, stringMap, toJson } from './json.js';
-import { literalSecrets, maskConfig, maskConfigInfos, maskInfo, maskTasks, redactText } from './secrets.js';
+import { literalSecrets, maskConfig, maskConfigInfos, maskInfo, maskTasks, redactText, restoreHidden } from './secrets.js';
 
 export interface RouteOptions {
   readonly topicTrackingEnabled: boolean;
@@ -143,6 +143,16 @@ const LOG_LEVELS = new Set(['OFF', 'FATAL', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'T
 /** Registers the routes; returns each route's method and URL pattern (to tell 405 from 404). */
 export function registerRoutes(app: FastifyInstance, herder: Herder, opts: RouteOptions): Array<{ method: string; url: string }> {
   const routes: Array<{ method: string; url: string }> = [];
+
+  /** The stored config of a connector, undefined when there is none (yet). */
+  async function storedConfig(name: string): Promise<Record<string, string> | undefined> {
+    try {
+      return await herder.connectorConfig(name);
+    } catch (err) {
+      if (err instanceof HerderError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
 
   /** Redacts a connector's literal secrets from free text (status traces) — best effort when the connector is gone. */
   async function secretsOf(name: string): Promise<string[]> {
@@ -287,7 +297,7 @@ export function registerRoutes(app: FastifyInstance, herder: Herder, opts: Route
   route('PUT', '/connectors/:connector/config', (ctx) =>
     forwarding(ctx, async () => {
       const name = ctx.params.connector!;
-      const config = stringMap(requireBody(ctx.body), 'The connector config');
+      const config = restoreHidden(stringMap(requireBody(ctx.body), 'The connector config'), await storedConfig(name));
       const secrets = literalSecrets(config);
       checkAndPutName(name, config);
       try {
@@ -304,7 +314,7 @@ export function registerRoutes(app: FastifyInstance, herder: Herder, opts: Route
   route('PATCH', '/connectors/:connector/config', (ctx) =>
     forwarding(ctx, async () => {
       const name = ctx.params.connector!;
-      const patch = stringMap(requireBody(ctx.body), 'The connector config patch', true);
+      const patch = restoreHidden(stringMap(requireBody(ctx.body), 'The connector config patch', true), await storedConfig(name));
       if (patch.name !== undefined && patch.name !== name) {
         throw new RestError(400, `Connector name configuration (${patch.name ?? 'null'}) doesn't match connector name in the URL (${name})`);
       }

@@ -97,3 +97,20 @@ export function redactText(text: string, secrets: readonly string[]): string {
   for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join(HIDDEN);
   return out;
 }
+
+/**
+ * Operators GET a config, change a key and PUT it back; what they got has
+ * "[hidden]" where a secret was. A value that is exactly the masked form of
+ * the stored one means "unchanged", so the stored value is kept instead of
+ * the literal "[hidden]" (Connect, which shows secrets, round-trips them too).
+ */
+export function restoreHidden<T extends string | null>(incoming: Record<string, T>, stored: ConnectorConfig | undefined): Record<string, T> {
+  if (!stored) return incoming;
+  const out: Record<string, T> = { ...incoming };
+  for (const [k, v] of Object.entries(incoming)) {
+    const was = stored[k];
+    if (v === null || was === undefined || v === was || !v.includes(HIDDEN)) continue;
+    if (maskValue(k, was) === v) out[k] = was as T;
+  }
+  return out;
+}
