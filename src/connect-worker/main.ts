@@ -9,7 +9,9 @@ import type { Logger } from 'pino';
 import { ConfigError, errorMessage } from '../errors.js';
 import { EXIT_CONFIG, EXIT_FAILED, EXIT_SECOND_SIGNAL } from '../exit-codes.js';
 import { createLogger } from '../log.js';
+import { SINKS } from '../sinks/registry.js';
 import { readRestConfig } from './rest/config.js';
+import { declareSecretOptions } from './rest/secrets.js';
 import { RestServer } from './rest/server.js';
 import { createWorkerMetrics } from './metrics.js';
 import { WorkerRuntime } from './runtime.js';
@@ -52,6 +54,8 @@ export async function runWorker(opts: { worker?: string }, env: NodeJS.ProcessEn
     throw err;
   }
   const log = createLogger(env.SLUICE_LOG_LEVEL ?? 'info', settings.secrets);
+  // Every registered sink's secret options are hidden by the REST API, whichever sinks exist.
+  declareSecretOptions(SINKS.flatMap((s) => s.options));
   const runtime = new WorkerRuntime({ settings, log, env });
   const server = new RestServer(runtime, restConfig, { log });
   let metrics: http.Server | undefined;

@@ -88,7 +88,7 @@ describe('Kafka Connect REST routes', () => {
   it('POST /connectors creates (201, Location, ConnectorInfo with secrets hidden); again is 409', async () => {
     const r = await call(`${base}/connectors`, 'POST', jdbc('orders-sink'));
     expect(r.status).toBe(201);
-    expect(r.headers.get('location')).toBe('/connectors/orders-sink');
+    expect(r.headers.get('location')).toBe(`${base}/connectors/orders-sink`);
     expect(r.body).toEqual({
       name: 'orders-sink',
       config: { ...jdbc('orders-sink').config, name: 'orders-sink', 'connection.password': '[hidden]' },
@@ -124,7 +124,9 @@ describe('Kafka Connect REST routes', () => {
 
     const noName = await call(`${base}/connectors`, 'POST', { config: jdbc('x').config });
     expect(noName.status).toBe(400);
-    expect(noName.body.message).toMatch(/^Connector configuration is invalid and contains the following 1 error\(s\):/);
+    expect(noName.body.message).toMatch(/^Connector configuration is invalid and contains the following 1 error\(s\):\nInvalid value  for configuration name: String may not be empty/);
+    const onlyInConfig = await call(`${base}/connectors`, 'POST', { config: { ...jdbc('x').config, name: 'x' } });
+    expect(onlyInConfig.body).toEqual({ error_code: 400, message: "Connector name configuration (x) doesn't match connector name in the URL ()" });
 
     const badState = await call(`${base}/connectors`, 'POST', { ...jdbc('c'), initial_state: 'SLEEPING' });
     expect(badState.status).toBe(400);
@@ -220,7 +222,7 @@ describe('Kafka Connect REST routes', () => {
   it('PUT …/config creates (201) or updates (200); PATCH merges and null removes a key', async () => {
     const created = await call(`${base}/connectors/q/config`, 'PUT', jdbc('q').config);
     expect(created.status).toBe(201);
-    expect(created.headers.get('location')).toBe('/connectors/q');
+    expect(created.headers.get('location')).toBe(`${base}/connectors/q`);
     expect(created.body.config.name).toBe('q');
     const updated = await call(`${base}/connectors/q/config`, 'PUT', { ...jdbc('q').config, 'tasks.max': '1' });
     expect(updated.status).toBe(200);
@@ -237,6 +239,24 @@ describe('Kafka Connect REST routes', () => {
     expect(patched.body.config).not.toHaveProperty('connection.user');
     expect(patched.body.config['connection.password']).toBe('[hidden]');
     expect((await call(`${base}/connectors/zz/config`, 'PATCH', { a: 'b' })).status).toBe(404);
+  });
+
+  it('a config read back ([hidden] secrets) and PUT or PATCHed keeps the stored secrets', async () => {
+    await call(`${base}/connectors`, 'POST', jdbc('rt', { 'connection.url': 'jdbc:postgresql://db/shop?password=url-secret' }));
+    const got = (await call(`${base}/connectors/rt/config`, 'GET')).body;
+    expect(got['connection.password']).toBe('[hidden]');
+    const put = await call(`${base}/connectors/rt/config`, 'PUT', { ...got, 'tasks.max': '1' });
+    expect(put.status).toBe(200);
+    let stored = herder.connectorsMap.get('rt')!.config;
+    expect(stored['connection.password']).toBe(SECRET);
+    expect(stored['connection.url']).toBe('jdbc:postgresql://db/shop?password=url-secret');
+    expect(stored['tasks.max']).toBe('1');
+    await call(`${base}/connectors/rt/config`, 'PATCH', { 'connection.password': '[hidden]', 'tasks.max': '2' });
+    stored = herder.connectorsMap.get('rt')!.config;
+    expect(stored['connection.password']).toBe(SECRET);
+    // a new value replaces it
+    await call(`${base}/connectors/rt/config`, 'PATCH', { 'connection.password': 'new-one' });
+    expect(herder.connectorsMap.get('rt')!.config['connection.password']).toBe('new-one');
   });
 
   it('unknown connectors are 404 with Connect\'s message on every route', async () => {
@@ -287,6 +307,14 @@ describe('Kafka Connect REST routes', () => {
 
   it('a failed connector\'s trace never carries its literal secrets', async () => {
     await call(`${base}/connectors`, 'POST', jdbc('f'));
+    const real = herder.connectorStatus.bind(herder);
+    herder.connectorStatus = async (n) => {
+      const s = await real(n);
+      return { ...s, connector: { ...s.connector, trace: '' }, tasks: s.tasks.map((t) => ({ ...t, trace: '' })) };
+    };
+    const empty = await call(`${base}/connectors/f/status`, 'GET');
+    expect(empty.text).not.toContain('trace');
+    herder.connectorStatus = real;
     herder.connectorsMap.get('f')!.failure = `org.postgresql.util.PSQLException: password authentication failed (tried ${SECRET})\n\tat x`;
     const st = await call(`${base}/connectors/f/status`, 'GET');
     expect(st.body.connector.state).toBe('FAILED');
@@ -440,6 +468,14 @@ describe('Kafka Connect REST routes', () => {
     const textPlain = await call(`${base}/connectors/x/config`, 'PUT', '{}', { 'content-type': 'text/plain' });
     expect(textPlain.status).toBe(415);
 
+    // JSON with parameters or in another case is JSON; no content type with a body is 415, as Jersey
+    const cfg = JSON.stringify(jdbc('ct'));
+    expect((await call(`${base}/connectors`, 'POST', cfg, { 'content-type': 'application/json; charset=UTF-8' })).status).toBe(201);
+    expect((await call(`${base}/connectors/ct/config`, 'PUT', JSON.stringify(jdbc('ct').config), { 'content-type': 'Application/JSON;charset=utf-8' })).status).toBe(200);
+    expect((await call(`${base}/connectors/ct/config`, 'PUT', JSON.stringify(jdbc('ct').config), { 'content-type': 'application/vnd.api+json' })).status).toBe(200);
+    const noType = await fetch(`${base}/connectors`, { method: 'POST', body: new Blob([cfg]) });
+    expect(noType.status).toBe(415);
+
     const broken = await call(`${base}/connectors`, 'POST', '{"name": "x", "config": {');
     expect(broken.status).toBe(400);
     expect(broken.body.error_code).toBe(400);
@@ -471,6 +507,18 @@ describe('Kafka Connect REST routes', () => {
     const bad = await call(`${base}/health`, 'GET');
     expect(bad.status).toBe(500);
     expect(bad.body.status).toBe('unhealthy');
+  });
+
+  it('a herder that does not answer in time is a 500 "Request timed out", as Connect', async () => {
+    const h = new FakeHerder();
+    h.connectorStatus = () => new Promise(() => {});
+    const config = readRestConfig(new Map([['listeners', 'http://127.0.0.1:0']]), { env: {} });
+    const server = new RestServer(h, config, { requestTimeoutMs: 200 });
+    servers.push(server);
+    const [l] = await server.start();
+    const r = await call(`${l!.url}/connectors/x/status`, 'GET');
+    expect(r.status).toBe(500);
+    expect(r.body).toEqual({ error_code: 500, message: 'Request timed out' });
   });
 
   it('a herder failure that is not a HerderError is a 500 with its message, and is logged without request bodies', async () => {
@@ -748,6 +796,8 @@ describe('secret masking', () => {
     expect(maskValue('connection.password', 'pre-${env:PW}')).toBe('[hidden]');
     expect(maskValue('connection.password', '')).toBe('');
     expect(maskValue('aws.secret.access.key', 'AKIA/xyz')).toBe('[hidden]');
+    expect(maskValue('s3.sse.customer.key', 'a2V5')).toBe('[hidden]');
+    expect(maskValue('key.converter.basic.auth.user.info', 'u:p')).toBe('[hidden]');
     expect(maskValue('consumer.override.ssl.key.password', 'k')).toBe('[hidden]');
     expect(maskValue('value.converter.schema.registry.url', 'https://u:p@registry:8081')).toBe('https://u:[hidden]@registry:8081');
     expect(maskValue('connection.url', 'jdbc:postgresql://h/db?sslmode=require&password=pw;x=1')).toBe('jdbc:postgresql://h/db?sslmode=require&password=[hidden];x=1');

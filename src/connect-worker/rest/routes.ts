@@ -16,7 +16,7 @@ import {
   type TaskState,
 } from '../herder.js';
 import { parseJsonBody, plain, stringMap, toJson } from './json.js';
-import { literalSecrets, maskConfig, maskConfigInfos, maskInfo, maskTasks, redactText } from './secrets.js';
+import { literalSecrets, maskConfig, maskConfigInfos, maskInfo, maskTasks, redactText, restoreHidden } from './secrets.js';
 
 export interface RouteOptions {
   readonly topicTrackingEnabled: boolean;
@@ -24,6 +24,8 @@ export interface RouteOptions {
   readonly log?: Logger;
   /** For forwarding requests to another worker over https. */
   readonly forwardDispatcher?: Dispatcher;
+  /** How long a request may wait on the herder before a 500 "Request timed out" (Connect: 90 s). */
+  readonly requestTimeoutMs?: number;
   /** Serve the REST API (everything but /admin). Default true. */
   readonly main?: boolean;
   /** Serve the admin resources (/admin/loggers). Default true. */
@@ -112,11 +114,45 @@ function normalizedPluginName(name: string): string {
   return name.endsWith('Connector') && name.length > 'Connector'.length ? name.slice(0, -'Connector'.length) : name;
 }
 
+/** ConnectorsResource.REQUEST_TIMEOUT_MS. */
+export const REQUEST_TIMEOUT_MS = 90_000;
+
+/** Connect answers 500 "Request timed out" when the herder has not answered in time; the operation may still complete. */
+async function withTimeout<T>(p: Promise<T> | T, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      Promise.resolve(p),
+      new Promise<never>((_r, reject) => {
+        timer = setTimeout(() => reject(new RestError(500, 'Request timed out')), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** An absolute Location, as JAX-RS resolves Connect's relative /connectors/{name} against the request's base URI. */
+function locationOf(req: FastifyRequest, name: string): string {
+  const host = req.headers.host ?? `${req.hostname}`;
+  return `${req.protocol}://${host}/connectors/${encodeURIComponent(name)}`;
+}
+
 const LOG_LEVELS = new Set(['OFF', 'FATAL', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE', 'ALL']);
 
 /** Registers the routes; returns each route's method and URL pattern (to tell 405 from 404). */
 export function registerRoutes(app: FastifyInstance, herder: Herder, opts: RouteOptions): Array<{ method: string; url: string }> {
   const routes: Array<{ method: string; url: string }> = [];
+
+  /** The stored config of a connector, undefined when there is none (yet). */
+  async function storedConfig(name: string): Promise<Record<string, string> | undefined> {
+    try {
+      return await herder.connectorConfig(name);
+    } catch (err) {
+      if (err instanceof HerderError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
 
   /** Redacts a connector's literal secrets from free text (status traces) — best effort when the connector is gone. */
   async function secretsOf(name: string): Promise<string[]> {
@@ -126,10 +162,20 @@ export function registerRoutes(app: FastifyInstance, herder: Herder, opts: Route
       return [];
     }
   }
-  const redactState = <T extends { trace?: string }>(s: T, secrets: readonly string[]): T =>
-    s.trace && secrets.length > 0 ? { ...s, trace: redactText(s.trace, secrets) } : s;
-  const redactStatus = (s: ConnectorStateInfo, secrets: readonly string[]): ConnectorStateInfo =>
-    secrets.length === 0 ? s : { ...s, connector: redactState(s.connector, secrets), tasks: s.tasks.map((t) => redactState(t, secrets)) };
+  // Connect leaves out an empty trace (JsonInclude NON_EMPTY).
+  const redactState = <T extends { trace?: string }>(s: T, secrets: readonly string[]): T => {
+    if (s.trace === undefined) return s;
+    if (s.trace === '') {
+      const { trace: _empty, ...rest } = s;
+      return rest as T;
+    }
+    return secrets.length > 0 ? { ...s, trace: redactText(s.trace, secrets) } : s;
+  };
+  const redactStatus = (s: ConnectorStateInfo, secrets: readonly string[]): ConnectorStateInfo => ({
+    ...s,
+    connector: redactState(s.connector, secrets),
+    tasks: s.tasks.map((t) => redactState(t, secrets)),
+  });
 
   /**
    * Connect's completeOrForwardRequest: a herder that cannot serve the request
@@ -173,7 +219,7 @@ export function registerRoutes(app: FastifyInstance, herder: Herder, opts: Route
       url,
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         const ctx: Ctx = { req, params: (req.params ?? {}) as Params, query: (req.query ?? {}) as Query, body: req.body };
-        const r = await handler(ctx);
+        const r = await withTimeout(handler(ctx), opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS);
         reply.code(r.status);
         for (const [k, v] of Object.entries(r.headers ?? {})) reply.header(k, v);
         if (r.body === undefined) return reply.send();
@@ -230,13 +276,14 @@ export function registerRoutes(app: FastifyInstance, herder: Herder, opts: Route
       if (b.config === undefined || b.config === null) throw new RestError(400, 'config is missing: a JSON object of the connector\'s settings is expected');
       const config = stringMap(b.config, 'config');
       const secrets = literalSecrets(config);
-      if (name === '') throw new RestError(400, HerderMessages.invalidConfig(['Missing required configuration "name" which has no default value.']));
-      if (/[\u0000-\u001f\u007f]/.test(name)) throw new RestError(400, HerderMessages.invalidConfig([`Invalid value ${JSON.stringify(name)} for configuration name: String may not contain control sequences`]));
+      // Connect checks the body's name against config.name first, then validates it (NonEmptyStringWithoutControlChars).
       checkAndPutName(name, config);
+      if (name === '') throw new RestError(400, HerderMessages.invalidConfig(['Invalid value  for configuration name: String may not be empty']));
+      if (/[\u0000-\u001f\u007f]/.test(name)) throw new RestError(400, HerderMessages.invalidConfig([`Invalid value ${name} for configuration name: String may not contain control sequences`]));
       const state = initialState(b.initial_state);
       try {
         const created = await herder.putConnectorConfig(name, config, false, state);
-        return { status: 201, body: maskInfo(created.result), headers: { location: `/connectors/${encodeURIComponent(name)}` } };
+        return { status: 201, body: maskInfo(created.result), headers: { location: locationOf(ctx.req, name) } };
       } catch (err) {
         throw redactError(err, secrets);
       }
@@ -250,13 +297,13 @@ export function registerRoutes(app: FastifyInstance, herder: Herder, opts: Route
   route('PUT', '/connectors/:connector/config', (ctx) =>
     forwarding(ctx, async () => {
       const name = ctx.params.connector!;
-      const config = stringMap(requireBody(ctx.body), 'The connector config');
+      const config = restoreHidden(stringMap(requireBody(ctx.body), 'The connector config'), await storedConfig(name));
       const secrets = literalSecrets(config);
       checkAndPutName(name, config);
       try {
         const created = await herder.putConnectorConfig(name, config, true);
         return created.created
-          ? { status: 201, body: maskInfo(created.result), headers: { location: `/connectors/${encodeURIComponent(name)}` } }
+          ? { status: 201, body: maskInfo(created.result), headers: { location: locationOf(ctx.req, name) } }
           : { status: 200, body: maskInfo(created.result) };
       } catch (err) {
         throw redactError(err, secrets);
@@ -267,7 +314,7 @@ export function registerRoutes(app: FastifyInstance, herder: Herder, opts: Route
   route('PATCH', '/connectors/:connector/config', (ctx) =>
     forwarding(ctx, async () => {
       const name = ctx.params.connector!;
-      const patch = stringMap(requireBody(ctx.body), 'The connector config patch', true);
+      const patch = restoreHidden(stringMap(requireBody(ctx.body), 'The connector config patch', true), await storedConfig(name));
       if (patch.name !== undefined && patch.name !== name) {
         throw new RestError(400, `Connector name configuration (${patch.name ?? 'null'}) doesn't match connector name in the URL (${name})`);
       }

@@ -5,23 +5,31 @@
 // config-provider placeholders (${file:…}, ${env:…}), which are shown as the
 // user wrote them: the resolved value never reaches the REST layer. Passwords
 // inside connection URLs are masked too.
-import { sharedOptions } from '../../config/load.js';
-import { SINKS } from '../../sinks/registry.js';
+import { connectKeyOptions } from '../../config/connect-keys.js';
 import { isSecretKafkaKey } from '../../config/kafka-security.js';
+import type { OptionSpec } from '../../config/options.js';
+import { commonOptions } from '../../config/spec.js';
+import { postgresOptions } from '../../sinks/postgres/config.js';
+import { s3Options } from '../../sinks/s3-parquet/config.js';
 import type { ConfigInfos, ConnectorConfig, ConnectorInfo, TaskInfo } from '../herder.js';
 
 export const HIDDEN = '[hidden]';
 
 const declaredSecret = new Set<string>();
-for (const o of [...sharedOptions, ...SINKS.flatMap((s) => s.options)]) {
-  if ((o as { secret?: boolean }).secret) {
+
+/** Adds the secret keys (and aliases) of option declarations, e.g. a sink's options. */
+export function declareSecretOptions(options: readonly OptionSpec<any>[]): void {
+  for (const o of options) {
+    if (!o.secret) continue;
     declaredSecret.add(o.key);
-    for (const a of (o as { aliases?: readonly string[] }).aliases ?? []) declaredSecret.add(a);
+    for (const a of o.aliases ?? []) declaredSecret.add(a);
   }
 }
+declareSecretOptions([...commonOptions, ...connectKeyOptions, ...postgresOptions, ...s3Options]);
 
 export function isSecretKey(key: string): boolean {
-  return declaredSecret.has(key) || isSecretKafkaKey(key);
+  // The name rule also catches keys no option declares (kafka.*, consumer.override.*, a new sink's password).
+  return declaredSecret.has(key) || isSecretKafkaKey(key) || /(^|\.)user\.info$|(^|\.)customer\.key$/.test(key);
 }
 
 // Connect's ConfigTransformer DEFAULT_PATTERN: ${provider:[path:]key}.
@@ -87,5 +95,22 @@ export function literalSecrets(config: ConnectorConfig): string[] {
 export function redactText(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join(HIDDEN);
+  return out;
+}
+
+/**
+ * Operators GET a config, change a key and PUT it back; what they got has
+ * "[hidden]" where a secret was. A value that is exactly the masked form of
+ * the stored one means "unchanged", so the stored value is kept instead of
+ * the literal "[hidden]" (Connect, which shows secrets, round-trips them too).
+ */
+export function restoreHidden<T extends string | null>(incoming: Record<string, T>, stored: ConnectorConfig | undefined): Record<string, T> {
+  if (!stored) return incoming;
+  const out: Record<string, T> = { ...incoming };
+  for (const [k, v] of Object.entries(incoming)) {
+    const was = stored[k];
+    if (v === null || was === undefined || v === was || !v.includes(HIDDEN)) continue;
+    if (maskValue(k, was) === v) out[k] = was as T;
+  }
   return out;
 }

@@ -19,6 +19,8 @@ export interface RestServerOptions {
   readonly log?: Logger;
   /** Largest request body accepted (bytes). */
   readonly bodyLimit?: number;
+  /** Herder answer timeout per request (default Connect's 90 s). */
+  readonly requestTimeoutMs?: number;
 }
 
 /** Turns a route pattern (/connectors/:connector/tasks/:task/status) into a regex of concrete paths. */
@@ -51,7 +53,7 @@ export function buildRestApp(herder: Herder, config: RestConfig, listener: Liste
 
   // JSON only, read by our parser (exact numbers, Connect's coercions); any other type with a body is 415.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(/^application\/([\w.+-]*\+)?json$/, { parseAs: 'string' }, (_req, body, done) => {
+  const jsonParser = (_req: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
     try {
@@ -59,7 +61,10 @@ export function buildRestApp(herder: Herder, config: RestConfig, listener: Liste
     } catch (err) {
       done(err as Error, undefined);
     }
-  });
+  };
+  // application/json with any parameters (charset=UTF-8), and the +json types.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonParser);
+  app.addContentTypeParser(/^application\/[\w.-]+\+json(\s*;.*)?$/, { parseAs: 'string' }, jsonParser);
 
   // Basic auth first, as Connect's JaasBasicAuthFilter runs before the resources.
   if (config.basicAuth) {
@@ -112,6 +117,7 @@ export function buildRestApp(herder: Herder, config: RestConfig, listener: Liste
     topicTrackingResetAllowed: config.topicTrackingResetAllowed,
     log: opts.log,
     forwardDispatcher,
+    requestTimeoutMs: opts.requestTimeoutMs,
     main: role !== 'admin',
     admin: role !== 'main',
   });
