@@ -41,7 +41,8 @@ describe('sluice worker: pause, resume, stop, config updates', () => {
     });
     const a = uniqueName('wl_a');
     const b = uniqueName('wl_b');
-    cluster = await startCluster(2);
+    // A long session: a worker that stops cleanly must hand its connectors over at once, not when it times out.
+    cluster = await startCluster(2, { 'session.timeout.ms': '120000' });
     const [w0, w1] = cluster.workers as [typeof cluster.workers[0], typeof cluster.workers[0]];
     expect((await rest(w0.url, 'PUT', `/connectors/${a}/config`, pg(tableA, { 'tasks.max': '2' }))).status).toBe(201);
     expect((await rest(w1.url, 'POST', '/connectors', { name: b, config: pg(tableB, { 'insert.mode': 'upsert', 'pk.mode': 'record_value', 'pk.fields': 'id' }) })).status).toBe(201);
@@ -89,5 +90,13 @@ describe('sluice worker: pause, resume, stop, config updates', () => {
     expect(patch.status).toBe(400);
     expect(patch.body.message).toMatch(/must be in the STOPPED state/);
     expect((await rest(w1.url, 'DELETE', `/connectors/${b}/offsets`)).status).toBe(400);
+
+    // SIGTERM on the worker running B: it drains, leaves the group, and the other worker takes B over.
+    const owner = (await rest(w0.url, 'GET', `/connectors/${b}/status`)).body.tasks[0].worker_id as string;
+    const [leaving, staying] = new URL(w0.url).host === owner ? [w0, w1] : [w1, w0];
+    expect((await leaving.sluice.stop('SIGTERM')).code).toBe(0);
+    await waitForStatus(staying.url, b, (s) => running(1)(s) && s.tasks[0]!.worker_id === new URL(staying.url).host, 'B on the staying worker', 30_000);
+    await records(topic, 8000, 500);
+    await waitFor('B goes on after the hand-over', async () => (await rows(tableB)) === 8500, 60_000);
   }, 400_000);
 });
