@@ -3,25 +3,15 @@
 // resetting happen only while the connector is STOPPED, so the group is
 // empty: offsets are committed by a consumer that never joins the group
 // (accepted by the broker for an empty group), and a reset deletes the group.
-// Where the sink keeps its own position (exactly-once), that moves too, or the
-// sink would seek back to it:
-//   - PostgreSQL delivery.guarantee=exactly_once: the offsets table row of each
-//     partition (postgres/offsets.ts) gets the new next offset, or NULL (reset),
-//     and a new epoch, so nothing written under the old claim can land after;
-//   - S3: each partition's set marker (s3-parquet/markers.ts) is first settled
-//     (a half-uploaded set deleted, as on assignment), then removed, so reading
-//     resumes at the group's offset.
+// Where the sink keeps its own positions (exactly-once), its registry record
+// moves them too (SinkModule.movePositions), or it would seek back to them:
+// PostgreSQL's offsets table (postgres/offsets-admin.ts), S3's set markers
+// (s3-parquet/markers-admin.ts).
 import Kafka from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/load.js';
 import { errorMessage } from '../errors.js';
-import type { PostgresConfig } from '../sinks/postgres/config.js';
-import { PgService } from '../sinks/postgres/service.js';
-import type { S3Config } from '../sinks/s3-parquet/config.js';
-import { qualifiedName, tableNameFor } from '../sinks/postgres/names.js';
-import { markerKey, recoverPartition } from '../sinks/s3-parquet/markers.js';
-import { S3Service } from '../sinks/s3-parquet/service.js';
-import { credentialSource, writeParams } from '../sinks/s3-parquet/formats.js';
+import { SINKS } from '../sinks/registry.js';
 import { kafkaClient } from './kafka-log.js';
 
 /** One partition's offset in KIP-875's request and response shape. */
@@ -163,72 +153,9 @@ export class ConnectorOffsets {
     await this.moveSinkPositions([...partitions.values()], true);
   }
 
+  /** Where the sink keeps its own positions (exactly-once), they move too (SinkModule.movePositions). */
   private async moveSinkPositions(entries: readonly PartitionOffset[], all = false): Promise<void> {
-    if (this.config.sink === 'postgres' && this.config.common['delivery.guarantee'] === 'exactly_once') await this.movePostgres(entries, all);
-    if (this.config.sink === 's3') await this.moveS3(entries);
-  }
-
-  private async movePostgres(entries: readonly PartitionOffset[], all: boolean): Promise<void> {
-    const c = this.config.options as PostgresConfig;
-    const service = new PgService({
-      url: c['connection.url'],
-      user: c['connection.user'],
-      password: c['connection.password'],
-      poolSize: 1,
-      statementTimeoutMs: c['pg.statement.timeout.ms'],
-      timezone: c['db.timezone'],
-      applicationName: `sluice:${this.config.common.name}:offsets`.slice(0, 63),
-    });
-    const table = qualifiedName(tableNameFor(c['pg.offsets.table'], ''));
-    const connector = this.config.common.name;
-    try {
-      const exists = await service.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table], `looking up ${table}`);
-      if (exists.rows[0]?.t == null) return;
-      if (all) {
-        await service.query(`UPDATE ${table} SET next_offset = NULL, epoch = epoch + 1, owner = NULL, updated_at = now() WHERE connector = $1`, [connector], `resetting offsets in ${table}`);
-      }
-      for (const e of entries) {
-        await service.query(
-          `INSERT INTO ${table} AS o (connector, topic, "partition", next_offset, epoch, owner) VALUES ($1, $2, $3, $4, 1, NULL)
-           ON CONFLICT (connector, topic, "partition") DO UPDATE SET next_offset = EXCLUDED.next_offset, epoch = o.epoch + 1, owner = NULL, updated_at = now()`,
-          [connector, e.topic, e.partition, e.offset === null ? null : String(e.offset)],
-          `moving ${e.topic}[${e.partition}] in ${table}`,
-        );
-      }
-      this.log.info({ table, partitions: all ? 'all' : entries.length }, 'exactly_once offsets table moved with the consumer group');
-    } finally {
-      await service.close().catch(() => {});
-    }
-  }
-
-  private async moveS3(entries: readonly PartitionOffset[]): Promise<void> {
-    const c = this.config.options as S3Config;
-    const common = this.config.common;
-    const log = this.log;
-    const service = new S3Service({
-      bucket: c['s3.bucket.name'],
-      region: c['s3.region'],
-      endpoint: c['store.url'],
-      pathStyle: c['s3.path.style.access.enabled'] ?? c['store.url'] !== undefined,
-      accessKeyId: c['aws.access.key.id'],
-      secretAccessKey: c['aws.secret.access.key'],
-      credentials: credentialSource(c['s3.credentials.provider.class'], Boolean(c['aws.access.key.id'])),
-      write: writeParams(c),
-      partSize: c['s3.part.size'],
-      partConcurrency: 1,
-      retry: { maxRetries: c['s3.part.retries'], initialDelayMs: c['s3.retry.backoff.ms'], maxDelayMs: common['errors.retry.delay.max.ms'], timeoutMs: common['errors.retry.timeout'], log },
-      log,
-    });
-    const topicsDir = c['topics.dir'].replace(/^\/+|\/+$/g, '');
-    try {
-      for (const e of entries) {
-        // Settle a half-uploaded set first (its objects go), then forget the marker.
-        await recoverPartition(service, topicsDir, e.topic, e.partition);
-        await service.delete([markerKey(topicsDir, e.topic, e.partition)]);
-      }
-    } finally {
-      service.close();
-    }
-    if (entries.length > 0) this.log.info({ partitions: entries.length }, 'S3 set markers removed: reading resumes at the consumer group\'s offsets');
+    const sink = SINKS.find((s) => s.kind === this.config.sink);
+    await sink?.movePositions?.(this.config, entries, all, this.log);
   }
 }
