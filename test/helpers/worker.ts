@@ -51,14 +51,26 @@ export async function startCluster(size: number, extraProps: Record<string, stri
   const workers: TestWorker[] = [];
   const add = async (): Promise<TestWorker> => {
     const sluice = startSluice(['worker', '--worker', file], { SLUICE_WORKER_THREADS: '1', ...env });
-    const line = await sluice.waitForLine(/REST API listening/, 60_000);
-    const url = (JSON.parse(line) as { url: string }).url;
-    await sluice.waitForLine(/worker joined its group/, 60_000);
+    let url: string;
+    try {
+      const line = await sluice.waitForLine(/REST API listening/, 60_000);
+      url = (JSON.parse(line) as { url: string }).url;
+      await sluice.waitForLine(/worker joined its group/, 60_000);
+    } catch (err) {
+      // A worker that did not start is not left behind.
+      await sluice.stop('SIGKILL');
+      throw err;
+    }
     const w = { url, sluice, pid: sluice.child.pid! };
     workers.push(w);
     return w;
   };
-  for (let i = 0; i < size; i++) await add();
+  try {
+    for (let i = 0; i < size; i++) await add();
+  } catch (err) {
+    for (const w of workers) w.sluice.child.kill('SIGKILL');
+    throw err;
+  }
   return {
     group,
     workers,
