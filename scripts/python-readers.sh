@@ -15,7 +15,9 @@ stamp="$VENV/.sluice-readers-$PYARROW_VERSION-$DUCKDB_VERSION"
 FASTAVRO_VERSION="${SLUICE_STACK_FASTAVRO_VERSION:-1.13.1}"
 # fastavro reads snappy-compressed Avro files only with cramjam.
 CRAMJAM_VERSION="${SLUICE_STACK_CRAMJAM_VERSION:-2.14.0}"
-if [[ -f $stamp ]] && "$VENV/bin/python" -c 'import pyarrow, duckdb, fastavro, cramjam' 2>/dev/null; then
+# An independent Kafka Connect REST client, to check `sluice worker`'s REST API against.
+KAFKA_CONNECT_PY_VERSION="${SLUICE_STACK_KAFKA_CONNECT_PY_VERSION:-1.0.0}"
+if [[ -f $stamp ]] && "$VENV/bin/python" -c 'import pyarrow, duckdb, fastavro, cramjam, kafka_connect' 2>/dev/null; then
   exit 0
 fi
 command -v python3 >/dev/null || { say "python3 is needed (Debian: python3 python3-venv)"; exit 1; }
@@ -25,6 +27,6 @@ if [[ ! -x $VENV/bin/python ]]; then
 fi
 say "installing pyarrow $PYARROW_VERSION and duckdb $DUCKDB_VERSION"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: \
-  "pyarrow==$PYARROW_VERSION" "duckdb==$DUCKDB_VERSION" "fastavro==$FASTAVRO_VERSION" "cramjam==$CRAMJAM_VERSION"
-"$VENV/bin/python" -c 'import pyarrow, duckdb, fastavro, cramjam' 
+  "pyarrow==$PYARROW_VERSION" "duckdb==$DUCKDB_VERSION" "fastavro==$FASTAVRO_VERSION" "cramjam==$CRAMJAM_VERSION" "kafka-connect-py==$KAFKA_CONNECT_PY_VERSION"
+"$VENV/bin/python" -c 'import pyarrow, duckdb, fastavro, cramjam, kafka_connect' 
 touch "$stamp"

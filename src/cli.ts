@@ -117,6 +117,15 @@ program
   });
 
 program
+  .command('worker')
+  .description('run a Kafka Connect-compatible worker: connectors created through the REST API, state shared with the workers of the same group.id in Kafka')
+  .option(...WORKER_OPTION)
+  .action(async (opts: { worker?: string }) => {
+    const { runWorker } = await import('./connect-worker/main.js');
+    process.exitCode = await runWorker(opts);
+  });
+
+program
   .command('check')
   .description('validate a connector JSON plus environment and exit (0 valid, 2 invalid)')
   .option('-c, --config <file>', 'connector JSON or connect-standalone .properties file')

@@ -46,3 +46,34 @@ describe('docker-compose.yml', () => {
     for (const h of hosts) expect(Object.keys(compose.services)).toContain(h);
   });
 });
+
+describe('docker-compose.yml worker mode', () => {
+  const worker = (compose.services as Record<string, { environment?: Record<string, string>; deploy?: { replicas?: number }; command?: string[]; profiles?: string[] }>)['sluice-worker']!;
+  const env = Object.fromEntries(Object.entries(worker.environment!).map(([k, v]) => [k, interpolate(v)]));
+
+  it('runs two replicas of `sluice worker`, configured as Connect images are (CONNECT_* worker properties)', async () => {
+    const { readWorkerSettings } = await import('../../src/connect-worker/worker-config.js');
+    const { readRestConfig } = await import('../../src/connect-worker/rest/config.js');
+    expect(worker.command).toEqual(['worker']);
+    expect(worker.deploy?.replicas).toBe(2);
+    const s = readWorkerSettings(undefined, env);
+    expect(s).toMatchObject({ groupId: 'sluice-cluster', bootstrapServers: 'kafka:9092', configTopic: 'sluice-configs', statusTopic: 'sluice-status' });
+    expect(readRestConfig(s.properties, { env }).listeners.map((l) => l.port)).toEqual([8083]);
+  });
+
+  it('posts sample connectors that load with that worker config, secrets from the environment', async () => {
+    const { readWorkerSettings } = await import('../../src/connect-worker/worker-config.js');
+    const s = readWorkerSettings(undefined, env);
+    const dir = path.join(root, 'examples/cluster');
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    const sinks = new Set<string>();
+    for (const f of files) {
+      const json = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { name: string; config: Record<string, string> };
+      const c = loadConfig({ json, worker: s.mergedFile, env });
+      sinks.add(c.sink);
+      expect(c.secrets.length, f).toBeGreaterThan(0);
+    }
+    expect([...sinks].sort()).toEqual(['postgres', 's3']);
+  });
+});

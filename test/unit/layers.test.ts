@@ -16,7 +16,7 @@ const LAYERS: [string, (f: string) => boolean][] = [
   ['source', (f) => f.startsWith('source/')],
   ['sinks', (f) => f.startsWith('sinks/') && !TOP_SINK_FILES.has(f)],
   ['pipeline', (f) => f.startsWith('pipeline/')],
-  ['top', (f) => TOP_SINK_FILES.has(f) || !f.includes('/')],
+  ['top', (f) => TOP_SINK_FILES.has(f) || !f.includes('/') || f.startsWith('connect-worker/')],
 ];
 /** The registry and the two views of it. */
 const TOP_SINK_FILES = new Set(['sinks/registry.ts', 'sinks/index.ts', 'sinks/worker-encoders.ts']);

@@ -17,4 +17,18 @@ export interface SinkModule extends SinkConfigSpec {
   createSink(config: ResolvedConfig, log: Logger): Promise<Sink>;
   /** Worker thread: a new WorkerEncoder for this sink's plans (SinkPlan.sink === kind). */
   createEncoder(): Promise<WorkerEncoder<any>>;
+  /**
+   * A sink that keeps its own read positions (exactly-once) moves them when an
+   * operator moves the connector's offsets while it is stopped (KIP-875,
+   * `sluice worker`): to `offset`, or forgotten when null. `all`: every
+   * partition of the connector is reset, listed or not.
+   */
+  movePositions?(config: ResolvedConfig, moves: readonly PositionMove[], all: boolean, log: Logger): Promise<void>;
+}
+
+export interface PositionMove {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to read; null: none stored (the consumer group's offset, or auto.offset.reset, decides). */
+  readonly offset: number | null;
 }

@@ -44,6 +44,7 @@ export const postgresSink: SinkModule = {
   usesKeys: (get) => get('pk.mode') === 'record_key' || get('delete.enabled') === true,
   createSink: async (config, log) => new (await import('./sink.js')).PostgresSink(config, log.child({ sink: 'postgres' })),
   createEncoder: async () => new (await import('./encoding.js')).PgEncoder(),
+  movePositions: async (config, moves, all, log) => (await import('./offsets-admin.js')).moveStoredOffsets(config, moves, all, log),
 };
 
 function decodeURIComponentSafe(s: string): string {

@@ -18,6 +18,7 @@ export const s3Sink: SinkModule = {
   usesKeys: (get) => get('store.kafka.keys') === true,
   createSink: async (config, log) => new (await import('./sink.js')).S3ParquetSink(config, log.child({ sink: 's3' })),
   createEncoder: async () => new (await import('./format-encoder.js')).S3FormatEncoder(),
+  movePositions: async (config, moves, _all, log) => (await import('./markers-admin.js')).forgetSetMarkers(config, moves, log),
 };
 
 /** Every rule across the S3 keys (partitioner, format, encryption, tags, credentials), each problem naming its key. */

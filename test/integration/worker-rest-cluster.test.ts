@@ -1,0 +1,95 @@
+// The same operator script (kafka-connect-py, connect-rest-worker.py) against a
+// three-worker cluster: the connector is created through one worker and
+// operated through another, as a script behind a load balancer would; no
+// worker shows or logs a literal secret.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTopic, produce } from '../helpers/kafka.js';
+import { sql } from '../helpers/pg.js';
+import { uniqueName, waitFor } from '../helpers/stack.js';
+import { PG_JDBC } from '../helpers/connectors.js';
+import { startCluster, type TestCluster } from '../helpers/worker.js';
+import { ensurePythonReaders } from './s3-support.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const PYTHON = path.join(ROOT, '.venv/bin/python');
+const SCRIPT = path.join(ROOT, 'test/integration/connect-rest-worker.py');
+const run = promisify(execFile);
+const LITERAL = 'lit-pass-e2e';
+
+let cluster: TestCluster | undefined;
+beforeAll(async () => {
+  await ensurePythonReaders();
+}, 600_000);
+afterAll(async () => {
+  await cluster?.close();
+}, 120_000);
+
+async function script(...args: string[]): Promise<string[]> {
+  const { stdout } = await run(PYTHON, [SCRIPT, ...args], { timeout: 240_000 }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
+    throw new Error(`operator script failed: ${err.stdout ?? ''}\n${err.stderr ?? err.message}`);
+  });
+  return (JSON.parse(stdout.trim().split('\n').pop()!) as { passed: string[] }).passed;
+}
+
+describe('kafka-connect-py against a three-worker cluster', () => {
+  it('an operator script runs unchanged, creating on one worker and operating through another', async () => {
+    const topic = uniqueName('rest_cl');
+    const table = uniqueName('rest_cl');
+    await createTopic(topic, 2);
+    await sql(`CREATE TABLE ${table} (id bigint PRIMARY KEY, v text)`);
+    const N = 500;
+    await produce(topic, Array.from({ length: N }, (_x, id) => ({ key: String(id), value: JSON.stringify({ id, v: `v${id}` }), partition: id % 2 })));
+
+    cluster = await startCluster(3, {}, { REST_E2E_PG_PASSWORD: 'from-env' });
+    const base = cluster.workers[0]!.url;
+    const other = cluster.workers[2]!.url;
+    const name = uniqueName('rest_cl');
+    const connector = {
+      name,
+      config: {
+        'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector',
+        'tasks.max': '1',
+        topics: topic,
+        'connection.url': PG_JDBC,
+        'connection.user': 'postgres',
+        // resolved by the worker, shown as written by the REST API
+        'connection.password': '${env:REST_E2E_PG_PASSWORD}',
+        // a literal secret the connector does not use: hidden in every answer and never logged
+        'value.converter.basic.auth.user.info': `user:${LITERAL}`,
+        'table.name.format': table,
+        'insert.mode': 'upsert',
+        'pk.mode': 'record_value',
+        'pk.fields': 'id',
+        'batch.linger.ms': '50',
+      },
+    };
+    const created = await script('create', base, JSON.stringify(connector));
+    expect(created).toContain('validate reports the bad key');
+    expect(created).toContain('RUNNING with a worker_id per task');
+
+    await waitFor('every record in PostgreSQL', async () => (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n === N, 120_000);
+    expect(await sql(`SELECT v FROM ${table} WHERE id = 499`)).toEqual([{ v: 'v499' }]);
+
+    const operated = await script('operate', other, name, topic);
+    expect(operated).toEqual([
+      'config keeps the ${env:…} placeholder as written',
+      'config hides a literal secret',
+      'expand=info',
+      'filter by state',
+      'tasks',
+      'task status',
+      'active topics',
+      'pause',
+      'resume',
+      'restart with tasks answers the status',
+      'restart connector only',
+      'task restart',
+      'stop leaves no tasks',
+      'deleted is 404',
+    ]);
+    for (const w of cluster.workers) expect(w.sluice.output()).not.toContain(LITERAL);
+  }, 480_000);
+});
