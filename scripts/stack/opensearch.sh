@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# A single-node OpenSearch on 127.0.0.1:$SLUICE_STACK_OPENSEARCH_PORT (HTTP,
+# no security plugin), run straight from the server's jars and its
+# transport-netty4 module on Maven Central, laid out as the tar distribution
+# lays them out (lib/, modules/transport-netty4/, plugins/, config/):
+#   $SLUICE_CACHE_DIR/opensearch-<version>/{server,netty4}/libs   fetched once with mvn
+#   $SLUICE_STACK_DIR/opensearch/home                              lib/ and modules/ (links to the cache)
+#   $SLUICE_STACK_DIR/opensearch/{config,data,tmp}                 the node's own files
+#   $SLUICE_STACK_DIR/opensearch/opensearch.log                    its log
+# OpenSearch refuses to run as root; as root it runs as the system user
+# sluice-opensearch (made on first start), as PostgreSQL runs as postgres.
+# 2.19.x is the newest line that runs on Java 17 (3.x needs Java 21 and more
+# modules); SLUICE_STACK_OPENSEARCH_JAVA picks another java binary.
+#
+#   opensearch.sh install | up | down | status | kill
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+OS_VERSION="${SLUICE_STACK_OPENSEARCH_VERSION:-2.19.6}"
+# The log4j version the server itself depends on (it ships log4j-api only;
+# the distribution adds log4j-core of the same version).
+OS_LOG4J_VERSION="${SLUICE_STACK_OPENSEARCH_LOG4J_VERSION:-2.25.4}"
+OS_CACHE="$SLUICE_CACHE_DIR/opensearch-$OS_VERSION"
+OS_DIR="$SLUICE_STACK_DIR/opensearch"
+OS_HOME="$OS_DIR/home"
+OS_CONF="$OS_DIR/config"
+OS_PID="$OS_DIR/opensearch.pid"
+OS_LOG="$OS_DIR/opensearch.log"
+OS_USER="sluice-opensearch"
+OS_JAVA="${SLUICE_STACK_OPENSEARCH_JAVA:-java}"
+BASE="http://127.0.0.1:$SLUICE_STACK_OPENSEARCH_PORT"
+START_TIMEOUT="${SLUICE_STACK_OPENSEARCH_START_TIMEOUT:-120}"
+# A small heap is plenty for tests and the bench; G1 as the distribution's jvm.options.
+HEAP_OPTS="${SLUICE_STACK_OPENSEARCH_HEAP_OPTS:--Xms512m -Xmx512m}"
+
+pom() { # pom <artifactId> <dependencies...>
+  local a=$1; shift
+  printf '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+  <groupId>dev.sluice.stack</groupId><artifactId>%s</artifactId><version>%s</version><packaging>pom</packaging>
+  <dependencies>%s</dependencies></project>' "$a" "$OS_VERSION" "$*"
+}
+dep() { printf '<dependency><groupId>%s</groupId><artifactId>%s</artifactId><version>%s</version></dependency>' "$1" "$2" "$3"; }
+
+install() {
+  if [[ ! -f "$OS_CACHE/.complete" ]]; then
+    command -v mvn >/dev/null || die "mvn not found: Maven fetches OpenSearch's jars from Maven Central"
+    log "fetching OpenSearch $OS_VERSION jars from Maven Central (first run only)"
+    rm -rf "$OS_CACHE"
+    # The server's lib/: the server and what it needs at run time, the plugin
+    # class loader (a separate library in the distribution) and log4j-core.
+    maven_fetch "$OS_CACHE/server" "$(pom opensearch-server \
+      "$(dep org.opensearch opensearch "$OS_VERSION")" \
+      "$(dep org.opensearch opensearch-plugin-classloader "$OS_VERSION")" \
+      "$(dep org.apache.logging.log4j log4j-core "$OS_LOG4J_VERSION")")" >&2
+    # The HTTP and transport layer is a module: its jar and Netty.
+    maven_fetch "$OS_CACHE/netty4" "$(pom opensearch-transport-netty4 \
+      "$(dep org.opensearch.plugin transport-netty4-client "$OS_VERSION")")" >&2
+    touch "$OS_CACHE/.complete"
+  fi
+  [[ -f "$OS_CACHE/server/libs/opensearch-$OS_VERSION.jar" ]] \
+    || die "$OS_CACHE has no opensearch-$OS_VERSION.jar; delete $OS_CACHE and run install again"
+}
+
+# As root the node runs as its own user. setpriv execs in place, so the
+# recorded pid is the JVM's own (kill -9 in tests hits the node).
+as_user=()
+if [[ $(id -u) -eq 0 ]]; then as_user=(setpriv --reuid="$OS_USER" --regid="$OS_USER" --init-groups --); fi
+
+ensure_user() {
+  [[ $(id -u) -eq 0 ]] || return 0
+  id -u "$OS_USER" >/dev/null 2>&1 && return 0
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$OS_USER" \
+    || die "could not create the system user $OS_USER that runs OpenSearch"
+}
+
+# lay_out_home: lib/ and modules/transport-netty4/ as the tar distribution has
+# them, hard links into the cache where possible (the cache may be under a
+# home directory the node's user cannot enter). Redone when the version changes.
+lay_out_home() {
+  [[ "$(cat "$OS_HOME/.version" 2>/dev/null)" == "$OS_VERSION" ]] && return 0
+  rm -rf "$OS_HOME"
+  mkdir -p "$OS_HOME/lib" "$OS_HOME/modules/transport-netty4" "$OS_HOME/plugins" "$OS_HOME/bin"
+  cp -l "$OS_CACHE/server/libs/"*.jar "$OS_HOME/lib/" 2>/dev/null || cp "$OS_CACHE/server/libs/"*.jar "$OS_HOME/lib/"
+  local j
+  for j in "$OS_CACHE/netty4/libs/"*.jar; do
+    # a jar already on the server's class path would fail the jar-hell check
+    [[ -e "$OS_HOME/lib/$(basename "$j")" ]] && continue
+    cp -l "$j" "$OS_HOME/modules/transport-netty4/" 2>/dev/null || cp "$j" "$OS_HOME/modules/transport-netty4/"
+  done
+  cat >"$OS_HOME/modules/transport-netty4/plugin-descriptor.properties" <<PROPS
+description=Netty 4 based transport implementation
+version=$OS_VERSION
+name=transport-netty4
+classname=org.opensearch.transport.Netty4Plugin
+java.version=11
+opensearch.version=$OS_VERSION
+extended.plugins=
+has.native.controller=false
+PROPS
+  # The module's security policy, as the distribution ships it.
+  cat >"$OS_HOME/modules/transport-netty4/plugin-security.policy" <<'POLICY'
+grant {
+  permission java.io.FilePermission "/proc/sys/net/core/somaxconn", "read";
+  permission java.net.SocketPermission "*", "accept,connect";
+  permission java.lang.RuntimePermission "*", "setContextClassLoader";
+  permission java.lang.RuntimePermission "getClassLoader";
+  permission java.util.PropertyPermission "sun.nio.ch.bugLevel", "write";
+};
+POLICY
+  echo "$OS_VERSION" >"$OS_HOME/.version"
+}
+
+write_config() {
+  mkdir -p "$OS_CONF" "$OS_DIR/data" "$OS_DIR/tmp" "$OS_DIR/logs"
+  # Disk watermarks off: a nearly full CI disk must not turn test indices read-only.
+  # Many small test indices over many runs: no shard cap to run into.
+  cat >"$OS_CONF/opensearch.yml" <<YML
+# Generated by scripts/stack/opensearch.sh on every start; edits are overwritten.
+cluster.name: sluice-stack
+node.name: sluice-stack
+discovery.type: single-node
+network.host: 127.0.0.1
+http.port: $SLUICE_STACK_OPENSEARCH_PORT
+transport.port: $SLUICE_STACK_OPENSEARCH_TRANSPORT_PORT
+path.data: $OS_DIR/data
+path.logs: $OS_DIR/logs
+cluster.routing.allocation.disk.threshold_enabled: false
+cluster.max_shards_per_node: 100000
+YML
+  cat >"$OS_CONF/log4j2.properties" <<'LOG'
+status = error
+appender.console.type = Console
+appender.console.name = console
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d{ISO8601}][%-5p][%-25c{1.}] [%node_name]%marker %m%n
+rootLogger.level = info
+rootLogger.appenderRef.console.ref = console
+logger.deprecation.name = org.opensearch.deprecation
+logger.deprecation.level = error
+LOG
+  if [[ $(id -u) -eq 0 ]]; then chown -R "$OS_USER:" "$OS_CONF" "$OS_DIR/data" "$OS_DIR/tmp" "$OS_DIR/logs"; fi
+}
+
+ready() { curl -sf -o /dev/null --max-time 5 "$BASE/_cluster/health?wait_for_status=yellow&timeout=2s"; }
+
+up() {
+  install
+  if ! ready; then
+    exec 9>"$OS_DIR.lock"
+    flock -w "$START_TIMEOUT" 9 || die "another opensearch.sh holds $OS_DIR.lock"
+    if ! pid_alive "$OS_PID"; then
+      port_open "$SLUICE_STACK_OPENSEARCH_PORT" && die "127.0.0.1:$SLUICE_STACK_OPENSEARCH_PORT is taken by something that is not this stack's OpenSearch"
+      command -v "$OS_JAVA" >/dev/null || die "java not found: OpenSearch $OS_VERSION needs Java 17 or newer"
+      ensure_user
+      mkdir -p "$OS_DIR"
+      lay_out_home
+      write_config
+      local started=$SECONDS
+      # The system properties bin/opensearch and its JVM options set.
+      # shellcheck disable=SC2086
+      (cd "$OS_DIR" && exec nohup "${as_user[@]}" "$OS_JAVA" $HEAP_OPTS -XX:+UseG1GC -XX:G1ReservePercent=25 -XX:InitiatingHeapOccupancyPercent=30 \
+        -Xss1m -Djava.awt.headless=true -Dfile.encoding=UTF-8 -Djna.nosys=true \
+        -XX:-OmitStackTraceInFastThrow -Dio.netty.noUnsafe=true -Dio.netty.noKeySetOptimization=true \
+        -Dio.netty.recycler.maxCapacityPerThread=0 -Dlog4j.shutdownHookEnabled=false -Dlog4j2.disable.jmx=true \
+        -Djava.locale.providers=SPI,COMPAT -Djava.io.tmpdir="$OS_DIR/tmp" \
+        -Dopensearch.path.home="$OS_HOME" -Dopensearch.path.conf="$OS_CONF" -Dopensearch.distribution.type=tar \
+        ${SLUICE_STACK_OPENSEARCH_JAVA_OPTS:-} \
+        -cp "$OS_HOME/lib/*" org.opensearch.bootstrap.OpenSearch </dev/null >"$OS_LOG" 2>&1) &
+      echo $! >"$OS_PID"
+      local deadline=$((SECONDS + START_TIMEOUT))
+      until ready; do
+        pid_alive "$OS_PID" || { tail -n 40 "$OS_LOG" >&2; die "OpenSearch exited during start-up (log: $OS_LOG)"; }
+        (( SECONDS < deadline )) || { tail -n 40 "$OS_LOG" >&2; die "OpenSearch did not answer within ${START_TIMEOUT}s (log: $OS_LOG)"; }
+        sleep 0.25
+      done
+      log "opensearch started in $((SECONDS - started))s"
+    else
+      log "an OpenSearch process is already starting (pid $(cat "$OS_PID")); waiting for it"
+      wait_until "$START_TIMEOUT" "OpenSearch" ready
+    fi
+  fi
+  echo "opensearch $BASE"
+}
+
+down() { stop_pidfile "$OS_PID" opensearch; }
+
+# kill: SIGKILL, no shutdown (tests of a crashed cluster).
+kill9() {
+  if pid_alive "$OS_PID"; then kill -9 "$(cat "$OS_PID")"; fi
+  local i
+  for i in $(seq 1 40); do pid_alive "$OS_PID" || break; sleep 0.25; done
+  rm -f "$OS_PID"
+}
+
+status() {
+  if ready; then echo "opensearch up    $BASE"; else echo "opensearch down"; return 1; fi
+}
+
+case "${1:-}" in
+  install) install ;;
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  kill) kill9 ;;
+  *) die "usage: opensearch.sh install|up|down|status|kill" ;;
+esac
