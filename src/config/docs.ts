@@ -14,6 +14,7 @@ export function optionsMarkdown(): string {
     ['Common', (o) => !o.sinks && acted(o)],
     ['PostgreSQL sink', (o) => !!o.sinks?.includes('postgres') && acted(o)],
     ['S3 Parquet sink', (o) => !!o.sinks?.includes('s3') && acted(o)],
+    ['Elasticsearch / OpenSearch sink', (o) => !!o.sinks?.includes('opensearch') && acted(o)],
   ];
   const out: string[] = ['# Sluice configuration reference', '', 'Generated from the declared spec (`node dist/src/cli.js config-docs`). Every key can be set in the connector JSON or as its environment variable; the environment wins. librdkafka properties pass through as `kafka.<property>` (or Kafka Connect\'s `consumer.override.<property>`), or `SLUICE_KAFKA_<PROPERTY>` with dots as underscores.', ''];
   for (const [title, pick] of groups) {

@@ -10,6 +10,7 @@ import { ConfigError } from '../errors.js';
 import { postgresOptions } from '../sinks/postgres/config.js';
 import { JdbcUrlError, parseJdbcUrl, unusedJdbcParams } from '../sinks/postgres/jdbc-url.js';
 import { s3Options } from '../sinks/s3-parquet/config.js';
+import { opensearchOptions } from '../sinks/opensearch/config.js';
 import { commonOptions, type ValueFormat } from './spec.js';
 import { translateKafkaSecurity, type KafkaSecurityContext } from './kafka-security.js';
 import { isTransformKey, readTransforms, TransformChain, type TransformsConfig } from '../transforms/chain.js';
@@ -20,17 +21,19 @@ import { ConfigProviders, parsePropertiesText } from './providers.js';
 import { registryAccess, type RegistryAccess } from './registry-access.js';
 import { applyConverterGroups, readWorkerFile, WORKER_ORIGIN, type WorkerFile } from './worker.js';
 
-export const allOptions = [...commonOptions, ...postgresOptions, ...s3Options, ...connectKeyOptions] as const;
+export const allOptions = [...commonOptions, ...postgresOptions, ...s3Options, ...opensearchOptions, ...connectKeyOptions] as const;
 
 export type CommonConfig = ConfigOf<typeof commonOptions>;
 export type PostgresConfig = ConfigOf<typeof postgresOptions>;
 export type S3Config = ConfigOf<typeof s3Options>;
+export type OpenSearchConfig = ConfigOf<typeof opensearchOptions>;
 
 export interface ResolvedConfig {
   readonly sink: SinkKind;
   readonly common: CommonConfig;
   readonly postgres: PostgresConfig;
   readonly s3: S3Config;
+  readonly opensearch: OpenSearchConfig;
   readonly groupId: string;
   readonly keyFormat: ValueFormat;
   readonly valueFormat: ValueFormat;
@@ -94,9 +97,21 @@ export function withoutUserInfo(url: string): string {
 }
 
 const byKey = new Map<string, OptionSpec<any>>();
+/** Keys two sinks declare, each with its own meaning (connection.url): every declaration. */
+const sharedKeys = new Map<string, OptionSpec<any>[]>();
 for (const o of allOptions as readonly OptionSpec<any>[]) {
-  byKey.set(o.key, o);
-  for (const a of o.aliases ?? []) byKey.set(a, o);
+  for (const k of [o.key, ...(o.aliases ?? [])]) {
+    const before = byKey.get(k);
+    if (before && before !== o) sharedKeys.set(k, [...(sharedKeys.get(k) ?? [before]), o]);
+    else byKey.set(k, o);
+  }
+}
+
+/** The declaration of a key for this sink (a key some sinks share). */
+function specFor(key: string, sink: SinkKind | undefined): OptionSpec<any> | undefined {
+  const all = sharedKeys.get(key);
+  if (!all || sink === undefined) return byKey.get(key);
+  return all.find((o) => o.sinks?.includes(sink)) ?? byKey.get(key);
 }
 
 /** SLUICE_BATCH_MAX_RECORDS → batch.max.records; SLUICE_KAFKA_FETCH_MAX_BYTES → kafka.fetch.max.bytes. */
@@ -108,6 +123,7 @@ const PROCESS_VARIABLES = new Set(['SLUICE_NATIVE_ADDON']);
 
 export function sinkKindOf(connectorClass: string): SinkKind | undefined {
   const c = connectorClass.toLowerCase();
+  if (c === 'sluice.opensearch' || c === 'sluice.elasticsearch' || c.includes('elasticsearchsink') || c.includes('opensearchsink')) return 'opensearch';
   if (c === 'sluice.postgres' || c.includes('jdbcsink') || c.includes('postgres')) return 'postgres';
   if (c === 'sluice.s3' || c.includes('s3sink')) return 's3';
   return undefined;
@@ -273,6 +289,8 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   };
   for (const e of worker?.consumer ?? []) consumerProperty(e.key, e.value, e.origin);
 
+  // The sink decides which declaration a key some sinks share has.
+  const earlySink = sinkKindOf(String(raw.get('connector.class')?.value ?? ''));
   /** Notices that hold for some sinks only (an option may mean something to one sink): dropped for the others. */
   const sinkNotices: { notice: string; ignoredBy: readonly SinkKind[] }[] = [];
   for (const [key, { value, origin }] of raw) {
@@ -294,7 +312,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
       kafkaOrigins.set(prop, origin);
       continue;
     }
-    const spec = byKey.get(key);
+    const spec = specFor(key, earlySink);
     if (!spec) {
       const family = connectKeyFamilies.find((f) => f.where !== 'worker' && f.category !== 'acted' && key.startsWith(f.prefix));
       if (family?.category === 'notice') {
@@ -351,11 +369,12 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     if (sink === undefined || !ignoredBy.includes(sink)) notices.splice(notices.indexOf(notice), 1);
   }
   if (connectorClass && !sink) {
-    problems.push(`connector.class: "${connectorClass}" is not a sink Sluice runs (a JDBC sink class, io.confluent.connect.s3.S3SinkConnector, sluice.postgres or sluice.s3)`);
+    problems.push(`connector.class: "${connectorClass}" is not a sink Sluice runs (a JDBC sink class, io.confluent.connect.s3.S3SinkConnector, io.confluent.connect.elasticsearch.ElasticsearchSinkConnector, an OpenSearch sink class, sluice.postgres, sluice.s3 or sluice.opensearch)`);
   }
 
   for (const spec of allOptions as readonly OptionSpec<any>[]) {
     const applies = !spec.sinks || (sink !== undefined && spec.sinks.includes(sink));
+    if (!applies && sink !== undefined && specFor(spec.key, sink) !== spec) continue; // another sink's declaration of a shared key
     if (values.has(spec.key)) {
       if (sink && !applies) problems.push(`${spec.key}: not an option of the ${sink} sink`);
       continue;
@@ -424,6 +443,20 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     }
   }
 
+  if (sink === 'opensearch') {
+    // user:password in connection.url (as the Elasticsearch clients take it) is a secret too.
+    for (const u of (values.get('connection.url') as string[] | undefined) ?? []) {
+      const pass = /^[a-z][a-z0-9+.-]*:\/\/[^/@:]*:([^/@]*)@/i.exec(u)?.[1];
+      if (pass) secrets.push(pass, decodeURIComponentSafe(pass));
+    }
+    if (values.get('data.stream.type') !== 'none' && !values.get('data.stream.dataset')) {
+      problems.push('data.stream.type: needs data.stream.dataset (data streams are named <type>-<dataset>-<topic>)');
+    }
+    if (values.get('data.stream.type') !== 'none' && values.get('write.method') === 'upsert') {
+      problems.push('write.method: upsert cannot write to data streams (they take create operations only); use insert with data.stream.type');
+    }
+  }
+
   const transforms = readTransforms(transformKeys, problems);
 
   if (problems.length > 0) throw new ConfigError(problems.map((p) => redact(p, secrets)));
@@ -457,6 +490,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     common: obj as unknown as CommonConfig,
     postgres: obj as unknown as PostgresConfig,
     s3: obj as unknown as S3Config,
+    opensearch: obj as unknown as OpenSearchConfig,
     groupId: (obj['group.id'] as string | undefined) ?? `connect-${name}`,
     keyFormat: keyFormat!,
     valueFormat: valueFormat!,

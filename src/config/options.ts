@@ -3,7 +3,7 @@
 // that say what is expected, the SLUICE_* environment variable, and the docs.
 import { z } from 'zod';
 
-export type SinkKind = 'postgres' | 's3';
+export type SinkKind = 'postgres' | 's3' | 'opensearch';
 
 export interface OptionSpec<T = unknown> {
   readonly key: string;
