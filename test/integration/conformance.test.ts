@@ -9,6 +9,7 @@ import { runSluice, startSluice, writeConnector } from '../helpers/sluice.js';
 import { uniqueName, waitFor } from '../helpers/stack.js';
 import { pgConnector } from './postgres-helpers.js';
 import { ensurePythonReaders, readParquet, s3Connector } from './s3-support.js';
+import { allDocs, opensearchConnector } from './opensearch-support.js';
 
 interface SinkUnderTest {
   name: string;
@@ -35,6 +36,14 @@ const sinks: SinkUnderTest[] = [
       ...converterConfig('json'), 'flush.size': '4000', 'rotate.schedule.interval.ms': '1000', ...extra,
     }),
     ids: async (topic) => (await readParquet(`conformance/${topic}/`, ['id'])).flatMap((f) => f.data.map((r) => Number(r.id))),
+    duplicatesAfterCrash: false,
+  },
+  {
+    name: 'opensearch',
+    prepare: async () => {},
+    // Ids topic+partition+offset (the records of the bad-record case have no key).
+    connector: (topic, extra = {}) => opensearchConnector(topic, { ...converterConfig('json'), 'key.ignore': 'true', 'schema.ignore': 'true', ...extra }),
+    ids: async (topic) => [...(await allDocs(topic)).values()].map((d) => Number(d.source.id)),
     duplicatesAfterCrash: false,
   },
 ];
