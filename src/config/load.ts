@@ -448,6 +448,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     for (const u of (values.get('connection.url') as string[] | undefined) ?? []) {
       const pass = /^[a-z][a-z0-9+.-]*:\/\/[^/@:]*:([^/@]*)@/i.exec(u)?.[1];
       if (pass) secrets.push(pass, decodeURIComponentSafe(pass));
+      if (!/^https?:\/\/[^\s/]+/i.test(u)) problems.push(`connection.url: "${withoutUserInfo(u)}" is not an http:// or https:// URL`);
     }
     if (values.get('data.stream.type') !== 'none' && !values.get('data.stream.dataset')) {
       problems.push('data.stream.type: needs data.stream.dataset (data streams are named <type>-<dataset>-<topic>)');
