@@ -101,7 +101,10 @@ async function runJs(topic: string): Promise<Result> {
   const c = new Kafka.KafkaConsumer(conf as never, { 'auto.offset.reset': 'earliest' } as never) as unknown as {
     connect(o: object, cb: (e: Error | null) => void): void;
     assign(tps: object[]): void;
-    consume(n: number, cb: (e: Error | null, m: { partition: number; offset: number; key?: Buffer | null; value: Buffer | null; timestamp?: number; headers?: never }[]) => void): void;
+    consume(
+      n: number,
+      cb: (e: Error | null, m: { partition: number; offset: number; key?: Buffer | null; value: Buffer | null; timestamp?: number; headers?: never }[]) => void,
+    ): void;
     setDefaultConsumeTimeout(ms: number): void;
     setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void;
     disconnect(cb: () => void): void;

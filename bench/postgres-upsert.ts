@@ -69,13 +69,22 @@ async function encode(sink: PostgresSink): Promise<EncodedBatch[]> {
     enc.begin(plan, TOPIC, partition);
     const first = next[partition]!;
     rows.forEach((o, i) => enc.add(
-      { value: { id: o.id, customer: o.customer, amount: (o.amountCents / 100).toFixed(2), quantity: o.quantity, created_at: o.createdAt, status: o.status, note: o.note }, schema: SCHEMALESS },
+      {
+        value: {
+          id: o.id, customer: o.customer, amount: (o.amountCents / 100).toFixed(2), quantity: o.quantity,
+          created_at: o.createdAt, status: o.status, note: o.note,
+        },
+        schema: SCHEMALESS,
+      },
       undefined,
       { topic: TOPIC, partition, offset: first + i, timestamp: 0, key: null, keyBytes: null, headers: () => [] },
     ));
     const out = enc.finish();
     next[partition] = first + rows.length;
-    batches.push({ topic: TOPIC, partition, firstOffset: first, lastOffset: first + rows.length - 1, records: rows.length, rows: out.rows, tombstones: 0, output: out.output, outputBytes: out.outputBytes });
+    batches.push({
+      topic: TOPIC, partition, firstOffset: first, lastOffset: first + rows.length - 1, records: rows.length,
+      rows: out.rows, tombstones: 0, output: out.output, outputBytes: out.outputBytes,
+    });
   }
   return batches;
 }
@@ -196,8 +205,14 @@ async function main(): Promise<void> {
   const rate = (s: number) => Math.round(N / s);
   const result = {
     n: N, batch: BATCH, repeat: REPEAT,
-    upsert: { sluiceRowsPerSec: rate(median(upsert)), baselineRowsPerSec: rate(median(baseline)), ratio: +(median(baseline) / median(upsert)).toFixed(3), seconds: { sluice: upsert, baseline } },
-    exactlyOnce: { atLeastOnceRowsPerSec: rate(median(alo)), exactlyOnceRowsPerSec: rate(median(eos)), ratio: +(median(alo) / median(eos)).toFixed(3), seconds: { alo, eos } },
+    upsert: {
+      sluiceRowsPerSec: rate(median(upsert)), baselineRowsPerSec: rate(median(baseline)),
+      ratio: +(median(baseline) / median(upsert)).toFixed(3), seconds: { sluice: upsert, baseline },
+    },
+    exactlyOnce: {
+      atLeastOnceRowsPerSec: rate(median(alo)), exactlyOnceRowsPerSec: rate(median(eos)),
+      ratio: +(median(alo) / median(eos)).toFixed(3), seconds: { alo, eos },
+    },
   };
   console.log(JSON.stringify(result, null, 2));
   await upsertSink.close();

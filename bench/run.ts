@@ -230,8 +230,12 @@ async function benchShape(ctx: BenchContext, shapeName: keyof typeof SHAPES): Pr
 }
 
 /** One run per point, all in a row, so the points see the same load; the default point is measured again, not reused. */
-async function sweeps(ctx: BenchContext, ds: Dataset, target: Target, source: SourceName, baseline: number | null, consume: number | null): Promise<SweepResult> {
-  const point = (x: number, r: SluiceRun): SweepPoint => ({ x, recordsPerS: round(throughput(r.result), 0), mainUsPerRecord: round((r.result.cpu.mainS * 1e6) / ds.n, 3), peakRssBytes: r.result.peakRss });
+async function sweeps(
+  ctx: BenchContext, ds: Dataset, target: Target, source: SourceName, baseline: number | null, consume: number | null,
+): Promise<SweepResult> {
+  const point = (x: number, r: SluiceRun): SweepPoint => ({
+    x, recordsPerS: round(throughput(r.result), 0), mainUsPerRecord: round((r.result.cpu.mainS * 1e6) / ds.n, 3), peakRssBytes: r.result.peakRss,
+  });
   const res: SweepResult = { shape: ds.shape.name, target, source, threads: [], batchSizes: [], baselineRecordsPerS: baseline, consumeRecordsPerS: consume };
   for (const t of ctx.opts.sweepThreads) {
     await step(ctx, `sweep ${target} ${source} worker.threads=${t}`, async () => {

@@ -82,7 +82,10 @@ async function runOne(source: string, records: number, stallS: number): Promise<
     }
     const catchupS = (Date.now() - released) / 1000;
     const rows = Number((await admin.query(`SELECT count(*) AS n FROM ${topic}`)).rows[0].n);
-    return { source, records, rows, stallS, catchupS: +catchupS.toFixed(1), peakStallMiB: Math.round(peaks.stall / MiB), peakCatchupMiB: Math.round(peaks.catchup / MiB), peakMiB: Math.round(peak / MiB), atPeak };
+    return {
+      source, records, rows, stallS, catchupS: +catchupS.toFixed(1),
+      peakStallMiB: Math.round(peaks.stall / MiB), peakCatchupMiB: Math.round(peaks.catchup / MiB), peakMiB: Math.round(peak / MiB), atPeak,
+    };
   } finally {
     clearInterval(sampler);
     await sluice.stop('SIGTERM');

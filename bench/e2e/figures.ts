@@ -15,7 +15,10 @@ function medianCpu(cpus: CpuSplit[]): CpuSplit {
 
 function perMillion(cpu: CpuSplit, records: number): CpuPerMillion {
   const f = 1e6 / records;
-  return { mainS: round(cpu.mainS * f, 3), workersS: round(cpu.workersS * f, 3), librdkafkaS: round(cpu.librdkafkaS * f, 3), otherS: round(cpu.otherS * f, 3), totalS: round(cpu.totalS * f, 3) };
+  return {
+    mainS: round(cpu.mainS * f, 3), workersS: round(cpu.workersS * f, 3), librdkafkaS: round(cpu.librdkafkaS * f, 3),
+    otherS: round(cpu.otherS * f, 3), totalS: round(cpu.totalS * f, 3),
+  };
 }
 
 export function throughput(r: RunnerResult): number {
@@ -48,7 +51,10 @@ export function e2eRow(ds: Dataset, target: Target, source: SourceName, runs: Sl
     peakMainHeapBytes: Math.max(...results.map((r) => r.peakMainHeap)),
     peakExternalBytes: Math.max(...results.map((r) => r.peakExternal)),
     machineBusy: round(median(results.map((r) => r.machineBusy)), 3),
-    cpu: { mainS: round(cpu.mainS, 3), workersS: round(cpu.workersS, 3), librdkafkaS: round(cpu.librdkafkaS, 3), otherS: round(cpu.otherS, 3), totalS: round(cpu.totalS, 3) },
+    cpu: {
+      mainS: round(cpu.mainS, 3), workersS: round(cpu.workersS, 3), librdkafkaS: round(cpu.librdkafkaS, 3),
+      otherS: round(cpu.otherS, 3), totalS: round(cpu.totalS, 3),
+    },
     cpuPerMillion: perMillion(cpu, ds.n),
     mainUsPerRecord: round((cpu.mainS * 1e6) / ds.n, 3),
     packUsPerRecord: round(median(stats.map((s) => s.packMicros)) / ds.n, 3),

@@ -67,7 +67,9 @@ export async function latencyPhase(ctx: BenchContext, shape: Shape, ratePerS: nu
 
     // Encoded before the clock starts: the producer's own CPU competes with Sluice for the same cores.
     const messages: OutMessage[] = [];
-    for (const row of shape.rows(total, ds.seed)) messages.push({ partition: (row.id - 1) % partitions, key: Buffer.from(String(row.id)), value: shape.encode(row, schemaId) });
+    for (const row of shape.rows(total, ds.seed)) {
+      messages.push({ partition: (row.id - 1) % partitions, key: Buffer.from(String(row.id)), value: shape.encode(row, schemaId) });
+    }
     const t0 = performance.now();
     let sent = 0;
     while (sent < total) {

@@ -70,7 +70,9 @@ export function effectiveSettings(connector: Record<string, unknown>, env: Recor
   return { workerThreads: c.common['worker.threads'], batchMaxRecords: c.common['batch.max.records'] };
 }
 
-export async function runSluice(ctx: BenchContext, ds: Dataset, target: Target, env: Record<string, string> = {}, label: string = target, extra: Record<string, string> = {}): Promise<SluiceRun> {
+export async function runSluice(
+  ctx: BenchContext, ds: Dataset, target: Target, env: Record<string, string> = {}, label: string = target, extra: Record<string, string> = {},
+): Promise<SluiceRun> {
   let where: string;
   if (target === 's3') where = `bench/${uniqueName(ds.shape.name)}`;
   else if (target === 'drop') where = 'unused';

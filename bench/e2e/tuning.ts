@@ -38,7 +38,9 @@ export const VARIANTS: Variant[] = [
  * change is the median of the pairs' ratios: load from other work on a shared
  * machine drifts over minutes, and a pair sees the same load.
  */
-export async function runTuning(ctx: BenchContext, ds: Dataset, source: SourceName, step: <T>(name: string, fn: () => Promise<T>) => Promise<T | undefined>): Promise<TuningRow[]> {
+export async function runTuning(
+  ctx: BenchContext, ds: Dataset, source: SourceName, step: <T>(name: string, fn: () => Promise<T>) => Promise<T | undefined>,
+): Promise<TuningRow[]> {
   const rows: TuningRow[] = [];
   for (const v of VARIANTS) {
     if (!ctx.opts.targets.includes(v.target)) continue;

@@ -73,8 +73,8 @@ const orderType = avro.Type.forSchema(ORDER_AVRO_SCHEMA as avro.Schema);
 
 /** Big-endian two's complement of the unscaled value, as Avro's decimal wants. */
 export function decimalBytes(unscaled: number): Buffer {
-  let hex = BigInt.asUintN(64, BigInt(unscaled)).toString(16).padStart(16, '0');
-  let b = Buffer.from(hex, 'hex');
+  const hex = BigInt.asUintN(64, BigInt(unscaled)).toString(16).padStart(16, '0');
+  const b = Buffer.from(hex, 'hex');
   // Trim redundant sign bytes.
   let start = 0;
   while (start < b.length - 1 && ((b[start] === 0 && (b[start + 1]! & 0x80) === 0) || (b[start] === 0xff && (b[start + 1]! & 0x80) !== 0))) start++;

@@ -108,7 +108,9 @@ export class BenchProducer {
 }
 
 /** Produces every message, then waits until the broker acknowledged all of them. */
-export async function produceAll(brokers: string, topic: string, messages: Iterable<OutMessage>, compression: string, onProgress?: (n: number) => void): Promise<number> {
+export async function produceAll(
+  brokers: string, topic: string, messages: Iterable<OutMessage>, compression: string, onProgress?: (n: number) => void,
+): Promise<number> {
   const producer = new BenchProducer({ brokers, compression });
   await producer.connect();
   let n = 0;
@@ -132,7 +134,9 @@ export async function groupProgress(brokers: string, groupId: string, topic: str
     const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
     const byPartition = new Map<number, number>();
     for (const t of committed) for (const p of t.partitions) byPartition.set(p.partition, Number(p.offset));
-    return ends.map((e) => ({ partition: e.partition, committed: byPartition.get(e.partition) ?? -1, end: Number(e.high) })).sort((a, b) => a.partition - b.partition);
+    return ends
+      .map((e) => ({ partition: e.partition, committed: byPartition.get(e.partition) ?? -1, end: Number(e.high) }))
+      .sort((a, b) => a.partition - b.partition);
   });
 }
 

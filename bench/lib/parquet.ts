@@ -76,7 +76,7 @@ function utf8Buffers(values: readonly (string | null)[]): { valueOffsets: Int32A
   const n = values.length;
   let max = 0;
   for (const s of values) if (s != null) max += s.length * 3;
-  let data = new Uint8Array(max);
+  const data = new Uint8Array(max);
   const valueOffsets = new Int32Array(n + 1);
   let pos = 0;
   for (let i = 0; i < n; i++) {

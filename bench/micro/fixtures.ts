@@ -41,7 +41,9 @@ export async function decodeAll(decoder: Decoder, values: Buffer[]): Promise<Dec
 
 /** Message objects shaped like the ones librdkafka's binding hands Sluice. */
 export function kafkaMessages(topic: string, values: Buffer[]): KafkaMessage[] {
-  return values.map((value, i) => ({ topic, partition: 0, offset: i, timestamp: 1_767_225_600_000 + i, key: Buffer.from(String(i + 1)), value, size: value.length }));
+  return values.map((value, i) => ({
+    topic, partition: 0, offset: i, timestamp: 1_767_225_600_000 + i, key: Buffer.from(String(i + 1)), value, size: value.length,
+  }));
 }
 
 /** A sealed batch buffer holding these messages, as the engine hands it to a worker. */
@@ -60,7 +62,9 @@ export function packedBatch(messages: KafkaMessage[]): SharedArrayBuffer {
  * PostgreSQL sink reads the table's catalog). Undefined with the reason when
  * the sink cannot plan (not built yet).
  */
-export async function sinkPlan(ctx: BenchContext, ds: Dataset, target: Target, where: string): Promise<{ plan: SinkPlan; close: () => Promise<void> } | { error: string }> {
+export async function sinkPlan(
+  ctx: BenchContext, ds: Dataset, target: Target, where: string,
+): Promise<{ plan: SinkPlan; close: () => Promise<void> } | { error: string }> {
   try {
     const config = loadConfig({ json: { name: 'bench-micro', config: connectorFor(ctx, ds, target, where) }, env: {} });
     const sink = createSink(config, pino({ level: 'silent' }));

@@ -154,7 +154,9 @@ export async function runMicro(ctx: BenchContext, step: (name: string) => void):
     return { rows, dispatch: [], emptyTaskRoundTripUs: NaN, poolScaling: null, cpuControlRatio: NaN };
   }
   const setup: WorkerSetup = { keyFormat: 'string', valueFormat: 'avro', valueRegistryUrl: ctx.stack.registry };
-  const pool = (threads: number) => new Piscina<EncodeTask, EncodeResult>({ filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, workerData: setup });
+  const pool = (threads: number) => new Piscina<EncodeTask, EncodeResult>({
+    filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, workerData: setup,
+  });
   const maxSize = Math.max(...DISPATCH_SIZES);
   const allValues = orderValues('avro', maxSize, schemaId);
   const batches = new Map<number, SharedArrayBuffer>();
@@ -187,7 +189,10 @@ export async function runMicro(ctx: BenchContext, step: (name: string) => void):
       // Worker task time is measured inside the worker; the rest of the round trip is dispatch.
       const wUs = acc.n ? acc.sum / acc.n : 0;
       if (size === 0) emptyTaskRoundTripUs = round(roundTripUs, 1);
-      else dispatch.push({ batchRecords: size, roundTripUs: round(roundTripUs, 1), workerUs: round(wUs, 1), overheadUs: round(roundTripUs - wUs, 1), overheadShare: round((roundTripUs - wUs) / wUs, 4) });
+      else dispatch.push({
+        batchRecords: size, roundTripUs: round(roundTripUs, 1), workerUs: round(wUs, 1),
+        overheadUs: round(roundTripUs - wUs, 1), overheadShare: round((roundTripUs - wUs) / wUs, 4),
+      });
     }
     rows.push(...rowsOf(bench, meta).filter((r) => !r.name.includes(', 0 records')));
   }
@@ -210,7 +215,9 @@ export async function runMicro(ctx: BenchContext, step: (name: string) => void):
     const scale = rowsOf(bench, meta);
     rows.push(...scale);
     const [r1, r2] = scale;
-    if (r1 && r2 && r1.recordsPerS > 0) poolScaling = { oneThreadRecordsPerS: r1.recordsPerS, twoThreadsRecordsPerS: r2.recordsPerS, ratio: round(r2.recordsPerS / r1.recordsPerS, 3) };
+    if (r1 && r2 && r1.recordsPerS > 0) {
+      poolScaling = { oneThreadRecordsPerS: r1.recordsPerS, twoThreadsRecordsPerS: r2.recordsPerS, ratio: round(r2.recordsPerS / r1.recordsPerS, 3) };
+    }
   }
 
   // ---- control: what 2 threads gain over 1 for pure CPU work, right now ----

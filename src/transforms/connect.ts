@@ -5,7 +5,7 @@
 import { stringifyJsonExact } from '../workers/json-exact.js';
 import type { Field, FieldType, RecordSchema } from '../workers/schema.js';
 import { javaReplacement, wholeMatch } from './java-regex.js';
-import { intern, OptionError, type Options, type Predicate, type PredicateFactory, type Transform, type TransformFactory } from './options.js';
+import { intern, OptionError, type Options, type PredicateFactory, type Transform, type TransformFactory } from './options.js';
 import {
   compileBuilder, describeValue, getHeaders, hasSchema, isStruct, optionalOfSchema, requireMap, requireSchema, requireStruct, SCHEMALESS, SchemaCache,
   schemaOfType, TransformError, typeOfSchema, type StructBuilder, type TRecord,
@@ -726,11 +726,12 @@ function setSchemaMetadata(part: Part): TransformFactory {
       const versionText = o.str('schema.version');
       if (versionText !== undefined && !/^\d+$/.test(versionText.trim())) o.fail('schema.version', `expected an integer, got ${JSON.stringify(versionText)}`);
       if (name === undefined && versionText === undefined) o.fail('schema.name', 'Neither schema name nor version configured');
+      const version = versionText === undefined ? undefined : Number(versionText);
       const cache = new SchemaCache(`meta.${part}`);
       return {
         apply(r) {
           const s = requireSchema(schemaOf(r, part), 'updating schema metadata');
-          put(r, part, valueOf(r, part), cache.get(s, (id) => ({ ...s, id, name, version: versionText === undefined ? undefined : Number(versionText) }) as RecordSchema));
+          put(r, part, valueOf(r, part), cache.get(s, (id) => ({ ...s, id, name, version }) as RecordSchema));
           return true;
         },
       };
@@ -849,7 +850,10 @@ function timestampConverter(part: Part): TransformFactory {
           if (v === null || v === undefined) return true;
           const m = { ...requireStruct(v, 'converting timestamp formats') };
           m[field] = convert(m[field], f.type, false);
-          put(r, part, m, cache.get(s, (id) => ({ id, fields: fields.map((x) => (x.name === field ? { name: x.name, type: outType, optional: x.optional } : x)) })));
+          put(r, part, m, cache.get(s, (id) => ({
+            id,
+            fields: fields.map((x) => (x.name === field ? { name: x.name, type: outType, optional: x.optional } : x)),
+          })));
           return true;
         },
       };

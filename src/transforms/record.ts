@@ -102,7 +102,7 @@ export function compileBuilder(copy: readonly (readonly [string, string, unknown
   const defaults = copy.map((c) => c[2]);
   const parts = copy.map(([o, i, d], k) => `${JSON.stringify(o)}: s[${JSON.stringify(i)}] ?? ${d === undefined ? 'null' : `d[${k}]`}`);
   extras.forEach((n, k) => parts.push(`${JSON.stringify(n)}: e[${k}]`));
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the names are JSON string literals
+   
   return new Function('d', `return (s, e) => ({ ${parts.join(', ')} });`)(defaults) as StructBuilder;
 }
 

@@ -19,7 +19,8 @@ export type FieldType =
   | { kind: 'enum'; symbols: readonly string[] }
   | { kind: 'fixed'; size: number }
   | { kind: 'array'; items: FieldType; itemsOptional: boolean }
-  | { kind: 'map'; values: FieldType }
+  // keys: a Connect or Protobuf map's key type (Avro's are strings); absent = string.
+  | { kind: 'map'; values: FieldType; keys?: FieldType }
   | { kind: 'record'; fields: readonly Field[] }
   | { kind: 'any' }; // schemaless: the value decides
 
@@ -234,7 +235,11 @@ export function fieldTypeFromConnect(s: ConnectSchema): FieldType {
     case 'string': return { kind: 'string' };
     case 'bytes': return { kind: 'bytes' };
     case 'array': return { kind: 'array', items: fieldTypeFromConnect(s.items!), itemsOptional: s.items?.optional ?? false };
-    case 'map': return { kind: 'map', values: fieldTypeFromConnect(s.values!) };
+    case 'map': {
+      const keys: FieldType = s.keys ? fieldTypeFromConnect(s.keys) : { kind: 'string' };
+      const values = fieldTypeFromConnect(s.values!);
+      return keys.kind === 'string' ? { kind: 'map', values } : { kind: 'map', values, keys };
+    }
     case 'struct':
       return { kind: 'record', fields: (s.fields ?? []).map((f) => ({ name: f.field!, type: fieldTypeFromConnect(f), optional: f.optional ?? false, default: f.default })) };
     default:

@@ -25,7 +25,10 @@ const KAFKA_TO_DATABASE_WORKER = path.resolve(__dirname, '../fixtures/connect-wo
 const AVRO_STANDALONE_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-avro-standalone.properties');
 
 /** Runs a corpus config as published (topics replaced) with a worker file until every offset is committed. */
-async function runFixture(fixture: string, opts: { topics: string[]; worker: string; set?: Record<string, string>; env?: Record<string, string>; text?: (s: string) => string }): Promise<string> {
+async function runFixture(
+  fixture: string,
+  opts: { topics: string[]; worker: string; set?: Record<string, string>; env?: Record<string, string>; text?: (s: string) => string },
+): Promise<string> {
   const raw = fs.readFileSync(path.join(FIXTURES, fixture), 'utf8');
   const json = JSON.parse(opts.text ? opts.text(raw) : raw) as { name: string; config: Record<string, unknown> };
   if ('topics.regex' in json.config) json.config['topics.regex'] = opts.topics[0]!.replace(/\..*$/, '\\..*');
@@ -292,7 +295,10 @@ describe('corpus configs, end to end', () => {
     // The endpoint, bucket and keys of the local stack come from the environment, which wins over the file.
     await runFixture('events-s3-sink.json', {
       topics: [topic], worker: KAFKA_WORKER, set: { 'rotate.schedule.interval.ms': '1000' },
-      env: { SLUICE_STORE_URL: S3_URL, SLUICE_S3_BUCKET_NAME: S3_BUCKET, SLUICE_AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, SLUICE_AWS_SECRET_ACCESS_KEY: S3_SECRET_KEY, SLUICE_TOPICS_DIR: topicsDir },
+      env: {
+        SLUICE_STORE_URL: S3_URL, SLUICE_S3_BUCKET_NAME: S3_BUCKET, SLUICE_AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, SLUICE_AWS_SECRET_ACCESS_KEY: S3_SECRET_KEY,
+        SLUICE_TOPICS_DIR: topicsDir,
+      },
     });
     const objects = (await listObjects(`${topicsDir}/${topic}/`)).map((o) => o.key);
     expect(objects).toEqual([`${topicsDir}/${topic}/year=2024/month=03/day=05/hour=07/${topic}+0+0000000000.zstd.parquet`]) // parquet.codec=zstd: Confluent's .zstd.parquet;

@@ -4,8 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { converterConfig, encodeOrder, orders, ORDERS_TABLE_DDL } from '../../bench/lib/generate.js';
 import { createTopic, fullyCommitted, produce, produceRaw, readTopic, readTopicRaw, type RawMessage } from '../helpers/kafka.js';
-import { count } from '../helpers/pg.js';
-import { sql } from '../helpers/pg.js';
+import { count, sql } from '../helpers/pg.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
 import { pgConnector } from '../helpers/connectors.js';
 import { uniqueName, waitFor } from '../helpers/stack.js';

@@ -126,7 +126,10 @@ async function rawProduceOnce(topic: string, partition: number, records: RawReco
 }
 
 /** Bulk producing through the binding (lz4, batched); headers as one-key objects keep repeated names. */
-async function bindingProduce(topic: string, messages: { partition: number; key: Buffer | null; value: Buffer | null; timestamp: number; headers?: Record<string, Buffer>[] }[]): Promise<void> {
+async function bindingProduce(
+  topic: string,
+  messages: { partition: number; key: Buffer | null; value: Buffer | null; timestamp: number; headers?: Record<string, Buffer>[] }[],
+): Promise<void> {
   // Idempotent: a retried batch (a fresh topic's leader is not known at once) keeps its place.
   const producer = new Kafka.Producer({ 'bootstrap.servers': KAFKA, dr_cb: true, 'enable.idempotence': true, 'linger.ms': 5, 'compression.type': 'lz4', 'queue.buffering.max.messages': 1_000_000 } as never);
   await new Promise<void>((res, rej) => producer.connect({}, (e: unknown) => (e ? rej(e as Error) : res())));

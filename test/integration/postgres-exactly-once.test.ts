@@ -62,9 +62,15 @@ async function encodedBatch(sink: PostgresSink, topic: string, partition: number
   const plan = ((await sink.plan(topic)) as { plan: PgPlan }).plan;
   const enc = new PgEncoder();
   enc.begin(plan, topic, partition);
-  ids.forEach((id, i) => enc.add({ value: { id }, schema: SCHEMALESS }, undefined, { topic, partition, offset: first + i, timestamp: 0, key: null, keyBytes: null, headers: () => [] }));
+  ids.forEach((id, i) => enc.add(
+    { value: { id }, schema: SCHEMALESS }, undefined,
+    { topic, partition, offset: first + i, timestamp: 0, key: null, keyBytes: null, headers: () => [] },
+  ));
   const out = enc.finish();
-  return { topic, partition, firstOffset: first, lastOffset: first + ids.length - 1, records: ids.length, rows: out.rows, tombstones: 0, output: out.output, outputBytes: out.outputBytes };
+  return {
+    topic, partition, firstOffset: first, lastOffset: first + ids.length - 1, records: ids.length,
+    rows: out.rows, tombstones: 0, output: out.output, outputBytes: out.outputBytes,
+  };
 }
 
 describe('exactly_once fencing', () => {

@@ -4,7 +4,6 @@
 import { expect } from 'vitest';
 import { fullyCommitted } from '../helpers/kafka.js';
 import { startSluice, writeConnector, type RunningSluice } from '../helpers/sluice.js';
-import { KAFKA, PG_URL } from '../helpers/stack.js';
 
 export { PG_JDBC, pgConnector } from '../helpers/connectors.js';
 
@@ -26,7 +25,9 @@ export function envelope(fields: ConnectField[], payload: Record<string, unknown
 }
 
 /** Starts Sluice, waits until every offset of the topics is committed, stops it; returns its output. */
-export async function runUntilCommitted(config: Record<string, unknown>, topics: string[], opts: { name?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<string> {
+export async function runUntilCommitted(
+  config: Record<string, unknown>, topics: string[], opts: { name?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<string> {
   const name = opts.name ?? `it_${Math.random().toString(36).slice(2, 10)}`;
   const file = writeConnector(config, name);
   const sluice = startSluice(['run', '--config', file], { SLUICE_WORKER_THREADS: '2', ...opts.env });

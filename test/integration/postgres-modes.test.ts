@@ -133,7 +133,9 @@ describe('insert.mode and pk.mode', () => {
     await sql(`CREATE TABLE ${topic} (__connect_topic text, __connect_partition integer, __connect_offset bigint, name text NOT NULL, qty integer,
       PRIMARY KEY (__connect_topic, __connect_partition, __connect_offset))`);
     const list = ops(600, 50, 15).filter((o) => o.kind === 'put') as Extract<Op, { kind: 'put' }>[];
-    await produce(topic, list.map((op) => ({ key: keyName(op.key), partition: op.key % PARTITIONS, value: envelope(VALUE_FIELDS, { name: op.name, qty: op.qty }) })));
+    await produce(topic, list.map((op) => ({
+      key: keyName(op.key), partition: op.key % PARTITIONS, value: envelope(VALUE_FIELDS, { name: op.name, qty: op.qty }),
+    })));
     const cfg = pgConnector(topic, { 'insert.mode': 'upsert', 'pk.mode': 'kafka', 'batch.max.records': '50' });
     await runUntilCommitted(cfg, [topic]);
     await runUntilCommitted(cfg, [topic]);
@@ -144,7 +146,8 @@ describe('insert.mode and pk.mode', () => {
     for (let p = 0; p < PARTITIONS; p++) {
       const produced = list.filter((op) => op.key % PARTITIONS === p);
       const got = rows.filter((r) => r.p === p);
-      expect(got.map((r) => ({ t: r.t, o: Number(r.o), name: r.name, qty: r.qty }))).toEqual(produced.map((op, i) => ({ t: topic, o: i, name: op.name, qty: op.qty })));
+      expect(got.map((r) => ({ t: r.t, o: Number(r.o), name: r.name, qty: r.qty })))
+        .toEqual(produced.map((op, i) => ({ t: topic, o: i, name: op.name, qty: op.qty })));
     }
   });
 

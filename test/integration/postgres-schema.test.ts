@@ -53,7 +53,7 @@ const V2 = {
 };
 
 function unscaled(n: bigint): Buffer {
-  let hex = BigInt.asUintN(64, n).toString(16).padStart(16, '0');
+  const hex = BigInt.asUintN(64, n).toString(16).padStart(16, '0');
   return Buffer.from(hex, 'hex');
 }
 
@@ -203,9 +203,13 @@ describe('racing instances', () => {
         const topic = uniqueName('t');
         const base = { id: 'avro:1', fields: [{ name: 'id', type: { kind: 'int64' as const }, optional: false }, { name: 'v', type: { kind: 'int32' as const }, optional: false }] };
         const wider = { id: 'avro:2', fields: [...base.fields.slice(0, 1), { name: 'v', type: { kind: 'int64' as const }, optional: true }, { name: `extra`, type: { kind: 'string' as const }, optional: true }] };
-        const create = (s: PostgresSink) => s.plan(topic).then((p) => s.replan!(topic, { planId: (p as { plan: { id: number } }).plan.id, values: [base], keys: [], partition: 0, offset: 0 } satisfies PgReplanRequest));
+        const create = (s: PostgresSink) => s.plan(topic).then((p) => s.replan!(topic, {
+          planId: (p as { plan: { id: number } }).plan.id, values: [base], keys: [], partition: 0, offset: 0,
+        } satisfies PgReplanRequest));
         await Promise.all([create(a), create(b)]);
-        const evolve = (s: PostgresSink) => s.plan(topic).then((p) => s.replan!(topic, { planId: (p as { plan: { id: number } }).plan.id, values: [wider], keys: [], partition: 0, offset: 5 } satisfies PgReplanRequest));
+        const evolve = (s: PostgresSink) => s.plan(topic).then((p) => s.replan!(topic, {
+          planId: (p as { plan: { id: number } }).plan.id, values: [wider], keys: [], partition: 0, offset: 5,
+        } satisfies PgReplanRequest));
         await Promise.all([evolve(a), evolve(b)]);
         expect(await columnsOf(`race_${topic}`)).toEqual([
           { name: 'id', type: 'bigint', nullable: false }, { name: 'v', type: 'bigint', nullable: true }, { name: 'extra', type: 'text', nullable: true },
@@ -226,12 +230,17 @@ describe('racing instances', () => {
       const plan = ((await sink.plan(topic)) as { plan: PgPlan }).plan;
       const enc = new PgEncoder();
       enc.begin(plan, topic, 0);
-      [5, -7, 2 ** 40].forEach((v, i) => enc.add({ value: { id: i, v, f: 1.5 }, schema: SCHEMALESS }, undefined, { topic, partition: 0, offset: i, timestamp: 0, key: null, keyBytes: null, headers: () => [] }));
+      [5, -7, 2 ** 40].forEach((v, i) => enc.add(
+        { value: { id: i, v, f: 1.5 }, schema: SCHEMALESS }, undefined,
+        { topic, partition: 0, offset: i, timestamp: 0, key: null, keyBytes: null, headers: () => [] },
+      ));
       const out = enc.finish();
       // Another instance widens v; this sink does not know yet. int8 and float8 are both
       // 8 bytes, so a plain binary COPY would not even fail: it would store garbage.
       await sql(`ALTER TABLE "${topic}" ALTER COLUMN v TYPE double precision`);
-      await sink.submit({ topic, partition: 0, firstOffset: 0, lastOffset: 2, records: 3, rows: out.rows, tombstones: 0, output: out.output, outputBytes: out.outputBytes });
+      await sink.submit({
+        topic, partition: 0, firstOffset: 0, lastOffset: 2, records: 3, rows: out.rows, tombstones: 0, output: out.output, outputBytes: out.outputBytes,
+      });
       expect(await sql(`SELECT id::int, v, f FROM "${topic}" ORDER BY id`)).toEqual([{ id: 0, v: 5, f: 1.5 }, { id: 1, v: -7, f: 1.5 }, { id: 2, v: 2 ** 40, f: 1.5 }]);
     } finally {
       await sink.close();

@@ -150,7 +150,8 @@ describe('Avro types round-trip (auto.create)', () => {
         id: r.id, b: r.b, i: r.i, l: String(r.l), f: Math.fround(r.f), d: r.d, s: r.s, by: r.by, fx: r.fx,
         dec: decimalText(r.dec, 4), decfx: decimalText(r.decfx, 2), dt: dateText(r.dt), tms: timeText(r.tms * 1000), tus: timeText(r.tus),
         tsms: String(r.tsms * 1000), tsus: String(r.tsus), u: r.u, e: r.e, ns: r.ns, ni: r.ni,
-        rec: innerJson(r.rec), m: r.m, arec: r.arec.map(innerJson), ai: r.ai, as: r.as, ad: r.ad, an: r.an.map((x) => (x === null ? null : String(x))), multi: r.multi,
+        rec: innerJson(r.rec), m: r.m, arec: r.arec.map(innerJson), ai: r.ai, as: r.as, ad: r.ad,
+        an: r.an.map((x) => (x === null ? null : String(x))), multi: r.multi,
       });
     });
   });

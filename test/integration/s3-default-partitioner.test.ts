@@ -7,9 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { converterConfig, encodeOrder, orders, type Order } from '../../bench/lib/generate.js';
 import { createTopic, fullyCommitted, produce } from '../helpers/kafka.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
-import { uniqueName, waitFor } from '../helpers/stack.js';
+import { uniqueName, waitFor, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY } from '../helpers/stack.js';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY } from '../helpers/stack.js';
 import { ensurePythonReaders, listObjects, objectMetadata, parseObjectName, readParquet, s3, s3Connector } from './s3-support.js';
 
 const PARTITIONS = 3;

@@ -7,10 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { converterConfig, encodeOrder, orders } from '../../bench/lib/generate.js';
 import { createTopic, fullyCommitted, produce } from '../helpers/kafka.js';
 import { startSluice, writeConnector, type RunningSluice } from '../helpers/sluice.js';
-import { uniqueName, waitFor } from '../helpers/stack.js';
+import { uniqueName, waitFor, S3_BUCKET } from '../helpers/stack.js';
 import { deletePrefix, ensurePythonReaders, listObjects, parseObjectName, readParquet, s3, s3Connector } from './s3-support.js';
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
-import { S3_BUCKET } from '../helpers/stack.js';
 
 const PARTITIONS = 3;
 const CHUNKS = 12;

@@ -36,7 +36,7 @@ function decimal(unscaled: bigint, scale: number) {
   return { $decimal: `${neg ? '-' : ''}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}` };
 }
 function decimalBig(unscaled: bigint): Buffer {
-  let hex = BigInt.asUintN(128, unscaled).toString(16).padStart(32, '0');
+  const hex = BigInt.asUintN(128, unscaled).toString(16).padStart(32, '0');
   return Buffer.from(hex, 'hex');
 }
 

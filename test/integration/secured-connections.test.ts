@@ -61,7 +61,9 @@ async function topicWith(n: number): Promise<string> {
 }
 
 /** Runs a connector expected to fail; returns its output, checked for the secret. */
-async function failingRun(config: Record<string, unknown>, secret: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string; ms: number }> {
+async function failingRun(
+  config: Record<string, unknown>, secret: string, env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string; ms: number }> {
   const t0 = Date.now();
   const r = await runSluice(['run', '--config', writeConnector(config, uniqueName('secured'))], env, 120_000);
   expect(r.output).not.toContain(secret);

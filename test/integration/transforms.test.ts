@@ -75,7 +75,8 @@ function jsonMessages(list: Change[], partitions: number): TestMessage[] {
     const id = (c.after ?? c.before)!.id;
     const key = JSON.stringify({ schema: keySchema, payload: { id } });
     const partition = id % partitions;
-    out.push({ key, partition, value: JSON.stringify({ schema: envelopeSchema, payload: { before: c.before, after: c.after, source: source(c), op: c.op, ts_ms: 1_700_000_000_500 + c.lsn } }) });
+    const payload = { before: c.before, after: c.after, source: source(c), op: c.op, ts_ms: 1_700_000_000_500 + c.lsn };
+    out.push({ key, partition, value: JSON.stringify({ schema: envelopeSchema, payload }) });
     if (c.op === 'd') out.push({ key, partition, value: null });
   }
   return out;

@@ -207,7 +207,10 @@ describe('Protobuf (ProtobufConverter)', () => {
   it('dates: years 1 to 9999 give the same calendar date in the destination (proleptic Gregorian days), a day the calendar does not have is an error', async () => {
     const d = createDecoder('protobuf', { registryUrl: base });
     const enc = (day: object) => frame(1, [0], Order.encode(Order.fromObject({ day })).finish());
-    const cases = [enc({ year: 1, month: 1, day: 1 }), enc({ year: 99, month: 12, day: 31 }), enc({ year: 9999, month: 12, day: 31 }), enc({ year: 2023, month: 2, day: 29 }), enc({ year: 2024, month: 0, day: 1 })];
+    const cases = [
+      enc({ year: 1, month: 1, day: 1 }), enc({ year: 99, month: 12, day: 31 }), enc({ year: 9999, month: 12, day: 31 }),
+      enc({ year: 2023, month: 2, day: 29 }), enc({ year: 2024, month: 0, day: 1 }),
+    ];
     await d.prepare(cases);
     expect(cases.map((c) => reasonOf(() => (d.decode(c).value as { day: number }).day))).toEqual(['decoded', 'decoded', 'decoded', 'shop.v1.Order.day: google.type.Date 2023-2-29 is not a calendar date', 'shop.v1.Order.day: google.type.Date 2024-0-1 is not a calendar date']);
     expect([0, 1, 2].map((i) => (d.decode(cases[i]!).value as { day: number }).day)).toEqual([-719162, -683004, 2932896]);

@@ -9,7 +9,7 @@ import { S3ParquetEncoder, type S3Plan } from '../../src/sinks/s3-parquet/encodi
 import writeParquetFile from '../../src/sinks/s3-parquet/file-task.js';
 import { readRowTable, type S3BatchMeta } from '../../src/sinks/s3-parquet/layout.js';
 import { EMPTY_INFERRED } from '../../src/sinks/s3-parquet/types.js';
-import { SCHEMALESS, recordSchemaFromAvro, type RecordSchema } from '../../src/workers/schema.js';
+import { SCHEMALESS, recordSchemaFromAvro, recordSchemaFromConnect, type RecordSchema } from '../../src/workers/schema.js';
 
 const plan = (over: Partial<S3Plan> = {}): S3Plan => ({
   key: 'k', partitioner: { kind: 'default' }, storeKey: false, storeHeaders: false, storeMetadata: false, nullValues: 'fail', inferred: EMPTY_INFERRED, ...over,
@@ -166,6 +166,30 @@ describe('S3 Parquet worker encoder', () => {
     expect(message(5, struct)).toBe('the record value is the number 5, not an object: Parquet columns need an object (a struct) value');
     // A primitive schema (StringConverter) is one column "value", as before.
     expect(message('text', { id: 'string', fields: [{ name: 'value', type: { kind: 'string' }, optional: true }], scalar: true })).toBe('landed');
+  });
+
+  it('keeps the key type of a map whose keys are not strings (Connect int32/int64/boolean keys; an object\'s keys read back exactly)', () => {
+    const schema = recordSchemaFromConnect('connect:m', {
+      type: 'struct', fields: [
+        { field: 'ints', type: 'map', keys: { type: 'int32' }, values: { type: 'string' }, optional: true },
+        { field: 'longs', type: 'map', keys: { type: 'int64' }, values: { type: 'int32' }, optional: true },
+        { field: 'flags', type: 'map', keys: { type: 'boolean' }, values: { type: 'string' }, optional: true },
+      ],
+    } as never);
+    const { chunks, failures } = run(plan(), [
+      { value: { ints: [[1, 'a'], [-2, 'b']], longs: { '9007199254740993': 7 }, flags: { true: 'y' } }, schema },
+      { value: { ints: { '01': 'leading zero is no integer text' } }, schema },
+      { value: { flags: { yes: 'n' } }, schema },
+    ]);
+    expect(failures).toEqual([1, 2]);
+    const row = chunks[0]!.table.get(0)!.toJSON() as Record<string, { toJSON(): unknown } | null>;
+    const entries = (m: unknown) => [...(m as Map<unknown, unknown>)].map(([k, v]) => [k, v]);
+    expect(entries(row.ints)).toEqual([[1, 'a'], [-2, 'b']]);
+    expect(entries(row.longs)).toEqual([[9007199254740993n, 7]]);
+    expect(entries(row.flags)).toEqual([[true, 'y']]);
+    type MapType = { children: { type: { children: { type: unknown }[] } }[] };
+    const keyTypes = chunks[0]!.table.schema.fields.map((f) => String((f.type as MapType).children[0]!.type.children[0]!.type));
+    expect(keyTypes).toEqual(['Int32', 'Int64', 'Bool']);
   });
 
   it('keeps a schema the plan already has, and falls back to JSON text for conflicting types', () => {

@@ -137,7 +137,10 @@ describe('Java number and text printing', () => {
       [['k1', 'k2', 'k3', 'k17', 'k33'], 'k3,k17,k33,k1,k2'],
     ];
     for (const [keys, java] of sized) expect(javaHashMapOrder(keys, true).map((i) => keys[i]).join(',')).toBe(java);
-    const doubles = [100, 1.5, 1e7, 9999999.5, 0.001, 0.0001, -1.2345e-10, 1e21, 1e23, 0.1 + 0.2, 123456789.123, 2e-3, 5e-324, 1.7976931348623157e308, 5e-324 * 3, 1234567.0, 12345678.9];
+    const doubles = [
+      100, 1.5, 1e7, 9999999.5, 0.001, 0.0001, -1.2345e-10, 1e21, 1e23, 0.1 + 0.2, 123456789.123, 2e-3, 5e-324, 1.7976931348623157e308, 5e-324 * 3,
+      1234567.0, 12345678.9,
+    ];
     expect(doubles.map((d) => javaFloatText(d, false)).join(' '))
       .toBe('100.0 1.5 1.0E7 9999999.5 0.001 1.0E-4 -1.2345E-10 1.0E21 1.0E23 0.30000000000000004 1.23456789123E8 0.002 4.9E-324 1.7976931348623157E308 1.5E-323 1234567.0 1.23456789E7');
     const floats = [0.1, 1.1, 16777216, 3.4028235e38, 1.4e-45, 0.3, 1e10, 123.456, 1.0e-5, 33.333332].map(Math.fround);
@@ -156,7 +159,11 @@ describe('Java number and text printing', () => {
 
   it('writes decimal bytes minimal, as BigInteger.toByteArray', async () => {
     const { minimalBytes, twosComplement } = await import('../../src/sinks/s3-parquet/json-format.js');
-    for (const [input, want] of [[[0, 0, 0x7f], [0x7f]], [[0, 0x80], [0, 0x80]], [[0xff, 0xff, 0x80], [0x80]], [[0xff, 0x7f], [0xff, 0x7f]], [[], [0]], [[0, 0], [0]], [[0xff, 0xff], [0xff]]] as const) {
+    const cases = [
+      [[0, 0, 0x7f], [0x7f]], [[0, 0x80], [0, 0x80]], [[0xff, 0xff, 0x80], [0x80]], [[0xff, 0x7f], [0xff, 0x7f]],
+      [[], [0]], [[0, 0], [0]], [[0xff, 0xff], [0xff]],
+    ] as const;
+    for (const [input, want] of cases) {
       expect([...minimalBytes(Uint8Array.from(input))]).toEqual(want);
       let x = 0n;
       for (const b of input) x = (x << 8n) | BigInt(b);
@@ -308,6 +315,30 @@ describe('AvroFormat', () => {
       { id: 1, d: Buffer.from([0x30, 0x39]), day: 19000, inner: { x: 'a' }, tier: 'basic' },
       { id: 2, d: Buffer.from([0x04, 0xe2]), day: null, inner: null, tier: 'basic' },
     ]);
+  });
+
+  it('writes a map whose keys are not strings as AvroData does: an array of MapEntry key/value records, keys of their type', async () => {
+    const schema = recordSchemaFromConnect('connect:3', {
+      type: 'struct', fields: [
+        { field: 'byId', type: 'map', keys: { type: 'int32' }, values: { type: 'string' } },
+        { field: 'flags', type: 'map', keys: { type: 'boolean' }, values: { type: 'int64' }, optional: true },
+        { field: 'names', type: 'map', keys: { type: 'string' }, values: { type: 'int32' }, optional: true },
+      ],
+    });
+    const { bodies, failures } = await files(plan({ format: 'avro' }), [
+      { value: { byId: [[1, 'a'], [-2, 'b']], flags: { true: 5 }, names: { x: 1 } }, schema },
+      { value: { byId: { nine: 'no int32' } }, schema },
+    ]);
+    expect(failures).toEqual(['1: field byId has the key "nine", which is no int32']);
+    const back = await readAvro(bodies[0]!);
+    expect(back.schema).toMatchObject({
+      fields: [
+        { name: 'byId', type: { type: 'array', items: { type: 'record', name: 'MapEntry', namespace: 'io.confluent.connect.avro', fields: [{ name: 'key', type: 'int' }, { name: 'value' }] } } },
+        { name: 'flags', type: ['null', { type: 'array', items: { type: 'record', name: 'MapEntry2', fields: [{ name: 'key', type: 'boolean' }, { name: 'value' }] } }] },
+        { name: 'names', type: ['null', { type: 'map' }] },
+      ],
+    });
+    expect(back.records).toEqual([{ byId: [{ key: 1, value: 'a' }, { key: -2, value: 'b' }], flags: [{ key: true, value: 5 }], names: { x: 1 } }]);
   });
 });
 

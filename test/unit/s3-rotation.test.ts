@@ -29,7 +29,9 @@ function rotation(rules: Partial<RotationRules> = {}) {
   return { r, closed, joined };
 }
 
-const files = (s: FileSet<string>) => [...s.files.values()].map((f) => ({ path: f.path, first: f.firstOffset, rows: f.rows, pieces: f.pieces.map((p) => [p.rowStart, p.rowEnd]) }));
+const files = (s: FileSet<string>) => [...s.files.values()].map((f) => ({
+  path: f.path, first: f.firstOffset, rows: f.rows, pieces: f.pieces.map((p) => [p.rowStart, p.rowEnd]),
+}));
 
 describe('file set rotation', () => {
   it('closes exactly at flush.size records, mid-batch, and starts the next set at end + 1', () => {

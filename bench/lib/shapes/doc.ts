@@ -64,6 +64,9 @@ export const docShape: Shape = {
     return out;
   },
   copyText(row) {
-    return [String(row.id), row.created_at as string, JSON.stringify(row.customer), JSON.stringify(row.items), pgTextArray(row.tags as string[]), JSON.stringify(row.shipping), row.notes as string];
+    return [
+      String(row.id), row.created_at as string, JSON.stringify(row.customer), JSON.stringify(row.items),
+      pgTextArray(row.tags as string[]), JSON.stringify(row.shipping), row.notes as string,
+    ];
   },
 };

@@ -9,6 +9,7 @@ import {
   TimeMicrosecond, TimeMillisecond, TimestampMicrosecond, Utf8, type DataType,
 } from 'apache-arrow';
 import type { Field, FieldType } from '../../workers/schema.js';
+import { mapKeyType } from './types.js';
 
 /** Decimals wider than Decimal128 are written as their decimal text. */
 export const MAX_DECIMAL128_PRECISION = 38;
@@ -37,7 +38,7 @@ export function arrowType(t: FieldType): DataType {
     case 'array': return new List(new ArrowField('element', arrowType(t.items), t.itemsOptional));
     case 'map':
       return new Map_(new ArrowField('entries', new Struct([
-        new ArrowField('key', new Utf8(), false),
+        new ArrowField('key', arrowType(mapKeyType(t)), false),
         new ArrowField('value', arrowType(t.values), true),
       ] as ArrowField[]), false) as never);
     case 'record': return new Struct(t.fields.map(arrowField));

@@ -17,6 +17,7 @@ import { avroType } from '../../workers/decode/decoders.js';
 import { ConvertError, describeValue } from '../common/encoder.js';
 import { twosComplement, unscaledDecimal } from './json-format.js';
 import type { AvroCodec } from './formats.js';
+import { typedMapKey } from './types.js';
 
 type AvroSchema = string | AvroSchema[] | { [k: string]: unknown };
 
@@ -29,6 +30,9 @@ const PLAIN_DEFAULTS = new Set(['string', 'int', 'long', 'float', 'double', 'boo
 export function avroSchemaOf(schema: RecordSchema): AvroSchema {
   let n = 0;
   const name = () => (n++ === 0 ? 'ConnectDefault' : `ConnectDefault${n}`);
+  let entries = 0;
+  // AvroData names every entry record io.confluent.connect.avro.MapEntry; a second one needs a name of its own to parse.
+  const entryName = () => (entries++ === 0 ? 'MapEntry' : `MapEntry${entries}`);
   const of = (t: FieldType, path: string): AvroSchema => {
     switch (t.kind) {
       case 'boolean': return 'boolean';
@@ -56,7 +60,13 @@ export function avroSchemaOf(schema: RecordSchema): AvroSchema {
       case 'timestamp-nanos': return { type: 'long', logicalType: 'timestamp-nanos' };
       case 'array': return { type: 'array', items: t.itemsOptional ? ['null', of(t.items, `${path}[]`)] : of(t.items, `${path}[]`) };
       // Map values may be null in Connect data; the union keeps them.
-      case 'map': return { type: 'map', values: ['null', of(t.values, `${path}{}`)] };
+      case 'map': {
+        const values = ['null', of(t.values, `${path}{}`)];
+        if (!t.keys || t.keys.kind === 'string') return { type: 'map', values };
+        // An Avro map has string keys: AvroData writes any other map as an array of key/value records.
+        const entry = { type: 'record', name: entryName(), namespace: NAMESPACE, fields: [{ name: 'key', type: of(t.keys, `${path}.key`) }, { name: 'value', type: values, default: null }] };
+        return { type: 'array', items: entry };
+      }
       case 'record': return record(t.fields, path);
       // Debezium's semantic types: their Connect base type, named as AvroData names them.
       case 'time-nanos': return { type: 'long', 'connect.version': 1, 'connect.name': 'io.debezium.time.NanoTime' };
@@ -120,6 +130,7 @@ export function avroValue(v: unknown, t: FieldType, path: string): unknown {
     case 'array':
       return Array.isArray(v) ? v.map((x) => avroValue(x, t.items, `${path}[]`)) : v;
     case 'map': {
+      if (t.keys && t.keys.kind !== 'string') return avroMapEntries(v, t as FieldType & { kind: 'map' }, t.keys, path);
       if (Array.isArray(v) || v instanceof Map) {
         const o: Record<string, unknown> = {};
         for (const pair of v instanceof Map ? [...v] : v) {
@@ -229,4 +240,20 @@ export async function containerBlock(records: Buffer, count: number, codec: Avro
 
 export function newSyncMarker(): Buffer {
   return randomBytes(16);
+}
+
+/** A map with keys other than strings as AvroData writes it: [{key, value}], keys of their own type. */
+function avroMapEntries(v: unknown, t: FieldType & { kind: 'map' }, keyType: FieldType, path: string): unknown[] {
+  let pairs: [unknown, unknown][];
+  if (v instanceof Map) pairs = [...v];
+  else if (Array.isArray(v)) {
+    for (const pair of v) if (!Array.isArray(pair) || pair.length !== 2) throw new ConvertError(`field ${path} should be a map (got ${describeValue(v)})`);
+    pairs = v as [unknown, unknown][];
+  } else if (typeof v === 'object' && !(v instanceof Uint8Array)) pairs = Object.entries(v as object);
+  else throw new ConvertError(`field ${path} should be a map (got ${describeValue(v)})`);
+  return pairs.map(([k, x]) => {
+    const key = typedMapKey(k, keyType);
+    if (key === undefined) throw new ConvertError(`field ${path} has the key ${JSON.stringify(k)}, which is no ${keyType.kind}`);
+    return { key: avroValue(key, keyType, `${path}.key`), value: avroValue(x, t.values, `${path}{}`) };
+  });
 }

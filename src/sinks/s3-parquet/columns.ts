@@ -17,6 +17,7 @@ import { ConvertError } from '../common/encoder.js';
 import { epochMicros, fitsInt64, TimestampRangeError } from '../common/timestamps.js';
 import { bitsText, DebeziumValueError, nanoTimeMicros, variableScaleDecimalText, zonedTimestampMicros } from '../common/debezium-values.js';
 import { arrowType, MAX_DECIMAL128_PRECISION } from './arrow-types.js';
+import { mapKeyType, typedMapKey } from './types.js';
 
 /** A schemaless value does not fit the inferred schema: widen it and build again. */
 export class Misfit extends Error {}
@@ -540,7 +541,7 @@ class ListBuilder extends Builder {
 
 class MapBuilder extends Builder {
   private offsets = new Int32Array(257);
-  constructor(path: string, nullable: boolean, mode: Mode, type: DataType, readonly keys: Utf8Builder, readonly values: Builder) {
+  constructor(path: string, nullable: boolean, mode: Mode, type: DataType, private readonly keyType: FieldType, readonly keys: Builder, readonly values: Builder) {
     super(path, nullable, mode, type);
   }
   protected pushValue(v: unknown): void {
@@ -560,8 +561,15 @@ class MapBuilder extends Builder {
     this.offsets[this.length + 1] = this.keys.length;
   }
   private entry(k: unknown, x: unknown): void {
-    this.keys.append(typeof k === 'string' ? k : jsonText(k));
+    this.keys.append(this.key(k));
     this.values.append(x);
+  }
+  /** An object's keys are strings: a key of a number or boolean map is read back from its exact text. */
+  private key(k: unknown): unknown {
+    if (this.keyType.kind === 'string') return typeof k === 'string' ? k : jsonText(k);
+    const typed = typedMapKey(k, this.keyType);
+    if (typed === undefined) throw this.wrong(k, `a map key of type ${this.keyType.kind}`);
+    return typed;
   }
   protected pushZero(): void {
     if (this.length + 1 >= this.offsets.length) this.offsets = grow(this.offsets, this.length + 2);
@@ -645,8 +653,10 @@ export function builderFor(t: FieldType, path: string, nullable: boolean, mode: 
         ? new Utf8Builder(path, nullable, mode, type, 'decimal-text', t.scale)
         : new DecimalBuilder(path, nullable, mode, type, Math.max(1, t.precision), t.scale);
     case 'array': return new ListBuilder(path, nullable, mode, type, builderFor(t.items, `${path}[]`, t.itemsOptional, mode));
-    case 'map':
-      return new MapBuilder(path, nullable, mode, type, new Utf8Builder(`${path}.key`, false, mode, new Utf8(), 'string'), builderFor(t.values, `${path}{}`, true, mode));
+    case 'map': {
+      const keyType = mapKeyType(t);
+      return new MapBuilder(path, nullable, mode, type, keyType, builderFor(keyType, `${path}.key`, false, mode), builderFor(t.values, `${path}{}`, true, mode));
+    }
     case 'record': return recordBuilder(t.fields, path, nullable, mode, type);
     case 'time-nanos': case 'zoned-timestamp': case 'zoned-time': case 'variable-decimal': case 'json': case 'xml': case 'bits':
       return debeziumBuilder(t, path, nullable, mode, type);

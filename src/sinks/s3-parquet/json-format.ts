@@ -244,7 +244,9 @@ export function schemalessJson(v: unknown): string {
       if (v instanceof Uint8Array) return base64(v);
       if (v instanceof Date) return String(v.getTime());
       if (Array.isArray(v)) return `[${v.map(schemalessJson).join(',')}]`;
-      const entries: [string, unknown][] = v instanceof Map ? [...v].map(([k, x]) => [String(k), x]) : Object.entries(v as object).filter((e) => e[1] !== undefined);
+      const entries: [string, unknown][] = v instanceof Map
+        ? [...v].map(([k, x]) => [String(k), x])
+        : Object.entries(v as object).filter((e) => e[1] !== undefined);
       return `{${hashMapEntries(entries).map(([k, x]) => `${jsonString(k)}:${schemalessJson(x)}`).join(',')}}`;
     }
     default: return 'null';

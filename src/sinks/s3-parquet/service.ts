@@ -149,7 +149,10 @@ export class S3Service {
     const { sdk, client } = await this.connect();
     await this.retry(what, async () => {
       if (body.length <= this.opts.partSize) {
-        await client.send(new sdk.PutObjectCommand({ ...extra, Bucket: this.opts.bucket, Key: key, Body: body, Metadata: metadata, ContentType: contentType(key) }), { abortSignal: signal });
+        const command = new sdk.PutObjectCommand({
+          ...extra, Bucket: this.opts.bucket, Key: key, Body: body, Metadata: metadata, ContentType: contentType(key),
+        });
+        await client.send(command, { abortSignal: signal });
         return;
       }
       const abortController = new AbortController();
@@ -158,7 +161,10 @@ export class S3Service {
       try {
         const upload = new sdk.Upload({
           client,
-          params: { ...extra, Bucket: this.opts.bucket, Key: key, Body: Buffer.from(body.buffer, body.byteOffset, body.length), Metadata: metadata, ContentType: contentType(key) },
+          params: {
+            ...extra, Bucket: this.opts.bucket, Key: key, Body: Buffer.from(body.buffer, body.byteOffset, body.length),
+            Metadata: metadata, ContentType: contentType(key),
+          },
           partSize: this.opts.partSize,
           queueSize: this.opts.partConcurrency,
           // A failed multipart upload is aborted, so no orphaned parts linger.
@@ -208,7 +214,9 @@ export class S3Service {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
       await this.retry(`deleting ${batch.length} objects from s3://${this.opts.bucket}`, async () => {
-        const res = await client.send(new sdk.DeleteObjectsCommand({ Bucket: this.opts.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+        const res = await client.send(new sdk.DeleteObjectsCommand({
+          Bucket: this.opts.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }));
         const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
         if (failed.length > 0) throw new RetriableError(`deleting ${failed[0]!.Key}: ${failed[0]!.Code} ${failed[0]!.Message ?? ''}`);
       });

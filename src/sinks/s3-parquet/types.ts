@@ -86,7 +86,7 @@ export function typeKey(t: FieldType): string {
     case 'fixed': return `fixed(${t.size})`;
     case 'enum': return 'enum';
     case 'array': return `array<${typeKey(t.items)}${t.itemsOptional ? '?' : ''}>`;
-    case 'map': return `map<${typeKey(t.values)}>`;
+    case 'map': return t.keys ? `map<${typeKey(mapKeyType(t))},${typeKey(t.values)}>` : `map<${typeKey(t.values)}>`;
     case 'record': return `record<${t.fields.map(fieldKey).join(',')}>`;
     default: return t.kind;
   }
@@ -94,4 +94,25 @@ export function typeKey(t: FieldType): string {
 
 export function fieldKey(f: Field): string {
   return `${JSON.stringify(f.name)}:${typeKey(f.type)}${f.optional ? '?' : ''}`;
+}
+
+/** Map keys Parquet holds as themselves; any other key type (a struct, a float) is a key written as its JSON text. */
+const PLAIN_MAP_KEYS = new Set<FieldType['kind']>(['string', 'int32', 'int64', 'boolean']);
+
+export function mapKeyType(t: FieldType & { kind: 'map' }): FieldType {
+  return t.keys && PLAIN_MAP_KEYS.has(t.keys.kind) ? t.keys : { kind: 'string' };
+}
+
+/**
+ * A map key as its key type holds it: an object's keys are strings, so a number or boolean key is read back from
+ * its exact text. Undefined when the text is no value of that type.
+ */
+export function typedMapKey(k: unknown, keyType: FieldType): unknown {
+  if (keyType.kind === 'string' || typeof k !== 'string') return k;
+  if (keyType.kind === 'boolean') return k === 'true' ? true : k === 'false' ? false : undefined;
+  if ((keyType.kind === 'int32' || keyType.kind === 'int64') && /^-?(0|[1-9]\d*)$/.test(k)) {
+    const n = Number(k);
+    return Number.isSafeInteger(n) ? n : BigInt(k);
+  }
+  return undefined;
 }

@@ -57,8 +57,11 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
     case 'connect-json':
       return new ConnectJsonDecoder();
     case 'msgpack': {
-      const unpackr = new Unpackr({ mapsAsObjects: true, useRecords: false, // 'auto': numbers while safe, BigInt beyond 2^53, never rounded (msgpackr's typings omit it).
-        int64AsType: 'auto' as 'bigint' });
+      const unpackr = new Unpackr({
+        mapsAsObjects: true, useRecords: false,
+        // 'auto': numbers while safe, BigInt beyond 2^53, never rounded (msgpackr's typings omit it).
+        int64AsType: 'auto' as 'bigint',
+      });
       return {
         prepare: async () => {},
         decode: (bytes) => {

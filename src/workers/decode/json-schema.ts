@@ -315,7 +315,9 @@ class Ctx {
       .map(([name, s], i) => ({ name, s, at: isObject(s) && typeof s['connect.index'] === 'number' ? (s['connect.index'] as number) : i }))
       .sort((a, b) => a.at - b.at);
     const mapped = ordered.map(({ name, s }) => ({ name, m: this.map(asNode(s), doc, false) }));
-    const fields: Field[] = mapped.map(({ name, m }) => ({ name, type: m.type, optional: m.optional, ...(m.default !== undefined ? { default: m.default } : {}) }));
+    const fields: Field[] = mapped.map(({ name, m }) => ({
+      name, type: m.type, optional: m.optional, ...(m.default !== undefined ? { default: m.default } : {}),
+    }));
     return {
       type: { kind: 'record', fields },
       optional: false,

@@ -129,8 +129,9 @@ const requireJson = createRequire(import.meta.url);
 function addMissing(ns: protobuf.Namespace, nested: Record<string, protobuf.AnyNestedObject>): void {
   for (const [name, json] of Object.entries(nested)) {
     const existing = ns.get(name);
+    const nestedJson = (json as protobuf.INamespace).nested;
     if (!existing) ns.addJSON({ [name]: json });
-    else if (existing.constructor === protobuf.Namespace && (json as protobuf.INamespace).nested) addMissing(existing as protobuf.Namespace, (json as protobuf.INamespace).nested!);
+    else if (existing.constructor === protobuf.Namespace && nestedJson) addMissing(existing as protobuf.Namespace, nestedJson);
   }
 }
 
@@ -145,7 +146,7 @@ export class ProtobufDecoder extends WireFormatDecoder<Compiled> {
     super(registry, 'PROTOBUF', 'Protobuf');
   }
 
-  protected async compile(id: number, registered: RegisteredSchema): Promise<Compiled> {
+  protected async compile(_id: number, registered: RegisteredSchema): Promise<Compiled> {
     const refs = await referencedSchemas(this.registry, registered);
     return compileProto(registered.schema, new Map([...refs].map(([name, s]) => [name, s.schema])), this.opts);
   }
@@ -295,7 +296,9 @@ function readMessage(plan: MessagePlan, msg: Record<string, unknown>): Record<st
 
 const has = (msg: Record<string, unknown>, name: string) => Object.prototype.hasOwnProperty.call(msg, name) && msg[name] !== null && msg[name] !== undefined;
 
-function fieldOf(f: protobuf.Field, owner: protobuf.Type, inProgress: Map<protobuf.Type, true>, opts: Opts): { name: string; type: FieldType; nullable: boolean; read: (msg: Record<string, unknown>) => unknown } {
+function fieldOf(
+  f: protobuf.Field, owner: protobuf.Type, inProgress: Map<protobuf.Type, true>, opts: Opts,
+): { name: string; type: FieldType; nullable: boolean; read: (msg: Record<string, unknown>) => unknown } {
   f.resolve();
   const name = f.name;
   const where = `${owner.fullName.slice(1)}.${name}`;
@@ -304,7 +307,8 @@ function fieldOf(f: protobuf.Field, owner: protobuf.Type, inProgress: Map<protob
     const key64 = LONG_TYPES.has(f.keyType) ? { unsigned: f.keyType === 'uint64' || f.keyType === 'fixed64' } : undefined;
     return {
       name,
-      type: { kind: 'map', values: value.type },
+      // Keys other than strings keep their type (Connect's ProtobufData does): the reader gives their text, the sink reads it back.
+      type: f.keyType === 'string' ? { kind: 'map', values: value.type } : { kind: 'map', values: value.type, keys: scalarType({ type: f.keyType, name } as protobuf.Field) },
       nullable: true,
       read: (msg) => {
         const m = msg[name] as Record<string, unknown> | undefined;
@@ -406,7 +410,9 @@ const DATE = 'google.type.Date';
 const TIME_OF_DAY = 'google.type.TimeOfDay';
 const DECIMAL = 'confluent.type.Decimal';
 
-function messageElement(rt: protobuf.Type, f: protobuf.Field, where: string, inProgress: Map<protobuf.Type, true>, opts: Opts): { type: FieldType; read: (v: unknown) => unknown } {
+function messageElement(
+  rt: protobuf.Type, f: protobuf.Field, where: string, inProgress: Map<protobuf.Type, true>, opts: Opts,
+): { type: FieldType; read: (v: unknown) => unknown } {
   const fullName = rt.fullName.slice(1);
   if (opts.wrapperForNullables && WRAPPERS.has(fullName)) {
     const inner = rt.fieldsArray[0]!;
