@@ -177,7 +177,9 @@ export class OpenSearchSink implements Sink {
   }
 
   /** Sends these actions until every one is done or refused; 429/5xx items go again with backoff. */
-  private async sendActions(batch: EncodedBatch, body: Uint8Array, meta: OpenSearchMeta, actions: number[], end: (i: number) => number): Promise<{ action: number; reason: string }[]> {
+  private async sendActions(
+    batch: EncodedBatch, body: Uint8Array, meta: OpenSearchMeta, actions: number[], end: (i: number) => number,
+  ): Promise<{ action: number; reason: string }[]> {
     let pending = actions;
     const refused: { action: number; reason: string }[] = [];
     const where = `_bulk for topic ${batch.topic} partition ${batch.partition} offsets ${meta.offsets[actions[0]!]}..${meta.offsets[actions[actions.length - 1]!]}`;
