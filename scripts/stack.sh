@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The local stack Sluice is tested against: a real Kafka broker (KRaft),
 # PostgreSQL, an S3-compatible server (MinIO) and a Confluent-compatible
-# Schema Registry (Apicurio) and a single-node OpenSearch, all on 127.0.0.1.
+# Schema Registry (Apicurio), a single-node OpenSearch and a single-node
+# Elasticsearch (7.17, OSS), all on 127.0.0.1.
 #   scripts/stack.sh install | up | down | status [service...] | env
-# With service names (postgres kafka minio registry opensearch), up, down and
+# With service names (postgres kafka minio registry opensearch elasticsearch), up, down and
 # status act on those only.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/stack/common.sh"
-services=(postgres kafka minio registry opensearch)
+services=(postgres kafka minio registry opensearch elasticsearch)
 cmd="${1:-status}"
 if (( $# > 1 )); then
   for s in "${@:2}"; do [[ " ${services[*]} " == *" $s "* ]] || die "unknown service $s (${services[*]})"; done
@@ -49,6 +50,7 @@ SLUICE_TEST_S3_ACCESS_KEY=$SLUICE_STACK_S3_ACCESS_KEY
 SLUICE_TEST_S3_SECRET_KEY=$SLUICE_STACK_S3_SECRET_KEY
 SLUICE_TEST_REGISTRY=http://127.0.0.1:$SLUICE_STACK_REGISTRY_PORT/apis/ccompat/v7
 SLUICE_TEST_OPENSEARCH_URL=http://127.0.0.1:$SLUICE_STACK_OPENSEARCH_PORT
+SLUICE_TEST_ELASTICSEARCH_URL=http://127.0.0.1:$SLUICE_STACK_ELASTICSEARCH_PORT
 ENV
     # The secured endpoints, only where the running services have them (a
     # stack started by older scripts gains them on its next restart).

@@ -1,37 +1,72 @@
 #!/usr/bin/env bash
-# A single-node OpenSearch on 127.0.0.1:$SLUICE_STACK_OPENSEARCH_PORT (HTTP,
-# no security plugin), run straight from the server's jars and its
+# A single-node OpenSearch on 127.0.0.1:$SLUICE_STACK_OPENSEARCH_PORT, or
+# (SEARCH_FLAVOR=elasticsearch, which elasticsearch.sh sets) a single-node
+# Elasticsearch on 127.0.0.1:$SLUICE_STACK_ELASTICSEARCH_PORT: HTTP, no
+# security plugin, run straight from the server's jars and its
 # transport-netty4 module on Maven Central, laid out as the tar distribution
 # lays them out (lib/, modules/transport-netty4/, plugins/, config/):
-#   $SLUICE_CACHE_DIR/opensearch-<version>/{server,netty4}/libs   fetched once with mvn
-#   $SLUICE_STACK_DIR/opensearch/home                              lib/ and modules/ (links to the cache)
-#   $SLUICE_STACK_DIR/opensearch/{config,data,tmp}                 the node's own files
-#   $SLUICE_STACK_DIR/opensearch/opensearch.log                    its log
-# OpenSearch refuses to run as root; as root it runs as the system user
+#   $SLUICE_CACHE_DIR/<flavor>-<version>/{server,netty4}/libs   fetched once with mvn
+#   $SLUICE_STACK_DIR/<flavor>/home                              lib/ and modules/ (links to the cache)
+#   $SLUICE_STACK_DIR/<flavor>/{config,data,tmp}                 the node's own files
+#   $SLUICE_STACK_DIR/<flavor>/<flavor>.log                      its log
+# Both refuse to run as root; as root the node runs as the system user
 # sluice-opensearch (made on first start), as PostgreSQL runs as postgres.
-# 2.19.x is the newest line that runs on Java 17 (3.x needs Java 21 and more
-# modules); SLUICE_STACK_OPENSEARCH_JAVA picks another java binary.
+# OpenSearch 2.19.x is the newest line that runs on Java 17 (3.x needs Java 21
+# and more modules). Elasticsearch 7.17.x is the newest whose server and
+# netty module are both on Maven Central in this form (8.x starts through a
+# separate launcher); without x-pack it is the OSS flavour: no data streams.
+# SLUICE_STACK_<FLAVOR>_JAVA picks another java binary.
 #
 #   opensearch.sh install | up | down | status | kill
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-OS_VERSION="${SLUICE_STACK_OPENSEARCH_VERSION:-2.19.6}"
-# The log4j version the server itself depends on (it ships log4j-api only;
-# the distribution adds log4j-core of the same version).
-OS_LOG4J_VERSION="${SLUICE_STACK_OPENSEARCH_LOG4J_VERSION:-2.25.4}"
-OS_CACHE="$SLUICE_CACHE_DIR/opensearch-$OS_VERSION"
-OS_DIR="$SLUICE_STACK_DIR/opensearch"
+FLAVOR="${SEARCH_FLAVOR:-opensearch}"
+if [[ $FLAVOR == opensearch ]]; then
+  LABEL=OpenSearch
+  OS_VERSION="${SLUICE_STACK_OPENSEARCH_VERSION:-2.19.6}"
+  GROUP=org.opensearch
+  PLUGIN_GROUP=org.opensearch.plugin
+  MAIN=org.opensearch.bootstrap.OpenSearch
+  PROP=opensearch
+  NETTY_PLUGIN=org.opensearch.transport.Netty4Plugin
+  YML=opensearch.yml
+  PORT=$SLUICE_STACK_OPENSEARCH_PORT
+  TRANSPORT_PORT=$SLUICE_STACK_OPENSEARCH_TRANSPORT_PORT
+  # The log4j version the server itself depends on (it ships log4j-api only;
+  # the distribution adds log4j-core of the same version).
+  EXTRA_DEPS="<dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>${SLUICE_STACK_OPENSEARCH_LOG4J_VERSION:-2.25.4}</version></dependency>"
+  OS_JAVA="${SLUICE_STACK_OPENSEARCH_JAVA:-java}"
+  HEAP_OPTS="${SLUICE_STACK_OPENSEARCH_HEAP_OPTS:--Xms512m -Xmx512m}"
+  START_TIMEOUT="${SLUICE_STACK_OPENSEARCH_START_TIMEOUT:-120}"
+  EXTRA_JAVA_OPTS="${SLUICE_STACK_OPENSEARCH_JAVA_OPTS:-}"
+elif [[ $FLAVOR == elasticsearch ]]; then
+  LABEL=Elasticsearch
+  OS_VERSION="${SLUICE_STACK_ELASTICSEARCH_VERSION:-7.17.29}"
+  GROUP=org.elasticsearch
+  PLUGIN_GROUP=org.elasticsearch.plugin
+  MAIN=org.elasticsearch.bootstrap.Elasticsearch
+  PROP=es
+  NETTY_PLUGIN=org.elasticsearch.transport.Netty4Plugin
+  YML=elasticsearch.yml
+  PORT=$SLUICE_STACK_ELASTICSEARCH_PORT
+  TRANSPORT_PORT=$SLUICE_STACK_ELASTICSEARCH_TRANSPORT_PORT
+  EXTRA_DEPS=""   # its pom brings log4j-core
+  OS_JAVA="${SLUICE_STACK_ELASTICSEARCH_JAVA:-java}"
+  HEAP_OPTS="${SLUICE_STACK_ELASTICSEARCH_HEAP_OPTS:--Xms512m -Xmx512m}"
+  START_TIMEOUT="${SLUICE_STACK_ELASTICSEARCH_START_TIMEOUT:-120}"
+  EXTRA_JAVA_OPTS="${SLUICE_STACK_ELASTICSEARCH_JAVA_OPTS:-}"
+else
+  die "SEARCH_FLAVOR must be opensearch or elasticsearch, not $FLAVOR"
+fi
+OS_CACHE="$SLUICE_CACHE_DIR/$FLAVOR-$OS_VERSION"
+OS_DIR="$SLUICE_STACK_DIR/$FLAVOR"
 OS_HOME="$OS_DIR/home"
 OS_CONF="$OS_DIR/config"
-OS_PID="$OS_DIR/opensearch.pid"
-OS_LOG="$OS_DIR/opensearch.log"
+OS_PID="$OS_DIR/$FLAVOR.pid"
+OS_LOG="$OS_DIR/$FLAVOR.log"
 OS_USER="sluice-opensearch"
-OS_JAVA="${SLUICE_STACK_OPENSEARCH_JAVA:-java}"
-BASE="http://127.0.0.1:$SLUICE_STACK_OPENSEARCH_PORT"
-START_TIMEOUT="${SLUICE_STACK_OPENSEARCH_START_TIMEOUT:-120}"
-# A small heap is plenty for tests and the bench; G1 as the distribution's jvm.options.
-HEAP_OPTS="${SLUICE_STACK_OPENSEARCH_HEAP_OPTS:--Xms512m -Xmx512m}"
+BASE="http://127.0.0.1:$PORT"
 
 pom() { # pom <artifactId> <dependencies...>
   local a=$1; shift
@@ -43,22 +78,22 @@ dep() { printf '<dependency><groupId>%s</groupId><artifactId>%s</artifactId><ver
 
 install() {
   if [[ ! -f "$OS_CACHE/.complete" ]]; then
-    command -v mvn >/dev/null || die "mvn not found: Maven fetches OpenSearch's jars from Maven Central"
-    log "fetching OpenSearch $OS_VERSION jars from Maven Central (first run only)"
+    command -v mvn >/dev/null || die "mvn not found: Maven fetches $LABEL's jars from Maven Central"
+    log "fetching $LABEL $OS_VERSION jars from Maven Central (first run only)"
     rm -rf "$OS_CACHE"
     # The server's lib/: the server and what it needs at run time, the plugin
     # class loader (a separate library in the distribution) and log4j-core.
-    maven_fetch "$OS_CACHE/server" "$(pom opensearch-server \
-      "$(dep org.opensearch opensearch "$OS_VERSION")" \
-      "$(dep org.opensearch opensearch-plugin-classloader "$OS_VERSION")" \
-      "$(dep org.apache.logging.log4j log4j-core "$OS_LOG4J_VERSION")")" >&2
+    maven_fetch "$OS_CACHE/server" "$(pom "$FLAVOR-server" \
+      "$(dep "$GROUP" "$FLAVOR" "$OS_VERSION")" \
+      "$(dep "$GROUP" "$FLAVOR-plugin-classloader" "$OS_VERSION")" \
+      "$EXTRA_DEPS")" >&2
     # The HTTP and transport layer is a module: its jar and Netty.
-    maven_fetch "$OS_CACHE/netty4" "$(pom opensearch-transport-netty4 \
-      "$(dep org.opensearch.plugin transport-netty4-client "$OS_VERSION")")" >&2
+    maven_fetch "$OS_CACHE/netty4" "$(pom "$FLAVOR-transport-netty4" \
+      "$(dep "$PLUGIN_GROUP" transport-netty4-client "$OS_VERSION")")" >&2
     touch "$OS_CACHE/.complete"
   fi
-  [[ -f "$OS_CACHE/server/libs/opensearch-$OS_VERSION.jar" ]] \
-    || die "$OS_CACHE has no opensearch-$OS_VERSION.jar; delete $OS_CACHE and run install again"
+  [[ -f "$OS_CACHE/server/libs/$FLAVOR-$OS_VERSION.jar" ]] \
+    || die "$OS_CACHE has no $FLAVOR-$OS_VERSION.jar; delete $OS_CACHE and run install again"
 }
 
 # As root the node runs as its own user. setpriv execs in place, so the
@@ -70,7 +105,7 @@ ensure_user() {
   [[ $(id -u) -eq 0 ]] || return 0
   id -u "$OS_USER" >/dev/null 2>&1 && return 0
   useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$OS_USER" \
-    || die "could not create the system user $OS_USER that runs OpenSearch"
+    || die "could not create the system user $OS_USER that runs $LABEL"
 }
 
 # lay_out_home: lib/ and modules/transport-netty4/ as the tar distribution has
@@ -91,14 +126,16 @@ lay_out_home() {
 description=Netty 4 based transport implementation
 version=$OS_VERSION
 name=transport-netty4
-classname=org.opensearch.transport.Netty4Plugin
+classname=$NETTY_PLUGIN
 java.version=11
-opensearch.version=$OS_VERSION
+$FLAVOR.version=$OS_VERSION
 extended.plugins=
 has.native.controller=false
 PROPS
-  # The module's security policy, as the distribution ships it.
-  cat >"$OS_HOME/modules/transport-netty4/plugin-security.policy" <<'POLICY'
+  # The module's security policy, as each distribution ships it (Elasticsearch
+  # grants by codebase and refuses OpenSearch's global RuntimePermission "*").
+  if [[ $FLAVOR == opensearch ]]; then
+    cat >"$OS_HOME/modules/transport-netty4/plugin-security.policy" <<'POLICY'
 grant {
   permission java.io.FilePermission "/proc/sys/net/core/somaxconn", "read";
   permission java.net.SocketPermission "*", "accept,connect";
@@ -107,6 +144,18 @@ grant {
   permission java.util.PropertyPermission "sun.nio.ch.bugLevel", "write";
 };
 POLICY
+  else
+    cat >"$OS_HOME/modules/transport-netty4/plugin-security.policy" <<'POLICY'
+grant codeBase "${codebase.netty-common}" {
+  permission java.io.FilePermission "/proc/sys/net/core/somaxconn", "read";
+  permission java.net.SocketPermission "*", "accept,connect";
+  permission java.lang.RuntimePermission "setContextClassLoader";
+};
+grant codeBase "${codebase.netty-transport}" {
+  permission java.util.PropertyPermission "sun.nio.ch.bugLevel", "write";
+};
+POLICY
+  fi
   echo "$OS_VERSION" >"$OS_HOME/.version"
 }
 
@@ -114,14 +163,14 @@ write_config() {
   mkdir -p "$OS_CONF" "$OS_DIR/data" "$OS_DIR/tmp" "$OS_DIR/logs"
   # Disk watermarks off: a nearly full CI disk must not turn test indices read-only.
   # Many small test indices over many runs: no shard cap to run into.
-  cat >"$OS_CONF/opensearch.yml" <<YML
+  cat >"$OS_CONF/$YML" <<YML
 # Generated by scripts/stack/opensearch.sh on every start; edits are overwritten.
 cluster.name: sluice-stack
 node.name: sluice-stack
 discovery.type: single-node
 network.host: 127.0.0.1
-http.port: $SLUICE_STACK_OPENSEARCH_PORT
-transport.port: $SLUICE_STACK_OPENSEARCH_TRANSPORT_PORT
+http.port: $PORT
+transport.port: $TRANSPORT_PORT
 path.data: $OS_DIR/data
 path.logs: $OS_DIR/logs
 cluster.routing.allocation.disk.threshold_enabled: false
@@ -135,7 +184,7 @@ appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = [%d{ISO8601}][%-5p][%-25c{1.}] [%node_name]%marker %m%n
 rootLogger.level = info
 rootLogger.appenderRef.console.ref = console
-logger.deprecation.name = org.opensearch.deprecation
+logger.deprecation.name = deprecation
 logger.deprecation.level = error
 LOG
   if [[ $(id -u) -eq 0 ]]; then chown -R "$OS_USER:" "$OS_CONF" "$OS_DIR/data" "$OS_DIR/tmp" "$OS_DIR/logs"; fi
@@ -147,42 +196,44 @@ up() {
   install
   if ! ready; then
     exec 9>"$OS_DIR.lock"
-    flock -w "$START_TIMEOUT" 9 || die "another opensearch.sh holds $OS_DIR.lock"
+    flock -w "$START_TIMEOUT" 9 || die "another $FLAVOR start holds $OS_DIR.lock"
     if ! pid_alive "$OS_PID"; then
-      port_open "$SLUICE_STACK_OPENSEARCH_PORT" && die "127.0.0.1:$SLUICE_STACK_OPENSEARCH_PORT is taken by something that is not this stack's OpenSearch"
-      command -v "$OS_JAVA" >/dev/null || die "java not found: OpenSearch $OS_VERSION needs Java 17 or newer"
+      port_open "$PORT" && die "127.0.0.1:$PORT is taken by something that is not this stack's $LABEL"
+      command -v "$OS_JAVA" >/dev/null || die "java not found: $LABEL $OS_VERSION needs Java 17 or newer"
       ensure_user
       mkdir -p "$OS_DIR"
       lay_out_home
       write_config
       local started=$SECONDS
-      # The system properties bin/opensearch and its JVM options set.
+      # The system properties bin/opensearch (bin/elasticsearch) and its JVM
+      # options set; Elasticsearch's JNA wants LIBFFI_TMPDIR as its launcher sets it.
       # shellcheck disable=SC2086
-      (cd "$OS_DIR" && exec nohup "${as_user[@]}" "$OS_JAVA" $HEAP_OPTS -XX:+UseG1GC -XX:G1ReservePercent=25 -XX:InitiatingHeapOccupancyPercent=30 \
+      (cd "$OS_DIR" && export LIBFFI_TMPDIR="$OS_DIR/tmp" ES_TMPDIR="$OS_DIR/tmp" && exec nohup "${as_user[@]}" "$OS_JAVA" $HEAP_OPTS -XX:+UseG1GC -XX:G1ReservePercent=25 -XX:InitiatingHeapOccupancyPercent=30 \
         -Xss1m -Djava.awt.headless=true -Dfile.encoding=UTF-8 -Djna.nosys=true \
         -XX:-OmitStackTraceInFastThrow -Dio.netty.noUnsafe=true -Dio.netty.noKeySetOptimization=true \
         -Dio.netty.recycler.maxCapacityPerThread=0 -Dlog4j.shutdownHookEnabled=false -Dlog4j2.disable.jmx=true \
         -Djava.locale.providers=SPI,COMPAT -Djava.io.tmpdir="$OS_DIR/tmp" \
-        -Dopensearch.path.home="$OS_HOME" -Dopensearch.path.conf="$OS_CONF" -Dopensearch.distribution.type=tar \
-        ${SLUICE_STACK_OPENSEARCH_JAVA_OPTS:-} \
-        -cp "$OS_HOME/lib/*" org.opensearch.bootstrap.OpenSearch </dev/null >"$OS_LOG" 2>&1) &
+        -D$PROP.path.home="$OS_HOME" -D$PROP.path.conf="$OS_CONF" -D$PROP.distribution.type=tar \
+        -Des.distribution.flavor=oss -Des.bundled_jdk=false \
+        $EXTRA_JAVA_OPTS \
+        -cp "$OS_HOME/lib/*" "$MAIN" </dev/null >"$OS_LOG" 2>&1) &
       echo $! >"$OS_PID"
       local deadline=$((SECONDS + START_TIMEOUT))
       until ready; do
-        pid_alive "$OS_PID" || { tail -n 40 "$OS_LOG" >&2; die "OpenSearch exited during start-up (log: $OS_LOG)"; }
-        (( SECONDS < deadline )) || { tail -n 40 "$OS_LOG" >&2; die "OpenSearch did not answer within ${START_TIMEOUT}s (log: $OS_LOG)"; }
+        pid_alive "$OS_PID" || { tail -n 40 "$OS_LOG" >&2; die "$LABEL exited during start-up (log: $OS_LOG)"; }
+        (( SECONDS < deadline )) || { tail -n 40 "$OS_LOG" >&2; die "$LABEL did not answer within ${START_TIMEOUT}s (log: $OS_LOG)"; }
         sleep 0.25
       done
-      log "opensearch started in $((SECONDS - started))s"
+      log "$FLAVOR started in $((SECONDS - started))s"
     else
-      log "an OpenSearch process is already starting (pid $(cat "$OS_PID")); waiting for it"
-      wait_until "$START_TIMEOUT" "OpenSearch" ready
+      log "a $LABEL process is already starting (pid $(cat "$OS_PID")); waiting for it"
+      wait_until "$START_TIMEOUT" "$LABEL" ready
     fi
   fi
-  echo "opensearch $BASE"
+  printf '%-10s %s\n' "$FLAVOR" "$BASE"
 }
 
-down() { stop_pidfile "$OS_PID" opensearch; }
+down() { stop_pidfile "$OS_PID" "$FLAVOR"; }
 
 # kill: SIGKILL, no shutdown (tests of a crashed cluster).
 kill9() {
@@ -193,7 +244,7 @@ kill9() {
 }
 
 status() {
-  if ready; then echo "opensearch up    $BASE"; else echo "opensearch down"; return 1; fi
+  if ready; then printf '%-10s up    %s\n' "$FLAVOR" "$BASE"; else printf '%-10s down\n' "$FLAVOR"; return 1; fi
 }
 
 case "${1:-}" in
@@ -202,5 +253,5 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   kill) kill9 ;;
-  *) die "usage: opensearch.sh install|up|down|status|kill" ;;
+  *) die "usage: $FLAVOR.sh install|up|down|status|kill" ;;
 esac

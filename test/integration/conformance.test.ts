@@ -9,7 +9,7 @@ import { runSluice, startSluice, writeConnector } from '../helpers/sluice.js';
 import { uniqueName, waitFor } from '../helpers/stack.js';
 import { pgConnector } from './postgres-helpers.js';
 import { ensurePythonReaders, readParquet, s3Connector } from './s3-support.js';
-import { allDocs, opensearchConnector } from './opensearch-support.js';
+import { allDocs, ELASTICSEARCH, OPENSEARCH, opensearchConnector } from './opensearch-support.js';
 
 interface SinkUnderTest {
   name: string;
@@ -38,14 +38,15 @@ const sinks: SinkUnderTest[] = [
     ids: async (topic) => (await readParquet(`conformance/${topic}/`, ['id'])).flatMap((f) => f.data.map((r) => Number(r.id))),
     duplicatesAfterCrash: false,
   },
-  {
-    name: 'opensearch',
+  ...[{ name: 'opensearch', url: OPENSEARCH }, { name: 'elasticsearch', url: ELASTICSEARCH }].map(({ name, url }) => ({
+    name,
     prepare: async () => {},
     // Ids topic+partition+offset (the records of the bad-record case have no key).
-    connector: (topic, extra = {}) => opensearchConnector(topic, { ...converterConfig('json'), 'key.ignore': 'true', 'schema.ignore': 'true', ...extra }),
-    ids: async (topic) => [...(await allDocs(topic)).values()].map((d) => Number(d.source.id)),
+    connector: (topic: string, extra: Record<string, unknown> = {}) =>
+      opensearchConnector(topic, { ...converterConfig('json'), 'key.ignore': 'true', 'schema.ignore': 'true', ...extra }, url),
+    ids: async (topic: string) => [...(await allDocs(topic, url)).values()].map((d) => Number(d.source.id)),
     duplicatesAfterCrash: false,
-  },
+  })),
 ];
 
 describe.each(sinks)('conformance: $name sink', (sink) => {

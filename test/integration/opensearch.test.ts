@@ -2,12 +2,13 @@
 // ids, sources and mappings, deletes on tombstones, upserts, a refused
 // document dead-lettered with its headers (or a stop naming it), OpenSearch
 // stopped and started again mid-stream, and Sluice killed -9 mid-stream.
+// The first cases run against Elasticsearch 7.17 too (stack.sh starts both).
 import { describe, expect, it } from 'vitest';
 import { converterConfig, encodeOrder, orders } from '../../bench/lib/generate.js';
 import { createTopic, fullyCommitted, groupProgress, produce, readTopic } from '../helpers/kafka.js';
 import { runSluice, startSluice, writeConnector } from '../helpers/sluice.js';
 import { uniqueName, waitFor } from '../helpers/stack.js';
-import { allDocs, docCount, opensearchConnector, opensearchService, os } from './opensearch-support.js';
+import { allDocs, docCount, ELASTICSEARCH, OPENSEARCH, opensearchConnector, os, searchService } from './opensearch-support.js';
 
 /** A Connect JSON envelope with a struct schema (so schema.ignore=false derives a mapping). */
 function envelope(o: { id: number; name: string; amount: string; at: number; tags: string[]; attrs: Record<string, number> }): string {
@@ -27,7 +28,9 @@ function envelope(o: { id: number; name: string; amount: string; at: number; tag
   return JSON.stringify({ schema, payload: { ...o, amount: bytes } });
 }
 
-describe('OpenSearch sink', () => {
+const clusters = [{ name: 'OpenSearch', url: OPENSEARCH }, { name: 'Elasticsearch 7', url: ELASTICSEARCH }];
+
+describe.each(clusters)('$name: the sink', ({ url }) => {
   it('lands every record once under its key with the schema\'s mapping, and deletes on tombstones', async () => {
     const topic = uniqueName('os_keys');
     await createTopic(topic, 3);
@@ -39,13 +42,13 @@ describe('OpenSearch sink', () => {
     const name = uniqueName('os');
     const sluice = startSluice(['run', '--config', writeConnector(opensearchConnector(topic, {
       ...converterConfig('connect-json'), 'behavior.on.null.values': 'delete', 'batch.size': '500',
-    }), name)]);
+    }, url), name)]);
     try {
       await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 120_000, 300);
     } finally {
       expect((await sluice.stop()).code, sluice.output().slice(-3000)).toBe(0);
     }
-    const docs = await allDocs(topic);
+    const docs = await allDocs(topic, url);
     expect(docs.size).toBe(N - N / 10);
     for (const o of items) {
       const d = docs.get(`k${o.id}`);
@@ -56,7 +59,7 @@ describe('OpenSearch sink', () => {
       expect(d!.source).toEqual({ id: o.id, name: o.name, amount: Number(o.amount), at: o.at, tags: o.tags, attrs: o.attrs });
     }
     // The external version is the record's offset.
-    const { body } = await os('GET', `/${topic}/_mapping`);
+    const { body } = await os('GET', `/${topic}/_mapping`, undefined, url);
     const props = body[topic].mappings.properties;
     expect(props.id).toEqual({ type: 'long' });
     expect(props.name).toEqual({ type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } });
@@ -76,13 +79,13 @@ describe('OpenSearch sink', () => {
     const name = uniqueName('os');
     const r1 = startSluice(['run', '--config', writeConnector(opensearchConnector(topic, {
       ...converterConfig('json'), 'write.method': 'upsert', 'schema.ignore': 'true',
-    }), name)]);
+    }, url), name)]);
     try {
       await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 60_000, 200);
     } finally {
       expect((await r1.stop()).code, r1.output().slice(-3000)).toBe(0);
     }
-    const docs = await allDocs(topic);
+    const docs = await allDocs(topic, url);
     expect(docs.get('a')!.source).toEqual({ x: 1, y: 'second', z: true });
     expect(docs.get('b')!.source).toEqual({ x: 2 });
 
@@ -90,14 +93,14 @@ describe('OpenSearch sink', () => {
     await createTopic(topic2, 1);
     await produce(topic2, [{ value: JSON.stringify({ v: 1 }) }, { value: JSON.stringify({ v: 2 }) }]);
     const name2 = uniqueName('os');
-    const r2 = startSluice(['run', '--config', writeConnector(opensearchConnector(topic2, { ...converterConfig('json'), 'key.ignore': 'true', 'schema.ignore': 'true' }), name2)]);
+    const r2 = startSluice(['run', '--config', writeConnector(opensearchConnector(topic2, { ...converterConfig('json'), 'key.ignore': 'true', 'schema.ignore': 'true' }, url), name2)]);
     try {
       await waitFor('every offset committed', () => fullyCommitted(`connect-${name2}`, topic2), 60_000, 200);
     } finally {
       expect((await r2.stop()).code).toBe(0);
     }
     const index2 = topic2.toLowerCase();
-    const docs2 = await allDocs(index2);
+    const docs2 = await allDocs(index2, url);
     expect([...docs2.keys()].sort()).toEqual([`${topic2}+0+0`, `${topic2}+0+1`]);
     expect(docs2.get(`${topic2}+0+1`)).toEqual({ source: { v: 2 }, version: 1 });
   });
@@ -106,7 +109,7 @@ describe('OpenSearch sink', () => {
     const topic = uniqueName('os_refused');
     await createTopic(topic, 1);
     // The index maps n as a number; the third record's n is not one.
-    expect((await os('PUT', `/${topic}`, { mappings: { properties: { n: { type: 'long' } } } })).status).toBe(200);
+    expect((await os('PUT', `/${topic}`, { mappings: { properties: { n: { type: 'long' } } } }, url)).status).toBe(200);
     await produce(topic, [
       { key: 'a', value: JSON.stringify({ n: 1 }) },
       { key: 'b', value: JSON.stringify({ n: 2 }) },
@@ -119,13 +122,13 @@ describe('OpenSearch sink', () => {
       ...converterConfig('json'), 'schema.ignore': 'true',
       'errors.tolerance': 'all', 'errors.deadletterqueue.topic.name': dlq,
       'errors.deadletterqueue.topic.replication.factor': '1', 'errors.deadletterqueue.context.headers.enable': 'true',
-    }), name)]);
+    }, url), name)]);
     try {
       await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 60_000, 200);
     } finally {
       expect((await sluice.stop()).code, sluice.output().slice(-3000)).toBe(0);
     }
-    expect([...(await allDocs(topic)).keys()].sort()).toEqual(['a', 'b', 'd']);
+    expect([...(await allDocs(topic, url)).keys()].sort()).toEqual(['a', 'b', 'd']);
     const [dead] = await readTopic(dlq, 1);
     expect(dead!.key).toBe('c');
     expect(dead!.value).toBe(JSON.stringify({ n: 'not a number' }));
@@ -137,15 +140,17 @@ describe('OpenSearch sink', () => {
     const name2 = uniqueName('os');
     const topic2 = uniqueName('os_refused_stop');
     await createTopic(topic2, 1);
-    expect((await os('PUT', `/${topic2}`, { mappings: { properties: { n: { type: 'long' } } } })).status).toBe(200);
+    expect((await os('PUT', `/${topic2}`, { mappings: { properties: { n: { type: 'long' } } } }, url)).status).toBe(200);
     await produce(topic2, [{ key: 'a', value: JSON.stringify({ n: 1 }) }, { key: 'c', value: JSON.stringify({ n: 'x' }) }]);
-    const r = await runSluice(['run', '--config', writeConnector(opensearchConnector(topic2, { ...converterConfig('json'), 'schema.ignore': 'true' }), name2)], {}, 60_000);
+    const r = await runSluice(['run', '--config', writeConnector(opensearchConnector(topic2, { ...converterConfig('json'), 'schema.ignore': 'true' }, url), name2)], {}, 60_000);
     expect(r.code).toBe(1);
     expect(r.output).toContain(`write failed at topic ${topic2} partition 0 offset 1: the cluster refused the document: mapper_parsing_exception`);
     const [p] = await groupProgress(`connect-${name2}`, topic2);
     expect(p!.committed).toBeLessThanOrEqual(1);
   });
+});
 
+describe('OpenSearch: outages', () => {
   it('OpenSearch stopped mid-stream and started again: nothing is lost', async () => {
     const topic = uniqueName('os_outage');
     await createTopic(topic, 2);
@@ -159,9 +164,9 @@ describe('OpenSearch sink', () => {
     try {
       const producing = produce(topic, all.map((o) => ({ key: String(o.id), value: encodeOrder('json', o), partition: o.id % 2 })), 500, 150);
       await waitFor('some documents', async () => (await docCount(topic)) > 500, 60_000, 100);
-      await opensearchService('down');
+      await searchService('down');
       await new Promise((r) => setTimeout(r, 3000));
-      await opensearchService('up');
+      await searchService('up');
       await producing;
       await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 120_000, 300);
       expect(sluice.child.exitCode).toBeNull();
