@@ -150,8 +150,8 @@ describe.each(clusters)('$name: the sink', ({ url }) => {
   });
 });
 
-describe('OpenSearch: outages', () => {
-  it('OpenSearch stopped mid-stream and started again: nothing is lost', async () => {
+describe('OpenSearch: outages, crashes and data streams', () => {
+  it('OpenSearch stopped mid-stream and started again, then killed -9 and started again: nothing is lost', async () => {
     const topic = uniqueName('os_outage');
     await createTopic(topic, 2);
     const N = 6000;
@@ -167,6 +167,11 @@ describe('OpenSearch: outages', () => {
       await searchService('down');
       await new Promise((r) => setTimeout(r, 3000));
       await searchService('up');
+      // Acknowledged documents survive a crash of the node (its translog is synced before each answer).
+      const before = await docCount(topic);
+      await waitFor('more documents', async () => (await docCount(topic)) > before + 500, 60_000, 100);
+      await searchService('kill');
+      await searchService('up');
       await producing;
       await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 120_000, 300);
       expect(sluice.child.exitCode).toBeNull();
@@ -176,6 +181,26 @@ describe('OpenSearch: outages', () => {
     const docs = await allDocs(topic);
     expect(docs.size).toBe(N);
     for (const o of all.slice(0, 50)) expect(docs.get(String(o.id))!.source.id).toBe(o.id);
+  });
+
+  it('data.stream.type writes create operations into a data stream, with an index template made for it', async () => {
+    const topic = uniqueName('os_stream');
+    await createTopic(topic, 1);
+    await produce(topic, [{ key: 'a', value: JSON.stringify({ m: 1 }), timestamp: Date.UTC(2026, 1, 2) }, { key: 'b', value: JSON.stringify({ m: 2 }) }]);
+    const name = uniqueName('os');
+    const sluice = startSluice(['run', '--config', writeConnector(opensearchConnector(topic, {
+      ...converterConfig('json'), 'schema.ignore': 'true', 'data.stream.type': 'logs', 'data.stream.dataset': 'sluice',
+    }), name)]);
+    try {
+      await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 60_000, 200);
+    } finally {
+      expect((await sluice.stop()).code, sluice.output().slice(-3000)).toBe(0);
+    }
+    const stream = `logs-sluice-${topic}`;
+    expect((await os('GET', `/_data_stream/${stream}`)).body.data_streams[0].name).toBe(stream);
+    const docs = await allDocs(stream);
+    expect(docs.get('a')!.source).toEqual({ m: 1, '@timestamp': Date.UTC(2026, 1, 2) });
+    expect(docs.get('b')!.source.m).toBe(2);
   });
 
   it('kill -9 of Sluice mid-stream and a restart: every document once, none written twice', async () => {
