@@ -190,6 +190,30 @@ LOG
   if [[ $(id -u) -eq 0 ]]; then chown -R "$OS_USER:" "$OS_CONF" "$OS_DIR/data" "$OS_DIR/tmp" "$OS_DIR/logs"; fi
 }
 
+# Class data sharing: the first start records the classes it loads
+# (-XX:ArchiveClassesAtExit, written when the node stops cleanly); later
+# starts map them (about half the start time on the 2-core machine: 19 s → 9 s
+# under load). An archive that no longer matches the JVM or the jars is
+# tested before each use (a stale one can crash the JVM) and made again.
+# SLUICE_STACK_SEARCH_CDS=0 turns this off.
+CDS_OPTS=()
+cds_setup() {
+  [[ "${SLUICE_STACK_SEARCH_CDS:-1}" == 1 ]] || return 0
+  local archive
+  archive="$OS_DIR/cds/$OS_VERSION-$("$OS_JAVA" -version 2>&1 | cksum | cut -d' ' -f1).jsa"
+  mkdir -p "$OS_DIR/cds"
+  if [[ $(id -u) -eq 0 ]]; then chown "$OS_USER:" "$OS_DIR/cds"; fi
+  if [[ -f "$archive" ]] \
+    && ("$OS_JAVA" -XX:SharedArchiveFile="$archive" -Xshare:on -XX:ErrorFile=/dev/null -cp "$OS_HOME/lib/*" -version >/dev/null 2>&1
+        exit $?) 2>/dev/null; then   # (a subshell of two commands, so that bash's "Aborted" goes to /dev/null too)
+    CDS_OPTS=("-XX:SharedArchiveFile=$archive")
+  else
+    rm -f "$archive"
+    CDS_OPTS=("-XX:ArchiveClassesAtExit=$archive")
+  fi
+  CDS_OPTS+=("-Xlog:cds=off,cds+dynamic=off")
+}
+
 ready() { curl -sf -o /dev/null --max-time 5 "$BASE/_cluster/health?wait_for_status=yellow&timeout=2s"; }
 
 up() {
@@ -204,11 +228,12 @@ up() {
       mkdir -p "$OS_DIR"
       lay_out_home
       write_config
+      cds_setup
       local started=$SECONDS
       # The system properties bin/opensearch (bin/elasticsearch) and its JVM
       # options set; Elasticsearch's JNA wants LIBFFI_TMPDIR as its launcher sets it.
       # shellcheck disable=SC2086
-      (cd "$OS_DIR" && export LIBFFI_TMPDIR="$OS_DIR/tmp" ES_TMPDIR="$OS_DIR/tmp" && exec nohup "${as_user[@]}" "$OS_JAVA" $HEAP_OPTS -XX:+UseG1GC -XX:G1ReservePercent=25 -XX:InitiatingHeapOccupancyPercent=30 \
+      (cd "$OS_DIR" && export LIBFFI_TMPDIR="$OS_DIR/tmp" ES_TMPDIR="$OS_DIR/tmp" && exec nohup "${as_user[@]}" "$OS_JAVA" "${CDS_OPTS[@]}" $HEAP_OPTS -XX:+UseG1GC -XX:G1ReservePercent=25 -XX:InitiatingHeapOccupancyPercent=30 \
         -Xss1m -Djava.awt.headless=true -Dfile.encoding=UTF-8 -Djna.nosys=true \
         -XX:-OmitStackTraceInFastThrow -Dio.netty.noUnsafe=true -Dio.netty.noKeySetOptimization=true \
         -Dio.netty.recycler.maxCapacityPerThread=0 -Dlog4j.shutdownHookEnabled=false -Dlog4j2.disable.jmx=true \

@@ -3,7 +3,7 @@
 // document dead-lettered with its headers (or a stop naming it), OpenSearch
 // stopped and started again mid-stream, and Sluice killed -9 mid-stream.
 // The first cases run against Elasticsearch 7.17 too (stack.sh starts both).
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { converterConfig, encodeOrder, orders } from '../../bench/lib/generate.js';
 import { createTopic, fullyCommitted, groupProgress, produce, readTopic } from '../helpers/kafka.js';
 import { runSluice, startSluice, writeConnector } from '../helpers/sluice.js';
@@ -30,9 +30,20 @@ function envelope(o: { id: number; name: string; amount: string; at: number; tag
 
 const clusters = [{ name: 'OpenSearch', url: OPENSEARCH }, { name: 'Elasticsearch 7', url: ELASTICSEARCH }];
 
+// The indices go after the run (the topics stay, as in the other suites): a node
+// holding hundreds of old test indices would take longer to restart.
+const indices: string[] = [];
+function created(topic: string): string {
+  indices.push(topic.toLowerCase());
+  return topic;
+}
+afterAll(async () => {
+  for (const index of indices) for (const { url } of clusters) await os('DELETE', `/${index}`, undefined, url).catch(() => {});
+});
+
 describe.each(clusters)('$name: the sink', ({ url }) => {
   it('lands every record once under its key with the schema\'s mapping, and deletes on tombstones', async () => {
-    const topic = uniqueName('os_keys');
+    const topic = created(uniqueName('os_keys'));
     await createTopic(topic, 3);
     const N = 3000;
     const items = Array.from({ length: N }, (_, i) => ({ id: i, name: `item ${i}`, amount: (i * 1.25).toFixed(2), at: Date.UTC(2026, 0, 1) + i * 1000, tags: ['a', `t${i % 7}`], attrs: { n: i } }));
@@ -69,7 +80,7 @@ describe.each(clusters)('$name: the sink', ({ url }) => {
   });
 
   it('write.method=upsert merges fields into the document; key.ignore ids are topic+partition+offset', async () => {
-    const topic = uniqueName('os_upsert');
+    const topic = created(uniqueName('os_upsert'));
     await createTopic(topic, 1);
     await produce(topic, [
       { key: 'a', value: JSON.stringify({ x: 1, y: 'first' }) },
@@ -89,7 +100,7 @@ describe.each(clusters)('$name: the sink', ({ url }) => {
     expect(docs.get('a')!.source).toEqual({ x: 1, y: 'second', z: true });
     expect(docs.get('b')!.source).toEqual({ x: 2 });
 
-    const topic2 = uniqueName('os_noKey');
+    const topic2 = created(uniqueName('os_noKey'));
     await createTopic(topic2, 1);
     await produce(topic2, [{ value: JSON.stringify({ v: 1 }) }, { value: JSON.stringify({ v: 2 }) }]);
     const name2 = uniqueName('os');
@@ -106,7 +117,7 @@ describe.each(clusters)('$name: the sink', ({ url }) => {
   });
 
   it('a document the cluster refuses goes to the dead-letter topic with its headers; without one Sluice stops naming it', async () => {
-    const topic = uniqueName('os_refused');
+    const topic = created(uniqueName('os_refused'));
     await createTopic(topic, 1);
     // The index maps n as a number; the third record's n is not one.
     expect((await os('PUT', `/${topic}`, { mappings: { properties: { n: { type: 'long' } } } }, url)).status).toBe(200);
@@ -138,7 +149,7 @@ describe.each(clusters)('$name: the sink', ({ url }) => {
 
     // errors.tolerance=none: the refusal stops Sluice at that record; what came before it is committed.
     const name2 = uniqueName('os');
-    const topic2 = uniqueName('os_refused_stop');
+    const topic2 = created(uniqueName('os_refused_stop'));
     await createTopic(topic2, 1);
     expect((await os('PUT', `/${topic2}`, { mappings: { properties: { n: { type: 'long' } } } }, url)).status).toBe(200);
     await produce(topic2, [{ key: 'a', value: JSON.stringify({ n: 1 }) }, { key: 'c', value: JSON.stringify({ n: 'x' }) }]);
@@ -152,7 +163,7 @@ describe.each(clusters)('$name: the sink', ({ url }) => {
 
 describe('OpenSearch: outages, crashes and data streams', () => {
   it('OpenSearch stopped mid-stream and started again, then killed -9 and started again: nothing is lost', async () => {
-    const topic = uniqueName('os_outage');
+    const topic = created(uniqueName('os_outage'));
     await createTopic(topic, 2);
     const N = 6000;
     const all = [...orders(N, 31)];
@@ -201,10 +212,12 @@ describe('OpenSearch: outages, crashes and data streams', () => {
     const docs = await allDocs(stream);
     expect(docs.get('a')!.source).toEqual({ m: 1, '@timestamp': Date.UTC(2026, 1, 2) });
     expect(docs.get('b')!.source.m).toBe(2);
+    await os('DELETE', `/_data_stream/${stream}`);
+    await os('DELETE', `/_index_template/sluice-${stream}`);
   });
 
   it('kill -9 of Sluice mid-stream and a restart: every document once, none written twice', async () => {
-    const topic = uniqueName('os_kill');
+    const topic = created(uniqueName('os_kill'));
     await createTopic(topic, 3);
     const N = 12_000;
     const all = [...orders(N, 32)];
