@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import Kafka from '@confluentinc/kafka-javascript';
-import { BatchWriter, bufferBytes } from '../src/pipeline/batch-layout.js';
+import { BatchWriter, bufferBytes } from '../src/core/batch-layout.js';
 import { loadNativeAddon } from '../src/source/native-addon.js';
 import { createTopic, endOffsets, produceAll } from './lib/kafka.js';
 import { CONSUMER_DEFAULTS } from './lib/kafka-defaults.js';

@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { loadConfig } from '../src/config/load.js';
+import { loadConfig } from '../src/sinks/index.js';
 import { createLogger } from '../src/log.js';
 import type { EncodedBatch } from '../src/sinks/common/sink.js';
 import { outputTuples, PgEncoder, readOutputHeader, type PgPlan } from '../src/sinks/postgres/encoding.js';

@@ -27,7 +27,7 @@ import { performance } from 'node:perf_hooks';
 import Kafka from '@confluentinc/kafka-javascript';
 import { converterConfig, encodeOrder, orders, ORDER_AVRO_SCHEMA, type WireFormat } from './lib/generate.js';
 import { createDecoder, type Decoded } from '../src/workers/decode/decoders.js';
-import type { RecordContext } from '../src/sinks/common/encoder.js';
+import type { RecordContext } from '../src/workers/encoder.js';
 import { S3ParquetEncoder, type S3Plan } from '../src/sinks/s3-parquet/encoding.js';
 import writeParquetFile, { type FilePiece } from '../src/sinks/s3-parquet/file-task.js';
 import type { S3BatchMeta } from '../src/sinks/s3-parquet/layout.js';

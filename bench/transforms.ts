@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { PgEncoder, type PgPlan } from '../src/sinks/postgres/encoding.js';
 import { OID } from '../src/sinks/postgres/types.js';
-import type { RecordContext } from '../src/sinks/common/encoder.js';
+import type { RecordContext } from '../src/workers/encoder.js';
 import { readTransforms, TransformChain } from '../src/transforms/chain.js';
 import { newTransformRecord, runChain } from '../src/transforms/worker-step.js';
 import { ConnectJsonDecoder, type Decoded } from '../src/workers/decode/decoders.js';

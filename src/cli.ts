@@ -4,21 +4,20 @@
 // 2 configuration error, 3 the drain did not finish within shutdown.grace.ms,
 // 130 a second signal cut the drain short.
 import { Command, CommanderError } from 'commander';
-import { describeConverter, loadConfig, redact, type ResolvedConfig } from './config/load.js';
-import { optionsMarkdown } from './config/docs.js';
+import { describeConverter, redact, type ResolvedConfig } from './config/load.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { EXIT_CONFIG, EXIT_FAILED, EXIT_SECOND_SIGNAL, exitCodeFor, stopOutcome, type ReportedStop } from './exit-codes.js';
 import { createLogger } from './log.js';
 import { nodeVersionNotice, quietSdkNodeWarning } from './node-version.js';
-import { Engine } from './pipeline/engine.js';
-import { createSink } from './sinks/index.js';
+import { createEngine } from './pipeline/compose.js';
+import { createSink, loadConfig, optionsMarkdown } from './sinks/index.js';
 import { startStatusServer } from './status.js';
 
 quietSdkNodeWarning();
 
-function configErrorExit<T>(fn: () => T): T {
+async function configErrorExit<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`sluice: ${err.message}\n`);
@@ -28,7 +27,7 @@ function configErrorExit<T>(fn: () => T): T {
   }
 }
 
-function loadOrExit(file: string | undefined, worker: string | undefined): ResolvedConfig {
+function loadOrExit(file: string | undefined, worker: string | undefined): Promise<ResolvedConfig> {
   return configErrorExit(() => loadConfig({ file, worker }));
 }
 
@@ -44,7 +43,7 @@ function converterLines(c: ResolvedConfig): { converters: string[]; warnings: st
 const WORKER_OPTION = ['-w, --worker <file>', 'Kafka Connect worker properties file (connect-distributed.properties): converters, bootstrap.servers, consumer.*, config.providers; also SLUICE_WORKER_CONFIG'] as const;
 
 async function run(opts: { config?: string; worker?: string }): Promise<number> {
-  const config = loadOrExit(opts.config, opts.worker);
+  const config = await loadOrExit(opts.config, opts.worker);
   const log = createLogger(config.common['log.level'], config.secrets);
   const lines = converterLines(config);
   for (const [role, line] of [['key', lines.converters[0]!], ['value', lines.converters[1]!]] as const) log.info({ [`${role}Format`]: config.converters[role].format }, line);
@@ -52,9 +51,9 @@ async function run(opts: { config?: string; worker?: string }): Promise<number> 
   const nodeNotice = nodeVersionNotice();
   if (nodeNotice) log.info(nodeNotice);
   for (const n of lines.notices) log.info(`notice: ${n}`);
-  // A sink checks its own cross-key rules (partitioner, credentials) when created.
-  const sink = configErrorExit(() => createSink(config, log));
-  const engine = new Engine({ config, sink, log });
+  // Its cross-key rules ran in loadConfig (the sink's registry record); creating it may still refuse what only it can check.
+  const sink = await configErrorExit(() => createSink(config, log));
+  const engine = createEngine({ config, sink, log });
   const grace = config.common['shutdown.grace.ms'];
   let signals = 0;
   const onSignal = (sig: string) => {
@@ -123,8 +122,8 @@ program
   .option('-c, --config <file>', 'connector JSON or connect-standalone .properties file')
   .option(...WORKER_OPTION)
   .action(async (opts: { config?: string; worker?: string }) => {
-    const c = loadOrExit(opts.config, opts.worker);
-    const sink = configErrorExit(() => createSink(c, createLogger('silent')));
+    const c = await loadOrExit(opts.config, opts.worker);
+    const sink = await configErrorExit(() => createSink(c, createLogger('silent')));
     await sink.close();
     const lines = converterLines(c);
     process.stdout.write(`ok: ${c.common.name} (${c.sink} sink, group ${c.groupId}, values ${c.valueFormat})\n`);

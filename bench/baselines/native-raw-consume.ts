@@ -3,7 +3,7 @@
 // Sluice's consumer uses: records are copied by C into batch buffers that
 // nothing reads. The ceiling of every run of the native source.
 import path from 'node:path';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/sinks/index.js';
 import { CONSUME_BATCH, CONSUMER_DEFAULTS, FIXED_CONSUMER_PROPERTIES } from '../../src/source/source.js';
 import { runInChild } from '../e2e/child.js';
 import { uniqueName } from '../lib/stack.js';

@@ -5,10 +5,10 @@
 // their thread ids.
 import { performance } from 'node:perf_hooks';
 import Kafka from '@confluentinc/kafka-javascript';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/sinks/index.js';
 import { createLogger } from '../../src/log.js';
-import { Engine } from '../../src/pipeline/engine.js';
-import { BatchWriter, bufferBytes } from '../../src/pipeline/batch-layout.js';
+import { createEngine } from '../../src/pipeline/compose.js';
+import { BatchWriter, bufferBytes } from '../../src/core/batch-layout.js';
 import { loadNativeAddon } from '../../src/source/native-addon.js';
 import { createSink } from '../../src/sinks/index.js';
 import type { EncodedBatch, Sink } from '../../src/sinks/common/sink.js';
@@ -46,10 +46,10 @@ setInterval(() => {
 async function runSluice(job: SluiceJob): Promise<RunnerResult> {
   const config = loadConfig({ json: { name: job.name, config: job.connector }, env: job.env });
   const log = createLogger(config.common['log.level'], config.secrets);
-  const sink = job.dropSink ? new DropSink() : createSink(config, log);
+  const sink = job.dropSink ? new DropSink() : await createSink(config, log);
   const cpuStart = threadCpu();
   const startMs = now();
-  const engine = new Engine({ config, sink, log });
+  const engine = createEngine({ config, sink, log });
   let failure: Error | undefined;
   const done = engine.run().then((r) => {
     if (r.kind === 'failed') failure = r.error;

@@ -2,7 +2,7 @@
 // table or prefix, the run in a child process, a check that every row
 // landed, and the run's figures.
 import path from 'node:path';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/sinks/index.js';
 import { converterConfig } from '../lib/generate.js';
 import type { Target } from '../lib/options.js';
 import type { RunSettings } from '../lib/results.js';

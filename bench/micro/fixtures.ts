@@ -2,8 +2,8 @@
 // format, decoded values, librdkafka-like message objects, packed batches,
 // and each sink's real plan (from the sink itself, against the real table).
 import { pino } from 'pino';
-import { loadConfig } from '../../src/config/load.js';
-import { BatchWriter, bufferBytes } from '../../src/pipeline/batch-layout.js';
+import { loadConfig } from '../../src/sinks/index.js';
+import { BatchWriter, bufferBytes } from '../../src/core/batch-layout.js';
 import type { KafkaMessage } from '../../src/source/consumer.js';
 import { createSink } from '../../src/sinks/index.js';
 import { AvroDecoder, createDecoder, type Decoded, type Decoder } from '../../src/workers/decode/decoders.js';
@@ -67,7 +67,7 @@ export async function sinkPlan(
 ): Promise<{ plan: SinkPlan; close: () => Promise<void> } | { error: string }> {
   try {
     const config = loadConfig({ json: { name: 'bench-micro', config: connectorFor(ctx, ds, target, where) }, env: {} });
-    const sink = createSink(config, pino({ level: 'silent' }));
+    const sink = await createSink(config, pino({ level: 'silent' }));
     const plan = await sink.plan(ds.topic);
     return { plan, close: () => sink.close() };
   } catch (err) {

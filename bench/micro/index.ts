@@ -6,9 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { Bench, hrtimeNow, type Task } from 'tinybench';
-import { BatchWriter, bufferBytes } from '../../src/pipeline/batch-layout.js';
-import type { RecordContext, WorkerEncoder } from '../../src/sinks/common/encoder.js';
-import { workerEncoders } from '../../src/sinks/worker-encoders.js';
+import { BatchWriter, bufferBytes } from '../../src/core/batch-layout.js';
+import type { RecordContext, WorkerEncoder } from '../../src/workers/encoder.js';
+import { createWorkerEncoder } from '../../src/sinks/worker-encoders.js';
 import type { EncodeResult, EncodeTask, SinkPlan, WorkerSetup } from '../../src/workers/protocol.js';
 import type { BenchContext, Dataset } from '../e2e/context.js';
 import { ORDER_AVRO_SCHEMA, type WireFormat } from '../lib/generate.js';
@@ -119,12 +119,13 @@ export async function runMicro(ctx: BenchContext, step: (name: string) => void):
         continue;
       }
       closers.push(got.close);
-      const factory = workerEncoders[got.plan.sink];
-      if (!factory) {
-        ctx.skipped.push({ what: `micro: ${p.label}`, reason: `no worker encoder registered for plan kind "${got.plan.sink}"` });
+      let encoder: WorkerEncoder;
+      try {
+        encoder = await createWorkerEncoder(got.plan.sink);
+      } catch (err) {
+        ctx.skipped.push({ what: `micro: ${p.label}`, reason: (err as Error).message });
         continue;
       }
-      const encoder = factory();
       add('encode', `${p.label}, order rows`, PER_OP, () => encodeWith(encoder, got.plan, topic, decoded));
     }
     const parquetRows = [...order.rows(10_000, 7)];
@@ -154,9 +155,8 @@ export async function runMicro(ctx: BenchContext, step: (name: string) => void):
     return { rows, dispatch: [], emptyTaskRoundTripUs: NaN, poolScaling: null, cpuControlRatio: NaN };
   }
   const setup: WorkerSetup = { keyFormat: 'string', valueFormat: 'avro', valueRegistryUrl: ctx.stack.registry };
-  const pool = (threads: number) => new Piscina<EncodeTask, EncodeResult>({
-    filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, workerData: setup,
-  });
+  const pool = (threads: number) => new Piscina<EncodeTask, EncodeResult>({ filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  const connector = { id: 'bench', version: 1, setup };
   const maxSize = Math.max(...DISPATCH_SIZES);
   const allValues = orderValues('avro', maxSize, schemaId);
   const batches = new Map<number, SharedArrayBuffer>();
@@ -173,7 +173,7 @@ export async function runMicro(ctx: BenchContext, step: (name: string) => void):
       const acc = { sum: 0, n: 0 };
       workerUs.set(size, acc);
       add('pool', `pool task round trip, ${size} records (1 thread, decode + COPY encode)`, Math.max(1, size), async () => {
-        const res = await one.run({ batch, topic, plan: pgPlan.plan });
+        const res = await one.run({ batch, topic, plan: pgPlan.plan, connector });
         acc.sum += res.workerMicros;
         acc.n++;
       }, { beforeAll: () => { acc.sum = 0; acc.n = 0; } });
@@ -204,11 +204,11 @@ export async function runMicro(ctx: BenchContext, step: (name: string) => void):
     const inFlight = 4;
     const pools = [pool(1), pool(2)];
     // Both pools start their threads and fetch the schema before timing.
-    await Promise.all(pools.map((p) => Promise.all([p.run({ batch, topic, plan: pgPlan.plan }), p.run({ batch, topic, plan: pgPlan.plan })])));
+    await Promise.all(pools.map((p) => Promise.all([p.run({ batch, topic, plan: pgPlan.plan, connector }), p.run({ batch, topic, plan: pgPlan.plan, connector })])));
     const { bench, add, meta } = makeBench(ctx);
     pools.forEach((p, i) => {
       add('pool', `decode + COPY encode, ${i + 1} worker thread${i ? 's' : ''} (${inFlight} × 20000-record batches in flight)`, inFlight * 20_000, () =>
-        Promise.all(Array.from({ length: inFlight }, () => p.run({ batch, topic, plan: pgPlan.plan }))));
+        Promise.all(Array.from({ length: inFlight }, () => p.run({ batch, topic, plan: pgPlan.plan, connector }))));
     });
     await bench.run();
     await Promise.all(pools.map((p) => p.destroy()));

@@ -1,11 +1,9 @@
-// Kafka Connect keys that real sink configs carry and that are not options of
-// Sluice's own: each is declared here once, as acted on (elsewhere), accepted
+// Kafka Connect keys that real connector configs carry, whatever the sink, and
+// that are not options of Sluice's own (a sink's own such keys are declared in
+// its config.ts): each is declared here once, as acted on (elsewhere), accepted
 // with a one-line notice (`ignored`) or refused with the reason (`refused`).
 // The declaration drives `sluice check`, the notices and the docs table.
-import { bool, int, oneOf, str, type KeyFamily, type OptionSpec } from './options.js';
-
-const pg = ['postgres'] as const;
-const s3 = ['s3'] as const;
+import { oneOf, str, type KeyFamily, type OptionSpec } from './options.js';
 
 /** Schema Registry settings of a converter, in every spelling Confluent's serde configs accept. */
 function registryOptions(role: 'key' | 'value'): OptionSpec<any>[] {
@@ -60,34 +58,6 @@ export const connectKeyOptions = [
     str({ key: k, doc: 'A converter setting given at the top level.', ignored: `Kafka Connect passes it to no converter at the top level (key.converter.${k} / value.converter.${k} would reach one).` })),
   str({ key: 'config.action.reload', doc: 'Kafka Connect restarts a connector when a config provider\'s value changes.', ignored: 'Sluice resolves config providers once at start; restart it to pick up new secrets.' }),
   str({ key: 'consumer.override.group.id', doc: 'The sink consumer group.', refused: 'set group.id instead (the consumer group is connect-<name> by default)' }),
-
-  // JDBC sinks (Confluent's JdbcSinkConfig, Debezium's JdbcSinkConnectorConfig).
-  str({ key: 'dialect.name', sinks: pg, pattern: /^(PostgreSqlDatabaseDialect|postgresql|postgres)$/i, expects: 'PostgreSqlDatabaseDialect (Sluice writes only to PostgreSQL)', doc: 'JDBC dialect. Only PostgreSqlDatabaseDialect; another dialect is refused, since Sluice writes only to PostgreSQL.' }),
-  int({ key: 'connection.attempts', sinks: pg, min: 1, doc: 'Connection attempts of the JDBC sink.', ignored: 'Sluice retries a lost connection with backoff until errors.retry.timeout / max.retries are spent.' }),
-  int({ key: 'connection.backoff.ms', sinks: pg, min: 0, doc: 'Delay between connection attempts of the JDBC sink.', ignored: 'the retry backoff is retry.backoff.ms, doubling up to errors.retry.delay.max.ms.' }),
-  oneOf(['LEGACY', 'PROLEPTIC_GREGORIAN'] as const, { key: 'date.calendar.system', sinks: pg, doc: 'Calendar of epoch-based dates and timestamps.', ignored: 'Sluice uses the proleptic Gregorian calendar, as PostgreSQL does; LEGACY differs from it only before 1582-10-15.' }),
-  str({ key: 'date.timezone', sinks: pg, doc: 'Time zone of DATE values in the JDBC sink.', ignored: 'a Connect Date is a calendar day and is written as that day, whatever the zone (as with the default, DB_TIMEZONE set to UTC).' }),
-  str({ key: 'timestamp.precision.mode', sinks: pg, doc: 'JDBC sink timestamp precision (microseconds/nanoseconds) for listed fields.', ignored: 'timestamps are written at PostgreSQL\'s precision, microseconds; a value finer than that is an error, never rounded.' }),
-  str({ key: 'timestamp.fields.list', sinks: pg, doc: 'Fields that timestamp.precision.mode applies to.', ignored: 'see timestamp.precision.mode.' }),
-  str({ key: 'table.types', sinks: pg, doc: 'Table types the JDBC sink may write to (TABLE, VIEW, …).', ignored: 'Sluice writes to tables (and to views PostgreSQL can insert into) without looking them up by type.' }),
-  bool({ key: 'trim.sensitive.log', sinks: pg, doc: 'Trim record data from the JDBC sink\'s logs.', ignored: 'Sluice never logs record data unless errors.log.include.messages=true.' }),
-  bool({ key: 'mssql.use.merge.holdlock', sinks: pg, doc: 'SQL Server only.', ignored: 'SQL Server only.' }),
-  bool({ key: 'replace.null.with.default', sinks: pg, doc: 'Confluent JDBC sink: a null field with a schema default is written as the default.', ignored: 'Sluice writes what the converter decoded, as Kafka Connect\'s converters hand it over.' }),
-  str({ key: 'string.output.value.column.name', sinks: pg, doc: 'Confluent JDBC sink: column for String-schema values.', refused: 'a record whose whole value is a string has no columns in Sluice; use a converter with a schema (JsonConverter, AvroConverter)' }),
-  int({ key: 'connection.pool.min_size', sinks: pg, min: 0, doc: 'Debezium JDBC sink pool size.', ignored: 'the pool is pg.pool.size.' }),
-  int({ key: 'connection.pool.max_size', sinks: pg, min: 1, doc: 'Debezium JDBC sink pool size.', ignored: 'the pool is pg.pool.size.' }),
-  int({ key: 'connection.pool.acquire_increment', sinks: pg, min: 1, doc: 'Debezium JDBC sink pool growth.', ignored: 'the pool is pg.pool.size.' }),
-  int({ key: 'connection.pool.timeout', sinks: pg, min: 0, doc: 'Debezium JDBC sink pool timeout.', ignored: 'connections are checked and replaced by the pool.' }),
-  bool({ key: 'connection.restart.on.errors', sinks: pg, doc: 'Debezium JDBC sink: restart the connection on errors.', ignored: 'Sluice always reconnects after a lost connection.' }),
-  str({ key: 'connection.provider', sinks: pg, doc: 'Debezium JDBC sink connection provider class.', ignored: 'Sluice has its own connection pool.' }),
-  int({ key: 'flush.max.retries', sinks: pg, min: 0, doc: 'Debezium JDBC sink flush retries.', ignored: 'see max.retries and errors.retry.timeout.' }),
-  int({ key: 'flush.retry.delay.ms', sinks: pg, min: 0, doc: 'Debezium JDBC sink flush retry delay.', ignored: 'see retry.backoff.ms.' }),
-  bool({ key: 'use.reduction.buffer', sinks: pg, doc: 'Debezium JDBC sink: keep the last change per key in a batch.', ignored: 'upserts always keep the last row per key of a batch.' }),
-  str({ key: 'dialect.sqlserver.identity.insert', sinks: pg, doc: 'Debezium JDBC sink, SQL Server only.', ignored: 'SQL Server only.' }),
-  bool({ key: 'quote.identifiers', sinks: pg, doc: 'Debezium name of quote.sql.identifiers.', ignored: 'Sluice always quotes identifiers.' }),
-
-  // S3 sink: generic keys (format- and storage-specific ones are the S3 sink's own).
-  str({ key: 'schema.generator.class', sinks: s3, doc: 'Confluent storage connectors: Hive schema generator.', ignored: 'Sluice writes no Hive schema.' }),
 ] as const satisfies readonly OptionSpec<any>[];
 
 /** Families of keys matched by prefix, after the declared keys. */

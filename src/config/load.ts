@@ -4,36 +4,36 @@
 // (${env:VAR}, ${file:path:key}, ${dir:path:file}; providers.ts), and validates
 // everything against the declared spec. Precedence: environment over
 // connector over worker file. All problems are reported at once; values of secret keys
-// never appear in a message.
+// never appear in a message. Which sinks exist, their options and their
+// cross-key rules come from the sink registry (src/sinks/registry.ts, which
+// calls loadConfigWith): nothing here names a sink.
 import fs from 'node:fs';
 import { ConfigError } from '../errors.js';
-import { postgresOptions } from '../sinks/postgres/config.js';
-import { JdbcUrlError, parseJdbcUrl, unusedJdbcParams } from '../sinks/postgres/jdbc-url.js';
-import { s3Options } from '../sinks/s3-parquet/config.js';
-import { opensearchOptions } from '../sinks/opensearch/config.js';
 import { commonOptions, type ValueFormat } from './spec.js';
 import { translateKafkaSecurity, type KafkaSecurityContext } from './kafka-security.js';
-import { isTransformKey, readTransforms, TransformChain, type TransformsConfig } from '../transforms/chain.js';
-import { envName, KAFKA_PASSTHROUGH_PREFIXES, type ConfigOf, type OptionSpec, type SinkKind } from './options.js';
+import { isTransformKey, readTransforms, type TransformsConfig } from '../transforms/chain.js';
+import { envName, KAFKA_PASSTHROUGH_PREFIXES, type ConfigOf, type OptionSpec } from './options.js';
+import { sinkFor, type SinkChecks, type SinkConfigSpec } from './sink-spec.js';
 import { connectKeyFamilies, connectKeyOptions } from './connect-keys.js';
 import { translateConsumerProperty } from './consumer-props.js';
 import { ConfigProviders, parsePropertiesText } from './providers.js';
 import { registryAccess, type RegistryAccess } from './registry-access.js';
 import { applyConverterGroups, readWorkerFile, WORKER_ORIGIN, type WorkerFile } from './worker.js';
 
-export const allOptions = [...commonOptions, ...postgresOptions, ...s3Options, ...opensearchOptions, ...connectKeyOptions] as const;
+/** Options of every connector, whatever its sink. */
+export const sharedOptions: readonly OptionSpec<any>[] = [...commonOptions, ...connectKeyOptions];
 
 export type CommonConfig = ConfigOf<typeof commonOptions>;
-export type PostgresConfig = ConfigOf<typeof postgresOptions>;
-export type S3Config = ConfigOf<typeof s3Options>;
-export type OpenSearchConfig = ConfigOf<typeof opensearchOptions>;
 
 export interface ResolvedConfig {
-  readonly sink: SinkKind;
+  /** The kind of the sink that runs the connector (its registry record's `kind`). */
+  readonly sink: string;
   readonly common: CommonConfig;
-  readonly postgres: PostgresConfig;
-  readonly s3: S3Config;
-  readonly opensearch: OpenSearchConfig;
+  /**
+   * Every resolved value by canonical key: the common options and the sink's
+   * own. A sink reads it through its own typed view (ConfigOf its options).
+   */
+  readonly options: Readonly<Record<string, unknown>>;
   readonly groupId: string;
   readonly keyFormat: ValueFormat;
   readonly valueFormat: ValueFormat;
@@ -96,37 +96,46 @@ export function withoutUserInfo(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1');
 }
 
-const byKey = new Map<string, OptionSpec<any>>();
-/** Keys two sinks declare, each with its own meaning (connection.url): every declaration. */
-const sharedKeys = new Map<string, OptionSpec<any>[]>();
-for (const o of allOptions as readonly OptionSpec<any>[]) {
-  for (const k of [o.key, ...(o.aliases ?? [])]) {
-    const before = byKey.get(k);
-    if (before && before !== o) sharedKeys.set(k, [...(sharedKeys.get(k) ?? [before]), o]);
-    else byKey.set(k, o);
+/** Key (and alias) → its declaration. */
+function keyTable(specs: readonly OptionSpec<any>[]): Map<string, OptionSpec<any>> {
+  const byKey = new Map<string, OptionSpec<any>>();
+  for (const o of specs) {
+    if (!byKey.has(o.key)) byKey.set(o.key, o);
+    for (const a of o.aliases ?? []) if (!byKey.has(a)) byKey.set(a, o);
   }
+  return byKey;
 }
 
-/** The declaration of a key for this sink (a key some sinks share). */
-function specFor(key: string, sink: SinkKind | undefined): OptionSpec<any> | undefined {
-  const all = sharedKeys.get(key);
-  if (!all || sink === undefined) return byKey.get(key);
-  return all.find((o) => o.sinks?.includes(sink)) ?? byKey.get(key);
+/** The lookup tables of one registry: every key any sink declares, and each sink's own. */
+interface Tables {
+  /** Common keys, then each sink's (the first sink declaring a key wins here). */
+  all: Map<string, OptionSpec<any>>;
+  /** SLUICE_BATCH_MAX_RECORDS → batch.max.records; SLUICE_KAFKA_FETCH_MAX_BYTES → kafka.fetch.max.bytes. */
+  byEnv: Map<string, string>;
+  /** Per sink kind: the common keys and that sink's. */
+  perSink: Map<string, Map<string, OptionSpec<any>>>;
 }
 
-/** SLUICE_BATCH_MAX_RECORDS → batch.max.records; SLUICE_KAFKA_FETCH_MAX_BYTES → kafka.fetch.max.bytes. */
-const byEnv = new Map<string, string>();
-for (const o of allOptions as readonly OptionSpec<any>[]) byEnv.set(envName(o.key), o.key);
+const tablesCache = new WeakMap<readonly SinkConfigSpec[], Tables>();
+
+function tablesOf(sinks: readonly SinkConfigSpec[]): Tables {
+  let t = tablesCache.get(sinks);
+  if (t) return t;
+  const all = keyTable([...sharedOptions, ...sinks.flatMap((s) => s.options)]);
+  const byEnv = new Map<string, string>();
+  for (const o of all.values()) byEnv.set(envName(o.key), o.key);
+  const perSink = new Map(sinks.map((s) => [s.kind, keyTable([...commonOptions, ...s.options, ...connectKeyOptions])] as const));
+  t = { all, byEnv, perSink };
+  tablesCache.set(sinks, t);
+  return t;
+}
 
 /** SLUICE_* variables read by the process itself rather than a connector option. */
 const PROCESS_VARIABLES = new Set(['SLUICE_NATIVE_ADDON']);
 
-export function sinkKindOf(connectorClass: string): SinkKind | undefined {
-  const c = connectorClass.toLowerCase();
-  if (c === 'sluice.opensearch' || c === 'sluice.elasticsearch' || c.includes('elasticsearchsink') || c.includes('opensearchsink')) return 'opensearch';
-  if (c === 'sluice.postgres' || c.includes('jdbcsink') || c.includes('postgres')) return 'postgres';
-  if (c === 'sluice.s3' || c.includes('s3sink')) return 's3';
-  return undefined;
+/** The kind of the sink that runs a connector class, or undefined. */
+export function sinkKindOf(sinks: readonly SinkConfigSpec[], connectorClass: string): string | undefined {
+  return sinkFor(sinks, connectorClass)?.kind;
 }
 
 /** Formats in the Confluent wire format, whose schemas come from the schema registry, and how messages name them. */
@@ -181,7 +190,9 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export function loadConfig(opts: LoadOptions): ResolvedConfig {
+/** Loads a connector's configuration for the sinks given (the registry's loadConfig passes them all). */
+export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptions): ResolvedConfig {
+  const { all: byKey, byEnv, perSink } = tablesOf(sinks);
   const env = opts.env ?? process.env;
   const problems: string[] = [];
   const raw = new Map<string, { value: unknown; origin: string }>();
@@ -254,7 +265,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     if (key) raw.set(key, { value, origin: `${name} (env)` });
     else if (name.startsWith('SLUICE_KAFKA_')) {
       raw.set('kafka.' + name.slice('SLUICE_KAFKA_'.length).toLowerCase().replace(/_/g, '.'), { value, origin: `${name} (env)` });
-    } else problems.push(`${name} (env): unknown Sluice variable${hintEnv(name)}`);
+    } else problems.push(`${name} (env): unknown Sluice variable${hintEnv(name, byEnv)}`);
   }
 
   const secrets: string[] = [];
@@ -289,10 +300,13 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   };
   for (const e of worker?.consumer ?? []) consumerProperty(e.key, e.value, e.origin);
 
-  // The sink decides which declaration a key some sinks share has.
-  const earlySink = sinkKindOf(String(raw.get('connector.class')?.value ?? ''));
-  /** Notices that hold for some sinks only (an option may mean something to one sink): dropped for the others. */
-  const sinkNotices: { notice: string; ignoredBy: readonly SinkKind[] }[] = [];
+  // The sink decides which keys exist (each sink declares its own), so it is
+  // known first; when connector.class is missing or names no sink, keys are
+  // checked against every sink's and the connector.class problem is reported.
+  const classEntry = raw.get('connector.class');
+  const connectorClass0 = classEntry === undefined ? undefined : providers.resolve(String(classEntry.value), classEntry.origin, []);
+  const sink = typeof connectorClass0 === 'string' ? sinkFor(sinks, connectorClass0) : undefined;
+  const keys = sink ? perSink.get(sink.kind)! : byKey;
   for (const [key, { value, origin }] of raw) {
     if (key.startsWith('config.providers')) continue;
     if (isTransformKey(key)) {
@@ -312,7 +326,11 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
       kafkaOrigins.set(prop, origin);
       continue;
     }
-    const spec = specFor(key, earlySink);
+    const spec = keys.get(key);
+    if (!spec && sink && byKey.has(key)) {
+      problems.push(`${byKey.get(key)!.key}: not an option of the ${sink.kind} sink`);
+      continue;
+    }
     if (!spec) {
       const family = connectKeyFamilies.find((f) => f.where !== 'worker' && f.category !== 'acted' && key.startsWith(f.prefix));
       if (family?.category === 'notice') {
@@ -323,7 +341,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
         problems.push(`${origin}: ${family.doc}`);
         continue;
       }
-      const hint = closest(key, byKey.keys());
+      const hint = closest(key, keys.keys());
       problems.push(`${origin}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}`);
       continue;
     }
@@ -347,11 +365,7 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     }
     values.set(spec.key, parsed.data);
     origins.set(spec.key, origin);
-    if (spec.ignored) {
-      const notice = `${origin}: accepted, no effect: ${spec.ignored}`;
-      notices.push(notice);
-      if (spec.ignoredBy) sinkNotices.push({ notice, ignoredBy: spec.ignoredBy });
-    }
+    if (spec.ignored) notices.push(`${origin}: accepted, no effect: ${spec.ignored}`);
   }
 
   // Java client keys (sasl.jaas.config, trust/key stores) → librdkafka's.
@@ -359,27 +373,13 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   problems.push(...kafkaSecurity.problems);
   notices.push(...kafkaSecurity.notices);
   secrets.push(...kafkaSecurity.secrets);
-  // connection.url's sslpassword (the client key's passphrase) is a secret too.
-  const sslPassword = /[?&]sslpassword=([^&#]*)/.exec(String(values.get('connection.url') ?? ''))?.[1];
-  if (sslPassword) secrets.push(sslPassword, decodeURIComponentSafe(sslPassword));
-
   const connectorClass = values.get('connector.class') as string | undefined;
-  const sink = connectorClass ? sinkKindOf(connectorClass) : undefined;
-  for (const { notice, ignoredBy } of sinkNotices) {
-    if (sink === undefined || !ignoredBy.includes(sink)) notices.splice(notices.indexOf(notice), 1);
-  }
   if (connectorClass && !sink) {
-    problems.push(`connector.class: "${connectorClass}" is not a sink Sluice runs (a JDBC sink class, io.confluent.connect.s3.S3SinkConnector, io.confluent.connect.elasticsearch.ElasticsearchSinkConnector, an OpenSearch sink class, sluice.postgres, sluice.s3 or sluice.opensearch)`);
+    problems.push(`connector.class: "${connectorClass}" is not a sink Sluice runs (${sinks.map((s) => s.classesDoc).join('; ')})`);
   }
 
-  for (const spec of allOptions as readonly OptionSpec<any>[]) {
-    const applies = !spec.sinks || (sink !== undefined && spec.sinks.includes(sink));
-    if (!applies && sink !== undefined && specFor(spec.key, sink) !== spec) continue; // another sink's declaration of a shared key
-    if (values.has(spec.key)) {
-      if (sink && !applies) problems.push(`${spec.key}: not an option of the ${sink} sink`);
-      continue;
-    }
-    if (!applies) continue;
+  for (const spec of sink ? new Set(keys.values()) : sharedOptions) {
+    if (values.has(spec.key)) continue;
     if (spec.default !== undefined) values.set(spec.key, spec.default);
     else if (spec.required) {
       // Kafka Connect keeps bootstrap.servers in the worker config, which Sluice reads too.
@@ -420,42 +420,19 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     problems.push(`key.converter.schema.registry.url: required when keys are ${REGISTRY_FORMATS[keyFormat]}`);
   }
 
-  if (sink === 'postgres' && typeof values.get('connection.url') === 'string') {
-    try {
-      const u = parseJdbcUrl(values.get('connection.url') as string);
-      if (u.password !== undefined) secrets.push(u.password);
-      for (const param of unusedJdbcParams(u)) notices.push(`connection.url: parameter ${param} accepted, no effect: a JDBC driver setting Sluice's PostgreSQL client has no twin for`);
-    } catch (err) {
-      if (err instanceof JdbcUrlError) problems.push(`connection.url: ${err.message}`);
-      else throw err;
-    }
-  }
-  if (sink === 'postgres') {
-    if (values.get('schema.evolution') === 'basic') {
-      values.set('auto.create', true);
-      values.set('auto.evolve', true);
-    }
-    if (values.get('delete.enabled') && values.get('pk.mode') !== 'record_key') {
-      problems.push('delete.enabled: needs pk.mode=record_key (a tombstone names the row by its key)');
-    }
-    if (values.get('insert.mode') !== 'insert' && values.get('pk.mode') === 'none') {
-      problems.push(`insert.mode: "${values.get('insert.mode')}" needs a primary key; set pk.mode (record_key, record_value or kafka)`);
-    }
-  }
-
-  if (sink === 'opensearch') {
-    // user:password in connection.url (as the Elasticsearch clients take it) is a secret too.
-    for (const u of (values.get('connection.url') as string[] | undefined) ?? []) {
-      const pass = /^[a-z][a-z0-9+.-]*:\/\/[^/@:]*:([^/@]*)@/i.exec(u)?.[1];
-      if (pass) secrets.push(pass, decodeURIComponentSafe(pass));
-      if (!/^https?:\/\/[^\s/]+/i.test(u)) problems.push(`connection.url: "${withoutUserInfo(u)}" is not an http:// or https:// URL`);
-    }
-    if (values.get('data.stream.type') !== 'none' && !values.get('data.stream.dataset')) {
-      problems.push('data.stream.type: needs data.stream.dataset (data streams are named <type>-<dataset>-<topic>)');
-    }
-    if (values.get('data.stream.type') !== 'none' && values.get('write.method') === 'upsert') {
-      problems.push('write.method: upsert cannot write to data streams (they take create operations only); use insert with data.stream.type');
-    }
+  // The sink's own rules across keys (its registry record).
+  const sinkWarnings: string[] = [];
+  if (sink?.check) {
+    const checks: SinkChecks = {
+      get: (k) => values.get(k),
+      isSet: (k) => origins.has(k),
+      set: (k, v) => void values.set(k, v),
+      problem: (m) => void problems.push(m),
+      notice: (m) => void notices.push(m),
+      warning: (m) => void sinkWarnings.push(m),
+      secret: (v) => void secrets.push(v),
+    };
+    sink.check(checks);
   }
 
   const transforms = readTransforms(transformKeys, problems);
@@ -466,8 +443,8 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
     key: converterInfo('key', keyFormat!, values, origins, registry.key, worker !== undefined),
     value: converterInfo('value', valueFormat!, values, origins, registry.value, worker !== undefined),
   };
-  const warnings: string[] = [...converterWarnings, ...kafkaSecurity.warnings];
-  const keysUsed = values.get('pk.mode') === 'record_key' || values.get('delete.enabled') === true || values.get('store.kafka.keys') === true;
+  const warnings: string[] = [...converterWarnings, ...kafkaSecurity.warnings, ...sinkWarnings];
+  const keysUsed = sink?.usesKeys?.((k) => values.get(k)) ?? false;
   for (const c of [converters.value, ...(keysUsed ? [converters.key] : [])]) {
     if (c.source.kind !== 'default') continue;
     warnings.push(
@@ -487,11 +464,9 @@ export function loadConfig(opts: LoadOptions): ResolvedConfig {
   const obj = Object.fromEntries(values);
   const name = obj.name as string;
   return {
-    sink: sink!,
+    sink: sink!.kind,
     common: obj as unknown as CommonConfig,
-    postgres: obj as unknown as PostgresConfig,
-    s3: obj as unknown as S3Config,
-    opensearch: obj as unknown as OpenSearchConfig,
+    options: obj,
     groupId: (obj['group.id'] as string | undefined) ?? `connect-${name}`,
     keyFormat: keyFormat!,
     valueFormat: valueFormat!,
@@ -536,17 +511,9 @@ function converterInfo(
   return info;
 }
 
-function hintEnv(name: string): string {
+function hintEnv(name: string, byEnv: ReadonlyMap<string, string>): string {
   const hint = closest(name, byEnv.keys());
   return hint ? ` (did you mean ${hint}?)` : '';
-}
-
-function decodeURIComponentSafe(s: string): string {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, ' '));
-  } catch {
-    return s;
-  }
 }
 
 /** Replaces every secret value inside a text with ***. */

@@ -3,8 +3,6 @@
 // that say what is expected, the SLUICE_* environment variable, and the docs.
 import { z } from 'zod';
 
-export type SinkKind = 'postgres' | 's3' | 'opensearch';
-
 export interface OptionSpec<T = unknown> {
   readonly key: string;
   /** Validates and converts the raw value (Connect JSON gives strings). */
@@ -18,12 +16,8 @@ export interface OptionSpec<T = unknown> {
   readonly secret?: boolean;
   /** Other names the same option is known by (Debezium's JDBC sink, older keys). */
   readonly aliases?: readonly string[];
-  /** Sinks that accept the key; all when absent. */
-  readonly sinks?: readonly SinkKind[];
   /** Accepted for compatibility with Kafka Connect; has no effect in Sluice (a one-line notice says why). */
   readonly ignored?: string;
-  /** The sinks for which `ignored` holds; absent: every sink that accepts the key. */
-  readonly ignoredBy?: readonly SinkKind[];
   /** A Kafka Connect key Sluice knows but cannot honour: setting it is an error with this reason. */
   readonly refused?: string;
 }

@@ -1,16 +1,16 @@
 // Options every connector has: Kafka source, converters, batching, pool,
 // backpressure, error handling. Sink options live in each sink's config.ts.
 import os from 'node:os';
+import { VALUE_FORMATS } from '../core/formats.js';
 import { bool, int, list, oneOf, str, type OptionSpec } from './options.js';
 
 const MiB = 1024 * 1024;
 
-export const VALUE_FORMATS = ['avro', 'protobuf', 'json-schema', 'json', 'connect-json', 'msgpack', 'string', 'bytes'] as const;
-export type ValueFormat = (typeof VALUE_FORMATS)[number];
+export { VALUE_FORMATS, type ValueFormat } from '../core/formats.js';
 
 export const commonOptions = [
   str({ key: 'name', required: true, doc: 'Connector name. The consumer group defaults to connect-<name>, as in Kafka Connect.' }),
-  str({ key: 'connector.class', required: true, doc: 'Which sink to run: a JDBC sink class (Confluent or Debezium) or io.confluent.connect.s3.S3SinkConnector; also sluice.postgres / sluice.s3.' }),
+  str({ key: 'connector.class', required: true, doc: 'Which sink runs the connector: a Kafka Connect connector class, or sluice.<sink>. Each sink\'s section below names the classes it runs.' }),
   int({ key: 'tasks.max', min: 1, doc: 'Kafka Connect parallelism.', ignored: 'Sluice parallelism is worker.threads; scale out with more instances in the same group.' }),
   list({ key: 'topics', doc: 'Topics to consume. Exactly one of topics and topics.regex.' }),
   str({ key: 'topics.regex', doc: 'Regular expression of topics to consume (librdkafka subscribes with ^<regex>). Exactly one of topics and topics.regex.' }),

@@ -3,7 +3,7 @@
 // standard-size buffers avoids both. Oversized records get a one-off buffer.
 // Idle buffers never raise memory above the most that were in use at once;
 // the cap keeps that from outliving a burst by much.
-import { bufferBytes } from './batch-layout.js';
+import { bufferBytes } from '../core/batch-layout.js';
 
 export class BufferPool {
   private readonly free: SharedArrayBuffer[] = [];
@@ -30,6 +30,11 @@ export class BufferPool {
     if (buffer.byteLength !== this.standardBytes || this.free.length >= this.maxIdle) return false;
     this.free.push(buffer);
     return true;
+  }
+
+  /** Lets every idle buffer go. */
+  clear(): void {
+    this.free.length = 0;
   }
 
   get idle(): number {

@@ -9,7 +9,7 @@ import { explainKafkaFailure } from '../config/kafka-security.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { RetriableError, errorMessage } from '../errors.js';
 import type { RecordFailure } from '../workers/protocol.js';
-import type { BatchReader } from './batch-layout.js';
+import type { BatchReader } from '../core/batch-layout.js';
 
 const EXCEPTION_CLASS = { decode: 'DecodeError', convert: 'ConvertError', write: 'RowRejectedError' } as const;
 

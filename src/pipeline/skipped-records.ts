@@ -6,10 +6,12 @@
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/load.js';
 import type { RecordFailure } from '../workers/protocol.js';
-import type { BatchReader } from './batch-layout.js';
+import type { BatchReader } from '../core/batch-layout.js';
 import { connectStage } from './dead-letter.js';
 
 export class SkippedRecords {
+  /** Counted as skipped, not dead-lettered. */
+  readonly skips = true;
   private readonly logEach: boolean;
   private readonly withMessages: boolean;
 

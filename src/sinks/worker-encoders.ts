@@ -1,11 +1,11 @@
-// Worker side of the sink registry: sink kind → its WorkerEncoder.
-import type { WorkerEncoder } from './common/encoder.js';
-import { PgEncoder } from './postgres/encoding.js';
-import { S3FormatEncoder } from './s3-parquet/format-encoder.js';
-import { OpenSearchEncoder } from './opensearch/encoding.js';
+// The registry's worker-side entry: a plan's sink kind → that sink's
+// WorkerEncoder. The only module under sinks/ that workers/ imports; it loads
+// the registry's light records and, on first use, the one encoder asked for.
+import type { WorkerEncoder } from '../workers/encoder.js';
+import { SINKS } from './registry.js';
 
-export const workerEncoders: Record<string, () => WorkerEncoder<any>> = {
-  postgres: () => new PgEncoder(),
-  s3: () => new S3FormatEncoder(),
-  opensearch: () => new OpenSearchEncoder(),
-};
+export async function createWorkerEncoder(kind: string): Promise<WorkerEncoder<any>> {
+  const sink = SINKS.find((s) => s.kind === kind);
+  if (!sink) throw new Error(`no sink "${kind}" in the registry (a plan for a sink this build does not have)`);
+  return sink.createEncoder();
+}

@@ -8,8 +8,8 @@ import { performance } from 'node:perf_hooks';
 import Kafka from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import { KafkaFatalError } from '../errors.js';
-import type { TopicPartition } from '../sinks/common/sink.js';
-import { BatchWriter, type SourceMessage } from '../pipeline/batch-layout.js';
+import type { TopicPartition } from '../core/topic-partition.js';
+import { BatchWriter, type SourceMessage } from '../core/batch-layout.js';
 import {
   connectFailure, consumerProperties, isPermanentKafkaError, subscription, tpDescribe, withStartOffsets,
   type BatchIntake, type PartitionOffset, type Source, type SourceHandlers, type SourceOptions,

@@ -1,6 +1,6 @@
 // Loader and types of the native consumer addon (native/src/addon.c): a
 // librdkafka consumer that copies each message straight into Sluice's batch
-// buffers (src/pipeline/batch-layout.ts), with no JS object per record.
+// buffers (src/core/batch-layout.ts), with no JS object per record.
 // Built by `npm run build:native` (scripts/build-native.sh).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

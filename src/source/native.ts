@@ -10,8 +10,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { KafkaFatalError } from '../errors.js';
-import type { BatchWriter } from '../pipeline/batch-layout.js';
-import { tpKey, type TopicPartition } from '../sinks/common/sink.js';
+import type { BatchWriter } from '../core/batch-layout.js';
+import { tpKey, type TopicPartition } from '../core/topic-partition.js';
 import type { NativeAddon, NativeConsumer, NativeErrorEvent, NativeEvent } from './native-addon.js';
 import {
   connectFailure, consumerProperties, isPermanentKafkaError, subscription, tpDescribe, withStartOffsets,

@@ -4,8 +4,8 @@
 // message, copied by the main thread). Both fill the same batch buffers.
 import { explainKafkaFailure, type KafkaSecurityContext } from '../config/kafka-security.js';
 import { KafkaFatalError } from '../errors.js';
-import type { BatchWriter } from '../pipeline/batch-layout.js';
-import { tpKey, type TopicPartition } from '../sinks/common/sink.js';
+import type { BatchWriter } from '../core/batch-layout.js';
+import { tpKey, type TopicPartition } from '../core/topic-partition.js';
 
 export interface PartitionOffset extends TopicPartition {
   offset: number;

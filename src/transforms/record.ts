@@ -4,7 +4,7 @@
 // schema has `fields` is Connect's "with schema" case; SCHEMALESS (or no
 // schema at all: a null key) is Connect's schemaless case.
 import { SCHEMALESS, type Field, type FieldType, type RecordSchema } from '../workers/schema.js';
-import { describeValue, isStruct } from '../sinks/common/encoder.js';
+import { describeValue, isStruct } from '../workers/encoder.js';
 
 export interface Header {
   name: string;

@@ -2,7 +2,7 @@
 // from the decoded key and value, and read back after the chain ran. Only
 // taken when transforms are configured (the worker's path without them is
 // unchanged).
-import type { RecordContext } from '../sinks/common/encoder.js';
+import type { RecordContext } from '../workers/encoder.js';
 import type { Decoded } from '../workers/decode/decoders.js';
 import { SCHEMALESS } from '../workers/schema.js';
 import type { TransformChain } from './chain.js';

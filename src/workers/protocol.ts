@@ -1,8 +1,7 @@
 // Messages between the main thread and the workers. Batches travel as
 // SharedArrayBuffers (shared, not copied); everything else here is small.
-import type { ValueFormat } from '../config/spec.js';
+import type { ValueFormat } from '../core/formats.js';
 import { RetriableError } from '../errors.js';
-import type { PgPlan } from '../sinks/postgres/encoding.js';
 import type { RegistryAuth } from './decode/registry.js';
 import type { TransformsConfig } from '../transforms/chain.js';
 
@@ -23,13 +22,29 @@ export interface WorkerSetup {
   transforms?: TransformsConfig;
 }
 
-/** What a sink's worker encoder needs; `sink` picks the encoder in sinks/worker-encoders.ts. */
-export type SinkPlan = { sink: 'postgres'; plan: PgPlan } | { sink: 'drop' } | { sink: string; plan: unknown };
+/**
+ * What a sink's worker encoder needs: `sink` is the sink's kind, which picks
+ * its encoder (sinks/worker-encoders.ts); `plan` is that sink's own type.
+ * 'drop' decodes and converts but encodes nothing (benchmarks).
+ */
+export type SinkPlan = { sink: 'drop' } | { sink: string; plan: unknown };
+
+/**
+ * Which connector a task belongs to: one pool can serve several (sluice
+ * worker). A thread builds a connector's decoders and encoders from `setup`
+ * the first time it sees `version` for `id`, and reuses them after.
+ */
+export interface ConnectorRef {
+  id: string;
+  version: number;
+  setup: WorkerSetup;
+}
 
 export interface EncodeTask {
   batch: SharedArrayBuffer;
   topic: string;
   plan: SinkPlan;
+  connector: ConnectorRef;
 }
 
 export interface RecordFailure {

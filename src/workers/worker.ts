@@ -2,25 +2,49 @@
 // worker thread and reads the batch in place from its SharedArrayBuffer. The
 // sink-specific part is the sink's WorkerEncoder (sinks/<name>/encoding.ts).
 import { performance } from 'node:perf_hooks';
-import { workerData } from 'node:worker_threads';
-import { BatchReader } from '../pipeline/batch-layout.js';
-import { ConvertError, ReplanNeeded, type RecordContext, type WorkerEncoder } from '../sinks/common/encoder.js';
-import { workerEncoders } from '../sinks/worker-encoders.js';
+import { BatchReader } from '../core/batch-layout.js';
+import { ConvertError, ReplanNeeded, type RecordContext, type WorkerEncoder } from './encoder.js';
+// The one import from sinks/: the registry's worker-side entry (it loads only the encoder asked for).
+import { createWorkerEncoder } from '../sinks/worker-encoders.js';
 import { createDecoder, type Decoded, type Decoder } from './decode/decoders.js';
 import { SluiceError } from '../errors.js';
-import { SHARED_GC_EVERY_BYTES, SharedMemoryCollector } from '../pipeline/shared-memory-gc.js';
+import { SHARED_GC_EVERY_BYTES, SharedMemoryCollector } from '../core/shared-memory-gc.js';
 import { TransformChain } from '../transforms/chain.js';
 import { newTransformRecord, runChain } from '../transforms/worker-step.js';
-import { retriableWorkerError, type EncodeResult, type EncodeTask, type RecordFailure, type WorkerSetup } from './protocol.js';
+import { retriableWorkerError, type ConnectorRef, type EncodeResult, type EncodeTask, type RecordFailure } from './protocol.js';
 
-const setup = workerData as WorkerSetup;
-const valueDecoder: Decoder = createDecoder(setup.valueFormat, { registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.valueRegistryAuth, wrapperForNullables: setup.valueWrapperForNullables, failInvalidSchema: setup.valueJsonFailInvalidSchema });
-const keyDecoder: Decoder = createDecoder(setup.keyFormat, { registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.keyRegistryAuth, wrapperForNullables: setup.keyWrapperForNullables, failInvalidSchema: setup.keyJsonFailInvalidSchema });
-const encoders = new Map<string, WorkerEncoder>();
 // This thread sees every batch and makes every output: their shared memory is
-// freed only once it has collected them too (pipeline/shared-memory-gc.ts).
+// freed only once it has collected them too (core/shared-memory-gc.ts).
 const sharedGc = new SharedMemoryCollector(SHARED_GC_EVERY_BYTES);
-const chain = setup.transforms ? new TransformChain(setup.transforms) : undefined;
+
+/** What a connector's tasks need in this thread: its decoders, transforms and sink encoders. */
+interface ConnectorState {
+  version: number;
+  valueDecoder: Decoder;
+  keyDecoder: Decoder;
+  encoders: Map<string, WorkerEncoder>;
+  chain: TransformChain | undefined;
+}
+
+// One pool can serve several connectors (sluice worker): each task names its
+// connector and carries its setup; the thread builds the connector's state
+// once per setup version and keeps it.
+const connectors = new Map<string, ConnectorState>();
+
+function connectorState(c: ConnectorRef): ConnectorState {
+  let state = connectors.get(c.id);
+  if (state?.version === c.version) return state;
+  const setup = c.setup;
+  state = {
+    version: c.version,
+    valueDecoder: createDecoder(setup.valueFormat, { registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.valueRegistryAuth, wrapperForNullables: setup.valueWrapperForNullables, failInvalidSchema: setup.valueJsonFailInvalidSchema }),
+    keyDecoder: createDecoder(setup.keyFormat, { registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.keyRegistryAuth, wrapperForNullables: setup.keyWrapperForNullables, failInvalidSchema: setup.keyJsonFailInvalidSchema }),
+    encoders: new Map(),
+    chain: setup.transforms ? new TransformChain(setup.transforms) : undefined,
+  };
+  connectors.set(c.id, state);
+  return state;
+}
 
 function* valuesOf(r: BatchReader): Iterable<Uint8Array | null> {
   for (let i = 0; i < r.count; i++) yield r.value(i);
@@ -32,13 +56,14 @@ function* keysOf(r: BatchReader): Iterable<Uint8Array | null> {
 export default async function encodeBatch(task: EncodeTask): Promise<EncodeResult> {
   const started = performance.now();
   sharedGc.release(task.batch.byteLength);
+  const { valueDecoder, keyDecoder, encoders, chain } = connectorState(task.connector);
   const reader = new BatchReader(task.batch);
   const failures: RecordFailure[] = [];
   const plan = task.plan;
   let encoder: WorkerEncoder | undefined;
   if (plan.sink !== 'drop') {
     encoder = encoders.get(plan.sink);
-    if (!encoder) encoders.set(plan.sink, (encoder = workerEncoders[plan.sink]()));
+    if (!encoder) encoders.set(plan.sink, (encoder = await createWorkerEncoder(plan.sink)));
   }
   const sinkPlan = plan.sink === 'drop' ? undefined : (plan as { plan: unknown }).plan;
   const needKeys = (encoder?.needsKeys(sinkPlan) ?? false) || (chain?.usesKey ?? false);

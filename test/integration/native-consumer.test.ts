@@ -5,7 +5,7 @@
 import { connect as tcpConnect } from 'node:net';
 import Kafka from '@confluentinc/kafka-javascript';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BatchReader, BatchWriter, bufferBytes } from '../../src/pipeline/batch-layout.js';
+import { BatchReader, BatchWriter, bufferBytes } from '../../src/core/batch-layout.js';
 import {
   loadNativeAddon, type ConsumeResult, type NativeAddon, type NativeConsumer, type NativeErrorEvent, type NativeEvent, type NativeTopicPartition,
 } from '../../src/source/native-addon.js';

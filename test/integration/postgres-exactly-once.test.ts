@@ -5,7 +5,7 @@
 // write whose COMMIT landed but whose answer was lost is recognised, not
 // written twice.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/sinks/index.js';
 import { createLogger } from '../../src/log.js';
 import type { EncodedBatch } from '../../src/sinks/common/sink.js';
 import { PgEncoder, type PgPlan } from '../../src/sinks/postgres/encoding.js';

@@ -5,7 +5,7 @@
 // Sluice instances racing to create and alter the same table.
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/sinks/index.js';
 import { createLogger } from '../../src/log.js';
 import { PostgresSink } from '../../src/sinks/postgres/sink.js';
 import { PgEncoder, type PgPlan, type PgReplanRequest } from '../../src/sinks/postgres/encoding.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchReader, BatchWriter, bufferBytes, HEADER_BYTES } from '../../src/pipeline/batch-layout.js';
+import { BatchReader, BatchWriter, bufferBytes, HEADER_BYTES } from '../../src/core/batch-layout.js';
 
 describe('SharedArrayBuffer batch layout', () => {
   it('round-trips keys, values, nulls, headers, offsets and timestamps without copying on read', () => {

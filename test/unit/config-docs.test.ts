@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { optionsMarkdown } from '../../src/config/docs.js';
+import { optionsMarkdown } from '../../src/sinks/index.js';
 
 describe('config reference', () => {
   it('native-notes/config-reference.md is generated from the spec and up to date (regenerate: npm run docs)', () => {

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeConverter, loadConfig, withoutUserInfo } from '../../src/config/load.js';
+import { describeConverter, withoutUserInfo } from '../../src/config/load.js';
+import { loadConfig } from '../../src/sinks/index.js';
 import { envName } from '../../src/config/options.js';
 import { ConfigError } from '../../src/errors.js';
 
@@ -29,8 +30,8 @@ describe('config', () => {
     expect(c.sink).toBe('postgres');
     expect(c.groupId).toBe('connect-orders-sink');
     expect(c.common['batch.max.records']).toBe(500);
-    expect(c.postgres['auto.create']).toBe(true);
-    expect(c.postgres['insert.mode']).toBe('insert');
+    expect(c.options['auto.create']).toBe(true);
+    expect(c.options['insert.mode']).toBe('insert');
     expect(c.valueFormat).toBe('connect-json');
     expect(c.common.topics).toEqual(['orders']);
   });
@@ -97,8 +98,8 @@ describe('config', () => {
     const props = path.join(dir, 'db.properties');
     fs.writeFileSync(props, '# comment\npassword = p@ss-from-file\nuser: app\n');
     const c = loadConfig({ json: { name: 'x', config: { ...base, 'connection.password': `\${file:${props}:password}`, 'connection.user': `\${file:${props}:user}` } }, env: {} });
-    expect(c.postgres['connection.password']).toBe('p@ss-from-file');
-    expect(c.postgres['connection.user']).toBe('app');
+    expect(c.options['connection.password']).toBe('p@ss-from-file');
+    expect(c.options['connection.user']).toBe('app');
     expect(c.secrets).toContain('p@ss-from-file');
     expect(problems({ name: 'x', config: { ...base, 'connection.password': '${env:NOPE}' } })).toEqual(['connection.password: environment variable NOPE is not set']);
     expect(problems({ name: 'x', config: { ...base, 'connection.password': `\${file:${props}:nokey}` } })).toEqual([`connection.password: ${props} has no key nokey`]);

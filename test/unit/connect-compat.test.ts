@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeConverter, loadConfig } from '../../src/config/load.js';
+import { describeConverter } from '../../src/config/load.js';
+import { loadConfig } from '../../src/sinks/index.js';
 import { translateConsumerProperty } from '../../src/config/consumer-props.js';
 import { parsePropertiesText } from '../../src/config/providers.js';
 import { ConfigError } from '../../src/errors.js';
@@ -155,9 +156,9 @@ describe('config providers', () => {
         'db.timezone': '${vars:PGTZ}', 'value.converter': AVRO, 'value.converter.schema.registry.url': 'http://r:8081', 'value.converter.bearer.auth.credentials.source': 'STATIC_TOKEN', 'value.converter.bearer.auth.token': `\${dir:${secretsDir}:registry-token}` } },
       worker, env: { PGTZ: 'Europe/Paris', HOME_SECRET: 'no' },
     });
-    expect(c.postgres['connection.user']).toBe('app');
-    expect(c.postgres['connection.password']).toBe('from-file');
-    expect(c.postgres['db.timezone']).toBe('Europe/Paris');
+    expect(c.options['connection.user']).toBe('app');
+    expect(c.options['connection.password']).toBe('from-file');
+    expect(c.options['db.timezone']).toBe('Europe/Paris');
     expect(c.registry.value?.authorization).toBe('Bearer tok-123');
     expect(c.secrets).toContain('tok-123');
 
@@ -183,7 +184,7 @@ describe('config providers', () => {
     fs.writeFileSync(path.join(dir, 'pw'), 'pw-from-dir');
     const c = loadConfig({ json: { name: 'x', config: { ...base, 'bootstrap.servers': '${env:BROKERS}', 'connection.password': `\${dir:${dir}:pw}` } }, env: { BROKERS: 'b:9092' } });
     expect(c.common['bootstrap.servers']).toBe('b:9092');
-    expect(c.postgres['connection.password']).toBe('pw-from-dir');
+    expect(c.options['connection.password']).toBe('pw-from-dir');
   });
 });
 

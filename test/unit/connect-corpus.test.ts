@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/sinks/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { createSink } from '../../src/sinks/index.js';
@@ -23,13 +23,13 @@ const WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-dist
 const NEEDS: Record<string, { helper: string; problems: RegExp }> = {
 };
 
-function check(file: string, env: NodeJS.ProcessEnv): string[] {
+async function check(file: string, env: NodeJS.ProcessEnv): Promise<string[]> {
   try {
     const c = file.endsWith('.properties')
       ? loadConfig({ file: path.join(DIR, file), worker: WORKER, env })
       : loadConfig({ json: JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8').replace('/secrets/db.properties', env.SECRETS_FILE!)), worker: WORKER, env });
     // As `sluice check` does: the sink checks its own cross-key rules when created.
-    void createSink(c, createLogger('silent')).close();
+    await (await createSink(c, createLogger('silent'))).close();
   } catch (err) {
     if (err instanceof ConfigError) return [...err.problems];
     throw err;
@@ -53,12 +53,12 @@ describe('connector config corpus', () => {
   for (const file of files) {
     const need = NEEDS[file];
     if (!need) {
-      it(`check accepts ${file}`, () => {
-        expect(check(file, env)).toEqual([]);
+      it(`check accepts ${file}`, async () => {
+        expect(await check(file, env)).toEqual([]);
       });
     } else {
-      it(`check accepts ${file}, or refuses it only for what ${need.helper} adds`, () => {
-        for (const p of check(file, env)) expect(p).toMatch(need.problems);
+      it(`check accepts ${file}, or refuses it only for what ${need.helper} adds`, async () => {
+        for (const p of await check(file, env)) expect(p).toMatch(need.problems);
       });
     }
   }

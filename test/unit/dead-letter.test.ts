@@ -1,7 +1,7 @@
 // The dead letter of a record, built from the shared batch: what the binding's
 // producer is handed (the end-to-end path is test/integration/dead-letter.test.ts).
 import { describe, expect, it } from 'vitest';
-import { BatchReader, BatchWriter, bufferBytes } from '../../src/pipeline/batch-layout.js';
+import { BatchReader, BatchWriter, bufferBytes } from '../../src/core/batch-layout.js';
 import { deadLetterMessage, producerBytes } from '../../src/pipeline/dead-letter.js';
 
 function batch(...msgs: Parameters<BatchWriter['tryAppend']>[0][]): BatchReader {

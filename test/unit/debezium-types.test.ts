@@ -3,7 +3,7 @@
 // refused with the column and the reason), and into Parquet builders.
 import { describe, expect, it } from 'vitest';
 import { bitsText, nanoTimeMicros, variableScaleDecimalText, zonedTime, zonedTimestampMicros } from '../../src/sinks/common/debezium-values.js';
-import { ConvertError } from '../../src/sinks/common/encoder.js';
+import { ConvertError } from '../../src/workers/encoder.js';
 import { OID, valueWriter } from '../../src/sinks/postgres/encoding.js';
 import { collectionNameFor, splitTableFormat } from '../../src/sinks/postgres/names.js';
 import { fitColumn, sqlTypeFor } from '../../src/sinks/postgres/types.js';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/sinks/index.js';
 
 const root = path.resolve(__dirname, '../..');
 const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {
@@ -34,7 +34,7 @@ describe('docker-compose.yml', () => {
     const c = loadConfig({ env });
     expect(c.sink).toBe('postgres');
     expect(c.common['bootstrap.servers']).toBe('kafka:9092');
-    expect(c.postgres['insert.mode']).toBe('upsert');
+    expect(c.options['insert.mode']).toBe('upsert');
     expect(c.valueFormat).toBe('avro');
     expect(c.kafka['fetch.max.bytes']).toBe('52428800');
   });

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explainKafkaFailure, parseJaasConfig, translateKafkaSecurity } from '../../src/config/kafka-security.js';
-import { loadConfig, redact } from '../../src/config/load.js';
+import { redact } from '../../src/config/load.js';
+import { loadConfig } from '../../src/sinks/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { makeCert, pkcs12 } from './tls-fixtures.js';
 

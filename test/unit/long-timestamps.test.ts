@@ -4,7 +4,7 @@
 // clear message, never a different date.
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { ConvertError, type RecordContext } from '../../src/sinks/common/encoder.js';
+import { ConvertError, type RecordContext } from '../../src/workers/encoder.js';
 import { epochMicros, isoFromEpoch } from '../../src/sinks/common/timestamps.js';
 import { OID, valueWriter } from '../../src/sinks/postgres/encoding.js';
 import { normalizeForJson } from '../../src/sinks/postgres/values.js';

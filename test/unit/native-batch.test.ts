@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BatchReader, BatchWriter, bufferBytes, HDR_DATA_END, HDR_DATA_START, HDR_RECORD_COUNT, HEADER_INTS, indexBytes, HEADER_BYTES,
-} from '../../src/pipeline/batch-layout.js';
+} from '../../src/core/batch-layout.js';
 import { loadNativeAddon, type NativeAddon, type NativeTestRecord } from '../../src/source/native-addon.js';
 
 let addon: NativeAddon;

@@ -2,7 +2,8 @@
 // class) load unchanged; keys the JDBC or S3 sink also declare take this
 // sink's meaning; secrets stay out of messages.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/sinks/index.js';
+import type { OpenSearchConfig } from '../../src/sinks/opensearch/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { clientSettings } from '../../src/sinks/opensearch/client.js';
 
@@ -46,7 +47,7 @@ describe('OpenSearch sink config', () => {
   it('reads Confluent\'s connector JSON with its defaults and notices', () => {
     const c = loadConfig({ json: { name: 'es', config: confluent }, env: {} });
     expect(c.sink).toBe('opensearch');
-    const o = c.opensearch;
+    const o = c.options as OpenSearchConfig;
     expect(o['connection.url']).toEqual(['http://es1:9200', 'http://es2:9200']);
     expect(o['behavior.on.null.values']).toBe('delete');
     expect(o['write.method']).toBe('upsert');
@@ -66,8 +67,8 @@ describe('OpenSearch sink config', () => {
 
   it('keys the JDBC sink declares too keep their JDBC meaning there', () => {
     const jdbc = loadConfig({ json: { name: 'pg', config: { 'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector', topics: 't', 'bootstrap.servers': 'k:9092', 'connection.url': 'jdbc:postgresql://h/db', 'max.retries': '3' } }, env: {} });
-    expect(jdbc.postgres['connection.url']).toBe('jdbc:postgresql://h/db');
-    expect(jdbc.postgres['max.retries']).toBe(3);
+    expect(jdbc.options['connection.url']).toBe('jdbc:postgresql://h/db');
+    expect(jdbc.options['max.retries']).toBe(3);
     expect(problems({ ...confluent, 'connection.user': 'x' })).toEqual(['connection.user: not an option of the opensearch sink']);
   });
 

@@ -3,8 +3,9 @@
 // upserts and data streams, the mapping derived from a schema, and how the
 // main thread reads each item of a _bulk response.
 import { describe, expect, it } from 'vitest';
-import { ConvertError, type RecordContext } from '../../src/sinks/common/encoder.js';
-import { OpenSearchEncoder, type OpenSearchMeta, type OpenSearchPlan } from '../../src/sinks/opensearch/encoding.js';
+import { ConvertError, type RecordContext } from '../../src/workers/encoder.js';
+import { OpenSearchEncoder } from '../../src/sinks/opensearch/encoding.js';
+import type { OpenSearchMeta, OpenSearchPlan } from '../../src/sinks/opensearch/protocol.js';
 import { mappingOf } from '../../src/sinks/opensearch/documents.js';
 import { classify, dataStreamNameOf, indexNameOf } from '../../src/sinks/opensearch/sink.js';
 import { SCHEMALESS, recordSchemaFromAvro, type RecordSchema } from '../../src/workers/schema.js';

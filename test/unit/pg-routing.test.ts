@@ -5,7 +5,7 @@
 // such table; once planned, each table's tuples come out separately, in
 // record order.
 import { describe, expect, it } from 'vitest';
-import { ReplanNeeded, type RecordContext } from '../../src/sinks/common/encoder.js';
+import { ReplanNeeded, type RecordContext } from '../../src/workers/encoder.js';
 import { outputTuples, PgEncoder, readOutputHeader, type PgBatchMeta, type PgColumn, type PgMultiReplanRequest, type PgPlan } from '../../src/sinks/postgres/encoding.js';
 import { OID } from '../../src/sinks/postgres/types.js';
 import { recordSchemaFromConnect, type RecordSchema } from '../../src/workers/schema.js';

@@ -1,7 +1,7 @@
 // Values and keys of the wrong shape for a table row: each is a convert error
 // naming what it got, never a row of NULLs.
 import { describe, expect, it } from 'vitest';
-import { ConvertError, type RecordContext } from '../../src/sinks/common/encoder.js';
+import { ConvertError, type RecordContext } from '../../src/workers/encoder.js';
 import { PgEncoder, readOutputHeader, type PgColumn, type PgPlan } from '../../src/sinks/postgres/encoding.js';
 import { OID } from '../../src/sinks/postgres/types.js';
 import { createDecoder } from '../../src/workers/decode/decoders.js';

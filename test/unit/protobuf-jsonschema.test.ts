@@ -404,7 +404,8 @@ describe('config: the Confluent Protobuf and JSON Schema converter classes', () 
     'connection.url': 'jdbc:postgresql://127.0.0.1:5432/db',
   };
   it('choose the formats, need a registry URL, and name it in the converter line', async () => {
-    const { describeConverter, loadConfig } = await import('../../src/config/load.js');
+    const { describeConverter } = await import('../../src/config/load.js');
+    const { loadConfig } = await import('../../src/sinks/index.js');
     const { ConfigError } = await import('../../src/errors.js');
     const c = loadConfig({
       json: { ...connector, 'value.converter': 'io.confluent.connect.protobuf.ProtobufConverter', 'value.converter.schema.registry.url': 'http://u:secret@reg:8081', 'key.converter': 'io.confluent.connect.json.JsonSchemaConverter' },

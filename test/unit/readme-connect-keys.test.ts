@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readmeWithConnectKeys } from '../../src/config/docs.js';
+import { readmeWithConnectKeys } from '../../src/sinks/index.js';
 
 describe('README migration table', () => {
   it('is generated from the declared spec and up to date (regenerate: npm run docs)', () => {

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/sinks/index.js';
 import { RetriableError } from '../../src/errors.js';
 import { SchemaRegistryClient } from '../../src/workers/decode/registry.js';
 

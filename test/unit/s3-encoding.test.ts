@@ -4,7 +4,7 @@
 import { tableFromIPC } from 'apache-arrow';
 import { readParquet } from 'parquet-wasm';
 import { describe, expect, it } from 'vitest';
-import { ConvertError, type RecordContext } from '../../src/sinks/common/encoder.js';
+import { ConvertError, type RecordContext } from '../../src/workers/encoder.js';
 import { S3ParquetEncoder, type S3Plan } from '../../src/sinks/s3-parquet/encoding.js';
 import writeParquetFile from '../../src/sinks/s3-parquet/file-task.js';
 import { readRowTable, type S3BatchMeta } from '../../src/sinks/s3-parquet/layout.js';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { RecordContext } from '../../src/sinks/common/encoder.js';
+import type { RecordContext } from '../../src/workers/encoder.js';
 import { S3RecordEncoder } from '../../src/sinks/s3-parquet/record-encoding.js';
 import writeRecordFile from '../../src/sinks/s3-parquet/record-file-task.js';
 import type { S3BatchMeta } from '../../src/sinks/s3-parquet/layout.js';

@@ -2,7 +2,7 @@
 // a time zone, field paths, and the wall-clock boundaries of
 // rotate.schedule.interval.ms.
 import { describe, expect, it } from 'vitest';
-import { ConvertError } from '../../src/sinks/common/encoder.js';
+import { ConvertError } from '../../src/workers/encoder.js';
 import { parseJodaPattern, Partitioner, partitionerSpec, TimeBuckets, type PartitionerConfig } from '../../src/sinks/s3-parquet/partitioner.js';
 import { SCHEMALESS, type RecordSchema } from '../../src/workers/schema.js';
 import { ConfigError } from '../../src/errors.js';

@@ -2,7 +2,7 @@
 // Debezium's documentation and sources describe: schemaless and with schema,
 // $Key and $Value, predicates, and config validation.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/sinks/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { readTransforms, TransformChain } from '../../src/transforms/chain.js';
 import type { Header, TRecord } from '../../src/transforms/record.js';

@@ -11,15 +11,10 @@
 // destination refuses is durable only as a dead letter: the sink hands it to
 // batch.deadLetter (and waits for it) before resolving, or fails the batch.
 import type { SinkPlan } from '../../workers/protocol.js';
+import type { TopicPartition } from '../../core/topic-partition.js';
 
-export interface TopicPartition {
-  topic: string;
-  partition: number;
-}
-
-export function tpKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
-}
+// The contract's signatures use it; the type itself lives at the bottom layer.
+export { tpKey, type TopicPartition } from '../../core/topic-partition.js';
 
 export interface EncodedBatch {
   readonly topic: string;

@@ -9,6 +9,7 @@ import { Agent, request } from 'undici';
 import { pkcs12Certificates } from '../../config/kafka-security.js';
 import type { ResolvedConfig } from '../../config/load.js';
 import { ConfigError, ConnectionLostError, RetriableError, SluiceError } from '../../errors.js';
+import type { OpenSearchConfig } from './config.js';
 
 export interface SearchResponse {
   status: number;
@@ -30,7 +31,7 @@ export interface ClientSettings {
 
 /** The client settings a resolved config gives; throws ConfigError for unreadable TLS files. */
 export function clientSettings(config: ResolvedConfig): ClientSettings {
-  const c = config.opensearch;
+  const c = config.options as OpenSearchConfig;
   const problems: string[] = [];
   const urls: string[] = [];
   let username = c['connection.username'] || undefined;

@@ -7,7 +7,7 @@
 // Dates are written as epoch milliseconds, so that a `date` field holds the
 // same day (JsonConverter's day count would read as milliseconds).
 import type { FieldType, RecordSchema } from '../../workers/schema.js';
-import { ConvertError, describeValue } from '../common/encoder.js';
+import { ConvertError, describeValue } from '../../workers/encoder.js';
 import { bigDecimalText, ConnectJsonWriter, jsonString, schemalessJson, unscaledDecimal } from '../s3-parquet/json-format.js';
 
 const MS_PER_DAY = 86_400_000;

@@ -5,43 +5,11 @@
 // main thread only slices, sends and reads the per-item results.
 import { ByteWriter } from '../../workers/byte-writer.js';
 import type { Decoded } from '../../workers/decode/decoders.js';
-import { ConvertError, describeValue, isStruct, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
+import { ConvertError, describeValue, isStruct, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../../workers/encoder.js';
 import { jsonString } from '../s3-parquet/json-format.js';
 import { DocumentWriter, mappingOf } from './documents.js';
+import type { OpenSearchMeta, OpenSearchPlan } from './protocol.js';
 
-export interface OpenSearchPlan {
-  /** The index, or the data stream, this batch's records go to. */
-  index: string;
-  dataStream: boolean;
-  keyIgnore: boolean;
-  schemaIgnore: boolean;
-  compactMaps: boolean;
-  nullValues: 'ignore' | 'delete' | 'fail';
-  writeMethod: 'insert' | 'upsert';
-  /** update's retry_on_conflict (Confluent: min(max.in.flight.requests, 5)). */
-  retryOnConflict: number;
-  versionHeader?: string;
-  timestampFields: readonly string[];
-  dropInvalid: boolean;
-}
-
-/** What the main thread needs besides the NDJSON body. */
-export interface OpenSearchMeta {
-  /** Byte position where each action starts (its document line follows it); the body ends at outputBytes. */
-  starts: Uint32Array;
-  /** Kafka offset of each action. */
-  offsets: Float64Array;
-  /** Bulk operation of each action: 0 index, 1 create, 2 update, 3 delete. */
-  ops: Uint8Array;
-  /** The mapping derived from the batch's value schema (schema.ignore=false), as JSON text. */
-  mapping?: string;
-  /** Records skipped by drop.invalid.message: offset and why. */
-  dropped?: { offset: number; reason: string }[];
-  /** Tombstones skipped (behavior.on.null.values=ignore, or delete without a key). */
-  skippedTombstones?: number;
-}
-
-export const OP_NAMES = ['index', 'create', 'update', 'delete'] as const;
 
 const utf8 = new TextDecoder();
 

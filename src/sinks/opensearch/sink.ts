@@ -18,9 +18,8 @@ import type { SinkPlan } from '../../workers/protocol.js';
 import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
 import { tpKey, type EncodedBatch, type RejectedRecord, type Sink, type TopicPartition } from '../common/sink.js';
 import { clientSettings, errorText, SearchClient } from './client.js';
-import { OP_NAMES, type OpenSearchMeta, type OpenSearchPlan } from './encoding.js';
-
-type OpenSearchConfig = ResolvedConfig['opensearch'];
+import type { OpenSearchConfig } from './config.js';
+import { OP_NAMES, type OpenSearchMeta, type OpenSearchPlan } from './protocol.js';
 
 /** The index Confluent's sink writes a topic to: lower case, at most 255 bytes, no leading - or _, not . or .. */
 export function indexNameOf(topic: string): string {
@@ -82,10 +81,7 @@ export class OpenSearchSink implements Sink {
     private readonly config: ResolvedConfig,
     private readonly log: Logger,
   ) {
-    this.c = config.opensearch;
-    if (this.c['data.stream.type'] !== 'none' && !this.c['data.stream.dataset']) {
-      throw new SluiceError('data.stream.type: needs data.stream.dataset (data streams are named <type>-<dataset>-<topic>)');
-    }
+    this.c = config.options as OpenSearchConfig;
     this.client = new SearchClient(clientSettings(config));
     this.slots = new Slots(this.c['max.in.flight.requests']);
   }

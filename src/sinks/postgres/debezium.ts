@@ -10,7 +10,7 @@
 // Debezium does.
 import type { Decoded } from '../../workers/decode/decoders.js';
 import type { RecordSchema } from '../../workers/schema.js';
-import { ConvertError, describeValue, isStruct } from '../common/encoder.js';
+import { ConvertError, describeValue, isStruct } from '../../workers/encoder.js';
 
 /** The plan's part for Debezium's JDBC sink (PgPlan.debezium). */
 export interface DebeziumPlan {

@@ -8,7 +8,7 @@
 import { ByteWriter } from '../../workers/byte-writer.js';
 import type { Decoded } from '../../workers/decode/decoders.js';
 import type { FieldType, RecordSchema } from '../../workers/schema.js';
-import { ConvertError, describeValue, ReplanNeeded, requireStructValue, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
+import { ConvertError, describeValue, ReplanNeeded, requireStructValue, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../../workers/encoder.js';
 import { valueFieldAllowed, valueFields, type FieldRules } from './columns.js';
 import { isPlainObject, SchemaInferrer } from './infer.js';
 import { fitColumn } from './types.js';

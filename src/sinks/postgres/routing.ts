@@ -9,7 +9,7 @@
 // them all in the batch's transaction. A table the plan does not know yet is
 // asked for with a re-plan (PgMultiReplanRequest).
 import type { Decoded } from '../../workers/decode/decoders.js';
-import { ConvertError, ReplanNeeded, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
+import { ConvertError, ReplanNeeded, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../../workers/encoder.js';
 import { ChangeEvents, type ChangeEvent } from './debezium.js';
 import { TableEncoder, type PgBatchMeta, type PgMultiReplanRequest, type PgPlan, type PgReplanRequest } from './encoding.js';
 import { collectionNameFor, qualifiedName, SourceFieldError, tableNameFor, type TableName } from './names.js';

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../../config/load.js';
+import type { PostgresConfig } from './config.js';
 import { RecordError, SinkSchemaError, SluiceError, errorMessage } from '../../errors.js';
 import type { SinkPlan } from '../../workers/protocol.js';
 import { tpKey, type EncodedBatch, type RejectedRecord, type Sink, type TopicPartition } from '../common/sink.js';
@@ -26,6 +27,7 @@ import { isolateRejects, isRowDataError, rejectReason, sqlState, tupleStarts } f
 import { PgService, type TableDescription } from './service.js';
 import { applyStatements, copyColumns, stagingDdl, stagingTable, type InsertMode } from './staging.js';
 import { columnTypeSupported } from './types.js';
+import { Waiters } from '../../core/waiters.js';
 
 /** One table's tuples in an encoded batch (a batch holds one per table its records went to). */
 interface Segment {
@@ -185,8 +187,8 @@ export class PostgresSink implements Sink {
   private readonly byTopic = new Map<string, TableState>();
   private readonly plansById = new Map<number, PgPlan>();
   private nextPlanId = 1;
-  private idleWaiters: (() => void)[] = [];
-  private readonly cfg: ResolvedConfig['postgres'];
+  private readonly idleWaiters = new Waiters();
+  private readonly cfg: PostgresConfig;
   private readonly rules: FieldRules;
   private readonly mode: InsertMode;
   private readonly exactlyOnce: boolean;
@@ -210,7 +212,7 @@ export class PostgresSink implements Sink {
     private readonly config: ResolvedConfig,
     private readonly log: Logger,
   ) {
-    this.cfg = config.postgres;
+    this.cfg = config.options as PostgresConfig;
     this.service = new PgService({
       url: this.cfg['connection.url'],
       user: this.cfg['connection.user'],
@@ -787,17 +789,12 @@ export class PostgresSink implements Sink {
   // ---------------- lifecycle ----------------
 
   writerIdle(): void {
-    if (this.writers.every((w) => w.idle)) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
-    }
+    this.idleWaiters.wake();
   }
 
   /** Writers run as soon as batches arrive, so flushing is waiting for them. */
   async flush(_partitions: readonly TopicPartition[]): Promise<void> {
-    if (this.writers.every((w) => w.idle)) return;
-    await new Promise<void>((r) => this.idleWaiters.push(r));
+    await this.idleWaiters.until(() => this.writers.every((w) => w.idle));
   }
 
   drop(partitions: readonly TopicPartition[]): void {

@@ -4,7 +4,7 @@
 import { stringifyJsonExact } from '../../workers/json-exact.js';
 import type { ByteWriter } from '../../workers/byte-writer.js';
 import type { FieldType } from '../../workers/schema.js';
-import { ConvertError } from '../common/encoder.js';
+import { ConvertError } from '../../workers/encoder.js';
 import { epochMicros, floorDiv, isoFromEpoch, minus, TimestampRangeError, type Exact, type TimestampKind } from '../common/timestamps.js';
 import { OID } from './types.js';
 import { bitsText, DebeziumValueError, nanoTimeMicros, variableScaleDecimalText, zonedTime, zonedTimestampMicros } from '../common/debezium-values.js';

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { crc32, deflateRawSync } from 'node:zlib';
 import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
 import { avroType } from '../../workers/decode/decoders.js';
-import { ConvertError, describeValue } from '../common/encoder.js';
+import { ConvertError, describeValue } from '../../workers/encoder.js';
 import { twosComplement, unscaledDecimal } from './json-format.js';
 import type { AvroCodec } from './formats.js';
 import { typedMapKey } from './types.js';

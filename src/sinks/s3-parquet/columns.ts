@@ -13,7 +13,7 @@ import {
   TimeMillisecond, TimestampMicrosecond, Utf8, Field as ArrowField, type Data, type DataType,
 } from 'apache-arrow';
 import type { Field, FieldType } from '../../workers/schema.js';
-import { ConvertError } from '../common/encoder.js';
+import { ConvertError } from '../../workers/encoder.js';
 import { epochMicros, fitsInt64, TimestampRangeError } from '../common/timestamps.js';
 import { bitsText, DebeziumValueError, nanoTimeMicros, variableScaleDecimalText, zonedTimestampMicros } from '../common/debezium-values.js';
 import { arrowType, MAX_DECIMAL128_PRECISION } from './arrow-types.js';

@@ -1,9 +1,7 @@
 // S3 Parquet sink options: Confluent S3 sink keys, plus Sluice's own for what
 // Confluent lacks (a byte cap per file, row groups by bytes, Kafka columns).
 import { z } from 'zod';
-import { bool, int, list, oneOf, str, type OptionSpec } from '../../config/options.js';
-
-const s3 = ['s3'] as const;
+import { bool, int, list, oneOf, str, type ConfigOf, type OptionSpec } from '../../config/options.js';
 
 /** A string option that Confluent configs often carry empty (its default there): empty means unset. */
 function emptyOk<O extends OptionSpec<string>>(o: O): O {
@@ -12,50 +10,54 @@ function emptyOk<O extends OptionSpec<string>>(o: O): O {
 const MiB = 1024 * 1024;
 
 export const s3Options = [
-  str({ key: 's3.bucket.name', sinks: s3, required: true, doc: 'Bucket to write to.' }),
-  str({ key: 's3.region', sinks: s3, default: 'us-east-1', doc: 'Region.' }),
-  str({ key: 'store.url', sinks: s3, doc: 'Custom endpoint for S3-compatible stores (MinIO); implies path-style addressing unless s3.path.style.access.enabled=false.' }),
-  bool({ key: 's3.path.style.access.enabled', sinks: s3, doc: 'Path-style addressing (default: true with store.url).' }),
+  str({ key: 's3.bucket.name', required: true, doc: 'Bucket to write to.' }),
+  str({ key: 's3.region', default: 'us-east-1', doc: 'Region.' }),
+  str({ key: 'store.url', doc: 'Custom endpoint for S3-compatible stores (MinIO); implies path-style addressing unless s3.path.style.access.enabled=false.' }),
+  bool({ key: 's3.path.style.access.enabled', doc: 'Path-style addressing (default: true with store.url).' }),
   // The key id is an identifier, not a secret (as in Confluent's sink); only the secret key is redacted.
-  str({ key: 'aws.access.key.id', sinks: s3, doc: 'Access key id; default: the standard AWS credential chain.' }),
-  str({ key: 'aws.secret.access.key', sinks: s3, secret: true, doc: 'Secret key.' }),
-  str({ key: 'topics.dir', sinks: s3, default: 'topics', doc: 'Top-level prefix. Objects are <topics.dir>/<topic>/<partitioner path>/<topic>+<partition>+<start offset, 10 digits>.<extension>; Sluice keeps one small marker per partition under <topics.dir>/_sluice/ for exactly-once.' }),
-  str({ key: 'format.class', sinks: s3, default: 'io.confluent.connect.s3.format.parquet.ParquetFormat', doc: 'Output format: ParquetFormat (.snappy.parquet, or .gz/.zstd/none per parquet.codec, as Confluent names them), JsonFormat (one JSON value per line, .json, .json.gz with s3.compression.type=gzip) or AvroFormat (Avro object container files, .avro, avro.codec); Confluent class names.' }),
-  str({ key: 'storage.class', sinks: s3, default: 'io.confluent.connect.s3.storage.S3Storage', doc: 'Accepted as io.confluent.connect.s3.storage.S3Storage (the only storage Sluice writes to).' }),
-  oneOf(['none', 'gzip'] as const, { key: 's3.compression.type', sinks: s3, default: 'none', caseInsensitive: true, doc: 'JsonFormat: gzip the whole object (name ends .json.gz). Parquet and Avro compress inside the file (parquet.codec, avro.codec).' }),
-  int({ key: 's3.compression.level', sinks: s3, min: -1, max: 9, default: -1, doc: 'gzip level for s3.compression.type=gzip (-1: zlib\'s default).' }),
-  oneOf(['null', 'deflate', 'snappy', 'bzip2', 'xz', 'zstandard'] as const, { key: 'avro.codec', sinks: s3, default: 'null', caseInsensitive: true, doc: 'AvroFormat: block codec. Sluice writes null, deflate and snappy; bzip2, xz and zstandard are refused at startup.' }),
-  oneOf(['base64', 'numeric'] as const, { key: 'json.decimal.format', sinks: s3, default: 'base64', caseInsensitive: true, doc: 'JsonFormat: decimals as base64 of the unscaled bytes (BASE64, Kafka Connect\'s default) or as JSON numbers (NUMERIC).' }),
-  // PostgreSQL: a storage-connector key sometimes copied into JDBC configs, accepted with a notice there.
-  oneOf(['none', 'backward', 'forward', 'full'] as const, { key: 'schema.compatibility', sinks: ['s3', 'postgres'], default: 'none', caseInsensitive: true, ignored: 'the PostgreSQL sink follows auto.evolve, not schema.compatibility.', ignoredBy: ['postgres'], doc: 'S3: NONE: a record whose schema differs from its file\'s closes the file set. BACKWARD/FORWARD/FULL are accepted and behave as NONE (files are never projected to another schema version: more files, same values); a warning says so at startup. PostgreSQL: accepted with a notice (it follows auto.evolve).' }),
-  oneOf(['', 'aes256', 'aws:kms', 'aws:kms:dsse'] as const, { key: 's3.ssea.name', sinks: s3, default: '', caseInsensitive: true, doc: 'Server-side encryption: AES256 (SSE-S3, or SSE-C with s3.sse.customer.key), aws:kms or aws:kms:dsse (SSE-KMS, with s3.sse.kms.key.id or the AWS managed key).' }),
-  emptyOk(str({ key: 's3.sse.customer.key', sinks: s3, secret: true, doc: 'SSE-C: the base64 256-bit key (with s3.ssea.name=AES256). Sluice sends it with every upload and read of its objects and markers.' })),
-  emptyOk(str({ key: 's3.sse.kms.key.id', sinks: s3, doc: 'SSE-KMS key id or ARN (with s3.ssea.name=aws:kms).' })),
-  oneOf(['private', 'public-read', 'public-read-write', 'authenticated-read', 'aws-exec-read', 'bucket-owner-read', 'bucket-owner-full-control', 'log-delivery-write'] as const, { key: 's3.acl.canned', sinks: s3, doc: 'Canned ACL of every object written.' }),
-  bool({ key: 's3.object.tagging', sinks: s3, default: false, doc: 'Tag each data object with startOffset, endOffset and recordCount (as Confluent\'s sink), sent with the upload itself.' }),
-  list({ key: 's3.object.tagging.key.value.pairs', sinks: s3, doc: 'Extra tags key:value,key:value added with s3.object.tagging=true.' }),
-  oneOf(['ignore', 'fail'] as const, { key: 's3.object.behavior.on.tagging.error', sinks: s3, default: 'ignore', caseInsensitive: true, doc: 'Tags go with the upload. ignore: when the store refuses them (403, no s3:PutObjectTagging) the object is written untagged, with a warning; fail: the refusal stops Sluice like any failed upload.' }),
-  emptyOk(str({ key: 's3.credentials.provider.class', sinks: s3, doc: 'AWS credentials provider (Java class names of SDK v1 or v2): DefaultAWSCredentialsProviderChain / DefaultCredentialsProvider (the SDK default chain), EnvironmentVariableCredentialsProvider, ProfileCredentialsProvider, InstanceProfileCredentialsProvider, ContainerCredentialsProvider / EC2ContainerCredentialsProviderWrapper, WebIdentityTokenCredentialsProvider. aws.access.key.id/aws.secret.access.key win when set.' })),
-  int({ key: 'flush.size', sinks: s3, min: 1, default: 100_000, doc: 'Records per file (counted across the files a partition has open, as in Confluent\'s sink).' }),
-  int({ key: 'rotate.interval.ms', sinks: s3, min: -1, default: -1, doc: 'Close a file when a record\'s timestamp (the time-based partitioner\'s timestamp, else the Kafka timestamp) is this far past the file\'s first record timestamp.' }),
-  int({ key: 'rotate.schedule.interval.ms', sinks: s3, min: -1, default: -1, doc: 'Close open files on the wall clock, at multiples of this interval in `timezone`, even when no new record arrives.' }),
-  int({ key: 'file.max.bytes', sinks: s3, min: MiB, default: 256 * MiB, doc: 'Close a file when its buffered (Arrow) data reaches this size. Memory pressure (inflight.max.bytes, partition.max.bytes) closes files earlier.' }),
-  str({ key: 'partitioner.class', sinks: s3, default: 'io.confluent.connect.storage.partitioner.DefaultPartitioner', doc: 'Default, Field or TimeBased partitioner (Confluent class names; HourlyPartitioner and DailyPartitioner too).' }),
-  str({ key: 'partition.field.name', sinks: s3, doc: 'Field partitioner: the value field(s), comma-separated; nested fields with dots.' }),
-  str({ key: 'path.format', sinks: s3, doc: "Time-based partitioner: Joda-style path, e.g. 'year'=YYYY/'month'=MM/'day'=dd/'hour'=HH." }),
-  int({ key: 'partition.duration.ms', sinks: s3, min: 1, doc: 'Time-based partitioner: bucket width.' }),
-  oneOf(['Record', 'RecordField', 'Wallclock'] as const, { key: 'timestamp.extractor', sinks: s3, default: 'Record', doc: 'Where the time-based partitioner gets a record\'s time.' }),
-  str({ key: 'timestamp.field', sinks: s3, doc: 'RecordField extractor: the value field holding the time (epoch ms number, ISO-8601 string, or a timestamp type); nested with dots.' }),
-  str({ key: 'locale', sinks: s3, default: 'en-US', doc: 'Locale of path.format (month and day names).' }),
-  str({ key: 'timezone', sinks: s3, default: 'UTC', doc: 'Time zone of path.format and of rotate.schedule.interval.ms boundaries.' }),
-  oneOf(['snappy', 'zstd', 'gzip', 'none', 'uncompressed'] as const, { key: 'parquet.codec', sinks: s3, default: 'snappy', caseInsensitive: true, doc: 'Parquet compression codec.' }),
-  int({ key: 'parquet.row.group.bytes', sinks: s3, min: 64 * 1024, default: 32 * MiB, doc: 'Target bytes per row group. Each worker thread holds about 1.5× this while writing a file.' }),
-  int({ key: 's3.part.size', sinks: s3, min: 5 * MiB, default: 25 * MiB, doc: 'Multipart upload part size; objects above it go up in parts.' }),
-  int({ key: 's3.part.retries', sinks: s3, min: 0, default: 10, doc: 'Retries of a failed S3 request (5xx, throttling, connection errors) before errors.retry.timeout applies; the backoff starts at s3.retry.backoff.ms and doubles up to errors.retry.delay.max.ms.' }),
-  int({ key: 's3.retry.backoff.ms', sinks: s3, min: 1, default: 200, doc: 'First retry delay of a failed S3 request. Each wait is spread by ±20% (jitter); on shutdown a pending wait ends with the grace period.' }),
-  int({ key: 's3.upload.concurrency', sinks: s3, min: 1, max: 64, default: 8, doc: 'Objects uploaded at the same time across all partitions.' }),
-  oneOf(['fail', 'ignore', 'write'] as const, { key: 'behavior.on.null.values', sinks: s3, default: 'fail', caseInsensitive: true, doc: 'A record with a null value (tombstone): fail stops with its location, as Confluent\'s sink does; ignore skips it. write (Confluent writes tombstones only into separate key files) is refused at startup.' }),
-  bool({ key: 'store.kafka.keys', sinks: s3, default: false, doc: 'Parquet: add the Kafka key as a column __kafka_key (typed from the key schema; schemaless keys as JSON text). Not with JsonFormat/AvroFormat (refused at startup).' }),
-  bool({ key: 'store.kafka.headers', sinks: s3, default: false, doc: 'Add the Kafka headers as a column __kafka_headers: list<struct<key: string, value: binary>>.' }),
-  bool({ key: 'store.kafka.metadata', sinks: s3, default: false, doc: 'Add columns __kafka_topic, __kafka_partition, __kafka_offset and __kafka_timestamp.' }),
+  str({ key: 'aws.access.key.id', doc: 'Access key id; default: the standard AWS credential chain.' }),
+  str({ key: 'aws.secret.access.key', secret: true, doc: 'Secret key.' }),
+  str({ key: 'topics.dir', default: 'topics', doc: 'Top-level prefix. Objects are <topics.dir>/<topic>/<partitioner path>/<topic>+<partition>+<start offset, 10 digits>.<extension>; Sluice keeps one small marker per partition under <topics.dir>/_sluice/ for exactly-once.' }),
+  str({ key: 'format.class', default: 'io.confluent.connect.s3.format.parquet.ParquetFormat', doc: 'Output format: ParquetFormat (.snappy.parquet, or .gz/.zstd/none per parquet.codec, as Confluent names them), JsonFormat (one JSON value per line, .json, .json.gz with s3.compression.type=gzip) or AvroFormat (Avro object container files, .avro, avro.codec); Confluent class names.' }),
+  str({ key: 'storage.class', default: 'io.confluent.connect.s3.storage.S3Storage', doc: 'Accepted as io.confluent.connect.s3.storage.S3Storage (the only storage Sluice writes to).' }),
+  oneOf(['none', 'gzip'] as const, { key: 's3.compression.type', default: 'none', caseInsensitive: true, doc: 'JsonFormat: gzip the whole object (name ends .json.gz). Parquet and Avro compress inside the file (parquet.codec, avro.codec).' }),
+  int({ key: 's3.compression.level', min: -1, max: 9, default: -1, doc: 'gzip level for s3.compression.type=gzip (-1: zlib\'s default).' }),
+  oneOf(['null', 'deflate', 'snappy', 'bzip2', 'xz', 'zstandard'] as const, { key: 'avro.codec', default: 'null', caseInsensitive: true, doc: 'AvroFormat: block codec. Sluice writes null, deflate and snappy; bzip2, xz and zstandard are refused at startup.' }),
+  oneOf(['base64', 'numeric'] as const, { key: 'json.decimal.format', default: 'base64', caseInsensitive: true, doc: 'JsonFormat: decimals as base64 of the unscaled bytes (BASE64, Kafka Connect\'s default) or as JSON numbers (NUMERIC).' }),
+  oneOf(['none', 'backward', 'forward', 'full'] as const, { key: 'schema.compatibility', default: 'none', caseInsensitive: true, doc: 'NONE: a record whose schema differs from its file\'s closes the file set. BACKWARD/FORWARD/FULL are accepted and behave as NONE (files are never projected to another schema version: more files, same values); a warning says so at startup.' }),
+  oneOf(['', 'aes256', 'aws:kms', 'aws:kms:dsse'] as const, { key: 's3.ssea.name', default: '', caseInsensitive: true, doc: 'Server-side encryption: AES256 (SSE-S3, or SSE-C with s3.sse.customer.key), aws:kms or aws:kms:dsse (SSE-KMS, with s3.sse.kms.key.id or the AWS managed key).' }),
+  emptyOk(str({ key: 's3.sse.customer.key', secret: true, doc: 'SSE-C: the base64 256-bit key (with s3.ssea.name=AES256). Sluice sends it with every upload and read of its objects and markers.' })),
+  emptyOk(str({ key: 's3.sse.kms.key.id', doc: 'SSE-KMS key id or ARN (with s3.ssea.name=aws:kms).' })),
+  oneOf(['private', 'public-read', 'public-read-write', 'authenticated-read', 'aws-exec-read', 'bucket-owner-read', 'bucket-owner-full-control', 'log-delivery-write'] as const, { key: 's3.acl.canned', doc: 'Canned ACL of every object written.' }),
+  bool({ key: 's3.object.tagging', default: false, doc: 'Tag each data object with startOffset, endOffset and recordCount (as Confluent\'s sink), sent with the upload itself.' }),
+  list({ key: 's3.object.tagging.key.value.pairs', doc: 'Extra tags key:value,key:value added with s3.object.tagging=true.' }),
+  oneOf(['ignore', 'fail'] as const, { key: 's3.object.behavior.on.tagging.error', default: 'ignore', caseInsensitive: true, doc: 'Tags go with the upload. ignore: when the store refuses them (403, no s3:PutObjectTagging) the object is written untagged, with a warning; fail: the refusal stops Sluice like any failed upload.' }),
+  emptyOk(str({ key: 's3.credentials.provider.class', doc: 'AWS credentials provider (Java class names of SDK v1 or v2): DefaultAWSCredentialsProviderChain / DefaultCredentialsProvider (the SDK default chain), EnvironmentVariableCredentialsProvider, ProfileCredentialsProvider, InstanceProfileCredentialsProvider, ContainerCredentialsProvider / EC2ContainerCredentialsProviderWrapper, WebIdentityTokenCredentialsProvider. aws.access.key.id/aws.secret.access.key win when set.' })),
+  int({ key: 'flush.size', min: 1, default: 100_000, doc: 'Records per file (counted across the files a partition has open, as in Confluent\'s sink).' }),
+  int({ key: 'rotate.interval.ms', min: -1, default: -1, doc: 'Close a file when a record\'s timestamp (the time-based partitioner\'s timestamp, else the Kafka timestamp) is this far past the file\'s first record timestamp.' }),
+  int({ key: 'rotate.schedule.interval.ms', min: -1, default: -1, doc: 'Close open files on the wall clock, at multiples of this interval in `timezone`, even when no new record arrives.' }),
+  int({ key: 'file.max.bytes', min: MiB, default: 256 * MiB, doc: 'Close a file when its buffered (Arrow) data reaches this size. Memory pressure (inflight.max.bytes, partition.max.bytes) closes files earlier.' }),
+  str({ key: 'partitioner.class', default: 'io.confluent.connect.storage.partitioner.DefaultPartitioner', doc: 'Default, Field or TimeBased partitioner (Confluent class names; HourlyPartitioner and DailyPartitioner too).' }),
+  str({ key: 'partition.field.name', doc: 'Field partitioner: the value field(s), comma-separated; nested fields with dots.' }),
+  str({ key: 'path.format', doc: "Time-based partitioner: Joda-style path, e.g. 'year'=YYYY/'month'=MM/'day'=dd/'hour'=HH." }),
+  int({ key: 'partition.duration.ms', min: 1, doc: 'Time-based partitioner: bucket width.' }),
+  oneOf(['Record', 'RecordField', 'Wallclock'] as const, { key: 'timestamp.extractor', default: 'Record', doc: 'Where the time-based partitioner gets a record\'s time.' }),
+  str({ key: 'timestamp.field', doc: 'RecordField extractor: the value field holding the time (epoch ms number, ISO-8601 string, or a timestamp type); nested with dots.' }),
+  str({ key: 'locale', default: 'en-US', doc: 'Locale of path.format (month and day names).' }),
+  str({ key: 'timezone', default: 'UTC', doc: 'Time zone of path.format and of rotate.schedule.interval.ms boundaries.' }),
+  oneOf(['snappy', 'zstd', 'gzip', 'none', 'uncompressed'] as const, { key: 'parquet.codec', default: 'snappy', caseInsensitive: true, doc: 'Parquet compression codec.' }),
+  int({ key: 'parquet.row.group.bytes', min: 64 * 1024, default: 32 * MiB, doc: 'Target bytes per row group. Each worker thread holds about 1.5× this while writing a file.' }),
+  int({ key: 's3.part.size', min: 5 * MiB, default: 25 * MiB, doc: 'Multipart upload part size; objects above it go up in parts.' }),
+  int({ key: 's3.part.retries', min: 0, default: 10, doc: 'Retries of a failed S3 request (5xx, throttling, connection errors) before errors.retry.timeout applies; the backoff starts at s3.retry.backoff.ms and doubles up to errors.retry.delay.max.ms.' }),
+  int({ key: 's3.retry.backoff.ms', min: 1, default: 200, doc: 'First retry delay of a failed S3 request. Each wait is spread by ±20% (jitter); on shutdown a pending wait ends with the grace period.' }),
+  int({ key: 's3.upload.concurrency', min: 1, max: 64, default: 8, doc: 'Objects uploaded at the same time across all partitions.' }),
+  oneOf(['fail', 'ignore', 'write'] as const, { key: 'behavior.on.null.values', default: 'fail', caseInsensitive: true, doc: 'A record with a null value (tombstone): fail stops with its location, as Confluent\'s sink does; ignore skips it. write (Confluent writes tombstones only into separate key files) is refused at startup.' }),
+  bool({ key: 'store.kafka.keys', default: false, doc: 'Parquet: add the Kafka key as a column __kafka_key (typed from the key schema; schemaless keys as JSON text). Not with JsonFormat/AvroFormat (refused at startup).' }),
+  bool({ key: 'store.kafka.headers', default: false, doc: 'Add the Kafka headers as a column __kafka_headers: list<struct<key: string, value: binary>>.' }),
+  bool({ key: 'store.kafka.metadata', default: false, doc: 'Add columns __kafka_topic, __kafka_partition, __kafka_offset and __kafka_timestamp.' }),
+
+  // Kafka Connect storage-connector keys with no effect here.
+  str({ key: 'schema.generator.class', doc: 'Confluent storage connectors: Hive schema generator.', ignored: 'Sluice writes no Hive schema.' }),
 ] as const satisfies readonly OptionSpec<any>[];
+
+export type S3Config = ConfigOf<typeof s3Options>;

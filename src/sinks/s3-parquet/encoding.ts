@@ -7,7 +7,7 @@ import { routedPath } from '../../transforms/routing.js';
 import { Field as ArrowField, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, type Data } from 'apache-arrow';
 import type { Decoded } from '../../workers/decode/decoders.js';
 import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
-import { ConvertError, requireStructValue, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
+import { ConvertError, requireStructValue, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../../workers/encoder.js';
 import { Builder, builderFor, Misfit, recordBuilder, type StructBuilder } from './columns.js';
 import { align8, rowTableBytes, RowTableWriter, type ChunkMeta, type S3BatchMeta } from './layout.js';
 import { Partitioner, type PartitionerSpec } from './partitioner.js';

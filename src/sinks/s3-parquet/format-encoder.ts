@@ -3,7 +3,7 @@
 // buffers between batches, so both are made once per worker thread, when
 // first needed.
 import type { Decoded } from '../../workers/decode/decoders.js';
-import type { EncoderOutput, RecordContext, WorkerEncoder } from '../common/encoder.js';
+import type { EncoderOutput, RecordContext, WorkerEncoder } from '../../workers/encoder.js';
 import { S3ParquetEncoder, type S3Plan } from './encoding.js';
 import { S3RecordEncoder } from './record-encoding.js';
 

@@ -6,7 +6,7 @@
 // (days, ms, ms), float and double as Java prints them (1.0, 1.0E10), NaN
 // and infinities as strings, strings escaped as Jackson does.
 import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
-import { ConvertError, describeValue } from '../common/encoder.js';
+import { ConvertError, describeValue } from '../../workers/encoder.js';
 
 export type DecimalFormat = 'base64' | 'numeric';
 

@@ -5,7 +5,7 @@
 // path per record; the main thread only groups by it.
 import { ConfigError } from '../../errors.js';
 import type { FieldType, RecordSchema } from '../../workers/schema.js';
-import { ConvertError } from '../common/encoder.js';
+import { ConvertError } from '../../workers/encoder.js';
 
 export type TimestampExtractor = 'Record' | 'RecordField' | 'Wallclock';
 

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Decoded } from '../../workers/decode/decoders.js';
 import { avroWriterSchemaOf, type RecordSchema } from '../../workers/schema.js';
-import { ConvertError, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../common/encoder.js';
+import { ConvertError, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../../workers/encoder.js';
 import { AvroRecordWriter } from './avro-format.js';
 import type { S3Plan } from './encoding.js';
 import { ConnectJsonWriter } from './json-format.js';

@@ -13,9 +13,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../../config/load.js';
-import { ConfigError, SluiceError, errorMessage } from '../../errors.js';
+import { SluiceError, errorMessage } from '../../errors.js';
 import type { SinkPlan } from '../../workers/protocol.js';
 import { tpKey, type EncodedBatch, type Sink, type TopicPartition, type WorkerRunner } from '../common/sink.js';
+import type { S3Config } from './config.js';
 import type { S3Plan } from './encoding.js';
 import type { FileTask, ParquetCodec } from './file-task.js';
 import { readRowTable, type S3BatchMeta } from './layout.js';
@@ -23,9 +24,10 @@ import { markerKey, recoverPartition, SET_METADATA, setId, type SetMarker } from
 import { partitionerSpec, TimeBuckets, type PartitionerSpec } from './partitioner.js';
 import { PartitionRotation, type ChunkRef, type CloseReason, type FileSet, type RotationRules } from './rotation.js';
 import { S3Service } from './service.js';
-import { checkTagPairs, credentialSource, extensionOf, formatSettings, objectTags, writeParams, type FormatSettings } from './formats.js';
+import { credentialSource, extensionOf, formatSettings, objectTags, writeParams, type FormatSettings } from './formats.js';
 import type { RecordFileTask } from './record-file-task.js';
 import { EMPTY_INFERRED, mergeTypes, typeKey } from './types.js';
+import { Waiters } from '../../core/waiters.js';
 
 const FILE_TASK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'file-task.js');
 const RECORD_FILE_TASK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'record-file-task.js');
@@ -64,7 +66,8 @@ class PartitionWriter {
   failed?: Error;
   dropped = false;
   readonly abort = new AbortController();
-  idleWaiters: (() => void)[] = [];
+  /** Woken each time the writer may have become idle. */
+  readonly idleWaiters = new Waiters();
 
   constructor(
     readonly topic: string,
@@ -89,10 +92,12 @@ class PartitionWriter {
   }
 
   notifyIdle(): void {
-    if (!this.idle) return;
-    const w = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const f of w) f();
+    this.idleWaiters.wake();
+  }
+
+  /** Resolves once nothing is running or waiting to be uploaded. */
+  whenIdle(): Promise<boolean> {
+    return this.idleWaiters.until(() => this.idle);
   }
 }
 
@@ -115,7 +120,7 @@ class Semaphore {
 
 export class S3ParquetSink implements Sink {
   readonly routesPerRecord = true;
-  private readonly cfg: ResolvedConfig['s3'];
+  private readonly cfg: S3Config;
   private readonly service: S3Service;
   private readonly partitioner: PartitionerSpec;
   private readonly rules: RotationRules;
@@ -138,7 +143,7 @@ export class S3ParquetSink implements Sink {
     private readonly config: ResolvedConfig,
     private readonly log: Logger,
   ) {
-    this.cfg = config.s3;
+    this.cfg = config.options as S3Config;
     const c = this.cfg;
     this.partitioner = partitionerSpec({
       'partitioner.class': c['partitioner.class'], 'partition.field.name': c['partition.field.name'], 'path.format': c['path.format'],
@@ -147,13 +152,6 @@ export class S3ParquetSink implements Sink {
     });
     this.format = formatSettings(c);
     this.extension = extensionOf(this.format, this.cfg['parquet.codec']);
-    checkTagPairs(c['s3.object.tagging.key.value.pairs']);
-    if (c['schema.compatibility'] !== 'none') {
-      log.warn(`schema.compatibility=${c['schema.compatibility'].toUpperCase()}: Sluice does not project records to another schema version; a record whose schema differs from its file's closes the file set (as with NONE): more files, the same values`);
-    }
-    if (Boolean(c['aws.access.key.id']) !== Boolean(c['aws.secret.access.key'])) {
-      throw new ConfigError(['aws.access.key.id / aws.secret.access.key: give both, or neither to use the standard AWS credential chain']);
-    }
     this.topicsDir = c['topics.dir'].replace(/^\/+|\/+$/g, '');
     this.rules = { flushSize: c['flush.size'], rotateIntervalMs: c['rotate.interval.ms'], fileMaxBytes: c['file.max.bytes'] };
     const common = config.common;
@@ -233,7 +231,7 @@ export class S3ParquetSink implements Sink {
       // Assigned again after a revoke whose uploads outlived the grace period:
       // let them finish before reading the marker they write.
       const old = this.writers.get(tpKey(topic, partition));
-      if (old && !old.dropped && !old.idle) await new Promise<void>((r) => old.idleWaiters.push(r));
+      if (old && !old.dropped) await old.whenIdle();
       const w = new PartitionWriter(topic, partition, this.rules, this);
       this.writers.set(tpKey(topic, partition), w);
       const r = await recoverPartition(this.service, this.topicsDir, topic, partition);
@@ -422,7 +420,7 @@ export class S3ParquetSink implements Sink {
   async flush(partitions: readonly TopicPartition[]): Promise<void> {
     const ws = partitions.map((tp) => this.writers.get(tpKey(tp.topic, tp.partition))).filter((w): w is PartitionWriter => !!w && !w.dropped);
     for (const w of ws) if (!w.failed) w.rotation.close('flush');
-    await Promise.all(ws.map((w) => (w.idle ? undefined : new Promise<void>((r) => w.idleWaiters.push(r)))));
+    await Promise.all(ws.map((w) => w.whenIdle()));
   }
 
   drop(partitions: readonly TopicPartition[]): void {

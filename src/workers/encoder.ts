@@ -2,7 +2,7 @@
 // output (COPY tuples, Arrow columns). One instance per worker thread and
 // sink kind, reused across tasks; the per-record path must not allocate what
 // it can avoid.
-import type { Decoded } from '../../workers/decode/decoders.js';
+import type { Decoded } from './decode/decoders.js';
 
 export interface RecordContext {
   topic: string;

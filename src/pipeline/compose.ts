@@ -1,0 +1,84 @@
+// Builds an engine from a connector's config with the real parts: the Kafka
+// source source.native selects, a Piscina worker pool, the byte budget and the
+// dead-letter target. One connector per process (the CLI) owns its pool and
+// budget; several (sluice worker) pass a shared EngineRuntime instead.
+import type { Logger } from 'pino';
+import type { ResolvedConfig } from '../config/load.js';
+import type { Sink } from '../sinks/common/sink.js';
+import { createSource } from '../source/index.js';
+import type { WorkerSetup } from '../workers/protocol.js';
+import { DeadLetterQueue } from './dead-letter.js';
+import type { DeadLetterSink } from './dead-letter-handoff.js';
+import { Engine } from './engine.js';
+import { MemoryBudget } from './memory-budget.js';
+import { SkippedRecords } from './skipped-records.js';
+import { EncodePool } from './worker-pool.js';
+
+/** What the engines of one process share: the worker pool and the byte budget (inflight.max.bytes). */
+export interface EngineRuntime {
+  pool: EncodePool;
+  budget: MemoryBudget;
+}
+
+export interface CreateEngineOptions {
+  config: ResolvedConfig;
+  sink: Sink;
+  log: Logger;
+  /** Shared pool and budget; absent: the engine gets its own, sized by its config (worker.threads, inflight.max.bytes). */
+  runtime?: EngineRuntime;
+  /** Names the connector in the shared pool's threads; unique per process. Defaults to the connector's name. */
+  connectorId?: string;
+  /** Messages per librdkafka consume call. */
+  consumeBatch?: number;
+}
+
+/** A pool and a budget for one process, sized as `config` says. */
+export function createRuntime(threads: number, inflightMaxBytes: number): EngineRuntime {
+  return { pool: new EncodePool(threads), budget: new MemoryBudget(inflightMaxBytes) };
+}
+
+export function createEngine(opts: CreateEngineOptions): Engine {
+  const { config, sink, log } = opts;
+  const c = config.common;
+  const owned = opts.runtime === undefined;
+  const runtime = opts.runtime ?? createRuntime(c['worker.threads'], c['inflight.max.bytes']);
+  const pool = runtime.pool.forConnector(opts.connectorId ?? c.name, workerSetup(config), owned);
+  let deadLetters: DeadLetterSink | undefined;
+  try {
+    const source = (sourceOptions: Parameters<typeof createSource>[1], handlers: Parameters<typeof createSource>[2]) =>
+      createSource(c['source.native'], sourceOptions, handlers, log);
+    if (c['errors.tolerance'] === 'all') {
+      const dlq = c['errors.deadletterqueue.topic.name'];
+      deadLetters = dlq !== undefined ? new DeadLetterQueue(config, log.child({ dlq })) : new SkippedRecords(config, log);
+    }
+    return new Engine({
+      config, sink, log, source, pool, budget: runtime.budget,
+      ...(deadLetters ? { deadLetters } : {}),
+      ...(opts.consumeBatch !== undefined ? { consumeBatch: opts.consumeBatch } : {}),
+    });
+  } catch (err) {
+    // No engine to stop: what was made for it goes now (a shared pool stays).
+    void pool.close();
+    void deadLetters?.close();
+    throw err;
+  }
+}
+
+/** What every worker thread needs to decode and transform this connector's records. */
+export function workerSetup(config: ResolvedConfig): WorkerSetup {
+  const c = config.common;
+  return {
+    keyFormat: config.keyFormat,
+    valueFormat: config.valueFormat,
+    // URLs and credentials as config/registry-access.ts resolved them from every Connect spelling.
+    keyRegistryUrl: config.registry.key?.url,
+    valueRegistryUrl: config.registry.value?.url,
+    keyRegistryAuth: config.registry.key && { authorization: config.registry.key.authorization, ca: config.registry.key.ca },
+    valueRegistryAuth: config.registry.value && { authorization: config.registry.value.authorization, ca: config.registry.value.ca },
+    keyWrapperForNullables: c['key.converter.wrapper.for.nullables'],
+    valueWrapperForNullables: c['value.converter.wrapper.for.nullables'],
+    keyJsonFailInvalidSchema: c['key.converter.json.fail.invalid.schema'],
+    valueJsonFailInvalidSchema: c['value.converter.json.fail.invalid.schema'],
+    ...(config.transforms ? { transforms: config.transforms } : {}),
+  };
+}

@@ -1,0 +1,55 @@
+// The PostgreSQL sink's registry record (common/module.ts).
+import type { SinkModule } from '../common/module.js';
+import { postgresOptions } from './config.js';
+import { JdbcUrlError, parseJdbcUrl, unusedJdbcParams } from './jdbc-url.js';
+
+export const postgresSink: SinkModule = {
+  kind: 'postgres',
+  title: 'PostgreSQL sink',
+  shortTitle: 'PostgreSQL',
+  connectorClasses: ['sluice.postgres', 'io.confluent.connect.jdbc.JdbcSinkConnector', 'io.debezium.connector.jdbc.JdbcSinkConnector'],
+  // Any JDBC sink class (Aiven's, Confluent's, Debezium's, a fork's) writes here.
+  matchesClass: (c) => c.includes('jdbcsink') || c.includes('postgres'),
+  classesDoc: 'a JDBC sink class (Confluent or Debezium), sluice.postgres',
+  options: postgresOptions,
+  check(c) {
+    const url = c.get('connection.url');
+    if (typeof url === 'string') {
+      // connection.url's sslpassword (the client key's passphrase) is a secret too.
+      const sslPassword = /[?&]sslpassword=([^&#]*)/.exec(url)?.[1];
+      if (sslPassword) {
+        c.secret(sslPassword);
+        c.secret(decodeURIComponentSafe(sslPassword));
+      }
+      try {
+        const u = parseJdbcUrl(url);
+        if (u.password !== undefined) c.secret(u.password);
+        for (const param of unusedJdbcParams(u)) c.notice(`connection.url: parameter ${param} accepted, no effect: a JDBC driver setting Sluice's PostgreSQL client has no twin for`);
+      } catch (err) {
+        if (err instanceof JdbcUrlError) c.problem(`connection.url: ${err.message}`);
+        else throw err;
+      }
+    }
+    if (c.get('schema.evolution') === 'basic') {
+      c.set('auto.create', true);
+      c.set('auto.evolve', true);
+    }
+    if (c.get('delete.enabled') && c.get('pk.mode') !== 'record_key') {
+      c.problem('delete.enabled: needs pk.mode=record_key (a tombstone names the row by its key)');
+    }
+    if (c.get('insert.mode') !== 'insert' && c.get('pk.mode') === 'none') {
+      c.problem(`insert.mode: "${c.get('insert.mode')}" needs a primary key; set pk.mode (record_key, record_value or kafka)`);
+    }
+  },
+  usesKeys: (get) => get('pk.mode') === 'record_key' || get('delete.enabled') === true,
+  createSink: async (config, log) => new (await import('./sink.js')).PostgresSink(config, log.child({ sink: 'postgres' })),
+  createEncoder: async () => new (await import('./encoding.js')).PgEncoder(),
+};
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}

@@ -1,0 +1,47 @@
+// The S3 sink's registry record (common/module.ts).
+import { ConfigError } from '../../errors.js';
+import type { SinkChecks } from '../../config/sink-spec.js';
+import type { SinkModule } from '../common/module.js';
+import { s3Options, type S3Config } from './config.js';
+import { checkTagPairs, credentialSource, formatSettings, writeParams } from './formats.js';
+import { partitionerSpec } from './partitioner.js';
+
+export const s3Sink: SinkModule = {
+  kind: 's3',
+  title: 'S3 Parquet sink',
+  shortTitle: 'S3',
+  connectorClasses: ['sluice.s3', 'io.confluent.connect.s3.S3SinkConnector'],
+  matchesClass: (c) => c.includes('s3sink'),
+  classesDoc: 'io.confluent.connect.s3.S3SinkConnector, sluice.s3',
+  options: s3Options,
+  check: checkS3,
+  usesKeys: (get) => get('store.kafka.keys') === true,
+  createSink: async (config, log) => new (await import('./sink.js')).S3ParquetSink(config, log.child({ sink: 's3' })),
+  createEncoder: async () => new (await import('./format-encoder.js')).S3FormatEncoder(),
+};
+
+/** Every rule across the S3 keys (partitioner, format, encryption, tags, credentials), each problem naming its key. */
+function checkS3(checks: SinkChecks): void {
+  const c = Object.fromEntries(s3Options.map((o) => [o.key, checks.get(o.key)])) as unknown as S3Config;
+  const rules: (() => unknown)[] = [
+    () => partitionerSpec(c),
+    () => formatSettings(c),
+    () => checkTagPairs(c['s3.object.tagging.key.value.pairs']),
+    () => credentialSource(c['s3.credentials.provider.class'], Boolean(c['aws.access.key.id'])),
+    () => writeParams(c),
+  ];
+  for (const rule of rules) {
+    try {
+      rule();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      for (const p of err.problems) checks.problem(p);
+    }
+  }
+  if (Boolean(c['aws.access.key.id']) !== Boolean(c['aws.secret.access.key'])) {
+    checks.problem('aws.access.key.id / aws.secret.access.key: give both, or neither to use the standard AWS credential chain');
+  }
+  if (c['schema.compatibility'] !== 'none') {
+    checks.warning(`schema.compatibility=${c['schema.compatibility'].toUpperCase()}: Sluice does not project records to another schema version; a record whose schema differs from its file's closes the file set (as with NONE): more files, the same values`);
+  }
+}
