@@ -172,7 +172,8 @@ export class SearchClient {
 function transportReason(err: unknown): string {
   const e = err as { code?: string; message?: string; name?: string };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timed out or aborted';
-  return [e?.code, e?.message].filter(Boolean).join(' ') || String(err);
+  if (e?.message) return e.code && !e.message.includes(e.code) ? `${e.code} ${e.message}` : e.message;
+  return e?.code ?? String(err);
 }
 
 /** The error of an Elasticsearch / OpenSearch response body, short. */
