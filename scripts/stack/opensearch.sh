@@ -104,8 +104,9 @@ if [[ $(id -u) -eq 0 ]]; then as_user=(setpriv --reuid="$OS_USER" --regid="$OS_U
 ensure_user() {
   [[ $(id -u) -eq 0 ]] || return 0
   id -u "$OS_USER" >/dev/null 2>&1 && return 0
-  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$OS_USER" \
-    || die "could not create the system user $OS_USER that runs $LABEL"
+  # OpenSearch and Elasticsearch start side by side: the other may have just made it.
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$OS_USER" 2>/dev/null \
+    || id -u "$OS_USER" >/dev/null 2>&1 || die "could not create the system user $OS_USER that runs $LABEL"
 }
 
 # lay_out_home: lib/ and modules/transport-netty4/ as the tar distribution has
