@@ -104,9 +104,15 @@ if [[ $(id -u) -eq 0 ]]; then as_user=(setpriv --reuid="$OS_USER" --regid="$OS_U
 ensure_user() {
   [[ $(id -u) -eq 0 ]] || return 0
   id -u "$OS_USER" >/dev/null 2>&1 && return 0
-  # OpenSearch and Elasticsearch start side by side: the other may have just made it.
-  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$OS_USER" 2>/dev/null \
-    || id -u "$OS_USER" >/dev/null 2>&1 || die "could not create the system user $OS_USER that runs $LABEL"
+  # OpenSearch and Elasticsearch start side by side: the other may be making it
+  # (useradd then fails to lock /etc/passwd, or finds the user there).
+  local i
+  for i in $(seq 1 20); do
+    useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$OS_USER" 2>/dev/null && return 0
+    id -u "$OS_USER" >/dev/null 2>&1 && return 0
+    sleep 0.3
+  done
+  die "could not create the system user $OS_USER that runs $LABEL"
 }
 
 # lay_out_home: lib/ and modules/transport-netty4/ as the tar distribution has
