@@ -1,7 +1,7 @@
 // `npm run demo`, after setup and `stack.sh up`: produces sample orders
 // (Avro, Schema Registry) into a fresh topic, runs Sluice with a Kafka
 // Connect-style connector JSON until every offset is committed, and prints
-// what landed in PostgreSQL.
+// what landed in PostgreSQL, S3 and OpenSearch.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -138,6 +138,53 @@ const listed = await s3.send(new ListObjectsV2Command({ Bucket: env.SLUICE_TEST_
 const objects = (listed.Contents ?? []).map((o) => ({ key: o.Key, bytes: o.Size }));
 s3.destroy();
 
+// The same topic into OpenSearch with Confluent's Elasticsearch sink JSON: an
+// index named after the topic, its mapping derived from the Avro schema; the
+// count is printed as the index fills.
+const osConnector = {
+  name: `demo-os-${topic}`,
+  config: {
+    'connector.class': 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector',
+    topics: topic,
+    'bootstrap.servers': KAFKA,
+    'connection.url': env.SLUICE_TEST_OPENSEARCH_URL,
+    'key.ignore': 'true',
+    'value.converter': 'io.confluent.connect.avro.AvroConverter',
+    'value.converter.schema.registry.url': REGISTRY,
+  },
+};
+const osFile = path.join(root, '.stack', 'demo-opensearch-connector.json');
+fs.writeFileSync(osFile, JSON.stringify(osConnector, null, 2));
+say(`running: node dist/src/cli.js run --config ${path.relative(root, osFile)}`);
+const osStarted = Date.now();
+const osSluice = spawn(process.execPath, [path.join(root, 'dist/src/cli.js'), 'run', '--config', osFile], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...env, SLUICE_LOG_LEVEL: 'warn' },
+});
+osSluice.stdout.pipe(process.stdout);
+const osExited = new Promise((resolve) => osSluice.on('exit', (c) => resolve(c)));
+const osGet = async (p) => (await fetch(`${env.SLUICE_TEST_OPENSEARCH_URL}${p}`)).json();
+let lastShown = 0;
+for (;;) {
+  const offs = await admin.fetchOffsets({ groupId: `connect-${osConnector.name}`, topics: [topic] });
+  if ((offs[0]?.partitions ?? []).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0) >= N) break;
+  if (osSluice.exitCode !== null) throw new Error(`sluice (OpenSearch) exited with ${osSluice.exitCode}`);
+  if (Date.now() - osStarted > 300_000) throw new Error('demo (OpenSearch) timed out');
+  if (Date.now() - lastShown > 1000) {
+    lastShown = Date.now();
+    const c = await osGet(`/${topic}/_count`).catch(() => undefined);
+    if (c?.count !== undefined) say(`OpenSearch index ${topic}: ${c.count.toLocaleString()} documents`);
+  }
+  await new Promise((r) => setTimeout(r, 200));
+}
+const osSeconds = (Date.now() - osStarted) / 1000;
+osSluice.kill('SIGTERM');
+const osCode = await osExited;
+await fetch(`${env.SLUICE_TEST_OPENSEARCH_URL}/${topic}/_refresh`, { method: 'POST' });
+const osCount = (await osGet(`/${topic}/_count`)).count;
+const osMapping = (await osGet(`/${topic}/_mapping`))[topic].mappings.properties;
+const osSample = (await osGet(`/${topic}/_search?size=1&sort=id`)).hits.hits[0];
+
 const { rows: [stats] } = await db.query(`SELECT count(*)::int AS rows, count(DISTINCT id)::int AS ids, sum(amount)::text AS total, min(created_at) AS first, max(created_at) AS last FROM ${topic}`);
 const { rows: sample } = await db.query(`SELECT id, customer, amount::text, quantity, created_at, status, note FROM ${topic} ORDER BY id LIMIT 5`);
 await db.end();
@@ -151,4 +198,8 @@ console.table(sample.map((r) => ({ ...r, created_at: r.created_at.toISOString() 
 say(`S3 sink exited with code ${s3Code}; ${N.toLocaleString()} records in ${s3Seconds.toFixed(1)} s including start-up`);
 say(`landed in s3://${env.SLUICE_TEST_S3_BUCKET}/demo/${topic}/ as ${objects.length} Parquet objects (zstd):`);
 console.table(objects);
-if (stats.rows !== N || code !== 0 || s3Code !== 0 || objects.length === 0) process.exit(1);
+say(`OpenSearch sink exited with code ${osCode}; ${N.toLocaleString()} records in ${osSeconds.toFixed(1)} s including start-up`);
+say(`landed in OpenSearch index ${topic}: ${osCount.toLocaleString()} documents; mapping from the Avro schema:`);
+console.table(Object.entries(osMapping).map(([field, m]) => ({ field, type: m.type ?? 'object' })));
+say(`document ${osSample._id}: ${JSON.stringify(osSample._source)}`);
+if (stats.rows !== N || code !== 0 || s3Code !== 0 || objects.length === 0 || osCount !== N || osCode !== 0) process.exit(1);

@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # The local stack Sluice is tested against: a real Kafka broker (KRaft),
 # PostgreSQL, an S3-compatible server (MinIO) and a Confluent-compatible
-# Schema Registry (Apicurio), all on 127.0.0.1.
-#   scripts/stack.sh install | up | down | status | env
+# Schema Registry (Apicurio), a single-node OpenSearch and a single-node
+# Elasticsearch (7.17, OSS), all on 127.0.0.1.
+#   scripts/stack.sh install | up | down | status [service...] | env
+# With service names (postgres kafka minio registry opensearch elasticsearch), up, down and
+# status act on those only.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/stack/common.sh"
-services=(postgres kafka minio registry)
+services=(postgres kafka minio registry opensearch elasticsearch)
+cmd="${1:-status}"
+if (( $# > 1 )); then
+  for s in "${@:2}"; do [[ " ${services[*]} " == *" $s "* ]] || die "unknown service $s (${services[*]})"; done
+  services=("${@:2}")
+fi
 
-case "${1:-status}" in
+case "$cmd" in
   install)
     for s in "${services[@]}"; do bash "$here/stack/$s.sh" install; done ;;
   up)
@@ -41,6 +49,8 @@ SLUICE_TEST_S3_BUCKET=$SLUICE_STACK_S3_BUCKET
 SLUICE_TEST_S3_ACCESS_KEY=$SLUICE_STACK_S3_ACCESS_KEY
 SLUICE_TEST_S3_SECRET_KEY=$SLUICE_STACK_S3_SECRET_KEY
 SLUICE_TEST_REGISTRY=http://127.0.0.1:$SLUICE_STACK_REGISTRY_PORT/apis/ccompat/v7
+SLUICE_TEST_OPENSEARCH_URL=http://127.0.0.1:$SLUICE_STACK_OPENSEARCH_PORT
+SLUICE_TEST_ELASTICSEARCH_URL=http://127.0.0.1:$SLUICE_STACK_ELASTICSEARCH_PORT
 ENV
     # The secured endpoints, only where the running services have them (a
     # stack started by older scripts gains them on its next restart).
@@ -57,5 +67,5 @@ ENV
       fi
     fi
     ;;
-  *) die "usage: stack.sh install|up|down|status|env" ;;
+  *) die "usage: stack.sh install|up|down|status [service...] | env" ;;
 esac

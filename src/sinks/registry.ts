@@ -9,9 +9,11 @@ import type { SinkModule } from './common/module.js';
 import { fileSink } from './file/module.js';
 import { postgresSink } from './postgres/module.js';
 import { s3Sink } from './s3-parquet/module.js';
+import { opensearchSink } from './opensearch/module.js';
 
 export const SINKS: readonly SinkModule[] = [
   postgresSink,
   s3Sink,
   fileSink,
+  opensearchSink,
 ];

@@ -12,6 +12,7 @@ import { runSluice, startSluice, writeConnector } from '../helpers/sluice.js';
 import { KAFKA, uniqueName, waitFor } from '../helpers/stack.js';
 import { pgConnector } from './postgres-helpers.js';
 import { ensurePythonReaders, readParquet, s3Connector } from './s3-support.js';
+import { allDocs, ELASTICSEARCH, OPENSEARCH, opensearchConnector } from './opensearch-support.js';
 
 interface SinkUnderTest {
   name: string;
@@ -54,6 +55,15 @@ const sinks: SinkUnderTest[] = [
     },
     duplicatesAfterCrash: false,
   },
+  ...[{ name: 'opensearch', url: OPENSEARCH }, { name: 'elasticsearch', url: ELASTICSEARCH }].map(({ name, url }) => ({
+    name,
+    prepare: async () => {},
+    // Ids topic+partition+offset (the records of the bad-record case have no key).
+    connector: (topic: string, extra: Record<string, unknown> = {}) =>
+      opensearchConnector(topic, { ...converterConfig('json'), 'key.ignore': 'true', 'schema.ignore': 'true', ...extra }, url),
+    ids: async (topic: string) => [...(await allDocs(topic, url)).values()].map((d) => Number(d.source.id)),
+    duplicatesAfterCrash: false,
+  })),
 ];
 
 function fileSinkPath(topic: string): string {

@@ -12,6 +12,7 @@ import { withPg } from '../helpers/pg.js';
 import { confluentFrame, registerSchema, schemaById } from '../helpers/registry.js';
 import { KAFKA, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName } from '../helpers/stack.js';
 import avro from 'avsc';
+import { ELASTICSEARCH, OPENSEARCH } from '../helpers/opensearch.js';
 
 describe('local stack', () => {
   it('Kafka: produce and consume a message', async () => {
@@ -77,5 +78,19 @@ describe('local stack', () => {
     const framed = confluentFrame(id, type.toBuffer({ id: 7, note: 'x' }));
     expect(framed.readUInt32BE(1)).toBe(id);
     expect(type.fromBuffer(framed.subarray(5))).toEqual({ id: 7, note: 'x' });
+  });
+
+  it.each([
+    { url: OPENSEARCH, distribution: 'opensearch', version: /^2\./ },
+    { url: ELASTICSEARCH, distribution: undefined, version: /^7\.17\./ },
+  ])('$url: a single search node that indexes and finds a document', async ({ url, distribution, version }) => {
+    const info = (await (await fetch(url)).json()) as { version: { number: string; distribution?: string } };
+    expect(info.version.distribution).toBe(distribution);
+    expect(info.version.number).toMatch(version);
+    const index = uniqueName('smoke');
+    expect((await fetch(`${url}/${index}/_doc/1?refresh=true`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"hello":"sluice"}' })).status).toBe(201);
+    const found = (await (await fetch(`${url}/${index}/_search?q=hello:sluice`)).json()) as { hits: { hits: { _id: string }[] } };
+    expect(found.hits.hits.map((h) => h._id)).toEqual(['1']);
+    await fetch(`${url}/${index}`, { method: 'DELETE' });
   });
 });

@@ -1,0 +1,43 @@
+// The Elasticsearch / OpenSearch sink's registry record (common/module.ts).
+import type { SinkChecks } from '../../config/sink-spec.js';
+import type { SinkModule } from '../common/module.js';
+import { opensearchOptions } from './config.js';
+
+export const opensearchSink: SinkModule = {
+  kind: 'opensearch',
+  title: 'Elasticsearch / OpenSearch sink',
+  shortTitle: 'Elasticsearch / OpenSearch',
+  connectorClasses: ['sluice.opensearch', 'sluice.elasticsearch', 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector', 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector'],
+  matchesClass: (c) => c.includes('elasticsearchsink') || c.includes('opensearchsink'),
+  classesDoc: 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector, an OpenSearch sink class, sluice.opensearch',
+  options: opensearchOptions,
+  check: checkOpenSearch,
+  // topic.key.ignore may leave keys in use for the other topics.
+  usesKeys: (get) => get('key.ignore') !== true,
+  createSink: async (config, log) => new (await import('./sink.js')).OpenSearchSink(config, log.child({ sink: 'opensearch' })),
+  createEncoder: async () => new (await import('./encoding.js')).OpenSearchEncoder(),
+};
+
+function checkOpenSearch(c: SinkChecks): void {
+  for (const u of (c.get('connection.url') as string[] | undefined) ?? []) {
+    // user:password in connection.url (as the Elasticsearch clients take it) is a secret too.
+    const pass = /^[a-z][a-z0-9+.-]*:\/\/[^/@:]*:([^/@]*)@/i.exec(u)?.[1];
+    if (pass) {
+      c.secret(pass);
+      c.secret(decodeURIComponentSafe(pass));
+    }
+    if (!/^https?:\/\/[^\s/]+/i.test(u)) c.problem(`connection.url: "${u.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1')}" is not an http:// or https:// URL`);
+  }
+  if (c.get('data.stream.type') !== 'none') {
+    if (!c.get('data.stream.dataset')) c.problem('data.stream.type: needs data.stream.dataset (data streams are named <type>-<dataset>-<topic>)');
+    if (c.get('write.method') === 'upsert') c.problem('write.method: upsert cannot write to data streams (they take create operations only); use insert with data.stream.type');
+  }
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
