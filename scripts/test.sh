@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
+# The linter and the type check (no unused code, no import cycles) on a full run.
+if (( $# == 0 )); then
+  npm run --silent lint
+fi
 bash scripts/stack.sh up
 eval "$(bash scripts/stack.sh env | sed 's/^/export /')"
 # The suite runs on the native source (source.native=on: a broken addon build

@@ -5,12 +5,11 @@
 // their thread ids.
 import { performance } from 'node:perf_hooks';
 import Kafka from '@confluentinc/kafka-javascript';
-import { loadConfig } from '../../src/sinks/index.js';
+import { loadConfig, createSink } from '../../src/sinks/index.js';
 import { createLogger } from '../../src/log.js';
 import { createEngine } from '../../src/pipeline/compose.js';
 import { BatchWriter, bufferBytes } from '../../src/core/batch-layout.js';
 import { loadNativeAddon } from '../../src/source/native-addon.js';
-import { createSink } from '../../src/sinks/index.js';
 import type { EncodedBatch, Sink } from '../../src/sinks/common/sink.js';
 import type { SinkPlan } from '../../src/workers/protocol.js';
 import { busyShare, cpuSplit, machineCpu, memory, threadCpu, type ThreadCpu } from '../lib/proc.js';

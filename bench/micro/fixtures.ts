@@ -2,10 +2,9 @@
 // format, decoded values, librdkafka-like message objects, packed batches,
 // and each sink's real plan (from the sink itself, against the real table).
 import { pino } from 'pino';
-import { loadConfig } from '../../src/sinks/index.js';
+import { loadConfig, createSink } from '../../src/sinks/index.js';
 import { BatchWriter, bufferBytes } from '../../src/core/batch-layout.js';
 import type { KafkaMessage } from '../../src/source/consumer.js';
-import { createSink } from '../../src/sinks/index.js';
 import { AvroDecoder, createDecoder, type Decoded, type Decoder } from '../../src/workers/decode/decoders.js';
 import type { SchemaRegistryClient } from '../../src/workers/decode/registry.js';
 import type { SinkPlan } from '../../src/workers/protocol.js';

@@ -118,7 +118,7 @@ export class WorkerRuntime implements Herder {
   private runs = 0;
   private readonly restarts: { name: string; task?: number; includeTasks: boolean; onlyFailed: boolean }[] = [];
 
-  constructor(private readonly opts: WorkerRuntimeOptions) {
+  constructor(opts: WorkerRuntimeOptions) {
     this.settings = opts.settings;
     this.workerId = opts.workerId ?? '';
     this.url = opts.url ?? '';

@@ -6,10 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/sinks/index.js';
+import { loadConfig, createSink } from '../../src/sinks/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
-import { createSink } from '../../src/sinks/index.js';
 
 const DIR = path.resolve(__dirname, '../fixtures/connect-configs');
 const WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-distributed.properties');

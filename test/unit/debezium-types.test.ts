@@ -4,10 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { bitsText, nanoTimeMicros, variableScaleDecimalText, zonedTime, zonedTimestampMicros } from '../../src/sinks/common/debezium-values.js';
 import { ConvertError } from '../../src/errors.js';
-import { OID } from '../../src/sinks/postgres/types.js';
+import { OID, fitColumn, sqlTypeFor } from '../../src/sinks/postgres/types.js';
 import { valueWriter } from '../../src/sinks/postgres/values.js';
 import { collectionNameFor, splitTableFormat } from '../../src/sinks/postgres/names.js';
-import { fitColumn, sqlTypeFor } from '../../src/sinks/postgres/types.js';
 import { builderFor } from '../../src/sinks/s3-parquet/columns.js';
 import { ByteWriter } from '../../src/workers/byte-writer.js';
 import { recordSchemaFromAvro, recordSchemaFromConnect, type ConnectSchema, type FieldType } from '../../src/workers/schema.js';

@@ -6,14 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, ConvertError } from '../../src/errors.js';
 import { tpKey } from '../../src/core/topic-partition.js';
 import type { EncodedBatch } from '../../src/sinks/common/sink.js';
 import { FileEncoder } from '../../src/sinks/file/encoding.js';
 import { javaDateText, javaText, recordLine } from '../../src/sinks/file/lines.js';
 import { FileSink } from '../../src/sinks/file/sink.js';
 import { loadConfig } from '../../src/sinks/index.js';
-import { ConvertError } from '../../src/errors.js';
 import type { RecordSchema } from '../../src/workers/schema.js';
 
 const log = pino({ level: 'silent' });

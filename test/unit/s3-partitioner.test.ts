@@ -2,10 +2,9 @@
 // a time zone, field paths, and the wall-clock boundaries of
 // rotate.schedule.interval.ms.
 import { describe, expect, it } from 'vitest';
-import { ConvertError } from '../../src/errors.js';
+import { ConvertError, ConfigError } from '../../src/errors.js';
 import { parseJodaPattern, Partitioner, partitionerSpec, TimeBuckets, type PartitionerConfig } from '../../src/sinks/s3-parquet/partitioner.js';
 import { SCHEMALESS, type RecordSchema } from '../../src/workers/schema.js';
-import { ConfigError } from '../../src/errors.js';
 
 const base: PartitionerConfig = { 'partitioner.class': 'io.confluent.connect.storage.partitioner.DefaultPartitioner', 'timestamp.extractor': 'Record', timezone: 'UTC', locale: 'en-US' };
 const at = (iso: string) => Date.parse(iso);

@@ -17,8 +17,6 @@ const utf8 = new TextDecoder();
 export class OpenSearchEncoder implements WorkerEncoder<OpenSearchPlan> {
   private readonly writer = new ByteWriter(1 << 20);
   private plan!: OpenSearchPlan;
-  private topic = '';
-  private partition = 0;
   private starts: number[] = [];
   private offsets: number[] = [];
   private ops: number[] = [];
@@ -35,10 +33,8 @@ export class OpenSearchEncoder implements WorkerEncoder<OpenSearchPlan> {
     return !plan.keyIgnore;
   }
 
-  begin(plan: OpenSearchPlan, topic: string, partition: number): void {
+  begin(plan: OpenSearchPlan, _topic: string, _partition: number): void {
     this.plan = plan;
-    this.topic = topic;
-    this.partition = partition;
     this.writer.reset();
     this.starts = [];
     this.offsets = [];

@@ -122,6 +122,10 @@ export abstract class Builder {
 
   abstract finish(): Data;
 
+  /** What every finished column states: its length, null count and validity bits. */
+  protected shape(): { length: number; nullCount: number; nullBitmap: Uint8Array | undefined } {
+    return { length: this.length, nullCount: this.nullCount, nullBitmap: this.bitmap() };
+  }
   protected bitmap(): Uint8Array | undefined {
     if (!this.valid || this.nullCount === 0) return undefined;
     const bytes = (this.length + 7) >> 3;
@@ -175,7 +179,7 @@ class BoolBuilder extends Builder {
     this.bits[this.length >> 3]! &= ~(1 << (this.length & 7));
   }
   finish(): Data {
-    return makeData({ type: this.type as Bool, length: this.length, nullCount: this.nullCount, nullBitmap: this.bitmap(), data: this.bits.subarray(0, (this.length + 7) >> 3) });
+    return makeData({ type: this.type as Bool, ...this.shape(), data: this.bits.subarray(0, (this.length + 7) >> 3) });
   }
 }
 
@@ -204,7 +208,7 @@ class Int32Builder extends Builder {
     this.data[this.length] = 0;
   }
   finish(): Data {
-    return makeData({ type: this.type as Int32, length: this.length, nullCount: this.nullCount, nullBitmap: this.bitmap(), data: this.data.subarray(0, this.length) });
+    return makeData({ type: this.type as Int32, ...this.shape(), data: this.data.subarray(0, this.length) });
   }
 }
 
@@ -283,7 +287,7 @@ class Int64Builder extends Builder {
   }
   finish(): Data {
     const data = new BigInt64Array(this.data.buffer, 0, this.length);
-    return makeData({ type: this.type as Int64, length: this.length, nullCount: this.nullCount, nullBitmap: this.bitmap(), data });
+    return makeData({ type: this.type as Int64, ...this.shape(), data });
   }
 }
 
@@ -307,7 +311,7 @@ class FloatBuilder extends Builder {
     this.data[this.length] = 0;
   }
   finish(): Data {
-    return makeData({ type: this.type as Float64, length: this.length, nullCount: this.nullCount, nullBitmap: this.bitmap(), data: this.data.subarray(0, this.length) as Float64Array });
+    return makeData({ type: this.type as Float64, ...this.shape(), data: this.data.subarray(0, this.length) as Float64Array });
   }
 }
 
@@ -365,7 +369,7 @@ class Utf8Builder extends Builder {
   }
   finish(): Data {
     return makeData({
-      type: this.type as Utf8, length: this.length, nullCount: this.nullCount, nullBitmap: this.bitmap(),
+      type: this.type as Utf8, ...this.shape(),
       valueOffsets: this.offsets.subarray(0, this.length + 1), data: this.bytes.subarray(0, this.pos),
     });
   }
@@ -402,7 +406,7 @@ class BinaryBuilder extends Builder {
   }
   finish(): Data {
     return makeData({
-      type: this.type as Binary, length: this.length, nullCount: this.nullCount, nullBitmap: this.bitmap(),
+      type: this.type as Binary, ...this.shape(),
       valueOffsets: this.offsets.subarray(0, this.length + 1), data: this.bytes.subarray(0, this.pos),
     });
   }
@@ -425,7 +429,7 @@ class FixedBinaryBuilder extends Builder {
     this.bytes.fill(0, this.length * this.size, (this.length + 1) * this.size);
   }
   finish(): Data {
-    return makeData({ type: this.type as FixedSizeBinary, length: this.length, nullCount: this.nullCount, nullBitmap: this.bitmap(), data: this.bytes.subarray(0, this.length * this.size) });
+    return makeData({ type: this.type as FixedSizeBinary, ...this.shape(), data: this.bytes.subarray(0, this.length * this.size) });
   }
 }
 
@@ -502,7 +506,7 @@ class DecimalBuilder extends Builder {
     this.words.fill(0, this.length * 4, this.length * 4 + 4);
   }
   finish(): Data {
-    return makeData({ type: this.type as Decimal, length: this.length, nullCount: this.nullCount, nullBitmap: this.bitmap(), data: this.words.subarray(0, this.length * 4) });
+    return makeData({ type: this.type as Decimal, ...this.shape(), data: this.words.subarray(0, this.length * 4) });
   }
 }
 
@@ -536,7 +540,7 @@ class ListBuilder extends Builder {
   }
   finish(): Data {
     return makeData({
-      type: this.type as List, length: this.length, nullCount: this.nullCount, nullBitmap: this.bitmap(),
+      type: this.type as List, ...this.shape(),
       valueOffsets: this.offsets.subarray(0, this.length + 1), child: this.child.finish(),
     });
   }
@@ -544,7 +548,10 @@ class ListBuilder extends Builder {
 
 class MapBuilder extends Builder {
   private offsets = new Int32Array(257);
-  constructor(path: string, nullable: boolean, mode: Mode, type: DataType, private readonly keyType: FieldType, readonly keys: Builder, readonly values: Builder) {
+  constructor(
+    path: string, nullable: boolean, mode: Mode, type: DataType,
+    private readonly keyType: FieldType, readonly keys: Builder, readonly values: Builder,
+  ) {
     super(path, nullable, mode, type);
   }
   protected pushValue(v: unknown): void {
@@ -590,7 +597,7 @@ class MapBuilder extends Builder {
     const entriesType = (this.type as Map_).children[0]!.type as Struct;
     const entries = makeData({ type: entriesType, length: this.keys.length, nullCount: 0, children: [this.keys.finish(), this.values.finish()] });
     return makeData({
-      type: this.type as Map_, length: this.length, nullCount: this.nullCount, nullBitmap: this.bitmap(),
+      type: this.type as Map_, ...this.shape(),
       valueOffsets: this.offsets.subarray(0, this.length + 1), child: entries,
     });
   }
@@ -630,7 +637,7 @@ export class StructBuilder extends Builder {
     for (const c of this.children) c.reset();
   }
   finish(): Data {
-    return makeData({ type: this.type as Struct, length: this.length, nullCount: this.nullCount, nullBitmap: this.bitmap(), children: this.children.map((c) => c.finish()) });
+    return makeData({ type: this.type as Struct, ...this.shape(), children: this.children.map((c) => c.finish()) });
   }
   /** The children as top-level columns of a record batch. */
   finishChildren(): Data[] {
@@ -668,7 +675,8 @@ export function builderFor(t: FieldType, path: string, nullable: boolean, mode: 
 
 export function recordBuilder(fields: readonly Field[], path: string, nullable: boolean, mode: Mode, type?: DataType): StructBuilder {
   const children = fields.map((f) => builderFor(f.type, path ? `${path}.${f.name}` : f.name, f.optional, mode));
-  return new StructBuilder(path, nullable, mode, type ?? new Struct(fields.map((f) => new ArrowField(f.name, arrowType(f.type), f.optional))), children, fields.map((f) => f.name));
+  const structType = type ?? new Struct(fields.map((f) => new ArrowField(f.name, arrowType(f.type), f.optional)));
+  return new StructBuilder(path, nullable, mode, structType, children, fields.map((f) => f.name));
 }
 
 // ---------- Debezium's semantic types (workers/schema.ts debeziumType) ----------

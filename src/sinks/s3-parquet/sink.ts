@@ -322,7 +322,9 @@ export class S3ParquetSink implements Sink {
     const id = setId(set.start, set.end);
     const files: PendingFile[] = [];
     for (const f of set.files.values()) {
-      const pieces = f.pieces.map((p) => ({ buffer: p.chunk.buffer, byteOffset: p.chunk.byteOffset, byteLength: p.chunk.byteLength, rowStart: p.rowStart, rowEnd: p.rowEnd, rows: p.chunk.rows }));
+      const pieces = f.pieces.map((p) => ({
+        buffer: p.chunk.buffer, byteOffset: p.chunk.byteOffset, byteLength: p.chunk.byteLength, rowStart: p.rowStart, rowEnd: p.rowEnd, rows: p.chunk.rows,
+      }));
       const parquet = this.format.format === 'parquet' ? this.parquetFile(w, id, f.firstOffset, pieces) : this.recordFile(pieces, f.pieces[0]?.chunk.schema);
       // Failures surface in the uploader; don't let an early one go unhandled.
       parquet.catch(() => {});
@@ -443,7 +445,8 @@ export class S3ParquetSink implements Sink {
 
 /** A 403 / AccessDenied answer (what a missing s3:PutObjectTagging permission gives a tagged PUT). */
 export function isAccessDenied(err: unknown): boolean {
-  for (let e = err as { name?: string; $metadata?: { httpStatusCode?: number }; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+  type SdkError = { name?: string; $metadata?: { httpStatusCode?: number }; cause?: unknown };
+  for (let e = err as SdkError | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
     if (e.name === 'AccessDenied' || e.$metadata?.httpStatusCode === 403) return true;
   }
   return false;
