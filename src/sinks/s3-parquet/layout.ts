@@ -16,6 +16,19 @@ export interface ChunkMeta {
   rows: number;
   /** AvroFormat: the Avro schema (JSON text) of the chunk's records, the file header's. */
   schema?: string;
+  /** store.kafka.keys / store.kafka.headers: the same rows' key and header rows (companions.ts). */
+  keys?: PartMeta;
+  headers?: PartMeta;
+  /** behavior.on.null.values=write: tombstones, which have key and header rows but no value object. */
+  valueless?: boolean;
+}
+
+/** Where a chunk's key or header rows are in its batch buffer. */
+export interface PartMeta {
+  byteOffset: number;
+  byteLength: number;
+  /** AvroFormat: the file's schema (JSON text). */
+  schema?: string;
 }
 
 export interface S3BatchMeta {

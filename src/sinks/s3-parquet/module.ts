@@ -15,7 +15,7 @@ export const s3Sink: SinkModule = {
   classesDoc: 'io.confluent.connect.s3.S3SinkConnector, sluice.s3',
   options: s3Options,
   check: checkS3,
-  usesKeys: (get) => get('store.kafka.keys') === true,
+  usesKeys: (get) => get('store.kafka.keys') === true || get('store.kafka.key.column') === true,
   createSink: async (config, log) => new (await import('./sink.js')).S3ParquetSink(config, log.child({ sink: 's3' })),
   createEncoder: async () => new (await import('./format-encoder.js')).S3FormatEncoder(),
   movePositions: async (config, moves, _all, log) => (await import('./markers-admin.js')).forgetSetMarkers(config, moves, log),
