@@ -124,7 +124,8 @@ class ArrowRows {
     if (rows < this.builder.length) this.builder.truncate(rows);
   }
   out(): Uint8Array {
-    const data = makeData({ type: new Struct(this.schema.fields as ArrowField[]), length: this.builder.length, nullCount: 0, children: [this.builder.finish()] });
+    const length = this.builder.length;
+    const data = makeData({ type: new Struct(this.schema.fields as ArrowField[]), length, nullCount: 0, children: [this.builder.finish()] });
     return tableToIPC(new Table([new RecordBatch(this.schema, data)]), 'stream');
   }
 }

@@ -148,7 +148,7 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     const ck = this.companions.active ? this.companions.prepare(key, ctx) : '';
     const g = this.group(path, info.key + ck, info.avro?.schemaText);
     // Key and header rows first: they are the part that can still fail.
-    if (ck) this.companions.commit(g.index, g.rows);
+    if (this.companions.active) this.companions.commit(g.index, g.rows);
     if (bytes) g.addBinary(bytes);
     else g.addLine(line!);
     this.table.push(ctx.offset, time, g.index);
