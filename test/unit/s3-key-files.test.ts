@@ -164,6 +164,24 @@ describe('S3 key and header files: rows', () => {
     }
   });
 
+  it('schemaless Parquet values: a batch whose schema widens mid-way keeps its key and header rows row for row', async () => {
+    const { out, meta, failures } = encode(new S3ParquetEncoder(), plan({ format: 'parquet', keyFiles: 'parquet', headerFiles: 'avro' }), [
+      { value: { a: 1 }, schema: SCHEMALESS, key: 'k0', keySchema: STRING_KEY, headers: hdr([['h', '0']]) },
+      { value: { a: 2, b: 'x' }, schema: SCHEMALESS, key: 'k1', keySchema: STRING_KEY, headers: hdr([['h', '1']]) },
+      { value: { a: 'not a number any more', b: { c: 1 } }, schema: SCHEMALESS, key: 'k2', keySchema: STRING_KEY, headers: hdr([['h', '2']]) },
+      { value: { a: 3 }, schema: SCHEMALESS, headers: hdr([['h', '3']]) },
+      { value: { a: 4 }, schema: SCHEMALESS, key: 'k4', keySchema: STRING_KEY, headers: hdr([['h', '4']]) },
+    ]);
+    expect(failures).toEqual([expect.stringMatching(/^3: the record key is null/)]);
+    expect(meta.widened).toBeDefined();
+    const g = meta.groups[0]!;
+    expect(g.rows).toBe(4);
+    const values = tableFromIPC(new Uint8Array(out.output!, g.byteOffset, g.byteLength)).toArray().map((r) => r.toJSON().a);
+    expect(values).toEqual(['1', '2', 'not a number any more', '4']);
+    expect(await partFile(out.output!, g, 'keys', 'parquet')).toEqual([{ key: 'k0' }, { key: 'k1' }, { key: 'k2' }, { key: 'k4' }]);
+    expect((await partFile(out.output!, g, 'headers', 'avro')).map((h) => (h as { value: string }[])[0]!.value)).toEqual(['0', '1', '2', '4']);
+  });
+
   it('a key schema change starts another file; a schemaless key needs JsonFormat key files', () => {
     const other = recordSchemaFromAvro('avro:9', { type: 'record', name: 'K2', fields: [{ name: 'id', type: 'string' }] } as never);
     for (const vf of ['avro', 'parquet'] as const) {
