@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTopic, fullyCommitted, produce, type TestMessage } from '../helpers/kafka.js';
@@ -148,6 +149,34 @@ describe('S3 sink key and header files (store.kafka.keys / store.kafka.headers),
       await deletePrefix(`${dir}/`);
     });
   }
+
+  it('ByteArrayFormat keys (ByteArrayConverter): <name>.keys.bin.gz holds each raw key and the separator, gzipped with s3.compression.type', async () => {
+    const topic = uniqueName('s3_keyfiles_bin');
+    const dir = uniqueName('it');
+    await createTopic(topic, 1);
+    await produce(topic, messages().map((m, i) => ({ ...m, key: Buffer.from([i, 0xff, 0x0a]) })));
+    await runToEnd(topic, dir, uniqueName('s3'), {
+      ...CONVERTERS, 'key.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
+      'format.class': FORMAT.json, 's3.compression.type': 'gzip', 'keys.format.class': 'io.confluent.connect.s3.format.bytearray.ByteArrayFormat',
+      'format.bytearray.separator': '<EOR>', 'headers.format.class': FORMAT.json,
+    });
+    const base = (p: string, o: number) => `${dir}/${topic}/${p}/${topic}+0+${pad(o)}`;
+    const keys = [`${base('partition=0', 0)}.keys.bin.gz`, `${base('partition=0', 4)}.keys.bin.gz`, `${base('tombstone', 3)}.keys.bin.gz`];
+    expect((await listObjects(`${dir}/${topic}/`)).map((o) => o.key)).toEqual([
+      `${base('partition=0', 0)}.headers.json.gz`, keys[0], `${base('partition=0', 0)}.json.gz`,
+      `${base('partition=0', 4)}.headers.json.gz`, keys[1], `${base('partition=0', 4)}.json.gz`,
+      `${base('tombstone', 3)}.headers.json.gz`, keys[2],
+    ].sort());
+    const raw = async (key: string) => {
+      const body = await (await s3.send(new GetObjectCommand({ Bucket: S3_BUCKET, Key: key }))).Body!.transformToByteArray();
+      return gunzipSync(Buffer.from(body));
+    };
+    const row = (i: number) => Buffer.concat([Buffer.from([i, 0xff, 0x0a]), Buffer.from('<EOR>')]);
+    expect(await raw(keys[0]!)).toEqual(Buffer.concat([0, 1, 2].map(row)));
+    expect(await raw(keys[1]!)).toEqual(Buffer.concat([4, 5].map(row)));
+    expect(await raw(keys[2]!)).toEqual(row(3));
+    await deletePrefix(`${dir}/`);
+  });
 
   it('a set whose key file never went up is deleted and written again on restart; then a record without a key is an error naming its offset', async () => {
     const topic = uniqueName('s3_keyfiles_cut');

@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/sinks/index.js';
 import { HEADERS_AVRO_SCHEMA } from '../../src/sinks/s3-parquet/companions.js';
 import { S3ParquetEncoder, type S3Plan } from '../../src/sinks/s3-parquet/encoding.js';
 import writeParquetFile, { type FilePiece } from '../../src/sinks/s3-parquet/file-task.js';
-import { formatSettings, type FormatConfig } from '../../src/sinks/s3-parquet/formats.js';
+import { companionExtension, formatSettings, type FormatConfig } from '../../src/sinks/s3-parquet/formats.js';
 import { readRowTable, type ChunkMeta, type S3BatchMeta } from '../../src/sinks/s3-parquet/layout.js';
 import { S3RecordEncoder } from '../../src/sinks/s3-parquet/record-encoding.js';
 import writeRecordFile from '../../src/sinks/s3-parquet/record-file-task.js';
@@ -182,6 +182,21 @@ describe('S3 key and header files: rows', () => {
     expect((await partFile(out.output!, g, 'headers', 'avro')).map((h) => (h as { value: string }[])[0]!.value)).toEqual(['0', '1', '2', '4']);
   });
 
+  it('ByteArrayFormat keys: the raw key bytes and the separator per row; a key that is not bytes is an error', async () => {
+    const BYTES_KEY: RecordSchema = { id: 'bytes', fields: [{ name: 'value', type: { kind: 'bytes' }, optional: true }], scalar: true };
+    for (const vf of ['json', 'parquet'] as const) {
+      const { out, meta, failures } = encode(encoders[vf](), plan({ format: vf, keyFiles: 'bytearray', byteArraySeparator: '|\n' }), [
+        { value: { n: 1 }, key: Buffer.from([0, 0xff, 0x41]), keySchema: BYTES_KEY },
+        { value: { n: 2 }, key: 'text', keySchema: STRING_KEY },
+        { value: { n: 3 }, key: Buffer.from('z'), keySchema: BYTES_KEY },
+      ]);
+      expect(failures).toEqual([expect.stringMatching(/^1: the record key is not bytes; keys.format.class=ByteArrayFormat/)]);
+      const g = meta.groups[0]!;
+      const body = await writeRecordFile({ format: 'json', pieces: [piece(out.output!, g, 'keys')] });
+      expect(Buffer.from(body)).toEqual(Buffer.from([0, 0xff, 0x41, 0x7c, 0x0a, 0x7a, 0x7c, 0x0a]));
+    }
+  });
+
   it('a key schema change starts another file; a schemaless key needs JsonFormat key files', () => {
     const other = recordSchemaFromAvro('avro:9', { type: 'record', name: 'K2', fields: [{ name: 'id', type: 'string' }] } as never);
     for (const vf of ['avro', 'parquet'] as const) {
@@ -236,8 +251,17 @@ describe('S3 key and header files: config and names', () => {
     expect(formatSettings({ ...base, 'store.kafka.keys': true, 'keys.format.class': 'io.confluent.connect.s3.format.parquet.ParquetFormat', 'store.kafka.headers': true, 'headers.format.class': 'io.confluent.connect.s3.format.json.JsonFormat' }))
       .toMatchObject({ keyFiles: 'parquet', headerFiles: 'json' });
     expect(formatSettings(base).keyFiles).toBeUndefined();
-    expect(problems(() => formatSettings({ ...base, 'store.kafka.keys': true, 'keys.format.class': 'io.confluent.connect.s3.format.bytearray.ByteArrayFormat' })))
-      .toEqual([expect.stringMatching(/^keys.format.class: "io.confluent.connect.s3.format.bytearray.ByteArrayFormat" is not a format Sluice writes key and header files in/)]);
+    // ByteArrayFormat: for keys (as Confluent allows), not for headers.
+    const bytes = formatSettings({ ...base, 'store.kafka.keys': true, 'keys.format.class': 'io.confluent.connect.s3.format.bytearray.ByteArrayFormat', 's3.compression.type': 'gzip' });
+    expect(bytes).toMatchObject({ keyFiles: 'bytearray', byteArray: { separator: '\n', extension: '.bin' } });
+    expect(companionExtension(bytes, 'bytearray', true, 'snappy')).toBe('.bin.gz');
+    expect(companionExtension(bytes, 'json', true, 'snappy')).toBe('.json.gz');
+    expect(companionExtension(bytes, 'avro', true, 'snappy')).toBe('.avro');
+    expect(companionExtension(bytes, 'parquet', true, 'zstd')).toBe('.zstd.parquet');
+    expect(formatSettings({ ...base, 'store.kafka.keys': true, 'keys.format.class': 'ByteArrayFormat', 'format.bytearray.separator': '', 'format.bytearray.extension': '.raw' }).byteArray)
+      .toEqual({ separator: '', extension: '.raw' });
+    expect(problems(() => formatSettings({ ...base, 'store.kafka.headers': true, 'headers.format.class': 'io.confluent.connect.s3.format.bytearray.ByteArrayFormat' })))
+      .toEqual([expect.stringMatching(/^headers.format.class: "io.confluent.connect.s3.format.bytearray.ByteArrayFormat" is not a format Sluice writes header files in/)]);
     expect(problems(() => formatSettings({ ...base, 'store.kafka.keys': true, 'avro.codec': 'xz' }))).toEqual(['avro.codec: "xz" is not written by Sluice; use null, deflate or snappy']);
   });
 

@@ -31,7 +31,7 @@ import { ConnectJsonWriter, jsonString, type DecimalFormat } from './json-format
 import { align8, type PartMeta } from './layout.js';
 import { fieldKey } from './types.js';
 
-export type CompanionFormat = 'json' | 'avro' | 'parquet';
+export type CompanionFormat = 'json' | 'avro' | 'parquet' | 'bytearray';
 export type CompanionKind = 'keys' | 'headers';
 export const COMPANION_KINDS: readonly CompanionKind[] = ['keys', 'headers'];
 
@@ -39,6 +39,8 @@ export interface CompanionSettings {
   keys?: CompanionFormat;
   headers?: CompanionFormat;
   decimalFormat?: DecimalFormat;
+  /** keys ByteArrayFormat: format.bytearray.separator. */
+  byteArraySeparator?: string;
 }
 
 /** The Connect schema of one header as HeaderRecordView writes it: both fields required strings. */
@@ -214,6 +216,13 @@ export class CompanionRows {
       let p: Prepared;
       if (s.keys === 'json') {
         p = { bytes: Buffer.from(`${this.json!.record(key.value, key.schema)}\n`, 'utf8'), schemaKey: '' };
+      } else if (s.keys === 'bytearray') {
+        // ByteArrayConverter.fromConnectData: a bytes schema (or none) and a byte array, else a DataException.
+        const f = key.schema.fields;
+        if ((f && !(key.schema.scalar && f[0]!.type.kind === 'bytes')) || !(key.value instanceof Uint8Array)) {
+          throw new ConvertError('the record key is not bytes; keys.format.class=ByteArrayFormat writes raw key bytes (key.converter=org.apache.kafka.connect.converters.ByteArrayConverter)');
+        }
+        p = { bytes: Buffer.concat([key.value, Buffer.from(s.byteArraySeparator ?? '\n', 'utf8')]), schemaKey: '' };
       } else {
         if (!key.schema.fields) {
           throw new ConvertError(`the record key has no schema (schemaless JSON, msgpack); keys.format.class=${s.keys === 'avro' ? 'AvroFormat' : 'ParquetFormat'} needs keys with a schema (or use JsonFormat)`);

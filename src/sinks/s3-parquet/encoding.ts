@@ -29,6 +29,8 @@ export interface S3Plan {
   readonly headerFiles?: CompanionFormat;
   /** behavior.on.null.values=write: the path tombstones go under (tombstone.encoded.partition). */
   readonly tombstonePath?: string;
+  /** keys.format.class=ByteArrayFormat: format.bytearray.separator. */
+  readonly byteArraySeparator?: string;
   /** Schemaless topics: the widest record type seen so far (a record). */
   readonly inferred: FieldType;
   /** Output format (absent: Parquet); JsonFormat and AvroFormat are encoded by record-encoding.ts. */
@@ -224,7 +226,7 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
     this.inferredLayout = undefined;
     this.kept = [];
     this.widened = false;
-    this.companions.begin({ keys: plan.keyFiles, headers: plan.headerFiles, decimalFormat: plan.decimalFormat });
+    this.companions.begin({ keys: plan.keyFiles, headers: plan.headerFiles, decimalFormat: plan.decimalFormat, byteArraySeparator: plan.byteArraySeparator });
   }
 
   /** Appends a record's key and header rows, then its value row (append); a failure leaves neither. */

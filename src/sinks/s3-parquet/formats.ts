@@ -6,6 +6,8 @@ import { ConfigError } from '../../errors.js';
 
 export type OutputFormat = 'parquet' | 'json' | 'avro';
 export type AvroCodec = 'null' | 'deflate' | 'snappy';
+/** A key file's format: keys may also be ByteArrayFormat (raw key bytes, each followed by format.bytearray.separator). */
+export type KeyFileFormat = OutputFormat | 'bytearray';
 
 export interface FormatSettings {
   format: OutputFormat;
@@ -15,8 +17,10 @@ export interface FormatSettings {
   avroCodec: AvroCodec;
   decimalFormat: 'base64' | 'numeric';
   /** store.kafka.keys / store.kafka.headers: the formats of the key and header files. */
-  keyFiles?: OutputFormat;
+  keyFiles?: KeyFileFormat;
   headerFiles?: OutputFormat;
+  /** keys.format.class=ByteArrayFormat: format.bytearray.separator and format.bytearray.extension. */
+  byteArray?: { separator: string; extension: string };
   /** behavior.on.null.values=write: tombstone.encoded.partition. */
   tombstonePath?: string;
 }
@@ -37,6 +41,8 @@ export interface FormatConfig {
   'store.kafka.key.column'?: boolean;
   'store.kafka.headers.column'?: boolean;
   'tombstone.encoded.partition'?: string;
+  'format.bytearray.extension'?: string;
+  'format.bytearray.separator'?: string;
 }
 
 const FORMATS: Record<string, OutputFormat> = {
@@ -61,15 +67,20 @@ export function formatSettings(c: FormatConfig): FormatSettings {
     problems.push(`format.class: "${cls}" is not a format Sluice writes (${FORMAT_CLASSES})`);
   }
   // Confluent's key and header files, each in its own format (AvroFormat unless set).
-  const companion = (on: boolean, key: 'keys.format.class' | 'headers.format.class'): OutputFormat | undefined => {
+  const companion = (on: boolean, key: 'keys.format.class' | 'headers.format.class'): KeyFileFormat | undefined => {
     if (!on) return undefined;
     const v = c[key] ?? 'io.confluent.connect.s3.format.avro.AvroFormat';
+    // As Confluent: ByteArrayFormat for keys, not for headers.
+    if (key === 'keys.format.class' && /(^|\.)ByteArrayFormat$/i.test(v)) return 'bytearray';
     const f = formatOf(v);
-    if (!f) problems.push(`${key}: "${v}" is not a format Sluice writes key and header files in (${FORMAT_CLASSES})`);
+    if (!f) {
+      const also = key === 'keys.format.class' ? ', io.confluent.connect.s3.format.bytearray.ByteArrayFormat' : '';
+      problems.push(`${key}: "${v}" is not a format Sluice writes ${key === 'keys.format.class' ? 'key' : 'header'} files in (${FORMAT_CLASSES}${also})`);
+    }
     return f;
   };
   const keyFiles = companion(c['store.kafka.keys'], 'keys.format.class');
-  const headerFiles = companion(c['store.kafka.headers'], 'headers.format.class');
+  const headerFiles = companion(c['store.kafka.headers'], 'headers.format.class') as OutputFormat | undefined;
   const storage = c['storage.class'];
   if (!/(^|\.)S3Storage$/.test(storage)) {
     problems.push(`storage.class: "${storage}" is not a storage Sluice writes to; use io.confluent.connect.s3.storage.S3Storage`);
@@ -101,6 +112,7 @@ export function formatSettings(c: FormatConfig): FormatSettings {
     avroCodec: codec as AvroCodec,
     decimalFormat: c['json.decimal.format'],
     ...(keyFiles ? { keyFiles } : {}),
+    ...(keyFiles === 'bytearray' ? { byteArray: { separator: c['format.bytearray.separator'] ?? '\n', extension: c['format.bytearray.extension'] ?? '.bin' } } : {}),
     ...(headerFiles ? { headerFiles } : {}),
     ...(c['behavior.on.null.values'] === 'write' ? { tombstonePath } : {}),
   };
@@ -116,6 +128,12 @@ export function extensionOf(s: Pick<FormatSettings, 'format' | 'gzip'>, parquetC
     case 'json': return s.gzip ? '.json.gz' : '.json';
     case 'avro': return '.avro';
   }
+}
+
+/** A key or header file's extension after .keys / .headers: its own format's, as Confluent's record writer providers name them. */
+export function companionExtension(s: Pick<FormatSettings, 'byteArray'>, format: KeyFileFormat, gzip: boolean, parquetCodec: string): string {
+  if (format === 'bytearray') return `${s.byteArray?.extension ?? '.bin'}${gzip ? '.gz' : ''}`;
+  return extensionOf({ format, gzip: format === 'json' && gzip }, parquetCodec);
 }
 
 // ---------- S3 request settings ----------

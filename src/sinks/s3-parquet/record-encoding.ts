@@ -119,7 +119,7 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     this.groups = new Map();
     this.groupList = [];
     this.table.rows = 0;
-    this.companions.begin({ keys: plan.keyFiles, headers: plan.headerFiles, decimalFormat: plan.decimalFormat });
+    this.companions.begin({ keys: plan.keyFiles, headers: plan.headerFiles, decimalFormat: plan.decimalFormat, byteArraySeparator: plan.byteArraySeparator });
   }
 
   private info(schema: RecordSchema): SchemaInfo {

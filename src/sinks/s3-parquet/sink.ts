@@ -24,7 +24,7 @@ import { markerKey, recoverPartition, SET_METADATA, setId, type SetMarker } from
 import { partitionerSpec, TimeBuckets, type PartitionerSpec } from './partitioner.js';
 import { PartitionRotation, type ChunkRef, type CloseReason, type FileSet, type OpenFile, type RotationRules } from './rotation.js';
 import { S3Service } from './service.js';
-import { credentialSource, extensionOf, formatSettings, objectTags, writeParams, type FormatSettings } from './formats.js';
+import { companionExtension, credentialSource, extensionOf, formatSettings, objectTags, writeParams, type FormatSettings } from './formats.js';
 import type { RecordFileTask } from './record-file-task.js';
 import { EMPTY_INFERRED, mergeParquetTypes, typeKey } from './types.js';
 import { Waiters } from '../../core/waiters.js';
@@ -206,6 +206,7 @@ export class S3ParquetSink implements Sink {
         ...(this.format.keyFiles ? { keyFiles: this.format.keyFiles } : {}),
         ...(this.format.headerFiles ? { headerFiles: this.format.headerFiles } : {}),
         ...(this.format.tombstonePath !== undefined ? { tombstonePath: this.format.tombstonePath } : {}),
+        ...(this.format.byteArray ? { byteArraySeparator: this.format.byteArray.separator } : {}),
         inferred: EMPTY_INFERRED,
         format: this.format.format,
         decimalFormat: this.format.decimalFormat,
@@ -359,9 +360,10 @@ export class S3ParquetSink implements Sink {
         if (!part) throw new SluiceError(`internal: a chunk of ${f.path} has no ${kind} rows`);
         return { buffer: p.chunk.buffer, byteOffset: part.byteOffset, byteLength: part.byteLength, rowStart: p.rowStart, rowEnd: p.rowEnd, rows: p.chunk.rows };
       });
-      const body = format === 'parquet' ? this.parquetFile(w, id, f.firstOffset, pieces) : this.recordFile(pieces, first.schema, format);
+      // ByteArrayFormat rows are the key bytes and separator: a file is their concatenation, as JSON lines are.
+      const body = format === 'parquet' ? this.parquetFile(w, id, f.firstOffset, pieces) : this.recordFile(pieces, first.schema, format === 'bytearray' ? 'json' : format);
       body.catch(() => {});
-      const extension = extensionOf({ format, gzip: format === 'json' && this.cfg['s3.compression.type'] === 'gzip' }, this.cfg['parquet.codec']);
+      const extension = companionExtension(this.format, format, this.cfg['s3.compression.type'] === 'gzip', this.cfg['parquet.codec']);
       out.push({ key: this.objectKey(w.topic, w.partition, f.path, f.firstOffset, `.${kind}${extension}`), rows: f.rows, parquet: body });
     }
     return out;
