@@ -27,7 +27,7 @@ import { avroWriterSchemaOf, type Field, type FieldType, type RecordSchema } fro
 import { arrowField } from './arrow-types.js';
 import { AvroRecordWriter } from './avro-format.js';
 import { builderFor, type Builder } from './columns.js';
-import { ConnectJsonWriter, jsonString, type DecimalFormat } from './json-format.js';
+import { ConnectJsonWriter, jsonString, type DecimalFormat } from '../common/connect-json.js';
 import { align8, type PartMeta } from './layout.js';
 import { fieldKey } from './types.js';
 
