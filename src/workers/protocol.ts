@@ -45,6 +45,8 @@ export interface EncodeTask {
   topic: string;
   plan: SinkPlan;
   connector: ConnectorRef;
+  /** The main thread's generation of dropped batch buffers, in shared memory: a newer one makes the worker collect (core/shared-memory-gc.ts). */
+  collect?: Int32Array;
 }
 
 export interface RecordFailure {

@@ -8,14 +8,14 @@ import type { RecordContext, WorkerEncoder } from './encoder.js';
 import { createWorkerEncoder } from '../sinks/worker-encoders.js';
 import { createDecoder, type Decoded, type Decoder } from './decode/decoders.js';
 import { ConvertError, ReplanNeeded, SluiceError } from '../errors.js';
-import { SHARED_GC_EVERY_BYTES, SharedMemoryCollector } from '../core/shared-memory-gc.js';
+import { WorkerCollector } from '../core/shared-memory-gc.js';
 import { TransformChain } from '../transforms/chain.js';
 import { newTransformRecord, runChain } from '../transforms/worker-step.js';
 import { workerRejection, type ConnectorRef, type EncodeResult, type EncodeTask, type RecordFailure } from './protocol.js';
 
-// This thread sees every batch and makes every output: their shared memory is
-// freed only once it has collected them too (core/shared-memory-gc.ts).
-const sharedGc = new SharedMemoryCollector(SHARED_GC_EVERY_BYTES);
+// This thread sees every batch: the shared memory of those the main thread let
+// go is freed only once it has collected them too (core/shared-memory-gc.ts).
+const collector = new WorkerCollector();
 
 /** What a connector's tasks need in this thread: its decoders, transforms and sink encoders. */
 interface ConnectorState {
@@ -70,7 +70,7 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
 
 async function encode(task: EncodeTask): Promise<EncodeResult> {
   const started = performance.now();
-  sharedGc.release(task.batch.byteLength);
+  collector.task(task.collect);
   const { valueDecoder, keyDecoder, encoders, chain } = connectorState(task.connector);
   const reader = new BatchReader(task.batch);
   const failures: RecordFailure[] = [];
@@ -183,7 +183,6 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
     }
     throw err;
   }
-  if (out.output) sharedGc.release(out.output.byteLength);
   return { ...out, tombstones, failures, workerMicros: micros(started), ...(dropped > 0 ? { dropped } : {}) };
 }
 
