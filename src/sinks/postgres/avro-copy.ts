@@ -91,7 +91,10 @@ function fastWrite(read: number, ft: FieldType, oid: number): number {
       switch (ft.kind) {
         case 'int32':
         case 'int64':
-          return oid === OID.int8 ? W_INT8 : oid === OID.int4 ? W_INT4 : oid === OID.int2 ? W_INT2 : oid === OID.float4 ? W_FLOAT4 : oid === OID.float8 ? W_FLOAT8 : -1;
+          if (oid === OID.int8) return W_INT8;
+          if (oid === OID.int4) return W_INT4;
+          if (oid === OID.int2) return W_INT2;
+          return oid === OID.float4 ? W_FLOAT4 : oid === OID.float8 ? W_FLOAT8 : -1;
         case 'timestamp-millis':
           return oid === OID.timestamptz || oid === OID.timestamp ? W_TS_MILLIS : -1;
         case 'timestamp-micros':
@@ -108,7 +111,8 @@ function fastWrite(read: number, ft: FieldType, oid: number): number {
       return ft.kind === 'boolean' && oid === OID.bool ? W_BOOL : -1;
     case R_FLOAT:
     case R_DOUBLE:
-      return (ft.kind === 'float32' || ft.kind === 'float64') && (oid === OID.float4 || oid === OID.float8) ? (oid === OID.float4 ? W_FLOAT4 : W_FLOAT8) : -1;
+      if (ft.kind !== 'float32' && ft.kind !== 'float64') return -1;
+      return oid === OID.float4 ? W_FLOAT4 : oid === OID.float8 ? W_FLOAT8 : -1;
     case R_STRING:
       // Every writer of a text column writes a string's own UTF-8 (Debezium's semantic types included).
       return TEXT.has(oid) ? W_TEXT : -1;
