@@ -1,21 +1,22 @@
 // Avro binary → binary COPY tuple, without a JS object per record: one
-// transcoder per (plan, value schema, key schema) reads a record's Avro body
-// field by field and writes the tuple directly (strings and bytes are copied
-// as bytes, never made into JS strings). It writes exactly the bytes the
-// decode-then-encode path (decoders.ts, row-encoders.ts, values.ts) writes.
-// It covers the common types and columns itself; a field of any other type
-// is decoded by avsc's own type for that field and written by the usual value
-// writer. Whenever a record does anything unusual (a value a column refuses,
-// NUL in text, bad or truncated bytes, a long beyond 2^52) the transcoder
-// writes nothing and returns false: the caller then takes the usual path,
-// which writes the same value or reports the same error. The worker uses it
-// only for records no transform touches (worker.ts, WorkerEncoder.addAvro).
-import { isUtf8 } from 'node:buffer';
-import type avro from 'avsc';
+// transcoder per (plan, value schema, key schema) reads a record's fields
+// straight from its bytes (workers/decode/avro-fields.ts) and writes the tuple
+// directly (strings and bytes are copied as bytes, never made into JS
+// strings). It writes exactly the bytes the decode-then-encode path
+// (decoders.ts, row-encoders.ts, values.ts) writes: it writes the common
+// (type, column) pairs itself, and hands any other field, decoded by avsc's
+// own type for it, to the usual value writer. Whenever a record does anything
+// unusual (a value a column refuses, NUL in text, bad or truncated bytes, a
+// long beyond ±2^52) the transcoder writes nothing and returns false: the
+// caller then takes the usual path, which writes the same value or reports
+// the same error. The worker uses it only for records no transform touches
+// (worker.ts, WorkerEncoder.addAvro).
 import type { ByteWriter } from '../../workers/byte-writer.js';
-import { avroType } from '../../workers/decode/decoders.js';
+import {
+  AvroFieldReader, avroRecordType, FLAG_NUL, R_BOOL, R_BYTES, R_DOUBLE, R_ENUM, R_FIXED, R_FLOAT, R_GENERIC, R_NULL, R_STRING, R_VARINT,
+} from '../../workers/decode/avro-fields.js';
 import type { RecordContext } from '../../workers/encoder.js';
-import { avroWriterSchemaOf, type FieldType, type RecordSchema } from '../../workers/schema.js';
+import type { FieldType, RecordSchema } from '../../workers/schema.js';
 import type { PgPlan } from './protocol.js';
 import { writeSeqDel, type ColumnWriter } from './row-encoders.js';
 import { OID } from './types.js';
@@ -23,18 +24,6 @@ import { smallDecimalWriter, valueWriter, type ValueWriter } from './values.js';
 
 /** Writes one record's tuple from its Confluent-framed Avro bytes; false, with nothing written, when it leaves the record to the usual path. */
 export type AvroCopy = (w: ByteWriter, bytes: Uint8Array, ctx: RecordContext) => boolean;
-
-// How a field is read.
-const R_VARINT = 0; // int, long and the logical types on them
-const R_BOOL = 1;
-const R_FLOAT = 2;
-const R_DOUBLE = 3;
-const R_STRING = 4; // a span of valid UTF-8
-const R_BYTES = 5; // a span
-const R_FIXED = 6; // a span of the fixed size
-const R_ENUM = 7; // the symbol's index
-const R_NULL = 8;
-const R_GENERIC = 9; // avsc's type for the field: a JS value
 
 // How a column is written.
 const W_ABSENT = 0; // no such field: NULL
@@ -57,15 +46,6 @@ const W_TIME_MILLIS = 16;
 const W_TIME_MICROS = 17;
 const W_VALUE = 18; // the value writer of values.ts on the decoded value
 
-interface FieldStep {
-  read: number;
-  /** For a union of null and one type: the null branch's index (the other is 1 − it); −1 otherwise. */
-  nullIndex: number;
-  /** Fixed size, or number of enum symbols. */
-  size: number;
-  type: avro.Type;
-}
-
 interface ColumnStep {
   write: number;
   field: number;
@@ -80,7 +60,6 @@ const PG_EPOCH_US = 946_684_800_000_000;
 const PG_EPOCH_DAYS = 10_957;
 const MAX_SAFE_MILLIS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 const TWO_32 = 4294967296;
-const FLAG_NUL = 1;
 const TEXT = new Set<number>([OID.text, OID.varchar, OID.bpchar, OID.name]);
 const utf8 = new TextEncoder();
 
@@ -127,24 +106,6 @@ function fastWrite(read: number, ft: FieldType, oid: number): number {
   return -1;
 }
 
-/** How a field of this avsc type is read, for types read here. */
-function readerOf(t: avro.Type): number {
-  switch (t.typeName) {
-    case 'int':
-    case 'abstract:long': // decoders.ts's exact long
-      return R_VARINT;
-    case 'boolean': return R_BOOL;
-    case 'float': return R_FLOAT;
-    case 'double': return R_DOUBLE;
-    case 'string': return R_STRING;
-    case 'bytes': return R_BYTES;
-    case 'fixed': return R_FIXED;
-    case 'enum': return R_ENUM;
-    case 'null': return R_NULL;
-  }
-  return R_GENERIC;
-}
-
 /**
  * Compiles the transcoder of a plan and an Avro value schema; null when it
  * would not cover it (no Avro writer schema, not a record, a column name an
@@ -152,35 +113,12 @@ function readerOf(t: avro.Type): number {
  * `columns` are the row encoder's column writers (row-encoders.ts), used for the columns not from the value.
  */
 export function compileAvroCopy(plan: PgPlan, schema: RecordSchema, columns: readonly ColumnWriter[]): AvroCopy | null {
-  const writer = avroWriterSchemaOf(schema);
-  if (writer === undefined || schema.scalar || !schema.fields) return null;
-  let type: avro.Type;
-  try {
-    type = avroType(writer);
-  } catch {
-    return null;
-  }
-  if (type.typeName !== 'record') return null;
-  const avroFields = (type as avro.types.RecordType).fields;
-  if (avroFields.length !== schema.fields.length) return null;
-  const proto = (type as avro.types.RecordType).recordConstructor.prototype as object;
-  const fields: FieldStep[] = avroFields.map((f) => {
-    const t = f.type;
-    if (t.typeName === 'union:unwrapped') {
-      const branches = (t as avro.types.UnwrappedUnionType).types;
-      if (branches.length === 2) {
-        const nullIndex = branches.findIndex((b) => b.typeName === 'null');
-        const other = branches[1 - nullIndex];
-        if (nullIndex >= 0 && other) {
-          const read = readerOf(other);
-          if (read !== R_GENERIC && read !== R_NULL) return step(read, nullIndex, other);
-        }
-      }
-      return step(R_GENERIC, -1, t);
-    }
-    return step(readerOf(t), -1, t);
-  });
-  const byName = new Map(schema.fields.map((f, i) => [f.name, i]));
+  const type = avroRecordType(schema);
+  if (!type || !schema.fields) return null;
+  const fields = schema.fields;
+  const proto = type.recordConstructor.prototype as object;
+  const plain = new AvroFieldReader(type);
+  const byName = new Map(fields.map((f, i) => [f.name, i]));
   const cols: ColumnStep[] = [];
   for (let i = 0; i < plan.columns.length; i++) {
     const col = plan.columns[i]!;
@@ -196,33 +134,26 @@ export function compileAvroCopy(plan: PgPlan, schema: RecordSchema, columns: rea
       cols.push({ write: W_ABSENT, field: -1, notNull: col.notNull });
       continue;
     }
-    const ft = schema.fields[f]!.type;
-    cols.push({ write: fastWrite(fields[f]!.read, ft, col.typeOid), field: f, notNull: col.notNull });
+    cols.push({ write: fastWrite(plain.reads[f]!, fields[f]!.type, col.typeOid), field: f, notNull: col.notNull });
   }
   // A field any of whose columns needs the value writer is decoded as a value for all of them.
-  for (const c of cols) {
-    if (c.field >= 0 && c.write < 0 && fields[c.field]!.read !== R_NULL) {
-      const fs = fields[c.field]!;
-      fs.read = R_GENERIC;
-      fs.nullIndex = -1;
-      fs.type = avroFields[c.field]!.type;
-    }
-  }
+  const generic = new Set(cols.filter((c) => c.field >= 0 && c.write < 0).map((c) => c.field));
+  const reader = generic.size > 0 ? new AvroFieldReader(type, (i) => generic.has(i)) : plain;
   let fast = false;
   for (let i = 0; i < cols.length; i++) {
     const c = cols[i]!;
     if (c.field < 0) continue;
     const col = plan.columns[i]!;
-    const fs = fields[c.field]!;
-    const ft = schema.fields[c.field]!.type;
-    if (fs.read === R_GENERIC || fs.read === R_NULL) {
+    const ft = fields[c.field]!.type;
+    const read = reader.reads[c.field]!;
+    if (read === R_GENERIC || read === R_NULL) {
       c.write = W_VALUE;
       c.value = valueWriter(col.typeOid, col.elemOid, ft, plan.textNul, col.name, col.typmod);
       continue;
     }
     fast = true;
     if (c.write === W_ENUM_TEXT) {
-      const symbols = (fs.type as avro.types.EnumType).symbols;
+      const symbols = reader.symbols(c.field);
       // PostgreSQL text holds no NUL (text.nul.mode): a schema with such a symbol takes the usual path.
       if (symbols.some((s) => s.includes('\u0000'))) return null;
       c.symbols = symbols.map((s) => utf8.encode(s));
@@ -232,156 +163,13 @@ export function compileAvroCopy(plan: PgPlan, schema: RecordSchema, columns: rea
     }
   }
   if (!fast) return null;
-  return transcoder(fields, cols, plan.staged);
+  return transcoder(reader, cols, plan.staged);
 }
 
-function step(read: number, nullIndex: number, type: avro.Type): FieldStep {
-  const size = read === R_FIXED ? (type as avro.types.FixedType).size : read === R_ENUM ? (type as avro.types.EnumType).symbols.length : 0;
-  return { read, nullIndex, size, type };
-}
-
-// Where the last varint() ended; −1 when it could not be read here.
-let vpos = 0;
-
-/**
- * A zig-zag varint (int or long) of at most 8 bytes whose value is within
- * ±2^52, exactly as avsc and decoders.ts's exact long read it; anything else
- * sets vpos = −1 (the usual path reads it).
- */
-function varint(b: Uint8Array, pos: number, end: number): number {
-  let u = 0;
-  let mul = 1;
-  for (let i = 0; ; i++) {
-    if (pos >= end || i === 8) {
-      vpos = -1;
-      return 0;
-    }
-    const x = b[pos++]!;
-    u += (x & 0x7f) * mul;
-    if (x < 0x80) break;
-    mul *= 128;
-  }
-  // Rounding cannot bring a sum of 2^53 or more below it: past it, the usual path.
-  if (u > Number.MAX_SAFE_INTEGER) {
-    vpos = -1;
-    return 0;
-  }
-  vpos = pos;
-  return u % 2 === 1 ? -(u + 1) / 2 : u / 2;
-}
-
-// avsc's own readers of float and double (Buffer's), so that even a NaN's bits come out as they do there.
-const readFloatLE = Buffer.prototype.readFloatLE as (this: Uint8Array, offset: number) => number;
-const readDoubleLE = Buffer.prototype.readDoubleLE as (this: Uint8Array, offset: number) => number;
-
-function transcoder(fields: FieldStep[], cols: ColumnStep[], staged: boolean): AvroCopy {
-  const nf = fields.length;
+function transcoder(reader: AvroFieldReader, cols: ColumnStep[], staged: boolean): AvroCopy {
   const nc = cols.length;
   const tupleFields = staged ? nc + 2 : nc;
-  // Per field, for the record being written: a number, a span, a null mark, flags, or a decoded value.
-  const nums = new Float64Array(nf);
-  const starts = new Int32Array(nf);
-  const ends = new Int32Array(nf);
-  const nulls = new Uint8Array(nf);
-  const flags = new Uint8Array(nf);
-  const values: unknown[] = new Array(nf).fill(undefined);
-  const fieldReads = Int32Array.from(fields, (f) => f.read);
-  const nullIndexes = Int32Array.from(fields, (f) => f.nullIndex);
-
-  /** Reads every field of b[5, end); false when the usual path must take the record. */
-  const readFields = (b: Uint8Array): boolean => {
-    const end = b.length;
-    let pos = 5;
-    let buf: Buffer | undefined;
-    for (let f = 0; f < nf; f++) {
-      let read = fieldReads[f]!;
-      nulls[f] = 0;
-      const nullIndex = nullIndexes[f]!;
-      if (nullIndex >= 0) {
-        const branch = varint(b, pos, end);
-        if (vpos < 0) return false;
-        pos = vpos;
-        if (branch === nullIndex) read = R_NULL;
-        else if (branch !== 1 - nullIndex) return false;
-      }
-      switch (read) {
-        case R_VARINT:
-          nums[f] = varint(b, pos, end);
-          if (vpos < 0) return false;
-          pos = vpos;
-          break;
-        case R_BOOL:
-          if (pos >= end) return false;
-          nums[f] = b[pos++]!;
-          break;
-        case R_FLOAT:
-          if (pos + 4 > end) return false;
-          nums[f] = readFloatLE.call(b, pos);
-          pos += 4;
-          break;
-        case R_DOUBLE:
-          if (pos + 8 > end) return false;
-          nums[f] = readDoubleLE.call(b, pos);
-          pos += 8;
-          break;
-        case R_STRING:
-        case R_BYTES: {
-          const len = varint(b, pos, end);
-          if (vpos < 0 || len < 0 || vpos + len > end) return false;
-          const s = vpos;
-          const e = s + len;
-          starts[f] = s;
-          ends[f] = e;
-          pos = e;
-          if (read === R_STRING) {
-            // ASCII without NUL, the common case, is valid as it is; the rest is checked as avsc's strict reading would.
-            let fl = 0;
-            let i = s;
-            while (i < e) {
-              const c = b[i]!;
-              if (c === 0 || c >= 0x80) break;
-              i++;
-            }
-            if (i < e) {
-              const span = b.subarray(s, e);
-              if (!isUtf8(span)) return false;
-              if (span.indexOf(0) >= 0) fl = FLAG_NUL;
-            }
-            flags[f] = fl;
-          }
-          break;
-        }
-        case R_FIXED: {
-          const e = pos + fields[f]!.size;
-          if (e > end) return false;
-          starts[f] = pos;
-          ends[f] = e;
-          pos = e;
-          break;
-        }
-        case R_ENUM: {
-          const i = varint(b, pos, end);
-          if (vpos < 0 || i < 0 || i >= fields[f]!.size) return false;
-          nums[f] = i;
-          pos = vpos;
-          break;
-        }
-        case R_NULL:
-          nulls[f] = 1;
-          break;
-        default: {
-          buf ??= Buffer.from(b.buffer, b.byteOffset, b.length);
-          const res = fields[f]!.type.decode(buf, pos);
-          if (res.offset < 0) return false;
-          values[f] = res.value;
-          if (res.value === null || res.value === undefined) nulls[f] = 1;
-          pos = res.offset;
-        }
-      }
-    }
-    // Trailing bytes: the usual path reports them.
-    return pos === end;
-  };
+  const { nums, starts, ends, nulls, flags, values } = reader;
 
   const copy = (w: ByteWriter, b: Uint8Array, s: number, e: number): void => {
     const len = e - s;
@@ -511,7 +299,7 @@ function transcoder(fields: FieldStep[], cols: ColumnStep[], staged: boolean): A
   return (w, bytes, ctx) => {
     const start = w.pos;
     try {
-      if (readFields(bytes) && writeColumns(w, bytes, ctx)) return true;
+      if (reader.read(bytes) && writeColumns(w, bytes, ctx)) return true;
     } catch {
       // The usual path meets the same value and says what is wrong with it.
     }
