@@ -97,6 +97,8 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
     topic: task.topic, partition: reader.partition, offset: 0, timestamp: 0, key: null, keyBytes: null,
     headers: () => reader.headers(index),
   };
+  // Records no transform touches may go from their Avro bytes straight to the encoder's output.
+  const direct = !chain && encoder?.addAvro !== undefined && valueDecoder.avroSchemaOf !== undefined ? encoder : undefined;
   const trec = chain ? newTransformRecord(task.topic, reader.partition, () => reader.headers(index)) : undefined;
   if (trec) ctx.headers = () => trec.headers ?? reader.headers(index);
 
@@ -116,6 +118,15 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
           failures.push({ index: i, offset: reader.offset(i), stage: 'decode', part: 'key', reason: `key: ${(err as Error).message}` });
           continue;
         }
+      }
+    }
+    if (bytes !== null && direct) {
+      const schema = valueDecoder.avroSchemaOf!(bytes);
+      if (schema) {
+        ctx.offset = reader.offset(i);
+        ctx.timestamp = reader.timestamp(i);
+        ctx.key = key?.value ?? null;
+        if (direct.addAvro!(bytes, schema, key, ctx)) continue;
       }
     }
     if (bytes !== null) {

@@ -13,6 +13,7 @@ import { Builder, builderFor, Misfit, recordBuilder, type StructBuilder } from '
 import { align8, rowTableBytes, RowTableWriter, type ChunkMeta, type S3BatchMeta } from './layout.js';
 import { Partitioner, type PartitionerSpec } from './partitioner.js';
 import { arrowField } from './arrow-types.js';
+import { AvroRow } from './avro-columns.js';
 import { fieldKey, inferParquetType, mergeParquetTypes, typeKey } from './types.js';
 
 export interface S3Plan {
@@ -344,6 +345,31 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
   discardCurrent(): void {
     this.current?.rollback();
     this.current = undefined;
+  }
+
+  /** Avro rows of the value schemas met (null: a schema AvroRow does not cover). */
+  private readonly avroRows = new WeakMap<RecordSchema, AvroRow | null>();
+
+  /**
+   * A record straight from its Avro bytes: add() with an AvroRow for value,
+   * which appends its fields without a JS object (avro-columns.ts). False,
+   * with nothing added, when add() must have the decoded record: a
+   * partitioner that reads the value's fields, bad bytes, a value that fails.
+   */
+  addAvro(bytes: Uint8Array, schema: RecordSchema, key: Decoded | undefined, ctx: RecordContext): boolean {
+    const p = this.plan.partitioner;
+    if (p.kind === 'field' || (p.kind === 'time' && p.extractor === 'RecordField')) return false;
+    let row = this.avroRows.get(schema);
+    if (row === undefined) this.avroRows.set(schema, (row = AvroRow.of(schema)));
+    if (!row || !row.read(bytes)) return false;
+    try {
+      this.add({ value: row, schema }, key, ctx);
+      return true;
+    } catch {
+      // The decoded record meets the same failure, and the worker reports it.
+      this.discardCurrent();
+      return false;
+    }
   }
 
   finish(): EncoderOutput {

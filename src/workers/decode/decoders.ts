@@ -22,6 +22,12 @@ export interface Decoder {
   prepare(values: Iterable<Uint8Array | null>): Promise<void>;
   /** Throws an Error whose message is the reason when the bytes are bad. */
   decode(bytes: Uint8Array): Decoded;
+  /**
+   * Avro only: the schema of a value in the Confluent framing whose schema is
+   * loaded, for encoders that read its body (from byte 5) themselves
+   * (WorkerEncoder.addAvro); undefined otherwise (decode() says why).
+   */
+  avroSchemaOf?(bytes: Uint8Array): RecordSchema | undefined;
 }
 
 export interface DecoderOptions {
@@ -206,6 +212,11 @@ export class AvroDecoder implements Decoder {
         }
       }),
     );
+  }
+
+  avroSchemaOf(bytes: Uint8Array): RecordSchema | undefined {
+    if (bytes.length < 5 || bytes[0] !== 0) return undefined;
+    return this.compiled.get(((bytes[1]! << 24) | (bytes[2]! << 16) | (bytes[3]! << 8) | bytes[4]!) >>> 0)?.schema;
   }
 
   decode(bytes: Uint8Array): Decoded {
