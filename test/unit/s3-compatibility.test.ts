@@ -49,7 +49,18 @@ describe('projection (Kafka Connect SchemaProjector)', () => {
       { name: 'raw', type: 'bytes', default: '\u00ff\u0001' },
       { name: 'tags', type: { type: 'array', items: 'string' }, default: ['a'] },
     ]);
-    expect(p(v1, { id: 7, gone: 'x' }, v2)).toEqual({ id: 7, status: 'new', note: null, qty: 3, raw: Buffer.from([0xff, 1]), tags: ['a'] });
+    // AvroData gives an optional (["T", "null"]) field no default, whatever the Avro default: null.
+    expect(p(v1, { id: 7, gone: 'x' }, v2)).toEqual({ id: 7, status: 'new', note: null, qty: null, raw: Buffer.from([0xff, 1]), tags: ['a'] });
+  });
+
+  it('compares parameters whole, as AvroData makes them: a default or a doc added to an existing field is a mismatch', () => {
+    const v1 = rec([{ name: 'a', type: 'int' }]);
+    expect(() => p(v1, { a: 1 }, rec([{ name: 'a', type: 'int', default: 0 }]))).toThrow(/field a: .*name or parameters/);
+    expect(() => p(v1, { a: 1 }, rec([{ name: 'a', type: 'int', doc: 'the a' }]))).toThrow(/io.confluent.connect.avro.field.doc.a/);
+    expect(() => p(rec([{ name: 'a', type: { type: 'string', 'avro.java.string': 'String' } }]), { a: 'x' }, rec([{ name: 'a', type: 'string' }]))).toThrow(/avro.java.string/);
+    // Equal docs and defaults are equal parameters.
+    const d = rec([{ name: 'a', type: 'int', default: 0, doc: 'the a' }]);
+    expect(p(d, { a: 1 }, rec([{ name: 'a', type: 'int', default: 0, doc: 'the a' }, { name: 'b', type: 'int', default: 2 }]))).toEqual({ a: 1, b: 2 });
   });
 
   it('fails for a required field without default that the record lacks, naming it', () => {
@@ -76,9 +87,13 @@ describe('projection (Kafka Connect SchemaProjector)', () => {
 
   it('gives a null of an optional field the target\'s default when the target requires it, and fails without one', () => {
     const src = rec([{ name: 'a', type: ['null', 'int'], default: null }]);
-    expect(p(src, { a: null }, rec([{ name: 'a', type: 'int', default: 9 }]))).toEqual({ a: 9 });
-    expect(p(src, { a: 4 }, rec([{ name: 'a', type: 'int', default: 9 }]))).toEqual({ a: 4 });
+    // A Connect default without AvroData's field-default flag: connect.default on the type.
+    const withDefault = rec([{ name: 'a', type: { type: 'int', 'connect.default': 9 } }]);
+    expect(p(src, { a: null }, withDefault)).toEqual({ a: 9 });
+    expect(p(src, { a: 4 }, withDefault)).toEqual({ a: 4 });
     expect(() => p(src, { a: 4 }, rec([{ name: 'a', type: 'int' }]))).toThrow(/optional, the file's schema requires it and gives no default/);
+    // An Avro field default marks the field's parameters (io.confluent.connect.avro.field.default): then the parameters differ first.
+    expect(() => p(src, { a: null }, rec([{ name: 'a', type: 'int', default: 9 }]))).toThrow(/field.default/);
   });
 
   it('projects nested records, arrays and maps; names and parameters (enum symbols, decimal scale) must match', () => {

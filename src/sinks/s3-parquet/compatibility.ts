@@ -95,12 +95,9 @@ class Converter {
     if (Array.isArray(s)) {
       const isNull = (b: AvroSchema) => b === 'null' || (typeof b === 'object' && !Array.isArray(b) && b.type === 'null');
       const rest = s.filter((b) => !isNull(b));
-      if (rest.length === 1 && rest.length < s.length) {
-        // An Avro union's default is a value of its first branch: null (no default) when that is "null".
-        return this.of(rest[0]!, namespace, true, dflt && !isNull(s[0]!) ? dflt : undefined);
-      }
-      const text = JSON.stringify(s);
-      return { type: 'union', optional: optional || rest.length < s.length, params: '[]', avro: text, ...(dflt && dflt.value !== null ? { default: dflt.value } : {}) };
+      // AvroData makes ["null", T] an optional T and passes no default on: such a field has none in Connect.
+      if (rest.length === 1 && s.length === 2) return this.of(rest[0]!, namespace, true, undefined);
+      return { type: 'union', optional: optional || rest.length < s.length, params: '[]', avro: JSON.stringify(s) };
     }
     if (typeof s === 'string') {
       const ref = this.named.get(s) ?? (namespace ? this.named.get(`${namespace}.${s}`) : undefined);
@@ -113,6 +110,10 @@ class Converter {
     const params: Record<string, string> = {};
     const cp = o['connect.parameters'];
     if (cp && typeof cp === 'object') for (const [k, v] of Object.entries(cp)) params[k] = String(v);
+    // AvroData (connect.meta.data=true, its default) keeps "avro…" properties, docs and a default's presence as parameters,
+    // and Kafka Connect's SchemaProjector compares parameters whole.
+    for (const [k, v] of Object.entries(o)) if (k.startsWith('avro')) params[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    if (dflt !== undefined && o['connect.default'] === undefined) params['io.confluent.connect.avro.field.default'] = 'true';
     let name = typeof o['connect.name'] === 'string' ? o['connect.name'] : undefined;
     const logical = typeof o.logicalType === 'string' ? o.logicalType : undefined;
     let type: CType;
@@ -131,6 +132,9 @@ class Converter {
       case 'enum': {
         type = 'string';
         name ??= ns;
+        const simple = String(o.name).slice(String(o.name).lastIndexOf('.') + 1);
+        if (typeof o.doc === 'string') params[`io.confluent.connect.avro.enum.doc.${simple}`] = o.doc;
+        if (typeof o.default === 'string') params[`io.confluent.connect.avro.enum.default.${simple}`] = o.default;
         params['io.confluent.connect.avro.Enum'] = ns!;
         for (const sym of (o.symbols as string[]) ?? []) params[`io.confluent.connect.avro.Enum.${sym}`] = sym;
         break;
@@ -145,10 +149,19 @@ class Converter {
         type = 'struct';
         name ??= ns;
         const inner = ns ? ns.slice(0, Math.max(0, ns.lastIndexOf('.'))) || undefined : namespace;
-        base.fields = ((o.fields as { name: string; type: AvroSchema; default?: Json }[]) ?? []).map((f) => ({
-          name: f.name,
-          schema: this.of(f.type, inner, false, 'default' in f ? { value: f.default as Json } : undefined),
-        }));
+        if (typeof o.doc === 'string') params['io.confluent.connect.avro.record.doc'] = o.doc;
+        type AvroField = { name: string; type: AvroSchema; default?: Json; doc?: unknown; 'connect.parameters'?: unknown };
+        base.fields = ((o.fields as AvroField[]) ?? []).map((f) => {
+          if (typeof f.doc === 'string') params[`io.confluent.connect.avro.field.doc.${f.name}`] = f.doc;
+          let schema = this.of(f.type, inner, false, 'default' in f ? { value: f.default as Json } : undefined);
+          const fp = f['connect.parameters'];
+          if (fp && typeof fp === 'object') {
+            const merged = Object.fromEntries(JSON.parse(schema.params) as [string, string][]);
+            for (const [k, v] of Object.entries(fp)) merged[k] = String(v);
+            schema = { ...schema, params: sortedJson(merged) };
+          }
+          return { name: f.name, schema };
+        });
         break;
       }
       case 'array':
@@ -170,7 +183,9 @@ class Converter {
       name = CONNECT_LOGICAL[logical];
     }
     const out: CSchema = { type, optional, params: sortedJson(params), ...(name !== undefined ? { name } : {}), ...base };
-    if (dflt && dflt.value !== null) return { ...out, default: this.defaultValue(s, dflt.value, namespace) };
+    // AvroData takes a type's connect.default when its field has no default.
+    const d = dflt ?? (o['connect.default'] !== undefined ? { value: o['connect.default'] as Json } : undefined);
+    if (d && d.value !== null) return { ...out, default: this.defaultValue(s, d.value, namespace) };
     return out;
   }
 
