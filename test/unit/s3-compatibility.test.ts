@@ -15,7 +15,7 @@ import writeCompatFile, { type CompatFileTask } from '../../src/sinks/s3-parquet
 import type { S3Plan } from '../../src/sinks/s3-parquet/encoding.js';
 import { S3FormatEncoder } from '../../src/sinks/s3-parquet/format-encoder.js';
 import { readRowTable, type S3BatchMeta } from '../../src/sinks/s3-parquet/layout.js';
-import { PartitionRotation, type ChunkRef, type FileSet, type RotationRules } from '../../src/sinks/s3-parquet/rotation.js';
+import { PartitionRotation, type ChunkRef, type FileSet, type OpenFile, type RotationRules } from '../../src/sinks/s3-parquet/rotation.js';
 import { EMPTY_INFERRED } from '../../src/sinks/s3-parquet/types.js';
 import { avroType } from '../../src/workers/decode/decoders.js';
 import type { RecordContext } from '../../src/workers/encoder.js';
@@ -196,6 +196,14 @@ const plan = (format: 'parquet' | 'json' | 'avro', compatibility?: 'backward' | 
   format, ...(compatibility ? { compatibility } : {}),
 });
 
+/** What the sink hands the compat file task for an open file's pieces. */
+function compatPieces(f: OpenFile): CompatFileTask['pieces'] {
+  return f.pieces.map((pc) => ({
+    buffer: pc.chunk.buffer, byteOffset: pc.chunk.byteOffset, byteLength: pc.chunk.byteLength, rowStart: pc.rowStart, rowEnd: pc.rowEnd, rows: pc.chunk.rows,
+    schema: pc.chunk.schema!, offsets: pc.offsets!,
+  }));
+}
+
 /** v1 (offsets 0-1), v2 (2-3), v1 (4-5) → the worker → rotation → one object per file, written by the compat file task. */
 async function objects(format: 'parquet' | 'json' | 'avro', compatibility: 'backward' | 'forward') {
   const topic = `orders-${format}-${compatibility}`;
@@ -215,10 +223,7 @@ async function objects(format: 'parquet' | 'json' | 'avro', compatibility: 'back
   return Promise.all(files.map(async (f) => {
     const task: CompatFileTask = {
       format, schema: f.schema!, topic, partition: 3, compatibility: compatibility.toUpperCase(), codec: 'snappy', rowGroupBytes: 1 << 20, metadata: {},
-      pieces: f.pieces.map((pc) => ({
-        buffer: pc.chunk.buffer, byteOffset: pc.chunk.byteOffset, byteLength: pc.chunk.byteLength, rowStart: pc.rowStart, rowEnd: pc.rowEnd, rows: pc.chunk.rows,
-        schema: pc.chunk.schema!, offsets: pc.offsets!,
-      })),
+      pieces: compatPieces(f),
     };
     return { first: f.firstOffset, bytes: await writeCompatFile(task) };
   }));
@@ -285,7 +290,7 @@ describe('files written with schema.compatibility', () => {
     const f = [...closed[0]!.files.values()][0]!;
     const task: CompatFileTask = {
       format: 'json', schema: f.schema!, topic, partition: 3, compatibility: 'FORWARD',
-      pieces: f.pieces.map((pc) => ({ buffer: pc.chunk.buffer, byteOffset: pc.chunk.byteOffset, byteLength: pc.chunk.byteLength, rowStart: pc.rowStart, rowEnd: pc.rowEnd, rows: pc.chunk.rows, schema: pc.chunk.schema!, offsets: pc.offsets! })),
+      pieces: compatPieces(f),
     };
     // double → int is no promotion: Connect's SchemaProjector refuses it.
     await expect(writeCompatFile(task)).rejects.toThrow(/topic orders-fwd partition 3 offset 1: .*schema.compatibility=FORWARD.*field amount: type float64 cannot be projected to int32/);
