@@ -12,17 +12,14 @@
 // OUT (write the JSON result there).
 // Sluice: from the first partition assignment to every offset committed
 // (committed means every document acknowledged). Peak RSS is VmHWM.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import { converterConfig, encodeOrder, orders } from '../test/helpers/orders.js';
-import { createTopic, fullyCommitted, produce } from '../test/helpers/kafka.js';
+import { createTopic, produce } from '../test/helpers/kafka.js';
 import { OPENSEARCH } from '../test/helpers/opensearch.js';
-import { KAFKA, uniqueName, waitFor } from '../test/helpers/stack.js';
+import { KAFKA, uniqueName } from '../test/helpers/stack.js';
+import { startBenchSluice, timeToCommitted } from './lib/sluice-child.js';
 
 const MiB = 1024 * 1024;
 const PARTITIONS = Number(process.env.PARTITIONS ?? 4);
@@ -59,36 +56,6 @@ async function baseline(index: string, values: Buffer[], partitionOf: (i: number
   return (performance.now() - t0) / 1000;
 }
 
-const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/cli.js');
-
-function startSluice(config: Record<string, unknown>, name: string) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
-  const file = path.join(dir, 'connector.json');
-  fs.writeFileSync(file, JSON.stringify({ name, config }));
-  const child = spawn(process.execPath, [CLI, 'run', '--config', file], {
-    env: { ...process.env, SLUICE_WORKER_THREADS: String(THREADS), SLUICE_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
-  child.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  process.on('exit', () => child.exitCode === null && child.kill('SIGKILL'));
-  return {
-    child,
-    output: () => out,
-    assigned: () => waitFor('partitions assigned', async () => /assigned/.test(out) || (child.exitCode !== null ? Promise.reject(new Error(out.slice(-3000))) : false), 120_000, 50),
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
-
-function vmHwm(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
 async function count(index: string): Promise<number> {
   await request(`${OPENSEARCH}/${index}/_refresh`, { method: 'POST' }).then((r) => r.body.text());
   const r = await request(`${OPENSEARCH}/${index}/_count`);
@@ -115,26 +82,14 @@ async function main(): Promise<void> {
   if ((await count(baseIndex)) !== N) throw new Error(`baseline index holds ${await count(baseIndex)} of ${N} documents`);
 
   const name = uniqueName('bench_os');
-  const sluice = startSluice({
+  const sluice = startBenchSluice({
     'connector.class': 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector',
     topics: topic, 'bootstrap.servers': KAFKA, 'connection.url': OPENSEARCH,
     'key.converter': 'org.apache.kafka.connect.storage.StringConverter', 'schema.ignore': 'true',
     'batch.size': String(BATCH_SIZE), 'max.in.flight.requests': String(IN_FLIGHT),
     ...converterConfig('json'),
-  }, name);
-  let seconds = 0;
-  let peakRss = 0;
-  try {
-    await sluice.assigned();
-    const t0 = performance.now();
-    await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), Number(process.env.TIMEOUT_S ?? 600) * 1000, 100)
-      .catch((err: Error) => Promise.reject(new Error(`${err.message}\n${sluice.output().slice(-5000)}`)));
-    seconds = (performance.now() - t0) / 1000;
-    peakRss = vmHwm(sluice.child.pid!);
-  } finally {
-    const code = await sluice.stop();
-    if (code !== 0) process.stderr.write(sluice.output().slice(-3000));
-  }
+  }, name, { SLUICE_WORKER_THREADS: String(THREADS), SLUICE_LOG_LEVEL: 'info' });
+  const { seconds, peakRss } = await timeToCommitted(sluice, name, topic);
   const landed = await count(topic);
   if (landed !== N) throw new Error(`Sluice's index holds ${landed} of ${N} documents`);
 

@@ -18,11 +18,7 @@
 //                  ceiling the broker and the binding set on this machine.
 // Sluice: from the first partition assignment to every offset committed
 // (committed means uploaded). Peak RSS is VmHWM of the Sluice process.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import Kafka from '@confluentinc/kafka-javascript';
 import { converterConfig, encodeOrder, orders, ORDER_AVRO_SCHEMA, type WireFormat } from '../test/helpers/orders.js';
@@ -32,9 +28,10 @@ import { S3ParquetEncoder, type S3Plan } from '../src/sinks/s3-parquet/encoding.
 import writeParquetFile, { type FilePiece } from '../src/sinks/s3-parquet/file-task.js';
 import type { S3BatchMeta } from '../src/sinks/s3-parquet/layout.js';
 import { EMPTY_INFERRED } from '../src/sinks/s3-parquet/types.js';
-import { createTopic, fullyCommitted, produce } from '../test/helpers/kafka.js';
+import { createTopic, produce } from '../test/helpers/kafka.js';
 import { registerSchema } from '../test/helpers/registry.js';
-import { KAFKA, REGISTRY, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName, waitFor } from '../test/helpers/stack.js';
+import { KAFKA, REGISTRY, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName } from '../test/helpers/stack.js';
+import { startBenchSluice, timeToCommitted } from './lib/sluice-child.js';
 
 const MiB = 1024 * 1024;
 const FORMAT = (process.env.FORMAT ?? 'avro') as WireFormat;
@@ -84,31 +81,6 @@ async function encodeOnly(values: Buffer[], decode: boolean): Promise<{ seconds:
   return { seconds: (performance.now() - t0) / 1000, bytes };
 }
 
-/** The compiled CLI next to this file (dist/bench → dist/src/cli.js). */
-const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/cli.js');
-
-function startSluice(config: Record<string, unknown>, name: string, env: Record<string, string>) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
-  const file = path.join(dir, 'connector.json');
-  fs.writeFileSync(file, JSON.stringify({ name, config }));
-  const child = spawn(process.execPath, [CLI, 'run', '--config', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
-  child.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  // Never leave a Sluice behind, whatever happens to the benchmark.
-  process.on('exit', () => child.exitCode === null && child.kill('SIGKILL'));
-  return {
-    child,
-    output: () => out,
-    assigned: () => waitFor('partitions assigned', async () => /assigned/.test(out) || (child.exitCode !== null ? Promise.reject(new Error(out.slice(-3000))) : false), 120_000, 50),
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
-
 /** The ceiling Kafka sets on this machine: consume every record with no processing, as Sluice's consumer is configured. */
 async function rawConsume(topic: string, n: number): Promise<number> {
   const consumer = new Kafka.KafkaConsumer({
@@ -132,11 +104,6 @@ async function rawConsume(topic: string, n: number): Promise<number> {
   return seconds;
 }
 
-function vmHwm(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
 async function main(): Promise<void> {
   const schemaId = FORMAT === 'avro' ? await registerSchema(`bench-s3-${FORMAT}-value`, ORDER_AVRO_SCHEMA) : 0;
   const rows = [...orders(N, 1)];
@@ -154,29 +121,17 @@ async function main(): Promise<void> {
 
   const dir = uniqueName('bench');
   const name = uniqueName('bench_s3');
-  const sluice = startSluice({
+  const sluice = startBenchSluice({
     'connector.class': 'io.confluent.connect.s3.S3SinkConnector',
     topics: topic, 'bootstrap.servers': KAFKA,
     's3.bucket.name': S3_BUCKET, 'store.url': S3_URL, 'aws.access.key.id': S3_ACCESS_KEY, 'aws.secret.access.key': S3_SECRET_KEY,
     'topics.dir': dir, 'flush.size': String(FLUSH), 'inflight.max.bytes': String(BUDGET),
     ...converterConfig(FORMAT, REGISTRY),
   }, name, { SLUICE_WORKER_THREADS: String(THREADS), SLUICE_LOG_LEVEL: 'info' });
-  let seconds = 0;
-  let peakRss = 0;
-  let engineStats: Record<string, number> = {};
-  try {
-    await sluice.assigned();
-    const t0 = performance.now();
-    await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), Number(process.env.TIMEOUT_S ?? 600) * 1000, 100)
-      .catch((err: Error) => Promise.reject(new Error(`${err.message}\n${sluice.output().slice(-5000)}`)));
-    seconds = (performance.now() - t0) / 1000;
-    peakRss = vmHwm(sluice.child.pid!);
-  } finally {
-    const code = await sluice.stop();
-    if (code !== 0) process.stderr.write(sluice.output().slice(-3000));
-    const stopped = sluice.output().split('\n').find((l) => /"msg":"sluice stopped"/.test(l) || /stopped"\}$/.test(l));
-    if (stopped) engineStats = JSON.parse(stopped) as Record<string, number>;
-  }
+  const { seconds, peakRss } = await timeToCommitted(sluice, name, topic);
+  // Where the time went, from the engine's summary when it stopped.
+  const stopped = sluice.output().split('\n').find((l) => /"msg":"sluice stopped"/.test(l) || /stopped"\}$/.test(l));
+  const engineStats = stopped ? JSON.parse(stopped) as Record<string, number> : {};
 
   const result = {
     rows: N, format: FORMAT, partitions: PARTITIONS, workerThreads: THREADS, inputMiB: +(inputBytes / MiB).toFixed(1),

@@ -22,43 +22,40 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 FLAVOR="${SEARCH_FLAVOR:-opensearch}"
+# What differs between the two servers; everything else is the same.
 if [[ $FLAVOR == opensearch ]]; then
   LABEL=OpenSearch
-  OS_VERSION="${SLUICE_STACK_OPENSEARCH_VERSION:-2.19.6}"
+  DEFAULT_VERSION=2.19.6
   GROUP=org.opensearch
-  PLUGIN_GROUP=org.opensearch.plugin
   MAIN=org.opensearch.bootstrap.OpenSearch
   PROP=opensearch
   NETTY_PLUGIN=org.opensearch.transport.Netty4Plugin
-  YML=opensearch.yml
-  PORT=$SLUICE_STACK_OPENSEARCH_PORT
-  TRANSPORT_PORT=$SLUICE_STACK_OPENSEARCH_TRANSPORT_PORT
   # The log4j version the server itself depends on (it ships log4j-api only;
   # the distribution adds log4j-core of the same version).
   EXTRA_DEPS="<dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>${SLUICE_STACK_OPENSEARCH_LOG4J_VERSION:-2.25.4}</version></dependency>"
-  OS_JAVA="${SLUICE_STACK_OPENSEARCH_JAVA:-java}"
-  HEAP_OPTS="${SLUICE_STACK_OPENSEARCH_HEAP_OPTS:--Xms512m -Xmx512m}"
-  START_TIMEOUT="${SLUICE_STACK_OPENSEARCH_START_TIMEOUT:-120}"
-  EXTRA_JAVA_OPTS="${SLUICE_STACK_OPENSEARCH_JAVA_OPTS:-}"
 elif [[ $FLAVOR == elasticsearch ]]; then
   LABEL=Elasticsearch
-  OS_VERSION="${SLUICE_STACK_ELASTICSEARCH_VERSION:-7.17.29}"
+  DEFAULT_VERSION=7.17.29
   GROUP=org.elasticsearch
-  PLUGIN_GROUP=org.elasticsearch.plugin
   MAIN=org.elasticsearch.bootstrap.Elasticsearch
   PROP=es
   NETTY_PLUGIN=org.elasticsearch.transport.Netty4Plugin
-  YML=elasticsearch.yml
-  PORT=$SLUICE_STACK_ELASTICSEARCH_PORT
-  TRANSPORT_PORT=$SLUICE_STACK_ELASTICSEARCH_TRANSPORT_PORT
   EXTRA_DEPS=""   # its pom brings log4j-core
-  OS_JAVA="${SLUICE_STACK_ELASTICSEARCH_JAVA:-java}"
-  HEAP_OPTS="${SLUICE_STACK_ELASTICSEARCH_HEAP_OPTS:--Xms512m -Xmx512m}"
-  START_TIMEOUT="${SLUICE_STACK_ELASTICSEARCH_START_TIMEOUT:-120}"
-  EXTRA_JAVA_OPTS="${SLUICE_STACK_ELASTICSEARCH_JAVA_OPTS:-}"
 else
   die "SEARCH_FLAVOR must be opensearch or elasticsearch, not $FLAVOR"
 fi
+PLUGIN_GROUP=$GROUP.plugin
+YML=$FLAVOR.yml
+# setting <NAME> [default]: $SLUICE_STACK_<FLAVOR>_<NAME>, or the default.
+setting() { local n="SLUICE_STACK_${FLAVOR^^}_$1"; printf "%s" "${!n:-${2:-}}"; }
+OS_VERSION=$(setting VERSION "$DEFAULT_VERSION")
+PORT=$(setting PORT)
+TRANSPORT_PORT=$(setting TRANSPORT_PORT)
+OS_JAVA=$(setting JAVA java)
+HEAP_OPTS=$(setting HEAP_OPTS "-Xms512m -Xmx512m")
+START_TIMEOUT=$(setting START_TIMEOUT 120)
+EXTRA_JAVA_OPTS=$(setting JAVA_OPTS)
+[[ -n $PORT && -n $TRANSPORT_PORT ]] || die "SLUICE_STACK_${FLAVOR^^}_PORT and _TRANSPORT_PORT are not set (common.sh sets them)"
 OS_CACHE="$SLUICE_CACHE_DIR/$FLAVOR-$OS_VERSION"
 OS_DIR="$SLUICE_STACK_DIR/$FLAVOR"
 OS_HOME="$OS_DIR/home"

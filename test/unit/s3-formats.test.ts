@@ -11,7 +11,7 @@ import type { RecordContext } from '../../src/workers/encoder.js';
 import { ConvertError, ConfigError, RetriableError } from '../../src/errors.js';
 import type { S3Plan } from '../../src/sinks/s3-parquet/encoding.js';
 import { credentialSource, extensionOf, formatSettings, objectTags, writeParams, type FormatConfig } from '../../src/sinks/s3-parquet/formats.js';
-import { bigDecimalText, javaFloatText, jsonString } from '../../src/sinks/s3-parquet/json-format.js';
+import { bigDecimalText, javaFloatText, jsonString } from '../../src/sinks/common/connect-json.js';
 import type { S3BatchMeta } from '../../src/sinks/s3-parquet/layout.js';
 import { S3RecordEncoder } from '../../src/sinks/s3-parquet/record-encoding.js';
 import writeRecordFile, { type RecordFileTask } from '../../src/sinks/s3-parquet/record-file-task.js';
@@ -122,7 +122,7 @@ describe('Java number and text printing', () => {
   });
 
   it('matches what OpenJDK prints and orders (the strings below were printed by Java 25\'s Double/Float.toString and HashMap)', async () => {
-    const { javaHashMapOrder } = await import('../../src/sinks/s3-parquet/json-format.js');
+    const { javaHashMapOrder } = await import('../../src/sinks/common/connect-json.js');
     const sets: [string[], string][] = [
       [['id', 'name', 'status', 'amount', 'created_at', 'customer'], 'amount,name,created_at,id,status,customer'],
       [['zeta', 'alpha', 'mike', 'bravo', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'x9', 'x10', 'x11', 'x12', 'x13'], 'zeta,x8,x9,mike,bravo,x10,alpha,x12,x1,x11,x2,x3,x13,x4,x5,x6,x7'],
@@ -158,7 +158,7 @@ describe('Java number and text printing', () => {
   });
 
   it('writes decimal bytes minimal, as BigInteger.toByteArray', async () => {
-    const { minimalBytes, twosComplement } = await import('../../src/sinks/s3-parquet/json-format.js');
+    const { minimalBytes, twosComplement } = await import('../../src/sinks/common/connect-json.js');
     const cases = [
       [[0, 0, 0x7f], [0x7f]], [[0, 0x80], [0, 0x80]], [[0xff, 0xff, 0x80], [0x80]], [[0xff, 0x7f], [0xff, 0x7f]],
       [[], [0]], [[0, 0], [0]], [[0xff, 0xff], [0xff]],

@@ -15,7 +15,7 @@
 import type { FieldType, RecordSchema } from '../../workers/schema.js';
 import { ConvertError } from '../../errors.js';
 import { describeValue } from '../../workers/encoder.js';
-import { bigDecimalText, javaFloatText, javaHashMapOrder, unscaledDecimal } from '../s3-parquet/json-format.js';
+import { bigDecimalText, javaFloatText, javaHashMapOrder, unscaledDecimal } from '../common/connect-json.js';
 
 const MS_PER_DAY = 86_400_000;
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];

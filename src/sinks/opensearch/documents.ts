@@ -9,7 +9,7 @@
 import type { FieldType, RecordSchema } from '../../workers/schema.js';
 import { ConvertError } from '../../errors.js';
 import { describeValue } from '../../workers/encoder.js';
-import { bigDecimalText, ConnectJsonWriter, jsonString, schemalessJson, unscaledDecimal } from '../s3-parquet/json-format.js';
+import { bigDecimalText, ConnectJsonWriter, jsonString, schemalessJson, unscaledDecimal } from '../common/connect-json.js';
 
 const MS_PER_DAY = 86_400_000;
 

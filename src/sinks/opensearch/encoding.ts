@@ -7,7 +7,7 @@ import { ByteWriter } from '../../workers/byte-writer.js';
 import type { Decoded } from '../../workers/decode/decoders.js';
 import { ConvertError } from '../../errors.js';
 import { describeValue, isStruct, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../../workers/encoder.js';
-import { jsonString } from '../s3-parquet/json-format.js';
+import { jsonString } from '../common/connect-json.js';
 import { DocumentWriter, mappingOf } from './documents.js';
 import type { OpenSearchMeta, OpenSearchPlan } from './protocol.js';
 

@@ -16,7 +16,7 @@ import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
 import { avroType } from '../../workers/decode/decoders.js';
 import { describeValue } from '../../workers/encoder.js';
 import { ConvertError } from '../../errors.js';
-import { twosComplement, unscaledDecimal } from './json-format.js';
+import { twosComplement, unscaledDecimal } from '../common/connect-json.js';
 import type { AvroCodec } from './formats.js';
 import { typedMapKey } from './types.js';
 

@@ -16,7 +16,7 @@ import type { EncoderOutput, RecordContext, WorkerEncoder } from '../../workers/
 import { ConvertError, SluiceError } from '../../errors.js';
 import { AvroRecordWriter } from './avro-format.js';
 import type { S3Plan } from './encoding.js';
-import { ConnectJsonWriter } from './json-format.js';
+import { ConnectJsonWriter } from '../common/connect-json.js';
 import { align8, rowTableBytes, RowTableWriter, type ChunkMeta, type S3BatchMeta } from './layout.js';
 import { routedPath } from '../../transforms/routing.js';
 import { Partitioner } from './partitioner.js';

@@ -7,7 +7,9 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import { ConnectionLostError, RetriableError, RetryAbortedError, SluiceError } from '../../errors.js';
 import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
-import { readParams, type CredentialSource, type WriteParams } from './formats.js';
+import type { CommonConfig } from '../../config/load.js';
+import type { S3Config } from './config.js';
+import { credentialSource, readParams, writeParams, type CredentialSource, type WriteParams } from './formats.js';
 
 export interface S3Options {
   bucket: string;
@@ -25,6 +27,30 @@ export interface S3Options {
   partConcurrency: number;
   retry: Omit<RetryPolicy, 'what'>;
   log: Logger;
+}
+
+/** The connection a connector's S3 settings describe; partConcurrency is the caller's (uploads vs admin). */
+export function s3ServiceFor(c: S3Config, common: CommonConfig, log: Logger, partConcurrency: number): S3Service {
+  return new S3Service({
+    bucket: c['s3.bucket.name'],
+    region: c['s3.region'],
+    endpoint: c['store.url'],
+    pathStyle: c['s3.path.style.access.enabled'] ?? c['store.url'] !== undefined,
+    accessKeyId: c['aws.access.key.id'],
+    secretAccessKey: c['aws.secret.access.key'],
+    credentials: credentialSource(c['s3.credentials.provider.class'], Boolean(c['aws.access.key.id'])),
+    write: writeParams(c),
+    partSize: c['s3.part.size'],
+    partConcurrency,
+    retry: {
+      maxRetries: c['s3.part.retries'],
+      initialDelayMs: c['s3.retry.backoff.ms'],
+      maxDelayMs: common['errors.retry.delay.max.ms'],
+      timeoutMs: common['errors.retry.timeout'],
+      log,
+    },
+    log,
+  });
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNABORTED', 'EAI_AGAIN', 'ENETUNREACH', 'UND_ERR_SOCKET']);

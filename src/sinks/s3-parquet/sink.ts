@@ -23,8 +23,8 @@ import { readRowTable, type S3BatchMeta } from './layout.js';
 import { markerKey, recoverPartition, SET_METADATA, setId, type SetMarker } from './markers.js';
 import { partitionerSpec, TimeBuckets, type PartitionerSpec } from './partitioner.js';
 import { PartitionRotation, type ChunkRef, type CloseReason, type FileSet, type RotationRules } from './rotation.js';
-import { S3Service } from './service.js';
-import { credentialSource, extensionOf, formatSettings, objectTags, writeParams, type FormatSettings } from './formats.js';
+import { s3ServiceFor, type S3Service } from './service.js';
+import { extensionOf, formatSettings, objectTags, type FormatSettings } from './formats.js';
 import type { RecordFileTask } from './record-file-task.js';
 import type { CompatFileTask } from './compat-file-task.js';
 import type { Compatibility } from './compatibility.js';
@@ -167,26 +167,7 @@ export class S3ParquetSink implements Sink {
     this.clock = new TimeBuckets("'x'", 1, c.timezone, 'en-US');
     const concurrency = c['s3.upload.concurrency'];
     this.uploads = new Semaphore(concurrency);
-    this.service = new S3Service({
-      bucket: c['s3.bucket.name'],
-      region: c['s3.region'],
-      endpoint: c['store.url'],
-      pathStyle: c['s3.path.style.access.enabled'] ?? c['store.url'] !== undefined,
-      accessKeyId: c['aws.access.key.id'],
-      secretAccessKey: c['aws.secret.access.key'],
-      credentials: credentialSource(c['s3.credentials.provider.class'], Boolean(c['aws.access.key.id'])),
-      write: writeParams(c),
-      partSize: c['s3.part.size'],
-      partConcurrency: 4,
-      retry: {
-        maxRetries: c['s3.part.retries'],
-        initialDelayMs: c['s3.retry.backoff.ms'],
-        maxDelayMs: common['errors.retry.delay.max.ms'],
-        timeoutMs: common['errors.retry.timeout'],
-        log,
-      },
-      log,
-    });
+    this.service = s3ServiceFor(c, common, log, 4);
     const schedule = c['rotate.schedule.interval.ms'];
     if (schedule > 0) {
       this.scheduleTimer = setInterval(() => this.closeScheduled(), Math.max(50, Math.min(1000, schedule / 10)));

@@ -1,5 +1,7 @@
-// JsonFormat, worker side: one record → the line Confluent's S3 sink writes
-// for it (objects without a struct schema and maps in java.util.HashMap key order). A record with a struct schema goes through Kafka Connect's
+// Kafka Connect's JSON text, shared by the sinks that write JSON (S3
+// JsonFormat, the file sink, Elasticsearch/OpenSearch documents): one record →
+// the line Confluent's S3 sink writes for it (objects without a struct schema
+// and maps in java.util.HashMap key order). A record with a struct schema goes through Kafka Connect's
 // JsonConverter (schemas.enable=false, decimal.format=json.decimal.format);
 // anything else is written by Jackson's ObjectMapper. Both mean: fields in
 // schema order, compact, bytes as base64, Date/Time/Timestamp as numbers

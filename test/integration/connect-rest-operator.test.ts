@@ -1,11 +1,16 @@
-// The same operator script (kafka-connect-py, connect-rest-worker.py) against a
-// three-worker cluster: the connector is created through one worker and
-// operated through another, as a script behind a load balancer would; no
-// worker shows or logs a literal secret.
+// The REST contract end to end: an operator's script written with an
+// independent Kafka Connect REST client (kafka-connect-py,
+// connect-rest-worker.py) drives real `sluice worker` processes on the local
+// stack — validate, create, records landing in PostgreSQL,
+// pause/resume/restart/stop, delete — once against a single worker, once
+// against a three-worker cluster where the connector is created through one
+// worker and operated through another (a script behind a load balancer). No
+// worker shows or logs a literal secret, while ${env:…} placeholders come
+// back as written.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTopic, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { uniqueName, waitFor } from '../helpers/stack.js';
@@ -23,8 +28,9 @@ let cluster: TestCluster | undefined;
 beforeAll(async () => {
   await ensurePythonReaders();
 }, 600_000);
-afterAll(async () => {
+afterEach(async () => {
   await cluster?.close();
+  cluster = undefined;
 }, 120_000);
 
 async function script(...args: string[]): Promise<string[]> {
@@ -34,19 +40,21 @@ async function script(...args: string[]): Promise<string[]> {
   return (JSON.parse(stdout.trim().split('\n').pop()!) as { passed: string[] }).passed;
 }
 
-describe('kafka-connect-py against a three-worker cluster', () => {
-  it('an operator script runs unchanged, creating on one worker and operating through another', async () => {
-    const topic = uniqueName('rest_cl');
-    const table = uniqueName('rest_cl');
+describe.each([
+  { workers: 1, operateThrough: 0, title: 'an operator script runs unchanged against a real worker' },
+  { workers: 3, operateThrough: 2, title: 'an operator script runs unchanged, creating on one worker and operating through another' },
+])('kafka-connect-py against $workers sluice worker(s)', ({ workers, operateThrough, title }) => {
+  it(title, async () => {
+    const topic = uniqueName('rest_e2e');
+    const table = uniqueName('rest_e2e');
     await createTopic(topic, 2);
     await sql(`CREATE TABLE ${table} (id bigint PRIMARY KEY, v text)`);
     const N = 500;
     await produce(topic, Array.from({ length: N }, (_x, id) => ({ key: String(id), value: JSON.stringify({ id, v: `v${id}` }), partition: id % 2 })));
 
-    cluster = await startCluster(3, {}, { REST_E2E_PG_PASSWORD: 'from-env' });
-    const base = cluster.workers[0]!.url;
-    const other = cluster.workers[2]!.url;
-    const name = uniqueName('rest_cl');
+    cluster = await startCluster(workers, {}, { REST_E2E_PG_PASSWORD: 'from-env' });
+    const createThrough = cluster.workers[0]!.url;
+    const name = uniqueName('rest_e2e');
     const connector = {
       name,
       config: {
@@ -66,14 +74,14 @@ describe('kafka-connect-py against a three-worker cluster', () => {
         'batch.linger.ms': '50',
       },
     };
-    const created = await script('create', base, JSON.stringify(connector));
+    const created = await script('create', createThrough, JSON.stringify(connector));
     expect(created).toContain('validate reports the bad key');
     expect(created).toContain('RUNNING with a worker_id per task');
 
     await waitFor('every record in PostgreSQL', async () => (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n === N, 120_000);
     expect(await sql(`SELECT v FROM ${table} WHERE id = 499`)).toEqual([{ v: 'v499' }]);
 
-    const operated = await script('operate', other, name, topic);
+    const operated = await script('operate', cluster.workers[operateThrough]!.url, name, topic);
     expect(operated).toEqual([
       'config keeps the ${env:…} placeholder as written',
       'config hides a literal secret',
