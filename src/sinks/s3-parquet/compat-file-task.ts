@@ -14,7 +14,7 @@ import type { RecordContext } from '../../workers/encoder.js';
 import { connectSchemaOf, project, ProjectionError, type CSchema } from './compatibility.js';
 import { S3ParquetEncoder, type S3Plan } from './encoding.js';
 import { parquetBytes, type FilePiece, type ParquetCodec } from './file-task.js';
-import { ConnectJsonWriter, type DecimalFormat } from './json-format.js';
+import { ConnectJsonWriter, type DecimalFormat } from '../common/connect-json.js';
 import type { S3BatchMeta } from './layout.js';
 import { avroFile as containerFile } from './record-file-task.js';
 import { align8 } from './layout.js';
