@@ -176,6 +176,8 @@ export class AvroDecoder implements Decoder {
    * carrying one fails by itself. Asked again by the next batch that has them.
    */
   private readonly unusable = new Map<number, string>();
+  /** Versions asked for: this batch's ids that its topic's value subject does not hold, with the reason. */
+  private readonly noVersion = new Map<number, string>();
   constructor(
     private readonly registry: SchemaRegistryClient,
     private readonly versions = false,
@@ -195,12 +197,14 @@ export class AvroDecoder implements Decoder {
       (wanted ??= new Set()).add(id);
     }
     if (wanted) await this.load(wanted);
+    this.noVersion.clear();
     if (seen) await this.loadVersions(seen, topic!);
   }
 
   /**
    * As Confluent's AvroConverter: each schema's version under "<topic>-value".
-   * A schema that subject does not hold gets none (connect.version may still give one).
+   * A schema that subject does not hold fails the records that carry it, as
+   * the converter does (the batch's records only: `noVersion` is per batch).
    */
   private async loadVersions(ids: Set<number>, topic: string): Promise<void> {
     await Promise.all(
@@ -209,6 +213,10 @@ export class AvroDecoder implements Decoder {
         if (!c || hasRegistryVersion(c.schema, topic)) return;
         const version = await this.registry.versionOf(`${topic}-value`, await this.registry.schemaById(id));
         if (version !== undefined) setRegistryVersion(c.schema, topic, version);
+        else {
+          this.noVersion.set(id, `schema id ${id} is not registered under the subject ${topic}-value, so it has no version there ` +
+            '(AvroConverter looks it up under that subject; schema.compatibility compares versions)');
+        }
       }),
     );
   }
@@ -241,6 +249,8 @@ export class AvroDecoder implements Decoder {
     const id = ((bytes[1]! << 24) | (bytes[2]! << 16) | (bytes[3]! << 8) | bytes[4]!) >>> 0;
     const c = this.compiled.get(id);
     if (!c) throw new Error(this.unusable.get(id) ?? `schema id ${id} could not be loaded`);
+    const missing = this.noVersion.size > 0 ? this.noVersion.get(id) : undefined;
+    if (missing) throw new Error(missing);
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset + 5, bytes.length - 5);
     const res = c.type.decode(buf, 0);
     if (res.offset < 0) throw new Error(`Avro body does not match schema id ${id} (truncated or corrupt)`);
