@@ -101,9 +101,11 @@ export class SchemaRegistryClient {
   versionOf(subject: string, schema: string): Promise<number | undefined> {
     let p = this.versions.get(`${subject}\u0000${schema}`);
     if (!p) {
+      const key = `${subject}\u0000${schema}`;
       p = this.lookUpVersion(subject, schema);
-      this.versions.set(`${subject}\u0000${schema}`, p);
-      p.catch(() => this.versions.delete(`${subject}\u0000${schema}`));
+      this.versions.set(key, p);
+      // Neither a failure nor a miss is kept: the schema may be registered there later.
+      p.then((v) => v === undefined && this.versions.delete(key), () => this.versions.delete(key));
     }
     return p;
   }
