@@ -153,7 +153,18 @@ function jsonFile(task: CompatFileTask, schema: RecordSchema, rowsOf: Rows): Uin
 /** Rows of the file's schema go as they are; projected ones are encoded again with it. */
 async function avroFile(task: CompatFileTask, type: avro.Type, rowsOf: Rows): Promise<Uint8Array> {
   const rows: Buffer[] = [];
-  for (const p of task.pieces) for (const value of rowsOf(p)) rows.push(type.toBuffer(value));
+  for (const p of task.pieces) {
+    if (p.schema !== task.schema) {
+      for (const value of rowsOf(p)) rows.push(type.toBuffer(value));
+      continue;
+    }
+    const ends = new Uint32Array(p.buffer, p.byteOffset, p.rows);
+    const dataAt = p.byteOffset + align8(4 * p.rows);
+    for (let r = p.rowStart; r < p.rowEnd; r++) {
+      const from = r === 0 ? 0 : ends[r - 1]!;
+      rows.push(Buffer.from(p.buffer, dataAt + from, ends[r]! - from));
+    }
+  }
   const ends = new Uint32Array(rows.length);
   let n = 0;
   rows.forEach((b, i) => (ends[i] = n += b.length));
