@@ -297,6 +297,40 @@ describe('files written with schema.compatibility', () => {
   });
 });
 
+describe('FORWARD files', () => {
+  it('the newer records join the older file with their extra field dropped (Parquet and JSON); an older record after them opens a file of its own', async () => {
+    const O1 = rec([{ name: 'id', type: 'long' }, { name: 'qty', type: 'long' }]);
+    const O2 = rec([{ name: 'id', type: 'long' }, { name: 'qty', type: 'long' }, { name: 'status', type: 'string', default: 'NEW' }]);
+    for (const format of ['parquet', 'json'] as const) {
+      const topic = `fwd-${format}`;
+      const s1 = recordSchemaFromAvro('avro:21', O1);
+      const s2 = recordSchemaFromAvro('avro:22', O2);
+      setRegistryVersion(s1, topic, 1);
+      setRegistryVersion(s2, topic, 2);
+      const enc = new S3FormatEncoder();
+      enc.begin(plan(format, 'forward'), topic, 3);
+      // offsets 0: v2, 1: v1 (older: closes the v2 file), 2: v2 (newer: projected into the v1 file), 3: v1
+      [[s2, { id: 0, qty: 0, status: 'A' }], [s1, { id: 1, qty: 1 }], [s2, { id: 2, qty: 2, status: 'B' }], [s1, { id: 3, qty: 3 }]].forEach(([schema, value], i) =>
+        enc.add({ value, schema: schema as RecordSchema }, undefined, ctx(topic, i)));
+      const out = enc.finish();
+      const meta = out.meta as S3BatchMeta;
+      const { r, closed } = rotation({ compatibility: 'forward' });
+      r.addBatch('b', 1, readRowTable(out.output!, 4), meta.groups.map((g) => ({ ...g, buffer: out.output!, bytesPerRow: 1 })), 0, 3);
+      r.close('flush');
+      const files = closed.flatMap((x) => [...x.files.values()]);
+      expect(files.map((f) => [f.firstOffset, f.version])).toEqual([[0, 2], [1, 1]]);
+      const bodies = await Promise.all(files.map((f) => writeCompatFile({ format, schema: f.schema!, topic, partition: 3, compatibility: 'FORWARD', pieces: compatPieces(f) })));
+      if (format === 'json') {
+        expect(bodies.map((b) => Buffer.from(b).toString())).toEqual(['{"id":0,"qty":0,"status":"A"}\n', '{"id":1,"qty":1}\n{"id":2,"qty":2}\n{"id":3,"qty":3}\n']);
+      } else {
+        const t = tableFromIPC(readParquet(bodies[1]!).intoIPCStream());
+        expect(t.schema.fields.map((f) => f.name)).toEqual(['id', 'qty']);
+        expect(t.toArray().map((x) => x.toJSON())).toEqual([{ id: 1n, qty: 1n }, { id: 2n, qty: 2n }, { id: 3n, qty: 3n }]);
+      }
+    }
+  });
+});
+
 describe('schema versions in the worker', () => {
   it('a value without a version stops with its topic, partition, offset and the config key', () => {
     const s = recordSchemaFromAvro('avro:9', V1);
