@@ -18,6 +18,8 @@ export interface WorkerSetup {
   valueWrapperForNullables?: boolean;
   keyJsonFailInvalidSchema?: boolean;
   valueJsonFailInvalidSchema?: boolean;
+  /** Avro values: look up each schema's registry version (an S3 sink's schema.compatibility needs it). */
+  valueSchemaVersions?: boolean;
   /** Single message transforms, run between decode and encode. */
   transforms?: TransformsConfig;
 }

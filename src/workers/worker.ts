@@ -40,6 +40,7 @@ function connectorState(c: ConnectorRef): ConnectorState {
     valueDecoder: createDecoder(setup.valueFormat, {
       registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.valueRegistryAuth,
       wrapperForNullables: setup.valueWrapperForNullables, failInvalidSchema: setup.valueJsonFailInvalidSchema,
+      schemaVersions: setup.valueSchemaVersions,
     }),
     keyDecoder: createDecoder(setup.keyFormat, {
       registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.keyRegistryAuth,
@@ -85,7 +86,7 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
 
   // An outage here (schema registry unreachable, 5xx) is not the records' fault:
   // the batch is rejected as retriable (encodeBatch) for the engine to retry.
-  await valueDecoder.prepare(valuesOf(reader));
+  await valueDecoder.prepare(valuesOf(reader), task.topic);
   if (needKeys) await keyDecoder.prepare(keysOf(reader));
   encoder?.begin(sinkPlan, task.topic, reader.partition);
 

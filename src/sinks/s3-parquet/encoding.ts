@@ -15,6 +15,7 @@ import { Partitioner, type PartitionerSpec } from './partitioner.js';
 import { arrowField } from './arrow-types.js';
 import { AvroRow } from './avro-columns.js';
 import { fieldKey, inferParquetType, mergeParquetTypes, typeKey } from './types.js';
+import type { Compatibility } from './compatibility.js';
 
 export interface S3Plan {
   /** Changes whenever anything below changes (workers cache by it). */
@@ -30,6 +31,12 @@ export interface S3Plan {
   readonly format?: 'parquet' | 'json' | 'avro';
   /** JsonFormat: json.decimal.format. */
   readonly decimalFormat?: 'base64' | 'numeric';
+  /**
+   * schema.compatibility BACKWARD/FORWARD/FULL with Avro values: every format
+   * is encoded as Avro rows of each record's own schema (record-encoding.ts),
+   * which compat-file-task.ts projects and writes in the output format.
+   */
+  readonly compatibility?: Compatibility;
 }
 
 const MAX_SPARE_PER_LAYOUT = 32;

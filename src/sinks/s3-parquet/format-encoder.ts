@@ -14,7 +14,8 @@ export class S3FormatEncoder implements WorkerEncoder<S3Plan> {
   private current!: WorkerEncoder<S3Plan>;
 
   private pick(plan: S3Plan): WorkerEncoder<S3Plan> {
-    if (!plan.format || plan.format === 'parquet') return (this.parquet ??= new S3ParquetEncoder());
+    // schema.compatibility: Avro rows for every format, projected when the file is written.
+    if ((!plan.format || plan.format === 'parquet') && !plan.compatibility) return (this.parquet ??= new S3ParquetEncoder());
     return (this.records ??= new S3RecordEncoder());
   }
 

@@ -16,6 +16,8 @@ export interface ChunkMeta {
   rows: number;
   /** AvroFormat: the Avro schema (JSON text) of the chunk's records, the file header's. */
   schema?: string;
+  /** schema.compatibility: the records' schema version (registry version or connect.version). */
+  version?: number;
 }
 
 export interface S3BatchMeta {

@@ -3,14 +3,17 @@
 // grouped by (partitioner path, schema) like the Parquet encoder's chunks, so
 // the main thread's rotation, markers and uploads are the same for every
 // format; a file task only concatenates a file's rows (and gzips, or frames
-// Avro blocks). One group's chunk:
+// Avro blocks). With schema.compatibility BACKWARD/FORWARD/FULL (plan.compatibility)
+// every format's rows are the Avro binary of each record's own writer schema,
+// grouped by schema version too; compat-file-task.ts writes the output format.
+// One group's chunk:
 //
 //   [u32 end of row i's bytes × rows, padded to 8][row bytes …]
 import { createHash } from 'node:crypto';
 import type { Decoded } from '../../workers/decode/decoders.js';
-import { avroWriterSchemaOf, type RecordSchema } from '../../workers/schema.js';
+import { avroWriterSchemaOf, schemaVersion, type RecordSchema } from '../../workers/schema.js';
 import type { EncoderOutput, RecordContext, WorkerEncoder } from '../../workers/encoder.js';
-import { ConvertError } from '../../errors.js';
+import { ConvertError, SluiceError } from '../../errors.js';
 import { AvroRecordWriter } from './avro-format.js';
 import type { S3Plan } from './encoding.js';
 import { ConnectJsonWriter } from '../common/connect-json.js';
@@ -32,6 +35,7 @@ class RecordGroup {
     readonly path: string,
     readonly schemaKey: string,
     readonly schemaText?: string,
+    readonly version?: number,
   ) {}
 
   private reserve(n: number): void {
@@ -118,7 +122,7 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
   private info(schema: RecordSchema): SchemaInfo {
     let i = this.schemas.get(schema);
     if (!i) {
-      if (this.plan.format === 'avro') {
+      if (this.plan.format === 'avro' || this.plan.compatibility) {
         const avro = new AvroRecordWriter(schema, avroWriterSchemaOf(schema));
         // The schema text decides: two Avro schemas of the same shape (enum symbols in another order) never share a file.
         i = { key: `avro:${createHash('sha256').update(avro.schemaText).digest('base64')}`, avro };
@@ -131,6 +135,7 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
   }
 
   add(value: Decoded, _key: Decoded | undefined, ctx: RecordContext): void {
+    const version = this.plan.compatibility ? this.versionOf(value.schema, ctx) : undefined;
     const info = this.info(value.schema);
     // The group's path, as the Parquet encoder computes it, routed as it routes it.
     const path = routedPath(ctx.topic, this.topic, this.partitioner!.path(value.value, value.schema, ctx));
@@ -138,10 +143,10 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     // Encoded before its group is chosen: a record that fails leaves nothing behind.
     const bytes = info.avro ? info.avro.encode(value.value) : undefined;
     const line = info.avro ? undefined : this.json!.record(value.value, value.schema);
-    const gk = `${path}\u0000${info.key}`;
+    const gk = version === undefined ? `${path}\u0000${info.key}` : `${path}\u0000${info.key}\u0000${version}`;
     let g = this.groups.get(gk);
     if (!g) {
-      g = new RecordGroup(this.groupList.length, path, info.key, info.avro?.schemaText);
+      g = new RecordGroup(this.groupList.length, path, info.key, info.avro?.schemaText, version);
       this.groups.set(gk, g);
       this.groupList.push(g);
     }
@@ -150,6 +155,30 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     this.table.push(ctx.offset, time, g.index);
   }
 
+
+  /**
+   * schema.compatibility compares versions: a value without one stops the
+   * connector, as Confluent's StorageSchemaCompatibility does ("Schema version
+   * required"); so does one without the Avro writer schema it is projected with.
+   */
+  private versionOf(schema: RecordSchema, ctx: RecordContext): number {
+    const compat = `schema.compatibility=${this.plan.compatibility!.toUpperCase()}`;
+    const where = `topic ${ctx.topic} partition ${ctx.partition} offset ${ctx.offset}`;
+    if (avroWriterSchemaOf(schema) === undefined) {
+      throw new SluiceError(
+        `${where}: ${compat} needs the value's Avro writer schema and its version, and this value has none ` +
+          `(${schema.fields ? 'its schema was made by a transform' : 'it has no schema'}); use schema.compatibility=NONE`,
+      );
+    }
+    const version = schemaVersion(schema, this.topic);
+    if (version === undefined) {
+      throw new SluiceError(
+        `${where}: ${compat} needs the value schema's version, and it has none: the schema (${schema.id}) is not registered under the subject ${this.topic}-value ` +
+          'and has no connect.version (Kafka Connect: "Schema version required"); register it there or use schema.compatibility=NONE',
+      );
+    }
+    return version;
+  }
 
   tombstone(_key: Decoded | undefined, _ctx: RecordContext): void {
     if (this.plan.nullValues === 'fail') {
@@ -176,6 +205,7 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
       g.copyInto(bytes, at);
       const meta: ChunkMeta = { path: g.path, schemaKey: g.schemaKey, byteOffset: at, byteLength: g.byteLength, rows: g.rows };
       if (g.schemaText !== undefined) meta.schema = g.schemaText;
+      if (g.version !== undefined) meta.version = g.version;
       groups.push(meta);
       at += align8(g.byteLength);
     }
