@@ -1,15 +1,16 @@
 // The engine's batch buffers: taken from the pool, given back to it when the
 // engine is done with them, and shared memory let go of counted for the
-// main thread's collector.
+// main thread's collector and, for batch buffers, the workers' (dropGenerations).
 import { bufferBytes } from '../core/batch-layout.js';
 import { BufferPool } from './buffer-pool.js';
 import type { EngineStats } from './engine-stats.js';
 import type { MemoryBudget } from './memory-budget.js';
-import { SharedMemoryCollector } from '../core/shared-memory-gc.js';
+import { dropGenerations, SharedMemoryCollector, type DropGenerations } from '../core/shared-memory-gc.js';
 
 export class BatchBuffers {
   private readonly pool: BufferPool;
   private readonly gc: SharedMemoryCollector;
+  private readonly collectEvery: number;
 
   /**
    * `roomBytes`: what the budget lets batches hold; as many idle buffers are
@@ -23,6 +24,7 @@ export class BatchBuffers {
     threads: number,
     private readonly budget: MemoryBudget,
     private readonly stats: EngineStats,
+    private readonly drops: DropGenerations = dropGenerations,
   ) {
     // Buffers released to the pool are reused rather than left to the garbage collector: a dropped
     // SharedArrayBuffer is freed only once every thread that saw it has collected it, so under load
@@ -31,7 +33,8 @@ export class BatchBuffers {
     const maxIdle = Math.ceil(roomBytes / standard) + threads * 2 + 2;
     this.pool = new BufferPool(recordCapacity, dataBytes, maxIdle);
     budget.setIdleCap(this, maxIdle * standard);
-    this.gc = new SharedMemoryCollector(Math.max(16 * 1024 * 1024, Math.floor(roomBytes / 4)));
+    this.collectEvery = Math.max(16 * 1024 * 1024, Math.floor(roomBytes / 4));
+    this.gc = new SharedMemoryCollector(this.collectEvery);
   }
 
   acquire(minData: number): { buffer: SharedArrayBuffer; recordCapacity: number } {
@@ -56,8 +59,19 @@ export class BatchBuffers {
       return;
     }
     if (kept) this.budget.takeIdle(buffer.byteLength);
-    this.gc.release(buffer.byteLength);
+    this.letGoBatch(buffer.byteLength);
     this.stats.idleBufferBytes = this.pool.idleBytes;
+  }
+
+  /** Batch buffers of `bytes` let go: the main thread and the workers (which saw them) both have to collect them. */
+  private letGoBatch(bytes: number): void {
+    this.gc.release(bytes);
+    this.drops.add(bytes, this.collectEvery);
+  }
+
+  /** Sent with each task: a worker that sees a newer generation there collects the batch buffers let go (core/shared-memory-gc.ts). */
+  get dropGenerations(): Int32Array {
+    return this.drops.shared;
   }
 
   /** `bytes` of shared memory (a sink's encoded output) are no longer referenced by the engine. */
@@ -69,7 +83,7 @@ export class BatchBuffers {
   close(): void {
     this.budget.takeIdle(this.pool.idleBytes);
     this.budget.setIdleCap(this, undefined);
-    this.gc.release(this.pool.idleBytes);
+    this.letGoBatch(this.pool.idleBytes);
     this.pool.clear();
     this.stats.idleBufferBytes = 0;
   }

@@ -79,6 +79,8 @@ export function workerSetup(config: ResolvedConfig): WorkerSetup {
     valueWrapperForNullables: c['value.converter.wrapper.for.nullables'],
     keyJsonFailInvalidSchema: c['key.converter.json.fail.invalid.schema'],
     valueJsonFailInvalidSchema: c['value.converter.json.fail.invalid.schema'],
+    // The storage connectors' schema.compatibility compares schema versions, which only a registry lookup gives.
+    ...(config.sink === 's3' && ['backward', 'forward', 'full'].includes(String(config.options['schema.compatibility'])) ? { valueSchemaVersions: true } : {}),
     ...(config.transforms ? { transforms: config.transforms } : {}),
   };
 }

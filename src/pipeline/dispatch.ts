@@ -205,7 +205,7 @@ export class Dispatcher {
     for (let attempt = 1; ; attempt++) {
       const dest = ctx.destinationOf?.(topic) ?? topic;
       const plan = await ctx.sink.plan(dest);
-      const res = await ctx.pool.encode({ batch, topic, plan });
+      const res = await ctx.pool.encode({ batch, topic, plan, collect: ctx.buffers.dropGenerations });
       if (res.replan === undefined) return res;
       if (!ctx.sink.replan || attempt > 5) {
         throw new SinkSchemaError(`the ${ctx.sinkName} sink could not settle on a plan for topic "${dest}" after ${attempt} attempts`);

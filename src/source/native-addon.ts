@@ -88,6 +88,13 @@ export interface NativeAddon {
   /** Test hook: appends records into a batch buffer with the same C code consume() uses; returns how many fitted. */
   writeTestRecords(view: Uint8Array, records: NativeTestRecord[]): number;
   librdkafkaVersion: string;
+  /**
+   * Fixes glibc's mmap threshold at its initial 128 KiB, so large blocks (batch
+   * outputs) are returned to the system when freed instead of staying resident
+   * in a thread's arena (native/src/addon.c); false where it does not apply.
+   * Absent from addons built before it.
+   */
+  mapLargeAllocations?(): boolean;
 }
 
 /** The repository root: this file is src/source/native-addon.ts, or dist/src/source/native-addon.js once compiled. */
@@ -116,6 +123,8 @@ export function loadNativeAddon(): { addon: NativeAddon } | { error: string } {
   }
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    // Once per process, before the engine allocates its buffers.
+    addon.mapLargeAllocations?.();
     return (cached = { addon });
   } catch (e) {
     return (cached = {

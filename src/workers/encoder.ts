@@ -4,6 +4,7 @@
 // it can avoid.
 import { ConvertError } from '../errors.js';
 import type { Decoded } from './decode/decoders.js';
+import type { RecordSchema } from './schema.js';
 
 export interface RecordContext {
   topic: string;
@@ -30,6 +31,13 @@ export interface WorkerEncoder<Plan = unknown> {
   begin(plan: Plan, topic: string, partition: number): void;
   /** Adds one record; throws ConvertError (errors.ts) for bad data, ReplanNeeded for a plan change. */
   add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void;
+  /**
+   * Optional fast path for Avro values (Confluent framing, schema loaded):
+   * adds the record straight from its bytes, exactly as add() would add its
+   * decoded value. Never throws: returns false, having added nothing, when it
+   * leaves the record to decode and add(), which then writes it or says what is wrong.
+   */
+  addAvro?(bytes: Uint8Array, schema: RecordSchema, key: Decoded | undefined, ctx: RecordContext): boolean;
   /** A record with a null value. */
   tombstone(key: Decoded | undefined, ctx: RecordContext): void;
   /** Forgets the record being added after it threw. */

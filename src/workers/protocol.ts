@@ -18,6 +18,8 @@ export interface WorkerSetup {
   valueWrapperForNullables?: boolean;
   keyJsonFailInvalidSchema?: boolean;
   valueJsonFailInvalidSchema?: boolean;
+  /** Avro values: look up each schema's registry version (an S3 sink's schema.compatibility needs it). */
+  valueSchemaVersions?: boolean;
   /** Single message transforms, run between decode and encode. */
   transforms?: TransformsConfig;
 }
@@ -45,6 +47,8 @@ export interface EncodeTask {
   topic: string;
   plan: SinkPlan;
   connector: ConnectorRef;
+  /** The main thread's generation of dropped batch buffers, in shared memory: a newer one makes the worker collect (core/shared-memory-gc.ts). */
+  collect?: Int32Array;
 }
 
 export interface RecordFailure {

@@ -252,3 +252,31 @@ export function recordSchemaFromConnect(id: string, s: ConnectSchema): RecordSch
   if (type.kind === 'record') return s.name !== undefined ? { id, fields: type.fields, name: s.name } : { id, fields: type.fields };
   return { id, fields: [{ name: 'value', type, optional: s.optional ?? false }], scalar: true };
 }
+
+// ---------- schema versions ----------
+
+/**
+ * Kafka Connect's schema version of Avro values, as Confluent's AvroConverter
+ * sets it: the writer schema's `connect.version` when it has one, else the
+ * version the registry gives the schema under the topic's value subject
+ * (TopicNameStrategy: "<topic>-value"). The decoder records the latter per
+ * topic when asked to (schema.compatibility); undefined: no version.
+ */
+const registryVersions = new WeakMap<RecordSchema, Map<string, number>>();
+
+export function setRegistryVersion(schema: RecordSchema, topic: string, version: number): void {
+  let m = registryVersions.get(schema);
+  if (!m) registryVersions.set(schema, (m = new Map()));
+  m.set(topic, version);
+}
+
+export function hasRegistryVersion(schema: RecordSchema, topic: string): boolean {
+  return registryVersions.get(schema)?.has(topic) ?? false;
+}
+
+export function schemaVersion(schema: RecordSchema, topic: string): number | undefined {
+  const avro = avroWriterSchemas.get(schema) as Record<string, unknown> | undefined;
+  const own = avro && typeof avro === 'object' && !Array.isArray(avro) ? avro['connect.version'] : undefined;
+  if (typeof own === 'number') return own;
+  return registryVersions.get(schema)?.get(topic);
+}

@@ -8,14 +8,14 @@ import type { RecordContext, WorkerEncoder } from './encoder.js';
 import { createWorkerEncoder } from '../sinks/worker-encoders.js';
 import { createDecoder, type Decoded, type Decoder } from './decode/decoders.js';
 import { ConvertError, ReplanNeeded, SluiceError } from '../errors.js';
-import { SHARED_GC_EVERY_BYTES, SharedMemoryCollector } from '../core/shared-memory-gc.js';
+import { WorkerCollector } from '../core/shared-memory-gc.js';
 import { TransformChain } from '../transforms/chain.js';
 import { newTransformRecord, runChain } from '../transforms/worker-step.js';
 import { workerRejection, type ConnectorRef, type EncodeResult, type EncodeTask, type RecordFailure } from './protocol.js';
 
-// This thread sees every batch and makes every output: their shared memory is
-// freed only once it has collected them too (core/shared-memory-gc.ts).
-const sharedGc = new SharedMemoryCollector(SHARED_GC_EVERY_BYTES);
+// This thread sees every batch: the shared memory of those the main thread let
+// go is freed only once it has collected them too (core/shared-memory-gc.ts).
+const collector = new WorkerCollector();
 
 /** What a connector's tasks need in this thread: its decoders, transforms and sink encoders. */
 interface ConnectorState {
@@ -40,6 +40,7 @@ function connectorState(c: ConnectorRef): ConnectorState {
     valueDecoder: createDecoder(setup.valueFormat, {
       registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.valueRegistryAuth,
       wrapperForNullables: setup.valueWrapperForNullables, failInvalidSchema: setup.valueJsonFailInvalidSchema,
+      schemaVersions: setup.valueSchemaVersions,
     }),
     keyDecoder: createDecoder(setup.keyFormat, {
       registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.keyRegistryAuth,
@@ -70,7 +71,7 @@ export default async function encodeBatch(task: EncodeTask): Promise<EncodeResul
 
 async function encode(task: EncodeTask): Promise<EncodeResult> {
   const started = performance.now();
-  sharedGc.release(task.batch.byteLength);
+  collector.task(task.collect);
   const { valueDecoder, keyDecoder, encoders, chain } = connectorState(task.connector);
   const reader = new BatchReader(task.batch);
   const failures: RecordFailure[] = [];
@@ -85,7 +86,7 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
 
   // An outage here (schema registry unreachable, 5xx) is not the records' fault:
   // the batch is rejected as retriable (encodeBatch) for the engine to retry.
-  await valueDecoder.prepare(valuesOf(reader));
+  await valueDecoder.prepare(valuesOf(reader), task.topic);
   if (needKeys) await keyDecoder.prepare(keysOf(reader));
   encoder?.begin(sinkPlan, task.topic, reader.partition);
 
@@ -97,6 +98,8 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
     topic: task.topic, partition: reader.partition, offset: 0, timestamp: 0, key: null, keyBytes: null,
     headers: () => reader.headers(index),
   };
+  // Records no transform touches may go from their Avro bytes straight to the encoder's output.
+  const direct = !chain && encoder?.addAvro !== undefined && valueDecoder.avroSchemaOf !== undefined ? encoder : undefined;
   const trec = chain ? newTransformRecord(task.topic, reader.partition, () => reader.headers(index)) : undefined;
   if (trec) ctx.headers = () => trec.headers ?? reader.headers(index);
 
@@ -116,6 +119,15 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
           failures.push({ index: i, offset: reader.offset(i), stage: 'decode', part: 'key', reason: `key: ${(err as Error).message}` });
           continue;
         }
+      }
+    }
+    if (bytes !== null && direct) {
+      const schema = valueDecoder.avroSchemaOf!(bytes);
+      if (schema) {
+        ctx.offset = reader.offset(i);
+        ctx.timestamp = reader.timestamp(i);
+        ctx.key = key?.value ?? null;
+        if (direct.addAvro!(bytes, schema, key, ctx)) continue;
       }
     }
     if (bytes !== null) {
@@ -183,7 +195,6 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
     }
     throw err;
   }
-  if (out.output) sharedGc.release(out.output.byteLength);
   return { ...out, tombstones, failures, workerMicros: micros(started), ...(dropped > 0 ? { dropped } : {}) };
 }
 

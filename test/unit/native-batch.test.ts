@@ -173,3 +173,18 @@ describe('native batch append (writeTestRecords)', () => {
     expect(() => addon.writeTestRecords(broken.view, [])).toThrow(/data end out of range/);
   });
 });
+
+describe('mapLargeAllocations', () => {
+  it('leaves an mmap threshold the user set alone, and otherwise says whether it set one', () => {
+    const saved = process.env.MALLOC_MMAP_THRESHOLD_;
+    process.env.MALLOC_MMAP_THRESHOLD_ = '1048576';
+    try {
+      expect(addon.mapLargeAllocations!()).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.MALLOC_MMAP_THRESHOLD_;
+      else process.env.MALLOC_MMAP_THRESHOLD_ = saved;
+    }
+    // glibc (not under a sanitizer's allocator) applies it; elsewhere it is a no-op.
+    expect(typeof addon.mapLargeAllocations!()).toBe('boolean');
+  });
+});

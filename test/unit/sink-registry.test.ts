@@ -63,7 +63,12 @@ describe('sink registry', () => {
       'aws.access.key.id / aws.secret.access.key: give both, or neither to use the standard AWS credential chain',
     ]);
     const warned = loadConfig({ json: { ...common, 'connector.class': 'sluice.s3', 's3.bucket.name': 'b', 'schema.compatibility': 'BACKWARD' }, env: {} });
-    expect(warned.warnings.some((w) => w.startsWith('schema.compatibility=BACKWARD: Sluice does not project records'))).toBe(true);
+    expect(warned.warnings.some((w) => w.startsWith('schema.compatibility=BACKWARD: Sluice knows schema versions only of Avro values'))).toBe(true);
+    const avro = { 'value.converter': 'io.confluent.connect.avro.AvroConverter', 'value.converter.schema.registry.url': 'http://r:8081' };
+    const projected = loadConfig({ json: { ...common, ...avro, 'connector.class': 'sluice.s3', 's3.bucket.name': 'b', 'schema.compatibility': 'FULL' }, env: {} });
+    expect(projected.warnings.filter((w) => w.includes('schema.compatibility'))).toEqual([]);
+    expect(() => loadConfig({ json: { ...common, ...avro, 'connector.class': 'sluice.s3', 's3.bucket.name': 'b', 'schema.compatibility': 'forward', 'store.kafka.metadata': true }, env: {} }))
+      .toThrow(/store.kafka.metadata: not with schema.compatibility=FORWARD/);
   });
 
   it('lets two sinks declare the same key, each with its own meaning, and says which sink a key belongs to', () => {

@@ -9,6 +9,7 @@
 // them all in the batch's transaction. A table the plan does not know yet is
 // asked for with a re-plan (PgMultiReplanRequest).
 import type { Decoded } from '../../workers/decode/decoders.js';
+import type { RecordSchema } from '../../workers/schema.js';
 import type { EncoderOutput, RecordContext, WorkerEncoder } from '../../workers/encoder.js';
 import { ConvertError, ReplanNeeded } from '../../errors.js';
 import { ChangeEvents, type ChangeEvent } from './debezium.js';
@@ -119,6 +120,13 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
     if (!ev || ev.kind === 'row') enc.addRow(ev ? ev.row : value, key, ctx);
     else if (ev.kind === 'delete') enc.deleteByKey(key, ctx, 'a delete event (op d)');
     else enc.truncate();
+  }
+
+  addAvro(bytes: Uint8Array, schema: RecordSchema, key: Decoded | undefined, ctx: RecordContext): boolean {
+    // Only the fast path of add(): a plain record of the batch topic's own table.
+    if (this.plan.debezium !== undefined || (ctx.topic !== this.topic && this.plan.naming)) return false;
+    this.current = this.main;
+    return this.main.addAvro(bytes, schema, key, ctx);
   }
 
   tombstone(key: Decoded | undefined, ctx: RecordContext): void {

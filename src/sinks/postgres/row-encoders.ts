@@ -11,7 +11,8 @@ import type { PgPlan } from './protocol.js';
 import { fitColumn } from './types.js';
 import { valueWriter } from './values.js';
 
-type ColumnWriter = (w: ByteWriter, value: unknown, ctx: RecordContext) => void;
+
+export type ColumnWriter = (w: ByteWriter, value: unknown, ctx: RecordContext) => void;
 export type RowEncoder = (w: ByteWriter, value: unknown, ctx: RecordContext) => void;
 
 export interface Compiled {
@@ -22,6 +23,10 @@ export interface Compiled {
   needsReplan: boolean;
   /** Schemaless data: names the plan has columns for, or ignores (filters). */
   known?: Map<string, boolean>;
+  /** Each column's writer, in plan order: avro-copy.ts uses those of columns not from the value. */
+  columns: readonly ColumnWriter[];
+  /** The Avro → COPY transcoder of this combination (avro-copy.ts), once asked for; null: it does not cover it. */
+  avroCopy?: ((w: ByteWriter, bytes: Uint8Array, ctx: RecordContext) => boolean) | null;
 }
 
 function keyGetter(field: string, single: boolean, keySchema: RecordSchema | undefined): (c: RecordContext) => unknown {
@@ -158,10 +163,10 @@ export function compileRowEncoder(plan: PgPlan, schema: RecordSchema, keySchema:
       }
     }
   }
-  return { encode, missing, needsReplan, known };
+  return { encode, missing, needsReplan, known, columns: writers };
 }
 
-function writeSeqDel(w: ByteWriter, offset: number, del: boolean): void {
+export function writeSeqDel(w: ByteWriter, offset: number, del: boolean): void {
   w.int32(8);
   w.int64(offset);
   w.int32(1);

@@ -15,6 +15,7 @@ import { TableSchemaInferrer } from './infer.js';
 import { OUTPUT_HEADER_BYTES, writeOutputHeader, type PgBatchMeta, type PgPlan, type PgReplanRequest } from './protocol.js';
 import { compileDeleteEncoder, compileRowEncoder, type Compiled, type RowEncoder } from './row-encoders.js';
 import { fitColumn } from './types.js';
+import { compileAvroCopy } from './avro-copy.js';
 
 /** Gathers what a re-plan needs from every record of the batch. */
 class ReplanCollector {
@@ -92,19 +93,38 @@ export class TableEncoder implements WorkerEncoder<PgPlan> {
     this.collector.add(value, key);
   }
 
-  private compiledFor(value: Decoded, key: Decoded | undefined): Compiled {
-    if (value.schema !== this.lastSchema || key?.schema !== this.lastKeySchema || !this.current) {
-      const cacheKey = `${this.plan.id}|${value.schema.id}|${key?.schema.id ?? ''}`;
+  private compiledFor(schema: RecordSchema, keySchema: RecordSchema | undefined): Compiled {
+    if (schema !== this.lastSchema || keySchema !== this.lastKeySchema || !this.current) {
+      const cacheKey = `${this.plan.id}|${schema.id}|${keySchema?.id ?? ''}`;
       let c = this.compiled.get(cacheKey);
       if (!c) {
-        c = compileRowEncoder(this.plan, value.schema, key?.schema);
+        c = compileRowEncoder(this.plan, schema, keySchema);
         this.compiled.set(cacheKey, c);
       }
       this.current = c;
-      this.lastSchema = value.schema;
-      this.lastKeySchema = key?.schema;
+      this.lastSchema = schema;
+      this.lastKeySchema = keySchema;
     }
     return this.current;
+  }
+
+  /**
+   * A record straight from its Avro bytes (avro-copy.ts); false, with nothing
+   * written, when the usual path must take it: addRow() then writes it, asks
+   * for a re-plan or reports the error.
+   */
+  addAvro(bytes: Uint8Array, schema: RecordSchema, key: Decoded | undefined, ctx: RecordContext): boolean {
+    if (this.collector || this.plan.missingTable) return false;
+    const c = this.compiledFor(schema, key?.schema);
+    if (c.needsReplan || c.missing.length > 0 || c.known) return false;
+    let copy = c.avroCopy;
+    if (copy === undefined) copy = c.avroCopy = compileAvroCopy(this.plan, schema, c.columns);
+    if (copy === null) return false;
+    this.rowStart = this.writer.pos;
+    if (!copy(this.writer, bytes, ctx)) return false;
+    this.noteTuple(ctx.offset);
+    this.rows++;
+    return true;
   }
 
   add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
@@ -127,7 +147,7 @@ export class TableEncoder implements WorkerEncoder<PgPlan> {
     // A row is made from an object; a primitive *schema* goes to the column "value".
     if (!value.schema.scalar) requireStructValue(value.value, 'a table row needs');
     if (this.collector || this.plan.missingTable) return this.collect(value, key, ctx);
-    const c = this.compiledFor(value, key);
+    const c = this.compiledFor(value.schema, key?.schema);
     if (c.needsReplan) return this.collect(value, key, ctx);
     if (c.missing.length > 0) throw this.missingFields(c.missing);
     if (c.known) {

@@ -91,23 +91,17 @@ export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, tex
         else w.float64(n);
       };
     case OID.numeric: {
-      const scale = ft.kind === 'decimal' ? ft.scale : 0;
       // PostgreSQL rounds a value with more decimal places than numeric(p,s)
       // keeps: digits would be lost silently, so such a value is refused here.
       const keeps = typmod >= 4 ? (typmod - 4) & 0xffff : undefined;
       const precision = typmod >= 4 ? ((typmod - 4) >> 16) & 0xffff : undefined;
       const tn = keeps === undefined ? 'numeric' : `numeric(${precision},${keeps})`;
-      const fastPath = scale >= 0 && (keeps === undefined || scale <= keeps);
-      // The unscaled bound of the integer digits the column has room for (the fast path's check; exact below 10^16).
       const intDigits = precision === undefined ? undefined : precision - keeps!;
-      const fastLimit = intDigits === undefined || intDigits + scale > 15 ? Infinity : 10 ** (intDigits + scale);
+      const small = smallDecimalWriter(ft, typmod);
       return (w, v) => {
         // The common case, Avro decimal bytes of up to 6 bytes, goes straight to
         // base-10000 digits; anything else through the exact decimal string.
-        if (fastPath && v instanceof Uint8Array && v.length > 0 && v.length <= 6) {
-          const x = smallTwosComplement(v);
-          if (x < fastLimit && x > -fastLimit && writeNumericUnscaled(w, x, scale)) return;
-        }
+        if (small && v instanceof Uint8Array && small(w, v, 0, v.length)) return;
         const text = decimalString(v, ft, col);
         if (keeps !== undefined) {
           const places = decimalPlaces(text);
@@ -521,11 +515,34 @@ function expandExponent(t: string): string {
   return `${sign}${int}${frac ? '.' + frac : ''}`;
 }
 
-/** Big-endian two's complement of at most 6 bytes, as an exact number. */
-function smallTwosComplement(b: Uint8Array): number {
+/** Big-endian two's complement of b[start, end) (at most 6 bytes), as an exact number. */
+function smallTwosComplement(b: Uint8Array, start: number, end: number): number {
   let n = 0;
-  for (let i = 0; i < b.length; i++) n = n * 256 + b[i]!;
-  return b[0]! & 0x80 ? n - 2 ** (8 * b.length) : n;
+  for (let i = start; i < end; i++) n = n * 256 + b[i]!;
+  return b[start]! & 0x80 ? n - 2 ** (8 * (end - start)) : n;
+}
+
+/**
+ * The numeric column's fast path for decimal bytes b[start, end) of 1 to 6
+ * bytes: writes them as binary numeric and returns true, or writes nothing
+ * and returns false (the caller takes the exact decimal string path, which
+ * also says why a value does not fit). Undefined when the column's scale
+ * rules the fast path out. Shared by the value writer and avro-copy.ts.
+ */
+export function smallDecimalWriter(ft: FieldType, typmod: number): ((w: ByteWriter, b: Uint8Array, start: number, end: number) => boolean) | undefined {
+  const scale = ft.kind === 'decimal' ? ft.scale : 0;
+  const keeps = typmod >= 4 ? (typmod - 4) & 0xffff : undefined;
+  const precision = typmod >= 4 ? ((typmod - 4) >> 16) & 0xffff : undefined;
+  if (!(scale >= 0 && (keeps === undefined || scale <= keeps))) return undefined;
+  // The unscaled bound of the integer digits the column has room for (the fast path's check; exact below 10^16).
+  const intDigits = precision === undefined ? undefined : precision - keeps!;
+  const fastLimit = intDigits === undefined || intDigits + scale > 15 ? Infinity : 10 ** (intDigits + scale);
+  return (w, b, start, end) => {
+    const len = end - start;
+    if (len <= 0 || len > 6) return false;
+    const x = smallTwosComplement(b, start, end);
+    return x < fastLimit && x > -fastLimit && writeNumericUnscaled(w, x, scale);
+  };
 }
 
 const POW10 = [1, 10, 100, 1000, 10000];

@@ -89,6 +89,12 @@ export abstract class Builder {
     this.length++;
   }
 
+  /** Counts a value a subclass wrote at `length` by a path of its own, as append() counts one. */
+  protected written(): void {
+    if (this.valid) setBit(this.valid, this.length);
+    this.length++;
+  }
+
   /** Writes v at index `length` (does not advance it). Throws before writing when v does not fit. */
   protected abstract pushValue(v: unknown): void;
   /** Writes a zero value at index `length`. */
@@ -349,6 +355,31 @@ class Utf8Builder extends Builder {
     else throw this.wrong(v, 'a string');
     this.writeString(s);
   }
+  /** Whether appendUtf8() writes what append() writes for the string those bytes hold (its own pushValue, any kind but JSON text). */
+  takesUtf8(): boolean {
+    return this.constructor === Utf8Builder && this.kind !== 'any';
+  }
+  /** A string value given as its valid UTF-8 bytes b[start, end) (avro-columns.ts), without making the string. */
+  appendUtf8(b: Uint8Array, start: number, end: number): void {
+    const len = end - start;
+    const need = this.pos + len;
+    if (need > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.bytes.length * 2));
+      this.bytes.copy(grown, 0, 0, this.pos);
+      this.bytes = grown;
+    }
+    const out = this.bytes;
+    let p = this.pos;
+    if (len < 32) for (let i = start; i < end; i++) out[p++] = b[i]!;
+    else {
+      out.set(b.subarray(start, end), p);
+      p += len;
+    }
+    this.pos = p;
+    if (this.length + 1 >= this.offsets.length) this.offsets = grow(this.offsets, this.length + 2);
+    this.offsets[this.length + 1] = p;
+    this.written();
+  }
   writeString(s: string): void {
     const need = this.pos + s.length * 3;
     if (need > this.bytes.length) {
@@ -383,6 +414,11 @@ function bytesOf(v: unknown, b: Builder): Uint8Array {
     return Buffer.from((v as { data: number[] }).data);
   }
   throw b.wrong(v, 'bytes');
+}
+
+/** A builder that appendUtf8() may write a string into as its bytes; undefined for any other. */
+export function utf8Target(b: Builder): { appendUtf8(b: Uint8Array, start: number, end: number): void } | undefined {
+  return b instanceof Utf8Builder && b.takesUtf8() ? b : undefined;
 }
 
 class BinaryBuilder extends Builder {
@@ -603,6 +639,16 @@ class MapBuilder extends Builder {
   }
 }
 
+/**
+ * A row value that appends its fields to a record's child builders itself
+ * (avro-columns.ts: straight from Avro bytes), exactly as a record object of
+ * those fields would be appended.
+ */
+export const OWN_ROW = Symbol('a row that appends its own fields');
+export interface OwnRow {
+  [OWN_ROW](children: readonly Builder[]): void;
+}
+
 export class StructBuilder extends Builder {
   private readonly names: string[];
   constructor(path: string, nullable: boolean, mode: Mode, type: DataType, readonly children: Builder[], names: string[]) {
@@ -611,6 +657,7 @@ export class StructBuilder extends Builder {
   }
   protected pushValue(v: unknown): void {
     if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array || v instanceof Date) throw this.wrong(v, 'a record');
+    if (this.mode === 'strict' && OWN_ROW in v) return (v as OwnRow)[OWN_ROW](this.children);
     const o = v as Record<string, unknown>;
     const names = this.names;
     const children = this.children;

@@ -13,8 +13,10 @@ import { Builder, builderFor, Misfit, recordBuilder, type StructBuilder } from '
 import { align8, rowTableBytes, RowTableWriter, type ChunkMeta, type S3BatchMeta } from './layout.js';
 import { Partitioner, type PartitionerSpec } from './partitioner.js';
 import { arrowField } from './arrow-types.js';
+import { AvroRow } from './avro-columns.js';
 import { fieldKey, inferParquetType, mergeParquetTypes, typeKey } from './types.js';
 import { CompanionRows, placeParts, type CompanionFormat } from './companions.js';
+import type { Compatibility } from './compatibility.js';
 
 export interface S3Plan {
   /** Changes whenever anything below changes (workers cache by it). */
@@ -37,6 +39,12 @@ export interface S3Plan {
   readonly format?: 'parquet' | 'json' | 'avro';
   /** JsonFormat: json.decimal.format. */
   readonly decimalFormat?: 'base64' | 'numeric';
+  /**
+   * schema.compatibility BACKWARD/FORWARD/FULL with Avro values: every format
+   * is encoded as Avro rows of each record's own schema (record-encoding.ts),
+   * which compat-file-task.ts projects and writes in the output format.
+   */
+  readonly compatibility?: Compatibility;
 }
 
 const MAX_SPARE_PER_LAYOUT = 32;
@@ -395,6 +403,31 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
     this.current = undefined;
   }
 
+  /** Avro rows of the value schemas met (null: a schema AvroRow does not cover). */
+  private readonly avroRows = new WeakMap<RecordSchema, AvroRow | null>();
+
+  /**
+   * A record straight from its Avro bytes: add() with an AvroRow for value,
+   * which appends its fields without a JS object (avro-columns.ts). False,
+   * with nothing added, when add() must have the decoded record: a
+   * partitioner that reads the value's fields, bad bytes, a value that fails.
+   */
+  addAvro(bytes: Uint8Array, schema: RecordSchema, key: Decoded | undefined, ctx: RecordContext): boolean {
+    const p = this.plan.partitioner;
+    if (p.kind === 'field' || (p.kind === 'time' && p.extractor === 'RecordField')) return false;
+    let row = this.avroRows.get(schema);
+    if (row === undefined) this.avroRows.set(schema, (row = AvroRow.of(schema)));
+    if (!row || !row.read(bytes)) return false;
+    try {
+      this.add({ value: row, schema }, key, ctx);
+      return true;
+    } catch {
+      // The decoded record meets the same failure, and the worker reports it.
+      this.discardCurrent();
+      return false;
+    }
+  }
+
   finish(): EncoderOutput {
     const n = this.table.rows;
     if (n === 0) return { output: null, outputBytes: 0, rows: 0, meta: { rows: 0, groups: [] } satisfies S3BatchMeta };
@@ -414,6 +447,7 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
       bytes.set(b, at);
       const g = this.groupList[i]!;
       const chunk: ChunkMeta = { path: g.path, schemaKey: g.layout.schemaKey + g.ck, byteOffset: at, byteLength: b.length, rows: g.rows };
+      if (g.ck) chunk.companionKey = g.ck;
       if (g.valueless) chunk.valueless = true;
       groups.push(chunk);
       at += align8(b.length);

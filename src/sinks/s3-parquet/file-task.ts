@@ -41,6 +41,12 @@ const CODECS: Record<ParquetCodec, Compression> = {
 
 /** Returns the Parquet bytes (moved, not copied, to the main thread). */
 export default async function writeParquetFile(task: FileTask): Promise<Uint8Array> {
+  const parquet = await parquetBytes(task);
+  return isWorkerThread ? (move(parquet) as unknown as Uint8Array) : parquet;
+}
+
+/** The Parquet file of the task's pieces. */
+export async function parquetBytes(task: FileTask): Promise<Uint8Array> {
   let next = 0;
   let rows = 0;
   const batches = new ReadableStream<RecordBatch>({
@@ -94,7 +100,7 @@ export default async function writeParquetFile(task: FileTask): Promise<Uint8Arr
     at += c.length;
   }
   if (rows !== expectedRows(task)) throw new Error(`Parquet file has ${rows} rows, expected ${expectedRows(task)}`);
-  return isWorkerThread ? (move(parquet) as unknown as Uint8Array) : parquet;
+  return parquet;
 }
 
 function expectedRows(task: FileTask): number {

@@ -3,6 +3,7 @@
 // buffers between batches, so both are made once per worker thread, when
 // first needed.
 import type { Decoded } from '../../workers/decode/decoders.js';
+import type { RecordSchema } from '../../workers/schema.js';
 import type { EncoderOutput, RecordContext, WorkerEncoder } from '../../workers/encoder.js';
 import { S3ParquetEncoder, type S3Plan } from './encoding.js';
 import { S3RecordEncoder } from './record-encoding.js';
@@ -13,7 +14,8 @@ export class S3FormatEncoder implements WorkerEncoder<S3Plan> {
   private current!: WorkerEncoder<S3Plan>;
 
   private pick(plan: S3Plan): WorkerEncoder<S3Plan> {
-    if (!plan.format || plan.format === 'parquet') return (this.parquet ??= new S3ParquetEncoder());
+    // schema.compatibility: Avro rows for every format, projected when the file is written.
+    if ((!plan.format || plan.format === 'parquet') && !plan.compatibility) return (this.parquet ??= new S3ParquetEncoder());
     return (this.records ??= new S3RecordEncoder());
   }
 
@@ -40,5 +42,10 @@ export class S3FormatEncoder implements WorkerEncoder<S3Plan> {
 
   finish(): EncoderOutput {
     return this.current.finish();
+  }
+
+  addAvro(bytes: Uint8Array, schema: RecordSchema, key: Decoded | undefined, ctx: RecordContext): boolean {
+    // Parquet columns only: the record formats write the decoded record.
+    return this.current === this.parquet && this.parquet.addAvro(bytes, schema, key, ctx);
   }
 }

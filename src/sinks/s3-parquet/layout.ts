@@ -16,9 +16,17 @@ export interface ChunkMeta {
   rows: number;
   /** AvroFormat: the Avro schema (JSON text) of the chunk's records, the file header's. */
   schema?: string;
+  /** schema.compatibility: the records' schema version (registry version or connect.version). */
+  version?: number;
   /** store.kafka.keys / store.kafka.headers: the same rows' key and header rows (companions.ts). */
   keys?: PartMeta;
   headers?: PartMeta;
+  /**
+   * What the key and header rows add to schemaKey (their schemas): a change
+   * closes the set even where schema.compatibility projects values, as a key
+   * or header file has one schema.
+   */
+  companionKey?: string;
   /** behavior.on.null.values=write: tombstones, which have key and header rows but no value object. */
   valueless?: boolean;
 }

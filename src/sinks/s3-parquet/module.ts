@@ -42,7 +42,26 @@ function checkS3(checks: SinkChecks): void {
   if (Boolean(c['aws.access.key.id']) !== Boolean(c['aws.secret.access.key'])) {
     checks.problem('aws.access.key.id / aws.secret.access.key: give both, or neither to use the standard AWS credential chain');
   }
-  if (c['schema.compatibility'] !== 'none') {
-    checks.warning(`schema.compatibility=${c['schema.compatibility'].toUpperCase()}: Sluice does not project records to another schema version; a record whose schema differs from its file's closes the file set (as with NONE): more files, the same values`);
+  const compat = c['schema.compatibility'];
+  if (compat !== 'none') {
+    // Only Avro values carry the schema versions the comparison needs (the registry's, or connect.version).
+    const format = checks.get('value.format') ?? (/(^|\.)AvroConverter$/.test(String(checks.get('value.converter') ?? '')) ? 'avro' : undefined);
+    const name = compat.toUpperCase();
+    if (format !== 'avro') {
+      checks.warning(`schema.compatibility=${name}: Sluice knows schema versions only of Avro values (AvroConverter); these values' schemas are not projected: a record whose schema differs from its file's closes the file set, as with NONE`);
+    } else if (parquetFormat(c)) {
+      // Sluice's own columns only: Confluent's key and header files (store.kafka.keys/headers) are written beside projected files.
+      for (const k of ['store.kafka.key.column', 'store.kafka.headers.column', 'store.kafka.metadata'] as const) {
+        if (c[k]) checks.problem(`${k}: not with schema.compatibility=${name}: projected files hold the values' columns only; set ${k}=false (store.kafka.keys / store.kafka.headers write key and header files, which work with it) or schema.compatibility=NONE`);
+      }
+    }
+  }
+}
+
+function parquetFormat(c: S3Config): boolean {
+  try {
+    return formatSettings(c).format === 'parquet';
+  } catch {
+    return false; // reported with format.class
   }
 }

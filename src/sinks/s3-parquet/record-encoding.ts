@@ -3,14 +3,17 @@
 // grouped by (partitioner path, schema) like the Parquet encoder's chunks, so
 // the main thread's rotation, markers and uploads are the same for every
 // format; a file task only concatenates a file's rows (and gzips, or frames
-// Avro blocks). One group's chunk:
+// Avro blocks). With schema.compatibility BACKWARD/FORWARD/FULL (plan.compatibility)
+// every format's rows are the Avro binary of each record's own writer schema,
+// grouped by schema version too; compat-file-task.ts writes the output format.
+// One group's chunk:
 //
 //   [u32 end of row i's bytes × rows, padded to 8][row bytes …]
 import { createHash } from 'node:crypto';
 import type { Decoded } from '../../workers/decode/decoders.js';
-import { avroWriterSchemaOf, type RecordSchema } from '../../workers/schema.js';
+import { avroWriterSchemaOf, schemaVersion, type RecordSchema } from '../../workers/schema.js';
 import type { EncoderOutput, RecordContext, WorkerEncoder } from '../../workers/encoder.js';
-import { ConvertError } from '../../errors.js';
+import { ConvertError, SluiceError } from '../../errors.js';
 import { AvroRecordWriter } from './avro-format.js';
 import type { S3Plan } from './encoding.js';
 import { ConnectJsonWriter } from '../common/connect-json.js';
@@ -27,6 +30,8 @@ class RecordGroup {
   rows = 0;
   /** behavior.on.null.values=write: tombstones, key and header rows only (companions.ts). */
   valueless = false;
+  /** What its key and header rows' schemas add to schemaKey (ChunkMeta.companionKey). */
+  companionKey = '';
   // Small to start: a field partitioner can give a batch hundreds of groups.
   ends = new Uint32Array(64);
   bytes = Buffer.allocUnsafe(4096);
@@ -36,6 +41,7 @@ class RecordGroup {
     readonly path: string,
     readonly schemaKey: string,
     readonly schemaText?: string,
+    readonly version?: number,
   ) {}
 
   private reserve(n: number): void {
@@ -125,7 +131,7 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
   private info(schema: RecordSchema): SchemaInfo {
     let i = this.schemas.get(schema);
     if (!i) {
-      if (this.plan.format === 'avro') {
+      if (this.plan.format === 'avro' || this.plan.compatibility) {
         const avro = new AvroRecordWriter(schema, avroWriterSchemaOf(schema));
         // The schema text decides: two Avro schemas of the same shape (enum symbols in another order) never share a file.
         i = { key: `avro:${createHash('sha256').update(avro.schemaText).digest('base64')}`, avro };
@@ -138,6 +144,7 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
   }
 
   add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
+    const version = this.plan.compatibility ? this.versionOf(value.schema, ctx) : undefined;
     const info = this.info(value.schema);
     // The group's path, as the Parquet encoder computes it, routed as it routes it.
     const path = routedPath(ctx.topic, this.topic, this.partitioner!.path(value.value, value.schema, ctx));
@@ -146,7 +153,7 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     const bytes = info.avro ? info.avro.encode(value.value) : undefined;
     const line = info.avro ? undefined : this.json!.record(value.value, value.schema);
     const ck = this.companions.active ? this.companions.prepare(key, ctx) : '';
-    const g = this.group(path, info.key + ck, info.avro?.schemaText);
+    const g = this.group(path, info.key + ck, info.avro?.schemaText, version, ck);
     // Key and header rows first: they are the part that can still fail.
     if (this.companions.active) this.companions.commit(g.index, g.rows);
     if (bytes) g.addBinary(bytes);
@@ -155,22 +162,48 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
   }
 
 
-  private group(path: string, schemaKey: string, schemaText: string | undefined): RecordGroup {
-    const gk = `${path}\u0000${schemaKey}`;
+  /** A group per (path, schema, version, key and header schemas): `ck` is what companions.prepare() returned. */
+  private group(path: string, schemaKey: string, schemaText: string | undefined, version: number | undefined, ck: string): RecordGroup {
+    const gk = version === undefined ? `${path}\u0000${schemaKey}` : `${path}\u0000${schemaKey}\u0000${version}`;
     let g = this.groups.get(gk);
     if (!g) {
-      g = new RecordGroup(this.groupList.length, path, schemaKey, schemaText);
+      g = new RecordGroup(this.groupList.length, path, schemaKey, schemaText, version);
+      g.companionKey = ck;
       this.groups.set(gk, g);
       this.groupList.push(g);
     }
     return g;
   }
 
+  /**
+   * schema.compatibility compares versions: a value without one stops the
+   * connector, as Confluent's StorageSchemaCompatibility does ("Schema version
+   * required"); so does one without the Avro writer schema it is projected with.
+   */
+  private versionOf(schema: RecordSchema, ctx: RecordContext): number {
+    const compat = `schema.compatibility=${this.plan.compatibility!.toUpperCase()}`;
+    const where = `topic ${ctx.topic} partition ${ctx.partition} offset ${ctx.offset}`;
+    if (avroWriterSchemaOf(schema) === undefined) {
+      throw new SluiceError(
+        `${where}: ${compat} needs the value's Avro writer schema and its version, and this value has none ` +
+          `(${schema.fields ? 'its schema was made by a transform' : 'it has no schema'}); use schema.compatibility=NONE`,
+      );
+    }
+    const version = schemaVersion(schema, this.topic);
+    if (version === undefined) {
+      throw new SluiceError(
+        `${where}: ${compat} needs the value schema's version, and it has none: the schema (${schema.id}) is not registered under the subject ${this.topic}-value ` +
+          'and has no connect.version (Kafka Connect: "Schema version required"); register it there or use schema.compatibility=NONE',
+      );
+    }
+    return version;
+  }
+
   tombstone(key: Decoded | undefined, ctx: RecordContext): void {
     if (this.plan.nullValues === 'write') {
       // As Confluent's TombstoneSupportedPartitioner: under tombstone.encoded.partition, key and header files only.
       const ck = this.companions.prepare(key, ctx);
-      const g = this.group(routedPath(ctx.topic, this.topic, this.plan.tombstonePath ?? 'tombstone'), `tombstone${ck}`, undefined);
+      const g = this.group(routedPath(ctx.topic, this.topic, this.plan.tombstonePath ?? 'tombstone'), `tombstone${ck}`, undefined, undefined, ck);
       g.valueless = true;
       this.companions.commit(g.index, g.rows);
       g.addBinary(EMPTY);
@@ -203,6 +236,8 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
       g.copyInto(bytes, at);
       const meta: ChunkMeta = { path: g.path, schemaKey: g.schemaKey, byteOffset: at, byteLength: g.byteLength, rows: g.rows };
       if (g.schemaText !== undefined) meta.schema = g.schemaText;
+      if (g.version !== undefined) meta.version = g.version;
+      if (g.companionKey) meta.companionKey = g.companionKey;
       if (g.valueless) meta.valueless = true;
       groups.push(meta);
       at += align8(g.byteLength);

@@ -43,7 +43,7 @@ function jsonFile(task: RecordFileTask): Uint8Array {
   return new Uint8Array(z.buffer, z.byteOffset, z.length);
 }
 
-async function avroFile(task: RecordFileTask): Promise<Uint8Array> {
+export async function avroFile(task: RecordFileTask): Promise<Uint8Array> {
   const codec = task.avroCodec ?? 'null';
   const sync = newSyncMarker();
   const out: Buffer[] = [containerHeader(task.schema!, codec, sync)];

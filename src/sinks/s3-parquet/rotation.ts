@@ -8,6 +8,10 @@
 // (a record's time too far past the set's first), when a path's schema
 // changes, when a file reaches file.max.bytes, and from outside: the wall
 // clock (rotate.schedule.interval.ms), memory pressure, revoke and shutdown.
+// With schema.compatibility BACKWARD/FORWARD/FULL a path's schema change
+// closes the set only when compatibility.ts says so; otherwise the rows join
+// the file, to be projected to its schema when it is written.
+import { decide, type Compatibility } from './compatibility.js';
 import type { ChunkMeta, RowTable } from './layout.js';
 
 export interface ChunkRef extends ChunkMeta {
@@ -19,6 +23,8 @@ export interface Piece {
   chunk: ChunkRef;
   rowStart: number;
   rowEnd: number;
+  /** schema.compatibility: the rows' Kafka offsets (projection errors name them). */
+  offsets?: number[];
 }
 
 export class OpenFile {
@@ -33,13 +39,18 @@ export class OpenFile {
     readonly schemaKey: string,
     /** Offset of the file's first row: its object name. */
     readonly firstOffset: number,
+    /** schema.compatibility: the version and Avro schema text of the file's first row, which every row is projected to. */
+    readonly version?: number,
+    readonly schema?: string,
   ) {}
 
-  /** Rows [row, row + count) of the chunk. */
-  addRun(chunk: ChunkRef, row: number, count: number): void {
+  /** Rows [row, row + count) of the chunk; `offsets`: theirs, kept for schema.compatibility. */
+  addRun(chunk: ChunkRef, row: number, count: number, offsets?: ArrayLike<number>): void {
     const last = this.pieces[this.pieces.length - 1];
-    if (last && last.chunk === chunk && last.rowEnd === row) last.rowEnd += count;
-    else this.pieces.push({ chunk, rowStart: row, rowEnd: row + count });
+    if (last && last.chunk === chunk && last.rowEnd === row) {
+      last.rowEnd += count;
+      if (offsets) for (let i = 0; i < offsets.length; i++) last.offsets!.push(offsets[i]!);
+    } else this.pieces.push({ chunk, rowStart: row, rowEnd: row + count, ...(offsets ? { offsets: Array.from(offsets) } : {}) });
     this.rows += count;
     this.bytes += chunk.bytesPerRow * count;
   }
@@ -73,6 +84,8 @@ export class FileSet<T> {
 }
 
 export interface RotationRules {
+  /** schema.compatibility other than NONE (Avro values, which carry versions). */
+  compatibility?: Compatibility;
   flushSize: number;
   /** ≤ 0: off. */
   rotateIntervalMs: number;
@@ -100,7 +113,7 @@ export class PartitionRotation<T> {
 
   /** Places a batch's rows (in offset order) into sets, closing sets where the rules say. */
   addBatch(ticket: T, ticketBytes: number, table: RowTable, chunks: readonly ChunkRef[], firstOffset: number, lastOffset: number): void {
-    const { flushSize, rotateIntervalMs, fileMaxBytes } = this.rules;
+    const { flushSize, rotateIntervalMs, fileMaxBytes, compatibility } = this.rules;
     const { offsets, times, groups } = table;
     const n = table.rows;
     const cursor = new Int32Array(chunks.length);
@@ -113,7 +126,10 @@ export class PartitionRotation<T> {
         set = null;
       }
       let file = set?.files.get(chunk.path);
-      if (set && file && file.schemaKey !== chunk.schemaKey) {
+      const changed = file && (file.schemaKey !== chunk.schemaKey || (compatibility !== undefined && file.version !== chunk.version));
+      // Key and header files are never projected: another key schema closes the set whatever the value's version says.
+      const rotate = file !== undefined && changed && (!compatibility || file.pieces[0]?.chunk.companionKey !== chunk.companionKey || decide(compatibility, file.version!, chunk.version!) === 'rotate');
+      if (set && file && rotate) {
         this.close('schema change');
         set = null;
         file = undefined;
@@ -130,7 +146,7 @@ export class PartitionRotation<T> {
         this.hooks.joined(ticket, set);
       }
       if (!file) {
-        file = new OpenFile(chunk.path, chunk.schemaKey, offsets[r]!);
+        file = new OpenFile(chunk.path, chunk.schemaKey, offsets[r]!, chunk.version, chunk.schema);
         set.files.set(chunk.path, file);
       }
       // A run of rows of the same group that no rule cuts: placed at once.
@@ -143,7 +159,7 @@ export class PartitionRotation<T> {
       } else {
         while (end < limit && groups[end] === g) end++;
       }
-      file.addRun(chunk, cursor[g]!, end - r);
+      file.addRun(chunk, cursor[g]!, end - r, compatibility ? offsets.subarray(r, end) : undefined);
       cursor[g] += end - r;
       set.rows += end - r;
       set.end = offsets[end - 1]!;

@@ -26,11 +26,14 @@ import { PartitionRotation, type ChunkRef, type CloseReason, type FileSet, type 
 import { s3ServiceFor, type S3Service } from './service.js';
 import { companionExtension, extensionOf, formatSettings, objectTags, type FormatSettings } from './formats.js';
 import type { RecordFileTask } from './record-file-task.js';
+import type { CompatFileTask } from './compat-file-task.js';
+import type { Compatibility } from './compatibility.js';
 import { EMPTY_INFERRED, mergeParquetTypes, typeKey } from './types.js';
 import { Waiters } from '../../core/waiters.js';
 
 const FILE_TASK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'file-task.js');
 const RECORD_FILE_TASK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'record-file-task.js');
+const COMPAT_FILE_TASK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'compat-file-task.js');
 
 /** Shares of the engine's budgets that open (not yet closed) files may hold; under half, so paused partitions always resume. */
 const OPEN_SHARE_OF_BUDGET = 0.4;
@@ -137,6 +140,8 @@ export class S3ParquetSink implements Sink {
   private planVersion = 0;
   private readonly format: FormatSettings;
   private readonly extension: string;
+  /** schema.compatibility other than NONE, for Avro values (the only ones Sluice knows versions of). */
+  private readonly compatibility?: Compatibility;
 
   constructor(
     config: ResolvedConfig,
@@ -152,7 +157,9 @@ export class S3ParquetSink implements Sink {
     this.format = formatSettings(c);
     this.extension = extensionOf(this.format, this.cfg['parquet.codec']);
     this.topicsDir = c['topics.dir'].replace(/^\/+|\/+$/g, '');
-    this.rules = { flushSize: c['flush.size'], rotateIntervalMs: c['rotate.interval.ms'], fileMaxBytes: c['file.max.bytes'] };
+    const compat = c['schema.compatibility'];
+    if (compat !== 'none' && config.valueFormat === 'avro') this.compatibility = compat;
+    this.rules = { flushSize: c['flush.size'], rotateIntervalMs: c['rotate.interval.ms'], fileMaxBytes: c['file.max.bytes'], ...(this.compatibility ? { compatibility: this.compatibility } : {}) };
     const common = config.common;
     this.budgetCap = common['inflight.max.bytes'] * OPEN_SHARE_OF_BUDGET;
     this.budgetRelief = common['inflight.max.bytes'] * OPEN_SHARE_AFTER_RELIEF;
@@ -191,6 +198,7 @@ export class S3ParquetSink implements Sink {
         inferred: EMPTY_INFERRED,
         format: this.format.format,
         decimalFormat: this.format.decimalFormat,
+        ...(this.compatibility ? { compatibility: this.compatibility } : {}),
       };
       this.plans.set(topic, p);
     }
@@ -311,7 +319,9 @@ export class S3ParquetSink implements Sink {
       }));
       // behavior.on.null.values=write: a file of tombstones has key (and header) files only.
       if (!f.pieces[0]?.chunk.valueless) {
-        const parquet = this.format.format === 'parquet' ? this.parquetFile(w, id, f.firstOffset, pieces) : this.recordFile(pieces, f.pieces[0]?.chunk.schema);
+        const parquet = this.compatibility
+          ? this.compatFile(w, id, f.firstOffset, f.schema!, f.pieces.map((p, i) => ({ ...pieces[i]!, schema: p.chunk.schema!, offsets: p.offsets! })))
+          : this.format.format === 'parquet' ? this.parquetFile(w, id, f.firstOffset, pieces) : this.recordFile(pieces, f.pieces[0]?.chunk.schema);
         // Failures surface in the uploader; don't let an early one go unhandled.
         parquet.catch(() => {});
         const tags = this.cfg['s3.object.tagging'] ? objectTags(this.cfg['s3.object.tagging.key.value.pairs'], f.firstOffset, f.lastOffset, f.rows) : undefined;
@@ -367,6 +377,19 @@ export class S3ParquetSink implements Sink {
     const gzip = format === 'json' && this.cfg['s3.compression.type'] === 'gzip';
     const task: RecordFileTask = { format: format as 'json' | 'avro', pieces, gzip, gzipLevel: f.gzipLevel, avroCodec: f.avroCodec, schema };
     return this.runWorker ? this.runWorker<RecordFileTask, Uint8Array>(RECORD_FILE_TASK, task) : import('./record-file-task.js').then((m) => m.default(task));
+  }
+
+  /** schema.compatibility: the file's rows projected to its schema, in the output format. */
+  private compatFile(w: PartitionWriter, id: string, firstOffset: number, schema: string, pieces: CompatFileTask['pieces']): Promise<Uint8Array> {
+    const f = this.format;
+    const task: CompatFileTask = {
+      format: f.format, schema, pieces, topic: w.topic, partition: w.partition, compatibility: this.compatibility!.toUpperCase(),
+      codec: this.cfg['parquet.codec'] as ParquetCodec,
+      rowGroupBytes: this.cfg['parquet.row.group.bytes'],
+      metadata: { 'sluice.topic': w.topic, 'sluice.partition': String(w.partition), 'sluice.set': id, 'sluice.first.offset': String(firstOffset) },
+      decimalFormat: f.decimalFormat, gzip: f.gzip, gzipLevel: f.gzipLevel, avroCodec: f.avroCodec,
+    };
+    return this.runWorker ? this.runWorker<CompatFileTask, Uint8Array>(COMPAT_FILE_TASK, task) : import('./compat-file-task.js').then((m) => m.default(task));
   }
 
   /** Uploads a partition's closed sets in order: marker first, then the set's objects, then its batches are durable. */

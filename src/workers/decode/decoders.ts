@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import avro from 'avsc';
 import { C1, Unpackr } from 'msgpackr';
 import type { ValueFormat } from '../../core/formats.js';
-import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type ConnectSchema, type RecordSchema } from '../schema.js';
+import { hasRegistryVersion, recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, setRegistryVersion, type ConnectSchema, type RecordSchema } from '../schema.js';
 import { parseJsonExact, stringifyJsonExact } from '../json-exact.js';
 import { compilePayloadCheck } from './connect-payload.js';
 import { SchemaRegistryClient, UnknownSchemaError, type RegistryAuth } from './registry.js';
@@ -18,10 +18,16 @@ export interface Decoded {
 }
 
 export interface Decoder {
-  /** Fetches whatever the batch needs (schemas) before the synchronous pass. */
-  prepare(values: Iterable<Uint8Array | null>): Promise<void>;
+  /** Fetches whatever the batch needs (schemas) before the synchronous pass; `topic`: the batch's (schema versions). */
+  prepare(values: Iterable<Uint8Array | null>, topic?: string): Promise<void>;
   /** Throws an Error whose message is the reason when the bytes are bad. */
   decode(bytes: Uint8Array): Decoded;
+  /**
+   * Avro only: the schema of a value in the Confluent framing whose schema is
+   * loaded, for encoders that read its body (from byte 5) themselves
+   * (WorkerEncoder.addAvro); undefined otherwise (decode() says why).
+   */
+  avroSchemaOf?(bytes: Uint8Array): RecordSchema | undefined;
 }
 
 export interface DecoderOptions {
@@ -33,6 +39,8 @@ export interface DecoderOptions {
   wrapperForNullables?: boolean;
   /** JsonSchemaConverter's json.fail.invalid.schema. */
   failInvalidSchema?: boolean;
+  /** Avro: look up each schema's version under the topic's value subject (schema.compatibility needs it). */
+  schemaVersions?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -44,7 +52,7 @@ const registries = new Map<string, SchemaRegistryClient>();
 export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decoder {
   switch (format) {
     case 'avro':
-      return new AvroDecoder(registryFor(format, opts));
+      return new AvroDecoder(registryFor(format, opts), opts.schemaVersions);
     case 'protobuf':
       return new ProtobufDecoder(registryFor(format, opts), { wrapperForNullables: opts.wrapperForNullables });
     case 'json-schema':
@@ -174,19 +182,52 @@ export class AvroDecoder implements Decoder {
    * carrying one fails by itself. Asked again by the next batch that has them.
    */
   private readonly unusable = new Map<number, string>();
-  constructor(private readonly registry: SchemaRegistryClient) {}
+  /** Versions asked for: this batch's ids that its topic's value subject does not hold, with the reason. */
+  private readonly noVersion = new Map<number, string>();
+  constructor(
+    private readonly registry: SchemaRegistryClient,
+    private readonly versions = false,
+  ) {}
 
-  async prepare(values: Iterable<Uint8Array | null>): Promise<void> {
+  async prepare(values: Iterable<Uint8Array | null>, topic?: string): Promise<void> {
     let wanted: Set<number> | undefined;
+    const seen = this.versions && topic !== undefined ? new Set<number>() : undefined;
     let last = -1;
     for (const v of values) {
       if (v === null || v.length < 5 || v[0] !== 0) continue; // decode() reports it
       const id = ((v[1]! << 24) | (v[2]! << 16) | (v[3]! << 8) | v[4]!) >>> 0;
-      if (id === last || this.compiled.has(id)) continue;
+      if (id === last) continue;
       last = id;
+      seen?.add(id);
+      if (this.compiled.has(id)) continue;
       (wanted ??= new Set()).add(id);
     }
-    if (!wanted) return;
+    if (wanted) await this.load(wanted);
+    this.noVersion.clear();
+    if (seen) await this.loadVersions(seen, topic!);
+  }
+
+  /**
+   * As Confluent's AvroConverter: each schema's version under "<topic>-value".
+   * A schema that subject does not hold fails the records that carry it, as
+   * the converter does (the batch's records only: `noVersion` is per batch).
+   */
+  private async loadVersions(ids: Set<number>, topic: string): Promise<void> {
+    await Promise.all(
+      [...ids].map(async (id) => {
+        const c = this.compiled.get(id);
+        if (!c || hasRegistryVersion(c.schema, topic)) return;
+        const version = await this.registry.versionOf(`${topic}-value`, await this.registry.schemaById(id));
+        if (version !== undefined) setRegistryVersion(c.schema, topic, version);
+        else {
+          this.noVersion.set(id, `schema id ${id} is not registered under the subject ${topic}-value, so it has no version there ` +
+            '(AvroConverter looks it up under that subject; schema.compatibility compares versions)');
+        }
+      }),
+    );
+  }
+
+  private async load(wanted: Set<number>): Promise<void> {
     for (const id of wanted) this.unusable.delete(id);
     // An outage (RetriableError) or a registry that refuses Sluice (SluiceError) fails the whole batch.
     await Promise.all(
@@ -208,12 +249,19 @@ export class AvroDecoder implements Decoder {
     );
   }
 
+  avroSchemaOf(bytes: Uint8Array): RecordSchema | undefined {
+    if (bytes.length < 5 || bytes[0] !== 0) return undefined;
+    return this.compiled.get(((bytes[1]! << 24) | (bytes[2]! << 16) | (bytes[3]! << 8) | bytes[4]!) >>> 0)?.schema;
+  }
+
   decode(bytes: Uint8Array): Decoded {
     if (bytes.length < 5) throw new Error(`value is ${bytes.length} bytes, too short for the Confluent Avro wire format`);
     if (bytes[0] !== 0) throw new Error(`value does not start with the Confluent magic byte 0 (got ${bytes[0]})`);
     const id = ((bytes[1]! << 24) | (bytes[2]! << 16) | (bytes[3]! << 8) | bytes[4]!) >>> 0;
     const c = this.compiled.get(id);
     if (!c) throw new Error(this.unusable.get(id) ?? `schema id ${id} could not be loaded`);
+    const missing = this.noVersion.size > 0 ? this.noVersion.get(id) : undefined;
+    if (missing) throw new Error(missing);
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset + 5, bytes.length - 5);
     const res = c.type.decode(buf, 0);
     if (res.offset < 0) throw new Error(`Avro body does not match schema id ${id} (truncated or corrupt)`);

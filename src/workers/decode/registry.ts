@@ -50,6 +50,8 @@ export class SchemaRegistryClient {
   private readonly headers: Record<string, string>;
 
   private readonly fetch: (url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>;
+  private readonly post: (url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<Response>;
+  private readonly versions = new Map<string, Promise<number | undefined>>();
 
   /** `auth`: user:password (basic auth), or the Authorization header and CA to use. */
   constructor(
@@ -65,7 +67,11 @@ export class SchemaRegistryClient {
     if (ca) {
       const dispatcher = new Agent({ connect: { ca } });
       this.fetch = (url, init) => undiciFetch(url, { ...init, dispatcher }) as unknown as Promise<Response>;
-    } else this.fetch = (url, init) => fetch(url, init);
+      this.post = (url, init) => undiciFetch(url, { ...init, method: 'POST', dispatcher }) as unknown as Promise<Response>;
+    } else {
+      this.fetch = (url, init) => fetch(url, init);
+      this.post = (url, init) => fetch(url, { ...init, method: 'POST' });
+    }
   }
 
   /** The Avro schema text registered under this id. */
@@ -85,6 +91,52 @@ export class SchemaRegistryClient {
     return this.cached(`subject:${subject}:${version}`, () =>
       this.fetchSchema(`/subjects/${encodeURIComponent(subject)}/versions/${encodeURIComponent(String(version))}`, `subject ${subject} version ${version}`),
     );
+  }
+
+  /**
+   * The version `schema` has under `subject` (what Confluent's client
+   * getVersion asks: POST /subjects/<subject>); undefined when the subject
+   * does not hold it.
+   */
+  versionOf(subject: string, schema: string): Promise<number | undefined> {
+    let p = this.versions.get(`${subject}\u0000${schema}`);
+    if (!p) {
+      const key = `${subject}\u0000${schema}`;
+      p = this.lookUpVersion(subject, schema);
+      this.versions.set(key, p);
+      // Neither a failure nor a miss is kept: the schema may be registered there later.
+      p.then((v) => v === undefined && this.versions.delete(key), () => this.versions.delete(key));
+    }
+    return p;
+  }
+
+  private async lookUpVersion(subject: string, schema: string): Promise<number | undefined> {
+    const url = `${this.baseUrl}/subjects/${encodeURIComponent(subject)}`;
+    const what = `the version of a schema under subject ${subject}`;
+    let res: Response;
+    try {
+      res = await this.post(url, { headers: { ...this.headers, 'content-type': 'application/vnd.schemaregistry.v1+json' }, body: JSON.stringify({ schema }), signal: AbortSignal.timeout(30_000) });
+    } catch (err) {
+      throw new RetriableError(`schema registry unreachable at ${this.baseUrl} (${(err as Error).message})`, { cause: err });
+    }
+    const body = await res.text().catch((err: unknown) => {
+      throw new RetriableError(`schema registry at ${this.baseUrl}: reading the answer for ${what} failed (${(err as Error).message})`, { cause: err });
+    });
+    if (!res.ok) {
+      const code = errorCode(body);
+      if (code === SCHEMA_NOT_FOUND || code === SUBJECT_NOT_FOUND || code === VERSION_NOT_FOUND) return undefined;
+      const err = `schema registry at ${this.baseUrl} answered HTTP ${res.status} for ${what}: ${body.slice(0, 200)}`;
+      if (res.status >= 500 || res.status === 429 || res.status === 408) throw new RetriableError(err);
+      throw new SluiceError(err);
+    }
+    let version: unknown;
+    try {
+      version = (JSON.parse(body) as { version?: unknown }).version;
+    } catch {
+      throw new SluiceError(`schema registry at ${this.baseUrl} answered ${what} with something that is not JSON: ${body.slice(0, 200)}`);
+    }
+    if (typeof version !== 'number') throw new SluiceError(`schema registry at ${this.baseUrl} answered ${what} without a version: ${body.slice(0, 200)}`);
+    return version;
   }
 
   private cached(key: string, load: () => Promise<RegisteredSchema>): Promise<RegisteredSchema> {
