@@ -112,9 +112,10 @@ async function objects(f: OpenFile, topic: string, compatibility: Compatibility,
   }
   for (const kind of ['keys', 'headers'] as const) {
     const format = formats[kind];
-    const pieces: FilePiece[] = f.pieces.map((p) => ({
-      buffer: p.chunk.buffer, byteOffset: p.chunk[kind]!.byteOffset, byteLength: p.chunk[kind]!.byteLength, rowStart: p.rowStart, rowEnd: p.rowEnd, rows: p.chunk.rows,
-    }));
+    const pieces: FilePiece[] = f.pieces.map((p) => {
+      const part = p.chunk[kind]!;
+      return { buffer: p.chunk.buffer, byteOffset: part.byteOffset, byteLength: part.byteLength, rowStart: p.rowStart, rowEnd: p.rowEnd, rows: p.chunk.rows };
+    });
     const bytes = format === 'parquet'
       ? await writeParquetFile({ pieces, codec: 'snappy', rowGroupBytes: 1 << 20, metadata: {} })
       : await writeRecordFile({ format, pieces, schema: f.pieces[0]!.chunk[kind]!.schema });
@@ -135,7 +136,8 @@ describe('key and header files with schema.compatibility', () => {
         const headers = keys;
         for (const compatibility of ['backward', 'forward'] as const) {
           const topic = `kc-${values}-${keys}-${compatibility}`;
-          const closed = sets(topic, compatibility, [{ v: 1, id: 0 }, { v: 1, id: 1 }, { v: 2, id: 2 }, { v: 2, id: 3 }, { v: 1, id: 4 }, { v: 1, id: 5 }], { format: values, keyFiles: keys, headerFiles: headers });
+          const order: (1 | 2)[] = [1, 1, 2, 2, 1, 1];
+          const closed = sets(topic, compatibility, order.map((v, id) => ({ v, id })), { format: values, keyFiles: keys, headerFiles: headers });
           const files = closed.flatMap((s) => [...s.files.values()]);
           // BACKWARD: v2 closes the v1 set, the later v1 records join the v2 file; FORWARD: v2 joins the v1 file.
           expect(files.map((f) => [f.firstOffset, f.rows])).toEqual(compatibility === 'backward' ? [[0, 2], [2, 4]] : [[0, 6]]);
