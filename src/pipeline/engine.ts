@@ -143,6 +143,11 @@ export class Engine {
 
   /** Starts consuming; resolves when Sluice stops (signal, failure, stop()). */
   async run(): Promise<StopReason> {
+    // The threads load the decoders, the encoder and the sink's task files while
+    // the consumer joins its group, not while the first batches wait. A failure
+    // shows again, with its records, on the first batch that meets it.
+    this.pool.warm(this.parts.config.sink, this.sink.workerTaskFiles?.() ?? []).catch((err: unknown) =>
+      this.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'worker warm-up failed'));
     await this.source.connect();
     this.source.start(this.intake);
     // Sources also close lingering batches between polls; this covers long waits

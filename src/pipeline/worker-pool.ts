@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { ConnectorRef, EncodeResult, EncodeTask, WorkerSetup } from '../workers/protocol.js';
+import type { ConnectorRef, EncodeResult, EncodeTask, WarmTask, WorkerSetup } from '../workers/protocol.js';
 
 /** What an engine needs of the worker pool. */
 export interface WorkerPool {
@@ -14,6 +14,12 @@ export interface WorkerPool {
   encode(task: Omit<EncodeTask, 'connector'>): Promise<EncodeResult>;
   /** Runs a sink's own task file (Sink.useWorkers). */
   run<T, R>(filename: string, task: T): Promise<R>;
+  /**
+   * Has every thread load the connector's decoders, the sink's encoder and these
+   * task files now. Resolves when done; a failure here is only logged by the
+   * caller: the first batch meets the same error and reports it with its records.
+   */
+  warm(sink: string, modules: readonly string[]): Promise<void>;
   /** The engine is done with the pool (an owned pool is destroyed; a shared one stays for the others). */
   close(): Promise<void>;
 }
@@ -54,6 +60,11 @@ export class EncodePool {
     return {
       encode: (task) => this.piscina.run({ ...task, connector } satisfies EncodeTask) as Promise<EncodeResult>,
       run: <T, R>(filename: string, task: T) => this.piscina.run(task, { filename }) as Promise<R>,
+      // One task per thread, all at once: an idle pool hands each to a different thread.
+      warm: async (sink, modules) => {
+        const task: WarmTask = { warm: { sink, modules }, connector };
+        await Promise.all(Array.from({ length: this.piscina.threads.length || 1 }, () => this.piscina.run(task)));
+      },
       close: () => (owned ? this.destroy() : Promise.resolve()),
     };
   }

@@ -51,6 +51,16 @@ export interface EncodeTask {
   collect?: Int32Array;
 }
 
+/**
+ * Loads, before the first batch, what a connector's tasks will need in a
+ * thread: its decoders, the sink's encoder and the sink's own task files. Their
+ * imports and first compilation otherwise land on the first batches.
+ */
+export interface WarmTask {
+  warm: { sink: string; modules: readonly string[] };
+  connector: ConnectorRef;
+}
+
 export interface RecordFailure {
   /** Index of the record in the batch. */
   index: number;

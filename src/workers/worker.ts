@@ -2,6 +2,7 @@
 // worker thread and reads the batch in place from its SharedArrayBuffer. The
 // sink-specific part is the sink's WorkerEncoder (sinks/<name>/encoding.ts).
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { BatchReader } from '../core/batch-layout.js';
 import type { RecordContext, WorkerEncoder } from './encoder.js';
 // The one import from sinks/: the registry's worker-side entry (it loads only the encoder asked for).
@@ -11,7 +12,7 @@ import { ConvertError, ReplanNeeded, SluiceError } from '../errors.js';
 import { WorkerCollector } from '../core/shared-memory-gc.js';
 import { TransformChain } from '../transforms/chain.js';
 import { newTransformRecord, runChain } from '../transforms/worker-step.js';
-import { workerRejection, type ConnectorRef, type EncodeResult, type EncodeTask, type RecordFailure } from './protocol.js';
+import { workerRejection, type ConnectorRef, type EncodeResult, type EncodeTask, type RecordFailure, type WarmTask } from './protocol.js';
 
 // This thread sees every batch: the shared memory of those the main thread let
 // go is freed only once it has collected them too (core/shared-memory-gc.ts).
@@ -60,13 +61,25 @@ function* keysOf(r: BatchReader): Iterable<Uint8Array | null> {
   for (let i = 0; i < r.count; i++) yield r.key(i);
 }
 
-export default async function encodeBatch(task: EncodeTask): Promise<EncodeResult> {
+export default function encodeBatch(task: EncodeTask): Promise<EncodeResult>;
+export default function encodeBatch(task: WarmTask): Promise<undefined>;
+export default async function encodeBatch(task: EncodeTask | WarmTask): Promise<EncodeResult | undefined> {
+  if ('warm' in task) return warm(task);
   try {
     return await encode(task);
   } catch (err) {
     // Only the message crosses the thread boundary: a SluiceError's class and action travel in it (protocol.ts).
     throw err instanceof SluiceError ? workerRejection(err) : err;
   }
+}
+
+async function warm(task: WarmTask): Promise<undefined> {
+  const { encoders } = connectorState(task.connector);
+  const { sink, modules } = task.warm;
+  if (sink !== 'drop' && !encoders.has(sink)) encoders.set(sink, await createWorkerEncoder(sink));
+  // The ESM loader keeps them: Piscina's own import of a task file is then instant.
+  for (const m of modules) await import(pathToFileURL(m).href);
+  return undefined;
 }
 
 async function encode(task: EncodeTask): Promise<EncodeResult> {

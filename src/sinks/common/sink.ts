@@ -63,6 +63,8 @@ export interface Sink {
   storedPositions?(partitions: readonly TopicPartition[]): Promise<Map<string, number>>;
   /** Gives the sink the engine's worker pool for its own CPU work (e.g. writing Parquet files). */
   useWorkers?(run: WorkerRunner): void;
+  /** The task files this sink will run in the pool with these settings: the workers load them at start. */
+  workerTaskFiles?(): readonly string[];
   /** Make everything submitted for these partitions durable now (revoke, shutdown). */
   flush(partitions: readonly TopicPartition[]): Promise<void>;
   /** Forget these partitions' pending work without writing it (assignment lost). */

@@ -175,6 +175,16 @@ export class S3ParquetSink implements Sink {
     }
   }
 
+  workerTaskFiles(): readonly string[] {
+    const f = this.format;
+    const formats = [f.format, f.keyFiles, f.headerFiles];
+    const files: string[] = [];
+    if (this.compatibility) files.push(COMPAT_FILE_TASK);
+    if (formats.includes('parquet')) files.push(FILE_TASK);
+    if (formats.some((x) => x === 'json' || x === 'avro' || x === 'bytearray')) files.push(RECORD_FILE_TASK);
+    return files;
+  }
+
   useWorkers(run: WorkerRunner): void {
     this.runWorker = run;
   }

@@ -156,6 +156,11 @@ export class FakePool implements WorkerPool {
   run<R>(): Promise<R> {
     return Promise.reject(new Error('not used'));
   }
+  /** What the engine asked the threads to load (warm). */
+  readonly warmed: { sink: string; modules: readonly string[] }[] = [];
+  async warm(sink: string, modules: readonly string[]): Promise<void> {
+    this.warmed.push({ sink, modules });
+  }
   async close(): Promise<void> {
     this.closed++;
   }
