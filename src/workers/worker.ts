@@ -134,11 +134,11 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
         }
       }
     }
+    ctx.offset = reader.offset(i);
+    ctx.timestamp = reader.timestamp(i);
     if (bytes !== null && direct) {
       const schema = valueDecoder.avroSchemaOf!(bytes);
       if (schema) {
-        ctx.offset = reader.offset(i);
-        ctx.timestamp = reader.timestamp(i);
         ctx.key = key?.value ?? null;
         if (direct.addAvro!(bytes, schema, key, ctx)) continue;
       }
@@ -155,8 +155,6 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
       // converters make it: a tombstone, never a row of NULLs.
       if (value.value === null || value.value === undefined) value = undefined;
     }
-    ctx.offset = reader.offset(i);
-    ctx.timestamp = reader.timestamp(i);
     if (chain) {
       // Transforms see the decoded record and may reshape, reroute or drop it.
       const out = runChain(chain, trec!, ctx, key, value, task.topic);

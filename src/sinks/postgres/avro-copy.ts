@@ -11,6 +11,7 @@
 // caller then takes the usual path, which writes the same value or reports
 // the same error. The worker uses it only for records no transform touches
 // (worker.ts, WorkerEncoder.addAvro).
+import { copyBytes } from '../../core/copy-bytes.js';
 import type { ByteWriter } from '../../workers/byte-writer.js';
 import {
   AvroFieldReader, avroRecordType, FLAG_NUL, R_BOOL, R_BYTES, R_DOUBLE, R_ENUM, R_FIXED, R_FLOAT, R_GENERIC, R_NULL, R_STRING, R_VARINT,
@@ -175,14 +176,7 @@ function transcoder(reader: AvroFieldReader, cols: ColumnStep[], staged: boolean
     const len = e - s;
     w.ensure(4 + len);
     w.view.setInt32(w.pos, len);
-    let p = w.pos + 4;
-    const out = w.buf;
-    if (len < 32) for (let i = s; i < e; i++) out[p++] = b[i]!;
-    else {
-      out.set(b.subarray(s, e), p);
-      p += len;
-    }
-    w.pos = p;
+    w.pos = copyBytes(w.buf, w.pos + 4, b, s, e);
   };
 
   const writeColumns = (w: ByteWriter, b: Uint8Array, ctx: RecordContext): boolean => {

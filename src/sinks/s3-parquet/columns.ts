@@ -7,6 +7,7 @@
 // Two modes. Strict (a schema from Avro or a Connect envelope): a value that
 // does not fit is a ConvertError naming the field. Inferring (schemaless
 // JSON/msgpack): it throws Misfit, and the encoder widens the schema.
+import { copyBytes } from '../../core/copy-bytes.js';
 import { stringifyJsonExact } from '../../workers/json-exact.js';
 import {
   Binary, Bool, Decimal, FixedSizeBinary, Float64, Int32, Int64, List, makeData, Map_, Struct, Utf8, Field as ArrowField, type Data,
@@ -368,14 +369,7 @@ class Utf8Builder extends Builder {
       this.bytes.copy(grown, 0, 0, this.pos);
       this.bytes = grown;
     }
-    const out = this.bytes;
-    let p = this.pos;
-    if (len < 32) for (let i = start; i < end; i++) out[p++] = b[i]!;
-    else {
-      out.set(b.subarray(start, end), p);
-      p += len;
-    }
-    this.pos = p;
+    const p = (this.pos = copyBytes(this.bytes, this.pos, b, start, end));
     if (this.length + 1 >= this.offsets.length) this.offsets = grow(this.offsets, this.length + 2);
     this.offsets[this.length + 1] = p;
     this.written();
