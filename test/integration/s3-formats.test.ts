@@ -12,10 +12,10 @@ import { DeleteObjectCommand, GetObjectCommand, GetObjectTaggingCommand } from '
 import { beforeAll, describe, expect, it } from 'vitest';
 import { avroType } from '../../src/workers/decode/decoders.js';
 import { confluentFrame, registerSchema } from '../helpers/registry.js';
-import { createTopic, fullyCommitted, produce, type TestMessage } from '../helpers/kafka.js';
+import { createTopic, produce, type TestMessage } from '../helpers/kafka.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
 import { REGISTRY, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName, waitFor } from '../helpers/stack.js';
-import { deletePrefix, ensurePythonReaders, listObjects, s3, s3Connector } from './s3-support.js';
+import { deletePrefix, ensurePythonReaders, listObjects, s3, s3Connector, runS3ToEnd } from './s3-support.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -44,17 +44,8 @@ beforeAll(async () => {
 }, 600_000);
 
 /** Runs Sluice until every offset is committed, then stops it. */
-async function runToEnd(topic: string, dir: string, name: string, extra: Record<string, unknown>): Promise<string> {
-  const file = writeConnector(s3Connector(topic, dir, extra), name);
-  const sluice = startSluice(['run', '--config', file], { SLUICE_WORKER_THREADS: '2' });
-  try {
-    await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 120_000, 300)
-      .catch((err: Error) => { throw new Error(`${err.message}\n${sluice.output().slice(-4000)}`); });
-  } finally {
-    const exit = await sluice.stop('SIGTERM');
-    expect(exit.code, sluice.output().slice(-3000)).toBe(0);
-  }
-  return sluice.output();
+function runToEnd(topic: string, dir: string, name: string, extra: Record<string, unknown>): Promise<string> {
+  return runS3ToEnd(topic, dir, extra, name);
 }
 
 const pad = (n: number) => String(n).padStart(10, '0');

@@ -16,7 +16,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createTopic, fullyCommitted, produce, type TestMessage } from '../helpers/kafka.js';
 import { startSluice, writeConnector, type RunningSluice } from '../helpers/sluice.js';
 import { S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName, waitFor } from '../helpers/stack.js';
-import { deletePrefix, ensurePythonReaders, listObjects, readParquet, s3, s3Connector } from './s3-support.js';
+import { deletePrefix, ensurePythonReaders, listObjects, readParquet, s3, s3Connector, runS3ToEnd } from './s3-support.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -65,15 +65,7 @@ function messages(): TestMessage[] {
 const headersOf = (i: number) => (i === 3 ? [{ key: 'trace', value: 't-3' }, { key: 'op', value: 'delete' }] : [{ key: 'trace', value: `t-${i}` }, { key: 'src', value: 'ü-app' }]);
 
 async function runToEnd(topic: string, dir: string, name: string, extra: Record<string, unknown>): Promise<void> {
-  const file = writeConnector(s3Connector(topic, dir, extra), name);
-  const sluice = startSluice(['run', '--config', file], { SLUICE_WORKER_THREADS: '2' });
-  try {
-    await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 120_000, 300)
-      .catch((err: Error) => { throw new Error(`${err.message}\n${sluice.output().slice(-4000)}`); });
-  } finally {
-    const exit = await sluice.stop('SIGTERM');
-    expect(exit.code, sluice.output().slice(-3000)).toBe(0);
-  }
+  await runS3ToEnd(topic, dir, extra, name);
 }
 
 const CONVERTERS = {

@@ -6,7 +6,10 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { KAFKA, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL } from '../helpers/stack.js';
+import { expect } from 'vitest';
+import { fullyCommitted } from '../helpers/kafka.js';
+import { startSluice, writeConnector } from '../helpers/sluice.js';
+import { KAFKA, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName, waitFor } from '../helpers/stack.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -96,4 +99,21 @@ export function parseObjectName(key: string): { dir: string; topic: string; part
   const m = /^(.+)\+(\d+)\+(\d{10,})(?:\.(?:snappy|gz|zstd))?\.parquet$/.exec(key.slice(slash + 1));
   if (!m) return undefined;
   return { dir: key.slice(0, slash), topic: m[1]!, partition: Number(m[2]), start: Number(m[3]) };
+}
+
+/**
+ * Runs Sluice with this S3 connector until every offset of the topic is
+ * committed, then stops it and expects a clean exit. Returns its output.
+ */
+export async function runS3ToEnd(topic: string, dir: string, extra: Record<string, unknown>, name = uniqueName('s3')): Promise<string> {
+  const file = writeConnector(s3Connector(topic, dir, extra), name);
+  const sluice = startSluice(['run', '--config', file], { SLUICE_WORKER_THREADS: '2' });
+  try {
+    await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 120_000, 300)
+      .catch((err: Error) => { throw new Error(`${err.message}\n${sluice.output().slice(-4000)}`); });
+  } finally {
+    const exit = await sluice.stop('SIGTERM');
+    expect(exit.code, sluice.output().slice(-3000)).toBe(0);
+  }
+  return sluice.output();
 }

@@ -7,10 +7,9 @@ import avro from 'avsc';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decimalBytes, rng } from '../helpers/orders.js';
 import { confluentFrame, registerSchema } from '../helpers/registry.js';
-import { createTopic, fullyCommitted, produce, type TestMessage } from '../helpers/kafka.js';
-import { startSluice, writeConnector } from '../helpers/sluice.js';
-import { REGISTRY, uniqueName, waitFor } from '../helpers/stack.js';
-import { ensurePythonReaders, readParquet, s3Connector, type ParquetFileRead } from './s3-support.js';
+import { createTopic, produce, type TestMessage } from '../helpers/kafka.js';
+import { REGISTRY, uniqueName } from '../helpers/stack.js';
+import { ensurePythonReaders, readParquet, runS3ToEnd, type ParquetFileRead } from './s3-support.js';
 
 beforeAll(async () => {
   await ensurePythonReaders();
@@ -43,16 +42,7 @@ function decimalBig(unscaled: bigint): Buffer {
 async function runToEnd(topic: string, dir: string, messages: TestMessage[], extra: Record<string, unknown>): Promise<ParquetFileRead[]> {
   await createTopic(topic, 1);
   await produce(topic, messages);
-  const name = uniqueName('s3');
-  const file = writeConnector(s3Connector(topic, dir, { 'flush.size': String(messages.length), ...extra }), name);
-  const sluice = startSluice(['run', '--config', file], { SLUICE_WORKER_THREADS: '2' });
-  try {
-    await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 120_000, 300)
-      .catch((err: Error) => { throw new Error(`${err.message}\n${sluice.output().slice(-4000)}`); });
-  } finally {
-    const exit = await sluice.stop('SIGTERM');
-    expect(exit.code, sluice.output().slice(-3000)).toBe(0);
-  }
+  await runS3ToEnd(topic, dir, { 'flush.size': String(messages.length), ...extra });
   return readParquet(`${dir}/${topic}/`);
 }
 
