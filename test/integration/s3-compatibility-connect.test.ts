@@ -70,7 +70,8 @@ async function produceProtobuf(topic: string, pkg: string, subject: string): Pro
   const type = (text: string) => protobuf.parse(text, new protobuf.Root(), { keepCase: true }).root.lookupType(`${pkg}.Order`);
   const t1 = type(v1);
   const t2 = type(v2);
-  const frame = (id: number, t: protobuf.Type, v: Record<string, unknown>) => confluentFrame(id, Buffer.concat([writeMessageIndexes([0]), t.encode(t.fromObject(v)).finish()]));
+  const frame = (id: number, t: protobuf.Type, v: Record<string, unknown>) =>
+    confluentFrame(id, Buffer.concat([writeMessageIndexes([0]), t.encode(t.fromObject(v)).finish()]));
   await produce(topic, [
     { value: frame(id1, t1, { id: 1, qty: 10, gone: 'a' }) },
     { value: frame(id1, t1, { id: 2, qty: 20, gone: 'b' }) },

@@ -78,7 +78,8 @@ export abstract class WireFormatDecoder<C> implements Decoder {
       } catch {
         continue; // decode() reports it
       }
-      if (t && !targets.has(t.schema) && !hasRegistryVersion(t.schema, topic)) targets.set(t.schema, { id, ...(t.recordName !== undefined ? { recordName: t.recordName } : {}) });
+      if (!t || targets.has(t.schema) || hasRegistryVersion(t.schema, topic)) continue;
+      targets.set(t.schema, { id, ...(t.recordName !== undefined ? { recordName: t.recordName } : {}) });
     }
     await Promise.all(
       [...targets].map(async ([schema, { id, recordName }]) => {

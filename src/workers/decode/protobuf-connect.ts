@@ -12,7 +12,7 @@
 // are named after their entry (tags_count for map field tags_count).
 import protobuf from 'protobufjs';
 import type { ConnectSchema } from '../schema.js';
-import { fieldMetaParams } from './protobuf.js';
+import { fieldMetaParams } from './protobuf-meta.js';
 
 const NS = 'io.confluent.connect.protobuf';
 const TAG = `${NS}.Tag`;

@@ -21,6 +21,7 @@ import type { RegisteredSchema, SchemaRegistryClient } from './registry.js';
 import type { Field, FieldType, RecordSchema } from '../schema.js';
 import { setConnectView } from '../connect-view.js';
 import { protobufConnectSchema } from './protobuf-connect.js';
+import { fieldMetaParams } from './protobuf-meta.js';
 
 type Long = { low: number; high: number; unsigned: boolean };
 
@@ -458,18 +459,6 @@ function messageElement(
   }
   const { plan, fields } = messagePlan(rt, inProgress, opts);
   return { type: { kind: 'record', fields }, read: (v) => readMessage(plan, v as Record<string, unknown>) };
-}
-
-/** params of (confluent.field_meta) on a field, however the option text wrote them. */
-export function fieldMetaParams(f: protobuf.Field): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const o of f.parsedOptions ?? []) {
-    const meta = (o as Record<string, unknown>)['(confluent.field_meta)'] as { params?: unknown } | undefined;
-    if (!meta || meta.params === undefined) continue;
-    const entries = Array.isArray(meta.params) ? meta.params : [meta.params];
-    for (const e of entries as { key?: unknown; value?: unknown }[]) if (e && e.key !== undefined) out[String(e.key)] = String(e.value);
-  }
-  return out;
 }
 
 function int(v: unknown): number {
