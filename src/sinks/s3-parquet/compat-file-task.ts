@@ -5,7 +5,9 @@
 // decoded, projected to the file's schema (compatibility.ts) and written in
 // the output format exactly as a row of that schema is without projection:
 // Parquet through the same Arrow encoder, JSON through the same JsonConverter
-// writer, Avro with the file's schema in the container header.
+// writer, Avro with the file's schema in the container header. Protobuf and
+// JSON Schema rows are the decoded values themselves, with their Kafka
+// Connect schemas (compat-connect.ts), projected the same way.
 import { isWorkerThread, move } from 'piscina';
 import { gzipSync } from 'node:zlib';
 import { avroType } from '../../workers/decode/decoders.js';
@@ -23,7 +25,7 @@ import { AvroRecordWriter } from './avro-format.js';
 import { decodeConnectRow, isConnectSchemaText, parseConnectSchemaText } from './compat-connect.js';
 
 export interface CompatPiece extends FilePiece {
-  /** The writer schema (Avro JSON text) of the piece's rows. */
+  /** The writer schema (Avro JSON text) of the piece's rows, or compat-connect.ts's schema text. */
   schema: string;
   /** Kafka offset of each of the piece's rows [rowStart, rowEnd): named in errors. */
   offsets: number[];
