@@ -5,7 +5,9 @@
 // fake registry), and whole files: records of two registered versions →
 // decoder → the worker's chunks → rotation → the compat file task → Parquet
 // and JSON read back.
+import avro from 'avsc';
 import http from 'node:http';
+import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import protobuf from 'protobufjs';
 import { tableFromIPC } from 'apache-arrow';
@@ -21,7 +23,7 @@ import { readRowTable, type S3BatchMeta } from '../../src/sinks/s3-parquet/layou
 import { PartitionRotation, type FileSet, type OpenFile } from '../../src/sinks/s3-parquet/rotation.js';
 import { EMPTY_INFERRED } from '../../src/sinks/s3-parquet/types.js';
 import { connectViewOf } from '../../src/workers/connect-view.js';
-import { createDecoder, type Decoded } from '../../src/workers/decode/decoders.js';
+import { avroType, createDecoder, type Decoded } from '../../src/workers/decode/decoders.js';
 import { jsonSchemaConnectSchema } from '../../src/workers/decode/json-schema-connect.js';
 import { mapSchemaName, protobufConnectSchema } from '../../src/workers/decode/protobuf-connect.js';
 import { compileProto } from '../../src/workers/decode/protobuf.js';
@@ -91,7 +93,7 @@ async function decodeAll(format: 'protobuf' | 'json-schema', topic: string, valu
 
 const ctx = (topic: string, offset: number): RecordContext => ({ topic, partition: 0, offset, timestamp: 0, key: null, keyBytes: null, headers: () => [] });
 
-const plan = (format: 'parquet' | 'json', compatibility: 'backward' | 'forward' | 'full'): S3Plan => ({
+const plan = (format: 'parquet' | 'json' | 'avro', compatibility: 'backward' | 'forward' | 'full'): S3Plan => ({
   key: 'k', partitioner: { kind: 'default' }, storeKey: false, storeHeaders: false, storeMetadata: false, nullValues: 'fail', inferred: EMPTY_INFERRED, format, compatibility,
 });
 
@@ -103,7 +105,7 @@ function compatPieces(f: OpenFile): CompatFileTask['pieces'] {
 }
 
 /** Decoded records (offsets 0…) → worker → rotation → each closed file's first offset, version and bytes. */
-async function files(format: 'parquet' | 'json', compatibility: 'backward' | 'forward' | 'full', topic: string, decoded: Decoded[]) {
+async function files(format: 'parquet' | 'json' | 'avro', compatibility: 'backward' | 'forward' | 'full', topic: string, decoded: Decoded[]) {
   const enc = new S3FormatEncoder();
   enc.begin(plan(format, compatibility), topic, 0);
   decoded.forEach((d, i) => enc.add(d, undefined, ctx(topic, i)));
@@ -127,6 +129,20 @@ const rowsOf = (bytes: Uint8Array) => {
   const t = tableFromIPC(readParquet(bytes).intoIPCStream());
   return { columns: t.schema.fields.map((f) => `${f.name}:${f.type}`), rows: t.toArray().map((x) => JSON.parse(JSON.stringify(x.toJSON(), (_k, v) => (typeof v === 'bigint' ? Number(v) : v)))) };
 };
+
+async function readAvro(bytes: Uint8Array): Promise<{ schema: unknown; records: unknown[] }> {
+  const records: unknown[] = [];
+  let schema: unknown;
+  await new Promise<void>((resolve, reject) => {
+    const dec = new avro.streams.BlockDecoder({ parseHook: (x: unknown) => avroType(x) } as never);
+    dec.on('metadata', (_t: unknown, _c: string, header: { meta: Record<string, Buffer> }) => (schema = JSON.parse(header.meta['avro.schema']!.toString())));
+    dec.on('data', (x: unknown) => records.push(JSON.parse(JSON.stringify(x))));
+    dec.on('end', resolve);
+    dec.on('error', reject);
+    Readable.from([Buffer.from(bytes)]).pipe(dec);
+  });
+  return { schema, records };
+}
 
 // ---------- Protobuf ----------
 
@@ -256,6 +272,17 @@ describe('Protobuf values: versions and files', () => {
       '{"id":2,"qty":20,"lines":[{"sku":"b","n":2,"w":0.5}],"note":"hi"}\n{"id":3,"qty":30,"lines":[],"note":null}\n',
     );
     expect(Buffer.from(json[0]!.bytes).toString()).toBe('{"id":1,"qty":10,"gone":"x","lines":[{"sku":"a","n":1}]}\n');
+  });
+
+  it('AvroFormat: the v2 file\'s header is the Avro schema Sluice gives v2 values, and the projected v1 records read as v2', async () => {
+    const d = (await decodeAll('protobuf', 'pb-orders', batch())) as Decoded[];
+    const avroFiles = await files('avro', 'backward', 'pb-orders', d);
+    const back = await readAvro(avroFiles[1]!.bytes);
+    expect((back.schema as { fields: { name: string }[] }).fields.map((f) => f.name)).toEqual(['id', 'qty', 'lines', 'note']);
+    expect(back.records).toEqual([
+      { id: 2, qty: 20, lines: [{ sku: 'b', n: 2, w: 0.5 }], note: 'hi' },
+      { id: 3, qty: 30, lines: [], note: null },
+    ]);
   });
 
   it('FORWARD: v2 into the v1 file; an int64 qty has no int32 projection: an error naming topic, partition, offset and field', async () => {
