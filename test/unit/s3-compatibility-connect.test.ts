@@ -434,4 +434,11 @@ describe('value.subject.name.strategy', () => {
     expect(subjectStrategyOf('com.example.MyStrategy')).toBeUndefined();
     expect(subjectStrategyOf('com.example.RecordNameStrategy')).toBeUndefined();
   });
+
+  it('a schema without a record name under RecordNameStrategy fails its records, as Confluent\'s strategy refuses it', async () => {
+    register(301, 'JSON', JSON.stringify({ type: 'object', properties: { id: { type: 'integer' } } }));
+    const [d] = await decodeAll('json-schema', 'js-untitled', [frame(301, Buffer.from('{"id":1}'), false)], 'record');
+    expect(d).toBeInstanceOf(Error);
+    expect((d as Error).message).toMatch(/schema id 301: with value.subject.name.strategy=RecordNameStrategy the value's schema must be a named record/);
+  });
 });
