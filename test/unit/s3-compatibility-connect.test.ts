@@ -378,6 +378,10 @@ describe('JSON Schema values: the Kafka Connect schema (JsonSchemaData)', () => 
     expect(() => jsonSchemaConnectSchema(obj({ a: { $ref: '#/definitions/X' }, b: { $ref: '#/definitions/X' } }, { definitions: { X: { type: 'string' } } }))).toThrow(/^b: a schema referenced more than once/);
     expect(() => jsonSchemaConnectSchema(obj({ kids: { type: 'array', items: { $ref: '#' } } }))).toThrow(/contains itself/);
     expect(() => jsonSchemaConnectSchema(obj({ a: { type: 'object' } }))).toThrow(/^a: an object that declares no properties/);
+    // JsonSchemaData takes the number over the enum of an {integer, enum} schema, where Sluice's decoder reads a string.
+    expect(() => jsonSchemaConnectSchema(obj({ a: { type: 'integer', enum: [1, 2] } }))).toThrow(/^a: an enum or const with "type" "integer"/);
+    // A const next to "type": "string" is a plain string in Connect.
+    expect(jsonSchemaConnectSchema(obj({ a: { type: 'string', const: 'x' } })).fields![0]).toEqual({ type: 'string', optional: false, field: 'a' });
   });
 });
 

@@ -102,7 +102,13 @@ class Builder {
     }
     let s: ConnectSchema;
     if (Array.isArray(node.enum) || node.const !== undefined) {
-      if (node.type !== undefined) for (const k of ['title', 'default', 'connect.parameters']) if (node[k] !== undefined) throw unsupported(`an enum with "type" and "${k}"`);
+      // With "type", the JSON Schema library makes an allOf of the two: JsonSchemaData then keeps a string enum but
+      // ignores a const, takes any other type over the enum, and the title, default and parameters stay on the allOf.
+      if (node.type !== undefined) {
+        if (node.type !== 'string') throw unsupported(`an enum or const with "type" ${JSON.stringify(node.type)}`);
+        for (const k of ['title', 'default', 'connect.parameters', 'connect.type']) if (node[k] !== undefined) throw unsupported(`an enum or const with "type" and "${k}"`);
+        if (!Array.isArray(node.enum)) return { type: 'string', optional: forceOptional };
+      }
       const params: Record<string, string> = { [ENUM]: '' };
       for (const sym of Array.isArray(node.enum) ? node.enum : [node.const!]) {
         if (sym === null) params[`${ENUM}.<NULL>`] = '<NULL>';
