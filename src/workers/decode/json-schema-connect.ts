@@ -70,6 +70,8 @@ class Builder {
     const unsupported = (what: string) => new Error(`${where}: ${what}; Sluice does not project it (its Kafka Connect schema cannot be matched exactly)`);
     if (!isObj(node) || Object.keys(node).length === 0) throw unsupported('a schema that allows any value');
     if (typeof node.$ref === 'string') {
+      // The value's version would be the target's connect.version, which the decoder does not read.
+      if (at === '') throw unsupported('a top-level $ref');
       const { node: target, doc: tdoc } = this.deref(node.$ref, doc, where);
       if (this.inProgress.has(target)) throw unsupported(`a schema that contains itself ($ref "${node.$ref}")`);
       // JsonSchemaData shares one builder between the uses of a referenced schema and marks it with an id parameter.
