@@ -88,6 +88,8 @@ class Builder {
     const union = node.oneOf ?? node.anyOf;
     if (union !== undefined) {
       if (!Array.isArray(union)) throw unsupported('oneOf/anyOf that is not an array');
+      // JsonSchemaData takes the value's version from inside the union (or none, for one branch): the decoder reads the top level's.
+      if (at === '') throw unsupported('a top-level oneOf/anyOf');
       const rest = Object.keys(node).filter((k) => !['oneOf', 'anyOf', 'title', 'description', '$id', '$schema', 'definitions', '$defs'].includes(k));
       if (rest.length > 0 || node.title !== undefined) throw unsupported(`oneOf/anyOf next to ${[...rest, ...(node.title !== undefined ? ['title'] : [])].join(', ')}`);
       if (union.length === 1) return this.of(union[0], doc, false, at);
