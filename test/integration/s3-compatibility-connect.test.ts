@@ -12,7 +12,7 @@ import { confluentFrame } from '../helpers/registry.js';
 import { createTopic, fullyCommitted, produce } from '../helpers/kafka.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
 import { REGISTRY, uniqueName, waitFor } from '../helpers/stack.js';
-import { ensurePythonReaders, readParquet, s3Connector } from './s3-support.js';
+import { ensurePythonReaders, listObjects, readParquet, s3Connector } from './s3-support.js';
 
 beforeAll(async () => {
   await ensurePythonReaders();
@@ -114,6 +114,34 @@ describe('S3 sink schema.compatibility with Protobuf and JSON Schema values from
     const files = await readParquet(`${dir}/${topic}/`);
     expect(files.map((f) => f.key)).toEqual([0, 2].map((s) => `${dir}/${topic}/partition=0/${topic}+0+${pad(s)}.snappy.parquet`));
     expect(files[1]!.data).toEqual(PROTO_V2_ROWS);
+  });
+
+  it('Protobuf, BACKWARD: a v1 record after a v2 that renumbered a field cannot be projected (Connect compares the tag parameter): Sluice stops naming its offset and field', async () => {
+    const topic = uniqueName('s3_compat_pberr');
+    const dir = uniqueName('it');
+    const pkg = uniqueName('pe');
+    const v1 = proto(pkg, '  int64 id = 1;\n  string sku = 2;\n');
+    const v2 = proto(pkg, '  int64 id = 1;\n  string sku = 3;\n');
+    await createTopic(topic, 1);
+    const id1 = await register(`${topic}-value`, 'PROTOBUF', v1);
+    const id2 = await register(`${topic}-value`, 'PROTOBUF', v2);
+    const type = (text: string) => protobuf.parse(text, new protobuf.Root(), { keepCase: true }).root.lookupType(`${pkg}.Order`);
+    const frame = (id: number, t: protobuf.Type, v: Record<string, unknown>) =>
+      confluentFrame(id, Buffer.concat([writeMessageIndexes([0]), t.encode(t.fromObject(v)).finish()]));
+    await produce(topic, [
+      { value: frame(id1, type(v1), { id: 1, sku: 'a' }) },
+      { value: frame(id2, type(v2), { id: 2, sku: 'b' }) },
+      { value: frame(id1, type(v1), { id: 3, sku: 'c' }) },
+    ]);
+    const file = writeConnector(s3Connector(topic, dir, {
+      'value.converter': PROTOBUF, 'value.converter.schema.registry.url': REGISTRY, 'schema.compatibility': 'BACKWARD', 'flush.size': '2',
+    }), uniqueName('s3'));
+    const sluice = startSluice(['run', '--config', file], { SLUICE_WORKER_THREADS: '1' });
+    const exit = await Promise.race([sluice.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running:\n${sluice.output().slice(-3000)}`)), 90_000))])
+      .finally(() => sluice.stop('SIGKILL').catch(() => {}));
+    expect(exit.code).not.toBe(0);
+    expect(sluice.output()).toMatch(new RegExp(`topic ${topic} partition 0 offset 2: .*schema.compatibility=BACKWARD.*field sku: .*io.confluent.connect.protobuf.Tag`));
+    expect((await listObjects(`${dir}/${topic}/`)).map((o) => o.key)).toEqual([`${dir}/${topic}/partition=0/${topic}+0+${pad(0)}.snappy.parquet`]);
   });
 
   it('JSON Schema, BACKWARD, Parquet: the v1 records after v2 take v2\'s default, a null for the new nullable field, and qty as a double', async () => {
