@@ -47,7 +47,7 @@ function converterNotices(role: 'key' | 'value'): OptionSpec<any>[] {
 
 export const connectKeyOptions = [
   // Every connector.
-  str({ key: 'header.converter', doc: 'Kafka Connect converter for record headers.', ignored: 'Sluice keeps header bytes as they are (S3 __kafka_headers, dead letters); no header is converted.' }),
+  str({ key: 'header.converter', doc: 'Kafka Connect converter for record headers.', ignored: 'Sluice keeps header bytes as they are (S3 header files as their UTF-8 text, dead letters); no header is converted.' }),
   ...registryOptions('key'),
   ...registryOptions('value'),
   ...converterNotices('key'),

@@ -278,7 +278,7 @@ const keyed: Family = {
     'key.converter': 'org.apache.kafka.connect.json.JsonConverter', 'key.converter.schemas.enable': 'false',
   },
   pgExtra: { 'pk.mode': 'record_key', 'pk.fields': 'id', 'delete.enabled': 'true' },
-  s3Extra: { 'store.kafka.keys': 'true', 'behavior.on.null.values': 'ignore' },
+  s3Extra: { 'store.kafka.key.column': 'true', 'behavior.on.null.values': 'ignore' },
   kinds: [
     { name: 'keys: null key (pk.mode=record_key)', make: (o) => ({ key: null, value: `{"o":${o}}` }), pg: { none: true }, s3: { none: true } },
     { name: 'keys: invalid JSON key', make: (o) => ({ key: '{bad', value: `{"o":${o}}` }), pg: { none: true }, s3: { none: true } },

@@ -162,7 +162,7 @@ describe('S3 Parquet sink types, read back by pyarrow', () => {
     const files = await runToEnd(topic, dir, messages, {
       'value.converter': 'io.confluent.connect.avro.AvroConverter', 'value.converter.schema.registry.url': REGISTRY,
       'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      'store.kafka.keys': 'true', 'store.kafka.headers': 'true', 'store.kafka.metadata': 'true',
+      'store.kafka.key.column': 'true', 'store.kafka.headers.column': 'true', 'store.kafka.metadata': 'true',
       'parquet.codec': 'zstd', 'parquet.row.group.bytes': String(128 * 1024),
     });
     expect(files).toHaveLength(1);

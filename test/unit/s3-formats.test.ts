@@ -374,11 +374,11 @@ describe('S3 format and request settings', () => {
       expect.stringMatching(/^format.class: "io.confluent.connect.s3.format.bytearray.ByteArrayFormat" is not a format Sluice writes/),
       expect.stringMatching(/^storage.class: "x.HdfsStorage" is not a storage Sluice writes to/),
     ]);
-    expect(problems(() => formatSettings({ ...base, 'format.class': 'io.confluent.connect.s3.format.avro.AvroFormat', 'avro.codec': 'zstandard', 'store.kafka.keys': true }))).toEqual([
+    expect(problems(() => formatSettings({ ...base, 'format.class': 'io.confluent.connect.s3.format.avro.AvroFormat', 'avro.codec': 'zstandard', 'store.kafka.key.column': true }))).toEqual([
       'avro.codec: "zstandard" is not written by Sluice; use null, deflate or snappy',
-      'store.kafka.keys: Sluice stores Kafka keys, headers and metadata only as Parquet columns; not with AvroFormat',
+      'store.kafka.key.column: Sluice adds Kafka key, header and metadata columns only to Parquet files; not with AvroFormat (store.kafka.keys / store.kafka.headers write key and header files)',
     ]);
-    expect(problems(() => formatSettings({ ...base, 'behavior.on.null.values': 'write' }))[0]).toMatch(/^behavior.on.null.values: "write" puts tombstones into separate .keys files/);
+    expect(problems(() => formatSettings({ ...base, 'behavior.on.null.values': 'write' }))[0]).toMatch(/^behavior.on.null.values: "write" writes tombstones into key files only: it needs store.kafka.keys=true/);
   });
 
   it('maps s3.ssea.name, the SSE keys and the canned ACL onto the request, as Confluent\'s S3OutputStream does', () => {

@@ -15,6 +15,7 @@ import { Partitioner, type PartitionerSpec } from './partitioner.js';
 import { arrowField } from './arrow-types.js';
 import { AvroRow } from './avro-columns.js';
 import { fieldKey, inferParquetType, mergeParquetTypes, typeKey } from './types.js';
+import { CompanionRows, placeParts, type CompanionFormat } from './companions.js';
 import type { Compatibility } from './compatibility.js';
 
 export interface S3Plan {
@@ -24,7 +25,14 @@ export interface S3Plan {
   readonly storeKey: boolean;
   readonly storeHeaders: boolean;
   readonly storeMetadata: boolean;
-  readonly nullValues: 'fail' | 'ignore';
+  readonly nullValues: 'fail' | 'ignore' | 'write';
+  /** store.kafka.keys / store.kafka.headers: the formats of Confluent's key and header files (companions.ts). */
+  readonly keyFiles?: CompanionFormat;
+  readonly headerFiles?: CompanionFormat;
+  /** behavior.on.null.values=write: the path tombstones go under (tombstone.encoded.partition). */
+  readonly tombstonePath?: string;
+  /** keys.format.class=ByteArrayFormat: format.bytearray.separator. */
+  readonly byteArraySeparator?: string;
   /** Schemaless topics: the widest record type seen so far (a record). */
   readonly inferred: FieldType;
   /** Output format (absent: Parquet); JsonFormat and AvroFormat are encoded by record-encoding.ts. */
@@ -92,6 +100,11 @@ function makeLayout(plan: S3Plan, valueFields: readonly Field[], scalar: boolean
 
 class Group {
   rows = 0;
+  /** Its key in the encoder's groups, and what its key and header rows add to its schema key (companions.ts). */
+  gk = '';
+  ck = '';
+  /** behavior.on.null.values=write: tombstones, key and header rows only. */
+  valueless = false;
   /** Where the encoder keeps it between batches: its layout and mode (builders do not depend on the path). */
   spareKey = '';
   readonly value: Builder;
@@ -186,7 +199,9 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
   private spare = new Map<string, Group[]>();
   private current?: Group;
   /** The last typed record's group: most records of a batch share it. */
-  private last?: { path: string; schema: RecordSchema; keySchema: RecordSchema | undefined; group: Group };
+  private last?: { path: string; schema: RecordSchema; keySchema: RecordSchema | undefined; ck: string; group: Group };
+  /** store.kafka.keys / store.kafka.headers: each group's key and header rows. */
+  private readonly companions = new CompanionRows();
   private readonly table = new RowTableWriter();
   /** Schemaless: the batch's schema (the plan's, widened by what the batch holds). */
   private inferred?: FieldType;
@@ -197,7 +212,7 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
   private readonly lastKeySchema = new Map<string, RecordSchema>();
 
   needsKeys(plan: S3Plan): boolean {
-    return plan.storeKey;
+    return plan.storeKey || plan.keyFiles !== undefined;
   }
 
   begin(plan: S3Plan, topic: string, _partition: number): void {
@@ -219,6 +234,20 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
     this.inferredLayout = undefined;
     this.kept = [];
     this.widened = false;
+    this.companions.begin({ keys: plan.keyFiles, headers: plan.headerFiles, decimalFormat: plan.decimalFormat, byteArraySeparator: plan.byteArraySeparator });
+  }
+
+  /** Appends a record's key and header rows, then its value row (append); a failure leaves neither. */
+  private withCompanions(group: Group, append: () => void): void {
+    if (!this.companions.active) return append();
+    const rows = group.rows;
+    this.companions.commit(group.index, rows);
+    try {
+      append();
+    } catch (err) {
+      this.companions.truncate(group.index, rows);
+      throw err;
+    }
   }
 
   add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
@@ -238,31 +267,35 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
     }
     const headers = this.plan.storeHeaders ? ctx.headers() : undefined;
     const keyValue = key?.value ?? null;
+    const ck = this.companions.active ? this.companions.prepare(key, ctx) : '';
     if (schemaless) {
-      this.addSchemaless(path, v, keyValue, keySchema, headers, ctx);
+      const first = this.groupFor(path, this.schemalessLayout(keySchema), 'infer', ck);
+      this.withCompanions(first, () => this.addSchemaless(path, v, keyValue, keySchema, headers, ctx, ck));
     } else {
       const l = this.last;
       let group: Group;
-      if (l && l.path === path && l.schema === value.schema && l.keySchema === keySchema) group = l.group;
+      if (l && l.path === path && l.schema === value.schema && l.keySchema === keySchema && l.ck === ck) group = l.group;
       else {
-        group = this.groupFor(path, this.typedLayout(value.schema, keySchema), 'strict');
-        this.last = { path, schema: value.schema, keySchema, group };
+        group = this.groupFor(path, this.typedLayout(value.schema, keySchema), 'strict', ck);
+        this.last = { path, schema: value.schema, keySchema, ck, group };
       }
       this.current = group;
-      group.append(v, keyValue, headers, ctx);
+      this.withCompanions(group, () => group.append(v, keyValue, headers, ctx));
     }
     this.table.push(ctx.offset, time, this.current!.index);
   }
 
 
-  private groupFor(path: string, layout: Layout, mode: 'strict' | 'infer'): Group {
-    const gk = mode === 'infer' ? path : `${path}\u0000${layout.schemaKey}`;
+  private groupFor(path: string, layout: Layout, mode: 'strict' | 'infer', ck = ''): Group {
+    const gk = mode === 'infer' ? `${path}${ck ? `\u0000${ck}` : ''}` : `${path}\u0000${layout.schemaKey}${ck}`;
     let g = this.groups.get(gk);
     if (!g) {
       const sk = this.spareKey(mode, layout);
       const old = this.spare.get(sk)?.pop();
       g = old && old.layout === layout ? old.reuse(this.groupList.length, path) : new Group(this.groupList.length, path, layout, this.plan, mode);
       g.spareKey = sk;
+      g.gk = gk;
+      g.ck = ck;
       this.groups.set(gk, g);
       this.groupList.push(g);
     }
@@ -300,9 +333,9 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
     return this.inferredLayout;
   }
 
-  private addSchemaless(path: string, v: unknown, key: unknown, keySchema: RecordSchema | undefined, headers: Kept['headers'], ctx: RecordContext): void {
+  private addSchemaless(path: string, v: unknown, key: unknown, keySchema: RecordSchema | undefined, headers: Kept['headers'], ctx: RecordContext, ck: string): void {
     for (let attempt = 0; ; attempt++) {
-      const group = this.groupFor(path, this.schemalessLayout(keySchema), 'infer');
+      const group = this.groupFor(path, this.schemalessLayout(keySchema), 'infer', ck);
       this.current = group;
       try {
         group.append(v, key, headers, ctx);
@@ -331,8 +364,10 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
       if (old.mode !== 'infer') continue;
       const g = new Group(i, old.path, layout, this.plan, 'infer');
       g.spareKey = this.spareKey('infer', layout);
+      g.gk = old.gk;
+      g.ck = old.ck;
       this.groupList[i] = g;
-      this.groups.set(old.path, g);
+      this.groups.set(old.gk, g);
     }
     const rctx: RecordContext = { ...ctx };
     for (const k of this.kept) {
@@ -343,7 +378,21 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
     }
   }
 
-  tombstone(_key: Decoded | undefined, _ctx: RecordContext): void {
+  tombstone(key: Decoded | undefined, ctx: RecordContext): void {
+    if (this.plan.nullValues === 'write') {
+      // As Confluent's TombstoneSupportedPartitioner: under tombstone.encoded.partition, key and header files only.
+      this.current = undefined;
+      const ck = this.companions.prepare(key, ctx);
+      const lk = `${this.plan.key}\u0000tombstone`;
+      let layout = this.layouts.get(lk);
+      if (!layout) this.layouts.set(lk, (layout = makeLayout(this.plan, [], false, undefined, 'tombstone')));
+      const group = this.groupFor(routedPath(ctx.topic, this.topic, this.plan.tombstonePath ?? 'tombstone'), layout, 'strict', ck);
+      group.valueless = true;
+      this.current = group;
+      this.withCompanions(group, () => group.append({}, null, [], ctx));
+      this.table.push(ctx.offset, ctx.timestamp, group.index);
+      return;
+    }
     if (this.plan.nullValues === 'fail') {
       throw new ConvertError('the value is null (a tombstone); Parquet rows need a value (set behavior.on.null.values=ignore to skip tombstones)');
     }
@@ -382,10 +431,12 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
   finish(): EncoderOutput {
     const n = this.table.rows;
     if (n === 0) return { output: null, outputBytes: 0, rows: 0, meta: { rows: 0, groups: [] } satisfies S3BatchMeta };
-    const ipcs = this.groupList.map((g) => g.ipc());
+    const ipcs = this.groupList.map((g) => (g.valueless ? new Uint8Array(0) : g.ipc()));
     const head = rowTableBytes(n);
     let total = head;
     for (const b of ipcs) total += align8(b.length);
+    const companions = this.companions.finishAll(ipcs.length);
+    total += companions.bytes;
     const sab = new SharedArrayBuffer(total);
     this.table.writeTo(sab);
     const bytes = new Uint8Array(sab);
@@ -395,9 +446,13 @@ export class S3ParquetEncoder implements WorkerEncoder<S3Plan> {
       const b = ipcs[i]!;
       bytes.set(b, at);
       const g = this.groupList[i]!;
-      groups.push({ path: g.path, schemaKey: g.layout.schemaKey, byteOffset: at, byteLength: b.length, rows: g.rows });
+      const chunk: ChunkMeta = { path: g.path, schemaKey: g.layout.schemaKey + g.ck, byteOffset: at, byteLength: b.length, rows: g.rows };
+      if (g.ck) chunk.companionKey = g.ck;
+      if (g.valueless) chunk.valueless = true;
+      groups.push(chunk);
       at += align8(b.length);
     }
+    for (let i = 0; i < ipcs.length; i++) at = placeParts(bytes, at, companions.parts[i]!, groups[i]!);
     const meta: S3BatchMeta = { rows: n, groups };
     if (this.widened) meta.widened = this.inferred;
     // Everything is copied into the output: the builders can take the next batch.

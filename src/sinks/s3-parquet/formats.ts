@@ -6,6 +6,8 @@ import { ConfigError } from '../../errors.js';
 
 export type OutputFormat = 'parquet' | 'json' | 'avro';
 export type AvroCodec = 'null' | 'deflate' | 'snappy';
+/** A key file's format: keys may also be ByteArrayFormat (raw key bytes, each followed by format.bytearray.separator). */
+export type KeyFileFormat = OutputFormat | 'bytearray';
 
 export interface FormatSettings {
   format: OutputFormat;
@@ -14,6 +16,13 @@ export interface FormatSettings {
   gzipLevel: number;
   avroCodec: AvroCodec;
   decimalFormat: 'base64' | 'numeric';
+  /** store.kafka.keys / store.kafka.headers: the formats of the key and header files. */
+  keyFiles?: KeyFileFormat;
+  headerFiles?: OutputFormat;
+  /** keys.format.class=ByteArrayFormat: format.bytearray.separator and format.bytearray.extension. */
+  byteArray?: { separator: string; extension: string };
+  /** behavior.on.null.values=write: tombstone.encoded.partition. */
+  tombstonePath?: string;
 }
 
 export interface FormatConfig {
@@ -27,6 +36,13 @@ export interface FormatConfig {
   'store.kafka.headers': boolean;
   'store.kafka.metadata': boolean;
   'behavior.on.null.values': 'fail' | 'ignore' | 'write';
+  'keys.format.class'?: string;
+  'headers.format.class'?: string;
+  'store.kafka.key.column'?: boolean;
+  'store.kafka.headers.column'?: boolean;
+  'tombstone.encoded.partition'?: string;
+  'format.bytearray.extension'?: string;
+  'format.bytearray.separator'?: string;
 }
 
 const FORMATS: Record<string, OutputFormat> = {
@@ -35,32 +51,58 @@ const FORMATS: Record<string, OutputFormat> = {
   AvroFormat: 'avro',
 };
 
+function formatOf(cls: string): OutputFormat | undefined {
+  const short = cls.slice(cls.lastIndexOf('.') + 1);
+  return FORMATS[short] ?? (['parquet', 'json', 'avro'].includes(cls.toLowerCase()) ? (cls.toLowerCase() as OutputFormat) : undefined);
+}
+
+const FORMAT_CLASSES = 'io.confluent.connect.s3.format.parquet.ParquetFormat, io.confluent.connect.s3.format.json.JsonFormat, io.confluent.connect.s3.format.avro.AvroFormat';
+
 /** format.class → the format; Confluent's full class names or the short ones. */
 export function formatSettings(c: FormatConfig): FormatSettings {
   const problems: string[] = [];
   const cls = c['format.class'];
-  const short = cls.slice(cls.lastIndexOf('.') + 1);
-  const format = FORMATS[short] ?? (['parquet', 'json', 'avro'].includes(cls.toLowerCase()) ? (cls.toLowerCase() as OutputFormat) : undefined);
+  const format = formatOf(cls);
   if (!format) {
-    problems.push(`format.class: "${cls}" is not a format Sluice writes (io.confluent.connect.s3.format.parquet.ParquetFormat, io.confluent.connect.s3.format.json.JsonFormat, io.confluent.connect.s3.format.avro.AvroFormat)`);
+    problems.push(`format.class: "${cls}" is not a format Sluice writes (${FORMAT_CLASSES})`);
   }
+  // Confluent's key and header files, each in its own format (AvroFormat unless set).
+  const companion = (on: boolean, key: 'keys.format.class' | 'headers.format.class'): KeyFileFormat | undefined => {
+    if (!on) return undefined;
+    const v = c[key] ?? 'io.confluent.connect.s3.format.avro.AvroFormat';
+    // As Confluent: ByteArrayFormat for keys, not for headers.
+    if (key === 'keys.format.class' && /(^|\.)ByteArrayFormat$/i.test(v)) return 'bytearray';
+    const f = formatOf(v);
+    if (!f) {
+      const also = key === 'keys.format.class' ? ', io.confluent.connect.s3.format.bytearray.ByteArrayFormat' : '';
+      problems.push(`${key}: "${v}" is not a format Sluice writes ${key === 'keys.format.class' ? 'key' : 'header'} files in (${FORMAT_CLASSES}${also})`);
+    }
+    return f;
+  };
+  const keyFiles = companion(c['store.kafka.keys'], 'keys.format.class');
+  const headerFiles = companion(c['store.kafka.headers'], 'headers.format.class') as OutputFormat | undefined;
   const storage = c['storage.class'];
   if (!/(^|\.)S3Storage$/.test(storage)) {
     problems.push(`storage.class: "${storage}" is not a storage Sluice writes to; use io.confluent.connect.s3.storage.S3Storage`);
   }
   const codec = c['avro.codec'];
-  if (format === 'avro' && (codec === 'bzip2' || codec === 'xz' || codec === 'zstandard')) {
+  if ((format === 'avro' || keyFiles === 'avro' || headerFiles === 'avro') && (codec === 'bzip2' || codec === 'xz' || codec === 'zstandard')) {
     problems.push(`avro.codec: "${codec}" is not written by Sluice; use null, deflate or snappy`);
   }
   if (format && format !== 'parquet') {
     const name = format === 'json' ? 'JsonFormat' : 'AvroFormat';
-    for (const k of ['store.kafka.keys', 'store.kafka.headers', 'store.kafka.metadata'] as const) {
-      // Confluent writes keys and headers to separate .keys/.headers files; Sluice only as Parquet columns.
-      if (c[k]) problems.push(`${k}: Sluice stores Kafka keys, headers and metadata only as Parquet columns; not with ${name}`);
+    for (const k of ['store.kafka.key.column', 'store.kafka.headers.column', 'store.kafka.metadata'] as const) {
+      // Sluice's own Kafka columns exist only in Parquet (store.kafka.keys/headers write Confluent's key and header files in every format).
+      if (c[k]) problems.push(`${k}: Sluice adds Kafka key, header and metadata columns only to Parquet files; not with ${name} (store.kafka.keys / store.kafka.headers write key and header files)`);
     }
   }
-  if (c['behavior.on.null.values'] === 'write') {
-    problems.push('behavior.on.null.values: "write" puts tombstones into separate .keys files (store.kafka.keys in Confluent\'s layout), which Sluice does not write; use fail or ignore');
+  if (c['behavior.on.null.values'] === 'write' && !c['store.kafka.keys']) {
+    // As Confluent's sink: a tombstone has no value file, only its key's.
+    problems.push('behavior.on.null.values: "write" writes tombstones into key files only: it needs store.kafka.keys=true');
+  }
+  const tombstonePath = c['tombstone.encoded.partition'] ?? 'tombstone';
+  if (c['behavior.on.null.values'] === 'write' && (tombstonePath === '' || tombstonePath.includes('\u0000'))) {
+    problems.push('tombstone.encoded.partition: must be a non-empty path');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -69,6 +111,10 @@ export function formatSettings(c: FormatConfig): FormatSettings {
     gzipLevel: c['s3.compression.level'],
     avroCodec: codec as AvroCodec,
     decimalFormat: c['json.decimal.format'],
+    ...(keyFiles ? { keyFiles } : {}),
+    ...(keyFiles === 'bytearray' ? { byteArray: { separator: c['format.bytearray.separator'] ?? '\n', extension: c['format.bytearray.extension'] ?? '.bin' } } : {}),
+    ...(headerFiles ? { headerFiles } : {}),
+    ...(c['behavior.on.null.values'] === 'write' ? { tombstonePath } : {}),
   };
 }
 
@@ -82,6 +128,12 @@ export function extensionOf(s: Pick<FormatSettings, 'format' | 'gzip'>, parquetC
     case 'json': return s.gzip ? '.json.gz' : '.json';
     case 'avro': return '.avro';
   }
+}
+
+/** A key or header file's extension after .keys / .headers: its own format's, as Confluent's record writer providers name them. */
+export function companionExtension(s: Pick<FormatSettings, 'byteArray'>, format: KeyFileFormat, gzip: boolean, parquetCodec: string): string {
+  if (format === 'bytearray') return `${s.byteArray?.extension ?? '.bin'}${gzip ? '.gz' : ''}`;
+  return extensionOf({ format, gzip: format === 'json' && gzip }, parquetCodec);
 }
 
 // ---------- S3 request settings ----------

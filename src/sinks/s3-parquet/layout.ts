@@ -18,6 +18,25 @@ export interface ChunkMeta {
   schema?: string;
   /** schema.compatibility: the records' schema version (registry version or connect.version). */
   version?: number;
+  /** store.kafka.keys / store.kafka.headers: the same rows' key and header rows (companions.ts). */
+  keys?: PartMeta;
+  headers?: PartMeta;
+  /**
+   * What the key and header rows add to schemaKey (their schemas): a change
+   * closes the set even where schema.compatibility projects values, as a key
+   * or header file has one schema.
+   */
+  companionKey?: string;
+  /** behavior.on.null.values=write: tombstones, which have key and header rows but no value object. */
+  valueless?: boolean;
+}
+
+/** Where a chunk's key or header rows are in its batch buffer. */
+export interface PartMeta {
+  byteOffset: number;
+  byteLength: number;
+  /** AvroFormat: the file's schema (JSON text). */
+  schema?: string;
 }
 
 export interface S3BatchMeta {

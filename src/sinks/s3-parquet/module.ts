@@ -17,7 +17,7 @@ export const s3Sink: SinkModule = {
   classesDoc: 'io.confluent.connect.s3.S3SinkConnector, sluice.s3',
   options: s3Options,
   check: checkS3,
-  usesKeys: (get) => get('store.kafka.keys') === true,
+  usesKeys: (get) => get('store.kafka.keys') === true || get('store.kafka.key.column') === true,
   createSink: async (config, log) => new (await import('./sink.js')).S3ParquetSink(config, log.child({ sink: 's3' })),
   createEncoder: async () => new (await import('./format-encoder.js')).S3FormatEncoder(),
   movePositions: async (config, moves, _all, log) => (await import('./markers-admin.js')).forgetSetMarkers(config, moves, log),
@@ -56,8 +56,9 @@ function checkS3(checks: SinkChecks): void {
     if (format !== 'avro' && format !== 'protobuf' && format !== 'json-schema') {
       checks.warning(`schema.compatibility=${name}: Sluice knows schema versions only of Avro, Protobuf and JSON Schema values (AvroConverter, ProtobufConverter, JsonSchemaConverter); these values' schemas are not projected: a record whose schema differs from its file's closes the file set, as with NONE`);
     } else if (parquetFormat(c)) {
-      for (const k of ['store.kafka.keys', 'store.kafka.headers', 'store.kafka.metadata'] as const) {
-        if (c[k]) checks.problem(`${k}: not with schema.compatibility=${name}: projected files hold the values' columns only; set ${k}=false or schema.compatibility=NONE`);
+      // Sluice's own columns only: Confluent's key and header files (store.kafka.keys/headers) are written beside projected files.
+      for (const k of ['store.kafka.key.column', 'store.kafka.headers.column', 'store.kafka.metadata'] as const) {
+        if (c[k]) checks.problem(`${k}: not with schema.compatibility=${name}: projected files hold the values' columns only; set ${k}=false (store.kafka.keys / store.kafka.headers write key and header files, which work with it) or schema.compatibility=NONE`);
       }
     }
   }

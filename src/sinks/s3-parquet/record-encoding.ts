@@ -21,13 +21,19 @@ import { align8, rowTableBytes, RowTableWriter, type ChunkMeta, type S3BatchMeta
 import { routedPath } from '../../transforms/routing.js';
 import { Partitioner } from './partitioner.js';
 import { fieldKey } from './types.js';
+import { CompanionRows, placeParts } from './companions.js';
 import { connectRowWriter, connectSchemaText } from './compat-connect.js';
 import { connectViewOf, declaredVersionOf } from '../../workers/connect-view.js';
 
 const NEWLINE = 0x0a;
+const EMPTY = new Uint8Array(0);
 
 class RecordGroup {
   rows = 0;
+  /** behavior.on.null.values=write: tombstones, key and header rows only (companions.ts). */
+  valueless = false;
+  /** What its key and header rows' schemas add to schemaKey (ChunkMeta.companionKey). */
+  companionKey = '';
   // Small to start: a field partitioner can give a batch hundreds of groups.
   ends = new Uint32Array(64);
   bytes = Buffer.allocUnsafe(4096);
@@ -98,9 +104,11 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
   private readonly table = new RowTableWriter();
   /** The batch's own topic: a record routed elsewhere (RegexRouter…) carries its topic in its group path. */
   private topic = '';
+  /** store.kafka.keys / store.kafka.headers: each group's key and header rows. */
+  private readonly companions = new CompanionRows();
 
-  needsKeys(): boolean {
-    return false;
+  needsKeys(plan: S3Plan): boolean {
+    return plan.keyFiles !== undefined;
   }
 
   begin(plan: S3Plan, topic: string, _partition: number): void {
@@ -119,6 +127,7 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     this.groups = new Map();
     this.groupList = [];
     this.table.rows = 0;
+    this.companions.begin({ keys: plan.keyFiles, headers: plan.headerFiles, decimalFormat: plan.decimalFormat, byteArraySeparator: plan.byteArraySeparator });
   }
 
   private info(schema: RecordSchema): SchemaInfo {
@@ -137,7 +146,7 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     return i;
   }
 
-  add(value: Decoded, _key: Decoded | undefined, ctx: RecordContext): void {
+  add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
     const version = this.plan.compatibility ? this.versionOf(value.schema, ctx) : undefined;
     const info = this.info(value.schema);
     // The group's path, as the Parquet encoder computes it, routed as it routes it.
@@ -146,18 +155,28 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     // Encoded before its group is chosen: a record that fails leaves nothing behind.
     const bytes = info.avro ? info.avro.encode(value.value) : undefined;
     const line = info.avro ? undefined : this.json!.record(value.value, value.schema);
-    const gk = version === undefined ? `${path}\u0000${info.key}` : `${path}\u0000${info.key}\u0000${version}`;
-    let g = this.groups.get(gk);
-    if (!g) {
-      g = new RecordGroup(this.groupList.length, path, info.key, info.avro?.schemaText, version);
-      this.groups.set(gk, g);
-      this.groupList.push(g);
-    }
+    const ck = this.companions.active ? this.companions.prepare(key, ctx) : '';
+    const g = this.group(path, info.key + ck, info.avro?.schemaText, version, ck);
+    // Key and header rows first: they are the part that can still fail.
+    if (this.companions.active) this.companions.commit(g.index, g.rows);
     if (bytes) g.addBinary(bytes);
     else g.addLine(line!);
     this.table.push(ctx.offset, time, g.index);
   }
 
+
+  /** A group per (path, schema, version, key and header schemas): `ck` is what companions.prepare() returned. */
+  private group(path: string, schemaKey: string, schemaText: string | undefined, version: number | undefined, ck: string): RecordGroup {
+    const gk = version === undefined ? `${path}\u0000${schemaKey}` : `${path}\u0000${schemaKey}\u0000${version}`;
+    let g = this.groups.get(gk);
+    if (!g) {
+      g = new RecordGroup(this.groupList.length, path, schemaKey, schemaText, version);
+      g.companionKey = ck;
+      this.groups.set(gk, g);
+      this.groupList.push(g);
+    }
+    return g;
+  }
 
   /**
    * schema.compatibility compares versions: a value without one stops the
@@ -188,7 +207,17 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     return version;
   }
 
-  tombstone(_key: Decoded | undefined, _ctx: RecordContext): void {
+  tombstone(key: Decoded | undefined, ctx: RecordContext): void {
+    if (this.plan.nullValues === 'write') {
+      // As Confluent's TombstoneSupportedPartitioner: under tombstone.encoded.partition, key and header files only.
+      const ck = this.companions.prepare(key, ctx);
+      const g = this.group(routedPath(ctx.topic, this.topic, this.plan.tombstonePath ?? 'tombstone'), `tombstone${ck}`, undefined, undefined, ck);
+      g.valueless = true;
+      this.companions.commit(g.index, g.rows);
+      g.addBinary(EMPTY);
+      this.table.push(ctx.offset, ctx.timestamp, g.index);
+      return;
+    }
     if (this.plan.nullValues === 'fail') {
       throw new ConvertError('the value is null (a tombstone); set behavior.on.null.values=ignore to skip tombstones');
     }
@@ -204,6 +233,8 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     const head = rowTableBytes(n);
     let total = head;
     for (const g of this.groupList) total += align8(g.byteLength);
+    const companions = this.companions.finishAll(this.groupList.length);
+    total += companions.bytes;
     const sab = new SharedArrayBuffer(total);
     this.table.writeTo(sab);
     const bytes = new Uint8Array(sab);
@@ -214,9 +245,12 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
       const meta: ChunkMeta = { path: g.path, schemaKey: g.schemaKey, byteOffset: at, byteLength: g.byteLength, rows: g.rows };
       if (g.schemaText !== undefined) meta.schema = g.schemaText;
       if (g.version !== undefined) meta.version = g.version;
+      if (g.companionKey) meta.companionKey = g.companionKey;
+      if (g.valueless) meta.valueless = true;
       groups.push(meta);
       at += align8(g.byteLength);
     }
+    for (let i = 0; i < groups.length; i++) at = placeParts(bytes, at, companions.parts[i]!, groups[i]!);
     this.groups = new Map();
     this.groupList = [];
     return { output: sab, outputBytes: total, rows: n, meta: { rows: n, groups } satisfies S3BatchMeta };

@@ -127,7 +127,9 @@ export class PartitionRotation<T> {
       }
       let file = set?.files.get(chunk.path);
       const changed = file && (file.schemaKey !== chunk.schemaKey || (compatibility !== undefined && file.version !== chunk.version));
-      if (set && file && changed && (!compatibility || decide(compatibility, file.version!, chunk.version!) === 'rotate')) {
+      // Key and header files are never projected: another key schema closes the set whatever the value's version says.
+      const rotate = file !== undefined && changed && (!compatibility || file.pieces[0]?.chunk.companionKey !== chunk.companionKey || decide(compatibility, file.version!, chunk.version!) === 'rotate');
+      if (set && file && rotate) {
         this.close('schema change');
         set = null;
         file = undefined;

@@ -22,9 +22,9 @@ import type { FileTask, ParquetCodec } from './file-task.js';
 import { readRowTable, type S3BatchMeta } from './layout.js';
 import { markerKey, recoverPartition, SET_METADATA, setId, type SetMarker } from './markers.js';
 import { partitionerSpec, TimeBuckets, type PartitionerSpec } from './partitioner.js';
-import { PartitionRotation, type ChunkRef, type CloseReason, type FileSet, type RotationRules } from './rotation.js';
+import { PartitionRotation, type ChunkRef, type CloseReason, type FileSet, type OpenFile, type RotationRules } from './rotation.js';
 import { s3ServiceFor, type S3Service } from './service.js';
-import { extensionOf, formatSettings, objectTags, type FormatSettings } from './formats.js';
+import { companionExtension, extensionOf, formatSettings, objectTags, type FormatSettings } from './formats.js';
 import type { RecordFileTask } from './record-file-task.js';
 import type { CompatFileTask } from './compat-file-task.js';
 import type { Compatibility } from './compatibility.js';
@@ -187,11 +187,14 @@ export class S3ParquetSink implements Sink {
       p = {
         key: `${topic}#${++this.planVersion}`,
         partitioner: this.partitioner,
-        storeKey: this.cfg['store.kafka.keys'],
-        storeHeaders: this.cfg['store.kafka.headers'],
+        storeKey: this.cfg['store.kafka.key.column'],
+        storeHeaders: this.cfg['store.kafka.headers.column'],
         storeMetadata: this.cfg['store.kafka.metadata'],
-        // 'write' is refused at startup (formatSettings).
-        nullValues: this.cfg['behavior.on.null.values'] as 'fail' | 'ignore',
+        nullValues: this.cfg['behavior.on.null.values'],
+        ...(this.format.keyFiles ? { keyFiles: this.format.keyFiles } : {}),
+        ...(this.format.headerFiles ? { headerFiles: this.format.headerFiles } : {}),
+        ...(this.format.tombstonePath !== undefined ? { tombstonePath: this.format.tombstonePath } : {}),
+        ...(this.format.byteArray ? { byteArraySeparator: this.format.byteArray.separator } : {}),
         inferred: EMPTY_INFERRED,
         format: this.format.format,
         decimalFormat: this.format.decimalFormat,
@@ -302,9 +305,9 @@ export class S3ParquetSink implements Sink {
 
   // ---------------- closing and uploading ----------------
 
-  objectKey(sourceTopic: string, partition: number, groupPath: string, firstOffset: number): string {
+  objectKey(sourceTopic: string, partition: number, groupPath: string, firstOffset: number, extension = this.extension): string {
     const { topic, path: filePath } = splitRoutedPath(sourceTopic, groupPath);
-    return `${this.topicsDir}/${topic}/${filePath}/${topic}+${partition}+${String(firstOffset).padStart(10, '0')}${this.extension}`;
+    return `${this.topicsDir}/${topic}/${filePath}/${topic}+${partition}+${String(firstOffset).padStart(10, '0')}${extension}`;
   }
 
   onSetClosed(w: PartitionWriter, set: FileSet<Ticket>): void {
@@ -314,17 +317,47 @@ export class S3ParquetSink implements Sink {
       const pieces = f.pieces.map((p) => ({
         buffer: p.chunk.buffer, byteOffset: p.chunk.byteOffset, byteLength: p.chunk.byteLength, rowStart: p.rowStart, rowEnd: p.rowEnd, rows: p.chunk.rows,
       }));
-      const parquet = this.compatibility
-        ? this.compatFile(w, id, f.firstOffset, f.schema!, f.pieces.map((p, i) => ({ ...pieces[i]!, schema: p.chunk.schema!, offsets: p.offsets! })))
-        : this.format.format === 'parquet' ? this.parquetFile(w, id, f.firstOffset, pieces) : this.recordFile(pieces, f.pieces[0]?.chunk.schema);
-      // Failures surface in the uploader; don't let an early one go unhandled.
-      parquet.catch(() => {});
-      const tags = this.cfg['s3.object.tagging'] ? objectTags(this.cfg['s3.object.tagging.key.value.pairs'], f.firstOffset, f.lastOffset, f.rows) : undefined;
-      files.push({ key: this.objectKey(w.topic, w.partition, f.path, f.firstOffset), rows: f.rows, parquet, tags });
+      // behavior.on.null.values=write: a file of tombstones has key (and header) files only.
+      if (!f.pieces[0]?.chunk.valueless) {
+        const parquet = this.compatibility
+          ? this.compatFile(w, id, f.firstOffset, f.schema!, f.pieces.map((p, i) => ({ ...pieces[i]!, schema: p.chunk.schema!, offsets: p.offsets! })))
+          : this.format.format === 'parquet' ? this.parquetFile(w, id, f.firstOffset, pieces) : this.recordFile(pieces, f.pieces[0]?.chunk.schema);
+        // Failures surface in the uploader; don't let an early one go unhandled.
+        parquet.catch(() => {});
+        const tags = this.cfg['s3.object.tagging'] ? objectTags(this.cfg['s3.object.tagging.key.value.pairs'], f.firstOffset, f.lastOffset, f.rows) : undefined;
+        files.push({ key: this.objectKey(w.topic, w.partition, f.path, f.firstOffset), rows: f.rows, parquet, tags });
+      }
+      files.push(...this.companionFiles(w, id, f));
     }
     this.log.debug({ topic: w.topic, partition: w.partition, start: set.start, end: set.end, rows: set.rows, files: files.length, reason: set.reason }, 'closing file set');
     w.closed.push({ set, files });
     void this.upload(w);
+  }
+
+  /**
+   * store.kafka.keys / store.kafka.headers: Confluent's <name>.keys<ext> and
+   * <name>.headers<ext> beside the value file, the same rows (companions.ts).
+   * They belong to the set like its value files: listed in its marker and
+   * uploaded before its offsets count as written.
+   */
+  private companionFiles(w: PartitionWriter, id: string, f: OpenFile): PendingFile[] {
+    const out: PendingFile[] = [];
+    for (const kind of ['keys', 'headers'] as const) {
+      const format = kind === 'keys' ? this.format.keyFiles : this.format.headerFiles;
+      const first = f.pieces[0]?.chunk[kind];
+      if (!format || !first) continue;
+      const pieces = f.pieces.map((p) => {
+        const part = p.chunk[kind];
+        if (!part) throw new SluiceError(`internal: a chunk of ${f.path} has no ${kind} rows`);
+        return { buffer: p.chunk.buffer, byteOffset: part.byteOffset, byteLength: part.byteLength, rowStart: p.rowStart, rowEnd: p.rowEnd, rows: p.chunk.rows };
+      });
+      // ByteArrayFormat rows are the key bytes and separator: a file is their concatenation, as JSON lines are.
+      const body = format === 'parquet' ? this.parquetFile(w, id, f.firstOffset, pieces) : this.recordFile(pieces, first.schema, format === 'bytearray' ? 'json' : format);
+      body.catch(() => {});
+      const extension = companionExtension(this.format, format, this.cfg['s3.compression.type'] === 'gzip', this.cfg['parquet.codec']);
+      out.push({ key: this.objectKey(w.topic, w.partition, f.path, f.firstOffset, `.${kind}${extension}`), rows: f.rows, parquet: body });
+    }
+    return out;
   }
 
   private parquetFile(w: PartitionWriter, id: string, firstOffset: number, pieces: FileTask['pieces']): Promise<Uint8Array> {
@@ -339,9 +372,10 @@ export class S3ParquetSink implements Sink {
     return this.runWorker ? this.runWorker<FileTask, Uint8Array>(FILE_TASK, task) : import('./file-task.js').then((m) => m.default(task));
   }
 
-  private recordFile(pieces: FileTask['pieces'], schema: string | undefined): Promise<Uint8Array> {
+  private recordFile(pieces: FileTask['pieces'], schema: string | undefined, format = this.format.format): Promise<Uint8Array> {
     const f = this.format;
-    const task: RecordFileTask = { format: f.format as 'json' | 'avro', pieces, gzip: f.gzip, gzipLevel: f.gzipLevel, avroCodec: f.avroCodec, schema };
+    const gzip = format === 'json' && this.cfg['s3.compression.type'] === 'gzip';
+    const task: RecordFileTask = { format: format as 'json' | 'avro', pieces, gzip, gzipLevel: f.gzipLevel, avroCodec: f.avroCodec, schema };
     return this.runWorker ? this.runWorker<RecordFileTask, Uint8Array>(RECORD_FILE_TASK, task) : import('./record-file-task.js').then((m) => m.default(task));
   }
 
