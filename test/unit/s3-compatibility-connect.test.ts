@@ -168,8 +168,7 @@ message Order {
 `;
 
 function protoBytes(text: string, value: Record<string, unknown>): Uint8Array {
-  const root = protobuf.parse(text, new protobuf.Root(), { keepCase: true }).root;
-  const t = root.lookupType('shop.Order');
+  const t = compileProto(text, new Map()).root.lookupType('shop.Order');
   return t.encode(t.fromObject(value)).finish();
 }
 
@@ -312,6 +311,34 @@ describe('Protobuf values: versions and files', () => {
     register(112, 'PROTOBUF', w2, ['pbw-value', 2]);
     const d = (await decodeAll('protobuf', 'pbw', [frame(112, protoBytes(w2, { id: 1, qty: 2 })), frame(111, protoBytes(w1, { id: 2 }))], undefined, true)) as Decoded[];
     await expect(files('parquet', 'backward', 'pbw', d)).rejects.toThrow(/offset 1: .*field qty is required by the file's schema, has no default/);
+  });
+
+  it('enums, oneofs, maps with int64 keys, wrappers, timestamps and repeated enums have the decoder\'s shape and project', async () => {
+    const rich = (extra: string) => `syntax = "proto3";
+package shop;
+import "google/protobuf/timestamp.proto";
+import "google/protobuf/wrappers.proto";
+message Order {
+  Color color = 1;
+  oneof pay { string card = 2; int64 cash = 3; }
+  map<int64, string> names = 4;
+  google.protobuf.StringValue note = 5;
+  google.protobuf.Timestamp at = 6;
+  repeated Color history = 7;
+${extra}  enum Color { RED = 0; BLUE = 1; }
+}
+`;
+    const r1 = rich('');
+    const r2 = rich('  sint32 rank = 8;\n');
+    register(131, 'PROTOBUF', r1, ['pbx-value', 1]);
+    register(132, 'PROTOBUF', r2, ['pbx-value', 2]);
+    const v = { color: 1, cash: 7, names: { 5: 'five' }, note: { value: 'n' }, at: { seconds: 1, nanos: 500 }, history: [0, 1] };
+    const d = (await decodeAll('protobuf', 'pbx', [frame(132, protoBytes(r2, { ...v, rank: -3 })), frame(131, protoBytes(r1, v))])) as Decoded[];
+    const json = await files('json', 'backward', 'pbx', d);
+    expect(json.map((f) => [f.first, f.version])).toEqual([[0, 2]]);
+    const lines = Buffer.from(json[0]!.bytes).toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[1]).toEqual({ ...lines[0], rank: null });
+    expect(lines[0]).toMatchObject({ color: 'BLUE', pay_0: { card: null, cash: 7 }, note: { value: 'n' }, history: ['RED', 'BLUE'], rank: -3 });
   });
 
   it('a value whose Connect schema Sluice cannot match stops at the record, naming it', async () => {
