@@ -24,7 +24,9 @@ function registryOptions(role: 'key' | 'value'): OptionSpec<any>[] {
     str({ key: `${p}.schema.registry.ssl.endpoint.identification.algorithm`, doc: 'https (default) verifies the registry\'s host name; an empty value is refused (Sluice always verifies).' }),
     str({ key: `${p}.schema.registry.ssl.keystore.location`, doc: `Client certificate for the ${role} converter's Schema Registry.`, refused: 'client certificates (mutual TLS) to the Schema Registry are not supported; use basic or bearer authentication' }),
     str({ key: `${p}.key.subject.name.strategy`, doc: 'Subject naming for writes.', ignored: 'Sluice only reads: schemas are fetched by the id each record carries, whatever the subject.' }),
-    str({ key: `${p}.value.subject.name.strategy`, doc: 'Subject naming for writes.', ignored: 'Sluice only reads: schemas are fetched by the id each record carries, whatever the subject.' }),
+    role === 'value'
+      ? str({ key: `${p}.value.subject.name.strategy`, doc: 'The subject a value schema\'s version is looked up under, as the converter does: TopicNameStrategy (default, <topic>-value), RecordNameStrategy (the record\'s full name) or TopicRecordNameStrategy (<topic>-<record name>), as Confluent class names (io.confluent.kafka.serializers.subject.*) or simple names. Only the S3 sink\'s schema.compatibility BACKWARD/FORWARD/FULL needs versions; schemas themselves are fetched by the id each record carries.' })
+      : str({ key: `${p}.value.subject.name.strategy`, doc: 'Subject naming for writes.', ignored: 'Sluice only reads: schemas are fetched by the id each record carries, whatever the subject.' }),
   ];
 }
 

@@ -13,6 +13,7 @@ import { Engine } from './engine.js';
 import { MemoryBudget } from './memory-budget.js';
 import { SkippedRecords } from './skipped-records.js';
 import { EncodePool } from './worker-pool.js';
+import { subjectStrategyOf } from '../workers/decode/subjects.js';
 
 /** What the engines of one process share: the worker pool and the byte budget (inflight.max.bytes). */
 export interface EngineRuntime {
@@ -80,7 +81,9 @@ export function workerSetup(config: ResolvedConfig): WorkerSetup {
     keyJsonFailInvalidSchema: c['key.converter.json.fail.invalid.schema'],
     valueJsonFailInvalidSchema: c['value.converter.json.fail.invalid.schema'],
     // The storage connectors' schema.compatibility compares schema versions, which only a registry lookup gives.
-    ...(config.sink === 's3' && ['backward', 'forward', 'full'].includes(String(config.options['schema.compatibility'])) ? { valueSchemaVersions: true } : {}),
+    ...(config.sink === 's3' && ['backward', 'forward', 'full'].includes(String(config.options['schema.compatibility']))
+      ? { valueSchemaVersions: true, valueSubjectStrategy: subjectStrategyOf(String(config.options['value.converter.value.subject.name.strategy'] ?? 'TopicNameStrategy')) ?? 'topic' }
+      : {}),
     ...(config.transforms ? { transforms: config.transforms } : {}),
   };
 }

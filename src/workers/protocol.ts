@@ -3,6 +3,7 @@
 import type { ValueFormat } from '../core/formats.js';
 import { ERROR_ACTIONS, rebuildError, type ErrorAction, type SluiceError } from '../errors.js';
 import type { RegistryAuth } from './decode/registry.js';
+import type { SubjectStrategy } from './decode/subjects.js';
 import type { TransformsConfig } from '../transforms/chain.js';
 
 export interface WorkerSetup {
@@ -20,6 +21,8 @@ export interface WorkerSetup {
   valueJsonFailInvalidSchema?: boolean;
   /** Avro values: look up each schema's registry version (an S3 sink's schema.compatibility needs it). */
   valueSchemaVersions?: boolean;
+  /** value.converter.value.subject.name.strategy, for those versions. */
+  valueSubjectStrategy?: SubjectStrategy;
   /** Single message transforms, run between decode and encode. */
   transforms?: TransformsConfig;
 }

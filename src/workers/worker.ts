@@ -41,7 +41,7 @@ function connectorState(c: ConnectorRef): ConnectorState {
     valueDecoder: createDecoder(setup.valueFormat, {
       registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.valueRegistryAuth,
       wrapperForNullables: setup.valueWrapperForNullables, failInvalidSchema: setup.valueJsonFailInvalidSchema,
-      schemaVersions: setup.valueSchemaVersions,
+      schemaVersions: setup.valueSchemaVersions, subjectStrategy: setup.valueSubjectStrategy,
     }),
     keyDecoder: createDecoder(setup.keyFormat, {
       registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.keyRegistryAuth,

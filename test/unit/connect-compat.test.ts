@@ -244,7 +244,11 @@ describe('Schema Registry access', () => {
     const pem = tmp('ca.pem', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     const c = load({ 'value.converter.schema.registry.url': 'https://r:8081', 'value.converter.schema.registry.ssl.truststore.location': pem, 'value.converter.value.subject.name.strategy': 'io.confluent.kafka.serializers.subject.RecordNameStrategy' });
     expect(c.registry.value?.ca).toContain('BEGIN CERTIFICATE');
-    expect(c.notices.join('\n')).toContain('value.converter.value.subject.name.strategy: accepted, no effect');
+    // The value strategy names the subject schema versions are looked up under (the S3 sink's schema.compatibility): acted on, no notice.
+    expect(c.notices.join('\n')).not.toContain('value.converter.value.subject.name.strategy');
+    expect(c.options['value.converter.value.subject.name.strategy']).toBe('io.confluent.kafka.serializers.subject.RecordNameStrategy');
+    const k = load({ 'value.converter.schema.registry.url': 'https://r:8081', 'value.converter.key.subject.name.strategy': 'io.confluent.kafka.serializers.subject.RecordNameStrategy' });
+    expect(k.notices.join('\n')).toContain('value.converter.key.subject.name.strategy: accepted, no effect');
     const jks = tmp('trust.jks', '');
     fs.writeFileSync(jks, Buffer.from([0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2]));
     expect(problems(() => load({ 'value.converter.schema.registry.url': 'https://r:8081', 'value.converter.schema.registry.ssl.truststore.location': jks }))[0])

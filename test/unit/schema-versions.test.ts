@@ -74,4 +74,17 @@ describe('schema versions from the registry', () => {
     expect(schemaVersion(d.decode(values[1]!).schema, 'orders')).toBe(4);
     await expect(new AvroDecoder(new SchemaRegistryClient(base), true).prepare(values, 'down')).rejects.toBeInstanceOf(RetriableError);
   });
+
+  it('value.subject.name.strategy: RecordNameStrategy asks under the record\'s full name, TopicRecordNameStrategy under <topic>-<name>', async () => {
+    lookups.length = 0;
+    const rn = new AvroDecoder(new SchemaRegistryClient(base), true, 'record');
+    await rn.prepare(values, 'orders');
+    expect(lookups.map((l) => l.subject)).toEqual(['R', 'R']);
+    // "R" holds V1 (version 3) and not V2.
+    expect(schemaVersion(rn.decode(values[0]!).schema, 'orders')).toBe(3);
+    expect(() => rn.decode(values[1]!)).toThrow('schema id 2 is not registered under the subject R');
+    lookups.length = 0;
+    await new AvroDecoder(new SchemaRegistryClient(base), true, 'topic-record').prepare(values, 'orders2');
+    expect(lookups.map((l) => l.subject)).toEqual(['orders2-R', 'orders2-R']);
+  });
 });

@@ -63,10 +63,19 @@ describe('sink registry', () => {
       'aws.access.key.id / aws.secret.access.key: give both, or neither to use the standard AWS credential chain',
     ]);
     const warned = loadConfig({ json: { ...common, 'connector.class': 'sluice.s3', 's3.bucket.name': 'b', 'schema.compatibility': 'BACKWARD' }, env: {} });
-    expect(warned.warnings.some((w) => w.startsWith('schema.compatibility=BACKWARD: Sluice knows schema versions only of Avro values'))).toBe(true);
+    expect(warned.warnings.some((w) => w.startsWith('schema.compatibility=BACKWARD: Sluice knows schema versions only of Avro, Protobuf and JSON Schema values'))).toBe(true);
     const avro = { 'value.converter': 'io.confluent.connect.avro.AvroConverter', 'value.converter.schema.registry.url': 'http://r:8081' };
     const projected = loadConfig({ json: { ...common, ...avro, 'connector.class': 'sluice.s3', 's3.bucket.name': 'b', 'schema.compatibility': 'FULL' }, env: {} });
     expect(projected.warnings.filter((w) => w.includes('schema.compatibility'))).toEqual([]);
+    for (const converter of ['io.confluent.connect.protobuf.ProtobufConverter', 'io.confluent.connect.json.JsonSchemaConverter']) {
+      const c = loadConfig({ json: { ...common, ...avro, 'value.converter': converter, 'connector.class': 'sluice.s3', 's3.bucket.name': 'b', 'schema.compatibility': 'BACKWARD' }, env: {} });
+      expect(c.warnings.filter((w) => w.includes('schema.compatibility'))).toEqual([]);
+    }
+    const strategy = (v: string) => problemsOf(() => loadConfig({
+      json: { ...common, ...avro, 'connector.class': 'sluice.s3', 's3.bucket.name': 'b', 'schema.compatibility': 'BACKWARD', 'value.converter.value.subject.name.strategy': v }, env: {},
+    }));
+    expect(strategy('io.confluent.kafka.serializers.subject.TopicRecordNameStrategy')).toEqual([]);
+    expect(strategy('com.example.MyStrategy')).toEqual([expect.stringMatching(/^value\.converter\.value\.subject\.name\.strategy: "com\.example\.MyStrategy" is not TopicNameStrategy/)]);
     expect(() => loadConfig({ json: { ...common, ...avro, 'connector.class': 'sluice.s3', 's3.bucket.name': 'b', 'schema.compatibility': 'forward', 'store.kafka.metadata': true }, env: {} }))
       .toThrow(/store.kafka.metadata: not with schema.compatibility=FORWARD/);
   });

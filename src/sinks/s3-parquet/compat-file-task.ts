@@ -5,7 +5,9 @@
 // decoded, projected to the file's schema (compatibility.ts) and written in
 // the output format exactly as a row of that schema is without projection:
 // Parquet through the same Arrow encoder, JSON through the same JsonConverter
-// writer, Avro with the file's schema in the container header.
+// writer, Avro with the file's schema in the container header. Protobuf and
+// JSON Schema rows are the decoded values themselves, with their Kafka
+// Connect schemas (compat-connect.ts), projected the same way.
 import { isWorkerThread, move } from 'piscina';
 import { gzipSync } from 'node:zlib';
 import { avroType } from '../../workers/decode/decoders.js';
@@ -19,10 +21,11 @@ import type { S3BatchMeta } from './layout.js';
 import { avroFile as containerFile } from './record-file-task.js';
 import { align8 } from './layout.js';
 import type { AvroCodec } from './formats.js';
-import type avro from 'avsc';
+import { AvroRecordWriter } from './avro-format.js';
+import { decodeConnectRow, isConnectSchemaText, parseConnectSchemaText } from './compat-connect.js';
 
 export interface CompatPiece extends FilePiece {
-  /** The writer schema (Avro JSON text) of the piece's rows. */
+  /** The writer schema (Avro JSON text) of the piece's rows, or compat-connect.ts's schema text. */
   schema: string;
   /** Kafka offset of each of the piece's rows [rowStart, rowEnd): named in errors. */
   offsets: number[];
@@ -49,23 +52,37 @@ export interface CompatFileTask {
   avroCodec?: AvroCodec;
 }
 
-interface Source {
-  type: avro.Type;
+/** How a chunk's rows read, and their schemas: an Avro writer schema's, or a Connect view's (compat-connect.ts). */
+interface View {
   connect: CSchema;
+  record: RecordSchema;
+  decode(bytes: Buffer): unknown;
+  /** AvroFormat: the file header's schema text and a projected row's Avro binary. */
+  avro(): { schemaText: string; encode(value: unknown): Buffer };
+}
+
+function viewOf(text: string): View {
+  if (isConnectSchemaText(text)) {
+    const { record, connect } = parseConnectSchemaText(text);
+    let writer: AvroRecordWriter | undefined;
+    return { connect, record, decode: decodeConnectRow, avro: () => (writer ??= new AvroRecordWriter(record)) };
+  }
+  const parsed = JSON.parse(text) as unknown;
+  const type = avroType(parsed);
+  return {
+    connect: connectSchemaOf(parsed),
+    record: recordSchemaFromAvro('avro:projected', parsed as Parameters<typeof recordSchemaFromAvro>[1]),
+    decode: (b) => type.fromBuffer(b) as unknown,
+    avro: () => ({ schemaText: text, encode: (v) => type.toBuffer(v) }),
+  };
 }
 
 export default async function writeCompatFile(task: CompatFileTask): Promise<Uint8Array> {
-  const targetAvro = JSON.parse(task.schema) as unknown;
-  const target = connectSchemaOf(targetAvro);
-  const targetType = avroType(targetAvro);
-  const targetSchema = recordSchemaFromAvro('avro:projected', targetAvro as Parameters<typeof recordSchemaFromAvro>[1]);
-  const sources = new Map<string, Source>();
-  const sourceOf = (text: string): Source => {
+  const target = viewOf(task.schema);
+  const sources = new Map<string, View>();
+  const sourceOf = (text: string): View => {
     let s = sources.get(text);
-    if (!s) {
-      const parsed = JSON.parse(text) as unknown;
-      sources.set(text, (s = { type: avroType(parsed), connect: connectSchemaOf(parsed) }));
-    }
+    if (!s) sources.set(text, (s = viewOf(text)));
     return s;
   };
 
@@ -73,19 +90,19 @@ export default async function writeCompatFile(task: CompatFileTask): Promise<Uin
   const rowsOf = function* (p: CompatPiece): Generator<unknown> {
     const same = p.schema === task.schema;
     const src = same ? undefined : sourceOf(p.schema);
-    const type = src?.type ?? targetType;
+    const view = src ?? target;
     const ends = new Uint32Array(p.buffer, p.byteOffset, p.rows);
     const dataAt = p.byteOffset + align8(4 * p.rows);
     for (let r = p.rowStart; r < p.rowEnd; r++) {
       const from = r === 0 ? 0 : ends[r - 1]!;
       const bytes = Buffer.from(p.buffer, dataAt + from, ends[r]! - from);
-      const value = type.fromBuffer(bytes);
+      const value = view.decode(bytes);
       if (!src) {
         yield value;
         continue;
       }
       try {
-        yield project(src.connect, value, target);
+        yield project(src.connect, value, target.connect);
       } catch (err) {
         if (!(err instanceof ProjectionError)) throw err;
         throw new ProjectionError(
@@ -97,13 +114,17 @@ export default async function writeCompatFile(task: CompatFileTask): Promise<Uin
   };
 
   let out: Uint8Array;
-  if (task.format === 'parquet') out = await parquetFile(task, targetSchema, rowsOf);
-  else if (task.format === 'json') out = jsonFile(task, targetSchema, rowsOf);
-  else out = await avroFile(task, targetType, rowsOf);
+  if (task.format === 'parquet') out = await parquetFile(task, target.record, rowsOf);
+  else if (task.format === 'json') out = jsonFile(task, target.record, rowsOf);
+  else out = await avroFile(task, target, rowsOf);
   return isWorkerThread ? (move(out) as unknown as Uint8Array) : out;
 }
 
 function schemaName(text: string): string {
+  if (isConnectSchemaText(text)) {
+    const { record, connect } = parseConnectSchemaText(text);
+    return connect.name ?? record.id;
+  }
   try {
     const s = JSON.parse(text) as { name?: unknown; 'connect.version'?: unknown };
     return typeof s.name === 'string' ? s.name : 'unnamed';
@@ -150,12 +171,13 @@ function jsonFile(task: CompatFileTask, schema: RecordSchema, rowsOf: Rows): Uin
   return new Uint8Array(z.buffer, z.byteOffset, z.length);
 }
 
-/** Rows of the file's schema go as they are; projected ones are encoded again with it. */
-async function avroFile(task: CompatFileTask, type: avro.Type, rowsOf: Rows): Promise<Uint8Array> {
+/** Rows of the file's Avro schema go as they are; projected ones (and Connect-view rows) are encoded with it. */
+async function avroFile(task: CompatFileTask, target: View, rowsOf: Rows): Promise<Uint8Array> {
   const rows: Buffer[] = [];
+  const writer = target.avro();
   for (const p of task.pieces) {
-    if (p.schema !== task.schema) {
-      for (const value of rowsOf(p)) rows.push(type.toBuffer(value));
+    if (p.schema !== task.schema || isConnectSchemaText(p.schema)) {
+      for (const value of rowsOf(p)) rows.push(writer.encode(value));
       continue;
     }
     const ends = new Uint32Array(p.buffer, p.byteOffset, p.rows);
@@ -177,7 +199,7 @@ async function avroFile(task: CompatFileTask, type: avro.Type, rowsOf: Rows): Pr
     at += b.length;
   }
   return containerFile({
-    format: 'avro', schema: task.schema, avroCodec: task.avroCodec ?? 'null',
+    format: 'avro', schema: writer.schemaText, avroCodec: task.avroCodec ?? 'null',
     pieces: [{ buffer: sab, byteOffset: 0, byteLength: sab.byteLength, rowStart: 0, rowEnd: rows.length, rows: rows.length }],
   });
 }

@@ -54,6 +54,8 @@ export interface CSchema {
   readonly fields?: readonly { readonly name: string; readonly schema: CSchema }[];
   readonly items?: CSchema;
   readonly values?: CSchema;
+  /** A map's key schema when keys are not plain strings (Protobuf, JSON Schema maps; Avro map keys are strings). */
+  readonly keys?: CSchema;
   /** A union of several types (io.confluent.connect.avro.Union): compared by its Avro text. */
   readonly avro?: string;
 }
@@ -278,6 +280,13 @@ function projectRequired(source: CSchema, value: unknown, target: CSchema, path:
     case 'array':
       return (value as unknown[]).map((x, i) => project(source.items!, x, target.items!, `${path}[${i}]`));
     case 'map': {
+      // Keys are held as their text: a key schema that differs beyond int widening would change them.
+      if (source.keys || target.keys) {
+        const sk = source.keys ?? { type: 'string', optional: false, params: '[]' };
+        const tk = target.keys ?? { type: 'string', optional: false, params: '[]' };
+        checkMaybeCompatible(sk, tk, `${path}{key}`);
+        if (sk.type !== tk.type && (tk.type === 'float32' || tk.type === 'float64')) throw new ProjectionError(`${at(`${path}{key}`)}type ${sk.type} keys are not projected to ${tk.type} keys`);
+      }
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(value as Record<string, unknown>)) out[k] = project(source.values!, x, target.values!, `${path}{${k}}`);
       return out;

@@ -5,6 +5,8 @@ import type { SinkModule } from '../common/module.js';
 import { s3Options, type S3Config } from './config.js';
 import { checkTagPairs, credentialSource, formatSettings, writeParams } from './formats.js';
 import { partitionerSpec } from './partitioner.js';
+import { formatOf } from '../../config/load.js';
+import { subjectStrategyOf } from '../../workers/decode/subjects.js';
 
 export const s3Sink: SinkModule = {
   kind: 's3',
@@ -44,11 +46,15 @@ function checkS3(checks: SinkChecks): void {
   }
   const compat = c['schema.compatibility'];
   if (compat !== 'none') {
-    // Only Avro values carry the schema versions the comparison needs (the registry's, or connect.version).
-    const format = checks.get('value.format') ?? (/(^|\.)AvroConverter$/.test(String(checks.get('value.converter') ?? '')) ? 'avro' : undefined);
+    // Only values of registry converters carry the schema versions the comparison needs (the registry's, or connect.version).
+    const format = checks.get('value.format') ?? (checks.get('value.converter') ? formatOf(String(checks.get('value.converter')), false) : undefined);
     const name = compat.toUpperCase();
-    if (format !== 'avro') {
-      checks.warning(`schema.compatibility=${name}: Sluice knows schema versions only of Avro values (AvroConverter); these values' schemas are not projected: a record whose schema differs from its file's closes the file set, as with NONE`);
+    const strategy = checks.get('value.converter.value.subject.name.strategy');
+    if (strategy !== undefined && strategy !== '' && !subjectStrategyOf(String(strategy))) {
+      checks.problem(`value.converter.value.subject.name.strategy: "${String(strategy)}" is not TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy; schema.compatibility=${name} looks schema versions up under the subject it names, and Sluice cannot run another class`);
+    }
+    if (format !== 'avro' && format !== 'protobuf' && format !== 'json-schema') {
+      checks.warning(`schema.compatibility=${name}: Sluice knows schema versions only of Avro, Protobuf and JSON Schema values (AvroConverter, ProtobufConverter, JsonSchemaConverter); these values' schemas are not projected: a record whose schema differs from its file's closes the file set, as with NONE`);
     } else if (parquetFormat(c)) {
       // Sluice's own columns only: Confluent's key and header files (store.kafka.keys/headers) are written beside projected files.
       for (const k of ['store.kafka.key.column', 'store.kafka.headers.column', 'store.kafka.metadata'] as const) {

@@ -22,6 +22,8 @@ import { routedPath } from '../../transforms/routing.js';
 import { Partitioner } from './partitioner.js';
 import { fieldKey } from './types.js';
 import { CompanionRows, placeParts } from './companions.js';
+import { connectRowWriter, connectSchemaText } from './compat-connect.js';
+import { connectViewOf, declaredVersionOf } from '../../workers/connect-view.js';
 
 const NEWLINE = 0x0a;
 const EMPTY = new Uint8Array(0);
@@ -87,7 +89,7 @@ class RecordGroup {
 
 interface SchemaInfo {
   key: string;
-  avro?: AvroRecordWriter;
+  avro?: Pick<AvroRecordWriter, 'schemaText' | 'encode'>;
 }
 
 export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
@@ -132,7 +134,8 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     let i = this.schemas.get(schema);
     if (!i) {
       if (this.plan.format === 'avro' || this.plan.compatibility) {
-        const avro = new AvroRecordWriter(schema, avroWriterSchemaOf(schema));
+        // schema.compatibility with Protobuf / JSON Schema values: the rows are the values, projected on their Connect schemas (compat-connect.ts).
+        const avro = (this.plan.compatibility && connectRowWriter(schema)) || new AvroRecordWriter(schema, avroWriterSchemaOf(schema));
         // The schema text decides: two Avro schemas of the same shape (enum symbols in another order) never share a file.
         i = { key: `avro:${createHash('sha256').update(avro.schemaText).digest('base64')}`, avro };
       } else {
@@ -183,16 +186,21 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
   private versionOf(schema: RecordSchema, ctx: RecordContext): number {
     const compat = `schema.compatibility=${this.plan.compatibility!.toUpperCase()}`;
     const where = `topic ${ctx.topic} partition ${ctx.partition} offset ${ctx.offset}`;
-    if (avroWriterSchemaOf(schema) === undefined) {
+    if (avroWriterSchemaOf(schema) === undefined && !connectViewOf(schema)) {
       throw new SluiceError(
-        `${where}: ${compat} needs the value's Avro writer schema and its version, and this value has none ` +
+        `${where}: ${compat} needs the value's registered schema (Avro, Protobuf or JSON Schema) and its version, and this value has none ` +
           `(${schema.fields ? 'its schema was made by a transform' : 'it has no schema'}); use schema.compatibility=NONE`,
       );
     }
-    const version = schemaVersion(schema, this.topic);
+    try {
+      connectSchemaText(schema);
+    } catch (err) {
+      throw new SluiceError(`${where}: ${compat} projects values on their Kafka Connect schemas, and this value's cannot be: ${(err as Error).message}; use schema.compatibility=NONE`);
+    }
+    const version = declaredVersionOf(schema) ?? schemaVersion(schema, this.topic);
     if (version === undefined) {
       throw new SluiceError(
-        `${where}: ${compat} needs the value schema's version, and it has none: the schema (${schema.id}) is not registered under the subject ${this.topic}-value ` +
+        `${where}: ${compat} needs the value schema's version, and it has none: the schema (${schema.id}) is not registered under its value subject (${this.topic}-value with the default TopicNameStrategy) ` +
           'and has no connect.version (Kafka Connect: "Schema version required"); register it there or use schema.compatibility=NONE',
       );
     }

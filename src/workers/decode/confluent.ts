@@ -7,11 +7,18 @@
 import { SluiceError } from '../../errors.js';
 import type { Decoded, Decoder } from './decoders.js';
 import { UnknownSchemaError, type RegisteredSchema, type SchemaRegistryClient } from './registry.js';
+import { hasRegistryVersion, setRegistryVersion, type RecordSchema } from '../schema.js';
+import { valueSubject, type SubjectStrategy } from './subjects.js';
 
 export abstract class WireFormatDecoder<C> implements Decoder {
   private readonly compiled = new Map<number, C>();
   /** Ids without a usable schema, with the reason. Asked again by the next batch that has them. */
   private readonly unusable = new Map<number, string>();
+  private readonly registered = new Map<number, RegisteredSchema>();
+  /** schema.compatibility: look each value schema's version up under the subject this strategy names. */
+  private versionsBy?: SubjectStrategy;
+  /** This batch's schemas without a version, with the reason: their records fail, as the converter's lookup fails them. */
+  private readonly noVersion = new Map<RecordSchema, string>();
 
   constructor(
     protected readonly registry: SchemaRegistryClient,
@@ -25,21 +32,68 @@ export abstract class WireFormatDecoder<C> implements Decoder {
   protected abstract compile(id: number, schema: RegisteredSchema): Promise<C>;
   /** Decodes bytes[start..] with the compiled schema; throws with the reason when they are bad. */
   protected abstract decodeBody(c: C, id: number, bytes: Uint8Array, start: number): Decoded;
+  /**
+   * The RecordSchema a value decodes with and the record name its subject
+   * may need (RecordNameStrategy), without decoding the body; undefined when
+   * decode() will report the value bad.
+   */
+  protected abstract versionTarget(c: C, id: number, bytes: Uint8Array): { schema: RecordSchema; recordName?: string } | undefined;
 
-  async prepare(values: Iterable<Uint8Array | null>): Promise<void> {
+  /** As the converter with schema and version (Kafka Connect): each schema's version under its subject. */
+  withVersions(strategy: SubjectStrategy): this {
+    this.versionsBy = strategy;
+    return this;
+  }
+
+  async prepare(values: Iterable<Uint8Array | null>, topic?: string): Promise<void> {
     let wanted: Set<number> | undefined;
     let last = -1;
+    const framed = this.versionsBy !== undefined && topic !== undefined ? ([] as Uint8Array[]) : undefined;
+    this.noVersion.clear();
     for (const v of values) {
       if (v === null || v.length < 5 || v[0] !== 0) continue; // decode() reports it
+      framed?.push(v);
       const id = schemaIdOf(v);
       if (id === last || this.compiled.has(id)) continue;
       last = id;
       (wanted ??= new Set()).add(id);
     }
-    if (!wanted) return;
-    for (const id of wanted) this.unusable.delete(id);
-    // An outage (RetriableError) or a registry that refuses Sluice (SluiceError) fails the whole batch.
-    await Promise.all([...wanted].map((id) => this.load(id)));
+    if (wanted) {
+      for (const id of wanted) this.unusable.delete(id);
+      // An outage (RetriableError) or a registry that refuses Sluice (SluiceError) fails the whole batch.
+      await Promise.all([...wanted].map((id) => this.load(id)));
+    }
+    if (framed) await this.loadVersions(framed, topic!, this.versionsBy!);
+  }
+
+  private async loadVersions(values: Uint8Array[], topic: string, strategy: SubjectStrategy): Promise<void> {
+    const targets = new Map<RecordSchema, { id: number; recordName?: string }>();
+    for (const v of values) {
+      const id = schemaIdOf(v);
+      const c = this.compiled.get(id);
+      if (c === undefined) continue;
+      let t: ReturnType<typeof this.versionTarget>;
+      try {
+        t = this.versionTarget(c, id, v);
+      } catch {
+        continue; // decode() reports it
+      }
+      if (!t || targets.has(t.schema) || hasRegistryVersion(t.schema, topic)) continue;
+      targets.set(t.schema, { id, ...(t.recordName !== undefined ? { recordName: t.recordName } : {}) });
+    }
+    await Promise.all(
+      [...targets].map(async ([schema, { id, recordName }]) => {
+        const subject = valueSubject(strategy, topic, recordName);
+        if (typeof subject !== 'string') return void this.noVersion.set(schema, `schema id ${id}: ${subject.error}; schema.compatibility compares versions`);
+        const registered = this.registered.get(id)!;
+        const version = await this.registry.versionOf(subject, registered.schema, registered);
+        if (version !== undefined) setRegistryVersion(schema, topic, version);
+        else {
+          this.noVersion.set(schema, `schema id ${id} is not registered under the subject ${subject}, so it has no version there ` +
+            `(the ${this.formatName} converter looks it up under that subject; schema.compatibility compares versions)`);
+        }
+      }),
+    );
   }
 
   private async load(id: number): Promise<void> {
@@ -55,6 +109,7 @@ export abstract class WireFormatDecoder<C> implements Decoder {
     }
     try {
       this.compiled.set(id, await this.compile(id, registered));
+      this.registered.set(id, registered);
     } catch (err) {
       if (err instanceof UnknownSchemaError) return void this.unusable.set(id, err.message);
       if (err instanceof SluiceError) throw err; // a SluiceError from the registry (references): not the schema's fault
@@ -68,7 +123,10 @@ export abstract class WireFormatDecoder<C> implements Decoder {
     const id = schemaIdOf(bytes);
     const c = this.compiled.get(id);
     if (c === undefined) throw new Error(this.unusable.get(id) ?? `schema id ${id} could not be loaded`);
-    return this.decodeBody(c, id, bytes, 5);
+    const d = this.decodeBody(c, id, bytes, 5);
+    const missing = this.noVersion.size > 0 ? this.noVersion.get(d.schema) : undefined;
+    if (missing) throw new Error(missing);
+    return d;
   }
 }
 

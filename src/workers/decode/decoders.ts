@@ -5,12 +5,13 @@ import { createRequire } from 'node:module';
 import avro from 'avsc';
 import { C1, Unpackr } from 'msgpackr';
 import type { ValueFormat } from '../../core/formats.js';
-import { hasRegistryVersion, recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, setRegistryVersion, type ConnectSchema, type RecordSchema } from '../schema.js';
+import { avroWriterSchemaOf, hasRegistryVersion, recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, setRegistryVersion, type ConnectSchema, type RecordSchema } from '../schema.js';
 import { parseJsonExact, stringifyJsonExact } from '../json-exact.js';
 import { compilePayloadCheck } from './connect-payload.js';
 import { SchemaRegistryClient, UnknownSchemaError, type RegistryAuth } from './registry.js';
 import { ProtobufDecoder } from './protobuf.js';
 import { JsonSchemaDecoder } from './json-schema.js';
+import { valueSubject, type SubjectStrategy } from './subjects.js';
 
 export interface Decoded {
   value: unknown;
@@ -39,8 +40,10 @@ export interface DecoderOptions {
   wrapperForNullables?: boolean;
   /** JsonSchemaConverter's json.fail.invalid.schema. */
   failInvalidSchema?: boolean;
-  /** Avro: look up each schema's version under the topic's value subject (schema.compatibility needs it). */
+  /** Look up each value schema's version under its subject (schema.compatibility needs it). */
   schemaVersions?: boolean;
+  /** value.subject.name.strategy for that lookup (default: TopicNameStrategy). */
+  subjectStrategy?: SubjectStrategy;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -52,11 +55,15 @@ const registries = new Map<string, SchemaRegistryClient>();
 export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decoder {
   switch (format) {
     case 'avro':
-      return new AvroDecoder(registryFor(format, opts), opts.schemaVersions);
-    case 'protobuf':
-      return new ProtobufDecoder(registryFor(format, opts), { wrapperForNullables: opts.wrapperForNullables });
-    case 'json-schema':
-      return new JsonSchemaDecoder(registryFor(format, opts), { failInvalidSchema: opts.failInvalidSchema });
+      return new AvroDecoder(registryFor(format, opts), opts.schemaVersions, opts.subjectStrategy);
+    case 'protobuf': {
+      const d = new ProtobufDecoder(registryFor(format, opts), { wrapperForNullables: opts.wrapperForNullables });
+      return opts.schemaVersions ? d.withVersions(opts.subjectStrategy ?? 'topic') : d;
+    }
+    case 'json-schema': {
+      const d = new JsonSchemaDecoder(registryFor(format, opts), { failInvalidSchema: opts.failInvalidSchema });
+      return opts.schemaVersions ? d.withVersions(opts.subjectStrategy ?? 'topic') : d;
+    }
     case 'json':
       return {
         prepare: async () => {},
@@ -187,6 +194,7 @@ export class AvroDecoder implements Decoder {
   constructor(
     private readonly registry: SchemaRegistryClient,
     private readonly versions = false,
+    private readonly strategy: SubjectStrategy = 'topic',
   ) {}
 
   async prepare(values: Iterable<Uint8Array | null>, topic?: string): Promise<void> {
@@ -217,10 +225,12 @@ export class AvroDecoder implements Decoder {
       [...ids].map(async (id) => {
         const c = this.compiled.get(id);
         if (!c || hasRegistryVersion(c.schema, topic)) return;
-        const version = await this.registry.versionOf(`${topic}-value`, await this.registry.schemaById(id));
+        const subject = valueSubject(this.strategy, topic, avroRecordName(avroWriterSchemaOf(c.schema)));
+        if (typeof subject !== 'string') return void this.noVersion.set(id, `schema id ${id}: ${subject.error}; schema.compatibility compares versions`);
+        const version = await this.registry.versionOf(subject, await this.registry.schemaById(id));
         if (version !== undefined) setRegistryVersion(c.schema, topic, version);
         else {
-          this.noVersion.set(id, `schema id ${id} is not registered under the subject ${topic}-value, so it has no version there ` +
+          this.noVersion.set(id, `schema id ${id} is not registered under the subject ${subject}, so it has no version there ` +
             '(AvroConverter looks it up under that subject; schema.compatibility compares versions)');
         }
       }),
@@ -368,4 +378,12 @@ function hash(s: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return (h >>> 0).toString(16);
+}
+
+/** AvroSchema.name(): a record schema's full name; undefined for any other type. */
+function avroRecordName(schema: unknown): string | undefined {
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return undefined;
+  const s = schema as Record<string, unknown>;
+  if ((s.type !== 'record' && s.type !== 'error') || typeof s.name !== 'string') return undefined;
+  return s.name.includes('.') || typeof s.namespace !== 'string' || s.namespace === '' ? s.name : `${s.namespace}.${s.name}`;
 }

@@ -24,6 +24,8 @@ import { bigToBytes, referencedSchemas, WireFormatDecoder } from './confluent.js
 import type { RegisteredSchema, SchemaRegistryClient } from './registry.js';
 import { parseJsonExact } from '../json-exact.js';
 import type { Field, FieldType, RecordSchema } from '../schema.js';
+import { setConnectView, setDeclaredVersion } from '../connect-view.js';
+import { jsonSchemaConnectSchema, jsonSchemaDeclaredVersion, jsonSchemaName } from './json-schema-connect.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Node = Record<string, Json> | boolean;
@@ -43,6 +45,8 @@ interface Compiled {
   read: Read;
   /** Decimals need every digit of the JSON number: such payloads take the lossless parser. */
   lossless: boolean;
+  /** The schema's name (its title), for RecordNameStrategy subjects. */
+  name?: string;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -68,7 +72,15 @@ export class JsonSchemaDecoder extends WireFormatDecoder<Compiled> {
     const root = JSON.parse(registered.schema) as Json;
     const compiled = compileJsonSchema(`json-schema:${id}`, root, docs);
     if (this.opts.failInvalidSchema) compiled.validate = validatorFor(root, docs);
+    setConnectView(compiled.schema, () => jsonSchemaConnectSchema(root, docs));
+    const declared = jsonSchemaDeclaredVersion(root);
+    if (declared !== undefined) setDeclaredVersion(compiled.schema, declared);
+    compiled.name = jsonSchemaName(root);
     return compiled;
+  }
+
+  protected versionTarget(c: Compiled): { schema: RecordSchema; recordName?: string } {
+    return c.name !== undefined ? { schema: c.schema, recordName: c.name } : { schema: c.schema };
   }
 
   protected decodeBody(c: Compiled, id: number, bytes: Uint8Array, start: number): Decoded {

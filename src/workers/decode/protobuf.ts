@@ -19,6 +19,9 @@ import type { Decoded } from './decoders.js';
 import { bigToBytes, referencedSchemas, WireFormatDecoder } from './confluent.js';
 import type { RegisteredSchema, SchemaRegistryClient } from './registry.js';
 import type { Field, FieldType, RecordSchema } from '../schema.js';
+import { setConnectView } from '../connect-view.js';
+import { protobufConnectSchema } from './protobuf-connect.js';
+import { fieldMetaParams } from './protobuf-meta.js';
 
 type Long = { low: number; high: number; unsigned: boolean };
 
@@ -96,7 +99,7 @@ interface MessagePlan {
 
 interface Compiled {
   /** By the message indexes' text ("0", "1.0"). */
-  readonly byIndexes: Map<string, { plan: MessagePlan | ScalarPlan; schema: RecordSchema } | string>;
+  readonly byIndexes: Map<string, Entry | string>;
   readonly root: protobuf.Root;
   readonly own: protobuf.Namespace;
   readonly pkg: string;
@@ -151,21 +154,13 @@ export class ProtobufDecoder extends WireFormatDecoder<Compiled> {
     return compileProto(registered.schema, new Map([...refs].map(([name, s]) => [name, s.schema])), this.opts);
   }
 
+  protected versionTarget(c: Compiled, id: number, bytes: Uint8Array): { schema: RecordSchema; recordName: string } {
+    const { entry } = entryFor(c, id, bytes, 5);
+    return { schema: entry.schema, recordName: entry.name };
+  }
+
   protected decodeBody(c: Compiled, id: number, bytes: Uint8Array, start: number): Decoded {
-    // The single byte 0 (the first message) is what nearly every record carries.
-    let key = '0';
-    let next = start + 1;
-    let indexes = FIRST;
-    if (bytes[start] !== 0) {
-      ({ indexes, next } = readMessageIndexes(bytes, start));
-      key = indexes.join('.');
-    }
-    let entry = c.byIndexes.get(key);
-    if (entry === undefined) {
-      entry = planFor(c, id, indexes);
-      if (c.byIndexes.size < 1000) c.byIndexes.set(key, entry);
-    }
-    if (typeof entry === 'string') throw new Error(entry);
+    const { entry, next } = entryFor(c, id, bytes, start);
     const body = bytes.subarray(next);
     let msg: Record<string, unknown>;
     try {
@@ -176,6 +171,27 @@ export class ProtobufDecoder extends WireFormatDecoder<Compiled> {
     const plan = entry.plan;
     return { value: 'scalar' in plan ? plan.scalar(msg) : readMessage(plan, msg), schema: entry.schema };
   }
+}
+
+type Entry = { plan: MessagePlan | ScalarPlan; schema: RecordSchema; name: string };
+
+/** The message the value's indexes name, and where its body starts. */
+function entryFor(c: Compiled, id: number, bytes: Uint8Array, start: number): { entry: Entry; next: number } {
+  // The single byte 0 (the first message) is what nearly every record carries.
+  let key = '0';
+  let next = start + 1;
+  let indexes = FIRST;
+  if (bytes[start] !== 0) {
+    ({ indexes, next } = readMessageIndexes(bytes, start));
+    key = indexes.join('.');
+  }
+  let entry = c.byIndexes.get(key);
+  if (entry === undefined) {
+    entry = planFor(c, id, indexes);
+    if (c.byIndexes.size < 1000) c.byIndexes.set(key, entry);
+  }
+  if (typeof entry === 'string') throw new Error(entry);
+  return { entry, next };
 }
 
 /** Parses the schema and everything it imports into one protobufjs root. */
@@ -222,7 +238,7 @@ function messagesOf(ns: protobuf.Namespace): protobuf.Type[] {
   return ns.nestedArray.filter((n): n is protobuf.Type => n instanceof protobuf.Type && !(n as { group?: boolean }).group);
 }
 
-function planFor(c: Compiled, id: number, indexes: readonly number[]): { plan: MessagePlan | ScalarPlan; schema: RecordSchema } | string {
+function planFor(c: Compiled, id: number, indexes: readonly number[]): Entry | string {
   let ns: protobuf.Namespace = c.own;
   const path: string[] = [];
   for (const i of indexes) {
@@ -239,10 +255,14 @@ function planFor(c: Compiled, id: number, indexes: readonly number[]): { plan: M
     const field = type.fieldsArray[0]!;
     const ft = scalarType(field);
     const read = scalarReader(field, fullName);
-    return { plan: { type, scalar: (m) => read(m[field.name]) }, schema: { id: schemaId, fields: [{ name: 'value', type: ft, optional: true }], scalar: true } };
+    const schema: RecordSchema = { id: schemaId, fields: [{ name: 'value', type: ft, optional: true }], scalar: true };
+    setConnectView(schema, () => protobufConnectSchema(type, c.opts.wrapperForNullables));
+    return { plan: { type, scalar: (m) => read(m[field.name]) }, schema, name: fullName };
   }
   const plan = messagePlan(type, new Map(), c.opts);
-  return { plan: plan.plan, schema: { id: schemaId, fields: plan.fields } };
+  const schema: RecordSchema = { id: schemaId, fields: plan.fields };
+  setConnectView(schema, () => protobufConnectSchema(type, c.opts.wrapperForNullables));
+  return { plan: plan.plan, schema, name: fullName };
 }
 
 /** The fields of a message, in Confluent's order: its (real) oneofs first, then the other fields as declared. */
@@ -439,18 +459,6 @@ function messageElement(
   }
   const { plan, fields } = messagePlan(rt, inProgress, opts);
   return { type: { kind: 'record', fields }, read: (v) => readMessage(plan, v as Record<string, unknown>) };
-}
-
-/** params of (confluent.field_meta) on a field, however the option text wrote them. */
-export function fieldMetaParams(f: protobuf.Field): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const o of f.parsedOptions ?? []) {
-    const meta = (o as Record<string, unknown>)['(confluent.field_meta)'] as { params?: unknown } | undefined;
-    if (!meta || meta.params === undefined) continue;
-    const entries = Array.isArray(meta.params) ? meta.params : [meta.params];
-    for (const e of entries as { key?: unknown; value?: unknown }[]) if (e && e.key !== undefined) out[String(e.key)] = String(e.value);
-  }
-  return out;
 }
 
 function int(v: unknown): number {

@@ -98,11 +98,13 @@ export class SchemaRegistryClient {
    * getVersion asks: POST /subjects/<subject>); undefined when the subject
    * does not hold it.
    */
-  versionOf(subject: string, schema: string): Promise<number | undefined> {
-    let p = this.versions.get(`${subject}\u0000${schema}`);
+  versionOf(subject: string, schema: string, typed?: Omit<RegisteredSchema, 'schema'>): Promise<number | undefined> {
+    // Protobuf and JSON Schema are asked with their type and references, as Confluent's client sends them.
+    const body = JSON.stringify(typed && typed.schemaType !== 'AVRO' ? { schema, schemaType: typed.schemaType, ...(typed.references.length ? { references: typed.references } : {}) } : { schema });
+    let p = this.versions.get(`${subject}\u0000${body}`);
     if (!p) {
-      const key = `${subject}\u0000${schema}`;
-      p = this.lookUpVersion(subject, schema);
+      const key = `${subject}\u0000${body}`;
+      p = this.lookUpVersion(subject, body);
       this.versions.set(key, p);
       // Neither a failure nor a miss is kept: the schema may be registered there later.
       p.then((v) => v === undefined && this.versions.delete(key), () => this.versions.delete(key));
@@ -110,12 +112,12 @@ export class SchemaRegistryClient {
     return p;
   }
 
-  private async lookUpVersion(subject: string, schema: string): Promise<number | undefined> {
+  private async lookUpVersion(subject: string, requestBody: string): Promise<number | undefined> {
     const url = `${this.baseUrl}/subjects/${encodeURIComponent(subject)}`;
     const what = `the version of a schema under subject ${subject}`;
     let res: Response;
     try {
-      res = await this.post(url, { headers: { ...this.headers, 'content-type': 'application/vnd.schemaregistry.v1+json' }, body: JSON.stringify({ schema }), signal: AbortSignal.timeout(30_000) });
+      res = await this.post(url, { headers: { ...this.headers, 'content-type': 'application/vnd.schemaregistry.v1+json' }, body: requestBody, signal: AbortSignal.timeout(30_000) });
     } catch (err) {
       throw new RetriableError(`schema registry unreachable at ${this.baseUrl} (${(err as Error).message})`, { cause: err });
     }
