@@ -9,10 +9,10 @@ import protobuf from 'protobufjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeMessageIndexes } from '../../src/workers/decode/protobuf.js';
 import { confluentFrame } from '../helpers/registry.js';
-import { createTopic, fullyCommitted, produce } from '../helpers/kafka.js';
+import { createTopic, produce } from '../helpers/kafka.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
-import { REGISTRY, uniqueName, waitFor } from '../helpers/stack.js';
-import { ensurePythonReaders, listObjects, readParquet, s3Connector } from './s3-support.js';
+import { REGISTRY, uniqueName } from '../helpers/stack.js';
+import { ensurePythonReaders, listObjects, readParquet, runS3ToEnd, s3Connector } from './s3-support.js';
 
 beforeAll(async () => {
   await ensurePythonReaders();
@@ -46,16 +46,7 @@ async function register(subject: string, schemaType: 'PROTOBUF' | 'JSON', schema
 
 /** Runs Sluice until every offset is committed, then stops it. */
 async function runToEnd(topic: string, dir: string, converter: string, extra: Record<string, unknown>): Promise<void> {
-  const name = uniqueName('s3');
-  const file = writeConnector(s3Connector(topic, dir, { 'value.converter': converter, 'value.converter.schema.registry.url': REGISTRY, ...extra }), name);
-  const sluice = startSluice(['run', '--config', file], { SLUICE_WORKER_THREADS: '2' });
-  try {
-    await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 120_000, 300)
-      .catch((err: Error) => { throw new Error(`${err.message}\n${sluice.output().slice(-4000)}`); });
-  } finally {
-    const exit = await sluice.stop('SIGTERM');
-    expect(exit.code, sluice.output().slice(-3000)).toBe(0);
-  }
+  await runS3ToEnd(topic, dir, { 'value.converter': converter, 'value.converter.schema.registry.url': REGISTRY, ...extra });
 }
 
 const proto = (pkg: string, fields: string) => `syntax = "proto3";\npackage ${pkg};\n\nmessage Order {\n${fields}}\n`;

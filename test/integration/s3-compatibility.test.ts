@@ -13,10 +13,10 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { avroType } from '../../src/workers/decode/decoders.js';
 import { confluentFrame, registerSchema } from '../helpers/registry.js';
-import { createTopic, fullyCommitted, produce } from '../helpers/kafka.js';
+import { createTopic, produce } from '../helpers/kafka.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
-import { REGISTRY, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName, waitFor } from '../helpers/stack.js';
-import { ensurePythonReaders, listObjects, readParquet, s3Connector } from './s3-support.js';
+import { REGISTRY, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName } from '../helpers/stack.js';
+import { ensurePythonReaders, listObjects, readParquet, runS3ToEnd, s3Connector } from './s3-support.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -55,18 +55,7 @@ async function produceVersions(topic: string, subject = `${topic}-value`): Promi
 
 /** Runs Sluice until every offset is committed, then stops it. */
 async function runToEnd(topic: string, dir: string, extra: Record<string, unknown>): Promise<void> {
-  const name = uniqueName('s3');
-  const file = writeConnector(s3Connector(topic, dir, {
-    'value.converter': 'io.confluent.connect.avro.AvroConverter', 'value.converter.schema.registry.url': REGISTRY, ...extra,
-  }), name);
-  const sluice = startSluice(['run', '--config', file], { SLUICE_WORKER_THREADS: '2' });
-  try {
-    await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 120_000, 300)
-      .catch((err: Error) => { throw new Error(`${err.message}\n${sluice.output().slice(-4000)}`); });
-  } finally {
-    const exit = await sluice.stop('SIGTERM');
-    expect(exit.code, sluice.output().slice(-3000)).toBe(0);
-  }
+  await runS3ToEnd(topic, dir, { 'value.converter': 'io.confluent.connect.avro.AvroConverter', 'value.converter.schema.registry.url': REGISTRY, ...extra });
 }
 
 describe('S3 sink schema.compatibility with Avro values from the registry', () => {
