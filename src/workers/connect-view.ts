@@ -8,10 +8,17 @@
 import type { ConnectSchema, RecordSchema } from './schema.js';
 
 const views = new WeakMap<RecordSchema, () => ConnectSchema>();
+/** Views that are a JsonConverter envelope's own schema: the values are its payloads, defaults and all. */
+const envelopes = new WeakSet<RecordSchema>();
 
-export function setConnectView(schema: RecordSchema, build: () => ConnectSchema): void {
+export function setConnectView(schema: RecordSchema, build: () => ConnectSchema, envelope = false): void {
   let made: ConnectSchema | undefined;
   views.set(schema, () => (made ??= build()));
+  if (envelope) envelopes.add(schema);
+}
+
+export function isEnvelopeView(schema: RecordSchema): boolean {
+  return envelopes.has(schema);
 }
 
 /** Undefined when the schema's decoder attached none (Avro values: their writer schema is the view). */

@@ -62,8 +62,16 @@ describe('sink registry', () => {
       expect.stringMatching(/^format\.class: "x\.CsvFormat" is not a format Sluice writes/),
       'aws.access.key.id / aws.secret.access.key: give both, or neither to use the standard AWS credential chain',
     ]);
-    const warned = loadConfig({ json: { ...common, 'connector.class': 'sluice.s3', 's3.bucket.name': 'b', 'schema.compatibility': 'BACKWARD' }, env: {} });
-    expect(warned.warnings.some((w) => w.startsWith('schema.compatibility=BACKWARD: Sluice knows schema versions only of Avro, Protobuf and JSON Schema values'))).toBe(true);
+    // Connect JSON envelopes (JsonConverter's default schemas.enable=true) are projected; schemaless values behave as NONE, as in Confluent: no warning.
+    for (const extra of [{}, { 'value.converter.schemas.enable': 'false' }, { 'value.converter': 'org.apache.kafka.connect.storage.StringConverter' }]) {
+      const c = loadConfig({ json: { ...common, ...extra, 'connector.class': 'sluice.s3', 's3.bucket.name': 'b', 'schema.compatibility': 'BACKWARD' }, env: {} });
+      expect(c.warnings.filter((w) => w.includes('schema.compatibility'))).toEqual([]);
+    }
+    expect(() => loadConfig({ json: { ...common, 'connector.class': 'sluice.s3', 's3.bucket.name': 'b', 'schema.compatibility': 'FULL', 'store.kafka.key.column': true }, env: {} }))
+      .toThrow(/store.kafka.key.column: not with schema.compatibility=FULL/);
+    expect(problemsOf(() => loadConfig({
+      json: { ...common, 'value.converter.schemas.enable': 'false', 'connector.class': 'sluice.s3', 's3.bucket.name': 'b', 'schema.compatibility': 'FULL', 'store.kafka.key.column': true }, env: {},
+    }))).toEqual([]);
     const avro = { 'value.converter': 'io.confluent.connect.avro.AvroConverter', 'value.converter.schema.registry.url': 'http://r:8081' };
     const projected = loadConfig({ json: { ...common, ...avro, 'connector.class': 'sluice.s3', 's3.bucket.name': 'b', 'schema.compatibility': 'FULL' }, env: {} });
     expect(projected.warnings.filter((w) => w.includes('schema.compatibility'))).toEqual([]);

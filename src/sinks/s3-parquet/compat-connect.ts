@@ -12,7 +12,9 @@
 // RecordSchema and CSchema in the chunk's schema text.
 import v8 from 'node:v8';
 import type { ConnectSchema, Field, FieldType, RecordSchema } from '../../workers/schema.js';
-import { connectViewOf } from '../../workers/connect-view.js';
+import { createHash } from 'node:crypto';
+import { connectViewOf, isEnvelopeView } from '../../workers/connect-view.js';
+import { envelopeToC } from './compat-connect-json.js';
 import type { CSchema } from './compatibility.js';
 
 const PREFIX = 'sluice.connect:';
@@ -55,13 +57,27 @@ export function connectSchemaText(schema: RecordSchema): string | undefined {
   if (text !== undefined) return text;
   const view = connectViewOf(schema);
   if (!view) return undefined;
-  const connect = connectToC(view(), schema);
-  const record: RecordSchema = { ...schema };
-  text = PREFIX + v8.serialize({ record, connect } satisfies ConnectRowsSchema).toString('base64');
+  if (isEnvelopeView(schema)) text = envelopeSchemaText(schema, envelopeToC(view()));
+  else {
+    const connect = connectToC(view(), schema);
+    const record: RecordSchema = { ...schema };
+    text = PREFIX + v8.serialize({ record, connect } satisfies ConnectRowsSchema).toString('base64');
+  }
   texts.set(schema, text);
   return text;
 }
 const texts = new WeakMap<RecordSchema, string>();
+
+/**
+ * A Connect JSON envelope schema's text names the schema, not its spelling:
+ * JsonConverter caches Connect schemas by the parsed envelope schema, so
+ * texts that differ in spacing or key order are one schema to Confluent too.
+ */
+function envelopeSchemaText(schema: RecordSchema, connect: CSchema): string {
+  const body = (id: string) => v8.serialize({ record: { ...schema, id }, connect } satisfies ConnectRowsSchema);
+  const id = `connect:${createHash('sha256').update(body('')).digest('hex').slice(0, 32)}`;
+  return PREFIX + body(id).toString('base64');
+}
 
 /** The worker's row writer for values of `schema` (see connectSchemaText), or undefined. */
 export function connectRowWriter(schema: RecordSchema): { schemaText: string; encode(value: unknown): Buffer } | undefined {

@@ -280,6 +280,11 @@ function projectRequired(source: CSchema, value: unknown, target: CSchema, path:
     case 'array':
       return (value as unknown[]).map((x, i) => project(source.items!, x, target.items!, `${path}[${i}]`));
     case 'map': {
+      // Connect JSON: a map whose keys are not strings is a list of [key, value] pairs; each key is projected as a value.
+      if (Array.isArray(value)) {
+        const str: CSchema = { type: 'string', optional: false, params: '[]' };
+        return value.map((e: [unknown, unknown]) => [project(source.keys ?? str, e[0], target.keys ?? str, `${path}{key}`), project(source.values!, e[1], target.values!, `${path}{${String(e[0])}}`)]);
+      }
       // Keys are held as their text: a key schema that differs beyond int widening would change them.
       if (source.keys || target.keys) {
         const sk = source.keys ?? { type: 'string', optional: false, params: '[]' };
@@ -300,7 +305,8 @@ function projectRequired(source: CSchema, value: unknown, target: CSchema, path:
 function promote(v: unknown, from: CType, to: CType, path: string): unknown {
   if (to === 'int16' || to === 'int32' || to === 'int8') return v;
   if (to === 'int64') return v;
-  const n = typeof v === 'bigint' ? Number(v) : (v as number);
+  // A float32 is widened as Java's (double) cast does: from its float value (a JSON payload's 0.1 is 0.1f, 0.10000000149011612 as a double).
+  const n = typeof v === 'bigint' ? Number(v) : from === 'float32' ? Math.fround(v as number) : (v as number);
   const exact = typeof v === 'bigint' ? BigInt(n) === v : true;
   const out = to === 'float32' ? Math.fround(n) : n;
   if (!exact || (Number.isFinite(n) && out !== n)) {

@@ -46,16 +46,16 @@ function checkS3(checks: SinkChecks): void {
   }
   const compat = c['schema.compatibility'];
   if (compat !== 'none') {
-    // Only values of registry converters carry the schema versions the comparison needs (the registry's, or connect.version).
-    const format = checks.get('value.format') ?? (checks.get('value.converter') ? formatOf(String(checks.get('value.converter')), false) : undefined);
+    // Values of registry converters and Connect JSON envelopes carry the schema versions the comparison needs.
+    const format = checks.get('value.format') ?? (checks.get('value.converter') ? formatOf(String(checks.get('value.converter')), checks.get('value.converter.schemas.enable') as boolean) : undefined);
     const name = compat.toUpperCase();
     const strategy = checks.get('value.converter.value.subject.name.strategy');
     if (strategy !== undefined && strategy !== '' && !subjectStrategyOf(String(strategy))) {
       checks.problem(`value.converter.value.subject.name.strategy: "${String(strategy)}" is not TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy; schema.compatibility=${name} looks schema versions up under the subject it names, and Sluice cannot run another class`);
     }
-    if (format !== 'avro' && format !== 'protobuf' && format !== 'json-schema') {
-      checks.warning(`schema.compatibility=${name}: Sluice knows schema versions only of Avro, Protobuf and JSON Schema values (AvroConverter, ProtobufConverter, JsonSchemaConverter); these values' schemas are not projected: a record whose schema differs from its file's closes the file set, as with NONE`);
-    } else if (parquetFormat(c)) {
+    // Schemaless values (JsonConverter without schemas, StringConverter, ByteArrayConverter…) behave as with NONE, as in
+    // Confluent: StorageSchemaCompatibility never compares two absent (or two identical) schemas.
+    if (['avro', 'protobuf', 'json-schema', 'connect-json'].includes(String(format)) && parquetFormat(c)) {
       // Sluice's own columns only: Confluent's key and header files (store.kafka.keys/headers) are written beside projected files.
       for (const k of ['store.kafka.key.column', 'store.kafka.headers.column', 'store.kafka.metadata'] as const) {
         if (c[k]) checks.problem(`${k}: not with schema.compatibility=${name}: projected files hold the values' columns only; set ${k}=false (store.kafka.keys / store.kafka.headers write key and header files, which work with it) or schema.compatibility=NONE`);

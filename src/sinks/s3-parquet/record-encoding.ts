@@ -23,7 +23,7 @@ import { Partitioner } from './partitioner.js';
 import { fieldKey } from './types.js';
 import { CompanionRows, placeParts } from './companions.js';
 import { connectRowWriter, connectSchemaText } from './compat-connect.js';
-import { connectViewOf, declaredVersionOf } from '../../workers/connect-view.js';
+import { connectViewOf, declaredVersionOf, isEnvelopeView } from '../../workers/connect-view.js';
 
 const NEWLINE = 0x0a;
 const EMPTY = new Uint8Array(0);
@@ -183,12 +183,12 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
    * connector, as Confluent's StorageSchemaCompatibility does ("Schema version
    * required"); so does one without the Avro writer schema it is projected with.
    */
-  private versionOf(schema: RecordSchema, ctx: RecordContext): number {
+  private versionOf(schema: RecordSchema, ctx: RecordContext): number | undefined {
     const compat = `schema.compatibility=${this.plan.compatibility!.toUpperCase()}`;
     const where = `topic ${ctx.topic} partition ${ctx.partition} offset ${ctx.offset}`;
     if (avroWriterSchemaOf(schema) === undefined && !connectViewOf(schema)) {
       throw new SluiceError(
-        `${where}: ${compat} needs the value's registered schema (Avro, Protobuf or JSON Schema) and its version, and this value has none ` +
+        `${where}: ${compat} needs the value's schema (registered Avro, Protobuf or JSON Schema, or a JsonConverter envelope's) and its version, and this value has none ` +
           `(${schema.fields ? 'its schema was made by a transform' : 'it has no schema'}); use schema.compatibility=NONE`,
       );
     }
@@ -198,6 +198,8 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
       throw new SluiceError(`${where}: ${compat} projects values on their Kafka Connect schemas, and this value's cannot be: ${(err as Error).message}; use schema.compatibility=NONE`);
     }
     const version = declaredVersionOf(schema) ?? schemaVersion(schema, this.topic);
+    // An envelope schema without "version": as in Confluent, an error only where another schema meets it in a file (rotation.ts).
+    if (version === undefined && isEnvelopeView(schema)) return undefined;
     if (version === undefined) {
       throw new SluiceError(
         `${where}: ${compat} needs the value schema's version, and it has none: the schema (${schema.id}) is not registered under its value subject (${this.topic}-value with the default TopicNameStrategy) ` +

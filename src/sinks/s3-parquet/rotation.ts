@@ -13,6 +13,7 @@
 // the file, to be projected to its schema when it is written.
 import { decide, type Compatibility } from './compatibility.js';
 import type { ChunkMeta, RowTable } from './layout.js';
+import { requireVersions } from './compat-versions.js';
 
 export interface ChunkRef extends ChunkMeta {
   buffer: SharedArrayBuffer;
@@ -93,6 +94,8 @@ export interface RotationRules {
 }
 
 export interface RotationHooks<T> {
+  /** "topic T partition P", for errors. */
+  where?: string;
   now(): number;
   /** When the schedule should close a set opened at t (Infinity for never). */
   closeAt(openedAt: number): number;
@@ -127,6 +130,7 @@ export class PartitionRotation<T> {
       }
       let file = set?.files.get(chunk.path);
       const changed = file && (file.schemaKey !== chunk.schemaKey || (compatibility !== undefined && file.version !== chunk.version));
+      if (compatibility && file && changed) requireVersions(compatibility, file, chunk, offsets[r]!, this.hooks.where);
       // Key and header files are never projected: another key schema closes the set whatever the value's version says.
       const rotate = file !== undefined && changed && (!compatibility || file.pieces[0]?.chunk.companionKey !== chunk.companionKey || decide(compatibility, file.version!, chunk.version!) === 'rotate');
       if (set && file && rotate) {

@@ -79,6 +79,7 @@ class PartitionWriter {
     sink: S3ParquetSink,
   ) {
     this.rotation = new PartitionRotation<Ticket>(rules, {
+      where: `topic ${topic} partition ${partition}`,
       now: () => Date.now(),
       closeAt: (t) => sink.scheduleCloseAt(t),
       joined: (ticket) => ticket.pending++,
@@ -140,7 +141,7 @@ export class S3ParquetSink implements Sink {
   private planVersion = 0;
   private readonly format: FormatSettings;
   private readonly extension: string;
-  /** schema.compatibility other than NONE, for Avro, Protobuf and JSON Schema values (the ones Sluice knows versions of). */
+  /** schema.compatibility other than NONE, for Avro, Protobuf, JSON Schema and Connect JSON values (the ones with versions). */
   private readonly compatibility?: Compatibility;
 
   constructor(
@@ -158,7 +159,7 @@ export class S3ParquetSink implements Sink {
     this.extension = extensionOf(this.format, this.cfg['parquet.codec']);
     this.topicsDir = c['topics.dir'].replace(/^\/+|\/+$/g, '');
     const compat = c['schema.compatibility'];
-    if (compat !== 'none' && ['avro', 'protobuf', 'json-schema'].includes(config.valueFormat)) this.compatibility = compat;
+    if (compat !== 'none' && ['avro', 'protobuf', 'json-schema', 'connect-json'].includes(config.valueFormat)) this.compatibility = compat;
     this.rules = { flushSize: c['flush.size'], rotateIntervalMs: c['rotate.interval.ms'], fileMaxBytes: c['file.max.bytes'], ...(this.compatibility ? { compatibility: this.compatibility } : {}) };
     const common = config.common;
     this.budgetCap = common['inflight.max.bytes'] * OPEN_SHARE_OF_BUDGET;

@@ -8,6 +8,7 @@ import type { ValueFormat } from '../../core/formats.js';
 import { avroWriterSchemaOf, hasRegistryVersion, recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, setRegistryVersion, type ConnectSchema, type RecordSchema } from '../schema.js';
 import { parseJsonExact, stringifyJsonExact } from '../json-exact.js';
 import { compilePayloadCheck } from './connect-payload.js';
+import { attachEnvelopeView } from './connect-json-view.js';
 import { SchemaRegistryClient, UnknownSchemaError, type RegistryAuth } from './registry.js';
 import { ProtobufDecoder } from './protobuf.js';
 import { JsonSchemaDecoder } from './json-schema.js';
@@ -319,6 +320,7 @@ export class ConnectJsonDecoder implements Decoder {
         schema: recordSchemaFromConnect(`connect:${hash(prefix ?? stringifyJsonExact(env.schema, (_k, v) => v))}`, env.schema),
         check: compilePayloadCheck(env.schema),
       };
+      attachEnvelopeView(compiled.schema, env.schema);
       if (prefix !== undefined) this.byPrefix.set(prefix, compiled);
     }
     if (prefix !== undefined) {

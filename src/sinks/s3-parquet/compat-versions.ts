@@ -1,0 +1,27 @@
+// StorageSchemaCompatibility.validateAndCheck: with BACKWARD/FORWARD/FULL, a
+// record whose value schema is not the file's current one needs both schemas'
+// versions, else the task fails with SchemaProjectorException "Schema version
+// required for BACKWARD compatibility". The same schema never asks (Confluent
+// compares the cached schema instances first), so a Connect JSON envelope
+// schema without "version" runs until another schema meets it in a file.
+// Registry formats always carry versions (the workers stop Sluice otherwise).
+import { SluiceError } from '../../errors.js';
+import type { Compatibility } from './compatibility.js';
+import type { ChunkMeta } from './layout.js';
+
+interface FileSchema {
+  readonly version?: number;
+  readonly schema?: string;
+  readonly pieces: readonly { readonly chunk: ChunkMeta }[];
+}
+
+export function requireVersions(compat: Compatibility, file: FileSchema, chunk: ChunkMeta, offset: number, where: string | undefined): void {
+  // Tombstone rows (behavior.on.null.values=write) have no value schema, and a key schema change alone asks for no version.
+  if (chunk.valueless || file.pieces[0]?.chunk.valueless || file.schema === chunk.schema) return;
+  if (file.version !== undefined && chunk.version !== undefined) return;
+  const which = chunk.version === undefined ? "this record's value schema has no version" : "the file's value schema (its first record's) has no version";
+  throw new SluiceError(
+    `${where ? `${where} ` : ''}offset ${offset}: schema.compatibility=${compat.toUpperCase()} compares the versions of the record's and its file's value schemas, which differ, and ${which} ` +
+      '(Kafka Connect: "Schema version required for ' + compat.toUpperCase() + ' compatibility"); give the JsonConverter envelope schema a "version" or use schema.compatibility=NONE',
+  );
+}
