@@ -17,7 +17,7 @@ interface FileSchema {
 
 export function requireVersions(compat: Compatibility, file: FileSchema, chunk: ChunkMeta, offset: number, where: string | undefined): void {
   // Tombstone rows (behavior.on.null.values=write) have no value schema, and a key schema change alone asks for no version.
-  if (chunk.valueless || file.pieces[0]?.chunk.valueless || file.schema === chunk.schema) return;
+  if (chunk.valueless || file.pieces[0]?.chunk.valueless || (file.schema === chunk.schema && file.version === chunk.version)) return;
   if (file.version !== undefined && chunk.version !== undefined) return;
   const which = chunk.version === undefined ? "this record's value schema has no version" : "the file's value schema (its first record's) has no version";
   throw new SluiceError(
