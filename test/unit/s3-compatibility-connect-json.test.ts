@@ -244,3 +244,15 @@ describe('files of Connect JSON values with schema.compatibility', () => {
     await expect(files('json', 'backward', 'cjz', [envelope(null, { id: 1 })])).rejects.toThrow(/topic cjz partition 0 offset 0: schema.compatibility=BACKWARD needs the value's schema .*it has no schema/);
   });
 });
+
+describe('Connect JSON payloads of the wrong type with schema.compatibility', () => {
+  it('are record errors in the worker (ConvertError: errors.tolerance and the dead letter queue apply), as without compatibility', () => {
+    const [d] = decodeAll([envelope(V1, { id: 'abc', qty: 1, gone: null })]);
+    for (const compatibility of ['backward', 'forward', 'full'] as const) {
+      const enc = new S3FormatEncoder();
+      enc.begin(plan('parquet', compatibility), 'cjt', 0);
+      expect(() => enc.add(d!, undefined, ctx('cjt', 0))).toThrow(expect.objectContaining({ name: 'ConvertError', message: 'field id should be an integer (got the string "abc")' }));
+      expect(enc.finish().rows).toBe(0);
+    }
+  });
+});

@@ -152,6 +152,8 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     // The group's path, as the Parquet encoder computes it, routed as it routes it.
     const path = routedPath(ctx.topic, this.topic, this.partitioner!.path(value.value, value.schema, ctx));
     const time = this.partitioner!.lastTime;
+    // A Connect JSON payload travels as it is: its types are checked here (the JSON writer's checks), so a wrong one is a record error as without compatibility.
+    if (this.plan.compatibility && isEnvelopeView(value.schema)) this.json!.record(value.value, value.schema);
     // Encoded before its group is chosen: a record that fails leaves nothing behind.
     const bytes = info.avro ? info.avro.encode(value.value) : undefined;
     const line = info.avro ? undefined : this.json!.record(value.value, value.schema);
