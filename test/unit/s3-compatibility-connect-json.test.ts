@@ -256,3 +256,10 @@ describe('Connect JSON payloads of the wrong type with schema.compatibility', ()
     }
   });
 });
+
+describe('a Connect JSON value Parquet cannot hold, with schema.compatibility', () => {
+  it('stops Sluice when its file is written, naming the record and the reason', async () => {
+    await expect(files('parquet', 'backward', 'cjr', [v1(1), envelope(V1, { id: 2, qty: 2 ** 40, gone: null })]))
+      .rejects.toThrow(/^topic cjr partition 0 offset 1: the value cannot be written to Parquet \(schema.compatibility=BACKWARD .*field qty should be a 32-bit integer/);
+  });
+});

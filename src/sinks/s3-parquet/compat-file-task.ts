@@ -150,7 +150,12 @@ async function parquetFile(task: CompatFileTask, schema: RecordSchema, rowsOf: R
     let i = 0;
     for (const value of rowsOf(p)) {
       ctx.offset = p.offsets[i++]!;
-      encoder.add({ value, schema }, undefined, ctx);
+      try {
+        encoder.add({ value, schema }, undefined, ctx);
+      } catch (err) {
+        // Rows are checked here, not in the workers: name the record, since this stops Sluice.
+        throw new Error(`topic ${task.topic} partition ${task.partition} offset ${ctx.offset}: the value cannot be written to Parquet (schema.compatibility=${task.compatibility} writes it when its file closes): ${(err as Error).message}`);
+      }
     }
     const res = encoder.finish();
     const meta = res.meta as S3BatchMeta;
