@@ -72,6 +72,20 @@ describe('S3 sink schema.compatibility with Kafka Connect JSON values', () => {
     ]);
   });
 
+  it('FULL, Parquet: schemaless envelopes ("schema": null) are never compared, as in Confluent; a schema-based value after them closes the file set', async () => {
+    const topic = uniqueName('s3_compat_cjz');
+    const dir = uniqueName('it');
+    await createTopic(topic, 1);
+    await produce(topic, [value(null, { id: 1, n: 1 }), value(null, { id: 2, n: 2.5, extra: 'x' }), v2(3, 'PAID', null), v2(4, 'SHIPPED', 'n'), v2(5, 'A', null), v2(6, 'B', null)]);
+    // flush.size 4: the schemaless set closes on the switch (offset 2), the v2 set on its fourth record.
+    await runS3ToEnd(topic, dir, { 'value.converter': JSON_CONVERTER, 'schema.compatibility': 'FULL', 'flush.size': '4' });
+    const files = await readParquet(`${dir}/${topic}/`);
+    expect(files.map((f) => f.key)).toEqual([0, 2].map((s) => `${dir}/${topic}/partition=0/${topic}+0+${pad(s)}.snappy.parquet`));
+    expect(files[0]!.schema).toEqual([['id', 'int64'], ['n', 'double'], ['extra', 'string']]);
+    expect(files[0]!.data).toEqual([{ id: 1, n: 1, extra: null }, { id: 2, n: 2.5, extra: 'x' }]);
+    expect(files[1]!.data.map((r) => r.status)).toEqual(['PAID', 'SHIPPED', 'A', 'B']);
+  });
+
   it('BACKWARD: envelope schemas without "version" run while they stay the same; another schema in the file stops Sluice naming its offset', async () => {
     const topic = uniqueName('s3_compat_cjn');
     const dir = uniqueName('it');

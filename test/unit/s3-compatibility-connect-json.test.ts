@@ -240,8 +240,34 @@ describe('files of Connect JSON values with schema.compatibility', () => {
     expect(out.map((f) => [f.first, f.version])).toEqual([[0, undefined], [1, 2]]);
   });
 
-  it('a schemaless envelope ("schema": null) stops Sluice with compatibility on, naming the record', async () => {
-    await expect(files('json', 'backward', 'cjz', [envelope(null, { id: 1 })])).rejects.toThrow(/topic cjz partition 0 offset 0: schema.compatibility=BACKWARD needs the value's schema .*it has no schema/);
+  it('schemaless envelopes ("schema": null) are never compared, as in Confluent: one file, the inferred schema widened over the whole file', async () => {
+    const rows = [envelope(null, { id: 1, n: 1 }), envelope(null, { id: 2, n: 2.5 }), envelope(null, { id: 3, extra: 'x' })];
+    const pq = await files('parquet', 'backward', 'cjz', rows);
+    expect(pq).toHaveLength(1);
+    expect(rowsOf(pq[0]!.bytes)).toEqual({
+      columns: ['id:Int64', 'n:Float64', 'extra:Utf8'],
+      rows: [{ id: 1, n: 1, extra: null }, { id: 2, n: 2.5, extra: null }, { id: 3, n: null, extra: 'x' }],
+    });
+    const js = await files('json', 'full', 'cjz', rows);
+    expect(js).toHaveLength(1);
+    expect(linesOf(js[0]!.bytes)).toEqual(['{"id":1,"n":1}', '{"id":2,"n":2.5}', '{"extra":"x","id":3}']);
+  });
+
+  it('a switch between schemaless and schema-based values closes the file set (Confluent\'s TopicPartitionWriter rotates on it)', async () => {
+    const out = await files('json', 'backward', 'cjz', [envelope(null, { id: 1 }), v2(2, 'A', null), v2(3, 'B', null), envelope(null, { id: 4 }), v1(5)]);
+    expect(out.map((f) => [f.first, f.version])).toEqual([[0, undefined], [1, 2], [3, undefined], [4, 1]]);
+    expect(out.map((f) => linesOf(f.bytes).length)).toEqual([1, 2, 1, 1]);
+  });
+
+  it('a schemaless value that Parquet or Avro cannot take is a record error in the worker, as without compatibility', () => {
+    const [d] = decodeAll([envelope(null, [1, 2])]);
+    const enc = new S3FormatEncoder();
+    enc.begin(plan('parquet', 'backward'), 'cjz', 0);
+    expect(() => enc.add(d!, undefined, ctx('cjz', 0))).toThrow(expect.objectContaining({ name: 'ConvertError', message: expect.stringMatching(/not an object: Parquet columns need an object/) }));
+    const [o] = decodeAll([envelope(null, { id: 1 })]);
+    const avro = new S3FormatEncoder();
+    avro.begin(plan('avro', 'backward'), 'cjz', 0);
+    expect(() => avro.add(o!, undefined, ctx('cjz', 0))).toThrow(expect.objectContaining({ name: 'ConvertError', message: expect.stringMatching(/AvroFormat needs values with a schema/) }));
   });
 });
 

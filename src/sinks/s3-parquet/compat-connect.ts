@@ -79,6 +79,21 @@ function envelopeSchemaText(schema: RecordSchema, connect: CSchema): string {
   return PREFIX + body(id).toString('base64');
 }
 
+/**
+ * Schemaless values (a Connect JSON envelope with "schema": null) with
+ * compatibility on: never projected (a file holds schemaless rows only, see
+ * compat-versions.ts), they travel as the values themselves too.
+ */
+const SCHEMALESS_TEXT = 'sluice.schemaless';
+
+export function isSchemalessText(text: string | undefined): boolean {
+  return text === SCHEMALESS_TEXT;
+}
+
+export function schemalessRowWriter(schema: RecordSchema): { schemaText: string; encode(value: unknown): Buffer } | undefined {
+  return schema.fields ? undefined : { schemaText: SCHEMALESS_TEXT, encode: encodeConnectRow };
+}
+
 /** The worker's row writer for values of `schema` (see connectSchemaText), or undefined. */
 export function connectRowWriter(schema: RecordSchema): { schemaText: string; encode(value: unknown): Buffer } | undefined {
   const schemaText = connectSchemaText(schema);

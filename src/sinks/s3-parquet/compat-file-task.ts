@@ -11,7 +11,7 @@
 import { isWorkerThread, move } from 'piscina';
 import { gzipSync } from 'node:zlib';
 import { avroType } from '../../workers/decode/decoders.js';
-import { recordSchemaFromAvro, type RecordSchema } from '../../workers/schema.js';
+import { recordSchemaFromAvro, SCHEMALESS, type RecordSchema } from '../../workers/schema.js';
 import type { RecordContext } from '../../workers/encoder.js';
 import { connectSchemaOf, project, ProjectionError, type CSchema } from './compatibility.js';
 import { S3ParquetEncoder, type S3Plan } from './encoding.js';
@@ -22,7 +22,7 @@ import { avroFile as containerFile } from './record-file-task.js';
 import { align8 } from './layout.js';
 import type { AvroCodec } from './formats.js';
 import { AvroRecordWriter } from './avro-format.js';
-import { decodeConnectRow, isConnectSchemaText, parseConnectSchemaText } from './compat-connect.js';
+import { decodeConnectRow, isConnectSchemaText, isSchemalessText, parseConnectSchemaText } from './compat-connect.js';
 
 export interface CompatPiece extends FilePiece {
   /** The writer schema (Avro JSON text) of the piece's rows, or compat-connect.ts's schema text. */
@@ -62,6 +62,10 @@ interface View {
 }
 
 function viewOf(text: string): View {
+  if (isSchemalessText(text)) {
+    // A file of schemaless rows holds nothing else: never a projection, never AvroFormat (the workers refuse it).
+    return { connect: undefined as unknown as CSchema, record: SCHEMALESS, decode: decodeConnectRow, avro: () => { throw new Error('schemaless values are not written as Avro'); } };
+  }
   if (isConnectSchemaText(text)) {
     const { record, connect } = parseConnectSchemaText(text);
     let writer: AvroRecordWriter | undefined;
@@ -145,16 +149,19 @@ async function parquetFile(task: CompatFileTask, schema: RecordSchema, rowsOf: R
   const plan: S3Plan = { ...PLAN, key: 'compat' };
   const ctx: RecordContext = { topic: task.topic, partition: task.partition, offset: 0, timestamp: 0, key: null, keyBytes: null, headers: () => [] };
   const pieces: FilePiece[] = [];
-  for (const p of task.pieces) {
+  // Schemaless rows have their schema inferred: one pass over the whole file gives them one.
+  for (const batch of schema.fields ? task.pieces.map((p) => [p]) : [task.pieces]) {
     encoder.begin(plan, task.topic, task.partition);
-    let i = 0;
-    for (const value of rowsOf(p)) {
-      ctx.offset = p.offsets[i++]!;
-      try {
-        encoder.add({ value, schema }, undefined, ctx);
-      } catch (err) {
-        // Rows are checked here, not in the workers: name the record, since this stops Sluice.
-        throw new Error(`topic ${task.topic} partition ${task.partition} offset ${ctx.offset}: the value cannot be written to Parquet (schema.compatibility=${task.compatibility} writes it when its file closes): ${(err as Error).message}`);
+    for (const p of batch) {
+      let i = 0;
+      for (const value of rowsOf(p)) {
+        ctx.offset = p.offsets[i++]!;
+        try {
+          encoder.add({ value, schema }, undefined, ctx);
+        } catch (err) {
+          // Rows are checked here, not in the workers: name the record, since this stops Sluice.
+          throw new Error(`topic ${task.topic} partition ${task.partition} offset ${ctx.offset}: the value cannot be written to Parquet (schema.compatibility=${task.compatibility} writes it when its file closes): ${(err as Error).message}`);
+        }
       }
     }
     const res = encoder.finish();

@@ -8,6 +8,7 @@
 import { SluiceError } from '../../errors.js';
 import type { Compatibility } from './compatibility.js';
 import type { ChunkMeta } from './layout.js';
+import { isSchemalessText } from './compat-connect.js';
 
 interface FileSchema {
   readonly version?: number;
@@ -15,10 +16,16 @@ interface FileSchema {
   readonly pieces: readonly { readonly chunk: ChunkMeta }[];
 }
 
-export function requireVersions(compat: Compatibility, file: FileSchema, chunk: ChunkMeta, offset: number, where: string | undefined): void {
+/**
+ * Throws where Confluent's task fails; true where the record's value closes
+ * the file set whatever the versions say: a switch between schemaless and
+ * schema-based values (Confluent's TopicPartitionWriter rotates on it).
+ */
+export function requireVersions(compat: Compatibility, file: FileSchema, chunk: ChunkMeta, offset: number, where: string | undefined): boolean {
   // Tombstone rows (behavior.on.null.values=write) have no value schema, and a key schema change alone asks for no version.
-  if (chunk.valueless || file.pieces[0]?.chunk.valueless || (file.schema === chunk.schema && file.version === chunk.version)) return;
-  if (file.version !== undefined && chunk.version !== undefined) return;
+  if (chunk.valueless || file.pieces[0]?.chunk.valueless || (file.schema === chunk.schema && file.version === chunk.version)) return false;
+  if (isSchemalessText(file.schema) || isSchemalessText(chunk.schema)) return file.schema !== chunk.schema;
+  if (file.version !== undefined && chunk.version !== undefined) return false;
   const which = chunk.version === undefined ? "this record's value schema has no version" : "the file's value schema (its first record's) has no version";
   throw new SluiceError(
     `${where ? `${where} ` : ''}offset ${offset}: schema.compatibility=${compat.toUpperCase()} compares the versions of the record's and its file's value schemas, which differ, and ${which} ` +

@@ -22,7 +22,8 @@ import { routedPath } from '../../transforms/routing.js';
 import { Partitioner } from './partitioner.js';
 import { fieldKey } from './types.js';
 import { CompanionRows, placeParts } from './companions.js';
-import { connectRowWriter, connectSchemaText } from './compat-connect.js';
+import { connectRowWriter, connectSchemaText, schemalessRowWriter } from './compat-connect.js';
+import { requireStructValue } from '../../workers/encoder.js';
 import { connectViewOf, declaredVersionOf, isEnvelopeView } from '../../workers/connect-view.js';
 
 const NEWLINE = 0x0a;
@@ -135,7 +136,8 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     if (!i) {
       if (this.plan.format === 'avro' || this.plan.compatibility) {
         // schema.compatibility with Protobuf / JSON Schema values: the rows are the values, projected on their Connect schemas (compat-connect.ts).
-        const avro = (this.plan.compatibility && connectRowWriter(schema)) || new AvroRecordWriter(schema, avroWriterSchemaOf(schema));
+        const avro = (this.plan.compatibility && (connectRowWriter(schema) ?? (this.plan.format !== 'avro' ? schemalessRowWriter(schema) : undefined))) ||
+          new AvroRecordWriter(schema, avroWriterSchemaOf(schema));
         // The schema text decides: two Avro schemas of the same shape (enum symbols in another order) never share a file.
         i = { key: `avro:${createHash('sha256').update(avro.schemaText).digest('base64')}`, avro };
       } else {
@@ -154,6 +156,8 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     const time = this.partitioner!.lastTime;
     // A Connect JSON payload travels as it is: its types are checked here (the JSON writer's checks), so a wrong one is a record error as without compatibility.
     if (this.plan.compatibility && isEnvelopeView(value.schema)) this.json!.record(value.value, value.schema);
+    // A schemaless value travels as it is too: Parquet's own check of it (an object) is made here, as without compatibility.
+    if (this.plan.compatibility && !value.schema.fields && (this.plan.format ?? 'parquet') === 'parquet') requireStructValue(value.value, 'Parquet columns need');
     // Encoded before its group is chosen: a record that fails leaves nothing behind.
     const bytes = info.avro ? info.avro.encode(value.value) : undefined;
     const line = info.avro ? undefined : this.json!.record(value.value, value.schema);
@@ -188,6 +192,8 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
   private versionOf(schema: RecordSchema, ctx: RecordContext): number | undefined {
     const compat = `schema.compatibility=${this.plan.compatibility!.toUpperCase()}`;
     const where = `topic ${ctx.topic} partition ${ctx.partition} offset ${ctx.offset}`;
+    // No schema, no version: as in Confluent, schemaless values are never compared (compat-versions.ts closes the file on a switch).
+    if (!schema.fields) return undefined;
     if (avroWriterSchemaOf(schema) === undefined && !connectViewOf(schema)) {
       throw new SluiceError(
         `${where}: ${compat} needs the value's schema (registered Avro, Protobuf or JSON Schema, or a JsonConverter envelope's) and its version, and this value has none ` +
