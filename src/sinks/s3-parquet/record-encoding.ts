@@ -157,7 +157,9 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     // A Connect JSON payload travels as it is: its types are checked here (the JSON writer's checks), so a wrong one is a record error as without compatibility.
     if (this.plan.compatibility && isEnvelopeView(value.schema)) this.json!.record(value.value, value.schema);
     // A schemaless value travels as it is too: Parquet's own check of it (an object) is made here, as without compatibility.
-    if (this.plan.compatibility && !value.schema.fields && (this.plan.format ?? 'parquet') === 'parquet') requireStructValue(value.value, 'Parquet columns need');
+    if (this.plan.compatibility && !value.schema.fields && (this.plan.format ?? 'parquet') === 'parquet') {
+      requireStructValue(value.value, 'Parquet columns need');
+    }
     // Encoded before its group is chosen: a record that fails leaves nothing behind.
     const bytes = info.avro ? info.avro.encode(value.value) : undefined;
     const line = info.avro ? undefined : this.json!.record(value.value, value.schema);

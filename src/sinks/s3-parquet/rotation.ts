@@ -130,7 +130,8 @@ export class PartitionRotation<T> {
       }
       let file = set?.files.get(chunk.path);
       const changed = file && (file.schemaKey !== chunk.schemaKey || (compatibility !== undefined && file.version !== chunk.version));
-      const schemalessSwitch = compatibility !== undefined && file !== undefined && changed && requireVersions(compatibility, file, chunk, offsets[r]!, this.hooks.where);
+      const schemalessSwitch = compatibility !== undefined && file !== undefined && changed &&
+        requireVersions(compatibility, file, chunk, offsets[r]!, this.hooks.where);
       // Key and header files are never projected: another key schema closes the set whatever the value's version says.
       const rotate = file !== undefined && changed && (!compatibility || schemalessSwitch || file.pieces[0]?.chunk.companionKey !== chunk.companionKey || decide(compatibility, file.version!, chunk.version!) === 'rotate');
       if (set && file && rotate) {
