@@ -154,7 +154,7 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     // The group's path, as the Parquet encoder computes it, routed as it routes it.
     const path = routedPath(ctx.topic, this.topic, this.partitioner!.path(value.value, value.schema, ctx));
     const time = this.partitioner!.lastTime;
-    // A Connect JSON payload travels as it is: its types are checked here (the JSON writer's checks), so a wrong one is a record error as without compatibility.
+    // A Connect JSON payload travels as it is: the JSON writer checks its types here, so a wrong one is a record error as without compatibility.
     if (this.plan.compatibility && isEnvelopeView(value.schema)) this.json!.record(value.value, value.schema);
     // A schemaless value travels as it is too: Parquet's own check of it (an object) is made here, as without compatibility.
     if (this.plan.compatibility && !value.schema.fields && (this.plan.format ?? 'parquet') === 'parquet') {
