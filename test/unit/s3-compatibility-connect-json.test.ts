@@ -259,11 +259,14 @@ describe('files of Connect JSON values with schema.compatibility', () => {
     expect(out.map((f) => linesOf(f.bytes).length)).toEqual([1, 2, 1, 1]);
   });
 
-  it('a schemaless value that Parquet or Avro cannot take is a record error in the worker, as without compatibility', () => {
+  it('a schemaless value or null payload that Parquet or Avro cannot take is a record error in the worker, as without compatibility', () => {
     const [d] = decodeAll([envelope(null, [1, 2])]);
     const enc = new S3FormatEncoder();
     enc.begin(plan('parquet', 'backward'), 'cjz', 0);
     expect(() => enc.add(d!, undefined, ctx('cjz', 0))).toThrow(expect.objectContaining({ name: 'ConvertError', message: expect.stringMatching(/not an object: Parquet columns need an object/) }));
+    const [nul] = decodeAll([envelope({ ...V1, optional: true }, null)]);
+    expect(() => enc.add(nul!, undefined, ctx('cjz', 1))).toThrow(expect.objectContaining({ name: 'ConvertError', message: expect.stringMatching(/got null|is null/) }));
+    expect(enc.finish().rows).toBe(0);
     const [o] = decodeAll([envelope(null, { id: 1 })]);
     const avro = new S3FormatEncoder();
     avro.begin(plan('avro', 'backward'), 'cjz', 0);

@@ -156,8 +156,8 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     const time = this.partitioner!.lastTime;
     // A Connect JSON payload travels as it is: the JSON writer checks its types here, so a wrong one is a record error as without compatibility.
     if (this.plan.compatibility && isEnvelopeView(value.schema)) this.json!.record(value.value, value.schema);
-    // A schemaless value travels as it is too: Parquet's own check of it (an object) is made here, as without compatibility.
-    if (this.plan.compatibility && !value.schema.fields && (this.plan.format ?? 'parquet') === 'parquet') {
+    // Parquet's own check that a row is an object (a null payload, a schemaless array) is made here, as without compatibility.
+    if (this.plan.compatibility && !value.schema.scalar && (this.plan.format ?? 'parquet') === 'parquet') {
       requireStructValue(value.value, 'Parquet columns need');
     }
     // Encoded before its group is chosen: a record that fails leaves nothing behind.
