@@ -16,6 +16,7 @@ import { confluentFrame, registerSchema } from '../helpers/registry.js';
 import { runSluice, startSluice } from '../helpers/sluice.js';
 import { S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName } from '../helpers/stack.js';
 import { envelope, waitUntilCommitted, type ConnectField } from './postgres-helpers.js';
+import { JsonEvents } from './debezium-events.js';
 import { ensurePythonReaders, listObjects, readObjects, readParquet } from './s3-support.js';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/connect-configs');
@@ -362,5 +363,29 @@ describe('corpus configs, end to end', () => {
       // JsonFormat writes each value as JSON without the schema, one per line.
       expect(objects[0]!.text!.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown)).toEqual(rows);
     }
+  });
+
+  it('sarovar12 sqlserver-sink-connector (Debezium JDBC sink, JSON with schemas, unwrap with delete.handling.mode=rewrite): upserts by the value\'s Id, a delete lands as __deleted=true, tombstones dropped', async () => {
+    const topic = uniqueName('pg.public.Customers');
+    await createTopic(topic, 1);
+    await sql('DROP TABLE IF EXISTS customers');
+    // A Debezium PostgreSQL source's events for public."Customers" ("Id" int primary key, "Name" text).
+    const ev = new JsonEvents('pg', 'Customers', [{ field: 'Id', type: 'int32', optional: false }, { field: 'Name', type: 'string', optional: true }], 'public', 'Id');
+    await produce(topic, [
+      ev.event('r', null, { Id: 1, Name: 'ann' }),
+      ev.event('c', null, { Id: 2, Name: 'bob' }),
+      ev.event('u', { Id: 1, Name: 'ann' }, { Id: 1, Name: 'anna' }),
+      ev.event('d', { Id: 2, Name: 'bob' }, null),
+      { key: JSON.stringify({ schema: { type: 'struct', fields: [{ type: 'int32', optional: false, field: 'Id' }], optional: false, name: 'pg.public.Customers.Key' }, payload: { Id: 2 } }), value: null },
+      ev.event('c', null, { Id: 3, Name: null }),
+    ]);
+    await runFixture('sarovar12-debezium--sqlserver-sink-connector.json', { topics: [topic], worker: KAFKA_WORKER });
+    expect(await columns('customers')).toEqual({ Id: 'integer', Name: 'text', __deleted: 'text' });
+    expect(await primaryKey('customers')).toEqual(['Id']);
+    expect(await sql('SELECT "Id", "Name", __deleted FROM customers ORDER BY "Id"')).toEqual([
+      { Id: 1, Name: 'anna', __deleted: 'false' },
+      { Id: 2, Name: 'bob', __deleted: 'true' },
+      { Id: 3, Name: null, __deleted: 'false' },
+    ]);
   });
 });
