@@ -360,7 +360,8 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
     }
     // Two names of one option (Debezium's use.time.zone and database.time_zone) may both be
     // given when they agree; differing values are refused rather than one silently winning.
-    if (values.has(spec.key) && spec.key !== key) {
+    // Raw keys are unique, so a value already here came from another name of this option.
+    if (values.has(spec.key)) {
       if (!sameValue(values.get(spec.key), parsed.data)) {
         problems.push(`${origin}: same option as ${origins.get(spec.key) ?? spec.key}, with a different value; give only one of them`);
       }

@@ -14,7 +14,7 @@ function strategy<const K extends string>(key: K, classes: readonly string[], wh
     doc: `Debezium JDBC sink: the class that names ${what}. Only Debezium's default (${classes.join(', ')}), which is what Sluice does; a custom class is refused.`,
     schema: trimmed.pipe(z.string().refine((v) => classes.includes(v))),
     expects: `Debezium's default class ${classes[0]} (a custom naming strategy is Java code Sluice cannot run; rename with table.name.format or a RegexRouter transform instead)`,
-    ignored: `Debezium's default ${what === 'columns' ? 'column' : 'table'} naming, which is what Sluice does.`,
+    ignored: `Debezium's default ${what === 'columns' ? 'column' : 'table'} naming, which is what Sluice does (a custom class is refused).`,
   };
 }
 

@@ -28,7 +28,7 @@ function emptyOnly<const K extends string>(key: K, o: { doc: string; why: string
     key, doc: o.doc, ...(o.secret ? { secret: true } : {}),
     schema: trimmed.pipe(z.string().max(0)),
     expects: `empty (${o.why})`,
-    ignored: 'empty, as Confluent\'s default.',
+    ignored: `accepted empty (Confluent's default); a value is refused: ${o.why}.`,
   };
 }
 
@@ -41,13 +41,13 @@ export const s3ConnectKeyOptions = [
     caseInsensitive: true,
     doc: 'AvroData: keep Avro enum symbols and record names and namespaces (the S3 sink\'s default, true).',
     why: 'Sluice writes an Avro-decoded record with its own writer schema, enums and names as they are; false would rename them as Confluent\'s AvroData does, which Sluice does not',
-    notice: 'Sluice always keeps enums and names of Avro schemas, as with true.',
+    notice: 'Sluice always keeps enums and names of Avro schemas, as with true (false is refused).',
   }),
   only('connect.meta.data', 'true', {
     caseInsensitive: true,
     doc: 'AvroData: keep Connect\'s schema properties (connect.name, connect.version, connect.parameters) in the schemas written (default true).',
     why: 'Sluice\'s Avro and Parquet files always carry the Connect schema properties, as with true; false would drop them',
-    notice: 'Sluice always writes the Connect schema properties, as with true.',
+    notice: 'Sluice always writes the Connect schema properties, as with true (false is refused).',
   }),
   only('directory.delim', '/', {
     doc: 'Delimiter between the parts of an object\'s path (default "/").',
