@@ -7,12 +7,14 @@ import { bool, int, type OptionSpec } from '../../config/options.js';
 
 const trimmed = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v).trim());
 
+interface OnlyOpts { doc: string; why: string; notice?: string; caseInsensitive?: boolean }
+
 /**
  * A key whose other values would change what Confluent's sink writes and
  * that Sluice writes only one way: that value is accepted (with a notice when
  * `notice` is given), any other is an error naming the key and saying why.
  */
-function only<const K extends string>(key: K, value: string, o: { doc: string; why: string; notice?: string; caseInsensitive?: boolean }): OptionSpec<string> & { key: K; default: string } {
+function only<const K extends string>(key: K, value: string, o: OnlyOpts): OptionSpec<string> & { key: K; default: string } {
   const norm = (v: string) => (o.caseInsensitive ? v.toLowerCase() : v);
   return {
     key, doc: o.doc, default: value,
