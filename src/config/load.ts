@@ -19,6 +19,7 @@ import { translateConsumerProperty } from './consumer-props.js';
 import { ConfigProviders, parsePropertiesText } from './providers.js';
 import { registryAccess, type RegistryAccess } from './registry-access.js';
 import { applyConverterGroups, readWorkerFile, WORKER_ORIGIN, type WorkerFile } from './worker.js';
+import { redact, rememberKeyNames } from './redact.js';
 
 /** Options of every connector, whatever its sink. */
 export const sharedOptions: readonly OptionSpec<any>[] = [...commonOptions, ...connectKeyOptions];
@@ -122,6 +123,7 @@ function tablesOf(sinks: readonly SinkConfigSpec[]): Tables {
   let t = tablesCache.get(sinks);
   if (t) return t;
   const all = keyTable([...sharedOptions, ...sinks.flatMap((s) => s.options)]);
+  rememberKeyNames(all.keys());
   const byEnv = new Map<string, string>();
   for (const o of all.values()) byEnv.set(envName(o.key), o.key);
   const perSink = new Map(sinks.map((s) => [s.kind, keyTable([...commonOptions, ...s.options, ...connectKeyOptions])] as const));
@@ -303,6 +305,7 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
   const connectorClass0 = classEntry === undefined ? undefined : providers.resolve(String(classEntry.value), classEntry.origin, []);
   const sink = typeof connectorClass0 === 'string' ? sinkFor(sinks, connectorClass0) : undefined;
   const keys = sink ? perSink.get(sink.kind)! : byKey;
+  rememberKeyNames(raw.keys());
   for (const [key, { value, origin }] of raw) {
     if (key.startsWith('config.providers')) continue;
     if (isTransformKey(key)) {
@@ -345,10 +348,6 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
       problems.push(`${origin}: not supported: ${spec.refused}`);
       continue;
     }
-    if (values.has(spec.key) && spec.key !== key) {
-      problems.push(`${origin}: same option as ${spec.key}; give only one of them`);
-      continue;
-    }
     const before = problems.length;
     const resolved = resolve(value, origin);
     if (problems.length > before) continue; // the provider's own message says what is wrong
@@ -357,6 +356,15 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
     if (!parsed.success) {
       const shown = spec.secret ? '(secret value hidden)' : JSON.stringify(resolved);
       problems.push(`${origin}: expected ${spec.expects}, got ${shown}`);
+      continue;
+    }
+    // Two names of one option (Debezium's use.time.zone and database.time_zone) may both be
+    // given when they agree; differing values are refused rather than one silently winning.
+    // Raw keys are unique, so a value already here came from another name of this option.
+    if (values.has(spec.key)) {
+      if (!sameValue(values.get(spec.key), parsed.data)) {
+        problems.push(`${origin}: same option as ${origins.get(spec.key) ?? spec.key}, with a different value; give only one of them`);
+      }
       continue;
     }
     values.set(spec.key, parsed.data);
@@ -422,6 +430,7 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
     const checks: SinkChecks = {
       get: (k) => values.get(k),
       isSet: (k) => origins.has(k),
+      setAs: (k) => (origins.has(k) ? sourceOf(k, origins).key : undefined),
       set: (k, v) => void values.set(k, v),
       problem: (m) => void problems.push(m),
       notice: (m) => void notices.push(m),
@@ -512,9 +521,8 @@ function hintEnv(name: string, byEnv: ReadonlyMap<string, string>): string {
   return hint ? ` (did you mean ${hint}?)` : '';
 }
 
-/** Replaces every secret value inside a text with ***. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 3) out = out.split(s).join('***');
-  return out;
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]));
 }
+
+export { redact };

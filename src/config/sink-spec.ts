@@ -11,6 +11,8 @@ export interface SinkChecks {
   get(key: string): unknown;
   /** Whether the user set the key (connector, worker file or environment), not just its default. */
   isSet(key: string): boolean;
+  /** The name the user set the key by (an alias such as Debezium's, or an env variable); undefined when unset. */
+  setAs(key: string): string | undefined;
   /** Replaces a value: an option that stands for others (Debezium's schema.evolution=basic). */
   set(key: string, value: unknown): void;
   problem(message: string): void;

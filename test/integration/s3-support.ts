@@ -93,10 +93,10 @@ export function s3Connector(topic: string, topicsDir: string, extra: Record<stri
 }
 
 /** <topic>+<partition>+<zero-padded start offset>.parquet → its parts. */
-export function parseObjectName(key: string): { dir: string; topic: string; partition: number; start: number } | undefined {
+export function parseObjectName(key: string, padWidth = 10): { dir: string; topic: string; partition: number; start: number } | undefined {
   const slash = key.lastIndexOf('/');
   // <topic>+<partition>+<start>[.<codec>].parquet, as Confluent's ParquetFormat names them (.snappy by default).
-  const m = /^(.+)\+(\d+)\+(\d{10,})(?:\.(?:snappy|gz|zstd))?\.parquet$/.exec(key.slice(slash + 1));
+  const m = new RegExp(`^(.+)\\+(\\d+)\\+(\\d{${padWidth},})(?:\\.(?:snappy|gz|zstd))?\\.parquet$`).exec(key.slice(slash + 1));
   if (!m) return undefined;
   return { dir: key.slice(0, slash), topic: m[1]!, partition: Number(m[2]), start: Number(m[3]) };
 }

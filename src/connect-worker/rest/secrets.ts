@@ -8,6 +8,7 @@
 import { connectKeyOptions } from '../../config/connect-keys.js';
 import { isSecretKafkaKey } from '../../config/kafka-security.js';
 import type { OptionSpec } from '../../config/options.js';
+import { redact } from '../../config/redact.js';
 import { commonOptions } from '../../config/spec.js';
 import { postgresOptions } from '../../sinks/postgres/config.js';
 import { s3Options } from '../../sinks/s3-parquet/config.js';
@@ -93,9 +94,7 @@ export function literalSecrets(config: ConnectorConfig): string[] {
 }
 
 export function redactText(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join(HIDDEN);
-  return out;
+  return redact(text, secrets.filter((s) => s.length > 0), { mask: HIDDEN, minLength: 1 });
 }
 
 /**

@@ -1,6 +1,7 @@
 // PostgreSQL sink options: Kafka Connect JDBC sink keys (Confluent's), with
 // Debezium's JDBC sink names as aliases.
 import { bool, int, list, oneOf, str, type ConfigOf, type OptionSpec } from '../../config/options.js';
+import { debeziumKeyOptions } from './connect-keys.js';
 
 export const postgresOptions = [
   str({ key: 'connection.url', required: true, pattern: /^(jdbc:postgresql|postgres(ql)?):\/\//, expects: 'jdbc:postgresql://host:port/database or postgres://…', doc: 'Database to write to.' }),
@@ -24,8 +25,8 @@ export const postgresOptions = [
   oneOf(['none', 'backward', 'forward', 'full'] as const, { key: 'schema.compatibility', default: 'none', caseInsensitive: true, ignored: 'the PostgreSQL sink follows auto.evolve, not schema.compatibility.', doc: 'The S3 sink\'s key; accepted with a notice (the PostgreSQL sink follows auto.evolve).' }),
   str({ key: 'db.timezone', default: 'UTC', aliases: ['use.time.zone', 'database.time_zone'], doc: 'Session time zone.' }),
   oneOf(['drop', 'escape', 'fail'] as const, { key: 'text.nul.mode', default: 'escape', doc: 'PostgreSQL text cannot hold NUL (U+0000): escape writes it as \\u0000, drop removes it, fail stops with the record location.' }),
-  int({ key: 'max.retries', min: 0, default: 10, doc: 'Retries of a failed flush before the retry timeout applies.' }),
-  int({ key: 'retry.backoff.ms', min: 0, default: 3000, doc: 'Shortest wait between retries. Each wait is random between it and three times the previous wait (decorrelated jitter), at most errors.retry.delay.max.ms; on shutdown a pending wait ends with the grace period.' }),
+  int({ key: 'max.retries', min: 0, default: 10, aliases: ['flush.failure.max.retries'], doc: 'Retries of a failed flush before the retry timeout applies (Debezium: flush.failure.max.retries).' }),
+  int({ key: 'retry.backoff.ms', min: 0, default: 3000, aliases: ['flush.failure.retries.wait.ms'], doc: 'Shortest wait between retries (Debezium: flush.failure.retries.wait.ms). Each wait is random between it and three times the previous wait (decorrelated jitter), at most errors.retry.delay.max.ms; on shutdown a pending wait ends with the grace period.' }),
   int({ key: 'pg.pool.size', min: 1, max: 64, default: 4, doc: 'PostgreSQL connections.' }),
   str({ key: 'pg.offsets.table', default: 'sluice_offsets', doc: 'delivery.guarantee=exactly_once: the table (schema-qualified or in the search_path\'s first schema) holding each partition\'s next offset per connector, written in the same transaction as the rows.' }),
   int({ key: 'pg.statement.timeout.ms', min: 0, default: 300_000, doc: 'statement_timeout of the sink sessions (0 = none).' }),
@@ -53,6 +54,7 @@ export const postgresOptions = [
   int({ key: 'flush.retry.delay.ms', min: 0, doc: 'Debezium JDBC sink flush retry delay.', ignored: 'see retry.backoff.ms.' }),
   bool({ key: 'use.reduction.buffer', doc: 'Debezium JDBC sink: keep the last change per key in a batch.', ignored: 'upserts always keep the last row per key of a batch.' }),
   str({ key: 'dialect.sqlserver.identity.insert', doc: 'Debezium JDBC sink, SQL Server only.', ignored: 'SQL Server only.' }),
+  ...debeziumKeyOptions,
 ] as const satisfies readonly OptionSpec<any>[];
 
 export type PostgresConfig = ConfigOf<typeof postgresOptions>;

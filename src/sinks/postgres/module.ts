@@ -34,11 +34,14 @@ export const postgresSink: SinkModule = {
       c.set('auto.create', true);
       c.set('auto.evolve', true);
     }
+    // Name the keys as the user wrote them: Debezium configs say primary.key.mode.
+    const debezium = /debezium/i.test(String(c.get('connector.class')));
+    const pkMode = c.setAs('pk.mode') ?? (debezium ? 'primary.key.mode' : 'pk.mode');
     if (c.get('delete.enabled') && c.get('pk.mode') !== 'record_key') {
-      c.problem('delete.enabled: needs pk.mode=record_key (a tombstone names the row by its key)');
+      c.problem(`${c.setAs('delete.enabled') ?? 'delete.enabled'}: needs ${pkMode}=record_key (a tombstone names the row by its key)`);
     }
     if (c.get('insert.mode') !== 'insert' && c.get('pk.mode') === 'none') {
-      c.problem(`insert.mode: "${c.get('insert.mode')}" needs a primary key; set pk.mode (record_key, record_value or kafka)`);
+      c.problem(`${c.setAs('insert.mode') ?? 'insert.mode'}: "${c.get('insert.mode')}" needs a primary key; set ${pkMode} (record_key, record_value or kafka)`);
     }
   },
   usesKeys: (get) => get('pk.mode') === 'record_key' || get('delete.enabled') === true,

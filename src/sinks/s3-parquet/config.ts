@@ -2,6 +2,7 @@
 // Confluent lacks (a byte cap per file, row groups by bytes, Kafka columns).
 import { z } from 'zod';
 import { bool, int, list, oneOf, str, type ConfigOf, type OptionSpec } from '../../config/options.js';
+import { s3ConnectKeyOptions } from './connect-keys.js';
 
 /** A string option that Confluent configs often carry empty (its default there): empty means unset. */
 function emptyOk<O extends OptionSpec<string>>(o: O): O {
@@ -63,8 +64,11 @@ export const s3Options = [
   bool({ key: 'store.kafka.headers.column', default: false, doc: 'Sluice, Parquet only: add the Kafka headers as a column __kafka_headers of the value file: list<struct<key: string, value: binary>>.' }),
   bool({ key: 'store.kafka.metadata', default: false, doc: 'Add columns __kafka_topic, __kafka_partition, __kafka_offset and __kafka_timestamp.' }),
 
+  int({ key: 'filename.offset.zero.pad.width', min: 0, default: 10, doc: 'Digits the start offset in object names is zero-padded to (Confluent\'s default 10); a longer offset is written in full.' }),
+
   // Kafka Connect storage-connector keys with no effect here.
   str({ key: 'schema.generator.class', doc: 'Confluent storage connectors: Hive schema generator.', ignored: 'Sluice writes no Hive schema.' }),
+  ...s3ConnectKeyOptions,
 ] as const satisfies readonly OptionSpec<any>[];
 
 export type S3Config = ConfigOf<typeof s3Options>;

@@ -44,6 +44,8 @@ function checkS3(checks: SinkChecks): void {
   if (Boolean(c['aws.access.key.id']) !== Boolean(c['aws.secret.access.key'])) {
     checks.problem('aws.access.key.id / aws.secret.access.key: give both, or neither to use the standard AWS credential chain');
   }
+  // Transfer Acceleration is an AWS endpoint; a custom store has none.
+  if (c['s3.wan.mode'] && c['store.url']) checks.problem('s3.wan.mode: true needs AWS S3 (the bucket\'s s3-accelerate endpoint); not with store.url');
   const compat = c['schema.compatibility'];
   if (compat !== 'none') {
     // Values of registry converters and Connect JSON envelopes carry the schema versions the comparison needs.

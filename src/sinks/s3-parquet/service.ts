@@ -16,6 +16,8 @@ export interface S3Options {
   region: string;
   endpoint?: string;
   pathStyle: boolean;
+  /** s3.wan.mode: the bucket's Transfer Acceleration endpoint. */
+  accelerate?: boolean;
   accessKeyId?: string;
   secretAccessKey?: string;
   /** s3.credentials.provider.class, mapped (absent: keys when given, else the SDK's default chain). */
@@ -36,6 +38,7 @@ export function s3ServiceFor(c: S3Config, common: CommonConfig, log: Logger, par
     region: c['s3.region'],
     endpoint: c['store.url'],
     pathStyle: c['s3.path.style.access.enabled'] ?? c['store.url'] !== undefined,
+    accelerate: c['s3.wan.mode'],
     accessKeyId: c['aws.access.key.id'],
     secretAccessKey: c['aws.secret.access.key'],
     credentials: credentialSource(c['s3.credentials.provider.class'], Boolean(c['aws.access.key.id'])),
@@ -150,6 +153,7 @@ export class S3Service {
       },
     };
     if (opts.endpoint) config.endpoint = opts.endpoint;
+    if (opts.accelerate) config.useAccelerateEndpoint = true;
     if (opts.accessKeyId && opts.secretAccessKey) {
       config.credentials = { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey };
     }

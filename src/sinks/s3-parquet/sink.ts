@@ -318,7 +318,7 @@ export class S3ParquetSink implements Sink {
 
   objectKey(sourceTopic: string, partition: number, groupPath: string, firstOffset: number, extension = this.extension): string {
     const { topic, path: filePath } = splitRoutedPath(sourceTopic, groupPath);
-    return `${this.topicsDir}/${topic}/${filePath}/${topic}+${partition}+${String(firstOffset).padStart(10, '0')}${extension}`;
+    return `${this.topicsDir}/${topic}/${filePath}/${topic}+${partition}+${String(firstOffset).padStart(this.cfg['filename.offset.zero.pad.width'], '0')}${extension}`;
   }
 
   onSetClosed(w: PartitionWriter, set: FileSet<Ticket>): void {
