@@ -11,6 +11,7 @@ import { compilePayloadCheck } from './connect-payload.js';
 import { SchemaRegistryClient, UnknownSchemaError, type RegistryAuth } from './registry.js';
 import { ProtobufDecoder } from './protobuf.js';
 import { JsonSchemaDecoder } from './json-schema.js';
+import { primitiveDecoder } from './primitives.js';
 import { valueSubject, type SubjectStrategy } from './subjects.js';
 
 export interface Decoded {
@@ -91,6 +92,8 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
       return { prepare: async () => {}, decode: (bytes) => ({ value: utf8.decode(bytes), schema: STRING_SCHEMA }) };
     case 'bytes':
       return { prepare: async () => {}, decode: (bytes) => ({ value: bytes, schema: BYTES_SCHEMA }) };
+    case 'long': case 'integer': case 'short': case 'float': case 'double': case 'boolean':
+      return primitiveDecoder(format);
   }
 }
 
