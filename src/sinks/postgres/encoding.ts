@@ -106,7 +106,11 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
     if (this.plan.foldIdentifiers) {
       // Debezium's envelope fields (before, after, op…) are read as they are; the row's own fields are folded below.
       if (this.plan.debezium === undefined) value = this.folded.decoded(value, 'value');
-      if (key) key = this.folded.decoded(key, 'key');
+      if (key) {
+        // Key columns read the key from the context (row-encoders.ts).
+        key = this.folded.decoded(key, 'key');
+        ctx.key = key.value;
+      }
     }
     // The fast path: a plain record of the batch topic's own table.
     if (this.plan.debezium === undefined && (ctx.topic === this.topic || !this.plan.naming)) {
@@ -140,7 +144,10 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
 
   tombstone(key: Decoded | undefined, ctx: RecordContext): void {
     this.current = undefined;
-    if (key && this.plan.foldIdentifiers) key = this.folded.decoded(key, 'key');
+    if (key && this.plan.foldIdentifiers) {
+      key = this.folded.decoded(key, 'key');
+      ctx.key = key.value;
+    }
     // Debezium names no table for a tombstone when the format needs a source block: it skips it.
     if (this.plan.debezium?.sourceFormat !== undefined) return;
     const enc = this.encoderFor(ctx, undefined);
