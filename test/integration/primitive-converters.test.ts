@@ -1,11 +1,17 @@
 // Apache Kafka's primitive converters end to end: keys written by Kafka's
 // LongSerializer / IntegerSerializer (ksqlDB-keyed topics) upserted and
 // deleted by pk.mode=record_key, a primitive value format, and a key of the
-// wrong length stopping the connector with its location.
-import { describe, expect, it } from 'vitest';
+// wrong length stopping the connector with its location, and S3 key files
+// (store.kafka.keys) of LongConverter keys read back by fastavro.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createTopic, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
-import { uniqueName } from '../helpers/stack.js';
+import { S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName } from '../helpers/stack.js';
+import { ensurePythonReaders, listObjects, runS3ToEnd } from './s3-support.js';
 import { envelope, pgConnector, runExpectingFailure, runUntilCommitted, type ConnectField } from './postgres-helpers.js';
 
 const CONV = 'org.apache.kafka.connect.converters.';
@@ -88,5 +94,45 @@ describe("Apache Kafka's primitive converters", () => {
     await produce(topic, [{ key: 'a', value: d(0.1) }, { key: 'b', value: d(-1.5e300) }]);
     await runUntilCommitted(pgConnector(topic, { 'value.converter': `${CONV}DoubleConverter`, 'insert.mode': 'upsert', 'pk.mode': 'record_key', 'pk.fields': 'k' }), [topic]);
     expect(await sql(`SELECT k, value FROM ${topic} ORDER BY k`)).toEqual([{ k: 'a', value: 0.1 }, { k: 'b', value: -1.5e300 }]);
+  });
+});
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+async function readObjects(prefix: string): Promise<Map<string, { text?: string; schema?: unknown; records?: unknown[] }>> {
+  const { stdout } = await promisify(execFile)(path.join(ROOT, '.venv/bin/python'), [path.join(ROOT, 'test/integration/s3-read-records.py'), S3_URL, S3_BUCKET, prefix], {
+    env: { ...process.env, AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: S3_SECRET_KEY, AWS_EC2_METADATA_DISABLED: 'true' },
+    maxBuffer: 64 * 1024 * 1024, timeout: 120_000,
+  });
+  return new Map((JSON.parse(stdout) as { objects: { key: string; text?: string; schema?: unknown; records?: unknown[] }[] }).objects.map((o) => [o.key, o]));
+}
+
+describe('S3 key files of LongConverter keys', () => {
+  beforeAll(async () => {
+    await ensurePythonReaders();
+  }, 600_000);
+
+  it.each([
+    ['AvroFormat', 'io.confluent.connect.s3.format.avro.AvroFormat', '.avro'],
+    ['JsonFormat', 'io.confluent.connect.s3.format.json.JsonFormat', '.json'],
+  ])('keys.format.class=%s: the keys as Connect INT64, beside the values', async (_n, cls, ext) => {
+    const topic = uniqueName('s3_long_keys');
+    const dir = uniqueName('it');
+    await createTopic(topic, 1);
+    await produce(topic, [1n, -7n, 2n ** 62n + 1n].map((k, i) => ({ key: long(k), value: JSON.stringify({ i }) })));
+    await runS3ToEnd(topic, dir, {
+      'key.converter': `${CONV}LongConverter`, 'value.converter': 'org.apache.kafka.connect.json.JsonConverter', 'value.converter.schemas.enable': 'false',
+      'format.class': 'io.confluent.connect.s3.format.json.JsonFormat', 'store.kafka.keys': 'true', 'keys.format.class': cls, 'flush.size': '3',
+    });
+    const name = `${dir}/${topic}/partition=0/${topic}+0+0000000000`;
+    expect((await listObjects(`${dir}/${topic}/`)).map((o) => o.key)).toEqual([`${name}.json`, `${name}.keys${ext}`].sort());
+    const o = (await readObjects(`${dir}/${topic}/`)).get(`${name}.keys${ext}`)!;
+    if (ext === '.avro') {
+      // AvroData's schema of Connect's optional INT64, and the exact longs (the reader prints big ones as {"$int": digits}).
+      expect(o.schema).toEqual(['null', 'long']);
+      expect(o.records).toEqual([1, -7, { $int: (2n ** 62n + 1n).toString() }]);
+    } else {
+      expect(o.text!.split('\n').filter((l) => l !== '')).toEqual(['1', '-7', (2n ** 62n + 1n).toString()]);
+    }
   });
 });
