@@ -54,6 +54,21 @@ describe("Apache Kafka's primitive converters", () => {
     ]);
   });
 
+  it('through transforms: HoistField$Key makes the LongConverter key a struct whose field is the key column', async () => {
+    const topic = uniqueName('pg_long_hoist');
+    await createTopic(topic, 1);
+    await produce(topic, [
+      { key: long(10n), value: envelope(VALUE, { name: 'a', qty: 1 }) },
+      { key: long(11n), value: envelope(VALUE, { name: 'b', qty: 2 }) },
+      { key: long(10n), value: envelope(VALUE, { name: 'a2', qty: 3 }) },
+    ]);
+    await runUntilCommitted(pgConnector(topic, {
+      'key.converter': `${CONV}LongConverter`, 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key',
+      transforms: 'hoist', 'transforms.hoist.type': 'org.apache.kafka.connect.transforms.HoistField$Key', 'transforms.hoist.field': 'order_id',
+    }), [topic]);
+    expect(await sql(`SELECT order_id::int AS k, name FROM ${topic} ORDER BY 1`)).toEqual([{ k: 10, name: 'a2' }, { k: 11, name: 'b' }]);
+  });
+
   it('IntegerConverter keys into an existing table, with its default key column __connect_key', async () => {
     const topic = uniqueName('pg_int_keys');
     await createTopic(topic, 1);
