@@ -2,10 +2,12 @@
 // unquoted, so PostgreSQL folds them; a mixed-case topic, fields and
 // pk.fields land in the lower-case table and columns, through auto.create,
 // auto.evolve, upserts and deletes, and into a table made by unquoted DDL.
+import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { createTopic, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
-import { uniqueName } from '../helpers/stack.js';
+import { confluentFrame, registerSchema } from '../helpers/registry.js';
+import { REGISTRY, uniqueName } from '../helpers/stack.js';
 import { envelope, pgConnector, runExpectingFailure, runUntilCommitted, type ConnectField } from './postgres-helpers.js';
 
 const V1: ConnectField[] = [
@@ -74,6 +76,36 @@ describe('quote.sql.identifiers=NEVER', () => {
     expect(await sql(`SELECT TenantId AS t, OrderId::int AS id, CustomerName AS name, Qty AS qty FROM ${format} ORDER BY 1, 2`)).toEqual([
       { t: 't1', id: 1, name: 'Ann', qty: 1 },
       { t: 't2', id: 1, name: 'Cy', qty: 9 },
+    ]);
+  });
+
+  it('a ksqlDB-shaped topic: LongConverter keys, Avro values with upper-case fields, upserted into lower-case columns', async () => {
+    const topic = uniqueName('ORDERS_BY_ID').toUpperCase();
+    await createTopic(topic, 1);
+    const schema = { type: 'record', name: 'KsqlDataSourceSchema', namespace: 'io.confluent.ksql.avro_schemas', fields: [
+      { name: 'CUSTOMER', type: ['null', 'string'], default: null },
+      { name: 'TOTAL', type: ['null', 'double'], default: null },
+    ] };
+    const id = await registerSchema(`${topic}-value`, schema);
+    const t = avro.Type.forSchema(schema as avro.Schema, { wrapUnions: false });
+    const key = (n: bigint) => {
+      const b = Buffer.alloc(8);
+      b.writeBigInt64BE(n);
+      return b;
+    };
+    await produce(topic, [
+      { key: key(1n), value: confluentFrame(id, t.toBuffer({ CUSTOMER: 'ann', TOTAL: 1.5 })) },
+      { key: key(2n), value: confluentFrame(id, t.toBuffer({ CUSTOMER: 'bob', TOTAL: null })) },
+      { key: key(1n), value: confluentFrame(id, t.toBuffer({ CUSTOMER: 'ann', TOTAL: 9.25 })) },
+    ]);
+    await runUntilCommitted(pgConnector(topic, {
+      'key.converter': 'org.apache.kafka.connect.converters.LongConverter',
+      'value.converter': 'io.confluent.connect.avro.AvroConverter', 'value.converter.schema.registry.url': REGISTRY,
+      'quote.sql.identifiers': 'NEVER', 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key', 'pk.fields': 'ORDER_ID',
+    }), [topic]);
+    expect(await columnsOf(topic.toLowerCase())).toEqual(['order_id', 'customer', 'total']);
+    expect(await sql(`SELECT ORDER_ID::int AS id, CUSTOMER AS c, TOTAL AS t FROM ${topic} ORDER BY 1`)).toEqual([
+      { id: 1, c: 'ann', t: 9.25 }, { id: 2, c: 'bob', t: null },
     ]);
   });
 
