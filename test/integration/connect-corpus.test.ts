@@ -16,7 +16,8 @@ import { confluentFrame, registerSchema } from '../helpers/registry.js';
 import { runSluice, startSluice } from '../helpers/sluice.js';
 import { S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName } from '../helpers/stack.js';
 import { envelope, waitUntilCommitted, type ConnectField } from './postgres-helpers.js';
-import { listObjects, readParquet } from './s3-support.js';
+import { JsonEvents } from './debezium-events.js';
+import { ensurePythonReaders, listObjects, readObjects, readParquet } from './s3-support.js';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/connect-configs');
 const KAFKA_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-distributed.properties');
@@ -304,5 +305,87 @@ describe('corpus configs, end to end', () => {
     expect(objects).toEqual([`${topicsDir}/${topic}/year=2024/month=03/day=05/hour=07/${topic}+0+0000000000.zstd.parquet`]) // parquet.codec=zstd: Confluent's .zstd.parquet;
     const files = await readParquet(`${topicsDir}/${topic}/`);
     expect(files.flatMap((f) => f.data)).toEqual([0, 1, 2].map((i) => ({ user: `u${i}`, n: i })));
+  });
+
+  // The local stack's endpoint, bucket and keys come from the environment, which wins over the file.
+  const s3Env = (topicsDir: string) => ({
+    SLUICE_STORE_URL: S3_URL, SLUICE_S3_BUCKET_NAME: S3_BUCKET, SLUICE_AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, SLUICE_AWS_SECRET_ACCESS_KEY: S3_SECRET_KEY,
+    SLUICE_TOPICS_DIR: topicsDir,
+  });
+
+  it("Confluent's S3 sink quickstart (connect-standalone: connect-avro-standalone.properties + quickstart-s3.properties): AvroFormat, flush.size=3, the nine records in three objects", async () => {
+    await ensurePythonReaders();
+    const topic = uniqueName('s3_topic');
+    await createTopic(topic, 1);
+    // The quickstart's kafka-avro-console-producer schema and its nine records.
+    const schema = { type: 'record', name: 'myrecord', fields: [{ name: 'f1', type: 'string' }] };
+    const rows = Array.from({ length: 9 }, (_, i) => ({ f1: `value${i + 1}` }));
+    await produce(topic, (await avroValues(topic, schema, rows)).map((value) => ({ key: null, value })));
+    const text = fs.readFileSync(path.join(FIXTURES, 'confluent-s3--quickstart-s3.properties'), 'utf8');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-corpus-'));
+    const file = path.join(dir, 'quickstart-s3.properties');
+    const name = uniqueName('s3-sink');
+    fs.writeFileSync(file, text.replace(/^topics=.*$/m, `topics=${topic}`).replace(/^name=.*$/m, `name=${name}`));
+    const topicsDir = uniqueName('corpus_s3q');
+    const sluice = startSluice(['run', '--config', file, '--worker', AVRO_STANDALONE_WORKER], { SLUICE_WORKER_THREADS: '1', SLUICE_BATCH_LINGER_MS: '50', ...s3Env(topicsDir) });
+    try {
+      await waitUntilCommitted(sluice, `connect-${name}`, [topic], 120_000);
+    } finally {
+      expect((await sluice.stop('SIGTERM')).code, sluice.output().slice(-3000)).toBe(0);
+    }
+    // As the quickstart lists them: topics/s3_topic/partition=0/s3_topic+0+0000000000.avro, +3, +6.
+    const objects = await readObjects(`${topicsDir}/${topic}/`);
+    expect(objects.map((o) => o.key)).toEqual([0, 3, 6].map((o) => `${topicsDir}/${topic}/partition=0/${topic}+0+${String(o).padStart(10, '0')}.avro`));
+    expect(objects.flatMap((o) => o.records)).toEqual(rows);
+    expect(objects[0]!.schema).toMatchObject({ type: 'record', name: 'myrecord', fields: [{ name: 'f1', type: 'string' }] });
+  });
+
+  it('demo-scene sink-s3-00 (worker: String keys, Avro values; JsonFormat, flush.size=16, two topics): one JSON-lines object of 16 records per topic', async () => {
+    await ensurePythonReaders();
+    const customers = uniqueName('customers');
+    const transactions = uniqueName('transactions');
+    for (const t of [customers, transactions]) await createTopic(t, 1);
+    const customerSchema = { type: 'record', name: 'customers', namespace: 'io.confluent', fields: [
+      { name: 'id', type: 'int' }, { name: 'full_name', type: ['null', 'string'], default: null }, { name: 'birthdate', type: ['null', 'string'], default: null },
+    ] };
+    const txnSchema = { type: 'record', name: 'transactions', namespace: 'io.confluent', fields: [
+      { name: 'customer_id', type: 'int' }, { name: 'cost', type: 'double' }, { name: 'item', type: 'string' }, { name: 'units', type: ['null', 'long'], default: null },
+    ] };
+    const customerRows = Array.from({ length: 16 }, (_, i) => ({ id: i, full_name: i % 5 === 0 ? null : `Customer ${i}`, birthdate: `19${60 + i}-01-0${(i % 9) + 1}` }));
+    const txnRows = Array.from({ length: 16 }, (_, i) => ({ customer_id: i, cost: i + 0.25, item: `Beer ${i}`, units: i % 4 === 0 ? null : i * 1000 }));
+    await produce(customers, (await avroValues(customers, customerSchema, customerRows)).map((value, i) => ({ key: String(i), value })));
+    await produce(transactions, (await avroValues(transactions, txnSchema, txnRows)).map((value, i) => ({ key: String(i), value })));
+    const topicsDir = uniqueName('corpus_s3j');
+    await runFixture('demo-scene--sink-s3-00.json', { topics: [customers, transactions], worker: DEMO_SCENE_WORKER, env: s3Env(topicsDir) });
+    for (const [topic, rows] of [[customers, customerRows], [transactions, txnRows]] as const) {
+      const objects = await readObjects(`${topicsDir}/${topic}/`);
+      expect(objects.map((o) => o.key)).toEqual([`${topicsDir}/${topic}/partition=0/${topic}+0+0000000000.json`]);
+      // JsonFormat writes each value as JSON without the schema, one per line.
+      expect(objects[0]!.text!.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown)).toEqual(rows);
+    }
+  });
+
+  it('sarovar12 sqlserver-sink-connector (Debezium JDBC sink, JSON with schemas, unwrap with delete.handling.mode=rewrite): upserts by the value\'s Id, a delete lands as __deleted=true, tombstones dropped', async () => {
+    const topic = uniqueName('pg.public.Customers');
+    await createTopic(topic, 1);
+    await sql('DROP TABLE IF EXISTS customers');
+    // A Debezium PostgreSQL source's events for public."Customers" ("Id" int primary key, "Name" text).
+    const ev = new JsonEvents('pg', 'Customers', [{ field: 'Id', type: 'int32', optional: false }, { field: 'Name', type: 'string', optional: true }], 'public', 'Id');
+    await produce(topic, [
+      ev.event('r', null, { Id: 1, Name: 'ann' }),
+      ev.event('c', null, { Id: 2, Name: 'bob' }),
+      ev.event('u', { Id: 1, Name: 'ann' }, { Id: 1, Name: 'anna' }),
+      ev.event('d', { Id: 2, Name: 'bob' }, null),
+      { key: JSON.stringify({ schema: { type: 'struct', fields: [{ type: 'int32', optional: false, field: 'Id' }], optional: false, name: 'pg.public.Customers.Key' }, payload: { Id: 2 } }), value: null },
+      ev.event('c', null, { Id: 3, Name: null }),
+    ]);
+    await runFixture('sarovar12-debezium--sqlserver-sink-connector.json', { topics: [topic], worker: KAFKA_WORKER });
+    expect(await columns('customers')).toEqual({ Id: 'integer', Name: 'text', __deleted: 'text' });
+    expect(await primaryKey('customers')).toEqual(['Id']);
+    expect(await sql('SELECT "Id", "Name", __deleted FROM customers ORDER BY "Id"')).toEqual([
+      { Id: 1, Name: 'anna', __deleted: 'false' },
+      { Id: 2, Name: 'bob', __deleted: 'true' },
+      { Id: 3, Name: null, __deleted: 'false' },
+    ]);
   });
 });

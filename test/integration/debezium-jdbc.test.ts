@@ -14,6 +14,7 @@ import { sql } from '../helpers/pg.js';
 import { confluentFrame, registerSchema } from '../helpers/registry.js';
 import { REGISTRY, uniqueName } from '../helpers/stack.js';
 import { pgConnector, runExpectingFailure, runUntilCommitted, type ConnectField } from './postgres-helpers.js';
+import { JsonEvents, source, type Row } from './debezium-events.js';
 
 const DBZ = 'io.debezium.connector.jdbc.JdbcSinkConnector';
 
@@ -42,71 +43,6 @@ const ROW_FIELDS: ConnectField[] = [
   { field: 'es', type: 'string', optional: true, name: 'io.debezium.data.EnumSet', parameters: { allowed: 'a,b,c' } },
   { field: 'bits', type: 'bytes', optional: true, name: 'io.debezium.data.Bits', parameters: { length: '10' } },
 ];
-
-const SOURCE_FIELDS: ConnectField[] = [
-  { field: 'version', type: 'string' },
-  { field: 'connector', type: 'string' },
-  { field: 'name', type: 'string' },
-  { field: 'ts_ms', type: 'int64' },
-  { field: 'snapshot', type: 'string', optional: true, name: 'io.debezium.data.Enum', parameters: { allowed: 'true,last,false,incremental' } },
-  { field: 'db', type: 'string' },
-  { field: 'sequence', type: 'string', optional: true },
-  { field: 'schema', type: 'string' },
-  { field: 'table', type: 'string' },
-  { field: 'txId', type: 'int64', optional: true },
-  { field: 'lsn', type: 'int64', optional: true },
-  { field: 'xmin', type: 'int64', optional: true },
-];
-
-function connectSchema(server: string, table: string, rowFields: ConnectField[]) {
-  const row = (field: string) => ({ type: 'struct', fields: rowFields, optional: true, name: `${server}.public.${table}.Value`, field });
-  return {
-    key: { type: 'struct', fields: [{ type: 'int32', optional: false, field: 'id' }], optional: false, name: `${server}.public.${table}.Key` },
-    value: {
-      type: 'struct', optional: false, name: `${server}.public.${table}.Envelope`, version: 1,
-      fields: [
-        row('before'), row('after'),
-        { type: 'struct', fields: SOURCE_FIELDS, optional: false, name: 'io.debezium.connector.postgresql.Source', field: 'source' },
-        { type: 'string', optional: false, field: 'op' },
-        { type: 'int64', optional: true, field: 'ts_ms' },
-        {
-          type: 'struct', optional: true, name: 'event.block', version: 1, field: 'transaction',
-          fields: [{ type: 'string', optional: false, field: 'id' }, { type: 'int64', optional: false, field: 'total_order' }, { type: 'int64', optional: false, field: 'data_collection_order' }],
-        },
-      ],
-    },
-  };
-}
-
-let lsn = 24_023_128;
-function source(server: string, table: string, snapshot = 'false', schema = 'public') {
-  lsn += 8;
-  return { version: '2.7.3.Final', connector: 'postgresql', name: server, ts_ms: 1_704_112_496_000, snapshot, db: 'inventory', sequence: `[null,"${lsn}"]`, schema, table, txId: 771, lsn, xmin: null };
-}
-
-type Row = Record<string, unknown> & { id: number };
-
-/** Debezium change events (Connect JSON with schemas) for one table: key + envelope, or a tombstone. */
-class JsonEvents {
-  private readonly schema: ReturnType<typeof connectSchema>;
-  constructor(private readonly server: string, private readonly table: string, rowFields: ConnectField[] = ROW_FIELDS, private readonly schemaName = 'public') {
-    this.schema = connectSchema(server, table, rowFields);
-  }
-  private key(id: number | null): string | null {
-    return id === null ? null : JSON.stringify({ schema: this.schema.key, payload: { id } });
-  }
-  event(op: 'c' | 'r' | 'u' | 'd' | 't', before: Row | null, after: Row | null): TestMessage {
-    const id = (after ?? before)?.id ?? null;
-    const payload = {
-      before, after, source: source(this.server, this.table, op === 'r' ? 'true' : 'false', this.schemaName), op, ts_ms: 1_704_112_497_000,
-      transaction: op === 't' ? null : { id: `771:${lsn}`, total_order: 1, data_collection_order: 1 },
-    };
-    return { key: this.key(id), value: JSON.stringify({ schema: this.schema.value, payload }) };
-  }
-  tombstone(id: number): TestMessage {
-    return { key: this.key(id), value: null };
-  }
-}
 
 const JSON_CONVERTERS = {
   'key.converter': 'org.apache.kafka.connect.json.JsonConverter', 'key.converter.schemas.enable': 'true',
@@ -175,7 +111,7 @@ describe('Debezium change events (JdbcSinkConnector)', () => {
     const topic = uniqueName('dbz.public.items');
     const table = topic.replace(/\./g, '_'); // Debezium's naming: dots in ${topic} become underscores
     await createTopic(topic, 1);
-    const ev = new JsonEvents('dbz', 'items');
+    const ev = new JsonEvents('dbz', 'items', ROW_FIELDS);
     const full = rowJson({ id: 2, ...FULL_ROW, vdec: { scale: 5, value: unscaledBytes(12345678901234567890123n).toString('base64') }, bits: BITS }, 1_704_112_496_789_012_000n);
     await produce(topic, [
       ev.event('r', null, { id: 1, name: 'one' }),
@@ -217,8 +153,8 @@ describe('Debezium change events (JdbcSinkConnector)', () => {
       ev.tombstone(3),
       ev.event('c', null, { id: 4, name: 'd' }),
     ];
-    await produce(topic, events(new JsonEvents('dbz', 'trunc')));
-    await produce(off, events(new JsonEvents('dbz', 'keep')));
+    await produce(topic, events(new JsonEvents('dbz', 'trunc', ROW_FIELDS)));
+    await produce(off, events(new JsonEvents('dbz', 'keep', ROW_FIELDS)));
     await runUntilCommitted(dbzConnector(topic, { 'delete.enabled': 'true', 'truncate.enabled': 'true' }), [topic]);
     await runUntilCommitted(dbzConnector(off), [off]);
     expect(await sql(`SELECT id, name FROM "${topic.replace(/\./g, '_')}" ORDER BY id`)).toEqual([{ id: 4, name: 'd' }]);
@@ -230,7 +166,7 @@ describe('Debezium change events (JdbcSinkConnector)', () => {
   it('a truncate in a later batch empties what earlier batches wrote; exactly-once keeps the offsets with it', async () => {
     const topic = uniqueName('dbz.public.eo');
     await createTopic(topic, 1);
-    const ev = new JsonEvents('dbz', 'eo');
+    const ev = new JsonEvents('dbz', 'eo', ROW_FIELDS);
     await produce(topic, Array.from({ length: 300 }, (_, i) => ev.event('c', null, { id: i, name: `n${i}` })));
     await produce(topic, [ev.event('t', null, null), ev.event('c', null, { id: 1000, name: 'after' })]);
     const table = topic.replace(/\./g, '_');
@@ -323,7 +259,7 @@ describe('Debezium change events (JdbcSinkConnector)', () => {
     const kType = avro.Type.forSchema(keySchema as avro.Schema);
     const src = (op: string) => {
       const s = source('avsrv', 'things');
-      return { ...s, ts_ms: 1_704_112_496_000n, txId: w('long', 771n), lsn: w('long', BigInt(lsn)), xmin: null, sequence: w('string', s.sequence), snapshot: w('string', op === 'r' ? 'true' : 'false') };
+      return { ...s, ts_ms: 1_704_112_496_000n, txId: w('long', 771n), lsn: w('long', BigInt(s.lsn)), xmin: null, sequence: w('string', s.sequence), snapshot: w('string', op === 'r' ? 'true' : 'false') };
     };
     const msg = (op: string, before: Record<string, unknown> | null, after: Record<string, unknown> | null, id: number): TestMessage => ({
       key: confluentFrame(keyId, kType.toBuffer({ id })),
@@ -358,7 +294,7 @@ describe('Debezium change events (JdbcSinkConnector)', () => {
   it('a NanoTimestamp with nanoseconds PostgreSQL cannot hold stops Sluice naming the record, the field and why', async () => {
     const topic = uniqueName('dbz.public.bad');
     await createTopic(topic, 1);
-    const ev = new JsonEvents('dbz', 'bad');
+    const ev = new JsonEvents('dbz', 'bad', ROW_FIELDS);
     await produce(topic, [
       ev.event('c', null, { id: 1, name: 'ok' }),
       ev.event('c', null, rowJson({ id: 2, name: 'bad' }, 1_704_112_496_789_012_345n)),

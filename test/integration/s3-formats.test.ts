@@ -4,40 +4,15 @@
 // Confluent's sink writes them, exact values, files closed on a schema
 // change (schema.compatibility=NONE), tombstones per behavior.on.null.values,
 // object tags, and exactly-once across a set cut short.
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { DeleteObjectCommand, GetObjectCommand, GetObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { avroType } from '../../src/workers/decode/decoders.js';
 import { confluentFrame, registerSchema } from '../helpers/registry.js';
 import { createTopic, produce, type TestMessage } from '../helpers/kafka.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
-import { REGISTRY, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName, waitFor } from '../helpers/stack.js';
-import { deletePrefix, ensurePythonReaders, listObjects, s3, s3Connector, runS3ToEnd } from './s3-support.js';
+import { REGISTRY, S3_BUCKET, uniqueName, waitFor } from '../helpers/stack.js';
+import { deletePrefix, ensurePythonReaders, listObjects, readObjects, runS3ToEnd, s3, s3Connector } from './s3-support.js';
 
-const run = promisify(execFile);
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-interface ObjectRead {
-  key: string;
-  size: number;
-  text?: string;
-  gzip?: boolean;
-  codec?: string;
-  schema?: Record<string, unknown>;
-  records?: Record<string, unknown>[];
-}
-
-async function readObjects(prefix: string): Promise<ObjectRead[]> {
-  const { stdout } = await run(path.join(ROOT, '.venv/bin/python'), [path.join(ROOT, 'test/integration/s3-read-records.py'), S3_URL, S3_BUCKET, prefix], {
-    env: { ...process.env, AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: S3_SECRET_KEY, AWS_EC2_METADATA_DISABLED: 'true' },
-    maxBuffer: 256 * 1024 * 1024,
-    timeout: 120_000,
-  });
-  return (JSON.parse(stdout) as { objects: ObjectRead[] }).objects;
-}
 
 beforeAll(async () => {
   await ensurePythonReaders();

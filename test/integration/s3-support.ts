@@ -117,3 +117,23 @@ export async function runS3ToEnd(topic: string, dir: string, extra: Record<strin
   }
   return sluice.output();
 }
+
+/** An object read back by s3-read-records.py: JSON text (gunzipped), or an Avro container's codec, schema and records (fastavro). */
+export interface ObjectRead {
+  key: string;
+  size: number;
+  text?: string;
+  gzip?: boolean;
+  codec?: string;
+  schema?: Record<string, unknown>;
+  records?: Record<string, unknown>[];
+}
+
+export async function readObjects(prefix: string): Promise<ObjectRead[]> {
+  const { stdout } = await run(PYTHON, [path.join(ROOT, 'test/integration/s3-read-records.py'), S3_URL, S3_BUCKET, prefix], {
+    env: { ...process.env, AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: S3_SECRET_KEY, AWS_EC2_METADATA_DISABLED: 'true' },
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 120_000,
+  });
+  return (JSON.parse(stdout) as { objects: ObjectRead[] }).objects;
+}
