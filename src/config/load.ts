@@ -20,6 +20,7 @@ import { ConfigProviders, parsePropertiesText } from './providers.js';
 import { registryAccess, type RegistryAccess } from './registry-access.js';
 import { applyConverterGroups, readWorkerFile, WORKER_ORIGIN, type WorkerFile } from './worker.js';
 import { redact, rememberKeyNames } from './redact.js';
+import { formatOfConverter, unknownConverterMessage } from './converters.js';
 
 /** Options of every connector, whatever its sink. */
 export const sharedOptions: readonly OptionSpec<any>[] = [...commonOptions, ...connectKeyOptions];
@@ -140,15 +141,7 @@ const PROCESS_VARIABLES = new Set(['SLUICE_NATIVE_ADDON']);
 const REGISTRY_FORMATS: Partial<Record<ValueFormat, string>> = { avro: 'Avro', protobuf: 'Protobuf', 'json-schema': 'JSON Schema' };
 
 export function formatOf(converter: string, schemasEnable: boolean): ValueFormat | undefined {
-  const c = converter.toLowerCase();
-  if (c.includes('avroconverter')) return 'avro';
-  if (c.includes('protobufconverter')) return 'protobuf';
-  if (c.includes('jsonschemaconverter')) return 'json-schema';
-  if (c.includes('jsonconverter')) return schemasEnable ? 'connect-json' : 'json';
-  if (c.includes('stringconverter')) return 'string';
-  if (c.includes('bytearrayconverter')) return 'bytes';
-  if (c.includes('msgpack')) return 'msgpack';
-  return undefined;
+  return formatOfConverter(converter, schemasEnable);
 }
 
 function closest(key: string, candidates: Iterable<string>): string | undefined {
@@ -409,8 +402,8 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
     formatOf(String(values.get('key.converter')), values.get('key.converter.schemas.enable') as boolean);
   const valueFormat = (values.get('value.format') as ValueFormat | undefined) ??
     formatOf(String(values.get('value.converter')), values.get('value.converter.schemas.enable') as boolean);
-  if (!keyFormat) problems.push(`key.converter: "${values.get('key.converter')}" is not a converter Sluice reads; set key.format`);
-  if (!valueFormat) problems.push(`value.converter: "${values.get('value.converter')}" is not a converter Sluice reads; set value.format`);
+  if (!keyFormat) problems.push(unknownConverterMessage('key', String(values.get('key.converter'))));
+  if (!valueFormat) problems.push(unknownConverterMessage('value', String(values.get('value.converter'))));
   // Every converter in the Confluent wire format reads through a registry (REGISTRY_FORMATS).
   const needsRegistry = (f: ValueFormat | undefined) => f !== undefined && REGISTRY_FORMATS[f] !== undefined;
   const registry = {

@@ -3,6 +3,7 @@
 // (config/spec.ts, each sink's config.ts): the definitions are the same ones
 // that parse and document the options, and validation is the resolution the
 // connector would run with (config/load.ts), its problems put on the keys they name.
+import { CONVERTER_CLASSES } from '../config/converters.js';
 import { sharedOptions } from '../config/load.js';
 import type { OptionSpec } from '../config/options.js';
 import { sinkFor } from '../config/sink-spec.js';
@@ -18,11 +19,7 @@ const VERSION = '0.1.0';
 /** The connector classes Sluice runs, under the names Connect users know them by (Java class names). */
 const CONNECTOR_CLASSES: readonly string[] = SINKS.flatMap((s) => s.connectorClasses.filter((c) => c.includes('.') && !c.startsWith('sluice.')));
 
-const CONVERTERS = [
-  'org.apache.kafka.connect.json.JsonConverter', 'org.apache.kafka.connect.storage.StringConverter',
-  'org.apache.kafka.connect.converters.ByteArrayConverter', 'io.confluent.connect.avro.AvroConverter',
-  'io.confluent.connect.protobuf.ProtobufConverter', 'io.confluent.connect.json.JsonSchemaConverter',
-];
+const CONVERTERS = CONVERTER_CLASSES;
 
 export function connectorPlugins(): PluginInfo[] {
   return [

@@ -16,6 +16,7 @@ import { ChangeEvents, type ChangeEvent } from './debezium.js';
 import type { PgBatchMeta, PgMultiReplanRequest, PgPlan, PgReplanRequest } from './protocol.js';
 import { TableEncoder } from './table-encoder.js';
 import { collectionNameFor, qualifiedName, SourceFieldError, tableNameFor, type TableName } from './names.js';
+import { foldTableName, FoldedRecords } from './unquoted.js';
 
 interface Resolved {
   name: TableName;
@@ -34,6 +35,8 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   private readonly changes = new ChangeEvents();
   /** Table per (topic, source db/schema/table). */
   private readonly names = new Map<string, Resolved>();
+  /** quote.sql.identifiers=NEVER: records with their field names folded (unquoted.ts). */
+  private readonly folded = new FoldedRecords();
   private plan!: PgPlan;
   private topic = '';
   private partition = 0;
@@ -67,6 +70,7 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
       let name: TableName;
       try {
         name = naming.debezium ? collectionNameFor(naming.format, topic, source) : tableNameFor(naming.format, topic);
+        if (this.plan.foldIdentifiers) name = foldTableName(name);
       } catch (err) {
         if (err instanceof SourceFieldError) throw new ConvertError(err.message);
         throw err;
@@ -99,6 +103,15 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
   }
 
   add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
+    if (this.plan.foldIdentifiers) {
+      // Debezium's envelope fields (before, after, op…) are read as they are; the row's own fields are folded below.
+      if (this.plan.debezium === undefined) value = this.folded.decoded(value, 'value');
+      if (key) {
+        // Key columns read the key from the context (row-encoders.ts).
+        key = this.folded.decoded(key, 'key');
+        ctx.key = key.value;
+      }
+    }
     // The fast path: a plain record of the batch topic's own table.
     if (this.plan.debezium === undefined && (ctx.topic === this.topic || !this.plan.naming)) {
       this.current = this.main;
@@ -117,20 +130,24 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
     const enc = this.encoderFor(ctx, source);
     if (!enc) return;
     this.current = enc;
-    if (!ev || ev.kind === 'row') enc.addRow(ev ? ev.row : value, key, ctx);
+    if (!ev || ev.kind === 'row') enc.addRow(ev ? (this.plan.foldIdentifiers ? this.folded.decoded(ev.row, 'value') : ev.row) : value, key, ctx);
     else if (ev.kind === 'delete') enc.deleteByKey(key, ctx, 'a delete event (op d)');
     else enc.truncate();
   }
 
   addAvro(bytes: Uint8Array, schema: RecordSchema, key: Decoded | undefined, ctx: RecordContext): boolean {
-    // Only the fast path of add(): a plain record of the batch topic's own table.
-    if (this.plan.debezium !== undefined || (ctx.topic !== this.topic && this.plan.naming)) return false;
+    // Only the fast path of add(): a plain record of the batch topic's own table, its names as they are.
+    if (this.plan.debezium !== undefined || (ctx.topic !== this.topic && this.plan.naming) || this.plan.foldIdentifiers) return false;
     this.current = this.main;
     return this.main.addAvro(bytes, schema, key, ctx);
   }
 
   tombstone(key: Decoded | undefined, ctx: RecordContext): void {
     this.current = undefined;
+    if (key && this.plan.foldIdentifiers) {
+      key = this.folded.decoded(key, 'key');
+      ctx.key = key.value;
+    }
     // Debezium names no table for a tombstone when the format needs a source block: it skips it.
     if (this.plan.debezium?.sourceFormat !== undefined) return;
     const enc = this.encoderFor(ctx, undefined);

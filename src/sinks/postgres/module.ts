@@ -2,6 +2,7 @@
 import type { SinkModule } from '../common/module.js';
 import { postgresOptions } from './config.js';
 import { JdbcUrlError, parseJdbcUrl, unusedJdbcParams } from './jdbc-url.js';
+import { checkUnquoted } from './unquoted-config.js';
 
 export const postgresSink: SinkModule = {
   kind: 'postgres',
@@ -43,6 +44,7 @@ export const postgresSink: SinkModule = {
     if (c.get('insert.mode') !== 'insert' && c.get('pk.mode') === 'none') {
       c.problem(`${c.setAs('insert.mode') ?? 'insert.mode'}: "${c.get('insert.mode')}" needs a primary key; set ${pkMode} (record_key, record_value or kafka)`);
     }
+    checkUnquoted(c);
   },
   usesKeys: (get) => get('pk.mode') === 'record_key' || get('delete.enabled') === true,
   createSink: async (config, log) => new (await import('./sink.js')).PostgresSink(config, log.child({ sink: 'postgres' })),

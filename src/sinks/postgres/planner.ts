@@ -16,6 +16,7 @@ import { INFERRED_SCHEMA_ID, type ColumnSource, type PgColumn, type PgMultiRepla
 import type { PgService, TableDescription } from './service.js';
 import type { InsertMode } from './staging.js';
 import { columnTypeSupported } from './types.js';
+import { foldTableName, UnquotedNameError } from './unquoted.js';
 
 const KAFKA_WHAT = ['topic', 'partition', 'offset'] as const;
 
@@ -61,6 +62,8 @@ export class Planner {
   private readonly debezium: boolean;
   private readonly log: Logger;
   private readonly retry: Omit<RetryPolicy, 'what'>;
+  /** quote.sql.identifiers=NEVER: names are the ones PostgreSQL folds unquoted names to. */
+  private readonly fold: boolean;
   /** Debezium's collection.name.format naming ${source.…}: no topic has a table of its own, each change event names one. */
   readonly sourceFormat: string | undefined;
   /** Per topic, the other tables its records have gone to (routed: a transform's topic, a change event's source block). */
@@ -76,6 +79,7 @@ export class Planner {
     this.debezium = o.debezium;
     this.retry = o.retry;
     this.log = o.log;
+    this.fold = this.cfg['quote.sql.identifiers'] === 'never';
     this.sourceFormat = this.debezium && usesSourceFields(this.cfg['table.name.format']) ? this.cfg['table.name.format'] : undefined;
   }
 
@@ -94,9 +98,15 @@ export class Planner {
   }
 
   private tableFor(topic: string): TableName {
-    if (!this.debezium) return tableNameFor(this.cfg['table.name.format'], topic);
-    if (this.sourceFormat) throw new SluiceError(`internal: topic ${topic} has no table of its own (collection.name.format ${this.sourceFormat})`);
-    return collectionNameFor(this.cfg['table.name.format'], topic);
+    if (this.debezium && this.sourceFormat) throw new SluiceError(`internal: topic ${topic} has no table of its own (collection.name.format ${this.sourceFormat})`);
+    const name = this.debezium ? collectionNameFor(this.cfg['table.name.format'], topic) : tableNameFor(this.cfg['table.name.format'], topic);
+    if (!this.fold) return name;
+    try {
+      return foldTableName(name);
+    } catch (err) {
+      if (err instanceof UnquotedNameError) throw new SinkSchemaError(`topic "${topic}": ${err.message}`);
+      throw err;
+    }
   }
 
   private stateForName(name: TableName): TableState {
@@ -130,7 +140,7 @@ export class Planner {
     if (!plan) {
       plan = this.noTable = {
         id: this.nextPlanId++, table: '', columns: [], staged: false, deletes: false, textNul: this.cfg['text.nul.mode'], rules: this.rules,
-        autoEvolve: false, missingTable: false, noTable: true, naming: { format: this.cfg['table.name.format'], debezium: this.debezium },
+        autoEvolve: false, missingTable: false, noTable: true, ...(this.fold ? { foldIdentifiers: true } : {}), naming: { format: this.cfg['table.name.format'], debezium: this.debezium },
         debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat },
       };
     }
@@ -184,7 +194,7 @@ export class Planner {
     const staged = this.mode !== 'insert' || this.cfg['delete.enabled'];
     const base = {
       id: this.nextPlanId++, table, staged, deletes: this.cfg['delete.enabled'], textNul: this.cfg['text.nul.mode'],
-      rules: this.rules, autoEvolve: this.cfg['auto.evolve'],
+      rules: this.rules, autoEvolve: this.cfg['auto.evolve'], ...(this.fold ? { foldIdentifiers: true } : {}),
       naming: { format: this.cfg['table.name.format'], debezium: this.debezium },
       ...(this.debezium ? { debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat } } : {}),
     };

@@ -48,6 +48,8 @@ export interface PgPlan {
   readonly deletes: boolean;
   readonly textNul: TextNulMode;
   readonly rules: FieldRules;
+  /** quote.sql.identifiers=NEVER: records' top-level field names are folded as PostgreSQL folds unquoted names (unquoted.ts). */
+  readonly foldIdentifiers?: boolean;
   /** auto.create and no table yet: every record asks for a re-plan. */
   readonly missingTable: boolean;
   readonly autoEvolve: boolean;

@@ -16,6 +16,7 @@ import type { SinkPlan } from '../../workers/protocol.js';
 import { tpKey, type EncodedBatch, type Sink, type TopicPartition } from '../common/sink.js';
 import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
 import { tableNameFor } from './names.js';
+import { fieldRules } from './unquoted-config.js';
 import { Claims, OffsetStore } from './offsets.js';
 import { Planner } from './planner.js';
 import { OUTPUT_HEADER_BYTES, readOutputHeader, type PgBatchMeta } from './protocol.js';
@@ -63,7 +64,7 @@ export class PostgresSink implements Sink {
     this.planner = new Planner({
       service: this.service,
       cfg,
-      rules: { pkMode: cfg['pk.mode'], pkFields: cfg['pk.fields'] ?? [], include: cfg['fields.whitelist'], exclude: cfg['field.exclude.list'] ?? [] },
+      rules: fieldRules(cfg),
       mode,
       debezium: /^io\.debezium\.connector\.jdbc\.JdbcSinkConnector$/i.test(String(config.common['connector.class'])),
       retry: this.retry,

@@ -12,6 +12,7 @@ import { attachEnvelopeView } from './connect-json-view.js';
 import { SchemaRegistryClient, UnknownSchemaError, type RegistryAuth } from './registry.js';
 import { ProtobufDecoder } from './protobuf.js';
 import { JsonSchemaDecoder } from './json-schema.js';
+import { primitiveDecoder } from './primitives.js';
 import { valueSubject, type SubjectStrategy } from './subjects.js';
 
 export interface Decoded {
@@ -92,6 +93,8 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
       return { prepare: async () => {}, decode: (bytes) => ({ value: utf8.decode(bytes), schema: STRING_SCHEMA }) };
     case 'bytes':
       return { prepare: async () => {}, decode: (bytes) => ({ value: bytes, schema: BYTES_SCHEMA }) };
+    case 'long': case 'integer': case 'short': case 'float': case 'double': case 'boolean':
+      return primitiveDecoder(format);
   }
 }
 

@@ -1,0 +1,54 @@
+// The column rules and config checks of quote.sql.identifiers (unquoted.ts):
+// with NEVER, the field names the connector config lists are folded as the
+// record fields are, and a listed name PostgreSQL could not read unquoted is
+// a config problem before anything runs.
+import type { SinkChecks } from '../../config/sink-spec.js';
+import type { FieldRules, PkMode } from './columns.js';
+import type { PostgresConfig } from './config.js';
+import { tableNameFor, collectionNameFor, usesSourceFields } from './names.js';
+import { foldIdentifier, foldTableName, UnquotedNameError } from './unquoted.js';
+
+type RulesConfig = Pick<PostgresConfig, 'pk.mode' | 'pk.fields' | 'fields.whitelist' | 'field.exclude.list' | 'quote.sql.identifiers'>;
+
+export function fieldRules(cfg: RulesConfig): FieldRules {
+  const fold = cfg['quote.sql.identifiers'] === 'never' ? (names: readonly string[]) => names.map((n) => foldIdentifier(n, 'field')) : (names: readonly string[]) => [...names];
+  const include = cfg['fields.whitelist'];
+  return {
+    pkMode: cfg['pk.mode'] as PkMode,
+    // record_header names headers, which are not identifiers: they are read by the names given.
+    pkFields: cfg['pk.mode'] === 'record_header' ? [...(cfg['pk.fields'] ?? [])] : fold(cfg['pk.fields'] ?? []),
+    ...(include ? { include: fold(include) } : {}),
+    exclude: fold(cfg['field.exclude.list'] ?? []),
+  };
+}
+
+/** `check`: with NEVER, every listed field and the table names of the listed topics must be readable unquoted. */
+export function checkUnquoted(c: SinkChecks): void {
+  if (String(c.get('quote.sql.identifiers') ?? 'always').toLowerCase() !== 'never') return;
+  for (const key of ['pk.fields', 'fields.whitelist', 'field.exclude.list'] as const) {
+    if (key === 'pk.fields' && c.get('pk.mode') === 'record_header') continue;
+    const names = c.get(key);
+    if (!Array.isArray(names)) continue;
+    for (const n of names as string[]) {
+      try {
+        foldIdentifier(n, 'field');
+      } catch (err) {
+        if (err instanceof UnquotedNameError) c.problem(`${key}: ${err.message}`);
+        else throw err;
+      }
+    }
+  }
+  const format = c.get('table.name.format');
+  const topics = c.get('topics');
+  if (typeof format !== 'string' || usesSourceFields(format)) return;
+  const debezium = /^io\.debezium\.connector\.jdbc\.JdbcSinkConnector$/i.test(String(c.get('connector.class')));
+  // A topics.regex names its topics only at run time: their tables are checked then.
+  for (const topic of Array.isArray(topics) ? (topics as string[]) : []) {
+    try {
+      foldTableName(debezium ? collectionNameFor(format, topic) : tableNameFor(format, topic));
+    } catch (err) {
+      if (err instanceof UnquotedNameError) c.problem(`table.name.format: topic "${topic}": ${err.message}`);
+      else throw err;
+    }
+  }
+}
