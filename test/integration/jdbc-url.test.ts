@@ -42,4 +42,23 @@ describe('JDBC URL parameters', () => {
     expect(await sql(`SELECT id, name FROM ${topic}`)).toEqual([{ id: 7, name: 'x' }]);
     expect(out).not.toContain('url-secret-991');
   });
+
+  it('options=-c search_path=…: rows go to that schema as in Kafka Connect (the server applies the options); currentSchema still wins', async () => {
+    const schema = uniqueName('app');
+    const other = uniqueName('other');
+    for (const sc of [schema, other]) await sql(`CREATE SCHEMA ${sc}`);
+    const viaOptions = uniqueName('jdbc_opt');
+    const viaBoth = uniqueName('jdbc_opt_cs');
+    for (const t of [viaOptions, viaBoth]) {
+      await createTopic(t, 1);
+      await produce(t, [1, 2].map((id) => ({ value: envelope(FIELDS, { id, name: `n${id}` }) })));
+    }
+    const options = encodeURIComponent(`-c search_path=${schema}`);
+    const out = await runUntilCommitted(pgConnector(viaOptions, { 'connection.url': `${PG_JDBC}?options=${options}`, 'auto.create': 'true' }), [viaOptions]);
+    expect(out).not.toContain('parameter options accepted, no effect');
+    expect(await sql(`SELECT id, name FROM ${schema}.${viaOptions} ORDER BY id`)).toEqual([{ id: 1, name: 'n1' }, { id: 2, name: 'n2' }]);
+    expect(await sql(`SELECT to_regclass('public.${viaOptions}') AS t`)).toEqual([{ t: null }]);
+    await runUntilCommitted(pgConnector(viaBoth, { 'connection.url': `${PG_JDBC}?options=${options}&currentSchema=${other}`, 'auto.create': 'true' }), [viaBoth]);
+    expect(await sql(`SELECT count(*)::int AS n FROM ${other}.${viaBoth}`)).toEqual([{ n: 2 }]);
+  });
 });

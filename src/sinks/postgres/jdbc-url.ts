@@ -22,7 +22,7 @@ export interface JdbcUrl {
 }
 
 /** Parameters read here or by the TLS setup; others have no effect in Sluice (check prints them). */
-const USED = new Set(['user', 'password', 'currentSchema', 'connectTimeout', 'ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslpassword', 'sslfactory', 'sslhostnameverifier']);
+const USED = new Set(['user', 'password', 'currentSchema', 'options', 'connectTimeout', 'ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslpassword', 'sslfactory', 'sslhostnameverifier']);
 
 export class JdbcUrlError extends ConfigProblem {}
 

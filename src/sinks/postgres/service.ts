@@ -36,7 +36,10 @@ export function pgClientConfig(o: PgConnectionOptions, tls?: PgTls): pg.PoolConf
   // sslmode, sslrootcert, sslcert, sslkey, sslpassword as libpq / pgjdbc mean them (tls.ts).
   cfg.ssl = (tls ?? pgTls(params)).ssl;
   if (o.statementTimeoutMs > 0) cfg.statement_timeout = o.statementTimeoutMs;
-  cfg.options = `-c TimeZone=${o.timezone}` + (u.currentSchema !== undefined ? ` ${searchPathOption(u.currentSchema)}` : '');
+  // The URL's `options` (e.g. -c search_path=app) reach the server as pgjdbc sends them; Sluice's own settings come
+  // after, so db.timezone and currentSchema win, as pgjdbc's startup parameters win over `options`.
+  const given = params.get('options')?.trim();
+  cfg.options = (given ? `${given} ` : '') + `-c TimeZone=${o.timezone}` + (u.currentSchema !== undefined ? ` ${searchPathOption(u.currentSchema)}` : '');
   return cfg;
 }
 
