@@ -270,4 +270,19 @@ describe('S3 Parquet sink types, read back by pyarrow', () => {
       expect(row.late ?? null).toBe(v.late ?? null);
     }
   });
+
+  it('parquet.codec brotli, lz4 (Hadoop-framed) and lz4_raw: parquet-mr\'s object name extensions, and pyarrow reads every row back', async () => {
+    for (const [codec, ext, pyarrowName] of [['brotli', '.br', 'BROTLI'], ['lz4', '.lz4hadoop', 'UNKNOWN'], ['lz4_raw', '.lz4raw', 'LZ4']] as const) {
+      const topic = uniqueName(`s3_codec_${codec}`);
+      const dir = uniqueName('s3codec');
+      const values = Array.from({ length: 50 }, (_, i) => ({ id: i, name: `n${i % 3}` }));
+      const files = await runToEnd(topic, dir, values.map((v) => ({ value: JSON.stringify(v) })), {
+        'value.converter': 'org.apache.kafka.connect.json.JsonConverter', 'value.converter.schemas.enable': 'false', 'parquet.codec': codec,
+      });
+      expect(files.map((f) => f.key)).toEqual([`${dir}/${topic}/partition=0/${topic}+0+0000000000${ext}.parquet`]);
+      // pyarrow names the thrift LZ4 (Hadoop) codec UNKNOWN and LZ4_RAW "LZ4".
+      expect(files[0]!.codec).toBe(pyarrowName);
+      expect(files[0]!.data).toEqual(values);
+    }
+  });
 });

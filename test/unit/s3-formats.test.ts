@@ -366,7 +366,8 @@ describe('S3 format and request settings', () => {
     // ParquetFormat: CompressionCodecName's extension before .parquet (the S3 sink's parquet.codec default is snappy).
     const parquet = formatSettings({ ...base, 'format.class': 'io.confluent.connect.s3.format.parquet.ParquetFormat' });
     expect(extensionOf(parquet)).toBe('.snappy.parquet');
-    expect(['snappy', 'gzip', 'zstd', 'none', 'uncompressed'].map((c) => extensionOf(parquet, c))).toEqual(['.snappy.parquet', '.gz.parquet', '.zstd.parquet', '.parquet', '.parquet']);
+    expect(['snappy', 'gzip', 'zstd', 'brotli', 'lz4', 'lz4_raw', 'none', 'uncompressed'].map((c) => extensionOf(parquet, c)))
+      .toEqual(['.snappy.parquet', '.gz.parquet', '.zstd.parquet', '.br.parquet', '.lz4hadoop.parquet', '.lz4raw.parquet', '.parquet', '.parquet']);
   });
 
   it('refuses what it cannot write, naming the key', () => {

@@ -46,7 +46,7 @@ export const s3Options = [
   str({ key: 'timestamp.field', doc: 'RecordField extractor: the value field holding the time (epoch ms number, ISO-8601 string, or a timestamp type); nested with dots.' }),
   str({ key: 'locale', default: 'en-US', doc: 'Locale of path.format (month and day names).' }),
   str({ key: 'timezone', default: 'UTC', doc: 'Time zone of path.format and of rotate.schedule.interval.ms boundaries.' }),
-  oneOf(['snappy', 'zstd', 'gzip', 'none', 'uncompressed'] as const, { key: 'parquet.codec', default: 'snappy', caseInsensitive: true, doc: 'Parquet compression codec.' }),
+  oneOf(['snappy', 'zstd', 'gzip', 'brotli', 'lz4', 'lz4_raw', 'none', 'uncompressed'] as const, { key: 'parquet.codec', default: 'snappy', caseInsensitive: true, doc: 'Parquet compression codec, as Confluent\'s (parquet-mr\'s names; lz4 is the Hadoop-framed LZ4 codec, lz4_raw the raw one; lzo is not available).' }),
   int({ key: 'parquet.row.group.bytes', min: 64 * 1024, default: 32 * MiB, doc: 'Target bytes per row group. Each worker thread holds about 1.5× this while writing a file.' }),
   int({ key: 's3.part.size', min: 5 * MiB, default: 25 * MiB, doc: 'Multipart upload part size; objects above it go up in parts.' }),
   int({ key: 's3.part.retries', min: 0, default: 10, doc: 'Retries of a failed S3 request (5xx, throttling, connection errors) before errors.retry.timeout applies; the waits start at s3.retry.backoff.ms and grow (with jitter) up to errors.retry.delay.max.ms.' }),

@@ -18,7 +18,7 @@ export interface FilePiece {
   rows: number;
 }
 
-export type ParquetCodec = 'snappy' | 'zstd' | 'gzip' | 'none' | 'uncompressed';
+export type ParquetCodec = 'snappy' | 'zstd' | 'gzip' | 'brotli' | 'lz4' | 'lz4_raw' | 'none' | 'uncompressed';
 
 export interface FileTask {
   pieces: FilePiece[];
@@ -35,6 +35,9 @@ const CODECS: Record<ParquetCodec, Compression> = {
   snappy: Compression.SNAPPY,
   zstd: Compression.ZSTD,
   gzip: Compression.GZIP,
+  brotli: Compression.BROTLI,
+  lz4: Compression.LZ4,
+  lz4_raw: Compression.LZ4_RAW,
   none: Compression.UNCOMPRESSED,
   uncompressed: Compression.UNCOMPRESSED,
 };

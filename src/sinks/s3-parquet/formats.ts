@@ -119,7 +119,8 @@ export function formatSettings(c: FormatConfig): FormatSettings {
 }
 
 /** Parquet's CompressionCodecName.getExtension(), which Confluent's ParquetFormat puts before ".parquet". */
-const PARQUET_CODEC_EXTENSION: Record<string, string> = { snappy: '.snappy', gzip: '.gz', zstd: '.zstd', none: '', uncompressed: '' };
+// parquet-mr's CompressionCodecName extensions, which Confluent's ParquetFormat puts before .parquet.
+const PARQUET_CODEC_EXTENSION: Record<string, string> = { snappy: '.snappy', gzip: '.gz', zstd: '.zstd', brotli: '.br', lz4: '.lz4hadoop', lz4_raw: '.lz4raw', none: '', uncompressed: '' };
 
 /** The object name's extension, as Confluent's record writer providers name it (Parquet: with its codec, as .snappy.parquet). */
 export function extensionOf(s: Pick<FormatSettings, 'format' | 'gzip'>, parquetCodec = 'snappy'): string {
