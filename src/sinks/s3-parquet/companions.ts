@@ -16,6 +16,7 @@
 // Rows are kept per value group (encoding.ts, record-encoding.ts), so the
 // rotation, markers and uploads of a file carry its key and header files
 // along: they are written with it under the same set marker.
+import { byteArrayOf, separatorBytes } from './bytearray-format.js';
 import { createHash } from 'node:crypto';
 import { Field as ArrowField, makeData, RecordBatch, Schema, Struct, Table, tableToIPC } from 'apache-arrow';
 import type avro from 'avsc';
@@ -217,12 +218,7 @@ export class CompanionRows {
       if (s.keys === 'json') {
         p = { bytes: Buffer.from(`${this.json!.record(key.value, key.schema)}\n`, 'utf8'), schemaKey: '' };
       } else if (s.keys === 'bytearray') {
-        // ByteArrayConverter.fromConnectData: a bytes schema (or none) and a byte array, else a DataException.
-        const f = key.schema.fields;
-        if ((f && !(key.schema.scalar && f[0]!.type.kind === 'bytes')) || !(key.value instanceof Uint8Array)) {
-          throw new ConvertError('the record key is not bytes; keys.format.class=ByteArrayFormat writes raw key bytes (key.converter=org.apache.kafka.connect.converters.ByteArrayConverter)');
-        }
-        p = { bytes: Buffer.concat([key.value, Buffer.from(s.byteArraySeparator ?? '\n', 'utf8')]), schemaKey: '' };
+        p = { bytes: Buffer.concat([byteArrayOf(key, 'key'), separatorBytes(s.byteArraySeparator)]), schemaKey: '' };
       } else {
         if (!key.schema.fields) {
           throw new ConvertError(`the record key has no schema (schemaless JSON, msgpack); keys.format.class=${s.keys === 'avro' ? 'AvroFormat' : 'ParquetFormat'} needs keys with a schema (or use JsonFormat)`);

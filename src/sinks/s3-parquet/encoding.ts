@@ -31,12 +31,12 @@ export interface S3Plan {
   readonly headerFiles?: CompanionFormat;
   /** behavior.on.null.values=write: the path tombstones go under (tombstone.encoded.partition). */
   readonly tombstonePath?: string;
-  /** keys.format.class=ByteArrayFormat: format.bytearray.separator. */
+  /** format.class or keys.format.class=ByteArrayFormat: format.bytearray.separator. */
   readonly byteArraySeparator?: string;
   /** Schemaless topics: the widest record type seen so far (a record). */
   readonly inferred: FieldType;
-  /** Output format (absent: Parquet); JsonFormat and AvroFormat are encoded by record-encoding.ts. */
-  readonly format?: 'parquet' | 'json' | 'avro';
+  /** Output format (absent: Parquet); JsonFormat, AvroFormat and ByteArrayFormat are encoded by record-encoding.ts. */
+  readonly format?: 'parquet' | 'json' | 'avro' | 'bytearray';
   /** JsonFormat: json.decimal.format. */
   readonly decimalFormat?: 'base64' | 'numeric';
   /**

@@ -4,22 +4,24 @@
 // problem naming its key. No SDK here: service.ts turns these into requests.
 import { ConfigError } from '../../errors.js';
 
-export type OutputFormat = 'parquet' | 'json' | 'avro';
+export type OutputFormat = 'parquet' | 'json' | 'avro' | 'bytearray';
 export type AvroCodec = 'null' | 'deflate' | 'snappy';
-/** A key file's format: keys may also be ByteArrayFormat (raw key bytes, each followed by format.bytearray.separator). */
-export type KeyFileFormat = OutputFormat | 'bytearray';
+/** A key file's format: ByteArrayFormat too (raw key bytes, each followed by format.bytearray.separator). */
+export type KeyFileFormat = OutputFormat;
+/** Header files: as Confluent, not ByteArrayFormat. */
+export type HeaderFileFormat = Exclude<OutputFormat, 'bytearray'>;
 
 export interface FormatSettings {
   format: OutputFormat;
-  /** JsonFormat with s3.compression.type=gzip. */
+  /** JsonFormat or ByteArrayFormat with s3.compression.type=gzip. */
   gzip: boolean;
   gzipLevel: number;
   avroCodec: AvroCodec;
   decimalFormat: 'base64' | 'numeric';
   /** store.kafka.keys / store.kafka.headers: the formats of the key and header files. */
   keyFiles?: KeyFileFormat;
-  headerFiles?: OutputFormat;
-  /** keys.format.class=ByteArrayFormat: format.bytearray.separator and format.bytearray.extension. */
+  headerFiles?: HeaderFileFormat;
+  /** format.class or keys.format.class=ByteArrayFormat: format.bytearray.separator and format.bytearray.extension. */
   byteArray?: { separator: string; extension: string };
   /** behavior.on.null.values=write: tombstone.encoded.partition. */
   tombstonePath?: string;
@@ -45,42 +47,43 @@ export interface FormatConfig {
   'format.bytearray.separator'?: string;
 }
 
-const FORMATS: Record<string, OutputFormat> = {
+const FORMATS: Record<string, HeaderFileFormat> = {
   ParquetFormat: 'parquet',
   JsonFormat: 'json',
   AvroFormat: 'avro',
 };
 
-function formatOf(cls: string): OutputFormat | undefined {
+function formatOf(cls: string): HeaderFileFormat | undefined {
   const short = cls.slice(cls.lastIndexOf('.') + 1);
-  return FORMATS[short] ?? (['parquet', 'json', 'avro'].includes(cls.toLowerCase()) ? (cls.toLowerCase() as OutputFormat) : undefined);
+  return FORMATS[short] ?? (['parquet', 'json', 'avro'].includes(cls.toLowerCase()) ? (cls.toLowerCase() as HeaderFileFormat) : undefined);
 }
 
+export const BYTE_ARRAY_CLASS = /(^|\.)ByteArrayFormat$|^bytearray$/i;
 const FORMAT_CLASSES = 'io.confluent.connect.s3.format.parquet.ParquetFormat, io.confluent.connect.s3.format.json.JsonFormat, io.confluent.connect.s3.format.avro.AvroFormat';
+const WITH_BYTE_ARRAY = `${FORMAT_CLASSES}, io.confluent.connect.s3.format.bytearray.ByteArrayFormat`;
 
 /** format.class → the format; Confluent's full class names or the short ones. */
 export function formatSettings(c: FormatConfig): FormatSettings {
   const problems: string[] = [];
   const cls = c['format.class'];
-  const format = formatOf(cls);
+  const format: OutputFormat | undefined = BYTE_ARRAY_CLASS.test(cls) ? 'bytearray' : formatOf(cls);
   if (!format) {
-    problems.push(`format.class: "${cls}" is not a format Sluice writes (${FORMAT_CLASSES})`);
+    problems.push(`format.class: "${cls}" is not a format Sluice writes (${WITH_BYTE_ARRAY})`);
   }
   // Confluent's key and header files, each in its own format (AvroFormat unless set).
   const companion = (on: boolean, key: 'keys.format.class' | 'headers.format.class'): KeyFileFormat | undefined => {
     if (!on) return undefined;
     const v = c[key] ?? 'io.confluent.connect.s3.format.avro.AvroFormat';
     // As Confluent: ByteArrayFormat for keys, not for headers.
-    if (key === 'keys.format.class' && /(^|\.)ByteArrayFormat$/i.test(v)) return 'bytearray';
+    if (key === 'keys.format.class' && BYTE_ARRAY_CLASS.test(v)) return 'bytearray';
     const f = formatOf(v);
     if (!f) {
-      const also = key === 'keys.format.class' ? ', io.confluent.connect.s3.format.bytearray.ByteArrayFormat' : '';
-      problems.push(`${key}: "${v}" is not a format Sluice writes ${key === 'keys.format.class' ? 'key' : 'header'} files in (${FORMAT_CLASSES}${also})`);
+      problems.push(`${key}: "${v}" is not a format Sluice writes ${key === 'keys.format.class' ? 'key' : 'header'} files in (${key === 'keys.format.class' ? WITH_BYTE_ARRAY : FORMAT_CLASSES})`);
     }
     return f;
   };
   const keyFiles = companion(c['store.kafka.keys'], 'keys.format.class');
-  const headerFiles = companion(c['store.kafka.headers'], 'headers.format.class') as OutputFormat | undefined;
+  const headerFiles = companion(c['store.kafka.headers'], 'headers.format.class') as HeaderFileFormat | undefined;
   const storage = c['storage.class'];
   if (!/(^|\.)S3Storage$/.test(storage)) {
     problems.push(`storage.class: "${storage}" is not a storage Sluice writes to; use io.confluent.connect.s3.storage.S3Storage`);
@@ -90,7 +93,7 @@ export function formatSettings(c: FormatConfig): FormatSettings {
     problems.push(`avro.codec: "${codec}" is not written by Sluice; use null, deflate or snappy`);
   }
   if (format && format !== 'parquet') {
-    const name = format === 'json' ? 'JsonFormat' : 'AvroFormat';
+    const name = format === 'json' ? 'JsonFormat' : format === 'avro' ? 'AvroFormat' : 'ByteArrayFormat';
     for (const k of ['store.kafka.key.column', 'store.kafka.headers.column', 'store.kafka.metadata'] as const) {
       // Sluice's own Kafka columns exist only in Parquet (store.kafka.keys/headers write Confluent's key and header files in every format).
       if (c[k]) problems.push(`${k}: Sluice adds Kafka key, header and metadata columns only to Parquet files; not with ${name} (store.kafka.keys / store.kafka.headers write key and header files)`);
@@ -107,12 +110,13 @@ export function formatSettings(c: FormatConfig): FormatSettings {
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     format: format!,
-    gzip: format === 'json' && c['s3.compression.type'] === 'gzip',
+    // As Confluent's JsonFormat and ByteArrayFormat (S3OutputStream.wrapForCompression); Avro and Parquet compress inside the file.
+    gzip: (format === 'json' || format === 'bytearray') && c['s3.compression.type'] === 'gzip',
     gzipLevel: c['s3.compression.level'],
     avroCodec: codec as AvroCodec,
     decimalFormat: c['json.decimal.format'],
     ...(keyFiles ? { keyFiles } : {}),
-    ...(keyFiles === 'bytearray' ? { byteArray: { separator: c['format.bytearray.separator'] ?? '\n', extension: c['format.bytearray.extension'] ?? '.bin' } } : {}),
+    ...(keyFiles === 'bytearray' || format === 'bytearray' ? { byteArray: { separator: c['format.bytearray.separator'] ?? '\n', extension: c['format.bytearray.extension'] ?? '.bin' } } : {}),
     ...(headerFiles ? { headerFiles } : {}),
     ...(c['behavior.on.null.values'] === 'write' ? { tombstonePath } : {}),
   };
@@ -123,8 +127,10 @@ export function formatSettings(c: FormatConfig): FormatSettings {
 const PARQUET_CODEC_EXTENSION: Record<string, string> = { snappy: '.snappy', gzip: '.gz', zstd: '.zstd', brotli: '.br', lz4: '.lz4hadoop', lz4_raw: '.lz4raw', none: '', uncompressed: '' };
 
 /** The object name's extension, as Confluent's record writer providers name it (Parquet: with its codec, as .snappy.parquet). */
-export function extensionOf(s: Pick<FormatSettings, 'format' | 'gzip'>, parquetCodec = 'snappy'): string {
+export function extensionOf(s: Pick<FormatSettings, 'format' | 'gzip' | 'byteArray'>, parquetCodec = 'snappy'): string {
   switch (s.format) {
+    // ByteArrayRecordWriterProvider: format.bytearray.extension, then the compression's (.gz).
+    case 'bytearray': return `${s.byteArray?.extension ?? '.bin'}${s.gzip ? '.gz' : ''}`;
     case 'parquet': return `${PARQUET_CODEC_EXTENSION[parquetCodec.toLowerCase()] ?? ''}.parquet`;
     case 'json': return s.gzip ? '.json.gz' : '.json';
     case 'avro': return '.avro';
@@ -133,8 +139,7 @@ export function extensionOf(s: Pick<FormatSettings, 'format' | 'gzip'>, parquetC
 
 /** A key or header file's extension after .keys / .headers: its own format's, as Confluent's record writer providers name them. */
 export function companionExtension(s: Pick<FormatSettings, 'byteArray'>, format: KeyFileFormat, gzip: boolean, parquetCodec: string): string {
-  if (format === 'bytearray') return `${s.byteArray?.extension ?? '.bin'}${gzip ? '.gz' : ''}`;
-  return extensionOf({ format, gzip: format === 'json' && gzip }, parquetCodec);
+  return extensionOf({ format, gzip: (format === 'json' || format === 'bytearray') && gzip, ...(s.byteArray ? { byteArray: s.byteArray } : {}) }, parquetCodec);
 }
 
 // ---------- S3 request settings ----------

@@ -3,8 +3,9 @@ import { ConfigError } from '../../errors.js';
 import type { SinkChecks } from '../../config/sink-spec.js';
 import type { SinkModule } from '../common/module.js';
 import { s3Options, type S3Config } from './config.js';
-import { checkTagPairs, credentialSource, formatSettings, writeParams } from './formats.js';
+import { BYTE_ARRAY_CLASS, checkTagPairs, credentialSource, formatSettings, writeParams } from './formats.js';
 import { partitionerSpec } from './partitioner.js';
+import { NEVER_BYTES_VALUE_FORMATS } from './bytearray-format.js';
 import { formatOf } from '../../config/load.js';
 import { subjectStrategyOf } from '../../workers/decode/subjects.js';
 
@@ -46,6 +47,7 @@ function checkS3(checks: SinkChecks): void {
   }
   // Transfer Acceleration is an AWS endpoint; a custom store has none.
   if (c['s3.wan.mode'] && c['store.url']) checks.problem('s3.wan.mode: true needs AWS S3 (the bucket\'s s3-accelerate endpoint); not with store.url');
+  checkByteArrayValues(checks, c);
   const compat = c['schema.compatibility'];
   if (compat !== 'none') {
     // Values of registry converters and Connect JSON envelopes carry the schema versions the comparison needs.
@@ -63,6 +65,16 @@ function checkS3(checks: SinkChecks): void {
         if (c[k]) checks.problem(`${k}: not with schema.compatibility=${name}: projected files hold the values' columns only; set ${k}=false (store.kafka.keys / store.kafka.headers write key and header files, which work with it) or schema.compatibility=NONE`);
       }
     }
+  }
+}
+
+/** ByteArrayFormat values are bytes: a value converter that never gives bytes would fail every record, so it is refused up front. */
+function checkByteArrayValues(checks: SinkChecks, c: S3Config): void {
+  if (!BYTE_ARRAY_CLASS.test(String(c['format.class']))) return;
+  const format = checks.get('value.format') ?? (checks.get('value.converter') ? formatOf(String(checks.get('value.converter')), checks.get('value.converter.schemas.enable') as boolean) : undefined);
+  if (format !== undefined && NEVER_BYTES_VALUE_FORMATS.includes(String(format))) {
+    const converter = checks.get('value.converter') !== undefined ? `value.converter ${String(checks.get('value.converter'))}` : `value.format ${String(format)}`;
+    checks.problem(`format.class: ByteArrayFormat writes raw value bytes and ${converter} never gives bytes (Kafka Connect fails each record: "Invalid schema type for ByteArrayConverter"); use value.converter=org.apache.kafka.connect.converters.ByteArrayConverter`);
   }
 }
 

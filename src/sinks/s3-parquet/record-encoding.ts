@@ -25,6 +25,7 @@ import { CompanionRows, placeParts } from './companions.js';
 import { connectRowWriter, connectSchemaText, schemalessRowWriter } from './compat-connect.js';
 import { requireStructValue } from '../../workers/encoder.js';
 import { connectViewOf, declaredVersionOf, isEnvelopeView } from '../../workers/connect-view.js';
+import { byteArrayOf, separatorBytes } from './bytearray-format.js';
 
 const NEWLINE = 0x0a;
 const EMPTY = new Uint8Array(0);
@@ -78,6 +79,15 @@ class RecordGroup {
     this.endRow();
   }
 
+  /** A ByteArrayFormat row: the value's bytes and format.bytearray.separator. */
+  addBytes(b: Uint8Array, separator: Uint8Array): void {
+    this.reserve(b.length + separator.length);
+    this.bytes.set(b, this.pos);
+    this.bytes.set(separator, this.pos + b.length);
+    this.pos += b.length + separator.length;
+    this.endRow();
+  }
+
   get byteLength(): number {
     return align8(4 * this.rows) + this.pos;
   }
@@ -107,6 +117,8 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
   private topic = '';
   /** store.kafka.keys / store.kafka.headers: each group's key and header rows. */
   private readonly companions = new CompanionRows();
+  /** format.class=ByteArrayFormat: format.bytearray.separator's bytes. */
+  private separator: Uint8Array = new Uint8Array(0);
 
   needsKeys(plan: S3Plan): boolean {
     return plan.keyFiles !== undefined;
@@ -128,6 +140,7 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     this.groups = new Map();
     this.groupList = [];
     this.table.rows = 0;
+    if (plan.format === 'bytearray') this.separator = separatorBytes(plan.byteArraySeparator);
     this.companions.begin({ keys: plan.keyFiles, headers: plan.headerFiles, decimalFormat: plan.decimalFormat, byteArraySeparator: plan.byteArraySeparator });
   }
 
@@ -149,6 +162,10 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
   }
 
   add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
+    if (this.plan.format === 'bytearray') {
+      this.addByteArray(value, key, ctx);
+      return;
+    }
     const version = this.plan.compatibility ? this.versionOf(value.schema, ctx) : undefined;
     const info = this.info(value.schema);
     // The group's path, as the Parquet encoder computes it, routed as it routes it.
@@ -172,6 +189,17 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     this.table.push(ctx.offset, time, g.index);
   }
 
+  /** ByteArrayFormat: the value's bytes as they came (no schema to group by: every value is bytes), copied once into its group. */
+  private addByteArray(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
+    const bytes = byteArrayOf(value, 'value');
+    const path = routedPath(ctx.topic, this.topic, this.partitioner!.path(value.value, value.schema, ctx));
+    const time = this.partitioner!.lastTime;
+    const ck = this.companions.active ? this.companions.prepare(key, ctx) : '';
+    const g = this.group(path, `bytearray${ck}`, undefined, undefined, ck);
+    if (this.companions.active) this.companions.commit(g.index, g.rows);
+    g.addBytes(bytes, this.separator);
+    this.table.push(ctx.offset, time, g.index);
+  }
 
   /** A group per (path, schema, version, key and header schemas): `ck` is what companions.prepare() returned. */
   private group(path: string, schemaKey: string, schemaText: string | undefined, version: number | undefined, ck: string): RecordGroup {

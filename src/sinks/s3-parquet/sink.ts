@@ -34,6 +34,7 @@ import { Waiters } from '../../core/waiters.js';
 const FILE_TASK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'file-task.js');
 const RECORD_FILE_TASK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'record-file-task.js');
 const COMPAT_FILE_TASK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'compat-file-task.js');
+const FORMAT_NAMES: Record<FormatSettings['format'], string> = { parquet: 'Parquet', json: 'JSON', avro: 'Avro', bytearray: 'ByteArrayFormat' };
 
 /** Shares of the engine's budgets that open (not yet closed) files may hold; under half, so paused partitions always resume. */
 const OPEN_SHARE_OF_BUDGET = 0.4;
@@ -159,7 +160,8 @@ export class S3ParquetSink implements Sink {
     this.extension = extensionOf(this.format, this.cfg['parquet.codec']);
     this.topicsDir = c['topics.dir'].replace(/^\/+|\/+$/g, '');
     const compat = c['schema.compatibility'];
-    if (compat !== 'none' && ['avro', 'protobuf', 'json-schema', 'connect-json'].includes(config.valueFormat)) this.compatibility = compat;
+    // ByteArrayFormat writes bytes values as they are: nothing to project (a bytes schema stays bytes).
+    if (compat !== 'none' && ['avro', 'protobuf', 'json-schema', 'connect-json'].includes(config.valueFormat) && this.format.format !== 'bytearray') this.compatibility = compat;
     this.rules = { flushSize: c['flush.size'], rotateIntervalMs: c['rotate.interval.ms'], fileMaxBytes: c['file.max.bytes'], ...(this.compatibility ? { compatibility: this.compatibility } : {}) };
     const common = config.common;
     this.budgetCap = common['inflight.max.bytes'] * OPEN_SHARE_OF_BUDGET;
@@ -362,8 +364,7 @@ export class S3ParquetSink implements Sink {
         if (!part) throw new SluiceError(`internal: a chunk of ${f.path} has no ${kind} rows`);
         return { buffer: p.chunk.buffer, byteOffset: part.byteOffset, byteLength: part.byteLength, rowStart: p.rowStart, rowEnd: p.rowEnd, rows: p.chunk.rows };
       });
-      // ByteArrayFormat rows are the key bytes and separator: a file is their concatenation, as JSON lines are.
-      const body = format === 'parquet' ? this.parquetFile(w, id, f.firstOffset, pieces) : this.recordFile(pieces, first.schema, format === 'bytearray' ? 'json' : format);
+      const body = format === 'parquet' ? this.parquetFile(w, id, f.firstOffset, pieces) : this.recordFile(pieces, first.schema, format);
       body.catch(() => {});
       const extension = companionExtension(this.format, format, this.cfg['s3.compression.type'] === 'gzip', this.cfg['parquet.codec']);
       out.push({ key: this.objectKey(w.topic, w.partition, f.path, f.firstOffset, `.${kind}${extension}`), rows: f.rows, parquet: body });
@@ -385,8 +386,9 @@ export class S3ParquetSink implements Sink {
 
   private recordFile(pieces: FileTask['pieces'], schema: string | undefined, format = this.format.format): Promise<Uint8Array> {
     const f = this.format;
-    const gzip = format === 'json' && this.cfg['s3.compression.type'] === 'gzip';
-    const task: RecordFileTask = { format: format as 'json' | 'avro', pieces, gzip, gzipLevel: f.gzipLevel, avroCodec: f.avroCodec, schema };
+    const gzip = (format === 'json' || format === 'bytearray') && this.cfg['s3.compression.type'] === 'gzip';
+    // ByteArrayFormat rows are the value (or key) bytes and separator: a file is their concatenation, as JSON lines are.
+    const task: RecordFileTask = { format: format === 'bytearray' ? 'json' : format as 'json' | 'avro', pieces, gzip, gzipLevel: f.gzipLevel, avroCodec: f.avroCodec, schema };
     return this.runWorker ? this.runWorker<RecordFileTask, Uint8Array>(RECORD_FILE_TASK, task) : import('./record-file-task.js').then((m) => m.default(task));
   }
 
@@ -394,7 +396,7 @@ export class S3ParquetSink implements Sink {
   private compatFile(w: PartitionWriter, id: string, firstOffset: number, schema: string, pieces: CompatFileTask['pieces']): Promise<Uint8Array> {
     const f = this.format;
     const task: CompatFileTask = {
-      format: f.format, schema, pieces, topic: w.topic, partition: w.partition, compatibility: this.compatibility!.toUpperCase(),
+      format: f.format as CompatFileTask['format'], schema, pieces, topic: w.topic, partition: w.partition, compatibility: this.compatibility!.toUpperCase(),
       codec: this.cfg['parquet.codec'] as ParquetCodec,
       rowGroupBytes: this.cfg['parquet.row.group.bytes'],
       metadata: { 'sluice.topic': w.topic, 'sluice.partition': String(w.partition), 'sluice.set': id, 'sluice.first.offset': String(firstOffset) },
@@ -413,7 +415,7 @@ export class S3ParquetSink implements Sink {
         const { set } = c;
         const id = setId(set.start, set.end);
         const bodies = await Promise.all(c.files.map((f) => f.parquet)).catch((err: unknown) => {
-          throw new SluiceError(`writing ${this.format.format === 'parquet' ? 'Parquet' : this.format.format === 'json' ? 'JSON' : 'Avro'} for topic ${w.topic} partition ${w.partition} offsets ${set.start}-${set.end}: ${errorMessage(err)}`, { cause: err });
+          throw new SluiceError(`writing ${FORMAT_NAMES[this.format.format]} for topic ${w.topic} partition ${w.partition} offsets ${set.start}-${set.end}: ${errorMessage(err)}`, { cause: err });
         });
         const marker: SetMarker = {
           version: 1, topic: w.topic, partition: w.partition, start: set.start, end: set.end,
