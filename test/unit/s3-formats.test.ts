@@ -371,8 +371,8 @@ describe('S3 format and request settings', () => {
   });
 
   it('refuses what it cannot write, naming the key', () => {
-    expect(problems(() => formatSettings({ ...base, 'format.class': 'io.confluent.connect.s3.format.bytearray.ByteArrayFormat', 'storage.class': 'x.HdfsStorage' }))).toEqual([
-      expect.stringMatching(/^format.class: "io.confluent.connect.s3.format.bytearray.ByteArrayFormat" is not a format Sluice writes/),
+    expect(problems(() => formatSettings({ ...base, 'format.class': 'io.confluent.connect.s3.format.csv.CsvFormat', 'storage.class': 'x.HdfsStorage' }))).toEqual([
+      expect.stringMatching(/^format.class: "io.confluent.connect.s3.format.csv.CsvFormat" is not a format Sluice writes/),
       expect.stringMatching(/^storage.class: "x.HdfsStorage" is not a storage Sluice writes to/),
     ]);
     expect(problems(() => formatSettings({ ...base, 'format.class': 'io.confluent.connect.s3.format.avro.AvroFormat', 'avro.codec': 'zstandard', 'store.kafka.key.column': true }))).toEqual([
