@@ -1,5 +1,5 @@
-// Worker side of JsonFormat and AvroFormat: each record becomes its bytes
-// (a JSON line, or its Avro binary) here, off the main thread. Records are
+// Worker side of JsonFormat, AvroFormat and ByteArrayFormat: each record becomes its bytes
+// (a JSON line, its Avro binary, or the raw value and separator) here, off the main thread. Records are
 // grouped by (partitioner path, schema) like the Parquet encoder's chunks, so
 // the main thread's rotation, markers and uploads are the same for every
 // format; a file task only concatenates a file's rows (and gzips, or frames
