@@ -9,7 +9,9 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createTopic, produce, produceRaw } from '../helpers/kafka.js';
 import { startSluice, writeConnector } from '../helpers/sluice.js';
-import { S3_BUCKET, uniqueName, waitFor } from '../helpers/stack.js';
+import { confluentFrame, registerSchema } from '../helpers/registry.js';
+import { REGISTRY, S3_BUCKET, uniqueName, waitFor } from '../helpers/stack.js';
+import { avroType } from '../../src/workers/decode/decoders.js';
 import { deletePrefix, listObjects, runS3ToEnd, s3, s3Connector } from './s3-support.js';
 
 const BYTE_ARRAY = 'io.confluent.connect.s3.format.bytearray.ByteArrayFormat';
@@ -76,6 +78,37 @@ describe('S3 sink ByteArrayFormat values, read back byte for byte', () => {
       const range = Array.from({ length: 100 }, (_, i) => o + i);
       expect(gunzipSync(await raw(`${base(o)}.raw.gz`))).toEqual(Buffer.concat(range.flatMap((i) => [value(i), sep])));
       expect(gunzipSync(await raw(`${base(o)}.keys.raw.gz`))).toEqual(Buffer.concat(range.flatMap((i) => [Buffer.from(`k${i}`), sep])));
+    }
+    await deletePrefix(`${dir}/`);
+  });
+
+  it('AvroConverter: "bytes" values are written raw; a record value fails naming its topic, partition and offset and format.class', async () => {
+    const topic = uniqueName('s3_bytes_avro');
+    const dir = uniqueName('it');
+    await createTopic(topic, 1);
+    const bytesId = await registerSchema(`${topic}-value`, { type: 'bytes' });
+    const recordId = await registerSchema(`${topic}-other`, { type: 'record', name: 'R', fields: [{ name: 'n', type: 'long' }] });
+    const payloads = [Buffer.from([1, 0x0a, 2]), Buffer.from('two')];
+    await produce(topic, payloads.map((p) => ({ value: confluentFrame(bytesId, avroType('bytes').toBuffer(p) as Buffer) })));
+    const name = uniqueName('s3');
+    const config = {
+      'value.converter': 'io.confluent.connect.avro.AvroConverter', 'value.converter.schema.registry.url': REGISTRY,
+      'format.class': BYTE_ARRAY, 'flush.size': '2',
+    };
+    await runS3ToEnd(topic, dir, config, name);
+    const object = `${dir}/${topic}/partition=0/${topic}+0+${pad(0)}.bin`;
+    expect((await listObjects(`${dir}/${topic}/`)).map((o) => o.key)).toEqual([object]);
+    expect(await raw(object)).toEqual(Buffer.from([1, 0x0a, 2, 0x0a, ...Buffer.from('two\n')]));
+
+    await produce(topic, [{ value: confluentFrame(recordId, avroType({ type: 'record', name: 'R', fields: [{ name: 'n', type: 'long' }] }).toBuffer({ n: 1 }) as Buffer) }]);
+    const again = startSluice(['run', '--config', writeConnector(s3Connector(topic, dir, config), name)], { SLUICE_WORKER_THREADS: '1' });
+    try {
+      const err = await again.waitForLine(/the record value is not bytes/, 60_000);
+      expect(err).toContain(topic);
+      expect(err).toMatch(/partition 0 offset 2/);
+      expect(err).toContain('format.class=ByteArrayFormat');
+    } finally {
+      await again.stop('SIGKILL');
     }
     await deletePrefix(`${dir}/`);
   });
