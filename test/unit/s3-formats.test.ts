@@ -431,7 +431,7 @@ describe('S3 format and request settings', () => {
     // Each mapped provider loads (the SDK packages are there) and is a credential provider function; none is called here.
     for (const kind of ['env', 'profile', 'instance', 'container', 'web-identity'] as const) expect(typeof (await credentialProvider({ kind }))).toBe('function');
     expect(await credentialProvider({ kind: 'default' })).toBeUndefined();
-    expect(problems(() => credentialSource('io.confluent.connect.s3.auth.AwsAssumeRoleCredentialsProvider', false))[0]).toMatch(/^s3.credentials.provider.class: "io.confluent.connect.s3.auth.AwsAssumeRoleCredentialsProvider" has no equivalent in Sluice/);
+    expect(problems(() => credentialSource('io.confluent.connect.s3.auth.AwsDoubleAssumeRoleCredentialsProvider', false))[0]).toMatch(/^s3.credentials.provider.class: "io.confluent.connect.s3.auth.AwsDoubleAssumeRoleCredentialsProvider" has no equivalent in Sluice/);
   });
 
   it('takes a Confluent JsonFormat config unchanged (empty SSE keys, provider class, storage class) and names the key of what it refuses', () => {

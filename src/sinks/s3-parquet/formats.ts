@@ -3,6 +3,7 @@
 // ACL, tags, credentials provider): read and checked once at startup, every
 // problem naming its key. No SDK here: service.ts turns these into requests.
 import { ConfigError } from '../../errors.js';
+import { ASSUME_ROLE_CLASS, assumeRoleSource, type AssumeRoleKeys, type AssumeRoleSource } from './assume-role.js';
 
 export type OutputFormat = 'parquet' | 'json' | 'avro' | 'bytearray';
 export type AvroCodec = 'null' | 'deflate' | 'snappy';
@@ -216,7 +217,8 @@ export type CredentialSource =
   | { kind: 'profile' }
   | { kind: 'instance' }
   | { kind: 'container' }
-  | { kind: 'web-identity' };
+  | { kind: 'web-identity' }
+  | AssumeRoleSource;
 
 const PROVIDERS: Record<string, CredentialSource['kind']> = {
   DefaultAWSCredentialsProviderChain: 'default',
@@ -235,7 +237,9 @@ const PROVIDERS: Record<string, CredentialSource['kind']> = {
  * Access keys in the config win (as in Confluent's sink); a class Sluice has no
  * equivalent for is a config error naming the key.
  */
-export function credentialSource(providerClass: string | undefined, hasKeys: boolean): CredentialSource {
+export function credentialSource(providerClass: string | undefined, hasKeys: boolean, sts: AssumeRoleKeys = {}): CredentialSource {
+  // Here the keys are the source credentials of AssumeRole, as in Confluent's provider.
+  if (providerClass === ASSUME_ROLE_CLASS) return assumeRoleSource(sts);
   if (hasKeys) return { kind: 'static' };
   if (!providerClass) return { kind: 'default' };
   const short = providerClass.slice(providerClass.lastIndexOf('.') + 1);
@@ -243,6 +247,7 @@ export function credentialSource(providerClass: string | undefined, hasKeys: boo
   if (kind && /^(com\.amazonaws\.auth\.(profile\.)?|software\.amazon\.awssdk\.auth\.credentials\.|)[A-Za-z0-9]+$/.test(providerClass)) return { kind } as CredentialSource;
   throw new ConfigError([
     `s3.credentials.provider.class: "${providerClass}" has no equivalent in Sluice; use one of ${Object.keys(PROVIDERS).join(', ')} ` +
-      '(com.amazonaws.auth.* or software.amazon.awssdk.auth.credentials.*), or aws.access.key.id / aws.secret.access.key',
+      `(com.amazonaws.auth.* or software.amazon.awssdk.auth.credentials.*), ${ASSUME_ROLE_CLASS} (with sts.role.arn), ` +
+      'or aws.access.key.id / aws.secret.access.key',
   ]);
 }

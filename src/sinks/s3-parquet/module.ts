@@ -31,7 +31,7 @@ function checkS3(checks: SinkChecks): void {
     () => partitionerSpec(c),
     () => formatSettings(c),
     () => checkTagPairs(c['s3.object.tagging.key.value.pairs']),
-    () => credentialSource(c['s3.credentials.provider.class'], Boolean(c['aws.access.key.id'])),
+    () => credentialSource(c['s3.credentials.provider.class'], Boolean(c['aws.access.key.id']), c),
     () => writeParams(c),
   ];
   for (const rule of rules) {

@@ -41,7 +41,7 @@ export function s3ServiceFor(c: S3Config, common: CommonConfig, log: Logger, par
     accelerate: c['s3.wan.mode'],
     accessKeyId: c['aws.access.key.id'],
     secretAccessKey: c['aws.secret.access.key'],
-    credentials: credentialSource(c['s3.credentials.provider.class'], Boolean(c['aws.access.key.id'])),
+    credentials: credentialSource(c['s3.credentials.provider.class'], Boolean(c['aws.access.key.id']), c),
     write: writeParams(c),
     partSize: c['s3.part.size'],
     partConcurrency,
@@ -115,7 +115,7 @@ export class S3Service {
   private connect(): Promise<{ sdk: Sdk; client: S3Client }> {
     this.clientReady ??= loadSdk().then(async (sdk) => {
       const config = this.clientConfig();
-      const provider = await credentialProvider(this.opts.credentials);
+      const provider = await credentialProvider(this.opts.credentials, this.opts);
       if (provider) config.credentials = provider;
       return { sdk, client: new sdk.S3Client(config) };
     });
@@ -272,8 +272,12 @@ function contentType(key: string): string {
 }
 
 /** The SDK provider for s3.credentials.provider.class; undefined: the client's own default (or static keys). */
-export async function credentialProvider(source: CredentialSource | undefined): Promise<S3ClientConfig['credentials'] | undefined> {
+export async function credentialProvider(
+  source: CredentialSource | undefined,
+  keys: { accessKeyId?: string; secretAccessKey?: string } = {},
+): Promise<S3ClientConfig['credentials'] | undefined> {
   switch (source?.kind) {
+    case 'assume-role': return (await import('./assume-role.js')).assumeRoleProvider(source, keys);
     case undefined: case 'static': case 'default': return undefined;
     case 'env': return (await import('@aws-sdk/credential-provider-env')).fromEnv();
     case 'profile': return (await import('@aws-sdk/credential-provider-ini')).fromIni();
