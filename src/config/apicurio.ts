@@ -37,6 +37,7 @@ export function apicurioOptions(role: 'key' | 'value'): OptionSpec<any>[] {
       str({ key: `${p}.${k}`, secret: k === 'auth.client.secret', doc: `OAuth setting of the ${role} converter's Apicurio Registry.`, refused: 'OAuth to Apicurio Registry is not supported; use basic authentication (auth.username / auth.password)' })),
     str({ key: `${p}.registry.request.ssl.truststore.location`, doc: `Truststore for the ${role} converter's Apicurio Registry.`, refused: 'a truststore for Apicurio Registry is not read; give the CA to Node with NODE_EXTRA_CA_CERTS (a PEM file)' }),
     str({ key: `${p}.registry.request.ssl.keystore.location`, doc: `Client certificate for the ${role} converter's Apicurio Registry.`, refused: 'client certificates (mutual TLS) to the registry are not supported; use basic authentication' }),
+    str({ key: `${p}.registry.global-id`, doc: `Apicurio Registry 1.x serde setting (an id strategy class).`, refused: 'it belongs to Apicurio Registry 1.x\'s converter; Sluice reads the 2.x AvroConverter (apicurio.registry.url ending in /apis/registry/v2, auto-register / find-latest instead of global-id)' }),
     ...WRITE_ONLY.map((k) => str({ key: `${p}.registry.${k}`, doc: `${Role} converter (Apicurio) serializer setting.`, ignored: 'it only changes what the converter registers or looks up when it writes; Sluice reads the schema each record names by its id.' })),
   ];
 }

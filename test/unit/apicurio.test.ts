@@ -5,14 +5,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RetriableError } from '../../src/errors.js';
+import { ConfigError, RetriableError } from '../../src/errors.js';
 import { AvroDecoder, avroType, createDecoder } from '../../src/workers/decode/decoders.js';
 import { ApicurioAvroDecoder, type ApicurioWire } from '../../src/workers/decode/apicurio.js';
 import { SchemaRegistryClient } from '../../src/workers/decode/registry.js';
 import type { KafkaHeader } from '../../src/core/batch-layout.js';
 import { loadConfig } from '../../src/sinks/index.js';
 import { workerSetup } from '../../src/pipeline/compose.js';
-import { ConfigError } from '../../src/errors.js';
 
 const SCHEMA = {
   type: 'record', name: 'Order', namespace: 'shop',
@@ -61,7 +60,7 @@ const long8 = (n: number | bigint) => {
 const header = (name: string, value: Uint8Array | null): KafkaHeader => ({ name, value });
 
 function decoder(role: 'key' | 'value' = 'value', wire = DEFAULT): ApicurioAvroDecoder {
-  return new ApicurioAvroDecoder(new SchemaRegistryClient(`${base}/apis/registry/v2`), role, wire);
+  return new ApicurioAvroDecoder(new SchemaRegistryClient(`${base}/apis/registry/v2`), role, wire, avroType);
 }
 
 async function decodeAll(d: ApicurioAvroDecoder, records: { bytes: Uint8Array; headers: KafkaHeader[] }[]): Promise<string[] | unknown[]> {
@@ -220,6 +219,8 @@ describe('Apicurio converter config', () => {
       .toEqual([expect.stringMatching(/^value\.converter\.apicurio\.auth\.service\.token\.endpoint: .*OAuth/)]);
     expect(problems({ ...debezium, 'value.converter': 'io.apicurio.registry.utils.converter.ExtJsonConverter' }))
       .toEqual([expect.stringMatching(/^value\.converter: "io\.apicurio\.registry\.utils\.converter\.ExtJsonConverter" is an Apicurio Registry converter Sluice does not read/)]);
+    expect(problems({ ...debezium, 'value.converter.apicurio.registry.global-id': 'io.apicurio.registry.utils.serde.strategy.AutoRegisterIdStrategy' }))
+      .toEqual([expect.stringMatching(/^value\.converter\.apicurio\.registry\.global-id: .*Apicurio Registry 1\.x/)]);
     expect(problems({ ...debezium, 'value.converter.apicurio.registry.use-id': 'artifactId' }))
       .toEqual([expect.stringMatching(/^value\.converter\.apicurio\.registry\.use-id/)]);
   });

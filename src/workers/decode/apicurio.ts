@@ -11,7 +11,7 @@
 // same schema gives the same values.
 import type { KafkaHeader } from '../../core/batch-layout.js';
 import { recordSchemaFromAvro, type RecordSchema } from '../schema.js';
-import { avroType, type Decoded, type Decoder } from './decoders.js';
+import type { Decoded, Decoder } from './decoders.js';
 import { UnknownSchemaError, type SchemaRegistryClient } from './registry.js';
 import type avro from 'avsc';
 
@@ -85,6 +85,8 @@ export class ApicurioAvroDecoder implements Decoder {
     private readonly registry: SchemaRegistryClient,
     private readonly role: 'key' | 'value',
     private readonly wire: ApicurioWire,
+    /** decoders.ts's avroType: the one Avro reading every decoder shares (passed in, not imported, to keep the modules acyclic). */
+    private readonly avroType: (schema: unknown) => avro.Type,
   ) {}
 
   async prepare(values: Iterable<Uint8Array | null>, _topic?: string, headersOf?: (i: number) => readonly KafkaHeader[]): Promise<void> {
@@ -113,7 +115,7 @@ export class ApicurioAvroDecoder implements Decoder {
     }
     try {
       const parsed = JSON.parse(text);
-      this.compiled.set(k, { type: avroType(parsed), schema: recordSchemaFromAvro(`apicurio:${k}`, parsed) });
+      this.compiled.set(k, { type: this.avroType(parsed), schema: recordSchemaFromAvro(`apicurio:${k}`, parsed) });
     } catch (err) {
       this.unusable.set(k, `Apicurio ${ref.kind} ${ref.id} is not an Avro schema Sluice can read: ${(err as Error).message}`);
     }

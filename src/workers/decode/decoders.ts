@@ -63,7 +63,7 @@ const registries = new Map<string, SchemaRegistryClient>();
 export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decoder {
   switch (format) {
     case 'avro':
-      if (opts.apicurio) return new ApicurioAvroDecoder(registryFor(format, opts), opts.apicurio.role, opts.apicurio.wire);
+      if (opts.apicurio) return new ApicurioAvroDecoder(registryFor(format, opts), opts.apicurio.role, opts.apicurio.wire, avroType);
       return new AvroDecoder(registryFor(format, opts), opts.schemaVersions, opts.subjectStrategy);
     case 'protobuf': {
       const d = new ProtobufDecoder(registryFor(format, opts), { wrapperForNullables: opts.wrapperForNullables });
