@@ -7,8 +7,11 @@ import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { createTopic, produce, type TestMessage } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
+import { confluentFrame, registerSchema } from '../helpers/registry.js';
 import { REGISTRY, uniqueName } from '../helpers/stack.js';
+import { avroType } from '../../src/workers/decode/decoders.js';
 import { pgConnector, runExpectingFailure, runUntilCommitted } from './postgres-helpers.js';
+import { ensurePythonReaders, readObjects, runS3ToEnd } from './s3-support.js';
 
 /** The stack's registry is Apicurio: its native API beside the Confluent-compatible one the other tests use. */
 const APICURIO = REGISTRY.replace(/\/apis\/ccompat\/v\d+$/, '/apis/registry/v2');
@@ -101,5 +104,47 @@ describe('Apicurio Registry AvroConverter into PostgreSQL', () => {
     }));
     expect(out).toMatch(new RegExp(`topic ${topic.replace(/\./g, '\\.')} partition 0 offset 1`));
     expect(out).toMatch(/Apicurio globalId 987654321 is not in the schema registry/);
+  });
+});
+
+describe('Apicurio Registry AvroConverter into S3', () => {
+  it('writes the same JsonFormat lines as Confluent\'s AvroConverter for the same schema and records', async () => {
+    await ensurePythonReaders();
+    const schema = {
+      type: 'record', name: 'Reading', namespace: 'iot',
+      fields: [
+        { name: 'id', type: 'long' },
+        { name: 'at', type: { type: 'long', logicalType: 'timestamp-millis', 'connect.name': 'org.apache.kafka.connect.data.Timestamp' } },
+        { name: 'v', type: ['null', 'double'], default: null },
+        { name: 'tags', type: { type: 'map', values: 'string' } },
+        { name: 'raw', type: 'bytes' },
+      ],
+    };
+    // Sluice's own Avro type only to produce: a long beyond 2^53 as a BigInt.
+    const type = avroType(schema);
+    const rows = [
+      { id: 2n ** 60n + 1n, at: 1_700_000_000_123, v: 1.5, tags: { a: 'x' }, raw: Buffer.from([0, 255]) },
+      { id: -3, at: 0, v: null, tags: {}, raw: Buffer.alloc(0) },
+    ];
+    const confluentTopic = uniqueName('apicurio_s3_confluent');
+    const apicurioTopic = uniqueName('apicurio_s3_apicurio');
+    await createTopic(confluentTopic, 1);
+    await createTopic(apicurioTopic, 1);
+    const id = await registerSchema(`${confluentTopic}-value`, schema);
+    const { globalId } = await registerArtifact(`${apicurioTopic}-value`, schema);
+    await produce(confluentTopic, rows.map((r) => ({ value: confluentFrame(id, type.toBuffer(r)) })));
+    await produce(apicurioTopic, rows.map((r) => ({ value: type.toBuffer(r), headers: { 'apicurio.value.globalId': long8(globalId) } })));
+    const dir = uniqueName('it');
+    const json = { 'format.class': 'io.confluent.connect.s3.format.json.JsonFormat', 'flush.size': '2' };
+    await runS3ToEnd(confluentTopic, dir, { ...json, 'value.converter': 'io.confluent.connect.avro.AvroConverter', 'value.converter.schema.registry.url': REGISTRY });
+    await runS3ToEnd(apicurioTopic, dir, {
+      ...json, 'value.converter': 'io.apicurio.registry.utils.converter.AvroConverter', 'value.converter.apicurio.registry.url': APICURIO,
+      'value.converter.apicurio.registry.auto-register': 'true', 'value.converter.apicurio.registry.find-latest': 'true',
+    });
+    const [confluent] = await readObjects(`${dir}/${confluentTopic}/`);
+    const [apicurio] = await readObjects(`${dir}/${apicurioTopic}/`);
+    expect(confluent?.text).toBeTruthy();
+    expect(confluent!.text).toContain(String(2n ** 60n + 1n));
+    expect(apicurio?.text).toBe(confluent!.text);
   });
 });
