@@ -4,6 +4,7 @@
 // with a one-line notice (`ignored`) or refused with the reason (`refused`).
 // The declaration drives `sluice check`, the notices and the docs table.
 import { oneOf, str, type KeyFamily, type OptionSpec } from './options.js';
+import { apicurioOptions } from './apicurio.js';
 
 /** Schema Registry settings of a converter, in every spelling Confluent's serde configs accept. */
 function registryOptions(role: 'key' | 'value'): OptionSpec<any>[] {
@@ -52,6 +53,8 @@ export const connectKeyOptions = [
   ...registryOptions('value'),
   ...converterNotices('key'),
   ...converterNotices('value'),
+  ...apicurioOptions('key'),
+  ...apicurioOptions('value'),
   str({ key: 'schema.registry.url', doc: 'Schema Registry URL for both converters when neither *.converter.schema.registry.url is set (some connectors take it at the top level).' }),
   oneOf(['URL', 'USER_INFO', 'SASL_INHERIT'] as const, { key: 'schema.registry.basic.auth.credentials.source', aliases: ['basic.auth.credentials.source'], doc: 'Top-level spelling of the converters\' basic.auth.credentials.source.' }),
   str({ key: 'schema.registry.basic.auth.user.info', aliases: ['basic.auth.user.info'], secret: true, doc: 'Top-level spelling of the converters\' basic.auth.user.info.' }),

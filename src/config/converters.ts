@@ -7,6 +7,8 @@ import type { ValueFormat } from '../core/formats.js';
 export const CONVERTER_FORMATS: readonly (readonly [string, ValueFormat | 'json-or-connect-json'])[] = [
   ['org.apache.kafka.connect.json.JsonConverter', 'json-or-connect-json'],
   ['io.confluent.connect.avro.AvroConverter', 'avro'],
+  // Apicurio Registry's: its own framing and API (config/apicurio.ts), the same Avro.
+  ['io.apicurio.registry.utils.converter.AvroConverter', 'avro'],
   ['io.confluent.connect.protobuf.ProtobufConverter', 'protobuf'],
   ['io.confluent.connect.json.JsonSchemaConverter', 'json-schema'],
   ['org.apache.kafka.connect.storage.StringConverter', 'string'],

@@ -21,6 +21,8 @@ import { registryAccess, type RegistryAccess } from './registry-access.js';
 import { applyConverterGroups, readWorkerFile, WORKER_ORIGIN, type WorkerFile } from './worker.js';
 import { redact, rememberKeyNames } from './redact.js';
 import { formatOfConverter, unknownConverterMessage } from './converters.js';
+import { apicurioRegistryAccess, apicurioWire, isApicurioConverter, APICURIO_AVRO_CONVERTER } from './apicurio.js';
+import type { ApicurioWire } from '../workers/decode/apicurio.js';
 
 /** Options of every connector, whatever its sink. */
 export const sharedOptions: readonly OptionSpec<any>[] = [...commonOptions, ...connectKeyOptions];
@@ -53,6 +55,8 @@ export interface ResolvedConfig {
   readonly notices: readonly string[];
   /** How each converter reaches its Schema Registry (undefined: no registry configured). */
   readonly registry: { readonly key?: RegistryAccess; readonly value?: RegistryAccess };
+  /** Keys / values written by Apicurio Registry's AvroConverter: how it frames them (registry: its native API). */
+  readonly apicurio?: { readonly key?: ApicurioWire; readonly value?: ApicurioWire };
   /** The worker properties file read, if any. */
   readonly workerFile?: string;
   /** Single message transforms (transforms=…, predicates=…); undefined when none is configured. */
@@ -404,16 +408,37 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
     formatOf(String(values.get('value.converter')), values.get('value.converter.schemas.enable') as boolean);
   if (!keyFormat) problems.push(unknownConverterMessage('key', String(values.get('key.converter'))));
   if (!valueFormat) problems.push(unknownConverterMessage('value', String(values.get('value.converter'))));
+  // Apicurio Registry's converters share simple names with Confluent's; only its AvroConverter is read (its own framing and API).
+  const apicurioRole = (role: 'key' | 'value', format: ValueFormat | undefined): boolean => {
+    const converter = values.get(`${role}.converter`);
+    if (values.has(`${role}.format`) || !isApicurioConverter(converter)) return false;
+    if (format !== 'avro' || !/\.avroconverter$/i.test(String(converter).trim())) {
+      problems.push(`${role}.converter: "${String(converter)}" is an Apicurio Registry converter Sluice does not read; of Apicurio's it reads ${APICURIO_AVRO_CONVERTER}`);
+      return false;
+    }
+    return true;
+  };
+  const keyApicurio = apicurioRole('key', keyFormat);
+  const valueApicurio = apicurioRole('value', valueFormat);
+  const apicurio = {
+    ...(keyApicurio ? { key: apicurioWire('key', (k) => values.get(k), problems) } : {}),
+    ...(valueApicurio ? { value: apicurioWire('value', (k) => values.get(k), problems) } : {}),
+  };
+  if (valueApicurio && ['backward', 'forward', 'full'].includes(String(values.get('schema.compatibility')).toLowerCase())) {
+    problems.push(`schema.compatibility: ${String(values.get('schema.compatibility'))} compares schema versions under a subject, which Sluice looks up in the Confluent API only; with Apicurio's AvroConverter use NONE`);
+  }
   // Every converter in the Confluent wire format reads through a registry (REGISTRY_FORMATS).
   const needsRegistry = (f: ValueFormat | undefined) => f !== undefined && REGISTRY_FORMATS[f] !== undefined;
   const registry = {
-    key: needsRegistry(keyFormat) ? registryAccess('key', (k) => values.get(k), kafka, problems, secrets) : undefined,
-    value: needsRegistry(valueFormat) ? registryAccess('value', (k) => values.get(k), kafka, problems, secrets) : undefined,
+    key: keyApicurio ? apicurioRegistryAccess('key', (k) => values.get(k), problems, secrets)
+      : needsRegistry(keyFormat) ? registryAccess('key', (k) => values.get(k), kafka, problems, secrets) : undefined,
+    value: valueApicurio ? apicurioRegistryAccess('value', (k) => values.get(k), problems, secrets)
+      : needsRegistry(valueFormat) ? registryAccess('value', (k) => values.get(k), kafka, problems, secrets) : undefined,
   };
-  if (valueFormat && REGISTRY_FORMATS[valueFormat] && !registry.value) {
+  if (valueFormat && REGISTRY_FORMATS[valueFormat] && !registry.value && !valueApicurio) {
     problems.push(`value.converter.schema.registry.url: required when values are ${REGISTRY_FORMATS[valueFormat]}`);
   }
-  if (keyFormat && REGISTRY_FORMATS[keyFormat] && !registry.key) {
+  if (keyFormat && REGISTRY_FORMATS[keyFormat] && !registry.key && !keyApicurio) {
     problems.push(`key.converter.schema.registry.url: required when keys are ${REGISTRY_FORMATS[keyFormat]}`);
   }
 
@@ -475,6 +500,7 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
     warnings,
     notices,
     registry,
+    ...(apicurio.key || apicurio.value ? { apicurio } : {}),
     ...(worker ? { workerFile: worker.path } : {}),
     ...(transforms ? { transforms } : {}),
   };

@@ -84,6 +84,8 @@ export function workerSetup(config: ResolvedConfig): WorkerSetup {
     ...(config.sink === 's3' && ['backward', 'forward', 'full'].includes(String(config.options['schema.compatibility']))
       ? { valueSchemaVersions: true, valueSubjectStrategy: subjectStrategyOf(String(config.options['value.converter.value.subject.name.strategy'] ?? 'TopicNameStrategy')) ?? 'topic' }
       : {}),
+    ...(config.apicurio?.key ? { keyApicurio: config.apicurio.key } : {}),
+    ...(config.apicurio?.value ? { valueApicurio: config.apicurio.value } : {}),
     ...(config.transforms ? { transforms: config.transforms } : {}),
   };
 }

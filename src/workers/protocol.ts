@@ -4,6 +4,7 @@ import type { ValueFormat } from '../core/formats.js';
 import { ERROR_ACTIONS, rebuildError, type ErrorAction, type SluiceError } from '../errors.js';
 import type { RegistryAuth } from './decode/registry.js';
 import type { SubjectStrategy } from './decode/subjects.js';
+import type { ApicurioWire } from './decode/apicurio.js';
 import type { TransformsConfig } from '../transforms/chain.js';
 
 export interface WorkerSetup {
@@ -23,6 +24,9 @@ export interface WorkerSetup {
   valueSchemaVersions?: boolean;
   /** value.converter.value.subject.name.strategy, for those versions. */
   valueSubjectStrategy?: SubjectStrategy;
+  /** Apicurio Registry's AvroConverter: how it frames keys / values (decode/apicurio.ts). */
+  keyApicurio?: ApicurioWire;
+  valueApicurio?: ApicurioWire;
   /** Single message transforms, run between decode and encode. */
   transforms?: TransformsConfig;
 }

@@ -42,10 +42,12 @@ function connectorState(c: ConnectorRef): ConnectorState {
       registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.valueRegistryAuth,
       wrapperForNullables: setup.valueWrapperForNullables, failInvalidSchema: setup.valueJsonFailInvalidSchema,
       schemaVersions: setup.valueSchemaVersions, subjectStrategy: setup.valueSubjectStrategy,
+      ...(setup.valueApicurio ? { apicurio: { role: 'value', wire: setup.valueApicurio } } : {}),
     }),
     keyDecoder: createDecoder(setup.keyFormat, {
       registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.keyRegistryAuth,
       wrapperForNullables: setup.keyWrapperForNullables, failInvalidSchema: setup.keyJsonFailInvalidSchema,
+      ...(setup.keyApicurio ? { apicurio: { role: 'key', wire: setup.keyApicurio } } : {}),
     }),
     encoders: new Map(),
     chain: setup.transforms ? new TransformChain(setup.transforms) : undefined,
@@ -99,8 +101,13 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
 
   // An outage here (schema registry unreachable, 5xx) is not the records' fault:
   // the batch is rejected as retriable (encodeBatch) for the engine to retry.
-  await valueDecoder.prepare(valuesOf(reader), task.topic);
-  if (needKeys) await keyDecoder.prepare(keysOf(reader));
+  // Apicurio's converter may name the schema in the record's headers.
+  const headersAt = (i: number) => reader.headers(i);
+  await valueDecoder.prepare(valuesOf(reader), task.topic, valueDecoder.usesHeaders ? headersAt : undefined);
+  if (needKeys) await keyDecoder.prepare(keysOf(reader), undefined, keyDecoder.usesHeaders ? headersAt : undefined);
+  const keyHeaders = keyDecoder.usesHeaders === true;
+  const valueHeaders = valueDecoder.usesHeaders === true;
+  const recordHeaders = () => reader.headers(index);
   encoder?.begin(sinkPlan, task.topic, reader.partition);
 
   let tombstones = 0;
@@ -126,7 +133,7 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
       ctx.keyBytes = kb;
       if (kb !== null) {
         try {
-          key = keyDecoder.decode(kb);
+          key = keyHeaders ? keyDecoder.decode(kb, recordHeaders) : keyDecoder.decode(kb);
         } catch (err) {
           // Said in the reason too: the stop message and the dead letter's exception message name the key.
           failures.push({ index: i, offset: reader.offset(i), stage: 'decode', part: 'key', reason: `key: ${(err as Error).message}` });
@@ -145,7 +152,7 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
     }
     if (bytes !== null) {
       try {
-        value = valueDecoder.decode(bytes);
+        value = valueHeaders ? valueDecoder.decode(bytes, recordHeaders) : valueDecoder.decode(bytes);
       } catch (err) {
         failures.push({ index: i, offset: reader.offset(i), stage: 'decode', part: 'value', reason: (err as Error).message });
         continue;

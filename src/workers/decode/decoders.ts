@@ -14,6 +14,8 @@ import { ProtobufDecoder } from './protobuf.js';
 import { JsonSchemaDecoder } from './json-schema.js';
 import { primitiveDecoder } from './primitives.js';
 import { valueSubject, type SubjectStrategy } from './subjects.js';
+import { ApicurioAvroDecoder, type ApicurioWire } from './apicurio.js';
+import type { KafkaHeader } from '../../core/batch-layout.js';
 
 export interface Decoded {
   value: unknown;
@@ -22,9 +24,11 @@ export interface Decoded {
 
 export interface Decoder {
   /** Fetches whatever the batch needs (schemas) before the synchronous pass; `topic`: the batch's (schema versions). */
-  prepare(values: Iterable<Uint8Array | null>, topic?: string): Promise<void>;
+  prepare(values: Iterable<Uint8Array | null>, topic?: string, headersOf?: (i: number) => readonly KafkaHeader[]): Promise<void>;
   /** Throws an Error whose message is the reason when the bytes are bad. */
-  decode(bytes: Uint8Array): Decoded;
+  decode(bytes: Uint8Array, headers?: () => readonly KafkaHeader[]): Decoded;
+  /** The schema may be named in the record's headers (Apicurio): prepare and decode want them. */
+  readonly usesHeaders?: boolean;
   /**
    * Avro only: the schema of a value in the Confluent framing whose schema is
    * loaded, for encoders that read its body (from byte 5) themselves
@@ -46,6 +50,8 @@ export interface DecoderOptions {
   schemaVersions?: boolean;
   /** value.subject.name.strategy for that lookup (default: TopicNameStrategy). */
   subjectStrategy?: SubjectStrategy;
+  /** Avro as Apicurio Registry's AvroConverter frames it (its native API), instead of Confluent's framing. */
+  apicurio?: { role: 'key' | 'value'; wire: ApicurioWire };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -57,6 +63,7 @@ const registries = new Map<string, SchemaRegistryClient>();
 export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decoder {
   switch (format) {
     case 'avro':
+      if (opts.apicurio) return new ApicurioAvroDecoder(registryFor(format, opts), opts.apicurio.role, opts.apicurio.wire, avroType);
       return new AvroDecoder(registryFor(format, opts), opts.schemaVersions, opts.subjectStrategy);
     case 'protobuf': {
       const d = new ProtobufDecoder(registryFor(format, opts), { wrapperForNullables: opts.wrapperForNullables });

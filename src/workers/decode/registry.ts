@@ -141,6 +141,28 @@ export class SchemaRegistryClient {
     return version;
   }
 
+  /**
+   * Apicurio Registry's native API (base URL …/apis/registry/v2 or v3): the
+   * content registered under a global id or a content id, as its serde
+   * fetches it. Errors split as for schemaInfoById; Apicurio answers an
+   * unknown id with HTTP 404 and its own error body (name *NotFoundException).
+   */
+  apicurioContent(kind: 'globalId' | 'contentId', id: number): Promise<RegisteredSchema> {
+    const what = `Apicurio ${kind} ${id}`;
+    return this.cached(`apicurio:${kind}:${id}`, async () => {
+      const text = await this.fetchText(`/ids/${kind}s/${id}`, what, (status, body) => {
+        if (status !== 404) return false;
+        try {
+          const name = (JSON.parse(body) as { name?: unknown }).name;
+          return typeof name === 'string' && name.endsWith('NotFoundException');
+        } catch {
+          return false;
+        }
+      });
+      return { schema: text, schemaType: 'AVRO', references: [] };
+    });
+  }
+
   private cached(key: string, load: () => Promise<RegisteredSchema>): Promise<RegisteredSchema> {
     let p = this.cache.get(key);
     if (!p) {
@@ -153,6 +175,24 @@ export class SchemaRegistryClient {
   }
 
   private async fetchSchema(path: string, what: string): Promise<RegisteredSchema> {
+    const text = await this.fetchText(path, what, (_status, body) => {
+      const code = errorCode(body);
+      return code === SCHEMA_NOT_FOUND || code === SUBJECT_NOT_FOUND || code === VERSION_NOT_FOUND;
+    });
+    let json: { schema?: unknown; schemaType?: unknown; references?: unknown };
+    try {
+      json = JSON.parse(text) as typeof json;
+    } catch {
+      throw new SluiceError(`schema registry at ${this.baseUrl} answered ${what} with something that is not JSON (is the schema registry URL right?): ${text.slice(0, 200)}`);
+    }
+    if (typeof json.schema !== 'string') throw new UnknownSchemaError(`the schema registry's answer for ${what} has no schema`);
+    const references = Array.isArray(json.references) ? (json.references as SchemaReference[]) : [];
+    // No schemaType means Avro (Confluent's API leaves it out for Avro).
+    return { schema: json.schema, schemaType: typeof json.schemaType === 'string' ? json.schemaType : 'AVRO', references };
+  }
+
+  /** GET path's body; `notFound` tells the registry's own "no such schema" answer (UnknownSchemaError) from others. */
+  private async fetchText(path: string, what: string, notFound: (status: number, body: string) => boolean): Promise<string> {
     const url = `${this.baseUrl}${path}`;
     let res: Response;
     try {
@@ -167,9 +207,8 @@ export class SchemaRegistryClient {
       } catch (err) {
         throw new RetriableError(`schema registry at ${this.baseUrl}: reading the answer for ${what} failed (${(err as Error).message})`, { cause: err });
       }
-      const code = errorCode(body);
-      if (code === SCHEMA_NOT_FOUND || code === SUBJECT_NOT_FOUND || code === VERSION_NOT_FOUND) {
-        throw new UnknownSchemaError(`${what} is not in the schema registry at ${this.baseUrl} (HTTP ${res.status}, error_code ${code})`);
+      if (notFound(res.status, body)) {
+        throw new UnknownSchemaError(`${what} is not in the schema registry at ${this.baseUrl} (HTTP ${res.status}, error_code ${errorCode(body)})`);
       }
       const err = `schema registry at ${this.baseUrl} answered HTTP ${res.status} for ${what}: ${body.slice(0, 200)}`;
       if (res.status >= 500 || res.status === 429 || res.status === 408) throw new RetriableError(err);
@@ -182,16 +221,7 @@ export class SchemaRegistryClient {
     } catch (err) {
       throw new RetriableError(`schema registry at ${this.baseUrl}: reading the answer for ${what} failed (${(err as Error).message})`, { cause: err });
     }
-    let json: { schema?: unknown; schemaType?: unknown; references?: unknown };
-    try {
-      json = JSON.parse(text) as typeof json;
-    } catch {
-      throw new SluiceError(`schema registry at ${this.baseUrl} answered ${what} with something that is not JSON (is the schema registry URL right?): ${text.slice(0, 200)}`);
-    }
-    if (typeof json.schema !== 'string') throw new UnknownSchemaError(`the schema registry's answer for ${what} has no schema`);
-    const references = Array.isArray(json.references) ? (json.references as SchemaReference[]) : [];
-    // No schemaType means Avro (Confluent's API leaves it out for Avro).
-    return { schema: json.schema, schemaType: typeof json.schemaType === 'string' ? json.schemaType : 'AVRO', references };
+    return text;
   }
 }
 

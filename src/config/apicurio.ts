@@ -1,0 +1,98 @@
+// Apicurio Registry 2.x's Kafka Connect AvroConverter
+// (io.apicurio.registry.utils.converter.AvroConverter), as Debezium documents
+// it: its <role>.converter.apicurio.* keys, declared once, and what they
+// resolve to (the registry's native API URL and credentials, and how the
+// serializer frames records: workers/decode/apicurio.ts reads them).
+import { bool, oneOf, str, type OptionSpec } from './options.js';
+import type { RegistryAccess } from './registry-access.js';
+import type { ApicurioWire } from '../workers/decode/apicurio.js';
+
+export const APICURIO_AVRO_CONVERTER = 'io.apicurio.registry.utils.converter.AvroConverter';
+
+/** Apicurio's converters share simple names with Confluent's: only the package tells them apart. */
+export function isApicurioConverter(converter: unknown): boolean {
+  return typeof converter === 'string' && converter.trim().toLowerCase().startsWith('io.apicurio.');
+}
+
+/** Serializer-side settings: they change what the converter registers or looks up when it writes, not how Sluice reads. */
+const WRITE_ONLY = [
+  'auto-register', 'auto-register.if-exists', 'find-latest', 'artifact-resolver-strategy', 'artifact.group-id', 'artifact.artifact-id',
+  'artifact.version', 'check-period-ms', 'retry-count', 'retry-backoff-ms', 'serde.validation-enabled', 'avro-datum-provider',
+  'use-specific-avro-reader', 'dereference-schema', 'schema-resolver', 'headers.handler',
+] as const;
+
+export function apicurioOptions(role: 'key' | 'value'): OptionSpec<any>[] {
+  const p = `${role}.converter.apicurio`;
+  const Role = role === 'key' ? 'Key' : 'Value';
+  return [
+    str({ key: `${p}.registry.url`, doc: `Apicurio Registry URL of the ${role} converter when it is Apicurio's AvroConverter (io.apicurio.registry.utils.converter.AvroConverter): the native API, e.g. http://registry:8080/apis/registry/v2${role === 'key' ? ' (default: the value converter\'s)' : ''}. Schemas are fetched by the global id or content id each record carries.` }),
+    bool({ key: `${p}.registry.headers.enabled`, doc: `Whether Apicurio's serializer put the ${role} schema id in the record headers (apicurio.${role}.globalId / apicurio.${role}.contentId, the default) or in the payload after a magic byte.`, ignored: 'Sluice reads the id from the headers when a record has them and from the payload otherwise, as Apicurio\'s deserializer does.' }),
+    oneOf(['globalId', 'contentId'] as const, { key: `${p}.registry.use-id`, caseInsensitive: false, doc: `What an id in the ${role} payload names: globalId (default) or contentId, as the serializer was configured. An id header says which it is by its name.` }),
+    str({ key: `${p}.registry.id-handler`, doc: `The serializer's id handler: io.apicurio.registry.serde.DefaultIdHandler (8-byte id after the magic byte, default) or io.apicurio.registry.serde.Legacy4ByteIdHandler (4-byte id, as Confluent's framing); other handlers are refused.` }),
+    bool({ key: `${p}.registry.as-confluent`, doc: `true: the serializer wrote 4-byte ids in the payload (Legacy4ByteIdHandler).` }),
+    oneOf(['BINARY', 'JSON'] as const, { key: `${p}.registry.avro.encoding`, caseInsensitive: false, doc: 'Avro encoding of the serializer: BINARY (default) is read; JSON is refused.' }),
+    str({ key: `${p}.auth.username`, doc: `User name for the ${role} converter's Apicurio Registry (HTTP basic authentication, with ${p}.auth.password).` }),
+    str({ key: `${p}.auth.password`, secret: true, doc: `Password for the ${role} converter's Apicurio Registry.` }),
+    ...(['auth.service.url', 'auth.service.token.endpoint', 'auth.realm', 'auth.client.id', 'auth.client.secret'] as const).map((k) =>
+      str({ key: `${p}.${k}`, secret: k === 'auth.client.secret', doc: `OAuth setting of the ${role} converter's Apicurio Registry.`, refused: 'OAuth to Apicurio Registry is not supported; use basic authentication (auth.username / auth.password)' })),
+    str({ key: `${p}.registry.request.ssl.truststore.location`, doc: `Truststore for the ${role} converter's Apicurio Registry.`, refused: 'a truststore for Apicurio Registry is not read; give the CA to Node with NODE_EXTRA_CA_CERTS (a PEM file)' }),
+    str({ key: `${p}.registry.request.ssl.keystore.location`, doc: `Client certificate for the ${role} converter's Apicurio Registry.`, refused: 'client certificates (mutual TLS) to the registry are not supported; use basic authentication' }),
+    str({ key: `${p}.registry.global-id`, doc: `Apicurio Registry 1.x serde setting (an id strategy class).`, refused: 'it belongs to Apicurio Registry 1.x\'s converter; Sluice reads the 2.x AvroConverter (apicurio.registry.url ending in /apis/registry/v2, auto-register / find-latest instead of global-id)' }),
+    ...WRITE_ONLY.map((k) => str({ key: `${p}.registry.${k}`, doc: `${Role} converter (Apicurio) serializer setting.`, ignored: 'it only changes what the converter registers or looks up when it writes; Sluice reads the schema each record names by its id.' })),
+  ];
+}
+
+type Get = (key: string) => unknown;
+
+/** How the role's Apicurio converter frames records; problems name the key. */
+export function apicurioWire(role: 'key' | 'value', get: Get, problems: string[]): ApicurioWire {
+  const p = `${role}.converter.apicurio.registry`;
+  if (get(`${p}.avro.encoding`) === 'JSON') problems.push(`${p}.avro.encoding: JSON (Avro's JSON encoding) is not read by Sluice; only BINARY`);
+  let idSize: 4 | 8 = get(`${p}.as-confluent`) === true ? 4 : 8;
+  const handler = get(`${p}.id-handler`);
+  if (typeof handler === 'string' && handler.trim() !== '') {
+    const simple = handler.trim().slice(handler.trim().lastIndexOf('.') + 1);
+    if (simple === 'Legacy4ByteIdHandler') idSize = 4;
+    else if (simple === 'DefaultIdHandler') {
+      if (get(`${p}.as-confluent`) === true) problems.push(`${p}.id-handler: DefaultIdHandler (8-byte ids) contradicts ${p}.as-confluent=true (4-byte ids)`);
+    } else problems.push(`${p}.id-handler: "${handler}" is not an id handler Sluice reads (io.apicurio.registry.serde.DefaultIdHandler or Legacy4ByteIdHandler)`);
+  }
+  const useId = (get(`${p}.use-id`) as 'globalId' | 'contentId' | undefined) ?? 'globalId';
+  return { idSize, useId };
+}
+
+/** The role's Apicurio Registry URL and credentials (a key converter without its own uses the value converter's). */
+export function apicurioRegistryAccess(role: 'key' | 'value', get: Get, problems: string[], secrets: string[]): RegistryAccess | undefined {
+  const roles = role === 'key' ? ['key', 'value'] : ['value'];
+  const first = (suffix: string): { key: string; value: string } | undefined => {
+    for (const r of roles) {
+      const k = `${r}.converter.apicurio.${suffix}`;
+      const v = get(k);
+      if (v !== undefined && v !== '') return { key: k, value: String(v) };
+    }
+    return undefined;
+  };
+  const url = first('registry.url');
+  if (!url) {
+    problems.push(`${role}.converter.apicurio.registry.url: required when the ${role} converter is Apicurio's (${APICURIO_AVRO_CONVERTER})`);
+    return undefined;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url.value)) {
+    problems.push(`${url.key}: give the credentials as ${role}.converter.apicurio.auth.username / auth.password, not in the URL`);
+    return undefined;
+  }
+  if (/\/apis\/ccompat\//.test(url.value)) {
+    problems.push(`${url.key}: ${url.value} is the Confluent-compatible API; Apicurio's converter uses the native API (…/apis/registry/v2)`);
+  }
+  const user = first('auth.username');
+  const pass = first('auth.password');
+  let authorization: string | undefined;
+  if (user || pass) {
+    if (!user || !pass) problems.push(`${(user ?? pass)!.key}: basic authentication needs both auth.username and auth.password`);
+    else {
+      authorization = 'Basic ' + Buffer.from(`${user.value}:${pass.value}`).toString('base64');
+      secrets.push(pass.value, authorization.slice('Basic '.length));
+    }
+  }
+  return { url: url.value.trim().replace(/\/+$/, ''), urlFrom: url.key, ...(authorization ? { authorization } : {}) };
+}
