@@ -48,6 +48,36 @@ function fieldsOf(s: RecordSchema & { fields: readonly Field[] }, purpose: strin
   return s.fields;
 }
 
+// ---------------------------------------------------------------- replace.null.with.default
+
+/**
+ * Connect's replace.null.with.default (KIP-1040, default true) on the SMTs that
+ * have it: true reads a null field through Struct.get (its schema default when
+ * it has one), false through Struct.getWithoutDefault (null stays null).
+ */
+function nullDefaults(o: Options): boolean {
+  return o.bool('replace.null.with.default', true);
+}
+
+/** A struct field's value as Struct.get (useDefault) or getWithoutDefault reads it. */
+function fieldValue(m: Record<string, unknown>, f: Field, useDefault: boolean): unknown {
+  const x = m[f.name];
+  if (x !== null && x !== undefined) return x;
+  return useDefault && f.default !== undefined ? f.default : null;
+}
+
+const defaultedFields = new WeakMap<readonly Field[], readonly Field[]>();
+
+/** Puts each field's default into its null slot of `out` (a copy), as the SMTs that rebuild a struct with Struct.get do. */
+function fillDefaults(out: Record<string, unknown>, fields: readonly Field[]): void {
+  let withDefault = defaultedFields.get(fields);
+  if (withDefault === undefined) {
+    withDefault = fields.filter((f) => f.default !== undefined && f.default !== null);
+    defaultedFields.set(fields, withDefault);
+  }
+  for (const f of withDefault) if (out[f.name] === null || out[f.name] === undefined) out[f.name] = f.default;
+}
+
 // ---------------------------------------------------------------- Cast
 
 const CAST_TYPES = ['int8', 'int16', 'int32', 'int64', 'float32', 'float64', 'boolean', 'string'] as const;
@@ -188,6 +218,7 @@ function cast(part: Part): TransformFactory {
         } else if (parts.length === 2) byField.set(intern(parts[0]!.trim()), check(parts[1]!));
         else o.fail('spec', `Invalid rename mapping: ${item}`);
       }
+      const useDefaults = nullDefaults(o);
       const cache = new SchemaCache(`cast.${part}`);
       return {
         apply(r) {
@@ -225,9 +256,11 @@ function cast(part: Part): TransformFactory {
           }));
           const m = requireStruct(v, 'cast types');
           const res: Record<string, unknown> = { ...m };
+          // Connect builds the output from Struct.get / getWithoutDefault of every field, the cast ones before the cast.
+          if (useDefaults) fillDefaults(res, fields);
           for (const f of fields) {
             const t = byField.get(f.name);
-            if (t) res[f.name] = castValue(m[f.name], t, f.type);
+            if (t) res[f.name] = castValue(res[f.name], t, f.type);
           }
           put(r, part, res, out);
           return true;
@@ -301,7 +334,8 @@ function extractField(part: Part): TransformFactory {
     create(o) {
       const name = o.required('field');
       const path = fieldPath(o, name);
-      const cache = new SchemaCache(`extract.${part}`);
+      const useDefaults = nullDefaults(o);
+      const cache = new SchemaCache<{ schema: RecordSchema; steps: Field[] }>(`extract.${part}`);
       return {
         apply(r) {
           const v = valueOf(r, part);
@@ -313,20 +347,23 @@ function extractField(part: Part): TransformFactory {
             put(r, part, cur ?? null, cur === null || cur === undefined ? undefined : SCHEMALESS);
             return true;
           }
-          const out = cache.get(s, (id) => {
+          const { schema: out, steps } = cache.get(s, (id) => {
             let type: FieldType = typeOfSchema(s);
             let optional = false;
+            const fs: Field[] = [];
             for (const seg of path) {
               const f = type.kind === 'record' ? type.fields.find((x) => x.name === seg) : undefined;
               if (!f) throw new TransformError(`Unknown field: ${name}`);
+              fs.push(f);
               type = f.type;
               optional ||= f.optional;
             }
-            return schemaOfType(id, type, optional);
+            return { schema: schemaOfType(id, type, optional), steps: fs };
           });
           if (v === null || v === undefined) return put(r, part, null, out), true;
           let cur: unknown = requireStruct(v, 'field extraction');
-          for (const seg of path) cur = isStruct(cur) ? cur[seg] ?? null : null;
+          // SingleFieldPath.valueFrom: the steps on the way read with Struct.get; only the last follows the option.
+          for (let i = 0; i < steps.length; i++) cur = isStruct(cur) ? fieldValue(cur, steps[i]!, i < steps.length - 1 || useDefaults) : null;
           put(r, part, cur ?? null, out);
           return true;
         },
@@ -414,6 +451,7 @@ function headerFrom(part: Part): TransformFactory {
       if (fields.length !== headers.length) o.fail('headers', "'fields' config must have the same number of elements as 'headers' config.");
       const move = o.oneOf('operation', ['move', 'copy'] as const, 'copy') === 'move';
       if (!o.has('operation')) o.fail('operation', 'required (move or copy)');
+      const useDefaults = nullDefaults(o);
       const cache = new SchemaCache(`headerfrom.${part}`);
       const moved = new Set(fields);
       return {
@@ -425,12 +463,19 @@ function headerFrom(part: Part): TransformFactory {
           const m = hasSchema(s) ? requireStruct(v, 'header ' + (move ? 'move' : 'copy')) : requireMap(v, 'header ' + (move ? 'move' : 'copy'));
           const hs = getHeaders(r);
           for (let i = 0; i < fields.length; i++) {
-            if (hasSchema(s) && !s.fields.some((f) => f.name === fields[i])) throw new TransformError(`Field does not exist: ${fields[i]}`);
-            hs.push({ name: headers[i]!, value: headerBytes(m[fields[i]!]) });
+            if (!hasSchema(s)) {
+              hs.push({ name: headers[i]!, value: headerBytes(m[fields[i]!]) });
+              continue;
+            }
+            const f = s.fields.find((x) => x.name === fields[i]);
+            if (!f) throw new TransformError(`Field does not exist: ${fields[i]}`);
+            hs.push({ name: headers[i]!, value: headerBytes(fieldValue(m, f, useDefaults)) });
           }
           if (!move) return true;
           const out: Record<string, unknown> = {};
           for (const k of Object.keys(m)) if (!moved.has(k)) out[k] = m[k];
+          // A move rebuilds the value with Struct.get / getWithoutDefault; a copy leaves it as it is.
+          if (hasSchema(s) && useDefaults) fillDefaults(out, s.fields.filter((f) => !moved.has(f.name)));
           put(r, part, out, hasSchema(s) ? cache.get(s, (id) => ({ id, fields: s.fields.filter((f) => !moved.has(f.name)) })) : s);
           return true;
         },
@@ -487,6 +532,7 @@ function insertField(part: Part): TransformFactory {
       const timestampF = insertSpec(o, 'timestamp.field');
       const staticF = insertSpec(o, 'static.field');
       const staticValue = o.str('static.value') ?? null;
+      const useDefaults = nullDefaults(o);
       const cache = new SchemaCache<{ schema: RecordSchema; build: StructBuilder }>(`insert.${part}`);
       const added: Field[] = [];
       if (topicF) added.push({ name: topicF.name, type: { kind: 'string' }, optional: topicF.optional });
@@ -518,7 +564,7 @@ function insertField(part: Part): TransformFactory {
           if (timestampF && ts === null && !timestampF.optional) throw new TransformError(`Invalid value: null used for required field: "${timestampF.name}", schema type: INT64`);
           const c = cache.get(s, (id) => {
             const kept = fields.filter((f) => !added.some((a) => a.name === f.name));
-            return { schema: { id, fields: [...kept, ...added] }, build: compileBuilder(kept.map((f) => [f.name, f.name]), added.map((a) => a.name)) };
+            return { schema: { id, fields: [...kept, ...added] }, build: compileBuilder(kept.map((f) => [f.name, f.name, useDefaults ? f.default : undefined]), added.map((a) => a.name)) };
           });
           let k = 0;
           if (topicF) extra[k++] = r.topic;
@@ -543,6 +589,7 @@ function maskField(part: Part): TransformFactory {
       const fields = new Set(o.list('fields', { required: true }));
       const replacement = o.str('replacement');
       if (replacement !== undefined && replacement === '') o.fail('replacement', 'must not be empty');
+      const useDefaults = nullDefaults(o);
       const typed = (kind: string, name: string): unknown => {
         if (replacement === undefined) {
           switch (kind) {
@@ -582,6 +629,8 @@ function maskField(part: Part): TransformFactory {
           const s = schemaOf(r, part);
           const out: Record<string, unknown> = { ...(hasSchema(s) ? requireStruct(v, 'mask fields') : requireMap(v, 'mask fields')) };
           if (hasSchema(s)) {
+            // Connect masks what Struct.get / getWithoutDefault reads: a null field's default is masked like a value.
+            if (useDefaults) fillDefaults(out, fieldsOf(s, 'masking'));
             for (const f of fieldsOf(s, 'masking')) {
               if (!fields.has(f.name)) continue;
               // A null stays null (Connect masks only present values).
@@ -682,7 +731,7 @@ function replaceField(part: Part): TransformFactory {
         if (kv.length !== 2 || kv[0]!.trim() === '' || kv[1]!.trim() === '') o.fail('renames', `Invalid rename mapping: ${item}`);
         renames.set(intern(kv[0]!.trim()), intern(kv[1]!.trim()));
       }
-      const useDefaults = o.bool('replace.null.with.default', true);
+      const useDefaults = nullDefaults(o);
       const keep = (name: string): boolean => !exclude.has(name) && (include.size === 0 || include.has(name));
       const renamed = (name: string): string => renames.get(name) ?? name;
       const cache = new SchemaCache<{ schema: RecordSchema; build: StructBuilder }>(`replace.${part}`);
@@ -727,6 +776,8 @@ function setSchemaMetadata(part: Part): TransformFactory {
       if (versionText !== undefined && !/^\d+$/.test(versionText.trim())) o.fail('schema.version', `expected an integer, got ${JSON.stringify(versionText)}`);
       if (name === undefined && versionText === undefined) o.fail('schema.name', 'Neither schema name nor version configured');
       const version = versionText === undefined ? undefined : Number(versionText);
+      // Connect declares replace.null.with.default here too but never reads a field (the value passes unchanged): checked, no effect.
+      nullDefaults(o);
       const cache = new SchemaCache(`meta.${part}`);
       return {
         apply(r) {
@@ -824,6 +875,7 @@ function timestampConverter(part: Part): TransformFactory {
         if (t?.kind === 'string' && typeof x !== 'string') throw new TransformError(`Expected a string timestamp, found ${describeValue(x)}`);
         return fromMs(toMs(x, t), schemaless);
       };
+      const useDefaults = nullDefaults(o);
       const cache = new SchemaCache(`ts.${part}`);
       return {
         apply(r) {
@@ -849,6 +901,8 @@ function timestampConverter(part: Part): TransformFactory {
           if (!f) throw new TransformError(`Unknown field: ${field}`);
           if (v === null || v === undefined) return true;
           const m = { ...requireStruct(v, 'converting timestamp formats') };
+          // Connect rebuilds the struct with Struct.get / getWithoutDefault, the converted field before converting.
+          if (useDefaults) fillDefaults(m, fields);
           m[field] = convert(m[field], f.type, false);
           put(r, part, m, cache.get(s, (id) => ({
             id,
@@ -867,6 +921,7 @@ const valueToKey: TransformFactory = {
   info: { usesKey: true, routing: 'none' },
   create(o) {
     const fields = o.list('fields', { required: true });
+    const useDefaults = nullDefaults(o);
     const cache = new SchemaCache('valuetokey');
     return {
       apply(r) {
@@ -889,7 +944,7 @@ const valueToKey: TransformFactory = {
           }),
         }));
         const key: Record<string, unknown> = {};
-        for (const f of fields) key[f] = m[f] ?? null;
+        for (const f of schema.fields!) key[f.name] = fieldValue(m, f, useDefaults);
         r.key = key;
         r.keySchema = schema;
         return true;
