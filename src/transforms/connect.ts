@@ -564,7 +564,8 @@ function insertField(part: Part): TransformFactory {
           if (timestampF && ts === null && !timestampF.optional) throw new TransformError(`Invalid value: null used for required field: "${timestampF.name}", schema type: INT64`);
           const c = cache.get(s, (id) => {
             const kept = fields.filter((f) => !added.some((a) => a.name === f.name));
-            return { schema: { id, fields: [...kept, ...added] }, build: compileBuilder(kept.map((f) => [f.name, f.name, useDefaults ? f.default : undefined]), added.map((a) => a.name)) };
+            const copy = kept.map((f) => [f.name, f.name, useDefaults ? f.default : undefined] as const);
+            return { schema: { id, fields: [...kept, ...added] }, build: compileBuilder(copy, added.map((a) => a.name)) };
           });
           let k = 0;
           if (topicF) extra[k++] = r.topic;
