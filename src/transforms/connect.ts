@@ -474,9 +474,11 @@ function headerFrom(part: Part): TransformFactory {
           if (!move) return true;
           const out: Record<string, unknown> = {};
           for (const k of Object.keys(m)) if (!moved.has(k)) out[k] = m[k];
+          if (!hasSchema(s)) return put(r, part, out, s), true;
+          const outSchema = cache.get(s, (id) => ({ id, fields: s.fields.filter((f) => !moved.has(f.name)) }));
           // A move rebuilds the value with Struct.get / getWithoutDefault; a copy leaves it as it is.
-          if (hasSchema(s) && useDefaults) fillDefaults(out, s.fields.filter((f) => !moved.has(f.name)));
-          put(r, part, out, hasSchema(s) ? cache.get(s, (id) => ({ id, fields: s.fields.filter((f) => !moved.has(f.name)) })) : s);
+          if (useDefaults) fillDefaults(out, outSchema.fields!);
+          put(r, part, out, outSchema);
           return true;
         },
       };
