@@ -63,7 +63,49 @@ function nullDefaults(o: Options): boolean {
 function fieldValue(m: Record<string, unknown>, f: Field, useDefault: boolean): unknown {
   const x = m[f.name];
   if (x !== null && x !== undefined) return x;
-  return useDefault && f.default !== undefined ? f.default : null;
+  return useDefault && f.default !== undefined ? exactDefault(f) : null;
+}
+
+/**
+ * A field's schema default in the form decoded values take. Defaults are kept
+ * as the schema wrote them (JSON), which is that form only for plain types; a
+ * bytes, decimal, temporal or nested default would become a different value,
+ * so it is an error rather than a guess.
+ */
+function exactDefault(f: Field): unknown {
+  if (f.default === null || defaultIsExact(f)) return f.default;
+  throw new TransformError(`field ${f.name} is null and its schema default (${f.type.kind}) cannot be applied exactly as Struct.get would; set replace.null.with.default=false on this transform to keep the null`);
+}
+
+function defaultIsExact(f: Field): boolean {
+  const d = f.default;
+  const t = f.type;
+  switch (t.kind) {
+    case 'boolean': return typeof d === 'boolean';
+    case 'int32': case 'float32': case 'float64': return typeof d === 'number';
+    // Temporal values are decoded as their plain integers (the schema says what they mean).
+    case 'date': case 'time-millis': return typeof d === 'number' && Number.isInteger(d);
+    case 'int64': case 'time-micros': case 'time-nanos': case 'timestamp-millis': case 'timestamp-micros': case 'timestamp-nanos':
+      return (typeof d === 'number' && Number.isSafeInteger(d)) || typeof d === 'bigint';
+    case 'string': case 'uuid': case 'json': case 'xml': case 'zoned-timestamp': case 'zoned-time': return typeof d === 'string';
+    case 'enum': return typeof d === 'string' && t.symbols.includes(d);
+    default: return false;
+  }
+}
+
+/**
+ * For a compiled struct copy: each field's default as the builder may use it
+ * (exact ones only), and a check that throws where a null met a default that
+ * cannot be applied exactly.
+ */
+function builderDefaults(fields: readonly Field[], useDefaults: boolean, outName: (n: string) => string = (n) => n) {
+  const inexact = useDefaults ? fields.filter((f) => f.default !== undefined && f.default !== null && !defaultIsExact(f)) : [];
+  return {
+    of: (f: Field): unknown => (useDefaults && f.default !== undefined && (f.default === null || defaultIsExact(f)) ? f.default : undefined),
+    check: (out: Record<string, unknown>): void => {
+      for (const f of inexact) if (out[outName(f.name)] === null || out[outName(f.name)] === undefined) exactDefault(f);
+    },
+  };
 }
 
 const defaultedFields = new WeakMap<readonly Field[], readonly Field[]>();
@@ -75,7 +117,7 @@ function fillDefaults(out: Record<string, unknown>, fields: readonly Field[]): v
     withDefault = fields.filter((f) => f.default !== undefined && f.default !== null);
     defaultedFields.set(fields, withDefault);
   }
-  for (const f of withDefault) if (out[f.name] === null || out[f.name] === undefined) out[f.name] = f.default;
+  for (const f of withDefault) if (out[f.name] === null || out[f.name] === undefined) out[f.name] = exactDefault(f);
 }
 
 // ---------------------------------------------------------------- Cast
@@ -535,7 +577,7 @@ function insertField(part: Part): TransformFactory {
       const staticF = insertSpec(o, 'static.field');
       const staticValue = o.str('static.value') ?? null;
       const useDefaults = nullDefaults(o);
-      const cache = new SchemaCache<{ schema: RecordSchema; build: StructBuilder }>(`insert.${part}`);
+      const cache = new SchemaCache<{ schema: RecordSchema; build: StructBuilder; check: (out: Record<string, unknown>) => void }>(`insert.${part}`);
       const added: Field[] = [];
       if (topicF) added.push({ name: topicF.name, type: { kind: 'string' }, optional: topicF.optional });
       if (partitionF) added.push({ name: partitionF.name, type: { kind: 'int32' }, optional: partitionF.optional });
@@ -566,8 +608,9 @@ function insertField(part: Part): TransformFactory {
           if (timestampF && ts === null && !timestampF.optional) throw new TransformError(`Invalid value: null used for required field: "${timestampF.name}", schema type: INT64`);
           const c = cache.get(s, (id) => {
             const kept = fields.filter((f) => !added.some((a) => a.name === f.name));
-            const copy = kept.map((f) => [f.name, f.name, useDefaults ? f.default : undefined] as const);
-            return { schema: { id, fields: [...kept, ...added] }, build: compileBuilder(copy, added.map((a) => a.name)) };
+            const defaults = builderDefaults(kept, useDefaults);
+            const copy = kept.map((f) => [f.name, f.name, defaults.of(f)] as const);
+            return { schema: { id, fields: [...kept, ...added] }, build: compileBuilder(copy, added.map((a) => a.name)), check: defaults.check };
           });
           let k = 0;
           if (topicF) extra[k++] = r.topic;
@@ -575,7 +618,9 @@ function insertField(part: Part): TransformFactory {
           if (offsetF) extra[k++] = r.offset;
           if (timestampF) extra[k++] = ts;
           if (staticF) extra[k++] = staticValue;
-          put(r, part, c.build(m, extra), c.schema);
+          const built = c.build(m, extra);
+          c.check(built);
+          put(r, part, built, c.schema);
           return true;
         },
       };
@@ -737,7 +782,7 @@ function replaceField(part: Part): TransformFactory {
       const useDefaults = nullDefaults(o);
       const keep = (name: string): boolean => !exclude.has(name) && (include.size === 0 || include.has(name));
       const renamed = (name: string): string => renames.get(name) ?? name;
-      const cache = new SchemaCache<{ schema: RecordSchema; build: StructBuilder }>(`replace.${part}`);
+      const cache = new SchemaCache<{ schema: RecordSchema; build: StructBuilder; check: (out: Record<string, unknown>) => void }>(`replace.${part}`);
       const none: unknown[] = [];
       return {
         apply(r) {
@@ -754,13 +799,17 @@ function replaceField(part: Part): TransformFactory {
           const fields = fieldsOf(s, 'field replacement');
           const c = cache.get(s, (id) => {
             const kept = fields.filter((f) => keep(f.name));
+            const defaults = builderDefaults(kept, useDefaults, renamed);
             return {
               schema: { id, fields: kept.map((f) => (renames.has(f.name) ? { ...f, name: renamed(f.name) } : f)) },
               // A null field takes its schema default, as Struct.get does (replace.null.with.default).
-              build: compileBuilder(kept.map((f) => [renamed(f.name), f.name, useDefaults ? f.default : undefined]), []),
+              build: compileBuilder(kept.map((f) => [renamed(f.name), f.name, defaults.of(f)]), []),
+              check: defaults.check,
             };
           });
-          put(r, part, c.build(requireStruct(v, 'field replacement'), none), c.schema);
+          const built = c.build(requireStruct(v, 'field replacement'), none);
+          c.check(built);
+          put(r, part, built, c.schema);
           return true;
         },
       };

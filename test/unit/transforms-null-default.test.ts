@@ -183,4 +183,26 @@ describe('replace.null.with.default', () => {
       expect(problemsOf(one(type, { ...opts, 'replace.null.with.default': ' FALSE ' })), type).toEqual([]);
     }
   });
+
+  it('a default that cannot be applied exactly (bytes, decimal) fails the record with a message saying how to keep the null; a non-null value or false is fine', () => {
+    const withBytes = recordSchemaFromConnect('connect:nd-bytes', {
+      type: 'struct',
+      fields: [
+        { field: 'id', type: 'int32' },
+        { field: 'b', type: 'bytes', optional: true, default: 'AQI=' },
+        { field: 'd', type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '2' }, optional: true, default: 'AQI=' },
+      ] as ConnectSchema[],
+    });
+    for (const type of [`${T}InsertField$Value`, `${T}ReplaceField$Value`, `${T}Cast$Value`, `${T}ValueToKey`]) {
+      const opts = type.endsWith('InsertField$Value') ? { 'static.field': 'src', 'static.value': 'x' }
+        : type.endsWith('Cast$Value') ? { spec: 'id:int64' } : type.endsWith('ValueToKey') ? { fields: 'b' } : { exclude: 'none' };
+      const r: TRecord = {
+        topic: 'orders', partition: 0, offset: 5, timestamp: 1000, key: null, keySchema: undefined,
+        value: { id: 1, b: null, d: null }, valueSchema: withBytes, headers: undefined, readHeaders: () => [],
+      };
+      expect(() => chainOf(one(type, opts)).apply(r), type).toThrow(/cannot be applied exactly.*replace\.null\.with\.default=false/);
+      const kept = { ...r, value: { id: 1, b: null, d: null } };
+      expect(chainOf(one(type, { ...opts, 'replace.null.with.default': 'false' })).apply(kept), type).toBe(true);
+    }
+  });
 });
