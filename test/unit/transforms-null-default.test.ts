@@ -194,7 +194,7 @@ describe('replace.null.with.default', () => {
       ] as ConnectSchema[],
     });
     for (const type of [`${T}InsertField$Value`, `${T}ReplaceField$Value`, `${T}Cast$Value`, `${T}ValueToKey`]) {
-      const opts = type.endsWith('InsertField$Value') ? { 'static.field': 'src', 'static.value': 'x' }
+      const opts: Record<string, string> = type.endsWith('InsertField$Value') ? { 'static.field': 'src', 'static.value': 'x' }
         : type.endsWith('Cast$Value') ? { spec: 'id:int64' } : type.endsWith('ValueToKey') ? { fields: 'b' } : { exclude: 'none' };
       const r: TRecord = {
         topic: 'orders', partition: 0, offset: 5, timestamp: 1000, key: null, keySchema: undefined,
