@@ -107,21 +107,21 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
   if (needKeys) await keyDecoder.prepare(keysOf(reader), undefined, keyDecoder.usesHeaders ? headersAt : undefined);
   const keyHeaders = keyDecoder.usesHeaders === true;
   const valueHeaders = valueDecoder.usesHeaders === true;
-  const recordHeaders = () => reader.headers(index);
   encoder?.begin(sinkPlan, task.topic, reader.partition);
 
   let tombstones = 0;
   let decodedRows = 0;
   let dropped = 0;
   let index = 0;
+  const recordHeaders = () => reader.headers(index);
   const ctx: RecordContext = {
     topic: task.topic, partition: reader.partition, offset: 0, timestamp: 0, key: null, keyBytes: null,
-    headers: () => reader.headers(index),
+    headers: recordHeaders,
   };
   // Records no transform touches may go from their Avro bytes straight to the encoder's output.
   const direct = !chain && encoder?.addAvro !== undefined && valueDecoder.avroSchemaOf !== undefined ? encoder : undefined;
-  const trec = chain ? newTransformRecord(task.topic, reader.partition, () => reader.headers(index)) : undefined;
-  if (trec) ctx.headers = () => trec.headers ?? reader.headers(index);
+  const trec = chain ? newTransformRecord(task.topic, reader.partition, recordHeaders) : undefined;
+  if (trec) ctx.headers = () => trec.headers ?? recordHeaders();
 
   for (index = 0; index < reader.count; index++) {
     const i = index;

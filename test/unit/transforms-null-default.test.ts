@@ -3,29 +3,13 @@
 // (Struct.get), false keeps it null (Struct.getWithoutDefault); schemaless
 // records have no defaults to read.
 import { describe, expect, it } from 'vitest';
-import { readTransforms, TransformChain } from '../../src/transforms/chain.js';
+import { chainOf, problemsOf } from './transform-chains.js';
 import type { Header, TRecord } from '../../src/transforms/record.js';
 import { recordSchemaFromConnect, SCHEMALESS, type ConnectSchema, type RecordSchema } from '../../src/workers/schema.js';
 
 const T = 'org.apache.kafka.connect.transforms.';
 const dec = new TextDecoder();
 
-function chainOf(cfg: Record<string, string>): TransformChain {
-  const problems: string[] = [];
-  const t = readTransforms(new Map(Object.entries(cfg)), problems);
-  if (problems.length > 0) throw new Error(problems.join('; '));
-  return new TransformChain(t!);
-}
-
-function problemsOf(cfg: Record<string, string>): string[] {
-  const problems: string[] = [];
-  try {
-    readTransforms(new Map(Object.entries(cfg)), problems);
-  } catch (err) {
-    problems.push(`threw: ${(err as Error).message}`);
-  }
-  return problems;
-}
 
 const one = (type: string, opts: Record<string, string>): Record<string, string> => {
   const out: Record<string, string> = { transforms: 'n', 'transforms.n.type': type };

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/sinks/index.js';
 import { ConfigError } from '../../src/errors.js';
-import { readTransforms, TransformChain } from '../../src/transforms/chain.js';
+import { chainOf, problemsOf } from './transform-chains.js';
 import type { Header, TRecord } from '../../src/transforms/record.js';
 import { SimpleDateFormat } from '../../src/transforms/timefmt.js';
 import { recordSchemaFromConnect, SCHEMALESS, type ConnectSchema, type RecordSchema } from '../../src/workers/schema.js';
@@ -13,22 +13,6 @@ const T = 'org.apache.kafka.connect.transforms.';
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-function chainOf(cfg: Record<string, unknown>): TransformChain {
-  const problems: string[] = [];
-  const t = readTransforms(new Map(Object.entries(cfg)), problems);
-  if (problems.length > 0) throw new Error(problems.join('; '));
-  return new TransformChain(t!);
-}
-
-function problemsOf(cfg: Record<string, unknown>): string[] {
-  const problems: string[] = [];
-  try {
-    readTransforms(new Map(Object.entries(cfg)), problems);
-  } catch (err) {
-    problems.push(`threw: ${(err as Error).message}`);
-  }
-  return problems;
-}
 
 function rec(over: Partial<TRecord> = {}, headers: Header[] = []): TRecord {
   return {
