@@ -130,6 +130,8 @@ function race(topic: string, table: string, config: Record<string, string>): Rac
 const dbzTopic = uniqueName('race_dbz');
 const flatTopic = uniqueName('race_flat');
 const valueKeyTopic = uniqueName('race_vkey');
+const kafkaKeyTopic = uniqueName('race_kkey');
+const renamedTopic = uniqueName('race_coll');
 
 beforeAll(async () => {
   const admin = new pg.Client({ connectionString: PG_URL });
@@ -194,6 +196,51 @@ beforeAll(async () => {
   await produce(valueKeyTopic, [plain(1, 'a'), plain(2, 'b'), plain(3, null as unknown as string)]);
   race(valueKeyTopic, valueKeyTopic, { 'insert.mode': 'insert', 'schema.evolution': 'basic', 'primary.key.mode': 'record_value', 'primary.key.fields': 'code,seq', 'key.converter': 'org.apache.kafka.connect.storage.StringConverter' });
 
+  // 4. primary.key.mode=kafka on nested values: Flatten, TimestampConverter, MaskField, InsertField's record fields.
+  await createTopic(kafkaKeyTopic, 2);
+  const NESTED: ConnectField[] = [
+    { field: 'id', type: 'int64' },
+    { field: 'secret', type: 'string', optional: true },
+    { field: 'at', type: 'int64' },
+    { field: 'addr', type: 'struct', optional: true, fields: [{ field: 'city', type: 'string' }, { field: 'zip', type: 'int32', optional: true }, { field: 'geo', type: 'struct', fields: [{ field: 'lat', type: 'double' }] }] },
+  ];
+  const nested = (id: number, addr: unknown) => JSON.stringify({ schema: { type: 'struct', name: 'race.Nested', optional: false, fields: NESTED }, payload: { id, secret: `s${id}`, at: 1_704_112_496_000 + id, addr } });
+  await produce(kafkaKeyTopic, [
+    { key: 'k1', value: nested(1, { city: 'Lyon', zip: 69_001, geo: { lat: 45.76 } }), partition: 0 },
+    { key: 'k2', value: nested(2, null), partition: 1 },
+    { key: 'k3', value: nested(3, { city: 'Oslo', zip: null, geo: { lat: 59.91 } }), partition: 1 },
+  ]);
+  race(kafkaKeyTopic, kafkaKeyTopic, {
+    'insert.mode': 'insert', 'primary.key.mode': 'kafka', 'schema.evolution': 'basic', 'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    transforms: 'flat,ts,mask,meta',
+    'transforms.flat.type': 'org.apache.kafka.connect.transforms.Flatten$Value',
+    'transforms.flat.delimiter': '_',
+    'transforms.ts.type': 'org.apache.kafka.connect.transforms.TimestampConverter$Value',
+    'transforms.ts.field': 'at',
+    'transforms.ts.target.type': 'Timestamp',
+    'transforms.mask.type': 'org.apache.kafka.connect.transforms.MaskField$Value',
+    'transforms.mask.fields': 'secret',
+    'transforms.meta.type': 'org.apache.kafka.connect.transforms.InsertField$Value',
+    'transforms.meta.topic.field': 'src_topic',
+    'transforms.meta.partition.field': 'src_partition',
+    'transforms.meta.offset.field': 'src_offset',
+  });
+
+  // 5. Debezium events: collection.name.format from the source block, field.exclude.list (both spellings), truncate.
+  const coll = new JsonEvents('race', 'orders', ROW_FIELDS, 'sales');
+  await createTopic(renamedTopic, 1);
+  await produce(renamedTopic, [
+    coll.event('c', null, { ...nulls(1, 'one'), x: '<gone/>', f64: 1.25 }),
+    coll.event('t', null, null),
+    coll.event('c', null, { ...nulls(2, 'two'), x: '<gone/>', raw: Buffer.from('zz').toString('base64') }),
+    coll.event('c', null, { id: 3, ...FULL }),
+  ]);
+  race(renamedTopic, `sales_${renamedTopic}_orders`, {
+    'insert.mode': 'upsert', 'primary.key.mode': 'record_key', 'schema.evolution': 'basic', 'truncate.enabled': 'true',
+    'collection.name.format': `\${source.schema}_${renamedTopic}_\${source.table}`,
+    'field.exclude.list': `${renamedTopic}:x,raw`,
+  });
+
   const connectors: ConnectorConfig[] = races.map((r, i) => ({
     name: `race-${i}-${r.topic}`,
     config: { ...r.config, 'connection.url': CONNECT_JDBC, 'connection.username': 'postgres', 'connection.password': 'postgres' },
@@ -228,5 +275,13 @@ describe('Sluice and Kafka Connect (Debezium JDBC sink) on the same records', ()
 
   it('primary.key.mode=record_value with two fields and insert mode: same table and rows', async () => {
     await compare(valueKeyTopic);
+  });
+
+  it('primary.key.mode=kafka with Flatten, TimestampConverter, MaskField and InsertField record fields: same table and rows', async () => {
+    await compare(kafkaKeyTopic);
+  });
+
+  it('collection.name.format from the source block, field.exclude.list, truncate.enabled: same table and rows', async () => {
+    await compare(`sales_${renamedTopic}_orders`);
   });
 });
