@@ -176,6 +176,17 @@ describe('S3 requests through the proxy', () => {
     for (const r of proxy.seen) expect([r.kind, r.method, r.target, r.authorized]).toEqual(['connect', 'CONNECT', '127.0.0.1:9', true]);
   });
 
+  it('a CONNECT refused for its credentials (https store) gives the same clear error, never the password', async () => {
+    proxy = await startForwardProxy({ user: 'alice', password: 'right-one' });
+    const s3 = service('https://s3.example.internal', `http://127.0.0.1:${proxy.port}`, 'alice', 'wrong-tunnel-66');
+    const err = await s3.head('a/b.parquet').then(() => undefined, (e: unknown) => e as Error);
+    s3.close();
+    expect(err).toBeInstanceOf(SluiceError);
+    expect(err!.message).toMatch(/^reading the metadata of s3:\/\/bucket\/a\/b\.parquet: the proxy http:\/\/127\.0\.0\.1:\d+ refused the request \(HTTP 407 Proxy Authentication Required\)/);
+    expect(err!.message).not.toContain('wrong-tunnel-66');
+    expect(proxy.seen.map((r) => [r.kind, r.target, r.authorized])).toEqual([['connect', 's3.example.internal:443', false]]);
+  });
+
   it('a proxy that does not answer is named in the error', async () => {
     const s = await fakeStore();
     const closed = await startForwardProxy();

@@ -4,7 +4,9 @@
 // two keys, else from the URL's user info, taken as written (Java's
 // URL.getUserInfo does not percent-decode). Only S3 requests go through it: the
 // STS client of AwsAssumeRoleCredentialsProvider is built without it there too.
-import type { Agent } from 'node:http';
+import type { Agent, ClientRequest } from 'node:http';
+import { isIP } from 'node:net';
+import { checkServerIdentity } from 'node:tls';
 
 export interface S3Proxy {
   /** scheme://host[:port], without user info: where requests go, and what messages show. */
@@ -117,8 +119,20 @@ export async function proxyAgents(proxy: S3Proxy, options: { keepAlive: boolean;
   const headers: Record<string, string> = proxy.user !== undefined && proxy.password !== undefined
     ? { 'Proxy-Authorization': `Basic ${basicToken(proxy.user, proxy.password)}` }
     : {};
+  type ConnectOpts = Parameters<InstanceType<typeof HttpsProxyAgent>['connect']>[1];
+  class TunnelAgent extends HttpsProxyAgent<string> {
+    // The library starts TLS inside the tunnel without the target's host; Node sends no SNI for an IP address, so
+    // an https store.url such as https://10.0.0.5:9000 would have its certificate checked against "localhost".
+    override connect(req: ClientRequest, opts: ConnectOpts) {
+      const host = opts.host;
+      if (opts.secureEndpoint && host && isIP(host) && !opts.servername && !('checkServerIdentity' in opts)) {
+        return super.connect(req, { ...opts, checkServerIdentity: (_name: string, cert) => checkServerIdentity(host, cert) });
+      }
+      return super.connect(req, opts);
+    }
+  }
   return {
     httpAgent: new HttpProxyAgent(proxy.url, { ...options, headers }),
-    httpsAgent: new HttpsProxyAgent(proxy.url, { ...options, headers }),
+    httpsAgent: new TunnelAgent(proxy.url, { ...options, headers }),
   };
 }
