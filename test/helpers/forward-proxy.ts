@@ -3,6 +3,7 @@
 // targets), each only with the expected Proxy-Authorization, and records what
 // it saw so a test can prove the requests went through it.
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 
@@ -18,15 +19,15 @@ export interface ProxySeen {
 }
 
 export interface ForwardProxy {
-  /** http://127.0.0.1:<port> */
+  /** http://127.0.0.1:<port>, https:// when it speaks TLS */
   url: string;
   port: number;
   seen: ProxySeen[];
   close(): Promise<void>;
 }
 
-/** Starts the proxy; `auth` undefined: no credentials required. */
-export async function startForwardProxy(auth?: { user: string; password: string }): Promise<ForwardProxy> {
+/** Starts the proxy; `auth` undefined: no credentials required; with `tls`, clients speak TLS to the proxy itself. */
+export async function startForwardProxy(auth?: { user: string; password: string }, tls?: { cert: string; key: string }): Promise<ForwardProxy> {
   const seen: ProxySeen[] = [];
   const expected = auth ? `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}` : undefined;
   const check = (kind: ProxySeen['kind'], req: http.IncomingMessage): boolean => {
@@ -38,7 +39,7 @@ export async function startForwardProxy(auth?: { user: string; password: string 
   };
   const sockets = new Set<net.Socket>();
 
-  const server = http.createServer((req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (!check('forward', req)) {
       res.writeHead(407, { 'Proxy-Authenticate': 'Basic realm="test"', 'Content-Type': 'text/plain' }).end('proxy credentials refused');
       return;
@@ -53,7 +54,8 @@ export async function startForwardProxy(auth?: { user: string; password: string 
     });
     upstream.on('error', () => res.headersSent ? res.destroy() : res.writeHead(502).end());
     req.pipe(upstream);
-  });
+  };
+  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, handle) : http.createServer(handle);
   server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
@@ -73,14 +75,14 @@ export async function startForwardProxy(auth?: { user: string; password: string 
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
   });
-  server.on('connection', (s: net.Socket) => {
+  server.on(tls ? 'secureConnection' : 'connection', (s: net.Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     seen,
     close: () => new Promise<void>((resolve) => {

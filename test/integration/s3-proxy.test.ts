@@ -62,11 +62,17 @@ function ipCert(): { certPem: string; keyPem: string } {
   return { certPem: forge.pki.certificateToPem(cert), keyPem };
 }
 
-/** An https endpoint for MinIO: TLS terminated here, bytes passed on; counts its connections. */
-async function tlsFront(): Promise<{ url: string; port: number; caFile: string; connections: () => number; close: () => void }> {
+/** The certificate, its key, and a file a child process trusts it from (NODE_EXTRA_CA_CERTS). */
+function trustedCert(): { certPem: string; keyPem: string; caFile: string } {
   const { certPem, keyPem } = ipCert();
   const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-proxy-ca-')), 'ca.pem');
   fs.writeFileSync(caFile, certPem);
+  return { certPem, keyPem, caFile };
+}
+
+/** An https endpoint for MinIO: TLS terminated here, bytes passed on; counts its connections. */
+async function tlsFront(): Promise<{ url: string; port: number; caFile: string; connections: () => number; close: () => void }> {
+  const { certPem, keyPem, caFile } = trustedCert();
   const minio = new URL(S3_URL);
   let connections = 0;
   const open = new Set<net.Socket>();
@@ -142,6 +148,24 @@ describe('S3 sink through s3.proxy.url', () => {
     for (const r of proxy.seen) expect([r.kind, r.target, r.authorized]).toEqual(['connect', `127.0.0.1:${front.port}`, true]);
     // Every TLS connection the store got came out of one of those tunnels.
     expect(front.connections()).toBe(proxy.seen.length);
+    await deletePrefix(`${dir}/`);
+  }, 240_000);
+
+  it('an https:// proxy URL: TLS to the proxy itself, requests to the http store forwarded inside it', async () => {
+    const topic = uniqueName('s3_proxy_tls');
+    const dir = uniqueName('it');
+    await createTopic(topic, 1);
+    const all = [...orders(200, 14)];
+    await produce(topic, all.map((o) => ({ value: encodeOrder('json', o), partition: 0 })));
+    const { certPem, keyPem, caFile } = trustedCert();
+    proxy = await startForwardProxy({ user: 'svc', password: 'tls-pass-2d7e' }, { cert: certPem, key: keyPem });
+    expect(proxy.url).toMatch(/^https:/);
+    await runToEnd(topic, s3Connector(topic, dir, {
+      ...JSON_FORMAT, 's3.proxy.url': proxy.url, 's3.proxy.user': 'svc', 's3.proxy.password': 'tls-pass-2d7e',
+    }), { NODE_EXTRA_CA_CERTS: caFile });
+    expect(await idsUnder(`${dir}/${topic}/`)).toEqual(all.map((o) => o.id).sort((a, b) => a - b));
+    expect(proxy.seen.filter((r) => r.method === 'PUT').length).toBeGreaterThanOrEqual(2);
+    for (const r of proxy.seen) expect([r.kind, r.authorized, r.target.startsWith(`${S3_URL}/`)]).toEqual(['forward', true, true]);
     await deletePrefix(`${dir}/`);
   }, 240_000);
 

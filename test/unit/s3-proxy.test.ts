@@ -187,6 +187,17 @@ describe('S3 requests through the proxy', () => {
     expect(proxy.seen.map((r) => [r.kind, r.target, r.authorized])).toEqual([['connect', 's3.example.internal:443', false]]);
   });
 
+  it('an https:// proxy URL for a plain HTTP proxy: a stop saying TLS is spoken to the proxy and http:// is the fix', async () => {
+    const s = await fakeStore();
+    proxy = await startForwardProxy();
+    const s3 = service(s.url, `https://127.0.0.1:${proxy.port}`);
+    const err = await s3.head('a/b.parquet').then(() => undefined, (e: unknown) => e as Error);
+    s3.close();
+    expect(err).toBeInstanceOf(SluiceError);
+    expect(err!.message).toMatch(new RegExp(`^reading the metadata of s3://bucket/a/b\\.parquet: TLS to the proxy https://127\\.0\\.0\\.1:${proxy.port} failed \\(EPROTO\\): with an https:// s3\\.proxy\\.url Sluice speaks TLS to the proxy itself, as Confluent's sink does; a plain HTTP proxy needs http://`));
+    expect(s.seen).toEqual([]);
+  });
+
   it('a proxy that does not answer is named in the error', async () => {
     const s = await fakeStore();
     const closed = await startForwardProxy();

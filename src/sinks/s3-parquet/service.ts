@@ -82,12 +82,14 @@ interface AwsError {
   cause?: unknown;
 }
 
-function networkCode(err: unknown): string | undefined {
+function networkCode(err: unknown, codes: ReadonlySet<string> = NETWORK_CODES): string | undefined {
   for (let e = err as AwsError | undefined, depth = 0; e && depth < 5; e = e.cause as AwsError | undefined, depth++) {
-    if (e.code && NETWORK_CODES.has(e.code)) return e.code;
+    if (e.code && codes.has(e.code)) return e.code;
   }
   return undefined;
 }
+
+const TLS_PROTOCOL_CODES = new Set(['EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']);
 
 /** Sorts an S3 failure into retry (5xx, throttling, connection) or stop (4xx: no bucket, access denied). */
 export function classifyS3Error(err: unknown, what: string, proxy?: string): SluiceError {
@@ -98,6 +100,12 @@ export function classifyS3Error(err: unknown, what: string, proxy?: string): Slu
   const msg = `${what}: ${name}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(err)}`;
   const net = networkCode(err);
   if (net) return new ConnectionLostError(`${what}: cannot reach the S3 endpoint${proxy ? ` through the proxy ${proxy} (s3.proxy.url)` : ''} (${net})`, { cause: err });
+  // Confluent's sink read an https:// proxy URL as "S3 over HTTPS" before its AWS SDK v2 client, which (as Sluice)
+  // speaks TLS to the proxy itself: a plain proxy then answers a TLS hello with HTTP.
+  const tlsCode = proxy?.startsWith('https:') ? networkCode(err, TLS_PROTOCOL_CODES) : undefined;
+  if (tlsCode) {
+    return new SluiceError(`${what}: TLS to the proxy ${proxy} failed (${tlsCode}): with an https:// s3.proxy.url Sluice speaks TLS to the proxy itself, as Confluent's sink does; a plain HTTP proxy needs http:// (requests to an https store still go encrypted, through a CONNECT tunnel)`, { cause: err });
+  }
   // Only a proxy answers 407; retrying with the same credentials cannot help.
   if (status === 407) {
     return new SluiceError(`${what}: the proxy${proxy ? ` ${proxy}` : ''} refused the request (HTTP 407 Proxy Authentication Required): check s3.proxy.user and s3.proxy.password (or the user info of s3.proxy.url)`, { cause: err });
