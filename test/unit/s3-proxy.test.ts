@@ -56,6 +56,10 @@ describe('s3.proxy.* options', () => {
     expect(proxyOf({ 's3.proxy.url': 'http://alice:s%40cret:x@proxy:3128' })).toEqual({ url: 'http://proxy:3128', user: 'alice', password: 's%40cret:x' });
     expect(proxyOf({ 's3.proxy.url': 'http://alice:fromurl@proxy:3128', 's3.proxy.password': 'fromkey' })).toEqual({ url: 'http://proxy:3128', user: 'alice', password: 'fromkey' });
     expect(proxyOf({ 's3.proxy.url': 'http://alice:fromurl@proxy:3128', 's3.proxy.user': 'bob', 's3.proxy.password': '' })).toEqual({ url: 'http://proxy:3128', user: 'bob', password: 'fromurl' });
+    // Java's split: an empty password after ':' is a password; blank user info is none.
+    expect(proxyOf({ 's3.proxy.url': 'http://alice:@proxy:3128' })).toEqual({ url: 'http://proxy:3128', user: 'alice', password: '' });
+    expect(proxyOf({ 's3.proxy.url': 'http://@proxy:3128' })).toEqual({ url: 'http://proxy:3128' });
+    expect(load({ 's3.proxy.url': 'http://@proxy:3128' }).warnings.filter((w) => w.includes('s3.proxy'))).toEqual([]);
   });
 
   it('a user without a password (or the reverse) sends no credentials, with a warning, as the AWS SDK for Java does', () => {

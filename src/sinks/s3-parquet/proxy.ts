@@ -45,7 +45,8 @@ export function parseS3Proxy(c: S3ProxyKeys): S3ProxyParse {
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(raw);
   // The authority's user info, as written (it may hold the password): registered before any message can quote the URL.
   const at = m ? m[2]!.lastIndexOf('@') : -1;
-  const userInfo = m && at >= 0 ? m[2]!.slice(0, at) : undefined;
+  // Blank user info counts as none (Confluent's StringUtils.isBlank).
+  const userInfo = m && at >= 0 && m[2]!.slice(0, at).trim() !== '' ? m[2]!.slice(0, at) : undefined;
   const colon = userInfo?.indexOf(':') ?? -1;
   const urlUser = userInfo === undefined ? undefined : colon < 0 ? userInfo : userInfo.slice(0, colon);
   const urlPassword = userInfo !== undefined && colon >= 0 ? userInfo.slice(colon + 1) : undefined;
