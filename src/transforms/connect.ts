@@ -1038,7 +1038,8 @@ function timestampConverter(part: Part): TransformFactory {
             connect: (c) => {
               // Connect converts a struct schema's default too; Sluice does not: such a schema is not projected.
               if (c.default !== undefined) throw new Error('the value schema has a default, which Sluice does not convert as TimestampConverter does');
-              return { ...structLike(c, structFields(c).map((x) => (x.name === field ? { name: x.name, schema: outConnect(x.schema.optional) } : x))), optional: c.optional };
+              const out = structFields(c).map((x) => (x.name === field ? { name: x.name, schema: outConnect(x.schema.optional) } : x));
+              return { ...structLike(c, out), optional: c.optional };
             },
           })));
           return true;

@@ -32,7 +32,9 @@ const T = 'org.apache.kafka.connect.transforms.';
 type Compat = 'backward' | 'forward' | 'full';
 type Format = 'parquet' | 'json' | 'avro';
 
-const ctx = (topic: string, offset: number): RecordContext => ({ topic, partition: 0, offset, timestamp: 1_700_000_000_000, key: null, keyBytes: null, headers: () => [] });
+const ctx = (topic: string, offset: number): RecordContext => ({
+  topic, partition: 0, offset, timestamp: 1_700_000_000_000, key: null, keyBytes: null, headers: () => [],
+});
 const plan = (format: Format, compatibility: Compat): S3Plan => ({
   key: 'k', partitioner: { kind: 'default' }, storeKey: false, storeHeaders: false, storeMetadata: false, nullValues: 'fail', inferred: EMPTY_INFERRED, format, compatibility,
 });
@@ -61,7 +63,10 @@ function encode(cfg: Record<string, string>, format: Format, compat: Compat, top
   enc.begin(plan(format, compat), topic, 0);
   values.forEach(([schema, value], i) => {
     const c = ctx(topic, i);
-    const r: TRecord = { topic, partition: 0, offset: i, timestamp: c.timestamp, key: null, keySchema: undefined, value, valueSchema: schema, headers: undefined, readHeaders: () => [] };
+    const r: TRecord = {
+      topic, partition: 0, offset: i, timestamp: c.timestamp, key: null, keySchema: undefined,
+      value, valueSchema: schema, headers: undefined, readHeaders: () => [],
+    };
     if (!chain.apply(r)) throw new Error('dropped');
     enc.add({ value: r.value, schema: r.valueSchema! }, undefined, c);
   });
@@ -93,7 +98,8 @@ async function files(cfg: Record<string, string>, format: Format, compat: Compat
     bytes: await writeCompatFile({
       format, schema: f.schema!, topic, partition: 0, compatibility: compat.toUpperCase(), codec: 'snappy', rowGroupBytes: 1 << 20, metadata: {},
       pieces: f.pieces.map((pc) => ({
-        buffer: pc.chunk.buffer, byteOffset: pc.chunk.byteOffset, byteLength: pc.chunk.byteLength, rowStart: pc.rowStart, rowEnd: pc.rowEnd, rows: pc.chunk.rows,
+        buffer: pc.chunk.buffer, byteOffset: pc.chunk.byteOffset, byteLength: pc.chunk.byteLength,
+        rowStart: pc.rowStart, rowEnd: pc.rowEnd, rows: pc.chunk.rows,
         schema: pc.chunk.schema!, offsets: pc.offsets!,
       })),
     }),
