@@ -24,6 +24,7 @@ import { readRowTable, type ChunkMeta, type S3BatchMeta } from '../../src/sinks/
 import { PartitionRotation, type FileSet } from '../../src/sinks/s3-parquet/rotation.js';
 import { EMPTY_INFERRED } from '../../src/sinks/s3-parquet/types.js';
 import type { TRecord } from '../../src/transforms/record.js';
+import { createDecoder } from '../../src/workers/decode/decoders.js';
 import type { RecordContext } from '../../src/workers/encoder.js';
 import { recordSchemaFromAvro, setRegistryVersion, type RecordSchema } from '../../src/workers/schema.js';
 import { chainOf } from './transform-chains.js';
@@ -280,5 +281,23 @@ describe('files of transformed values (as Confluent\'s S3 sink writes them)', ()
     const versioned = await files(smts([`${T}HoistField$Value`, { field: 'order' }], [`${T}SetSchemaMetadata$Value`, { 'schema.version': '1' }]), 'json', 'backward', topic, [[s2, o2(1, 'X')], [s1, o1(2)]]);
     expect(versioned.map((f) => [f.first, f.version])).toEqual([[0, 1]]);
     expect(Buffer.from(versioned[0]!.bytes).toString().trimEnd().split('\n').map((l) => (JSON.parse(l) as { order: { status: string } }).order.status)).toEqual(['X', 'NEW']);
+  });
+
+  it('Kafka Connect JSON envelopes: the envelope\'s "version" carries through ReplaceField + Cast, and v1 rows join the v2 file projected', async () => {
+    const C1 = { type: 'struct', name: 'shop.Order', version: 1, fields: [{ field: 'id', type: 'int64' }, { field: 'qty', type: 'int8' }, { field: 'x', type: 'string' }] };
+    const C2 = {
+      type: 'struct', name: 'shop.Order', version: 2,
+      fields: [{ field: 'id', type: 'int64' }, { field: 'qty', type: 'int16' }, { field: 'x', type: 'string' }, { field: 'status', type: 'string', default: 'NEW' }],
+    };
+    const d = createDecoder('connect-json', {});
+    const dec = (schema: unknown, payload: unknown) => {
+      const v = d.decode(Buffer.from(JSON.stringify({ schema, payload })));
+      return [v.schema, v.value] as [RecordSchema, unknown];
+    };
+    // Cast id to int32 (a fresh schema, the same in both versions); ReplaceField drops x; qty widens int8 → int16.
+    const cfg = smts([`${T}ReplaceField$Value`, { exclude: 'x' }], [`${T}Cast$Value`, { spec: 'id:int32' }]);
+    const out = await files(cfg, 'json', 'backward', 'xj', [dec(C1, { id: 1, qty: 1, x: 'a' }), dec(C2, { id: 2, qty: 300, x: 'b', status: 'PAID' }), dec(C1, { id: 3, qty: 3, x: 'c' })]);
+    expect(out.map((f) => [f.first, f.version])).toEqual([[0, 1], [1, 2]]);
+    expect(Buffer.from(out[1]!.bytes).toString()).toBe('{"id":2,"qty":300,"status":"PAID"}\n{"id":3,"qty":3,"status":"NEW"}\n');
   });
 });
