@@ -29,7 +29,6 @@ export function requireVersions(compat: Compatibility, file: FileSchema, chunk: 
   const which = chunk.version === undefined ? "this record's value schema has no version" : "the file's value schema (its first record's) has no version";
   throw new SluiceError(
     `${where ? `${where} ` : ''}offset ${offset}: schema.compatibility=${compat.toUpperCase()} compares the versions of the record's and its file's value schemas, which differ, and ${which} ` +
-      '(Kafka Connect: "Schema version required for ' + compat.toUpperCase() + ' compatibility"); give the JsonConverter envelope schema a "version" ' +
-      '(or, after a transform that builds a schema without one: HoistField, ExtractField, ExtractNewRecordState, TimestampConverter of the whole value, SetSchemaMetadata\'s schema.version) or use schema.compatibility=NONE',
+      '(Kafka Connect: "Schema version required for ' + compat.toUpperCase() + ' compatibility"); give the JsonConverter envelope schema a "version" or use schema.compatibility=NONE',
   );
 }
