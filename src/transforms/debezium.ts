@@ -107,7 +107,9 @@ function extractNewRecordState(mongo: boolean): TransformFactory {
         caches[which].get(env, (id) => {
           const row = env.fields.find((f) => f.name === which);
           if (!row || row.type.kind !== 'record') throw new TransformError(`the envelope's "${which}" is not a struct`);
+          // Debezium 3's order: the row's fields, __deleted (the delete strategy's), then add.fields.
           const fields: Field[] = [...row.type.fields];
+          if (rewrite) fields.push({ name: DELETED, type: { kind: 'string' }, optional: true });
           const refs: FieldRef[] = [];
           for (const ref of addFields) {
             const t = refType(ref, env.fields);
@@ -115,8 +117,7 @@ function extractNewRecordState(mongo: boolean): TransformFactory {
             refs.push(ref);
             fields.push({ name: ref.newName, type: t, optional: true });
           }
-          if (rewrite) fields.push({ name: DELETED, type: { kind: 'string' }, optional: true });
-          const build = compileBuilder(row.type.fields.map((f) => [f.name, f.name]), [...refs.map((r) => r.newName), ...(rewrite ? [DELETED] : [])]);
+          const build = compileBuilder(row.type.fields.map((f) => [f.name, f.name]), [...(rewrite ? [DELETED] : []), ...refs.map((r) => r.newName)]);
           const schema = derived(schemaOfType(id, { kind: 'record', fields }, false), {
             // ExtractField's "after" (or "before") schema, a nested one without version; add.fields and __deleted onto copySchemaBasics of it.
             from: env, by: 'ExtractNewRecordState', version: 'none',
@@ -124,7 +125,7 @@ function extractNewRecordState(mongo: boolean): TransformFactory {
               const rowC = fieldSchema(c, which);
               if (refs.length === 0 && !rewrite) return rowC;
               const more = refs.map((ref) => ({ name: ref.newName, schema: refConnect(ref, c) }));
-              if (rewrite) more.push({ name: DELETED, schema: plain('string', true) });
+              if (rewrite) more.unshift({ name: DELETED, schema: plain('string', true) });
               return structLike(rowC, [...structFields(rowC), ...more]);
             },
           });
@@ -174,15 +175,15 @@ function extractNewRecordState(mongo: boolean): TransformFactory {
             if (withSchema) {
               const o = outFor(s, which);
               let k = 0;
-              for (const ref of o.refs) extra[k++] = refValue(ref, env);
               if (rewrite) extra[k++] = deleted ? 'true' : 'false';
+              for (const ref of o.refs) extra[k++] = refValue(ref, env);
               r.value = o.build(row, extra);
               r.valueSchema = o.schema;
               return true;
             }
             const out: Record<string, unknown> = { ...row };
-            for (const ref of addFields) out[ref.newName] = refValue(ref, env);
             if (rewrite) out[DELETED] = deleted ? 'true' : 'false';
+            for (const ref of addFields) out[ref.newName] = refValue(ref, env);
             r.value = out;
             r.valueSchema = SCHEMALESS;
             return true;

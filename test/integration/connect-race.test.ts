@@ -79,7 +79,7 @@ async function describeTable(url: string, table: string): Promise<{ columns: Col
   try {
     // format_type without a typmod-only difference: Debezium writes time(6)/timestamp(6), PostgreSQL's default precision.
     const columns = (await c.query<Column>(`SELECT attname AS name, regexp_replace(format_type(atttypid, atttypmod), '\\(6\\)', '') AS type,
-      NOT attnotnull AS nullable FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attname`, [`"${table}"`])).rows;
+      NOT attnotnull AS nullable FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, [`"${table}"`])).rows;
     const pk = (await c.query<{ a: string }>(`SELECT a.attname AS a FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
       WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY a.attname`, [`"${table}"`])).rows.map((r) => r.a);
     const rows = columns.length === 0 ? [] : (await c.query(`SELECT to_jsonb(t) AS r FROM "${table}" t ORDER BY 1`)).rows.map((r) => r.r as Record<string, unknown>);

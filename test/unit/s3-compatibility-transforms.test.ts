@@ -192,7 +192,7 @@ describe('the version a transform-made schema carries (as Kafka Connect\'s SMTs)
     expect([unwrapped.version, unwrapped.connect.name, unwrapped.connect.fields!.map((f) => f.name)]).toEqual([undefined, 'db.shop.orders.Value', ['id']]);
     const added = chunkOf(smts(['io.debezium.transforms.ExtractNewRecordState', { 'add.fields': 'op,ts_ms', 'delete.handling.mode': 'rewrite' }]), env, { before: null, after: { id: 1 }, op: 'c', ts_ms: 5 }, topic);
     expect(added.version).toBeUndefined();
-    expect(added.connect.fields!.map((f) => `${f.name}:${f.schema.type}${f.schema.optional ? '?' : ''}`)).toEqual(['id:int64', '__op:string', '__ts_ms:int64?', '__deleted:string?']);
+    expect(added.connect.fields!.map((f) => `${f.name}:${f.schema.type}${f.schema.optional ? '?' : ''}`)).toEqual(['id:int64', '__deleted:string?', '__op:string', '__ts_ms:int64?']);
   });
 
   it('SetSchemaMetadata sets the version (and name), also on a schema an SMT built without one; without schema.version it keeps the input\'s', () => {
