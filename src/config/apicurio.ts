@@ -1,13 +1,43 @@
-// Apicurio Registry 2.x's Kafka Connect AvroConverter
+// Apicurio Registry 2.x's Kafka Connect converters: AvroConverter
 // (io.apicurio.registry.utils.converter.AvroConverter), as Debezium documents
-// it: its <role>.converter.apicurio.* keys, declared once, and what they
-// resolve to (the registry's native API URL and credentials, and how the
-// serializer frames records: workers/decode/apicurio.ts reads them).
+// it, and ExtJsonConverter (Connect JSON, its schema in the registry): their
+// <role>.converter.apicurio.* keys, declared once, and what they resolve to
+// (the registry's native API URL, credentials and TLS, and how the serializer
+// frames records: workers/decode/apicurio.ts and apicurio-ext-json.ts read them).
 import { bool, oneOf, str, type OptionSpec } from './options.js';
-import type { RegistryAccess } from './registry-access.js';
+import { readKeystore, readTruststore, type RegistryAccess } from './registry-access.js';
 import type { ApicurioWire } from '../workers/decode/apicurio.js';
 
 export const APICURIO_AVRO_CONVERTER = 'io.apicurio.registry.utils.converter.AvroConverter';
+
+export const APICURIO_EXT_JSON_CONVERTER = 'io.apicurio.registry.utils.converter.ExtJsonConverter';
+
+/**
+ * Which of Apicurio's converters the class is, or why Sluice does not read it.
+ * Apicurio Registry 2.x ships AvroConverter, ExtJsonConverter and the generic
+ * SerdeBasedConverter; a ProtobufConverter exists only in its unreleased
+ * development line, with its own Protobuf-to-Connect mapping.
+ */
+export function apicurioConverterOf(role: 'key' | 'value', converter: string): 'AvroConverter' | 'ExtJsonConverter' | { error: string } {
+  const simple = converter.trim().slice(converter.trim().lastIndexOf('.') + 1);
+  if (simple === 'AvroConverter' || simple === 'ExtJsonConverter') return simple;
+  const reads = `of Apicurio's converters Sluice reads ${APICURIO_AVRO_CONVERTER} and ${APICURIO_EXT_JSON_CONVERTER}`;
+  const confluent = 'Records written by Confluent\'s Protobuf or JSON Schema serializers against the registry\'s Confluent-compatible API (…/apis/ccompat/v7) are read with ' +
+    `io.confluent.connect.protobuf.ProtobufConverter / io.confluent.connect.json.JsonSchemaConverter and ${role}.converter.schema.registry.url set to that API`;
+  if (simple === 'SerdeBasedConverter') {
+    return {
+      error: `${role}.converter: "${converter}" hands a connector the configured deserializer's own objects (${role}.converter.apicurio.registry.converter.deserializer: ` +
+        `a Protobuf DynamicMessage, a Jackson JsonNode) without a Connect schema, which a sink cannot write as rows; ${reads}. ${confluent}`,
+    };
+  }
+  if (simple === 'ProtobufConverter') {
+    return {
+      error: `${role}.converter: "${converter}" is in no released Apicurio Registry version (2.x has no Protobuf converter) and maps Protobuf to Connect by its own rules, ` +
+        `which Sluice does not reproduce; ${reads}. ${confluent}`,
+    };
+  }
+  return { error: `${role}.converter: "${converter}" is an Apicurio Registry converter Sluice does not read; ${reads}` };
+}
 
 /** Apicurio's converters share simple names with Confluent's: only the package tells them apart. */
 export function isApicurioConverter(converter: unknown): boolean {
@@ -35,8 +65,13 @@ export function apicurioOptions(role: 'key' | 'value'): OptionSpec<any>[] {
     str({ key: `${p}.auth.password`, secret: true, doc: `Password for the ${role} converter's Apicurio Registry.` }),
     ...(['auth.service.url', 'auth.service.token.endpoint', 'auth.realm', 'auth.client.id', 'auth.client.secret'] as const).map((k) =>
       str({ key: `${p}.${k}`, secret: k === 'auth.client.secret', doc: `OAuth setting of the ${role} converter's Apicurio Registry.`, refused: 'OAuth to Apicurio Registry is not supported; use basic authentication (auth.username / auth.password)' })),
-    str({ key: `${p}.registry.request.ssl.truststore.location`, doc: `Truststore for the ${role} converter's Apicurio Registry.`, refused: 'a truststore for Apicurio Registry is not read; give the CA to Node with NODE_EXTRA_CA_CERTS (a PEM file)' }),
-    str({ key: `${p}.registry.request.ssl.keystore.location`, doc: `Client certificate for the ${role} converter's Apicurio Registry.`, refused: 'client certificates (mutual TLS) to the registry are not supported; use basic authentication' }),
+    str({ key: `${p}.registry.request.ssl.truststore.location`, doc: `Truststore that verifies the ${role} converter's Apicurio Registry (HTTPS), instead of the system's CAs: PKCS12 or a PEM file of CA certificates; JKS is refused (export the CA as PEM)${role === 'key' ? ' (default: the value converter\'s)' : ''}.` }),
+    str({ key: `${p}.registry.request.ssl.truststore.type`, doc: `Type of ${p}.registry.request.ssl.truststore.location: PKCS12 or PEM (default: what the file holds); JKS is refused.` }),
+    str({ key: `${p}.registry.request.ssl.truststore.password`, secret: true, doc: `Password of the ${role} converter's PKCS12 registry truststore.` }),
+    str({ key: `${p}.registry.request.ssl.keystore.location`, doc: `Client certificate (mutual TLS) for the ${role} converter's Apicurio Registry: a PKCS12 keystore, or a PEM file holding the private key and its certificate chain; JKS is refused (convert it to PKCS12)${role === 'key' ? ' (default: the value converter\'s)' : ''}.` }),
+    str({ key: `${p}.registry.request.ssl.keystore.type`, doc: `Type of ${p}.registry.request.ssl.keystore.location: PKCS12 or PEM (default: what the file holds); JKS is refused.` }),
+    str({ key: `${p}.registry.request.ssl.keystore.password`, secret: true, doc: `Password of the ${role} converter's PKCS12 registry keystore.` }),
+    str({ key: `${p}.registry.request.ssl.key.password`, secret: true, doc: `Password of the private key in the ${role} converter's registry keystore (an encrypted PEM key; for PKCS12, tried when the keystore password does not open it).` }),
     str({ key: `${p}.registry.global-id`, doc: `Apicurio Registry 1.x serde setting (an id strategy class).`, refused: 'it belongs to Apicurio Registry 1.x\'s converter; Sluice reads the 2.x AvroConverter (apicurio.registry.url ending in /apis/registry/v2, auto-register / find-latest instead of global-id)' }),
     ...WRITE_ONLY.map((k) => str({ key: `${p}.registry.${k}`, doc: `${Role} converter (Apicurio) serializer setting.`, ignored: 'it only changes what the converter registers or looks up when it writes; Sluice reads the schema each record names by its id.' })),
   ];
@@ -45,7 +80,9 @@ export function apicurioOptions(role: 'key' | 'value'): OptionSpec<any>[] {
 type Get = (key: string) => unknown;
 
 /** How the role's Apicurio converter frames records; problems name the key. */
-export function apicurioWire(role: 'key' | 'value', get: Get, problems: string[]): ApicurioWire {
+export function apicurioWire(role: 'key' | 'value', get: Get, problems: string[], converter: 'AvroConverter' | 'ExtJsonConverter' = 'AvroConverter'): ApicurioWire {
+  // ExtJsonConverter reads no headers and frames every record the one way, naming its schema by global id.
+  if (converter === 'ExtJsonConverter') return { converter, idSize: 8, useId: 'globalId' };
   const p = `${role}.converter.apicurio.registry`;
   if (get(`${p}.avro.encoding`) === 'JSON') problems.push(`${p}.avro.encoding: JSON (Avro's JSON encoding) is not read by Sluice; only BINARY`);
   let idSize: 4 | 8 = get(`${p}.as-confluent`) === true ? 4 : 8;
@@ -74,7 +111,7 @@ export function apicurioRegistryAccess(role: 'key' | 'value', get: Get, problems
   };
   const url = first('registry.url');
   if (!url) {
-    problems.push(`${role}.converter.apicurio.registry.url: required when the ${role} converter is Apicurio's (${APICURIO_AVRO_CONVERTER})`);
+    problems.push(`${role}.converter.apicurio.registry.url: required when the ${role} converter is Apicurio's (${APICURIO_AVRO_CONVERTER} or ${APICURIO_EXT_JSON_CONVERTER})`);
     return undefined;
   }
   if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url.value)) {
@@ -94,5 +131,21 @@ export function apicurioRegistryAccess(role: 'key' | 'value', get: Get, problems
       secrets.push(pass.value, authorization.slice('Basic '.length));
     }
   }
-  return { url: url.value.trim().replace(/\/+$/, ''), urlFrom: url.key, ...(authorization ? { authorization } : {}) };
+  for (const k of ['registry.request.ssl.truststore.password', 'registry.request.ssl.keystore.password', 'registry.request.ssl.key.password']) {
+    const v = first(k);
+    if (v) secrets.push(v.value);
+  }
+  const trust = first('registry.request.ssl.truststore.location');
+  const ca = trust ? readTruststore(trust, first('registry.request.ssl.truststore.type'), first('registry.request.ssl.truststore.password'), problems) : undefined;
+  const keystore = first('registry.request.ssl.keystore.location');
+  const clientCert = keystore
+    ? readKeystore(keystore, first('registry.request.ssl.keystore.type'), first('registry.request.ssl.keystore.password'), first('registry.request.ssl.key.password'), problems)
+    : undefined;
+  if ((ca || clientCert) && !/^https:/i.test(url.value.trim())) {
+    problems.push(`${(trust ?? keystore)!.key}: set for ${url.key}=${url.value}, which is not an https URL`);
+  }
+  return {
+    url: url.value.trim().replace(/\/+$/, ''), urlFrom: url.key,
+    ...(authorization ? { authorization } : {}), ...(ca ? { ca } : {}), ...(clientCert ? { clientCert } : {}),
+  };
 }

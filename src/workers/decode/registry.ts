@@ -20,6 +20,8 @@ export interface RegistryAuth {
   authorization?: string;
   /** PEM CA certificates that verify the registry instead of the system's. */
   ca?: string;
+  /** A client certificate for mutual TLS (config/registry-access.ts readKeystore). */
+  clientCert?: { pfx: Uint8Array; passphrase: string } | { key: string; cert: string; passphrase?: string };
 }
 
 /** The registry has no (usable) schema under this id: the records that carry it are bad data. */
@@ -63,9 +65,12 @@ export class SchemaRegistryClient {
     if (typeof auth === 'string') this.headers.authorization = 'Basic ' + Buffer.from(auth).toString('base64');
     else if (auth?.authorization) this.headers.authorization = auth.authorization;
     const ca = typeof auth === 'object' ? auth.ca : undefined;
+    const clientCert = typeof auth === 'object' ? auth.clientCert : undefined;
     // Node's own fetch takes no CA; undici's (the same client) does, through its dispatcher.
-    if (ca) {
-      const dispatcher = new Agent({ connect: { ca } });
+    if (ca || clientCert) {
+      // A PKCS12 store crosses to the worker as a Uint8Array (structured clone); TLS wants a Buffer.
+      const cert = clientCert && 'pfx' in clientCert ? { pfx: Buffer.from(clientCert.pfx), passphrase: clientCert.passphrase } : clientCert;
+      const dispatcher = new Agent({ connect: { ...(ca ? { ca } : {}), ...cert } });
       this.fetch = (url, init) => undiciFetch(url, { ...init, dispatcher }) as unknown as Promise<Response>;
       this.post = (url, init) => undiciFetch(url, { ...init, method: 'POST', dispatcher }) as unknown as Promise<Response>;
     } else {
