@@ -135,15 +135,16 @@ export function apicurioRegistryAccess(role: 'key' | 'value', get: Get, problems
     const v = first(k);
     if (v) secrets.push(v.value);
   }
+  // A key converter reading the value converter's stores would report the same problem twice.
+  const tls: string[] = [];
   const trust = first('registry.request.ssl.truststore.location');
-  const ca = trust ? readTruststore(trust, first('registry.request.ssl.truststore.type'), first('registry.request.ssl.truststore.password'), problems) : undefined;
+  const ca = trust ? readTruststore(trust, first('registry.request.ssl.truststore.type'), first('registry.request.ssl.truststore.password'), tls) : undefined;
   const keystore = first('registry.request.ssl.keystore.location');
   const clientCert = keystore
-    ? readKeystore(keystore, first('registry.request.ssl.keystore.type'), first('registry.request.ssl.keystore.password'), first('registry.request.ssl.key.password'), problems)
+    ? readKeystore(keystore, first('registry.request.ssl.keystore.type'), first('registry.request.ssl.keystore.password'), first('registry.request.ssl.key.password'), tls)
     : undefined;
-  if ((ca || clientCert) && !/^https:/i.test(url.value.trim())) {
-    problems.push(`${(trust ?? keystore)!.key}: set for ${url.key}=${url.value}, which is not an https URL`);
-  }
+  if ((ca || clientCert) && !/^https:/i.test(url.value.trim())) tls.push(`${(trust ?? keystore)!.key}: set for ${url.key}=${url.value}, which is not an https URL`);
+  for (const t of tls) if (!problems.includes(t)) problems.push(t);
   return {
     url: url.value.trim().replace(/\/+$/, ''), urlFrom: url.key,
     ...(authorization ? { authorization } : {}), ...(ca ? { ca } : {}), ...(clientCert ? { clientCert } : {}),
