@@ -7,6 +7,7 @@
 import { bool, oneOf, str, type OptionSpec } from './options.js';
 import { readKeystore, readTruststore, type RegistryAccess } from './registry-access.js';
 import type { ApicurioWire } from '../workers/decode/apicurio.js';
+import type { OAuthClientCredentials } from '../workers/decode/oauth-token.js';
 
 export const APICURIO_AVRO_CONVERTER = 'io.apicurio.registry.utils.converter.AvroConverter';
 
@@ -63,8 +64,12 @@ export function apicurioOptions(role: 'key' | 'value'): OptionSpec<any>[] {
     oneOf(['BINARY', 'JSON'] as const, { key: `${p}.registry.avro.encoding`, caseInsensitive: false, doc: 'Avro encoding of the serializer: BINARY (default) is read; JSON is refused.' }),
     str({ key: `${p}.auth.username`, doc: `User name for the ${role} converter's Apicurio Registry (HTTP basic authentication, with ${p}.auth.password).` }),
     str({ key: `${p}.auth.password`, secret: true, doc: `Password for the ${role} converter's Apicurio Registry.` }),
-    ...(['auth.service.url', 'auth.service.token.endpoint', 'auth.realm', 'auth.client.id', 'auth.client.secret'] as const).map((k) =>
-      str({ key: `${p}.${k}`, secret: k === 'auth.client.secret', doc: `OAuth setting of the ${role} converter's Apicurio Registry.`, refused: 'OAuth to Apicurio Registry is not supported; use basic authentication (auth.username / auth.password)' })),
+    str({ key: `${p}.auth.service.token.endpoint`, doc: `OAuth token endpoint of the ${role} converter's Apicurio Registry: Sluice gets a token with the client credentials grant (auth.client.id / auth.client.secret) and sends it as a Bearer token, renewed before it expires. Reached with the system's CAs (NODE_EXTRA_CA_CERTS adds a private one).` }),
+    str({ key: `${p}.auth.service.url`, doc: `Keycloak URL of the ${role} converter's Apicurio Registry: the token endpoint is <url>/realms/<auth.realm>/protocol/openid-connect/token (wins over auth.service.token.endpoint, as in Apicurio's serdes).` }),
+    str({ key: `${p}.auth.realm`, doc: `Keycloak realm with ${p}.auth.service.url.` }),
+    str({ key: `${p}.auth.client.id`, doc: `OAuth client id of the ${role} converter (client credentials grant).` }),
+    str({ key: `${p}.auth.client.secret`, secret: true, doc: `OAuth client secret of the ${role} converter.` }),
+    str({ key: `${p}.auth.client.scope`, doc: `OAuth scope asked for with the ${role} converter's token (none by default).` }),
     str({ key: `${p}.registry.request.ssl.truststore.location`, doc: `Truststore that verifies the ${role} converter's Apicurio Registry (HTTPS), instead of the system's CAs: PKCS12 or a PEM file of CA certificates; JKS is refused (export the CA as PEM)${role === 'key' ? ' (default: the value converter\'s)' : ''}.` }),
     str({ key: `${p}.registry.request.ssl.truststore.type`, doc: `Type of ${p}.registry.request.ssl.truststore.location: PKCS12 or PEM (default: what the file holds); JKS is refused.` }),
     str({ key: `${p}.registry.request.ssl.truststore.password`, secret: true, doc: `Password of the ${role} converter's PKCS12 registry truststore.` }),
@@ -121,10 +126,12 @@ export function apicurioRegistryAccess(role: 'key' | 'value', get: Get, problems
   if (/\/apis\/ccompat\//.test(url.value)) {
     problems.push(`${url.key}: ${url.value} is the Confluent-compatible API; Apicurio's converter uses the native API (…/apis/registry/v2)`);
   }
+  const oauth = apicurioOAuth(first, problems, secrets);
   const user = first('auth.username');
   const pass = first('auth.password');
   let authorization: string | undefined;
-  if (user || pass) {
+  // As Apicurio's serdes: a token endpoint or service URL means OAuth, and the user name and password are then not used.
+  if ((user || pass) && !oauth) {
     if (!user || !pass) problems.push(`${(user ?? pass)!.key}: basic authentication needs both auth.username and auth.password`);
     else {
       authorization = 'Basic ' + Buffer.from(`${user.value}:${pass.value}`).toString('base64');
@@ -147,6 +154,34 @@ export function apicurioRegistryAccess(role: 'key' | 'value', get: Get, problems
   for (const t of tls) if (!problems.includes(t)) problems.push(t);
   return {
     url: url.value.trim().replace(/\/+$/, ''), urlFrom: url.key,
-    ...(authorization ? { authorization } : {}), ...(ca ? { ca } : {}), ...(clientCert ? { clientCert } : {}),
+    ...(authorization ? { authorization } : {}), ...(ca ? { ca } : {}), ...(clientCert ? { clientCert } : {}), ...(oauth ? { oauth } : {}),
   };
+}
+
+/** Client credentials for OAuth (apicurio.auth.service.*, auth.client.*), when the converter is configured for it; problems name the key. */
+function apicurioOAuth(
+  first: (suffix: string) => { key: string; value: string } | undefined, problems: string[], secrets: string[],
+): OAuthClientCredentials | undefined {
+  const serviceUrl = first('auth.service.url');
+  const endpoint = first('auth.service.token.endpoint');
+  if (!serviceUrl && !endpoint) return undefined;
+  const own: string[] = [];
+  let tokenEndpoint: string | undefined;
+  if (serviceUrl) {
+    const realm = first('auth.realm');
+    if (!realm) own.push(`${serviceUrl.key.replace(/service\.url$/, 'realm')}: required with ${serviceUrl.key} (the Keycloak realm whose token endpoint Sluice asks)`);
+    else tokenEndpoint = `${serviceUrl.value.trim().replace(/\/+$/, '')}/realms/${encodeURIComponent(realm.value.trim())}/protocol/openid-connect/token`;
+  } else tokenEndpoint = endpoint!.value.trim();
+  const from = (serviceUrl ?? endpoint)!.key;
+  if (tokenEndpoint !== undefined && !/^https?:\/\/[^/]/i.test(tokenEndpoint)) own.push(`${from}: "${tokenEndpoint}" is not an http(s) URL`);
+  const id = first('auth.client.id');
+  const secret = first('auth.client.secret');
+  if (secret) secrets.push(secret.value);
+  for (const [v, k] of [[id, 'client.id'], [secret, 'client.secret']] as const) {
+    if (!v) own.push(`${from.replace(/auth\..*$/, `auth.${k}`)}: required with ${from} (OAuth client credentials)`);
+  }
+  for (const t of own) if (!problems.includes(t)) problems.push(t);
+  if (own.length > 0 || !tokenEndpoint || !id || !secret) return undefined;
+  const scope = first('auth.client.scope');
+  return { tokenEndpoint, clientId: id.value, clientSecret: secret.value, ...(scope ? { scope: scope.value } : {}) };
 }

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import tls from 'node:tls';
 import forge from 'node-forge';
+import type { OAuthClientCredentials } from '../workers/decode/oauth-token.js';
 
 export interface RegistryAccess {
   /** Without user info: fetch() refuses URLs that carry credentials. */
@@ -18,6 +19,8 @@ export interface RegistryAccess {
   readonly ca?: string;
   /** The client certificate Sluice presents to the registry (mutual TLS). */
   readonly clientCert?: ClientCertificate;
+  /** OAuth client credentials (Apicurio's converters): a Bearer token per request instead of `authorization`. */
+  readonly oauth?: OAuthClientCredentials;
 }
 
 type Get = (key: string) => unknown;

@@ -74,8 +74,8 @@ export function workerSetup(config: ResolvedConfig): WorkerSetup {
     // URLs and credentials as config/registry-access.ts resolved them from every Connect spelling.
     keyRegistryUrl: config.registry.key?.url,
     valueRegistryUrl: config.registry.value?.url,
-    keyRegistryAuth: config.registry.key && { authorization: config.registry.key.authorization, ca: config.registry.key.ca, ...(config.registry.key.clientCert ? { clientCert: config.registry.key.clientCert } : {}) },
-    valueRegistryAuth: config.registry.value && { authorization: config.registry.value.authorization, ca: config.registry.value.ca, ...(config.registry.value.clientCert ? { clientCert: config.registry.value.clientCert } : {}) },
+    keyRegistryAuth: config.registry.key && { authorization: config.registry.key.authorization, ca: config.registry.key.ca, ...(config.registry.key.clientCert ? { clientCert: config.registry.key.clientCert } : {}), ...(config.registry.key.oauth ? { oauth: config.registry.key.oauth } : {}) },
+    valueRegistryAuth: config.registry.value && { authorization: config.registry.value.authorization, ca: config.registry.value.ca, ...(config.registry.value.clientCert ? { clientCert: config.registry.value.clientCert } : {}), ...(config.registry.value.oauth ? { oauth: config.registry.value.oauth } : {}) },
     keyWrapperForNullables: c['key.converter.wrapper.for.nullables'],
     valueWrapperForNullables: c['value.converter.wrapper.for.nullables'],
     keyJsonFailInvalidSchema: c['key.converter.json.fail.invalid.schema'],

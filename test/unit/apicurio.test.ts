@@ -215,8 +215,11 @@ describe('Apicurio converter config', () => {
       .toEqual([expect.stringMatching(/^value\.converter\.apicurio\.registry\.id-handler: "com\.acme\.MyIdHandler" is not an id handler/)]);
     expect(problems({ ...debezium, 'value.converter.apicurio.registry.avro.encoding': 'JSON' }))
       .toEqual([expect.stringMatching(/^value\.converter\.apicurio\.registry\.avro\.encoding: JSON/)]);
-    expect(problems({ ...debezium, 'value.converter.apicurio.auth.service.token.endpoint': 'http://sso/token' }))
-      .toEqual([expect.stringMatching(/^value\.converter\.apicurio\.auth\.service\.token\.endpoint: .*OAuth/)]);
+    // OAuth is read (apicurio-oauth.test.ts); a token endpoint without the client credentials is not enough.
+    expect(problems({ ...debezium, 'value.converter.apicurio.auth.service.token.endpoint': 'http://sso/token' })).toEqual([
+      'value.converter.apicurio.auth.client.id: required with value.converter.apicurio.auth.service.token.endpoint (OAuth client credentials)',
+      'value.converter.apicurio.auth.client.secret: required with value.converter.apicurio.auth.service.token.endpoint (OAuth client credentials)',
+    ]);
     // ExtJsonConverter is read (apicurio-ext-json.test.ts); these are not.
     expect(problems({ ...debezium, 'value.converter': 'io.apicurio.registry.utils.converter.SerdeBasedConverter' }))
       .toEqual([expect.stringMatching(/^value\.converter: "io\.apicurio\.registry\.utils\.converter\.SerdeBasedConverter" hands a connector .* without a Connect schema/)]);

@@ -143,7 +143,8 @@ function registryFor(format: ValueFormat, opts: DecoderOptions): SchemaRegistryC
   const auth = opts.registryAuth ?? opts.registryUserInfo;
   // One client per registry and credentials (key and value converters may reach one registry differently).
   const cert = typeof auth === 'object' && auth.clientCert ? ('pfx' in auth.clientCert ? Buffer.from(auth.clientCert.pfx).toString('base64') : auth.clientCert.cert) : '';
-  const id = `${opts.registryUrl} ${typeof auth === 'string' ? auth : (auth?.authorization ?? '')} ${typeof auth === 'object' ? (auth.ca ?? '') : ''} ${cert}`;
+  const oauth = typeof auth === 'object' && auth.oauth ? JSON.stringify(auth.oauth) : '';
+  const id = `${opts.registryUrl} ${typeof auth === 'string' ? auth : (auth?.authorization ?? '')} ${typeof auth === 'object' ? (auth.ca ?? '') : ''} ${cert} ${oauth}`;
   let reg = registries.get(id);
   if (!reg) registries.set(id, (reg = new SchemaRegistryClient(opts.registryUrl, auth)));
   return reg;
