@@ -147,7 +147,9 @@ export function readTruststore(store: Setting, typeKey: Setting | undefined, pas
 }
 
 /** A client certificate for mutual TLS to a registry, in the form Node's TLS takes it. */
-export type ClientCertificate = { readonly pfx: Uint8Array; readonly passphrase: string } | { readonly key: string; readonly cert: string; readonly passphrase?: string };
+export type ClientCertificate =
+  | { readonly pfx: Uint8Array; readonly passphrase: string }
+  | { readonly key: string; readonly cert: string; readonly passphrase?: string };
 
 /**
  * A registry client keystore: PKCS12 (handed to TLS as is, opened with the
@@ -156,7 +158,9 @@ export type ClientCertificate = { readonly pfx: Uint8Array; readonly passphrase:
  * an encrypted key); JKS is refused with the keytool command that converts
  * it. Checked here, so a wrong password or file names its key at start-up.
  */
-export function readKeystore(store: Setting, typeKey: Setting | undefined, pass: Setting | undefined, keyPass: Setting | undefined, problems: string[]): ClientCertificate | undefined {
+export function readKeystore(
+  store: Setting, typeKey: Setting | undefined, pass: Setting | undefined, keyPass: Setting | undefined, problems: string[],
+): ClientCertificate | undefined {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(store.value);
