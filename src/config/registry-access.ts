@@ -115,8 +115,8 @@ type Setting = { key: string; value: string };
 
 /**
  * The CA certificates (PEM) of a registry truststore: a PEM file, or PKCS12
- * (as the file says unless its type key does); JKS is refused with the
- * keytool command that exports its CA. Problems name the keys.
+ * (storeType: the file decides unless its type key names another type); JKS
+ * is refused with the keytool command that exports its CA. Problems name the keys.
  */
 export function readTruststore(store: Setting, typeKey: Setting | undefined, pass: Setting | undefined, problems: string[]): string | undefined {
   let text: Buffer | undefined;
@@ -126,9 +126,9 @@ export function readTruststore(store: Setting, typeKey: Setting | undefined, pas
     problems.push(`${store.key}: cannot read ${store.value} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   const isPem = text !== undefined && text.toString('latin1').includes('-----BEGIN CERTIFICATE-----');
-  const type = typeKey?.value.trim().toUpperCase() ?? (isPem ? 'PEM' : text && text.length >= 4 && text.readUInt32BE(0) === 0xfeedfeed ? 'JKS' : 'PKCS12');
-  if (type === 'JKS') {
-    problems.push(`${typeKey?.key ?? store.key}: a JKS truststore cannot be read by Sluice; export the CA as PEM (keytool -exportcert -rfc -keystore ${store.value} -alias <ca>) and set ${store.key} to it`);
+  const type = text === undefined ? 'PEM' : storeType(text, isPem, typeKey);
+  if (type === 'JKS' || type === 'JCEKS') {
+    problems.push(`${store.key}: a ${type} truststore cannot be read by Sluice; export the CA as PEM (keytool -exportcert -rfc -keystore ${store.value} -alias <ca>) and set ${store.key} to it`);
   } else if (type === 'PKCS12' && text !== undefined) {
     try {
       const ca = pkcs12Certificates(text, pass?.value ?? '');
@@ -144,6 +144,21 @@ export function readTruststore(store: Setting, typeKey: Setting | undefined, pas
     else return text.toString('utf8');
   }
   return undefined;
+}
+
+/**
+ * What a store file is read as. Java reads JKS and PKCS12 files whatever of
+ * the two the type says (keystore.type.compat), so the file decides between
+ * them (and PEM, Sluice's addition); a declared PEM is PEM, and other
+ * declared types are returned as given (the callers refuse them).
+ */
+function storeType(bytes: Buffer, isPem: boolean, typeKey: Setting | undefined): string {
+  const declared = typeKey?.value.trim().toUpperCase();
+  if (declared !== undefined && declared !== 'JKS' && declared !== 'PKCS12') return declared;
+  const magic = bytes.length >= 4 ? bytes.readUInt32BE(0) : 0;
+  if (magic === 0xfeedfeed) return 'JKS';
+  if (magic === 0xcececece) return 'JCEKS';
+  return isPem ? 'PEM' : 'PKCS12';
 }
 
 /** A client certificate for mutual TLS to a registry, in the form Node's TLS takes it. */
@@ -168,12 +183,10 @@ export function readKeystore(
     problems.push(`${store.key}: cannot read ${store.value} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     return undefined;
   }
-  const text = bytes.toString('latin1');
-  const isPem = text.includes('-----BEGIN ');
-  const type = typeKey?.value.trim().toUpperCase() ?? (isPem ? 'PEM' : bytes.length >= 4 && bytes.readUInt32BE(0) === 0xfeedfeed ? 'JKS' : 'PKCS12');
+  const type = storeType(bytes, bytes.toString('latin1').includes('-----BEGIN '), typeKey);
   const passKey = store.key.replace(/location$/, 'password');
   if (type === 'JKS' || type === 'JCEKS') {
-    problems.push(`${typeKey?.key ?? store.key}: a ${type} keystore cannot be read by Sluice; convert it to PKCS12 (keytool -importkeystore -srckeystore ${store.value} -destkeystore client.p12 -deststoretype PKCS12) and set ${store.key} to it`);
+    problems.push(`${store.key}: a ${type} keystore cannot be read by Sluice; convert it to PKCS12 (keytool -importkeystore -srckeystore ${store.value} -destkeystore client.p12 -deststoretype PKCS12) and set ${store.key} to it`);
     return undefined;
   }
   if (type === 'PKCS12') {

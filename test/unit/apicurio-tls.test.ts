@@ -119,7 +119,11 @@ describe('Apicurio Registry over TLS', () => {
     expect(problems({ [`${P}.truststore.location`]: file('store.jks') }))
       .toEqual([expect.stringMatching(/^value\.converter\.apicurio\.registry\.request\.ssl\.truststore\.location: a JKS truststore cannot be read by Sluice; export the CA as PEM \(keytool -exportcert/)]);
     expect(problems({ [`${P}.truststore.location`]: file('ca.pem'), [`${P}.keystore.location`]: file('store.jks'), [`${P}.keystore.type`]: 'JKS' }))
-      .toEqual([expect.stringMatching(/^value\.converter\.apicurio\.registry\.request\.ssl\.keystore\.type: a JKS keystore cannot be read by Sluice; convert it to PKCS12 \(keytool -importkeystore/)]);
+      .toEqual([expect.stringMatching(/^value\.converter\.apicurio\.registry\.request\.ssl\.keystore\.location: a JKS keystore cannot be read by Sluice; convert it to PKCS12 \(keytool -importkeystore/)]);
+    // Java reads a PKCS12 file declared JKS (keystore.type.compat): so does Sluice. Types Sluice does not read are refused by their key.
+    expect(problems({ [`${P}.truststore.location`]: file('trust.p12'), [`${P}.truststore.type`]: 'JKS', [`${P}.truststore.password`]: 'trust-pw' })).toEqual([]);
+    expect(problems({ [`${P}.keystore.location`]: file('client.p12'), [`${P}.keystore.type`]: 'PKCS11', [`${P}.keystore.password`]: 'store-pw' }))
+      .toEqual(['value.converter.apicurio.registry.request.ssl.keystore.type: "PKCS11" is not a keystore type Sluice reads (PKCS12 or PEM)']);
     const wrong = problems({ [`${P}.keystore.location`]: file('client.p12'), [`${P}.keystore.password`]: 'not-the-pw' });
     expect(wrong).toEqual([expect.stringMatching(/^value\.converter\.apicurio\.registry\.request\.ssl\.keystore\.location: cannot open the PKCS12 keystore .* check value\.converter\.apicurio\.registry\.request\.ssl\.keystore\.password/)]);
     expect(wrong.join('\n')).not.toContain('not-the-pw');
