@@ -56,11 +56,16 @@ export function apicurioOptions(role: 'key' | 'value'): OptionSpec<any>[] {
   const p = `${role}.converter.apicurio`;
   const Role = role === 'key' ? 'Key' : 'Value';
   return [
-    str({ key: `${p}.registry.url`, doc: `Apicurio Registry URL of the ${role} converter when it is Apicurio's AvroConverter (io.apicurio.registry.utils.converter.AvroConverter): the native API, e.g. http://registry:8080/apis/registry/v2${role === 'key' ? ' (default: the value converter\'s)' : ''}. Schemas are fetched by the global id or content id each record carries.` }),
-    bool({ key: `${p}.registry.headers.enabled`, doc: `Whether Apicurio's serializer put the ${role} schema id in the record headers (apicurio.${role}.globalId / apicurio.${role}.contentId, the default) or in the payload after a magic byte.`, ignored: 'Sluice reads the id from the headers when a record has them and from the payload otherwise, as Apicurio\'s deserializer does.' }),
-    oneOf(['globalId', 'contentId'] as const, { key: `${p}.registry.use-id`, caseInsensitive: false, doc: `What an id in the ${role} payload names: globalId (default) or contentId, as the serializer was configured. An id header says which it is by its name.` }),
-    str({ key: `${p}.registry.id-handler`, doc: `The serializer's id handler: io.apicurio.registry.serde.DefaultIdHandler (8-byte id after the magic byte, default) or io.apicurio.registry.serde.Legacy4ByteIdHandler (4-byte id, as Confluent's framing); other handlers are refused.` }),
-    bool({ key: `${p}.registry.as-confluent`, doc: `true: the serializer wrote 4-byte ids in the payload (Legacy4ByteIdHandler).` }),
+    str({
+      key: `${p}.registry.url`,
+      doc: `Apicurio Registry URL of the ${role} converter when it is Apicurio's AvroConverter or ExtJsonConverter (io.apicurio.registry.utils.converter.*): ` +
+        `the native API, e.g. http://registry:8080/apis/registry/v2${role === 'key' ? ' (default: the value converter\'s)' : ''}. ` +
+        'Schemas are fetched by the global id or content id each record carries (ExtJsonConverter: the global id in its JSON).',
+    }),
+    bool({ key: `${p}.registry.headers.enabled`, doc: `AvroConverter: whether Apicurio's serializer put the ${role} schema id in the record headers (apicurio.${role}.globalId / apicurio.${role}.contentId, the default) or in the payload after a magic byte.`, ignored: 'Sluice reads the id from the headers when a record has them and from the payload otherwise, as Apicurio\'s deserializer does.' }),
+    oneOf(['globalId', 'contentId'] as const, { key: `${p}.registry.use-id`, caseInsensitive: false, doc: `AvroConverter: what an id in the ${role} payload names: globalId (default) or contentId, as the serializer was configured. An id header says which it is by its name.` }),
+    str({ key: `${p}.registry.id-handler`, doc: `AvroConverter: the serializer's id handler: io.apicurio.registry.serde.DefaultIdHandler (8-byte id after the magic byte, default) or io.apicurio.registry.serde.Legacy4ByteIdHandler (4-byte id, as Confluent's framing); other handlers are refused.` }),
+    bool({ key: `${p}.registry.as-confluent`, doc: `AvroConverter: true when the serializer wrote 4-byte ids in the payload (Legacy4ByteIdHandler).` }),
     oneOf(['BINARY', 'JSON'] as const, { key: `${p}.registry.avro.encoding`, caseInsensitive: false, doc: 'Avro encoding of the serializer: BINARY (default) is read; JSON is refused.' }),
     str({ key: `${p}.auth.username`, doc: `User name for the ${role} converter's Apicurio Registry (HTTP basic authentication, with ${p}.auth.password).` }),
     str({ key: `${p}.auth.password`, secret: true, doc: `Password for the ${role} converter's Apicurio Registry.` }),
@@ -71,10 +76,10 @@ export function apicurioOptions(role: 'key' | 'value'): OptionSpec<any>[] {
     str({ key: `${p}.auth.client.secret`, secret: true, doc: `OAuth client secret of the ${role} converter.` }),
     str({ key: `${p}.auth.client.scope`, doc: `OAuth scope asked for with the ${role} converter's token (none by default).` }),
     str({ key: `${p}.registry.request.ssl.truststore.location`, doc: `Truststore that verifies the ${role} converter's Apicurio Registry (HTTPS), instead of the system's CAs: PKCS12 or a PEM file of CA certificates; JKS is refused (export the CA as PEM)${role === 'key' ? ' (default: the value converter\'s)' : ''}.` }),
-    str({ key: `${p}.registry.request.ssl.truststore.type`, doc: `Type of ${p}.registry.request.ssl.truststore.location: PKCS12 or PEM (default: what the file holds); JKS is refused.` }),
+    str({ key: `${p}.registry.request.ssl.truststore.type`, doc: `Type of ${p}.registry.request.ssl.truststore.location: PKCS12 or PEM. As Java reads a JKS or PKCS12 file whichever of the two is declared, the file decides between them (and PEM); a JKS file is refused.` }),
     str({ key: `${p}.registry.request.ssl.truststore.password`, secret: true, doc: `Password of the ${role} converter's PKCS12 registry truststore.` }),
     str({ key: `${p}.registry.request.ssl.keystore.location`, doc: `Client certificate (mutual TLS) for the ${role} converter's Apicurio Registry: a PKCS12 keystore, or a PEM file holding the private key and its certificate chain; JKS is refused (convert it to PKCS12)${role === 'key' ? ' (default: the value converter\'s)' : ''}.` }),
-    str({ key: `${p}.registry.request.ssl.keystore.type`, doc: `Type of ${p}.registry.request.ssl.keystore.location: PKCS12 or PEM (default: what the file holds); JKS is refused.` }),
+    str({ key: `${p}.registry.request.ssl.keystore.type`, doc: `Type of ${p}.registry.request.ssl.keystore.location: PKCS12 or PEM. As Java reads a JKS or PKCS12 file whichever of the two is declared, the file decides between them (and PEM); a JKS file is refused.` }),
     str({ key: `${p}.registry.request.ssl.keystore.password`, secret: true, doc: `Password of the ${role} converter's PKCS12 registry keystore.` }),
     str({ key: `${p}.registry.request.ssl.key.password`, secret: true, doc: `Password of the private key in the ${role} converter's registry keystore (an encrypted PEM key; for PKCS12, tried when the keystore password does not open it).` }),
     str({ key: `${p}.registry.global-id`, doc: `Apicurio Registry 1.x serde setting (an id strategy class).`, refused: 'it belongs to Apicurio Registry 1.x\'s converter; Sluice reads the 2.x AvroConverter (apicurio.registry.url ending in /apis/registry/v2, auto-register / find-latest instead of global-id)' }),
