@@ -28,7 +28,19 @@ const SCHEMA = {
 };
 const PAYLOAD = '{"id":9007199254740993,"name":"ä","amount":"MDk=","day":19000,"tags":["a","b"],"attrs":{"x":1,"y":null},"inner":{"ok":true}}';
 
-// globalId 31: SCHEMA; 32: unknown; 33: 500; 34: an Avro schema (not Connect).
+// What Apicurio 2.6.2's ExtJsonConverter registered (KCONNECT) and wrote for a Struct of this schema, captured from the
+// real converter (fromConnectData against an Apicurio registry): the schema as stored, the record bytes as produced.
+const REAL_SCHEMA = '{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":true,"field":"name"},' +
+  '{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"},"field":"amount"},' +
+  '{"type":"int64","optional":false,"field":"big"},{"type":"int32","optional":true,"name":"org.apache.kafka.connect.data.Date","version":1,"field":"day"},' +
+  '{"type":"int64","optional":true,"name":"org.apache.kafka.connect.data.Timestamp","version":1,"field":"at"},' +
+  '{"type":"array","items":{"type":"string","optional":false},"optional":true,"field":"tags"}],"optional":false,"name":"shop.Value","version":3}';
+const REAL_RECORDS = [
+  'eyJzY2hlbWFJZCI6MTQ2LCJwYXlsb2FkIjp7ImlkIjoxLCJuYW1lIjoiZmlyc3QiLCJhbW91bnQiOiJNRGs9IiwiYmlnIjo0NTAzNTk5NjI3MzcwNDk3LCJkYXkiOjE5MDAwLCJhdCI6MTcwMDAwMDAwMDEyMywidGFncyI6WyJhIiwiYiJdfX0=',
+  'eyJzY2hlbWFJZCI6MTQ2LCJwYXlsb2FkIjp7ImlkIjoyLCJuYW1lIjpudWxsLCJhbW91bnQiOiJZdz09IiwiYmlnIjotOTIyMzM3MjAzNjg1NDc3NTgwOCwiZGF5IjpudWxsLCJhdCI6bnVsbCwidGFncyI6bnVsbH19',
+].map((b) => Buffer.from(b, 'base64'));
+
+// globalId 31: SCHEMA; 32: unknown; 33: 500; 34: an Avro schema (not Connect); 146: REAL_SCHEMA.
 let server: http.Server;
 let base = '';
 const asked: string[] = [];
@@ -41,6 +53,7 @@ beforeAll(async () => {
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
     if (url === '/apis/registry/v2/ids/globalIds/31') send(200, SCHEMA);
+    else if (url === '/apis/registry/v2/ids/globalIds/146') send(200, REAL_SCHEMA);
     else if (url === '/apis/registry/v2/ids/globalIds/32') send(404, { message: "No version with global ID '32' found.", error_code: 404, name: 'VersionNotFoundException' });
     else if (url === '/apis/registry/v2/ids/globalIds/33') send(500, { message: 'store down' });
     else if (url === '/apis/registry/v2/ids/globalIds/34') send(200, { type: 'record', name: 'V', fields: [{ name: 'id', type: 'int' }] });
@@ -84,6 +97,20 @@ describe('Apicurio ExtJsonConverter framing', () => {
     expect(d.decode(Buffer.from(` { "payload" : ${PAYLOAD} , "schemaId" : "31" } `)).value).toEqual(want.value);
     // A null payload is a null value, as JsonConverter reads it.
     expect(d.decode(framed(31, 'null')).value).toBeNull();
+  });
+
+  it('reads what the real converter wrote as the envelope of its registered schema reads', async () => {
+    const d = decoder();
+    const got = await decodeAll(d, REAL_RECORDS);
+    const envelope = new ConnectJsonDecoder();
+    const want = REAL_RECORDS.map((r) => {
+      const payload = r.toString('utf8').replace(/^\{"schemaId":146,"payload":/, '').replace(/\}$/, '');
+      return envelope.decode(Buffer.from(`{"schema":${REAL_SCHEMA},"payload":${payload}}`)).value;
+    });
+    expect(got).toEqual(want);
+    expect(got[0]).toMatchObject({ id: 1, name: 'first', amount: 'MDk=', big: 4503599627370497, day: 19000, at: 1700000000123, tags: ['a', 'b'] });
+    expect(got[1]).toMatchObject({ id: 2, name: null, big: -9223372036854775808n, tags: null });
+    expect(d.decode(REAL_RECORDS[0]!).schema.name).toBe('shop.Value');
   });
 
   it('fails bad records one by one, naming the id and the reason', async () => {
