@@ -3,7 +3,7 @@
 // or the value ($Key / $Value) of the record in place; a shape change derives
 // the output schema once per input schema (SchemaCache).
 import { stringifyJsonExact } from '../workers/json-exact.js';
-import type { Field, FieldType, RecordSchema } from '../workers/schema.js';
+import { intType, type Field, type FieldType, type RecordSchema } from '../workers/schema.js';
 import { javaReplacement, wholeMatch } from './java-regex.js';
 import { intern, type Options, type PredicateFactory, type Transform, type TransformFactory } from './options.js';
 import {
@@ -130,7 +130,9 @@ const INT_RANGE: Record<string, [bigint, bigint]> = {
 
 function castFieldType(t: CastType): FieldType {
   switch (t) {
-    case 'int8': case 'int16': case 'int32': return { kind: 'int32' };
+    case 'int8': return intType(8);
+    case 'int16': return intType(16);
+    case 'int32': return intType();
     case 'int64': return { kind: 'int64' };
     case 'float32': return { kind: 'float32' };
     case 'float64': return { kind: 'float64' };

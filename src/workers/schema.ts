@@ -3,7 +3,11 @@
 // JSON, msgpack). Sink encoders compile against it once per schema.
 
 export type FieldType =
-  | { kind: 'boolean' | 'int32' | 'int64' | 'float32' | 'float64' | 'string' | 'bytes' | 'null' | 'uuid' }
+  | { kind: 'boolean' | 'int64' | 'float32' | 'float64' | 'string' | 'bytes' | 'null' | 'uuid' }
+  // width: a Connect INT8 / INT16 (ShortConverter, connect.type "int16", a Connect
+  // JSON "int16"): the same JS number, but PostgreSQL makes it smallint and Avro
+  // output keeps connect.type, as Connect does. Absent: INT32.
+  | { kind: 'int32'; width?: IntWidth }
   | { kind: 'decimal'; precision: number; scale: number }
   | { kind: 'date' } // days since 1970-01-01
   | { kind: 'time-millis' | 'time-micros' | 'time-nanos' } // since midnight
@@ -23,6 +27,23 @@ export type FieldType =
   | { kind: 'map'; values: FieldType; keys?: FieldType }
   | { kind: 'record'; fields: readonly Field[] }
   | { kind: 'any' }; // schemaless: the value decides
+
+export type IntWidth = 8 | 16;
+
+/** A Connect INT8 / INT16 / INT32 field type. */
+export function intType(width?: IntWidth): FieldType {
+  return width === undefined ? { kind: 'int32' } : { kind: 'int32', width };
+}
+
+/** The width a Connect type name (connect.type "int8", "int16") gives an int32; undefined for anything else. */
+export function intWidthOf(connectType: unknown): IntWidth | undefined {
+  return connectType === 'int8' ? 8 : connectType === 'int16' ? 16 : undefined;
+}
+
+/** The bits of a Connect integer type (8, 16, 32, 64); undefined for any other type. */
+export function intBits(ft: FieldType): number | undefined {
+  return ft.kind === 'int32' ? ft.width ?? 32 : ft.kind === 'int64' ? 64 : undefined;
+}
 
 export interface Field {
   readonly name: string;
@@ -123,6 +144,10 @@ export function fieldTypeFromAvro(schema: AvroSchema, named: Map<string, FieldTy
       if ((s.type === 'record' || s.type === 'fixed') && typeof s.name === 'string') named.set(qualified(s), dbz);
       return { type: dbz, optional: false };
     }
+  }
+  // AvroData.fromConnectSchema writes a Connect INT8 / INT16 as an Avro int with connect.type.
+  if (s.type === 'int' && logical === undefined && intWidthOf(s['connect.type']) !== undefined) {
+    return { type: intType(intWidthOf(s['connect.type'])), optional: false };
   }
   if (typeof s.type === 'string') {
     if (logical === 'decimal' && (s.type === 'bytes' || s.type === 'fixed')) {
@@ -228,7 +253,7 @@ export function fieldTypeFromConnect(s: ConnectSchema): FieldType {
     case 'boolean': return { kind: 'boolean' };
     case 'int8':
     case 'int16':
-    case 'int32': return { kind: 'int32' };
+    case 'int32': return intType(intWidthOf(s.type));
     case 'int64': return { kind: 'int64' };
     case 'float': return { kind: 'float32' };
     case 'double': return { kind: 'float64' };

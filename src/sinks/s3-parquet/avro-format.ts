@@ -37,7 +37,7 @@ function avroSchemaOf(schema: RecordSchema): AvroSchema {
   const of = (t: FieldType, path: string): AvroSchema => {
     switch (t.kind) {
       case 'boolean': return 'boolean';
-      case 'int32': return 'int';
+      case 'int32': return t.width !== undefined ? { type: 'int', 'connect.type': `int${t.width}` } : 'int';
       case 'int64': return 'long';
       case 'float32': return 'float';
       case 'float64': return 'double';
