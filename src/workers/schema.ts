@@ -1,6 +1,8 @@
 // One description of a record's shape, whatever it was decoded from: an Avro
 // writer schema, a Kafka Connect JSON envelope schema, or nothing (schemaless
 // JSON, msgpack). Sink encoders compile against it once per schema.
+import { avroDefault, defaultOf } from './schema-defaults.js';
+import { connectDefault } from './decode/connect-payload.js';
 
 export type FieldType =
   | { kind: 'boolean' | 'int64' | 'float32' | 'float64' | 'string' | 'bytes' | 'null' | 'uuid' }
@@ -49,7 +51,10 @@ export interface Field {
   readonly name: string;
   readonly type: FieldType;
   readonly optional: boolean;
+  /** The schema default, in the form the decoder gives the field's values (schema-defaults.ts). */
   readonly default?: unknown;
+  /** Set instead of `default` when the schema has a default that cannot be read exactly: why. Applying it is an error. */
+  readonly defaultError?: string;
 }
 
 export interface RecordSchema {
@@ -110,11 +115,15 @@ function localOf(logical: string): { local?: true } {
   return logical.startsWith('local-') ? { local: true } : {};
 }
 
-export function fieldTypeFromAvro(schema: AvroSchema, named: Map<string, FieldType> = new Map()): { type: FieldType; optional: boolean } {
+/**
+ * `named`: the named types defined so far; `avro`: their Avro schemas, for
+ * reading field defaults (schema-defaults.ts).
+ */
+export function fieldTypeFromAvro(schema: AvroSchema, named: Map<string, FieldType> = new Map(), avro: Map<string, AvroSchema> = new Map()): { type: FieldType; optional: boolean } {
   if (Array.isArray(schema)) {
     const nonNull = schema.filter((s) => s !== 'null' && !(typeof s === 'object' && !Array.isArray(s) && s.type === 'null'));
     const optional = nonNull.length < schema.length;
-    if (nonNull.length === 1) return { type: fieldTypeFromAvro(nonNull[0]!, named).type, optional };
+    if (nonNull.length === 1) return { type: fieldTypeFromAvro(nonNull[0]!, named, avro).type, optional };
     // A union of several branches has no single column type: keep it as JSON.
     return { type: { kind: 'any' }, optional };
   }
@@ -141,7 +150,10 @@ export function fieldTypeFromAvro(schema: AvroSchema, named: Map<string, FieldTy
     const params = s['connect.parameters'] as Record<string, unknown> | undefined;
     const dbz = debeziumType(s['connect.name'], s.type, params);
     if (dbz) {
-      if ((s.type === 'record' || s.type === 'fixed') && typeof s.name === 'string') named.set(qualified(s), dbz);
+      if ((s.type === 'record' || s.type === 'fixed') && typeof s.name === 'string') {
+        named.set(qualified(s), dbz);
+        avro.set(qualified(s), s);
+      }
       return { type: dbz, optional: false };
     }
   }
@@ -164,32 +176,41 @@ export function fieldTypeFromAvro(schema: AvroSchema, named: Map<string, FieldTy
   switch (s.type) {
     case 'record':
     case 'error': {
-      const fields = (s.fields as { name: string; type: AvroSchema; default?: unknown }[]).map((f) => {
-        const t = fieldTypeFromAvro(f.type, named);
-        return { name: f.name, type: t.type, optional: t.optional, default: f.default };
+      const fields = (s.fields as { name: string; type: AvroSchema; default?: unknown }[]).map((f): Field => {
+        const t = fieldTypeFromAvro(f.type, named, avro);
+        return { name: f.name, type: t.type, optional: t.optional, ...defaultOf(f.name, f.default !== undefined, () => avroDefault(f.type, f.default, avro)) };
       });
       const type: FieldType = { kind: 'record', fields };
-      if (typeof s.name === 'string') named.set(qualified(s), type);
+      if (typeof s.name === 'string') {
+        named.set(qualified(s), type);
+        avro.set(qualified(s), s);
+      }
       return { type, optional: false };
     }
     case 'enum': {
       const type: FieldType = { kind: 'enum', symbols: s.symbols as string[] };
-      if (typeof s.name === 'string') named.set(qualified(s), type);
+      if (typeof s.name === 'string') {
+        named.set(qualified(s), type);
+        avro.set(qualified(s), s);
+      }
       return { type, optional: false };
     }
     case 'fixed': {
       const type: FieldType = { kind: 'fixed', size: Number(s.size) };
-      if (typeof s.name === 'string') named.set(qualified(s), type);
+      if (typeof s.name === 'string') {
+        named.set(qualified(s), type);
+        avro.set(qualified(s), s);
+      }
       return { type, optional: false };
     }
     case 'array': {
-      const items = fieldTypeFromAvro(s.items as AvroSchema, named);
+      const items = fieldTypeFromAvro(s.items as AvroSchema, named, avro);
       return { type: { kind: 'array', items: items.type, itemsOptional: items.optional }, optional: false };
     }
     case 'map':
-      return { type: { kind: 'map', values: fieldTypeFromAvro(s.values as AvroSchema, named).type }, optional: false };
+      return { type: { kind: 'map', values: fieldTypeFromAvro(s.values as AvroSchema, named, avro).type }, optional: false };
     default:
-      return fieldTypeFromAvro(s.type, named);
+      return fieldTypeFromAvro(s.type, named, avro);
   }
 }
 
@@ -266,7 +287,13 @@ export function fieldTypeFromConnect(s: ConnectSchema): FieldType {
       return keys.kind === 'string' ? { kind: 'map', values } : { kind: 'map', values, keys };
     }
     case 'struct':
-      return { kind: 'record', fields: (s.fields ?? []).map((f) => ({ name: f.field!, type: fieldTypeFromConnect(f), optional: f.optional ?? false, default: f.default })) };
+      return {
+        kind: 'record',
+        fields: (s.fields ?? []).map((f): Field => ({
+          name: f.field!, type: fieldTypeFromConnect(f), optional: f.optional ?? false,
+          ...defaultOf(f.field!, f.default !== undefined, () => connectDefault(f)),
+        })),
+      };
     default:
       throw new Error(`unknown Kafka Connect schema type "${s.type}"`);
   }
