@@ -431,7 +431,10 @@ function flatten(part: Part): TransformFactory {
         for (const f of fields) {
           const name = prefix === '' ? f.name : prefix + delim + f.name;
           if (f.type.kind === 'record') flatFields(name, f.type.fields, optional || f.optional, out);
-          else out.push({ name, type: f.type, optional: optional || f.optional, default: f.default, ...(f.defaultError !== undefined ? { defaultError: f.defaultError } : {}) });
+          else {
+            const readDefault = f.defaultError !== undefined ? { defaultError: f.defaultError } : {};
+            out.push({ name, type: f.type, optional: optional || f.optional, default: f.default, ...readDefault });
+          }
         }
       };
       const flatStruct = (prefix: string, fields: readonly Field[], m: Record<string, unknown> | null, out: Record<string, unknown>): void => {

@@ -119,7 +119,9 @@ function localOf(logical: string): { local?: true } {
  * `named`: the named types defined so far; `avro`: their Avro schemas, for
  * reading field defaults (schema-defaults.ts).
  */
-export function fieldTypeFromAvro(schema: AvroSchema, named: Map<string, FieldType> = new Map(), avro: Map<string, AvroSchema> = new Map()): { type: FieldType; optional: boolean } {
+export function fieldTypeFromAvro(
+  schema: AvroSchema, named: Map<string, FieldType> = new Map(), avro: Map<string, AvroSchema> = new Map(),
+): { type: FieldType; optional: boolean } {
   if (Array.isArray(schema)) {
     const nonNull = schema.filter((s) => s !== 'null' && !(typeof s === 'object' && !Array.isArray(s) && s.type === 'null'));
     const optional = nonNull.length < schema.length;
