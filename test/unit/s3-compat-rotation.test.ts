@@ -13,6 +13,13 @@ import { PartitionRotation, type ChunkRef, type FileSet } from '../../src/sinks/
 import { errantReporter, type ErrantTicket } from '../../src/sinks/s3-parquet/errant.js';
 import type { EncodedBatch, RejectedRecord } from '../../src/sinks/common/sink.js';
 import { SluiceError } from '../../src/errors.js';
+import { rowProjects, widensInexactly } from '../../src/sinks/s3-parquet/compat-values.js';
+import writeCompatFile from '../../src/sinks/s3-parquet/compat-file-task.js';
+import type { S3Plan } from '../../src/sinks/s3-parquet/encoding.js';
+import { S3FormatEncoder } from '../../src/sinks/s3-parquet/format-encoder.js';
+import { readRowTable, type S3BatchMeta } from '../../src/sinks/s3-parquet/layout.js';
+import { EMPTY_INFERRED } from '../../src/sinks/s3-parquet/types.js';
+import { recordSchemaFromAvro, setRegistryVersion, type RecordSchema } from '../../src/workers/schema.js';
 
 const rec = (fields: unknown[], extra: Record<string, unknown> = {}) => ({ type: 'record', name: 'Order', namespace: 'shop', fields, ...extra });
 const c = (avro: unknown) => connectSchemaOf(avro);
@@ -222,5 +229,53 @@ describe('errantReporter: Kafka Connect\'s reporter semantics for the S3 sink', 
     errantReporter(batch(() => Promise.reject(new Error('broker gone'))), t, true)!(s, t, [3], 'x');
     await expect(Promise.all(s.deadLetters)).rejects.toThrow('broker gone');
     expect(t.rejected?.message).toBe('broker gone');
+  });
+});
+
+// ---------- numbers with no exact value in the file's wider type ----------
+
+describe('a number the file\'s wider type cannot hold exactly opens a file of its own schema (compat-values.ts)', () => {
+  it('widensInexactly: int32/int64 → float32 and int64 → float64 may round; other widenings never do', () => {
+    expect(widensInexactly(prim('int64'), prim('float64'))).toBe(true);
+    expect(widensInexactly(prim('int32'), prim('float32'))).toBe(true);
+    expect(widensInexactly(prim('int64'), prim('float32'))).toBe(true);
+    expect(widensInexactly(prim('int32'), prim('float64'))).toBe(false);
+    expect(widensInexactly(prim('int16'), prim('float32'))).toBe(false);
+    expect(widensInexactly(prim('float32'), prim('float64'))).toBe(false);
+    expect(widensInexactly(prim('int32'), prim('int64'))).toBe(false);
+    const nested = (t: unknown) => c(rec([{ name: 'lines', type: { type: 'array', items: { type: 'record', name: 'L', fields: [{ name: 'n', type: t }] } } }]));
+    expect(widensInexactly(nested('long'), nested('double'))).toBe(true);
+    expect(widensInexactly(nested('int'), nested('double'))).toBe(false);
+  });
+
+  it('BACKWARD: v1 rows join the v2 file where their long is an exact double; the one beyond 2^53 starts a v1 file, kept exact', async () => {
+    const topic = 'inexact';
+    const V1 = rec([{ name: 'id', type: 'long' }, { name: 'amount', type: 'long' }]);
+    const V2 = rec([{ name: 'id', type: 'long' }, { name: 'amount', type: 'double' }]);
+    const s1 = recordSchemaFromAvro('avro:inexact1', V1);
+    const s2 = recordSchemaFromAvro('avro:inexact2', V2);
+    setRegistryVersion(s1, topic, 1);
+    setRegistryVersion(s2, topic, 2);
+    const enc = new S3FormatEncoder();
+    const plan: S3Plan = { key: 'k', partitioner: { kind: 'default' }, storeKey: false, storeHeaders: false, storeMetadata: false, nullValues: 'fail', inferred: EMPTY_INFERRED, format: 'json', compatibility: 'backward' };
+    enc.begin(plan, topic, 0);
+    const rows: [RecordSchema, object][] = [[s2, { id: 1, amount: 1.5 }], [s1, { id: 2, amount: 5 }], [s1, { id: 3, amount: 2n ** 53n + 1n }], [s1, { id: 4, amount: 7 }]];
+    rows.forEach(([schema, value], i) => enc.add({ value, schema }, undefined, { topic, partition: 0, offset: i, timestamp: 0, key: null, keyBytes: null, headers: () => [] }));
+    const out = enc.finish();
+    const meta = out.meta as S3BatchMeta;
+    const closed: FileSet<string>[] = [];
+    const r = new PartitionRotation<string>({ flushSize: 1e9, rotateIntervalMs: -1, fileMaxBytes: 1e12, compatibility: 'backward' }, {
+      now: () => 0, closeAt: () => Infinity, joined: () => {}, closed: (s) => closed.push(s), rowProjects,
+    });
+    r.addBatch('b', out.outputBytes, readRowTable(out.output!, meta.rows), meta.groups.map((g) => ({ ...g, buffer: out.output!, bytesPerRow: g.byteLength / g.rows })), 0, 3);
+    r.close('flush');
+    expect(closed.map((s) => [s.start, s.end, s.reason])).toEqual([[0, 1, 'schema change'], [2, 3, 'flush']]);
+    const files = closed.map((s) => [...s.files.values()][0]!);
+    expect(files.map((f) => [f.firstOffset, f.version])).toEqual([[0, 2], [2, 1]]);
+    const bodies = await Promise.all(files.map((f) => writeCompatFile({
+      format: 'json', schema: f.schema!, topic, partition: 0, compatibility: 'BACKWARD',
+      pieces: f.pieces.map((p) => ({ buffer: p.chunk.buffer, byteOffset: p.chunk.byteOffset, byteLength: p.chunk.byteLength, rowStart: p.rowStart, rowEnd: p.rowEnd, rows: p.chunk.rows, schema: p.chunk.schema!, offsets: p.offsets! })),
+    })));
+    expect(bodies.map((b) => Buffer.from(b).toString())).toEqual(['{"id":1,"amount":1.5}\n{"id":2,"amount":5.0}\n', '{"id":3,"amount":9007199254740993}\n{"id":4,"amount":7}\n']);
   });
 });

@@ -111,6 +111,11 @@ export interface RotationHooks<T> {
   /** The batch has rows in this set (called once per batch and set). */
   joined(ticket: T, set: FileSet<T>): void;
   closed(set: FileSet<T>): void;
+  /**
+   * schema.compatibility: whether the chunk's row projects to the file's schema
+   * exactly (compat-values.ts); undefined: every row of the chunk does.
+   */
+  rowProjects?(fileSchema: string, chunk: ChunkRef, row: number): boolean | undefined;
 }
 
 export class PartitionRotation<T> {
@@ -160,8 +165,11 @@ export class PartitionRotation<T> {
         continue;
       }
       // Key and header files are never projected: another key schema closes the set whatever the value's version says.
-      const rotate = file !== undefined && changed && (!compatibility || schemalessSwitch || file.pieces[0]?.chunk.companionKey !== chunk.companionKey ||
+      let rotate = file !== undefined && changed && (!compatibility || schemalessSwitch || file.pieces[0]?.chunk.companionKey !== chunk.companionKey ||
         fileSchemaChange(compatibility, file, chunk) !== undefined);
+      // A number with no exact value in the file's wider type: a file of its own schema keeps it (compat-values.ts); such rows are checked one by one.
+      const exact = !rotate && changed && file?.schema !== undefined ? this.hooks.rowProjects?.(file.schema, chunk, cursor[g]!) : undefined;
+      if (exact === false) rotate = true;
       if (set && file && rotate) {
         this.close('schema change');
         set = null;
@@ -184,7 +192,7 @@ export class PartitionRotation<T> {
       }
       // A run of rows of the same group that no rule cuts: placed at once.
       const byBytes = Math.max(1, Math.ceil((fileMaxBytes - file.bytes) / chunk.bytesPerRow));
-      const limit = Math.min(n, r + Math.min(flushSize - set.rows, byBytes));
+      const limit = exact === true ? r + 1 : Math.min(n, r + Math.min(flushSize - set.rows, byBytes));
       let end = r + 1;
       if (rotateIntervalMs > 0) {
         const until = set.firstTime + rotateIntervalMs;

@@ -86,6 +86,7 @@ class PartitionWriter {
       closeAt: (t) => sink.scheduleCloseAt(t),
       joined: (ticket) => ticket.pending++,
       closed: (set) => sink.onSetClosed(this, set),
+      rowProjects: (schema, chunk, row) => sink.rowProjects?.(schema, chunk, row),
     });
   }
 
@@ -149,6 +150,8 @@ export class S3ParquetSink implements Sink {
   private readonly compatibility?: Compatibility;
   /** Kafka Connect gives a sink task an errant-record reporter only with a dead-letter topic or errors.log.enable=true. */
   private readonly hasReporter: boolean;
+  /** schema.compatibility: compat-values.ts's check, loaded by the first plan() (before any batch). */
+  rowProjects?: typeof import('./compat-values.js').rowProjects;
 
   constructor(
     config: ResolvedConfig,
@@ -201,6 +204,7 @@ export class S3ParquetSink implements Sink {
   // ---------------- plans ----------------
 
   async plan(topic: string): Promise<SinkPlan> {
+    if (this.compatibility && !this.rowProjects) this.rowProjects = (await import('./compat-values.js')).rowProjects;
     let p = this.plans.get(topic);
     if (!p) {
       p = {
