@@ -257,10 +257,14 @@ describe('a number the file\'s wider type cannot hold exactly opens a file of it
     setRegistryVersion(s1, topic, 1);
     setRegistryVersion(s2, topic, 2);
     const enc = new S3FormatEncoder();
-    const plan: S3Plan = { key: 'k', partitioner: { kind: 'default' }, storeKey: false, storeHeaders: false, storeMetadata: false, nullValues: 'fail', inferred: EMPTY_INFERRED, format: 'json', compatibility: 'backward' };
+    const plan: S3Plan = {
+      key: 'k', partitioner: { kind: 'default' }, storeKey: false, storeHeaders: false, storeMetadata: false, nullValues: 'fail', inferred: EMPTY_INFERRED,
+      format: 'json', compatibility: 'backward',
+    };
     enc.begin(plan, topic, 0);
     const rows: [RecordSchema, object][] = [[s2, { id: 1, amount: 1.5 }], [s1, { id: 2, amount: 5 }], [s1, { id: 3, amount: 2n ** 53n + 1n }], [s1, { id: 4, amount: 7 }]];
-    rows.forEach(([schema, value], i) => enc.add({ value, schema }, undefined, { topic, partition: 0, offset: i, timestamp: 0, key: null, keyBytes: null, headers: () => [] }));
+    const ctx = (offset: number) => ({ topic, partition: 0, offset, timestamp: 0, key: null, keyBytes: null, headers: () => [] });
+    rows.forEach(([schema, value], i) => enc.add({ value, schema }, undefined, ctx(i)));
     const out = enc.finish();
     const meta = out.meta as S3BatchMeta;
     const closed: FileSet<string>[] = [];
@@ -274,7 +278,10 @@ describe('a number the file\'s wider type cannot hold exactly opens a file of it
     expect(files.map((f) => [f.firstOffset, f.version])).toEqual([[0, 2], [2, 1]]);
     const bodies = await Promise.all(files.map((f) => writeCompatFile({
       format: 'json', schema: f.schema!, topic, partition: 0, compatibility: 'BACKWARD',
-      pieces: f.pieces.map((p) => ({ buffer: p.chunk.buffer, byteOffset: p.chunk.byteOffset, byteLength: p.chunk.byteLength, rowStart: p.rowStart, rowEnd: p.rowEnd, rows: p.chunk.rows, schema: p.chunk.schema!, offsets: p.offsets! })),
+      pieces: f.pieces.map((p) => ({
+        buffer: p.chunk.buffer, byteOffset: p.chunk.byteOffset, byteLength: p.chunk.byteLength, rowStart: p.rowStart, rowEnd: p.rowEnd, rows: p.chunk.rows,
+        schema: p.chunk.schema!, offsets: p.offsets!,
+      })),
     })));
     expect(bodies.map((b) => Buffer.from(b).toString())).toEqual(['{"id":1,"amount":1.5}\n{"id":2,"amount":5.0}\n', '{"id":3,"amount":9007199254740993}\n{"id":4,"amount":7}\n']);
   });
