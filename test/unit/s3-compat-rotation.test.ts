@@ -262,7 +262,9 @@ describe('a number the file\'s wider type cannot hold exactly opens a file of it
       format: 'json', compatibility: 'backward',
     };
     enc.begin(plan, topic, 0);
-    const rows: [RecordSchema, object][] = [[s2, { id: 1, amount: 1.5 }], [s1, { id: 2, amount: 5 }], [s1, { id: 3, amount: 2n ** 53n + 1n }], [s1, { id: 4, amount: 7 }]];
+    const rows: [RecordSchema, object][] = [
+      [s2, { id: 1, amount: 1.5 }], [s1, { id: 2, amount: 5 }], [s1, { id: 3, amount: 2n ** 53n + 1n }], [s1, { id: 4, amount: 7 }],
+    ];
     const ctx = (offset: number) => ({ topic, partition: 0, offset, timestamp: 0, key: null, keyBytes: null, headers: () => [] });
     rows.forEach(([schema, value], i) => enc.add({ value, schema }, undefined, ctx(i)));
     const out = enc.finish();
