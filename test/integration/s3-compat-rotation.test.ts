@@ -10,7 +10,7 @@ import { avroType } from '../../src/workers/decode/decoders.js';
 import { confluentFrame, registerSchema } from '../helpers/registry.js';
 import { createTopic, produce, readTopic } from '../helpers/kafka.js';
 import { REGISTRY, uniqueName } from '../helpers/stack.js';
-import { ensurePythonReaders, readParquet, runS3ToEnd } from './s3-support.js';
+import { ensurePythonReaders, readObjects, readParquet, runS3ToEnd } from './s3-support.js';
 
 beforeAll(async () => {
   await ensurePythonReaders();
@@ -34,8 +34,8 @@ async function noRegistryRule(subject: string): Promise<void> {
   }
 }
 
-/** Versions 1 and 2 registered under <topic>-value; records of v1, v2, v1, v1 at offsets 0-3. */
-async function produceV1V2V1V1(topic: string, v1: object, v2: object, values: [object, object, object, object]): Promise<void> {
+/** Versions 1 and 2 registered under <topic>-value; the record at offset 1 is of v2, the others of v1. */
+async function produceV1V2V1V1(topic: string, v1: object, v2: object, values: object[]): Promise<void> {
   await createTopic(topic, 1);
   const id1 = await registerSchema(`${topic}-value`, v1);
   await noRegistryRule(`${topic}-value`);
@@ -69,6 +69,24 @@ describe('S3 sink: schemas that cannot be projected close the file set (Confluen
     expect(files.map((f) => f.key)).toEqual([0, 1, 2].map((s) => `${dir}/${topic}/partition=0/${topic}+0+${pad(s)}.snappy.parquet`));
     expect(files[1]!.data).toEqual([{ id: 2, line: { sku: 'b', qty: 5 } }]);
     expect(files[2]!.data).toEqual([{ id: 3, line: { sku: 'c' } }, { id: 4, line: { sku: 'd' } }]);
+  });
+});
+
+describe('S3 sink: a number the file\'s wider type cannot hold exactly', () => {
+  it('BACKWARD, JsonFormat: a v1 long beyond 2^53 after a v2 that made it a double starts a v1 file and keeps its exact value; smaller ones join the v2 file', async () => {
+    const topic = uniqueName('s3_rot_exact');
+    const dir = uniqueName('it');
+    const v = (amount: string) => ({ type: 'record', name: 'Order', namespace: 'shop', fields: [{ name: 'id', type: 'long' }, { name: 'amount', type: amount }] });
+    await produceV1V2V1V1(topic, v('long'), v('double'), [
+      { id: 1, amount: 1 }, { id: 2, amount: 2.5 }, { id: 3, amount: 4 }, { id: 4, amount: 2n ** 53n + 1n }, { id: 5, amount: 5 }, { id: 6, amount: 6 },
+    ]);
+    await runS3ToEnd(topic, dir, { ...AVRO, 'schema.compatibility': 'BACKWARD', 'flush.size': '3', 'format.class': 'io.confluent.connect.s3.format.json.JsonFormat' });
+    const objects = await readObjects(`${dir}/${topic}/`);
+    // Offset 2 (amount 4) is an exact double: projected into the v2 file. Offset 3 is not: a v1 file from there, as longs (flush.size 3 closes it).
+    expect(objects.map((o) => o.key)).toEqual([0, 1, 3].map((s) => `${dir}/${topic}/partition=0/${topic}+0+${pad(s)}.json`));
+    expect(objects.map((o) => o.text)).toEqual([
+      '{"id":1,"amount":1}\n', '{"id":2,"amount":2.5}\n{"id":3,"amount":4.0}\n', '{"id":4,"amount":9007199254740993}\n{"id":5,"amount":5}\n{"id":6,"amount":6}\n',
+    ]);
   });
 });
 
