@@ -1,7 +1,7 @@
 // Schema parameters as Confluent's storage-common compares them (its own
 // io.confluent.connect.storage.schema.SchemaProjector.checkMaybeCompatible and
 // StorageSchemaCompatibility.checkSchemaParameters, kafka-connect-storage-common
-// 10.x/11.x/12.x since 2025-11): documentation parameters are left out
+// 11.2.28 / 12.0.4 on): documentation parameters are left out
 // (filterMetadataParameters), and an enum's parameters need only be a subset of
 // the file's (a file whose enum has more symbols takes the record's), where
 // Kafka Connect's own SchemaProjector compared them whole.
