@@ -115,6 +115,9 @@ export function fileSchemaChange(
   if (file.schema === undefined || record.schema === undefined || file.schema === record.schema) {
     return versionChange(compat, file.version!, record.version!) ? { type: 'DIFFERENT_VERSION', path: '' } : undefined;
   }
+  // Rows of one pair come in runs (one row at a time where compat-values.ts looks at values): the last answer first.
+  const l = last;
+  if (l && l.compat === compat && l.file === file.schema && l.record === record.schema && l.fv === file.version && l.rv === record.version) return l.d ?? undefined;
   const key = `${compat}\u0000${file.version}\u0000${record.version}\u0000${file.schema}\u0000${record.schema}`;
   let d = decisions.get(key);
   if (d === undefined) {
@@ -129,5 +132,7 @@ export function fileSchemaChange(
     if (decisions.size > 10_000) decisions.clear();
     decisions.set(key, d);
   }
+  last = { compat, file: file.schema, record: record.schema, fv: file.version, rv: record.version, d };
   return d ?? undefined;
 }
+let last: { compat: Compatibility; file: string; record: string; fv: number | undefined; rv: number | undefined; d: SchemaChange | null } | undefined;

@@ -36,6 +36,7 @@ export function widensInexactly(s: CSchema, t: CSchema): boolean {
 }
 
 const pairs = new Map<string, boolean>();
+let last: { file: string; text: string; lossy: boolean } | undefined;
 const decoders = new Map<string, (b: Uint8Array) => unknown>();
 
 function decoderOf(text: string): (b: Uint8Array) => unknown {
@@ -60,9 +61,9 @@ function decoderOf(text: string): (b: Uint8Array) => unknown {
 export function rowProjects(fileText: string, chunk: Pick<ChunkMeta, 'schema' | 'byteOffset' | 'rows'> & { buffer: SharedArrayBuffer }, row: number): boolean | undefined {
   const text = chunk.schema;
   if (text === undefined || text === fileText) return undefined;
-  const key = `${fileText}\u0000${text}`;
-  let lossy = pairs.get(key);
+  let lossy = last && last.file === fileText && last.text === text ? last.lossy : pairs.get(`${fileText}\u0000${text}`);
   if (lossy === undefined) {
+    const key = `${fileText}\u0000${text}`;
     try {
       lossy = widensInexactly(connectSchemaOfText(text), connectSchemaOfText(fileText));
     } catch {
@@ -71,6 +72,7 @@ export function rowProjects(fileText: string, chunk: Pick<ChunkMeta, 'schema' | 
     if (pairs.size > 10_000) pairs.clear();
     pairs.set(key, lossy);
   }
+  last = { file: fileText, text, lossy };
   if (!lossy) return undefined;
   const ends = new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.rows);
   const from = row === 0 ? 0 : ends[row - 1]!;
