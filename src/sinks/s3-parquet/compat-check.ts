@@ -117,7 +117,9 @@ export function fileSchemaChange(
   }
   // Rows of one pair come in runs (one row at a time where compat-values.ts looks at values): the last answer first.
   const l = last;
-  if (l && l.compat === compat && l.file === file.schema && l.record === record.schema && l.fv === file.version && l.rv === record.version) return l.d ?? undefined;
+  if (l && l.compat === compat && l.file === file.schema && l.record === record.schema && l.fv === file.version && l.rv === record.version) {
+    return l.d ?? undefined;
+  }
   const key = `${compat}\u0000${file.version}\u0000${record.version}\u0000${file.schema}\u0000${record.schema}`;
   let d = decisions.get(key);
   if (d === undefined) {
