@@ -10,7 +10,8 @@ import { readParquet } from 'parquet-wasm';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { SluiceError } from '../../src/errors.js';
-import { connectSchemaOf, decide, project, ProjectionError } from '../../src/sinks/s3-parquet/compatibility.js';
+import { connectSchemaOf, project, ProjectionError } from '../../src/sinks/s3-parquet/compatibility.js';
+import { versionChange } from '../../src/sinks/s3-parquet/compat-check.js';
 import writeCompatFile, { type CompatFileTask } from '../../src/sinks/s3-parquet/compat-file-task.js';
 import type { S3Plan } from '../../src/sinks/s3-parquet/encoding.js';
 import { S3FormatEncoder } from '../../src/sinks/s3-parquet/format-encoder.js';
@@ -23,16 +24,17 @@ import { recordSchemaFromAvro, schemaVersion, setRegistryVersion, type RecordSch
 
 const rec = (fields: unknown[], name = 'Order') => ({ type: 'record', name, namespace: 'shop', fields });
 
-describe('the compatibility decision (StorageSchemaCompatibility)', () => {
+describe('the compatibility decision by version (StorageSchemaCompatibility.checkVersions)', () => {
   it('BACKWARD and FULL rotate for a newer version and project an older or equal one; FORWARD the reverse', () => {
+    // versionChange(compat, file's version, record's version)
     for (const c of ['backward', 'full'] as const) {
-      expect(decide(c, 1, 2)).toBe('rotate');
-      expect(decide(c, 2, 1)).toBe('project');
-      expect(decide(c, 2, 2)).toBe('project');
+      expect(versionChange(c, 1, 2)).toBe(true);
+      expect(versionChange(c, 2, 1)).toBe(false);
+      expect(versionChange(c, 2, 2)).toBe(false);
     }
-    expect(decide('forward', 1, 2)).toBe('project');
-    expect(decide('forward', 2, 1)).toBe('rotate');
-    expect(decide('forward', 2, 2)).toBe('project');
+    expect(versionChange('forward', 1, 2)).toBe(false);
+    expect(versionChange('forward', 2, 1)).toBe(true);
+    expect(versionChange('forward', 2, 2)).toBe(false);
   });
 });
 

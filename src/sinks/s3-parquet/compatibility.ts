@@ -8,7 +8,8 @@
 // - BACKWARD and FULL: a record whose schema version is newer than the
 //   current one closes the set (its schema becomes the next set's); an older
 //   or equal one is projected to the current schema and joins the file.
-//   FORWARD: the reverse.
+//   FORWARD: the reverse. A schema that cannot be projected closes the set
+//   whatever the versions say (compat-check.ts has the whole decision).
 // - Projection (SchemaProjector): fields the target lacks are dropped; a
 //   target field the record lacks takes the field's default, else null when
 //   optional, else it is an error; numbers are promoted int8 → int16 → int32
@@ -25,19 +26,6 @@
 import { paramsCompatible } from './compat-params.js';
 
 export type Compatibility = 'backward' | 'forward' | 'full';
-
-/** What a record's schema does to its path's file: stay (same schema), join it projected, or close the set. */
-export type Decision = 'same' | 'project' | 'rotate';
-
-/**
- * The versions' part of StorageSchemaCompatibility.shouldChangeSchema for two
- * schemas that differ (compat-check.ts has the whole decision): BACKWARD/FULL
- * rotate for a newer version, FORWARD for an older one.
- */
-export function decide(compat: Compatibility, currentVersion: number, recordVersion: number): Exclude<Decision, 'same'> {
-  const rotate = compat === 'forward' ? recordVersion < currentVersion : recordVersion > currentVersion;
-  return rotate ? 'rotate' : 'project';
-}
 
 /** A projection the schemas do not allow (Kafka Connect's SchemaProjectorException). */
 export class ProjectionError extends Error {}
