@@ -10,7 +10,8 @@ import { avroType } from '../../src/workers/decode/decoders.js';
 import { confluentFrame, registerSchema } from '../helpers/registry.js';
 import { createTopic, produce, readTopic } from '../helpers/kafka.js';
 import { REGISTRY, uniqueName } from '../helpers/stack.js';
-import { ensurePythonReaders, readObjects, readParquet, runS3ToEnd } from './s3-support.js';
+import { ensurePythonReaders, readObjects, readParquet, runS3ToEnd, s3Connector } from './s3-support.js';
+import { startSluice, writeConnector } from '../helpers/sluice.js';
 
 beforeAll(async () => {
   await ensurePythonReaders();
@@ -91,6 +92,32 @@ describe('S3 sink: a number the file\'s wider type cannot hold exactly', () => {
 });
 
 describe('S3 sink: "Schema version required" records go to the errant-record path under errors.tolerance=all', () => {
+  it('errors.log.enable=true without a dead-letter topic: the record is logged (topic, partition, offset) and skipped; errors.tolerance=all alone stops, saying why', async () => {
+    const versioned = { type: 'struct', name: 'shop.Order', version: 1, optional: false, fields: [{ field: 'id', type: 'int64', optional: false }] };
+    const unversioned = { type: 'struct', name: 'shop.Order', optional: false, fields: [{ field: 'id', type: 'int64', optional: false }, { field: 'n', type: 'int32', optional: true }] };
+    const env = (schema: object, payload: object) => ({ value: JSON.stringify({ schema, payload }) });
+    const connector = (extra: Record<string, string>) => ({
+      'value.converter': 'org.apache.kafka.connect.json.JsonConverter', 'value.converter.schemas.enable': 'true',
+      'schema.compatibility': 'BACKWARD', 'flush.size': '3', 'errors.tolerance': 'all', ...extra,
+    });
+    const logged = uniqueName('s3_rot_log');
+    const dir = uniqueName('it');
+    await createTopic(logged, 1);
+    await produce(logged, [env(versioned, { id: 1 }), env(versioned, { id: 2 }), env(unversioned, { id: 3, n: 1 }), env(versioned, { id: 4 })]);
+    const output = await runS3ToEnd(logged, dir, connector({ 'errors.log.enable': 'true' }));
+    expect(output).toMatch(new RegExp(`record skipped .*at topic ${logged} partition 0 offset 2: topic ${logged} partition 0 offset 2: schema.compatibility=BACKWARD .*Schema version required`));
+    expect((await readParquet(`${dir}/${logged}/`)).map((f) => f.data)).toEqual([[{ id: 1 }, { id: 2 }, { id: 4 }]]);
+
+    const stopped = uniqueName('s3_rot_noreporter');
+    await createTopic(stopped, 1);
+    await produce(stopped, [env(versioned, { id: 1 }), env(unversioned, { id: 2, n: 1 })]);
+    const sluice = startSluice(['run', '--config', writeConnector(s3Connector(stopped, dir, connector({})), uniqueName('s3'))], { SLUICE_WORKER_THREADS: '1' });
+    const exit = await Promise.race([sluice.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running:\n${sluice.output().slice(-3000)}`)), 90_000))])
+      .finally(() => sluice.stop('SIGKILL').catch(() => {}));
+    expect(exit.code).not.toBe(0);
+    expect(sluice.output()).toMatch(new RegExp(`topic ${stopped} partition 0 offset 1: .*Schema version required.*errors.tolerance=all does not skip it.*errors.deadletterqueue.topic.name or errors.log.enable=true`));
+  });
+
   it('BACKWARD, Connect JSON: an envelope without "version" meeting a versioned file goes to the dead-letter topic with its topic, partition and offset; the set is written without it', async () => {
     const topic = uniqueName('s3_rot_dlq');
     const dlq = uniqueName('s3_rot_dlq_out');
