@@ -51,6 +51,7 @@ export const opensearchOptions = [
   emptyOk(str({ key: 'elastic.https.ssl.keystore.type', doc: 'PKCS12 (JKS: convert with keytool).' })),
   emptyOk(str({ key: 'elastic.https.ssl.endpoint.identification.algorithm', default: 'https', doc: 'https: the certificate must name the host; empty: any certificate the trusted CAs signed.' })),
   emptyOk(str({ key: 'type.name', doc: 'Elasticsearch 6 document type.', ignored: 'mapping types are gone since Elasticsearch 7 and in OpenSearch.' })),
+  list({ key: 'topic.index.map', default: [], doc: 'topic:index pairs of Confluent\'s sink before 11.0.', ignored: 'Confluent\'s sink ignores it since 11.0 (the index is the topic\'s name, after transforms), as Sluice does with its class; with an OpenSearch sink class, where it still names the index, it is refused: rename with a RegexRouter transform.' }),
 ] as const satisfies readonly OptionSpec<any>[];
 
 export type OpenSearchConfig = ConfigOf<typeof opensearchOptions>;
