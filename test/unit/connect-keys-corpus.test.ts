@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/sinks/index.js';
 import { ConfigError } from '../../src/errors.js';
+import { wholeMatch } from '../../src/transforms/java-regex.js';
 
 const es = {
   'connector.class': 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector',
@@ -84,5 +85,43 @@ describe('topic.index.map', () => {
     const p = problems({ ...es, 'connector.class': 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector', 'topic.index.map': 'app-logs:logs-index' });
     expect(p).toEqual([expect.stringMatching(/^topic\.index\.map: not supported with this connector class .*RegexRouter/)]);
     expect(problems({ ...es, 'connector.class': 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector', 'topic.index.map': '' })).toEqual([]);
+  });
+});
+
+describe('Java regular expressions of RegexRouter / TopicNameMatches', () => {
+  it('a backslash before a character that is not a letter or digit quotes it, as in Java', () => {
+    // demo-scene maritime-ais: "(.*)\_V[0-9]{2}$" renames SHIP_STATUS_V01 to SHIP_STATUS.
+    const re = wholeMatch('(.*)\\_V[0-9]{2}$');
+    expect(re.exec('SHIP_STATUS_V01')?.[1]).toBe('SHIP_STATUS');
+    expect(re.test('SHIP_STATUS-V01')).toBe(false);
+    expect(wholeMatch('a\\-b\\#c\\:d\\@e').test('a-b#c:d@e')).toBe(true);
+    expect(wholeMatch('[\\w\\-\\_]+').test('ab-c_d')).toBe(true);
+    expect(wholeMatch('[\\w\\-]+').test('a.b')).toBe(false);
+  });
+
+  it('syntax escapes, classes and Java anchors keep their meaning; \\Q…\\E quotes literally', () => {
+    expect(wholeMatch('a\\.b').test('axb')).toBe(false);
+    expect(wholeMatch('\\d+\\s\\w').test('12 x')).toBe(true);
+    expect(wholeMatch('\\\\_').test('\\_')).toBe(true);
+    expect(wholeMatch('\\Aorders\\z').test('orders')).toBe(true);
+    expect(wholeMatch('\\Qa.b*\\E-[0-9]').test('a.b*-1')).toBe(true);
+    expect(wholeMatch('\\Qa.b*\\E-[0-9]').test('aab-1')).toBe(false);
+    expect(wholeMatch('\\Qa.b').test('a.b')).toBe(true);
+    expect(() => wholeMatch('abc\\')).toThrow(/trailing backslash/);
+  });
+
+  it('RegexRouter takes such a pattern (demo-scene maritime-ais)', () => {
+    const { topics: _topics, ...noTopics } = es;
+    const c = loadConfig({
+      json: {
+        name: 'x', config: {
+          ...noTopics, 'topics.regex': 'SHIP_.*',
+          transforms: 'topicname', 'transforms.topicname.type': 'org.apache.kafka.connect.transforms.RegexRouter',
+          'transforms.topicname.regex': '(.*)\\_V[0-9]{2}$', 'transforms.topicname.replacement': '$1',
+        },
+      },
+      env: {},
+    });
+    expect(c.sink).toBe('opensearch');
   });
 });
