@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/sinks/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { wholeMatch } from '../../src/transforms/java-regex.js';
+import type { OpenSearchConfig } from '../../src/sinks/opensearch/config.js';
 
 const es = {
   'connector.class': 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector',
@@ -75,16 +76,29 @@ describe('connector keys Kafka Connect ignores', () => {
   });
 });
 
-describe('topic.index.map', () => {
-  it('is a notice with Confluent\'s Elasticsearch sink class, which ignores it since 11.0', () => {
-    const c = loadConfig({ json: { name: 'x', config: { ...es, 'topic.index.map': 'app-logs:logs-index' } }, env: {} });
-    expect(c.notices.some((n) => n.startsWith('topic.index.map: accepted, no effect: Confluent\'s sink ignores it since 11.0'))).toBe(true);
+describe('Elasticsearch / OpenSearch sink keys of other versions and of Aiven\'s sink', () => {
+  const aiven = { ...es, 'connector.class': 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector' };
+
+  it('topic.index.map is a notice with either class: Confluent\'s sink ignores it since 11.0, Aiven\'s since 3.0', () => {
+    for (const config of [es, aiven]) {
+      const c = loadConfig({ json: { name: 'x', config: { ...config, 'topic.index.map': 'app-logs:logs-index' } }, env: {} });
+      expect(c.notices.some((n) => n.startsWith('topic.index.map: accepted, no effect: Confluent\'s sink ignores it since 11.0'))).toBe(true);
+    }
   });
 
-  it('is refused with Aiven\'s OpenSearch class, where it still names the index', () => {
-    const p = problems({ ...es, 'connector.class': 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector', 'topic.index.map': 'app-logs:logs-index' });
-    expect(p).toEqual([expect.stringMatching(/^topic\.index\.map: not supported with this connector class .*RegexRouter/)]);
-    expect(problems({ ...es, 'connector.class': 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector', 'topic.index.map': '' })).toEqual([]);
+  it('index.write.method (Aiven) is write.method; both given must agree', () => {
+    const c = loadConfig({ json: { name: 'x', config: { ...aiven, 'index.write.method': 'upsert' } }, env: {} });
+    expect((c.options as OpenSearchConfig)['write.method']).toBe('upsert');
+    expect(problems({ ...aiven, 'index.write.method': 'upsert', 'write.method': 'insert' })).toEqual([expect.stringMatching(/^write\.method: same option as index\.write\.method/)]);
+    expect(problems({ ...aiven, 'index.write.method': 'merge' })).toEqual([expect.stringMatching(/^index\.write\.method: expected one of insert \| upsert/)]);
+  });
+
+  it('behavior.on.version.conflict (Aiven) is a notice for each of its values, and refuses others', () => {
+    for (const v of ['ignore', 'WARN', 'report', 'fail']) {
+      const c = loadConfig({ json: { name: 'x', config: { ...aiven, 'behavior.on.version.conflict': v } }, env: {} });
+      expect(c.notices.some((n) => n.startsWith('behavior.on.version.conflict: accepted, no effect: a version conflict means'))).toBe(true);
+    }
+    expect(problems({ ...aiven, 'behavior.on.version.conflict': 'retry' })).toEqual([expect.stringMatching(/^behavior\.on\.version\.conflict: expected one of/)]);
   });
 });
 

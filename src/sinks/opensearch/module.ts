@@ -28,10 +28,6 @@ function checkOpenSearch(c: SinkChecks): void {
     }
     if (!/^https?:\/\/[^\s/]+/i.test(u)) c.problem(`connection.url: "${u.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1')}" is not an http:// or https:// URL`);
   }
-  // Aiven's OpenSearch sink still writes topic.index.map's topics to the named index; Confluent's ignores the key.
-  if ((c.get('topic.index.map') as string[]).length > 0 && !/^io\.confluent\./i.test(String(c.get('connector.class')))) {
-    c.problem('topic.index.map: not supported with this connector class (it would write to other indices than the topics\' names); rename the index with a RegexRouter transform (transforms.<name>.type=org.apache.kafka.connect.transforms.RegexRouter)');
-  }
   if (c.get('data.stream.type') !== 'none') {
     if (!c.get('data.stream.dataset')) c.problem('data.stream.type: needs data.stream.dataset (data streams are named <type>-<dataset>-<topic>)');
     if (c.get('write.method') === 'upsert') c.problem('write.method: upsert cannot write to data streams (they take create operations only); use insert with data.stream.type');
