@@ -360,7 +360,19 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
     // Raw keys are unique, so a value already here came from another name of this option.
     if (values.has(spec.key)) {
       if (!sameValue(values.get(spec.key), parsed.data)) {
-        problems.push(`${origin}: same option as ${origins.get(spec.key) ?? spec.key}, with a different value; give only one of them`);
+        // Unless the connector class reads only one of the two names (Debezium's JDBC sink
+        // ignores Confluent's pk.mode): that one wins, as under Kafka Connect.
+        const earlier = origins.get(spec.key) ?? spec.key;
+        const reads = sink?.readsName?.(earlier, key, String(connectorClass0));
+        if (reads === key) {
+          notices.push(`${earlier}: accepted, no effect: ${String(connectorClass0)} reads ${key} and ignores ${earlier}`);
+          values.set(spec.key, parsed.data);
+          origins.set(spec.key, origin);
+        } else if (reads === earlier) {
+          notices.push(`${origin}: accepted, no effect: ${String(connectorClass0)} reads ${earlier} and ignores ${key}`);
+        } else {
+          problems.push(`${origin}: same option as ${earlier}, with a different value; give only one of them`);
+        }
       }
       continue;
     }

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/sinks/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { wholeMatch } from '../../src/transforms/java-regex.js';
 import type { OpenSearchConfig } from '../../src/sinks/opensearch/config.js';
+import type { PostgresConfig } from '../../src/sinks/postgres/config.js';
 
 const es = {
   'connector.class': 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector',
@@ -137,5 +138,28 @@ describe('Java regular expressions of RegexRouter / TopicNameMatches', () => {
       env: {},
     });
     expect(c.sink).toBe('opensearch');
+  });
+});
+
+describe('both JDBC sinks\' names of one option, with different values', () => {
+  const dbz = { ...pg, 'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector' };
+
+  it('the Debezium class reads primary.key.mode and ignores Confluent\'s pk.mode, as Debezium\'s sink does', () => {
+    const c = loadConfig({ json: { name: 'x', config: { ...dbz, 'insert.mode': 'upsert', 'primary.key.mode': 'record_key', 'pk.mode': 'kafka' } }, env: {} });
+    expect((c.options as PostgresConfig)['pk.mode']).toBe('record_key');
+    expect(c.notices).toContain('pk.mode: accepted, no effect: io.debezium.connector.jdbc.JdbcSinkConnector reads primary.key.mode and ignores pk.mode');
+    // Whatever order the keys come in.
+    const d = loadConfig({ json: { name: 'x', config: { ...dbz, 'pk.fields': 'a', 'primary.key.fields': 'id', 'primary.key.mode': 'record_key' } }, env: {} });
+    expect((d.options as PostgresConfig)['pk.fields']).toEqual(['id']);
+  });
+
+  it('Confluent\'s class reads pk.mode and ignores Debezium\'s primary.key.mode', () => {
+    const c = loadConfig({ json: { name: 'x', config: { ...pg, 'pk.mode': 'kafka', 'primary.key.mode': 'record_key' } }, env: {} });
+    expect((c.options as PostgresConfig)['pk.mode']).toBe('kafka');
+    expect(c.notices.some((n) => n.startsWith('primary.key.mode: accepted, no effect: io.confluent.connect.jdbc.JdbcSinkConnector reads pk.mode'))).toBe(true);
+  });
+
+  it('two names the class both reads (Debezium\'s use.time.zone and database.time_zone) still conflict', () => {
+    expect(problems({ ...dbz, 'use.time.zone': 'UTC', 'database.time_zone': 'Europe/Paris' })).toEqual([expect.stringMatching(/same option as use\.time\.zone, with a different value/)]);
   });
 });

@@ -24,3 +24,18 @@ export const debeziumKeyOptions = [
   strategy('column.naming.strategy', ['io.debezium.connector.jdbc.naming.DefaultColumnNamingStrategy', 'io.debezium.sink.naming.DefaultColumnNamingStrategy'], 'columns'),
   str({ key: 'dialect.postgres.postgis.schema', doc: 'Debezium JDBC sink: the schema holding the PostGIS extension (default public).', ignored: 'Sluice writes no PostGIS geometry types, so it never looks the extension up.' }),
 ] as const satisfies readonly OptionSpec<any>[];
+
+// Names of one option that only one of the two JDBC sinks reads (Kafka Connect
+// ignores a key its connector does not define): where a config gives both with
+// different values, the class's own name is the one that counts.
+const CONFLUENT_ONLY = new Set(['connection.user', 'pk.mode', 'pk.fields', 'fields.whitelist', 'db.timezone']);
+const DEBEZIUM_ONLY = new Set(['connection.username', 'primary.key.mode', 'primary.key.fields', 'field.include.list', 'use.time.zone', 'database.time_zone', 'collection.name.format']);
+
+export function jdbcReadsName(a: string, b: string, connectorClass: string): string | undefined {
+  const debezium = /debezium/i.test(connectorClass);
+  const own = debezium ? DEBEZIUM_ONLY : CONFLUENT_ONLY;
+  const other = debezium ? CONFLUENT_ONLY : DEBEZIUM_ONLY;
+  if (own.has(a) && other.has(b)) return a;
+  if (own.has(b) && other.has(a)) return b;
+  return undefined;
+}

@@ -1,6 +1,7 @@
 // The PostgreSQL sink's registry record (common/module.ts).
 import type { SinkModule } from '../common/module.js';
 import { postgresOptions } from './config.js';
+import { jdbcReadsName } from './connect-keys.js';
 import { JdbcUrlError, parseJdbcUrl, unusedJdbcParams } from './jdbc-url.js';
 import { checkUnquoted } from './unquoted-config.js';
 
@@ -46,6 +47,7 @@ export const postgresSink: SinkModule = {
     }
     checkUnquoted(c);
   },
+  readsName: jdbcReadsName,
   usesKeys: (get) => get('pk.mode') === 'record_key' || get('delete.enabled') === true,
   createSink: async (config, log) => new (await import('./sink.js')).PostgresSink(config, log.child({ sink: 'postgres' })),
   createEncoder: async () => new (await import('./encoding.js')).PgEncoder(),
