@@ -10,6 +10,7 @@ import { ConfigError } from '../../src/errors.js';
 import { wholeMatch } from '../../src/transforms/java-regex.js';
 import type { OpenSearchConfig } from '../../src/sinks/opensearch/config.js';
 import type { PostgresConfig } from '../../src/sinks/postgres/config.js';
+import { clientSettings } from '../../src/sinks/opensearch/client.js';
 
 const es = {
   'connector.class': 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector',
@@ -161,5 +162,20 @@ describe('both JDBC sinks\' names of one option, with different values', () => {
 
   it('two names the class both reads (Debezium\'s use.time.zone and database.time_zone) still conflict', () => {
     expect(problems({ ...dbz, 'use.time.zone': 'UTC', 'database.time_zone': 'Europe/Paris' })).toEqual([expect.stringMatching(/same option as use\.time\.zone, with a different value/)]);
+  });
+});
+
+describe('Elasticsearch connection.url without a scheme', () => {
+  it('is http with Confluent\'s class, as its client reads host:port', () => {
+    const c = loadConfig({ json: { name: 'x', config: { ...es, 'connection.url': 'es01:9200,https://es02:9200, user:secret-pw@es03:9200' } }, env: {} });
+    expect((c.options as OpenSearchConfig)['connection.url']).toEqual(['http://es01:9200', 'https://es02:9200', 'http://user:secret-pw@es03:9200']);
+    expect(JSON.stringify(c.notices)).not.toContain('secret-pw');
+    expect(c.secrets).toContain('secret-pw');
+    expect(clientSettings(c).urls).toEqual(['http://es01:9200', 'https://es02:9200', 'http://es03:9200']);
+  });
+
+  it('is refused with Aiven\'s OpenSearch class, which requires one', () => {
+    const p = problems({ ...es, 'connector.class': 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector', 'connection.url': 'es01:9200' });
+    expect(p).toEqual([expect.stringMatching(/^connection\.url: "es01:9200" is not an http:\/\/ or https:\/\/ URL/)]);
   });
 });

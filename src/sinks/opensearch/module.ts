@@ -19,6 +19,13 @@ export const opensearchSink: SinkModule = {
 };
 
 function checkOpenSearch(c: SinkChecks): void {
+  // Confluent's sink reads a URL without a scheme (es01:9200) as http (its
+  // client's HttpHost.create); Aiven's refuses one, and so does Sluice there.
+  const urls = (c.get('connection.url') as string[] | undefined) ?? [];
+  const hostPort = (u: string) => !SCHEME.test(u) && /^[^\s/?#]+(\/\S*)?$/.test(u);
+  if (/^(io\.confluent\.|sluice\.)/i.test(String(c.get('connector.class'))) && urls.some(hostPort)) {
+    c.set('connection.url', urls.map((u) => (hostPort(u) ? `http://${u}` : u)));
+  }
   for (const u of (c.get('connection.url') as string[] | undefined) ?? []) {
     // user:password in connection.url (as the Elasticsearch clients take it) is a secret too.
     const pass = /^[a-z][a-z0-9+.-]*:\/\/[^/@:]*:([^/@]*)@/i.exec(u)?.[1];
@@ -33,6 +40,8 @@ function checkOpenSearch(c: SinkChecks): void {
     if (c.get('write.method') === 'upsert') c.problem('write.method: upsert cannot write to data streams (they take create operations only); use insert with data.stream.type');
   }
 }
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 function decodeURIComponentSafe(s: string): string {
   try {
