@@ -12,7 +12,7 @@ function emptyOk<O extends OptionSpec<string>>(o: O): O {
 }
 
 export const opensearchOptions = [
-  list({ key: 'connection.url', required: true, doc: 'Elasticsearch / OpenSearch URLs (http:// or https://), comma-separated; requests go round the hosts, and a host that fails is tried again after the others.' }),
+  list({ key: 'connection.url', required: true, doc: 'Elasticsearch / OpenSearch URLs (http:// or https://; with Confluent\'s class host:port without a scheme is http, as there), comma-separated; requests go round the hosts, and a host that fails is tried again after the others.' }),
   emptyOk(str({ key: 'connection.username', doc: 'User for HTTP basic authentication.' })),
   emptyOk(str({ key: 'connection.password', secret: true, doc: 'Password for HTTP basic authentication.' })),
   bool({ key: 'key.ignore', default: false, doc: 'true: document ids are topic+partition+offset. false: the record key is the id (a string or an integer key; anything else fails the record).' }),
