@@ -179,3 +179,31 @@ describe('Elasticsearch connection.url without a scheme', () => {
     expect(p).toEqual([expect.stringMatching(/^connection\.url: "es01:9200" is not an http:\/\/ or https:\/\/ URL/)]);
   });
 });
+
+describe('Aiven\'s JDBC sink keys (io.aiven.connect.jdbc.JdbcSinkConnector)', () => {
+  const aiven = { ...pg, 'connector.class': 'io.aiven.connect.jdbc.JdbcSinkConnector' };
+
+  it('runs on the PostgreSQL sink; insert.mode=multi (multi-row INSERT statements) is insert', () => {
+    const c = loadConfig({ json: { name: 'x', config: { ...aiven, 'insert.mode': 'MULTI' } }, env: {} });
+    expect(c.sink).toBe('postgres');
+    expect((c.options as PostgresConfig)['insert.mode']).toBe('insert');
+    expect(problems({ ...aiven, 'insert.mode': 'merge' })).toEqual([expect.stringMatching(/^insert\.mode: expected one of insert \| upsert \| update, got "merge"/)]);
+  });
+
+  it('sql.quote.identifiers=false is quote.sql.identifiers=never, true is always; a contradiction is refused', () => {
+    const never = loadConfig({ json: { name: 'x', config: { ...aiven, 'sql.quote.identifiers': 'false' } }, env: {} });
+    expect((never.options as PostgresConfig)['quote.sql.identifiers']).toBe('never');
+    const always = loadConfig({ json: { name: 'x', config: { ...aiven, 'sql.quote.identifiers': 'true' } }, env: {} });
+    expect((always.options as PostgresConfig)['quote.sql.identifiers']).toBe('always');
+    expect(problems({ ...aiven, 'sql.quote.identifiers': 'false', 'quote.sql.identifiers': 'always' })).toEqual([expect.stringMatching(/^sql\.quote\.identifiers: false says quote\.sql\.identifiers=never/)]);
+  });
+
+  it('table.name.normalize=false and an empty topics.to.tables.mapping are notices; what Sluice cannot do is refused', () => {
+    const c = loadConfig({ json: { name: 'x', config: { ...aiven, 'table.name.normalize': 'false', 'topics.to.tables.mapping': '' } }, env: {} });
+    expect(c.notices.some((n) => n.startsWith('table.name.normalize: accepted, no effect'))).toBe(true);
+    expect(problems({ ...aiven, 'table.name.normalize': 'true', 'topics.to.tables.mapping': 'orders:t_orders' })).toEqual([
+      expect.stringMatching(/^table\.name\.normalize: expected false \(Sluice names tables after the topics as they are/),
+      expect.stringMatching(/^topics\.to\.tables\.mapping: expected empty \(per-topic table names are not supported/),
+    ]);
+  });
+});
