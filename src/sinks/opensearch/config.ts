@@ -5,6 +5,7 @@
 // to Confluent's Elasticsearch sink.
 import { z } from 'zod';
 import { bool, int, list, oneOf, str, type ConfigOf, type OptionSpec } from '../../config/options.js';
+import { opensearchConnectKeyOptions } from './connect-keys.js';
 
 /** A string option that Confluent configs often carry empty (its default there): empty means unset. */
 function emptyOk<O extends OptionSpec<string>>(o: O): O {
@@ -53,6 +54,7 @@ export const opensearchOptions = [
   emptyOk(str({ key: 'type.name', doc: 'Elasticsearch 6 document type.', ignored: 'mapping types are gone since Elasticsearch 7 and in OpenSearch.' })),
   list({ key: 'topic.index.map', default: [], doc: 'topic:index pairs of the Elasticsearch / OpenSearch sinks of old.', ignored: 'Confluent\'s sink ignores it since 11.0 and Aiven\'s OpenSearch sink since 3.0: the index is the topic\'s name (after transforms), as in Sluice; rename with a RegexRouter transform.' }),
   oneOf(['ignore', 'warn', 'report', 'fail'] as const, { key: 'behavior.on.version.conflict', caseInsensitive: true, doc: 'Aiven\'s OpenSearch sink: what to do when the cluster refuses a document as a version conflict.', ignored: 'a version conflict means the document already holds a later offset of the same key (a replayed batch): Sluice keeps it and counts the record as written, as Confluent\'s sink does and as Aiven\'s does with ignore.' }),
+  ...opensearchConnectKeyOptions,
 ] as const satisfies readonly OptionSpec<any>[];
 
 export type OpenSearchConfig = ConfigOf<typeof opensearchOptions>;
