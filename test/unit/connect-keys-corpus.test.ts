@@ -45,6 +45,14 @@ describe('connector keys Kafka Connect ignores', () => {
     expect(c.kafka['max.poll.interval.ms']).toBe('600000');
   });
 
+  it('consumer settings at the top level (auto.offset.reset) are notices and set nothing, as Connect passes them to no consumer', () => {
+    const c = loadConfig({ json: { name: 'x', config: { ...pg, 'auto.offset.reset': 'latest', 'max.poll.records': '10' } }, env: {} });
+    expect(c.notices.some((n) => n.startsWith('auto.offset.reset: accepted, no effect: Kafka Connect passes it to no consumer there (consumer.override.auto.offset.reset'))).toBe(true);
+    expect(c.notices.some((n) => n.startsWith('max.poll.records: accepted, no effect'))).toBe(true);
+    expect(c.kafka['auto.offset.reset']).toBeUndefined();
+    expect(c.kafka['max.poll.records']).toBeUndefined();
+  });
+
   it('worker consumer.* keys keep acting', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-keys-'));
     const worker = path.join(dir, 'w.properties');
