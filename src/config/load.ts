@@ -237,6 +237,12 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
       if (typeof top.config !== 'object' || top.config === null) throw new ConfigError(['config: must be an object']);
       cfg = top.config as Record<string, unknown>;
       if (top.name !== undefined) raw.set('name', { value: top.name, origin: 'name' });
+      // Kafka Connect's REST API refuses a config whose own name differs from the connector's
+      // ("doesn't match connector name in the URL"); published files carry such pairs, and the
+      // config's own name is the one a PUT to /connectors/<it>/config would have run.
+      if (top.name !== undefined && cfg.name !== undefined && String(top.name) !== String(cfg.name)) {
+        converterWarnings.push(`name: the config's name "${String(cfg.name)}" differs from the top-level name "${String(top.name)}"; Sluice runs it as "${String(cfg.name)}", where Kafka Connect's REST API refuses the pair`);
+      }
     }
     for (const [k, v] of Object.entries(cfg)) {
       // A connector key replaces the worker's; its origin is now the connector's.
