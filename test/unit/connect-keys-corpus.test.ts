@@ -94,7 +94,12 @@ describe('Elasticsearch / OpenSearch sink keys of other versions and of Aiven\'s
     for (const config of [es, aiven]) {
       const c = loadConfig({ json: { name: 'x', config: { ...config, 'topic.index.map': 'app-logs:logs-index' } }, env: {} });
       expect(c.notices.some((n) => n.startsWith('topic.index.map: accepted, no effect: Confluent\'s sink ignores it since 11.0'))).toBe(true);
+      // The config meant another index: a warning says where the documents go instead.
+      expect(c.warnings).toContain('topic.index.map: app-logs:logs-index not applied: each topic is written to the index named after it (in lower case), as Confluent\'s sink since 11.0 and Aiven\'s since 3.0 do; to write to logs-index rename the topic with a RegexRouter transform');
     }
+    // A map to the topic's own lower-case name changes nothing: no warning.
+    const same = loadConfig({ json: { name: 'x', config: { ...es, topics: 'ATM_FRAUD', 'topic.index.map': 'ATM_FRAUD:atm_fraud' } }, env: {} });
+    expect(same.warnings.filter((w) => w.startsWith('topic.index.map'))).toEqual([]);
   });
 
   it('index.write.method (Aiven) is write.method; both given must agree', () => {

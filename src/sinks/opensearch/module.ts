@@ -35,6 +35,14 @@ function checkOpenSearch(c: SinkChecks): void {
     }
     if (!/^https?:\/\/[^\s/]+/i.test(u)) c.problem(`connection.url: "${u.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1')}" is not an http:// or https:// URL`);
   }
+  // Ignored as today's connectors ignore it, but the config's author meant other index names: say where the documents go.
+  const mapped = ((c.get('topic.index.map') as string[] | undefined) ?? []).filter((pair) => {
+    const [topic, index] = pair.split(':');
+    return index !== undefined && index !== topic?.toLowerCase();
+  });
+  if (mapped.length > 0) {
+    c.warning(`topic.index.map: ${mapped.join(', ')} not applied: each topic is written to the index named after it (in lower case), as Confluent's sink since 11.0 and Aiven's since 3.0 do; to write to ${mapped.map((p) => p.split(':')[1]).join(', ')} rename the topic with a RegexRouter transform`);
+  }
   if (c.get('data.stream.type') !== 'none') {
     if (!c.get('data.stream.dataset')) c.problem('data.stream.type: needs data.stream.dataset (data streams are named <type>-<dataset>-<topic>)');
     if (c.get('write.method') === 'upsert') c.problem('write.method: upsert cannot write to data streams (they take create operations only); use insert with data.stream.type');
