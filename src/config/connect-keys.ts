@@ -61,7 +61,8 @@ export const connectKeyOptions = [
   // Serializer settings found at the top level of real configs: Kafka Connect hands a converter only the keys under its prefix.
   ...(['auto.register.schemas', 'use.latest.version', 'latest.compatibility.strict', 'normalize.schemas', 'use.schema.id', 'schemas.enable'] as const).map((k) =>
     str({ key: k, doc: 'A converter setting given at the top level.', ignored: `Kafka Connect passes it to no converter at the top level (key.converter.${k} / value.converter.${k} would reach one).` })),
-  // Consumer settings given at the top level of real connector configs: Kafka Connect hands its sink consumers only consumer.override.* (and the worker's consumer.*).
+  // Consumer settings given at the top level of real connector configs: Kafka Connect hands its
+  // sink consumers only consumer.override.* (and the worker's consumer.*).
   ...(['auto.offset.reset', 'max.poll.records', 'max.poll.interval.ms', 'enable.auto.commit', 'isolation.level', 'fetch.min.bytes'] as const).map((k) =>
     str({ key: k, doc: 'A Kafka consumer setting given at the top level of a connector config.', ignored: `Kafka Connect passes it to no consumer there (consumer.override.${k} in the connector, or consumer.${k} in the worker file, would reach the sink consumer).` })),
   str({ key: 'config.action.reload', doc: 'Kafka Connect restarts a connector when a config provider\'s value changes.', ignored: 'Sluice resolves config providers once at start; restart it to pick up new secrets.' }),
