@@ -18,7 +18,7 @@ import { S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName } from '../
 import { envelope, waitUntilCommitted, type ConnectField } from './postgres-helpers.js';
 import { JsonEvents } from './debezium-events.js';
 import { ensurePythonReaders, listObjects, readObjects, readParquet } from './s3-support.js';
-import { allDocs, ELASTICSEARCH } from '../helpers/opensearch.js';
+import { allDocs, ELASTICSEARCH, OPENSEARCH } from '../helpers/opensearch.js';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/connect-configs');
 const KAFKA_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-distributed.properties');
@@ -412,5 +412,25 @@ describe('corpus configs, end to end', () => {
     ]));
     // External versioning by offset, as Confluent's sink writes keyed documents.
     expect(docs.get('1002')!.version).toBe(3);
+  });
+
+  it("Aiven's OpenSearch sink quickstart (connect-standalone file, Kafka's worker: JSON with schemas; key.ignore=true): a document per record under topic+partition+offset", async () => {
+    const topic = uniqueName('test_opensearch_sink');
+    await createTopic(topic, 1);
+    const fields: ConnectField[] = [{ field: 'f1', type: 'string', optional: false }];
+    await produce(topic, ['value1', 'value2', 'value3'].map((f1) => ({ key: null, value: envelope(fields, { f1 }, 'myrecord') })));
+    const text = fs.readFileSync(path.join(FIXTURES, 'aiven-opensearch--quickstart-opensearch.properties'), 'utf8');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-corpus-'));
+    const file = path.join(dir, 'quickstart-opensearch.properties');
+    const name = uniqueName('opensearch-sink');
+    fs.writeFileSync(file, text.replace(/^topics=.*$/m, `topics=${topic}`).replace(/^name=.*$/m, `name=${name}`).replace(/^connection\.url=.*$/m, `connection.url=${OPENSEARCH}`));
+    const sluice = startSluice(['run', '--config', file, '--worker', KAFKA_WORKER], { SLUICE_WORKER_THREADS: '1', SLUICE_BATCH_LINGER_MS: '50' });
+    try {
+      await waitUntilCommitted(sluice, `connect-${name}`, [topic], 120_000);
+    } finally {
+      expect((await sluice.stop('SIGTERM')).code, sluice.output().slice(-3000)).toBe(0);
+    }
+    const docs = await allDocs(topic, OPENSEARCH);
+    expect(new Map([...docs].map(([id, d]) => [id, d.source]))).toEqual(new Map([0, 1, 2].map((o) => [`${topic}+0+${o}`, { f1: `value${o + 1}` }])));
   });
 });
