@@ -268,3 +268,11 @@ describe('a config whose own name differs from the top-level name', () => {
     expect(same.warnings.filter((w) => w.startsWith('name:'))).toEqual([]);
   });
 });
+
+describe('behavior.on.malformed.documents', () => {
+  it('takes Aiven\'s report as fail (the errant record reporter: dead letters under errors.tolerance=all, else a stop)', () => {
+    const c = loadConfig({ json: { name: 'x', config: { ...es, 'connector.class': 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector', 'behavior.on.malformed.documents': 'REPORT' } }, env: {} });
+    expect((c.options as OpenSearchConfig)['behavior.on.malformed.documents']).toBe('fail');
+    expect(problems({ ...es, 'behavior.on.malformed.documents': 'drop' })).toEqual(['behavior.on.malformed.documents: expected one of ignore | warn | fail, got "drop"']);
+  });
+});

@@ -5,7 +5,7 @@
 // to Confluent's Elasticsearch sink.
 import { z } from 'zod';
 import { bool, int, list, oneOf, str, type ConfigOf, type OptionSpec } from '../../config/options.js';
-import { opensearchConnectKeyOptions } from './connect-keys.js';
+import { behaviorOnMalformedDocuments, opensearchConnectKeyOptions } from './connect-keys.js';
 
 /** A string option that Confluent configs often carry empty (its default there): empty means unset. */
 function emptyOk<O extends OptionSpec<string>>(o: O): O {
@@ -22,7 +22,7 @@ export const opensearchOptions = [
   list({ key: 'topic.schema.ignore', default: [], doc: 'Topics for which schema.ignore=true holds whatever schema.ignore says.' }),
   bool({ key: 'compact.map.entries', default: true, doc: 'schema.ignore=false: a map with string keys is an object ("k": v); false: an array of {"key": k, "value": v}. Maps with other keys are always such arrays.' }),
   oneOf(['ignore', 'delete', 'fail'] as const, { key: 'behavior.on.null.values', default: 'fail', caseInsensitive: true, doc: 'A record with a null value (tombstone): ignore skips it, delete deletes the document whose id is the key (a tombstone without a key is skipped), fail stops naming topic, partition and offset.' }),
-  oneOf(['ignore', 'warn', 'fail'] as const, { key: 'behavior.on.malformed.documents', default: 'fail', caseInsensitive: true, doc: 'A document the cluster refuses (mapping conflict, unparsable field): ignore skips it, warn skips it with a warning naming topic, partition and offset, fail sends it to the dead-letter topic with errors.tolerance=all, otherwise stops Sluice naming it.' }),
+  behaviorOnMalformedDocuments,
   bool({ key: 'drop.invalid.message', default: false, doc: 'A record that cannot be made into a document (a key that cannot be an id, a value that does not fit its schema) is skipped with an error log instead of failing (failed records follow errors.tolerance).' }),
   oneOf(['insert', 'upsert'] as const, { key: 'write.method', aliases: ['index.write.method'], default: 'insert', caseInsensitive: true, doc: 'insert: index the document (replaces it). upsert: update with doc_as_upsert semantics (fields merge into an existing document). Not with data streams.' }),
   int({ key: 'batch.size', min: 1, max: 1_000_000, default: 2000, doc: 'Documents per _bulk request; a Sluice batch larger than this goes as several requests.' }),

@@ -29,6 +29,24 @@ function emptyOnly<const K extends string>(key: K, o: { doc: string; why: string
   };
 }
 
+const MALFORMED = ['ignore', 'warn', 'fail'] as const;
+
+/**
+ * behavior.on.malformed.documents; Aiven's report (hand the record to Connect's
+ * errant record reporter: the dead-letter topic under errors.tolerance=all, else
+ * the task fails) is what fail does here.
+ */
+export const behaviorOnMalformedDocuments = {
+  key: 'behavior.on.malformed.documents',
+  default: 'fail',
+  doc: 'A document the cluster refuses (mapping conflict, unparsable field): ignore skips it, warn skips it with a warning naming topic, partition and offset, fail sends it to the dead-letter topic with errors.tolerance=all, otherwise stops Sluice naming it. Aiven\'s report is fail.',
+  schema: trimmed
+    .transform((v) => v.toLowerCase())
+    .pipe(z.enum([...MALFORMED, 'report'], { error: () => `is not one of ${MALFORMED.join(', ')}` }))
+    .transform((v): (typeof MALFORMED)[number] => (v === 'report' ? 'fail' : v)),
+  expects: `one of ${MALFORMED.join(' | ')}`,
+} as const satisfies OptionSpec<(typeof MALFORMED)[number]>;
+
 const PROXY = 'Sluice sends Elasticsearch / OpenSearch requests directly, not through a proxy';
 const KERBEROS = 'Kerberos (SPNEGO) authentication is not supported; use connection.username / connection.password';
 const EXTERNAL = 'writing to existing indices, aliases or data streams named per topic is not supported; Sluice writes to the index named after the topic (rename it with a RegexRouter transform)';
