@@ -3,7 +3,7 @@
 // or the value ($Key / $Value) of the record in place; a shape change derives
 // the output schema once per input schema (SchemaCache).
 import { stringifyJsonExact } from '../workers/json-exact.js';
-import type { Field, FieldType, RecordSchema } from '../workers/schema.js';
+import { intType, type Field, type FieldType, type RecordSchema } from '../workers/schema.js';
 import { javaReplacement, wholeMatch } from './java-regex.js';
 import { intern, type Options, type PredicateFactory, type Transform, type TransformFactory } from './options.js';
 import {
@@ -11,6 +11,7 @@ import {
   schemaOfType, TransformError, typeOfSchema, type StructBuilder, type TRecord,
 } from './record.js';
 import { SimpleDateFormat } from './timefmt.js';
+import { derived, fieldSchema, plain, structFields, structLike, type ConnectShape } from './derived-schema.js';
 
 export type Part = 'key' | 'value';
 
@@ -63,47 +64,33 @@ function nullDefaults(o: Options): boolean {
 function fieldValue(m: Record<string, unknown>, f: Field, useDefault: boolean): unknown {
   const x = m[f.name];
   if (x !== null && x !== undefined) return x;
-  return useDefault && f.default !== undefined ? exactDefault(f) : null;
+  return useDefault && hasDefault(f) ? exactDefault(f) : null;
+}
+
+function hasDefault(f: Field): boolean {
+  return (f.default !== undefined && f.default !== null) || f.defaultError !== undefined;
 }
 
 /**
- * A field's schema default in the form decoded values take. Defaults are kept
- * as the schema wrote them (JSON), which is that form only for plain types; a
- * bytes, decimal, temporal or nested default would become a different value,
- * so it is an error rather than a guess.
+ * A field's schema default: the decoders give it in the form their values
+ * take (schema-defaults.ts), so it is applied as it is; a default they could
+ * not read exactly is an error rather than a guess.
  */
 function exactDefault(f: Field): unknown {
-  if (f.default === null || defaultIsExact(f)) return f.default;
-  throw new TransformError(`field ${f.name} is null and its schema default (${f.type.kind}) cannot be applied exactly as Struct.get would; set replace.null.with.default=false on this transform to keep the null`);
-}
-
-function defaultIsExact(f: Field): boolean {
-  const d = f.default;
-  const t = f.type;
-  switch (t.kind) {
-    case 'boolean': return typeof d === 'boolean';
-    case 'int32': case 'float32': case 'float64': return typeof d === 'number';
-    // Temporal values are decoded as their plain integers (the schema says what they mean).
-    case 'date': case 'time-millis': return typeof d === 'number' && Number.isInteger(d);
-    case 'int64': case 'time-micros': case 'time-nanos': case 'timestamp-millis': case 'timestamp-micros': case 'timestamp-nanos':
-      return (typeof d === 'number' && Number.isSafeInteger(d)) || typeof d === 'bigint';
-    case 'string': case 'uuid': case 'json': case 'xml': case 'zoned-timestamp': case 'zoned-time': return typeof d === 'string';
-    case 'enum': return typeof d === 'string' && t.symbols.includes(d);
-    default: return false;
-  }
+  if (f.defaultError === undefined) return f.default ?? null;
+  throw new TransformError(`field ${f.name} is null and ${f.defaultError}, so it cannot be applied as Struct.get would; set replace.null.with.default=false on this transform to keep the null`);
 }
 
 /**
- * For a compiled struct copy: each field's default as the builder may use it
- * (exact ones only), and a check that throws where a null met a default that
- * cannot be applied exactly.
+ * For a compiled struct copy: each field's default as the builder may use it,
+ * and a check that throws where a null met a default that could not be read.
  */
 function builderDefaults(fields: readonly Field[], useDefaults: boolean, outName: (n: string) => string = (n) => n) {
-  const inexact = useDefaults ? fields.filter((f) => f.default !== undefined && f.default !== null && !defaultIsExact(f)) : [];
+  const unreadable = useDefaults ? fields.filter((f) => f.defaultError !== undefined) : [];
   return {
-    of: (f: Field): unknown => (useDefaults && f.default !== undefined && (f.default === null || defaultIsExact(f)) ? f.default : undefined),
+    of: (f: Field): unknown => (useDefaults && f.defaultError === undefined ? f.default : undefined),
     check: (out: Record<string, unknown>): void => {
-      for (const f of inexact) if (out[outName(f.name)] === null || out[outName(f.name)] === undefined) exactDefault(f);
+      for (const f of unreadable) if (out[outName(f.name)] === null || out[outName(f.name)] === undefined) exactDefault(f);
     },
   };
 }
@@ -114,7 +101,7 @@ const defaultedFields = new WeakMap<readonly Field[], readonly Field[]>();
 function fillDefaults(out: Record<string, unknown>, fields: readonly Field[]): void {
   let withDefault = defaultedFields.get(fields);
   if (withDefault === undefined) {
-    withDefault = fields.filter((f) => f.default !== undefined && f.default !== null);
+    withDefault = fields.filter(hasDefault);
     defaultedFields.set(fields, withDefault);
   }
   for (const f of withDefault) if (out[f.name] === null || out[f.name] === undefined) out[f.name] = exactDefault(f);
@@ -130,7 +117,9 @@ const INT_RANGE: Record<string, [bigint, bigint]> = {
 
 function castFieldType(t: CastType): FieldType {
   switch (t) {
-    case 'int8': case 'int16': case 'int32': return { kind: 'int32' };
+    case 'int8': return intType(8);
+    case 'int16': return intType(16);
+    case 'int32': return intType();
     case 'int64': return { kind: 'int64' };
     case 'float32': return { kind: 'float32' };
     case 'float64': return { kind: 'float64' };
@@ -282,12 +271,19 @@ function cast(part: Part): TransformFactory {
             if (!s.scalar) throw new TransformError(`Cast transformation does not support casting a struct to ${whole}`);
             const from = s.fields[0]!.type;
             if (!CASTABLE_FROM.has(from.kind)) throw new TransformError(`Cast transformation does not support casting from ${from.kind}`);
-            const out = cache.get(s, (id) => schemaOfType(id, castFieldType(whole!), optionalOfSchema(s)));
+            const out = cache.get(s, (id) => derived(schemaOfType(id, castFieldType(whole!), optionalOfSchema(s)), {
+              from: s, by: 'Cast', version: 'copy',
+              // copySchemaBasics onto the target type: name, version and parameters kept; the default cast.
+              connect: (c) => {
+                const b: ConnectShape = { ...plain(whole!, c.optional, c.name), params: c.params };
+                return c.default === undefined ? b : { ...b, default: castValue(c.default, whole!, from) };
+              },
+            }));
             put(r, part, castValue(v, whole, from), out);
             return true;
           }
           const fields = fieldsOf(s, 'cast types');
-          const out = cache.get(s, (id) => ({
+          const out = cache.get(s, (id) => derived({
             id,
             fields: fields.map((f) => {
               const t = byField.get(f.name);
@@ -295,6 +291,21 @@ function cast(part: Part): TransformFactory {
               if (!CASTABLE_FROM.has(f.type.kind)) throw new TransformError(`Cast transformation does not support casting field ${f.name} of type ${f.type.kind}`);
               return { name: f.name, type: castFieldType(t), optional: f.optional };
             }),
+          }, {
+            from: s, by: 'Cast', version: 'copy',
+            connect: (c) => {
+              // Connect casts a struct schema's default too, which it cannot (a struct is no cast input): every record fails there.
+              if (c.default !== undefined) throw new Error('the value schema has a default, which Cast cannot cast');
+              const cast = structFields(c).map((cf) => {
+                const t = byField.get(cf.name);
+                if (!t) return cf;
+                // A fresh schema of the target type: optional as the field was, its default cast, no name or parameters.
+                const b = plain(t, cf.schema.optional);
+                const from = fields.find((f) => f.name === cf.name)?.type;
+                return { name: cf.name, schema: cf.schema.default === undefined ? b : { ...b, default: castValue(cf.schema.default, t, from) } };
+              });
+              return { ...structLike(c, cast), optional: c.optional };
+            },
           }));
           const m = requireStruct(v, 'cast types');
           const res: Record<string, unknown> = { ...m };
@@ -400,7 +411,14 @@ function extractField(part: Part): TransformFactory {
               type = f.type;
               optional ||= f.optional;
             }
-            return { schema: schemaOfType(id, type, optional), steps: fs };
+            // Connect's output is the field's own schema: a nested schema, whose version (Avro's connect.version on it) Sluice does not track.
+            return {
+              schema: derived(schemaOfType(id, type, optional), {
+                from: s, by: 'ExtractField', version: 'none',
+                connect: (c) => path.reduce((x, seg) => fieldSchema(x, seg), c),
+              }),
+              steps: fs,
+            };
           });
           if (v === null || v === undefined) return put(r, part, null, out), true;
           let cur: unknown = requireStruct(v, 'field extraction');
@@ -443,8 +461,26 @@ function flatten(part: Part): TransformFactory {
         for (const f of fields) {
           const name = prefix === '' ? f.name : prefix + delim + f.name;
           if (f.type.kind === 'record') flatFields(name, f.type.fields, optional || f.optional, out);
-          else out.push({ name, type: f.type, optional: optional || f.optional, default: f.default });
+          else {
+            const readDefault = f.defaultError !== undefined ? { defaultError: f.defaultError } : {};
+            out.push({ name, type: f.type, optional: optional || f.optional, default: f.default, ...readDefault });
+          }
         }
+      };
+      /** Flatten.buildUpdatedSchema: each leaf's copySchemaBasics, optional under an optional ancestor, its default or its parent default's. */
+      const flatConnect = (prefix: string, c: ConnectShape, optional: boolean, parentDefault: unknown, out: { name: string; schema: ConnectShape }[]) => {
+        for (const f of structFields(c)) {
+          const name = prefix === '' ? f.name : prefix + delim + f.name;
+          const opt = optional || f.schema.optional;
+          const d = f.schema.default ?? (isStruct(parentDefault) ? parentDefault[f.name] ?? undefined : undefined);
+          if (f.schema.type === 'struct') flatConnect(name, f.schema, opt, d, out);
+          else if (f.schema.type === 'map' || f.schema.type === 'union') throw new Error(`Flatten transformation does not support ${f.schema.type === 'map' ? 'MAP' : 'an Avro union'} for record with schemas (for field ${name})`);
+          else {
+            const { default: _d, optional: _o, ...basics } = f.schema;
+            out.push({ name, schema: d === undefined || d === null ? { ...basics, optional: opt } : { ...basics, optional: opt, default: d } });
+          }
+        }
+        return out;
       };
       const flatStruct = (prefix: string, fields: readonly Field[], m: Record<string, unknown> | null, out: Record<string, unknown>): void => {
         for (const f of fields) {
@@ -470,7 +506,7 @@ function flatten(part: Part): TransformFactory {
           const schema = cache.get(s, (id) => {
             const out: Field[] = [];
             flatFields('', fields, false, out);
-            return { id, fields: out };
+            return derived({ id, fields: out }, { from: s, by: 'Flatten', version: 'copy', connect: (c) => structLike(c, flatConnect('', c, c.optional, c.default, [])) });
           });
           const out: Record<string, unknown> = {};
           flatStruct('', fields, requireStruct(v, 'flattening'), out);
@@ -517,7 +553,9 @@ function headerFrom(part: Part): TransformFactory {
           const out: Record<string, unknown> = {};
           for (const k of Object.keys(m)) if (!moved.has(k)) out[k] = m[k];
           if (!hasSchema(s)) return put(r, part, out, s), true;
-          const outSchema = cache.get(s, (id) => ({ id, fields: s.fields.filter((f) => !moved.has(f.name)) }));
+          const outSchema = cache.get(s, (id) => derived({ id, fields: s.fields.filter((f) => !moved.has(f.name)) }, {
+            from: s, by: 'HeaderFrom', version: 'copy', connect: (c) => structLike(c, structFields(c).filter((f) => !moved.has(f.name))),
+          }));
           // A move rebuilds the value with Struct.get / getWithoutDefault; a copy leaves it as it is.
           if (useDefaults) fillDefaults(out, outSchema.fields!);
           put(r, part, out, outSchema);
@@ -542,7 +580,12 @@ function hoistField(part: Part): TransformFactory {
           const s = schemaOf(r, part);
           const out = { [field]: v === undefined ? null : v };
           if (!hasSchema(s)) put(r, part, out, SCHEMALESS);
-          else put(r, part, out, cache.get(s, (id) => ({ id, fields: [{ name: field, type: typeOfSchema(s), optional: optionalOfSchema(s) }] })));
+          else {
+            put(r, part, out, cache.get(s, (id) => derived({ id, fields: [{ name: field, type: typeOfSchema(s), optional: optionalOfSchema(s) }] }, {
+              // SchemaBuilder.struct().field(field, schema): no name, no version.
+              from: s, by: 'HoistField', version: 'none', connect: (c) => ({ type: 'struct', optional: false, params: '[]', fields: [{ name: field, schema: c }] }),
+            })));
+          }
           return true;
         },
       };
@@ -585,6 +628,11 @@ function insertField(part: Part): TransformFactory {
       if (timestampF) added.push({ name: timestampF.name, type: { kind: 'timestamp-millis' }, optional: timestampF.optional });
       if (staticF) added.push({ name: staticF.name, type: { kind: 'string' }, optional: staticF.optional });
       const extra: unknown[] = new Array(added.length);
+      // Connect's STRING_SCHEMA, INT32_SCHEMA, INT64_SCHEMA, Timestamp.SCHEMA and their optional twins.
+      const addedConnect = added.map((a) => ({
+        name: a.name,
+        schema: a.type.kind === 'timestamp-millis' ? plain('int64', a.optional, 'org.apache.kafka.connect.data.Timestamp') : plain(a.type.kind, a.optional),
+      }));
       return {
         apply(r) {
           const v = valueOf(r, part);
@@ -610,7 +658,11 @@ function insertField(part: Part): TransformFactory {
             const kept = fields.filter((f) => !added.some((a) => a.name === f.name));
             const defaults = builderDefaults(kept, useDefaults);
             const copy = kept.map((f) => [f.name, f.name, defaults.of(f)] as const);
-            return { schema: { id, fields: [...kept, ...added] }, build: compileBuilder(copy, added.map((a) => a.name)), check: defaults.check };
+            const schema = derived({ id, fields: [...kept, ...added] }, {
+              from: s, by: 'InsertField', version: 'copy',
+              connect: (c) => structLike(c, [...structFields(c).filter((f) => !added.some((a) => a.name === f.name)), ...addedConnect]),
+            });
+            return { schema, build: compileBuilder(copy, added.map((a) => a.name)), check: defaults.check };
           });
           let k = 0;
           if (topicF) extra[k++] = r.topic;
@@ -801,7 +853,10 @@ function replaceField(part: Part): TransformFactory {
             const kept = fields.filter((f) => keep(f.name));
             const defaults = builderDefaults(kept, useDefaults, renamed);
             return {
-              schema: { id, fields: kept.map((f) => (renames.has(f.name) ? { ...f, name: renamed(f.name) } : f)) },
+              schema: derived({ id, fields: kept.map((f) => (renames.has(f.name) ? { ...f, name: renamed(f.name) } : f)) }, {
+                from: s, by: 'ReplaceField', version: 'copy',
+                connect: (c) => structLike(c, structFields(c).filter((f) => keep(f.name)).map((f) => ({ name: renamed(f.name), schema: f.schema }))),
+              }),
               // A null field takes its schema default, as Struct.get does (replace.null.with.default).
               build: compileBuilder(kept.map((f) => [renamed(f.name), f.name, defaults.of(f)]), []),
               check: defaults.check,
@@ -834,7 +889,10 @@ function setSchemaMetadata(part: Part): TransformFactory {
       return {
         apply(r) {
           const s = requireSchema(schemaOf(r, part), 'updating schema metadata');
-          put(r, part, valueOf(r, part), cache.get(s, (id) => ({ ...s, id, name, version }) as RecordSchema));
+          put(r, part, valueOf(r, part), cache.get(s, (id) => derived({ ...s, id, name, version } as RecordSchema, {
+            // A ConnectSchema of the input's with the name and version configured (each, when set).
+            from: s, by: 'SetSchemaMetadata', version: version ?? 'copy', connect: (c) => (name === undefined ? c : { ...c, name }),
+          })));
           return true;
         },
       };
@@ -929,6 +987,10 @@ function timestampConverter(part: Part): TransformFactory {
       };
       const useDefaults = nullDefaults(o);
       const cache = new SchemaCache(`ts.${part}`);
+      const outConnect = (optional: boolean): ConnectShape =>
+        target === 'string' ? plain('string', optional) : target === 'unix' ? plain('int64', optional)
+          : target === 'Date' ? plain('int32', optional, 'org.apache.kafka.connect.data.Date')
+            : target === 'Time' ? plain('int32', optional, 'org.apache.kafka.connect.data.Time') : plain('int64', optional, 'org.apache.kafka.connect.data.Timestamp');
       return {
         apply(r) {
           const v = valueOf(r, part);
@@ -945,7 +1007,10 @@ function timestampConverter(part: Part): TransformFactory {
           }
           if (field === '') {
             const from = typeOfSchema(s);
-            put(r, part, convert(v, from, false), cache.get(s, (id) => schemaOfType(id, outType, optionalOfSchema(s))));
+            // TRANSLATORS.get(type).typeSchema(optional): a fresh schema, no version.
+            put(r, part, convert(v, from, false), cache.get(s, (id) => derived(schemaOfType(id, outType, optionalOfSchema(s)), {
+              from: s, by: 'TimestampConverter', version: 'none', connect: (c) => outConnect(c.optional),
+            })));
             return true;
           }
           const fields = fieldsOf(s, 'converting timestamp formats');
@@ -956,9 +1021,17 @@ function timestampConverter(part: Part): TransformFactory {
           // Connect rebuilds the struct with Struct.get / getWithoutDefault, the converted field before converting.
           if (useDefaults) fillDefaults(m, fields);
           m[field] = convert(m[field], f.type, false);
-          put(r, part, m, cache.get(s, (id) => ({
+          put(r, part, m, cache.get(s, (id) => derived({
             id,
             fields: fields.map((x) => (x.name === field ? { name: x.name, type: outType, optional: x.optional } : x)),
+          }, {
+            from: s, by: 'TimestampConverter', version: 'copy',
+            connect: (c) => {
+              // Connect converts a struct schema's default too; Sluice does not: such a schema is not projected.
+              if (c.default !== undefined) throw new Error('the value schema has a default, which Sluice does not convert as TimestampConverter does');
+              const out = structFields(c).map((x) => (x.name === field ? { name: x.name, schema: outConnect(x.schema.optional) } : x));
+              return { ...structLike(c, out), optional: c.optional };
+            },
           })));
           return true;
         },

@@ -9,7 +9,7 @@ import type { PostgresConfig } from './config.js';
 import { SinkSchemaError, SluiceError } from '../../errors.js';
 import type { SinkPlan } from '../../workers/protocol.js';
 import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
-import { ColumnRuleError, DEFAULT_KEY_COLUMN, KAFKA_COLUMNS, desiredColumns, kafkaPkNames, valueFieldAllowed, valueFields, type FieldRules } from './columns.js';
+import { ColumnRuleError, DEFAULT_KEY_COLUMN, KAFKA_COLUMNS, desiredColumns, kafkaPkNames, rulesForTopic, valueFieldAllowed, valueFields, type FieldRules } from './columns.js';
 import { alterTableSql, createTableSql, isEmptyEvolution, planEvolution, type WantedColumn } from './ddl.js';
 import { collectionNameFor, qualifiedName, tableNameFor, usesSourceFields, type TableName } from './names.js';
 import { INFERRED_SCHEMA_ID, type ColumnSource, type PgColumn, type PgMultiReplanRequest, type PgPlan, type PgReplanRequest } from './protocol.js';
@@ -17,6 +17,8 @@ import type { PgService, TableDescription } from './service.js';
 import type { InsertMode } from './staging.js';
 import { columnTypeSupported } from './types.js';
 import { foldTableName, UnquotedNameError } from './unquoted.js';
+import { unquotedTableName } from './unquoted-table.js';
+import { parseJdbcUrl } from './jdbc-url.js';
 
 const KAFKA_WHAT = ['topic', 'partition', 'offset'] as const;
 
@@ -64,12 +66,14 @@ export class Planner {
   private readonly retry: Omit<RetryPolicy, 'what'>;
   /** quote.sql.identifiers=NEVER: names are the ones PostgreSQL folds unquoted names to. */
   private readonly fold: boolean;
+  /** How records are routed to tables (PgPlan.naming). */
+  private readonly naming: NonNullable<PgPlan['naming']>;
   /** Debezium's collection.name.format naming ${source.…}: no topic has a table of its own, each change event names one. */
   readonly sourceFormat: string | undefined;
   /** Per topic, the other tables its records have gone to (routed: a transform's topic, a change event's source block). */
   private readonly routes = new Map<string, Map<string, TableName>>();
   /** With a ${source.…} format: the plan without a table of its own. */
-  private noTable: PgPlan | undefined;
+  private readonly noTable = new Map<string, PgPlan>();
 
   constructor(o: PlannerOptions) {
     this.service = o.service;
@@ -80,6 +84,10 @@ export class Planner {
     this.retry = o.retry;
     this.log = o.log;
     this.fold = this.cfg['quote.sql.identifiers'] === 'never';
+    this.naming = {
+      format: this.cfg['table.name.format'], debezium: this.debezium,
+      ...(this.fold && !this.debezium ? { database: parseJdbcUrl(this.cfg['connection.url']).database } : {}),
+    };
     this.sourceFormat = this.debezium && usesSourceFields(this.cfg['table.name.format']) ? this.cfg['table.name.format'] : undefined;
   }
 
@@ -99,10 +107,11 @@ export class Planner {
 
   private tableFor(topic: string): TableName {
     if (this.debezium && this.sourceFormat) throw new SluiceError(`internal: topic ${topic} has no table of its own (collection.name.format ${this.sourceFormat})`);
-    const name = this.debezium ? collectionNameFor(this.cfg['table.name.format'], topic) : tableNameFor(this.cfg['table.name.format'], topic);
-    if (!this.fold) return name;
+    const format = this.cfg['table.name.format'];
+    if (!this.fold) return this.debezium ? collectionNameFor(format, topic) : tableNameFor(format, topic);
     try {
-      return foldTableName(name);
+      // Confluent's sink splits the name at its dots after ${topic} is in it; Debezium's turns the topic's dots into underscores.
+      return this.naming.database !== undefined ? unquotedTableName(format, topic, this.naming.database) : foldTableName(collectionNameFor(format, topic));
     } catch (err) {
       if (err instanceof UnquotedNameError) throw new SinkSchemaError(`topic "${topic}": ${err.message}`);
       throw err;
@@ -126,7 +135,7 @@ export class Planner {
   }
 
   async plan(topic: string): Promise<SinkPlan> {
-    const main = this.sourceFormat ? this.noTablePlan() : await this.tablePlan(this.stateFor(topic), topic);
+    const main = this.sourceFormat ? this.noTablePlan(topic) : await this.tablePlan(this.stateFor(topic), topic);
     const routed = this.routes.get(topic);
     if (!routed) return { sink: 'postgres', plan: main };
     const routes: Record<string, PgPlan> = {};
@@ -135,14 +144,15 @@ export class Planner {
   }
 
   /** A ${source.…} format: the batch topic has no table of its own, every change event names one. */
-  private noTablePlan(): PgPlan {
-    let plan = this.noTable;
+  private noTablePlan(topic: string): PgPlan {
+    let plan = this.noTable.get(topic);
     if (!plan) {
-      plan = this.noTable = {
-        id: this.nextPlanId++, table: '', columns: [], staged: false, deletes: false, textNul: this.cfg['text.nul.mode'], rules: this.rules,
-        autoEvolve: false, missingTable: false, noTable: true, ...(this.fold ? { foldIdentifiers: true } : {}), naming: { format: this.cfg['table.name.format'], debezium: this.debezium },
+      plan = {
+        id: this.nextPlanId++, table: '', columns: [], staged: false, deletes: false, textNul: this.cfg['text.nul.mode'], rules: rulesForTopic(this.rules, topic),
+        autoEvolve: false, missingTable: false, noTable: true, ...(this.fold ? { foldIdentifiers: true } : {}), naming: this.naming,
         debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat },
       };
+      this.noTable.set(topic, plan);
     }
     return plan;
   }
@@ -192,10 +202,11 @@ export class Planner {
     const table = s.target;
     const desc = await retryWithBackoff(() => this.service.describeTable(s.name), this.retryPolicy(`reading table ${table}`));
     const staged = this.mode !== 'insert' || this.cfg['delete.enabled'];
+    const rules = rulesForTopic(this.rules, topic);
     const base = {
       id: this.nextPlanId++, table, staged, deletes: this.cfg['delete.enabled'], textNul: this.cfg['text.nul.mode'],
-      rules: this.rules, autoEvolve: this.cfg['auto.evolve'], ...(this.fold ? { foldIdentifiers: true } : {}),
-      naming: { format: this.cfg['table.name.format'], debezium: this.debezium },
+      rules, autoEvolve: this.cfg['auto.evolve'], ...(this.fold ? { foldIdentifiers: true } : {}),
+      naming: this.naming,
       ...(this.debezium ? { debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat } } : {}),
     };
     if (!desc) {
@@ -218,7 +229,7 @@ export class Planner {
       if (k >= 0) source = { from: 'kafka', what: KAFKA_WHAT[k]! };
       else if (keyNames.includes(c.name)) source = { from: 'key', field: c.name };
       else if (headerNames.includes(c.name)) source = { from: 'header', name: c.name };
-      else if (valueFieldAllowed(this.rules, c.name)) source = { from: 'value', field: c.name };
+      else if (valueFieldAllowed(rules, c.name)) source = { from: 'value', field: c.name };
       else continue; // filtered out: the column keeps its default
       if (!columnTypeSupported(c.typeOid, c.elemOid)) {
         throw new SinkSchemaError(`table ${table} column "${c.name}" has type ${c.sqlType}, which Sluice cannot write`);
@@ -286,6 +297,7 @@ export class Planner {
   private async evolve(s: TableState, topic: string, req: PgReplanRequest): Promise<void> {
     const where = `topic ${topic} partition ${req.partition} offset ${req.offset}`;
     const table = s.target;
+    const rules = rulesForTopic(this.rules, topic);
     await retryWithBackoff(
       () =>
         this.service.withDdlLock(table, `changing table ${table} for ${where}`, async (client) => {
@@ -294,7 +306,7 @@ export class Planner {
             if (!this.cfg['auto.create']) throw new SinkSchemaError(`table ${table} for topic "${topic}" does not exist; create it, or set auto.create=true`);
             const value = req.values[0];
             if (!value) return; // only tombstones so far: nothing to create a table from
-            const cols = this.columnsOrThrow(() => desiredColumns(this.rules, value, req.keys[0]), table, where);
+            const cols = this.columnsOrThrow(() => desiredColumns(rules, value, req.keys[0]), table, where);
             await client.query(createTableSql(table, cols));
             this.log.info({ table, topic }, `created table ${table} (${cols.map((c) => c.name).join(', ')})`);
             desc = (await this.service.describeTable(s.name, client))!;
@@ -303,7 +315,7 @@ export class Planner {
             const schemaless = value.id === INFERRED_SCHEMA_ID;
             const keyNames = [...this.keyColumnNames(desc), ...this.headerColumnNames(desc)];
             const taken = new Set<string>([...keyNames, ...(this.rules.pkMode === 'kafka' ? kafkaPkNames(this.rules) : [])]);
-            const fields = valueFields(this.rules, value, taken);
+            const fields = valueFields(rules, value, taken);
             const wanted: WantedColumn[] = fields.map((f) => ({ name: f.name, type: f.type, optional: f.optional, default: f.default }));
             if (this.rules.pkMode === 'record_key' && req.keys[0]) {
               const keyCols = this.columnsOrThrow(() => desiredColumns(this.rules, undefined, req.keys[0]), table, where);
@@ -312,7 +324,7 @@ export class Planner {
             const inSchema = new Set(fields.map((f) => f.name));
             const absent = schemaless || value.scalar ? [] : desc.columns
               .filter((c) => !c.generated && !taken.has(c.name) && !KAFKA_COLUMNS.includes(c.name as never))
-              .filter((c) => valueFieldAllowed(this.rules, c.name) && !inSchema.has(c.name))
+              .filter((c) => valueFieldAllowed(rules, c.name) && !inSchema.has(c.name))
               .map((c) => c.name);
             const ev = planEvolution(desc.columns, wanted, { schemaless, absent: this.cfg['auto.evolve'] ? absent : [] });
             if (ev.incompatible.length > 0) {

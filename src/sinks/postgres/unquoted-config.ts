@@ -5,13 +5,15 @@
 import type { SinkChecks } from '../../config/sink-spec.js';
 import type { FieldRules, PkMode } from './columns.js';
 import type { PostgresConfig } from './config.js';
-import { tableNameFor, collectionNameFor, usesSourceFields } from './names.js';
+import { collectionNameFor, usesSourceFields } from './names.js';
 import { foldIdentifier, foldTableName, UnquotedNameError } from './unquoted.js';
+import { unquotedTableName } from './unquoted-table.js';
+import { parseJdbcUrl } from './jdbc-url.js';
 
 type RulesConfig = Pick<PostgresConfig, 'pk.mode' | 'pk.fields' | 'fields.whitelist' | 'field.exclude.list' | 'quote.sql.identifiers'>;
 
 export function fieldRules(cfg: RulesConfig): FieldRules {
-  const fold = cfg['quote.sql.identifiers'] === 'never' ? (names: readonly string[]) => names.map((n) => foldIdentifier(n, 'field')) : (names: readonly string[]) => [...names];
+  const fold = cfg['quote.sql.identifiers'] === 'never' ? (names: readonly string[]) => names.map(foldFilterEntry) : (names: readonly string[]) => [...names];
   const include = cfg['fields.whitelist'];
   return {
     pkMode: cfg['pk.mode'] as PkMode,
@@ -20,6 +22,12 @@ export function fieldRules(cfg: RulesConfig): FieldRules {
     ...(include ? { include: fold(include) } : {}),
     exclude: fold(cfg['field.exclude.list'] ?? []),
   };
+}
+
+/** A filter entry's field name folded; a Debezium `topic:field` entry keeps its topic as written. */
+function foldFilterEntry(entry: string): string {
+  const at = entry.indexOf(':');
+  return at < 0 ? foldIdentifier(entry, 'field') : `${entry.slice(0, at)}:${foldIdentifier(entry.slice(at + 1).trim(), 'field')}`;
 }
 
 /** `check`: with NEVER, every listed field and the table names of the listed topics must be readable unquoted. */
@@ -31,7 +39,8 @@ export function checkUnquoted(c: SinkChecks): void {
     if (!Array.isArray(names)) continue;
     for (const n of names as string[]) {
       try {
-        foldIdentifier(n, 'field');
+        if (key === 'pk.fields') foldIdentifier(n, 'field');
+        else foldFilterEntry(n);
       } catch (err) {
         if (err instanceof UnquotedNameError) c.problem(`${key}: ${err.message}`);
         else throw err;
@@ -42,10 +51,19 @@ export function checkUnquoted(c: SinkChecks): void {
   const topics = c.get('topics');
   if (typeof format !== 'string' || usesSourceFields(format)) return;
   const debezium = /^io\.debezium\.connector\.jdbc\.JdbcSinkConnector$/i.test(String(c.get('connector.class')));
+  let database: string | undefined;
+  if (!debezium) {
+    try {
+      database = parseJdbcUrl(String(c.get('connection.url') ?? '')).database;
+    } catch {
+      return; // connection.url's own problem is reported; the tables are checked once it parses
+    }
+  }
   // A topics.regex names its topics only at run time: their tables are checked then.
   for (const topic of Array.isArray(topics) ? (topics as string[]) : []) {
     try {
-      foldTableName(debezium ? collectionNameFor(format, topic) : tableNameFor(format, topic));
+      if (database !== undefined) unquotedTableName(format, topic, database);
+      else foldTableName(collectionNameFor(format, topic));
     } catch (err) {
       if (err instanceof UnquotedNameError) c.problem(`table.name.format: topic "${topic}": ${err.message}`);
       else throw err;
