@@ -1,14 +1,14 @@
 // PostgreSQL sink options: Kafka Connect JDBC sink keys (Confluent's), with
 // Debezium's JDBC sink names as aliases.
 import { bool, int, list, oneOf, str, type ConfigOf, type OptionSpec } from '../../config/options.js';
-import { debeziumKeyOptions } from './connect-keys.js';
+import { aivenKeyOptions, debeziumKeyOptions, insertMode } from './connect-keys.js';
 
 export const postgresOptions = [
   str({ key: 'connection.url', required: true, pattern: /^(jdbc:postgresql|postgres(ql)?):\/\//, expects: 'jdbc:postgresql://host:port/database or postgres://…', doc: 'Database to write to.' }),
   str({ key: 'connection.user', aliases: ['connection.username'], doc: 'Database user.' }),
   str({ key: 'connection.password', secret: true, doc: 'Database password. Use ${env:VAR} or ${file:path:key}.' }),
   str({ key: 'table.name.format', default: '${topic}', aliases: ['collection.name.format'], doc: 'Target table; ${topic} is replaced by the topic name. May be schema-qualified (schema.table). With Debezium\'s JDBC sink class, as Debezium names tables: dots in ${topic} become underscores, and ${source.db}, ${source.schema}, ${source.table} (any field of the change event\'s source block) come from the event.' }),
-  oneOf(['insert', 'upsert', 'update'] as const, { key: 'insert.mode', default: 'insert', caseInsensitive: true, doc: 'insert: COPY straight in. upsert: COPY into a staging table, keep the last row per key, INSERT … ON CONFLICT DO UPDATE. update: UPDATE … FROM staging.' }),
+  insertMode,
   oneOf(['none', 'kafka', 'record_key', 'record_value', 'record_header'] as const, { key: 'pk.mode', default: 'none', caseInsensitive: true, aliases: ['primary.key.mode'], doc: 'Where the primary key comes from. record_header (Debezium): the headers named in pk.fields, as text.' }),
   list({ key: 'pk.fields', aliases: ['primary.key.fields'], doc: 'Primary key fields.' }),
   list({ key: 'fields.whitelist', aliases: ['field.include.list'], doc: 'Only these value fields become columns. An entry `topic:field` (Debezium\'s form) applies to that topic\'s records only.' }),
@@ -55,6 +55,7 @@ export const postgresOptions = [
   bool({ key: 'use.reduction.buffer', doc: 'Debezium JDBC sink: keep the last change per key in a batch.', ignored: 'upserts always keep the last row per key of a batch.' }),
   str({ key: 'dialect.sqlserver.identity.insert', doc: 'Debezium JDBC sink, SQL Server only.', ignored: 'SQL Server only.' }),
   ...debeziumKeyOptions,
+  ...aivenKeyOptions,
 ] as const satisfies readonly OptionSpec<any>[];
 
 export type PostgresConfig = ConfigOf<typeof postgresOptions>;
