@@ -67,9 +67,6 @@ const nulls = (id: number, req: string) => ({ ...Object.fromEntries(ROW_FIELDS.m
  */
 const KNOWN_DIFFERENCES: Record<string, [string, string, string]> = {
   vdec: ['double precision', 'numeric', 'a VariableScaleDecimal can hold any scale and precision; a double would round most of them'],
-  // Not deliberate: Sluice still makes INT8 and INT16 columns integer where Connect's dialects make smallint (being aligned).
-  i8: ['smallint', 'integer', 'INT8 widened to integer'],
-  i16: ['smallint', 'integer', 'INT16 widened to integer'],
 };
 
 interface Column { name: string; type: string; nullable: boolean }
