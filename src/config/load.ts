@@ -193,6 +193,7 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
   const raw = new Map<string, { value: unknown; origin: string }>();
   const notices: string[] = [];
   const converterWarnings: string[] = [];
+  const unknownKeys: string[] = [];
 
   // The worker file first: the connector and then the environment override what it sets.
   const workerPath = opts.worker ?? (env.SLUICE_WORKER_CONFIG || undefined);
@@ -343,8 +344,10 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
         problems.push(`${origin}: ${family.doc}`);
         continue;
       }
+      // Kafka Connect ignores a key its connector does not define (real configs carry keys of other
+      // connectors and versions), so Sluice does too, saying so; a likely typo gets its correction.
       const hint = closest(key, keys.keys());
-      problems.push(`${origin}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}`);
+      unknownKeys.push(`${origin}: unknown key, ignored as Kafka Connect ignores keys its connector does not define${hint ? ` (did you mean "${hint}"?)` : ''}`);
       continue;
     }
     if (spec.refused) {
@@ -490,7 +493,7 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
     key: converterInfo('key', keyFormat!, values, origins, registry.key, worker !== undefined),
     value: converterInfo('value', valueFormat!, values, origins, registry.value, worker !== undefined),
   };
-  const warnings: string[] = [...converterWarnings, ...kafkaSecurity.warnings, ...sinkWarnings];
+  const warnings: string[] = [...unknownKeys, ...converterWarnings, ...kafkaSecurity.warnings, ...sinkWarnings];
   const keysUsed = sink?.usesKeys?.((k) => values.get(k)) ?? false;
   for (const c of [converters.value, ...(keysUsed ? [converters.key] : [])]) {
     if (c.source.kind !== 'default') continue;
