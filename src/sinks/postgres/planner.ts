@@ -17,6 +17,7 @@ import type { PgService, TableDescription } from './service.js';
 import type { InsertMode } from './staging.js';
 import { columnTypeSupported } from './types.js';
 import { foldTableName, UnquotedNameError } from './unquoted.js';
+import { planZones } from './wall-clock.js';
 
 const KAFKA_WHAT = ['topic', 'partition', 'offset'] as const;
 
@@ -70,6 +71,8 @@ export class Planner {
   private readonly routes = new Map<string, Map<string, TableName>>();
   /** With a ${source.…} format: the plan without a table of its own. */
   private noTable: PgPlan | undefined;
+  /** db.timezone / date.timezone, as the plans carry them to the workers. */
+  private readonly zones: { timeZone?: string; dateTimeZone?: string };
 
   constructor(o: PlannerOptions) {
     this.service = o.service;
@@ -81,6 +84,7 @@ export class Planner {
     this.log = o.log;
     this.fold = this.cfg['quote.sql.identifiers'] === 'never';
     this.sourceFormat = this.debezium && usesSourceFields(this.cfg['table.name.format']) ? this.cfg['table.name.format'] : undefined;
+    this.zones = planZones(this.cfg['db.timezone'], this.cfg['date.timezone'], this.debezium);
   }
 
   /** The plan an encoded batch names (its output header's plan id). */
@@ -139,7 +143,7 @@ export class Planner {
     let plan = this.noTable;
     if (!plan) {
       plan = this.noTable = {
-        id: this.nextPlanId++, table: '', columns: [], staged: false, deletes: false, textNul: this.cfg['text.nul.mode'], rules: this.rules,
+        id: this.nextPlanId++, table: '', columns: [], staged: false, deletes: false, textNul: this.cfg['text.nul.mode'], ...this.zones, rules: this.rules,
         autoEvolve: false, missingTable: false, noTable: true, ...(this.fold ? { foldIdentifiers: true } : {}), naming: { format: this.cfg['table.name.format'], debezium: this.debezium },
         debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat },
       };
@@ -193,7 +197,7 @@ export class Planner {
     const desc = await retryWithBackoff(() => this.service.describeTable(s.name), this.retryPolicy(`reading table ${table}`));
     const staged = this.mode !== 'insert' || this.cfg['delete.enabled'];
     const base = {
-      id: this.nextPlanId++, table, staged, deletes: this.cfg['delete.enabled'], textNul: this.cfg['text.nul.mode'],
+      id: this.nextPlanId++, table, staged, deletes: this.cfg['delete.enabled'], textNul: this.cfg['text.nul.mode'], ...this.zones,
       rules: this.rules, autoEvolve: this.cfg['auto.evolve'], ...(this.fold ? { foldIdentifiers: true } : {}),
       naming: { format: this.cfg['table.name.format'], debezium: this.debezium },
       ...(this.debezium ? { debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat } } : {}),
