@@ -3,7 +3,8 @@
 // setTimestamp/setTime/setDate with a Calendar in the zone), timestamptz keeps
 // the instant, and UTC writes what it always wrote.
 import { describe, expect, it } from 'vitest';
-import { ConvertError } from '../../src/errors.js';
+import { ConfigError, ConvertError } from '../../src/errors.js';
+import { loadConfig } from '../../src/sinks/index.js';
 import { OID } from '../../src/sinks/postgres/types.js';
 import { shiftedByZone, valueWriter } from '../../src/sinks/postgres/values.js';
 import { isKnownZone, planZones, wallMicros, wallZones, zoneOffsets, type WallZones } from '../../src/sinks/postgres/wall-clock.js';
@@ -152,5 +153,25 @@ describe('values under db.timezone', () => {
     expect(planZones('America/New_York', 'db_timezone', false)).toEqual({ timeZone: 'America/New_York', dateTimeZone: 'America/New_York' });
     expect(planZones('America/New_York', 'utc', false)).toEqual({ timeZone: 'America/New_York' });
     expect(planZones('America/New_York', 'db_timezone', true)).toEqual({ timeZone: 'America/New_York' });
+  });
+
+  it('config: db.timezone (any alias) must be a zone; date.timezone is DB_TIMEZONE or UTC, any case', () => {
+    const base = { 'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector', topics: 't', 'bootstrap.servers': 'k:9092', 'connection.url': 'jdbc:postgresql://h:5432/d' };
+    const problems = (config: Record<string, string>): string[] => {
+      try {
+        loadConfig({ json: { name: 'x', config: { ...base, ...config } } });
+        return [];
+      } catch (err) {
+        if (err instanceof ConfigError) return [...err.problems];
+        throw err;
+      }
+    };
+    expect(problems({ 'db.timezone': 'Mars/Olympus' })).toEqual(['db.timezone: expected a time zone: an IANA name such as America/New_York, or an offset such as +05:30, got "Mars/Olympus"']);
+    expect(problems({ 'database.time_zone': 'America/Nowhere' })[0]).toMatch(/^database\.time_zone|^db\.timezone/);
+    expect(problems({ 'db.timezone': '+05:30', 'date.timezone': 'utc' })).toEqual([]);
+    expect(problems({ 'use.time.zone': 'Asia/Kolkata', 'date.timezone': 'DB_TIMEZONE' })).toEqual([]);
+    expect(problems({ 'date.timezone': 'Europe/Paris' })).toHaveLength(1);
+    const c = loadConfig({ json: { name: 'x', config: { ...base, 'database.time_zone': 'Asia/Kolkata', 'date.timezone': 'UTC' } } });
+    expect([c.options['db.timezone'], c.options['date.timezone']]).toEqual(['Asia/Kolkata', 'utc']);
   });
 });
