@@ -78,4 +78,12 @@ describe('db.timezone (Confluent JDBC sink semantics)', () => {
     expect(await sql(`SELECT dt::text, ts::text, tm::text FROM "${topic}"`)).toEqual([{ dt: '2024-03-10', ts: '2024-03-10 03:00:00', tm: '19:00:00' }]);
   });
 
+
+  it('takes a Java fixed offset (+05:30), in the values and as the session TimeZone', async () => {
+    const topic = uniqueName('pg_tz_fixed');
+    await createTopic(topic, 1);
+    await produce(topic, [{ value: envelope(FIELDS, { id: 1, ts: SPRING, tm: 82_800_000, dt: 19_792, lts: 0 }) }]);
+    await runUntilCommitted(pgConnector(topic, { 'auto.create': 'true', 'db.timezone': '+05:30' }), [topic]);
+    expect(await sql(`SELECT ts::text, tm::text, dt::text FROM "${topic}"`)).toEqual([{ ts: '2024-03-10 12:30:00', tm: '04:30:00', dt: '2024-03-10' }]);
+  });
 });

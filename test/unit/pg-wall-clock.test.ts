@@ -7,7 +7,7 @@ import { ConfigError, ConvertError } from '../../src/errors.js';
 import { loadConfig } from '../../src/sinks/index.js';
 import { OID } from '../../src/sinks/postgres/types.js';
 import { shiftedByZone, valueWriter } from '../../src/sinks/postgres/values.js';
-import { isKnownZone, planZones, wallMicros, wallZones, zoneOffsets, type WallZones } from '../../src/sinks/postgres/wall-clock.js';
+import { isKnownZone, planZones, sessionTimeZone, wallMicros, wallZones, zoneOffsets, type WallZones } from '../../src/sinks/postgres/wall-clock.js';
 import { ByteWriter } from '../../src/workers/byte-writer.js';
 import type { FieldType } from '../../src/workers/schema.js';
 
@@ -92,6 +92,11 @@ describe('zone offsets', () => {
     expect(isKnownZone('Europe/Berlin')).toBe(true);
     expect(isKnownZone('Mars/Olympus')).toBe(false);
     expect(isKnownZone('+19:00')).toBe(false);
+    // PostgreSQL reads a fixed offset as POSIX (positive = west): the session TimeZone says the same zone.
+    expect(sessionTimeZone('+05:30')).toBe('UTC-05:30:00');
+    expect(sessionTimeZone('UTC-03')).toBe('UTC+03:00:00');
+    expect(sessionTimeZone('Z')).toBe('UTC+00:00:00');
+    expect(sessionTimeZone('America/New_York')).toBe('America/New_York');
   });
 
   it('keeps BigInt microseconds exact', () => {

@@ -105,6 +105,18 @@ function fixedOffsetMs(zone: string): number | undefined {
   return (m[1] === '-' ? -1 : 1) * (h * 3600 + mi * 60 + s) * 1000;
 }
 
+/**
+ * db.timezone as PostgreSQL's TimeZone setting: a Java fixed offset is POSIX
+ * there, where the sign means west of UTC, so +05:30 is written UTC-05:30:00.
+ */
+export function sessionTimeZone(zone: string): string {
+  const ms = fixedOffsetMs(zone);
+  if (ms === undefined) return zone;
+  const s = Math.abs(ms) / 1000;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `UTC${ms > 0 ? '-' : '+'}${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}`;
+}
+
 const cache = new Map<string, ZoneOffsets | undefined>();
 
 /**
