@@ -9,6 +9,8 @@ export const CONVERTER_FORMATS: readonly (readonly [string, ValueFormat | 'json-
   ['io.confluent.connect.avro.AvroConverter', 'avro'],
   // Apicurio Registry's: its own framing and API (config/apicurio.ts), the same Avro.
   ['io.apicurio.registry.utils.converter.AvroConverter', 'avro'],
+  // Its JSON converter: a Connect schema in the registry, each record {"schemaId", "payload"} (decode/apicurio-ext-json.ts).
+  ['io.apicurio.registry.utils.converter.ExtJsonConverter', 'connect-json'],
   ['io.confluent.connect.protobuf.ProtobufConverter', 'protobuf'],
   ['io.confluent.connect.json.JsonSchemaConverter', 'json-schema'],
   ['org.apache.kafka.connect.storage.StringConverter', 'string'],

@@ -21,7 +21,7 @@ import { registryAccess, type RegistryAccess } from './registry-access.js';
 import { applyConverterGroups, readWorkerFile, WORKER_ORIGIN, type WorkerFile } from './worker.js';
 import { redact, rememberKeyNames } from './redact.js';
 import { formatOfConverter, unknownConverterMessage } from './converters.js';
-import { apicurioRegistryAccess, apicurioWire, isApicurioConverter, APICURIO_AVRO_CONVERTER } from './apicurio.js';
+import { apicurioConverterOf, apicurioRegistryAccess, apicurioWire, isApicurioConverter } from './apicurio.js';
 import type { ApicurioWire } from '../workers/decode/apicurio.js';
 
 /** Options of every connector, whatever its sink. */
@@ -406,25 +406,31 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
     formatOf(String(values.get('key.converter')), values.get('key.converter.schemas.enable') as boolean);
   const valueFormat = (values.get('value.format') as ValueFormat | undefined) ??
     formatOf(String(values.get('value.converter')), values.get('value.converter.schemas.enable') as boolean);
-  if (!keyFormat) problems.push(unknownConverterMessage('key', String(values.get('key.converter'))));
-  if (!valueFormat) problems.push(unknownConverterMessage('value', String(values.get('value.converter'))));
-  // Apicurio Registry's converters share simple names with Confluent's; only its AvroConverter is read (its own framing and API).
+  // An Apicurio converter Sluice does not read gets its own message below.
+  if (!keyFormat && !isApicurioConverter(values.get('key.converter'))) problems.push(unknownConverterMessage('key', String(values.get('key.converter'))));
+  if (!valueFormat && !isApicurioConverter(values.get('value.converter'))) problems.push(unknownConverterMessage('value', String(values.get('value.converter'))));
+  // Apicurio Registry's converters share simple names with Confluent's; its AvroConverter and ExtJsonConverter are read (its own framing and API).
+  const apicurioNamed = (role: 'key' | 'value') => !values.has(`${role}.format`) && isApicurioConverter(values.get(`${role}.converter`));
+  const apicurioKind: { key?: 'AvroConverter' | 'ExtJsonConverter'; value?: 'AvroConverter' | 'ExtJsonConverter' } = {};
   const apicurioRole = (role: 'key' | 'value', format: ValueFormat | undefined): boolean => {
     const converter = values.get(`${role}.converter`);
-    if (values.has(`${role}.format`) || !isApicurioConverter(converter)) return false;
-    if (format !== 'avro' || !/\.avroconverter$/i.test(String(converter).trim())) {
-      problems.push(`${role}.converter: "${String(converter)}" is an Apicurio Registry converter Sluice does not read; of Apicurio's it reads ${APICURIO_AVRO_CONVERTER}`);
+    if (!apicurioNamed(role)) return false;
+    const kind = apicurioConverterOf(role, String(converter));
+    if (typeof kind !== 'string') {
+      problems.push(kind.error);
       return false;
     }
+    if (format !== (kind === 'AvroConverter' ? 'avro' : 'connect-json')) return false; // formatOfConverter maps both by their simple names
+    apicurioKind[role] = kind;
     return true;
   };
   const keyApicurio = apicurioRole('key', keyFormat);
   const valueApicurio = apicurioRole('value', valueFormat);
   const apicurio = {
-    ...(keyApicurio ? { key: apicurioWire('key', (k) => values.get(k), problems) } : {}),
-    ...(valueApicurio ? { value: apicurioWire('value', (k) => values.get(k), problems) } : {}),
+    ...(keyApicurio ? { key: apicurioWire('key', (k) => values.get(k), problems, apicurioKind.key) } : {}),
+    ...(valueApicurio ? { value: apicurioWire('value', (k) => values.get(k), problems, apicurioKind.value) } : {}),
   };
-  if (valueApicurio && ['backward', 'forward', 'full'].includes(String(values.get('schema.compatibility')).toLowerCase())) {
+  if (apicurioKind.value === 'AvroConverter' && ['backward', 'forward', 'full'].includes(String(values.get('schema.compatibility')).toLowerCase())) {
     problems.push(`schema.compatibility: ${String(values.get('schema.compatibility'))} compares schema versions under a subject, which Sluice looks up in the Confluent API only; with Apicurio's AvroConverter use NONE`);
   }
   // Every converter in the Confluent wire format reads through a registry (REGISTRY_FORMATS).
@@ -435,10 +441,10 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
     value: valueApicurio ? apicurioRegistryAccess('value', (k) => values.get(k), problems, secrets)
       : needsRegistry(valueFormat) ? registryAccess('value', (k) => values.get(k), kafka, problems, secrets) : undefined,
   };
-  if (valueFormat && REGISTRY_FORMATS[valueFormat] && !registry.value && !valueApicurio) {
+  if (valueFormat && REGISTRY_FORMATS[valueFormat] && !registry.value && !valueApicurio && !apicurioNamed('value')) {
     problems.push(`value.converter.schema.registry.url: required when values are ${REGISTRY_FORMATS[valueFormat]}`);
   }
-  if (keyFormat && REGISTRY_FORMATS[keyFormat] && !registry.key && !keyApicurio) {
+  if (keyFormat && REGISTRY_FORMATS[keyFormat] && !registry.key && !keyApicurio && !apicurioNamed('key')) {
     problems.push(`key.converter.schema.registry.url: required when keys are ${REGISTRY_FORMATS[keyFormat]}`);
   }
 

@@ -4,7 +4,9 @@
 // top-level schema.registry.*, credentials in the URL, SASL_INHERIT), and the
 // CA it is verified with (<role>.converter.schema.registry.ssl.truststore.*).
 import fs from 'node:fs';
+import tls from 'node:tls';
 import forge from 'node-forge';
+import type { OAuthClientCredentials } from '../workers/decode/oauth-token.js';
 
 export interface RegistryAccess {
   /** Without user info: fetch() refuses URLs that carry credentials. */
@@ -15,6 +17,10 @@ export interface RegistryAccess {
   readonly authorization?: string;
   /** PEM CA certificates to verify the registry with, instead of the system's. */
   readonly ca?: string;
+  /** The client certificate Sluice presents to the registry (mutual TLS). */
+  readonly clientCert?: ClientCertificate;
+  /** OAuth client credentials (Apicurio's converters): a Bearer token per request instead of `authorization`. */
+  readonly oauth?: OAuthClientCredentials;
 }
 
 type Get = (key: string) => unknown;
@@ -95,31 +101,127 @@ export function registryAccess(
   if (ident && ident.value.toLowerCase() !== 'https') problems.push(`${ident.key}: Sluice always verifies the registry's host name; only https is accepted`);
   const store = first(...roles.map((r) => `${r}.converter.schema.registry.ssl.truststore.location`));
   if (store) {
-    const typeKey = first(...roles.map((r) => `${r}.converter.schema.registry.ssl.truststore.type`));
-    let text: Buffer | undefined;
-    try {
-      text = fs.readFileSync(store.value);
-    } catch (err) {
-      problems.push(`${store.key}: cannot read ${store.value} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-    const isPem = text !== undefined && text.toString('latin1').includes('-----BEGIN CERTIFICATE-----');
-    const type = typeKey?.value ?? (isPem ? 'PEM' : text && text.readUInt32BE(0) === 0xfeedfeed ? 'JKS' : 'PKCS12');
-    if (type === 'JKS') {
-      problems.push(`${typeKey?.key ?? store.key}: a JKS truststore cannot be read by Sluice; export the CA as PEM (keytool -exportcert -rfc -keystore ${store.value} -alias <ca>) and set ${store.key} to it`);
-    } else if (type === 'PKCS12' && text !== undefined) {
-      const pass = first(...roles.map((r) => `${r}.converter.schema.registry.ssl.truststore.password`));
-      try {
-        ca = pkcs12Certificates(text, pass?.value ?? '');
-        if (!ca) problems.push(`${store.key}: the PKCS12 truststore ${store.value} holds no certificate`);
-      } catch (err) {
-        problems.push(`${store.key}: cannot read the PKCS12 truststore ${store.value} (${(err as Error).message}; check ${store.key.replace(/location$/, 'password')})`);
-      }
-    } else if (text !== undefined) {
-      if (!isPem) problems.push(`${store.key}: ${store.value} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
-      else ca = text.toString('utf8');
-    }
+    ca = readTruststore(
+      store,
+      first(...roles.map((r) => `${r}.converter.schema.registry.ssl.truststore.type`)),
+      first(...roles.map((r) => `${r}.converter.schema.registry.ssl.truststore.password`)),
+      problems,
+    );
   }
   return { url: split.url, urlFrom: url.key, ...(authorization ? { authorization } : {}), ...(ca ? { ca } : {}) };
+}
+
+type Setting = { key: string; value: string };
+
+/**
+ * The CA certificates (PEM) of a registry truststore: a PEM file, or PKCS12
+ * (storeType: the file decides unless its type key names another type); JKS
+ * is refused with the keytool command that exports its CA. Problems name the keys.
+ */
+export function readTruststore(store: Setting, typeKey: Setting | undefined, pass: Setting | undefined, problems: string[]): string | undefined {
+  let text: Buffer | undefined;
+  try {
+    text = fs.readFileSync(store.value);
+  } catch (err) {
+    problems.push(`${store.key}: cannot read ${store.value} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const isPem = text !== undefined && text.toString('latin1').includes('-----BEGIN CERTIFICATE-----');
+  const type = text === undefined ? 'PEM' : storeType(text, isPem, typeKey);
+  if (type === 'JKS' || type === 'JCEKS') {
+    problems.push(`${store.key}: a ${type} truststore cannot be read by Sluice; export the CA as PEM (keytool -exportcert -rfc -keystore ${store.value} -alias <ca>) and set ${store.key} to it`);
+  } else if (type === 'PKCS12' && text !== undefined) {
+    try {
+      const ca = pkcs12Certificates(text, pass?.value ?? '');
+      if (!ca) problems.push(`${store.key}: the PKCS12 truststore ${store.value} holds no certificate`);
+      return ca || undefined;
+    } catch (err) {
+      problems.push(`${store.key}: cannot read the PKCS12 truststore ${store.value} (${(err as Error).message}; check ${store.key.replace(/location$/, 'password')})`);
+    }
+  } else if (type !== 'PEM' && type !== 'PKCS12') {
+    problems.push(`${typeKey!.key}: "${typeKey!.value}" is not a truststore type Sluice reads (PKCS12 or PEM)`);
+  } else if (text !== undefined) {
+    if (!isPem) problems.push(`${store.key}: ${store.value} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    else return text.toString('utf8');
+  }
+  return undefined;
+}
+
+/**
+ * What a store file is read as. Java reads JKS and PKCS12 files whatever of
+ * the two the type says (keystore.type.compat), so the file decides between
+ * them (and PEM, Sluice's addition); a declared PEM is PEM, and other
+ * declared types are returned as given (the callers refuse them).
+ */
+function storeType(bytes: Buffer, isPem: boolean, typeKey: Setting | undefined): string {
+  const declared = typeKey?.value.trim().toUpperCase();
+  if (declared !== undefined && declared !== 'JKS' && declared !== 'PKCS12') return declared;
+  const magic = bytes.length >= 4 ? bytes.readUInt32BE(0) : 0;
+  if (magic === 0xfeedfeed) return 'JKS';
+  if (magic === 0xcececece) return 'JCEKS';
+  return isPem ? 'PEM' : 'PKCS12';
+}
+
+/** A client certificate for mutual TLS to a registry, in the form Node's TLS takes it. */
+export type ClientCertificate =
+  | { readonly pfx: Uint8Array; readonly passphrase: string }
+  | { readonly key: string; readonly cert: string; readonly passphrase?: string };
+
+/**
+ * A registry client keystore: PKCS12 (handed to TLS as is, opened with the
+ * store password, or the key password where that differs) or a PEM file
+ * holding the private key and its certificate chain (the key password opens
+ * an encrypted key); JKS is refused with the keytool command that converts
+ * it. Checked here, so a wrong password or file names its key at start-up.
+ */
+export function readKeystore(
+  store: Setting, typeKey: Setting | undefined, pass: Setting | undefined, keyPass: Setting | undefined, problems: string[],
+): ClientCertificate | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(store.value);
+  } catch (err) {
+    problems.push(`${store.key}: cannot read ${store.value} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+  const type = storeType(bytes, bytes.toString('latin1').includes('-----BEGIN '), typeKey);
+  const passKey = store.key.replace(/location$/, 'password');
+  if (type === 'JKS' || type === 'JCEKS') {
+    problems.push(`${store.key}: a ${type} keystore cannot be read by Sluice; convert it to PKCS12 (keytool -importkeystore -srckeystore ${store.value} -destkeystore client.p12 -deststoretype PKCS12) and set ${store.key} to it`);
+    return undefined;
+  }
+  if (type === 'PKCS12') {
+    const tried = [pass?.value ?? '', ...(keyPass && keyPass.value !== (pass?.value ?? '') ? [keyPass.value] : [])];
+    let last: Error | undefined;
+    for (const passphrase of tried) {
+      try {
+        tls.createSecureContext({ pfx: bytes, passphrase });
+        return { pfx: new Uint8Array(bytes), passphrase };
+      } catch (err) {
+        last = err as Error;
+      }
+    }
+    problems.push(`${store.key}: cannot open the PKCS12 keystore ${store.value} (${last!.message}; check ${passKey})`);
+    return undefined;
+  }
+  if (type !== 'PEM') {
+    problems.push(`${typeKey!.key}: "${typeKey!.value}" is not a keystore type Sluice reads (PKCS12 or PEM)`);
+    return undefined;
+  }
+  const pem = bytes.toString('utf8');
+  const key = /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----[\s\S]*?-----END (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.exec(pem)?.[0];
+  const certs = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g);
+  if (!key || !certs) {
+    problems.push(`${store.key}: the PEM keystore ${store.value} must hold a private key and its certificate chain`);
+    return undefined;
+  }
+  const out = { key, cert: certs.join('\n'), ...(keyPass ?? pass ? { passphrase: (keyPass ?? pass)!.value } : {}) };
+  try {
+    tls.createSecureContext(out);
+  } catch (err) {
+    problems.push(`${store.key}: cannot use the key and certificate of ${store.value} (${(err as Error).message}; check ${(keyPass ?? pass)?.key ?? store.key.replace(/keystore\.location$/, 'key.password')})`);
+    return undefined;
+  }
+  return out;
 }
 
 /** Every certificate of a PKCS12 file (a Java truststore's trusted entries), as PEM. */

@@ -65,6 +65,12 @@ export function createEngine(opts: CreateEngineOptions): Engine {
   }
 }
 
+/** What a worker needs to reach a registry, beyond its URL (config/registry-access.ts, config/apicurio.ts). */
+function registryAuthOf(r: ResolvedConfig['registry']['value']): WorkerSetup['valueRegistryAuth'] {
+  if (!r) return undefined;
+  return { authorization: r.authorization, ca: r.ca, ...(r.clientCert ? { clientCert: r.clientCert } : {}), ...(r.oauth ? { oauth: r.oauth } : {}) };
+}
+
 /** What every worker thread needs to decode and transform this connector's records. */
 export function workerSetup(config: ResolvedConfig): WorkerSetup {
   const c = config.common;
@@ -74,8 +80,8 @@ export function workerSetup(config: ResolvedConfig): WorkerSetup {
     // URLs and credentials as config/registry-access.ts resolved them from every Connect spelling.
     keyRegistryUrl: config.registry.key?.url,
     valueRegistryUrl: config.registry.value?.url,
-    keyRegistryAuth: config.registry.key && { authorization: config.registry.key.authorization, ca: config.registry.key.ca },
-    valueRegistryAuth: config.registry.value && { authorization: config.registry.value.authorization, ca: config.registry.value.ca },
+    keyRegistryAuth: registryAuthOf(config.registry.key),
+    valueRegistryAuth: registryAuthOf(config.registry.value),
     keyWrapperForNullables: c['key.converter.wrapper.for.nullables'],
     valueWrapperForNullables: c['value.converter.wrapper.for.nullables'],
     keyJsonFailInvalidSchema: c['key.converter.json.fail.invalid.schema'],

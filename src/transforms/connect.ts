@@ -11,6 +11,7 @@ import {
   schemaOfType, TransformError, typeOfSchema, type StructBuilder, type TRecord,
 } from './record.js';
 import { SimpleDateFormat } from './timefmt.js';
+import { derived, fieldSchema, plain, structFields, structLike, type ConnectShape } from './derived-schema.js';
 
 export type Part = 'key' | 'value';
 
@@ -282,12 +283,19 @@ function cast(part: Part): TransformFactory {
             if (!s.scalar) throw new TransformError(`Cast transformation does not support casting a struct to ${whole}`);
             const from = s.fields[0]!.type;
             if (!CASTABLE_FROM.has(from.kind)) throw new TransformError(`Cast transformation does not support casting from ${from.kind}`);
-            const out = cache.get(s, (id) => schemaOfType(id, castFieldType(whole!), optionalOfSchema(s)));
+            const out = cache.get(s, (id) => derived(schemaOfType(id, castFieldType(whole!), optionalOfSchema(s)), {
+              from: s, by: 'Cast', version: 'copy',
+              // copySchemaBasics onto the target type: name, version and parameters kept; the default cast.
+              connect: (c) => {
+                const b: ConnectShape = { ...plain(whole!, c.optional, c.name), params: c.params };
+                return c.default === undefined ? b : { ...b, default: castValue(c.default, whole!, from) };
+              },
+            }));
             put(r, part, castValue(v, whole, from), out);
             return true;
           }
           const fields = fieldsOf(s, 'cast types');
-          const out = cache.get(s, (id) => ({
+          const out = cache.get(s, (id) => derived({
             id,
             fields: fields.map((f) => {
               const t = byField.get(f.name);
@@ -295,6 +303,21 @@ function cast(part: Part): TransformFactory {
               if (!CASTABLE_FROM.has(f.type.kind)) throw new TransformError(`Cast transformation does not support casting field ${f.name} of type ${f.type.kind}`);
               return { name: f.name, type: castFieldType(t), optional: f.optional };
             }),
+          }, {
+            from: s, by: 'Cast', version: 'copy',
+            connect: (c) => {
+              // Connect casts a struct schema's default too, which it cannot (a struct is no cast input): every record fails there.
+              if (c.default !== undefined) throw new Error('the value schema has a default, which Cast cannot cast');
+              const cast = structFields(c).map((cf) => {
+                const t = byField.get(cf.name);
+                if (!t) return cf;
+                // A fresh schema of the target type: optional as the field was, its default cast, no name or parameters.
+                const b = plain(t, cf.schema.optional);
+                const from = fields.find((f) => f.name === cf.name)?.type;
+                return { name: cf.name, schema: cf.schema.default === undefined ? b : { ...b, default: castValue(cf.schema.default, t, from) } };
+              });
+              return { ...structLike(c, cast), optional: c.optional };
+            },
           }));
           const m = requireStruct(v, 'cast types');
           const res: Record<string, unknown> = { ...m };
@@ -400,7 +423,14 @@ function extractField(part: Part): TransformFactory {
               type = f.type;
               optional ||= f.optional;
             }
-            return { schema: schemaOfType(id, type, optional), steps: fs };
+            // Connect's output is the field's own schema: a nested schema, whose version (Avro's connect.version on it) Sluice does not track.
+            return {
+              schema: derived(schemaOfType(id, type, optional), {
+                from: s, by: 'ExtractField', version: 'none',
+                connect: (c) => path.reduce((x, seg) => fieldSchema(x, seg), c),
+              }),
+              steps: fs,
+            };
           });
           if (v === null || v === undefined) return put(r, part, null, out), true;
           let cur: unknown = requireStruct(v, 'field extraction');
@@ -446,6 +476,21 @@ function flatten(part: Part): TransformFactory {
           else out.push({ name, type: f.type, optional: optional || f.optional, default: f.default });
         }
       };
+      /** Flatten.buildUpdatedSchema: each leaf's copySchemaBasics, optional under an optional ancestor, its default or its parent default's. */
+      const flatConnect = (prefix: string, c: ConnectShape, optional: boolean, parentDefault: unknown, out: { name: string; schema: ConnectShape }[]) => {
+        for (const f of structFields(c)) {
+          const name = prefix === '' ? f.name : prefix + delim + f.name;
+          const opt = optional || f.schema.optional;
+          const d = f.schema.default ?? (isStruct(parentDefault) ? parentDefault[f.name] ?? undefined : undefined);
+          if (f.schema.type === 'struct') flatConnect(name, f.schema, opt, d, out);
+          else if (f.schema.type === 'map' || f.schema.type === 'union') throw new Error(`Flatten transformation does not support ${f.schema.type === 'map' ? 'MAP' : 'an Avro union'} for record with schemas (for field ${name})`);
+          else {
+            const { default: _d, optional: _o, ...basics } = f.schema;
+            out.push({ name, schema: d === undefined || d === null ? { ...basics, optional: opt } : { ...basics, optional: opt, default: d } });
+          }
+        }
+        return out;
+      };
       const flatStruct = (prefix: string, fields: readonly Field[], m: Record<string, unknown> | null, out: Record<string, unknown>): void => {
         for (const f of fields) {
           const name = prefix === '' ? f.name : prefix + delim + f.name;
@@ -470,7 +515,7 @@ function flatten(part: Part): TransformFactory {
           const schema = cache.get(s, (id) => {
             const out: Field[] = [];
             flatFields('', fields, false, out);
-            return { id, fields: out };
+            return derived({ id, fields: out }, { from: s, by: 'Flatten', version: 'copy', connect: (c) => structLike(c, flatConnect('', c, c.optional, c.default, [])) });
           });
           const out: Record<string, unknown> = {};
           flatStruct('', fields, requireStruct(v, 'flattening'), out);
@@ -517,7 +562,9 @@ function headerFrom(part: Part): TransformFactory {
           const out: Record<string, unknown> = {};
           for (const k of Object.keys(m)) if (!moved.has(k)) out[k] = m[k];
           if (!hasSchema(s)) return put(r, part, out, s), true;
-          const outSchema = cache.get(s, (id) => ({ id, fields: s.fields.filter((f) => !moved.has(f.name)) }));
+          const outSchema = cache.get(s, (id) => derived({ id, fields: s.fields.filter((f) => !moved.has(f.name)) }, {
+            from: s, by: 'HeaderFrom', version: 'copy', connect: (c) => structLike(c, structFields(c).filter((f) => !moved.has(f.name))),
+          }));
           // A move rebuilds the value with Struct.get / getWithoutDefault; a copy leaves it as it is.
           if (useDefaults) fillDefaults(out, outSchema.fields!);
           put(r, part, out, outSchema);
@@ -542,7 +589,12 @@ function hoistField(part: Part): TransformFactory {
           const s = schemaOf(r, part);
           const out = { [field]: v === undefined ? null : v };
           if (!hasSchema(s)) put(r, part, out, SCHEMALESS);
-          else put(r, part, out, cache.get(s, (id) => ({ id, fields: [{ name: field, type: typeOfSchema(s), optional: optionalOfSchema(s) }] })));
+          else {
+            put(r, part, out, cache.get(s, (id) => derived({ id, fields: [{ name: field, type: typeOfSchema(s), optional: optionalOfSchema(s) }] }, {
+              // SchemaBuilder.struct().field(field, schema): no name, no version.
+              from: s, by: 'HoistField', version: 'none', connect: (c) => ({ type: 'struct', optional: false, params: '[]', fields: [{ name: field, schema: c }] }),
+            })));
+          }
           return true;
         },
       };
@@ -585,6 +637,11 @@ function insertField(part: Part): TransformFactory {
       if (timestampF) added.push({ name: timestampF.name, type: { kind: 'timestamp-millis' }, optional: timestampF.optional });
       if (staticF) added.push({ name: staticF.name, type: { kind: 'string' }, optional: staticF.optional });
       const extra: unknown[] = new Array(added.length);
+      // Connect's STRING_SCHEMA, INT32_SCHEMA, INT64_SCHEMA, Timestamp.SCHEMA and their optional twins.
+      const addedConnect = added.map((a) => ({
+        name: a.name,
+        schema: a.type.kind === 'timestamp-millis' ? plain('int64', a.optional, 'org.apache.kafka.connect.data.Timestamp') : plain(a.type.kind, a.optional),
+      }));
       return {
         apply(r) {
           const v = valueOf(r, part);
@@ -610,7 +667,11 @@ function insertField(part: Part): TransformFactory {
             const kept = fields.filter((f) => !added.some((a) => a.name === f.name));
             const defaults = builderDefaults(kept, useDefaults);
             const copy = kept.map((f) => [f.name, f.name, defaults.of(f)] as const);
-            return { schema: { id, fields: [...kept, ...added] }, build: compileBuilder(copy, added.map((a) => a.name)), check: defaults.check };
+            const schema = derived({ id, fields: [...kept, ...added] }, {
+              from: s, by: 'InsertField', version: 'copy',
+              connect: (c) => structLike(c, [...structFields(c).filter((f) => !added.some((a) => a.name === f.name)), ...addedConnect]),
+            });
+            return { schema, build: compileBuilder(copy, added.map((a) => a.name)), check: defaults.check };
           });
           let k = 0;
           if (topicF) extra[k++] = r.topic;
@@ -801,7 +862,10 @@ function replaceField(part: Part): TransformFactory {
             const kept = fields.filter((f) => keep(f.name));
             const defaults = builderDefaults(kept, useDefaults, renamed);
             return {
-              schema: { id, fields: kept.map((f) => (renames.has(f.name) ? { ...f, name: renamed(f.name) } : f)) },
+              schema: derived({ id, fields: kept.map((f) => (renames.has(f.name) ? { ...f, name: renamed(f.name) } : f)) }, {
+                from: s, by: 'ReplaceField', version: 'copy',
+                connect: (c) => structLike(c, structFields(c).filter((f) => keep(f.name)).map((f) => ({ name: renamed(f.name), schema: f.schema }))),
+              }),
               // A null field takes its schema default, as Struct.get does (replace.null.with.default).
               build: compileBuilder(kept.map((f) => [renamed(f.name), f.name, defaults.of(f)]), []),
               check: defaults.check,
@@ -834,7 +898,10 @@ function setSchemaMetadata(part: Part): TransformFactory {
       return {
         apply(r) {
           const s = requireSchema(schemaOf(r, part), 'updating schema metadata');
-          put(r, part, valueOf(r, part), cache.get(s, (id) => ({ ...s, id, name, version }) as RecordSchema));
+          put(r, part, valueOf(r, part), cache.get(s, (id) => derived({ ...s, id, name, version } as RecordSchema, {
+            // A ConnectSchema of the input's with the name and version configured (each, when set).
+            from: s, by: 'SetSchemaMetadata', version: version ?? 'copy', connect: (c) => (name === undefined ? c : { ...c, name }),
+          })));
           return true;
         },
       };
@@ -929,6 +996,10 @@ function timestampConverter(part: Part): TransformFactory {
       };
       const useDefaults = nullDefaults(o);
       const cache = new SchemaCache(`ts.${part}`);
+      const outConnect = (optional: boolean): ConnectShape =>
+        target === 'string' ? plain('string', optional) : target === 'unix' ? plain('int64', optional)
+          : target === 'Date' ? plain('int32', optional, 'org.apache.kafka.connect.data.Date')
+            : target === 'Time' ? plain('int32', optional, 'org.apache.kafka.connect.data.Time') : plain('int64', optional, 'org.apache.kafka.connect.data.Timestamp');
       return {
         apply(r) {
           const v = valueOf(r, part);
@@ -945,7 +1016,10 @@ function timestampConverter(part: Part): TransformFactory {
           }
           if (field === '') {
             const from = typeOfSchema(s);
-            put(r, part, convert(v, from, false), cache.get(s, (id) => schemaOfType(id, outType, optionalOfSchema(s))));
+            // TRANSLATORS.get(type).typeSchema(optional): a fresh schema, no version.
+            put(r, part, convert(v, from, false), cache.get(s, (id) => derived(schemaOfType(id, outType, optionalOfSchema(s)), {
+              from: s, by: 'TimestampConverter', version: 'none', connect: (c) => outConnect(c.optional),
+            })));
             return true;
           }
           const fields = fieldsOf(s, 'converting timestamp formats');
@@ -956,9 +1030,17 @@ function timestampConverter(part: Part): TransformFactory {
           // Connect rebuilds the struct with Struct.get / getWithoutDefault, the converted field before converting.
           if (useDefaults) fillDefaults(m, fields);
           m[field] = convert(m[field], f.type, false);
-          put(r, part, m, cache.get(s, (id) => ({
+          put(r, part, m, cache.get(s, (id) => derived({
             id,
             fields: fields.map((x) => (x.name === field ? { name: x.name, type: outType, optional: x.optional } : x)),
+          }, {
+            from: s, by: 'TimestampConverter', version: 'copy',
+            connect: (c) => {
+              // Connect converts a struct schema's default too; Sluice does not: such a schema is not projected.
+              if (c.default !== undefined) throw new Error('the value schema has a default, which Sluice does not convert as TimestampConverter does');
+              const out = structFields(c).map((x) => (x.name === field ? { name: x.name, schema: outConnect(x.schema.optional) } : x));
+              return { ...structLike(c, out), optional: c.optional };
+            },
           })));
           return true;
         },

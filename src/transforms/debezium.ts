@@ -7,6 +7,7 @@ import { parseJsonExact } from '../workers/json-exact.js';
 import type { Field, FieldType, RecordSchema } from '../workers/schema.js';
 import { headerBytes } from './connect.js';
 import { intern, type Options, type TransformFactory } from './options.js';
+import { derived, fieldSchema, plain, structFields, structLike, type ConnectShape } from './derived-schema.js';
 import { compileBuilder, getHeaders, hasSchema, isStruct, SCHEMALESS, SchemaCache, schemaOfType, TransformError, type StructBuilder, type TRecord } from './record.js';
 
 type Tombstones = 'drop' | 'keep';
@@ -79,6 +80,16 @@ function refType(ref: FieldRef, envFields: readonly Field[]): FieldType | undefi
 
 const DELETED = '__deleted';
 
+/** The Connect schema of an add.fields field, found as refType finds its type. */
+function refConnect(ref: FieldRef, env: ConnectShape): ConnectShape {
+  const fields = structFields(env);
+  const parent = ref.struct === undefined ? undefined : fields.find((f) => f.name === ref.struct)?.schema;
+  const inParent = parent?.type === 'struct' ? parent.fields?.find((f) => f.name === ref.field) : undefined;
+  const found = inParent ?? (ref.struct === undefined || !inParent ? fields.find((f) => f.name === ref.field) : undefined);
+  if (!found) throw new Error(`the Kafka Connect schema has no field ${ref.field}`);
+  return found.schema;
+}
+
 function extractNewRecordState(mongo: boolean): TransformFactory {
   return {
     info: { usesKey: mongo, routing: 'record' },
@@ -96,7 +107,9 @@ function extractNewRecordState(mongo: boolean): TransformFactory {
         caches[which].get(env, (id) => {
           const row = env.fields.find((f) => f.name === which);
           if (!row || row.type.kind !== 'record') throw new TransformError(`the envelope's "${which}" is not a struct`);
+          // Debezium 3's order: the row's fields, __deleted (the delete strategy's), then add.fields.
           const fields: Field[] = [...row.type.fields];
+          if (rewrite) fields.push({ name: DELETED, type: { kind: 'string' }, optional: true });
           const refs: FieldRef[] = [];
           for (const ref of addFields) {
             const t = refType(ref, env.fields);
@@ -104,9 +117,19 @@ function extractNewRecordState(mongo: boolean): TransformFactory {
             refs.push(ref);
             fields.push({ name: ref.newName, type: t, optional: true });
           }
-          if (rewrite) fields.push({ name: DELETED, type: { kind: 'string' }, optional: true });
-          const build = compileBuilder(row.type.fields.map((f) => [f.name, f.name]), [...refs.map((r) => r.newName), ...(rewrite ? [DELETED] : [])]);
-          return { schema: schemaOfType(id, { kind: 'record', fields }, false), refs, build };
+          const build = compileBuilder(row.type.fields.map((f) => [f.name, f.name]), [...(rewrite ? [DELETED] : []), ...refs.map((r) => r.newName)]);
+          const schema = derived(schemaOfType(id, { kind: 'record', fields }, false), {
+            // ExtractField's "after" (or "before") schema, a nested one without version; add.fields and __deleted onto copySchemaBasics of it.
+            from: env, by: 'ExtractNewRecordState', version: 'none',
+            connect: (c) => {
+              const rowC = fieldSchema(c, which);
+              if (refs.length === 0 && !rewrite) return rowC;
+              const more = refs.map((ref) => ({ name: ref.newName, schema: refConnect(ref, c) }));
+              if (rewrite) more.unshift({ name: DELETED, schema: plain('string', true) });
+              return structLike(rowC, [...structFields(rowC), ...more]);
+            },
+          });
+          return { schema, refs, build };
         });
       const extra: unknown[] = [];
 
@@ -152,15 +175,15 @@ function extractNewRecordState(mongo: boolean): TransformFactory {
             if (withSchema) {
               const o = outFor(s, which);
               let k = 0;
-              for (const ref of o.refs) extra[k++] = refValue(ref, env);
               if (rewrite) extra[k++] = deleted ? 'true' : 'false';
+              for (const ref of o.refs) extra[k++] = refValue(ref, env);
               r.value = o.build(row, extra);
               r.valueSchema = o.schema;
               return true;
             }
             const out: Record<string, unknown> = { ...row };
-            for (const ref of addFields) out[ref.newName] = refValue(ref, env);
             if (rewrite) out[DELETED] = deleted ? 'true' : 'false';
+            for (const ref of addFields) out[ref.newName] = refValue(ref, env);
             r.value = out;
             r.valueSchema = SCHEMALESS;
             return true;

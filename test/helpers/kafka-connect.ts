@@ -71,6 +71,10 @@ export class ConnectStandalone {
     fs.closeSync(out);
   }
 
+  get pid(): number | undefined {
+    return this.child.exitCode === null ? this.child.pid : undefined;
+  }
+
   log(): string {
     return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : '';
   }

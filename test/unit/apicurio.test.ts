@@ -215,10 +215,18 @@ describe('Apicurio converter config', () => {
       .toEqual([expect.stringMatching(/^value\.converter\.apicurio\.registry\.id-handler: "com\.acme\.MyIdHandler" is not an id handler/)]);
     expect(problems({ ...debezium, 'value.converter.apicurio.registry.avro.encoding': 'JSON' }))
       .toEqual([expect.stringMatching(/^value\.converter\.apicurio\.registry\.avro\.encoding: JSON/)]);
-    expect(problems({ ...debezium, 'value.converter.apicurio.auth.service.token.endpoint': 'http://sso/token' }))
-      .toEqual([expect.stringMatching(/^value\.converter\.apicurio\.auth\.service\.token\.endpoint: .*OAuth/)]);
-    expect(problems({ ...debezium, 'value.converter': 'io.apicurio.registry.utils.converter.ExtJsonConverter' }))
-      .toEqual([expect.stringMatching(/^value\.converter: "io\.apicurio\.registry\.utils\.converter\.ExtJsonConverter" is an Apicurio Registry converter Sluice does not read/)]);
+    // OAuth is read (apicurio-oauth.test.ts); a token endpoint without the client credentials is not enough.
+    expect(problems({ ...debezium, 'value.converter.apicurio.auth.service.token.endpoint': 'http://sso/token' })).toEqual([
+      'value.converter.apicurio.auth.client.id: required with value.converter.apicurio.auth.service.token.endpoint (OAuth client credentials)',
+      'value.converter.apicurio.auth.client.secret: required with value.converter.apicurio.auth.service.token.endpoint (OAuth client credentials)',
+    ]);
+    // ExtJsonConverter is read (apicurio-ext-json.test.ts); these are not.
+    expect(problems({ ...debezium, 'value.converter': 'io.apicurio.registry.utils.converter.SerdeBasedConverter' }))
+      .toEqual([expect.stringMatching(/^value\.converter: "io\.apicurio\.registry\.utils\.converter\.SerdeBasedConverter" hands a connector .* without a Connect schema/)]);
+    expect(problems({ ...debezium, 'value.converter': 'io.apicurio.registry.utils.converter.ProtobufConverter' }))
+      .toEqual([expect.stringMatching(/^value\.converter: "io\.apicurio\.registry\.utils\.converter\.ProtobufConverter" is in no released Apicurio Registry version/)]);
+    expect(problems({ ...debezium, 'key.converter': 'io.apicurio.registry.utils.converter.JsonSchemaConverter' }))
+      .toEqual([expect.stringMatching(/^key\.converter: "io\.apicurio\.registry\.utils\.converter\.JsonSchemaConverter" is an Apicurio Registry converter Sluice does not read/)]);
     expect(problems({ ...debezium, 'value.converter.apicurio.registry.global-id': 'io.apicurio.registry.utils.serde.strategy.AutoRegisterIdStrategy' }))
       .toEqual([expect.stringMatching(/^value\.converter\.apicurio\.registry\.global-id: .*Apicurio Registry 1\.x/)]);
     expect(problems({ ...debezium, 'value.converter.apicurio.registry.use-id': 'artifactId' }))

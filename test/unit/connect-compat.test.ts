@@ -253,7 +253,12 @@ describe('Schema Registry access', () => {
     fs.writeFileSync(jks, Buffer.from([0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2]));
     expect(problems(() => load({ 'value.converter.schema.registry.url': 'https://r:8081', 'value.converter.schema.registry.ssl.truststore.location': jks }))[0])
       .toMatch(/^value\.converter\.schema\.registry\.ssl\.truststore\.location: a JKS truststore cannot be read by Sluice; export the CA as PEM/);
+    // As Java's keystores: the file's own format decides, whatever the type says.
     expect(problems(() => load({ 'value.converter.schema.registry.url': 'https://r:8081', 'value.converter.schema.registry.ssl.truststore.location': jks, 'value.converter.schema.registry.ssl.truststore.type': 'PKCS12' }))[0])
+      .toMatch(/^value\.converter\.schema\.registry\.ssl\.truststore\.location: a JKS truststore cannot be read by Sluice/);
+    const broken = tmp('trust.p12', '');
+    fs.writeFileSync(broken, Buffer.from([0x30, 0x82, 0x01, 0x00, 0x02, 0x01, 0x03]));
+    expect(problems(() => load({ 'value.converter.schema.registry.url': 'https://r:8081', 'value.converter.schema.registry.ssl.truststore.location': broken, 'value.converter.schema.registry.ssl.truststore.type': 'PKCS12' }))[0])
       .toMatch(/^value\.converter\.schema\.registry\.ssl\.truststore\.location: cannot read the PKCS12 truststore .* check value\.converter\.schema\.registry\.ssl\.truststore\.password\)$/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { desiredColumns, type FieldRules } from '../../src/sinks/postgres/columns.js';
+import { desiredColumns, rulesForTopic, type FieldRules } from '../../src/sinks/postgres/columns.js';
 import { alterTableSql, createTableSql, defaultLiteral, planEvolution } from '../../src/sinks/postgres/ddl.js';
 import { TableSchemaInferrer, mergeColumnTypes } from '../../src/sinks/postgres/infer.js';
 import type { CatalogColumn } from '../../src/sinks/postgres/service.js';
@@ -43,6 +43,17 @@ describe('columns from pk.mode', () => {
     const rv = desiredColumns(rules({ pkMode: 'record_value', pkFields: ['id'], include: ['name'] }), value, undefined);
     expect(rv.map((c) => `${c.name}:${c.pk}`)).toEqual(['id:true', 'name:false']);
     expect(desiredColumns(rules({ exclude: ['tags'] }), value, undefined).map((c) => c.name)).toEqual(['id', 'name']);
+  });
+
+  it("Debezium's topic:field filter entries apply to that topic only; plain entries to every topic", () => {
+    const r = rules({ exclude: ['orders:tags', ' other : name', 'nope'] });
+    expect(desiredColumns(rulesForTopic(r, 'orders'), value, undefined).map((c) => c.name)).toEqual(['id', 'name']);
+    expect(desiredColumns(rulesForTopic(r, 'other'), value, undefined).map((c) => c.name)).toEqual(['id', 'tags']);
+    // An include list whose entries all name other topics lets no value field through.
+    expect(desiredColumns(rulesForTopic(rules({ include: ['orders:id'] }), 'orders'), value, undefined).map((c) => c.name)).toEqual(['id']);
+    expect(desiredColumns(rulesForTopic(rules({ include: ['orders:id'] }), 'other'), value, undefined).map((c) => c.name)).toEqual([]);
+    const plain = rules({ exclude: ['tags'] });
+    expect(rulesForTopic(plain, 'orders')).toBe(plain);
   });
 });
 

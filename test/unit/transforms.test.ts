@@ -326,9 +326,9 @@ describe('ExtractNewRecordState', () => {
   it('rewrites deletes with __deleted and adds fields and headers', () => {
     const cfg = one('u', U, { 'delete.handling.mode': 'rewrite', 'add.fields': 'op,table,source.ts_ms,lsn:pos', 'add.headers': 'op' });
     const d = run(cfg, env('d', { id: 1, name: 'a' }, null)) as TRecord;
-    expect(d.value).toEqual({ id: 1, name: 'a', __op: 'd', __table: 'customers', __source_ts_ms: 1700000000000, __pos: 100, __deleted: 'true' });
+    expect(d.value).toEqual({ id: 1, name: 'a', __deleted: 'true', __op: 'd', __table: 'customers', __source_ts_ms: 1700000000000, __pos: 100 });
     expect(d.valueSchema!.fields!.map((f) => [f.name, f.type.kind, f.optional])).toEqual([
-      ['id', 'int32', false], ['name', 'string', true], ['__op', 'string', true], ['__table', 'string', true], ['__source_ts_ms', 'int64', true], ['__pos', 'int64', true], ['__deleted', 'string', true],
+      ['id', 'int32', false], ['name', 'string', true], ['__deleted', 'string', true], ['__op', 'string', true], ['__table', 'string', true], ['__source_ts_ms', 'int64', true], ['__pos', 'int64', true],
     ]);
     expect(d.headers!.map((h) => [h.name, dec.decode(h.value!)])).toEqual([['__op', 'd']]);
     const u = run(cfg, env('u', { id: 1, name: 'a' }, { id: 1, name: 'b' })) as TRecord;

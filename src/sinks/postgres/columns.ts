@@ -24,6 +24,22 @@ export function kafkaPkNames(rules: FieldRules): readonly string[] {
   return rules.pkFields.length === 3 ? rules.pkFields : KAFKA_COLUMNS;
 }
 
+/**
+ * The rules for one topic's records: a filter entry `topic:field` (Debezium's
+ * field.include.list / field.exclude.list form) applies to that topic only,
+ * a plain `field` to every topic. The same object when no entry is qualified.
+ */
+export function rulesForTopic(rules: FieldRules, topic: string): FieldRules {
+  const qualified = (names: readonly string[]) => names.some((n) => n.includes(':'));
+  if (!qualified(rules.exclude) && !(rules.include && qualified(rules.include))) return rules;
+  const forTopic = (names: readonly string[]) => names.flatMap((n) => {
+    const at = n.indexOf(':');
+    if (at < 0) return [n];
+    return n.slice(0, at).trim() === topic ? [n.slice(at + 1).trim()] : [];
+  });
+  return { ...rules, exclude: forTopic(rules.exclude), ...(rules.include ? { include: forTopic(rules.include) } : {}) };
+}
+
 /** A value field the filters let through (record_value's key fields always pass). */
 export function valueFieldAllowed(rules: FieldRules, name: string): boolean {
   if (rules.pkMode === 'record_value' && rules.pkFields.includes(name)) return true;

@@ -9,7 +9,7 @@ import type { PostgresConfig } from './config.js';
 import { SinkSchemaError, SluiceError } from '../../errors.js';
 import type { SinkPlan } from '../../workers/protocol.js';
 import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
-import { ColumnRuleError, DEFAULT_KEY_COLUMN, KAFKA_COLUMNS, desiredColumns, kafkaPkNames, valueFieldAllowed, valueFields, type FieldRules } from './columns.js';
+import { ColumnRuleError, DEFAULT_KEY_COLUMN, KAFKA_COLUMNS, desiredColumns, kafkaPkNames, rulesForTopic, valueFieldAllowed, valueFields, type FieldRules } from './columns.js';
 import { alterTableSql, createTableSql, isEmptyEvolution, planEvolution, type WantedColumn } from './ddl.js';
 import { collectionNameFor, qualifiedName, tableNameFor, usesSourceFields, type TableName } from './names.js';
 import { INFERRED_SCHEMA_ID, type ColumnSource, type PgColumn, type PgMultiReplanRequest, type PgPlan, type PgReplanRequest } from './protocol.js';
@@ -70,7 +70,7 @@ export class Planner {
   /** Per topic, the other tables its records have gone to (routed: a transform's topic, a change event's source block). */
   private readonly routes = new Map<string, Map<string, TableName>>();
   /** With a ${source.…} format: the plan without a table of its own. */
-  private noTable: PgPlan | undefined;
+  private readonly noTable = new Map<string, PgPlan>();
   /** db.timezone / date.timezone, as the plans carry them to the workers. */
   private readonly zones: { timeZone?: string; dateTimeZone?: string };
 
@@ -130,7 +130,7 @@ export class Planner {
   }
 
   async plan(topic: string): Promise<SinkPlan> {
-    const main = this.sourceFormat ? this.noTablePlan() : await this.tablePlan(this.stateFor(topic), topic);
+    const main = this.sourceFormat ? this.noTablePlan(topic) : await this.tablePlan(this.stateFor(topic), topic);
     const routed = this.routes.get(topic);
     if (!routed) return { sink: 'postgres', plan: main };
     const routes: Record<string, PgPlan> = {};
@@ -139,14 +139,15 @@ export class Planner {
   }
 
   /** A ${source.…} format: the batch topic has no table of its own, every change event names one. */
-  private noTablePlan(): PgPlan {
-    let plan = this.noTable;
+  private noTablePlan(topic: string): PgPlan {
+    let plan = this.noTable.get(topic);
     if (!plan) {
-      plan = this.noTable = {
-        id: this.nextPlanId++, table: '', columns: [], staged: false, deletes: false, textNul: this.cfg['text.nul.mode'], ...this.zones, rules: this.rules,
+      plan = {
+        id: this.nextPlanId++, table: '', columns: [], staged: false, deletes: false, textNul: this.cfg['text.nul.mode'], ...this.zones, rules: rulesForTopic(this.rules, topic),
         autoEvolve: false, missingTable: false, noTable: true, ...(this.fold ? { foldIdentifiers: true } : {}), naming: { format: this.cfg['table.name.format'], debezium: this.debezium },
         debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat },
       };
+      this.noTable.set(topic, plan);
     }
     return plan;
   }
@@ -196,9 +197,10 @@ export class Planner {
     const table = s.target;
     const desc = await retryWithBackoff(() => this.service.describeTable(s.name), this.retryPolicy(`reading table ${table}`));
     const staged = this.mode !== 'insert' || this.cfg['delete.enabled'];
+    const rules = rulesForTopic(this.rules, topic);
     const base = {
       id: this.nextPlanId++, table, staged, deletes: this.cfg['delete.enabled'], textNul: this.cfg['text.nul.mode'], ...this.zones,
-      rules: this.rules, autoEvolve: this.cfg['auto.evolve'], ...(this.fold ? { foldIdentifiers: true } : {}),
+      rules, autoEvolve: this.cfg['auto.evolve'], ...(this.fold ? { foldIdentifiers: true } : {}),
       naming: { format: this.cfg['table.name.format'], debezium: this.debezium },
       ...(this.debezium ? { debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat } } : {}),
     };
@@ -222,7 +224,7 @@ export class Planner {
       if (k >= 0) source = { from: 'kafka', what: KAFKA_WHAT[k]! };
       else if (keyNames.includes(c.name)) source = { from: 'key', field: c.name };
       else if (headerNames.includes(c.name)) source = { from: 'header', name: c.name };
-      else if (valueFieldAllowed(this.rules, c.name)) source = { from: 'value', field: c.name };
+      else if (valueFieldAllowed(rules, c.name)) source = { from: 'value', field: c.name };
       else continue; // filtered out: the column keeps its default
       if (!columnTypeSupported(c.typeOid, c.elemOid)) {
         throw new SinkSchemaError(`table ${table} column "${c.name}" has type ${c.sqlType}, which Sluice cannot write`);
@@ -290,6 +292,7 @@ export class Planner {
   private async evolve(s: TableState, topic: string, req: PgReplanRequest): Promise<void> {
     const where = `topic ${topic} partition ${req.partition} offset ${req.offset}`;
     const table = s.target;
+    const rules = rulesForTopic(this.rules, topic);
     await retryWithBackoff(
       () =>
         this.service.withDdlLock(table, `changing table ${table} for ${where}`, async (client) => {
@@ -298,7 +301,7 @@ export class Planner {
             if (!this.cfg['auto.create']) throw new SinkSchemaError(`table ${table} for topic "${topic}" does not exist; create it, or set auto.create=true`);
             const value = req.values[0];
             if (!value) return; // only tombstones so far: nothing to create a table from
-            const cols = this.columnsOrThrow(() => desiredColumns(this.rules, value, req.keys[0]), table, where);
+            const cols = this.columnsOrThrow(() => desiredColumns(rules, value, req.keys[0]), table, where);
             await client.query(createTableSql(table, cols));
             this.log.info({ table, topic }, `created table ${table} (${cols.map((c) => c.name).join(', ')})`);
             desc = (await this.service.describeTable(s.name, client))!;
@@ -307,7 +310,7 @@ export class Planner {
             const schemaless = value.id === INFERRED_SCHEMA_ID;
             const keyNames = [...this.keyColumnNames(desc), ...this.headerColumnNames(desc)];
             const taken = new Set<string>([...keyNames, ...(this.rules.pkMode === 'kafka' ? kafkaPkNames(this.rules) : [])]);
-            const fields = valueFields(this.rules, value, taken);
+            const fields = valueFields(rules, value, taken);
             const wanted: WantedColumn[] = fields.map((f) => ({ name: f.name, type: f.type, optional: f.optional, default: f.default }));
             if (this.rules.pkMode === 'record_key' && req.keys[0]) {
               const keyCols = this.columnsOrThrow(() => desiredColumns(this.rules, undefined, req.keys[0]), table, where);
@@ -316,7 +319,7 @@ export class Planner {
             const inSchema = new Set(fields.map((f) => f.name));
             const absent = schemaless || value.scalar ? [] : desc.columns
               .filter((c) => !c.generated && !taken.has(c.name) && !KAFKA_COLUMNS.includes(c.name as never))
-              .filter((c) => valueFieldAllowed(this.rules, c.name) && !inSchema.has(c.name))
+              .filter((c) => valueFieldAllowed(rules, c.name) && !inSchema.has(c.name))
               .map((c) => c.name);
             const ev = planEvolution(desc.columns, wanted, { schemaless, absent: this.cfg['auto.evolve'] ? absent : [] });
             if (ev.incompatible.length > 0) {

@@ -11,7 +11,7 @@ import { foldIdentifier, foldTableName, UnquotedNameError } from './unquoted.js'
 type RulesConfig = Pick<PostgresConfig, 'pk.mode' | 'pk.fields' | 'fields.whitelist' | 'field.exclude.list' | 'quote.sql.identifiers'>;
 
 export function fieldRules(cfg: RulesConfig): FieldRules {
-  const fold = cfg['quote.sql.identifiers'] === 'never' ? (names: readonly string[]) => names.map((n) => foldIdentifier(n, 'field')) : (names: readonly string[]) => [...names];
+  const fold = cfg['quote.sql.identifiers'] === 'never' ? (names: readonly string[]) => names.map(foldFilterEntry) : (names: readonly string[]) => [...names];
   const include = cfg['fields.whitelist'];
   return {
     pkMode: cfg['pk.mode'] as PkMode,
@@ -20,6 +20,12 @@ export function fieldRules(cfg: RulesConfig): FieldRules {
     ...(include ? { include: fold(include) } : {}),
     exclude: fold(cfg['field.exclude.list'] ?? []),
   };
+}
+
+/** A filter entry's field name folded; a Debezium `topic:field` entry keeps its topic as written. */
+function foldFilterEntry(entry: string): string {
+  const at = entry.indexOf(':');
+  return at < 0 ? foldIdentifier(entry, 'field') : `${entry.slice(0, at)}:${foldIdentifier(entry.slice(at + 1).trim(), 'field')}`;
 }
 
 /** `check`: with NEVER, every listed field and the table names of the listed topics must be readable unquoted. */
@@ -31,7 +37,8 @@ export function checkUnquoted(c: SinkChecks): void {
     if (!Array.isArray(names)) continue;
     for (const n of names as string[]) {
       try {
-        foldIdentifier(n, 'field');
+        if (key === 'pk.fields') foldIdentifier(n, 'field');
+        else foldFilterEntry(n);
       } catch (err) {
         if (err instanceof UnquotedNameError) c.problem(`${key}: ${err.message}`);
         else throw err;

@@ -11,11 +11,12 @@
 // (V8 serialization: BigInt, bytes and nulls kept), with the file's
 // RecordSchema and CSchema in the chunk's schema text.
 import v8 from 'node:v8';
-import type { ConnectSchema, Field, FieldType, RecordSchema } from '../../workers/schema.js';
+import { avroWriterSchemaOf, type ConnectSchema, type Field, type FieldType, type RecordSchema } from '../../workers/schema.js';
 import { createHash } from 'node:crypto';
 import { connectViewOf, isEnvelopeView } from '../../workers/connect-view.js';
 import { envelopeToC } from './compat-connect-json.js';
-import type { CSchema } from './compatibility.js';
+import { connectSchemaOf, type CSchema } from './compatibility.js';
+import { transformedConnect } from './compat-transformed.js';
 
 const PREFIX = 'sluice.connect:';
 
@@ -49,14 +50,21 @@ export function decodeConnectRow(bytes: Uint8Array): unknown {
 
 /**
  * The schema text of rows of `schema` (undefined when its decoder gave no
- * Connect view: Avro values, transform-made schemas). Throws, saying why,
+ * Connect view and no transform made it: Avro values). Throws, saying why,
  * when the Connect schema has a construct Sluice cannot project exactly.
  */
 export function connectSchemaText(schema: RecordSchema): string | undefined {
   let text = texts.get(schema);
   if (text !== undefined) return text;
   const view = connectViewOf(schema);
-  if (!view) return undefined;
+  if (!view) {
+    // A transform-made schema: the Connect schema its SMT built (compat-transformed.ts), named by its content as an envelope's is.
+    const connect = transformedConnect(schema, originConnect);
+    if (!connect) return undefined;
+    text = envelopeSchemaText(schema, connect);
+    texts.set(schema, text);
+    return text;
+  }
   if (isEnvelopeView(schema)) text = envelopeSchemaText(schema, envelopeToC(view()));
   else {
     const connect = connectToC(view(), schema);
@@ -67,6 +75,14 @@ export function connectSchemaText(schema: RecordSchema): string | undefined {
   return text;
 }
 const texts = new WeakMap<RecordSchema, string>();
+
+/** The Connect schema of a decoded (not transformed) value's schema: its view's, or its Avro writer schema's. */
+function originConnect(schema: RecordSchema): CSchema | undefined {
+  const view = connectViewOf(schema);
+  if (view) return isEnvelopeView(schema) ? envelopeToC(view()) : connectToC(view(), schema);
+  const avro = avroWriterSchemaOf(schema);
+  return avro === undefined ? undefined : connectSchemaOf(avro);
+}
 
 /**
  * A Connect JSON envelope schema's text names the schema, not its spelling:

@@ -1,6 +1,7 @@
 // Keys of Confluent's S3 sink (S3SinkConnectorConfig, StorageCommonConfig,
-// StorageSinkConnectorConfig) that real configs carry and that Sluice either
-// honours at their only value here or accepts with a notice. Declared once:
+// StorageSinkConnectorConfig) that real configs carry and that Sluice acts on
+// (s3.wan.mode, the S3 proxy), honours at their only value here, or accepts
+// with a notice. Declared once:
 // `sluice check`, the notices, the docs and the README key table come from here.
 import { z } from 'zod';
 import { bool, int, type OptionSpec } from '../../config/options.js';
@@ -24,17 +25,14 @@ function only<const K extends string>(key: K, value: string, o: OnlyOpts): Optio
   };
 }
 
-/** A key Confluent configs carry empty (its default there): empty is accepted with a notice, a value is refused. */
-function emptyOnly<const K extends string>(key: K, o: { doc: string; why: string; secret?: boolean }): OptionSpec<string> & { key: K } {
+/** A string key whose blank value (Confluent's default) means unset, trimmed as Kafka's ConfigDef trims. */
+function blankIsUnset<const K extends string>(key: K, o: { doc: string; secret?: boolean }): OptionSpec<string | undefined> & { key: K } {
   return {
     key, doc: o.doc, ...(o.secret ? { secret: true } : {}),
-    schema: trimmed.pipe(z.string().max(0)),
-    expects: `empty (${o.why})`,
-    ignored: `accepted empty (Confluent's default); a value is refused: ${o.why}.`,
+    schema: trimmed.transform((v) => (v === '' ? undefined : v)),
+    expects: 'a string (empty: unset)',
   };
 }
-
-const PROXY_WHY = 'Sluice does not send S3 requests through a proxy; reach the store directly or through store.url';
 
 export const s3ConnectKeyOptions = [
   int({ key: 'retry.backoff.ms', min: 0, doc: 'Confluent\'s S3 sink: how long Kafka Connect waits before redelivering a batch after a retriable failure (default 5000).', ignored: 'Sluice retries the failed S3 request itself, s3.part.retries times from s3.retry.backoff.ms, then for errors.retry.timeout; no batch is redelivered.' }),
@@ -68,7 +66,7 @@ export const s3ConnectKeyOptions = [
   bool({ key: 's3.elastic.buffer.enable', doc: 'Grow the upload buffer of each file elastically (default false).', ignored: 'Sluice sizes its buffers with file.max.bytes, s3.part.size and inflight.max.bytes.' }),
   int({ key: 's3.elastic.buffer.init.capacity', min: 4096, doc: 'Initial capacity of the elastic buffer (default 128 KiB).', ignored: 'see s3.elastic.buffer.enable.' }),
   bool({ key: 's3.wan.mode', default: false, doc: 'Use S3 Transfer Acceleration (the bucket\'s s3-accelerate endpoint), as Confluent\'s sink does with true. Not with store.url.' }),
-  emptyOnly('s3.proxy.url', { doc: 'Proxy the S3 requests go through (empty by default).', why: PROXY_WHY }),
-  emptyOnly('s3.proxy.user', { doc: 'User of the S3 proxy.', why: PROXY_WHY }),
-  emptyOnly('s3.proxy.password', { doc: 'Password of the S3 proxy.', why: PROXY_WHY, secret: true }),
+  blankIsUnset('s3.proxy.url', { doc: 'HTTP proxy every S3 request goes through, as in Confluent\'s sink: http://host:port or https://host:port (TLS to the proxy; port default 80 / 443); path ignored. An https store (AWS) is reached through a CONNECT tunnel, an http store.url by forwarded requests. user:password@ in the URL is used when s3.proxy.user / s3.proxy.password are empty, as written (not percent-decoded). STS (AwsAssumeRoleCredentialsProvider) is not proxied, as in Confluent. Default: no proxy.' }),
+  blankIsUnset('s3.proxy.user', { doc: 'User of the S3 proxy\'s basic authentication (sent with a password only). Default: from s3.proxy.url.' }),
+  blankIsUnset('s3.proxy.password', { doc: 'Password of the S3 proxy\'s basic authentication. Default: from s3.proxy.url.', secret: true }),
 ] as const satisfies readonly OptionSpec<any>[];

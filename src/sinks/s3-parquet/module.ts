@@ -5,6 +5,7 @@ import type { SinkModule } from '../common/module.js';
 import { s3Options, type S3Config } from './config.js';
 import { BYTE_ARRAY_CLASS, checkTagPairs, credentialSource, formatSettings, writeParams } from './formats.js';
 import { partitionerSpec } from './partitioner.js';
+import { parseS3Proxy } from './proxy.js';
 import { NEVER_BYTES_VALUE_FORMATS } from './bytearray-format.js';
 import { formatOf } from '../../config/load.js';
 import { subjectStrategyOf } from '../../workers/decode/subjects.js';
@@ -48,6 +49,10 @@ function checkS3(checks: SinkChecks): void {
   // Transfer Acceleration is an AWS endpoint; a custom store has none.
   if (c['s3.wan.mode'] && c['store.url']) checks.problem('s3.wan.mode: true needs AWS S3 (the bucket\'s s3-accelerate endpoint); not with store.url');
   checkByteArrayValues(checks, c);
+  const proxy = parseS3Proxy(c);
+  for (const s of proxy.secrets) checks.secret(s);
+  for (const p of proxy.problems) checks.problem(p);
+  for (const w of proxy.warnings) checks.warning(w);
   const compat = c['schema.compatibility'];
   if (compat !== 'none') {
     // Values of registry converters and Connect JSON envelopes carry the schema versions the comparison needs.

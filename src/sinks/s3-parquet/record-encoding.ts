@@ -26,6 +26,7 @@ import { connectRowWriter, connectSchemaText, schemalessRowWriter } from './comp
 import { requireStructValue } from '../../workers/encoder.js';
 import { connectViewOf, declaredVersionOf, isEnvelopeView } from '../../workers/connect-view.js';
 import { byteArrayOf, separatorBytes } from './bytearray-format.js';
+import { carriedVersion, transformOrigin } from './compat-transformed.js';
 
 const NEWLINE = 0x0a;
 const EMPTY = new Uint8Array(0);
@@ -224,10 +225,12 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     const where = `topic ${ctx.topic} partition ${ctx.partition} offset ${ctx.offset}`;
     // No schema, no version: as in Confluent, schemaless values are never compared (compat-versions.ts closes the file on a switch).
     if (!schema.fields) return undefined;
-    if (avroWriterSchemaOf(schema) === undefined && !connectViewOf(schema)) {
+    // A transform-made schema: its Connect schema is built from the decoded one's, and carries its version as Connect's SMT does (compat-transformed.ts).
+    const origin = transformOrigin(schema);
+    if (avroWriterSchemaOf(origin) === undefined && !connectViewOf(origin)) {
       throw new SluiceError(
         `${where}: ${compat} needs the value's schema (registered Avro, Protobuf or JSON Schema, or a JsonConverter envelope's) and its version, and this value has none ` +
-          `(${schema.fields ? 'its schema was made by a transform' : 'it has no schema'}); use schema.compatibility=NONE`,
+          `(${origin !== schema ? 'its schema was made by a transform from a schema without them' : 'it has no schema'}); use schema.compatibility=NONE`,
       );
     }
     try {
@@ -235,12 +238,17 @@ export class S3RecordEncoder implements WorkerEncoder<S3Plan> {
     } catch (err) {
       throw new SluiceError(`${where}: ${compat} projects values on their Kafka Connect schemas, and this value's cannot be: ${(err as Error).message}; use schema.compatibility=NONE`);
     }
-    const version = declaredVersionOf(schema) ?? schemaVersion(schema, this.topic);
+    const carried = carriedVersion(schema);
+    if ('version' in carried) return carried.version;
+    // A transform built it without a version (HoistField, ExtractField…): as in Connect, an error only where another schema meets it in a file.
+    if ('droppedBy' in carried) return undefined;
+    const from = carried.of;
+    const version = declaredVersionOf(from) ?? schemaVersion(from, this.topic);
     // An envelope schema without "version": as in Confluent, an error only where another schema meets it in a file (rotation.ts).
-    if (version === undefined && isEnvelopeView(schema)) return undefined;
+    if (version === undefined && isEnvelopeView(from)) return undefined;
     if (version === undefined) {
       throw new SluiceError(
-        `${where}: ${compat} needs the value schema's version, and it has none: the schema (${schema.id}) is not registered under its value subject (${this.topic}-value with the default TopicNameStrategy) ` +
+        `${where}: ${compat} needs the value schema's version, and it has none: the schema (${from.id}) is not registered under its value subject (${this.topic}-value with the default TopicNameStrategy) ` +
           'and has no connect.version (Kafka Connect: "Schema version required"); register it there or use schema.compatibility=NONE',
       );
     }

@@ -5,11 +5,12 @@ import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
-import { ConnectionLostError, RetriableError, RetryAbortedError, SluiceError } from '../../errors.js';
+import { ConfigError, ConnectionLostError, RetriableError, RetryAbortedError, SluiceError } from '../../errors.js';
 import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
 import type { CommonConfig } from '../../config/load.js';
 import type { S3Config } from './config.js';
 import { credentialSource, readParams, writeParams, type CredentialSource, type WriteParams } from './formats.js';
+import { parseS3Proxy, proxyAgents, type S3Proxy } from './proxy.js';
 
 export interface S3Options {
   bucket: string;
@@ -24,6 +25,8 @@ export interface S3Options {
   credentials?: CredentialSource;
   /** Encryption and canned ACL of every PUT (SSE-C also on GET and HEAD). */
   write?: WriteParams;
+  /** s3.proxy.*: every S3 request goes through it. */
+  proxy?: S3Proxy;
   partSize: number;
   /** Parts of one object uploaded at the same time. */
   partConcurrency: number;
@@ -43,6 +46,7 @@ export function s3ServiceFor(c: S3Config, common: CommonConfig, log: Logger, par
     secretAccessKey: c['aws.secret.access.key'],
     credentials: credentialSource(c['s3.credentials.provider.class'], Boolean(c['aws.access.key.id']), c),
     write: writeParams(c),
+    proxy: s3ProxyOf(c),
     partSize: c['s3.part.size'],
     partConcurrency,
     retry: {
@@ -54,6 +58,13 @@ export function s3ServiceFor(c: S3Config, common: CommonConfig, log: Logger, par
     },
     log,
   });
+}
+
+/** The proxy of validated settings (loadConfig refused bad ones, naming the key). */
+function s3ProxyOf(c: S3Config): S3Proxy | undefined {
+  const parsed = parseS3Proxy(c);
+  if (parsed.problems.length > 0) throw new ConfigError(parsed.problems);
+  return parsed.proxy;
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNABORTED', 'EAI_AGAIN', 'ENETUNREACH', 'UND_ERR_SOCKET']);
@@ -71,22 +82,34 @@ interface AwsError {
   cause?: unknown;
 }
 
-function networkCode(err: unknown): string | undefined {
+function networkCode(err: unknown, codes: ReadonlySet<string> = NETWORK_CODES): string | undefined {
   for (let e = err as AwsError | undefined, depth = 0; e && depth < 5; e = e.cause as AwsError | undefined, depth++) {
-    if (e.code && NETWORK_CODES.has(e.code)) return e.code;
+    if (e.code && codes.has(e.code)) return e.code;
   }
   return undefined;
 }
 
+const TLS_PROTOCOL_CODES = new Set(['EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']);
+
 /** Sorts an S3 failure into retry (5xx, throttling, connection) or stop (4xx: no bucket, access denied). */
-export function classifyS3Error(err: unknown, what: string): SluiceError {
+export function classifyS3Error(err: unknown, what: string, proxy?: string): SluiceError {
   if (err instanceof SluiceError) return err;
   const e = (err ?? {}) as AwsError;
   const status = e.$metadata?.httpStatusCode;
   const name = e.name ?? 'Error';
   const msg = `${what}: ${name}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(err)}`;
   const net = networkCode(err);
-  if (net) return new ConnectionLostError(`${what}: cannot reach the S3 endpoint (${net})`, { cause: err });
+  if (net) return new ConnectionLostError(`${what}: cannot reach the S3 endpoint${proxy ? ` through the proxy ${proxy} (s3.proxy.url)` : ''} (${net})`, { cause: err });
+  // Confluent's sink read an https:// proxy URL as "S3 over HTTPS" before its AWS SDK v2 client, which (as Sluice)
+  // speaks TLS to the proxy itself: a plain proxy then answers a TLS hello with HTTP.
+  const tlsCode = proxy?.startsWith('https:') ? networkCode(err, TLS_PROTOCOL_CODES) : undefined;
+  if (tlsCode) {
+    return new SluiceError(`${what}: TLS to the proxy ${proxy} failed (${tlsCode}): with an https:// s3.proxy.url Sluice speaks TLS to the proxy itself, as Confluent's sink does; a plain HTTP proxy needs http:// (requests to an https store still go encrypted, through a CONNECT tunnel)`, { cause: err });
+  }
+  // Only a proxy answers 407; retrying with the same credentials cannot help.
+  if (status === 407) {
+    return new SluiceError(`${what}: the proxy${proxy ? ` ${proxy}` : ''} refused the request (HTTP 407 Proxy Authentication Required): check s3.proxy.user and s3.proxy.password (or the user info of s3.proxy.url)`, { cause: err });
+  }
   // A store that lacks a feature asked for (SSE without KMS on MinIO) says so with 501: retrying cannot help.
   if (status === 501 || name === 'NotImplemented') return new SluiceError(msg, { cause: err });
   if (status !== undefined && (status >= 500 || status === 429 || status === 408)) return new RetriableError(msg, { cause: err });
@@ -104,6 +127,8 @@ function loadSdk(): Promise<Sdk> {
   return sdkLoading;
 }
 
+const AGENT_OPTIONS = { keepAlive: true, maxSockets: 64 };
+
 export class S3Service {
   private clientReady?: Promise<{ sdk: Sdk; client: S3Client }>;
 
@@ -114,7 +139,8 @@ export class S3Service {
 
   private connect(): Promise<{ sdk: Sdk; client: S3Client }> {
     this.clientReady ??= loadSdk().then(async (sdk) => {
-      const config = this.clientConfig();
+      const proxy = this.opts.proxy;
+      const config = this.clientConfig(proxy ? await proxyAgents(proxy, AGENT_OPTIONS) : undefined);
       const provider = await credentialProvider(this.opts.credentials, this.opts);
       if (provider) config.credentials = provider;
       return { sdk, client: new sdk.S3Client(config) };
@@ -129,7 +155,8 @@ export class S3Service {
     return p;
   }
 
-  clientConfig(): S3ClientConfig {
+  /** The client's settings; `agents` replace the direct ones (a proxy's). */
+  clientConfig(agents?: { httpAgent: HttpAgent; httpsAgent: HttpAgent }): S3ClientConfig {
     const opts = this.opts;
     const config: S3ClientConfig = {
       region: opts.region,
@@ -148,8 +175,7 @@ export class S3Service {
       requestHandler: {
         connectionTimeout: 5_000,
         requestTimeout: 120_000,
-        httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
-        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+        ...(agents ?? { httpAgent: new HttpAgent(AGENT_OPTIONS), httpsAgent: new HttpsAgent(AGENT_OPTIONS) }),
       },
     };
     if (opts.endpoint) config.endpoint = opts.endpoint;
@@ -167,7 +193,7 @@ export class S3Service {
         return await fn();
       } catch (err) {
         if (stop.aborted) throw new RetryAbortedError(`${what}: aborted`, { cause: err });
-        throw classifyS3Error(err, what);
+        throw classifyS3Error(err, what, this.opts.proxy?.url);
       }
     }, { ...this.opts.retry, what, signal: stop });
   }

@@ -17,6 +17,8 @@ import type avro from 'avsc';
 
 /** How the converter's serializer was configured to frame records (config/apicurio.ts reads it). */
 export interface ApicurioWire {
+  /** Which of Apicurio's converters wrote the records (absent: AvroConverter). ExtJsonConverter frames them in JSON: decode/apicurio-ext-json.ts. */
+  readonly converter?: 'AvroConverter' | 'ExtJsonConverter';
   /** Bytes of the id after the magic byte: 8 (DefaultIdHandler) or 4 (Legacy4ByteIdHandler, as-confluent). */
   readonly idSize: 4 | 8;
   /** What an id in the payload names (apicurio.registry.use-id). */

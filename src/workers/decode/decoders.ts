@@ -15,6 +15,7 @@ import { JsonSchemaDecoder } from './json-schema.js';
 import { primitiveDecoder } from './primitives.js';
 import { valueSubject, type SubjectStrategy } from './subjects.js';
 import { ApicurioAvroDecoder, type ApicurioWire } from './apicurio.js';
+import { ApicurioExtJsonDecoder } from './apicurio-ext-json.js';
 import type { KafkaHeader } from '../../core/batch-layout.js';
 
 export interface Decoded {
@@ -50,7 +51,7 @@ export interface DecoderOptions {
   schemaVersions?: boolean;
   /** value.subject.name.strategy for that lookup (default: TopicNameStrategy). */
   subjectStrategy?: SubjectStrategy;
-  /** Avro as Apicurio Registry's AvroConverter frames it (its native API), instead of Confluent's framing. */
+  /** Apicurio Registry's converters (its native API): Avro as its AvroConverter frames it, Connect JSON as its ExtJsonConverter does. */
   apicurio?: { role: 'key' | 'value'; wire: ApicurioWire };
 }
 
@@ -79,6 +80,7 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
         decode: (bytes) => ({ value: parseJsonExact(utf8.decode(bytes)), schema: SCHEMALESS }),
       };
     case 'connect-json':
+      if (opts.apicurio?.wire.converter === 'ExtJsonConverter') return new ApicurioExtJsonDecoder(registryFor(format, opts), opts.apicurio.role);
       return new ConnectJsonDecoder();
     case 'msgpack': {
       const unpackr = new Unpackr({
@@ -140,7 +142,9 @@ function registryFor(format: ValueFormat, opts: DecoderOptions): SchemaRegistryC
   if (!opts.registryUrl) throw new Error(`${format} needs a schema registry URL`);
   const auth = opts.registryAuth ?? opts.registryUserInfo;
   // One client per registry and credentials (key and value converters may reach one registry differently).
-  const id = `${opts.registryUrl} ${typeof auth === 'string' ? auth : (auth?.authorization ?? '')} ${typeof auth === 'object' ? (auth.ca ?? '') : ''}`;
+  const cert = typeof auth === 'object' && auth.clientCert ? ('pfx' in auth.clientCert ? Buffer.from(auth.clientCert.pfx).toString('base64') : auth.clientCert.cert) : '';
+  const oauth = typeof auth === 'object' && auth.oauth ? JSON.stringify(auth.oauth) : '';
+  const id = `${opts.registryUrl} ${typeof auth === 'string' ? auth : (auth?.authorization ?? '')} ${typeof auth === 'object' ? (auth.ca ?? '') : ''} ${cert} ${oauth}`;
   let reg = registries.get(id);
   if (!reg) registries.set(id, (reg = new SchemaRegistryClient(opts.registryUrl, auth)));
   return reg;

@@ -13,6 +13,7 @@
 //   every record would fail the same way.
 import { Agent, fetch as undiciFetch } from 'undici';
 import { ConvertError, RetriableError, SluiceError } from '../../errors.js';
+import { OAuthTokenSource, type OAuthClientCredentials } from './oauth-token.js';
 
 /** How to reach a registry beyond its URL (config/registry-access.ts builds it). */
 export interface RegistryAuth {
@@ -20,6 +21,10 @@ export interface RegistryAuth {
   authorization?: string;
   /** PEM CA certificates that verify the registry instead of the system's. */
   ca?: string;
+  /** A client certificate for mutual TLS (config/registry-access.ts readKeystore). */
+  clientCert?: { pfx: Uint8Array; passphrase: string } | { key: string; cert: string; passphrase?: string };
+  /** OAuth client credentials (Apicurio's apicurio.auth.*): a Bearer token per request, in place of `authorization`. */
+  oauth?: OAuthClientCredentials;
 }
 
 /** The registry has no (usable) schema under this id: the records that carry it are bad data. */
@@ -52,6 +57,7 @@ export class SchemaRegistryClient {
   private readonly fetch: (url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>;
   private readonly post: (url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<Response>;
   private readonly versions = new Map<string, Promise<number | undefined>>();
+  private readonly oauth: OAuthTokenSource | undefined;
 
   /** `auth`: user:password (basic auth), or the Authorization header and CA to use. */
   constructor(
@@ -62,10 +68,14 @@ export class SchemaRegistryClient {
     this.headers = { accept: 'application/vnd.schemaregistry.v1+json, application/json' };
     if (typeof auth === 'string') this.headers.authorization = 'Basic ' + Buffer.from(auth).toString('base64');
     else if (auth?.authorization) this.headers.authorization = auth.authorization;
+    this.oauth = typeof auth === 'object' && auth.oauth ? new OAuthTokenSource(auth.oauth) : undefined;
     const ca = typeof auth === 'object' ? auth.ca : undefined;
+    const clientCert = typeof auth === 'object' ? auth.clientCert : undefined;
     // Node's own fetch takes no CA; undici's (the same client) does, through its dispatcher.
-    if (ca) {
-      const dispatcher = new Agent({ connect: { ca } });
+    if (ca || clientCert) {
+      // A PKCS12 store crosses to the worker as a Uint8Array (structured clone); TLS wants a Buffer.
+      const cert = clientCert && 'pfx' in clientCert ? { pfx: Buffer.from(clientCert.pfx), passphrase: clientCert.passphrase } : clientCert;
+      const dispatcher = new Agent({ connect: { ...(ca ? { ca } : {}), ...cert } });
       this.fetch = (url, init) => undiciFetch(url, { ...init, dispatcher }) as unknown as Promise<Response>;
       this.post = (url, init) => undiciFetch(url, { ...init, method: 'POST', dispatcher }) as unknown as Promise<Response>;
     } else {
@@ -115,9 +125,10 @@ export class SchemaRegistryClient {
   private async lookUpVersion(subject: string, requestBody: string): Promise<number | undefined> {
     const url = `${this.baseUrl}/subjects/${encodeURIComponent(subject)}`;
     const what = `the version of a schema under subject ${subject}`;
+    const headers = await this.requestHeaders();
     let res: Response;
     try {
-      res = await this.post(url, { headers: { ...this.headers, 'content-type': 'application/vnd.schemaregistry.v1+json' }, body: requestBody, signal: AbortSignal.timeout(30_000) });
+      res = await this.post(url, { headers: { ...headers, 'content-type': 'application/vnd.schemaregistry.v1+json' }, body: requestBody, signal: AbortSignal.timeout(30_000) });
     } catch (err) {
       throw new RetriableError(`schema registry unreachable at ${this.baseUrl} (${(err as Error).message})`, { cause: err });
     }
@@ -163,6 +174,11 @@ export class SchemaRegistryClient {
     });
   }
 
+  /** The headers of a request: with OAuth, a current Bearer token (a token endpoint failure throws as the registry's would). */
+  private async requestHeaders(): Promise<Record<string, string>> {
+    return this.oauth ? { ...this.headers, authorization: await this.oauth.authorization() } : this.headers;
+  }
+
   private cached(key: string, load: () => Promise<RegisteredSchema>): Promise<RegisteredSchema> {
     let p = this.cache.get(key);
     if (!p) {
@@ -194,9 +210,10 @@ export class SchemaRegistryClient {
   /** GET path's body; `notFound` tells the registry's own "no such schema" answer (UnknownSchemaError) from others. */
   private async fetchText(path: string, what: string, notFound: (status: number, body: string) => boolean): Promise<string> {
     const url = `${this.baseUrl}${path}`;
+    const headers = await this.requestHeaders();
     let res: Response;
     try {
-      res = await this.fetch(url, { headers: this.headers, signal: AbortSignal.timeout(30_000) });
+      res = await this.fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
     } catch (err) {
       throw new RetriableError(`schema registry unreachable at ${this.baseUrl} (${(err as Error).message})`, { cause: err });
     }
