@@ -3,7 +3,7 @@
 // or the value ($Key / $Value) of the record in place; a shape change derives
 // the output schema once per input schema (SchemaCache).
 import { stringifyJsonExact } from '../workers/json-exact.js';
-import type { Field, FieldType, RecordSchema } from '../workers/schema.js';
+import { intType, type Field, type FieldType, type RecordSchema } from '../workers/schema.js';
 import { javaReplacement, wholeMatch } from './java-regex.js';
 import { intern, type Options, type PredicateFactory, type Transform, type TransformFactory } from './options.js';
 import {
@@ -64,47 +64,33 @@ function nullDefaults(o: Options): boolean {
 function fieldValue(m: Record<string, unknown>, f: Field, useDefault: boolean): unknown {
   const x = m[f.name];
   if (x !== null && x !== undefined) return x;
-  return useDefault && f.default !== undefined ? exactDefault(f) : null;
+  return useDefault && hasDefault(f) ? exactDefault(f) : null;
+}
+
+function hasDefault(f: Field): boolean {
+  return (f.default !== undefined && f.default !== null) || f.defaultError !== undefined;
 }
 
 /**
- * A field's schema default in the form decoded values take. Defaults are kept
- * as the schema wrote them (JSON), which is that form only for plain types; a
- * bytes, decimal, temporal or nested default would become a different value,
- * so it is an error rather than a guess.
+ * A field's schema default: the decoders give it in the form their values
+ * take (schema-defaults.ts), so it is applied as it is; a default they could
+ * not read exactly is an error rather than a guess.
  */
 function exactDefault(f: Field): unknown {
-  if (f.default === null || defaultIsExact(f)) return f.default;
-  throw new TransformError(`field ${f.name} is null and its schema default (${f.type.kind}) cannot be applied exactly as Struct.get would; set replace.null.with.default=false on this transform to keep the null`);
-}
-
-function defaultIsExact(f: Field): boolean {
-  const d = f.default;
-  const t = f.type;
-  switch (t.kind) {
-    case 'boolean': return typeof d === 'boolean';
-    case 'int32': case 'float32': case 'float64': return typeof d === 'number';
-    // Temporal values are decoded as their plain integers (the schema says what they mean).
-    case 'date': case 'time-millis': return typeof d === 'number' && Number.isInteger(d);
-    case 'int64': case 'time-micros': case 'time-nanos': case 'timestamp-millis': case 'timestamp-micros': case 'timestamp-nanos':
-      return (typeof d === 'number' && Number.isSafeInteger(d)) || typeof d === 'bigint';
-    case 'string': case 'uuid': case 'json': case 'xml': case 'zoned-timestamp': case 'zoned-time': return typeof d === 'string';
-    case 'enum': return typeof d === 'string' && t.symbols.includes(d);
-    default: return false;
-  }
+  if (f.defaultError === undefined) return f.default ?? null;
+  throw new TransformError(`field ${f.name} is null and ${f.defaultError}, so it cannot be applied as Struct.get would; set replace.null.with.default=false on this transform to keep the null`);
 }
 
 /**
- * For a compiled struct copy: each field's default as the builder may use it
- * (exact ones only), and a check that throws where a null met a default that
- * cannot be applied exactly.
+ * For a compiled struct copy: each field's default as the builder may use it,
+ * and a check that throws where a null met a default that could not be read.
  */
 function builderDefaults(fields: readonly Field[], useDefaults: boolean, outName: (n: string) => string = (n) => n) {
-  const inexact = useDefaults ? fields.filter((f) => f.default !== undefined && f.default !== null && !defaultIsExact(f)) : [];
+  const unreadable = useDefaults ? fields.filter((f) => f.defaultError !== undefined) : [];
   return {
-    of: (f: Field): unknown => (useDefaults && f.default !== undefined && (f.default === null || defaultIsExact(f)) ? f.default : undefined),
+    of: (f: Field): unknown => (useDefaults && f.defaultError === undefined ? f.default : undefined),
     check: (out: Record<string, unknown>): void => {
-      for (const f of inexact) if (out[outName(f.name)] === null || out[outName(f.name)] === undefined) exactDefault(f);
+      for (const f of unreadable) if (out[outName(f.name)] === null || out[outName(f.name)] === undefined) exactDefault(f);
     },
   };
 }
@@ -115,7 +101,7 @@ const defaultedFields = new WeakMap<readonly Field[], readonly Field[]>();
 function fillDefaults(out: Record<string, unknown>, fields: readonly Field[]): void {
   let withDefault = defaultedFields.get(fields);
   if (withDefault === undefined) {
-    withDefault = fields.filter((f) => f.default !== undefined && f.default !== null);
+    withDefault = fields.filter(hasDefault);
     defaultedFields.set(fields, withDefault);
   }
   for (const f of withDefault) if (out[f.name] === null || out[f.name] === undefined) out[f.name] = exactDefault(f);
@@ -131,7 +117,9 @@ const INT_RANGE: Record<string, [bigint, bigint]> = {
 
 function castFieldType(t: CastType): FieldType {
   switch (t) {
-    case 'int8': case 'int16': case 'int32': return { kind: 'int32' };
+    case 'int8': return intType(8);
+    case 'int16': return intType(16);
+    case 'int32': return intType();
     case 'int64': return { kind: 'int64' };
     case 'float32': return { kind: 'float32' };
     case 'float64': return { kind: 'float64' };
@@ -473,7 +461,10 @@ function flatten(part: Part): TransformFactory {
         for (const f of fields) {
           const name = prefix === '' ? f.name : prefix + delim + f.name;
           if (f.type.kind === 'record') flatFields(name, f.type.fields, optional || f.optional, out);
-          else out.push({ name, type: f.type, optional: optional || f.optional, default: f.default });
+          else {
+            const readDefault = f.defaultError !== undefined ? { defaultError: f.defaultError } : {};
+            out.push({ name, type: f.type, optional: optional || f.optional, default: f.default, ...readDefault });
+          }
         }
       };
       /** Flatten.buildUpdatedSchema: each leaf's copySchemaBasics, optional under an optional ancestor, its default or its parent default's. */

@@ -1,9 +1,15 @@
 // One description of a record's shape, whatever it was decoded from: an Avro
 // writer schema, a Kafka Connect JSON envelope schema, or nothing (schemaless
 // JSON, msgpack). Sink encoders compile against it once per schema.
+import { avroDefault, defaultOf } from './schema-defaults.js';
+import { connectDefault } from './decode/connect-payload.js';
 
 export type FieldType =
-  | { kind: 'boolean' | 'int32' | 'int64' | 'float32' | 'float64' | 'string' | 'bytes' | 'null' | 'uuid' }
+  | { kind: 'boolean' | 'int64' | 'float32' | 'float64' | 'string' | 'bytes' | 'null' | 'uuid' }
+  // width: a Connect INT8 / INT16 (ShortConverter, connect.type "int16", a Connect
+  // JSON "int16"): the same JS number, but PostgreSQL makes it smallint and Avro
+  // output keeps connect.type, as Connect does. Absent: INT32.
+  | { kind: 'int32'; width?: IntWidth }
   | { kind: 'decimal'; precision: number; scale: number }
   // `local`: Debezium's Date/Time types, the source column's own day or time of
   // day, where a Connect Date/Time is an instant on that day (db.timezone applies).
@@ -26,11 +32,31 @@ export type FieldType =
   | { kind: 'record'; fields: readonly Field[] }
   | { kind: 'any' }; // schemaless: the value decides
 
+export type IntWidth = 8 | 16;
+
+/** A Connect INT8 / INT16 / INT32 field type. */
+export function intType(width?: IntWidth): FieldType {
+  return width === undefined ? { kind: 'int32' } : { kind: 'int32', width };
+}
+
+/** The width a Connect type name (connect.type "int8", "int16") gives an int32; undefined for anything else. */
+export function intWidthOf(connectType: unknown): IntWidth | undefined {
+  return connectType === 'int8' ? 8 : connectType === 'int16' ? 16 : undefined;
+}
+
+/** The bits of a Connect integer type (8, 16, 32, 64); undefined for any other type. */
+export function intBits(ft: FieldType): number | undefined {
+  return ft.kind === 'int32' ? ft.width ?? 32 : ft.kind === 'int64' ? 64 : undefined;
+}
+
 export interface Field {
   readonly name: string;
   readonly type: FieldType;
   readonly optional: boolean;
+  /** The schema default, in the form the decoder gives the field's values (schema-defaults.ts). */
   readonly default?: unknown;
+  /** Set instead of `default` when the schema has a default that cannot be read exactly: why. Applying it is an error. */
+  readonly defaultError?: string;
 }
 
 export interface RecordSchema {
@@ -91,11 +117,17 @@ function localOf(logical: string): { local?: true } {
   return logical.startsWith('local-') ? { local: true } : {};
 }
 
-export function fieldTypeFromAvro(schema: AvroSchema, named: Map<string, FieldType> = new Map()): { type: FieldType; optional: boolean } {
+/**
+ * `named`: the named types defined so far; `avro`: their Avro schemas, for
+ * reading field defaults (schema-defaults.ts).
+ */
+export function fieldTypeFromAvro(
+  schema: AvroSchema, named: Map<string, FieldType> = new Map(), avro: Map<string, AvroSchema> = new Map(),
+): { type: FieldType; optional: boolean } {
   if (Array.isArray(schema)) {
     const nonNull = schema.filter((s) => s !== 'null' && !(typeof s === 'object' && !Array.isArray(s) && s.type === 'null'));
     const optional = nonNull.length < schema.length;
-    if (nonNull.length === 1) return { type: fieldTypeFromAvro(nonNull[0]!, named).type, optional };
+    if (nonNull.length === 1) return { type: fieldTypeFromAvro(nonNull[0]!, named, avro).type, optional };
     // A union of several branches has no single column type: keep it as JSON.
     return { type: { kind: 'any' }, optional };
   }
@@ -122,9 +154,16 @@ export function fieldTypeFromAvro(schema: AvroSchema, named: Map<string, FieldTy
     const params = s['connect.parameters'] as Record<string, unknown> | undefined;
     const dbz = debeziumType(s['connect.name'], s.type, params);
     if (dbz) {
-      if ((s.type === 'record' || s.type === 'fixed') && typeof s.name === 'string') named.set(qualified(s), dbz);
+      if ((s.type === 'record' || s.type === 'fixed') && typeof s.name === 'string') {
+        named.set(qualified(s), dbz);
+        avro.set(qualified(s), s);
+      }
       return { type: dbz, optional: false };
     }
+  }
+  // AvroData.fromConnectSchema writes a Connect INT8 / INT16 as an Avro int with connect.type.
+  if (s.type === 'int' && logical === undefined && intWidthOf(s['connect.type']) !== undefined) {
+    return { type: intType(intWidthOf(s['connect.type'])), optional: false };
   }
   if (typeof s.type === 'string') {
     if (logical === 'decimal' && (s.type === 'bytes' || s.type === 'fixed')) {
@@ -141,32 +180,41 @@ export function fieldTypeFromAvro(schema: AvroSchema, named: Map<string, FieldTy
   switch (s.type) {
     case 'record':
     case 'error': {
-      const fields = (s.fields as { name: string; type: AvroSchema; default?: unknown }[]).map((f) => {
-        const t = fieldTypeFromAvro(f.type, named);
-        return { name: f.name, type: t.type, optional: t.optional, default: f.default };
+      const fields = (s.fields as { name: string; type: AvroSchema; default?: unknown }[]).map((f): Field => {
+        const t = fieldTypeFromAvro(f.type, named, avro);
+        return { name: f.name, type: t.type, optional: t.optional, ...defaultOf(f.name, f.default !== undefined, () => avroDefault(f.type, f.default, avro)) };
       });
       const type: FieldType = { kind: 'record', fields };
-      if (typeof s.name === 'string') named.set(qualified(s), type);
+      if (typeof s.name === 'string') {
+        named.set(qualified(s), type);
+        avro.set(qualified(s), s);
+      }
       return { type, optional: false };
     }
     case 'enum': {
       const type: FieldType = { kind: 'enum', symbols: s.symbols as string[] };
-      if (typeof s.name === 'string') named.set(qualified(s), type);
+      if (typeof s.name === 'string') {
+        named.set(qualified(s), type);
+        avro.set(qualified(s), s);
+      }
       return { type, optional: false };
     }
     case 'fixed': {
       const type: FieldType = { kind: 'fixed', size: Number(s.size) };
-      if (typeof s.name === 'string') named.set(qualified(s), type);
+      if (typeof s.name === 'string') {
+        named.set(qualified(s), type);
+        avro.set(qualified(s), s);
+      }
       return { type, optional: false };
     }
     case 'array': {
-      const items = fieldTypeFromAvro(s.items as AvroSchema, named);
+      const items = fieldTypeFromAvro(s.items as AvroSchema, named, avro);
       return { type: { kind: 'array', items: items.type, itemsOptional: items.optional }, optional: false };
     }
     case 'map':
-      return { type: { kind: 'map', values: fieldTypeFromAvro(s.values as AvroSchema, named).type }, optional: false };
+      return { type: { kind: 'map', values: fieldTypeFromAvro(s.values as AvroSchema, named, avro).type }, optional: false };
     default:
-      return fieldTypeFromAvro(s.type, named);
+      return fieldTypeFromAvro(s.type, named, avro);
   }
 }
 
@@ -230,7 +278,7 @@ export function fieldTypeFromConnect(s: ConnectSchema): FieldType {
     case 'boolean': return { kind: 'boolean' };
     case 'int8':
     case 'int16':
-    case 'int32': return { kind: 'int32' };
+    case 'int32': return intType(intWidthOf(s.type));
     case 'int64': return { kind: 'int64' };
     case 'float': return { kind: 'float32' };
     case 'double': return { kind: 'float64' };
@@ -243,7 +291,13 @@ export function fieldTypeFromConnect(s: ConnectSchema): FieldType {
       return keys.kind === 'string' ? { kind: 'map', values } : { kind: 'map', values, keys };
     }
     case 'struct':
-      return { kind: 'record', fields: (s.fields ?? []).map((f) => ({ name: f.field!, type: fieldTypeFromConnect(f), optional: f.optional ?? false, default: f.default })) };
+      return {
+        kind: 'record',
+        fields: (s.fields ?? []).map((f): Field => ({
+          name: f.field!, type: fieldTypeFromConnect(f), optional: f.optional ?? false,
+          ...defaultOf(f.field!, f.default !== undefined, () => connectDefault(f)),
+        })),
+      };
     default:
       throw new Error(`unknown Kafka Connect schema type "${s.type}"`);
   }

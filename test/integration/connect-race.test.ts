@@ -133,6 +133,7 @@ const valueKeyTopic = uniqueName('race_vkey');
 const kafkaKeyTopic = uniqueName('race_kkey');
 const renamedTopic = uniqueName('race_coll');
 const routedTopic = uniqueName('race_days');
+const evolveTopic = uniqueName('race_evolve');
 
 beforeAll(async () => {
   const admin = new pg.Client({ connectionString: PG_URL });
@@ -279,6 +280,25 @@ beforeAll(async () => {
     'predicates.hasSkip.name': 'skip',
   });
 
+  // 7. Schema evolution on plain records: a required field with a default added, then fields left out; tombstones with delete.enabled.
+  await createTopic(evolveTopic, 1);
+  const versioned = (id: number, fields: ConnectField[], payload: Record<string, unknown>) => ({
+    key: JSON.stringify({ schema: { type: 'struct', name: 'race.EvKey', optional: false, fields: [{ field: 'id', type: 'int32' }] }, payload: { id } }),
+    value: JSON.stringify({ schema: { type: 'struct', name: 'race.Ev', optional: false, fields: [{ field: 'id', type: 'int32' }, ...fields] }, payload: { id, ...payload } }),
+  });
+  const A: ConnectField = { field: 'a', type: 'int32', optional: true };
+  const B = { field: 'b', type: 'string', optional: false, default: 'dflt' } as ConnectField;
+  const C: ConnectField = { field: 'c', type: 'double', optional: true };
+  await produce(evolveTopic, [
+    versioned(1, [A], { a: 1 }),
+    versioned(2, [A, B], { a: 2, b: 'two' }),
+    versioned(3, [A, B, C], { a: null, b: 'three', c: 0.5 }),
+    versioned(4, [], {}),
+    versioned(1, [A, B, C], { a: 11, b: 'one', c: null }),
+    { key: JSON.stringify({ schema: { type: 'struct', name: 'race.EvKey', optional: false, fields: [{ field: 'id', type: 'int32' }] }, payload: { id: 2 } }), value: null },
+  ]);
+  race(evolveTopic, evolveTopic, { 'insert.mode': 'upsert', 'primary.key.mode': 'record_key', 'schema.evolution': 'basic', 'delete.enabled': 'true' });
+
   const connectors: ConnectorConfig[] = races.map((r, i) => ({
     name: `race-${i}-${r.topic}`,
     config: { ...r.config, 'connection.url': CONNECT_JDBC, 'connection.username': 'postgres', 'connection.password': 'postgres' },
@@ -321,6 +341,10 @@ describe('Sluice and Kafka Connect (Debezium JDBC sink) on the same records', ()
 
   it('collection.name.format from the source block, field.exclude.list, truncate.enabled: same table and rows', async () => {
     await compare(`sales_${renamedTopic}_orders`);
+  });
+
+  it('schema evolution (a required field with a default, fields left out later) and tombstones as deletes: same table and rows', async () => {
+    await compare(evolveTopic);
   });
 
   it('ValueToKey, SetSchemaMetadata, Filter with HasHeaderKey, TimestampRouter: same tables per day, arrays, rows', async () => {

@@ -109,6 +109,39 @@ describe('quote.sql.identifiers=NEVER', () => {
     ]);
   });
 
+  it('dotted topics are schema.table (and database.schema.table), as Connect splits the name: auto.create in that schema, upserts', async () => {
+    const schema = uniqueName('never_app'); // a schema name may not start with pg_
+    await sql(`CREATE SCHEMA ${schema}`);
+    const two = `${schema}.Orders`;
+    const three = `postgres.${schema}.Items`; // the database connection.url connects to
+    await createTopic(two, 1);
+    await createTopic(three, 1);
+    await produce(two, [
+      { key: 'a', value: envelope(V1, { OrderId: 1, CustomerName: 'Ann', Qty: 1 }) },
+      { key: 'a', value: envelope(V1, { OrderId: 1, CustomerName: 'Ann', Qty: 4 }) },
+    ]);
+    await produce(three, [{ key: 'b', value: envelope(V1, { OrderId: 2, CustomerName: 'Bob', Qty: 2 }) }]);
+    await runUntilCommitted(pgConnector(`${two},${three}`, {
+      'quote.sql.identifiers': 'NEVER', 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_value', 'pk.fields': 'OrderId',
+    }), [two, three]);
+    const tables = await sql<{ t: string }>('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [schema]);
+    expect(tables).toEqual([{ t: 'items' }, { t: 'orders' }]);
+    // Unquoted SQL, as a Connect user's queries read it.
+    expect(await sql(`SELECT OrderId::int AS id, CustomerName AS name, Qty AS qty FROM ${two}`)).toEqual([{ id: 1, name: 'Ann', qty: 4 }]);
+    expect(await sql(`SELECT OrderId::int AS id, Qty AS qty FROM ${three}`)).toEqual([{ id: 2, qty: 2 }]);
+
+    // A topic a RegexRouter renames to a dotted one goes to that schema too (the worker names routed tables).
+    const src = uniqueName('never_src');
+    await createTopic(src, 1);
+    await produce(src, [{ key: 'c', value: envelope(V1, { OrderId: 3, CustomerName: 'Cy', Qty: 3 }) }]);
+    await runUntilCommitted(pgConnector(src, {
+      'quote.sql.identifiers': 'NEVER', 'auto.create': 'true',
+      transforms: 'route', 'transforms.route.type': 'org.apache.kafka.connect.transforms.RegexRouter',
+      'transforms.route.regex': '.*', 'transforms.route.replacement': `${schema}.Routed`,
+    }), [src]);
+    expect(await sql(`SELECT OrderId::int AS id FROM ${schema}.Routed`)).toEqual([{ id: 3 }]);
+  });
+
   it('a field PostgreSQL cannot read unquoted stops the connector with its location, naming quote.sql.identifiers', async () => {
     const topic = uniqueName('pg_never_bad');
     await createTopic(topic, 1);

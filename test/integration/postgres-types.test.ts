@@ -197,7 +197,7 @@ describe('Kafka Connect JSON types round-trip (auto.create)', () => {
     const types = await sql<{ name: string; type: string }>(`SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
       WHERE attrelid = to_regclass($1) AND attnum > 0 ORDER BY attnum`, [`"${topic}"`]);
     expect(Object.fromEntries(types.map((t) => [t.name, t.type]))).toEqual({
-      id: 'bigint', b: 'boolean', i8: 'integer', i16: 'integer', i32: 'integer', i64: 'bigint', f: 'real', d: 'double precision', s: 'text', by: 'bytea',
+      id: 'bigint', b: 'boolean', i8: 'smallint', i16: 'smallint', i32: 'integer', i64: 'bigint', f: 'real', d: 'double precision', s: 'text', by: 'bytea',
       dec: 'numeric(10,3)', dt: 'date', tm: 'time without time zone', ts: 'timestamp without time zone', st: 'jsonb', mp: 'jsonb', arr: 'integer[]', astr: 'jsonb',
     });
     const rows = await sql(`SELECT id::int, b, i8, i16, i32, i64::text, f, d, s, "by", dec::text, dt::text, tm::text,

@@ -78,6 +78,31 @@ describe("Apache Kafka's primitive converters", () => {
     expect(await sql(`SELECT __connect_key AS k, name FROM ${topic} ORDER BY 1`)).toEqual([{ k: -5, name: 'neg2' }, { k: 2147483647, name: 'max' }]);
   });
 
+  it('ShortConverter keys and Connect INT8 / INT16 fields: auto.create makes smallint columns (as the JDBC sink does), values exact', async () => {
+    const topic = uniqueName('pg_short_keys');
+    await createTopic(topic, 1);
+    const short = (n: number) => {
+      const b = Buffer.alloc(2);
+      b.writeInt16BE(n);
+      return b;
+    };
+    const fields: ConnectField[] = [{ field: 'small', type: 'int16' }, { field: 'tiny', type: 'int8', optional: true }, { field: 'n', type: 'int32' }];
+    await produce(topic, [
+      { key: short(-32768), value: envelope(fields, { small: 32767, tiny: -128, n: 1 }) },
+      { key: short(5), value: envelope(fields, { small: -2, tiny: null, n: 2 }) },
+      { key: short(5), value: envelope(fields, { small: 3, tiny: 127, n: 3 }) },
+    ]);
+    await runUntilCommitted(pgConnector(topic, {
+      'key.converter': `${CONV}ShortConverter`, 'auto.create': 'true', 'auto.evolve': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key', 'pk.fields': 'id',
+    }), [topic]);
+    const types = await sql<{ c: string; t: string }>('SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position', [topic]);
+    expect(types).toEqual([{ c: 'id', t: 'smallint' }, { c: 'small', t: 'smallint' }, { c: 'tiny', t: 'smallint' }, { c: 'n', t: 'integer' }]);
+    expect(await sql(`SELECT id, small, tiny, n FROM ${topic} ORDER BY id`)).toEqual([
+      { id: -32768, small: 32767, tiny: -128, n: 1 },
+      { id: 5, small: 3, tiny: 127, n: 3 },
+    ]);
+  });
+
   it('a key of the wrong length stops the connector, naming the key, its converter and its location', async () => {
     const topic = uniqueName('pg_long_bad');
     await createTopic(topic, 1);

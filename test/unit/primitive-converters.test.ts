@@ -81,7 +81,7 @@ describe('primitive decoders read the Kafka serializers\' bytes', () => {
     expect(dec('short', [0xff, 0xfe]).value).toBe(-2);
     expect(dec('short', [0x7f, 0xff]).value).toBe(32767);
     expect(dec('integer', [0, 0, 0, 1]).schema.fields![0]!.type).toEqual({ kind: 'int32' });
-    expect(dec('short', [0, 1]).schema.fields![0]).toEqual({ name: 'value', type: { kind: 'int32' }, optional: true });
+    expect(dec('short', [0, 1]).schema.fields![0]).toEqual({ name: 'value', type: { kind: 'int32', width: 16 }, optional: true });
   });
 
   it('FloatSerializer, DoubleSerializer: IEEE 754 big-endian, exactly', () => {

@@ -317,6 +317,20 @@ describe('AvroFormat', () => {
     ]);
   });
 
+  it('writes Connect INT8 / INT16 as AvroData does: an Avro int with connect.type', async () => {
+    const schema = recordSchemaFromConnect('connect:i16', {
+      type: 'struct', fields: [{ field: 's', type: 'int16' }, { field: 'b', type: 'int8', optional: true }, { field: 'i', type: 'int32' }],
+    });
+    const { bodies } = await files(plan({ format: 'avro' }), [{ value: { s: -32768, b: 7, i: 1 }, schema }]);
+    const back = await readAvro(bodies[0]!);
+    expect((back.schema as { fields: unknown[] }).fields).toEqual([
+      { name: 's', type: { type: 'int', 'connect.type': 'int16' } },
+      { name: 'b', type: ['null', { type: 'int', 'connect.type': 'int8' }], default: null },
+      { name: 'i', type: 'int' },
+    ]);
+    expect(back.records).toEqual([{ s: -32768, b: 7, i: 1 }]);
+  });
+
   it('writes a map whose keys are not strings as AvroData does: an array of MapEntry key/value records, keys of their type', async () => {
     const schema = recordSchemaFromConnect('connect:3', {
       type: 'struct', fields: [

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { chainOf, problemsOf } from './transform-chains.js';
 import type { Header, TRecord } from '../../src/transforms/record.js';
-import { recordSchemaFromConnect, SCHEMALESS, type ConnectSchema, type RecordSchema } from '../../src/workers/schema.js';
+import { recordSchemaFromAvro, recordSchemaFromConnect, SCHEMALESS, type ConnectSchema, type RecordSchema } from '../../src/workers/schema.js';
 
 const T = 'org.apache.kafka.connect.transforms.';
 const dec = new TextDecoder();
@@ -168,7 +168,15 @@ describe('replace.null.with.default', () => {
     }
   });
 
-  it('a default that cannot be applied exactly (bytes, decimal) fails the record with a message saying how to keep the null; a non-null value or false is fine', () => {
+  const CASES: [string, Record<string, string>][] = [
+    [`${T}InsertField$Value`, { 'static.field': 'src', 'static.value': 'x' }], [`${T}ReplaceField$Value`, { exclude: 'none' }],
+    [`${T}Cast$Value`, { spec: 'id:int64' }], [`${T}ValueToKey`, { fields: 'b' }],
+  ];
+  const rec = (value: Record<string, unknown>, valueSchema: RecordSchema): TRecord => ({
+    topic: 'orders', partition: 0, offset: 5, timestamp: 1000, key: null, keySchema: undefined, value, valueSchema, headers: undefined, readHeaders: () => [],
+  });
+
+  it('Connect JSON bytes and Decimal defaults are applied as the payload carries such values (base64, as JsonConverter reads them)', () => {
     const withBytes = recordSchemaFromConnect('connect:nd-bytes', {
       type: 'struct',
       fields: [
@@ -177,16 +185,48 @@ describe('replace.null.with.default', () => {
         { field: 'd', type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '2' }, optional: true, default: 'AQI=' },
       ] as ConnectSchema[],
     });
-    for (const type of [`${T}InsertField$Value`, `${T}ReplaceField$Value`, `${T}Cast$Value`, `${T}ValueToKey`]) {
-      const opts: Record<string, string> = type.endsWith('InsertField$Value') ? { 'static.field': 'src', 'static.value': 'x' }
-        : type.endsWith('Cast$Value') ? { spec: 'id:int64' } : type.endsWith('ValueToKey') ? { fields: 'b' } : { exclude: 'none' };
-      const r: TRecord = {
-        topic: 'orders', partition: 0, offset: 5, timestamp: 1000, key: null, keySchema: undefined,
-        value: { id: 1, b: null, d: null }, valueSchema: withBytes, headers: undefined, readHeaders: () => [],
-      };
-      expect(() => chainOf(one(type, opts)).apply(r), type).toThrow(/cannot be applied exactly.*replace\.null\.with\.default=false/);
-      const kept = { ...r, value: { id: 1, b: null, d: null } };
-      expect(chainOf(one(type, { ...opts, 'replace.null.with.default': 'false' })).apply(kept), type).toBe(true);
+    for (const [type, opts] of CASES) {
+      const r = rec({ id: 1, b: null, d: null }, withBytes);
+      expect(chainOf(one(type, opts)).apply(r), type).toBe(true);
+      const out = (type.endsWith('ValueToKey') ? r.key : r.value) as Record<string, unknown>;
+      expect(out.b, type).toBe('AQI=');
+      if (!type.endsWith('ValueToKey')) expect(out.d, type).toBe('AQI=');
+    }
+  });
+
+  it('Avro bytes, fixed, decimal, record and array defaults are applied as the Avro decoder gives such values (AvroData.defaultValueFromAvro)', () => {
+    const avro = recordSchemaFromAvro('avro:nd', {
+      type: 'record', name: 'R', fields: [
+        { name: 'id', type: 'int' },
+        { name: 'b', type: ['bytes', 'null'], default: '\u0001\u00ff' },
+        { name: 'f', type: [{ type: 'fixed', name: 'F2', size: 2 }, 'null'], default: '\u0000A' },
+        { name: 'd', type: [{ type: 'bytes', logicalType: 'decimal', precision: 6, scale: 2 }, 'null'], default: '\u00ff\u0085' },
+        { name: 'r', type: [{ type: 'record', name: 'In', fields: [{ name: 'x', type: 'long' }, { name: 'y', type: ['null', 'string'] }] }, 'null'], default: { x: 5, y: 'ignored' } },
+        { name: 'a', type: [{ type: 'array', items: 'float' }, 'null'], default: [0.1] },
+      ],
+    });
+    const r = rec({ id: 1, b: null, f: null, d: null, r: null, a: null }, avro);
+    expect(chainOf(one(`${T}InsertField$Value`, { 'static.field': 'src', 'static.value': 'x' })).apply(r)).toBe(true);
+    expect(r.value).toEqual({
+      // AvroData: a union member default is for the first branch; a record's union field with a first branch null reads null.
+      id: 1, b: Buffer.from([1, 255]), f: Buffer.from([0, 65]), d: Buffer.from([0xff, 0x85]), r: { x: 5, y: null }, a: [Math.fround(0.1)], src: 'x',
+    });
+  });
+
+  it('a default that cannot be read exactly fails the record with a message saying why and how to keep the null; a non-null value or false is fine', () => {
+    const avro = recordSchemaFromAvro('avro:nd-bad', {
+      type: 'record', name: 'R', fields: [
+        { name: 'id', type: 'int' },
+        { name: 'b', type: ['bytes', 'null'], default: '\u0100' },
+      ],
+    });
+    expect(avro.fields![1]).toMatchObject({ name: 'b', defaultError: expect.stringContaining('holds U+0100') });
+    expect(avro.fields![1]!.default).toBeUndefined();
+    for (const [type, opts] of CASES) {
+      const r = rec({ id: 1, b: null }, avro);
+      expect(() => chainOf(one(type, opts)).apply(r), type).toThrow(/field b is null and the schema default of field b cannot be read exactly: .*U\+0100.*replace\.null\.with\.default=false/);
+      expect(chainOf(one(type, opts)).apply(rec({ id: 1, b: Buffer.from([1]) }, avro)), type).toBe(true);
+      expect(chainOf(one(type, { ...opts, 'replace.null.with.default': 'false' })).apply(rec({ id: 1, b: null }, avro)), type).toBe(true);
     }
   });
 });

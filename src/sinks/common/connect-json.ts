@@ -257,6 +257,11 @@ export function schemalessJson(v: unknown): string {
 }
 
 /** Renders typed values as JsonConverter does (schemas.enable=false). */
+/** A null field whose schema default JsonConverter would write but Sluice could not read exactly. */
+export function unreadableDefault(path: string, why: string): ConvertError {
+  return new ConvertError(`field ${path} is null and ${why}, so it cannot be written as the default Kafka Connect would write`);
+}
+
 export class ConnectJsonWriter {
   /** The record came from Avro: AvroData sized its maps. */
   private sizedMaps = false;
@@ -291,7 +296,9 @@ export class ConnectJsonWriter {
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i]!;
       if (i > 0) out += ',';
-      out += `${jsonString(f.name)}:${this.value(o[f.name], f.type, f.optional, path ? `${path}.${f.name}` : f.name, f.default)}`;
+      const p = path ? `${path}.${f.name}` : f.name;
+      if ((o[f.name] === null || o[f.name] === undefined) && f.defaultError !== undefined) throw unreadableDefault(p, f.defaultError);
+      out += `${jsonString(f.name)}:${this.value(o[f.name], f.type, f.optional, p, f.default)}`;
     }
     return `${out}}`;
   }

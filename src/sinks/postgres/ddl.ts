@@ -2,7 +2,7 @@
 // a record asks for, say what to CREATE / ALTER, or what cannot be done.
 // Evolution only ever adds nullable columns, widens a type safely or drops a
 // NOT NULL; it never drops a column or narrows a type.
-import type { FieldType } from '../../workers/schema.js';
+import { intBits, type FieldType } from '../../workers/schema.js';
 import type { DesiredColumn } from './columns.js';
 import { quoteIdent } from './names.js';
 import type { CatalogColumn } from './service.js';
@@ -28,7 +28,7 @@ export function defaultLiteral(ft: FieldType, v: unknown): string | undefined {
       return typeof v === 'boolean' ? String(v).toUpperCase() : undefined;
     case 'int32':
     case 'int64': {
-      const limit = ft.kind === 'int32' ? 2n ** 31n : 2n ** 63n;
+      const limit = 2n ** BigInt(intBits(ft)! - 1);
       const b = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;
       return b !== undefined && b >= -limit && b < limit ? String(b) : undefined;
     }

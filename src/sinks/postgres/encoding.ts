@@ -17,6 +17,7 @@ import type { PgBatchMeta, PgMultiReplanRequest, PgPlan, PgReplanRequest } from 
 import { TableEncoder } from './table-encoder.js';
 import { collectionNameFor, qualifiedName, SourceFieldError, tableNameFor, type TableName } from './names.js';
 import { foldTableName, FoldedRecords } from './unquoted.js';
+import { unquotedTableName } from './unquoted-table.js';
 
 interface Resolved {
   name: TableName;
@@ -69,8 +70,11 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
     if (!r) {
       let name: TableName;
       try {
-        name = naming.debezium ? collectionNameFor(naming.format, topic, source) : tableNameFor(naming.format, topic);
-        if (this.plan.foldIdentifiers) name = foldTableName(name);
+        if (this.plan.foldIdentifiers && naming.database !== undefined) name = unquotedTableName(naming.format, topic, naming.database);
+        else {
+          name = naming.debezium ? collectionNameFor(naming.format, topic, source) : tableNameFor(naming.format, topic);
+          if (this.plan.foldIdentifiers) name = foldTableName(name);
+        }
       } catch (err) {
         if (err instanceof SourceFieldError) throw new ConvertError(err.message);
         throw err;

@@ -17,6 +17,8 @@ import type { PgService, TableDescription } from './service.js';
 import type { InsertMode } from './staging.js';
 import { columnTypeSupported } from './types.js';
 import { foldTableName, UnquotedNameError } from './unquoted.js';
+import { unquotedTableName } from './unquoted-table.js';
+import { parseJdbcUrl } from './jdbc-url.js';
 import { planZones } from './wall-clock.js';
 
 const KAFKA_WHAT = ['topic', 'partition', 'offset'] as const;
@@ -65,6 +67,8 @@ export class Planner {
   private readonly retry: Omit<RetryPolicy, 'what'>;
   /** quote.sql.identifiers=NEVER: names are the ones PostgreSQL folds unquoted names to. */
   private readonly fold: boolean;
+  /** How records are routed to tables (PgPlan.naming). */
+  private readonly naming: NonNullable<PgPlan['naming']>;
   /** Debezium's collection.name.format naming ${source.…}: no topic has a table of its own, each change event names one. */
   readonly sourceFormat: string | undefined;
   /** Per topic, the other tables its records have gone to (routed: a transform's topic, a change event's source block). */
@@ -83,6 +87,10 @@ export class Planner {
     this.retry = o.retry;
     this.log = o.log;
     this.fold = this.cfg['quote.sql.identifiers'] === 'never';
+    this.naming = {
+      format: this.cfg['table.name.format'], debezium: this.debezium,
+      ...(this.fold && !this.debezium ? { database: parseJdbcUrl(this.cfg['connection.url']).database } : {}),
+    };
     this.sourceFormat = this.debezium && usesSourceFields(this.cfg['table.name.format']) ? this.cfg['table.name.format'] : undefined;
     this.zones = planZones(this.cfg['db.timezone'], this.cfg['date.timezone'], this.debezium);
   }
@@ -103,10 +111,11 @@ export class Planner {
 
   private tableFor(topic: string): TableName {
     if (this.debezium && this.sourceFormat) throw new SluiceError(`internal: topic ${topic} has no table of its own (collection.name.format ${this.sourceFormat})`);
-    const name = this.debezium ? collectionNameFor(this.cfg['table.name.format'], topic) : tableNameFor(this.cfg['table.name.format'], topic);
-    if (!this.fold) return name;
+    const format = this.cfg['table.name.format'];
+    if (!this.fold) return this.debezium ? collectionNameFor(format, topic) : tableNameFor(format, topic);
     try {
-      return foldTableName(name);
+      // Confluent's sink splits the name at its dots after ${topic} is in it; Debezium's turns the topic's dots into underscores.
+      return this.naming.database !== undefined ? unquotedTableName(format, topic, this.naming.database) : foldTableName(collectionNameFor(format, topic));
     } catch (err) {
       if (err instanceof UnquotedNameError) throw new SinkSchemaError(`topic "${topic}": ${err.message}`);
       throw err;
@@ -144,7 +153,7 @@ export class Planner {
     if (!plan) {
       plan = {
         id: this.nextPlanId++, table: '', columns: [], staged: false, deletes: false, textNul: this.cfg['text.nul.mode'], ...this.zones, rules: rulesForTopic(this.rules, topic),
-        autoEvolve: false, missingTable: false, noTable: true, ...(this.fold ? { foldIdentifiers: true } : {}), naming: { format: this.cfg['table.name.format'], debezium: this.debezium },
+        autoEvolve: false, missingTable: false, noTable: true, ...(this.fold ? { foldIdentifiers: true } : {}), naming: this.naming,
         debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat },
       };
       this.noTable.set(topic, plan);
@@ -201,7 +210,7 @@ export class Planner {
     const base = {
       id: this.nextPlanId++, table, staged, deletes: this.cfg['delete.enabled'], textNul: this.cfg['text.nul.mode'], ...this.zones,
       rules, autoEvolve: this.cfg['auto.evolve'], ...(this.fold ? { foldIdentifiers: true } : {}),
-      naming: { format: this.cfg['table.name.format'], debezium: this.debezium },
+      naming: this.naming,
       ...(this.debezium ? { debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat } } : {}),
     };
     if (!desc) {

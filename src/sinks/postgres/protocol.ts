@@ -64,7 +64,12 @@ export interface PgPlan {
    * transform changed, or whose change event names another table, goes to
    * the table the format gives it. Absent: every record goes to `table`.
    */
-  readonly naming?: { readonly format: string; readonly debezium: boolean };
+  readonly naming?: {
+    readonly format: string;
+    readonly debezium: boolean;
+    /** quote.sql.identifiers=NEVER (Confluent's sink): connection.url's database, which a database.schema.table name must name. */
+    readonly database?: string;
+  };
   /** Plans of the other tables records of this topic have gone to, by quoted qualified name. */
   readonly routes?: Readonly<Record<string, PgPlan>>;
   /** No table of its own (collection.name.format with ${source.…}): every record is routed. */

@@ -2,7 +2,7 @@
 // field, and whether an existing column takes a field as it is, needs a safe
 // widening (auto.evolve), or cannot take it at all. Pure functions, used by
 // the main thread (DDL) and the workers (spotting a plan that no longer fits).
-import type { FieldType } from '../../workers/schema.js';
+import { intBits, type FieldType } from '../../workers/schema.js';
 
 export const OID = {
   bool: 16, bytea: 17, name: 19, int8: 20, int2: 21, int4: 23, text: 25, oid: 26, json: 114,
@@ -30,7 +30,8 @@ export function columnTypeSupported(typeOid: number, elemOid: number): boolean {
 export function sqlTypeFor(ft: FieldType): string {
   switch (ft.kind) {
     case 'boolean': return 'boolean';
-    case 'int32': return 'integer';
+    // PostgreSqlDatabaseDialect: INT8 and INT16 → SMALLINT (PostgreSQL has no one-byte integer).
+    case 'int32': return ft.width !== undefined ? 'smallint' : 'integer';
     case 'int64': return 'bigint';
     case 'float32': return 'real';
     case 'float64': return 'double precision';
@@ -79,6 +80,8 @@ export interface ColumnTypeInfo {
 export type Fit = { kind: 'ok' } | { kind: 'widen'; to: string } | { kind: 'incompatible' };
 
 const OK: Fit = { kind: 'ok' };
+// Decimal digits of the widest value of an integer of so many bits.
+const DIGITS: Record<number, number> = { 8: 3, 16: 5, 32: 10, 64: 19 };
 const NO: Fit = { kind: 'incompatible' };
 
 function numericTypmod(typmod: number): { precision: number; scale: number } | undefined {
@@ -128,14 +131,14 @@ export function fitColumn(col: ColumnTypeInfo, ft: FieldType, schemaless = false
     case 'int32':
     case 'int64': {
       if (fam === 'int') {
-        if (col.typeOid === OID.int2) return { kind: 'widen', to: ft.kind === 'int32' ? 'integer' : 'bigint' };
+        if (col.typeOid === OID.int2) return ft.kind === 'int32' && ft.width !== undefined ? OK : { kind: 'widen', to: ft.kind === 'int32' ? 'integer' : 'bigint' };
         if (col.typeOid === OID.int4 && ft.kind === 'int64') return { kind: 'widen', to: 'bigint' };
         return OK;
       }
       if (fam === 'float') return schemaless && col.typeOid === OID.float4 ? { kind: 'widen', to: 'double precision' } : OK;
       if (fam === 'numeric') {
         const nm = numericTypmod(col.typmod);
-        const digits = ft.kind === 'int32' ? 10 : 19;
+        const digits = DIGITS[intBits(ft)!]!;
         if (nm && nm.precision - nm.scale < digits) return { kind: 'widen', to: `numeric(${digits + nm.scale},${nm.scale})` };
         return OK;
       }

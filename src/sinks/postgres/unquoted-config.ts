@@ -5,8 +5,10 @@
 import type { SinkChecks } from '../../config/sink-spec.js';
 import type { FieldRules, PkMode } from './columns.js';
 import type { PostgresConfig } from './config.js';
-import { tableNameFor, collectionNameFor, usesSourceFields } from './names.js';
+import { collectionNameFor, usesSourceFields } from './names.js';
 import { foldIdentifier, foldTableName, UnquotedNameError } from './unquoted.js';
+import { unquotedTableName } from './unquoted-table.js';
+import { parseJdbcUrl } from './jdbc-url.js';
 
 type RulesConfig = Pick<PostgresConfig, 'pk.mode' | 'pk.fields' | 'fields.whitelist' | 'field.exclude.list' | 'quote.sql.identifiers'>;
 
@@ -49,10 +51,19 @@ export function checkUnquoted(c: SinkChecks): void {
   const topics = c.get('topics');
   if (typeof format !== 'string' || usesSourceFields(format)) return;
   const debezium = /^io\.debezium\.connector\.jdbc\.JdbcSinkConnector$/i.test(String(c.get('connector.class')));
+  let database: string | undefined;
+  if (!debezium) {
+    try {
+      database = parseJdbcUrl(String(c.get('connection.url') ?? '')).database;
+    } catch {
+      return; // connection.url's own problem is reported; the tables are checked once it parses
+    }
+  }
   // A topics.regex names its topics only at run time: their tables are checked then.
   for (const topic of Array.isArray(topics) ? (topics as string[]) : []) {
     try {
-      foldTableName(debezium ? collectionNameFor(format, topic) : tableNameFor(format, topic));
+      if (database !== undefined) unquotedTableName(format, topic, database);
+      else foldTableName(collectionNameFor(format, topic));
     } catch (err) {
       if (err instanceof UnquotedNameError) c.problem(`table.name.format: topic "${topic}": ${err.message}`);
       else throw err;

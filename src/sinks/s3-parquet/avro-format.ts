@@ -16,7 +16,7 @@ import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
 import { avroType } from '../../workers/decode/decoders.js';
 import { describeValue } from '../../workers/encoder.js';
 import { ConvertError } from '../../errors.js';
-import { twosComplement, unscaledDecimal } from '../common/connect-json.js';
+import { javaFloatText, twosComplement, unreadableDefault, unscaledDecimal } from '../common/connect-json.js';
 import type { AvroCodec } from './formats.js';
 import { typedMapKey } from './types.js';
 
@@ -37,7 +37,7 @@ function avroSchemaOf(schema: RecordSchema): AvroSchema {
   const of = (t: FieldType, path: string): AvroSchema => {
     switch (t.kind) {
       case 'boolean': return 'boolean';
-      case 'int32': return 'int';
+      case 'int32': return t.width !== undefined ? { type: 'int', 'connect.type': `int${t.width}` } : 'int';
       case 'int64': return 'long';
       case 'float32': return 'float';
       case 'float64': return 'double';
@@ -84,7 +84,8 @@ function avroSchemaOf(schema: RecordSchema): AvroSchema {
   const field = (f: Field, path: string) => {
     const p = path ? `${path}.${f.name}` : f.name;
     const t = of(f.type, p);
-    const d = f.default;
+    // A float default is held as the float32 a value decodes to; AvroData writes the Float's own shortest text.
+    const d = t === 'float' && typeof f.default === 'number' && Number.isFinite(f.default) ? Number(javaFloatText(f.default, true)) : f.default;
     // As AvroData: a union lists the default's branch first, so a plain default (text, number, boolean) is kept.
     if (f.optional && t !== 'null' && (typeof d === 'string' || typeof d === 'number' || typeof d === 'boolean') && typeof t === 'string' && PLAIN_DEFAULTS.has(t)) return { name: f.name, type: [t, 'null'], default: d };
     return f.optional && t !== 'null' ? { name: f.name, type: ['null', t], default: null } : { name: f.name, type: t };
@@ -151,8 +152,11 @@ function avroValue(v: unknown, t: FieldType, path: string): unknown {
       const o: Record<string, unknown> = {};
       for (const f of t.fields) {
         // Kafka Connect's JsonConverter gives a null field its schema default (replace.null.with.default) before any format sees it.
-        const x = (src[f.name] === null || src[f.name] === undefined) && f.default !== undefined && f.default !== null ? f.default : src[f.name];
-        o[f.name] = avroValue(x, f.type, path ? `${path}.${f.name}` : f.name);
+        const p = path ? `${path}.${f.name}` : f.name;
+        const absent = src[f.name] === null || src[f.name] === undefined;
+        if (absent && f.defaultError !== undefined) throw unreadableDefault(p, f.defaultError);
+        const x = absent && f.default !== undefined && f.default !== null ? f.default : src[f.name];
+        o[f.name] = avroValue(x, f.type, p);
       }
       return o;
     }

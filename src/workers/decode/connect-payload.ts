@@ -23,6 +23,16 @@ export function compilePayloadCheck(schema: ConnectSchema): ((payload: unknown) 
   };
 }
 
+/**
+ * A field's "default" as JsonConverter reads it (convertToConnect, as for a
+ * payload value): the form the payload's values take here; throws where
+ * Connect would refuse the schema.
+ */
+export function connectDefault(s: ConnectSchema): unknown {
+  const check = s.default === null || s.default === undefined ? undefined : compile(s);
+  return check ? check(structuredClone(s.default), 'default') : s.default;
+}
+
 function compile(s: ConnectSchema): Check | undefined {
   if (s.name === DECIMAL) return decimalCheck(Number(s.parameters?.scale ?? 0));
   switch (s.type) {

@@ -23,7 +23,7 @@ import type { Decoded } from './decoders.js';
 import { bigToBytes, referencedSchemas, WireFormatDecoder } from './confluent.js';
 import type { RegisteredSchema, SchemaRegistryClient } from './registry.js';
 import { parseJsonExact } from '../json-exact.js';
-import type { Field, FieldType, RecordSchema } from '../schema.js';
+import { intType, type Field, type FieldType, type RecordSchema } from '../schema.js';
 import { setConnectView, setDeclaredVersion } from '../connect-view.js';
 import { jsonSchemaConnectSchema, jsonSchemaDeclaredVersion, jsonSchemaName } from './json-schema-connect.js';
 
@@ -246,8 +246,8 @@ class Ctx {
         if (title === `${CONNECT}Time`) return { type: { kind: 'time-millis' }, optional: false, read: intReader(32) };
         if (title === `${CONNECT}Timestamp`) return { type: { kind: 'timestamp-millis' }, optional: false, read: intReader(64) };
         switch (connectType) {
-          case 'int8': return { type: { kind: 'int32' }, optional: false, read: intReader(8) };
-          case 'int16': return { type: { kind: 'int32' }, optional: false, read: intReader(16) };
+          case 'int8': return { type: intType(8), optional: false, read: intReader(8) };
+          case 'int16': return { type: intType(16), optional: false, read: intReader(16) };
           case 'int32': return { type: { kind: 'int32' }, optional: false, read: intReader(32) };
           case 'int64': return { type: { kind: 'int64' }, optional: false, read: intReader(64) };
           case 'float32': return { type: { kind: 'float32' }, optional: false, read: readFloat };

@@ -5,7 +5,7 @@
 // optional Connect primitive. A null key or value never reaches a decoder
 // (it stays null, as the deserializers return null); any other length is
 // the deserializer's SerializationException, here a decode error of that record.
-import type { RecordSchema } from '../schema.js';
+import { intType, type FieldType, type RecordSchema } from '../schema.js';
 import type { Decoder } from './decoders.js';
 
 export type PrimitiveFormat = 'long' | 'integer' | 'short' | 'float' | 'double' | 'boolean';
@@ -18,28 +18,28 @@ interface Spec {
   read(b: DataView): unknown;
 }
 
-// Sluice's schemas have no int16: a Connect INT16 is an int32 field everywhere (as for JsonConverter and Avro).
-const schemaOf = (id: string, kind: 'int64' | 'int32' | 'float32' | 'float64' | 'boolean'): RecordSchema => ({
-  id: `primitive:${id}`, fields: [{ name: 'value', type: { kind }, optional: true }], scalar: true,
+// ShortConverter's value is a Connect INT16: an int32 of width 16 (smallint in PostgreSQL, as Connect's JDBC sink makes it).
+const schemaOf = (id: string, type: FieldType): RecordSchema => ({
+  id: `primitive:${id}`, fields: [{ name: 'value', type, optional: true }], scalar: true,
 });
 
 const SAFE_HI = 0x200000; // |hi| below 2^21: the 64-bit value fits a double exactly
 
 const SPECS: Record<PrimitiveFormat, Spec> = {
   long: {
-    size: 8, converter: 'LongConverter', deserializer: 'LongDeserializer', schema: schemaOf('int64', 'int64'),
+    size: 8, converter: 'LongConverter', deserializer: 'LongDeserializer', schema: schemaOf('int64', { kind: 'int64' }),
     // A safe integer as a number (the common case), anything wider as a BigInt: never rounded.
     read: (b) => {
       const hi = b.getInt32(0);
       return hi >= -SAFE_HI && hi < SAFE_HI ? hi * 4294967296 + b.getUint32(4) : b.getBigInt64(0);
     },
   },
-  integer: { size: 4, converter: 'IntegerConverter', deserializer: 'IntegerDeserializer', schema: schemaOf('int32', 'int32'), read: (b) => b.getInt32(0) },
-  short: { size: 2, converter: 'ShortConverter', deserializer: 'ShortDeserializer', schema: schemaOf('int16', 'int32'), read: (b) => b.getInt16(0) },
-  float: { size: 4, converter: 'FloatConverter', deserializer: 'FloatDeserializer', schema: schemaOf('float32', 'float32'), read: (b) => b.getFloat32(0) },
-  double: { size: 8, converter: 'DoubleConverter', deserializer: 'DoubleDeserializer', schema: schemaOf('float64', 'float64'), read: (b) => b.getFloat64(0) },
+  integer: { size: 4, converter: 'IntegerConverter', deserializer: 'IntegerDeserializer', schema: schemaOf('int32', intType()), read: (b) => b.getInt32(0) },
+  short: { size: 2, converter: 'ShortConverter', deserializer: 'ShortDeserializer', schema: schemaOf('int16', intType(16)), read: (b) => b.getInt16(0) },
+  float: { size: 4, converter: 'FloatConverter', deserializer: 'FloatDeserializer', schema: schemaOf('float32', { kind: 'float32' }), read: (b) => b.getFloat32(0) },
+  double: { size: 8, converter: 'DoubleConverter', deserializer: 'DoubleDeserializer', schema: schemaOf('float64', { kind: 'float64' }), read: (b) => b.getFloat64(0) },
   boolean: {
-    size: 1, converter: 'BooleanConverter', deserializer: 'BooleanDeserializer', schema: schemaOf('boolean', 'boolean'),
+    size: 1, converter: 'BooleanConverter', deserializer: 'BooleanDeserializer', schema: schemaOf('boolean', { kind: 'boolean' }),
     read: (b) => {
       const x = b.getInt8(0);
       if (x === 1) return true;

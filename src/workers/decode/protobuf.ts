@@ -18,7 +18,7 @@ import protobuf from 'protobufjs';
 import type { Decoded } from './decoders.js';
 import { bigToBytes, referencedSchemas, WireFormatDecoder } from './confluent.js';
 import type { RegisteredSchema, SchemaRegistryClient } from './registry.js';
-import type { Field, FieldType, RecordSchema } from '../schema.js';
+import { intType, intWidthOf, type Field, type FieldType, type RecordSchema } from '../schema.js';
 import { setConnectView } from '../connect-view.js';
 import { protobufConnectSchema } from './protobuf-connect.js';
 import { fieldMetaParams } from './protobuf-meta.js';
@@ -383,7 +383,8 @@ function scalarType(f: protobuf.Field): FieldType {
     case 'int32':
     case 'sint32':
     case 'sfixed32':
-      return { kind: 'int32' };
+      // ProtobufData writes a Connect INT8 / INT16 as an int32 with the option connect.type.
+      return intType(intWidthOf(fieldMetaParams(f)['connect.type']));
     case 'uint32':
     case 'fixed32':
     case 'int64':
