@@ -47,7 +47,9 @@ function failTimestamp(col: string, type: string, v: unknown, kind: string, why:
  * `typmod`: the column's type modifier (atttypmod, -1 when none); numeric(p,s) keeps s decimal places.
  * `zones`: db.timezone / date.timezone when not UTC (wall-clock.ts).
  */
-export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, textNul: TextNulMode, col: string, typmod = -1, zones: WallZones = UTC_ZONES): ValueWriter {
+export function valueWriter(
+  typeOid: number, elemOid: number, ft: FieldType, textNul: TextNulMode, col: string, typmod = -1, zones: WallZones = UTC_ZONES,
+): ValueWriter {
   const k = ft.kind;
   const dbz = debeziumWriter(typeOid, ft, textNul, col, typmod);
   if (dbz) return dbz;
