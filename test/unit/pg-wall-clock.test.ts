@@ -152,12 +152,12 @@ describe('values under db.timezone', () => {
     expect(() => bytesOf(OID.timestamp, { kind: 'timestamp-micros' }, 9_224_318_015_999_999_999n, KOLKATA)).toThrow(/column "c" \(timestamp\).*outside PostgreSQL's timestamp range/);
   });
 
-  it('plans carry db.timezone; date.timezone=UTC and Debezium\'s sink class leave dates alone', () => {
+  it('plans carry db.timezone; date.timezone=UTC leaves dates alone, Debezium\'s sink class everything', () => {
     expect(planZones('UTC', 'db_timezone', false)).toEqual({});
     expect(planZones('Etc/UTC', 'db_timezone', true)).toEqual({});
     expect(planZones('America/New_York', 'db_timezone', false)).toEqual({ timeZone: 'America/New_York', dateTimeZone: 'America/New_York' });
     expect(planZones('America/New_York', 'utc', false)).toEqual({ timeZone: 'America/New_York' });
-    expect(planZones('America/New_York', 'db_timezone', true)).toEqual({ timeZone: 'America/New_York' });
+    expect(planZones('America/New_York', 'db_timezone', true)).toEqual({});
   });
 
   it('config: db.timezone (any alias) must be a zone; date.timezone is DB_TIMEZONE or UTC, any case', () => {

@@ -4,7 +4,7 @@ import { bool, int, list, oneOf, str, type ConfigOf, type OptionSpec } from '../
 import { debeziumKeyOptions } from './connect-keys.js';
 import { isKnownZone } from './wall-clock.js';
 
-const dbTimezone = str({ key: 'db.timezone', default: 'UTC', aliases: ['use.time.zone', 'database.time_zone'], doc: 'Session time zone, and the JDBC time zone of the Connect sinks: an instant (Connect Timestamp, and what converters map to it) written into a `timestamp` (without time zone) column is its wall-clock time in this zone, a Connect Time into a `time` column its time of day in this zone on 1970-01-01, as Kafka Connect\'s JDBC sinks bind them; `timestamptz` columns hold the instant whatever the zone. An IANA name (America/New_York) or a fixed offset (+05:30, UTC+05:30).' });
+const dbTimezone = str({ key: 'db.timezone', default: 'UTC', aliases: ['use.time.zone', 'database.time_zone'], doc: 'Session time zone, and the JDBC time zone of Confluent\'s sink: an instant (Connect Timestamp, and what converters map to it) written into a `timestamp` (without time zone) column is its wall-clock time in this zone, a Connect Time into a `time` column its time of day in this zone on 1970-01-01, as Confluent\'s JDBC sink binds them; `timestamptz` columns hold the instant whatever the zone. With Debezium\'s JDBC sink class only the session time zone, as there: Debezium writes the UTC values. An IANA name (America/New_York) or a fixed offset (+05:30, UTC+05:30).' });
 
 export const postgresOptions = [
   str({ key: 'connection.url', required: true, pattern: /^(jdbc:postgresql|postgres(ql)?):\/\//, expects: 'jdbc:postgresql://host:port/database or postgres://…', doc: 'Database to write to.' }),

@@ -174,10 +174,12 @@ export function wallZones(plan: { readonly timeZone?: string; readonly dateTimeZ
 
 /**
  * The zones of a sink's plans. Confluent's sink binds a Connect Date with a
- * Calendar in date.timezone (DB_TIMEZONE: db.timezone); Debezium's binds it
- * as a LocalDate, without a zone.
+ * Calendar in date.timezone (DB_TIMEZONE: db.timezone). Debezium's sink
+ * binds LocalDateTime/LocalTime/LocalDate of the UTC values, which its
+ * database.time_zone leaves as they are (seen against a live worker in
+ * connect-race.test.ts): there the zone is only the session's.
  */
 export function planZones(dbTimeZone: string, dateTimeZone: 'db_timezone' | 'utc', debezium: boolean): { timeZone?: string; dateTimeZone?: string } {
-  if (zoneOffsets(dbTimeZone) === undefined) return {};
-  return { timeZone: dbTimeZone, ...(debezium || dateTimeZone === 'utc' ? {} : { dateTimeZone: dbTimeZone }) };
+  if (debezium || zoneOffsets(dbTimeZone) === undefined) return {};
+  return { timeZone: dbTimeZone, ...(dateTimeZone === 'utc' ? {} : { dateTimeZone: dbTimeZone }) };
 }
