@@ -312,7 +312,10 @@ beforeAll(async () => {
   const zoned = [0, Date.UTC(2024, 2, 10, 6, 59, 59, 999), Date.UTC(2024, 2, 10, 7), Date.UTC(2024, 10, 3, 5, 30), Date.UTC(2024, 10, 3, 6, 30), Date.UTC(2024, 6, 1, 23, 15, 0, 250)];
   await produce(zoneTopic, zoned.map((ms, id) => ({
     key: JSON.stringify({ schema: { type: 'struct', name: 'race.TzKey', optional: false, fields: [{ field: 'id', type: 'int32' }] }, payload: { id } }),
-    value: JSON.stringify({ schema: { type: 'struct', name: 'race.Tz', optional: false, fields: TZ_FIELDS }, payload: { id, ts: ms, tm: ms % 86_400_000, dt: Math.floor(ms / 86_400_000), lts: ms } }),
+    value: JSON.stringify({
+      schema: { type: 'struct', name: 'race.Tz', optional: false, fields: TZ_FIELDS },
+      payload: { id, ts: ms, tm: ms % 86_400_000, dt: Math.floor(ms / 86_400_000), lts: ms },
+    }),
   })));
   race(zoneTopic, zoneTopic, { 'insert.mode': 'upsert', 'primary.key.mode': 'record_key', 'schema.evolution': 'basic', 'database.time_zone': 'America/New_York' });
 
