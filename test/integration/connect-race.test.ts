@@ -310,7 +310,8 @@ beforeAll(async () => {
     { field: 'lts', type: 'int64', name: 'io.debezium.time.Timestamp' },
   ];
   const zoned = [
-    0, Date.UTC(2024, 2, 10, 6, 59, 59, 999), Date.UTC(2024, 2, 10, 7), Date.UTC(2024, 10, 3, 5, 30), Date.UTC(2024, 10, 3, 6, 30), Date.UTC(2024, 6, 1, 23, 15, 0, 250),
+    0, Date.UTC(2024, 2, 10, 6, 59, 59, 999), Date.UTC(2024, 2, 10, 7),
+    Date.UTC(2024, 10, 3, 5, 30), Date.UTC(2024, 10, 3, 6, 30), Date.UTC(2024, 6, 1, 23, 15, 0, 250),
   ];
   await produce(zoneTopic, zoned.map((ms, id) => ({
     key: JSON.stringify({ schema: { type: 'struct', name: 'race.TzKey', optional: false, fields: [{ field: 'id', type: 'int32' }] }, payload: { id } }),
