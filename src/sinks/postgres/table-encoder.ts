@@ -122,13 +122,13 @@ export class TableEncoder implements WorkerEncoder<PgPlan> {
   addAvro(bytes: Uint8Array, schema: RecordSchema, key: Decoded | undefined, ctx: RecordContext): boolean {
     if (this.collector || this.plan.missingTable) return false;
     const c = this.compiledFor(schema, key?.schema);
-    if (c.needsReplan || c.missing.length > 0 || c.known || c.absent) return false;
+    if (c.needsReplan || c.missing.length > 0 || c.known) return false;
     let copy = c.avroCopy;
     if (copy === undefined) copy = c.avroCopy = compileAvroCopy(this.plan, schema, c.columns);
     if (copy === null) return false;
     this.rowStart = this.writer.pos;
     if (!copy(this.writer, bytes, ctx)) return false;
-    this.noteAbsent(undefined);
+    this.noteAbsent(c.absent);
     this.noteTuple(ctx.offset);
     this.rows++;
     return true;
