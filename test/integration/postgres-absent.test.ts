@@ -1,0 +1,97 @@
+// Fields absent from a record's schema, end to end: Kafka Connect's JDBC
+// sinks build each statement from the record's own fields, so a column whose
+// field an (older) schema lacks takes its DEFAULT on insert and keeps the
+// row's value on upsert and update; a field present with a null writes NULL;
+// a NOT NULL column without a default refuses the record, naming it.
+import { describe, expect, it } from 'vitest';
+import { createTopic, produce, type TestMessage } from '../helpers/kafka.js';
+import { sql } from '../helpers/pg.js';
+import { uniqueName } from '../helpers/stack.js';
+import { envelope, pgConnector, runExpectingFailure, runUntilCommitted, type ConnectField } from './postgres-helpers.js';
+
+const NAME: ConnectField = { field: 'name', type: 'string', optional: true };
+const QTY: ConnectField = { field: 'qty', type: 'int32', optional: true };
+const NOTE: ConnectField = { field: 'note', type: 'string', optional: true };
+const FLAG: ConnectField = { field: 'flag', type: 'boolean', optional: false };
+const FULL = [NAME, QTY, NOTE, FLAG];
+const OLD = [NAME];
+
+const put = (key: string, fields: ConnectField[], payload: Record<string, unknown>): TestMessage => ({ key, value: envelope(fields, payload) });
+
+describe('fields absent from the record schema (PostgreSQL)', () => {
+  it('upsert: an absent field keeps the row value, or takes the default on insert; an explicit null is written; order per key holds across schemas', async () => {
+    const topic = uniqueName('pg_absent_up');
+    await createTopic(topic, 1);
+    await sql(`CREATE TABLE ${topic} (k text PRIMARY KEY, name text, qty integer DEFAULT 7, note text DEFAULT 'n/a', flag boolean NOT NULL DEFAULT false)`);
+    await sql(`INSERT INTO ${topic} VALUES ('old', 'before', 1, 'kept', true)`);
+    const first: TestMessage[] = [
+      put('a', FULL, { name: 'a1', qty: 10, note: 'x', flag: true }),
+      put('a', OLD, { name: 'a2' }), // same key, same batch, fewer fields: qty/note/flag stay as a1 left them
+      put('b', OLD, { name: 'b1' }), // new row: the defaults
+      put('c', FULL, { name: 'c1', qty: null, note: null, flag: false }), // explicit nulls are written
+      put('old', OLD, { name: 'after' }), // a row from before: only name changes
+      put('d', OLD, { name: 'd1' }),
+      { key: 'd', value: null }, // tombstone, with delete.enabled
+      put('e', OLD, { name: 'e1' }),
+      put('e', FULL, { name: 'e2', qty: 5, note: 'y', flag: true }),
+    ];
+    await produce(topic, first);
+    const cfg = pgConnector(topic, { 'insert.mode': 'upsert', 'pk.mode': 'record_key', 'pk.fields': 'k', 'delete.enabled': 'true', 'batch.max.records': '500' });
+    await runUntilCommitted(cfg, [topic]);
+    // A later batch: the old schema again, after rows the full schema wrote.
+    await produce(topic, [put('e', OLD, { name: 'e3' }), put('c', OLD, { name: 'c2' })]);
+    await runUntilCommitted(cfg, [topic]);
+    expect(await sql(`SELECT k, name, qty, note, flag FROM ${topic} ORDER BY k`)).toEqual([
+      { k: 'a', name: 'a2', qty: 10, note: 'x', flag: true },
+      { k: 'b', name: 'b1', qty: 7, note: 'n/a', flag: false },
+      { k: 'c', name: 'c2', qty: null, note: null, flag: false },
+      { k: 'e', name: 'e3', qty: 5, note: 'y', flag: true },
+      { k: 'old', name: 'after', qty: 1, note: 'kept', flag: true },
+    ]);
+  });
+
+  it('insert and update: defaults for absent fields on insert, the row kept on update', async () => {
+    const ins = uniqueName('pg_absent_ins');
+    const upd = uniqueName('pg_absent_upd');
+    await createTopic(ins, 1);
+    await createTopic(upd, 1);
+    await sql(`CREATE TABLE ${ins} (k text, name text, qty integer DEFAULT 7, note text, flag boolean NOT NULL DEFAULT true)`);
+    await sql(`CREATE TABLE ${upd} (k text PRIMARY KEY, name text, qty integer DEFAULT 7, note text, flag boolean NOT NULL DEFAULT true)`);
+    await sql(`INSERT INTO ${upd} VALUES ('a', 'a0', 1, 'n', false), ('b', 'b0', 2, 'm', false)`);
+    const stream = (key: string) => [
+      put(key, [{ field: 'k', type: 'string' }, ...OLD], { k: key, name: `${key}1` }),
+      put(key, [{ field: 'k', type: 'string' }, ...FULL], { k: key, name: `${key}2`, qty: null, note: 'z', flag: false }),
+      put(key, [{ field: 'k', type: 'string' }, ...OLD], { k: key, name: `${key}3` }),
+    ];
+    await produce(ins, [...stream('a'), ...stream('b')]);
+    await produce(upd, [...stream('a'), put('b', [{ field: 'k', type: 'string' }, ...OLD], { k: 'b', name: 'b9' }), ...stream('zz')]);
+    await runUntilCommitted(pgConnector(ins, { 'insert.mode': 'insert' }), [ins]);
+    await runUntilCommitted(pgConnector(upd, { 'insert.mode': 'update', 'pk.mode': 'record_value', 'pk.fields': 'k' }), [upd]);
+    expect(await sql(`SELECT k, name, qty, note, flag FROM ${ins} ORDER BY k, name`)).toEqual([
+      { k: 'a', name: 'a1', qty: 7, note: null, flag: true },
+      { k: 'a', name: 'a2', qty: null, note: 'z', flag: false },
+      { k: 'a', name: 'a3', qty: 7, note: null, flag: true },
+      { k: 'b', name: 'b1', qty: 7, note: null, flag: true },
+      { k: 'b', name: 'b2', qty: null, note: 'z', flag: false },
+      { k: 'b', name: 'b3', qty: 7, note: null, flag: true },
+    ]);
+    // update: a's full record set qty/note/flag, its last (old-schema) record only the name; zz has no row.
+    expect(await sql(`SELECT k, name, qty, note, flag FROM ${upd} ORDER BY k`)).toEqual([
+      { k: 'a', name: 'a3', qty: null, note: 'z', flag: false },
+      { k: 'b', name: 'b9', qty: 2, note: 'm', flag: false },
+    ]);
+  });
+
+  it('a NOT NULL column without a default that the record schema lacks fails the record, naming topic, partition, offset and column', async () => {
+    const topic = uniqueName('pg_absent_nn');
+    await createTopic(topic, 1);
+    await sql(`CREATE TABLE ${topic} (k text PRIMARY KEY, name text, must integer NOT NULL)`);
+    await produce(topic, [
+      put('a', [NAME, { field: 'must', type: 'int32' }], { name: 'a', must: 1 }),
+      put('b', OLD, { name: 'b' }),
+    ]);
+    const out = await runExpectingFailure(pgConnector(topic, { 'insert.mode': 'upsert', 'pk.mode': 'record_key', 'pk.fields': 'k' }));
+    expect(out).toMatch(new RegExp(`sluice: write failed at topic ${topic} partition 0 offset 1: "${topic}" refused the row: null value in column "must".*column must`));
+    expect(await sql(`SELECT count(*)::int AS n FROM ${topic}`)).toEqual([{ n: 0 }]);
+  });
+});
