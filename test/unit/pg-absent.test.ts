@@ -99,7 +99,9 @@ describe('absent fields: pieces and statements', () => {
   it('joins neighbouring pieces lacking the same columns (across batches), keeps the others apart and in order', () => {
     const b = (n: number) => new Uint8Array([n]);
     const out = appendPieces([], [{ chunks: [b(1)], tuples: 1, absent: [2] }, { chunks: [b(2)], tuples: 2, absent: [2] }]);
-    appendPieces(out, [{ chunks: [b(3)], tuples: 1, absent: [2] }, { chunks: [b(4)], tuples: 1, absent: undefined }, { chunks: [b(5)], tuples: 1, absent: [1, 2] }]);
+    appendPieces(out, [
+      { chunks: [b(3)], tuples: 1, absent: [2] }, { chunks: [b(4)], tuples: 1, absent: undefined }, { chunks: [b(5)], tuples: 1, absent: [1, 2] },
+    ]);
     expect(out.map((p) => [p.chunks.map((c) => c[0]), p.tuples, p.absent])).toEqual([[[1, 2, 3], 4, [2]], [[4], 1, undefined], [[5], 1, [1, 2]]]);
   });
 

@@ -302,7 +302,8 @@ export class TableEncoder implements WorkerEncoder<PgPlan> {
     if (this.rows + this.deletes === 0 && !meta) return { output: null, outputBytes: 0, rows: 0 };
     const tuples = this.rows + this.deletes;
     // Every tuple had every column (the common case): no trailer.
-    const absent = this.absentRuns.length > 0 ? Buffer.from(JSON.stringify({ sets: this.absentSets, runs: this.absentRuns[0] === 0 ? this.absentRuns : [0, -1, ...this.absentRuns] })) : undefined;
+    const runs = this.absentRuns[0] === 0 ? this.absentRuns : [0, -1, ...this.absentRuns];
+    const absent = this.absentRuns.length > 0 ? Buffer.from(JSON.stringify({ sets: this.absentSets, runs })) : undefined;
     const outputBytes = w.pos + tuples * 8 + (absent?.length ?? 0);
     const output = new SharedArrayBuffer(outputBytes);
     const bytes = new Uint8Array(output);

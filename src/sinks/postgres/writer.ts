@@ -285,8 +285,10 @@ export class GroupWriter {
         await client.query('SAVEPOINT sluice_rows');
         try {
           const chunks = rows.slice(lo, hi).map((r) => r.bytes);
-          if (anyAbsent) await this.writePieces(client, s, plan, appendPieces([], rows.slice(lo, hi).map((r) => ({ chunks: [r.bytes], tuples: 1, absent: r.absent }))), hasDeletes, what);
-          else if (viaCopy) await this.service.copyBinary(client, s.target, copyColumns(plan.columns, false), chunks);
+          if (anyAbsent) {
+            const pieces = appendPieces([], rows.slice(lo, hi).map((r) => ({ chunks: [r.bytes], tuples: 1, absent: r.absent })));
+            await this.writePieces(client, s, plan, pieces, hasDeletes, what);
+          } else if (viaCopy) await this.service.copyBinary(client, s.target, copyColumns(plan.columns, false), chunks);
           else {
             await client.query(`TRUNCATE ${stage.ref}`);
             await this.writeStaged(client, s, plan, chunks, hi - lo, hasDeletes, what);
@@ -354,7 +356,14 @@ export class GroupWriter {
    * records lacking the same columns goes through the staging table in turn,
    * its statements naming only the columns its records have.
    */
-  private async writePieces(client: pg.PoolClient, s: TableState, plan: PgPlan, pieces: readonly Piece[], hasDeletes: boolean, what: string): Promise<void> {
+  private async writePieces(
+    client: pg.PoolClient,
+    s: TableState,
+    plan: PgPlan,
+    pieces: readonly Piece[],
+    hasDeletes: boolean,
+    what: string,
+  ): Promise<void> {
     const stage = stagingTable(plan.id);
     await client.query(stagingDdl(plan.id, plan.columns, plan.staged));
     const mode: InsertMode = plan.staged ? this.mode : 'insert';
