@@ -94,4 +94,34 @@ describe('fields absent from the record schema (PostgreSQL)', () => {
     expect(out).toMatch(new RegExp(`sluice: write failed at topic ${topic} partition 0 offset 1: "${topic}" refused the row: null value in column "must".*column must`));
     expect(await sql(`SELECT count(*)::int AS n FROM ${topic}`)).toEqual([{ n: 0 }]);
   });
+
+  it("auto.evolve of a required field with a default: Debezium's class adds it NOT NULL DEFAULT, Confluent's DEFAULT nullable; older records take the default", async () => {
+    const JSON_KEYS = {
+      'key.converter': 'org.apache.kafka.connect.json.JsonConverter', 'key.converter.schemas.enable': 'true',
+      'value.converter': 'org.apache.kafka.connect.json.JsonConverter', 'value.converter.schemas.enable': 'true',
+    };
+    const ID: ConnectField = { field: 'id', type: 'int32' };
+    const B = { field: 'b', type: 'string', optional: false, default: 'dflt' } as ConnectField;
+    const rec = (id: number, fields: ConnectField[], payload: Record<string, unknown>): TestMessage => ({
+      key: envelope([ID], { id }, 'k'), value: envelope([ID, ...fields], { id, ...payload }),
+    });
+    const stream = [rec(1, [QTY], { qty: 1 }), rec(2, [QTY, B], { qty: 2, b: 'two' }), rec(3, [], {}), rec(1, [B], { b: 'one' }), rec(2, [QTY], { qty: 22 })];
+    const expected = [{ id: 1, qty: 1, b: 'one' }, { id: 2, qty: 22, b: 'two' }, { id: 3, qty: null, b: 'dflt' }];
+    const classes = [
+      ['io.debezium.connector.jdbc.JdbcSinkConnector', false, { 'primary.key.mode': 'record_key', 'schema.evolution': 'basic' }],
+      ['io.confluent.connect.jdbc.JdbcSinkConnector', true, { 'pk.mode': 'record_key', 'auto.create': 'true', 'auto.evolve': 'true' }],
+    ] as const;
+    for (const [cls, nullable, keys] of classes) {
+      const topic = uniqueName('pg_absent_evolve');
+      await createTopic(topic, 1);
+      await produce(topic, stream);
+      await runUntilCommitted(pgConnector(topic, {
+        'connector.class': cls, ...JSON_KEYS, 'insert.mode': 'upsert', ...keys,
+      }), [topic]);
+      const b = await sql(`SELECT NOT attnotnull AS nullable, pg_get_expr(d.adbin, d.adrelid) AS def FROM pg_attribute a
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = to_regclass($1) AND a.attname = 'b'`, [`"${topic}"`]);
+      expect(b, cls).toEqual([{ nullable, def: "'dflt'::text" }]);
+      expect(await sql(`SELECT id, qty, b FROM "${topic}" ORDER BY id`), cls).toEqual(expected);
+    }
+  });
 });
