@@ -4,7 +4,7 @@
 // PostgreSQL plan for ORDERS_TABLE_DDL and a default S3 Parquet plan. The
 // schema registry is a tiny HTTP server in this process, asked once.
 // Reports µs per record of worker task time (the worker's own measure):
-//   node dist/bench/micro/worker-path.js [--n 20000] [--rounds 30] [--only drop,insert,s3]
+//   node dist/bench/micro/worker-path.js [--n 20000] [--rounds 30] [--only drop,insert,insert-ts,insert-tz,s3]
 // Profile with: node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/micro/worker-path.js --only insert
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,20 +23,24 @@ function arg(name: string, def: string): string {
   return i > 0 ? process.argv[i + 1]! : def;
 }
 
-/** The plan the PostgreSQL sink makes for ORDERS_TABLE_DDL (insert mode, no key columns). */
-export function orderPgPlan(): PgPlan {
+/**
+ * The plan the PostgreSQL sink makes for ORDERS_TABLE_DDL (insert mode, no key columns).
+ * `timestamp`: created_at is timestamp without time zone, written in db.timezone `zone` (absent: UTC).
+ */
+export function orderPgPlan(timestamp?: { zone?: string }): PgPlan {
   const col = (name: string, typeOid: number, sqlType: string, notNull: boolean, typmod = -1) => ({
     name, typeOid, typeName: sqlType, elemOid: 0, typmod, sqlType, notNull, pk: false, source: { from: 'value' as const, field: name },
   });
   return {
     id: 1, table: '"orders"', staged: false, deletes: false, textNul: 'escape', autoEvolve: false, missingTable: false,
+    ...(timestamp?.zone ? { timeZone: timestamp.zone } : {}),
     rules: { pkMode: 'none', pkFields: [], exclude: [] },
     columns: [
       col('id', OID.int8, 'bigint', true),
       col('customer', OID.text, 'text', true),
       col('amount', OID.numeric, 'numeric(12,2)', true, ((12 << 16) | 2) + 4),
       col('quantity', OID.int4, 'integer', true),
-      col('created_at', OID.timestamptz, 'timestamp with time zone', true),
+      timestamp ? col('created_at', OID.timestamp, 'timestamp without time zone', true) : col('created_at', OID.timestamptz, 'timestamp with time zone', true),
       col('status', OID.text, 'text', true),
       col('note', OID.text, 'text', false),
     ],
@@ -67,6 +71,9 @@ async function main(): Promise<void> {
   const plans: Record<string, SinkPlan> = {
     drop: { sink: 'drop' },
     insert: { sink: 'postgres', plan: orderPgPlan() },
+    // created_at into timestamp without time zone: UTC (the fast path), and db.timezone=America/New_York (wall clock per record).
+    'insert-ts': { sink: 'postgres', plan: orderPgPlan({}) },
+    'insert-tz': { sink: 'postgres', plan: orderPgPlan({ zone: 'America/New_York' }) },
     s3: { sink: 's3', plan: S3_PLAN },
   };
   console.log(`load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')}; ${n} records per batch, ${rounds} rounds`);

@@ -61,6 +61,10 @@ export const connectKeyOptions = [
   // Serializer settings found at the top level of real configs: Kafka Connect hands a converter only the keys under its prefix.
   ...(['auto.register.schemas', 'use.latest.version', 'latest.compatibility.strict', 'normalize.schemas', 'use.schema.id', 'schemas.enable'] as const).map((k) =>
     str({ key: k, doc: 'A converter setting given at the top level.', ignored: `Kafka Connect passes it to no converter at the top level (key.converter.${k} / value.converter.${k} would reach one).` })),
+  // Consumer settings given at the top level of real connector configs: Kafka Connect hands its
+  // sink consumers only consumer.override.* (and the worker's consumer.*).
+  ...(['auto.offset.reset', 'max.poll.records', 'max.poll.interval.ms', 'enable.auto.commit', 'isolation.level', 'fetch.min.bytes'] as const).map((k) =>
+    str({ key: k, doc: 'A Kafka consumer setting given at the top level of a connector config.', ignored: `Kafka Connect passes it to no consumer there (consumer.override.${k} in the connector, or consumer.${k} in the worker file, would reach the sink consumer).` })),
   str({ key: 'config.action.reload', doc: 'Kafka Connect restarts a connector when a config provider\'s value changes.', ignored: 'Sluice resolves config providers once at start; restart it to pick up new secrets.' }),
   str({ key: 'consumer.override.group.id', doc: 'The sink consumer group.', refused: 'set group.id instead (the consumer group is connect-<name> by default)' }),
 ] as const satisfies readonly OptionSpec<any>[];
@@ -71,6 +75,11 @@ export const connectKeyFamilies: readonly KeyFamily[] = [
   { prefix: 'consumer.override.', category: 'acted', where: 'connector', doc: 'Kafka Connect per-connector consumer property; Java client names are translated to librdkafka\'s (security settings as the security translation does).' },
   { prefix: 'consumer.', category: 'acted', where: 'worker', doc: 'Worker-wide consumer property of the sink tasks; translated as consumer.override.*, which wins over it.' },
   { prefix: 'config.providers', category: 'acted', where: 'both', doc: 'Config providers: FileConfigProvider (${file:path:key}), DirectoryConfigProvider (${dir:path:file}), EnvVarConfigProvider (${env:VAR}) under any alias, with their allowed.paths / allowlist.pattern params. Other provider classes are refused.' },
+  { prefix: 'consumer.', category: 'notice', where: 'connector', doc: 'Kafka Connect reads consumer.* from the worker file only and ignores it in a connector config, as Sluice does there; consumer.override.* sets a consumer property per connector.' },
+  { prefix: 'key.serializer', category: 'notice', where: 'connector', doc: 'A Kafka producer client setting; a sink connector has no serializer (Kafka Connect ignores it; key.converter decodes keys).' },
+  { prefix: 'value.serializer', category: 'notice', where: 'connector', doc: 'A Kafka producer client setting; a sink connector has no serializer (Kafka Connect ignores it; value.converter decodes values).' },
+  { prefix: 'key.deserializer', category: 'notice', where: 'connector', doc: 'A Kafka consumer client setting that Kafka Connect fixes to bytes for sink consumers; key.converter decodes keys.' },
+  { prefix: 'value.deserializer', category: 'notice', where: 'connector', doc: 'A Kafka consumer client setting that Kafka Connect fixes to bytes for sink consumers; value.converter decodes values.' },
   { prefix: 'header.converter.', category: 'notice', where: 'both', doc: 'Settings of header.converter, which has no effect here.' },
   { prefix: 'hibernate.', category: 'notice', where: 'connector', doc: 'Hibernate settings of the Debezium JDBC sink; Sluice talks to PostgreSQL without Hibernate.' },
   { prefix: 'producer.', category: 'notice', where: 'both', doc: 'Kafka Connect\'s producer (source connectors and the dead-letter queue); the dead-letter producer takes the consumer\'s connection settings.' },

@@ -35,7 +35,7 @@ const cell = (s: string) => s.replace(/\|/g, '\\|');
 /** Every Kafka Connect key (or key family) Sluice accepts with a notice or refuses, and the worker file keys. */
 export function connectKeysMarkdown(sinks: readonly SinkConfigSpec[]): string {
   const out: string[] = [
-    'A key below is accepted, and `sluice check` and the start-up log print one line saying it has no effect here and why; a refused key is a configuration error naming it. Any key not in these tables and not an option above is an error too ("unknown key", with the closest known key).',
+    'A key below is accepted, and `sluice check` and the start-up log print one line saying it has no effect here and why; a refused key is a configuration error naming it. A key in neither these tables nor the options above is ignored, as Kafka Connect ignores keys its connector does not define, with a warning naming it ("unknown key", with the closest known key when it looks like a typo); an unknown `SLUICE_*` environment variable is an error.',
     '',
     '| key | sinks | what Sluice does |',
     '| --- | --- | --- |',

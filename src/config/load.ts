@@ -193,6 +193,7 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
   const raw = new Map<string, { value: unknown; origin: string }>();
   const notices: string[] = [];
   const converterWarnings: string[] = [];
+  const unknownKeys: string[] = [];
 
   // The worker file first: the connector and then the environment override what it sets.
   const workerPath = opts.worker ?? (env.SLUICE_WORKER_CONFIG || undefined);
@@ -237,6 +238,12 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
       if (typeof top.config !== 'object' || top.config === null) throw new ConfigError(['config: must be an object']);
       cfg = top.config as Record<string, unknown>;
       if (top.name !== undefined) raw.set('name', { value: top.name, origin: 'name' });
+      // Kafka Connect's REST API refuses a config whose own name differs from the connector's
+      // ("doesn't match connector name in the URL"); published files carry such pairs, and the
+      // config's own name is the one a PUT to /connectors/<it>/config would have run.
+      if (top.name !== undefined && cfg.name !== undefined && String(top.name) !== String(cfg.name)) {
+        converterWarnings.push(`name: the config's name "${String(cfg.name)}" differs from the top-level name "${String(top.name)}"; Sluice runs it as "${String(cfg.name)}", where Kafka Connect's REST API refuses the pair`);
+      }
     }
     for (const [k, v] of Object.entries(cfg)) {
       // A connector key replaces the worker's; its origin is now the connector's.
@@ -337,8 +344,10 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
         problems.push(`${origin}: ${family.doc}`);
         continue;
       }
+      // Kafka Connect ignores a key its connector does not define (real configs carry keys of other
+      // connectors and versions), so Sluice does too, saying so; a likely typo gets its correction.
       const hint = closest(key, keys.keys());
-      problems.push(`${origin}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}`);
+      unknownKeys.push(`${origin}: unknown key, ignored as Kafka Connect ignores keys its connector does not define${hint ? ` (did you mean "${hint}"?)` : ''}`);
       continue;
     }
     if (spec.refused) {
@@ -360,7 +369,19 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
     // Raw keys are unique, so a value already here came from another name of this option.
     if (values.has(spec.key)) {
       if (!sameValue(values.get(spec.key), parsed.data)) {
-        problems.push(`${origin}: same option as ${origins.get(spec.key) ?? spec.key}, with a different value; give only one of them`);
+        // Unless the connector class reads only one of the two names (Debezium's JDBC sink
+        // ignores Confluent's pk.mode): that one wins, as under Kafka Connect.
+        const earlier = origins.get(spec.key) ?? spec.key;
+        const reads = sink?.readsName?.(earlier, key, String(connectorClass0));
+        if (reads === key) {
+          notices.push(`${earlier}: accepted, no effect: ${String(connectorClass0)} reads ${key} and ignores ${earlier}`);
+          values.set(spec.key, parsed.data);
+          origins.set(spec.key, origin);
+        } else if (reads === earlier) {
+          notices.push(`${origin}: accepted, no effect: ${String(connectorClass0)} reads ${earlier} and ignores ${key}`);
+        } else {
+          problems.push(`${origin}: same option as ${earlier}, with a different value; give only one of them`);
+        }
       }
       continue;
     }
@@ -472,7 +493,7 @@ export function loadConfigWith(sinks: readonly SinkConfigSpec[], opts: LoadOptio
     key: converterInfo('key', keyFormat!, values, origins, registry.key, worker !== undefined),
     value: converterInfo('value', valueFormat!, values, origins, registry.value, worker !== undefined),
   };
-  const warnings: string[] = [...converterWarnings, ...kafkaSecurity.warnings, ...sinkWarnings];
+  const warnings: string[] = [...unknownKeys, ...converterWarnings, ...kafkaSecurity.warnings, ...sinkWarnings];
   const keysUsed = sink?.usesKeys?.((k) => values.get(k)) ?? false;
   for (const c of [converters.value, ...(keysUsed ? [converters.key] : [])]) {
     if (c.source.kind !== 'default') continue;

@@ -39,6 +39,12 @@ export interface SinkConfigSpec {
   readonly options: readonly OptionSpec<any>[];
   /** Rules across keys, run once the values are parsed; report through `c`. */
   readonly check?: (c: SinkChecks) => void;
+  /**
+   * Of two names of one option given with different values (each as the user
+   * wrote it), the one the connector class reads, when it ignores the other
+   * (Debezium's JDBC sink has no pk.mode); undefined: both count, a conflict.
+   */
+  readonly readsName?: (a: string, b: string, connectorClass: string) => string | undefined;
   /** Whether records' keys are read with these settings (the converter-default warning then covers the key converter too). */
   readonly usesKeys?: (get: (key: string) => unknown) => boolean;
 }

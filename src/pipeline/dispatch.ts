@@ -69,6 +69,8 @@ export class Dispatcher {
       // With a dead-letter topic the input stays until the batch is durable: the
       // sink may yet refuse a row, and the dead letter carries the original record.
       const keepInput = ctx.deadLetters !== undefined && ctx.sink.refusesRows === true;
+      // A sink that refuses rows only within submit(): the input is kept that long (see below).
+      const keepWhileSubmitting = ctx.deadLetters !== undefined && !keepInput && ctx.sink.refusesOnSubmit === true;
       const releaseInput = () => ctx.buffers.release(w.buffer);
       try {
         if (p.gone || p.failed) return;
@@ -90,7 +92,7 @@ export class Dispatcher {
       } finally {
         // The worker is done with the input buffer, and so are the dead letters. (A kept
         // input is released once below; nothing is awaited between here and there.)
-        if (!keepInput || p.gone || p.failed) releaseInput();
+        if ((!keepInput && !keepWhileSubmitting) || p.gone || p.failed) releaseInput();
       }
       // The encoded output is what the batch holds now (and the input, when kept).
       // A kept input pins its whole (pooled) buffer, not just the bytes it used.
@@ -103,10 +105,21 @@ export class Dispatcher {
         records, rows: res.rows, tombstones: res.tombstones, output: res.output, outputBytes: res.outputBytes, meta: res.meta,
         ...(ctx.destinationOf ? { destination: ctx.destinationOf(p.topic) } : {}),
         ...(keepInput && deadLetters ? { deadLetter: (rejected) => deadLetters.send(p.topic, w.buffer, locateRejected(w.buffer, rejected)) } : {}),
+        ...(keepWhileSubmitting && deadLetters ? { deadLetter: (rejected) => {
+          if (!sentWhileSubmitting) throw new Error('internal: dead letters after submit() returned');
+          const sent = deadLetters.send(p.topic, w.buffer, locateRejected(w.buffer, rejected));
+          sentWhileSubmitting.push(sent);
+          return sent;
+        } } : {}),
       };
+      let sentWhileSubmitting: Promise<void>[] | undefined = keepWhileSubmitting ? [] : undefined;
       const submittedAt = performance.now();
       const durable = ctx.sink.submit(enc);
       if (keepInput) durable.then(releaseInput, releaseInput);
+      if (sentWhileSubmitting) {
+        void Promise.allSettled(sentWhileSubmitting).then(releaseInput);
+        sentWhileSubmitting = undefined;
+      }
       durable.then(
         () => {
           const ms = performance.now() - submittedAt;

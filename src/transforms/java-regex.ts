@@ -14,9 +14,45 @@ export function wholeMatch(pattern: string): RegExp {
     flags += m[1]!;
     body = body.slice(m[0].length);
   }
-  // \A, \Z and \z are Java-only anchors; in a whole-string match they add nothing.
-  body = body.replace(/\\[AZz]/g, '');
-  return new RegExp(`^(?:${body})$`, flags);
+  return new RegExp(`^(?:${jsEscapes(body)})$`, flags);
+}
+
+const JS_SYNTAX = new Set('^$\\.*+?()[]{}|/');
+
+/**
+ * Java's escapes in a form the u flag accepts: Java lets a backslash quote any
+ * character that is not a letter or digit (`\_`, `\-`, `\#`), JS only its own
+ * syntax characters, so the others lose the backslash (they mean themselves
+ * either way); \Q…\E quotes are spelled out; \A, \Z and \z, Java-only anchors,
+ * add nothing to a whole-string match.
+ */
+function jsEscapes(body: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c !== '\\') {
+      if (c === '[') inClass = true;
+      else if (c === ']') inClass = false;
+      out += c;
+      continue;
+    }
+    const e = body[++i];
+    if (e === undefined) throw new Error('a trailing backslash escapes nothing');
+    if (e === 'Q') {
+      const end = body.indexOf('\\E', i + 1);
+      const quoted = body.slice(i + 1, end < 0 ? body.length : end);
+      out += quoted.replace(inClass ? /[\^$\\.*+?()[\]{}|/-]/g : /[\^$\\.*+?()[\]{}|/]/g, '\\$&');
+      i = end < 0 ? body.length : end + 1;
+    } else if (e === 'A' || e === 'Z' || e === 'z') {
+      // nothing: the pattern is anchored at both ends already
+    } else if (/[A-Za-z0-9]/.test(e) || JS_SYNTAX.has(e) || (inClass && e === '-')) {
+      out += '\\' + e;
+    } else {
+      out += e;
+    }
+  }
+  return out;
 }
 
 /** A compiled Java replacement string: literal parts and group references. */

@@ -11,8 +11,10 @@ export type FieldType =
   // output keeps connect.type, as Connect does. Absent: INT32.
   | { kind: 'int32'; width?: IntWidth }
   | { kind: 'decimal'; precision: number; scale: number }
-  | { kind: 'date' } // days since 1970-01-01
-  | { kind: 'time-millis' | 'time-micros' | 'time-nanos' } // since midnight
+  // `local`: Debezium's Date/Time types, the source column's own day or time of
+  // day, where a Connect Date/Time is an instant on that day (db.timezone applies).
+  | { kind: 'date'; local?: boolean } // days since 1970-01-01
+  | { kind: 'time-millis' | 'time-micros' | 'time-nanos'; local?: boolean } // since midnight
   // Since the epoch, UTC. `local`: a wall-clock time without a zone (Avro's
   // local-timestamp-*, Debezium's Timestamp/MicroTimestamp/NanoTimestamp): a
   // PostgreSQL timestamp column rather than timestamptz, Parquet isAdjustedToUTC=false.
@@ -80,10 +82,10 @@ export function debeziumType(name: string | undefined, base: string, parameters?
   const int64 = base === 'int64' || base === 'long';
   const str = base === 'string';
   switch (name) {
-    case 'io.debezium.time.Date': return int32 ? { kind: 'date' } : undefined;
-    case 'io.debezium.time.Time': return int32 ? { kind: 'time-millis' } : undefined;
-    case 'io.debezium.time.MicroTime': return int64 ? { kind: 'time-micros' } : undefined;
-    case 'io.debezium.time.NanoTime': return int64 ? { kind: 'time-nanos' } : undefined;
+    case 'io.debezium.time.Date': return int32 ? { kind: 'date', local: true } : undefined;
+    case 'io.debezium.time.Time': return int32 ? { kind: 'time-millis', local: true } : undefined;
+    case 'io.debezium.time.MicroTime': return int64 ? { kind: 'time-micros', local: true } : undefined;
+    case 'io.debezium.time.NanoTime': return int64 ? { kind: 'time-nanos', local: true } : undefined;
     case 'io.debezium.time.Timestamp': return int64 ? { kind: 'timestamp-millis', local: true } : undefined;
     case 'io.debezium.time.MicroTimestamp': return int64 ? { kind: 'timestamp-micros', local: true } : undefined;
     case 'io.debezium.time.NanoTimestamp': return int64 ? { kind: 'timestamp-nanos', local: true } : undefined;

@@ -18,6 +18,7 @@ import { S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName } from '../
 import { envelope, waitUntilCommitted, type ConnectField } from './postgres-helpers.js';
 import { JsonEvents } from './debezium-events.js';
 import { ensurePythonReaders, listObjects, readObjects, readParquet } from './s3-support.js';
+import { allDocs, ELASTICSEARCH, OPENSEARCH } from '../helpers/opensearch.js';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/connect-configs');
 const KAFKA_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-distributed.properties');
@@ -387,5 +388,49 @@ describe('corpus configs, end to end', () => {
       { Id: 2, Name: 'bob', __deleted: 'true' },
       { Id: 3, Name: null, __deleted: 'false' },
     ]);
+  });
+
+  it('debezium-examples unwrap-smt es-sink (Elasticsearch sink, key.ignore=false, ExtractField$Key, behavior.on.null.values=delete): a document per key, the last value wins, a tombstone deletes', async () => {
+    const topic = uniqueName('customers');
+    await createTopic(topic, 1);
+    const keyFields: ConnectField[] = [{ field: 'id', type: 'int32', optional: false }];
+    const fields: ConnectField[] = [...keyFields, { field: 'first_name', type: 'string', optional: false }, { field: 'last_name', type: 'string', optional: false }, { field: 'email', type: 'string', optional: false }];
+    const key = (id: number) => envelope(keyFields, { id }, 'dbserver1.inventory.customers.Key');
+    const row = (id: number, first: string, last: string, email: string): TestMessage => ({ key: key(id), value: envelope(fields, { id, first_name: first, last_name: last, email }, 'dbserver1.inventory.customers.Value') });
+    // The README's session, as the JDBC case above: John Doe inserted, renamed, deleted.
+    await produce(topic, [
+      row(1001, 'Sally', 'Thomas', 'sally.thomas@acme.com'), row(1002, 'George', 'Bailey', 'gbailey@foobar.com'),
+      row(1005, 'John', 'Doe', 'john.doe@example.com'), row(1002, 'George', 'Bailey', 'george@bailey.example'),
+      row(1005, 'Jane', 'Roe', 'john.doe@example.com'), { key: key(1005), value: null },
+    ]);
+    await runFixture('dbz-examples--unwrap-smt-es-sink.json', { topics: [topic], worker: KAFKA_WORKER, set: { 'connection.url': ELASTICSEARCH } });
+    // The index is the topic's name; the document id the key's id field (ExtractField$Key), as text.
+    const docs = await allDocs(topic, ELASTICSEARCH);
+    expect(new Map([...docs].map(([id, d]) => [id, d.source]))).toEqual(new Map([
+      ['1001', { id: 1001, first_name: 'Sally', last_name: 'Thomas', email: 'sally.thomas@acme.com' }],
+      ['1002', { id: 1002, first_name: 'George', last_name: 'Bailey', email: 'george@bailey.example' }],
+    ]));
+    // External versioning by offset, as Confluent's sink writes keyed documents.
+    expect(docs.get('1002')!.version).toBe(3);
+  });
+
+  it("Aiven's OpenSearch sink quickstart (connect-standalone file, Kafka's worker: JSON with schemas; key.ignore=true): a document per record under topic+partition+offset", async () => {
+    const topic = uniqueName('test_opensearch_sink');
+    await createTopic(topic, 1);
+    const fields: ConnectField[] = [{ field: 'f1', type: 'string', optional: false }];
+    await produce(topic, ['value1', 'value2', 'value3'].map((f1) => ({ key: null, value: envelope(fields, { f1 }, 'myrecord') })));
+    const text = fs.readFileSync(path.join(FIXTURES, 'aiven-opensearch--quickstart-opensearch.properties'), 'utf8');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-corpus-'));
+    const file = path.join(dir, 'quickstart-opensearch.properties');
+    const name = uniqueName('opensearch-sink');
+    fs.writeFileSync(file, text.replace(/^topics=.*$/m, `topics=${topic}`).replace(/^name=.*$/m, `name=${name}`).replace(/^connection\.url=.*$/m, `connection.url=${OPENSEARCH}`));
+    const sluice = startSluice(['run', '--config', file, '--worker', KAFKA_WORKER], { SLUICE_WORKER_THREADS: '1', SLUICE_BATCH_LINGER_MS: '50' });
+    try {
+      await waitUntilCommitted(sluice, `connect-${name}`, [topic], 120_000);
+    } finally {
+      expect((await sluice.stop('SIGTERM')).code, sluice.output().slice(-3000)).toBe(0);
+    }
+    const docs = await allDocs(topic, OPENSEARCH);
+    expect(new Map([...docs].map(([id, d]) => [id, d.source]))).toEqual(new Map([0, 1, 2].map((o) => [`${topic}+0+${o}`, { f1: `value${o + 1}` }])));
   });
 });

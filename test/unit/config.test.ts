@@ -57,8 +57,14 @@ describe('config', () => {
     ]);
   });
 
-  it('rejects unknown keys and suggests the closest one', () => {
-    expect(problems({ name: 'x', config: { ...base, 'batch.max.record': '5' } })).toEqual(['batch.max.record: unknown key (did you mean "batch.max.records"?)']);
+  it('ignores unknown connector keys with a warning, as Kafka Connect does, suggesting the closest one; refuses unknown SLUICE_ variables', () => {
+    expect(problems({ name: 'x', config: { ...base, 'batch.max.record': '5' } })).toEqual([]);
+    const c = loadConfig({ json: { name: 'x', config: { ...base, 'batch.max.record': '5', 's3.path.style.access': 'true' } }, env: {} });
+    expect(c.warnings).toEqual(expect.arrayContaining([
+      'batch.max.record: unknown key, ignored as Kafka Connect ignores keys its connector does not define (did you mean "batch.max.records"?)',
+      expect.stringMatching(/^s3\.path\.style\.access: unknown key, ignored as Kafka Connect ignores keys its connector does not define/),
+    ]));
+    expect(c.options['batch.max.records']).not.toBe(5);
     expect(problems({ name: 'x', config: base }, { SLUICE_BATCH_MAX_RECORD: '5' })).toEqual([
       'SLUICE_BATCH_MAX_RECORD (env): unknown Sluice variable (did you mean SLUICE_BATCH_MAX_RECORDS?)',
     ]);

@@ -12,10 +12,10 @@ import { ByteWriter } from '../../src/workers/byte-writer.js';
 import { recordSchemaFromAvro, recordSchemaFromConnect, type ConnectSchema, type FieldType } from '../../src/workers/schema.js';
 
 const CONNECT_FIELDS: [string, ConnectSchema, FieldType, string][] = [
-  ['d', { type: 'int32', name: 'io.debezium.time.Date' }, { kind: 'date' }, 'date'],
-  ['t', { type: 'int32', name: 'io.debezium.time.Time' }, { kind: 'time-millis' }, 'time'],
-  ['tu', { type: 'int64', name: 'io.debezium.time.MicroTime' }, { kind: 'time-micros' }, 'time'],
-  ['tn', { type: 'int64', name: 'io.debezium.time.NanoTime' }, { kind: 'time-nanos' }, 'time'],
+  ['d', { type: 'int32', name: 'io.debezium.time.Date' }, { kind: 'date', local: true }, 'date'],
+  ['t', { type: 'int32', name: 'io.debezium.time.Time' }, { kind: 'time-millis', local: true }, 'time'],
+  ['tu', { type: 'int64', name: 'io.debezium.time.MicroTime' }, { kind: 'time-micros', local: true }, 'time'],
+  ['tn', { type: 'int64', name: 'io.debezium.time.NanoTime' }, { kind: 'time-nanos', local: true }, 'time'],
   ['ts', { type: 'int64', name: 'io.debezium.time.Timestamp' }, { kind: 'timestamp-millis', local: true }, 'timestamp'],
   ['tsu', { type: 'int64', name: 'io.debezium.time.MicroTimestamp' }, { kind: 'timestamp-micros', local: true }, 'timestamp'],
   ['tsn', { type: 'int64', name: 'io.debezium.time.NanoTimestamp' }, { kind: 'timestamp-nanos', local: true }, 'timestamp'],

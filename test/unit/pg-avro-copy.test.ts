@@ -109,11 +109,11 @@ function columns(seed: number): PgColumn[] {
   return cols;
 }
 
-function plan(id: number, textNul: TextNulMode, staged: boolean, seed: number, key = false): PgPlan {
+function plan(id: number, textNul: TextNulMode, staged: boolean, seed: number, key = false, zone?: string): PgPlan {
   const cols = columns(seed);
   if (key) cols.push(column('k', OID.text, { source: { from: 'key', field: 'k' }, notNull: true }));
   return {
-    id, table: '"every"', columns: cols, staged, deletes: false, textNul,
+    id, table: '"every"', columns: cols, staged, deletes: false, textNul, ...(zone ? { timeZone: zone, dateTimeZone: zone } : {}),
     rules: { pkMode: key ? 'record_key' : 'none', pkFields: key ? ['k'] : [], exclude: [] }, missingTable: false, autoEvolve: false,
   };
 }
@@ -299,16 +299,18 @@ async function workerPath(p: PgPlan, values: Buffer[], keys: (string | null)[]):
 }
 
 describe('Avro → binary COPY straight from the bytes', () => {
-  const cases: [string, TextNulMode, boolean, boolean][] = [
+  const cases: [string, TextNulMode, boolean, boolean, string?][] = [
     ['text.nul.mode=escape', 'escape', false, false],
     ['text.nul.mode=fail, staged (upsert) tuples', 'fail', true, false],
     ['text.nul.mode=drop, a key column', 'drop', false, true],
+    // Timestamp, time and date columns then take the value writers (wall clock in the zone).
+    ['db.timezone=Asia/Kolkata', 'escape', false, false, 'Asia/Kolkata'],
   ];
-  for (const [what, textNul, staged, key] of cases) {
+  for (const [what, textNul, staged, key, zone] of cases) {
     it(`writes every value byte for byte as decode + encode does, and fails the same records with the same errors (${what})`, async () => {
       for (let seed = 1; seed <= 6; seed++) {
         const r = rng(seed * 7919 + (staged ? 1 : 0) + (key ? 2 : 0));
-        const p = plan(seed, textNul, staged, seed, key);
+        const p = plan(seed, textNul, staged, seed, key, zone);
         const values: Buffer[] = [];
         const keys: (string | null)[] = [];
         for (let i = 0; i < 400; i++) {

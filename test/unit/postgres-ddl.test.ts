@@ -93,7 +93,10 @@ describe('auto.create', () => {
 
   it('type mapping', () => {
     expect(sqlTypeFor({ kind: 'decimal', precision: 10, scale: 2 })).toBe('numeric(10,2)');
-    expect(sqlTypeFor({ kind: 'timestamp-micros' })).toBe('timestamptz');
+    // An instant (Connect Timestamp) is `timestamp`, as both Connect JDBC sinks declare it; only Debezium's ZonedTimestamp is timestamptz.
+    expect(sqlTypeFor({ kind: 'timestamp-micros' })).toBe('timestamp');
+    expect(sqlTypeFor({ kind: 'timestamp-millis', local: true })).toBe('timestamp');
+    expect(sqlTypeFor({ kind: 'zoned-timestamp' })).toBe('timestamptz');
     expect(sqlTypeFor({ kind: 'time-millis' })).toBe('time');
     expect(sqlTypeFor({ kind: 'enum', symbols: ['A'] })).toBe('text');
     expect(sqlTypeFor({ kind: 'array', items: { kind: 'record', fields: [] }, itemsOptional: false })).toBe('jsonb');

@@ -10,7 +10,8 @@ import { readParquet } from 'parquet-wasm';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { SluiceError } from '../../src/errors.js';
-import { connectSchemaOf, decide, project, ProjectionError } from '../../src/sinks/s3-parquet/compatibility.js';
+import { connectSchemaOf, project, ProjectionError } from '../../src/sinks/s3-parquet/compatibility.js';
+import { versionChange } from '../../src/sinks/s3-parquet/compat-check.js';
 import writeCompatFile, { type CompatFileTask } from '../../src/sinks/s3-parquet/compat-file-task.js';
 import type { S3Plan } from '../../src/sinks/s3-parquet/encoding.js';
 import { S3FormatEncoder } from '../../src/sinks/s3-parquet/format-encoder.js';
@@ -23,16 +24,17 @@ import { recordSchemaFromAvro, schemaVersion, setRegistryVersion, type RecordSch
 
 const rec = (fields: unknown[], name = 'Order') => ({ type: 'record', name, namespace: 'shop', fields });
 
-describe('the compatibility decision (StorageSchemaCompatibility)', () => {
+describe('the compatibility decision by version (StorageSchemaCompatibility.checkVersions)', () => {
   it('BACKWARD and FULL rotate for a newer version and project an older or equal one; FORWARD the reverse', () => {
+    // versionChange(compat, file's version, record's version)
     for (const c of ['backward', 'full'] as const) {
-      expect(decide(c, 1, 2)).toBe('rotate');
-      expect(decide(c, 2, 1)).toBe('project');
-      expect(decide(c, 2, 2)).toBe('project');
+      expect(versionChange(c, 1, 2)).toBe(true);
+      expect(versionChange(c, 2, 1)).toBe(false);
+      expect(versionChange(c, 2, 2)).toBe(false);
     }
-    expect(decide('forward', 1, 2)).toBe('project');
-    expect(decide('forward', 2, 1)).toBe('rotate');
-    expect(decide('forward', 2, 2)).toBe('project');
+    expect(versionChange('forward', 1, 2)).toBe(false);
+    expect(versionChange('forward', 2, 1)).toBe(true);
+    expect(versionChange('forward', 2, 2)).toBe(false);
   });
 });
 
@@ -53,10 +55,12 @@ describe('projection (Kafka Connect SchemaProjector)', () => {
     expect(p(v1, { id: 7, gone: 'x' }, v2)).toEqual({ id: 7, status: 'new', note: null, qty: null, raw: Buffer.from([0xff, 1]), tags: ['a'] });
   });
 
-  it('compares parameters whole, as AvroData makes them: a default or a doc added to an existing field is a mismatch', () => {
+  it('compares parameters as AvroData makes them, less the docs Confluent\'s SchemaProjector leaves out: a default added to an existing field is a mismatch, a doc is not', () => {
     const v1 = rec([{ name: 'a', type: 'int' }]);
     expect(() => p(v1, { a: 1 }, rec([{ name: 'a', type: 'int', default: 0 }]))).toThrow(/field a: .*name or parameters/);
-    expect(() => p(v1, { a: 1 }, rec([{ name: 'a', type: 'int', doc: 'the a' }]))).toThrow(/io.confluent.connect.avro.field.doc.a/);
+    // filterMetadataParameters: io.confluent.connect.avro.field.doc.* and connect.record.doc do not count.
+    expect(p(v1, { a: 1 }, rec([{ name: 'a', type: 'int', doc: 'the a' }]))).toEqual({ a: 1 });
+    expect(p(v1, { a: 1 }, { ...rec([{ name: 'a', type: 'int' }]), doc: 'an order' })).toEqual({ a: 1 });
     expect(() => p(rec([{ name: 'a', type: { type: 'string', 'avro.java.string': 'String' } }]), { a: 'x' }, rec([{ name: 'a', type: 'string' }]))).toThrow(/avro.java.string/);
     // Equal docs and defaults are equal parameters.
     const d = rec([{ name: 'a', type: 'int', default: 0, doc: 'the a' }]);
@@ -105,7 +109,9 @@ describe('projection (Kafka Connect SchemaProjector)', () => {
     expect(() => p(rec([], 'A'), {}, rec([], 'B'))).toThrow(/name or parameters/);
     const e1 = rec([{ name: 's', type: { type: 'enum', name: 'S', symbols: ['A', 'B'] } }]);
     const e2 = rec([{ name: 's', type: { type: 'enum', name: 'S', symbols: ['A', 'B', 'C'] } }]);
-    expect(() => p(e1, { s: 'A' }, e2)).toThrow(/field s: .*name or parameters/);
+    // An enum's parameters need only be among the file's (Confluent's SchemaProjector.isEnumSchema): fewer symbols project, more do not.
+    expect(p(e1, { s: 'A' }, e2)).toEqual({ s: 'A' });
+    expect(() => p(e2, { s: 'C' }, e1)).toThrow(/field s: .*name or parameters/);
     const d1 = rec([{ name: 'x', type: { type: 'bytes', logicalType: 'decimal', precision: 9, scale: 2 } }]);
     const d2 = rec([{ name: 'x', type: { type: 'bytes', logicalType: 'decimal', precision: 9, scale: 3 } }]);
     expect(() => p(d1, { x: Buffer.from([1]) }, d2)).toThrow(/field x: .*org.apache.kafka.connect.data.Decimal/);
@@ -116,8 +122,13 @@ describe('projection (Kafka Connect SchemaProjector)', () => {
 // ---------- rotation by version ----------
 
 const sab = new SharedArrayBuffer(8);
-const chunk = (path: string, rows: number, version: number): ChunkRef => ({
-  path, schemaKey: `v${version}`, version, schema: `s${version}`, byteOffset: 0, byteLength: rows * 10, rows, buffer: sab, bytesPerRow: 10,
+/** Versions that project both ways: v2 adds a field with a default. */
+const VERSIONED: Record<number, string> = {
+  1: JSON.stringify(rec([{ name: 'id', type: 'long' }])),
+  2: JSON.stringify(rec([{ name: 'id', type: 'long' }, { name: 'note', type: 'string', default: '' }])),
+};
+const chunk = (path: string, rows: number, version: number, schema = VERSIONED[version]!): ChunkRef => ({
+  path, schemaKey: `v${version}:${schema}`, version, schema, byteOffset: 0, byteLength: rows * 10, rows, buffer: sab, bytesPerRow: 10,
 });
 
 function rotation(rules: Partial<RotationRules>) {
@@ -275,7 +286,7 @@ describe('files written with schema.compatibility', () => {
     expect((await readAvro(files[0]!.bytes)).schema).toEqual(V1);
   });
 
-  it('FORWARD: one v1 file; the v2 records lose status and an amount with no int value is an error naming its offset', async () => {
+  it('FORWARD: a v2 record whose amount (double) has no int projection opens a set of its own (CC-38689); projected anyway, it is an error naming its offset', async () => {
     const topic = 'orders-fwd';
     const [s1, s2] = schemas(topic);
     const enc = new S3FormatEncoder();
@@ -287,10 +298,12 @@ describe('files written with schema.compatibility', () => {
     const { r, closed } = rotation({ compatibility: 'forward' });
     r.addBatch('b', 1, readRowTable(out.output!, 2), meta.groups.map((g) => ({ ...g, buffer: out.output!, bytesPerRow: 1 })), 0, 1);
     r.close('flush');
-    const f = [...closed[0]!.files.values()][0]!;
+    expect(closed.map((x) => [x.start, x.end, x.reason, [...x.files.values()].map((f) => f.version)])).toEqual([[0, 0, 'schema change', [1]], [1, 1, 'flush', [2]]]);
+    const [f1, f2] = closed.map((x) => [...x.files.values()][0]!);
+    // The file task still refuses what cannot be projected: the v2 rows given to the v1 file.
     const task: CompatFileTask = {
-      format: 'json', schema: f.schema!, topic, partition: 3, compatibility: 'FORWARD',
-      pieces: compatPieces(f),
+      format: 'json', schema: f1!.schema!, topic, partition: 3, compatibility: 'FORWARD',
+      pieces: [...compatPieces(f1!), ...compatPieces(f2!)],
     };
     // double → int is no promotion: Connect's SchemaProjector refuses it.
     await expect(writeCompatFile(task)).rejects.toThrow(/topic orders-fwd partition 3 offset 1: .*schema.compatibility=FORWARD.*field amount: type float64 cannot be projected to int32/);

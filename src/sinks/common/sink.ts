@@ -51,6 +51,12 @@ export type WorkerRunner = <T, R>(filename: string, task: T) => Promise<R>;
 export interface Sink {
   /** The destination can refuse single rows (constraints): the engine then keeps each batch's records until durable, for the dead-letter topic. */
   readonly refusesRows?: boolean;
+  /**
+   * The sink refuses rows only while submit() runs (before it returns): the
+   * engine keeps a batch's input until then, and until the dead letters sent
+   * meanwhile are acknowledged, instead of until the batch is durable.
+   */
+  readonly refusesOnSubmit?: boolean;
   /** The worker encoder follows each record's routed topic (RecordContext.topic); otherwise the engine plans a batch for its routed topic. */
   readonly routesPerRecord?: boolean;
   /** What the workers need to encode a topic's records (table columns, file schema). */

@@ -5,6 +5,7 @@
 // to Confluent's Elasticsearch sink.
 import { z } from 'zod';
 import { bool, int, list, oneOf, str, type ConfigOf, type OptionSpec } from '../../config/options.js';
+import { behaviorOnMalformedDocuments, opensearchConnectKeyOptions } from './connect-keys.js';
 
 /** A string option that Confluent configs often carry empty (its default there): empty means unset. */
 function emptyOk<O extends OptionSpec<string>>(o: O): O {
@@ -12,7 +13,7 @@ function emptyOk<O extends OptionSpec<string>>(o: O): O {
 }
 
 export const opensearchOptions = [
-  list({ key: 'connection.url', required: true, doc: 'Elasticsearch / OpenSearch URLs (http:// or https://), comma-separated; requests go round the hosts, and a host that fails is tried again after the others.' }),
+  list({ key: 'connection.url', required: true, doc: 'Elasticsearch / OpenSearch URLs (http:// or https://; with Confluent\'s class host:port without a scheme is http, as there), comma-separated; requests go round the hosts, and a host that fails is tried again after the others.' }),
   emptyOk(str({ key: 'connection.username', doc: 'User for HTTP basic authentication.' })),
   emptyOk(str({ key: 'connection.password', secret: true, doc: 'Password for HTTP basic authentication.' })),
   bool({ key: 'key.ignore', default: false, doc: 'true: document ids are topic+partition+offset. false: the record key is the id (a string or an integer key; anything else fails the record).' }),
@@ -21,9 +22,9 @@ export const opensearchOptions = [
   list({ key: 'topic.schema.ignore', default: [], doc: 'Topics for which schema.ignore=true holds whatever schema.ignore says.' }),
   bool({ key: 'compact.map.entries', default: true, doc: 'schema.ignore=false: a map with string keys is an object ("k": v); false: an array of {"key": k, "value": v}. Maps with other keys are always such arrays.' }),
   oneOf(['ignore', 'delete', 'fail'] as const, { key: 'behavior.on.null.values', default: 'fail', caseInsensitive: true, doc: 'A record with a null value (tombstone): ignore skips it, delete deletes the document whose id is the key (a tombstone without a key is skipped), fail stops naming topic, partition and offset.' }),
-  oneOf(['ignore', 'warn', 'fail'] as const, { key: 'behavior.on.malformed.documents', default: 'fail', caseInsensitive: true, doc: 'A document the cluster refuses (mapping conflict, unparsable field): ignore skips it, warn skips it with a warning naming topic, partition and offset, fail sends it to the dead-letter topic with errors.tolerance=all, otherwise stops Sluice naming it.' }),
+  behaviorOnMalformedDocuments,
   bool({ key: 'drop.invalid.message', default: false, doc: 'A record that cannot be made into a document (a key that cannot be an id, a value that does not fit its schema) is skipped with an error log instead of failing (failed records follow errors.tolerance).' }),
-  oneOf(['insert', 'upsert'] as const, { key: 'write.method', default: 'insert', caseInsensitive: true, doc: 'insert: index the document (replaces it). upsert: update with doc_as_upsert semantics (fields merge into an existing document). Not with data streams.' }),
+  oneOf(['insert', 'upsert'] as const, { key: 'write.method', aliases: ['index.write.method'], default: 'insert', caseInsensitive: true, doc: 'insert: index the document (replaces it). upsert: update with doc_as_upsert semantics (fields merge into an existing document). Not with data streams.' }),
   int({ key: 'batch.size', min: 1, max: 1_000_000, default: 2000, doc: 'Documents per _bulk request; a Sluice batch larger than this goes as several requests.' }),
   int({ key: 'bulk.size.bytes', min: 1024, default: 5 * 1024 * 1024, doc: 'Bytes per _bulk request; a request closes before it would grow past this (one document larger than it goes alone).' }),
   int({ key: 'max.in.flight.requests', min: 1, max: 1000, default: 5, doc: '_bulk requests in flight at once, across partitions (one partition\'s requests go in order).' }),
@@ -51,6 +52,9 @@ export const opensearchOptions = [
   emptyOk(str({ key: 'elastic.https.ssl.keystore.type', doc: 'PKCS12 (JKS: convert with keytool).' })),
   emptyOk(str({ key: 'elastic.https.ssl.endpoint.identification.algorithm', default: 'https', doc: 'https: the certificate must name the host; empty: any certificate the trusted CAs signed.' })),
   emptyOk(str({ key: 'type.name', doc: 'Elasticsearch 6 document type.', ignored: 'mapping types are gone since Elasticsearch 7 and in OpenSearch.' })),
+  list({ key: 'topic.index.map', default: [], doc: 'topic:index pairs of the Elasticsearch / OpenSearch sinks of old.', ignored: 'Confluent\'s sink ignores it since 11.0 and Aiven\'s OpenSearch sink since 3.0: the index is the topic\'s name (after transforms), as in Sluice; rename with a RegexRouter transform.' }),
+  oneOf(['ignore', 'warn', 'report', 'fail'] as const, { key: 'behavior.on.version.conflict', caseInsensitive: true, doc: 'Aiven\'s OpenSearch sink: what to do when the cluster refuses a document as a version conflict.', ignored: 'a version conflict means the document already holds a later offset of the same key (a replayed batch): Sluice keeps it and counts the record as written, as Confluent\'s sink does and as Aiven\'s does with ignore.' }),
+  ...opensearchConnectKeyOptions,
 ] as const satisfies readonly OptionSpec<any>[];
 
 export type OpenSearchConfig = ConfigOf<typeof opensearchOptions>;

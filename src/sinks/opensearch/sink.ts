@@ -31,8 +31,9 @@ export function indexNameOf(topic: string): string {
 }
 
 /** <type>-<dataset>-<topic>, the topic lower case and at most 100 characters. */
-export function dataStreamNameOf(type: string, dataset: string, topic: string): string {
-  return `${type}-${dataset}-${topic.toLowerCase().slice(0, 100)}`;
+export function dataStreamNameOf(type: string, dataset: string, topic: string, namespace = '${topic}'): string {
+  // Confluent's data.stream.namespace: ${topic} is the topic in lower case; at most 100 characters.
+  return `${type}-${dataset}-${namespace.replace('${topic}', topic.toLowerCase()).slice(0, 100)}`;
 }
 
 /** A Semaphore for max.in.flight.requests. */
@@ -92,7 +93,7 @@ export class OpenSearchSink implements Sink {
       const c = this.c;
       const dataStream = c['data.stream.type'] !== 'none';
       plan = {
-        index: dataStream ? dataStreamNameOf(c['data.stream.type'], c['data.stream.dataset']!, topic) : indexNameOf(topic),
+        index: dataStream ? dataStreamNameOf(c['data.stream.type'], c['data.stream.dataset']!, topic, c['data.stream.namespace']) : indexNameOf(topic),
         dataStream,
         keyIgnore: c['key.ignore'] || (c['topic.key.ignore'] ?? []).includes(topic),
         schemaIgnore: c['schema.ignore'] || (c['topic.schema.ignore'] ?? []).includes(topic),

@@ -21,7 +21,8 @@ import type { FieldType, RecordSchema } from '../../workers/schema.js';
 import type { PgPlan } from './protocol.js';
 import { writeSeqDel, type ColumnWriter } from './row-encoders.js';
 import { OID } from './types.js';
-import { smallDecimalWriter, valueWriter, type ValueWriter } from './values.js';
+import { shiftedByZone, smallDecimalWriter, valueWriter, type ValueWriter } from './values.js';
+import { wallZones } from './wall-clock.js';
 
 /** Writes one record's tuple from its Confluent-framed Avro bytes; false, with nothing written, when it leaves the record to the usual path. */
 export type AvroCopy = (w: ByteWriter, bytes: Uint8Array, ctx: RecordContext) => boolean;
@@ -120,6 +121,7 @@ export function compileAvroCopy(plan: PgPlan, schema: RecordSchema, columns: rea
   const proto = type.recordConstructor.prototype as object;
   const plain = new AvroFieldReader(type);
   const byName = new Map(fields.map((f, i) => [f.name, i]));
+  const zones = wallZones(plan);
   const cols: ColumnStep[] = [];
   for (let i = 0; i < plan.columns.length; i++) {
     const col = plan.columns[i]!;
@@ -136,7 +138,10 @@ export function compileAvroCopy(plan: PgPlan, schema: RecordSchema, columns: rea
       cols.push({ write: W_ABSENT, field: -1, notNull: col.notNull && col.pk });
       continue;
     }
-    cols.push({ write: fastWrite(plain.reads[f]!, fields[f]!.type, col.typeOid), field: f, notNull: col.notNull });
+    const ft = fields[f]!.type;
+    // A value a plan's zone shifts is written by the value writer.
+    const zoned = shiftedByZone(col.typeOid, ft, zones);
+    cols.push({ write: zoned ? -1 : fastWrite(plain.reads[f]!, ft, col.typeOid), field: f, notNull: col.notNull });
   }
   // A field any of whose columns needs the value writer is decoded as a value for all of them.
   const generic = new Set(cols.filter((c) => c.field >= 0 && c.write < 0).map((c) => c.field));
@@ -150,7 +155,7 @@ export function compileAvroCopy(plan: PgPlan, schema: RecordSchema, columns: rea
     const read = reader.reads[c.field]!;
     if (read === R_GENERIC || read === R_NULL) {
       c.write = W_VALUE;
-      c.value = valueWriter(col.typeOid, col.elemOid, ft, plan.textNul, col.name, col.typmod);
+      c.value = valueWriter(col.typeOid, col.elemOid, ft, plan.textNul, col.name, col.typmod, zones);
       continue;
     }
     fast = true;
@@ -160,7 +165,7 @@ export function compileAvroCopy(plan: PgPlan, schema: RecordSchema, columns: rea
       if (symbols.some((s) => s.includes('\u0000'))) return null;
       c.symbols = symbols.map((s) => utf8.encode(s));
     } else if (c.write === W_NUMERIC) {
-      c.value = valueWriter(col.typeOid, col.elemOid, ft, plan.textNul, col.name, col.typmod);
+      c.value = valueWriter(col.typeOid, col.elemOid, ft, plan.textNul, col.name, col.typmod, zones);
       c.small = smallDecimalWriter(ft, col.typmod);
     }
   }

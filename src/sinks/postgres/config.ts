@@ -1,14 +1,17 @@
 // PostgreSQL sink options: Kafka Connect JDBC sink keys (Confluent's), with
 // Debezium's JDBC sink names as aliases.
 import { bool, int, list, oneOf, str, type ConfigOf, type OptionSpec } from '../../config/options.js';
-import { debeziumKeyOptions } from './connect-keys.js';
+import { aivenKeyOptions, debeziumKeyOptions, insertMode } from './connect-keys.js';
+import { isKnownZone } from './wall-clock.js';
+
+const dbTimezone = str({ key: 'db.timezone', default: 'UTC', aliases: ['use.time.zone', 'database.time_zone'], doc: 'Session time zone, and the JDBC time zone of Confluent\'s sink: an instant (Connect Timestamp, and what converters map to it) written into a `timestamp` (without time zone) column is its wall-clock time in this zone, a Connect Time into a `time` column its time of day in this zone on 1970-01-01, as Confluent\'s JDBC sink binds them; `timestamptz` columns hold the instant whatever the zone. With Debezium\'s JDBC sink class only the session time zone, as there: Debezium writes the UTC values. An IANA name (America/New_York) or a fixed offset (+05:30, UTC+05:30).' });
 
 export const postgresOptions = [
   str({ key: 'connection.url', required: true, pattern: /^(jdbc:postgresql|postgres(ql)?):\/\//, expects: 'jdbc:postgresql://host:port/database or postgres://…', doc: 'Database to write to.' }),
   str({ key: 'connection.user', aliases: ['connection.username'], doc: 'Database user.' }),
   str({ key: 'connection.password', secret: true, doc: 'Database password. Use ${env:VAR} or ${file:path:key}.' }),
   str({ key: 'table.name.format', default: '${topic}', aliases: ['collection.name.format'], doc: 'Target table; ${topic} is replaced by the topic name. May be schema-qualified (schema.table). With Debezium\'s JDBC sink class, as Debezium names tables: dots in ${topic} become underscores, and ${source.db}, ${source.schema}, ${source.table} (any field of the change event\'s source block) come from the event.' }),
-  oneOf(['insert', 'upsert', 'update'] as const, { key: 'insert.mode', default: 'insert', caseInsensitive: true, doc: 'insert: COPY straight in. upsert: COPY into a staging table, keep the last row per key, INSERT … ON CONFLICT DO UPDATE. update: UPDATE … FROM staging.' }),
+  insertMode,
   oneOf(['none', 'kafka', 'record_key', 'record_value', 'record_header'] as const, { key: 'pk.mode', default: 'none', caseInsensitive: true, aliases: ['primary.key.mode'], doc: 'Where the primary key comes from. record_header (Debezium): the headers named in pk.fields, as text.' }),
   list({ key: 'pk.fields', aliases: ['primary.key.fields'], doc: 'Primary key fields.' }),
   list({ key: 'fields.whitelist', aliases: ['field.include.list'], doc: 'Only these value fields become columns. An entry `topic:field` (Debezium\'s form) applies to that topic\'s records only.' }),
@@ -23,7 +26,7 @@ export const postgresOptions = [
   bool({ key: 'quote.identifiers', doc: 'Debezium\'s name for it. Identifiers are always quoted: a name with capitals lands as written, where Debezium\'s default (false) would fold it to lower case.', ignored: 'Sluice always quotes identifiers.' }),
   // A storage-connector key sometimes copied into JDBC configs.
   oneOf(['none', 'backward', 'forward', 'full'] as const, { key: 'schema.compatibility', default: 'none', caseInsensitive: true, ignored: 'the PostgreSQL sink follows auto.evolve, not schema.compatibility.', doc: 'The S3 sink\'s key; accepted with a notice (the PostgreSQL sink follows auto.evolve).' }),
-  str({ key: 'db.timezone', default: 'UTC', aliases: ['use.time.zone', 'database.time_zone'], doc: 'Session time zone.' }),
+  { ...dbTimezone, schema: dbTimezone.schema.refine(isKnownZone, 'is not a time zone'), expects: 'a time zone: an IANA name such as America/New_York, or an offset such as +05:30' },
   oneOf(['drop', 'escape', 'fail'] as const, { key: 'text.nul.mode', default: 'escape', doc: 'PostgreSQL text cannot hold NUL (U+0000): escape writes it as \\u0000, drop removes it, fail stops with the record location.' }),
   int({ key: 'max.retries', min: 0, default: 10, aliases: ['flush.failure.max.retries'], doc: 'Retries of a failed flush before the retry timeout applies (Debezium: flush.failure.max.retries).' }),
   int({ key: 'retry.backoff.ms', min: 0, default: 3000, aliases: ['flush.failure.retries.wait.ms'], doc: 'Shortest wait between retries (Debezium: flush.failure.retries.wait.ms). Each wait is random between it and three times the previous wait (decorrelated jitter), at most errors.retry.delay.max.ms; on shutdown a pending wait ends with the grace period.' }),
@@ -36,7 +39,7 @@ export const postgresOptions = [
   int({ key: 'connection.attempts', min: 1, doc: 'Connection attempts of the JDBC sink.', ignored: 'Sluice retries a lost connection with backoff until errors.retry.timeout / max.retries are spent.' }),
   int({ key: 'connection.backoff.ms', min: 0, doc: 'Delay between connection attempts of the JDBC sink.', ignored: 'the retry backoff is retry.backoff.ms, doubling up to errors.retry.delay.max.ms.' }),
   oneOf(['LEGACY', 'PROLEPTIC_GREGORIAN'] as const, { key: 'date.calendar.system', doc: 'Calendar of epoch-based dates and timestamps.', ignored: 'Sluice uses the proleptic Gregorian calendar, as PostgreSQL does; LEGACY differs from it only before 1582-10-15.' }),
-  str({ key: 'date.timezone', doc: 'Time zone of DATE values in the JDBC sink.', ignored: 'a Connect Date is a calendar day and is written as that day, whatever the zone (as with the default, DB_TIMEZONE set to UTC).' }),
+  oneOf(['db_timezone', 'utc'] as const, { key: 'date.timezone', default: 'db_timezone', caseInsensitive: true, doc: 'Confluent\'s JDBC sink: the zone a Connect Date is written in, DB_TIMEZONE (db.timezone) or UTC. A Connect Date is midnight UTC of its day, so in a zone west of UTC it lands as the day before, as Confluent\'s sink writes it; UTC writes the day itself. Debezium\'s JDBC sink class writes the day itself whatever this says.' }),
   str({ key: 'timestamp.precision.mode', doc: 'JDBC sink timestamp precision (microseconds/nanoseconds) for listed fields.', ignored: 'timestamps are written at PostgreSQL\'s precision, microseconds; a value finer than that is an error, never rounded.' }),
   str({ key: 'timestamp.fields.list', doc: 'Fields that timestamp.precision.mode applies to.', ignored: 'see timestamp.precision.mode.' }),
   str({ key: 'table.types', doc: 'Table types the JDBC sink may write to (TABLE, VIEW, …).', ignored: 'Sluice writes to tables (and to views PostgreSQL can insert into) without looking them up by type.' }),
@@ -55,6 +58,7 @@ export const postgresOptions = [
   bool({ key: 'use.reduction.buffer', doc: 'Debezium JDBC sink: keep the last change per key in a batch.', ignored: 'upserts always keep the last row per key of a batch.' }),
   str({ key: 'dialect.sqlserver.identity.insert', doc: 'Debezium JDBC sink, SQL Server only.', ignored: 'SQL Server only.' }),
   ...debeziumKeyOptions,
+  ...aivenKeyOptions,
 ] as const satisfies readonly OptionSpec<any>[];
 
 export type PostgresConfig = ConfigOf<typeof postgresOptions>;

@@ -1,6 +1,7 @@
 // The PostgreSQL sink's registry record (common/module.ts).
 import type { SinkModule } from '../common/module.js';
 import { postgresOptions } from './config.js';
+import { jdbcReadsName } from './connect-keys.js';
 import { JdbcUrlError, parseJdbcUrl, unusedJdbcParams } from './jdbc-url.js';
 import { checkUnquoted } from './unquoted-config.js';
 
@@ -44,8 +45,16 @@ export const postgresSink: SinkModule = {
     if (c.get('insert.mode') !== 'insert' && c.get('pk.mode') === 'none') {
       c.problem(`${c.setAs('insert.mode') ?? 'insert.mode'}: "${c.get('insert.mode')}" needs a primary key; set ${pkMode} (record_key, record_value or kafka)`);
     }
+    // Aiven's boolean sql.quote.identifiers is Confluent's quote.sql.identifiers.
+    if (c.isSet('sql.quote.identifiers')) {
+      const method = c.get('sql.quote.identifiers') ? 'always' : 'never';
+      if (c.isSet('quote.sql.identifiers') && c.get('quote.sql.identifiers') !== method) {
+        c.problem(`sql.quote.identifiers: ${String(c.get('sql.quote.identifiers'))} says quote.sql.identifiers=${method}, but quote.sql.identifiers is ${String(c.get('quote.sql.identifiers'))}; give only one of them`);
+      } else c.set('quote.sql.identifiers', method);
+    }
     checkUnquoted(c);
   },
+  readsName: jdbcReadsName,
   usesKeys: (get) => get('pk.mode') === 'record_key' || get('delete.enabled') === true,
   createSink: async (config, log) => new (await import('./sink.js')).PostgresSink(config, log.child({ sink: 'postgres' })),
   createEncoder: async () => new (await import('./encoding.js')).PgEncoder(),

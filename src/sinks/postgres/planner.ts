@@ -19,6 +19,7 @@ import { columnTypeSupported } from './types.js';
 import { foldTableName, UnquotedNameError } from './unquoted.js';
 import { unquotedTableName } from './unquoted-table.js';
 import { parseJdbcUrl } from './jdbc-url.js';
+import { planZones } from './wall-clock.js';
 
 const KAFKA_WHAT = ['topic', 'partition', 'offset'] as const;
 
@@ -74,6 +75,8 @@ export class Planner {
   private readonly routes = new Map<string, Map<string, TableName>>();
   /** With a ${source.…} format: the plan without a table of its own. */
   private readonly noTable = new Map<string, PgPlan>();
+  /** db.timezone / date.timezone, as the plans carry them to the workers. */
+  private readonly zones: { timeZone?: string; dateTimeZone?: string };
 
   constructor(o: PlannerOptions) {
     this.service = o.service;
@@ -89,6 +92,7 @@ export class Planner {
       ...(this.fold && !this.debezium ? { database: parseJdbcUrl(this.cfg['connection.url']).database } : {}),
     };
     this.sourceFormat = this.debezium && usesSourceFields(this.cfg['table.name.format']) ? this.cfg['table.name.format'] : undefined;
+    this.zones = planZones(this.cfg['db.timezone'], this.cfg['date.timezone'], this.debezium);
   }
 
   /** The plan an encoded batch names (its output header's plan id). */
@@ -148,7 +152,7 @@ export class Planner {
     let plan = this.noTable.get(topic);
     if (!plan) {
       plan = {
-        id: this.nextPlanId++, table: '', columns: [], staged: false, deletes: false, textNul: this.cfg['text.nul.mode'], rules: rulesForTopic(this.rules, topic),
+        id: this.nextPlanId++, table: '', columns: [], staged: false, deletes: false, textNul: this.cfg['text.nul.mode'], ...this.zones, rules: rulesForTopic(this.rules, topic),
         autoEvolve: false, missingTable: false, noTable: true, ...(this.fold ? { foldIdentifiers: true } : {}), naming: this.naming,
         debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat },
       };
@@ -204,7 +208,7 @@ export class Planner {
     const staged = this.mode !== 'insert' || this.cfg['delete.enabled'];
     const rules = rulesForTopic(this.rules, topic);
     const base = {
-      id: this.nextPlanId++, table, staged, deletes: this.cfg['delete.enabled'], textNul: this.cfg['text.nul.mode'],
+      id: this.nextPlanId++, table, staged, deletes: this.cfg['delete.enabled'], textNul: this.cfg['text.nul.mode'], ...this.zones,
       rules, autoEvolve: this.cfg['auto.evolve'], ...(this.fold ? { foldIdentifiers: true } : {}),
       naming: this.naming,
       ...(this.debezium ? { debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat } } : {}),

@@ -49,6 +49,10 @@ export interface PgPlan {
   /** delete.enabled: a tombstone becomes a delete tuple of the key columns. */
   readonly deletes: boolean;
   readonly textNul: TextNulMode;
+  /** db.timezone when not UTC: instants into timestamp/time/date columns are written as its wall clock (wall-clock.ts). */
+  readonly timeZone?: string;
+  /** date.timezone's zone when not UTC: Connect dates into date columns are the day in it. */
+  readonly dateTimeZone?: string;
   readonly rules: FieldRules;
   /** quote.sql.identifiers=NEVER: records' top-level field names are folded as PostgreSQL folds unquoted names (unquoted.ts). */
   readonly foldIdentifiers?: boolean;

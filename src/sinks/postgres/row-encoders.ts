@@ -10,6 +10,7 @@ import { valueFields } from './columns.js';
 import type { PgPlan } from './protocol.js';
 import { fitColumn } from './types.js';
 import { valueWriter } from './values.js';
+import { wallZones } from './wall-clock.js';
 
 
 export type ColumnWriter = (w: ByteWriter, value: unknown, ctx: RecordContext) => void;
@@ -115,7 +116,7 @@ export function compileRowEncoder(plan: PgPlan, schema: RecordSchema, keySchema:
       get = (v) => (isStruct(v) ? v[name] : undefined);
       fieldType = byName.get(name)?.type ?? { kind: 'any' };
     }
-    const write = valueWriter(col.typeOid, col.elemOid, fieldType, plan.textNul, col.name, col.typmod);
+    const write = valueWriter(col.typeOid, col.elemOid, fieldType, plan.textNul, col.name, col.typmod, wallZones(plan));
     // An absent column is left out of the statement (NULL in the staging table only): PostgreSQL applies its default or refuses it.
     const notNull = col.notNull && !absent?.includes(index);
     const colName = col.name;
@@ -204,7 +205,7 @@ export function compileDeleteEncoder(plan: PgPlan, keySchema: RecordSchema | und
     if (col.source.from !== 'key') return null;
     const g = keyGetter(col.source.field, keyCols.length === 1, keySchema);
     const ft = keySchema?.scalar ? keySchema.fields![0]!.type : fieldTypeOf(keySchema, col.source.field);
-    const write = valueWriter(col.typeOid, col.elemOid, ft, plan.textNul, col.name, col.typmod);
+    const write = valueWriter(col.typeOid, col.elemOid, ft, plan.textNul, col.name, col.typmod, wallZones(plan));
     const name = col.name;
     return (w, _value, ctx) => {
       const v = g(ctx);

@@ -7,6 +7,7 @@ import { ConfigError, ConnectionLostError, RetriableError, SinkSchemaError, Slui
 import { credentials, parseJdbcUrl, searchPathOption } from './jdbc-url.js';
 import { explainPgTlsFailure, pgTls, PgTlsConfigError, refusedForFallback, type PgTls } from './tls.js';
 import { qualifiedName, quoteIdent, type TableName } from './names.js';
+import { sessionTimeZone } from './wall-clock.js';
 
 export interface PgConnectionOptions {
   url: string;
@@ -39,7 +40,7 @@ export function pgClientConfig(o: PgConnectionOptions, tls?: PgTls): pg.PoolConf
   // The URL's `options` (e.g. -c search_path=app) reach the server as pgjdbc sends them; Sluice's own settings come
   // after, so db.timezone and currentSchema win, as pgjdbc's startup parameters win over `options`.
   const given = params.get('options')?.trim();
-  cfg.options = (given ? `${given} ` : '') + `-c TimeZone=${o.timezone}` + (u.currentSchema !== undefined ? ` ${searchPathOption(u.currentSchema)}` : '');
+  cfg.options = (given ? `${given} ` : '') + `-c TimeZone=${sessionTimeZone(o.timezone)}` + (u.currentSchema !== undefined ? ` ${searchPathOption(u.currentSchema)}` : '');
   return cfg;
 }
 

@@ -49,7 +49,9 @@ export function sqlTypeFor(ft: FieldType): string {
     case 'time-nanos': return 'time';
     case 'timestamp-millis':
     case 'timestamp-micros':
-    case 'timestamp-nanos': return ft.local ? 'timestamp' : 'timestamptz';
+    // An instant too (Connect Timestamp): `timestamp`, as both Connect JDBC sinks
+    // declare it; it holds the wall clock in db.timezone (values.ts).
+    case 'timestamp-nanos': return 'timestamp';
     case 'zoned-timestamp': return 'timestamptz';
     case 'zoned-time': return 'time with time zone';
     case 'variable-decimal': return 'numeric';

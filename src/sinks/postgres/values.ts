@@ -7,6 +7,7 @@ import type { FieldType } from '../../workers/schema.js';
 import { ConvertError } from '../../errors.js';
 import { epochMicros, floorDiv, isoFromEpoch, minus, TimestampRangeError, type Exact, type TimestampKind } from '../common/timestamps.js';
 import { OID } from './types.js';
+import { UTC_ZONES, wallMicros, type WallZones, type ZoneOffsets } from './wall-clock.js';
 import { bitsText, DebeziumValueError, nanoTimeMicros, variableScaleDecimalText, zonedTime, zonedTimestampMicros } from '../common/debezium-values.js';
 
 export type TextNulMode = 'drop' | 'escape' | 'fail';
@@ -42,8 +43,13 @@ function failTimestamp(col: string, type: string, v: unknown, kind: string, why:
   throw new ConvertError(`column "${col}" (${type}) cannot take ${kind} ${String(v)}: ${why}`);
 }
 
-/** `typmod`: the column's type modifier (atttypmod, -1 when none); numeric(p,s) keeps s decimal places. */
-export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, textNul: TextNulMode, col: string, typmod = -1): ValueWriter {
+/**
+ * `typmod`: the column's type modifier (atttypmod, -1 when none); numeric(p,s) keeps s decimal places.
+ * `zones`: db.timezone / date.timezone when not UTC (wall-clock.ts).
+ */
+export function valueWriter(
+  typeOid: number, elemOid: number, ft: FieldType, textNul: TextNulMode, col: string, typmod = -1, zones: WallZones = UTC_ZONES,
+): ValueWriter {
   const k = ft.kind;
   const dbz = debeziumWriter(typeOid, ft, textNul, col, typmod);
   if (dbz) return dbz;
@@ -143,17 +149,33 @@ export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, tex
         w.byte(1);
         w.utf8(jsonText(v, ft, textNul, col));
       };
-    case OID.date:
+    case OID.date: {
+      const shifted = zonedDateWriter(ft, zones, col);
+      if (shifted) return shifted;
       return (w, v) => {
         const days = toEpochDays(v, k, col) - PG_EPOCH_DAYS;
         if (days < PG_MIN_DATE || days > 2_147_483_647 - PG_EPOCH_DAYS) fail(col, 'date', v, "outside PostgreSQL's date range (4713 BC to 5874897 AD)");
         w.int32(days);
       };
-    case OID.time:
+    }
+    case OID.time: {
+      const z = zones.ts;
+      if (z && connectTime(ft)) return (w, v) => w.int64(zonedTimeMicros(toTimeMicros(v, k, col), z));
       return (w, v) => w.int64(toTimeMicros(v, k, col));
+    }
     case OID.timestamp:
     case OID.timestamptz: {
       const tn = typeOid === OID.timestamp ? 'timestamp' : 'timestamptz';
+      // An instant into a column without a zone: its wall clock in db.timezone (wall-clock.ts).
+      const z = typeOid === OID.timestamp && instant(ft) ? zones.ts : undefined;
+      if (z) {
+        return (w, v) => {
+          const us = minus(wallMicros(toEpochMicros(v, k, col, tn), z), PG_EPOCH_US);
+          if (typeof us === 'number') w.int64(us);
+          else if (us >= PG_MIN_TS && us < PG_END_TS) w.bigInt64(us);
+          else failTimestamp(col, tn, v, k, `outside ${PG_RANGE}`);
+        };
+      }
       return (w, v) => {
         const us = minus(toEpochMicros(v, k, col, tn), PG_EPOCH_US);
         // A safe integer is always inside the range; beyond it, check (binary COPY would refuse it or, at ±2^63, read ±infinity).
@@ -165,7 +187,7 @@ export function valueWriter(typeOid: number, elemOid: number, ft: FieldType, tex
     case OID.uuid:
       return (w, v) => writeUuid(w, v, col);
   }
-  if (elemOid !== 0) return arrayWriter(elemOid, ft, textNul, col, typmod);
+  if (elemOid !== 0) return arrayWriter(elemOid, ft, textNul, col, typmod, zones);
   throw new ConvertError(`column "${col}" has a type (oid ${typeOid}) Sluice cannot write`);
 }
 
@@ -250,10 +272,10 @@ function debeziumWriter(typeOid: number, ft: FieldType, textNul: TextNulMode, co
   return undefined;
 }
 
-function arrayWriter(elemOid: number, ft: FieldType, textNul: TextNulMode, col: string, typmod: number): ValueWriter {
+function arrayWriter(elemOid: number, ft: FieldType, textNul: TextNulMode, col: string, typmod: number, zones: WallZones): ValueWriter {
   const itemType: FieldType = ft.kind === 'array' ? ft.items : { kind: 'any' };
   // An array column's type modifier is its elements' (numeric(10,2)[]).
-  const write = valueWriter(elemOid, 0, itemType, textNul, col, typmod);
+  const write = valueWriter(elemOid, 0, itemType, textNul, col, typmod, zones);
   return (w, v) => {
     if (!Array.isArray(v)) fail(col, 'array', v);
     let hasNull = 0;
@@ -613,6 +635,55 @@ export function writeNumeric(w: ByteWriter, s: string): void {
 }
 
 // ---------- dates and times ----------
+
+const US_PER_DAY = 86_400_000_000;
+
+/** A Connect Timestamp (and what converters map to it): an instant, where local-* and Debezium's Timestamp types are wall clocks already. */
+export function instant(ft: FieldType): boolean {
+  return (ft.kind === 'timestamp-millis' || ft.kind === 'timestamp-micros' || ft.kind === 'timestamp-nanos') && !ft.local;
+}
+
+/** Whether a plan's zones change what a column of `typeOid` is written for a field of type `ft`. */
+export function shiftedByZone(typeOid: number, ft: FieldType, zones: WallZones): boolean {
+  if (typeOid === OID.timestamp || typeOid === OID.time) return zones.ts !== undefined && (typeOid === OID.time ? connectTime(ft) : instant(ft));
+  if (typeOid !== OID.date) return false;
+  return ft.kind === 'date' && !ft.local ? zones.date !== undefined : instant(ft) && zones.ts !== undefined;
+}
+
+/** A Connect Time (not Debezium's Time/MicroTime/NanoTime, which are the source column's own time of day). */
+function connectTime(ft: FieldType): boolean {
+  return (ft.kind === 'time-millis' || ft.kind === 'time-micros') && !ft.local;
+}
+
+/**
+ * A Connect Time is an instant on 1970-01-01 (java.util.Date); bound with a
+ * Calendar it becomes that instant's time of day in the zone, at the zone's
+ * offset on that day.
+ */
+export function zonedTimeMicros(us: number, z: ZoneOffsets): number {
+  const t = us + z.offsetMs(Math.floor(us / 1000)) * 1000;
+  return ((t % US_PER_DAY) + US_PER_DAY) % US_PER_DAY;
+}
+
+/** The day of an instant's wall clock in `z`, in days since 1970-01-01. */
+export function zonedEpochDays(us: number | bigint, z: ZoneOffsets, col: string, v: unknown): number {
+  const days = floorDiv(wallMicros(us, z), US_PER_DAY);
+  if (typeof days !== 'number') fail(col, 'date', v, "outside PostgreSQL's date range (4713 BC to 5874897 AD)");
+  return days;
+}
+
+/** A date column under a zone: a Connect Date in date.timezone's zone, an instant in db.timezone's, as Connect's JDBC sink binds them. */
+function zonedDateWriter(ft: FieldType, zones: WallZones, col: string): ValueWriter | undefined {
+  const z = ft.kind === 'date' && !ft.local ? zones.date : instant(ft) ? zones.ts : undefined;
+  if (!z) return undefined;
+  const k = ft.kind;
+  return (w, v) => {
+    const us = k === 'date' ? toEpochDays(v, k, col) * US_PER_DAY : toEpochMicros(v, k, col, 'date');
+    const days = zonedEpochDays(us, z, col, v) - PG_EPOCH_DAYS;
+    if (days < PG_MIN_DATE || days > 2_147_483_647 - PG_EPOCH_DAYS) fail(col, 'date', v, "outside PostgreSQL's date range (4713 BC to 5874897 AD)");
+    w.int32(days);
+  };
+}
 
 /**
  * µs since the epoch, exactly: a number while it is a safe integer, BigInt

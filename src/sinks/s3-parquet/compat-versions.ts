@@ -27,8 +27,25 @@ export function requireVersions(compat: Compatibility, file: FileSchema, chunk: 
   if (isSchemalessText(file.schema) || isSchemalessText(chunk.schema)) return file.schema !== chunk.schema;
   if (file.version !== undefined && chunk.version !== undefined) return false;
   const which = chunk.version === undefined ? "this record's value schema has no version" : "the file's value schema (its first record's) has no version";
-  throw new SluiceError(
-    `${where ? `${where} ` : ''}offset ${offset}: schema.compatibility=${compat.toUpperCase()} compares the versions of the record's and its file's value schemas, which differ, and ${which} ` +
+  throw new VersionRequiredError(
+    where,
+    offset,
+    `schema.compatibility=${compat.toUpperCase()} compares the versions of the record's and its file's value schemas, which differ, and ${which} ` +
       '(Kafka Connect: "Schema version required for ' + compat.toUpperCase() + ' compatibility"); give the JsonConverter envelope schema a "version" or use schema.compatibility=NONE',
   );
+}
+
+/**
+ * Confluent's SchemaProjectorException from validateAndCheck: TopicPartitionWriter
+ * hands the record to the errant-record reporter when there is one (rotation.ts).
+ */
+export class VersionRequiredError extends SluiceError {
+  constructor(
+    readonly where: string | undefined,
+    readonly offset: number,
+    /** The message without the record's place. */
+    readonly detail: string,
+  ) {
+    super(`${where ? `${where} ` : ''}offset ${offset}: ${detail}`);
+  }
 }

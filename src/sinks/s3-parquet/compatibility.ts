@@ -8,31 +8,24 @@
 // - BACKWARD and FULL: a record whose schema version is newer than the
 //   current one closes the set (its schema becomes the next set's); an older
 //   or equal one is projected to the current schema and joins the file.
-//   FORWARD: the reverse.
+//   FORWARD: the reverse. A schema that cannot be projected closes the set
+//   whatever the versions say (compat-check.ts has the whole decision).
 // - Projection (SchemaProjector): fields the target lacks are dropped; a
 //   target field the record lacks takes the field's default, else null when
 //   optional, else it is an error; numbers are promoted int8 → int16 → int32
 //   → int64 → float32 → float64; anything else that differs in type, name or
-//   parameters is an error.
+//   parameters (compat-params.ts) is an error. Since Confluent's CC-38689 such
+//   schemas close the set instead (compat-check.ts): projection then fails
+//   only on a value (a number with no exact value in the wider type).
 //
 // Schemas are seen as Kafka Connect sees them after Confluent's AvroData
 // (the Avro writer schema's types, names, logical types, connect.name and
 // connect.parameters); values are as Sluice's Avro decoder gives them (avsc,
 // unions unwrapped).
 
+import { paramsCompatible } from './compat-params.js';
+
 export type Compatibility = 'backward' | 'forward' | 'full';
-
-/** What a record's schema does to its path's file: stay (same schema), join it projected, or close the set. */
-export type Decision = 'same' | 'project' | 'rotate';
-
-/**
- * StorageSchemaCompatibility.shouldChangeSchema for two schemas that differ:
- * BACKWARD/FULL rotate for a newer version, FORWARD for an older one.
- */
-export function decide(compat: Compatibility, currentVersion: number, recordVersion: number): Exclude<Decision, 'same'> {
-  const rotate = compat === 'forward' ? recordVersion < currentVersion : recordVersion > currentVersion;
-  return rotate ? 'rotate' : 'project';
-}
 
 /** A projection the schemas do not allow (Kafka Connect's SchemaProjectorException). */
 export class ProjectionError extends Error {}
@@ -47,7 +40,7 @@ export interface CSchema {
   readonly type: CType;
   readonly optional: boolean;
   readonly name?: string;
-  /** Parameters, as sorted JSON text (compared whole, as SchemaProjector does). */
+  /** Parameters, as sorted JSON text (compared as Confluent's SchemaProjector does: compat-params.ts). */
   readonly params: string;
   /** The field default (decoded as Sluice's Avro decoder gives values); undefined: none. */
   readonly default?: unknown;
@@ -113,7 +106,7 @@ class Converter {
     const cp = o['connect.parameters'];
     if (cp && typeof cp === 'object') for (const [k, v] of Object.entries(cp)) params[k] = String(v);
     // AvroData (connect.meta.data=true, its default) keeps "avro…" properties, docs and a default's presence as parameters,
-    // and Kafka Connect's SchemaProjector compares parameters whole.
+    // which Confluent's SchemaProjector compares (compat-params.ts).
     for (const [k, v] of Object.entries(o)) if (k.startsWith('avro')) params[k] = typeof v === 'string' ? v : JSON.stringify(v);
     if (dflt !== undefined && o['connect.default'] === undefined) params['io.confluent.connect.avro.field.default'] = 'true';
     let name = typeof o['connect.name'] === 'string' ? o['connect.name'] : undefined;
@@ -151,7 +144,8 @@ class Converter {
         type = 'struct';
         name ??= ns;
         const inner = ns ? ns.slice(0, Math.max(0, ns.lastIndexOf('.'))) || undefined : namespace;
-        if (typeof o.doc === 'string') params['io.confluent.connect.avro.record.doc'] = o.doc;
+        // AvroData.CONNECT_RECORD_DOC_PROP (one of the parameters projection ignores, compat-params.ts).
+        if (typeof o.doc === 'string') params['connect.record.doc'] = o.doc;
         type AvroField = { name: string; type: AvroSchema; default?: Json; doc?: unknown; 'connect.parameters'?: unknown };
         base.fields = ((o.fields as AvroField[]) ?? []).map((f) => {
           if (typeof f.doc === 'string') params[`io.confluent.connect.avro.field.doc.${f.name}`] = f.doc;
@@ -254,7 +248,7 @@ function checkMaybeCompatible(source: CSchema, target: CSchema, path: string): v
   if (source.type !== target.type && !promotable(source.type, target.type)) {
     throw new ProjectionError(`${at(path)}type ${source.type} cannot be projected to ${target.type}`);
   }
-  if (source.name !== target.name || source.params !== target.params) {
+  if (source.name !== target.name || !paramsCompatible(source, target)) {
     throw new ProjectionError(`${at(path)}schema ${describe(source)} differs from the file's ${describe(target)} in name or parameters`);
   }
   if (source.type === 'union' && source.avro !== target.avro) {

@@ -9,11 +9,15 @@
 // changes, when a file reaches file.max.bytes, and from outside: the wall
 // clock (rotate.schedule.interval.ms), memory pressure, revoke and shutdown.
 // With schema.compatibility BACKWARD/FORWARD/FULL a path's schema change
-// closes the set only when compatibility.ts says so; otherwise the rows join
-// the file, to be projected to its schema when it is written.
-import { decide, type Compatibility } from './compatibility.js';
+// closes the set only when compat-check.ts says so; otherwise the rows join
+// the file, to be projected to its schema when it is written. A record
+// Confluent's TopicPartitionWriter would hand to its errant-record reporter
+// (a SchemaProjectorException: "Schema version required") is left out of the
+// file and given to `errant` when the sink has one.
+import type { Compatibility } from './compatibility.js';
 import type { ChunkMeta, RowTable } from './layout.js';
-import { requireVersions } from './compat-versions.js';
+import { requireVersions, VersionRequiredError } from './compat-versions.js';
+import { fileSchemaChange } from './compat-check.js';
 
 export interface ChunkRef extends ChunkMeta {
   buffer: SharedArrayBuffer;
@@ -72,6 +76,8 @@ export class FileSet<T> {
   /** Encoded bytes of the batches that wait for this set. */
   heldBytes = 0;
   reason?: CloseReason;
+  /** Dead letters of records in this set's range: sent before its marker says the range is written. */
+  readonly deadLetters: Promise<void>[] = [];
 
   constructor(
     /** First offset covered: the previous set's end + 1, or where the partition started. */
@@ -93,6 +99,9 @@ export interface RotationRules {
   fileMaxBytes: number;
 }
 
+/** Records left out of `set` (by offset), with the reason Confluent's reporter would be given. */
+export type Errant<T> = (set: FileSet<T>, ticket: T, offsets: readonly number[], reason: string) => void;
+
 export interface RotationHooks<T> {
   /** "topic T partition P", for errors. */
   where?: string;
@@ -102,6 +111,11 @@ export interface RotationHooks<T> {
   /** The batch has rows in this set (called once per batch and set). */
   joined(ticket: T, set: FileSet<T>): void;
   closed(set: FileSet<T>): void;
+  /**
+   * schema.compatibility: whether the chunk's row projects to the file's schema
+   * exactly (compat-values.ts); undefined: every row of the chunk does.
+   */
+  rowProjects?(fileSchema: string, chunk: ChunkRef, row: number): boolean | undefined;
 }
 
 export class PartitionRotation<T> {
@@ -114,8 +128,12 @@ export class PartitionRotation<T> {
     private readonly hooks: RotationHooks<T>,
   ) {}
 
-  /** Places a batch's rows (in offset order) into sets, closing sets where the rules say. */
-  addBatch(ticket: T, ticketBytes: number, table: RowTable, chunks: readonly ChunkRef[], firstOffset: number, lastOffset: number): void {
+  /**
+   * Places a batch's rows (in offset order) into sets, closing sets where the
+   * rules say. `errant`: where records go that Confluent reports as errant
+   * (absent: they stop Sluice); they stay in the set's offset range.
+   */
+  addBatch(ticket: T, ticketBytes: number, table: RowTable, chunks: readonly ChunkRef[], firstOffset: number, lastOffset: number, errant?: Errant<T>): void {
     const { flushSize, rotateIntervalMs, fileMaxBytes, compatibility } = this.rules;
     const { offsets, times, groups } = table;
     const n = table.rows;
@@ -130,10 +148,28 @@ export class PartitionRotation<T> {
       }
       let file = set?.files.get(chunk.path);
       const changed = file && (file.schemaKey !== chunk.schemaKey || (compatibility !== undefined && file.version !== chunk.version));
-      const schemalessSwitch = compatibility !== undefined && file !== undefined && changed &&
-        requireVersions(compatibility, file, chunk, offsets[r]!, this.hooks.where);
+      let schemalessSwitch = false;
+      try {
+        schemalessSwitch = compatibility !== undefined && file !== undefined && !!changed &&
+          requireVersions(compatibility, file, chunk, offsets[r]!, this.hooks.where);
+      } catch (err) {
+        if (!errant || !(err instanceof VersionRequiredError) || !set) throw err;
+        // The run of this group's rows that meets the same file: each would fail the same way.
+        let end = r + 1;
+        const until = rotateIntervalMs > 0 ? set.firstTime + rotateIntervalMs : Number.POSITIVE_INFINITY;
+        while (end < n && groups[end] === g && times[end]! < until) end++;
+        errant(set, ticket, Array.from(offsets.subarray(r, end)), err.detail);
+        cursor[g] += end - r;
+        set.end = offsets[end - 1]!;
+        r = end;
+        continue;
+      }
       // Key and header files are never projected: another key schema closes the set whatever the value's version says.
-      const rotate = file !== undefined && changed && (!compatibility || schemalessSwitch || file.pieces[0]?.chunk.companionKey !== chunk.companionKey || decide(compatibility, file.version!, chunk.version!) === 'rotate');
+      let rotate = file !== undefined && changed && (!compatibility || schemalessSwitch || file.pieces[0]?.chunk.companionKey !== chunk.companionKey ||
+        fileSchemaChange(compatibility, file, chunk) !== undefined);
+      // A number with no exact value in the file's wider type: a file of its own schema keeps it (compat-values.ts); such rows are checked one by one.
+      const exact = !rotate && changed && file?.schema !== undefined ? this.hooks.rowProjects?.(file.schema, chunk, cursor[g]!) : undefined;
+      if (exact === false) rotate = true;
       if (set && file && rotate) {
         this.close('schema change');
         set = null;
@@ -156,7 +192,7 @@ export class PartitionRotation<T> {
       }
       // A run of rows of the same group that no rule cuts: placed at once.
       const byBytes = Math.max(1, Math.ceil((fileMaxBytes - file.bytes) / chunk.bytesPerRow));
-      const limit = Math.min(n, r + Math.min(flushSize - set.rows, byBytes));
+      const limit = exact === true ? r + 1 : Math.min(n, r + Math.min(flushSize - set.rows, byBytes));
       let end = r + 1;
       if (rotateIntervalMs > 0) {
         const until = set.firstTime + rotateIntervalMs;

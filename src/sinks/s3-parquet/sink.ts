@@ -23,6 +23,7 @@ import { readRowTable, type S3BatchMeta } from './layout.js';
 import { markerKey, recoverPartition, SET_METADATA, setId, type SetMarker } from './markers.js';
 import { partitionerSpec, TimeBuckets, type PartitionerSpec } from './partitioner.js';
 import { PartitionRotation, type ChunkRef, type CloseReason, type FileSet, type OpenFile, type RotationRules } from './rotation.js';
+import { errantReporter } from './errant.js';
 import { s3ServiceFor, type S3Service } from './service.js';
 import { companionExtension, extensionOf, formatSettings, objectTags, type FormatSettings } from './formats.js';
 import type { RecordFileTask } from './record-file-task.js';
@@ -85,6 +86,7 @@ class PartitionWriter {
       closeAt: (t) => sink.scheduleCloseAt(t),
       joined: (ticket) => ticket.pending++,
       closed: (set) => sink.onSetClosed(this, set),
+      rowProjects: (schema, chunk, row) => sink.rowProjects?.(schema, chunk, row),
     });
   }
 
@@ -125,6 +127,8 @@ class Semaphore {
 
 export class S3ParquetSink implements Sink {
   readonly routesPerRecord = true;
+  /** schema.compatibility: a record Confluent reports as errant is found while submit() places rows (errant.ts). */
+  readonly refusesOnSubmit = true;
   private readonly cfg: S3Config;
   private readonly service: S3Service;
   private readonly partitioner: PartitionerSpec;
@@ -144,6 +148,10 @@ export class S3ParquetSink implements Sink {
   private readonly extension: string;
   /** schema.compatibility other than NONE, for Avro, Protobuf, JSON Schema and Connect JSON values (the ones with versions). */
   private readonly compatibility?: Compatibility;
+  /** Kafka Connect gives a sink task an errant-record reporter only with a dead-letter topic or errors.log.enable=true. */
+  private readonly hasReporter: boolean;
+  /** schema.compatibility: compat-values.ts's check, loaded by the first plan() (before any batch). */
+  rowProjects?: typeof import('./compat-values.js').rowProjects;
 
   constructor(
     config: ResolvedConfig,
@@ -164,6 +172,7 @@ export class S3ParquetSink implements Sink {
     if (compat !== 'none' && ['avro', 'protobuf', 'json-schema', 'connect-json'].includes(config.valueFormat) && this.format.format !== 'bytearray') this.compatibility = compat;
     this.rules = { flushSize: c['flush.size'], rotateIntervalMs: c['rotate.interval.ms'], fileMaxBytes: c['file.max.bytes'], ...(this.compatibility ? { compatibility: this.compatibility } : {}) };
     const common = config.common;
+    this.hasReporter = common['errors.deadletterqueue.topic.name'] !== undefined || common['errors.log.enable'];
     this.budgetCap = common['inflight.max.bytes'] * OPEN_SHARE_OF_BUDGET;
     this.budgetRelief = common['inflight.max.bytes'] * OPEN_SHARE_AFTER_RELIEF;
     this.partitionCap = Math.min(common['partition.max.bytes'], common['inflight.max.bytes']) * OPEN_SHARE_OF_PARTITION;
@@ -195,6 +204,7 @@ export class S3ParquetSink implements Sink {
   // ---------------- plans ----------------
 
   async plan(topic: string): Promise<SinkPlan> {
+    if (this.compatibility && !this.rowProjects) this.rowProjects = (await import('./compat-values.js')).rowProjects;
     let p = this.plans.get(topic);
     if (!p) {
       p = {
@@ -274,7 +284,7 @@ export class S3ParquetSink implements Sink {
       if (meta && meta.rows > 0 && batch.output) {
         const table = readRowTable(batch.output, meta.rows);
         const chunks: ChunkRef[] = meta.groups.map((g) => ({ ...g, buffer: batch.output!, bytesPerRow: g.byteLength / Math.max(1, g.rows) }));
-        w.rotation.addBatch(ticket, batch.outputBytes, table, chunks, batch.firstOffset, batch.lastOffset);
+        w.rotation.addBatch(ticket, batch.outputBytes, table, chunks, batch.firstOffset, batch.lastOffset, errantReporter(batch, ticket, this.hasReporter));
       } else {
         w.rotation.extend(batch.lastOffset);
       }
@@ -414,6 +424,7 @@ export class S3ParquetSink implements Sink {
         const c = w.closed[0]!;
         const { set } = c;
         const id = setId(set.start, set.end);
+        await Promise.all(set.deadLetters);
         const bodies = await Promise.all(c.files.map((f) => f.parquet)).catch((err: unknown) => {
           throw new SluiceError(`writing ${FORMAT_NAMES[this.format.format]} for topic ${w.topic} partition ${w.partition} offsets ${set.start}-${set.end}: ${errorMessage(err)}`, { cause: err });
         });
