@@ -4,7 +4,7 @@
 // row's value on upsert and update; a field present with a null writes NULL;
 // a NOT NULL column without a default refuses the record, naming it.
 import { describe, expect, it } from 'vitest';
-import { createTopic, produce, type TestMessage } from '../helpers/kafka.js';
+import { createTopic, produce, readTopic, type TestMessage } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { uniqueName } from '../helpers/stack.js';
 import { envelope, pgConnector, runExpectingFailure, runUntilCommitted, type ConnectField } from './postgres-helpers.js';
@@ -123,5 +123,41 @@ describe('fields absent from the record schema (PostgreSQL)', () => {
       expect(b, cls).toEqual([{ nullable, def: "'dflt'::text" }]);
       expect(await sql(`SELECT id, qty, b FROM "${topic}" ORDER BY id`), cls).toEqual(expected);
     }
+  });
+
+  it('with a dead-letter topic: exactly the records lacking a NOT NULL column without default go there; the others land with defaults and kept values', async () => {
+    const topic = uniqueName('pg_absent_dlq');
+    await createTopic(topic, 1);
+    await sql(`CREATE TABLE ${topic} (k text PRIMARY KEY, name text, must integer NOT NULL, qty integer DEFAULT 7)`);
+    const MUST: ConnectField = { field: 'must', type: 'int32' };
+    const msgs: TestMessage[] = [];
+    const refused = new Set<number>();
+    for (let i = 0; i < 300; i++) {
+      const key = `k${i % 50}`;
+      if (i % 37 === 5) {
+        refused.add(i);
+        msgs.push(put(key, OLD, { name: `n${i}` })); // no "must": PostgreSQL refuses it
+      } else if (i % 3 === 0) msgs.push(put(key, [NAME, MUST], { name: `n${i}`, must: i })); // no "qty": default, or the row's value
+      else msgs.push(put(key, [NAME, MUST, QTY], { name: `n${i}`, must: i, qty: i }));
+    }
+    await produce(topic, msgs);
+    const dlq = uniqueName('absent_refused');
+    await runUntilCommitted(pgConnector(topic, {
+      'insert.mode': 'upsert', 'pk.mode': 'record_key', 'pk.fields': 'k', 'batch.max.records': '120',
+      'errors.tolerance': 'all', 'errors.deadletterqueue.topic.name': dlq, 'errors.deadletterqueue.topic.replication.factor': '1',
+      'errors.deadletterqueue.context.headers.enable': 'true',
+    }), [topic]);
+    // Replayed one record at a time, as Connect's statements would.
+    const want = new Map<string, { k: string; name: string; must: number; qty: number }>();
+    msgs.forEach((m, i) => {
+      if (refused.has(i)) return;
+      const prev = want.get(m.key as string);
+      const qty = i % 3 === 0 ? (prev ? prev.qty : 7) : i;
+      want.set(m.key as string, { k: m.key as string, name: `n${i}`, must: i, qty });
+    });
+    expect(await sql(`SELECT k, name, must, qty FROM ${topic} ORDER BY k`)).toEqual([...want.values()].sort((a, b) => (a.k < b.k ? -1 : 1)));
+    const letters = await readTopic(dlq, refused.size);
+    expect(letters.map((m) => Number(m.headers['__connect.errors.offset'])).sort((a, b) => a - b)).toEqual([...refused]);
+    for (const m of letters) expect(m.headers['__connect.errors.exception.message']).toMatch(/null value in column "must".*SQLSTATE 23502/);
   });
 });
