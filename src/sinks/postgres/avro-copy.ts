@@ -134,7 +134,8 @@ export function compileAvroCopy(plan: PgPlan, schema: RecordSchema, columns: rea
     if (f === undefined) {
       // The usual path reads record[name]: a name the record object has anyway (its methods) is not NULL there.
       if (src.field in proto) return null;
-      cols.push({ write: W_ABSENT, field: -1, notNull: col.notNull });
+      // Left out of the statement (absent.ts): its NOT NULL is PostgreSQL's to apply, after the default.
+      cols.push({ write: W_ABSENT, field: -1, notNull: col.notNull && col.pk });
       continue;
     }
     const ft = fields[f]!.type;

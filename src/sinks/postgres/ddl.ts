@@ -1,7 +1,8 @@
 // auto.create and auto.evolve as SQL. Pure: given the catalog and the columns
 // a record asks for, say what to CREATE / ALTER, or what cannot be done.
-// Evolution only ever adds nullable columns, widens a type safely or drops a
-// NOT NULL; it never drops a column or narrows a type.
+// Evolution only ever adds nullable columns (or, as Debezium's JDBC sink, a
+// required field with a default as NOT NULL DEFAULT), widens a type safely or
+// drops a NOT NULL; it never drops a column or narrows a type.
 import { intBits, type FieldType } from '../../workers/schema.js';
 import type { DesiredColumn } from './columns.js';
 import { quoteIdent } from './names.js';
@@ -69,7 +70,7 @@ function quoteLiteral(s: string): string {
 }
 
 export interface Evolution {
-  add: { name: string; sqlType: string; default?: string }[];
+  add: { name: string; sqlType: string; default?: string; notNull?: boolean }[];
   widen: { name: string; from: string; to: string }[];
   dropNotNull: string[];
   /** Human descriptions of what differs and cannot be evolved. */
@@ -102,7 +103,15 @@ function describeType(ft: FieldType): string {
 export function planEvolution(
   columns: readonly CatalogColumn[],
   wanted: readonly WantedColumn[],
-  opts: { schemaless: boolean; absent?: readonly string[] },
+  opts: {
+    schemaless: boolean;
+    absent?: readonly string[];
+    /**
+     * Debezium's JDBC sink adds a required field that has a default as
+     * NOT NULL DEFAULT x; Confluent's adds it as DEFAULT x, nullable.
+     */
+    notNullWithDefault?: boolean;
+  },
 ): Evolution {
   const byName = new Map(columns.map((c) => [c.name, c]));
   const ev: Evolution = { add: [], widen: [], dropNotNull: [], incompatible: [] };
@@ -111,7 +120,8 @@ export function planEvolution(
     if (!col) {
       if (w.type.kind !== 'null') {
         const lit = defaultLiteral(w.type, w.default);
-        ev.add.push({ name: w.name, sqlType: sqlTypeFor(w.type), ...(lit === undefined ? {} : { default: lit }) });
+        const notNull = opts.notNullWithDefault === true && !w.optional && lit !== undefined;
+        ev.add.push({ name: w.name, sqlType: sqlTypeFor(w.type), ...(lit === undefined ? {} : { default: lit }), ...(notNull ? { notNull } : {}) });
       }
       continue;
     }
@@ -140,7 +150,7 @@ export function isEmptyEvolution(ev: Evolution): boolean {
 /** One ALTER TABLE with every action; IF NOT EXISTS makes a racing instance's ADD harmless. */
 export function alterTableSql(target: string, ev: Evolution): string | undefined {
   const actions = [
-    ...ev.add.map((a) => `ADD COLUMN IF NOT EXISTS ${quoteIdent(a.name)} ${a.sqlType}${a.default === undefined ? '' : ` DEFAULT ${a.default}`}`),
+    ...ev.add.map((a) => `ADD COLUMN IF NOT EXISTS ${quoteIdent(a.name)} ${a.sqlType}${a.default === undefined ? '' : ` DEFAULT ${a.default}`}${a.notNull ? ' NOT NULL' : ''}`),
     ...ev.widen.map((w) => `ALTER COLUMN ${quoteIdent(w.name)} TYPE ${w.to}`),
     ...ev.dropNotNull.map((n) => `ALTER COLUMN ${quoteIdent(n)} DROP NOT NULL`),
   ];

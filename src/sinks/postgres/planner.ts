@@ -240,7 +240,7 @@ export class Planner {
       }
       columns.push({
         name: c.name, typeOid: c.typeOid, typeName: c.typeName, elemOid: c.elemOid, typmod: c.typmod, sqlType: c.sqlType,
-        notNull: c.notNull, pk: conflict.includes(c.name), source,
+        notNull: c.notNull, pk: conflict.includes(c.name), source, ...(c.hasDefault ? { hasDefault: true } : {}),
       });
     }
     const names = new Set(columns.map((c) => c.name));
@@ -328,9 +328,10 @@ export class Planner {
             const inSchema = new Set(fields.map((f) => f.name));
             const absent = schemaless || value.scalar ? [] : desc.columns
               .filter((c) => !c.generated && !taken.has(c.name) && !KAFKA_COLUMNS.includes(c.name as never))
-              .filter((c) => valueFieldAllowed(rules, c.name) && !inSchema.has(c.name))
+              // A column with a default gives it to records that lack the field (absent.ts): its NOT NULL stays.
+              .filter((c) => valueFieldAllowed(rules, c.name) && !inSchema.has(c.name) && !c.hasDefault)
               .map((c) => c.name);
-            const ev = planEvolution(desc.columns, wanted, { schemaless, absent: this.cfg['auto.evolve'] ? absent : [] });
+            const ev = planEvolution(desc.columns, wanted, { schemaless, absent: this.cfg['auto.evolve'] ? absent : [], notNullWithDefault: this.debezium });
             if (ev.incompatible.length > 0) {
               throw new SinkSchemaError(`table ${table} cannot take the records of ${where}: ${ev.incompatible.join('; ')}. Sluice never drops a column or narrows a type; change the table or the producer's schema`);
             }

@@ -35,6 +35,8 @@ export interface PgColumn {
   /** Part of the key that upsert/update/delete match rows on. */
   readonly pk: boolean;
   readonly source: ColumnSource;
+  /** The column has a DEFAULT (a record whose schema lacks its field leaves it to that). */
+  readonly hasDefault?: boolean;
 }
 
 export interface PgPlan {
@@ -142,6 +144,24 @@ export function outputTupleOffsets(output: SharedArrayBuffer, header: OutputHead
   const n = header.rows + header.deletes;
   // Copied out: the tuples before them leave the offsets unaligned for a Float64Array view.
   return new Float64Array(output.slice(at, at + n * 8));
+}
+
+/**
+ * Tuples whose record's schema lacks some of the plan's value columns
+ * (absent.ts): an optional trailer after the offsets, present only when such
+ * a tuple was written. `sets` lists column indices; `runs` is pairs of (first
+ * tuple index, index into sets or -1 for "every column"), in tuple order.
+ */
+export interface AbsentRuns {
+  readonly sets: readonly (readonly number[])[];
+  readonly runs: readonly number[];
+}
+
+/** The absent-column runs of an output, or undefined when every tuple has every column (the common case). */
+export function outputAbsentRuns(output: SharedArrayBuffer, header: OutputHeader): AbsentRuns | undefined {
+  const at = OUTPUT_HEADER_BYTES + header.tupleBytes + (header.rows + header.deletes) * 8;
+  if (output.byteLength <= at) return undefined;
+  return JSON.parse(Buffer.from(new Uint8Array(output, at)).toString('utf8')) as AbsentRuns;
 }
 
 export const SEQ_COLUMN = '__sluice_seq';

@@ -24,6 +24,12 @@ export interface Compiled {
   needsReplan: boolean;
   /** Schemaless data: names the plan has columns for, or ignores (filters). */
   known?: Map<string, boolean>;
+  /**
+   * Plan columns (indices) whose field this schema lacks: Kafka Connect's
+   * sinks leave them out of the INSERT / upsert, so the column keeps its
+   * default or the row's value (absent.ts). Undefined when none.
+   */
+  absent?: readonly number[];
   /** Each column's writer, in plan order: avro-copy.ts uses those of columns not from the value. */
   columns: readonly ColumnWriter[];
   /** The Avro → COPY transcoder of this combination (avro-copy.ts), once asked for; null: it does not cover it. */
@@ -85,7 +91,8 @@ export function compileRowEncoder(plan: PgPlan, schema: RecordSchema, keySchema:
   const valueCols = plan.columns.filter((c) => c.source.from === 'value');
   const schemaless = !schema.fields;
   const byName = new Map((schema.fields ?? []).map((f) => [f.name, f]));
-  const writers: ColumnWriter[] = plan.columns.map((col) => {
+  const absent = absentColumns(plan, schema);
+  const writers: ColumnWriter[] = plan.columns.map((col, index) => {
     const src = col.source;
     let fieldType: FieldType;
     let get: (value: unknown, ctx: RecordContext) => unknown;
@@ -110,7 +117,8 @@ export function compileRowEncoder(plan: PgPlan, schema: RecordSchema, keySchema:
       fieldType = byName.get(name)?.type ?? { kind: 'any' };
     }
     const write = valueWriter(col.typeOid, col.elemOid, fieldType, plan.textNul, col.name, col.typmod, wallZones(plan));
-    const notNull = col.notNull;
+    // An absent column is left out of the statement (NULL in the staging table only): PostgreSQL applies its default or refuses it.
+    const notNull = col.notNull && !absent?.includes(index);
     const colName = col.name;
     return (w, value, ctx) => {
       const v = get(value, ctx);
@@ -153,7 +161,8 @@ export function compileRowEncoder(plan: PgPlan, schema: RecordSchema, keySchema:
         if (f.optional && col.notNull && !col.pk) needsReplan = true;
       }
       // A NOT NULL column the schema no longer has: relax it rather than fail every record.
-      for (const c of valueCols) if (c.notNull && !c.pk && !inSchema.has(c.name) && !schema.scalar) needsReplan = true;
+      // One with a default takes it for such records, as in Kafka Connect: it stays NOT NULL.
+      for (const c of valueCols) if (c.notNull && !c.hasDefault && !c.pk && !inSchema.has(c.name) && !schema.scalar) needsReplan = true;
       if (keySchema?.fields && !keySchema.scalar) {
         for (const c of keyCols) {
           const f = keySchema.fields.find((x) => x.name === (c.source as { field: string }).field);
@@ -164,7 +173,22 @@ export function compileRowEncoder(plan: PgPlan, schema: RecordSchema, keySchema:
       }
     }
   }
-  return { encode, missing, needsReplan, known, columns: writers };
+  return { encode, missing, needsReplan, known, columns: writers, ...(absent ? { absent } : {}) };
+}
+
+/**
+ * Value columns of the plan that a schemaful struct schema has no field for.
+ * Schemaless data and primitive schemas have no notion of a field left out:
+ * their missing values are NULL, as before. Key columns are never absent.
+ */
+export function absentColumns(plan: PgPlan, schema: RecordSchema): number[] | undefined {
+  if (!schema.fields || schema.scalar) return undefined;
+  const names = new Set(schema.fields.map((f) => f.name));
+  let out: number[] | undefined;
+  plan.columns.forEach((c, i) => {
+    if (c.source.from === 'value' && !c.pk && !names.has(c.source.field)) (out ??= []).push(i);
+  });
+  return out;
 }
 
 export function writeSeqDel(w: ByteWriter, offset: number, del: boolean): void {

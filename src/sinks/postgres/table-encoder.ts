@@ -66,6 +66,11 @@ export class TableEncoder implements WorkerEncoder<PgPlan> {
   private collector: ReplanCollector | undefined;
   /** Kafka offset of each tuple written so far. */
   private tupleOffsets = new Float64Array(1024);
+  /** Absent-column runs (protocol.ts AbsentRuns), only once a tuple lacked a column. */
+  private absentSets: number[][] = [];
+  private absentKeys = new Map<string, number>();
+  private absentRuns: number[] = [];
+  private absentNow = -1;
   /** A truncate event was met: the tuples so far were dropped, the table is emptied first. */
   private truncated = false;
 
@@ -85,6 +90,7 @@ export class TableEncoder implements WorkerEncoder<PgPlan> {
     this.lastSchema = undefined;
     this.lastKeySchema = undefined;
     this.collector = undefined;
+    this.resetAbsent();
     if (this.compiled.size > 256) this.compiled.clear();
   }
 
@@ -122,6 +128,7 @@ export class TableEncoder implements WorkerEncoder<PgPlan> {
     if (copy === null) return false;
     this.rowStart = this.writer.pos;
     if (!copy(this.writer, bytes, ctx)) return false;
+    this.noteAbsent(c.absent);
     this.noteTuple(ctx.offset);
     this.rows++;
     return true;
@@ -138,6 +145,7 @@ export class TableEncoder implements WorkerEncoder<PgPlan> {
     this.rowStart = this.writer.pos;
     this.rows = 0;
     this.deletes = 0;
+    this.resetAbsent();
     this.truncated = true;
   }
 
@@ -167,8 +175,34 @@ export class TableEncoder implements WorkerEncoder<PgPlan> {
       if (err instanceof ConvertError && c.known && this.plan.autoEvolve && this.widensSchemaless(value.value)) return this.collect(value, key, ctx);
       throw err;
     }
+    this.noteAbsent(c.absent);
     this.noteTuple(ctx.offset);
     this.rows++;
+  }
+
+  private resetAbsent(): void {
+    if (this.absentRuns.length === 0 && this.absentNow === -1) return;
+    this.absentSets = [];
+    this.absentKeys.clear();
+    this.absentRuns = [];
+    this.absentNow = -1;
+  }
+
+  /** The next tuple's absent columns: a new run when they differ from the last row's (delete tuples join the current run). */
+  private noteAbsent(absent: readonly number[] | undefined): void {
+    let id = -1;
+    if (absent) {
+      const key = absent.join(',');
+      let known = this.absentKeys.get(key);
+      if (known === undefined) {
+        known = this.absentSets.push([...absent]) - 1;
+        this.absentKeys.set(key, known);
+      }
+      id = known;
+    }
+    if (id === this.absentNow) return;
+    this.absentRuns.push(this.rows + this.deletes, id);
+    this.absentNow = id;
   }
 
   private noteTuple(offset: number): void {
@@ -267,11 +301,15 @@ export class TableEncoder implements WorkerEncoder<PgPlan> {
     const meta: PgBatchMeta | undefined = this.truncated ? { truncate: true } : undefined;
     if (this.rows + this.deletes === 0 && !meta) return { output: null, outputBytes: 0, rows: 0 };
     const tuples = this.rows + this.deletes;
-    const outputBytes = w.pos + tuples * 8;
+    // Every tuple had every column (the common case): no trailer.
+    const runs = this.absentRuns[0] === 0 ? this.absentRuns : [0, -1, ...this.absentRuns];
+    const absent = this.absentRuns.length > 0 ? Buffer.from(JSON.stringify({ sets: this.absentSets, runs })) : undefined;
+    const outputBytes = w.pos + tuples * 8 + (absent?.length ?? 0);
     const output = new SharedArrayBuffer(outputBytes);
     const bytes = new Uint8Array(output);
     bytes.set(w.buf.subarray(0, w.pos));
     bytes.set(new Uint8Array(this.tupleOffsets.buffer, 0, tuples * 8), w.pos);
+    if (absent) bytes.set(absent, w.pos + tuples * 8);
     writeOutputHeader(output, { planId: this.plan.id, rows: this.rows, deletes: this.deletes, tupleBytes: w.pos - OUTPUT_HEADER_BYTES });
     return meta ? { output, outputBytes, rows: this.rows, meta } : { output, outputBytes, rows: this.rows };
   }

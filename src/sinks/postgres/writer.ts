@@ -15,7 +15,8 @@ import { tpKey, type EncodedBatch, type RejectedRecord } from '../common/sink.js
 import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
 import type { Claim, OffsetStore, PartitionAdvance } from './offsets.js';
 import type { TableState } from './planner.js';
-import { outputTupleOffsets, outputTuples, type OutputHeader, type PgPlan } from './protocol.js';
+import { appendPieces, presentColumns, splitRuns, type Piece } from './absent.js';
+import { outputAbsentRuns, outputTupleOffsets, outputTuples, type OutputHeader, type PgPlan } from './protocol.js';
 import { isolateRejects, isRowDataError, rejectReason, sqlState, tupleStarts } from './rejects.js';
 import type { PgService } from './service.js';
 import { applyStatements, copyColumns, stagingDdl, stagingTable, type InsertMode } from './staging.js';
@@ -220,7 +221,12 @@ export class GroupWriter {
     const { state: s, plan } = t;
     if (t.truncate) await client.query(`TRUNCATE ${s.target}`);
     if (t.rows + t.deletes === 0) return; // only a truncate
-    const viaCopy = t.direct && (await this.typesStillMatch(client, s, plan));
+    const pieces = absentPieces(t.segments);
+    if (pieces && !isolate) {
+      await this.writePieces(client, s, plan, pieces, t.deletes > 0, what);
+      return;
+    }
+    const viaCopy = !pieces && t.direct && (await this.typesStillMatch(client, s, plan));
     if (isolate) {
       await this.writeRejectingRows(client, s, plan, t.segments, viaCopy, t.deletes > 0, what);
       return;
@@ -249,13 +255,24 @@ export class GroupWriter {
     hasDeletes: boolean,
     what: string,
   ): Promise<void> {
-    const rows: { bytes: Uint8Array; offset: number; pending: Pending }[] = [];
+    const rows: { bytes: Uint8Array; offset: number; pending: Pending; absent: readonly number[] | undefined }[] = [];
+    let anyAbsent = false;
     for (const { segment: g, pending: p } of segments) {
       const tuples = outputTuples(g.output, g.header);
       const count = g.header.rows + g.header.deletes;
       const starts = tupleStarts(tuples, count);
       const offsets = outputTupleOffsets(g.output, g.header);
-      for (let i = 0; i < count; i++) rows.push({ bytes: tuples.subarray(starts[i]!, starts[i + 1]!), offset: offsets[i]!, pending: p });
+      const runs = outputAbsentRuns(g.output, g.header);
+      let absent: readonly number[] | undefined;
+      for (let i = 0, r = 0; i < count; i++) {
+        if (runs && r < runs.runs.length && runs.runs[r] === i) {
+          const set = runs.runs[r + 1]!;
+          absent = set < 0 ? undefined : runs.sets[set];
+          r += 2;
+        }
+        if (absent) anyAbsent = true;
+        rows.push({ bytes: tuples.subarray(starts[i]!, starts[i + 1]!), offset: offsets[i]!, pending: p, absent });
+      }
     }
     const stage = stagingTable(plan.id);
     // A deferred constraint would fail only at COMMIT, after every range seemed fine.
@@ -268,7 +285,10 @@ export class GroupWriter {
         await client.query('SAVEPOINT sluice_rows');
         try {
           const chunks = rows.slice(lo, hi).map((r) => r.bytes);
-          if (viaCopy) await this.service.copyBinary(client, s.target, copyColumns(plan.columns, false), chunks);
+          if (anyAbsent) {
+            const pieces = appendPieces([], rows.slice(lo, hi).map((r) => ({ chunks: [r.bytes], tuples: 1, absent: r.absent })));
+            await this.writePieces(client, s, plan, pieces, hasDeletes, what);
+          } else if (viaCopy) await this.service.copyBinary(client, s.target, copyColumns(plan.columns, false), chunks);
           else {
             await client.query(`TRUNCATE ${stage.ref}`);
             await this.writeStaged(client, s, plan, chunks, hi - lo, hasDeletes, what);
@@ -331,6 +351,31 @@ export class GroupWriter {
     for (const sql of applyStatements(apply)) await client.query(sql);
   }
 
+  /**
+   * A table part some of whose records lack columns (absent.ts): each run of
+   * records lacking the same columns goes through the staging table in turn,
+   * its statements naming only the columns its records have.
+   */
+  private async writePieces(
+    client: pg.PoolClient,
+    s: TableState,
+    plan: PgPlan,
+    pieces: readonly Piece[],
+    hasDeletes: boolean,
+    what: string,
+  ): Promise<void> {
+    const stage = stagingTable(plan.id);
+    await client.query(stagingDdl(plan.id, plan.columns, plan.staged));
+    const mode: InsertMode = plan.staged ? this.mode : 'insert';
+    for (const p of pieces) {
+      await client.query(`TRUNCATE ${stage.ref}`);
+      const n = await this.service.copyBinary(client, stage.ref, copyColumns(plan.columns, plan.staged), p.chunks);
+      if (n !== p.tuples) throw new SluiceError(`${what}: COPY into the staging table reported ${n} rows, expected ${p.tuples}`);
+      const columns = presentColumns(plan.columns, p.absent);
+      for (const sql of applyStatements({ mode, target: s.target, stage: stage.ref, columns, staged: plan.staged, hasDeletes })) await client.query(sql);
+    }
+  }
+
   private markStaged(client: pg.PoolClient, plan: PgPlan, direct: boolean): void {
     if (direct) return;
     let set = this.staged.get(client);
@@ -360,6 +405,20 @@ export class GroupWriter {
     }
     return same;
   }
+}
+
+/** The group's tuples for one table cut into absent-column runs, or undefined when every record has every column. */
+function absentPieces(segments: readonly PartSegment[]): Piece[] | undefined {
+  const all = segments.map(({ segment: g }) => ({ g, runs: outputAbsentRuns(g.output, g.header) }));
+  if (!all.some((x) => x.runs)) return undefined;
+  const pieces: Piece[] = [];
+  for (const { g, runs } of all) {
+    const tuples = outputTuples(g.output, g.header);
+    const count = g.header.rows + g.header.deletes;
+    if (count === 0) continue;
+    appendPieces(pieces, runs ? splitRuns(tuples, tupleStarts(tuples, count), runs) : [{ chunks: [tuples], tuples: count, absent: undefined }]);
+  }
+  return pieces;
 }
 
 /** A plan whose column types are no longer the table's (widened since): its bytes need a staging table. */
