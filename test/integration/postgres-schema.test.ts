@@ -74,7 +74,8 @@ describe('auto.create', () => {
       { name: 'name', type: 'text', nullable: false },
       { name: 'qty', type: 'integer', nullable: false },
       { name: 'price', type: 'numeric(8,2)', nullable: false },
-      { name: 'status', type: 'text', nullable: false },
+      // A required field with a default: DEFAULT and nullable, as Confluent's writeColumnSpec.
+      { name: 'status', type: 'text', nullable: true },
     ]);
     expect(await primaryKey(topic)).toEqual(['id']);
     const rows = await sql<{ id: string; name: string; qty: number; price: string }>(`SELECT id, name, qty, price::text FROM "${topic}" ORDER BY qty`);
@@ -135,7 +136,7 @@ describe('auto.evolve', () => {
       { name: 'name', type: 'text', nullable: true },
       { name: 'qty', type: 'bigint', nullable: false },
       { name: 'price', type: 'numeric(12,3)', nullable: false },
-      { name: 'status', type: 'text', nullable: false },
+      { name: 'status', type: 'text', nullable: true },
       { name: 'colour', type: 'text', nullable: true },
       { name: 'size', type: 'integer', nullable: true },
     ]);

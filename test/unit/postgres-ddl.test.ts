@@ -75,7 +75,11 @@ describe('auto.create', () => {
       ],
     };
     const cols = desiredColumns(rules({ pkMode: 'record_value', pkFields: ['id'] }), withDefaults, undefined);
+    // Confluent's writeColumnSpec: a default and no NOT NULL (the key stays NOT NULL); Debezium's: NOT NULL DEFAULT.
     expect(createTableSql('"t"', cols)).toBe(
+      `CREATE TABLE IF NOT EXISTS "t" ("id" bigint DEFAULT 0 NOT NULL, "status" text DEFAULT E'it''s \\\\ new''); DROP TABLE t; --', "n" integer, "ok" boolean DEFAULT TRUE, "blob" bytea NOT NULL, PRIMARY KEY ("id"))`,
+    );
+    expect(createTableSql('"t"', cols, { notNullWithDefault: true })).toBe(
       `CREATE TABLE IF NOT EXISTS "t" ("id" bigint DEFAULT 0 NOT NULL, "status" text DEFAULT E'it''s \\\\ new''); DROP TABLE t; --' NOT NULL, "n" integer, "ok" boolean DEFAULT TRUE NOT NULL, "blob" bytea NOT NULL, PRIMARY KEY ("id"))`,
     );
     expect(defaultLiteral({ kind: 'float64' }, 1.5)).toBe('1.5');

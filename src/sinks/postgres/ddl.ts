@@ -9,9 +9,18 @@ import { quoteIdent } from './names.js';
 import type { CatalogColumn } from './service.js';
 import { fitColumn, sqlTypeFor } from './types.js';
 
-export function createTableSql(target: string, cols: readonly DesiredColumn[]): string {
+/**
+ * CREATE TABLE for auto.create. A required field with a default: Debezium's JDBC sink makes it
+ * NOT NULL DEFAULT x (`notNullWithDefault`); Confluent's (GenericDatabaseDialect.writeColumnSpec)
+ * writes DEFAULT x and no NOT NULL, so the column is nullable unless it is in the primary key.
+ */
+export function createTableSql(target: string, cols: readonly DesiredColumn[], opts: { notNullWithDefault?: boolean } = {}): string {
   if (cols.length === 0) throw new Error('a table needs at least one column');
-  const defs = cols.map((c) => `${quoteIdent(c.name)} ${sqlTypeFor(c.type)}${defaultClause(c.type, c.default)}${c.optional && !c.pk ? '' : ' NOT NULL'}`);
+  const defs = cols.map((c) => {
+    const dflt = defaultClause(c.type, c.default);
+    const notNull = c.pk || (!c.optional && (dflt === '' || opts.notNullWithDefault === true));
+    return `${quoteIdent(c.name)} ${sqlTypeFor(c.type)}${dflt}${notNull ? ' NOT NULL' : ''}`;
+  });
   const pk = cols.filter((c) => c.pk).map((c) => quoteIdent(c.name));
   if (pk.length > 0) defs.push(`PRIMARY KEY (${pk.join(', ')})`);
   return `CREATE TABLE IF NOT EXISTS ${target} (${defs.join(', ')})`;

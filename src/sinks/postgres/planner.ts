@@ -311,7 +311,7 @@ export class Planner {
             const value = req.values[0];
             if (!value) return; // only tombstones so far: nothing to create a table from
             const cols = this.columnsOrThrow(() => desiredColumns(rules, value, req.keys[0]), table, where);
-            await client.query(createTableSql(table, cols));
+            await client.query(createTableSql(table, cols, { notNullWithDefault: this.debezium }));
             this.log.info({ table, topic }, `created table ${table} (${cols.map((c) => c.name).join(', ')})`);
             desc = (await this.service.describeTable(s.name, client))!;
           }
