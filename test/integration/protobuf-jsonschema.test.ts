@@ -323,7 +323,9 @@ describe('JsonSchemaConverter into PostgreSQL', () => {
       WHERE attrelid = to_regclass($1) AND attnum > 0 ORDER BY attnum`, [`"${topic}"`]);
     expect(types.map((t) => `${t.name} ${t.type}${t.notnull ? ' not null' : ''}`)).toEqual([
       'id bigint not null', 'qty integer not null', 'ratio double precision not null', 'name text', 'amount numeric(24,3) not null', 'at timestamp without time zone not null',
-      'day date not null', 'tags text[] not null', 'attrs jsonb not null', 'ship_to jsonb not null', 'bill_to jsonb', 'flag boolean not null',
+      'day date not null', 'tags text[] not null', 'attrs jsonb not null', 'ship_to jsonb not null', 'bill_to jsonb',
+      // Required with a default: DEFAULT and nullable, as Confluent's writeColumnSpec.
+      'flag boolean',
     ]);
     const rows = await sql(`SELECT id::text, qty, ratio, name, amount::text, ((extract(epoch FROM at) * 1000)::numeric(20,0))::text AS at_ms, day::text, tags, attrs::text, ship_to, bill_to, flag
       FROM "${topic}" ORDER BY id`);
