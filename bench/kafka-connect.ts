@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { orders, orderConnectJson } from '../test/helpers/orders.js';
 import { createTopic, produce } from '../test/helpers/kafka.js';
-import { ConnectStandalone } from '../test/helpers/kafka-connect.js';
+import { ConnectStandalone, connectDatabase } from '../test/helpers/kafka-connect.js';
 import { PG_JDBC } from '../test/helpers/connectors.js';
 import { KAFKA, PG_URL, uniqueName } from '../test/helpers/stack.js';
 import { startBenchSluice } from './lib/sluice-child.js';
@@ -68,10 +68,7 @@ async function main(): Promise<void> {
   const rows = [...orders(N, 1)];
   await produce(topic, rows.map((o, i) => ({ key: String(o.id), value: orderConnectJson(o), partition: i % PARTITIONS })));
 
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [CONNECT_DB])).rowCount === 0) await admin.query(`CREATE DATABASE ${CONNECT_DB}`);
-  await admin.end();
+  const connectDb = await connectDatabase(CONNECT_DB);
 
   const config = {
     'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector', topics: topic,
@@ -82,10 +79,10 @@ async function main(): Promise<void> {
   };
 
   // Kafka Connect first, on its own: the machine is not shared between the two runs.
-  const connect = new ConnectStandalone([{ name: `bench-${topic}`, config: { ...config, 'tasks.max': String(TASKS), 'connection.url': PG_JDBC.replace(/\/[^/?]*(\?|$)/, `/${CONNECT_DB}$1`) } }]);
+  const connect = new ConnectStandalone([{ name: `bench-${topic}`, config: { ...config, 'tasks.max': String(TASKS), 'connection.url': connectDb.jdbc } }]);
   let kc: Timing;
   try {
-    kc = await timeRows(PG_URL.replace(/\/[^/]*$/, `/${CONNECT_DB}`), topic, () => connect.pid, 'Kafka Connect');
+    kc = await timeRows(connectDb.url, topic, () => connect.pid, 'Kafka Connect');
   } catch (err) {
     process.stderr.write(connect.log().slice(-4000));
     throw err;

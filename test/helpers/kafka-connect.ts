@@ -7,7 +7,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KAFKA } from './stack.js';
+import pg from 'pg';
+import { PG_JDBC } from './connectors.js';
+import { KAFKA, PG_URL } from './stack.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..').replace(/\/dist$/, '');
 
@@ -25,6 +27,21 @@ export function connectPaths(): ConnectPaths {
   };
   paths = { libs: line('CONNECT_LIBS'), plugins: line('CONNECT_PLUGINS') };
   return paths;
+}
+
+/**
+ * A database of the stack's PostgreSQL for Kafka Connect to write into (made when missing), so that its
+ * tables never meet Sluice's: its URL for pg clients and its JDBC URL for the connector config.
+ */
+export async function connectDatabase(name: string): Promise<{ url: string; jdbc: string }> {
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  try {
+    if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return { url: PG_URL.replace(/\/[^/]*$/, `/${name}`), jdbc: PG_JDBC.replace(/\/[^/?]*(\?|$)/, `/${name}$1`) };
 }
 
 export interface ConnectorConfig { name: string; config: Record<string, string> }

@@ -9,15 +9,16 @@ import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopic, produce } from '../helpers/kafka.js';
-import { ConnectStandalone, type ConnectorConfig } from '../helpers/kafka-connect.js';
+import { ConnectStandalone, connectDatabase, type ConnectorConfig } from '../helpers/kafka-connect.js';
 import { PG_JDBC } from '../helpers/connectors.js';
 import { KAFKA, PG_URL, uniqueName } from '../helpers/stack.js';
 import { runUntilCommitted, type ConnectField } from './postgres-helpers.js';
 import { JsonEvents } from './debezium-events.js';
 
+// Kafka Connect's database (connectDatabase makes it in beforeAll).
 const CONNECT_DB = 'sluice_race_connect';
-const CONNECT_PG_URL = PG_URL.replace(/\/[^/]*$/, `/${CONNECT_DB}`);
-const CONNECT_JDBC = PG_JDBC.replace(/\/[^/?]*(\?|$)/, `/${CONNECT_DB}$1`);
+let CONNECT_PG_URL = '';
+let CONNECT_JDBC = '';
 
 const ROW_FIELDS: ConnectField[] = [
   { field: 'id', type: 'int32' },
@@ -134,10 +135,7 @@ const zoneTopic = uniqueName('race_tz');
 const evolveTopic = uniqueName('race_evolve');
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [CONNECT_DB])).rowCount === 0) await admin.query(`CREATE DATABASE ${CONNECT_DB}`);
-  await admin.end();
+  ({ url: CONNECT_PG_URL, jdbc: CONNECT_JDBC } = await connectDatabase(CONNECT_DB));
 
   // 1. Change events in Debezium's envelope: c/r/u/d and tombstones, every semantic type, a later added column.
   const ev = new JsonEvents('race', 'items', ROW_FIELDS);
