@@ -5,70 +5,19 @@
 // column names, column types, values, upserts and deletes). Only the topic
 // (unique per run) and, for S3, the endpoint and prefix are changed; literal
 // table names are dropped first so the test can run again.
-import avro from 'avsc';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTopic, produce, readTopic, type TestMessage } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
-import { confluentFrame, registerSchema } from '../helpers/registry.js';
 import { runSluice, startSluice } from '../helpers/sluice.js';
 import { S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3_URL, uniqueName } from '../helpers/stack.js';
 import { envelope, waitUntilCommitted, type ConnectField } from './postgres-helpers.js';
 import { JsonEvents } from './debezium-events.js';
 import { ensurePythonReaders, listObjects, readObjects, readParquet } from './s3-support.js';
 import { allDocs, ELASTICSEARCH, OPENSEARCH } from '../helpers/opensearch.js';
-
-const FIXTURES = path.resolve(__dirname, '../fixtures/connect-configs');
-const KAFKA_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-distributed.properties');
-const DEMO_SCENE_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/demo-scene-smt.properties');
-const KAFKA_TO_DATABASE_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/kafka-to-database.properties');
-const AVRO_STANDALONE_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-avro-standalone.properties');
-
-/** Runs a corpus config as published (topics replaced) with a worker file until every offset is committed. */
-async function runFixture(
-  fixture: string,
-  opts: { topics: string[]; worker: string; set?: Record<string, string>; env?: Record<string, string>; text?: (s: string) => string },
-): Promise<string> {
-  const raw = fs.readFileSync(path.join(FIXTURES, fixture), 'utf8');
-  const json = JSON.parse(opts.text ? opts.text(raw) : raw) as { name: string; config: Record<string, unknown> };
-  if ('topics.regex' in json.config) json.config['topics.regex'] = opts.topics[0]!.replace(/\..*$/, '\\..*');
-  else json.config.topics = opts.topics.join(',');
-  Object.assign(json.config, opts.set ?? {});
-  // A fresh connector name per run: a fresh consumer group, as a newly created connector has.
-  json.name = uniqueName(json.name.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 30));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-corpus-'));
-  const file = path.join(dir, fixture);
-  fs.writeFileSync(file, JSON.stringify(json));
-  const sluice = startSluice(['run', '--config', file, '--worker', opts.worker], { SLUICE_WORKER_THREADS: '1', SLUICE_BATCH_LINGER_MS: '50', ...opts.env });
-  try {
-    await waitUntilCommitted(sluice, `connect-${json.name}`, opts.topics, 120_000);
-  } finally {
-    const exit = await sluice.stop('SIGTERM');
-    expect(exit.code, sluice.output().slice(-3000)).toBe(0);
-  }
-  return sluice.output();
-}
-
-async function avroValues(topic: string, schema: object, values: readonly Record<string, unknown>[]): Promise<Buffer[]> {
-  const id = await registerSchema(`${topic}-value`, schema);
-  const type = avro.Type.forSchema(schema as avro.Schema);
-  return values.map((v) => confluentFrame(id, type.toBuffer(v)));
-}
-
-async function columns(table: string): Promise<Record<string, string>> {
-  const rows = await sql<{ column_name: string; data_type: string }>(
-    'SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position', [table]);
-  return Object.fromEntries(rows.map((r) => [r.column_name, r.data_type]));
-}
-
-async function primaryKey(table: string): Promise<string[]> {
-  const rows = await sql<{ attname: string }>(
-    `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
-     WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`, [`"${table}"`]);
-  return rows.map((r) => r.attname);
-}
+import { AVRO_STANDALONE_WORKER, avroValues, columns, DEMO_SCENE_WORKER, FIXTURES, KAFKA_TO_DATABASE_WORKER, KAFKA_WORKER, primaryKey, runFixture, s3Env } from './corpus-support.js';
 
 describe('sluice check with a worker file', () => {
   it('prints the converters in effect and where each came from, a notice per key without effect, and exits 0 (SLUICE_WORKER_CONFIG)', async () => {
@@ -306,12 +255,6 @@ describe('corpus configs, end to end', () => {
     expect(objects).toEqual([`${topicsDir}/${topic}/year=2024/month=03/day=05/hour=07/${topic}+0+0000000000.zstd.parquet`]) // parquet.codec=zstd: Confluent's .zstd.parquet;
     const files = await readParquet(`${topicsDir}/${topic}/`);
     expect(files.flatMap((f) => f.data)).toEqual([0, 1, 2].map((i) => ({ user: `u${i}`, n: i })));
-  });
-
-  // The local stack's endpoint, bucket and keys come from the environment, which wins over the file.
-  const s3Env = (topicsDir: string) => ({
-    SLUICE_STORE_URL: S3_URL, SLUICE_S3_BUCKET_NAME: S3_BUCKET, SLUICE_AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, SLUICE_AWS_SECRET_ACCESS_KEY: S3_SECRET_KEY,
-    SLUICE_TOPICS_DIR: topicsDir,
   });
 
   it("Confluent's S3 sink quickstart (connect-standalone: connect-avro-standalone.properties + quickstart-s3.properties): AvroFormat, flush.size=3, the nine records in three objects", async () => {
