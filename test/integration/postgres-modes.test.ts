@@ -93,6 +93,7 @@ describe('insert.mode and pk.mode', () => {
     })));
     await runUntilCommitted(pgConnector(topic, {
       'key.converter': 'org.apache.kafka.connect.json.JsonConverter', 'key.converter.schemas.enable': 'true',
+      'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector', // Debezium's spellings of pk.mode and pk.fields
       'insert.mode': 'upsert', 'primary.key.mode': 'record_key', 'primary.key.fields': 'tenant,id', 'delete.enabled': 'true', 'batch.max.records': '25',
     }), [topic]);
     const rows = await sql<{ k: string; name: string; qty: number }>(`SELECT tenant || '/' || id AS k, name, qty FROM ${topic} ORDER BY id`);
@@ -176,6 +177,7 @@ describe('insert.mode and pk.mode', () => {
     const fields: ConnectField[] = [{ field: 'id', type: 'int64' }, { field: 'name', type: 'string' }, { field: 'secret', type: 'string' }];
     await produce(topic, [0, 1, 2].map((id) => ({ value: envelope(fields, { id, name: `n${id}`, secret: 'leaked' }) })));
     await runUntilCommitted(pgConnector(topic, {
+      'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
       'insert.mode': 'upsert', 'primary.key.mode': 'record_value', 'primary.key.fields': 'id', 'field.exclude.list': 'secret',
     }), [topic]);
     expect(await sql(`SELECT id::int, name, secret FROM ${topic} ORDER BY id`)).toEqual([0, 1, 2].map((id) => ({ id, name: `n${id}`, secret: 'kept' })));

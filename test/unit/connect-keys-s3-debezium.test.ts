@@ -146,6 +146,37 @@ describe('Debezium JDBC sink keys', () => {
     expect(problems({ ...DEBEZIUM, 'use.time.zone': 'UTC', 'database.time_zone': 'Europe/Paris' }))
       .toEqual(['database.time_zone: same option as use.time.zone, with a different value; give only one of them']);
   });
+
+  it("keys only the other JDBC sink defines are ignored with a warning, as Connect never hands them to the connector", () => {
+    // Debezium's sink reads primary.key.mode and schema.evolution, never pk.mode or auto.create.
+    const dbz = load({ ...DEBEZIUM, 'pk.mode': 'record_value', 'pk.fields': 'id', 'auto.create': 'true', 'auto.evolve': 'true', 'fields.whitelist': 'id', 'db.timezone': 'Asia/Kolkata' });
+    expect([dbz.options['pk.mode'], dbz.options['pk.fields'], dbz.options['auto.create'], dbz.options['auto.evolve'], dbz.options['fields.whitelist'], dbz.options['db.timezone']])
+      .toEqual(['none', undefined, false, false, undefined, 'UTC']);
+    expect(dbz.warnings).toEqual(expect.arrayContaining([
+      "pk.mode: not a key of Debezium's JDBC sink (io.debezium.connector.jdbc.JdbcSinkConnector), which Kafka Connect never hands it, so it is ignored here too; that sink reads primary.key.mode",
+      expect.stringMatching(/^auto\.create: not a key of Debezium's JDBC sink .* reads schema\.evolution=basic$/),
+    ]));
+    // So an upsert keyed by pk.mode is refused as Debezium would run it: without a primary key.
+    expect(problems({ ...DEBEZIUM, 'insert.mode': 'upsert', 'pk.mode': 'record_key' })).toEqual([expect.stringMatching(/^insert\.mode: "upsert" needs a primary key; set primary\.key\.mode /)]);
+    // schema.evolution=basic still creates and evolves, whatever auto.create says.
+    const basic = load({ ...DEBEZIUM, 'schema.evolution': 'basic', 'auto.create': 'false' });
+    expect([basic.options['auto.create'], basic.options['auto.evolve']]).toEqual([true, true]);
+
+    // Confluent's sink reads pk.mode and auto.create, never Debezium's names.
+    const confluent = { ...DEBEZIUM, 'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector' };
+    const cfl = load({ ...confluent, 'primary.key.mode': 'record_key', 'schema.evolution': 'basic', 'collection.name.format': 'x_${topic}', 'database.time_zone': 'Asia/Kolkata' });
+    expect([cfl.options['pk.mode'], cfl.options['auto.create'], cfl.options['table.name.format'], cfl.options['db.timezone']]).toEqual(['none', false, '${topic}', 'UTC']);
+    expect(cfl.warnings).toEqual(expect.arrayContaining([
+      "primary.key.mode: not a key of Confluent's JDBC sink, which Kafka Connect never hands it, so it is ignored here too; that sink reads pk.mode",
+      expect.stringMatching(/^schema\.evolution: .* reads auto\.create and auto\.evolve$/),
+    ]));
+    // Each class's own spellings are read without a warning, and Sluice's own class reads both.
+    const classWarnings = (c: { warnings: readonly string[] }) => c.warnings.filter((w) => w.includes('not a key of'));
+    expect(classWarnings(load({ ...confluent, 'pk.mode': 'record_key', 'auto.create': 'true' }))).toEqual([]);
+    expect(classWarnings(load({ ...DEBEZIUM, 'primary.key.mode': 'record_key', 'schema.evolution': 'basic' }))).toEqual([]);
+    const own = load({ ...DEBEZIUM, 'connector.class': 'sluice.postgres', 'primary.key.mode': 'kafka', 'auto.create': 'true' });
+    expect([own.options['pk.mode'], own.options['auto.create'], classWarnings(own)]).toEqual(['kafka', true, []]);
+  });
 });
 
 describe('secrets are masked in values, never inside key names', () => {

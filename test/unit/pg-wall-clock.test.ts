@@ -176,7 +176,9 @@ describe('values under db.timezone', () => {
     expect(problems({ 'db.timezone': '+05:30', 'date.timezone': 'utc' })).toEqual([]);
     expect(problems({ 'use.time.zone': 'Asia/Kolkata', 'date.timezone': 'DB_TIMEZONE' })).toEqual([]);
     expect(problems({ 'date.timezone': 'Europe/Paris' })).toHaveLength(1);
-    const c = loadConfig({ json: { name: 'x', config: { ...base, 'database.time_zone': 'Asia/Kolkata', 'date.timezone': 'UTC' } } });
+    const c = loadConfig({ json: { name: 'x', config: { ...base, 'db.timezone': 'Asia/Kolkata', 'date.timezone': 'UTC' } } });
     expect([c.options['db.timezone'], c.options['date.timezone']]).toEqual(['Asia/Kolkata', 'utc']);
+    const debezium = loadConfig({ json: { name: 'x', config: { ...base, 'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector', 'database.time_zone': 'Asia/Kolkata' } } });
+    expect(debezium.options['db.timezone']).toBe('Asia/Kolkata');
   });
 });

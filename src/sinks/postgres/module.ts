@@ -1,6 +1,7 @@
 // The PostgreSQL sink's registry record (common/module.ts).
 import type { SinkModule } from '../common/module.js';
 import { postgresOptions } from './config.js';
+import { ignoreOtherClassKeys } from './class-keys.js';
 import { jdbcReadsName } from './connect-keys.js';
 import { JdbcUrlError, parseJdbcUrl, unusedJdbcParams } from './jdbc-url.js';
 import { checkUnquoted } from './unquoted-config.js';
@@ -15,6 +16,7 @@ export const postgresSink: SinkModule = {
   classesDoc: 'a JDBC sink class (Confluent or Debezium), sluice.postgres',
   options: postgresOptions,
   check(c) {
+    const ignored = ignoreOtherClassKeys(c);
     const url = c.get('connection.url');
     if (typeof url === 'string') {
       // connection.url's sslpassword (the client key's passphrase) is a secret too.
@@ -38,7 +40,8 @@ export const postgresSink: SinkModule = {
     }
     // Name the keys as the user wrote them: Debezium configs say primary.key.mode.
     const debezium = /debezium/i.test(String(c.get('connector.class')));
-    const pkMode = c.setAs('pk.mode') ?? (debezium ? 'primary.key.mode' : 'pk.mode');
+    const pkWritten = c.setAs('pk.mode');
+    const pkMode = pkWritten !== undefined && !ignored.has(pkWritten) ? pkWritten : debezium ? 'primary.key.mode' : 'pk.mode';
     if (c.get('delete.enabled') && c.get('pk.mode') !== 'record_key') {
       c.problem(`${c.setAs('delete.enabled') ?? 'delete.enabled'}: needs ${pkMode}=record_key (a tombstone names the row by its key)`);
     }
