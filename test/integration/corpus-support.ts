@@ -49,9 +49,11 @@ export async function avroValues(topic: string, schema: object, values: readonly
   return values.map((v) => confluentFrame(id, type.toBuffer(v)));
 }
 
-export async function columns(table: string): Promise<Record<string, string>> {
+/** A table's columns and their types; the table is in the search path's first schema unless `schema` says otherwise. */
+export async function columns(table: string, schema?: string): Promise<Record<string, string>> {
+  // Other tests make tables of the same name in schemas of their own.
   const rows = await sql<{ column_name: string; data_type: string }>(
-    'SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position', [table]);
+    'SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 AND table_schema = coalesce($2, current_schema()) ORDER BY ordinal_position', [table, schema ?? null]);
   return Object.fromEntries(rows.map((r) => [r.column_name, r.data_type]));
 }
 
