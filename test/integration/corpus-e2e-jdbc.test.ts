@@ -1,0 +1,137 @@
+// End to end with Confluent JDBC sink configs of the corpus (test/fixtures/connect-configs/,
+// sources in SOURCES.md), each run as published with the worker its demo ran with: the records
+// the demo's docs produce go in, and what Kafka Connect lands comes out (table and column names,
+// column types as Confluent's PostgreSqlDatabaseDialect creates them, keys, rows). Only topics
+// (unique per run) and regexes naming them are changed; literal table names are dropped first.
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createTopic, produce } from '../helpers/kafka.js';
+import { sql } from '../helpers/pg.js';
+import { uniqueName } from '../helpers/stack.js';
+import { avroValues, columns, DEMO_SCENE_WORKER, primaryKey, runFixture } from './corpus-support.js';
+
+/**
+ * The Avro value schema Voluble (the data generator of demo-scene's Twelve Days of SMT) writes
+ * through the AvroConverter: an optional struct of optional strings (interop.clj: complex-schema
+ * is `.optional`, every Faker value a String), so a top-level ["null", record] union, the record
+ * shown as Gen0 by the docs' kafkacat output.
+ */
+function volubleSchema(fields: readonly string[]): object {
+  return ['null', { type: 'record', name: 'Gen0', fields: fields.map((name) => ({ name, type: ['null', 'string'], default: null })) }];
+}
+
+async function volubleRecords(topic: string, fields: readonly string[], rows: readonly (Record<string, string> | null)[]) {
+  const values = await avroValues(topic, volubleSchema(fields), rows.filter((r) => r !== null));
+  let i = 0;
+  // Voluble keys are Internet.uuid strings (the worker's StringConverter); a null row is a tombstone.
+  return rows.map((r) => ({ key: randomUUID(), value: r === null ? null : values[i++]! }));
+}
+
+describe('Confluent JDBC sink corpus configs, end to end', () => {
+  it('demo-scene day 6 (InsertField partition, offset and topic fields): integer, bigint and text columns holding where each record came from', async () => {
+    const topic = uniqueName('day6-transactions');
+    await createTopic(topic, 1);
+    // The day 6 source connector's records: cost, card_type, item and two static fields.
+    const fields = ['cost', 'card_type', 'item', 'sourceSystem', 'ingestAgent'];
+    const rows = [
+      { cost: '11.78', card_type: 'visa', item: 'Schneider Aventinus', sourceSystem: 'NeverGonna', ingestAgent: 'GiveYouUp' },
+      { cost: '17.65', card_type: 'discover', item: 'Two Hearted Ale', sourceSystem: 'NeverGonna', ingestAgent: 'GiveYouUp' },
+      { cost: '11.63', card_type: 'jcb', item: 'Stone IPA', sourceSystem: 'NeverGonna', ingestAgent: 'GiveYouUp' },
+    ];
+    await produce(topic, await volubleRecords(topic, fields, rows));
+    await runFixture('demo-scene--sink-jdbc-mysql-day6-00.json', { topics: [topic], worker: DEMO_SCENE_WORKER });
+    // InsertField's partition field is an optional INT32, the offset an optional INT64, the topic an
+    // optional STRING (InsertField.makeUpdatedSchema): INT, BIGINT and TEXT in PostgreSqlDatabaseDialect.
+    expect(await columns(topic)).toEqual({
+      cost: 'text', card_type: 'text', item: 'text', sourceSystem: 'text', ingestAgent: 'text',
+      kafkaPartition: 'integer', kafkaOffset: 'bigint', kafkaTopic: 'text',
+    });
+    expect(await primaryKey(topic)).toEqual([]);
+    expect(await sql(`SELECT * FROM "${topic}" ORDER BY "kafkaOffset"`)).toEqual(
+      rows.map((r, i) => ({ ...r, kafkaPartition: 0, kafkaOffset: String(i), kafkaTopic: topic })));
+  });
+
+  it('demo-scene day 5 (MaskField with a replacement string): the masked field lands as the replacement, the rest as produced', async () => {
+    const topic = uniqueName('day5-01-person');
+    await createTopic(topic, 1);
+    // The day5-01 source connector's records, credit card fields already masked at ingest.
+    const fields = ['fullAddress', 'phone_num', 'cc_exp', 'lastName', 'cc_num', 'firstName'];
+    const rows = [
+      { fullAddress: 'Apt. 801 356 Frami Canyon, East Irene, CA 15876-9608', phone_num: '(910) 077-1824 x74606', cc_exp: '<masked>', lastName: 'Thompson', cc_num: '<masked>', firstName: 'Wade' },
+      { fullAddress: '2338 Andres Ville, North Tonymouth, OH 18398-3319', phone_num: '702.792.9316 x5223', cc_exp: '<masked>', lastName: 'Reinger', cc_num: '<masked>', firstName: 'Wayne' },
+    ];
+    await produce(topic, await volubleRecords(topic, fields, rows));
+    await runFixture('demo-scene--sink-jdbc-mysql-day5-person-01.json', { topics: [topic], worker: DEMO_SCENE_WORKER });
+    expect(await columns(topic)).toEqual(Object.fromEntries(fields.map((f) => [f, 'text'])));
+    expect(await sql(`SELECT * FROM "${topic}" ORDER BY "lastName"`)).toEqual(
+      rows.map((r) => ({ ...r, fullAddress: '[\u274credacted\u274c]' })).sort((a, b) => a.lastName.localeCompare(b.lastName)));
+  });
+
+  it('demo-scene day 10 (RegexRouter .* to production_data): every record lands in the literal table production_data', async () => {
+    const topic = uniqueName('day10-transactions');
+    await createTopic(topic, 1);
+    await sql('DROP TABLE IF EXISTS production_data');
+    const fields = ['cost', 'units', 'card_type', 'item', 'customer_remarks', 'cc_num', 'cc_exp', 'txn_date'];
+    const rows = [
+      { cost: '12.85', units: '2', card_type: 'maestro', item: 'Hercules Double IPA', customer_remarks: "Perfect! My experiment worked! They're all exactly 25 minutes slow!", cc_num: '1228-1221-1221-1431', cc_exp: '2013-9-12', txn_date: 'Wed Dec 16 07:59:52 GMT 2020' },
+      { cost: '48.54', units: '41', card_type: 'visa', item: 'Oak Aged Yeti Imperial Stout', customer_remarks: 'Great Scott!', cc_num: '1211-1221-1234-2201', cc_exp: '2011-10-12', txn_date: 'Mon Dec 14 11:43:56 GMT 2020' },
+    ];
+    await produce(topic, await volubleRecords(topic, fields, rows));
+    await runFixture('demo-scene--sink-jdbc-mysql-day10-00.json', { topics: [topic], worker: DEMO_SCENE_WORKER });
+    // The docs' `describe production_data`: the eight fields, text, in the record's order.
+    expect(await columns('production_data')).toEqual(Object.fromEntries(fields.map((f) => [f, 'text'])));
+    expect(await sql(`SELECT to_regclass('"${topic}"') AS t`)).toEqual([{ t: null }]);
+    expect(await sql('SELECT * FROM production_data ORDER BY units::int')).toEqual(rows);
+  });
+
+  it('demo-scene day 11 (topics.regex, ReplaceField renames under a TopicNameMatches predicate, RegexRouter): two systems land in one transactions table', async () => {
+    const base = uniqueName('day11');
+    const sys01 = `${base}-sys01`;
+    const systemB = `${base}-systemB`;
+    for (const t of [sys01, systemB]) await createTopic(t, 1);
+    await sql('DROP TABLE IF EXISTS transactions');
+    // The docs' two topics: the same entity, systemB calling amount cost and product item.
+    const a = [
+      { txn_date: 'Sun Dec 13 02:18:44 GMT 2020', amount: '68.32', product: 'Yeti Imperial Stout', units: '56', source: 'SYS01' },
+      { txn_date: 'Tue Dec 08 14:27:13 GMT 2020', amount: '10.03', product: 'Stone IPA', units: '39', source: 'SYS01' },
+    ];
+    const b = [
+      { txn_date: 'Mon Dec 07 16:22:03 GMT 2020', cost: '63.39', units: '27', item: 'St. Bernardus Abt 12', source: 'SYSTEM_B' },
+      { txn_date: 'Tue Dec 15 23:09:20 GMT 2020', cost: '7.24', units: '72', item: 'Ruination IPA', source: 'SYSTEM_B' },
+    ];
+    await produce(sys01, await volubleRecords(sys01, Object.keys(a[0]!), a));
+    await produce(systemB, await volubleRecords(systemB, Object.keys(b[0]!), b));
+    // The regexes name the topics: the demo's day11-.* becomes this run's prefix.
+    await runFixture('demo-scene--sink-jdbc-mysql-day11-00.json', {
+      topics: [sys01, systemB], worker: DEMO_SCENE_WORKER,
+      set: { 'topics.regex': `${base}-.*`, 'transforms.renameTargetTopic.regex': `${base}-.*` },
+    });
+    // The docs' `describe transactions`: five text columns (their order is that of whichever topic's record came first).
+    const cols = await columns('transactions');
+    expect(Object.keys(cols).sort()).toEqual(['amount', 'product', 'source', 'txn_date', 'units']);
+    expect(new Set(Object.values(cols))).toEqual(new Set(['text']));
+    for (const t of [sys01, systemB]) expect(await sql(`SELECT to_regclass('"${t}"') AS t`)).toEqual([{ t: null }]);
+    const renamed = b.map((r) => ({ txn_date: r.txn_date, amount: r.cost, product: r.item, units: r.units, source: r.source }));
+    expect(await sql('SELECT txn_date, amount, product, units, source FROM transactions ORDER BY amount::numeric')).toEqual(
+      [...a, ...renamed].sort((x, y) => Number(x.amount) - Number(y.amount)));
+  });
+
+  it('demo-scene day 11 (Filter under RecordIsTombstone): the tombstones Voluble writes are dropped, the rest land', async () => {
+    const topic = uniqueName('sys02');
+    await createTopic(topic, 1);
+    const fields = ['amount', 'txn_date', 'source', 'product', 'units'];
+    // The docs' offsets 88..97 of sys02 (tombstone.rate 0.30): nulls between the records.
+    const rows = [
+      null, null,
+      { amount: '73.66', txn_date: 'Sun Dec 13 01:21:10 GMT 2020', source: 'SYS02', product: 'Kirin Inchiban', units: '67' },
+      { amount: '6.86', txn_date: 'Tue Dec 08 16:42:27 GMT 2020', source: 'SYS02', product: 'Trappistes Rochefort 8', units: '61' },
+      null,
+      { amount: '7.27', txn_date: 'Thu Dec 10 09:53:55 GMT 2020', source: 'SYS02', product: 'Stone IPA', units: '87' },
+    ];
+    await produce(topic, await volubleRecords(topic, fields, rows));
+    await runFixture('demo-scene--sink-jdbc-mysql-day11-01.json', { topics: [topic], worker: DEMO_SCENE_WORKER });
+    expect(await columns(topic)).toEqual(Object.fromEntries(fields.map((f) => [f, 'text'])));
+    expect(await sql(`SELECT * FROM "${topic}" ORDER BY units::int`)).toEqual(
+      rows.filter((r) => r !== null).sort((x, y) => Number(x.units) - Number(y.units)));
+  });
+});
