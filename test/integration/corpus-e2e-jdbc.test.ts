@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createTopic, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { uniqueName } from '../helpers/stack.js';
-import { avroValues, columns, DEMO_SCENE_WORKER, primaryKey, runFixture } from './corpus-support.js';
+import { avroValues, columns, DEMO_SCENE_WORKER, KAFKA_TO_DATABASE_WORKER, primaryKey, runFixture } from './corpus-support.js';
 
 /**
  * The Avro value schema Voluble (the data generator of demo-scene's Twelve Days of SMT) writes
@@ -133,5 +133,86 @@ describe('Confluent JDBC sink corpus configs, end to end', () => {
     expect(await columns(topic)).toEqual(Object.fromEntries(fields.map((f) => [f, 'text'])));
     expect(await sql(`SELECT * FROM "${topic}" ORDER BY units::int`)).toEqual(
       rows.filter((r) => r !== null).sort((x, y) => Number(x.units) - Number(y.units)));
+  });
+  it('kafka-ecosystem SINK_POSTGRES (ksqlDB windowed table, upsert on pk.fields "SIDE, WINDOW_TS", TimestampConverter to Timestamp): one row per side and window, the last count wins', async () => {
+    const topic = uniqueName('ZWZZT_TRADES_BY_15_MIN');
+    await createTopic(topic, 1);
+    // The demo's CREATE TABLE ZWZZT_TRADES_BY_15_MIN AS SELECT SIDE AS ROWKEY, WINDOWSTART AS WINDOW_TS,
+    // AS_VALUE(SIDE) AS SIDE, COUNT(*), SUM(PRICE * QUANTITY), SUM(QUANTITY)/COUNT(*) over the datagen
+    // Stock_Trades stream (int price and quantity): ksqlDB's Avro value schema, every field nullable.
+    const schema = { type: 'record', name: 'KsqlDataSourceSchema', namespace: 'io.confluent.ksql.avro_schemas', fields: [
+      { name: 'WINDOW_TS', type: ['null', 'long'], default: null }, { name: 'SIDE', type: ['null', 'string'], default: null },
+      { name: 'TRADE_COUNT', type: ['null', 'long'], default: null }, { name: 'TOTAL_VALUE', type: ['null', 'int'], default: null },
+      { name: 'AVG_QUANTITY', type: ['null', 'long'], default: null },
+    ] };
+    const w1 = Date.UTC(2020, 5, 9, 10, 0, 0);
+    const w2 = Date.UTC(2020, 5, 9, 10, 15, 0);
+    // The table's changelog: each window's aggregate emitted again as trades arrive.
+    const rows = [
+      { WINDOW_TS: w1, SIDE: 'BUY', TRADE_COUNT: 1, TOTAL_VALUE: 2_400, AVG_QUANTITY: 3 },
+      { WINDOW_TS: w1, SIDE: 'SELL', TRADE_COUNT: 1, TOTAL_VALUE: 900, AVG_QUANTITY: 1 },
+      { WINDOW_TS: w1, SIDE: 'BUY', TRADE_COUNT: 2, TOTAL_VALUE: 7_000, AVG_QUANTITY: 4 },
+      { WINDOW_TS: w2, SIDE: 'BUY', TRADE_COUNT: 1, TOTAL_VALUE: 500, AVG_QUANTITY: 5 },
+      { WINDOW_TS: w1, SIDE: 'BUY', TRADE_COUNT: 3, TOTAL_VALUE: 9_100, AVG_QUANTITY: 4 },
+    ];
+    // The key is ksqlDB's windowed KAFKA key (the side's bytes, then the window start); pk.mode=record_value ignores it.
+    const key = (side: string, ws: number) => { const b = Buffer.alloc(8); b.writeBigInt64BE(BigInt(ws)); return Buffer.concat([Buffer.from(side), b]); };
+    // The demo's worker (kafka-ecosystem docker-compose.yml) has the converters of demo-scene-smt.properties: String keys, Avro values.
+    await produce(topic, (await avroValues(topic, schema, rows)).map((value, i) => ({ key: key(rows[i]!.SIDE, rows[i]!.WINDOW_TS), value })));
+    await runFixture('demo-scene--SINK_POSTGRES.json', { topics: [topic], worker: DEMO_SCENE_WORKER });
+    // FieldsMetadata orders the columns as the value's fields; pk.fields is a LIST (", " separated
+    // names trimmed); primary key columns NOT NULL; the converted WINDOW_TS a Connect Timestamp: TIMESTAMP.
+    expect(await columns(topic)).toEqual({
+      WINDOW_TS: 'timestamp without time zone', SIDE: 'text', TRADE_COUNT: 'bigint', TOTAL_VALUE: 'integer', AVG_QUANTITY: 'bigint',
+    });
+    // GenericDatabaseDialect.extractPrimaryKeyFieldNames walks the columns, not pk.fields: the value's order.
+    expect(await primaryKey(topic)).toEqual(['WINDOW_TS', 'SIDE']);
+    // db.timezone defaults to UTC: the window start's UTC wall clock.
+    expect(await sql(`SELECT to_char("WINDOW_TS", 'YYYY-MM-DD HH24:MI:SS') AS ts, "SIDE", "TRADE_COUNT", "TOTAL_VALUE", "AVG_QUANTITY" FROM "${topic}" ORDER BY 1, 2`)).toEqual([
+      { ts: '2020-06-09 10:00:00', SIDE: 'BUY', TRADE_COUNT: '3', TOTAL_VALUE: 9_100, AVG_QUANTITY: '4' },
+      { ts: '2020-06-09 10:00:00', SIDE: 'SELL', TRADE_COUNT: '1', TOTAL_VALUE: 900, AVG_QUANTITY: '1' },
+      { ts: '2020-06-09 10:15:00', SIDE: 'BUY', TRADE_COUNT: '1', TOTAL_VALUE: 500, AVG_QUANTITY: '5' },
+    ]);
+  });
+
+  it('rail-data-streaming-pipeline TRAIN_CANCELLATIONS_ACTIVATIONS_SCHEDULE_00 (String key as MESSAGE_KEY, upsert, ReplaceField blacklist "SCHEDULE_SEGMENT_LOCATION, HEADER"): the struct and array are dropped, one row per key', async () => {
+    const topic = uniqueName('TRAIN_CANCELLATIONS_ACTIVATIONS_SCHEDULE_00');
+    await createTopic(topic, 1);
+    // A sample of the ksqlDB 5.2 stream's Avro value (05_cancellations_activations_schedules.ksql):
+    // HEADER a struct, SCHEDULE_SEGMENT_LOCATION an array of structs, the rest primitives; keyed by MSG_KEY.
+    const schema = { type: 'record', name: 'KsqlDataSourceSchema', namespace: 'io.confluent.ksql.avro_schemas', fields: [
+      { name: 'TRAIN_ID', type: ['null', 'string'], default: null },
+      { name: 'HEADER', type: ['null', { type: 'record', name: 'KsqlDataSourceSchema_HEADER', fields: [
+        { name: 'MSG_TYPE', type: ['null', 'string'], default: null }, { name: 'MSG_QUEUE_TIMESTAMP', type: ['null', 'long'], default: null },
+      ] }], default: null },
+      { name: 'EVENT_TYPE', type: ['null', 'string'], default: null },
+      { name: 'ACTUAL_TIMESTAMP', type: ['null', 'long'], default: null },
+      { name: 'LOC_STANOX', type: ['null', 'string'], default: null },
+      { name: 'SCHEDULE_SEGMENT_LOCATION', type: ['null', { type: 'array', items: ['null', { type: 'record', name: 'KsqlDataSourceSchema_SCHEDULE_SEGMENT_LOCATION', fields: [
+        { name: 'TIPLOC_CODE', type: ['null', 'string'], default: null }, { name: 'DEPARTURE', type: ['null', 'string'], default: null },
+      ] }] }], default: null },
+      { name: 'MSG_KEY', type: ['null', 'string'], default: null },
+    ] };
+    const row = (train: string, type: string, ts: number, stanox: string) => ({
+      TRAIN_ID: train, HEADER: { MSG_TYPE: '0002', MSG_QUEUE_TIMESTAMP: ts + 5_000 }, EVENT_TYPE: type, ACTUAL_TIMESTAMP: ts, LOC_STANOX: stanox,
+      SCHEDULE_SEGMENT_LOCATION: [{ TIPLOC_CODE: 'LEEDS', DEPARTURE: '0915' }, { TIPLOC_CODE: 'YORK', DEPARTURE: null }], MSG_KEY: `${train}${ts}${stanox}`,
+    });
+    const rows = [row('161Y82MI07', 'CANCELLATION', 1_568_103_780_000, '17132'), row('172D30MI07', 'CANCELLATION', 1_568_103_840_000, '52226')];
+    // The same message read again (a replayed feed): the same key, upserted.
+    const all = [...rows, { ...rows[0]!, EVENT_TYPE: 'REINSTATEMENT' }];
+    await produce(topic, (await avroValues(topic, schema, all)).map((value, i) => ({ key: all[i]!.MSG_KEY, value })));
+    // The demo's workers (rail-data-streaming-pipeline docker-compose.yml) take Avro keys and values, as
+    // kafka-to-database.properties does; the connector sets String keys.
+    await runFixture('demo-scene--sink-jdbc-TRAIN_CANCELLATIONS_ACTIVATIONS_SCHEDULE_00.json', { topics: [topic], worker: KAFKA_TO_DATABASE_WORKER });
+    // ReplaceField's blacklist is a LIST (names trimmed); the primitive key's column MESSAGE_KEY is
+    // not a value field, so FieldsMetadata puts it after them.
+    expect(await columns(topic)).toEqual({
+      TRAIN_ID: 'text', EVENT_TYPE: 'text', ACTUAL_TIMESTAMP: 'bigint', LOC_STANOX: 'text', MSG_KEY: 'text', MESSAGE_KEY: 'text',
+    });
+    expect(await primaryKey(topic)).toEqual(['MESSAGE_KEY']);
+    expect(await sql(`SELECT * FROM "${topic}" ORDER BY "MESSAGE_KEY"`)).toEqual([
+      { TRAIN_ID: '161Y82MI07', EVENT_TYPE: 'REINSTATEMENT', ACTUAL_TIMESTAMP: '1568103780000', LOC_STANOX: '17132', MSG_KEY: rows[0]!.MSG_KEY, MESSAGE_KEY: rows[0]!.MSG_KEY },
+      { TRAIN_ID: '172D30MI07', EVENT_TYPE: 'CANCELLATION', ACTUAL_TIMESTAMP: '1568103840000', LOC_STANOX: '52226', MSG_KEY: rows[1]!.MSG_KEY, MESSAGE_KEY: rows[1]!.MSG_KEY },
+    ]);
   });
 });
