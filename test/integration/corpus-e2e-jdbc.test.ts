@@ -7,8 +7,19 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createTopic, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
-import { uniqueName } from '../helpers/stack.js';
-import { avroValues, columns, DEMO_SCENE_WORKER, KAFKA_TO_DATABASE_WORKER, primaryKey, runFixture } from './corpus-support.js';
+import { confluentFrame } from '../helpers/registry.js';
+import { REGISTRY, uniqueName } from '../helpers/stack.js';
+import { avroValues, columns, DEMO_SCENE_WORKER, KAFKA_TO_DATABASE_WORKER, KAFKA_WORKER, primaryKey, runFixture } from './corpus-support.js';
+
+/** Registers a JSON Schema as Confluent's KafkaJsonSchemaSerializer does (schemaType JSON). */
+async function registerJsonSchema(subject: string, schema: object): Promise<number> {
+  const res = await fetch(`${REGISTRY}/subjects/${encodeURIComponent(subject)}/versions`, {
+    method: 'POST', headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ schemaType: 'JSON', schema: JSON.stringify(schema) }),
+  });
+  if (!res.ok) throw new Error(`register ${subject}: HTTP ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: number }).id;
+}
 
 /**
  * The Avro value schema Voluble (the data generator of demo-scene's Twelve Days of SMT) writes
@@ -25,6 +36,58 @@ async function volubleRecords(topic: string, fields: readonly string[], rows: re
   let i = 0;
   // Voluble keys are Internet.uuid strings (the worker's StringConverter); a null row is a tombstone.
   return rows.map((r) => ({ key: randomUUID(), value: r === null ? null : values[i++]! }));
+}
+
+/**
+ * openmeter's meter tables into SINK_METERS_PG. With `windowed` the keys are as ksqlDB writes a windowed
+ * table's key (the JSON_SR key, then the 8-byte window start); without, the same JSON_SR key alone.
+ */
+async function openmeterMeters(windowed: boolean): Promise<void> {
+  const m1 = uniqueName('om_meter_m1');
+  const m2 = uniqueName('om_meter_m2');
+  for (const t of [m1, m2]) await createTopic(t, 1);
+  // meter_table.tpl.sql: CREATE TABLE OM_METER_<slug> WITH (KEY_FORMAT='JSON_SR', VALUE_FORMAT='JSON_SR') AS
+  // SELECT SUBJECT AS KEY1, AS_VALUE(SUBJECT) AS SUBJECT, WINDOWSTART AS WINDOWSTART_TS, WINDOWEND AS
+  // WINDOWEND_TS, COUNT(*) AS VALUE ... WINDOW TUMBLING (SIZE 1 HOUR): ksqlDB's JSON Schemas for the Connect
+  // schemas (JsonSchemaData: optional fields as oneOf null, connect.index in field order).
+  const opt = (i: number, t: object) => ({ 'connect.index': i, oneOf: [{ type: 'null' }, t] });
+  const valueSchema = { type: 'object', properties: {
+    SUBJECT: opt(0, { type: 'string' }), WINDOWSTART_TS: opt(1, { type: 'integer', 'connect.type': 'int64' }),
+    WINDOWEND_TS: opt(2, { type: 'integer', 'connect.type': 'int64' }), VALUE: opt(3, { type: 'integer', 'connect.type': 'int64' }),
+  } };
+  // The single key column, unwrapped; $schema only so that the local registry (Apicurio) knows it for JSON Schema.
+  const keySchema = { $schema: 'http://json-schema.org/draft-07/schema#', oneOf: [{ type: 'null' }, { type: 'string' }] };
+  const hour = 3_600_000;
+  const t0 = Date.UTC(2023, 5, 1, 10);
+  const produceMeter = async (topic: string, rows: { subject: string; start: number; value: number }[]) => {
+    const vid = await registerJsonSchema(`${topic}-value`, valueSchema);
+    const kid = await registerJsonSchema(`${topic}-key`, keySchema);
+    await produce(topic, rows.map((r) => {
+      // A windowed key: the serialized key, then the window start (ksqlDB's TimeWindowedSerializer).
+      const ws = Buffer.alloc(8);
+      ws.writeBigInt64BE(BigInt(r.start));
+      return {
+        key: Buffer.concat([confluentFrame(kid, Buffer.from(JSON.stringify(r.subject))), ...(windowed ? [ws] : [])]),
+        value: confluentFrame(vid, Buffer.from(JSON.stringify({ SUBJECT: r.subject, WINDOWSTART_TS: r.start, WINDOWEND_TS: r.start + hour, VALUE: r.value }))),
+      };
+    }));
+  };
+  // The table's changelog: counts growing as events arrive.
+  await produceMeter(m1, [{ subject: 'customer-1', start: t0, value: 1 }, { subject: 'customer-1', start: t0 + hour, value: 1 }, { subject: 'customer-1', start: t0, value: 2 }]);
+  await produceMeter(m2, [{ subject: 'customer-2', start: t0, value: 7 }]);
+  await runFixture('openmeter--sink-meters-pg.json', { topics: [m1, m2], worker: KAFKA_WORKER });
+  for (const t of [m1, m2]) {
+    // The key (ValueToKey of the renamed fields, converted to Connect Timestamps) is the primary key; its
+    // columns keep the value's place and take the key's type (FieldsMetadata: key fields win over the value's).
+    expect(await columns(t)).toEqual({ SUBJECT: 'text', WINDOWSTART: 'timestamp without time zone', WINDOWEND: 'timestamp without time zone', VALUE: 'bigint' });
+    expect(await primaryKey(t)).toEqual(['WINDOWSTART', 'WINDOWEND']);
+  }
+  const rows = (t: string) => sql(`SELECT "SUBJECT", to_char("WINDOWSTART", 'YYYY-MM-DD HH24:MI') AS s, to_char("WINDOWEND", 'HH24:MI') AS e, "VALUE" FROM "${t}" ORDER BY 2`);
+  expect(await rows(m1)).toEqual([
+    { SUBJECT: 'customer-1', s: '2023-06-01 10:00', e: '11:00', VALUE: '2' },
+    { SUBJECT: 'customer-1', s: '2023-06-01 11:00', e: '12:00', VALUE: '1' },
+  ]);
+  expect(await rows(m2)).toEqual([{ SUBJECT: 'customer-2', s: '2023-06-01 10:00', e: '11:00', VALUE: '7' }]);
 }
 
 describe('Confluent JDBC sink corpus configs, end to end', () => {
@@ -214,5 +277,23 @@ describe('Confluent JDBC sink corpus configs, end to end', () => {
       { TRAIN_ID: '161Y82MI07', EVENT_TYPE: 'REINSTATEMENT', ACTUAL_TIMESTAMP: '1568103780000', LOC_STANOX: '17132', MSG_KEY: rows[0]!.MSG_KEY, MESSAGE_KEY: rows[0]!.MSG_KEY },
       { TRAIN_ID: '172D30MI07', EVENT_TYPE: 'CANCELLATION', ACTUAL_TIMESTAMP: '1568103840000', LOC_STANOX: '52226', MSG_KEY: rows[1]!.MSG_KEY, MESSAGE_KEY: rows[1]!.MSG_KEY },
     ]);
+  });
+
+  it('openmeter SINK_METERS_PG (ksqlDB JSON_SR meter tables, ReplaceField renames, ValueToKey, TimestampConverter$Key, upsert on the whole key): one row per window, keyed by its start and end', async () => {
+    await openmeterMeters(false);
+  });
+
+  // A known difference, reported: ksqlDB appends the window start to a windowed table's serialized key
+  // (TimeWindowedSerializer). Confluent's deserializers read the JSON (Jackson, trailing tokens not
+  // failed) or Avro value and ignore what follows, so Kafka Connect lands the rows; Sluice refuses
+  // trailing bytes ("key: JSON Schema payload (schema id N) is not valid UTF-8 JSON") and stops.
+  // This passes only while Sluice stops for exactly that reason; when Sluice accepts the window suffix
+  // (or fails otherwise), it fails: then make it an ordinary `it`.
+  it.fails('openmeter SINK_METERS_PG with the windowed keys ksqlDB writes: Kafka Connect ignores the window suffix of the key (Sluice does not yet)', async () => {
+    try {
+      await openmeterMeters(true);
+    } catch (err) {
+      if (/decode failed at topic om_meter_m[12]\S* partition 0 offset 0: key: JSON Schema payload \(schema id \d+\) is not valid UTF-8 JSON/.test(String(err))) throw err;
+    }
   });
 });
