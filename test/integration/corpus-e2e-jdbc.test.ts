@@ -9,6 +9,8 @@ import { createTopic, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { confluentFrame } from '../helpers/registry.js';
 import { REGISTRY, uniqueName } from '../helpers/stack.js';
+import { JsonEvents } from './debezium-events.js';
+import type { ConnectField } from './postgres-helpers.js';
 import { avroValues, columns, DEMO_SCENE_WORKER, KAFKA_TO_DATABASE_WORKER, KAFKA_WORKER, primaryKey, runFixture } from './corpus-support.js';
 
 /** Registers a JSON Schema as Confluent's KafkaJsonSchemaSerializer does (schemaType JSON). */
@@ -295,5 +297,35 @@ describe('Confluent JDBC sink corpus configs, end to end', () => {
     } catch (err) {
       if (/decode failed at topic om_meter_m[12]\S* partition 0 offset 0: key: JSON Schema payload \(schema id \d+\) is not valid UTF-8 JSON/.test(String(err))) throw err;
     }
+  });
+  it('graphs-folders sink-folders-graphs (Debezium PostgreSQL events, ExtractNewRecordState keeping tombstones, upsert and delete.enabled by the key): the folders as they are now', async () => {
+    const topic = uniqueName('folders');
+    await createTopic(topic, 1);
+    // The folders service's table (1589532811271-CreateFolders.ts): id integer primary key, name varchar,
+    // "createdAt"/"updatedAt" timestamp without time zone, as Debezium's PostgreSQL connector (1.1, the
+    // debezium/connect image: JsonConverter with schemas) writes them: MicroTimestamp int64.
+    const ts = (name: string): ConnectField => ({ field: name, type: 'int64', optional: false, name: 'io.debezium.time.MicroTimestamp' });
+    const ev = new JsonEvents('folders', 'folders', [{ field: 'id', type: 'int32', optional: false }, { field: 'name', type: 'string', optional: false }, ts('createdAt'), ts('updatedAt')]);
+    const t1 = 1_593_331_063_737_000; // µs
+    const f = (id: number, name: string, updated = t1) => ({ id, name, createdAt: t1, updatedAt: updated });
+    await produce(topic, [
+      ev.event('r', null, f(1, 'Root')),
+      ev.event('c', null, f(2, 'Projects')),
+      ev.event('c', null, f(3, 'Tmp')),
+      ev.event('u', f(2, 'Projects'), f(2, 'Projects 2020', t1 + 5_000_000)),
+      // A delete: Debezium's delete event (dropped by the unwrap, delete.handling.mode=drop), then its tombstone (kept: drop.tombstones=false).
+      ev.event('d', f(3, 'Tmp'), null),
+      ev.tombstone(3),
+    ]);
+    await runFixture('graphs-folders--sink-folders-graphs.json', { topics: [topic], worker: KAFKA_WORKER });
+    // Not asserted, a known difference (reported): Confluent's PostgreSqlDatabaseDialect.getSqlType knows
+    // only Connect's logical names, so an io.debezium.time.MicroTimestamp INT64 is BIGINT holding the
+    // microseconds; Sluice reads Debezium's semantic types for every connector class and makes these
+    // two columns timestamp (the wall clock). Hence createdAt/updatedAt are left out below.
+    const cols = await columns(topic);
+    expect(Object.keys(cols)).toEqual(['id', 'name', 'createdAt', 'updatedAt']);
+    expect([cols.id, cols.name]).toEqual(['integer', 'text']);
+    expect(await primaryKey(topic)).toEqual(['id']);
+    expect(await sql(`SELECT id, name FROM "${topic}" ORDER BY id`)).toEqual([{ id: 1, name: 'Root' }, { id: 2, name: 'Projects 2020' }]);
   });
 });
