@@ -328,4 +328,29 @@ describe('Confluent JDBC sink corpus configs, end to end', () => {
     expect(await primaryKey(topic)).toEqual(['id']);
     expect(await sql(`SELECT id, name FROM "${topic}" ORDER BY id`)).toEqual([{ id: 1, name: 'Root' }, { id: 2, name: 'Projects 2020' }]);
   });
+  it('demo-scene day 1 (sink-jdbc-mysql-00, then the same connector with InsertField timestamp.field and auto.evolve): the table gains a nullable timestamp column, filled from the later records', async () => {
+    const topic = uniqueName('transactions');
+    await createTopic(topic, 1);
+    // The day 1 generator's transactions (customer_id matching a customer key, cost, card_type, item).
+    const fields = ['customer_id', 'cost', 'card_type', 'item'];
+    const txn = (i: number) => ({ customer_id: randomUUID(), cost: `${10 + i}.99`, card_type: 'visa', item: `Beer ${i}` });
+    const first = [txn(0), txn(1)];
+    await produce(topic, await volubleRecords(topic, fields, first));
+    // The demo creates sink-jdbc-mysql-00, then PUTs the config with insertTS to the same connector: one
+    // connector name, so the second config resumes where the first left off.
+    const name = uniqueName('sink_jdbc_mysql_00');
+    await runFixture('demo-scene--sink-jdbc-mysql-00.json', { topics: [topic], worker: DEMO_SCENE_WORKER, name });
+    expect(await columns(topic)).toEqual({ customer_id: 'text', cost: 'text', card_type: 'text', item: 'text' });
+    const later = [txn(2), txn(3)];
+    const ts = Date.UTC(2020, 11, 8, 17, 42, 3, 125);
+    await produce(topic, (await volubleRecords(topic, fields, later)).map((m, i) => ({ ...m, timestamp: ts + i * 1000 })));
+    await runFixture('demo-scene--sink-jdbc-mysql-00-153.json', { topics: [topic], worker: DEMO_SCENE_WORKER, name });
+    // InsertField's timestamp field is an optional Connect Timestamp: auto.evolve adds "messageTS" TIMESTAMP NULL.
+    expect(await columns(topic)).toEqual({ customer_id: 'text', cost: 'text', card_type: 'text', item: 'text', messageTS: 'timestamp without time zone' });
+    // The record timestamp's UTC wall clock (db.timezone UTC); the rows before the change keep NULL.
+    expect(await sql(`SELECT item, to_char("messageTS", 'YYYY-MM-DD HH24:MI:SS.MS') AS ts FROM "${topic}" ORDER BY item`)).toEqual([
+      { item: 'Beer 0', ts: null }, { item: 'Beer 1', ts: null },
+      { item: 'Beer 2', ts: '2020-12-08 17:42:03.125' }, { item: 'Beer 3', ts: '2020-12-08 17:42:04.125' },
+    ]);
+  });
 });
