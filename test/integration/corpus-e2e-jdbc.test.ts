@@ -353,4 +353,39 @@ describe('Confluent JDBC sink corpus configs, end to end', () => {
       { item: 'Beer 2', ts: '2020-12-08 17:42:03.125' }, { item: 'Beer 3', ts: '2020-12-08 17:42:04.125' },
     ]);
   });
+  it('oracle-and-kafka sink-postgres-02 (JDBC source rows keyed by ID through StringConverter, pk.mode=record_key pk.fields=ID, upsert, table.name.format): the key, a string, is the ID column', async () => {
+    const topic = uniqueName('ora-CUSTOMERS-jdbc-02');
+    await createTopic(topic, 1);
+    // The JDBC source's rows of CUSTOMERS (01_create_customers.sh; numeric.mapping=best_fit: NUMBER(5,0) is
+    // an INT32; timestamps Connect Timestamps) with InsertField's messagetopic and messagesource, keyed by
+    // ValueToKey + ExtractField$Key on ID, written with the worker's StringConverter key: "42".
+    const ts = { type: 'long', logicalType: 'timestamp-millis', 'connect.name': 'org.apache.kafka.connect.data.Timestamp', 'connect.version': 1 };
+    const str = (name: string) => ({ name, type: ['null', 'string'], default: null });
+    const schema = { type: 'record', name: 'CUSTOMERS', fields: [
+      { name: 'ID', type: 'int' }, str('FIRST_NAME'), str('LAST_NAME'), str('EMAIL'), str('GENDER'), str('CLUB_STATUS'), str('COMMENTS'),
+      { name: 'CREATE_TS', type: ['null', ts], default: null }, { name: 'UPDATE_TS', type: ['null', ts], default: null },
+      str('messagetopic'), str('messagesource'),
+    ], 'connect.name': 'CUSTOMERS' };
+    const created = Date.UTC(2020, 5, 12, 10, 15, 30, 123);
+    const row = (status: string, updated: number) => ({
+      ID: 42, FIRST_NAME: 'Rick', LAST_NAME: 'Astley', EMAIL: null, GENDER: null, CLUB_STATUS: status, COMMENTS: null,
+      CREATE_TS: created, UPDATE_TS: updated, messagetopic: 'ora-CUSTOMERS-jdbc-02', messagesource: 'JDBC Source Connector from Oracle on asgard',
+    });
+    // The README's session: INSERT Rick Astley (ID 42, Bronze), then UPDATE ... SET CLUB_STATUS = 'Platinum' where ID=42.
+    const rows = [row('Bronze', created - 123), row('Platinum', created + 60_000 - 123)];
+    await produce(topic, (await avroValues(topic, schema, rows)).map((value) => ({ key: '42', value })));
+    // The demo's worker (oracle-and-kafka docker-compose.yml): String keys, Avro values, as demo-scene-smt.properties.
+    // The literal table customers is one other corpus tests write too: this run names its own.
+    const table = uniqueName('customers');
+    await runFixture('demo-scene--sink-postgres-02.json', { topics: [topic], worker: DEMO_SCENE_WORKER, set: { 'table.name.format': table } });
+    // FieldsMetadata: ID is a key field (the String key's schema, not the value's INT32), in the value's place.
+    expect(await columns(table)).toEqual({
+      ID: 'text', FIRST_NAME: 'text', LAST_NAME: 'text', EMAIL: 'text', GENDER: 'text', CLUB_STATUS: 'text', COMMENTS: 'text',
+      CREATE_TS: 'timestamp without time zone', UPDATE_TS: 'timestamp without time zone', messagetopic: 'text', messagesource: 'text',
+    });
+    expect(await primaryKey(table)).toEqual(['ID']);
+    expect(await sql(`SELECT "ID", "CLUB_STATUS", to_char("CREATE_TS", 'YYYY-MM-DD HH24:MI:SS.MS') AS c, to_char("UPDATE_TS", 'HH24:MI:SS.MS') AS u, messagetopic FROM "${table}"`)).toEqual([
+      { ID: '42', CLUB_STATUS: 'Platinum', c: '2020-06-12 10:15:30.123', u: '10:16:30.000', messagetopic: 'ora-CUSTOMERS-jdbc-02' },
+    ]);
+  });
 });
