@@ -4,14 +4,18 @@
 // column types as Confluent's PostgreSqlDatabaseDialect creates them, keys, rows). Only topics
 // (unique per run) and regexes naming them are changed; literal table names are dropped first.
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTopic, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { confluentFrame } from '../helpers/registry.js';
 import { REGISTRY, uniqueName } from '../helpers/stack.js';
 import { JsonEvents } from './debezium-events.js';
-import type { ConnectField } from './postgres-helpers.js';
-import { avroValues, columns, DEMO_SCENE_WORKER, KAFKA_TO_DATABASE_WORKER, KAFKA_WORKER, primaryKey, runFixture } from './corpus-support.js';
+import { avroValues, columns, DEMO_SCENE_WORKER, FIXTURES, KAFKA_TO_DATABASE_WORKER, KAFKA_WORKER, primaryKey, runFixture } from './corpus-support.js';
+import { waitUntilCommitted, type ConnectField } from './postgres-helpers.js';
+import { startSluice } from '../helpers/sluice.js';
 
 /** Registers a JSON Schema as Confluent's KafkaJsonSchemaSerializer does (schemaType JSON). */
 async function registerJsonSchema(subject: string, schema: object): Promise<number> {
@@ -31,6 +35,25 @@ async function registerJsonSchema(subject: string, schema: object): Promise<numb
  */
 function volubleSchema(fields: readonly string[]): object {
   return ['null', { type: 'record', name: 'Gen0', fields: fields.map((name) => ({ name, type: ['null', 'string'], default: null })) }];
+}
+
+/** Runs a connect-standalone .properties corpus config (topics, name and the given keys replaced) with a worker file. */
+async function runProperties(fixture: string, worker: string, topic: string, set: Record<string, string>, env: Record<string, string> = {}): Promise<string> {
+  let text = fs.readFileSync(path.join(FIXTURES, fixture), 'utf8');
+  const name = uniqueName(/^name=(.*)$/m.exec(text)![1]!.replace(/[^A-Za-z0-9_]/g, '_'));
+  for (const [k, v] of Object.entries({ ...set, topics: topic, name })) {
+    const re = new RegExp(`^${k.replace(/\./g, '\\.')}=.*$`, 'm');
+    text = re.test(text) ? text.replace(re, `${k}=${v}`) : `${text}\n${k}=${v}\n`;
+  }
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-corpus-')), fixture);
+  fs.writeFileSync(file, text);
+  const sluice = startSluice(['run', '--config', file, '--worker', worker], { SLUICE_WORKER_THREADS: '1', SLUICE_BATCH_LINGER_MS: '50', ...env });
+  try {
+    await waitUntilCommitted(sluice, `connect-${name}`, [topic], 120_000);
+  } finally {
+    expect((await sluice.stop('SIGTERM')).code, sluice.output().slice(-3000)).toBe(0);
+  }
+  return sluice.output();
 }
 
 async function volubleRecords(topic: string, fields: readonly string[], rows: readonly (Record<string, string> | null)[]) {
@@ -387,5 +410,17 @@ describe('Confluent JDBC sink corpus configs, end to end', () => {
     expect(await sql(`SELECT "ID", "CLUB_STATUS", to_char("CREATE_TS", 'YYYY-MM-DD HH24:MI:SS.MS') AS c, to_char("UPDATE_TS", 'HH24:MI:SS.MS') AS u, messagetopic FROM "${table}"`)).toEqual([
       { ID: '42', CLUB_STATUS: 'Platinum', c: '2020-06-12 10:15:30.123', u: '10:16:30.000', messagetopic: 'ora-CUSTOMERS-jdbc-02' },
     ]);
+  });
+  it("Kafka's FileStream sink quickstart (connect-file-sink.properties, the standalone worker's JsonConverter with schemas): each line connect-file-source read lands as a line of the file", async () => {
+    const topic = uniqueName('connect-test');
+    await createTopic(topic, 1);
+    // The quickstart: `echo -e "foo\nbar" > test.txt`, read by connect-file-source into string values
+    // (schema string), null keys; connect-standalone.properties has connect-distributed.properties' converters.
+    const lines = ['foo', 'bar', 'a line with spaces, and ünïcödé'];
+    await produce(topic, lines.map((payload) => ({ key: null, value: JSON.stringify({ schema: { type: 'string', optional: false }, payload }) })));
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-file-')), 'test.sink.txt');
+    await runProperties('apache-kafka--connect-file-sink.properties', KAFKA_WORKER, topic, { file: out });
+    // FileStreamSinkTask: println(record.value()) per record.
+    expect(fs.readFileSync(out, 'utf8')).toBe(lines.map((l) => `${l}\n`).join(''));
   });
 });
