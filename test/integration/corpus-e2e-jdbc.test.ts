@@ -13,7 +13,7 @@ import { sql } from '../helpers/pg.js';
 import { confluentFrame } from '../helpers/registry.js';
 import { REGISTRY, uniqueName } from '../helpers/stack.js';
 import { JsonEvents } from './debezium-events.js';
-import { avroValues, columns, DEMO_SCENE_WORKER, FIXTURES, KAFKA_TO_DATABASE_WORKER, KAFKA_WORKER, primaryKey, runFixture } from './corpus-support.js';
+import { AVRO_STANDALONE_WORKER, avroValues, columns, DEMO_SCENE_WORKER, FIXTURES, KAFKA_TO_DATABASE_WORKER, KAFKA_WORKER, primaryKey, runFixture } from './corpus-support.js';
 import { waitUntilCommitted, type ConnectField } from './postgres-helpers.js';
 import { startSluice } from '../helpers/sluice.js';
 
@@ -422,5 +422,19 @@ describe('Confluent JDBC sink corpus configs, end to end', () => {
     await runProperties('apache-kafka--connect-file-sink.properties', KAFKA_WORKER, topic, { file: out });
     // FileStreamSinkTask: println(record.value()) per record.
     expect(fs.readFileSync(out, 'utf8')).toBe(lines.map((l) => `${l}\n`).join(''));
+  });
+  it("Aiven's JDBC sink quickstart (io.aiven.connect.jdbc.JdbcSinkConnector, connect-avro-standalone.properties): the Avro orders land in a table named after the topic, as the fork of Confluent's sink creates it", async () => {
+    const topic = uniqueName('orders');
+    await createTopic(topic, 1);
+    // The quickstart's kafka-avro-console-producer schema (the one of Confluent's quickstart, which Aiven's forks).
+    const schema = { type: 'record', name: 'myrecord', fields: [{ name: 'id', type: 'int' }, { name: 'product', type: 'string' }, { name: 'quantity', type: 'int' }, { name: 'price', type: 'float' }] };
+    const rows = [{ id: 999, product: 'foo', quantity: 100, price: 50 }, { id: 1000, product: 'bar', quantity: 3, price: 2.5 }];
+    await produce(topic, (await avroValues(topic, schema, rows)).map((value) => ({ key: null, value })));
+    // The worker's Avro key converter never sees a key: the console producer writes none.
+    await runProperties('aiven-jdbc--sink-quickstart-sqlite.properties', AVRO_STANDALONE_WORKER, topic, {});
+    // Aiven's PostgreSqlDatabaseDialect (docs/sink-connector.md, Data Mapping): INT32 INT, STRING TEXT, FLOAT32 REAL.
+    expect(await columns(topic)).toEqual({ id: 'integer', product: 'text', quantity: 'integer', price: 'real' });
+    expect(await primaryKey(topic)).toEqual([]);
+    expect(await sql(`SELECT * FROM "${topic}" ORDER BY id`)).toEqual(rows);
   });
 });
