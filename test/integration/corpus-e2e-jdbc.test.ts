@@ -437,4 +437,43 @@ describe('Confluent JDBC sink corpus configs, end to end', () => {
     expect(await primaryKey(topic)).toEqual([]);
     expect(await sql(`SELECT * FROM "${topic}" ORDER BY id`)).toEqual(rows);
   });
+  it('wifi-fun SINK_POSTGRES_PCAP_STATS_00 (ksqlDB daily windowed table, String key converter over a windowed INT key, upsert on pk.fields WINDOW_DAY,SUBTYPE, table.name.format ${topic}): one row per day and subtype, updated in place', async () => {
+    const topic = uniqueName('PCAP_STATS');
+    await createTopic(topic, 1);
+    // CREATE TABLE PCAP_STATS WITH (VALUE_FORMAT='AVRO') AS SELECT TIMESTAMPTOSTRING(WINDOWSTART,'yyyy-MM-dd','GMT')
+    // AS WINDOW_DAY, WLAN_FC_TYPE_SUBTYPE[1] AS SUBTYPE, COUNT(*) AS PACKET_COUNT, ... EARLIEST_TIME, LATEST_TIME
+    // ... WINDOW TUMBLING (SIZE 1 DAY) GROUP BY WLAN_FC_TYPE_SUBTYPE[1] (ksqlDB 0.8): every value field nullable.
+    const opt = (name: string, type: string) => ({ name, type: ['null', type], default: null });
+    const schema = { type: 'record', name: 'KsqlDataSourceSchema', namespace: 'io.confluent.ksql.avro_schemas', fields: [
+      opt('WINDOW_DAY', 'string'), opt('SUBTYPE', 'int'), opt('PACKET_COUNT', 'long'), opt('EARLIEST_TIME', 'string'), opt('LATEST_TIME', 'string'),
+    ] };
+    const stat = (day: string, subtype: number, count: number, earliest: string, latest: string) =>
+      ({ WINDOW_DAY: day, SUBTYPE: subtype, PACKET_COUNT: count, EARLIEST_TIME: earliest, LATEST_TIME: latest });
+    // The changelog behind the docs' pull query: the counts of each day growing.
+    const rows = [
+      stat('2020-02-28', 4, 84, '22:47:06', '23:59:35'),
+      stat('2020-02-29', 4, 3934, '00:02:01', '23:58:19'),
+      stat('2020-02-29', 29, 12, '00:00:03', '00:10:44'),
+      stat('2020-02-28', 4, 89, '22:47:06', '23:59:35'),
+      stat('2020-02-29', 4, 4148, '00:02:01', '23:58:19'),
+    ];
+    // ksqlDB's windowed KAFKA key: the INT subtype's 4 bytes, then the window start; the connector reads it with
+    // StringConverter (Java decodes the bytes that are not UTF-8 as U+FFFD), and pk.mode=record_value ignores it.
+    const key = (r: { WINDOW_DAY: string; SUBTYPE: number }) => {
+      const b = Buffer.alloc(12);
+      b.writeInt32BE(r.SUBTYPE, 0);
+      b.writeBigInt64BE(BigInt(Date.parse(`${r.WINDOW_DAY}T00:00:00Z`)), 4);
+      return b;
+    };
+    await produce(topic, (await avroValues(topic, schema, rows)).map((value, i) => ({ key: key(rows[i]!), value })));
+    // The demo's worker (wifi-fun docker-compose.yml): Avro keys and values, as kafka-to-database.properties.
+    await runFixture('demo-scene--SINK_POSTGRES_PCAP_STATS_00.json', { topics: [topic], worker: KAFKA_TO_DATABASE_WORKER });
+    expect(await columns(topic)).toEqual({ WINDOW_DAY: 'text', SUBTYPE: 'integer', PACKET_COUNT: 'bigint', EARLIEST_TIME: 'text', LATEST_TIME: 'text' });
+    expect(await primaryKey(topic)).toEqual(['WINDOW_DAY', 'SUBTYPE']);
+    expect(await sql(`SELECT * FROM "${topic}" ORDER BY "SUBTYPE", "WINDOW_DAY"`)).toEqual([
+      { ...stat('2020-02-28', 4, 89, '22:47:06', '23:59:35'), PACKET_COUNT: '89' },
+      { ...stat('2020-02-29', 4, 4148, '00:02:01', '23:58:19'), PACKET_COUNT: '4148' },
+      { ...stat('2020-02-29', 29, 12, '00:00:03', '00:10:44'), PACKET_COUNT: '12' },
+    ]);
+  });
 });
