@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createTopic, produce } from '../helpers/kafka.js';
+import { createTopic, groupProgress, produce } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
 import { confluentFrame } from '../helpers/registry.js';
 import { REGISTRY, uniqueName } from '../helpers/stack.js';
@@ -53,6 +53,23 @@ async function runProperties(fixture: string, worker: string, topic: string, set
   } finally {
     expect((await sluice.stop('SIGTERM')).code, sluice.output().slice(-3000)).toBe(0);
   }
+  return sluice.output();
+}
+
+/** Runs a corpus JSON config (topics and the given keys replaced) that Kafka Connect fails on; returns Sluice's output once it stopped. */
+async function runFixtureExpectingFailure(fixture: string, worker: string, topic: string, set: Record<string, string>): Promise<string> {
+  const json = JSON.parse(fs.readFileSync(path.join(FIXTURES, fixture), 'utf8')) as { name: string; config: Record<string, unknown> };
+  Object.assign(json.config, set, { topics: topic });
+  json.name = uniqueName(json.name);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-corpus-')), fixture);
+  fs.writeFileSync(file, JSON.stringify(json));
+  const sluice = startSluice(['run', '--config', file, '--worker', worker], { SLUICE_WORKER_THREADS: '1', SLUICE_BATCH_LINGER_MS: '50' });
+  const timer = setTimeout(() => sluice.child.kill('SIGKILL'), 90_000);
+  const exit = await sluice.exited;
+  clearTimeout(timer);
+  expect(exit.code, sluice.output().slice(-3000)).toBe(1);
+  // Nothing at or after the failed record is committed: the group has no offset (-1) or the first one (0).
+  for (const p of await groupProgress(`connect-${json.name}`, topic)) expect(p.committed).toBeLessThanOrEqual(0);
   return sluice.output();
 }
 
@@ -475,5 +492,21 @@ describe('Confluent JDBC sink corpus configs, end to end', () => {
       { ...stat('2020-02-29', 4, 4148, '00:02:01', '23:58:19'), PACKET_COUNT: '4148' },
       { ...stat('2020-02-29', 29, 12, '00:00:03', '00:10:44'), PACKET_COUNT: '12' },
     ]);
+  });
+  it('zero-to-hero sink_postgres_02 (schemaless JSON read with schemas.enable=true, "incorrectly"): the task fails on the first record, as the docs show, and nothing lands', async () => {
+    const topic = uniqueName('mysql-debezium-json-no-schema-asgard_demo_ORDERS');
+    await createTopic(topic, 1);
+    // source-debezium-orders-01: Debezium's MySQL orders, unwrapped, through JsonConverter with schemas.enable=false.
+    const order = (id: number) => ({ id, customer_id: 7 + id, order_total_usd: 18.25 * id, make: 'Ford', model: 'Fusion', delivery_city: 'Sheffield',
+      delivery_company: 'UPS', delivery_address: `${id} Acme Road`, CREATE_TS: '2019-05-18T15:25:01Z', UPDATE_TS: '2019-05-18T15:25:01Z' });
+    await produce(topic, [1, 2].map((id) => ({ key: JSON.stringify({ id }), value: JSON.stringify(order(id)) })));
+    // The literal sink_postgres_01 is another corpus test's table: this run names its own (it is never created).
+    const table = uniqueName('sink_postgres_01');
+    const out = await runFixtureExpectingFailure('demo-scene--sink_postgres_02.json', KAFKA_WORKER, topic, { 'table.name.format': table });
+    // Kafka Connect's task fails at offset 0 ("JsonConverter with schemas.enable requires "schema" and "payload"
+    // fields", errors.tolerance=none); it converts the key first (WorkerSinkTask.convertAndTransformRecord) and so
+    // names the key, where Sluice, which reads a key only when something uses it (pk.mode=none here), names the value.
+    expect(out).toMatch(new RegExp(`sluice: decode failed at topic ${topic} partition 0 offset 0: JSON value has no \\{"schema", "payload"\\} envelope`));
+    expect(await sql(`SELECT to_regclass('"${table}"') AS t`)).toEqual([{ t: null }]);
   });
 });
