@@ -509,4 +509,42 @@ describe('Confluent JDBC sink corpus configs, end to end', () => {
     expect(out).toMatch(new RegExp(`sluice: decode failed at topic ${topic} partition 0 offset 0: JSON value has no \\{"schema", "payload"\\} envelope`));
     expect(await sql(`SELECT to_regclass('"${table}"') AS t`)).toEqual([{ t: null }]);
   });
+  it('wifi-fun SINK_POSTGRES_PCAP_PROBE_STATS_BY_SOURCE_DEVICE_02 (ReplaceField drops the array, two TimestampConverters, upsert on pk.fields SOURCE): the docs\' table, SOURCE text not null the primary key, probes as timestamps', async () => {
+    const topic = uniqueName('PCAP_PROBE_STATS_BY_SOURCE_DEVICE_02');
+    await createTopic(topic, 1);
+    // CREATE TABLE PCAP_PROBE_STATS_BY_SOURCE_DEVICE_02 AS SELECT ... AS SOURCE, COUNT(*) AS PCAP_PROBES, MIN(ROWTIME)
+    // AS EARLIEST_PROBE, MAX(ROWTIME) AS LATEST_PROBE, MIN/MAX/AVG(RADIO_SIGNAL_DBM), COLLECT_SET(SSID) AS PROBED_SSIDS,
+    // COUNT_DISTINCT(SSID), COUNT_DISTINCT(DESTINATION_ADDRESS) ... GROUP BY source: ksqlDB's Avro value, keyed by SOURCE.
+    const opt = (name: string, type: unknown) => ({ name, type: ['null', type], default: null });
+    const schema = { type: 'record', name: 'KsqlDataSourceSchema', namespace: 'io.confluent.ksql.avro_schemas', fields: [
+      opt('SOURCE', 'string'), opt('PCAP_PROBES', 'long'), opt('EARLIEST_PROBE', 'long'), opt('LATEST_PROBE', 'long'),
+      opt('MIN_RADIO_SIGNAL_DBM', 'double'), opt('MAX_RADIO_SIGNAL_DBM', 'double'), opt('AVG_RADIO_SIGNAL_DBM', 'double'),
+      opt('PROBED_SSIDS', { type: 'array', items: ['null', 'string'] }), opt('UNIQUE_SSIDS_PROBED', 'long'), opt('UNIQUE_DESTINATION_ADDRESSES', 'long'),
+    ] };
+    const earliest = Date.UTC(2020, 1, 28, 22, 51, 22);
+    const stats = (source: string, probes: number, latest: number, ssids: (string | null)[]) => ({
+      SOURCE: source, PCAP_PROBES: probes, EARLIEST_PROBE: earliest, LATEST_PROBE: latest, MIN_RADIO_SIGNAL_DBM: -81, MAX_RADIO_SIGNAL_DBM: -37,
+      AVG_RADIO_SIGNAL_DBM: -55.5, PROBED_SSIDS: ssids, UNIQUE_SSIDS_PROBED: ssids.length, UNIQUE_DESTINATION_ADDRESSES: 1,
+    });
+    const rows = [
+      stats('asgard03', 3109, Date.UTC(2020, 3, 8, 6, 39, 45), [null, '', 'FULLERS', 'RNM0']),
+      stats('ea:28:50:4d:44:fb', 2, earliest + 60_000, ['skyclub']),
+      stats('asgard03', 3110, Date.UTC(2020, 3, 14, 11, 6, 13), [null, '', 'FULLERS', 'RNM0', 'QConLondon2020']),
+    ];
+    await produce(topic, (await avroValues(topic, schema, rows)).map((value, i) => ({ key: rows[i]!.SOURCE, value })));
+    // The demo's worker (wifi-fun docker-compose.yml): Avro keys and values; the connector sets String keys.
+    await runFixture('demo-scene--SINK_POSTGRES_PCAP_PROBE_STATS_BY_SOURCE_DEVICE_02.json', { topics: [topic], worker: KAFKA_TO_DATABASE_WORKER });
+    expect(await columns(topic)).toEqual({
+      SOURCE: 'text', PCAP_PROBES: 'bigint', EARLIEST_PROBE: 'timestamp without time zone', LATEST_PROBE: 'timestamp without time zone',
+      MIN_RADIO_SIGNAL_DBM: 'double precision', MAX_RADIO_SIGNAL_DBM: 'double precision', AVG_RADIO_SIGNAL_DBM: 'double precision',
+      UNIQUE_SSIDS_PROBED: 'bigint', UNIQUE_DESTINATION_ADDRESSES: 'bigint',
+    });
+    // The docs' \d: SOURCE text not null, PRIMARY KEY ("SOURCE").
+    expect(await primaryKey(topic)).toEqual(['SOURCE']);
+    expect(await sql(`SELECT is_nullable FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'SOURCE'`, [topic])).toEqual([{ is_nullable: 'NO' }]);
+    expect(await sql(`SELECT "SOURCE", "PCAP_PROBES", to_char("EARLIEST_PROBE", 'YYYY-MM-DD HH24:MI:SS') AS e, to_char("LATEST_PROBE", 'YYYY-MM-DD HH24:MI:SS') AS l, "UNIQUE_SSIDS_PROBED" FROM "${topic}" ORDER BY 1`)).toEqual([
+      { SOURCE: 'asgard03', PCAP_PROBES: '3110', e: '2020-02-28 22:51:22', l: '2020-04-14 11:06:13', UNIQUE_SSIDS_PROBED: '5' },
+      { SOURCE: 'ea:28:50:4d:44:fb', PCAP_PROBES: '2', e: '2020-02-28 22:51:22', l: '2020-02-28 22:52:22', UNIQUE_SSIDS_PROBED: '1' },
+    ]);
+  });
 });
