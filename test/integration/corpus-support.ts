@@ -21,15 +21,16 @@ export const AVRO_STANDALONE_WORKER = path.resolve(__dirname, '../fixtures/conne
 /** Runs a corpus config as published (topics replaced) with a worker file until every offset is committed. */
 export async function runFixture(
   fixture: string,
-  opts: { topics: string[]; worker: string; set?: Record<string, string>; env?: Record<string, string>; text?: (s: string) => string },
+  opts: { topics: string[]; worker: string; set?: Record<string, string>; env?: Record<string, string>; text?: (s: string) => string; name?: string },
 ): Promise<string> {
   const raw = fs.readFileSync(path.join(FIXTURES, fixture), 'utf8');
   const json = JSON.parse(opts.text ? opts.text(raw) : raw) as { name: string; config: Record<string, unknown> };
   if ('topics.regex' in json.config) json.config['topics.regex'] = opts.topics[0]!.replace(/\..*$/, '\\..*');
   else json.config.topics = opts.topics.join(',');
   Object.assign(json.config, opts.set ?? {});
-  // A fresh connector name per run: a fresh consumer group, as a newly created connector has.
-  json.name = uniqueName(json.name.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 30));
+  // A fresh connector name per run: a fresh consumer group, as a newly created connector has; `name`
+  // keeps one across runs, as a demo that PUTs a new config to the same connector resumes its offsets.
+  json.name = opts.name ?? uniqueName(json.name.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 30));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-corpus-'));
   const file = path.join(dir, fixture);
   fs.writeFileSync(file, JSON.stringify(json));
