@@ -15,11 +15,14 @@ import { createTopic, produce } from '../helpers/kafka.js';
 import { uniqueName } from '../helpers/stack.js';
 import { ensurePythonReaders, listObjects, readObjects, readParquet } from './s3-support.js';
 import { avroValues, KAFKA_WORKER, runFixture, s3Env } from './corpus-support.js';
+import { confluentFrame, registerSchema } from '../helpers/registry.js';
+import avro from 'avsc';
 import { envelope, type ConnectField } from './postgres-helpers.js';
 
 const WORKERS = path.resolve(__dirname, '../fixtures/connect-workers');
 const RAIL_WORKER = path.join(WORKERS, 'demo-scene-rail.properties');
 const APACHEKAFKATEST_WORKER = path.join(WORKERS, 'apachekafkatest-s3.properties');
+const KAFKA_TO_S3_WORKER = path.join(WORKERS, 'demo-scene-kafka-to-s3.properties');
 const pad = (n: number) => String(n).padStart(10, '0');
 const lines = (text: string) => text.split('\n').filter(Boolean);
 
@@ -176,5 +179,30 @@ describe('corpus S3 sink configs, end to end', () => {
     expect(JSON.parse(objects[0]!.schema_text!)).toMatchObject(schema);
     // Nothing else under topics.dir but Sluice's own set marker.
     expect((await listObjects(`${topicsDir}/`)).map((o) => o.key).filter((k) => !k.startsWith(`${topicsDir}/_sluice/`))).toEqual([objects[0]!.key]);
+  });
+
+  it('demo-scene kafka-to-s3 sink-s3-voluble (worker: Avro keys and values; String keys in the connector; InsertField$Value _offset/_partition; AvroFormat, flush.size=65536): the cats with their partition and offset in one object', async () => {
+    const topic = uniqueName('cats');
+    await createTopic(topic, 1);
+    // Voluble's cats (genk.cats.name.with, genv.cats.owner.matching owners.key): unnamed Connect structs,
+    // which the source worker's AvroConverter registers as io.confluent.connect.avro.ConnectDefault.
+    const keySchema = { type: 'record', name: 'ConnectDefault', namespace: 'io.confluent.connect.avro', fields: [{ name: 'name', type: ['null', 'string'], default: null }] };
+    const valueSchema = { type: 'record', name: 'ConnectDefault', namespace: 'io.confluent.connect.avro', fields: [{ name: 'owner', type: ['null', 'string'], default: null }] };
+    const keyId = await registerSchema(`${topic}-key`, keySchema);
+    const keyType = avro.Type.forSchema(keySchema as avro.Schema);
+    const owners = Array.from({ length: 65536 }, (_, i) => `${(0x10000000 + i * 7919).toString(16)}-8120-4966-8203-${String(i).padStart(12, '0')}`);
+    const values = await avroValues(topic, valueSchema, owners.map((owner) => ({ owner })));
+    // The sink reads these Avro keys with the connector's StringConverter (bytes that are not all UTF-8): Connect decodes them anyway.
+    await produce(topic, values.map((value, i) => ({ key: confluentFrame(keyId, keyType.toBuffer({ name: `Whiskers ${i}` })), value })));
+    const topicsDir = uniqueName('corpus_s3vol');
+    await runFixture('demo-scene--sink-s3-voluble.json', { topics: [topic], worker: KAFKA_TO_S3_WORKER, env: s3Env(topicsDir) });
+    const objects = await readObjects(`${topicsDir}/${topic}/`);
+    expect(objects.map((o) => o.key)).toEqual([`${topicsDir}/${topic}/partition=0/${topic}+0+${pad(0)}.avro`]);
+    // InsertField adds the partition then the offset field, both optional (no "!" suffix): ["null", int/long].
+    expect(objects[0]!.records).toEqual(owners.map((owner, i) => ({ owner, _partition: 0, _offset: i })));
+    expect(JSON.parse(objects[0]!.schema_text!)).toMatchObject({
+      type: 'record', name: 'ConnectDefault', namespace: 'io.confluent.connect.avro',
+      fields: [{ name: 'owner', type: ['null', 'string'], default: null }, { name: '_partition', type: ['null', 'int'], default: null }, { name: '_offset', type: ['null', 'long'], default: null }],
+    });
   });
 });
