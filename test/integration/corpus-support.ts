@@ -50,9 +50,8 @@ export async function avroValues(topic: string, schema: object, values: readonly
 }
 
 export async function columns(table: string): Promise<Record<string, string>> {
-  // The table the sink wrote (search_path's first schema): other tests make tables of the same name in schemas of their own.
   const rows = await sql<{ column_name: string; data_type: string }>(
-    'SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 AND table_schema = current_schema() ORDER BY ordinal_position', [table]);
+    'SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position', [table]);
   return Object.fromEntries(rows.map((r) => [r.column_name, r.data_type]));
 }
 
