@@ -34,12 +34,19 @@ export function hasNullDefaults(schema: RecordSchema): boolean {
   return fillerOf(schema) !== NONE;
 }
 
+// Most batches carry one schema: the last one's filler is kept at hand.
+let lastSchema: RecordSchema | undefined;
+let lastFill: Fill | typeof NONE = NONE;
+
 function fillerOf(schema: RecordSchema): Fill | typeof NONE {
+  if (schema === lastSchema) return lastFill;
   let f = compiled.get(schema);
   if (f === undefined) {
     f = schema.fields && !schema.scalar ? (recordFill(schema.fields) ?? NONE) : NONE;
     compiled.set(schema, f);
   }
+  lastSchema = schema;
+  lastFill = f;
   return f;
 }
 
