@@ -50,8 +50,9 @@ function fillerOf(schema: RecordSchema): Fill | typeof NONE {
   return f;
 }
 
+/** Only an optional field can be null: a required one with a default (Avro's `"default": 0`, common) needs nothing, so its schema keeps the fast paths. */
 function hasDefault(f: Field): boolean {
-  return (f.default !== undefined && f.default !== null) || f.defaultError !== undefined;
+  return f.optional && ((f.default !== undefined && f.default !== null) || f.defaultError !== undefined);
 }
 
 function recordFill(fields: readonly Field[]): Fill | undefined {
