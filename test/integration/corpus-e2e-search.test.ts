@@ -1,0 +1,134 @@
+// End to end with the corpus's Elasticsearch / OpenSearch sink configs
+// (test/fixtures/connect-configs/, sources in SOURCES.md), each run as
+// published with the worker file its demo ran with: produce the records the
+// demo's docs produce and check that the index names, document ids, _source
+// documents, deletes and mappings are what Confluent's sink lands
+// (DataConverter.convertRecord, Mapping.buildMapping, ElasticsearchSinkTask's
+// index names); where a demo's docs print the result, the expectation is that
+// print. Only the topic (unique per run) and connection.url change.
+import avro from 'avsc';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createTopic, produce } from '../helpers/kafka.js';
+import { allDocs, ELASTICSEARCH, os as search } from '../helpers/opensearch.js';
+import { confluentFrame, registerSchema } from '../helpers/registry.js';
+import { startSluice } from '../helpers/sluice.js';
+import { uniqueName } from '../helpers/stack.js';
+import { waitUntilCommitted } from './postgres-helpers.js';
+import { AVRO_STANDALONE_WORKER, avroValues, FIXTURES, runFixture } from './corpus-support.js';
+
+const KAFKA_TO_ELASTICSEARCH_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/kafka-to-elasticsearch.properties');
+
+/** Avro values framed for the registry under `subject` (keys: `<topic>-key`). */
+async function avroFrames(subject: string, schema: unknown, values: readonly unknown[]): Promise<Buffer[]> {
+  const id = await registerSchema(subject, schema as object);
+  const type = avro.Type.forSchema(schema as avro.Schema);
+  return values.map((v) => confluentFrame(id, type.toBuffer(v)));
+}
+
+/** Each document's _source by id. */
+async function sources(index: string, base = ELASTICSEARCH): Promise<Map<string, unknown>> {
+  return new Map([...(await allDocs(index, base))].map(([id, d]) => [id, d.source]));
+}
+
+async function mappingOf(index: string, base = ELASTICSEARCH): Promise<unknown> {
+  const res = await search('GET', `/${index}/_mapping`, undefined, base);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body[index].mappings;
+}
+
+/** Runs a .properties connector file (connect-standalone) with its topics, name and URL replaced. */
+async function runProperties(fixture: string, topic: string, worker: string, url: string): Promise<string> {
+  const text = fs.readFileSync(path.join(FIXTURES, fixture), 'utf8');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-corpus-'));
+  const file = path.join(dir, fixture);
+  const name = uniqueName('es_sink');
+  fs.writeFileSync(file, text.replace(/^topics=.*$/m, `topics=${topic}`).replace(/^name=.*$/m, `name=${name}`).replace(/^connection\.url=.*$/m, `connection.url=${url}`));
+  const sluice = startSluice(['run', '--config', file, '--worker', worker], { SLUICE_WORKER_THREADS: '1', SLUICE_BATCH_LINGER_MS: '50' });
+  try {
+    await waitUntilCommitted(sluice, `connect-${name}`, [topic], 120_000);
+  } finally {
+    expect((await sluice.stop('SIGTERM')).code, sluice.output().slice(-3000)).toBe(0);
+  }
+  return sluice.output();
+}
+
+const TEXT = { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } };
+
+// ksqlDB 0.15's value schema for CREATE STREAM ... (COL1 INT, COL2 VARCHAR) FORMAT='AVRO'.
+const ksqlSchema = (fields: [string, string][]) => ({
+  type: 'record', name: 'KsqlDataSourceSchema', namespace: 'io.confluent.ksql.avro_schemas',
+  fields: fields.map(([name, type]) => ({ name, type: ['null', type], default: null })),
+  'connect.name': 'io.confluent.ksql.avro_schemas.KsqlDataSourceSchema',
+});
+
+// kafka-to-elasticsearch's TEST02 rows: STRINGTOTIMESTAMP('2020-02-17T15:22:00Z', ...) and the string itself.
+const TEST02_SCHEMA = ksqlSchema([['COL1', 'int'], ['ORDER_TS_EPOCH', 'long'], ['SHIP_TS_STR', 'string']]);
+const TEST02_ROWS = [
+  { key: 'MY_KEY__X', value: { COL1: 1, ORDER_TS_EPOCH: 1581952920000, SHIP_TS_STR: '2020-02-17T15:22:00Z' } },
+  { key: 'MY_KEY__Y', value: { COL1: 1, ORDER_TS_EPOCH: 1581953160000, SHIP_TS_STR: '2020-02-17T15:26:00Z' } },
+];
+// The rowtimes ksqlDB printed for them (5/4/20 10:24:46 AM UTC).
+const TEST02_TIMESTAMPS = [Date.UTC(2020, 4, 4, 10, 24, 46, 954), Date.UTC(2020, 4, 4, 10, 24, 47, 36)];
+
+async function produceTest02(topic: string): Promise<void> {
+  await createTopic(topic, 1);
+  const values = await avroValues(topic, TEST02_SCHEMA, TEST02_ROWS.map((r) => r.value));
+  await produce(topic, values.map((value, i) => ({ key: TEST02_ROWS[i]!.key, value, timestamp: TEST02_TIMESTAMPS[i]! })));
+}
+
+describe('corpus Elasticsearch / OpenSearch sink configs, end to end', () => {
+  it('kafka-to-elasticsearch SINK_ELASTIC_TEST_03 (Avro keys and values, key.ignore=false, schema.ignore=false, behavior.on.null.values=delete): documents by key, the mapping from the Avro schema, a tombstone deletes', async () => {
+    const topic = uniqueName('test01');
+    await createTopic(topic, 1);
+    // CREATE STREAM TEST01 (ALPHA VARCHAR KEY, COL1 INT, COL2 VARCHAR) WITH (FORMAT='AVRO'): a plain Avro string key.
+    const rows = [['X', 1, 'FOO'], ['Y', 2, 'BAR'], ['Z', 1, 'WOO'], ['Y', 4, 'PFF']] as const;
+    const keys = await avroFrames(`${topic}-key`, 'string', [...rows.map((r) => r[0]), 'Y']);
+    const values = await avroValues(topic, ksqlSchema([['COL1', 'int'], ['COL2', 'string']]), rows.map(([, COL1, COL2]) => ({ COL1, COL2 })));
+    // The README's tombstone: INSERT INTO TEST01_TOMBSTONE (ALPHA, COL1) VALUES ('Y', CAST(NULL AS VARCHAR)) with KEY_FORMAT='AVRO'.
+    await produce(topic, [...values.map((value, i) => ({ key: keys[i]!, value })), { key: keys[4]!, value: null }]);
+    await runFixture('demo-scene--SINK_ELASTIC_TEST_03.json', { topics: [topic], worker: KAFKA_TO_ELASTICSEARCH_WORKER, set: { 'connection.url': ELASTICSEARCH } });
+    // As the README prints it after the tombstone.
+    expect(await sources(topic)).toEqual(new Map([['X', { COL1: 1, COL2: 'FOO' }], ['Z', { COL1: 1, COL2: 'WOO' }]]));
+    expect(await mappingOf(topic)).toEqual({ properties: { COL1: { type: 'integer' }, COL2: TEXT } });
+    // Versioned by offset (external), as Confluent's sink writes keyed documents.
+    expect((await allDocs(topic, ELASTICSEARCH)).get('Z')!.version).toBe(2);
+  });
+
+  it('kafka-to-elasticsearch SINK_ELASTIC_TEST_02_C (String keys, Avro values, TimestampConverter$Value to Timestamp): the epoch field mapped as date, the rest as the schema says', async () => {
+    const topic = uniqueName('test02');
+    await produceTest02(topic);
+    await runFixture('demo-scene--SINK_ELASTIC_TEST_02_C.json', { topics: [topic], worker: KAFKA_TO_ELASTICSEARCH_WORKER, set: { 'connection.url': ELASTICSEARCH } });
+    // The README's documents and mapping (ORDER_TS_EPOCH: JsonConverter writes a Timestamp as epoch milliseconds).
+    expect(await sources(topic)).toEqual(new Map(TEST02_ROWS.map((r) => [r.key, r.value])));
+    expect(await mappingOf(topic)).toEqual({ properties: { COL1: { type: 'integer' }, ORDER_TS_EPOCH: { type: 'date' }, SHIP_TS_STR: TEXT } });
+  });
+
+  it('kafka-to-elasticsearch SINK_ELASTIC_TEST_06 (RegexRouter then TimestampRouter, key.ignore=true, schema.ignore=true): the index is the routed topic with the record\'s day, the ids name the routed topic', async () => {
+    const base = uniqueName('test');
+    const topic = `${base}02`;
+    await produceTest02(topic);
+    await runFixture('demo-scene--SINK_ELASTIC_TEST_06.json', { topics: [topic], worker: KAFKA_TO_ELASTICSEARCH_WORKER, set: { 'connection.url': ELASTICSEARCH } });
+    // test02 → foo-test (regex (.*)02) → foo-test-2020-05-04 (${topic}-${timestamp}, yyyy-MM-dd): the README's foo-test-2020-05-01.
+    const index = `foo-${base}-2020-05-04`;
+    // key.ignore=true: Confluent's id is record.topic() (after the transforms) + partition + offset.
+    expect(await sources(index)).toEqual(new Map(TEST02_ROWS.map((r, i) => [`${index}+0+${i}`, r.value])));
+    // schema.ignore=true: no mapping from the schema; Elasticsearch's dynamic mapping (the README's: long, long, date).
+    expect(await mappingOf(index)).toEqual({ properties: { COL1: { type: 'long' }, ORDER_TS_EPOCH: { type: 'long' }, SHIP_TS_STR: { type: 'date' } } });
+    expect((await search('HEAD', `/${topic}`, undefined, ELASTICSEARCH)).status).toBe(404);
+  });
+
+  it("Confluent's Elasticsearch sink quickstart (connect-standalone: connect-avro-standalone.properties + quickstart-elasticsearch.properties): a document per record under topic+partition+offset, the mapping from the Avro schema", async () => {
+    const topic = uniqueName('test-elasticsearch-sink');
+    await createTopic(topic, 1);
+    // The quickstart's kafka-avro-console-producer schema and its three records.
+    const schema = { type: 'record', name: 'myrecord', fields: [{ name: 'f1', type: 'string' }] };
+    const rows = [{ f1: 'value1' }, { f1: 'value2' }, { f1: 'value3' }];
+    await produce(topic, (await avroValues(topic, schema, rows)).map((value) => ({ key: null, value })));
+    await runProperties('confluent-es--quickstart-elasticsearch.properties', topic, AVRO_STANDALONE_WORKER, ELASTICSEARCH);
+    expect(await sources(topic)).toEqual(new Map(rows.map((r, i) => [`${topic}+0+${i}`, r])));
+    expect(await mappingOf(topic)).toEqual({ properties: { f1: TEXT } });
+  });
+});
