@@ -16,8 +16,9 @@ import { allDocs, ELASTICSEARCH, os as search } from '../helpers/opensearch.js';
 import { confluentFrame, registerSchema } from '../helpers/registry.js';
 import { startSluice } from '../helpers/sluice.js';
 import { uniqueName } from '../helpers/stack.js';
-import { waitUntilCommitted } from './postgres-helpers.js';
-import { AVRO_STANDALONE_WORKER, avroValues, FIXTURES, runFixture } from './corpus-support.js';
+import { JsonEvents } from './debezium-events.js';
+import { waitUntilCommitted, type ConnectField } from './postgres-helpers.js';
+import { AVRO_STANDALONE_WORKER, avroValues, FIXTURES, KAFKA_WORKER, runFixture } from './corpus-support.js';
 
 const KAFKA_TO_ELASTICSEARCH_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/kafka-to-elasticsearch.properties');
 
@@ -130,5 +131,67 @@ describe('corpus Elasticsearch / OpenSearch sink configs, end to end', () => {
     await runProperties('confluent-es--quickstart-elasticsearch.properties', topic, AVRO_STANDALONE_WORKER, ELASTICSEARCH);
     expect(await sources(topic)).toEqual(new Map(rows.map((r, i) => [`${topic}+0+${i}`, r])));
     expect(await mappingOf(topic)).toEqual({ properties: { f1: TEXT } });
+  });
+
+  it('ksql-atm-fraud-detection sink_elastic_ATM_POSSIBLE_FRAUD (JSON without schemas, key.ignore=true, an upper-case topic, topic.index.map): the index is the topic in lower case, the ids keep its case', async () => {
+    const topic = uniqueName('ATM_POSSIBLE_FRAUD');
+    await createTopic(topic, 1);
+    // A row of the README's CREATE STREAM ATM_POSSIBLE_FRAUD AS SELECT ... (ksqlDB's JSON values).
+    const row = {
+      TX1_TIMESTAMP: 1541171218112, TX2_TIMESTAMP: 1541171429318, DISTANCE_BETWEEN_TXN_KM: 98.53795212209198, MILLISECONDS_DIFFERENCE: 211206,
+      MINUTES_DIFFERENCE: 3.5201, KMH_REQUIRED: 1679.5719, ACCOUNT_ID: 'a42', TX1_TRANSACTION_ID: '7a8ac0d4-df8e-11e8-9ac7-0242ac12000f',
+      TX2_TRANSACTION_ID: 'x7a8ac0d4-df8e-11e8-9ac7-0242ac12000f', TX1_AMOUNT: 20, TX2_AMOUNT: 400, TX1_ATM: 'HSBC', TX2_ATM: 'Halifax',
+      TX1_LOCATION: '53.7916605,-1.5453173', TX2_LOCATION: '53.3836848,-2.9945681',
+    };
+    await produce(topic, [{ key: 'a42', value: JSON.stringify(row) }, { key: 'a42', value: JSON.stringify({ ...row, TX2_AMOUNT: 50 }) }]);
+    const out = await runFixture('demo-scene--sink_elastic_ATM_POSSIBLE_FRAUD.json', { topics: [topic], worker: KAFKA_WORKER, set: { 'connection.url': ELASTICSEARCH } });
+    // Confluent's sink since 11.0 ignores topic.index.map and lower-cases the topic itself: the same index here.
+    expect(out).not.toMatch(/topic\.index\.map: .* not applied/);
+    // key.ignore=true: the id is the topic as it is (upper case) + partition + offset.
+    expect(await sources(topic.toLowerCase())).toEqual(new Map([[`${topic}+0+0`, row], [`${topic}+0+1`, { ...row, TX2_AMOUNT: 50 }]]));
+  });
+
+  it('kafka-scratch elastic-sink (debezium/connect 1.0 worker: JSON with schemas; unwrap, ExtractField$Key, schema.ignore and behavior.on.null.values at their defaults): the mapping from the Connect schema, deletes and tombstones dropped by the unwrap', async () => {
+    const topic = uniqueName('dbserver1.inventory.customers');
+    await createTopic(topic, 1);
+    // The Debezium tutorial's inventory.customers rows (debezium/example-mysql), as change events through JsonConverter.
+    const fields: ConnectField[] = [
+      { field: 'id', type: 'int32', optional: false }, { field: 'first_name', type: 'string', optional: false },
+      { field: 'last_name', type: 'string', optional: false }, { field: 'email', type: 'string', optional: false },
+    ];
+    const ev = new JsonEvents('dbserver1', 'customers', fields, 'inventory');
+    const sally = { id: 1001, first_name: 'Sally', last_name: 'Thomas', email: 'sally.thomas@acme.com' };
+    const george = { id: 1002, first_name: 'George', last_name: 'Bailey', email: 'gbailey@foobar.com' };
+    const anne = { id: 1004, first_name: 'Anne', last_name: 'Kretchmar', email: 'annek@noanswer.org' };
+    await produce(topic, [
+      ev.event('r', null, sally), ev.event('r', null, george), ev.event('r', null, anne),
+      ev.event('u', anne, { ...anne, first_name: 'Anne Marie' }),
+      // The tutorial's DELETE of 1004: the delete event and its tombstone, both dropped by ExtractNewRecordState's defaults.
+      ev.event('d', { ...anne, first_name: 'Anne Marie' }, null), ev.tombstone(1004),
+    ]);
+    await runFixture('kafka-scratch--elastic-sink.json', { topics: [topic], worker: KAFKA_WORKER, set: { 'connection.url': ELASTICSEARCH } });
+    // ExtractField$Key: the id is the key's id field as text; the deleted row stays (the unwrap dropped its delete).
+    expect(await sources(topic)).toEqual(new Map([['1001', sally], ['1002', george], ['1004', { ...anne, first_name: 'Anne Marie' }]]));
+    expect(await mappingOf(topic)).toEqual({ properties: { id: { type: 'integer' }, first_name: TEXT, last_name: TEXT, email: TEXT } });
+  });
+
+  it('message-broker elasticsearch-sink-connector (Debezium worker: JSON with schemas; unwrap keeping deletes as null values, ExtractField$Key, write.method=UPSERT, behavior.on.null.values=DELETE): upserts by id, the delete removes the document', async () => {
+    const topic = uniqueName('mysql.inventory.user');
+    await createTopic(topic, 1);
+    // The demo's inventory.user table (mapping/user.sh: id integer, email text) as Debezium MySQL change events.
+    const fields: ConnectField[] = [{ field: 'id', type: 'int32', optional: false }, { field: 'email', type: 'string', optional: true }];
+    const ev = new JsonEvents('mysql', 'user', fields, 'inventory');
+    await produce(topic, [
+      ev.event('c', null, { id: 1, email: 'a@example.com' }), ev.event('c', null, { id: 2, email: 'b@example.com' }),
+      ev.event('u', { id: 1, email: 'a@example.com' }, { id: 1, email: null }),
+      ev.event('d', { id: 2, email: 'b@example.com' }, null), ev.tombstone(2),
+      ev.event('c', null, { id: 3, email: 'c@example.com' }),
+    ]);
+    await runFixture('message-broker--elasticsearch-sink-connector.json', { topics: [topic], worker: KAFKA_WORKER, set: { 'connection.url': ELASTICSEARCH } });
+    // UPSERT: update with doc_as_upsert, the document's fields replaced by the record's (a null field is written as null).
+    expect(await sources(topic)).toEqual(new Map([['1', { id: 1, email: null }], ['3', { id: 3, email: 'c@example.com' }]]));
+    expect(await mappingOf(topic)).toEqual({ properties: { id: { type: 'integer' }, email: TEXT } });
+    // Updates are not externally versioned: the cluster counts them (1 made, 2 updated).
+    expect((await allDocs(topic, ELASTICSEARCH)).get('1')!.version).toBe(2);
   });
 });
