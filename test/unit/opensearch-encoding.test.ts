@@ -9,7 +9,7 @@ import { OpenSearchEncoder } from '../../src/sinks/opensearch/encoding.js';
 import type { OpenSearchMeta, OpenSearchPlan } from '../../src/sinks/opensearch/protocol.js';
 import { mappingOf } from '../../src/sinks/opensearch/documents.js';
 import { classify, dataStreamNameOf, indexNameOf } from '../../src/sinks/opensearch/sink.js';
-import { SCHEMALESS, recordSchemaFromAvro, type RecordSchema } from '../../src/workers/schema.js';
+import { SCHEMALESS, recordSchemaFromAvro, recordSchemaFromConnect, type RecordSchema } from '../../src/workers/schema.js';
 
 const plan = (over: Partial<OpenSearchPlan> = {}): OpenSearchPlan => ({
   keyIgnore: false, keyIgnoreTopics: [], schemaIgnore: false, schemaIgnoreTopics: [], compactMaps: true, nullValues: 'fail',
@@ -189,6 +189,29 @@ describe('OpenSearch worker encoder', () => {
     });
     expect(mappingOf(SCHEMALESS)).toBeUndefined();
     expect(mappingOf(STRING_KEY)).toBeUndefined();
+  });
+
+  it('maps Connect INT8 / INT16 as byte / short, a map\'s key from its own schema, and Debezium\'s Date / Time as the integers they are (Mapping.java)', () => {
+    const connect = recordSchemaFromConnect('c:1', {
+      type: 'struct', name: 'dbserver1.inventory.orders.Value', optional: false, fields: [
+        { field: 'tiny', type: 'int8', optional: false }, { field: 'small', type: 'int16', optional: true, default: 7 },
+        { field: 'counts', type: 'map', keys: { type: 'int32', optional: false }, values: { type: 'string', optional: true }, optional: true },
+        { field: 'order_date', type: 'int32', optional: false, name: 'io.debezium.time.Date' },
+        { field: 'order_time', type: 'int32', optional: true, name: 'io.debezium.time.Time' },
+        { field: 'day', type: 'int32', optional: true, name: 'org.apache.kafka.connect.data.Date' },
+      ],
+    } as never);
+    expect(mappingOf(connect)).toEqual({
+      properties: {
+        tiny: { type: 'byte' }, small: { type: 'short', null_value: 7 },
+        counts: { properties: { key: { type: 'integer' }, value: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } } } },
+        order_date: { type: 'integer' }, order_time: { type: 'integer' }, day: { type: 'date' },
+      },
+    });
+    // The documents agree: a Debezium Date is its day count (JsonConverter's), a Connect Date epoch milliseconds.
+    const r = run(plan(), [{ value: { tiny: 1, small: 2, counts: [[5, 'x']], order_date: 19_000, order_time: 3_600_000, day: 19_000 }, schema: connect, key: 'k' }]);
+    expect(r.failures).toEqual([]);
+    expect(r.lines[1]).toEqual({ tiny: 1, small: 2, counts: [{ key: 5, value: 'x' }], order_date: 19_000, order_time: 3_600_000, day: 19_000 * 86_400_000 });
   });
 });
 
