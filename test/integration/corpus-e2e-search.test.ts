@@ -194,4 +194,48 @@ describe('corpus Elasticsearch / OpenSearch sink configs, end to end', () => {
     // Updates are not externally versioned: the cluster counts them (1 made, 2 updated).
     expect((await allDocs(topic, ELASTICSEARCH)).get('1')!.version).toBe(2);
   });
+
+  it('maritime-ais SINK_ELASTIC_SHIP_STATUS_REPORTS_01 (Avro keys and values, topics.regex, RegexRouter to one index, schema.ignore=false, the demo\'s index template): the template\'s dynamic mapping is kept (geo_point, date), ids name the routed topic', async () => {
+    const index = 'ship_status_reports';
+    const template = uniqueName('rmoff_ais_01');
+    await search('DELETE', `/${index}`, undefined, ELASTICSEARCH);
+    // setup.adoc's index template (its index_patterns narrowed to the one index this test writes).
+    const put = await search('PUT', `/_index_template/${template}`, { index_patterns: [index], template: { mappings: { dynamic_templates: [
+      { locations: { match: '*_LOCATION', mapping: { type: 'geo_point' } } }, { dates: { match: '*_TS', mapping: { type: 'date' } } },
+    ] } } }, ELASTICSEARCH);
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    try {
+      const topic = `${uniqueName('SHIP_STATUS_REPORTS')}.V00`;
+      await createTopic(topic, 1);
+      // Rows of the README's SHIP_STATUS_REPORTS stream (ksqlDB Avro: every field optional; SHIP_LOCATION a STRUCT<lat, lon>), keyed by MMSI.
+      const schema = {
+        type: 'record', name: 'KsqlDataSourceSchema', namespace: 'io.confluent.ksql.avro_schemas', fields: [
+          { name: 'STATUS_TS', type: ['null', 'long'], default: null },
+          { name: 'SHIP_LOCATION', type: ['null', { type: 'record', name: 'KsqlDataSourceSchema_SHIP_LOCATION', fields: [
+            { name: 'lat', type: ['null', 'double'], default: null }, { name: 'lon', type: ['null', 'double'], default: null }] }], default: null },
+          { name: 'STATUS_REPORT_STATUS_TEXT', type: ['null', 'string'], default: null },
+          { name: 'SHIP_INFO_SHIPNAME', type: ['null', 'string'], default: null },
+          { name: 'SHIP_INFO_DRAUGHT', type: ['null', 'double'], default: null },
+          { name: 'SHIP_INFO_DESTINATION', type: ['null', { type: 'array', items: ['null', 'string'] }], default: null },
+        ],
+      };
+      const rows = [
+        { STATUS_TS: 1614253067000, SHIP_LOCATION: { lat: 61.773223, lon: 5.294023 }, STATUS_REPORT_STATUS_TEXT: 'Moored', SHIP_INFO_SHIPNAME: 'NCL AVEROY (CQHL)', SHIP_INFO_DRAUGHT: 7.5, SHIP_INFO_DESTINATION: ['SVELGEN'] },
+        { STATUS_TS: 1614273405000, SHIP_LOCATION: { lat: 61.939807, lon: 5.143242 }, STATUS_REPORT_STATUS_TEXT: 'Under way using engine', SHIP_INFO_SHIPNAME: 'NCL AVEROY (CQHL)', SHIP_INFO_DRAUGHT: 7.5, SHIP_INFO_DESTINATION: ['FLORO'] },
+      ];
+      const keys = await avroFrames(`${topic}-key`, 'int', [257124880, 257124880]);
+      const values = await avroFrames(`${topic}-value`, schema, rows);
+      await produce(topic, values.map((value, i) => ({ key: keys[i]!, value })));
+      await runFixture('demo-scene--SINK_ELASTIC_SHIP_STATUS_REPORTS_01.json', { topics: [topic], worker: KAFKA_TO_ELASTICSEARCH_WORKER, set: { 'connection.url': ELASTICSEARCH } });
+      // key.ignore=true: record.topic() after the RegexRouter + partition + offset.
+      expect(await sources(index)).toEqual(new Map(rows.map((r, i) => [`${index}+0+${i}`, r])));
+      // Confluent's sink puts no mapping into an index that has one (the template's dynamic templates): as setup.adoc shows, geo_point and date.
+      const props = (await mappingOf(index) as { properties: Record<string, unknown> }).properties;
+      expect(props.SHIP_LOCATION).toEqual({ type: 'geo_point' });
+      expect(props.STATUS_TS).toEqual({ type: 'date' });
+      expect(props.SHIP_INFO_DRAUGHT).toEqual({ type: 'float' });
+    } finally {
+      await search('DELETE', `/_index_template/${template}`, undefined, ELASTICSEARCH);
+    }
+  });
 });

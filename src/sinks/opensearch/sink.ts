@@ -233,20 +233,20 @@ export class OpenSearchSink implements Sink {
   private async makeIndex(index: string, mapping: string | undefined): Promise<void> {
     const path = `/${encodeURIComponent(index)}`;
     const head = await this.client.send('HEAD', path);
-    if (head.status === 200) {
-      if (mapping) {
-        // An index made without a mapping (by hand, or by a run with schema.ignore=true) gets it, as Confluent's sink does.
-        const got = await this.client.send('GET', `${path}/_mapping`);
-        const props = got.body?.[index]?.mappings?.properties;
-        if (!props || Object.keys(props).length === 0) await this.expectOk(await this.client.send('PUT', `${path}/_mapping`, mapping), `putting the mapping of ${index}`);
-      }
-      return;
-    }
-    if (head.status !== 404) throw new SluiceError(`index ${index}: HTTP ${head.status} on HEAD`);
-    this.log.info({ index, mapping: mapping !== undefined }, 'creating index');
-    const res = await this.client.send('PUT', path, mapping ? `{"mappings":${mapping}}` : '{}');
-    if (res.status === 400 && res.body?.error?.type === 'resource_already_exists_exception') return;
-    await this.expectOk(res, `creating index ${index}`);
+    if (head.status === 404) {
+      // Made empty, so that index templates apply as they do to Confluent's sink (createIndexOrDataStream).
+      this.log.info({ index, mapping: mapping !== undefined }, 'creating index');
+      const res = await this.client.send('PUT', path, '{}');
+      if (!(res.status === 400 && res.body?.error?.type === 'resource_already_exists_exception')) await this.expectOk(res, `creating index ${index}`);
+    } else if (head.status !== 200) throw new SluiceError(`index ${index}: HTTP ${head.status} on HEAD`);
+    if (!mapping) return;
+    // The schema's mapping goes only into an index whose mapping is empty, as Confluent's sink decides
+    // (ElasticsearchClient.hasMapping): what an index template gave it (dynamic templates: geo_point,
+    // date fields) or a mapping made by hand is left as it is.
+    const got = await this.client.send('GET', `${path}/_mapping`);
+    await this.expectOk(got, `reading the mapping of ${index}`);
+    const current = (Object.values(got.body ?? {})[0] as { mappings?: Record<string, unknown> } | undefined)?.mappings;
+    if (!current || Object.keys(current).length === 0) await this.expectOk(await this.client.send('PUT', `${path}/_mapping`, mapping), `putting the mapping of ${index}`);
   }
 
   private async makeDataStream(name: string): Promise<void> {
