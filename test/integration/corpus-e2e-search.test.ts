@@ -238,4 +238,26 @@ describe('corpus Elasticsearch / OpenSearch sink configs, end to end', () => {
       await search('DELETE', `/_index_template/${template}`, undefined, ELASTICSEARCH);
     }
   });
+
+  it('kstreams-live-update es-sink (Debezium worker: JSON with schemas; unwrap at its defaults, ExtractField$Key, schema.ignore=true, topic.index.map): the index is the topic in lower case, a ZonedTimestamp written as its text, deletes dropped by the unwrap', async () => {
+    const topic = uniqueName('dbserver1.inventory.orders');
+    await createTopic(topic, 1);
+    // mysql-db/schema-update.sql's inventory.orders (ts TIMESTAMP: Debezium's ZonedTimestamp text; category_id, sales_price BIGINT).
+    const fields: ConnectField[] = [
+      { field: 'id', type: 'int32', optional: false }, { field: 'ts', type: 'string', optional: false, name: 'io.debezium.time.ZonedTimestamp' },
+      { field: 'purchaser_id', type: 'int32', optional: false }, { field: 'product_id', type: 'int32', optional: false },
+      { field: 'category_id', type: 'int64', optional: false }, { field: 'quantity', type: 'int32', optional: false },
+      { field: 'sales_price', type: 'int64', optional: false },
+    ];
+    const ev = new JsonEvents('dbserver1', 'orders', fields, 'inventory');
+    const o1 = { id: 100001, ts: '2019-03-06T10:15:30Z', purchaser_id: 1001, product_id: 102, category_id: 100001, quantity: 1, sales_price: 4500 };
+    const o2 = { id: 100002, ts: '2019-03-06T10:15:31Z', purchaser_id: 1002, product_id: 105, category_id: 100003, quantity: 2, sales_price: 13400 };
+    await produce(topic, [ev.event('c', null, o1), ev.event('c', null, o2), ev.event('u', o1, { ...o1, quantity: 3 }), ev.event('d', o2, null), ev.tombstone(100002)]);
+    await runFixture('dbz-examples--kstreams-live-update-es-sink.json', { topics: [topic], worker: KAFKA_WORKER, set: { 'connection.url': ELASTICSEARCH } });
+    const docs = await allDocs(topic, ELASTICSEARCH);
+    expect(new Map([...docs].map(([id, d]) => [id, d.source]))).toEqual(new Map([['100001', { ...o1, quantity: 3 }], ['100002', o2]]));
+    expect(docs.get('100001')!.version).toBe(2);
+    // schema.ignore=true: Elasticsearch's dynamic mapping (the ISO text detected as a date, integers as long).
+    expect(await mappingOf(topic)).toMatchObject({ properties: { ts: { type: 'date' }, id: { type: 'long' }, category_id: { type: 'long' } } });
+  });
 });
