@@ -7,19 +7,21 @@ import { intBits, type FieldType } from '../../workers/schema.js';
 import type { DesiredColumn } from './columns.js';
 import { quoteIdent } from './names.js';
 import type { CatalogColumn } from './service.js';
-import { fitColumn, sqlTypeFor } from './types.js';
+import { fitColumn, sqlTypeFor, type DdlDialect } from './types.js';
 
 /**
- * CREATE TABLE for auto.create. A required field with a default: Debezium's JDBC sink makes it
- * NOT NULL DEFAULT x (`notNullWithDefault`); Confluent's (GenericDatabaseDialect.writeColumnSpec)
- * writes DEFAULT x and no NOT NULL, so the column is nullable unless it is in the primary key.
+ * CREATE TABLE for auto.create, as the connector class' sink would write it (`dialect`, Confluent's
+ * by default). A required field with a default: Debezium's JDBC sink makes it NOT NULL DEFAULT x;
+ * Confluent's (GenericDatabaseDialect.writeColumnSpec) writes DEFAULT x and no NOT NULL, so the
+ * column is nullable unless it is in the primary key. Column types: sqlTypeFor.
  */
-export function createTableSql(target: string, cols: readonly DesiredColumn[], opts: { notNullWithDefault?: boolean } = {}): string {
+export function createTableSql(target: string, cols: readonly DesiredColumn[], opts: { dialect?: DdlDialect } = {}): string {
   if (cols.length === 0) throw new Error('a table needs at least one column');
+  const dialect = opts.dialect ?? 'confluent';
   const defs = cols.map((c) => {
     const dflt = defaultClause(c.type, c.default);
-    const notNull = c.pk || (!c.optional && (dflt === '' || opts.notNullWithDefault === true));
-    return `${quoteIdent(c.name)} ${sqlTypeFor(c.type)}${dflt}${notNull ? ' NOT NULL' : ''}`;
+    const notNull = c.pk || (!c.optional && (dflt === '' || dialect === 'debezium'));
+    return `${quoteIdent(c.name)} ${sqlTypeFor(c.type, dialect)}${dflt}${notNull ? ' NOT NULL' : ''}`;
   });
   const pk = cols.filter((c) => c.pk).map((c) => quoteIdent(c.name));
   if (pk.length > 0) defs.push(`PRIMARY KEY (${pk.join(', ')})`);
@@ -116,12 +118,15 @@ export function planEvolution(
     schemaless: boolean;
     absent?: readonly string[];
     /**
-     * Debezium's JDBC sink adds a required field that has a default as
-     * NOT NULL DEFAULT x; Confluent's adds it as DEFAULT x, nullable.
+     * Whose DDL to follow (Confluent's by default): column types (sqlTypeFor,
+     * fitColumn's widenings), and a required field that has a default, which
+     * Debezium's JDBC sink adds as NOT NULL DEFAULT x and Confluent's as
+     * DEFAULT x, nullable.
      */
-    notNullWithDefault?: boolean;
+    dialect?: DdlDialect;
   },
 ): Evolution {
+  const dialect = opts.dialect ?? 'confluent';
   const byName = new Map(columns.map((c) => [c.name, c]));
   const ev: Evolution = { add: [], widen: [], dropNotNull: [], incompatible: [] };
   for (const w of wanted) {
@@ -129,8 +134,8 @@ export function planEvolution(
     if (!col) {
       if (w.type.kind !== 'null') {
         const lit = defaultLiteral(w.type, w.default);
-        const notNull = opts.notNullWithDefault === true && !w.optional && lit !== undefined;
-        ev.add.push({ name: w.name, sqlType: sqlTypeFor(w.type), ...(lit === undefined ? {} : { default: lit }), ...(notNull ? { notNull } : {}) });
+        const notNull = dialect === 'debezium' && !w.optional && lit !== undefined;
+        ev.add.push({ name: w.name, sqlType: sqlTypeFor(w.type, dialect), ...(lit === undefined ? {} : { default: lit }), ...(notNull ? { notNull } : {}) });
       }
       continue;
     }
@@ -138,7 +143,7 @@ export function planEvolution(
       ev.incompatible.push(`column "${col.name}" is generated, but the record has a field "${w.name}" for it`);
       continue;
     }
-    const fit = fitColumn(col, w.type, opts.schemaless);
+    const fit = fitColumn(col, w.type, opts.schemaless, dialect);
     if (fit.kind === 'widen') ev.widen.push({ name: col.name, from: col.sqlType, to: fit.to });
     else if (fit.kind === 'incompatible') {
       ev.incompatible.push(`column "${col.name}" is ${col.sqlType} but field "${w.name}" is ${describeType(w.type)}${opts.schemaless ? ' (inferred from the data)' : ''}`);
