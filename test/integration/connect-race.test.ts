@@ -79,10 +79,12 @@ const nulls = (id: number, req: string) => ({ ...Object.fromEntries(ROW_FIELDS.m
  */
 const KNOWN_DIFFERENCES: Record<string, [string, string, string]> = {
   vdec: ['double precision', 'numeric', 'a VariableScaleDecimal can hold any scale and precision; a double would round most of them'],
-  // ConnectDecimalType asks Hibernate for Size.precision(38) when a Decimal has neither connect.decimal.precision nor a
-  // positive scale; Hibernate renders that scale -1, and PostgreSQL 15 takes it: 42 would land as 40.
+  // ConnectDecimalType caps connect.decimal.precision at Hibernate's default 38: values of more digits would fail.
+  wide: ['numeric(38,5)', 'numeric(50,5)', 'a decimal(50,5) needs room for 45 digits before the point'],
+  // It asks Hibernate for Size.precision(38) when a Decimal has neither connect.decimal.precision nor a positive scale
+  // (a negative one it takes as 0); Hibernate renders that scale -1, and PostgreSQL 15 takes it: 42 would land as 40.
   whole: ['numeric(38,-1)', 'numeric(38,0)', 'numeric(38,-1) rounds every integer to tens'],
-  neg: ['numeric(38,-1)', 'numeric(38,0)', 'numeric(38,-1) rounds every integer to tens'],
+  neg: ['numeric(38,-1)', 'numeric', 'numeric(38,-1) rounds every integer to tens; scale -2 with 38 digits needs 40 before the point'],
 };
 
 interface Column { name: string; type: string; nullable: boolean }
@@ -333,8 +335,8 @@ beforeAll(async () => {
   })));
   race(zoneTopic, zoneTopic, { 'insert.mode': 'upsert', 'primary.key.mode': 'record_key', 'schema.evolution': 'basic', 'database.time_zone': 'America/New_York' });
 
-  // 9. Connect Decimals as Debezium's ConnectDecimalType declares them: connect.decimal.precision capped at the
-  // dialect's 38, none with a scale → numeric(38,s), none at all, a negative scale (Oracle's) taken as 0.
+  // 9. Connect Decimals as Debezium's ConnectDecimalType declares them: numeric(p,s) from connect.decimal.precision,
+  // none with a scale → numeric(38,s); above 38 digits, none at all, a negative scale (Oracle's): KNOWN_DIFFERENCES.
   await createTopic(decimalTopic, 1);
   const DEC = (field: string, scale: number, precision?: number): ConnectField => ({
     field, type: 'bytes', optional: true, name: 'org.apache.kafka.connect.data.Decimal',

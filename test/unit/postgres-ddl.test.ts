@@ -103,11 +103,13 @@ describe('auto.create', () => {
     expect(sqlTypeFor(dec(50, 5), 'confluent')).toBe('numeric');
     expect(sqlTypeFor(dec(38, -2), 'confluent')).toBe('numeric');
     expect(sqlTypeFor({ kind: 'array', items: dec(10, 2), itemsOptional: true }, 'confluent')).toBe('numeric[]');
-    // Debezium: connect.decimal.precision capped at 38 (38 when absent); a negative scale taken as 0.
+    // Debezium's ConnectDecimalType: numeric(p,s) from connect.decimal.precision (38 when absent). Where its column
+    // would refuse or round values of the schema (precision capped at 38, numeric(38,-1)) Sluice keeps every value.
     expect(sqlTypeFor(dec(10, 2), 'debezium')).toBe('numeric(10,2)');
-    expect(sqlTypeFor(dec(50, 5), 'debezium')).toBe('numeric(38,5)');
+    expect(sqlTypeFor(dec(38, 3), 'debezium')).toBe('numeric(38,3)');
+    expect(sqlTypeFor(dec(50, 5), 'debezium')).toBe('numeric(50,5)');
     expect(sqlTypeFor(dec(38, 0), 'debezium')).toBe('numeric(38,0)');
-    expect(sqlTypeFor(dec(5, -2), 'debezium')).toBe('numeric(5,0)');
+    expect(sqlTypeFor(dec(38, -2), 'debezium')).toBe('numeric');
     expect(sqlTypeFor({ kind: 'array', items: dec(10, 2), itemsOptional: true }, 'debezium')).toBe('numeric(10,2)[]');
     const cols = desiredColumns(rules({ pkMode: 'record_value', pkFields: ['id'] }), {
       id: 'avro:3', fields: [{ name: 'id', type: { kind: 'int64' }, optional: false }, { name: 'amount', type: dec(12, 2), optional: false }],

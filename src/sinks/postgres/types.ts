@@ -39,23 +39,18 @@ export type DdlDialect = 'confluent' | 'debezium';
  * Confluent: PostgreSqlDatabaseDialect.getSqlType maps Decimal.LOGICAL_NAME to
  * "DECIMAL", whatever the precision and scale: an unconstrained numeric, which
  * holds every value exactly.
- * Debezium: ConnectDecimalType.getTypeName takes connect.decimal.precision
- * capped at the dialect's default decimal precision (Hibernate's 38), or 38
- * when it is absent (as schema.ts reads it); a negative scale becomes 0. Where
- * it has neither a precision nor a positive scale Debezium asks Hibernate for
- * Size.precision(38), which renders numeric(38,-1) and PostgreSQL 15 takes
- * (seen in connect-race.test.ts): that column rounds every integer to tens, so
- * Sluice makes numeric(38,0) there instead.
+ * Debezium: ConnectDecimalType.getTypeName makes numeric(p,s) from
+ * connect.decimal.precision (38 when absent, as schema.ts reads it). Sluice
+ * keeps the schema's precision and scale where Debezium's column would refuse
+ * or round values of the schema (connect-race.test.ts KNOWN_DIFFERENCES): it
+ * caps the precision at Hibernate's default 38, and a Decimal with neither a
+ * precision nor a positive scale gets numeric(38,-1) from Hibernate, which
+ * PostgreSQL 15 takes and which rounds every integer to tens.
  */
 function decimalType(ft: { precision: number; scale: number }, dialect: DdlDialect): string {
   if (dialect === 'confluent') return 'numeric';
-  const scale = Math.max(0, ft.scale);
-  const precision = Math.min(ft.precision, DEBEZIUM_DECIMAL_PRECISION);
-  return precision >= 1 && scale <= 1000 ? `numeric(${precision},${scale})` : 'numeric';
+  return ft.precision >= 1 && ft.precision <= 1000 && ft.scale >= 0 && ft.scale <= ft.precision ? `numeric(${ft.precision},${ft.scale})` : 'numeric';
 }
-
-/** Hibernate's Dialect.getDefaultDecimalPrecision, which Debezium's PostgreSQL dialect keeps. */
-const DEBEZIUM_DECIMAL_PRECISION = 38;
 
 /** What auto.create / auto.evolve declare for a field. */
 export function sqlTypeFor(ft: FieldType, dialect: DdlDialect = 'confluent'): string {
