@@ -4,6 +4,7 @@ import { alterTableSql, createTableSql, defaultLiteral, planEvolution } from '..
 import { TableSchemaInferrer, mergeColumnTypes } from '../../src/sinks/postgres/infer.js';
 import type { CatalogColumn } from '../../src/sinks/postgres/service.js';
 import { fitColumn, OID, sqlTypeFor } from '../../src/sinks/postgres/types.js';
+import { zoneOffsets } from '../../src/sinks/postgres/wall-clock.js';
 import type { RecordSchema } from '../../src/workers/schema.js';
 
 const rules = (r: Partial<FieldRules>): FieldRules => ({ pkMode: 'none', pkFields: [], exclude: [], ...r });
@@ -87,7 +88,19 @@ describe('auto.create', () => {
     expect(defaultLiteral({ kind: 'int64' }, 2n ** 62n)).toBe('4611686018427387904');
     expect(defaultLiteral({ kind: 'int32' }, 1.5)).toBeUndefined();
     expect(defaultLiteral({ kind: 'date' }, 19000)).toBe("DATE '1970-01-01' + 19000");
-    expect(defaultLiteral({ kind: 'timestamp-millis' }, 1700000000123)).toBe("TIMESTAMPTZ 'epoch' + 1700000000123 * INTERVAL '1 millisecond'");
+    // A Connect Timestamp default is a constant wall clock (Confluent's formatColumnValue: formatTimestamp in db.timezone,
+    // quoted), not an expression a session's TimeZone would turn into another wall clock at insert time.
+    expect(defaultLiteral({ kind: 'timestamp-millis' }, 1700000000123)).toBe("'2023-11-14 22:13:20.123'");
+    expect(defaultLiteral({ kind: 'timestamp-millis' }, 1700000000123, zoneOffsets('America/New_York'))).toBe("'2023-11-14 17:13:20.123'");
+    expect(defaultLiteral({ kind: 'timestamp-millis', local: true }, 1700000000123, zoneOffsets('America/New_York'))).toBe("'2023-11-14 22:13:20.123'");
+    expect(defaultLiteral({ kind: 'timestamp-micros' }, -1n)).toBe("'1969-12-31 23:59:59.999999'");
+    expect(defaultLiteral({ kind: 'timestamp-nanos' }, 1_000_000_000n)).toBe("'1970-01-01 00:00:01.000'");
+    expect(defaultLiteral({ kind: 'timestamp-nanos' }, 1_000_000_001n)).toBeUndefined();
+    expect(defaultLiteral({ kind: 'timestamp-millis' }, Date.UTC(-1, 0, 1))).toBeUndefined();
+    const at: RecordSchema = { id: 'avro:4', fields: [{ name: 'at', type: { kind: 'timestamp-millis' }, optional: false, default: 0 }] };
+    expect(createTableSql('"t"', desiredColumns(rules({}), at, undefined), { timeZone: 'Europe/Paris' })).toBe(`CREATE TABLE IF NOT EXISTS "t" ("at" timestamp DEFAULT '1970-01-01 01:00:00.000')`);
+    expect(planEvolution([], [{ name: 'at', type: { kind: 'timestamp-millis' }, optional: true, default: 0 }], { schemaless: false, timeZone: 'Europe/Paris' }).add)
+      .toEqual([{ name: 'at', sqlType: 'timestamp', default: "'1970-01-01 01:00:00.000'" }]);
     expect(defaultLiteral({ kind: 'int32' }, 2 ** 31)).toBeUndefined();
     expect(defaultLiteral({ kind: 'int32' }, -(2 ** 31))).toBe('-2147483648');
     expect(defaultLiteral({ kind: 'uuid' }, 'not-a-uuid')).toBeUndefined();
