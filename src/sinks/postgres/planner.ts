@@ -314,7 +314,7 @@ export class Planner {
             const value = req.values[0];
             if (!value) return; // only tombstones so far: nothing to create a table from
             const cols = this.columnsOrThrow(() => desiredColumns(rules, value, req.keys[0]), table, where);
-            await client.query(createTableSql(table, cols, { dialect: this.dialect, ...(this.zones.timeZone === undefined ? {} : { timeZone: this.zones.timeZone }) }));
+            await client.query(createTableSql(table, cols, this.ddlOptions()));
             this.log.info({ table, topic }, `created table ${table} (${cols.map((c) => c.name).join(', ')})`);
             desc = (await this.service.describeTable(s.name, client))!;
           }
@@ -334,7 +334,7 @@ export class Planner {
               // A column with a default gives it to records that lack the field (absent.ts): its NOT NULL stays.
               .filter((c) => valueFieldAllowed(rules, c.name) && !inSchema.has(c.name) && !c.hasDefault)
               .map((c) => c.name);
-            const ev = planEvolution(desc.columns, wanted, { schemaless, absent: this.cfg['auto.evolve'] ? absent : [], dialect: this.dialect, ...(this.zones.timeZone === undefined ? {} : { timeZone: this.zones.timeZone }) });
+            const ev = planEvolution(desc.columns, wanted, { schemaless, absent: this.cfg['auto.evolve'] ? absent : [], ...this.ddlOptions() });
             if (ev.incompatible.length > 0) {
               throw new SinkSchemaError(`table ${table} cannot take the records of ${where}: ${ev.incompatible.join('; ')}. Sluice never drops a column or narrows a type; change the table or the producer's schema`);
             }
@@ -351,6 +351,11 @@ export class Planner {
         }),
       this.retryPolicy(`changing table ${table}`),
     );
+  }
+
+  /** What ddl.ts writes by: the connector class' DDL, and db.timezone for timestamp defaults (where values get its wall clock). */
+  private ddlOptions(): { dialect: DdlDialect; timeZone?: string } {
+    return { dialect: this.dialect, ...(this.zones.timeZone === undefined ? {} : { timeZone: this.zones.timeZone }) };
   }
 
   private columnsOrThrow<T>(fn: () => T, table: string, where: string): T {
