@@ -60,6 +60,17 @@ const FULL = {
   js: '{"b": 2, "a": [1, 2.50]}', u: '8f14e45f-ceea-467a-9af5-1c3d2a6b7e90', x: '<a><b>1</b></a>', en: 'medium', es: 'a,c',
   b: true, i8: -7, i16: 300, i64: 4_000_000_000_123, f32: 1.5, f64: 2.25, raw: Buffer.from([0, 1, 2, 255]).toString('base64'),
 };
+/** A Connect Decimal's unscaled value: big-endian two's complement, as few bytes as hold it. */
+function unscaledBytes(n: bigint): Buffer {
+  const bytes: number[] = [];
+  let v = n;
+  for (;;) {
+    bytes.unshift(Number(BigInt.asUintN(8, v)));
+    v >>= 8n;
+    if ((v === 0n && (bytes[0]! & 0x80) === 0) || (v === -1n && (bytes[0]! & 0x80) !== 0)) break;
+  }
+  return Buffer.from(bytes);
+}
 const nulls = (id: number, req: string) => ({ ...Object.fromEntries(ROW_FIELDS.map((f) => [f.field, null])), id, req });
 
 /**
@@ -68,6 +79,12 @@ const nulls = (id: number, req: string) => ({ ...Object.fromEntries(ROW_FIELDS.m
  */
 const KNOWN_DIFFERENCES: Record<string, [string, string, string]> = {
   vdec: ['double precision', 'numeric', 'a VariableScaleDecimal can hold any scale and precision; a double would round most of them'],
+  // ConnectDecimalType caps connect.decimal.precision at Hibernate's default 38: values of more digits would fail.
+  wide: ['numeric(38,5)', 'numeric(50,5)', 'a decimal(50,5) needs room for 45 digits before the point'],
+  // It asks Hibernate for Size.precision(38) when a Decimal has neither connect.decimal.precision nor a positive scale
+  // (a negative one it takes as 0); Hibernate renders that scale -1, and PostgreSQL 15 takes it: 42 would land as 40.
+  whole: ['numeric(38,-1)', 'numeric(38,0)', 'numeric(38,-1) rounds every integer to tens'],
+  neg: ['numeric(38,-1)', 'numeric', 'numeric(38,-1) rounds every integer to tens; scale -2 with 38 digits needs 40 before the point'],
 };
 
 interface Column { name: string; type: string; nullable: boolean }
@@ -135,6 +152,7 @@ const zoneTopic = uniqueName('race_tz');
 const evolveTopic = uniqueName('race_evolve');
 const nullDefaultTopic = uniqueName('race_nulldef');
 const nullKeptTopic = uniqueName('race_nullkept');
+const decimalTopic = uniqueName('race_dec');
 
 beforeAll(async () => {
   ({ url: CONNECT_PG_URL, jdbc: CONNECT_JDBC } = await connectDatabase(CONNECT_DB));
@@ -346,6 +364,28 @@ beforeAll(async () => {
     });
   }
 
+  // 10. Connect Decimals as Debezium's ConnectDecimalType declares them: numeric(p,s) from connect.decimal.precision,
+  // none with a scale → numeric(38,s); above 38 digits, none at all, a negative scale (Oracle's): KNOWN_DIFFERENCES.
+  await createTopic(decimalTopic, 1);
+  const DEC = (field: string, scale: number, precision?: number): ConnectField => ({
+    field, type: 'bytes', optional: true, name: 'org.apache.kafka.connect.data.Decimal',
+    parameters: { scale: String(scale), ...(precision === undefined ? {} : { 'connect.decimal.precision': String(precision) }) },
+  });
+  const DEC_FIELDS: ConnectField[] = [{ field: 'id', type: 'int32' }, DEC('wide', 5, 50), DEC('scaled', 3), DEC('whole', 0), DEC('neg', -2), DEC('exact', 2, 10)];
+  const decimals = (id: number, payload: Record<string, bigint | null>) => ({
+    key: JSON.stringify({ schema: { type: 'struct', name: 'race.DecKey', optional: false, fields: [{ field: 'id', type: 'int32' }] }, payload: { id } }),
+    value: JSON.stringify({
+      schema: { type: 'struct', name: 'race.Dec', optional: false, fields: DEC_FIELDS },
+      payload: { id, ...Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, v === null ? null : unscaledBytes(v).toString('base64')])) },
+    }),
+  });
+  await produce(decimalTopic, [
+    // `whole` holds multiples of ten, which Debezium's numeric(38,-1) keeps (KNOWN_DIFFERENCES).
+    decimals(1, { wide: 1_234_567_891n, scaled: 1234n, whole: 40n, neg: 123n, exact: -12_345n }),
+    decimals(2, { wide: -5n, scaled: null, whole: -(10n ** 30n), neg: -7n, exact: null }),
+  ]);
+  race(decimalTopic, decimalTopic, { 'insert.mode': 'upsert', 'primary.key.mode': 'record_key', 'schema.evolution': 'basic' });
+
   const connectors: ConnectorConfig[] = races.map((r, i) => ({
     name: `race-${i}-${r.topic}`,
     config: { ...r.config, 'connection.url': CONNECT_JDBC, 'connection.username': 'postgres', 'connection.password': 'postgres' },
@@ -407,6 +447,10 @@ describe('Sluice and Kafka Connect (Debezium JDBC sink) on the same records', ()
     expect(byId(on.rows).map((r) => [r.s, r.n, r.r])).toEqual([['dflt', 7, 'x'], ['dflt', 7, 'y'], ['v', 0, 'z'], ['w', 7, 'req']]);
     const { sluice: off } = await bothSides(nullKeptTopic);
     expect(byId(off.rows).map((r) => [r.s, r.n])).toEqual([[null, null], [null, null], ['v', 0]]);
+  });
+
+  it('Connect Decimals with and without connect.decimal.precision, above 38 digits, a negative scale: same numeric columns and values', async () => {
+    await compare(decimalTopic);
   });
 
   it('ValueToKey, SetSchemaMetadata, Filter with HasHeaderKey, TimestampRouter: same tables per day, arrays, rows', async () => {

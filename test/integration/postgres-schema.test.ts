@@ -73,7 +73,8 @@ describe('auto.create', () => {
       { name: 'id', type: 'text', nullable: false },
       { name: 'name', type: 'text', nullable: false },
       { name: 'qty', type: 'integer', nullable: false },
-      { name: 'price', type: 'numeric(8,2)', nullable: false },
+      // A Connect Decimal (Avro decimal(8,2)): unconstrained, as Confluent's PostgreSqlDatabaseDialect declares DECIMAL.
+      { name: 'price', type: 'numeric', nullable: false },
       // A required field with a default: DEFAULT and nullable, as Confluent's writeColumnSpec.
       { name: 'status', type: 'text', nullable: true },
     ]);
@@ -135,7 +136,8 @@ describe('auto.evolve', () => {
       { name: 'k', type: 'text', nullable: false },
       { name: 'name', type: 'text', nullable: true },
       { name: 'qty', type: 'bigint', nullable: false },
-      { name: 'price', type: 'numeric(12,3)', nullable: false },
+      // Unconstrained from the start (Confluent's DECIMAL): decimal(12,3) needs no change.
+      { name: 'price', type: 'numeric', nullable: false },
       { name: 'status', type: 'text', nullable: true },
       { name: 'colour', type: 'text', nullable: true },
       { name: 'size', type: 'integer', nullable: true },
@@ -150,9 +152,31 @@ describe('auto.evolve', () => {
     expect(rows).toEqual([
       { k: 'k201', name: null, qty: '5000000001', price: '123456.790', status: 'v2', colour: 'c1', size: 1 },
       { k: 'k202', name: 'm2', qty: '5000000002', price: '123456.791', status: 'v2', colour: 'c2', size: 2 },
-      { k: 'k7', name: 'n7', qty: '7', price: '0.070', status: 'v1', colour: null, size: 42 },
+      // Each value at its own schema's scale: nothing rounded, nothing padded.
+      { k: 'k7', name: 'n7', qty: '7', price: '0.07', status: 'v1', colour: null, size: 42 },
     ]);
     expect(await sql(`SELECT count(*)::int AS n FROM "${topic}"`)).toEqual([{ n: 400 }]);
+  });
+
+  it('a numeric(8,2) column an older Sluice made for decimal(8,2) stays while it holds the values, and becomes unconstrained numeric for decimal(12,3)', async () => {
+    const topic = uniqueName('pg_evolve_num');
+    await createTopic(topic, 1);
+    await sql(`CREATE TABLE "${topic}" (k text PRIMARY KEY, name text NOT NULL, qty integer NOT NULL, price numeric(8,2) NOT NULL, status text DEFAULT 'it''s new')`);
+    const id1 = await registerSchema(`${topic}-value`, V1);
+    const t1 = avro.Type.forSchema(V1 as avro.Schema);
+    await produce(topic, [1n, -999_999_99n].map((p, i) => ({ key: `a${i}`, value: confluentFrame(id1, t1.toBuffer({ name: 'v1', qty: i, price: unscaled(p), status: 'v1' })) })));
+    const cfg = pgConnector(topic, { ...AVRO, 'auto.create': 'true', 'auto.evolve': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key', 'pk.fields': 'k' });
+    await runUntilCommitted(cfg, [topic]);
+    expect((await columnsOf(topic)).find((c) => c.name === 'price')?.type).toBe('numeric(8,2)');
+    const id2 = await registerSchema(`${topic}-value`, V2);
+    const t2 = avro.Type.forSchema(V2 as avro.Schema);
+    await produce(topic, [{ key: 'b0', value: confluentFrame(id2, t2.toBuffer({ name: null, qty: 1, price: unscaled(123_456_789_012n), status: 'v2', colour: null, size: 1 })) }]);
+    await runUntilCommitted(cfg, [topic]);
+    // Confluent's class declares a Decimal unconstrained, and PostgreSQL widens numeric(8,2) to that without a rewrite.
+    expect((await columnsOf(topic)).find((c) => c.name === 'price')?.type).toBe('numeric');
+    expect(await sql(`SELECT k, price::text FROM "${topic}" ORDER BY k`)).toEqual([
+      { k: 'a0', price: '0.01' }, { k: 'a1', price: '-999999.99' }, { k: 'b0', price: '123456789.012' },
+    ]);
   });
 
   it('schemaless JSON: columns typed from the data, integers widened to double when fractions come, objects and arrays of objects as jsonb', async () => {

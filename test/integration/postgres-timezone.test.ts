@@ -7,7 +7,7 @@
 // reference the rows are checked against, with a few values spelt out.
 import { describe, expect, it } from 'vitest';
 import { createTopic, produce } from '../helpers/kafka.js';
-import { sql } from '../helpers/pg.js';
+import { sql, withPg } from '../helpers/pg.js';
 import { uniqueName } from '../helpers/stack.js';
 import { envelope, pgConnector, runUntilCommitted, type ConnectField } from './postgres-helpers.js';
 
@@ -67,6 +67,26 @@ describe('db.timezone (Confluent JDBC sink semantics)', () => {
     const drop = (r: Record<string, unknown>) => ({ ...r, ts: undefined });
     expect(kept.map(drop)).toEqual(autoRows.map(drop));
     expect(kept.map((r) => Number(r.ts))).toEqual(INSTANTS);
+  });
+
+  it("a Connect Timestamp's schema default is its wall clock in the zone, a constant: a row another session inserts later takes that", async () => {
+    const topic = uniqueName('pg_tz_default');
+    await createTopic(topic, 1);
+    const fields = [
+      { field: 'id', type: 'int32' },
+      { field: 'at', type: 'int64', name: 'org.apache.kafka.connect.data.Timestamp', default: 1_700_000_000_123 },
+    ] as ConnectField[];
+    await produce(topic, [{ value: envelope(fields, { id: 1, at: 1_700_000_000_123 }) }]);
+    await runUntilCommitted(pgConnector(topic, { 'auto.create': 'true', 'db.timezone': ZONE, 'pk.mode': 'record_value', 'pk.fields': 'id' }), [topic]);
+    // Confluent's formatColumnValue: the default as formatTimestamp writes it in db.timezone, quoted.
+    expect(await sql(`SELECT column_default AS d FROM information_schema.columns WHERE table_name = $1 AND column_name = 'at'`, [topic]))
+      .toEqual([{ d: "'2023-11-14 17:13:20.123'::timestamp without time zone" }]);
+    // Another client, in another time zone, leaves the column out: the same wall clock as Sluice wrote for the same instant.
+    await withPg(async (c) => {
+      await c.query(`SET TimeZone = 'Asia/Tokyo'`);
+      await c.query(`INSERT INTO "${topic}" (id) VALUES (2)`);
+    });
+    expect(await sql(`SELECT id, at::text FROM "${topic}" ORDER BY id`)).toEqual([{ id: 1, at: '2023-11-14 17:13:20.123' }, { id: 2, at: '2023-11-14 17:13:20.123' }]);
   });
 
   it('date.timezone=UTC writes a Connect Date as its own day', async () => {

@@ -149,7 +149,7 @@ function encodeOrder(Order: protobuf.Type, s: Sample): Uint8Array {
   })).finish();
 }
 
-/** The amount at the field's scale 4, as PostgreSQL prints numeric(20,4). */
+/** The amount at the field's scale 4 (the Connect Decimal's), as it lands in the unconstrained numeric column. */
 function amountText(s: Sample): string {
   const u = s.amountUnscaled * 10n ** BigInt(4 - s.amountScale);
   const neg = u < 0n;
@@ -187,7 +187,7 @@ describe('ProtobufConverter into PostgreSQL', () => {
       WHERE attrelid = to_regclass($1) AND attnum > 0 ORDER BY attnum`, [`"${topic}"`]);
     expect(Object.fromEntries(types.map((t) => [t.name, t.type]))).toEqual({
       region: 'text', n: 'bigint', payment_0: 'jsonb', id: 'bigint', small: 'integer', u32: 'bigint', s64: 'bigint', u64: 'bigint', ratio: 'double precision',
-      paid: 'boolean', note: 'text', raw: 'bytea', status: 'text', at: 'timestamp without time zone', day: 'date', amount: 'numeric(20,4)', maybe: 'text',
+      paid: 'boolean', note: 'text', raw: 'bytea', status: 'text', at: 'timestamp without time zone', day: 'date', amount: 'numeric', maybe: 'text',
       tags: 'text[]', counts: 'jsonb', line: 'jsonb',
     });
     const rows = await sql<Record<string, unknown>>(`SELECT region, n::text, payment_0, id::text, small, u32::text, s64::text, u64::text, ratio, paid, note, raw, status,
@@ -322,7 +322,7 @@ describe('JsonSchemaConverter into PostgreSQL', () => {
     const types = await sql<{ name: string; type: string; notnull: boolean }>(`SELECT attname AS name, format_type(atttypid, atttypmod) AS type, attnotnull AS notnull FROM pg_attribute
       WHERE attrelid = to_regclass($1) AND attnum > 0 ORDER BY attnum`, [`"${topic}"`]);
     expect(types.map((t) => `${t.name} ${t.type}${t.notnull ? ' not null' : ''}`)).toEqual([
-      'id bigint not null', 'qty integer not null', 'ratio double precision not null', 'name text', 'amount numeric(24,3) not null', 'at timestamp without time zone not null',
+      'id bigint not null', 'qty integer not null', 'ratio double precision not null', 'name text', 'amount numeric not null', 'at timestamp without time zone not null',
       'day date not null', 'tags text[] not null', 'attrs jsonb not null', 'ship_to jsonb not null', 'bill_to jsonb',
       // Required with a default: DEFAULT and nullable, as Confluent's writeColumnSpec.
       'flag boolean',

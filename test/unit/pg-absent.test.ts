@@ -128,7 +128,7 @@ describe('auto.evolve of a required field with a default', () => {
     { name: 'r', type: { kind: 'int32' } as const, optional: false },
   ];
   it("Debezium's sink: NOT NULL DEFAULT; Confluent's: DEFAULT, nullable; without a default, nullable either way", () => {
-    expect(alterTableSql('"t"', planEvolution(catalog, wanted, { schemaless: false, notNullWithDefault: true })))
+    expect(alterTableSql('"t"', planEvolution(catalog, wanted, { schemaless: false, dialect: 'debezium' })))
       .toBe(`ALTER TABLE "t" ADD COLUMN IF NOT EXISTS "b" text DEFAULT E'dflt' NOT NULL, ADD COLUMN IF NOT EXISTS "o" text DEFAULT E'x', ADD COLUMN IF NOT EXISTS "r" integer`);
     expect(alterTableSql('"t"', planEvolution(catalog, wanted, { schemaless: false })))
       .toBe(`ALTER TABLE "t" ADD COLUMN IF NOT EXISTS "b" text DEFAULT E'dflt', ADD COLUMN IF NOT EXISTS "o" text DEFAULT E'x', ADD COLUMN IF NOT EXISTS "r" integer`);

@@ -135,6 +135,30 @@ describe('numeric(p,s) columns', () => {
     const w = new ByteWriter(128);
     expect(() => valueWriter(1231 /* numeric[] */, OID.numeric, { kind: 'array', items: { kind: 'any' }, itemsOptional: true }, 'fail', 'xs', typmod)(w, ['1.5', '2.125'])).toThrow('2.125 has 3 significant decimal places');
   });
+
+  it("PostgreSQL 15's negative scale and scale above precision: a value the column would round or cannot hold is refused", async () => {
+    const { valueWriter } = await import('../../src/sinks/postgres/values.js');
+    const { OID, numericTypmod } = await import('../../src/sinks/postgres/types.js');
+    // make_numeric_typmod: the scale in 11 bits, signed.
+    const mod = (p: number, s: number) => ((p << 16) | (s & 0x7ff)) + 4;
+    expect(numericTypmod(mod(38, -1))).toEqual({ precision: 38, scale: -1 });
+    expect(numericTypmod(mod(3, 5))).toEqual({ precision: 3, scale: 5 });
+    expect(numericTypmod(mod(10, 2))).toEqual({ precision: 10, scale: 2 });
+    expect(numericTypmod(-1)).toBeUndefined();
+    const write = (ft: Parameters<typeof valueWriter>[2], v: unknown, m: number) => valueWriter(OID.numeric, 0, ft, 'fail', 'n', m)(new ByteWriter(64), v);
+    const whole = { kind: 'decimal', precision: 38, scale: 0 } as const;
+    const unscaled = (n: number) => { const b = Buffer.alloc(4); b.writeInt32BE(n); return new Uint8Array(b); };
+    // numeric(38,-1) (Debezium's sink makes it on PostgreSQL 15) would store 42 as 40.
+    expect(() => write(whole, unscaled(42), mod(38, -1))).toThrow('column "n" (numeric(38,-1)) cannot take 4 bytes: 42 is not a multiple of 10 and the column keeps scale -1 (PostgreSQL would round it)');
+    expect(() => write({ kind: 'any' }, '4.5', mod(38, -1))).toThrow('4.5 has 1 significant decimal places');
+    expect(() => write(whole, unscaled(-12300), mod(38, -2))).not.toThrow();
+    expect(() => write(whole, unscaled(0), mod(38, -2))).not.toThrow();
+    expect(() => write({ kind: 'variable-decimal' }, { scale: 0, value: Buffer.from([42]).toString('base64') }, mod(38, -1))).toThrow('42 is not a multiple of 10');
+    // numeric(3,5) holds 0.00000 .. 0.00999.
+    expect(() => write({ kind: 'any' }, '0.00123', mod(3, 5))).not.toThrow();
+    expect(() => write({ kind: 'any' }, '0.0123', mod(3, 5))).toThrow('0.0123 is not below 1e-2, the largest the column holds');
+    expect(() => write({ kind: 'any' }, '1.001', mod(3, 5))).toThrow('1.001 has 1 digits before the point and the column has room for 0');
+  });
 });
 
 describe('maps into JSON columns', () => {

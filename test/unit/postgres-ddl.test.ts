@@ -4,6 +4,7 @@ import { alterTableSql, createTableSql, defaultLiteral, planEvolution } from '..
 import { TableSchemaInferrer, mergeColumnTypes } from '../../src/sinks/postgres/infer.js';
 import type { CatalogColumn } from '../../src/sinks/postgres/service.js';
 import { fitColumn, OID, sqlTypeFor } from '../../src/sinks/postgres/types.js';
+import { zoneOffsets } from '../../src/sinks/postgres/wall-clock.js';
 import type { RecordSchema } from '../../src/workers/schema.js';
 
 const rules = (r: Partial<FieldRules>): FieldRules => ({ pkMode: 'none', pkFields: [], exclude: [], ...r });
@@ -79,7 +80,7 @@ describe('auto.create', () => {
     expect(createTableSql('"t"', cols)).toBe(
       `CREATE TABLE IF NOT EXISTS "t" ("id" bigint DEFAULT 0 NOT NULL, "status" text DEFAULT E'it''s \\\\ new''); DROP TABLE t; --', "n" integer, "ok" boolean DEFAULT TRUE, "blob" bytea NOT NULL, PRIMARY KEY ("id"))`,
     );
-    expect(createTableSql('"t"', cols, { notNullWithDefault: true })).toBe(
+    expect(createTableSql('"t"', cols, { dialect: 'debezium' })).toBe(
       `CREATE TABLE IF NOT EXISTS "t" ("id" bigint DEFAULT 0 NOT NULL, "status" text DEFAULT E'it''s \\\\ new''); DROP TABLE t; --' NOT NULL, "n" integer, "ok" boolean DEFAULT TRUE NOT NULL, "blob" bytea NOT NULL, PRIMARY KEY ("id"))`,
     );
     expect(defaultLiteral({ kind: 'float64' }, 1.5)).toBe('1.5');
@@ -87,7 +88,19 @@ describe('auto.create', () => {
     expect(defaultLiteral({ kind: 'int64' }, 2n ** 62n)).toBe('4611686018427387904');
     expect(defaultLiteral({ kind: 'int32' }, 1.5)).toBeUndefined();
     expect(defaultLiteral({ kind: 'date' }, 19000)).toBe("DATE '1970-01-01' + 19000");
-    expect(defaultLiteral({ kind: 'timestamp-millis' }, 1700000000123)).toBe("TIMESTAMPTZ 'epoch' + 1700000000123 * INTERVAL '1 millisecond'");
+    // A Connect Timestamp default is a constant wall clock (Confluent's formatColumnValue: formatTimestamp in db.timezone,
+    // quoted), not an expression a session's TimeZone would turn into another wall clock at insert time.
+    expect(defaultLiteral({ kind: 'timestamp-millis' }, 1700000000123)).toBe("'2023-11-14 22:13:20.123'");
+    expect(defaultLiteral({ kind: 'timestamp-millis' }, 1700000000123, zoneOffsets('America/New_York'))).toBe("'2023-11-14 17:13:20.123'");
+    expect(defaultLiteral({ kind: 'timestamp-millis', local: true }, 1700000000123, zoneOffsets('America/New_York'))).toBe("'2023-11-14 22:13:20.123'");
+    expect(defaultLiteral({ kind: 'timestamp-micros' }, -1n)).toBe("'1969-12-31 23:59:59.999999'");
+    expect(defaultLiteral({ kind: 'timestamp-nanos' }, 1_000_000_000n)).toBe("'1970-01-01 00:00:01.000'");
+    expect(defaultLiteral({ kind: 'timestamp-nanos' }, 1_000_000_001n)).toBeUndefined();
+    expect(defaultLiteral({ kind: 'timestamp-millis' }, Date.UTC(-1, 0, 1))).toBeUndefined();
+    const at: RecordSchema = { id: 'avro:4', fields: [{ name: 'at', type: { kind: 'timestamp-millis' }, optional: false, default: 0 }] };
+    expect(createTableSql('"t"', desiredColumns(rules({}), at, undefined), { timeZone: 'Europe/Paris' })).toBe(`CREATE TABLE IF NOT EXISTS "t" ("at" timestamp DEFAULT '1970-01-01 01:00:00.000')`);
+    expect(planEvolution([], [{ name: 'at', type: { kind: 'timestamp-millis' }, optional: true, default: 0 }], { schemaless: false, timeZone: 'Europe/Paris' }).add)
+      .toEqual([{ name: 'at', sqlType: 'timestamp', default: "'1970-01-01 01:00:00.000'" }]);
     expect(defaultLiteral({ kind: 'int32' }, 2 ** 31)).toBeUndefined();
     expect(defaultLiteral({ kind: 'int32' }, -(2 ** 31))).toBe('-2147483648');
     expect(defaultLiteral({ kind: 'uuid' }, 'not-a-uuid')).toBeUndefined();
@@ -95,8 +108,34 @@ describe('auto.create', () => {
     expect(defaultLiteral({ kind: 'string' }, 'nul\u0000')).toBeUndefined();
   });
 
+  it("Connect Decimal per connector class: Confluent's unconstrained DECIMAL, Debezium's ConnectDecimalType", () => {
+    const dec = (precision: number, scale: number) => ({ kind: 'decimal' as const, precision, scale });
+    // Confluent's PostgreSqlDatabaseDialect.getSqlType: "DECIMAL" whatever the precision and scale (Sluice's own configs too).
+    expect(sqlTypeFor(dec(10, 2))).toBe('numeric');
+    expect(sqlTypeFor(dec(10, 2), 'confluent')).toBe('numeric');
+    expect(sqlTypeFor(dec(50, 5), 'confluent')).toBe('numeric');
+    expect(sqlTypeFor(dec(38, -2), 'confluent')).toBe('numeric');
+    expect(sqlTypeFor({ kind: 'array', items: dec(10, 2), itemsOptional: true }, 'confluent')).toBe('numeric[]');
+    // Debezium's ConnectDecimalType: numeric(p,s) from connect.decimal.precision (38 when absent). Where its column
+    // would refuse or round values of the schema (precision capped at 38, numeric(38,-1)) Sluice keeps every value.
+    expect(sqlTypeFor(dec(10, 2), 'debezium')).toBe('numeric(10,2)');
+    expect(sqlTypeFor(dec(38, 3), 'debezium')).toBe('numeric(38,3)');
+    expect(sqlTypeFor(dec(50, 5), 'debezium')).toBe('numeric(50,5)');
+    expect(sqlTypeFor(dec(38, 0), 'debezium')).toBe('numeric(38,0)');
+    expect(sqlTypeFor(dec(38, -2), 'debezium')).toBe('numeric');
+    expect(sqlTypeFor({ kind: 'array', items: dec(10, 2), itemsOptional: true }, 'debezium')).toBe('numeric(10,2)[]');
+    const cols = desiredColumns(rules({ pkMode: 'record_value', pkFields: ['id'] }), {
+      id: 'avro:3', fields: [{ name: 'id', type: { kind: 'int64' }, optional: false }, { name: 'amount', type: dec(12, 2), optional: false }],
+    }, undefined);
+    expect(createTableSql('"t"', cols)).toBe('CREATE TABLE IF NOT EXISTS "t" ("id" bigint NOT NULL, "amount" numeric NOT NULL, PRIMARY KEY ("id"))');
+    expect(createTableSql('"t"', cols, { dialect: 'debezium' })).toBe('CREATE TABLE IF NOT EXISTS "t" ("id" bigint NOT NULL, "amount" numeric(12,2) NOT NULL, PRIMARY KEY ("id"))');
+    const added = planEvolution([catalogCol('id', OID.int8, 'bigint', { pk: true, notNull: true })], [{ name: 'amount', type: dec(12, 2), optional: true }], { schemaless: false });
+    expect(added.add).toEqual([{ name: 'amount', sqlType: 'numeric' }]);
+    expect(planEvolution([catalogCol('id', OID.int8, 'bigint', { pk: true, notNull: true })], [{ name: 'amount', type: dec(12, 2), optional: true }], { schemaless: false, dialect: 'debezium' }).add)
+      .toEqual([{ name: 'amount', sqlType: 'numeric(12,2)' }]);
+  });
+
   it('type mapping', () => {
-    expect(sqlTypeFor({ kind: 'decimal', precision: 10, scale: 2 })).toBe('numeric(10,2)');
     // An instant (Connect Timestamp) is `timestamp`, as both Connect JDBC sinks declare it; only Debezium's ZonedTimestamp is timestamptz.
     expect(sqlTypeFor({ kind: 'timestamp-micros' })).toBe('timestamp');
     expect(sqlTypeFor({ kind: 'timestamp-millis', local: true })).toBe('timestamp');
@@ -116,7 +155,18 @@ describe('auto.evolve', () => {
     expect(fitColumn(int4, { kind: 'int32' })).toEqual({ kind: 'ok' });
     expect(fitColumn(int4, { kind: 'int64' })).toEqual({ kind: 'widen', to: 'bigint' });
     expect(fitColumn({ typeOid: OID.float4, elemOid: 0, typmod: -1 }, { kind: 'float64' })).toEqual({ kind: 'widen', to: 'double precision' });
-    expect(fitColumn({ typeOid: OID.numeric, elemOid: 0, typmod: ((8 << 16) | 2) + 4 }, { kind: 'decimal', precision: 12, scale: 3 })).toEqual({ kind: 'widen', to: 'numeric(12,3)' });
+    // A numeric(8,2) column (an older Sluice made Decimals so) that a decimal(12,3) outgrows: Confluent's class makes it
+    // what it declares a Decimal as, unconstrained (no table rewrite); Debezium's the smallest that holds both.
+    const num82 = { typeOid: OID.numeric, elemOid: 0, typmod: ((8 << 16) | 2) + 4 };
+    expect(fitColumn(num82, { kind: 'decimal', precision: 12, scale: 3 })).toEqual({ kind: 'widen', to: 'numeric' });
+    expect(fitColumn(num82, { kind: 'decimal', precision: 12, scale: 3 }, false, 'debezium')).toEqual({ kind: 'widen', to: 'numeric(12,3)' });
+    // One it holds stays as it is, whichever the class.
+    expect(fitColumn(num82, { kind: 'decimal', precision: 7, scale: 2 })).toEqual({ kind: 'ok' });
+    expect(fitColumn(num82, { kind: 'decimal', precision: 7, scale: 2 }, false, 'debezium')).toEqual({ kind: 'ok' });
+    // numeric(38,-1), what Debezium's sink makes of a Decimal without precision or scale on PostgreSQL 15: it would round to tens.
+    const num38m1 = { typeOid: OID.numeric, elemOid: 0, typmod: ((38 << 16) | (-1 & 0x7ff)) + 4 };
+    expect(fitColumn(num38m1, { kind: 'decimal', precision: 38, scale: 0 }, false, 'debezium')).toEqual({ kind: 'widen', to: 'numeric(39,0)' });
+    expect(fitColumn(num38m1, { kind: 'int64' })).toEqual({ kind: 'widen', to: 'numeric(39,0)' });
     expect(fitColumn({ typeOid: OID.int8, elemOid: 0, typmod: -1 }, { kind: 'int32' })).toEqual({ kind: 'ok' });
     // narrowing or a change of kind
     expect(fitColumn(int4, { kind: 'float64' })).toEqual({ kind: 'incompatible' });

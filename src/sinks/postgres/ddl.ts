@@ -7,19 +7,24 @@ import { intBits, type FieldType } from '../../workers/schema.js';
 import type { DesiredColumn } from './columns.js';
 import { quoteIdent } from './names.js';
 import type { CatalogColumn } from './service.js';
-import { fitColumn, sqlTypeFor } from './types.js';
+import { fitColumn, sqlTypeFor, type DdlDialect } from './types.js';
+import { epochMicros, isoFromEpoch, type Exact } from '../common/timestamps.js';
+import { wallMicros, zoneOffsets, type ZoneOffsets } from './wall-clock.js';
 
 /**
- * CREATE TABLE for auto.create. A required field with a default: Debezium's JDBC sink makes it
- * NOT NULL DEFAULT x (`notNullWithDefault`); Confluent's (GenericDatabaseDialect.writeColumnSpec)
- * writes DEFAULT x and no NOT NULL, so the column is nullable unless it is in the primary key.
+ * CREATE TABLE for auto.create, as the connector class' sink would write it (`dialect`, Confluent's
+ * by default). A required field with a default: Debezium's JDBC sink makes it NOT NULL DEFAULT x;
+ * Confluent's (GenericDatabaseDialect.writeColumnSpec) writes DEFAULT x and no NOT NULL, so the
+ * column is nullable unless it is in the primary key. Column types: sqlTypeFor.
  */
-export function createTableSql(target: string, cols: readonly DesiredColumn[], opts: { notNullWithDefault?: boolean } = {}): string {
+export function createTableSql(target: string, cols: readonly DesiredColumn[], opts: { dialect?: DdlDialect; timeZone?: string } = {}): string {
   if (cols.length === 0) throw new Error('a table needs at least one column');
+  const dialect = opts.dialect ?? 'confluent';
+  const zone = zoneOffsets(opts.timeZone);
   const defs = cols.map((c) => {
-    const dflt = defaultClause(c.type, c.default);
-    const notNull = c.pk || (!c.optional && (dflt === '' || opts.notNullWithDefault === true));
-    return `${quoteIdent(c.name)} ${sqlTypeFor(c.type)}${dflt}${notNull ? ' NOT NULL' : ''}`;
+    const dflt = defaultClause(c.type, c.default, zone);
+    const notNull = c.pk || (!c.optional && (dflt === '' || dialect === 'debezium'));
+    return `${quoteIdent(c.name)} ${sqlTypeFor(c.type, dialect)}${dflt}${notNull ? ' NOT NULL' : ''}`;
   });
   const pk = cols.filter((c) => c.pk).map((c) => quoteIdent(c.name));
   if (pk.length > 0) defs.push(`PRIMARY KEY (${pk.join(', ')})`);
@@ -30,8 +35,10 @@ export function createTableSql(target: string, cols: readonly DesiredColumn[], o
  * The schema's default for a field as a SQL constant, as Kafka Connect's JDBC
  * sink writes it into CREATE TABLE and ADD COLUMN; undefined when there is
  * none, it is null, or the type has no plain literal (bytes, decimals, records).
+ * `zone`: the zone whose wall clock an instant's `timestamp` column holds
+ * (db.timezone under Confluent's class, wall-clock.ts); absent: UTC.
  */
-export function defaultLiteral(ft: FieldType, v: unknown): string | undefined {
+export function defaultLiteral(ft: FieldType, v: unknown, zone?: ZoneOffsets): string | undefined {
   if (v === undefined || v === null) return undefined;
   switch (ft.kind) {
     case 'boolean':
@@ -53,23 +60,31 @@ export function defaultLiteral(ft: FieldType, v: unknown): string | undefined {
     case 'date':
       return typeof v === 'number' && Number.isSafeInteger(v) ? `DATE '1970-01-01' + ${v}` : undefined;
     case 'timestamp-millis':
-    case 'timestamp-micros': {
-      // Interval arithmetic is exact to the microsecond, where float seconds are not.
-      const unit = ft.kind === 'timestamp-millis' ? 'millisecond' : 'microsecond';
-      return (typeof v === 'number' && Number.isSafeInteger(v)) || typeof v === 'bigint' ? `TIMESTAMPTZ 'epoch' + ${v} * INTERVAL '1 ${unit}'` : undefined;
-    }
+    case 'timestamp-micros':
     case 'timestamp-nanos': {
-      // PostgreSQL has no nanoseconds: a default with sub-microsecond digits is left out rather than rounded.
-      const b = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;
-      return b !== undefined && b % 1000n === 0n ? `TIMESTAMPTZ 'epoch' + ${b / 1000n} * INTERVAL '1 microsecond'` : undefined;
+      // The column is `timestamp` (sqlTypeFor): a constant wall clock, as Confluent's formatColumnValue writes a
+      // Connect Timestamp default (DateTimeUtils.formatTimestamp in db.timezone, quoted) and Debezium's
+      // ConnectTimestampType (UTC) - the wall clock the values get (values.ts). An expression of timestamptz
+      // would be turned into a wall clock in the time zone of whichever session inserts the row.
+      if (!((typeof v === 'number' && Number.isSafeInteger(v)) || typeof v === 'bigint')) return undefined;
+      let us: Exact;
+      try {
+        us = epochMicros(v, ft.kind);
+      } catch {
+        return undefined; // nanoseconds PostgreSQL cannot hold: left out rather than rounded
+      }
+      if (zone && !ft.local) us = wallMicros(us, zone);
+      const iso = isoFromEpoch(us, 'timestamp-micros');
+      // Years 1..9999 as ISO text; PostgreSQL's further years are left without a default.
+      return iso !== undefined && /^\d{4}-/.test(iso) && !iso.startsWith('0000') ? `'${iso.slice(0, 10)} ${iso.slice(11, -1)}'` : undefined;
     }
     default:
       return undefined;
   }
 }
 
-function defaultClause(ft: FieldType, v: unknown): string {
-  const lit = defaultLiteral(ft, v);
+function defaultClause(ft: FieldType, v: unknown, zone?: ZoneOffsets): string {
+  const lit = defaultLiteral(ft, v, zone);
   return lit === undefined ? '' : ` DEFAULT ${lit}`;
 }
 
@@ -116,21 +131,27 @@ export function planEvolution(
     schemaless: boolean;
     absent?: readonly string[];
     /**
-     * Debezium's JDBC sink adds a required field that has a default as
-     * NOT NULL DEFAULT x; Confluent's adds it as DEFAULT x, nullable.
+     * Whose DDL to follow (Confluent's by default): column types (sqlTypeFor,
+     * fitColumn's widenings), and a required field that has a default, which
+     * Debezium's JDBC sink adds as NOT NULL DEFAULT x and Confluent's as
+     * DEFAULT x, nullable.
      */
-    notNullWithDefault?: boolean;
+    dialect?: DdlDialect;
+    /** db.timezone where instants' `timestamp` columns hold its wall clock (defaultLiteral); absent: UTC. */
+    timeZone?: string;
   },
 ): Evolution {
+  const dialect = opts.dialect ?? 'confluent';
+  const zone = zoneOffsets(opts.timeZone);
   const byName = new Map(columns.map((c) => [c.name, c]));
   const ev: Evolution = { add: [], widen: [], dropNotNull: [], incompatible: [] };
   for (const w of wanted) {
     const col = byName.get(w.name);
     if (!col) {
       if (w.type.kind !== 'null') {
-        const lit = defaultLiteral(w.type, w.default);
-        const notNull = opts.notNullWithDefault === true && !w.optional && lit !== undefined;
-        ev.add.push({ name: w.name, sqlType: sqlTypeFor(w.type), ...(lit === undefined ? {} : { default: lit }), ...(notNull ? { notNull } : {}) });
+        const lit = defaultLiteral(w.type, w.default, zone);
+        const notNull = dialect === 'debezium' && !w.optional && lit !== undefined;
+        ev.add.push({ name: w.name, sqlType: sqlTypeFor(w.type, dialect), ...(lit === undefined ? {} : { default: lit }), ...(notNull ? { notNull } : {}) });
       }
       continue;
     }
@@ -138,7 +159,7 @@ export function planEvolution(
       ev.incompatible.push(`column "${col.name}" is generated, but the record has a field "${w.name}" for it`);
       continue;
     }
-    const fit = fitColumn(col, w.type, opts.schemaless);
+    const fit = fitColumn(col, w.type, opts.schemaless, dialect);
     if (fit.kind === 'widen') ev.widen.push({ name: col.name, from: col.sqlType, to: fit.to });
     else if (fit.kind === 'incompatible') {
       ev.incompatible.push(`column "${col.name}" is ${col.sqlType} but field "${w.name}" is ${describeType(w.type)}${opts.schemaless ? ' (inferred from the data)' : ''}`);

@@ -15,7 +15,7 @@ import { collectionNameFor, qualifiedName, tableNameFor, usesSourceFields, type 
 import { INFERRED_SCHEMA_ID, type ColumnSource, type PgColumn, type PgMultiReplanRequest, type PgPlan, type PgReplanRequest } from './protocol.js';
 import type { PgService, TableDescription } from './service.js';
 import type { InsertMode } from './staging.js';
-import { columnTypeSupported } from './types.js';
+import { columnTypeSupported, type DdlDialect } from './types.js';
 import { foldTableName, UnquotedNameError } from './unquoted.js';
 import { unquotedTableName } from './unquoted-table.js';
 import { parseJdbcUrl } from './jdbc-url.js';
@@ -63,6 +63,8 @@ export class Planner {
   private readonly rules: FieldRules;
   private readonly mode: InsertMode;
   private readonly debezium: boolean;
+  /** Whose DDL auto.create / auto.evolve write: the connector class' (ddl.ts). */
+  private readonly dialect: DdlDialect;
   private readonly log: Logger;
   private readonly retry: Omit<RetryPolicy, 'what'>;
   /** quote.sql.identifiers=NEVER: names are the ones PostgreSQL folds unquoted names to. */
@@ -84,6 +86,7 @@ export class Planner {
     this.rules = o.rules;
     this.mode = o.mode;
     this.debezium = o.debezium;
+    this.dialect = o.debezium ? 'debezium' : 'confluent';
     this.retry = o.retry;
     this.log = o.log;
     this.fold = this.cfg['quote.sql.identifiers'] === 'never';
@@ -311,7 +314,7 @@ export class Planner {
             const value = req.values[0];
             if (!value) return; // only tombstones so far: nothing to create a table from
             const cols = this.columnsOrThrow(() => desiredColumns(rules, value, req.keys[0]), table, where);
-            await client.query(createTableSql(table, cols, { notNullWithDefault: this.debezium }));
+            await client.query(createTableSql(table, cols, this.ddlOptions()));
             this.log.info({ table, topic }, `created table ${table} (${cols.map((c) => c.name).join(', ')})`);
             desc = (await this.service.describeTable(s.name, client))!;
           }
@@ -331,7 +334,7 @@ export class Planner {
               // A column with a default gives it to records that lack the field (absent.ts): its NOT NULL stays.
               .filter((c) => valueFieldAllowed(rules, c.name) && !inSchema.has(c.name) && !c.hasDefault)
               .map((c) => c.name);
-            const ev = planEvolution(desc.columns, wanted, { schemaless, absent: this.cfg['auto.evolve'] ? absent : [], notNullWithDefault: this.debezium });
+            const ev = planEvolution(desc.columns, wanted, { schemaless, absent: this.cfg['auto.evolve'] ? absent : [], ...this.ddlOptions() });
             if (ev.incompatible.length > 0) {
               throw new SinkSchemaError(`table ${table} cannot take the records of ${where}: ${ev.incompatible.join('; ')}. Sluice never drops a column or narrows a type; change the table or the producer's schema`);
             }
@@ -348,6 +351,11 @@ export class Planner {
         }),
       this.retryPolicy(`changing table ${table}`),
     );
+  }
+
+  /** What ddl.ts writes by: the connector class' DDL, and db.timezone for timestamp defaults (where values get its wall clock). */
+  private ddlOptions(): { dialect: DdlDialect; timeZone?: string } {
+    return { dialect: this.dialect, ...(this.zones.timeZone === undefined ? {} : { timeZone: this.zones.timeZone }) };
   }
 
   private columnsOrThrow<T>(fn: () => T, table: string, where: string): T {

@@ -26,8 +26,34 @@ export function columnTypeSupported(typeOid: number, elemOid: number): boolean {
   return elemOid !== 0 && WRITABLE.has(elemOid);
 }
 
+/**
+ * Whose DDL auto.create and auto.evolve follow: Confluent's JDBC sink (its
+ * connector class and Sluice's own configs) or Debezium's (its connector class).
+ */
+export type DdlDialect = 'confluent' | 'debezium';
+
+/**
+ * The column type of a Connect Decimal (Avro decimal, Connect JSON Decimal,
+ * Protobuf confluent.type.Decimal, JSON Schema's Decimal: what Confluent's
+ * converters make a Connect Decimal).
+ * Confluent: PostgreSqlDatabaseDialect.getSqlType maps Decimal.LOGICAL_NAME to
+ * "DECIMAL", whatever the precision and scale: an unconstrained numeric, which
+ * holds every value exactly.
+ * Debezium: ConnectDecimalType.getTypeName makes numeric(p,s) from
+ * connect.decimal.precision (38 when absent, as schema.ts reads it). Sluice
+ * keeps the schema's precision and scale where Debezium's column would refuse
+ * or round values of the schema (connect-race.test.ts KNOWN_DIFFERENCES): it
+ * caps the precision at Hibernate's default 38, and a Decimal with neither a
+ * precision nor a positive scale gets numeric(38,-1) from Hibernate, which
+ * PostgreSQL 15 takes and which rounds every integer to tens.
+ */
+function decimalType(ft: { precision: number; scale: number }, dialect: DdlDialect): string {
+  if (dialect === 'confluent') return 'numeric';
+  return ft.precision >= 1 && ft.precision <= 1000 && ft.scale >= 0 && ft.scale <= ft.precision ? `numeric(${ft.precision},${ft.scale})` : 'numeric';
+}
+
 /** What auto.create / auto.evolve declare for a field. */
-export function sqlTypeFor(ft: FieldType): string {
+export function sqlTypeFor(ft: FieldType, dialect: DdlDialect = 'confluent'): string {
   switch (ft.kind) {
     case 'boolean': return 'boolean';
     // PostgreSqlDatabaseDialect: INT8 and INT16 → SMALLINT (PostgreSQL has no one-byte integer).
@@ -41,8 +67,7 @@ export function sqlTypeFor(ft: FieldType): string {
     case 'bytes':
     case 'fixed': return 'bytea';
     case 'uuid': return 'uuid';
-    case 'decimal':
-      return ft.precision >= 1 && ft.precision <= 1000 && ft.scale >= 0 && ft.scale <= ft.precision ? `numeric(${ft.precision},${ft.scale})` : 'numeric';
+    case 'decimal': return decimalType(ft, dialect);
     case 'date': return 'date';
     case 'time-millis':
     case 'time-micros':
@@ -62,7 +87,8 @@ export function sqlTypeFor(ft: FieldType): string {
       const items = ft.items;
       // PostgreSQL arrays hold scalars; arrays of records, maps or arrays are JSON.
       if (items.kind === 'array' || items.kind === 'record' || items.kind === 'map' || items.kind === 'any' || items.kind === 'null') return 'jsonb';
-      return `${sqlTypeFor(items)}[]`;
+      // Confluent's dialect: getSqlType of the element + "[]" (DECIMAL[] for decimals).
+      return `${sqlTypeFor(items, dialect)}[]`;
     }
     case 'record':
     case 'map':
@@ -84,10 +110,15 @@ const OK: Fit = { kind: 'ok' };
 const DIGITS: Record<number, number> = { 8: 3, 16: 5, 32: 10, 64: 19 };
 const NO: Fit = { kind: 'incompatible' };
 
-function numericTypmod(typmod: number): { precision: number; scale: number } | undefined {
+/**
+ * A numeric column's precision and scale from its atttypmod; undefined when
+ * unconstrained. The scale is 11 bits, signed: PostgreSQL 15 allows numeric(p,s)
+ * with s < 0 (rounds to tens, hundreds…) or s > p (numeric_typmod_scale in numeric.c).
+ */
+export function numericTypmod(typmod: number): { precision: number; scale: number } | undefined {
   if (typmod < 4) return undefined;
   const t = typmod - 4;
-  return { precision: (t >> 16) & 0xffff, scale: t & 0x7ff };
+  return { precision: (t >> 16) & 0xffff, scale: ((t & 0x7ff) ^ 0x400) - 0x400 };
 }
 
 type Family = 'bool' | 'int' | 'float' | 'numeric' | 'text' | 'json' | 'bytea' | 'date' | 'time' | 'ts' | 'uuid' | 'timetz' | 'xml' | 'bit' | 'array' | 'other';
@@ -121,7 +152,7 @@ function familyOf(typeOid: number, elemOid: number): Family {
  * (inferred) numbers are JSON numbers, so there an integer column widens to
  * double precision when fractions turn up.
  */
-export function fitColumn(col: ColumnTypeInfo, ft: FieldType, schemaless = false): Fit {
+export function fitColumn(col: ColumnTypeInfo, ft: FieldType, schemaless = false, dialect: DdlDialect = 'confluent'): Fit {
   const fam = familyOf(col.typeOid, col.elemOid);
   if (fam === 'other') return NO;
   if (fam === 'text' || fam === 'json' || ft.kind === 'null' || ft.kind === 'any') return OK;
@@ -139,6 +170,8 @@ export function fitColumn(col: ColumnTypeInfo, ft: FieldType, schemaless = false
       if (fam === 'numeric') {
         const nm = numericTypmod(col.typmod);
         const digits = DIGITS[intBits(ft)!]!;
+        // A negative scale (PostgreSQL 15) would round the integer: widen to scale 0.
+        if (nm && nm.scale < 0) return { kind: 'widen', to: `numeric(${Math.max(digits, nm.precision - nm.scale)},0)` };
         if (nm && nm.precision - nm.scale < digits) return { kind: 'widen', to: `numeric(${digits + nm.scale},${nm.scale})` };
         return OK;
       }
@@ -157,7 +190,10 @@ export function fitColumn(col: ColumnTypeInfo, ft: FieldType, schemaless = false
         const intDigits = Math.max(ft.precision - ft.scale, nm.precision - nm.scale);
         const scale = Math.max(ft.scale, nm.scale);
         if (ft.precision - ft.scale > nm.precision - nm.scale || ft.scale > nm.scale) {
-          return intDigits + scale <= 1000 ? { kind: 'widen', to: `numeric(${intDigits + scale},${scale})` } : { kind: 'widen', to: 'numeric' };
+          // Confluent's class declares a Decimal unconstrained (decimalType): a column that must change
+          // becomes that, which PostgreSQL does without rewriting the table. Debezium's: the smallest that holds both.
+          if (dialect === 'confluent') return { kind: 'widen', to: 'numeric' };
+          return intDigits + scale <= 1000 && scale >= 0 ? { kind: 'widen', to: `numeric(${intDigits + scale},${scale})` } : { kind: 'widen', to: 'numeric' };
         }
         return OK;
       }
@@ -201,7 +237,7 @@ export function fitColumn(col: ColumnTypeInfo, ft: FieldType, schemaless = false
       return fam === 'ts' || col.typeOid === OID.int8 || fam === 'numeric' ? OK : NO;
     case 'array': {
       if (fam !== 'array') return NO;
-      const inner = fitColumn({ typeOid: col.elemOid, elemOid: 0, typmod: col.typmod }, ft.items, schemaless);
+      const inner = fitColumn({ typeOid: col.elemOid, elemOid: 0, typmod: col.typmod }, ft.items, schemaless, dialect);
       return inner.kind === 'ok' ? OK : NO;
     }
     case 'record':

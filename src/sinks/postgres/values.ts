@@ -6,7 +6,7 @@ import type { ByteWriter } from '../../workers/byte-writer.js';
 import type { FieldType } from '../../workers/schema.js';
 import { ConvertError } from '../../errors.js';
 import { epochMicros, floorDiv, isoFromEpoch, minus, TimestampRangeError, type Exact, type TimestampKind } from '../common/timestamps.js';
-import { OID } from './types.js';
+import { numericTypmod, OID } from './types.js';
 import { UTC_ZONES, wallMicros, type WallZones, type ZoneOffsets } from './wall-clock.js';
 import { bitsText, DebeziumValueError, nanoTimeMicros, variableScaleDecimalText, zonedTime, zonedTimestampMicros } from '../common/debezium-values.js';
 
@@ -99,21 +99,17 @@ export function valueWriter(
     case OID.numeric: {
       // PostgreSQL rounds a value with more decimal places than numeric(p,s)
       // keeps: digits would be lost silently, so such a value is refused here.
-      const keeps = typmod >= 4 ? (typmod - 4) & 0xffff : undefined;
-      const precision = typmod >= 4 ? ((typmod - 4) >> 16) & 0xffff : undefined;
-      const tn = keeps === undefined ? 'numeric' : `numeric(${precision},${keeps})`;
-      const intDigits = precision === undefined ? undefined : precision - keeps!;
+      const nm = numericTypmod(typmod);
+      const tn = nm === undefined ? 'numeric' : `numeric(${nm.precision},${nm.scale})`;
       const small = smallDecimalWriter(ft, typmod);
       return (w, v) => {
         // The common case, Avro decimal bytes of up to 6 bytes, goes straight to
         // base-10000 digits; anything else through the exact decimal string.
         if (small && v instanceof Uint8Array && small(w, v, 0, v.length)) return;
         const text = decimalString(v, ft, col);
-        if (keeps !== undefined) {
-          const places = decimalPlaces(text);
-          if (places > keeps) fail(col, tn, v, `${text} has ${places} significant decimal places and the column keeps ${keeps} (PostgreSQL would round it)`);
-          const digits = integerDigits(text);
-          if (digits > intDigits!) fail(col, tn, v, `${text} has ${digits} digits before the point and the column has room for ${intDigits}`);
+        if (nm !== undefined) {
+          const why = numericMisfit(text, nm.precision, nm.scale);
+          if (why !== undefined) fail(col, tn, v, why);
         }
         writeNumeric(w, text);
       };
@@ -441,21 +437,63 @@ function timeText(us: number): string {
 
 // ---------- numeric ----------
 
-/** The scale of a numeric(p,s) column; -1 for an unconstrained numeric. */
-function numericColumnScale(typmod: number): number {
-  return typmod >= 4 ? (typmod - 4) & 0x7ff : -1;
+/** The scale of a numeric(p,s) column (negative from PostgreSQL 15 on); undefined for an unconstrained numeric. */
+function numericColumnScale(typmod: number): number | undefined {
+  return numericTypmod(typmod)?.scale;
+}
+
+/**
+ * Why PostgreSQL would not store a decimal text as it is in numeric(precision, scale), or
+ * undefined when it would. On input it rounds to the column's scale (a negative scale, allowed
+ * from PostgreSQL 15 on, rounds to tens, hundreds…): digits would be lost silently, so such a
+ * value is refused here; and it holds fewer than precision - scale digits before the point.
+ */
+function numericMisfit(text: string, precision: number, scale: number): string | undefined {
+  const places = decimalPlaces(text);
+  if (scale < 0 && places === 0 && trailingZeros(text) < -scale) {
+    return `${text} is not a multiple of 1${'0'.repeat(-scale)} and the column keeps scale ${scale} (PostgreSQL would round it)`;
+  }
+  if (places > Math.max(scale, 0)) return `${text} has ${places} significant decimal places and the column keeps ${scale} (PostgreSQL would round it)`;
+  const room = precision - scale;
+  const digits = integerDigits(text);
+  if (digits > Math.max(room, 0)) return `${text} has ${digits} digits before the point and the column has room for ${Math.max(room, 0)}`;
+  // Scale above precision (PostgreSQL 15): only values below 10^(precision - scale) fit.
+  if (room < 0 && leadingFractionZeros(text) < -room) return `${text} is not below 1e${room}, the largest the column holds`;
+  return undefined;
+}
+
+/** Zeros at the end of a decimal text without a fraction, for a non-zero value: 12300 → 2; 0 → Infinity. */
+function trailingZeros(text: string): number {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 48) end--;
+  return end === 0 || !/[1-9]/.test(text) ? Infinity : text.length - end;
+}
+
+/** Zeros right after the decimal point before the first other digit: 0.00123 → 2; a value with integer digits → 0; 0 → Infinity. */
+function leadingFractionZeros(text: string): number {
+  if (!/[1-9]/.test(text)) return Infinity;
+  if (integerDigits(text) > 0) return 0;
+  const dot = text.indexOf('.');
+  let i = dot + 1;
+  while (text.charCodeAt(i) === 48) i++;
+  return i - dot - 1;
 }
 
 /**
  * PostgreSQL rounds a numeric to its column's scale on input: a value with
  * more (non-zero) decimal places would land changed, so it is refused.
  */
-function keepsScale(s: string, colScale: number, col: string, typmod: number): string {
-  if (colScale < 0) return s;
+function keepsScale(s: string, colScale: number | undefined, col: string, typmod: number): string {
+  if (colScale === undefined) return s;
+  const precision = ((typmod - 4) >> 16) & 0xffff;
+  if (colScale < 0) {
+    const why = numericMisfit(s, precision, colScale);
+    if (why !== undefined) fail(col, `numeric(${precision},${colScale})`, s, why);
+    return s;
+  }
   const dot = s.indexOf('.');
   if (dot < 0 || s.length - dot - 1 <= colScale) return s;
   if (/^0*$/.test(s.slice(dot + 1 + colScale))) return s;
-  const precision = ((typmod - 4) >> 16) & 0xffff;
   fail(col, `numeric(${precision},${colScale})`, s, `it has ${s.length - dot - 1} decimal places and the column keeps ${colScale}; PostgreSQL would round it`);
 }
 
@@ -553,8 +591,9 @@ function smallTwosComplement(b: Uint8Array, start: number, end: number): number 
  */
 export function smallDecimalWriter(ft: FieldType, typmod: number): ((w: ByteWriter, b: Uint8Array, start: number, end: number) => boolean) | undefined {
   const scale = ft.kind === 'decimal' ? ft.scale : 0;
-  const keeps = typmod >= 4 ? (typmod - 4) & 0xffff : undefined;
-  const precision = typmod >= 4 ? ((typmod - 4) >> 16) & 0xffff : undefined;
+  const nm = numericTypmod(typmod);
+  const keeps = nm?.scale;
+  const precision = nm?.precision;
   if (!(scale >= 0 && (keeps === undefined || scale <= keeps))) return undefined;
   // The unscaled bound of the integer digits the column has room for (the fast path's check; exact below 10^16).
   const intDigits = precision === undefined ? undefined : precision - keeps!;
