@@ -16,6 +16,7 @@ export const FIXTURES = path.resolve(__dirname, '../fixtures/connect-configs');
 export const KAFKA_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-distributed.properties');
 export const DEMO_SCENE_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/demo-scene-smt.properties');
 export const KAFKA_TO_DATABASE_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/kafka-to-database.properties');
+export const DEBEZIUM_AUDITLOG_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/debezium-auditlog.properties');
 export const AVRO_STANDALONE_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-avro-standalone.properties');
 
 /** Runs a corpus config as published (topics replaced) with a worker file until every offset is committed. */
