@@ -7,9 +7,11 @@
 // topic (unique per run) is changed, and where a demo's database user or schema
 // does not exist on the local stack, that part of the URL; literal table names
 // are dropped first so the test can run again.
+import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { createTopic, produce, type TestMessage } from '../helpers/kafka.js';
 import { sql } from '../helpers/pg.js';
+import { confluentFrame, registerSchema } from '../helpers/registry.js';
 import { uniqueName } from '../helpers/stack.js';
 import type { ConnectField } from './postgres-helpers.js';
 import { SOURCE_FIELDS } from './debezium-events.js';
@@ -91,10 +93,10 @@ describe('Debezium corpus configs, end to end', () => {
     const router = (table: string) => ({ __dbz__physicalTableIdentifier: `polls.public.${table}` });
     const routedKey = [id, { field: '__dbz__physicalTableIdentifier', type: 'string', optional: false }];
     // The tables Hibernate creates for the poll-service entities (cqrs/postgres-primary polls.sql), unquoted: lower case.
-    const ts = { type: 'int64', optional: true, name: 'io.debezium.time.MicroTimestamp', version: 1 } as ConnectField;
+    const ts = (field: string): ConnectField => ({ field, type: 'int64', optional: true, name: 'io.debezium.time.MicroTimestamp' });
     const pollEv = new PgEvents({
       names: 'pollentity', server: 'polls', db: 'postgres', table: 'pollentity', keyFields: routedKey, keyExtra: router('pollentity'),
-      rowFields: [{ ...ts, field: 'created' }, id, { field: 'question', type: 'string', optional: true }],
+      rowFields: [ts('created'), id, { field: 'question', type: 'string', optional: true }],
     });
     const optionEv = new PgEvents({
       names: 'optionentity', server: 'polls', db: 'postgres', table: 'optionentity', keyFields: routedKey, keyExtra: router('optionentity'),
@@ -102,7 +104,7 @@ describe('Debezium corpus configs, end to end', () => {
     });
     const voteEv = new PgEvents({
       names: 'voteentity', server: 'polls', db: 'postgres', table: 'voteentity', keyFields: routedKey, keyExtra: router('voteentity'),
-      rowFields: [id, { field: 'pollid', type: 'int64', optional: true }, { ...ts, field: 'votedon' }, { field: 'votedoption', type: 'int64', optional: true }],
+      rowFields: [id, { field: 'pollid', type: 'int64', optional: true }, ts('votedon'), { field: 'votedoption', type: 'int64', optional: true }],
     });
     // The README's session: a poll with three options, six votes, two more; then (in psql) vote 6 withdrawn.
     // REPLICA IDENTITY DEFAULT (the example-postgres image, tables made by Hibernate): a delete's before holds the key only.
@@ -209,5 +211,135 @@ describe('Debezium corpus configs, end to end', () => {
       row(1, v2, 'false', 'u', 572, 'farmermargaret', 'UPDATE VEGETABLE'),
       row(2, v2, 'true', 'd', 573, 'farmerbob', 'DELETE VEGETABLE'),
     ]);
+  });
+
+  it("debezium-examples postgres-toast sink (Confluent's JDBC sink, unwrap, auto.create=false into the sink database's own table): an update that left a TOAST column out keeps the stored value, by the table's trigger", async () => {
+    const topic = uniqueName('dbserver1.inventory.customers');
+    await createTopic(topic, 1);
+    // sink-db/schema-update.sql, in a schema of this run's own (the URL's currentSchema names it).
+    const schema = uniqueName('inventorysink');
+    await sql(`CREATE SCHEMA ${schema}`);
+    await sql(`CREATE TABLE ${schema}.customers (
+      id SERIAL NOT NULL PRIMARY KEY, first_name VARCHAR(255) NOT NULL, last_name VARCHAR(255) NOT NULL, email VARCHAR(255) NOT NULL UNIQUE, biography TEXT)`);
+    await sql(`CREATE OR REPLACE FUNCTION ${schema}.ignore_unchanged_biography() RETURNS TRIGGER AS $BODY$
+      BEGIN
+        IF NEW."biography" = '__debezium_unavailable_value' THEN NEW."biography" = OLD."biography"; END IF;
+        RETURN NEW;
+      END; $BODY$ LANGUAGE PLPGSQL`);
+    await sql(`CREATE TRIGGER customer_biography_trigger BEFORE UPDATE OF "biography" ON ${schema}.customers
+      FOR EACH ROW EXECUTE PROCEDURE ${schema}.ignore_unchanged_biography()`);
+    // The source database: example-postgres's inventory.customers with source-db/schema-update.sql's biography,
+    // TEXT with STORAGE EXTERNAL and a value of some 8 KB (TOASTed), REPLICA IDENTITY DEFAULT.
+    const ev = new PgEvents({
+      names: 'dbserver1.inventory.customers', server: 'dbserver1', db: 'sourcedb', table: 'customers',
+      keyFields: [{ field: 'id', type: 'int32', optional: false }],
+      rowFields: [
+        { field: 'id', type: 'int32', optional: false }, { field: 'first_name', type: 'string', optional: false },
+        { field: 'last_name', type: 'string', optional: false }, { field: 'email', type: 'string', optional: false }, { field: 'biography', type: 'string', optional: true },
+      ],
+    });
+    const bio = Array.from({ length: 160 }, (_, i) => `ZbJ0dumXMWnIIF1M4ATo8T6uxD17H1IbwMOmIdWiLGvzAUkG${i}`).join('');
+    const customers = [
+      { id: 1001, first_name: 'Sally', last_name: 'Thomas', email: 'sally.thomas@acme.com', biography: bio },
+      { id: 1002, first_name: 'George', last_name: 'Bailey', email: 'gbailey@foobar.com', biography: bio },
+      { id: 1003, first_name: 'Edward', last_name: 'Walker', email: 'ed@walker.com', biography: bio },
+      { id: 1004, first_name: 'Anne', last_name: 'Kretchmar', email: 'annek@noanswer.org', biography: bio },
+    ];
+    const run = () => runFixture('dbz-examples--postgres-toast.json', {
+      topics: [topic], worker: KAFKA_WORKER,
+      // The demo's sink database user does not exist here; its schema is this run's.
+      text: (s) => s.replace('currentSchema=inventorysink&user=postgresusersink', `currentSchema=${schema}&user=postgres`),
+    });
+    const stored = () => sql(`SELECT id, first_name, last_name, email, biography = $1 AS bio_kept FROM ${schema}.customers ORDER BY id`, [bio]);
+    // The snapshot lands first (the id column is SERIAL: the records' ids go in, as Connect writes them).
+    await produce(topic, customers.map((c) => ev.event('r', null, c)));
+    await run();
+    expect(await stored()).toEqual(customers.map((c) => ({ id: c.id, first_name: c.first_name, last_name: c.last_name, email: c.email, bio_kept: true })));
+    // Then the README's `update inventory.customers set first_name = 'Dana' where id = 1001`: the unchanged
+    // TOASTed biography is not in the replication message, so Debezium writes its marker value.
+    await produce(topic, [ev.event('u', null, { ...customers[0]!, first_name: 'Dana', biography: '__debezium_unavailable_value' })]);
+    await run(); // a fresh connector, from the topic's start: per key the last state is upserted
+
+    // Upsert as INSERT … ON CONFLICT (id) DO UPDATE SET …, biography included: the BEFORE UPDATE OF biography trigger keeps the stored text.
+    expect(await stored()).toEqual(
+      customers.map((c) => ({ id: c.id, first_name: c.id === 1001 ? 'Dana' : c.first_name, last_name: c.last_name, email: c.email, bio_kept: true })),
+    );
+    expect(await sql(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1`, [schema])).toEqual([{ n: 1 }]);
+  });
+
+  it("debezium-examples end-to-end-demo jdbc-sink (Confluent's JDBC sink, Avro keys and values, unwrap keeping tombstones): the hikes of the MySQL source in a table named after the topic, updated and deleted", async () => {
+    // register-hiking-connector.json: Debezium's MySQL connector, server dbserver1, RegexRouter a.b.c → a_b_c (schema
+    // names stay dbserver1.inventory.Hike.*), AvroConverter for keys and values.
+    const topic = uniqueName('dbserver1_inventory_Hike');
+    await createTopic(topic, 1);
+    const ns = 'dbserver1.inventory.Hike';
+    // Hike as Hibernate (hbm2ddl create, MySQLDialect) makes it: id bigint auto_increment, the strings varchar(255) not null.
+    const value = {
+      type: 'record', name: 'Value', namespace: ns, 'connect.name': `${ns}.Value`, fields: [
+        { name: 'id', type: 'long' }, { name: 'destination', type: 'string' },
+        { name: 'recommendedTrip_id', type: ['null', 'long'], default: null }, { name: 'start', type: 'string' },
+      ],
+    };
+    const envelope = {
+      type: 'record', name: 'Envelope', namespace: ns, 'connect.name': `${ns}.Envelope`, fields: [
+        { name: 'before', type: ['null', value], default: null },
+        { name: 'after', type: ['null', `${ns}.Value`], default: null },
+        { name: 'source', type: { type: 'record', name: 'Source', namespace: 'io.debezium.connector.mysql', 'connect.name': 'io.debezium.connector.mysql.Source', fields: [
+          { name: 'version', type: 'string' }, { name: 'connector', type: 'string' }, { name: 'name', type: 'string' }, { name: 'ts_ms', type: 'long' },
+          { name: 'snapshot', type: [{ type: 'string', 'connect.version': 1, 'connect.parameters': { allowed: 'true,last,false,incremental' }, 'connect.default': 'false', 'connect.name': 'io.debezium.data.Enum' }, 'null'], default: 'false' },
+          { name: 'db', type: 'string' }, { name: 'sequence', type: ['null', 'string'], default: null }, { name: 'table', type: ['null', 'string'], default: null },
+          { name: 'server_id', type: 'long' }, { name: 'gtid', type: ['null', 'string'], default: null }, { name: 'file', type: 'string' },
+          { name: 'pos', type: 'long' }, { name: 'row', type: 'int' }, { name: 'thread', type: ['null', 'long'], default: null }, { name: 'query', type: ['null', 'string'], default: null },
+        ] } },
+        { name: 'op', type: 'string' },
+        { name: 'ts_ms', type: ['null', 'long'], default: null },
+        { name: 'transaction', type: ['null', { type: 'record', name: 'ConnectDefault', namespace: 'io.confluent.connect.avro', fields: [
+          { name: 'id', type: 'string' }, { name: 'total_order', type: 'long' }, { name: 'data_collection_order', type: 'long' },
+        ] }], default: null },
+      ],
+    };
+    const keySchema = { type: 'record', name: 'Key', namespace: ns, 'connect.name': `${ns}.Key`, fields: [{ name: 'id', type: 'long' }] };
+    const [keyId, valueId] = [await registerSchema(`${topic}-key`, keySchema), await registerSchema(`${topic}-value`, envelope)];
+    const [kType, vType] = [avro.Type.forSchema(keySchema as avro.Schema), avro.Type.forSchema(envelope as avro.Schema)];
+    let pos = 154;
+    const event = (op: Op, before: Row | null, after: Row | null): TestMessage => {
+      pos += 380;
+      const source = {
+        version: '1.9.7.Final', connector: 'mysql', name: 'dbserver1', ts_ms: op === 'r' ? 1_700_000_000_000 : 1_700_000_060_000, snapshot: op === 'r' ? 'true' : 'false',
+        db: 'inventory', sequence: null, table: 'Hike', server_id: op === 'r' ? 0 : 223_344, gtid: null, file: 'mysql-bin.000003', pos, row: 0, thread: op === 'r' ? null : 7, query: null,
+      };
+      return {
+        key: confluentFrame(keyId, kType.toBuffer({ id: (after ?? before)!.id })),
+        value: confluentFrame(valueId, vType.toBuffer({ before, after, source, op, ts_ms: source.ts_ms + 12, transaction: null })),
+      };
+    };
+    // AdminResource.populate's hikes (trips 1 and 2), snapshotted; then in the app: hike 2 edited, hike 4 deleted
+    // (its delete event and tombstone), a new hike added.
+    const hikes = [
+      { id: 1, destination: 'Vizzavona', recommendedTrip_id: 1, start: 'Calenzana' },
+      { id: 2, destination: 'Conza', recommendedTrip_id: 1, start: 'Vizzavona' },
+      { id: 3, destination: 'Fairyland Point', recommendedTrip_id: 2, start: 'Fairyland Point' },
+      { id: 4, destination: 'Yovimpa Pass', recommendedTrip_id: 2, start: 'Rainbow Point' },
+    ];
+    const edited = { ...hikes[1]!, destination: 'Conca' };
+    const added = { id: 5, destination: 'Bryce Point', recommendedTrip_id: null, start: 'Sunset Point' };
+    await produce(topic, [
+      ...hikes.map((h) => event('r', null, h)),
+      event('u', hikes[1]!, edited),
+      event('d', hikes[3]!, null), { key: confluentFrame(keyId, kType.toBuffer({ id: 4 })), value: null },
+      event('c', null, added),
+    ]);
+
+    await runFixture('dbz-examples--end-to-end-demo.json', {
+      topics: [topic], worker: KAFKA_WORKER,
+      text: (s) => s.replace('user=postgresuser&', 'user=postgres&'), // the demo's database user does not exist here
+    });
+    // Confluent's auto.create: the key's pk.fields first, then the value's fields; strings text, longs bigint.
+    expect(Object.entries(await columns(topic))).toEqual([['id', 'bigint'], ['destination', 'text'], ['recommendedTrip_id', 'bigint'], ['start', 'text']]);
+    expect(await sql(`SELECT column_name AS c FROM information_schema.columns WHERE table_name = $1 AND is_nullable = 'YES'`, [topic])).toEqual([{ c: 'recommendedTrip_id' }]);
+    expect(await primaryKey(topic)).toEqual(['id']);
+    expect(await sql(`SELECT id::int AS id, destination, "recommendedTrip_id"::int AS "recommendedTrip_id", start FROM "${topic}" ORDER BY id`)).toEqual(
+      [hikes[0], edited, hikes[2], added],
+    );
   });
 });
