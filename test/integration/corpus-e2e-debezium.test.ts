@@ -219,6 +219,15 @@ describe('Debezium corpus configs, end to end', () => {
     // sink-db/schema-update.sql, in a schema of this run's own (the URL's currentSchema names it).
     const schema = uniqueName('inventorysink');
     await sql(`CREATE SCHEMA ${schema}`);
+    try {
+      await toast(topic, schema);
+    } finally {
+      await sql(`DROP SCHEMA ${schema} CASCADE`); // its customers table would meet other tests' in information_schema
+    }
+  });
+
+  /** The postgres-toast demo into the sink table of schema-update.sql in `schema`. */
+  async function toast(topic: string, schema: string): Promise<void> {
     await sql(`CREATE TABLE ${schema}.customers (
       id SERIAL NOT NULL PRIMARY KEY, first_name VARCHAR(255) NOT NULL, last_name VARCHAR(255) NOT NULL, email VARCHAR(255) NOT NULL UNIQUE, biography TEXT)`);
     await sql(`CREATE OR REPLACE FUNCTION ${schema}.ignore_unchanged_biography() RETURNS TRIGGER AS $BODY$
@@ -265,7 +274,7 @@ describe('Debezium corpus configs, end to end', () => {
       customers.map((c) => ({ id: c.id, first_name: c.id === 1001 ? 'Dana' : c.first_name, last_name: c.last_name, email: c.email, bio_kept: true })),
     );
     expect(await sql(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1`, [schema])).toEqual([{ n: 1 }]);
-  });
+  }
 
   it("debezium-examples end-to-end-demo jdbc-sink (Confluent's JDBC sink, Avro keys and values, unwrap keeping tombstones): the hikes of the MySQL source in a table named after the topic, updated and deleted", async () => {
     // register-hiking-connector.json: Debezium's MySQL connector, server dbserver1, RegexRouter a.b.c → a_b_c (schema

@@ -54,7 +54,7 @@ export async function avroValues(topic: string, schema: object, values: readonly
 
 export async function columns(table: string): Promise<Record<string, string>> {
   const rows = await sql<{ column_name: string; data_type: string }>(
-    'SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position', [table]);
+    'SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 AND table_schema = current_schema() ORDER BY ordinal_position', [table]);
   return Object.fromEntries(rows.map((r) => [r.column_name, r.data_type]));
 }
 
