@@ -16,6 +16,7 @@ export const FIXTURES = path.resolve(__dirname, '../fixtures/connect-configs');
 export const KAFKA_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-distributed.properties');
 export const DEMO_SCENE_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/demo-scene-smt.properties');
 export const KAFKA_TO_DATABASE_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/kafka-to-database.properties');
+export const DEBEZIUM_AUDITLOG_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/debezium-auditlog.properties');
 export const AVRO_STANDALONE_WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-avro-standalone.properties');
 
 /** Runs a corpus config as published (topics replaced) with a worker file until every offset is committed. */
@@ -24,19 +25,21 @@ export async function runFixture(
   opts: { topics: string[]; worker: string; set?: Record<string, string>; env?: Record<string, string>; text?: (s: string) => string; name?: string },
 ): Promise<string> {
   const raw = fs.readFileSync(path.join(FIXTURES, fixture), 'utf8');
-  const json = JSON.parse(opts.text ? opts.text(raw) : raw) as { name: string; config: Record<string, unknown> };
+  const json = JSON.parse(opts.text ? opts.text(raw) : raw) as { name: string | null; config: Record<string, unknown> };
   if ('topics.regex' in json.config) json.config['topics.regex'] = opts.topics[0]!.replace(/\..*$/, '\\..*');
   else json.config.topics = opts.topics.join(',');
   Object.assign(json.config, opts.set ?? {});
   // A fresh connector name per run: a fresh consumer group, as a newly created connector has; `name`
   // keeps one across runs, as a demo that PUTs a new config to the same connector resumes its offsets.
-  json.name = opts.name ?? uniqueName(json.name.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 30));
+  // A body of PUT /connectors/<name>/config published with "name": null is named by its config's name.
+  const fresh = (n: string) => opts.name ?? uniqueName(n.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 30));
+  const name = json.name === null ? (json.config.name = fresh(String(json.config.name))) : (json.name = fresh(json.name));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-corpus-'));
   const file = path.join(dir, fixture);
   fs.writeFileSync(file, JSON.stringify(json));
   const sluice = startSluice(['run', '--config', file, '--worker', opts.worker], { SLUICE_WORKER_THREADS: '1', SLUICE_BATCH_LINGER_MS: '50', ...opts.env });
   try {
-    await waitUntilCommitted(sluice, `connect-${json.name}`, opts.topics, 120_000);
+    await waitUntilCommitted(sluice, `connect-${name}`, opts.topics, 120_000);
   } finally {
     const exit = await sluice.stop('SIGTERM');
     expect(exit.code, sluice.output().slice(-3000)).toBe(0);

@@ -134,3 +134,39 @@ describe('auto.evolve of a required field with a default', () => {
       .toBe(`ALTER TABLE "t" ADD COLUMN IF NOT EXISTS "b" text DEFAULT E'dflt', ADD COLUMN IF NOT EXISTS "o" text DEFAULT E'x', ADD COLUMN IF NOT EXISTS "r" integer`);
   });
 });
+
+describe('serial / identity BY DEFAULT columns (autoFilled)', () => {
+  // Plan columns: 0 id (key), 1 a, 2 n: bigserial NOT NULL, an ordinary column Connect writes a record's value into.
+  const serialPlan = (): PgPlan => ({
+    ...plan(false), columns: [col('id', { pk: true, notNull: true, source: { from: 'key', field: 'id' } }), col('a'), col('n', { notNull: true, hasDefault: true, autoFilled: true })],
+  });
+  const SCHEMALESS: RecordSchema = { id: 'schemaless' };
+
+  it('a schemaful record writes its value into it; one whose schema lacks the field leaves it to the sequence', () => {
+    const r = encode(serialPlan(), [
+      { value: { id: 0, a: 1, n: 41 }, schema: schema('connect:an', ['id', 'a', 'n']) },
+      { value: { id: 1, a: 2 }, schema: schema('connect:a', ['id', 'a']) },
+    ]);
+    expect(r.runs).toEqual({ sets: [[2]], runs: [0, -1, 1, 0] });
+  });
+
+  it('schemaless: per record, left to the database when the object has no such key, written when it has', () => {
+    const r = encode(serialPlan(), [1, 2, 3].map((a) => ({ value: a === 3 ? { a, n: 9 } : { a }, schema: SCHEMALESS })));
+    expect(r.runs).toEqual({ sets: [[2]], runs: [0, 0, 2, -1] });
+    expect(r.header.rows).toBe(3);
+  });
+
+  it('a plain insert leaves a serial primary key the schema lacks to the sequence; an upsert matches rows on it, so it must be there', () => {
+    const pkPlan = (staged: boolean): PgPlan => ({
+      ...plan(staged), rules: { pkMode: 'none', pkFields: [], exclude: [] },
+      columns: [col('n', { pk: true, notNull: true, hasDefault: true, autoFilled: true }), col('a')],
+    });
+    const only = schema('connect:a', ['a']);
+    expect(encode(pkPlan(false), [{ value: { a: 1 }, schema: only }]).runs).toEqual({ sets: [[0]], runs: [0, 0] });
+    expect(() => encode(pkPlan(true), [{ value: { a: 1 }, schema: only }])).toThrow('column "n" is NOT NULL but the record has no value for it');
+  });
+
+  it('schemaless: an explicit null is not absent: the NOT NULL column refuses it', () => {
+    expect(() => encode(serialPlan(), [{ value: { a: 1, n: null }, schema: SCHEMALESS }])).toThrow('column "n" is NOT NULL but the record has no value for it');
+  });
+});

@@ -243,7 +243,7 @@ export class Planner {
       }
       columns.push({
         name: c.name, typeOid: c.typeOid, typeName: c.typeName, elemOid: c.elemOid, typmod: c.typmod, sqlType: c.sqlType,
-        notNull: c.notNull, pk: conflict.includes(c.name), source, ...(c.hasDefault ? { hasDefault: true } : {}),
+        notNull: c.notNull, pk: conflict.includes(c.name), source, ...(c.hasDefault ? { hasDefault: true } : {}), ...(c.autoFilled ? { autoFilled: true } : {}),
       });
     }
     const names = new Set(columns.map((c) => c.name));

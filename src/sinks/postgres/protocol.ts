@@ -37,6 +37,8 @@ export interface PgColumn {
   readonly source: ColumnSource;
   /** The column has a DEFAULT (a record whose schema lacks its field leaves it to that). */
   readonly hasDefault?: boolean;
+  /** serial or identity BY DEFAULT: a schemaless record without the field leaves it to the database. */
+  readonly autoFilled?: boolean;
 }
 
 export interface PgPlan {

@@ -7,7 +7,7 @@ import type { FieldType, RecordSchema } from '../../workers/schema.js';
 import { describeValue, isStruct, type RecordContext } from '../../workers/encoder.js';
 import { ConvertError } from '../../errors.js';
 import { valueFields } from './columns.js';
-import type { PgPlan } from './protocol.js';
+import type { PgColumn, PgPlan } from './protocol.js';
 import { fitColumn } from './types.js';
 import { valueWriter } from './values.js';
 import { wallZones } from './wall-clock.js';
@@ -30,6 +30,11 @@ export interface Compiled {
    * default or the row's value (absent.ts). Undefined when none.
    */
   absent?: readonly number[];
+  /**
+   * Schemaless data into a table with serial / identity BY DEFAULT value columns: per record, those of them
+   * its object has no key for (left to the database, as before these columns were written), else undefined.
+   */
+  absentOf?: (value: unknown) => readonly number[] | undefined;
   /** Each column's writer, in plan order: avro-copy.ts uses those of columns not from the value. */
   columns: readonly ColumnWriter[];
   /** The Avro → COPY transcoder of this combination (avro-copy.ts), once asked for; null: it does not cover it. */
@@ -119,11 +124,12 @@ export function compileRowEncoder(plan: PgPlan, schema: RecordSchema, keySchema:
     const write = valueWriter(col.typeOid, col.elemOid, fieldType, plan.textNul, col.name, col.typmod, wallZones(plan));
     // An absent column is left out of the statement (NULL in the staging table only): PostgreSQL applies its default or refuses it.
     const notNull = col.notNull && !absent?.includes(index);
+    const leftToDb = schemaless && col.autoFilled === true && src.from === 'value' && mayBeAbsent(plan, col);
     const colName = col.name;
     return (w, value, ctx) => {
       const v = get(value, ctx);
       if (v === null || v === undefined) {
-        if (notNull) throw new ConvertError(`column "${colName}" is NOT NULL but the record has no value for it`);
+        if (notNull && !(leftToDb && v === undefined)) throw new ConvertError(`column "${colName}" is NOT NULL but the record has no value for it`);
         w.int32(-1);
         return;
       }
@@ -173,22 +179,33 @@ export function compileRowEncoder(plan: PgPlan, schema: RecordSchema, keySchema:
       }
     }
   }
-  return { encode, missing, needsReplan, known, columns: writers, ...(absent ? { absent } : {}) };
+  const auto = schemaless ? plan.columns.flatMap((c, i) => (c.autoFilled && c.source.from === 'value' && mayBeAbsent(plan, c) ? [[i, c.source.field] as const] : [])) : [];
+  const absentOf = auto.length === 0 ? undefined : (value: unknown) => {
+    const out = auto.filter(([, field]) => !isStruct(value) || value[field] === undefined).map(([i]) => i);
+    return out.length > 0 ? out : undefined;
+  };
+  return { encode, missing, needsReplan, known, columns: writers, ...(absent ? { absent } : {}), ...(absentOf ? { absentOf } : {}) };
 }
 
 /**
  * Value columns of the plan that a schemaful struct schema has no field for.
  * Schemaless data and primitive schemas have no notion of a field left out:
- * their missing values are NULL, as before. Key columns are never absent.
+ * their missing values are NULL, as before. Key columns are never absent when
+ * rows are matched on them (upsert, update, delete); a plain insert leaves one
+ * with a default (a serial id) to it, as Connect's INSERT without the field does.
  */
 export function absentColumns(plan: PgPlan, schema: RecordSchema): number[] | undefined {
   if (!schema.fields || schema.scalar) return undefined;
   const names = new Set(schema.fields.map((f) => f.name));
   let out: number[] | undefined;
   plan.columns.forEach((c, i) => {
-    if (c.source.from === 'value' && !c.pk && !names.has(c.source.field)) (out ??= []).push(i);
+    if (c.source.from === 'value' && mayBeAbsent(plan, c) && !names.has(c.source.field)) (out ??= []).push(i);
   });
   return out;
+}
+
+function mayBeAbsent(plan: PgPlan, c: PgColumn): boolean {
+  return !c.pk || (!plan.staged && c.hasDefault === true);
 }
 
 export function writeSeqDel(w: ByteWriter, offset: number, del: boolean): void {

@@ -175,7 +175,7 @@ export class TableEncoder implements WorkerEncoder<PgPlan> {
       if (err instanceof ConvertError && c.known && this.plan.autoEvolve && this.widensSchemaless(value.value)) return this.collect(value, key, ctx);
       throw err;
     }
-    this.noteAbsent(c.absent);
+    this.noteAbsent(c.absentOf ? c.absentOf(value.value) : c.absent);
     this.noteTuple(ctx.offset);
     this.rows++;
   }
