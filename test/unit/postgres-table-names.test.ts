@@ -61,6 +61,7 @@ describe("Confluent's class: the table of a topic", () => {
     expect(destinationTable(confluent('"My Schema".t_${topic}'), 'orders')).toEqual({ schema: 'My Schema', table: 't_orders' });
     // A quoted part keeps its dots: the way to land a dotted topic in one table of a schema.
     expect(destinationTable(confluent('"raw"."${topic}"'), 'app.orders')).toEqual({ schema: 'raw', table: 'app.orders' });
+    expect(destinationTable(confluent('"${topic}"'), 'app.orders')).toEqual({ table: 'app.orders' });
   });
 
   it('under NEVER the table part is lower-cased (the dialect) and the rest folded (PostgreSQL)', () => {
@@ -79,12 +80,15 @@ describe("Confluent's class: the table of a topic", () => {
     expect(() => destinationTable(confluent('${topic}'), 'dbserver1.inventory.customers')).toThrow(
       'the table name "dbserver1.inventory.customers" (table.name.format "${topic}") is database.schema.table to Confluent\'s JDBC sink, which splits a name at its dots: ' +
       'it names the database "dbserver1", but connection.url connects to "sales" and PostgreSQL has no cross-database references (Connect\'s statements would fail); ' +
-      'rename the topic\'s table with a RegexRouter transform (e.g. regex "[^.]+\\.([^.]+)\\.([^.]+)", replacement "$1.$2" for schema.table or "$1_$2" for one table name) or with table.name.format');
+      'set table.name.format to "\\"${topic}\\"" (a name in double quotes is one table name), or rename the topic\'s table with a RegexRouter transform ' +
+      '(regex "([^.]+)\\\\.([^.]+)\\\\.([^.]+)", replacement "$2.$3" for schema.table or "$1_$2_$3" for one table name) or table.name.format');
+    // Under NEVER Connect writes even a quoted name unquoted: only the RegexRouter helps.
+    expect(() => destinationTable(confluent('${topic}', { fold: true }), 'db1.inv.c')).toThrow(/connects to "sales" .*; rename the topic's table with a RegexRouter/);
   });
 
   it('four or more parts and empty parts are errors (Connect would silently keep the first two parts, or send an empty name)', () => {
-    expect(() => destinationTable(confluent('${topic}'), 'a.b.c.d')).toThrow(/"a\.b\.c\.d" .* has 4 dot-separated parts; Confluent's JDBC sink reads a table name as \[database\.\]\[schema\.\]table, at most three \(it would silently write "a"\."b"\); rename/);
-    expect(() => destinationTable(confluent('${topic}'), 'a..b')).toThrow(/has an empty part .*PostgreSQL takes no empty name; rename/);
+    expect(() => destinationTable(confluent('${topic}'), 'a.b.c.d')).toThrow(/"a\.b\.c\.d" .* has 4 dot-separated parts; Confluent's JDBC sink reads a table name as \[database\.\]\[schema\.\]table, at most three \(it would silently write "a"\."b"\); set table\.name\.format to/);
+    expect(() => destinationTable(confluent('${topic}'), 'a..b')).toThrow(/has an empty part .*PostgreSQL takes no empty name; set table\.name\.format/);
     expect(() => destinationTable(confluent('.${topic}'), 'b')).toThrow(/has an empty part/);
   });
 });
@@ -100,7 +104,7 @@ describe("Debezium's class: the table of a topic", () => {
   it('another database, four parts, or a name TableIdParser refuses are errors naming collection.name.format', () => {
     expect(() => destinationTable(debezium('${source.db}.${source.schema}.${source.table}'), 't', { db: 'shop', schema: 'inv', table: 'o' })).toThrow(
       /the table name "shop\.inv\.o" \(collection\.name\.format "\$\{source\.db\}\.\$\{source\.schema\}\.\$\{source\.table\}"\) is database\.schema\.table to Debezium's JDBC sink.*names the database "shop", but connection\.url connects to "sales".*Debezium would drop the database part/);
-    expect(() => destinationTable(debezium('a.b.${topic}.c'), 't')).toThrow(/has 4 dot-separated parts; Debezium's JDBC sink reads a table name as \[database\.\]\[schema\.\]table, at most three; rename/);
+    expect(() => destinationTable(debezium('a.b.${topic}.c'), 't')).toThrow(/has 4 dot-separated parts; Debezium's JDBC sink reads a table name as \[database\.\]\[schema\.\]table, at most three; set collection\.name\.format to "\\"a\.b\.\$\{topic\}\.c\\""/);
     expect(() => destinationTable(debezium('${source.table}'), 't', { table: 'my table' })).toThrow(/cannot be read as \[database\.\]\[schema\.\]table by Debezium's TableIdParser/);
   });
 });
@@ -124,7 +128,7 @@ describe('config check', () => {
     const { problems, warnings } = check({ topics: 'app.orders,plain' });
     expect(problems).toEqual([]);
     expect(warnings.filter((w) => w.startsWith('table.name.format'))).toEqual([expect.stringMatching(
-      /^table\.name\.format: topic "app\.orders" lands in the table "orders" of the schema "app", which must exist: .*earlier versions wrote one table "app\.orders".*RegexRouter/)]);
+      /^table\.name\.format: topic "app\.orders" lands in the table "orders" of the schema "app", which must exist: .*earlier versions wrote one table "app\.orders"\); to keep one table, set table\.name\.format to "\\"\$\{topic\}\\"".*RegexRouter .*"\$1_\$2" for one table name/)]);
     // A schema named by the format itself is what the user wrote: no warning.
     expect(check({ topics: 'orders', 'table.name.format': 'myschema.${topic}' }).warnings.filter((w) => w.startsWith('table.name.format'))).toEqual([]);
   });

@@ -53,7 +53,20 @@ export interface TableNaming {
   readonly fold?: boolean;
 }
 
-const FIX = 'rename the topic\'s table with a RegexRouter transform (e.g. regex "[^.]+\\.([^.]+)\\.([^.]+)", replacement "$1.$2" for schema.table or "$1_$2" for one table name) or with table.name.format';
+/**
+ * How to land a topic elsewhere: its format in double quotes (one name, as
+ * both parsers read it; not under NEVER, where Connect writes it unquoted),
+ * or a RegexRouter.
+ */
+function fix(naming: TableNaming, topic: string): string {
+  const key = naming.debezium ? 'collection.name.format' : 'table.name.format';
+  const quoted = naming.fold ? '' : `set ${key} to ${JSON.stringify(`"${naming.format}"`)} (a name in double quotes is one table name), or `;
+  const n = naming.debezium ? 1 : topic.split('.').length;
+  if (n < 2) return `${quoted}change ${key}`;
+  const regex = Array.from({ length: n }, () => '([^.]+)').join('\\.');
+  const one = Array.from({ length: n }, (_, k) => `$${k + 1}`).join('_');
+  return `${quoted}rename the topic's table with a RegexRouter transform (regex ${JSON.stringify(regex)}, replacement ${n > 2 ? `"$${n - 1}.$${n}" for schema.table or ` : ''}"${one}" for one table name) or ${key}`;
+}
 
 /** The database connection.url connects to, as service.ts connects (pg's default database when the URL names none). */
 export function connectedDatabase(url: string): string {
@@ -175,10 +188,10 @@ export function destinationTable(naming: TableNaming, topic: string, source?: Re
   const raw = naming.debezium ? debeziumParts(fqn) : confluentParts(fqn);
   if (raw.length > 3) {
     throw new TableNameError(`${from} has ${raw.length} dot-separated parts; ${sink} reads a table name as [database.][schema.]table, at most three` +
-      (naming.debezium ? '' : ` (it would silently write "${raw[0]}"."${raw[1]}")`) + `; ${FIX}`);
+      (naming.debezium ? '' : ` (it would silently write "${raw[0]}"."${raw[1]}")`) + `; ${fix(naming, topic)}`);
   }
   if (raw.some((p) => p === '')) {
-    throw new TableNameError(`${from} has an empty part (${sink} splits it at its dots into [database.][schema.]table), and PostgreSQL takes no empty name; ${FIX}`);
+    throw new TableNameError(`${from} has an empty part (${sink} splits it at its dots into [database.][schema.]table), and PostgreSQL takes no empty name; ${fix(naming, topic)}`);
   }
   const fold = naming.fold === true;
   // Under NEVER Confluent's dialect lower-cases the table part itself (PostgreSqlDatabaseDialect.parseTableIdentifier); PostgreSQL folds the rest.
@@ -190,7 +203,7 @@ export function destinationTable(naming: TableNaming, topic: string, source?: Re
   if (db !== naming.database) {
     throw new TableNameError(`${from} is database.schema.table to ${sink}, which splits a name at its dots: it names the database "${db}", ` +
       `but connection.url connects to "${naming.database}" and PostgreSQL has no cross-database references` +
-      (naming.debezium ? ' (Debezium would drop the database part and write another table than named)' : ' (Connect\'s statements would fail)') + `; ${FIX}`);
+      (naming.debezium ? ' (Debezium would drop the database part and write another table than named)' : ' (Connect\'s statements would fail)') + `; ${fix(naming, topic)}`);
   }
   return { schema: schema(raw[1]!), table: table(raw[2]!) };
 }
@@ -233,7 +246,7 @@ export function checkTableNames(c: SinkChecks): void {
       const t = destinationTable(naming, topic);
       if (!naming.debezium && !naming.fold && topic.includes('.') && t.schema !== undefined && splitsTopic(naming.format, topic)) {
         c.warning(`${key}: topic "${topic}" lands in the table "${t.table}" of the schema "${t.schema}", which must exist: Confluent's JDBC sink splits a table name ` +
-          `at its dots, and so does Sluice (earlier versions wrote one table "${formattedName(naming, topic)}"); to keep one table, ${FIX}`);
+          `at its dots, and so does Sluice (earlier versions wrote one table "${formattedName(naming, topic)}"); to keep one table, ${fix(naming, topic)}`);
       }
     } catch (err) {
       if (err instanceof ConvertError) c.problem(`${key}: topic "${topic}": ${err.message}`);
