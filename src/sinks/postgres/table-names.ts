@@ -239,7 +239,7 @@ export function checkTableNames(c: SinkChecks): void {
   } catch {
     return; // connection.url's own problem is reported; the tables are checked once it parses
   }
-  const key = c.setAs('table.name.format') ?? 'table.name.format';
+  const key = c.setAs('table.name.format') ?? (naming.debezium ? 'collection.name.format' : 'table.name.format');
   // A topics.regex names its topics only at run time: their tables are checked then.
   for (const topic of topics as string[]) {
     try {
