@@ -26,7 +26,7 @@
 //   ├─ RetriesExhaustedError (stop, the last failure as its cause), RetryAbortedError (stop), KafkaFatalError (stop)
 //   ├─ RecordError (dead-letter): a record that failed, located (topic, partition, offset, stage)
 //   ├─ ConvertError (dead-letter): a record that fails, met before its offset is known: TransformError,
-//   │    DebeziumValueError, TimestampRangeError, UnrepresentableJsonError, SourceFieldError, UnknownSchemaError
+//   │    DebeziumValueError, TimestampRangeError, UnrepresentableJsonError, SourceFieldError, TableNameError, UnknownSchemaError
 //   ├─ ReplanNeeded (replan): a worker's request to the sink; Misfit (replan): a value outgrew an inferred schema
 //   └─ WorkerError: one of the above rebuilt from a worker's rejection, when errors.ts lacks its class
 // Errors crossing the worker-thread boundary keep their class and action (workers/protocol.ts).

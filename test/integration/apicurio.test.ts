@@ -47,6 +47,8 @@ describe('Apicurio Registry AvroConverter into PostgreSQL', () => {
   it('ids in the headers (the default), content ids and payload ids land as the rows they encode', async () => {
     const topic = uniqueName('apicurio.orders');
     await createTopic(topic, 1);
+    // Confluent's JDBC sink splits the dotted topic at its dot: the table orders_… in the schema apicurio.
+    await sql('CREATE SCHEMA IF NOT EXISTS apicurio');
     const keySchema = { type: 'record', name: 'Key', namespace: 'shop', fields: [{ name: 'id', type: 'int' }] };
     const valueSchema = {
       type: 'record', name: 'Value', namespace: 'shop', 'connect.name': 'shop.Value',
@@ -81,7 +83,7 @@ describe('Apicurio Registry AvroConverter into PostgreSQL', () => {
       ...APICURIO_CONVERTERS, 'insert.mode': 'upsert', 'pk.mode': 'record_key', 'auto.create': 'true',
     }), [topic]);
     expect(out).toMatch(/value\.converter\.apicurio\.registry\.auto-register: accepted, no effect/);
-    const table = `"${topic}"`;
+    const table = `apicurio."${topic.slice('apicurio.'.length)}"`;
     expect(await sql(`SELECT id, name, amount::text AS amount, big::text AS big FROM ${table} ORDER BY id`)).toEqual([
       { id: 1, name: 'first, updated', amount: '543.21', big: String(2 ** 52 + 1) },
       { id: 2, name: null, amount: '0.99', big: '-42' },
@@ -92,6 +94,7 @@ describe('Apicurio Registry AvroConverter into PostgreSQL', () => {
   it('a global id the registry does not have stops Sluice naming the record and the id', async () => {
     const topic = uniqueName('apicurio.unknown');
     await createTopic(topic, 1);
+    await sql('CREATE SCHEMA IF NOT EXISTS apicurio'); // the table unknown_… in the schema apicurio
     const schema = { type: 'record', name: 'V', fields: [{ name: 'id', type: 'int' }] };
     const { globalId } = await registerArtifact(`${topic}-value`, schema);
     const t = avro.Type.forSchema(schema as avro.Schema);

@@ -22,11 +22,25 @@ const WORKER = path.resolve(__dirname, '../fixtures/connect-workers/connect-dist
 const NEEDS: Record<string, { helper: string; problems: RegExp }> = {
 };
 
-async function check(file: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+/**
+ * Configs Kafka Connect accepts but whose task fails on the first record, as published: `check` accepts them
+ * with exactly these warnings among its others (the run stops on that record, naming it).
+ */
+const WARNED: Record<string, { why: string; warnings: RegExp[] }> = {
+  // Published with connection.url .../targetdb: Confluent's sink reads the Debezium topic as database.schema.table
+  // (PostgreSqlDatabaseDialect.parseTableIdentifier) and PostgreSQL refuses the cross-database reference.
+  'dev-odyssey--jdbc-postgres-sink.json': {
+    why: 'the topic pgsrc.public.mytable names the database pgsrc to Confluent\'s JDBC sink',
+    warnings: [/^table\.name\.format: topic "pgsrc\.public\.mytable": the table name "pgsrc\.public\.mytable" .*names the database "pgsrc", but connection\.url connects to "postgres".*RegexRouter.*Kafka Connect accepts this config and its task fails/],
+  },
+};
+
+async function check(file: string, env: NodeJS.ProcessEnv, warnings: string[] = []): Promise<string[]> {
   try {
     const c = file.endsWith('.properties')
       ? loadConfig({ file: path.join(DIR, file), worker: WORKER, env })
       : loadConfig({ json: JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8').replace('/secrets/db.properties', env.SECRETS_FILE!)), worker: WORKER, env });
+    warnings.push(...c.warnings);
     // As `sluice check` does: the sink checks its own cross-key rules when created.
     await (await createSink(c, createLogger('silent'))).close();
   } catch (err) {
@@ -46,12 +60,19 @@ describe('connector config corpus', () => {
     expect(files.length).toBeGreaterThanOrEqual(30);
     const sources = fs.readFileSync(path.join(DIR, 'SOURCES.md'), 'utf8');
     for (const f of files) expect(sources, `${f} in SOURCES.md`).toContain(`\`${f}\``);
-    for (const f of Object.keys(NEEDS)) expect(files).toContain(f);
+    for (const f of [...Object.keys(NEEDS), ...Object.keys(WARNED)]) expect(files).toContain(f);
   });
 
   for (const file of files) {
     const need = NEEDS[file];
-    if (!need) {
+    const warned = WARNED[file];
+    if (warned) {
+      it(`check accepts ${file} with a warning, as Kafka Connect accepts it and fails on its first record: ${warned.why}`, async () => {
+        const warnings: string[] = [];
+        expect(await check(file, env, warnings)).toEqual([]);
+        for (const w of warned.warnings) expect(warnings.filter((x) => w.test(x))).toHaveLength(1);
+      });
+    } else if (!need) {
       it(`check accepts ${file}`, async () => {
         expect(await check(file, env)).toEqual([]);
       });

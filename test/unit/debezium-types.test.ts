@@ -6,7 +6,8 @@ import { bitsText, nanoTimeMicros, variableScaleDecimalText, zonedTime, zonedTim
 import { ConvertError } from '../../src/errors.js';
 import { OID, fitColumn, sqlTypeFor } from '../../src/sinks/postgres/types.js';
 import { valueWriter } from '../../src/sinks/postgres/values.js';
-import { collectionNameFor, splitTableFormat } from '../../src/sinks/postgres/names.js';
+import { splitTableFormat } from '../../src/sinks/postgres/names.js';
+import { destinationTable } from '../../src/sinks/postgres/table-names.js';
 import { builderFor } from '../../src/sinks/s3-parquet/columns.js';
 import { ByteWriter } from '../../src/workers/byte-writer.js';
 import { recordSchemaFromAvro, recordSchemaFromConnect, type ConnectSchema, type FieldType } from '../../src/workers/schema.js';
@@ -176,10 +177,12 @@ describe('Debezium values, exactly', () => {
 });
 
 describe("Debezium's table naming", () => {
+  const collectionNameFor = (format: string, topic: string, source?: Record<string, unknown>) => destinationTable({ format, debezium: true, database: 'sales' }, topic, source);
   it('turns the dots of ${topic} into underscores and fills ${source.…} from the source block', () => {
     expect(collectionNameFor('${topic}', 'srv.public.orders')).toEqual({ table: 'srv_public_orders' });
     expect(collectionNameFor('${source.schema}.${source.table}', 'x', { schema: 'inv', table: 'orders' })).toEqual({ schema: 'inv', table: 'orders' });
-    expect(collectionNameFor('archive_${source.db}_${source.table}', 'x', { db: 'shop', table: 'o.x' })).toEqual({ table: 'archive_shop_o.x' });
+    // The name is split after substitution (GeneralDatabaseDialect.getCollectionId): a dot from the source block names a schema too.
+    expect(collectionNameFor('archive_${source.db}_${source.table}', 'x', { db: 'shop', table: 'o.x' })).toEqual({ schema: 'archive_shop_o', table: 'x' });
     expect(() => collectionNameFor('${source.table}', 'x')).toThrow(/no Debezium source block/);
     expect(() => collectionNameFor('${source.nope}', 'x', { table: 't' })).toThrow(/no text field "nope"/);
     expect(splitTableFormat('${source.table}')).toEqual({ table: '${source.table}' });

@@ -10,7 +10,7 @@ import { DebeziumValueError } from '../../src/sinks/common/debezium-values.js';
 import { TimestampRangeError } from '../../src/sinks/common/timestamps.js';
 import { ColumnRuleError } from '../../src/sinks/postgres/columns.js';
 import { JdbcUrlError } from '../../src/sinks/postgres/jdbc-url.js';
-import { SourceFieldError } from '../../src/sinks/postgres/names.js';
+import { SourceFieldError, TableNameError } from '../../src/sinks/postgres/table-names.js';
 import { classifyPgError } from '../../src/sinks/postgres/service.js';
 import { PgTlsConfigError } from '../../src/sinks/postgres/tls.js';
 import { Misfit } from '../../src/sinks/s3-parquet/columns.js';
@@ -46,6 +46,7 @@ const TREE: [string, () => SluiceError, ErrorAction][] = [
   ['TimestampRangeError', () => new TimestampRangeError('x'), 'dead-letter'],
   ['UnrepresentableJsonError', () => new UnrepresentableJsonError('x'), 'dead-letter'],
   ['SourceFieldError', () => new SourceFieldError('x'), 'dead-letter'],
+  ['TableNameError', () => new TableNameError('x'), 'dead-letter'],
   ['UnknownSchemaError', () => new UnknownSchemaError('x'), 'dead-letter'],
   ['ReplanNeeded', () => new ReplanNeeded({ planId: 1 }), 'replan'],
   ['Misfit', () => new Misfit('x'), 'replan'],
@@ -63,7 +64,7 @@ describe('the error tree', () => {
   });
 
   it('record-level data errors are ConvertErrors (a worker fails the record, not the batch), config problems are ConfigProblems', () => {
-    for (const e of [new TransformError('x'), new DebeziumValueError('x'), new TimestampRangeError('x'), new UnrepresentableJsonError('x'), new SourceFieldError('x'), new UnknownSchemaError('x')]) {
+    for (const e of [new TransformError('x'), new DebeziumValueError('x'), new TimestampRangeError('x'), new UnrepresentableJsonError('x'), new SourceFieldError('x'), new TableNameError('x'), new UnknownSchemaError('x')]) {
       expect(e).toBeInstanceOf(ConvertError);
     }
     for (const e of [new JdbcUrlError('x'), new PgTlsConfigError('x'), new OptionError('x')]) expect(e).toBeInstanceOf(ConfigProblem);
@@ -133,7 +134,7 @@ describe('errors crossing the worker thread boundary', () => {
     expect(back.action).toBe(action);
     expect(back.retriable).toBe(sent.retriable);
     expect(back.message).toBe(sent.message);
-    if (back instanceof WorkerError) expect(['ConfigError', 'RecordError', 'ReplanNeeded', 'ColumnRuleError', 'JdbcUrlError', 'PgTlsConfigError', 'OptionError', 'TransformError', 'DebeziumValueError', 'TimestampRangeError', 'UnrepresentableJsonError', 'SourceFieldError', 'UnknownSchemaError', 'Misfit']).toContain(name);
+    if (back instanceof WorkerError) expect(['ConfigError', 'RecordError', 'ReplanNeeded', 'ColumnRuleError', 'JdbcUrlError', 'PgTlsConfigError', 'OptionError', 'TransformError', 'DebeziumValueError', 'TimestampRangeError', 'UnrepresentableJsonError', 'SourceFieldError', 'TableNameError', 'UnknownSchemaError', 'Misfit']).toContain(name);
     else expect(back.constructor).toBe(sent.constructor);
   });
 

@@ -18,7 +18,7 @@ const cols: PgColumn[] = [
 let nextId = 10;
 const tablePlan = (table: string, extra: Partial<PgPlan> = {}): PgPlan => ({
   id: nextId++, table, staged: false, deletes: false, textNul: 'escape', autoEvolve: false, missingTable: false,
-  rules: { pkMode: 'none', pkFields: [], exclude: [] } as never, columns: cols, naming: { format: 'sink_${topic}', debezium: false }, ...extra,
+  rules: { pkMode: 'none', pkFields: [], exclude: [] } as never, columns: cols, naming: { format: 'sink_${topic}', debezium: false, database: 'postgres' }, ...extra,
 });
 const ctx = (topic: string, offset: number): RecordContext => ({ topic, partition: 0, offset, timestamp: 0, key: null, keyBytes: null, headers: () => [] });
 const ROW: RecordSchema = recordSchemaFromConnect('c1', { type: 'struct', fields: [{ field: 'id', type: 'int32' }] });

@@ -21,17 +21,16 @@ describe('identifier quoting', () => {
   });
 });
 
-describe('table.name.format', () => {
+// tableNameFor names Sluice's own table (pg.offsets.table); record tables are named as the connector class names them (postgres-table-names.test.ts).
+describe('pg.offsets.table', () => {
   it('substitutes ${topic}, every occurrence', () => {
     expect(tableNameFor('${topic}', 'orders')).toEqual({ table: 'orders' });
     expect(tableNameFor('kafka_${topic}_${topic}', 'o')).toEqual({ table: 'kafka_o_o' });
   });
 
-  it('splits schema and table at the first unquoted dot of the format, never inside the topic', () => {
+  it('splits schema and table at the first unquoted dot of the format', () => {
     expect(tableNameFor('sales.${topic}', 'orders')).toEqual({ schema: 'sales', table: 'orders' });
-    // Kafka topic names may hold dots: they stay in the table name.
-    expect(tableNameFor('${topic}', 'shop.public.orders')).toEqual({ table: 'shop.public.orders' });
-    expect(tableNameFor('raw.${topic}', 'a.b')).toEqual({ schema: 'raw', table: 'a.b' });
+    expect(tableNameFor('sluice.offsets', '')).toEqual({ schema: 'sluice', table: 'offsets' });
   });
 
   it('a part wholly in double quotes is a quoted identifier; anything else is literal', () => {

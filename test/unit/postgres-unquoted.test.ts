@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { desiredColumns } from '../../src/sinks/postgres/columns.js';
 import { createTableSql } from '../../src/sinks/postgres/ddl.js';
-import { FoldedRecords, foldIdentifier, foldTableName } from '../../src/sinks/postgres/unquoted.js';
+import { FoldedRecords, foldIdentifier } from '../../src/sinks/postgres/unquoted.js';
+import { destinationTable } from '../../src/sinks/postgres/table-names.js';
 import { fieldRules } from '../../src/sinks/postgres/unquoted-config.js';
-import { tableNameFor } from '../../src/sinks/postgres/names.js';
 import { loadConfig } from '../../src/sinks/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { SCHEMALESS, type RecordSchema } from '../../src/workers/schema.js';
@@ -61,7 +61,7 @@ describe('PostgreSQL folding of unquoted names', () => {
     expect(foldIdentifier('ÉTÉ_X', 'column')).toBe('ÉtÉ_x');
     expect(foldIdentifier('_a$1', 'column')).toBe('_a$1');
     expect(foldIdentifier('Time', 'column')).toBe('time'); // a column-name keyword is a name
-    expect(foldTableName(tableNameFor('Sales.${topic}', 'MyTopic'))).toEqual({ schema: 'sales', table: 'mytopic' });
+    expect(destinationTable({ format: 'Sales.${topic}', debezium: false, database: 'db', fold: true }, 'MyTopic')).toEqual({ schema: 'sales', table: 'mytopic' });
   });
 
   it.each(['first name', '1st', '$x', 'a-b', 'a.b', '', 'ORDER', 'User', 'left', 'select', 'a"b'])('refuses %j, naming quote.sql.identifiers', (n) => {
@@ -133,7 +133,7 @@ describe('FoldedRecords', () => {
     const v = f.decoded({ value: {}, schema }, 'value').schema;
     const k = f.decoded({ value: { Id: 1 }, schema: key }, 'key').schema;
     const cols = desiredColumns(fieldRules({ 'pk.mode': 'record_key', 'pk.fields': ['ID'], 'quote.sql.identifiers': 'never' } as never), v, k);
-    const table = foldTableName(tableNameFor('${topic}', 'MyOrders'));
+    const table = destinationTable({ format: '${topic}', debezium: false, database: 'db', fold: true }, 'MyOrders');
     const sql = createTableSql(`"${table.table}"`, cols);
     expect(sql).toContain('CREATE TABLE IF NOT EXISTS "myorders" (');
     expect(sql).toMatch(/"id" bigint NOT NULL/);

@@ -11,13 +11,13 @@
 import type { Decoded } from '../../workers/decode/decoders.js';
 import type { RecordSchema } from '../../workers/schema.js';
 import type { EncoderOutput, RecordContext, WorkerEncoder } from '../../workers/encoder.js';
-import { ConvertError, ReplanNeeded } from '../../errors.js';
+import { ReplanNeeded } from '../../errors.js';
 import { ChangeEvents, type ChangeEvent } from './debezium.js';
 import type { PgBatchMeta, PgMultiReplanRequest, PgPlan, PgReplanRequest } from './protocol.js';
 import { TableEncoder } from './table-encoder.js';
-import { collectionNameFor, qualifiedName, SourceFieldError, tableNameFor, type TableName } from './names.js';
-import { foldTableName, FoldedRecords } from './unquoted.js';
-import { unquotedTableName } from './unquoted-table.js';
+import { qualifiedName, type TableName } from './names.js';
+import { FoldedRecords } from './unquoted.js';
+import { destinationTable } from './table-names.js';
 
 interface Resolved {
   name: TableName;
@@ -68,17 +68,8 @@ export class PgEncoder implements WorkerEncoder<PgPlan> {
     const key = sourced ? `${topic}\u0000${String(source?.db)}\u0000${String(source?.schema)}\u0000${String(source?.table)}` : topic;
     let r = this.names.get(key);
     if (!r) {
-      let name: TableName;
-      try {
-        if (this.plan.foldIdentifiers && naming.database !== undefined) name = unquotedTableName(naming.format, topic, naming.database);
-        else {
-          name = naming.debezium ? collectionNameFor(naming.format, topic, source) : tableNameFor(naming.format, topic);
-          if (this.plan.foldIdentifiers) name = foldTableName(name);
-        }
-      } catch (err) {
-        if (err instanceof SourceFieldError) throw new ConvertError(err.message);
-        throw err;
-      }
+      // A name Connect could not write is a ConvertError (TableNameError, UnquotedNameError, SourceFieldError): this record fails.
+      const name = destinationTable(naming, topic, source);
       r = { name, qualified: qualifiedName(name) };
       // Only db/schema/table are in the key: a format naming other source fields is resolved every time.
       if (sourced && /\$\{source\.(?!db\}|schema\}|table\})/.test(naming.format)) return r;

@@ -5,6 +5,7 @@ import { ignoreOtherClassKeys } from './class-keys.js';
 import { jdbcReadsName } from './connect-keys.js';
 import { JdbcUrlError, parseJdbcUrl, unusedJdbcParams } from './jdbc-url.js';
 import { checkUnquoted } from './unquoted-config.js';
+import { checkTableNames } from './table-names.js';
 
 export const postgresSink: SinkModule = {
   kind: 'postgres',
@@ -56,6 +57,7 @@ export const postgresSink: SinkModule = {
       } else c.set('quote.sql.identifiers', method);
     }
     checkUnquoted(c);
+    checkTableNames(c);
   },
   readsName: jdbcReadsName,
   usesKeys: (get) => get('pk.mode') === 'record_key' || get('delete.enabled') === true,

@@ -1,10 +1,8 @@
-// Table names from table.name.format, and identifier quoting. Every
+// Identifier quoting, and Sluice's own table names (pg.offsets.table). Every
 // identifier Sluice sends is double-quoted with embedded quotes doubled, so a
 // name may hold quotes, spaces, dots or semicolons and still names exactly
-// one table. ${topic} is substituted AFTER the format is split into schema
-// and table, so a dot inside a topic name never moves the table to another
-// schema (Kafka topics may hold dots).
-import { ConvertError } from '../../errors.js';
+// one table. The tables records land in are named as the connector class
+// names them (table-names.ts).
 
 export interface TableName {
   schema?: string;
@@ -65,28 +63,6 @@ export function tableNameFor(format: string, topic: string): TableName {
   return parts.schema !== undefined ? { schema: sub(parts.schema), table: sub(parts.table) } : { table: sub(parts.table) };
 }
 
-/** A ${source.<field>} the change event cannot fill. */
-export class SourceFieldError extends ConvertError {}
-
 export function usesSourceFields(format: string): boolean {
   return format.includes('${source.');
-}
-
-/**
- * Debezium's JDBC sink naming (DefaultCollectionNamingStrategy): ${topic} is
- * the topic with its dots turned into underscores, ${source.<field>} a field
- * of the change event's `source` block (db, schema, table…).
- */
-export function collectionNameFor(format: string, topic: string, source?: Record<string, unknown>): TableName {
-  const parts = splitTableFormat(format);
-  const t = topic.replace(/\./g, '_');
-  const sub = (s: string) =>
-    s.replace(/\$\{topic\}/g, () => t).replace(/\$\{source\.([^}]*)\}/g, (_m, field: string) => {
-      const v = source?.[field];
-      if (typeof v !== 'string') {
-        throw new SourceFieldError(source ? `the change event's source block has no text field "${field}" (collection.name.format ${format})` : `the record has no Debezium source block for \${source.${field}} (collection.name.format ${format})`);
-      }
-      return v;
-    });
-  return parts.schema !== undefined ? { schema: sub(parts.schema), table: sub(parts.table) } : { table: sub(parts.table) };
 }

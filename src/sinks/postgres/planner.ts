@@ -6,19 +6,17 @@
 // one, drops them.
 import type { Logger } from 'pino';
 import type { PostgresConfig } from './config.js';
-import { SinkSchemaError, SluiceError } from '../../errors.js';
+import { ConvertError, SinkSchemaError, SluiceError } from '../../errors.js';
 import type { SinkPlan } from '../../workers/protocol.js';
 import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
 import { ColumnRuleError, DEFAULT_KEY_COLUMN, KAFKA_COLUMNS, desiredColumns, kafkaPkNames, rulesForTopic, valueFieldAllowed, valueFields, type FieldRules } from './columns.js';
 import { alterTableSql, createTableSql, isEmptyEvolution, planEvolution, type WantedColumn } from './ddl.js';
-import { collectionNameFor, qualifiedName, tableNameFor, usesSourceFields, type TableName } from './names.js';
+import { qualifiedName, quoteIdent, usesSourceFields, type TableName } from './names.js';
 import { INFERRED_SCHEMA_ID, type ColumnSource, type PgColumn, type PgMultiReplanRequest, type PgPlan, type PgReplanRequest } from './protocol.js';
 import type { PgService, TableDescription } from './service.js';
 import type { InsertMode } from './staging.js';
 import { columnTypeSupported, type DdlDialect } from './types.js';
-import { foldTableName, UnquotedNameError } from './unquoted.js';
-import { unquotedTableName } from './unquoted-table.js';
-import { parseJdbcUrl } from './jdbc-url.js';
+import { destinationTable, tableNaming, type TableNaming } from './table-names.js';
 import { planZones } from './wall-clock.js';
 
 const KAFKA_WHAT = ['topic', 'partition', 'offset'] as const;
@@ -70,7 +68,7 @@ export class Planner {
   /** quote.sql.identifiers=NEVER: names are the ones PostgreSQL folds unquoted names to. */
   private readonly fold: boolean;
   /** How records are routed to tables (PgPlan.naming). */
-  private readonly naming: NonNullable<PgPlan['naming']>;
+  private readonly naming: TableNaming;
   /** Debezium's collection.name.format naming ${source.…}: no topic has a table of its own, each change event names one. */
   readonly sourceFormat: string | undefined;
   /** Per topic, the other tables its records have gone to (routed: a transform's topic, a change event's source block). */
@@ -90,10 +88,7 @@ export class Planner {
     this.retry = o.retry;
     this.log = o.log;
     this.fold = this.cfg['quote.sql.identifiers'] === 'never';
-    this.naming = {
-      format: this.cfg['table.name.format'], debezium: this.debezium,
-      ...(this.fold && !this.debezium ? { database: parseJdbcUrl(this.cfg['connection.url']).database } : {}),
-    };
+    this.naming = tableNaming({ format: this.cfg['table.name.format'], debezium: this.debezium, url: this.cfg['connection.url'], quote: this.cfg['quote.sql.identifiers'] });
     this.sourceFormat = this.debezium && usesSourceFields(this.cfg['table.name.format']) ? this.cfg['table.name.format'] : undefined;
     this.zones = planZones(this.cfg['db.timezone'], this.cfg['date.timezone'], this.debezium);
   }
@@ -114,13 +109,11 @@ export class Planner {
 
   private tableFor(topic: string): TableName {
     if (this.debezium && this.sourceFormat) throw new SluiceError(`internal: topic ${topic} has no table of its own (collection.name.format ${this.sourceFormat})`);
-    const format = this.cfg['table.name.format'];
-    if (!this.fold) return this.debezium ? collectionNameFor(format, topic) : tableNameFor(format, topic);
     try {
-      // Confluent's sink splits the name at its dots after ${topic} is in it; Debezium's turns the topic's dots into underscores.
-      return this.naming.database !== undefined ? unquotedTableName(format, topic, this.naming.database) : foldTableName(collectionNameFor(format, topic));
+      return destinationTable(this.naming, topic);
     } catch (err) {
-      if (err instanceof UnquotedNameError) throw new SinkSchemaError(`topic "${topic}": ${err.message}`);
+      // A name Connect could not write (table-names.ts, unquoted.ts): the topic's own table, so the connector stops.
+      if (err instanceof ConvertError) throw new SinkSchemaError(`topic "${topic}": ${err.message}`);
       throw err;
     }
   }
@@ -179,6 +172,23 @@ export class Planner {
     return p;
   }
 
+  /**
+   * A table whose schema does not exist: neither Kafka Connect sink creates
+   * schemas (Confluent's DbStructure and Debezium's JdbcChangeEventSink issue
+   * CREATE TABLE only, which PostgreSQL refuses: schema "x" does not exist),
+   * and neither does Sluice. Most often a dotted topic split into schema.table.
+   */
+  private async schemaOrThrow(s: TableState, topic: string): Promise<void> {
+    const schema = s.name.schema;
+    if (schema === undefined) return;
+    const exists = await retryWithBackoff(() => this.service.schemaExists(schema), this.retryPolicy(`reading schema "${schema}"`));
+    if (exists) return;
+    const key = this.debezium ? 'collection.name.format' : 'table.name.format';
+    throw new SinkSchemaError(`table ${s.target} for topic "${topic}" is in the schema ${quoteIdent(schema)}, which does not exist ` +
+      `(${key} ${JSON.stringify(this.cfg['table.name.format'])}; ${this.debezium ? 'Debezium\'s' : 'Confluent\'s'} JDBC sink splits a table name at its dots into [database.][schema.]table). ` +
+      `Neither Kafka Connect nor Sluice creates schemas: create it (CREATE SCHEMA ${quoteIdent(schema)}), or rename the topic's table with a RegexRouter transform or ${key}`);
+  }
+
   /** The columns the record key fills (record_key): pk.fields, else the table's primary key, else __connect_key. */
   private keyColumnNames(desc: TableDescription | undefined): string[] {
     if (this.rules.pkMode !== 'record_key') return [];
@@ -217,6 +227,7 @@ export class Planner {
       ...(this.debezium ? { debezium: { truncate: this.cfg['truncate.enabled'], sourceFormat: this.sourceFormat } } : {}),
     };
     if (!desc) {
+      await this.schemaOrThrow(s, topic);
       if (!this.cfg['auto.create']) {
         throw new SinkSchemaError(`table ${table} for topic "${topic}" does not exist; create it, or set auto.create=true`);
       }

@@ -13,6 +13,7 @@ import type { RecordSchema } from '../../workers/schema.js';
 import type { FieldRules } from './columns.js';
 import type { DebeziumPlan } from './debezium.js';
 import type { TableName } from './names.js';
+import type { TableNaming } from './table-names.js';
 import type { TextNulMode } from './values.js';
 
 /** Where a column's value comes from. */
@@ -68,12 +69,7 @@ export interface PgPlan {
    * transform changed, or whose change event names another table, goes to
    * the table the format gives it. Absent: every record goes to `table`.
    */
-  readonly naming?: {
-    readonly format: string;
-    readonly debezium: boolean;
-    /** quote.sql.identifiers=NEVER (Confluent's sink): connection.url's database, which a database.schema.table name must name. */
-    readonly database?: string;
-  };
+  readonly naming?: TableNaming;
   /** Plans of the other tables records of this topic have gone to, by quoted qualified name. */
   readonly routes?: Readonly<Record<string, PgPlan>>;
   /** No table of its own (collection.name.format with ${source.…}): every record is routed. */

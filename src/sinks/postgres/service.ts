@@ -147,6 +147,12 @@ export class PgService {
   }
 
   /** The table's columns and unique keys; undefined when it does not exist. */
+  /** Whether a schema of this exact name exists in the connected database. */
+  async schemaExists(schema: string): Promise<boolean> {
+    const r = await this.run<{ n: number }>(this.pool, 'SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1', [schema], `reading schema "${schema}"`);
+    return r.rows[0]!.n > 0;
+  }
+
   async describeTable(t: TableName, on: Queryable = this.pool): Promise<TableDescription | undefined> {
     const name = qualifiedName(t);
     const what = `reading the columns of ${name}`;

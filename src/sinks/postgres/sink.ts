@@ -16,6 +16,7 @@ import type { SinkPlan } from '../../workers/protocol.js';
 import { tpKey, type EncodedBatch, type Sink, type TopicPartition } from '../common/sink.js';
 import { retryWithBackoff, type RetryPolicy } from '../common/retry.js';
 import { tableNameFor } from './names.js';
+import { isDebeziumClass } from './table-names.js';
 import { fieldRules } from './unquoted-config.js';
 import { Claims, OffsetStore } from './offsets.js';
 import { Planner } from './planner.js';
@@ -66,7 +67,7 @@ export class PostgresSink implements Sink {
       cfg,
       rules: fieldRules(cfg),
       mode,
-      debezium: /^io\.debezium\.connector\.jdbc\.JdbcSinkConnector$/i.test(String(config.common['connector.class'])),
+      debezium: isDebeziumClass(String(config.common['connector.class'])),
       retry: this.retry,
       log,
     });

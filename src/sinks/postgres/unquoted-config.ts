@@ -5,10 +5,7 @@
 import type { SinkChecks } from '../../config/sink-spec.js';
 import type { FieldRules, PkMode } from './columns.js';
 import type { PostgresConfig } from './config.js';
-import { collectionNameFor, usesSourceFields } from './names.js';
-import { foldIdentifier, foldTableName, UnquotedNameError } from './unquoted.js';
-import { unquotedTableName } from './unquoted-table.js';
-import { parseJdbcUrl } from './jdbc-url.js';
+import { foldIdentifier, UnquotedNameError } from './unquoted.js';
 
 type RulesConfig = Pick<PostgresConfig, 'pk.mode' | 'pk.fields' | 'fields.whitelist' | 'field.exclude.list' | 'quote.sql.identifiers'>;
 
@@ -30,7 +27,7 @@ function foldFilterEntry(entry: string): string {
   return at < 0 ? foldIdentifier(entry, 'field') : `${entry.slice(0, at)}:${foldIdentifier(entry.slice(at + 1).trim(), 'field')}`;
 }
 
-/** `check`: with NEVER, every listed field and the table names of the listed topics must be readable unquoted. */
+/** `check`: with NEVER, every listed field must be readable unquoted. */
 export function checkUnquoted(c: SinkChecks): void {
   if (String(c.get('quote.sql.identifiers') ?? 'always').toLowerCase() !== 'never') return;
   for (const key of ['pk.fields', 'fields.whitelist', 'field.exclude.list'] as const) {
@@ -47,26 +44,5 @@ export function checkUnquoted(c: SinkChecks): void {
       }
     }
   }
-  const format = c.get('table.name.format');
-  const topics = c.get('topics');
-  if (typeof format !== 'string' || usesSourceFields(format)) return;
-  const debezium = /^io\.debezium\.connector\.jdbc\.JdbcSinkConnector$/i.test(String(c.get('connector.class')));
-  let database: string | undefined;
-  if (!debezium) {
-    try {
-      database = parseJdbcUrl(String(c.get('connection.url') ?? '')).database;
-    } catch {
-      return; // connection.url's own problem is reported; the tables are checked once it parses
-    }
-  }
-  // A topics.regex names its topics only at run time: their tables are checked then.
-  for (const topic of Array.isArray(topics) ? (topics as string[]) : []) {
-    try {
-      if (database !== undefined) unquotedTableName(format, topic, database);
-      else foldTableName(collectionNameFor(format, topic));
-    } catch (err) {
-      if (err instanceof UnquotedNameError) c.problem(`table.name.format: topic "${topic}": ${err.message}`);
-      else throw err;
-    }
-  }
+  // The listed topics' tables are checked for every quote.sql.identifiers (table-names.ts checkTableNames).
 }

@@ -9,7 +9,6 @@ import { ConvertError } from '../../errors.js';
 import type { Decoded } from '../../workers/decode/decoders.js';
 import { isStruct } from '../../workers/encoder.js';
 import type { Field, RecordSchema } from '../../workers/schema.js';
-import type { TableName } from './names.js';
 
 /** PostgreSQL's reserved and type/function-name keywords (pg_get_keywords() catcode R and T, PostgreSQL 16): not a table or column name unquoted. */
 const RESERVED = new Set((
@@ -37,12 +36,6 @@ export function foldIdentifier(name: string, what: string): string {
       'so Kafka Connect\'s statement would fail; rename it (a ReplaceField transform, table.name.format) or set quote.sql.identifiers=ALWAYS');
   }
   return folded;
-}
-
-export function foldTableName(t: TableName): TableName {
-  return t.schema !== undefined
-    ? { schema: foldIdentifier(t.schema, 'schema'), table: foldIdentifier(t.table, 'table') }
-    : { table: foldIdentifier(t.table, 'table') };
 }
 
 /**
