@@ -46,7 +46,7 @@ function connectorState(c: ConnectorRef): ConnectorState {
     }),
     keyDecoder: createDecoder(setup.keyFormat, {
       registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.keyRegistryAuth,
-      wrapperForNullables: setup.keyWrapperForNullables, failInvalidSchema: setup.keyJsonFailInvalidSchema,
+      wrapperForNullables: setup.keyWrapperForNullables, failInvalidSchema: setup.keyJsonFailInvalidSchema, key: true,
       ...(setup.keyApicurio ? { apicurio: { role: 'key', wire: setup.keyApicurio } } : {}),
     }),
     encoders: new Map(),
