@@ -106,7 +106,10 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
       };
     }
     case 'string':
-      return { prepare: async () => {}, decode: opts.key ? (bytes) => ({ value: stringKey(bytes), schema: STRING_SCHEMA }) : (bytes) => ({ value: utf8.decode(bytes), schema: STRING_SCHEMA }) };
+      return {
+        prepare: async () => {},
+        decode: opts.key ? (bytes) => ({ value: stringKey(bytes), schema: STRING_SCHEMA }) : (bytes) => ({ value: utf8.decode(bytes), schema: STRING_SCHEMA }),
+      };
     case 'bytes':
       return { prepare: async () => {}, decode: (bytes) => ({ value: bytes, schema: BYTES_SCHEMA }) };
     case 'long': case 'integer': case 'short': case 'float': case 'double': case 'boolean':
