@@ -71,6 +71,27 @@ function registryAuthOf(r: ResolvedConfig['registry']['value']): WorkerSetup['va
   return { authorization: r.authorization, ca: r.ca, ...(r.clientCert ? { clientCert: r.clientCert } : {}), ...(r.oauth ? { oauth: r.oauth } : {}) };
 }
 
+/**
+ * Whether the sink reads a null field with a schema default as the default
+ * (Struct.get), as its Kafka Connect counterpart does (workers/null-defaults.ts):
+ * Confluent's JDBC sink per its replace.null.with.default (default true);
+ * Debezium's JDBC sink reads optional fields with getWithoutDefault, so the
+ * converter's value stands; the S3 and Elasticsearch sinks always; the file
+ * sink writes the value as it is (FileStreamSinkTask prints it).
+ */
+function sinkNullDefaults(config: ResolvedConfig): boolean {
+  switch (config.sink) {
+    case 'postgres':
+      if (/^io\.debezium\.connector\.jdbc\.JdbcSinkConnector$/i.test(String(config.common['connector.class']))) return false;
+      return config.options['replace.null.with.default'] !== false;
+    case 's3':
+    case 'opensearch':
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** What every worker thread needs to decode and transform this connector's records. */
 export function workerSetup(config: ResolvedConfig): WorkerSetup {
   const c = config.common;
@@ -86,6 +107,9 @@ export function workerSetup(config: ResolvedConfig): WorkerSetup {
     valueWrapperForNullables: c['value.converter.wrapper.for.nullables'],
     keyJsonFailInvalidSchema: c['key.converter.json.fail.invalid.schema'],
     valueJsonFailInvalidSchema: c['value.converter.json.fail.invalid.schema'],
+    keyReplaceNullWithDefault: c['key.converter.replace.null.with.default'],
+    valueReplaceNullWithDefault: c['value.converter.replace.null.with.default'],
+    sinkNullDefaults: sinkNullDefaults(config),
     // The storage connectors' schema.compatibility compares schema versions, which only a registry lookup gives.
     ...(config.sink === 's3' && ['backward', 'forward', 'full'].includes(String(config.options['schema.compatibility']))
       ? { valueSchemaVersions: true, valueSubjectStrategy: subjectStrategyOf(String(config.options['value.converter.value.subject.name.strategy'] ?? 'TopicNameStrategy')) ?? 'topic' }

@@ -19,6 +19,14 @@ export interface WorkerSetup {
   keyWrapperForNullables?: boolean;
   valueWrapperForNullables?: boolean;
   keyJsonFailInvalidSchema?: boolean;
+  /** JsonConverter's replace.null.with.default per converter (connect-payload.ts). */
+  keyReplaceNullWithDefault?: boolean;
+  valueReplaceNullWithDefault?: boolean;
+  /**
+   * The sink reads fields as Struct.get does: a null field with a schema
+   * default is the default, after the transforms (workers/null-defaults.ts).
+   */
+  sinkNullDefaults?: boolean;
   valueJsonFailInvalidSchema?: boolean;
   /** Avro values: look up each schema's registry version (an S3 sink's schema.compatibility needs it). */
   valueSchemaVersions?: boolean;

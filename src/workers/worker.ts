@@ -8,6 +8,7 @@ import type { RecordContext, WorkerEncoder } from './encoder.js';
 // The one import from sinks/: the registry's worker-side entry (it loads only the encoder asked for).
 import { createWorkerEncoder } from '../sinks/worker-encoders.js';
 import { createDecoder, type Decoded, type Decoder } from './decode/decoders.js';
+import { fillNullDefaults, hasNullDefaults } from './null-defaults.js';
 import { ConvertError, ReplanNeeded, SluiceError } from '../errors.js';
 import { WorkerCollector } from '../core/shared-memory-gc.js';
 import { TransformChain } from '../transforms/chain.js';
@@ -25,6 +26,8 @@ interface ConnectorState {
   keyDecoder: Decoder;
   encoders: Map<string, WorkerEncoder>;
   chain: TransformChain | undefined;
+  /** The sink reads a null field with a default as the default (null-defaults.ts). */
+  nullDefaults: boolean;
 }
 
 // One pool can serve several connectors (sluice worker): each task names its
@@ -41,16 +44,19 @@ function connectorState(c: ConnectorRef): ConnectorState {
     valueDecoder: createDecoder(setup.valueFormat, {
       registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.valueRegistryAuth,
       wrapperForNullables: setup.valueWrapperForNullables, failInvalidSchema: setup.valueJsonFailInvalidSchema,
+      replaceNullWithDefault: setup.valueReplaceNullWithDefault,
       schemaVersions: setup.valueSchemaVersions, subjectStrategy: setup.valueSubjectStrategy,
       ...(setup.valueApicurio ? { apicurio: { role: 'value', wire: setup.valueApicurio } } : {}),
     }),
     keyDecoder: createDecoder(setup.keyFormat, {
       registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.keyRegistryAuth,
       wrapperForNullables: setup.keyWrapperForNullables, failInvalidSchema: setup.keyJsonFailInvalidSchema, key: true,
+      replaceNullWithDefault: setup.keyReplaceNullWithDefault,
       ...(setup.keyApicurio ? { apicurio: { role: 'key', wire: setup.keyApicurio } } : {}),
     }),
     encoders: new Map(),
     chain: setup.transforms ? new TransformChain(setup.transforms) : undefined,
+    nullDefaults: setup.sinkNullDefaults === true,
   };
   connectors.set(c.id, state);
   return state;
@@ -87,7 +93,7 @@ async function warm(task: WarmTask): Promise<undefined> {
 async function encode(task: EncodeTask): Promise<EncodeResult> {
   const started = performance.now();
   collector.task(task.collect);
-  const { valueDecoder, keyDecoder, encoders, chain } = connectorState(task.connector);
+  const { valueDecoder, keyDecoder, encoders, chain, nullDefaults } = connectorState(task.connector);
   const reader = new BatchReader(task.batch);
   const failures: RecordFailure[] = [];
   const plan = task.plan;
@@ -145,7 +151,8 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
     ctx.timestamp = reader.timestamp(i);
     if (bytes !== null && direct) {
       const schema = valueDecoder.avroSchemaOf!(bytes);
-      if (schema) {
+      // A record with a null a default would replace takes the usual path, where it is put in.
+      if (schema && !(nullDefaults && hasNullDefaults(schema))) {
         ctx.key = key?.value ?? null;
         if (direct.addAvro!(bytes, schema, key, ctx)) continue;
       }
@@ -177,6 +184,15 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
       value = out.value;
     }
     ctx.key = key?.value ?? null;
+    if (nullDefaults && value) {
+      try {
+        fillNullDefaults(value.value, value.schema);
+      } catch (err) {
+        if (!(err instanceof ConvertError)) throw err;
+        failures.push({ index: i, offset: ctx.offset, stage: 'convert', reason: err.message });
+        continue;
+      }
+    }
     if (!encoder) {
       if (value) decodedRows++;
       else tombstones++;

@@ -133,6 +133,8 @@ const renamedTopic = uniqueName('race_coll');
 const routedTopic = uniqueName('race_days');
 const zoneTopic = uniqueName('race_tz');
 const evolveTopic = uniqueName('race_evolve');
+const nullDefaultTopic = uniqueName('race_nulldef');
+const nullKeptTopic = uniqueName('race_nullkept');
 
 beforeAll(async () => {
   ({ url: CONNECT_PG_URL, jdbc: CONNECT_JDBC } = await connectDatabase(CONNECT_DB));
@@ -317,6 +319,33 @@ beforeAll(async () => {
   })));
   race(zoneTopic, zoneTopic, { 'insert.mode': 'upsert', 'primary.key.mode': 'record_key', 'schema.evolution': 'basic', 'database.time_zone': 'America/New_York' });
 
+  // 9. Null (and missing) fields whose schema has a default: JsonConverter reads them as the default
+  // (replace.null.with.default, true by default); with it false they stay null, which Debezium's sink keeps (getWithoutDefault).
+  const withDefaults: ConnectField[] = [
+    { field: 'id', type: 'int32' },
+    { field: 's', type: 'string', optional: true, default: 'dflt' } as ConnectField,
+    { field: 'n', type: 'int64', optional: true, default: 7 } as ConnectField,
+    { field: 'r', type: 'string', optional: false, default: 'req' } as ConnectField,
+  ];
+  const defaulted = (id: number, payload: Record<string, unknown>) => ({
+    key: JSON.stringify({ schema: { type: 'struct', name: 'race.NdKey', optional: false, fields: [{ field: 'id', type: 'int32' }] }, payload: { id } }),
+    value: JSON.stringify({ schema: { type: 'struct', name: 'race.Nd', optional: false, fields: withDefaults }, payload: { id, ...payload } }),
+  });
+  for (const [topic, replace] of [[nullDefaultTopic, true], [nullKeptTopic, false]] as const) {
+    await createTopic(topic, 1);
+    await produce(topic, [
+      defaulted(1, { s: null, n: null, r: 'x' }),
+      defaulted(2, { r: 'y' }),
+      defaulted(3, { s: 'v', n: 0, r: 'z' }),
+      // A required field with a default left out: its default, only while replace.null.with.default is on (else refused).
+      ...(replace ? [defaulted(4, { s: 'w' })] : []),
+    ]);
+    race(topic, topic, {
+      'insert.mode': 'upsert', 'primary.key.mode': 'record_key', 'schema.evolution': 'basic',
+      ...(replace ? {} : { 'value.converter.replace.null.with.default': 'false' }),
+    });
+  }
+
   const connectors: ConnectorConfig[] = races.map((r, i) => ({
     name: `race-${i}-${r.topic}`,
     config: { ...r.config, 'connection.url': CONNECT_JDBC, 'connection.username': 'postgres', 'connection.password': 'postgres' },
@@ -367,6 +396,17 @@ describe('Sluice and Kafka Connect (Debezium JDBC sink) on the same records', ()
 
   it('schema evolution (a required field with a default, fields left out later) and tombstones as deletes: same table and rows', async () => {
     await compare(evolveTopic);
+  });
+
+  it('null and missing fields with a schema default: JsonConverter gives the default; with value.converter.replace.null.with.default=false they stay null', async () => {
+    await compare(nullDefaultTopic);
+    await compare(nullKeptTopic);
+    // And what both wrote, by id.
+    const byId = (rows: Record<string, unknown>[]) => [...rows].sort((a, b) => Number(a.id) - Number(b.id));
+    const { sluice: on } = await bothSides(nullDefaultTopic);
+    expect(byId(on.rows).map((r) => [r.s, r.n, r.r])).toEqual([['dflt', 7, 'x'], ['dflt', 7, 'y'], ['v', 0, 'z'], ['w', 7, 'req']]);
+    const { sluice: off } = await bothSides(nullKeptTopic);
+    expect(byId(off.rows).map((r) => [r.s, r.n])).toEqual([[null, null], [null, null], ['v', 0]]);
   });
 
   it('ValueToKey, SetSchemaMetadata, Filter with HasHeaderKey, TimestampRouter: same tables per day, arrays, rows', async () => {

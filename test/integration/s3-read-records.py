@@ -74,6 +74,9 @@ def main():
             reader = fastavro.reader(io.BytesIO(data))
             entry["codec"] = reader.codec
             entry["schema"] = reader.writer_schema
+            # The header's schema as written (fastavro's writer_schema is its parsed, normalised form).
+            text = reader.metadata.get("avro.schema")
+            entry["schema_text"] = text.decode("utf-8") if isinstance(text, bytes) else text
             entry["records"] = [plain(r) for r in reader]
         out.append(entry)
     json.dump({"objects": out}, sys.stdout)

@@ -126,6 +126,8 @@ export interface ObjectRead {
   gzip?: boolean;
   codec?: string;
   schema?: Record<string, unknown>;
+  /** The Avro header's schema text as written. */
+  schema_text?: string;
   records?: Record<string, unknown>[];
 }
 

@@ -103,6 +103,12 @@ describe('Confluent S3 sink keys', () => {
     expect(s3ServiceFor(d.options as unknown as S3Config, d.common, log, 1).clientConfig().useAccelerateEndpoint).toBeUndefined();
     expect(problems({ ...S3, 's3.wan.mode': 'true', 'store.url': 'http://127.0.0.1:9000' })).toEqual([expect.stringMatching(/^s3\.wan\.mode: .*not with store\.url/)]);
   });
+
+  it('rotate.interval.ms with a partitioner that is not time-based is ignored with a warning, as Confluent\'s TopicPartitionWriter ignores it', () => {
+    expect(load({ ...S3, 'rotate.interval.ms': '60000' }).warnings).toContainEqual(expect.stringMatching(/^rotate\.interval\.ms: ignored with io\.confluent\.connect\.storage\.partitioner\.DefaultPartitioner/));
+    const timed = { ...S3, 'rotate.interval.ms': '60000', 'partitioner.class': 'io.confluent.connect.storage.partitioner.HourlyPartitioner', locale: 'en', timezone: 'UTC' };
+    expect(load(timed).warnings.filter((w) => w.startsWith('rotate.interval.ms'))).toEqual([]);
+  });
 });
 
 describe('Debezium JDBC sink keys', () => {

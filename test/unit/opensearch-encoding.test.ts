@@ -9,10 +9,10 @@ import { OpenSearchEncoder } from '../../src/sinks/opensearch/encoding.js';
 import type { OpenSearchMeta, OpenSearchPlan } from '../../src/sinks/opensearch/protocol.js';
 import { mappingOf } from '../../src/sinks/opensearch/documents.js';
 import { classify, dataStreamNameOf, indexNameOf } from '../../src/sinks/opensearch/sink.js';
-import { SCHEMALESS, recordSchemaFromAvro, type RecordSchema } from '../../src/workers/schema.js';
+import { SCHEMALESS, recordSchemaFromAvro, recordSchemaFromConnect, type RecordSchema } from '../../src/workers/schema.js';
 
 const plan = (over: Partial<OpenSearchPlan> = {}): OpenSearchPlan => ({
-  index: 'idx', dataStream: false, keyIgnore: false, schemaIgnore: false, compactMaps: true, nullValues: 'fail',
+  keyIgnore: false, keyIgnoreTopics: [], schemaIgnore: false, schemaIgnoreTopics: [], compactMaps: true, nullValues: 'fail',
   writeMethod: 'insert', retryOnConflict: 5, timestampFields: [], dropInvalid: false, ...over,
 });
 
@@ -22,7 +22,12 @@ function ctx(offset: number, over: Partial<RecordContext> = {}): RecordContext {
 
 const STRING_KEY: RecordSchema = { id: 'string', fields: [{ name: 'value', type: { kind: 'string' }, optional: true }], scalar: true };
 
-type Rec = { value?: unknown; schema?: RecordSchema; key?: unknown; tombstone?: boolean; headers?: { name: string; value: Uint8Array | null }[] };
+type Rec = {
+  value?: unknown; schema?: RecordSchema; key?: unknown; tombstone?: boolean;
+  /** The record's topic after the transforms (ctx.topic). */
+  topic?: string;
+  headers?: { name: string; value: Uint8Array | null }[];
+};
 
 function run(p: OpenSearchPlan, recs: Rec[]) {
   const enc = new OpenSearchEncoder();
@@ -30,7 +35,7 @@ function run(p: OpenSearchPlan, recs: Rec[]) {
   const failures: { offset: number; reason: string }[] = [];
   recs.forEach((r, i) => {
     const key = r.key === undefined ? undefined : { value: r.key, schema: STRING_KEY };
-    const c = ctx(100 + i, r.headers ? { headers: () => r.headers! } : {});
+    const c = ctx(100 + i, { ...(r.headers ? { headers: () => r.headers! } : {}), ...(r.topic ? { topic: r.topic } : {}) });
     try {
       if (r.tombstone) enc.tombstone(key, c);
       else enc.add({ value: r.value, schema: r.schema ?? SCHEMALESS }, key, c);
@@ -71,19 +76,20 @@ describe('OpenSearch worker encoder', () => {
     expect(r.out.rows).toBe(2);
     expect([...r.meta.offsets]).toEqual([100, 101]);
     expect([...r.meta.ops]).toEqual([0, 0]);
-    expect(r.lines[0]).toEqual({ index: { _index: 'idx', _id: 'k1', version: 100, version_type: 'external' } });
+    expect(r.lines[0]).toEqual({ index: { _index: 'orders', _id: 'k1', version: 100, version_type: 'external' } });
     // decimal as its exact number, Date as epoch ms (a date field), bytes as base64
     expect(r.lines[1]).toEqual({ id: 7, name: 'a "q"', amount: 123.45, at: 1_700_000_000_123, day: 19_000 * 86_400_000, ratio: 0.25, tags: ['x'], attrs: { a: 1 }, inner: { x: 1, ok: true }, blob: 'AQI=' });
     expect(r.actions[1]).toContain('"amount":123.45');
     expect(r.text.endsWith('\n')).toBe(true);
-    expect(JSON.parse(r.meta.mapping!)).toEqual(mappingOf(avro));
+    expect(r.meta.indices.map((i) => i.name)).toEqual(['orders']);
+    expect(JSON.parse(r.meta.indices[0]!.mapping!)).toEqual(mappingOf(avro));
   });
 
   it('schema.ignore=true writes values as JsonConverter does (decimals as base64) and derives no mapping', () => {
     const r = run(plan({ schemaIgnore: true }), [{ value: row, schema: avro, key: 'k1' }]);
     expect(r.lines[1].amount).toBe('MDk=');
     expect(r.lines[1].day).toBe(19_000);
-    expect(r.meta.mapping).toBeUndefined();
+    expect(r.meta.indices).toEqual([{ name: 'orders' }]);
   });
 
   it('key.ignore ids are topic+partition+offset; keys that cannot be ids fail the record; drop.invalid.message skips it', () => {
@@ -114,8 +120,8 @@ describe('OpenSearch worker encoder', () => {
     expect(ignored.meta.skippedTombstones).toBe(1);
     const del = run(plan({ nullValues: 'delete' }), [{ value: { a: 1 }, key: 'k' }, { tombstone: true, key: 'k' }, { tombstone: true }]);
     expect(del.lines).toEqual([
-      { index: { _index: 'idx', _id: 'k', version: 100, version_type: 'external' } }, { a: 1 },
-      { delete: { _index: 'idx', _id: 'k', version: 101, version_type: 'external' } },
+      { index: { _index: 'orders', _id: 'k', version: 100, version_type: 'external' } }, { a: 1 },
+      { delete: { _index: 'orders', _id: 'k', version: 101, version_type: 'external' } },
     ]);
     expect([...del.meta.ops]).toEqual([0, 3]);
     expect(del.meta.skippedTombstones).toBe(1);
@@ -123,7 +129,7 @@ describe('OpenSearch worker encoder', () => {
 
   it('upserts are update actions with doc_as_upsert; external.version.header sets the version', () => {
     const up = run(plan({ writeMethod: 'upsert' }), [{ value: { a: 1 }, key: 'k' }]);
-    expect(up.lines).toEqual([{ update: { _index: 'idx', _id: 'k', retry_on_conflict: 5 } }, { doc: { a: 1 }, doc_as_upsert: true }]);
+    expect(up.lines).toEqual([{ update: { _index: 'orders', _id: 'k', retry_on_conflict: 5 } }, { doc: { a: 1 }, doc_as_upsert: true }]);
     const v = run(plan({ versionHeader: 'ver' }), [
       { value: { a: 1 }, key: 'k', headers: [{ name: 'ver', value: Buffer.from('77') }] },
       { value: { a: 2 }, key: 'k', headers: [{ name: 'ver', value: Buffer.from('x') }] },
@@ -133,13 +139,37 @@ describe('OpenSearch worker encoder', () => {
   });
 
   it('data streams: create actions with @timestamp from the record timestamp or a value field', () => {
-    const ds = run(plan({ dataStream: true, index: 'logs-app-orders' }), [{ value: { a: 1 }, key: 'k' }, { value: { '@timestamp': 'old', b: 2 }, key: 'k2' }]);
+    const ds = run(plan({ dataStream: { type: 'logs', dataset: 'app', namespace: '${topic}' } }), [{ value: { a: 1 }, key: 'k' }, { value: { '@timestamp': 'old', b: 2 }, key: 'k2' }]);
     expect(ds.lines[0]).toEqual({ create: { _index: 'logs-app-orders', _id: 'k' } });
     expect(ds.lines[1]).toEqual({ a: 1, '@timestamp': 1_700_000_000_100 });
     expect(ds.lines[3]).toEqual({ '@timestamp': 1_700_000_000_101, b: 2 });
-    const field = run(plan({ dataStream: true, timestampFields: ['ts', 'at'] }), [{ value: { at: '2024-01-01T00:00:00Z' }, key: 'k' }, { value: { none: 1 }, key: 'k' }]);
+    const field = run(plan({ dataStream: { type: 'logs', dataset: 'app', namespace: '${topic}' }, timestampFields: ['ts', 'at'] }), [{ value: { at: '2024-01-01T00:00:00Z' }, key: 'k' }, { value: { none: 1 }, key: 'k' }]);
     expect(field.lines[1]['@timestamp']).toBe('2024-01-01T00:00:00Z');
     expect(field.failures[0]!.reason).toMatch(/@timestamp/);
+  });
+
+  it('each record goes to the index of its topic after the transforms (TimestampRouter, RegexRouter), with that index\'s own mapping; topic.key.ignore and topic.schema.ignore name routed topics', () => {
+    // As Confluent's sink: the index, the id and the per-topic settings all come from SinkRecord.topic() after the SMTs.
+    const schemaB = recordSchemaFromAvro('avro:2', { type: 'record', name: 'B', fields: [{ name: 'b', type: 'string' }] } as never);
+    const r = run(plan({ keyIgnoreTopics: ['Orders-2024-01-02'], schemaIgnoreTopics: ['Orders-2024-01-03'] }), [
+      { value: row, schema: avro, key: 'k1', topic: 'Orders-2024-01-01' },
+      { value: { b: 'x' }, schema: schemaB, key: 'k2', topic: 'Orders-2024-01-02' },
+      { value: row, schema: avro, key: 'k3', topic: 'Orders-2024-01-01' },
+      { value: { b: 'y' }, schema: schemaB, key: 'k4', topic: 'Orders-2024-01-03' },
+    ]);
+    expect(r.failures).toEqual([]);
+    expect(r.lines.filter((_, i) => i % 2 === 0).map((l) => [l.index._index, l.index._id])).toEqual([
+      ['orders-2024-01-01', 'k1'], ['orders-2024-01-02', 'Orders-2024-01-02+2+101'], ['orders-2024-01-01', 'k3'], ['orders-2024-01-03', 'k4'],
+    ]);
+    expect(r.meta.indices).toEqual([
+      { name: 'orders-2024-01-01', mapping: JSON.stringify(mappingOf(avro)) },
+      { name: 'orders-2024-01-02', mapping: JSON.stringify(mappingOf(schemaB)) },
+      { name: 'orders-2024-01-03' },
+    ]);
+    // A tombstone's index is made too (Confluent's ensureIndexExists comes before the delete).
+    const del = run(plan({ nullValues: 'delete' }), [{ tombstone: true, key: 'k', topic: 'gone' }]);
+    expect(del.lines).toEqual([{ delete: { _index: 'gone', _id: 'k', version: 100, version_type: 'external' } }]);
+    expect(del.meta.indices).toEqual([{ name: 'gone' }]);
   });
 
   it('derives the mapping of a schema as Confluent\'s sink does', () => {
@@ -159,6 +189,29 @@ describe('OpenSearch worker encoder', () => {
     });
     expect(mappingOf(SCHEMALESS)).toBeUndefined();
     expect(mappingOf(STRING_KEY)).toBeUndefined();
+  });
+
+  it('maps Connect INT8 / INT16 as byte / short, a map\'s key from its own schema, and Debezium\'s Date / Time as the integers they are (Mapping.java)', () => {
+    const connect = recordSchemaFromConnect('c:1', {
+      type: 'struct', name: 'dbserver1.inventory.orders.Value', optional: false, fields: [
+        { field: 'tiny', type: 'int8', optional: false }, { field: 'small', type: 'int16', optional: true, default: 7 },
+        { field: 'counts', type: 'map', keys: { type: 'int32', optional: false }, values: { type: 'string', optional: true }, optional: true },
+        { field: 'order_date', type: 'int32', optional: false, name: 'io.debezium.time.Date' },
+        { field: 'order_time', type: 'int32', optional: true, name: 'io.debezium.time.Time' },
+        { field: 'day', type: 'int32', optional: true, name: 'org.apache.kafka.connect.data.Date' },
+      ],
+    } as never);
+    expect(mappingOf(connect)).toEqual({
+      properties: {
+        tiny: { type: 'byte' }, small: { type: 'short', null_value: 7 },
+        counts: { properties: { key: { type: 'integer' }, value: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } } } },
+        order_date: { type: 'integer' }, order_time: { type: 'integer' }, day: { type: 'date' },
+      },
+    });
+    // The documents agree: a Debezium Date is its day count (JsonConverter's), a Connect Date epoch milliseconds.
+    const r = run(plan(), [{ value: { tiny: 1, small: 2, counts: [[5, 'x']], order_date: 19_000, order_time: 3_600_000, day: 19_000 }, schema: connect, key: 'k' }]);
+    expect(r.failures).toEqual([]);
+    expect(r.lines[1]).toEqual({ tiny: 1, small: 2, counts: [{ key: 5, value: 'x' }], order_date: 19_000, order_time: 3_600_000, day: 19_000 * 86_400_000 });
   });
 });
 

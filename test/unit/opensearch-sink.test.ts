@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/sinks/index.js';
 import { OpenSearchEncoder } from '../../src/sinks/opensearch/encoding.js';
 import type { OpenSearchMeta, OpenSearchPlan } from '../../src/sinks/opensearch/protocol.js';
 import { OpenSearchSink } from '../../src/sinks/opensearch/sink.js';
-import { SCHEMALESS } from '../../src/workers/schema.js';
+import { SCHEMALESS, recordSchemaFromAvro } from '../../src/workers/schema.js';
 import { RecordError } from '../../src/errors.js';
 
 type Item = { status: number; error?: { type: string; reason: string } };
@@ -126,5 +126,53 @@ describe('OpenSearch sink (main thread) against a stand-in cluster', () => {
     await sink.close();
     expect((err as Error).message).toMatch(/2 of 2 documents not taken yet \(es_rejected_execution_exception: queue full\).*gave up after 3 attempts/);
     expect(bulks.length).toBe(3);
+  });
+});
+
+describe('OpenSearch sink: making an index', () => {
+  /** A cluster where the index is missing, is made empty, and then holds `afterCreate` as its mapping (an index template's). */
+  async function run(afterCreate: Record<string, unknown>) {
+    const calls: string[] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        calls.push(`${req.method} ${req.url}${body && req.url !== '/_bulk' ? ` ${body}` : ''}`);
+        res.setHeader('content-type', 'application/json');
+        if (req.method === 'HEAD') return res.writeHead(404).end();
+        if (req.method === 'GET' && req.url === '/orders/_mapping') return res.writeHead(200).end(JSON.stringify({ orders: { mappings: afterCreate } }));
+        if (req.url === '/_bulk') return res.writeHead(200).end(JSON.stringify({ errors: false, items: [{ index: { status: 201 } }] }));
+        return res.writeHead(200).end('{"acknowledged":true}');
+      });
+    });
+    servers.push(server);
+    const url = await new Promise<string>((r) => server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+    const config = loadConfig({
+      json: { name: 't', config: {
+        'connector.class': 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector', topics: 'orders', 'bootstrap.servers': 'k:9092',
+        'connection.url': url, 'key.ignore': 'true', 'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+      } },
+      env: {},
+    });
+    const sink = new OpenSearchSink(config, pino({ level: 'silent' }));
+    const { plan } = (await sink.plan('orders')) as { plan: OpenSearchPlan };
+    const enc = new OpenSearchEncoder();
+    enc.begin(plan, 'orders', 0);
+    const schema = recordSchemaFromAvro('a:1', { type: 'record', name: 'R', fields: [{ name: 'n', type: 'long' }] } as never);
+    enc.add({ value: { n: 1 }, schema }, undefined, { topic: 'orders', partition: 0, offset: 0, timestamp: 0, key: null, keyBytes: null, headers: () => [] });
+    const out = enc.finish();
+    await sink.submit({
+      topic: 'orders', partition: 0, firstOffset: 0, lastOffset: 0, records: 1, rows: 1, tombstones: 0,
+      output: out.output, outputBytes: out.outputBytes, meta: out.meta as OpenSearchMeta,
+    });
+    await sink.close();
+    return calls;
+  }
+
+  it('makes the index empty, then puts the schema\'s mapping only when the index has none (an index template\'s dynamic templates are kept), as Confluent\'s hasMapping decides', async () => {
+    expect(await run({})).toEqual([
+      'HEAD /orders', 'PUT /orders {}', 'GET /orders/_mapping', 'PUT /orders/_mapping {"properties":{"n":{"type":"long"}}}', 'POST /_bulk',
+    ]);
+    expect(await run({ dynamic_templates: [{ dates: { match: '*_TS', mapping: { type: 'date' } } }] })).toEqual(['HEAD /orders', 'PUT /orders {}', 'GET /orders/_mapping', 'POST /_bulk']);
   });
 });

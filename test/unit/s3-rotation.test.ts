@@ -74,6 +74,24 @@ describe('file set rotation', () => {
     expect(b.closed.map((x) => [x.start, x.end, x.reason])).toEqual([[0, 2, 'file.max.bytes']]);
   });
 
+  it('with rotate.interval.ms, a record for another path than the record before it closes the set (Confluent\'s rotateOnTime), and flush.size counts anew', () => {
+    // The ApacheKafkaTest case: two records of one day, then the next day's; flush.size 3.
+    const t = rotation({ rotateIntervalMs: 3_600_000, flushSize: 3 });
+    t.r.addBatch('b', 0, table([0, 1, 2, 3, 4, 5], [0, 0, 1, 1, 1, 1], [0, 10, 20, 30, 40, 50]), [chunk('day=05', 2), chunk('day=06', 4)], 0, 5);
+    expect(t.closed.map((s) => [s.start, s.end, s.reason, files(s)])).toEqual([
+      [0, 1, 'rotate.interval.ms', [{ path: 'day=05', first: 0, rows: 2, pieces: [[0, 2]] }]],
+      [2, 4, 'flush.size', [{ path: 'day=06', first: 2, rows: 3, pieces: [[0, 3]] }]],
+    ]);
+    // Interleaved paths close a set at every switch; without rotate.interval.ms they share one set.
+    const i = rotation({ rotateIntervalMs: 3_600_000 });
+    i.r.addBatch('b', 0, table([0, 1, 2], [0, 1, 0], [0, 0, 0]), [chunk('h=10', 2), chunk('h=11', 1)], 0, 2);
+    expect(i.closed.map((s) => [s.start, s.end, files(s).map((f) => f.path)])).toEqual([[0, 0, ['h=10']], [1, 1, ['h=11']]]);
+    const n = rotation();
+    n.r.addBatch('b', 0, table([0, 1, 2], [0, 1, 0], [0, 0, 0]), [chunk('h=10', 2), chunk('h=11', 1)], 0, 2);
+    expect(n.closed).toEqual([]);
+    expect(files(n.r.open!).map((f) => [f.path, f.rows])).toEqual([['h=10', 2], ['h=11', 1]]);
+  });
+
   it('starts at the position recovery set, and close() from outside (schedule, memory, flush) ends the set where the data ends', () => {
     const { r, closed } = rotation();
     r.nextStart = 7;

@@ -32,6 +32,8 @@ export class DocumentWriter extends ConnectJsonWriter {
       case 'decimal':
         return bigDecimalText(unscaledDecimal(v, t.scale, path), t.scale);
       case 'date': {
+        // Debezium's io.debezium.time.Date is no Connect logical type to Confluent's sink: its day count, as JsonConverter writes it.
+        if (t.local) return super.value(v, t, optional, path, dflt);
         const days = Number(super.value(v, t, optional, path));
         return String(days * MS_PER_DAY);
       }
@@ -62,10 +64,11 @@ function mapEntries(v: unknown, path: string): [unknown, unknown][] {
 
 /**
  * The index mapping Confluent's sink derives from a value schema
- * (Mapping.inferMapping): booleans, integers, floats by width, strings as
+ * (Mapping.buildMapping): booleans, integers and floats by width, strings as
  * text with a keyword subfield (ignore_above 256), bytes as binary,
- * Date/Time/Timestamp as date, decimals as double, structs as nested
- * properties, maps as properties {key, value}, arrays as their elements.
+ * Date/Time/Timestamp as date (Debezium's Date/Time as the integers they
+ * are), decimals as double, structs as nested properties, maps as
+ * properties {key, value}, arrays as their elements.
  * Numeric and boolean defaults become null_value. Undefined when the schema
  * is not a struct (no mapping: the cluster maps dynamically).
  */
@@ -91,10 +94,13 @@ function fieldMapping(t: FieldType, dflt: unknown): Record<string, unknown> | un
   };
   switch (t.kind) {
     case 'boolean': return prim('boolean');
-    case 'int32': return prim('integer');
+    // Mapping.getElasticsearchType: INT8 byte, INT16 short, INT32 integer.
+    case 'int32': return prim(t.width === 8 ? 'byte' : t.width === 16 ? 'short' : 'integer');
     case 'int64': case 'time-micros': case 'time-nanos': case 'timestamp-micros': case 'timestamp-nanos': return prim('long');
     case 'timestamp-millis': return t.local ? prim('long') : prim('date');
-    case 'date': case 'time-millis': return prim('date');
+    // Connect's Date / Time are date; Debezium's io.debezium.time.Date / Time (local) are plain INT32s to Confluent's
+    // Mapping.inferLogicalMapping, which knows only Connect's logical names: integer.
+    case 'date': case 'time-millis': return t.local ? prim('integer') : prim('date');
     case 'float32': return prim('float');
     case 'float64': case 'decimal': return prim('double');
     case 'string': case 'uuid': case 'enum': case 'zoned-timestamp': case 'zoned-time': case 'json': case 'xml':
@@ -103,8 +109,10 @@ function fieldMapping(t: FieldType, dflt: unknown): Record<string, unknown> | un
     case 'variable-decimal': return { properties: { scale: { type: 'integer' }, value: { type: 'binary' } } };
     case 'array': return fieldMapping(t.items, undefined);
     case 'map': {
+      // Mapping.buildMap: key and value each mapped from their own schema.
+      const key = fieldMapping(t.keys ?? { kind: 'string' }, undefined);
       const value = fieldMapping(t.values, undefined);
-      return { properties: { key: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } }, ...(value ? { value } : {}) } };
+      return { properties: { ...(key ? { key } : {}), ...(value ? { value } : {}) } };
     }
     case 'record': return { properties: propertiesOf(t.fields) };
     case 'null': case 'any': return undefined;

@@ -9,7 +9,17 @@ import { ConvertError } from '../../errors.js';
 import { describeValue, isStruct, type EncoderOutput, type RecordContext, type WorkerEncoder } from '../../workers/encoder.js';
 import { jsonString } from '../common/connect-json.js';
 import { DocumentWriter, mappingOf } from './documents.js';
-import type { OpenSearchMeta, OpenSearchPlan } from './protocol.js';
+import { dataStreamNameOf, indexNameOf, type OpenSearchMeta, type OpenSearchPlan } from './protocol.js';
+
+/** What a record's (routed) topic decides: where it goes, its id, its document form. */
+interface Target {
+  index: string;
+  keyIgnore: boolean;
+  schemaIgnore: boolean;
+  /** Position in the batch's meta.indices. */
+  slot: number;
+  mappingDone: boolean;
+}
 
 
 const utf8 = new TextDecoder();
@@ -20,8 +30,8 @@ export class OpenSearchEncoder implements WorkerEncoder<OpenSearchPlan> {
   private starts: number[] = [];
   private offsets: number[] = [];
   private ops: number[] = [];
-  private mapping: string | undefined;
-  private mappingDone = false;
+  private targets = new Map<string, Target>();
+  private indices: { name: string; mapping?: string }[] = [];
   private dropped: { offset: number; reason: string }[] = [];
   private skippedTombstones = 0;
   private docs = new DocumentWriter(true, true);
@@ -30,6 +40,7 @@ export class OpenSearchEncoder implements WorkerEncoder<OpenSearchPlan> {
   private mark = 0;
 
   needsKeys(plan: OpenSearchPlan): boolean {
+    // topic.key.ignore names routed topics: keys are read unless every topic ignores them.
     return !plan.keyIgnore;
   }
 
@@ -39,8 +50,8 @@ export class OpenSearchEncoder implements WorkerEncoder<OpenSearchPlan> {
     this.starts = [];
     this.offsets = [];
     this.ops = [];
-    this.mapping = undefined;
-    this.mappingDone = plan.schemaIgnore || plan.dataStream;
+    this.targets = new Map();
+    this.indices = [];
     this.dropped = [];
     this.skippedTombstones = 0;
     this.docs = new DocumentWriter(true, plan.compactMaps);
@@ -48,14 +59,16 @@ export class OpenSearchEncoder implements WorkerEncoder<OpenSearchPlan> {
 
   add(value: Decoded, key: Decoded | undefined, ctx: RecordContext): void {
     this.guard(ctx, () => {
-      if (!this.mappingDone) {
+      const t = this.target(ctx.topic);
+      if (!t.mappingDone) {
+        // Confluent's sink puts the mapping of the first record an index gets (ElasticsearchSinkTask.checkMapping).
         const m = mappingOf(value.schema);
-        if (m) this.mapping = JSON.stringify(m);
-        this.mappingDone = true;
+        if (m) this.indices[t.slot]!.mapping = JSON.stringify(m);
+        t.mappingDone = true;
       }
       const p = this.plan;
-      const id = p.keyIgnore ? `${ctx.topic}+${ctx.partition}+${ctx.offset}` : documentId(key);
-      let doc = (p.schemaIgnore ? this.rawDocs : this.docs).document(value.value, value.schema);
+      const id = t.keyIgnore ? `${ctx.topic}+${ctx.partition}+${ctx.offset}` : documentId(key);
+      let doc = (t.schemaIgnore ? this.rawDocs : this.docs).document(value.value, value.schema);
       if (doc.charCodeAt(0) !== 0x7b /* { */) {
         throw new ConvertError(`the record value is ${describeValue(value.value)}, not an object: a document needs an object (a struct) value`);
       }
@@ -63,14 +76,14 @@ export class OpenSearchEncoder implements WorkerEncoder<OpenSearchPlan> {
       const w = this.writer;
       this.begin1(ctx.offset, p.dataStream ? 1 : p.writeMethod === 'upsert' ? 2 : 0);
       if (p.dataStream) {
-        w.utf8(`{"create":{"_index":${jsonString(p.index)},"_id":${jsonString(id)}}}\n`);
+        w.utf8(`{"create":{"_index":${jsonString(t.index)},"_id":${jsonString(id)}}}\n`);
         w.utf8(doc);
       } else if (p.writeMethod === 'upsert') {
-        w.utf8(`{"update":{"_index":${jsonString(p.index)},"_id":${jsonString(id)},"retry_on_conflict":${p.retryOnConflict}}}\n{"doc":`);
+        w.utf8(`{"update":{"_index":${jsonString(t.index)},"_id":${jsonString(id)},"retry_on_conflict":${p.retryOnConflict}}}\n{"doc":`);
         w.utf8(doc);
         w.utf8(',"doc_as_upsert":true}');
       } else {
-        w.utf8(`{"index":{"_index":${jsonString(p.index)},"_id":${jsonString(id)}${this.version(ctx)}}}\n`);
+        w.utf8(`{"index":{"_index":${jsonString(t.index)},"_id":${jsonString(id)}${this.version(ctx)}}}\n`);
         w.utf8(doc);
       }
       w.byte(0x0a);
@@ -88,12 +101,13 @@ export class OpenSearchEncoder implements WorkerEncoder<OpenSearchPlan> {
       if (p.nullValues === 'fail') {
         throw new ConvertError('the record has a null value (a tombstone) and behavior.on.null.values=fail (ignore skips such records, delete deletes the document the key names)');
       }
-      const id = p.keyIgnore ? `${ctx.topic}+${ctx.partition}+${ctx.offset}` : documentId(key);
+      const t = this.target(ctx.topic);
+      const id = t.keyIgnore ? `${ctx.topic}+${ctx.partition}+${ctx.offset}` : documentId(key);
       this.begin1(ctx.offset, 3);
       // Versioned by offset (not for data streams, nor with key.ignore, as Confluent's sink):
       // a delete replayed after a newer write of the same id is refused as older.
-      const version = !p.dataStream && !p.keyIgnore ? this.version(ctx) : '';
-      this.writer.utf8(`{"delete":{"_index":${jsonString(p.index)},"_id":${jsonString(id)}${version}}}\n`);
+      const version = !p.dataStream && !t.keyIgnore ? this.version(ctx) : '';
+      this.writer.utf8(`{"delete":{"_index":${jsonString(t.index)},"_id":${jsonString(id)}${version}}}\n`);
     });
   }
 
@@ -112,7 +126,7 @@ export class OpenSearchEncoder implements WorkerEncoder<OpenSearchPlan> {
       starts: Uint32Array.from(this.starts),
       offsets: Float64Array.from(this.offsets),
       ops: Uint8Array.from(this.ops),
-      ...(this.mapping ? { mapping: this.mapping } : {}),
+      indices: this.indices,
       ...(this.dropped.length > 0 ? { dropped: this.dropped } : {}),
       ...(this.skippedTombstones > 0 ? { skippedTombstones: this.skippedTombstones } : {}),
     };
@@ -121,6 +135,24 @@ export class OpenSearchEncoder implements WorkerEncoder<OpenSearchPlan> {
     const output = new SharedArrayBuffer(w.pos);
     new Uint8Array(output).set(w.buf.subarray(0, w.pos));
     return { output, outputBytes: w.pos, rows: n, meta };
+  }
+
+  /** The index (or data stream) and settings of a record's topic after the transforms. */
+  private target(topic: string): Target {
+    let t = this.targets.get(topic);
+    if (!t) {
+      const p = this.plan;
+      const ds = p.dataStream;
+      const index = ds ? dataStreamNameOf(ds.type, ds.dataset, topic, ds.namespace) : indexNameOf(topic);
+      const schemaIgnore = p.schemaIgnore || p.schemaIgnoreTopics.includes(topic);
+      let slot = this.indices.findIndex((x) => x.name === index);
+      if (slot < 0) slot = this.indices.push({ name: index }) - 1;
+      // An index already given a mapping by another topic of the batch keeps it.
+      const mappingDone = schemaIgnore || ds !== undefined || this.indices[slot]!.mapping !== undefined;
+      t = { index, keyIgnore: p.keyIgnore || p.keyIgnoreTopics.includes(topic), schemaIgnore, slot, mappingDone };
+      this.targets.set(topic, t);
+    }
+    return t;
   }
 
   /** Runs one record's encoding; with drop.invalid.message a ConvertError skips the record instead of failing it. */

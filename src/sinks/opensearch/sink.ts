@@ -21,20 +21,7 @@ import { clientSettings, errorText, SearchClient } from './client.js';
 import type { OpenSearchConfig } from './config.js';
 import { OP_NAMES, type OpenSearchMeta, type OpenSearchPlan } from './protocol.js';
 
-/** The index Confluent's sink writes a topic to: lower case, at most 255 bytes, no leading - or _, not . or .. */
-export function indexNameOf(topic: string): string {
-  let index = topic.toLowerCase();
-  if (index.length > 255) index = index.slice(0, 255);
-  if (index.startsWith('-') || index.startsWith('_')) index = index.slice(1);
-  if (index === '.' || index === '..') index = index.replace(/\./g, 'dot');
-  return index;
-}
-
-/** <type>-<dataset>-<topic>, the topic lower case and at most 100 characters. */
-export function dataStreamNameOf(type: string, dataset: string, topic: string, namespace = '${topic}'): string {
-  // Confluent's data.stream.namespace: ${topic} is the topic in lower case; at most 100 characters.
-  return `${type}-${dataset}-${namespace.replace('${topic}', topic.toLowerCase()).slice(0, 100)}`;
-}
+export { dataStreamNameOf, indexNameOf } from './protocol.js';
 
 /** A Semaphore for max.in.flight.requests. */
 class Slots {
@@ -65,6 +52,10 @@ interface ItemResult {
 
 export class OpenSearchSink implements Sink {
   readonly refusesRows = true;
+  // Each record goes to the index named after its own topic after the
+  // transforms (a TimestampRouter's day, a RegexRouter's rename), as
+  // Confluent's sink names it from SinkRecord.topic(): the workers name it.
+  readonly routesPerRecord = true;
   private readonly c: OpenSearchConfig;
   private readonly client: SearchClient;
   private readonly slots: Slots;
@@ -73,7 +64,7 @@ export class OpenSearchSink implements Sink {
   private readonly chains = new Map<string, Promise<void>>();
   /** Indices and data streams known to exist. */
   private readonly ready = new Map<string, Promise<void>>();
-  private readonly plans = new Map<string, OpenSearchPlan>();
+  private plan1: OpenSearchPlan | undefined;
   private pendingWrites = 0;
   private closing = false;
   closedWithPendingWrites = false;
@@ -87,16 +78,16 @@ export class OpenSearchSink implements Sink {
     this.slots = new Slots(this.c['max.in.flight.requests']);
   }
 
-  async plan(topic: string): Promise<SinkPlan> {
-    let plan = this.plans.get(topic);
-    if (!plan) {
+  async plan(_topic: string): Promise<SinkPlan> {
+    // One plan for every topic: what depends on the topic (index, topic.key.ignore…) follows each record's routed topic in the workers.
+    if (!this.plan1) {
       const c = this.c;
-      const dataStream = c['data.stream.type'] !== 'none';
-      plan = {
-        index: dataStream ? dataStreamNameOf(c['data.stream.type'], c['data.stream.dataset']!, topic, c['data.stream.namespace']) : indexNameOf(topic),
-        dataStream,
-        keyIgnore: c['key.ignore'] || (c['topic.key.ignore'] ?? []).includes(topic),
-        schemaIgnore: c['schema.ignore'] || (c['topic.schema.ignore'] ?? []).includes(topic),
+      this.plan1 = {
+        ...(c['data.stream.type'] !== 'none' ? { dataStream: { type: c['data.stream.type'], dataset: c['data.stream.dataset']!, namespace: c['data.stream.namespace'] } } : {}),
+        keyIgnore: c['key.ignore'],
+        keyIgnoreTopics: c['topic.key.ignore'] ?? [],
+        schemaIgnore: c['schema.ignore'],
+        schemaIgnoreTopics: c['topic.schema.ignore'] ?? [],
         compactMaps: c['compact.map.entries'],
         nullValues: c['behavior.on.null.values'],
         writeMethod: c['write.method'],
@@ -105,9 +96,8 @@ export class OpenSearchSink implements Sink {
         timestampFields: c['data.stream.timestamp.field'] ?? [],
         dropInvalid: c['drop.invalid.message'],
       };
-      this.plans.set(topic, plan);
     }
-    return { sink: 'opensearch', plan };
+    return { sink: 'opensearch', plan: this.plan1 };
   }
 
   submit(batch: EncodedBatch): Promise<void> {
@@ -153,8 +143,8 @@ export class OpenSearchSink implements Sink {
       this.log.error({ topic: batch.topic, partition: batch.partition, offset: d.offset }, `drop.invalid.message: skipped a record that cannot be a document: ${d.reason}`);
     }
     if (!batch.output || !meta || meta.starts.length === 0) return;
-    const plan = ((await this.plan(batch.destination ?? batch.topic)) as { plan: OpenSearchPlan }).plan;
-    await this.ensureIndex(plan, meta.mapping);
+    const plan = ((await this.plan(batch.topic)) as { plan: OpenSearchPlan }).plan;
+    for (const ix of meta.indices) await this.ensureIndex(ix.name, plan.dataStream !== undefined, ix.mapping);
 
     const body = new Uint8Array(batch.output, 0, batch.outputBytes);
     const n = meta.starts.length;
@@ -223,12 +213,19 @@ export class OpenSearchSink implements Sink {
     await batch.deadLetter(rejected);
   }
 
-  private ensureIndex(plan: OpenSearchPlan, mapping: string | undefined): Promise<void> {
-    let p = this.ready.get(plan.index);
+  private ensureIndex(index: string, dataStream: boolean, mapping: string | undefined): Promise<void> {
+    // Known with its mapping, or known at all when there is none to put: an
+    // index first met without a mapping (tombstones only) gets it later.
+    const key = mapping === undefined ? index : `${index}\u0000mapping`;
+    let p = this.ready.get(key);
     if (!p) {
-      p = retryWithBackoff(() => (plan.dataStream ? this.makeDataStream(plan.index) : this.makeIndex(plan.index, plan.schemaIgnore ? undefined : mapping)), this.policy(`creating ${plan.index}`));
-      this.ready.set(plan.index, p);
-      p.catch(() => this.ready.delete(plan.index));
+      p = retryWithBackoff(() => (dataStream ? this.makeDataStream(index) : this.makeIndex(index, mapping)), this.policy(`creating ${index}`));
+      this.ready.set(key, p);
+      if (mapping !== undefined) this.ready.set(index, p);
+      p.catch(() => {
+        if (this.ready.get(key) === p) this.ready.delete(key);
+        if (this.ready.get(index) === p) this.ready.delete(index);
+      });
     }
     return p;
   }
@@ -236,20 +233,20 @@ export class OpenSearchSink implements Sink {
   private async makeIndex(index: string, mapping: string | undefined): Promise<void> {
     const path = `/${encodeURIComponent(index)}`;
     const head = await this.client.send('HEAD', path);
-    if (head.status === 200) {
-      if (mapping) {
-        // An index made without a mapping (by hand, or by a run with schema.ignore=true) gets it, as Confluent's sink does.
-        const got = await this.client.send('GET', `${path}/_mapping`);
-        const props = got.body?.[index]?.mappings?.properties;
-        if (!props || Object.keys(props).length === 0) await this.expectOk(await this.client.send('PUT', `${path}/_mapping`, mapping), `putting the mapping of ${index}`);
-      }
-      return;
-    }
-    if (head.status !== 404) throw new SluiceError(`index ${index}: HTTP ${head.status} on HEAD`);
-    this.log.info({ index, mapping: mapping !== undefined }, 'creating index');
-    const res = await this.client.send('PUT', path, mapping ? `{"mappings":${mapping}}` : '{}');
-    if (res.status === 400 && res.body?.error?.type === 'resource_already_exists_exception') return;
-    await this.expectOk(res, `creating index ${index}`);
+    if (head.status === 404) {
+      // Made empty, so that index templates apply as they do to Confluent's sink (createIndexOrDataStream).
+      this.log.info({ index, mapping: mapping !== undefined }, 'creating index');
+      const res = await this.client.send('PUT', path, '{}');
+      if (!(res.status === 400 && res.body?.error?.type === 'resource_already_exists_exception')) await this.expectOk(res, `creating index ${index}`);
+    } else if (head.status !== 200) throw new SluiceError(`index ${index}: HTTP ${head.status} on HEAD`);
+    if (!mapping) return;
+    // The schema's mapping goes only into an index whose mapping is empty, as Confluent's sink decides
+    // (ElasticsearchClient.hasMapping): what an index template gave it (dynamic templates: geo_point,
+    // date fields) or a mapping made by hand is left as it is.
+    const got = await this.client.send('GET', `${path}/_mapping`);
+    await this.expectOk(got, `reading the mapping of ${index}`);
+    const current = (Object.values(got.body ?? {})[0] as { mappings?: Record<string, unknown> } | undefined)?.mappings;
+    if (!current || Object.keys(current).length === 0) await this.expectOk(await this.client.send('PUT', `${path}/_mapping`, mapping), `putting the mapping of ${index}`);
   }
 
   private async makeDataStream(name: string): Promise<void> {

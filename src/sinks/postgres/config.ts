@@ -45,7 +45,7 @@ export const postgresOptions = [
   str({ key: 'table.types', doc: 'Table types the JDBC sink may write to (TABLE, VIEW, …).', ignored: 'Sluice writes to tables (and to views PostgreSQL can insert into) without looking them up by type.' }),
   bool({ key: 'trim.sensitive.log', doc: 'Trim record data from the JDBC sink\'s logs.', ignored: 'Sluice never logs record data unless errors.log.include.messages=true.' }),
   bool({ key: 'mssql.use.merge.holdlock', doc: 'SQL Server only.', ignored: 'SQL Server only.' }),
-  bool({ key: 'replace.null.with.default', doc: 'Confluent JDBC sink: a null field with a schema default is written as the default.', ignored: 'Sluice writes what the converter decoded, as Kafka Connect\'s converters hand it over.' }),
+  bool({ key: 'replace.null.with.default', default: true, doc: 'Confluent\'s JDBC sink (10.7.13+): a null field whose schema has a default is written as the default (valueStruct.get), as for an Avro ["string","null"] field with default "x"; false writes what the converter gave (getWithoutDefault). Debezium\'s JDBC sink class always writes what the converter gave for an optional field (DBZ-7191).' }),
   str({ key: 'string.output.value.column.name', doc: 'Confluent JDBC sink: column for String-schema values.', refused: 'a record whose whole value is a string has no columns in Sluice; use a converter with a schema (JsonConverter, AvroConverter)' }),
   int({ key: 'connection.pool.min_size', min: 0, doc: 'Debezium JDBC sink pool size.', ignored: 'the pool is pg.pool.size.' }),
   int({ key: 'connection.pool.max_size', min: 1, doc: 'Debezium JDBC sink pool size.', ignored: 'the pool is pg.pool.size.' }),

@@ -49,6 +49,10 @@ function checkS3(checks: SinkChecks): void {
   // Transfer Acceleration is an AWS endpoint; a custom store has none.
   if (c['s3.wan.mode'] && c['store.url']) checks.problem('s3.wan.mode: true needs AWS S3 (the bucket\'s s3-accelerate endpoint); not with store.url');
   checkByteArrayValues(checks, c);
+  // Confluent's TopicPartitionWriter takes rotate.interval.ms only from a TimeBasedPartitioner's timestamp extractor.
+  if (c['rotate.interval.ms'] > 0 && (() => { try { return partitionerSpec(c).kind !== 'time'; } catch { return false; } })()) {
+    checks.warning(`rotate.interval.ms: ignored with ${String(c['partitioner.class'])}, as Confluent's sink ignores it with a partitioner that is not time-based; files close on flush.size, rotate.schedule.interval.ms or a schema change`);
+  }
   const proxy = parseS3Proxy(c);
   for (const s of proxy.secrets) checks.secret(s);
   for (const p of proxy.problems) checks.problem(p);

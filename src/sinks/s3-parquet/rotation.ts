@@ -5,7 +5,8 @@
 // chunks; nothing is copied until a closed file is written to Parquet.
 //
 // A set closes on flush.size (records across its files), on rotate.interval.ms
-// (a record's time too far past the set's first), when a path's schema
+// (a record's time too far past the set's first, or a record for another path
+// than the record before it), when a path's schema
 // changes, when a file reaches file.max.bytes, and from outside: the wall
 // clock (rotate.schedule.interval.ms), memory pressure, revoke and shutdown.
 // With schema.compatibility BACKWARD/FORWARD/FULL a path's schema change
@@ -73,6 +74,8 @@ export class FileSet<T> {
   /** Last offset covered (rows or not). */
   end: number;
   firstTime = Number.NaN;
+  /** Path of the last row placed (Confluent's currentEncodedPartition). */
+  lastPath?: string;
   /** Encoded bytes of the batches that wait for this set. */
   heldBytes = 0;
   reason?: CloseReason;
@@ -94,7 +97,7 @@ export interface RotationRules {
   /** schema.compatibility other than NONE (Avro values, which carry versions). */
   compatibility?: Compatibility;
   flushSize: number;
-  /** ≤ 0: off. */
+  /** ≤ 0: off. Only with a time-based partitioner (Confluent ignores it otherwise). */
   rotateIntervalMs: number;
   fileMaxBytes: number;
 }
@@ -142,7 +145,9 @@ export class PartitionRotation<T> {
     for (let r = 0; r < n; ) {
       const g = groups[r]!;
       const chunk = chunks[g]!;
-      if (set && rotateIntervalMs > 0 && times[r]! - set.firstTime >= rotateIntervalMs) {
+      // Confluent's TopicPartitionWriter.rotateOnTime: with rotate.interval.ms, a record also
+      // rotates when its encoded partition is not the one the record before it went to.
+      if (set && rotateIntervalMs > 0 && (times[r]! - set.firstTime >= rotateIntervalMs || (set.lastPath !== undefined && chunk.path !== set.lastPath))) {
         this.close('rotate.interval.ms');
         set = null;
       }
@@ -204,6 +209,7 @@ export class PartitionRotation<T> {
       cursor[g] += end - r;
       set.rows += end - r;
       set.end = offsets[end - 1]!;
+      set.lastPath = chunk.path;
       file.lastOffset = set.end;
       r = end;
       if (set.rows >= flushSize) {

@@ -170,7 +170,8 @@ export class S3ParquetSink implements Sink {
     const compat = c['schema.compatibility'];
     // ByteArrayFormat writes bytes values as they are: nothing to project (a bytes schema stays bytes).
     if (compat !== 'none' && ['avro', 'protobuf', 'json-schema', 'connect-json'].includes(config.valueFormat) && this.format.format !== 'bytearray') this.compatibility = compat;
-    this.rules = { flushSize: c['flush.size'], rotateIntervalMs: c['rotate.interval.ms'], fileMaxBytes: c['file.max.bytes'], ...(this.compatibility ? { compatibility: this.compatibility } : {}) };
+    // Confluent ignores rotate.interval.ms unless the partitioner is time-based (TopicPartitionWriter: no timestamp extractor).
+    this.rules = { flushSize: c['flush.size'], rotateIntervalMs: this.partitioner.kind === 'time' ? c['rotate.interval.ms'] : -1, fileMaxBytes: c['file.max.bytes'], ...(this.compatibility ? { compatibility: this.compatibility } : {}) };
     const common = config.common;
     this.hasReporter = common['errors.deadletterqueue.topic.name'] !== undefined || common['errors.log.enable'];
     this.budgetCap = common['inflight.max.bytes'] * OPEN_SHARE_OF_BUDGET;

@@ -44,6 +44,8 @@ export class ApicurioExtJsonDecoder implements Decoder {
   constructor(
     private readonly registry: SchemaRegistryClient,
     private readonly role: 'key' | 'value',
+    /** replace.null.with.default of the JsonConverter it wraps. */
+    private readonly replaceNullWithDefault = true,
   ) {}
 
   async prepare(values: Iterable<Uint8Array | null>): Promise<void> {
@@ -86,7 +88,7 @@ export class ApicurioExtJsonDecoder implements Decoder {
       const connect = parsed as ConnectSchema;
       const schema = recordSchemaFromConnect(`apicurio-kconnect:${id}`, connect);
       attachEnvelopeView(schema, connect);
-      this.compiled.set(id, { schema, check: compilePayloadCheck(connect) });
+      this.compiled.set(id, { schema, check: compilePayloadCheck(connect, this.replaceNullWithDefault) });
     } catch (err) {
       this.unusable.set(id, `Apicurio globalId ${id} is not a Kafka Connect schema Sluice can read (ExtJsonConverter registers one): ${(err as Error).message}`);
     }

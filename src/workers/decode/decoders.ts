@@ -46,6 +46,8 @@ export interface DecoderOptions {
   registryAuth?: RegistryAuth;
   /** ProtobufConverter's wrapper.for.nullables. */
   wrapperForNullables?: boolean;
+  /** JsonConverter's replace.null.with.default (true unless set false): a null with a schema default is the default. */
+  replaceNullWithDefault?: boolean;
   /** JsonSchemaConverter's json.fail.invalid.schema. */
   failInvalidSchema?: boolean;
   /** Look up each value schema's version under its subject (schema.compatibility needs it). */
@@ -87,8 +89,8 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
       };
     }
     case 'connect-json':
-      if (opts.apicurio?.wire.converter === 'ExtJsonConverter') return new ApicurioExtJsonDecoder(registryFor(format, opts), opts.apicurio.role);
-      return new ConnectJsonDecoder();
+      if (opts.apicurio?.wire.converter === 'ExtJsonConverter') return new ApicurioExtJsonDecoder(registryFor(format, opts), opts.apicurio.role, opts.replaceNullWithDefault ?? true);
+      return new ConnectJsonDecoder(opts.replaceNullWithDefault ?? true);
     case 'msgpack': {
       const unpackr = new Unpackr({
         mapsAsObjects: true, useRecords: false,
@@ -361,6 +363,9 @@ export class ConnectJsonDecoder implements Decoder {
   private lastPrefix: Buffer = Buffer.alloc(0);
   private last: CompiledConnect | undefined;
 
+  /** `replaceNullWithDefault`: the converter's replace.null.with.default (connect-payload.ts). */
+  constructor(private readonly replaceNullWithDefault = true) {}
+
   async prepare(): Promise<void> {}
 
   decode(bytes: Uint8Array): Decoded {
@@ -386,7 +391,7 @@ export class ConnectJsonDecoder implements Decoder {
       if (this.byPrefix.size > 1000) this.byPrefix.clear();
       compiled = {
         schema: recordSchemaFromConnect(`connect:${hash(prefix ?? stringifyJsonExact(env.schema, (_k, v) => v))}`, env.schema),
-        check: compilePayloadCheck(env.schema),
+        check: compilePayloadCheck(env.schema, this.replaceNullWithDefault),
       };
       attachEnvelopeView(compiled.schema, env.schema);
       if (prefix !== undefined) this.byPrefix.set(prefix, compiled);
