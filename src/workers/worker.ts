@@ -50,7 +50,7 @@ function connectorState(c: ConnectorRef): ConnectorState {
     }),
     keyDecoder: createDecoder(setup.keyFormat, {
       registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.keyRegistryAuth,
-      wrapperForNullables: setup.keyWrapperForNullables, failInvalidSchema: setup.keyJsonFailInvalidSchema,
+      wrapperForNullables: setup.keyWrapperForNullables, failInvalidSchema: setup.keyJsonFailInvalidSchema, key: true,
       replaceNullWithDefault: setup.keyReplaceNullWithDefault,
       ...(setup.keyApicurio ? { apicurio: { role: 'key', wire: setup.keyApicurio } } : {}),
     }),

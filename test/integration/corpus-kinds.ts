@@ -269,6 +269,15 @@ const msgpack: Family = {
 
 // ---------- keys and tombstones ----------
 
+/** A ksqlDB window: TimeWindowedSerializer's start (8 bytes), or SessionWindowedSerializer's end and start (16). */
+function windowBytes(n: 8 | 16): Buffer {
+  const start = Date.UTC(2023, 5, 1, 10);
+  const b = Buffer.alloc(n);
+  if (n === 16) b.writeBigInt64BE(BigInt(start + 3_600_000), 0);
+  b.writeBigInt64BE(BigInt(start), n - 8);
+  return b;
+}
+
 const keyed: Family = {
   name: 'keys', idCol: 'o',
   good: (o) => ({ key: String(o), value: `{"o":${o},"note":"g"}` }),
@@ -290,6 +299,11 @@ const keyed: Family = {
     { name: 'tombstone: deletes the row by key (delete.enabled=true; S3 ignore)', make: (o) => ({ key: String(o - 1), value: null }), pg: { none: true }, s3: { none: true }, deletesPrevious: true },
     { name: 'tombstone: without a key', make: () => ({ key: null, value: null }), pg: { none: true }, s3: { none: true } },
     { name: 'tombstone: key nothing has', make: () => ({ key: '999999999', value: null }), pg: { none: true }, s3: { none: true } },
+    // ksqlDB windowed keys (src/workers/decode/windowed.ts): the key, then the window as Kafka Streams appends it.
+    { name: 'keys: ksqlDB windowed key (8-byte window start)', make: (o) => ({ key: Buffer.concat([Buffer.from(`{"id":${200000 + o}}`), windowBytes(8)]), value: `{"o":${o}}` }), pg: { none: true }, s3: { none: true } },
+    { name: 'keys: ksqlDB session-windowed key (16-byte window end and start)', make: (o) => ({ key: Buffer.concat([Buffer.from(`{"id":${300000 + o}}`), windowBytes(16)]), value: `{"o":${o}}` }), pg: { none: true }, s3: { none: true } },
+    { name: 'keys: number key then a window (Jackson refuses it too)', make: (o) => ({ key: Buffer.concat([Buffer.from(String(400000 + o)), windowBytes(8)]), value: `{"o":${o}}` }), pg: { none: true }, s3: { none: true } },
+    { name: 'keys: object key then 5 trailing bytes (not a window)', make: (o) => ({ key: Buffer.concat([Buffer.from(`{"id":${500000 + o}}`), Buffer.from([0, 0, 1, 2, 3])]), value: `{"o":${o}}` }), pg: { none: true }, s3: { none: true } },
   ],
 };
 
@@ -407,6 +421,10 @@ export const OUTCOMES: Record<string, { pg: Outcome; s3: Outcome }> = {
   "tombstone: deletes the row by key (delete.enabled=true; S3 ignore)": { pg: {"none": true}, s3: {"none": true} },
   "tombstone: without a key": { pg: {"dlq": "TASK_PUT", "msg": "tombstone (null value) without a key: delete.enabled needs the key to find the row"}, s3: {"none": true} },
   "tombstone: key nothing has": { pg: {"none": true}, s3: {"none": true} },
+  "keys: ksqlDB windowed key (8-byte window start)": { pg: {"land": {"id": "200031"}}, s3: {"land": {"__kafka_key": "{\"id\":200031}"}} },
+  "keys: ksqlDB session-windowed key (16-byte window end and start)": { pg: {"land": {"id": "300034"}}, s3: {"land": {"__kafka_key": "{\"id\":300034}"}} },
+  "keys: number key then a window (Jackson refuses it too)": { pg: {"dlq": "KEY_CONVERTER", "msg": "key: The encoded data was not valid for encoding utf-8 (JSON key is a number followed by 8 more bytes, which look like an 8-byte window start (TUMBLING/HOPPING) ksqlDB appends to a windowed key; Kafka Connect fails on it too (Jackson: \"Expected space separating root-level values\"), so Sluice does not ignore them)"}, s3: {"dlq": "KEY_CONVERTER", "msg": "key: The encoded data was not valid for encoding utf-8 (JSON key is a number followed by 8 more bytes, which look like an 8-byte window start (TUMBLING/HOPPING) ksqlDB appends to a windowed key; Kafka Connect fails on it too (Jackson: \"Expected space separating root-level values\"), so Sluice does not ignore them)"} },
+  "keys: object key then 5 trailing bytes (not a window)": { pg: {"dlq": "KEY_CONVERTER", "msg": "key: Unexpected non-whitespace character after JSON at position 13"}, s3: {"dlq": "KEY_CONVERTER", "msg": "key: Unexpected non-whitespace character after JSON at position 13"} },
 };
 
 export function applyOutcomes(): void {

@@ -9,6 +9,7 @@ import type { Decoded, Decoder } from './decoders.js';
 import { UnknownSchemaError, type RegisteredSchema, type SchemaRegistryClient } from './registry.js';
 import { hasRegistryVersion, setRegistryVersion, type RecordSchema } from '../schema.js';
 import { valueSubject, type SubjectStrategy } from './subjects.js';
+import { decodeWithoutWindow, windowWords, type WindowSuffix } from './windowed.js';
 
 export abstract class WireFormatDecoder<C> implements Decoder {
   private readonly compiled = new Map<number, C>();
@@ -19,6 +20,8 @@ export abstract class WireFormatDecoder<C> implements Decoder {
   private versionsBy?: SubjectStrategy;
   /** This batch's schemas without a version, with the reason: their records fail, as the converter's lookup fails them. */
   private readonly noVersion = new Map<RecordSchema, string>();
+  /** Reads record keys: a ksqlDB window after the key is recognised (windowed.ts). */
+  protected keys = false;
 
   constructor(
     protected readonly registry: SchemaRegistryClient,
@@ -38,6 +41,23 @@ export abstract class WireFormatDecoder<C> implements Decoder {
    * decode() will report the value bad.
    */
   protected abstract versionTarget(c: C, id: number, bytes: Uint8Array): { schema: RecordSchema; recordName?: string } | undefined;
+
+  /**
+   * A key that reads completely once its last 8 or 16 bytes (a ksqlDB window)
+   * are left off, and failed with them: the key's value, or an error. By
+   * default an error that says so (Connect's ProtobufConverter fails on it).
+   */
+  protected windowedKey(_d: Decoded, _bytes: Uint8Array, suffix: WindowSuffix, err: Error): Decoded {
+    throw new Error(`${err.message}; without its last ${suffix} bytes the key reads completely: it looks like a ksqlDB windowed key (the key, then ` +
+      `${windowWords(suffix)}), which Kafka Connect's ${this.formatName} converter fails on too (it reads the window as ${this.formatName}); ` +
+      'give the windowed table an AVRO or JSON_SR key format, or take the key from the value (ValueToKey)');
+  }
+
+  /** Reads record keys (windowed.ts: a ksqlDB window suffix). */
+  forKeys(): this {
+    this.keys = true;
+    return this;
+  }
 
   /** As the converter with schema and version (Kafka Connect): each schema's version under its subject. */
   withVersions(strategy: SubjectStrategy): this {
@@ -123,7 +143,15 @@ export abstract class WireFormatDecoder<C> implements Decoder {
     const id = schemaIdOf(bytes);
     const c = this.compiled.get(id);
     if (c === undefined) throw new Error(this.unusable.get(id) ?? `schema id ${id} could not be loaded`);
-    const d = this.decodeBody(c, id, bytes, 5);
+    let d: Decoded;
+    try {
+      d = this.decodeBody(c, id, bytes, 5);
+    } catch (err) {
+      // Keys only, and only once the whole key failed: is it a key and a window?
+      const w = this.keys ? decodeWithoutWindow(bytes, 6, (k) => this.decodeBody(c, id, k, 5)) : undefined;
+      if (w === undefined) throw err;
+      d = this.windowedKey(w.value, bytes, w.suffix, err as Error);
+    }
     const missing = this.noVersion.size > 0 ? this.noVersion.get(d.schema) : undefined;
     if (missing) throw new Error(missing);
     return d;

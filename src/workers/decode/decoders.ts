@@ -17,6 +17,7 @@ import { valueSubject, type SubjectStrategy } from './subjects.js';
 import { ApicurioAvroDecoder, type ApicurioWire } from './apicurio.js';
 import { ApicurioExtJsonDecoder } from './apicurio-ext-json.js';
 import type { KafkaHeader } from '../../core/batch-layout.js';
+import { decodeWithoutWindow, isWindowSuffix, jsonWindowRefusal, windowWords } from './windowed.js';
 
 export interface Decoded {
   value: unknown;
@@ -55,6 +56,8 @@ export interface DecoderOptions {
   subjectStrategy?: SubjectStrategy;
   /** Apicurio Registry's converters (its native API): Avro as its AvroConverter frames it, Connect JSON as its ExtJsonConverter does. */
   apicurio?: { role: 'key' | 'value'; wire: ApicurioWire };
+  /** The decoder reads record keys: a ksqlDB window after a key is recognised (windowed.ts). */
+  key?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -67,20 +70,24 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
   switch (format) {
     case 'avro':
       if (opts.apicurio) return new ApicurioAvroDecoder(registryFor(format, opts), opts.apicurio.role, opts.apicurio.wire, avroType);
-      return new AvroDecoder(registryFor(format, opts), opts.schemaVersions, opts.subjectStrategy);
+      return new AvroDecoder(registryFor(format, opts), opts.schemaVersions, opts.subjectStrategy, opts.key);
     case 'protobuf': {
       const d = new ProtobufDecoder(registryFor(format, opts), { wrapperForNullables: opts.wrapperForNullables });
+      if (opts.key) d.forKeys();
       return opts.schemaVersions ? d.withVersions(opts.subjectStrategy ?? 'topic') : d;
     }
     case 'json-schema': {
       const d = new JsonSchemaDecoder(registryFor(format, opts), { failInvalidSchema: opts.failInvalidSchema });
+      if (opts.key) d.forKeys();
       return opts.schemaVersions ? d.withVersions(opts.subjectStrategy ?? 'topic') : d;
     }
-    case 'json':
+    case 'json': {
+      const json = (bytes: Uint8Array): unknown => parseJsonExact(utf8.decode(bytes));
       return {
         prepare: async () => {},
-        decode: (bytes) => ({ value: parseJsonExact(utf8.decode(bytes)), schema: SCHEMALESS }),
+        decode: opts.key ? (bytes) => ({ value: jsonKey(bytes, json), schema: SCHEMALESS }) : (bytes) => ({ value: json(bytes), schema: SCHEMALESS }),
       };
+    }
     case 'connect-json':
       if (opts.apicurio?.wire.converter === 'ExtJsonConverter') return new ApicurioExtJsonDecoder(registryFor(format, opts), opts.apicurio.role, opts.replaceNullWithDefault ?? true);
       return new ConnectJsonDecoder(opts.replaceNullWithDefault ?? true);
@@ -101,7 +108,10 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
       };
     }
     case 'string':
-      return { prepare: async () => {}, decode: (bytes) => ({ value: utf8.decode(bytes), schema: STRING_SCHEMA }) };
+      return {
+        prepare: async () => {},
+        decode: opts.key ? (bytes) => ({ value: stringKey(bytes), schema: STRING_SCHEMA }) : (bytes) => ({ value: utf8.decode(bytes), schema: STRING_SCHEMA }),
+      };
     case 'bytes':
       return { prepare: async () => {}, decode: (bytes) => ({ value: bytes, schema: BYTES_SCHEMA }) };
     case 'long': case 'integer': case 'short': case 'float': case 'double': case 'boolean':
@@ -138,6 +148,41 @@ if (!(avscTap.readString as { strictUtf8?: boolean }).strictUtf8) {
     return s;
   };
   avscTap.readString = Object.assign(strictUtf8, { strictUtf8: true });
+}
+
+/**
+ * A schemaless JSON key (JsonConverter, schemas.enable=false): as a value,
+ * or, when it fails and reads without a ksqlDB window (the last 8 or 16
+ * bytes), without it, as Jackson's readTree does (windowed.ts).
+ */
+function jsonKey(bytes: Uint8Array, json: (b: Uint8Array) => unknown): unknown {
+  try {
+    return json(bytes);
+  } catch (err) {
+    const w = decodeWithoutWindow(bytes, 1, json);
+    if (w === undefined) throw err;
+    const refused = jsonWindowRefusal('JSON', bytes, 0, w.suffix);
+    if (refused !== undefined) throw new Error(`${(err as Error).message} (${refused})`);
+    return w.value;
+  }
+}
+
+/**
+ * A string key (StringConverter) that is not UTF-8 stays an error: Connect's
+ * StringDeserializer (new String(bytes, UTF_8)) would land U+FFFD in place of
+ * the bytes, a changed key. When all but its last 8 or 16 bytes are UTF-8, it
+ * is most likely a ksqlDB windowed key in the KAFKA format: the error says so.
+ */
+function stringKey(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch (err) {
+    const w = decodeWithoutWindow(bytes, 1, (k) => utf8.decode(k));
+    if (w === undefined) throw err;
+    throw new Error(`${(err as Error).message}: all but its last ${w.suffix} bytes are UTF-8, so it looks like a ksqlDB windowed key in the KAFKA format ` +
+      `(the string, then ${windowWords(w.suffix)}); Kafka Connect's StringConverter would land those bytes in the string as U+FFFD, a changed key, ` +
+      'which Sluice refuses: give the windowed table an AVRO or JSON_SR key format, or take the key from the value (ValueToKey)');
+  }
 }
 
 function registryFor(format: ValueFormat, opts: DecoderOptions): SchemaRegistryClient {
@@ -212,6 +257,8 @@ export class AvroDecoder implements Decoder {
     private readonly registry: SchemaRegistryClient,
     private readonly versions = false,
     private readonly strategy: SubjectStrategy = 'topic',
+    /** Reads record keys: an 8- or 16-byte ksqlDB window after the record is ignored (windowed.ts). */
+    private readonly key = false,
   ) {}
 
   async prepare(values: Iterable<Uint8Array | null>, topic?: string): Promise<void> {
@@ -292,7 +339,14 @@ export class AvroDecoder implements Decoder {
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset + 5, bytes.length - 5);
     const res = c.type.decode(buf, 0);
     if (res.offset < 0) throw new Error(`Avro body does not match schema id ${id} (truncated or corrupt)`);
-    if (res.offset !== buf.length) throw new Error(`Avro body has ${buf.length - res.offset} trailing bytes after schema id ${id}'s record`);
+    if (res.offset !== buf.length) {
+      // AvroConverter's DatumReader ignores what follows the record: for keys, Sluice only a ksqlDB window.
+      const extra = buf.length - res.offset;
+      if (!this.key || !isWindowSuffix(extra)) {
+        throw new Error(`Avro body has ${extra} trailing bytes after schema id ${id}'s record` +
+          (this.key ? ' (a key may be followed by a ksqlDB window of 8 or 16 bytes, no other length)' : ''));
+      }
+    }
     return { value: res.value, schema: c.schema };
   }
 }

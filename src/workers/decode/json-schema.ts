@@ -26,6 +26,7 @@ import { parseJsonExact } from '../json-exact.js';
 import { intType, type Field, type FieldType, type RecordSchema } from '../schema.js';
 import { setConnectView, setDeclaredVersion } from '../connect-view.js';
 import { jsonSchemaConnectSchema, jsonSchemaDeclaredVersion, jsonSchemaName } from './json-schema-connect.js';
+import { jsonWindowRefusal, type WindowSuffix } from './windowed.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Node = Record<string, Json> | boolean;
@@ -81,6 +82,13 @@ export class JsonSchemaDecoder extends WireFormatDecoder<Compiled> {
 
   protected versionTarget(c: Compiled): { schema: RecordSchema; recordName?: string } {
     return c.name !== undefined ? { schema: c.schema, recordName: c.name } : { schema: c.schema };
+  }
+
+  /** A ksqlDB windowed key: Jackson reads the JSON and stops there, as here, unless the JSON is a number (windowed.ts). */
+  protected override windowedKey(d: Decoded, bytes: Uint8Array, suffix: WindowSuffix, err: Error): Decoded {
+    const refused = jsonWindowRefusal('JSON Schema', bytes, 5, suffix);
+    if (refused !== undefined) throw new Error(`${err.message} (${refused})`);
+    return d;
   }
 
   protected decodeBody(c: Compiled, id: number, bytes: Uint8Array, start: number): Decoded {
