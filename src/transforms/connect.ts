@@ -922,6 +922,8 @@ function timestampConverter(part: Part): TransformFactory {
         }
       }
       if (target === 'string' && !fmt) o.fail('format', 'TimestampConverter requires format option to be specified when using string timestamps');
+      // A non-string target uses the format only to read string timestamps; week fields cannot be read back here.
+      if (target !== 'string' && fmt?.parseProblem !== undefined) o.fail('format', fmt.parseProblem);
       const outType: FieldType =
         target === 'string' ? { kind: 'string' } : target === 'unix' ? { kind: 'int64' } : target === 'Date' ? { kind: 'date' } : target === 'Time' ? { kind: 'time-millis' } : { kind: 'timestamp-millis' };
 
@@ -951,6 +953,7 @@ function timestampConverter(part: Part): TransformFactory {
         if (typeof x === 'number' || typeof x === 'bigint') return fromUnix(x);
         if (typeof x === 'string') {
           if (!fmt) throw new TransformError('TimestampConverter requires format option to be specified when using string timestamps');
+          if (fmt.parseProblem !== undefined) throw new TransformError(`${o.prefix}format: ${fmt.parseProblem}; a string timestamp came in (${x})`);
           try {
             return fmt.parse(x);
           } catch (err) {
