@@ -1,0 +1,198 @@
+// Confluent's own transforms (io.confluent.connect.transforms.*, from
+// confluentinc/connect-transforms, installed on a Connect worker with
+// `confluent connect plugin install confluentinc/connect-transforms`), with
+// the option names, defaults and failure cases of Confluent's usage reference
+// (docs.confluent.io/kafka-connectors/transforms/current/*.html).
+import type { RecordSchema } from '../workers/schema.js';
+import type { Options, TransformFactory } from './options.js';
+import { describeValue, getHeaders, hasSchema, isStruct, optionalOfSchema, TransformError, type TRecord } from './record.js';
+
+type Part = 'key' | 'value';
+
+// ---------------------------------------------------------------- TombstoneHandler
+
+/**
+ * TombstoneHandler: a record whose whole value is null (with or without a
+ * value schema) is dropped (behavior ignore, or warn: the default) or fails
+ * with a DataException (fail). Other records pass unchanged. Sluice counts a
+ * dropped tombstone with the records the chain dropped; Confluent's warn
+ * logs each one at WARN, Sluice does not log per record.
+ */
+const tombstoneHandler: TransformFactory = {
+  info: { usesKey: false, routing: 'none' },
+  create(o) {
+    const behavior = o.oneOf('behavior', ['ignore', 'warn', 'fail'] as const, 'warn', true);
+    return {
+      apply(r) {
+        if (r.value !== null && r.value !== undefined) return true;
+        if (behavior === 'fail') {
+          throw new TransformError(`Tombstone record encountered, failing due to configured 'fail' behavior (${o.prefix}behavior) at topic ${r.topic} partition ${r.partition} offset ${r.offset}`);
+        }
+        return false;
+      },
+    };
+  },
+};
+
+// ---------------------------------------------------------------- Drop
+
+const SCHEMA_BEHAVIORS = ['nullify', 'retain', 'validate', 'force_optional'] as const;
+
+/**
+ * Drop$Key / Drop$Value: sets the key or value to null. schema.behavior:
+ * nullify (default) removes the schema too; retain keeps it; validate keeps
+ * it but fails when it is not optional; force_optional keeps it, made optional.
+ * Sluice knows whether a primitive (scalar) schema is optional; a struct
+ * schema's own optional flag it does not keep, so validate refuses a struct
+ * schema rather than guess (force_optional needs no flag: the null is the same).
+ */
+function drop(part: Part): TransformFactory {
+  return {
+    info: { usesKey: part === 'key', routing: 'none' },
+    create(o: Options) {
+      const behavior = o.oneOf('schema.behavior', SCHEMA_BEHAVIORS, 'nullify', true);
+      const withNull = (s: RecordSchema | undefined): RecordSchema | undefined => {
+        if (behavior === 'nullify' || !hasSchema(s)) return undefined;
+        if (behavior === 'validate') {
+          if (!s.scalar) {
+            throw new TransformError(`${o.prefix}schema.behavior=validate: the ${part} schema is a struct, whose optional flag Sluice does not keep; use force_optional or retain`);
+          }
+          if (!optionalOfSchema(s)) throw new TransformError(`${part} schema is not optional, so the ${part} cannot be set to null (${o.prefix}schema.behavior=validate)`);
+        }
+        if (behavior === 'force_optional' && s.scalar && !s.fields[0]!.optional) {
+          return { ...s, id: `${s.id}|optional`, fields: [{ ...s.fields[0]!, optional: true }] };
+        }
+        return s;
+      };
+      return {
+        apply(r: TRecord) {
+          if (part === 'key') {
+            r.keySchema = withNull(r.keySchema);
+            r.key = null;
+          } else {
+            r.valueSchema = withNull(r.valueSchema);
+            r.value = null;
+          }
+          return true;
+        },
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- ExtractTopic
+
+/**
+ * A field path for ExtractTopic: field.format=PLAIN takes the name as is;
+ * JSON_PATH takes the documented form, `$.f1.f3` / `$['f1']['f3']` /
+ * `["f1"]["f3"]` (names only; a wildcard, an index or a filter is refused at
+ * config load rather than read some other way).
+ */
+export function parseFieldPath(text: string, format: 'PLAIN' | 'JSON_PATH'): string[] {
+  if (format === 'PLAIN') return [text];
+  let at = text.startsWith('$') ? 1 : 0;
+  const out: string[] = [];
+  while (at < text.length) {
+    const c = text[at]!;
+    if (c === '.') {
+      const m = /^\.([A-Za-z_][A-Za-z0-9_-]*)/.exec(text.slice(at));
+      if (!m) throw new Error(`a name must follow "." at position ${at}`);
+      out.push(m[1]!);
+      at += m[0].length;
+    } else if (c === '[') {
+      const m = /^\[\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*\]/.exec(text.slice(at));
+      if (!m) throw new Error(`only a quoted name may stand in brackets (position ${at}); wildcards, indexes and filters are not supported here`);
+      out.push((m[1] ?? m[2]!).replace(/\\(.)/g, '$1'));
+      at += m[0].length;
+    } else if (at === 0) {
+      const m = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(text);
+      if (!m) throw new Error(`unexpected ${JSON.stringify(c)} at position 0`);
+      out.push(m[0]);
+      at += m[0].length;
+    } else {
+      throw new Error(`unexpected ${JSON.stringify(c)} at position ${at}`);
+    }
+  }
+  if (out.length === 0) throw new Error('the path names no field');
+  return out;
+}
+
+/**
+ * ExtractTopic$Key / $Value / $Header: the topic becomes the whole key or
+ * value (a string), a field of it (a struct or map: `field`, read as
+ * field.format says), or a header's value (`field` names the header; required).
+ * A missing or null one fails the record unless skip.missing.or.null=true,
+ * which leaves the topic as it was. A value that is not a string fails rather
+ * than be turned into text some way Confluent's may not.
+ */
+function extractTopic(part: Part | 'header'): TransformFactory {
+  return {
+    info: { usesKey: part === 'key', routing: 'record' },
+    create(o: Options) {
+      const field = o.str('field', '');
+      const format = o.oneOf('field.format', ['PLAIN', 'JSON_PATH'] as const, 'PLAIN', true);
+      const skip = o.bool('skip.missing.or.null', false);
+      if (part === 'header' && field === '') o.fail('field', 'required for ExtractTopic$Header (the header whose value becomes the topic)');
+      let path: string[] = [];
+      if (field !== '' && part !== 'header') {
+        try {
+          path = parseFieldPath(field, format);
+        } catch (err) {
+          o.fail('field', `not a ${format} field path Sluice can read: ${(err as Error).message}`);
+        }
+      }
+      const dec = new TextDecoder('utf-8', { fatal: true });
+      const extract = (r: TRecord): unknown => {
+        if (part === 'header') {
+          const hs = getHeaders(r);
+          // The last header of that name, as Headers.lastWithName.
+          for (let i = hs.length - 1; i >= 0; i--) {
+            if (hs[i]!.name !== field) continue;
+            const v = hs[i]!.value;
+            if (v === null) return null;
+            try {
+              return dec.decode(v);
+            } catch {
+              throw new TransformError(`header ${field} is not UTF-8 text, so it cannot be a topic name`);
+            }
+          }
+          return undefined;
+        }
+        let v: unknown = part === 'key' ? r.key : r.value;
+        for (const name of path) {
+          if (v === null || v === undefined) return v;
+          if (!isStruct(v)) throw new TransformError(`ExtractTopic: the ${part} is ${describeValue(v)}, not a struct or map with field ${name} (${o.prefix}field)`);
+          v = v[name];
+        }
+        return v;
+      };
+      return {
+        apply(r) {
+          const v = extract(r);
+          if (v === null || v === undefined) {
+            if (skip) return true;
+            const what = part === 'header' ? `header ${field}` : field === '' ? `the ${part}` : `field ${field} of the ${part}`;
+            throw new TransformError(`ExtractTopic: ${what} is ${v === null ? 'null' : 'missing'} (set ${o.prefix}skip.missing.or.null=true to keep the topic)`);
+          }
+          if (typeof v !== 'string') {
+            throw new TransformError(`ExtractTopic: ${field === '' ? `the ${part}` : `field ${field}`} is ${describeValue(v)}, not a string to use as the topic name`);
+          }
+          r.topic = v;
+          return true;
+        },
+      };
+    },
+  };
+}
+
+const C = 'io.confluent.connect.transforms.';
+
+/** Confluent's transforms by class name. */
+export const confluentTransforms: Record<string, TransformFactory> = {
+  [`${C}TombstoneHandler`]: tombstoneHandler,
+  [`${C}Drop$Key`]: drop('key'),
+  [`${C}Drop$Value`]: drop('value'),
+  [`${C}ExtractTopic$Key`]: extractTopic('key'),
+  [`${C}ExtractTopic$Value`]: extractTopic('value'),
+  [`${C}ExtractTopic$Header`]: extractTopic('header'),
+};

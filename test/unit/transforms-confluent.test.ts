@@ -1,0 +1,100 @@
+// Confluent's transforms (io.confluent.connect.transforms.*) on the examples
+// of Confluent's usage reference: TombstoneHandler, Drop, ExtractTopic.
+import { describe, expect, it } from 'vitest';
+import type { Header, TRecord } from '../../src/transforms/record.js';
+import { parseFieldPath } from '../../src/transforms/confluent.js';
+import { recordSchemaFromConnect, SCHEMALESS } from '../../src/workers/schema.js';
+import { chainOf, problemsOf } from './transform-chains.js';
+
+const C = 'io.confluent.connect.transforms.';
+const enc = new TextEncoder();
+
+function rec(over: Partial<TRecord> = {}, headers: Header[] = []): TRecord {
+  return {
+    topic: 'orders', partition: 1, offset: 9, timestamp: 0, key: null, keySchema: undefined,
+    value: null, valueSchema: undefined, headers: undefined, readHeaders: () => headers, ...over,
+  };
+}
+
+const one = (alias: string, type: string, opts: Record<string, string> = {}): Record<string, string> => {
+  const out: Record<string, string> = { transforms: alias, [`transforms.${alias}.type`]: type };
+  for (const [k, v] of Object.entries(opts)) out[`transforms.${alias}.${k}`] = v;
+  return out;
+};
+
+const intSchema = (optional: boolean) => recordSchemaFromConnect('connect:int', { type: 'int32', optional });
+
+describe('TombstoneHandler', () => {
+  it('drops tombstones by default (warn) and with ignore; other records pass', () => {
+    for (const cfg of [one('t', `${C}TombstoneHandler`), one('t', `${C}TombstoneHandler`, { behavior: 'ignore' })]) {
+      const chain = chainOf(cfg);
+      expect(chain.apply(rec({ value: null, valueSchema: undefined }))).toBe(false);
+      expect(chain.apply(rec({ value: { a: 1 }, valueSchema: SCHEMALESS }))).toBe(true);
+    }
+  });
+
+  it('fails a tombstone with behavior=fail, naming the record; an unknown behavior is a config problem', () => {
+    const chain = chainOf(one('t', `${C}TombstoneHandler`, { behavior: 'fail' }));
+    expect(() => chain.apply(rec({ value: null }))).toThrow(/Tombstone record encountered.*topic orders partition 1 offset 9/);
+    expect(problemsOf(one('t', `${C}TombstoneHandler`, { behavior: 'drop' }))[0]).toMatch(/^transforms\.t\.behavior: expected one of ignore, warn, fail/);
+  });
+});
+
+describe('Drop', () => {
+  it('Drop$Key with nullify (default): key 24 with an int schema becomes null with no schema', () => {
+    const r = rec({ key: 24, keySchema: intSchema(false), value: { a: 1 }, valueSchema: SCHEMALESS });
+    expect(chainOf(one('d', `${C}Drop$Key`)).apply(r)).toBe(true);
+    expect([r.key, r.keySchema, r.value]).toEqual([null, undefined, { a: 1 }]);
+  });
+
+  it('retain keeps the schema; force_optional makes it optional; validate refuses a required one', () => {
+    const s = intSchema(false);
+    const kept = rec({ key: 24, keySchema: s });
+    chainOf(one('d', `${C}Drop$Key`, { 'schema.behavior': 'retain' })).apply(kept);
+    expect([kept.key, kept.keySchema]).toEqual([null, s]);
+    const forced = rec({ value: 24, valueSchema: s });
+    chainOf(one('d', `${C}Drop$Value`, { 'schema.behavior': 'force_optional' })).apply(forced);
+    expect(forced.value).toBeNull();
+    expect(forced.valueSchema!.fields![0]!.optional).toBe(true);
+    expect(() => chainOf(one('d', `${C}Drop$Value`, { 'schema.behavior': 'validate' })).apply(rec({ value: 24, valueSchema: s }))).toThrow(/not optional/);
+    const ok = rec({ value: 24, valueSchema: intSchema(true) });
+    chainOf(one('d', `${C}Drop$Value`, { 'schema.behavior': 'validate' })).apply(ok);
+    expect(ok.value).toBeNull();
+  });
+});
+
+describe('ExtractTopic', () => {
+  it('uses the whole key, a value field, or a header as the topic', () => {
+    const key = rec({ key: 'from-key', value: { f2: 'x' }, valueSchema: SCHEMALESS });
+    chainOf(one('e', `${C}ExtractTopic$Key`)).apply(key);
+    expect(key.topic).toBe('from-key');
+    const field = rec({ value: { f1: 1, f2: 'from-f2' }, valueSchema: SCHEMALESS });
+    chainOf(one('e', `${C}ExtractTopic$Value`, { field: 'f2' })).apply(field);
+    expect(field.topic).toBe('from-f2');
+    const header = rec({ value: {} }, [{ name: 'dest', value: enc.encode('old') }, { name: 'dest', value: enc.encode('from-header') }]);
+    chainOf(one('e', `${C}ExtractTopic$Header`, { field: 'dest' })).apply(header);
+    expect(header.topic).toBe('from-header');
+  });
+
+  it('follows a JSON path (field.format=JSON_PATH) into nested fields', () => {
+    for (const path of ['$.f1.f3', '$["f1"]["f3"]', "$['f1']['f3']", '["f1"]["f3"]']) {
+      const r = rec({ key: { f1: { f3: 'nested' } } });
+      chainOf(one('e', `${C}ExtractTopic$Key`, { field: path, 'field.format': 'JSON_PATH' })).apply(r);
+      expect(r.topic).toBe('nested');
+    }
+    expect(parseFieldPath('$.a.b', 'PLAIN')).toEqual(['$.a.b']);
+    expect(problemsOf(one('e', `${C}ExtractTopic$Key`, { field: '$.f1[*]', 'field.format': 'JSON_PATH' }))[0]).toMatch(/^transforms\.e\.field: not a JSON_PATH field path/);
+  });
+
+  it('a missing or null field fails the record unless skip.missing.or.null=true keeps the topic', () => {
+    const strict = chainOf(one('e', `${C}ExtractTopic$Value`, { field: 'f3' }));
+    expect(() => strict.apply(rec({ value: { f2: 'x' }, valueSchema: SCHEMALESS }))).toThrow(/field f3 of the value is missing.*skip\.missing\.or\.null/);
+    const lenient = chainOf(one('e', `${C}ExtractTopic$Value`, { field: 'f3', 'skip.missing.or.null': 'true' }));
+    const r = rec({ value: { f3: null }, valueSchema: SCHEMALESS });
+    expect(lenient.apply(r)).toBe(true);
+    expect(r.topic).toBe('orders');
+    expect(() => strict.apply(rec({ value: { f3: 5 }, valueSchema: SCHEMALESS }))).toThrow(/not a string/);
+    expect(problemsOf(one('e', `${C}ExtractTopic$Header`))[0]).toMatch(/^transforms\.e\.field: required/);
+    expect(chainOf(one('e', `${C}ExtractTopic$Value`, { field: 'f2' })).routing).toBe('record');
+  });
+});
