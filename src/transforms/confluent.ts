@@ -4,6 +4,7 @@
 // the option names, defaults and failure cases of Confluent's usage reference
 // (docs.confluent.io/kafka-connectors/transforms/current/*.html).
 import type { RecordSchema } from '../workers/schema.js';
+import { JsonPath, PathNotFound } from './jsonpath.js';
 import type { Options, TransformFactory } from './options.js';
 import { describeValue, getHeaders, hasSchema, isStruct, optionalOfSchema, TransformError, type TRecord } from './record.js';
 
@@ -185,6 +186,53 @@ function extractTopic(part: Part | 'header'): TransformFactory {
   };
 }
 
+// ---------------------------------------------------------------- Filter
+
+/**
+ * Filter$Key / Filter$Value (Confluent's, not Apache Kafka's predicate-driven
+ * Filter): filter.condition is a JSON path (jsonpath.ts: Jayway's syntax, the
+ * documented subset); a record matches when the path finds something (a
+ * definite path: a non-null value; with a filter or wildcard: at least one
+ * match). filter.type include keeps only matches, exclude drops them. A record
+ * without a field the path needs (or null there, on a definite path) goes by
+ * missing.or.null.behavior: fail (default), include or exclude; inside [?()]
+ * a missing field is undefined and simply does not match.
+ */
+function confluentFilter(part: Part): TransformFactory {
+  return {
+    info: { usesKey: part === 'key', routing: 'none' },
+    create(o: Options) {
+      const condition = o.required('filter.condition', 'a JSON path predicate');
+      let path: JsonPath;
+      try {
+        path = new JsonPath(condition.trim());
+      } catch (err) {
+        o.fail('filter.condition', `not a JSON path Sluice can run: ${(err as Error).message}`);
+      }
+      if (!o.has('filter.type')) o.fail('filter.type', 'required (include or exclude)');
+      const include = o.oneOf('filter.type', ['include', 'exclude'] as const, 'include', true) === 'include';
+      const missing = o.oneOf('missing.or.null.behavior', ['fail', 'include', 'exclude'] as const, 'fail', true);
+      return {
+        apply(r: TRecord) {
+          let matched: boolean;
+          try {
+            const found = path.read(part === 'key' ? r.key : r.value);
+            if (path.definite && found === null) throw new PathNotFound('null');
+            matched = path.definite || (Array.isArray(found) && found.length > 0);
+          } catch (err) {
+            if (!(err instanceof PathNotFound)) throw err;
+            if (missing === 'fail') {
+              throw new TransformError(`Filter: the ${part} has no value at ${condition} (${err.message}); set ${o.prefix}missing.or.null.behavior to include or exclude to keep or drop such records`);
+            }
+            return missing === 'include';
+          }
+          return matched === include;
+        },
+      };
+    },
+  };
+}
+
 const C = 'io.confluent.connect.transforms.';
 
 /** Confluent's transforms by class name. */
@@ -195,4 +243,6 @@ export const confluentTransforms: Record<string, TransformFactory> = {
   [`${C}ExtractTopic$Key`]: extractTopic('key'),
   [`${C}ExtractTopic$Value`]: extractTopic('value'),
   [`${C}ExtractTopic$Header`]: extractTopic('header'),
+  [`${C}Filter$Key`]: confluentFilter('key'),
+  [`${C}Filter$Value`]: confluentFilter('value'),
 };

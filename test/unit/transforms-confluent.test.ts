@@ -98,3 +98,60 @@ describe('ExtractTopic', () => {
     expect(chainOf(one('e', `${C}ExtractTopic$Value`, { field: 'f2' })).routing).toBe('record');
   });
 });
+
+describe('Filter (Confluent)', () => {
+  // The documented example: filter.condition on a nested field, value1 or value2.
+  const cond = '$.key[?(@.nestedKey == "value1" || @.nestedKey == "value2")]';
+  const val = (v: unknown) => rec({ value: v, valueSchema: SCHEMALESS });
+
+  it('include keeps the records the condition matches; exclude drops them', () => {
+    const inc = chainOf(one('f', `${C}Filter$Value`, { 'filter.condition': cond, 'filter.type': 'include' }));
+    expect(inc.apply(val({ key: { nestedKey: 'value1' } }))).toBe(true);
+    expect(inc.apply(val({ key: { nestedKey: 'value2' } }))).toBe(true);
+    expect(inc.apply(val({ key: { nestedKey: 'value3' } }))).toBe(false);
+    // Inside [?()] a missing field is undefined: no match, not "missing".
+    expect(inc.apply(val({ key: { other: 1 } }))).toBe(false);
+    const exc = chainOf(one('f', `${C}Filter$Value`, { 'filter.condition': cond, 'filter.type': 'exclude' }));
+    expect(exc.apply(val({ key: { nestedKey: 'value1' } }))).toBe(false);
+    expect(exc.apply(val({ key: { nestedKey: 'value3' } }))).toBe(true);
+  });
+
+  it('a record without the path\'s field fails by default, or is kept / dropped as missing.or.null.behavior says', () => {
+    const strict = chainOf(one('f', `${C}Filter$Value`, { 'filter.condition': cond, 'filter.type': 'include' }));
+    expect(() => strict.apply(val({ other: 1 }))).toThrow(/Filter: the value has no value at .*missing\.or\.null\.behavior/);
+    const keep = chainOf(one('f', `${C}Filter$Value`, { 'filter.condition': cond, 'filter.type': 'exclude', 'missing.or.null.behavior': 'include' }));
+    expect(keep.apply(val({ other: 1 }))).toBe(true);
+    const drop = chainOf(one('f', `${C}Filter$Value`, { 'filter.condition': '$.a.b', 'filter.type': 'include', 'missing.or.null.behavior': 'exclude' }));
+    expect(drop.apply(val({ a: { b: null } }))).toBe(false);
+    expect(drop.apply(val({ a: { b: 0 } }))).toBe(true);
+  });
+
+  it('comparisons, &&, !, regex (whole match), arrays, bigint and the key', () => {
+    const f = (c: string, v: unknown) => chainOf(one('f', `${C}Filter$Value`, { 'filter.condition': c, 'filter.type': 'include' })).apply(val(v));
+    expect(f("$[?(@.qty > 5 && @.status != 'X')]", { qty: 6, status: 'A' })).toBe(true);
+    expect(f("$[?(@.qty > 5 && @.status != 'X')]", { qty: 5, status: 'A' })).toBe(false);
+    expect(f("$[?(!(@.qty <= 5))]", { qty: 7 })).toBe(true);
+    expect(f('$[?(@.name =~ /ab.*/i)]', { name: 'ABC' })).toBe(true);
+    expect(f('$[?(@.name =~ /b/)]', { name: 'abc' })).toBe(false);
+    expect(f('$.items[?(@.sku == "k2")]', { items: [{ sku: 'k1' }, { sku: 'k2' }] })).toBe(true);
+    expect(f('$.items[*].sku', { items: [] })).toBe(false);
+    expect(f('$[?(@.id == 9007199254740993)]', { id: 9007199254740993n })).toBe(true);
+    expect(f('$[?(@.id == 9007199254740992)]', { id: 9007199254740993n })).toBe(false);
+    expect(f('$[?(@.flag)]', { flag: false })).toBe(true);
+    // Jayway's value nodes: a number equals a string that reads as the same number, and the other way round.
+    expect(f("$[?(@.n == '5')]", { n: 5 })).toBe(true);
+    expect(f("$[?(@.n == 'five')]", { n: 5 })).toBe(false);
+    expect(f('$[?(@.s == 5)]', { s: '5' })).toBe(true);
+    const byKey = chainOf(one('f', `${C}Filter$Key`, { 'filter.condition': "$[?(@.region == 'eu')]", 'filter.type': 'include' }));
+    expect(byKey.apply(rec({ key: { region: 'eu' }, value: { a: 1 } }))).toBe(true);
+    expect(byKey.apply(rec({ key: { region: 'us' }, value: { a: 1 } }))).toBe(false);
+  });
+
+  it('what the subset does not read is a config problem naming filter.condition', () => {
+    for (const c of ['$..book', '$.a[0:2]', '$[?(@.a in [1,2])]', '$.a.length()', 'a.b']) {
+      expect(problemsOf(one('f', `${C}Filter$Value`, { 'filter.condition': c, 'filter.type': 'include' }))[0]).toMatch(/^transforms\.f\.filter\.condition: not a JSON path/);
+    }
+    expect(problemsOf(one('f', `${C}Filter$Value`, { 'filter.type': 'include' }))[0]).toMatch(/^transforms\.f\.filter\.condition: required/);
+    expect(problemsOf(one('f', `${C}Filter$Value`, { 'filter.condition': '$.a', 'filter.type': 'keep' }))[0]).toMatch(/^transforms\.f\.filter\.type: expected one of include, exclude/);
+  });
+});
