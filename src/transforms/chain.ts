@@ -124,7 +124,7 @@ function hintClass(type: string): string {
   const simple = type.split('.').pop()!;
   const match = Object.keys(TRANSFORM_CLASSES).filter((c) => c.split('.').pop() === simple || c.split('.').pop()!.split('$')[0] === simple);
   if (match.length > 0) return ` (did you mean ${match.join(' or ')}?)`;
-  return ' (Sluice runs the transforms of Apache Kafka, org.apache.kafka.connect.transforms.*, Debezium\'s ExtractNewRecordState, and Confluent\'s TombstoneHandler, Drop, ExtractTopic and Filter)';
+  return ' (Sluice runs the transforms of Apache Kafka, org.apache.kafka.connect.transforms.*, Debezium\'s ExtractNewRecordState, and Confluent\'s TombstoneHandler, Drop, ExtractTopic, Filter and MessageTimestampRouter)';
 }
 
 interface Step {

@@ -5,7 +5,8 @@
 // (docs.confluent.io/kafka-connectors/transforms/current/*.html).
 import type { RecordSchema } from '../workers/schema.js';
 import { JsonPath, PathNotFound } from './jsonpath.js';
-import type { Options, TransformFactory } from './options.js';
+import { OptionError, type Options, type TransformFactory } from './options.js';
+import { SimpleDateFormat } from './timefmt.js';
 import { describeValue, getHeaders, hasSchema, isStruct, optionalOfSchema, TransformError, type TRecord } from './record.js';
 
 type Part = 'key' | 'value';
@@ -233,6 +234,58 @@ function confluentFilter(part: Part): TransformFactory {
   };
 }
 
+// ---------------------------------------------------------------- MessageTimestampRouter
+
+/**
+ * MessageTimestampRouter: like TimestampRouter, but the timestamp is the first
+ * of message.timestamp.keys present in the value (a map: schemaless; Confluent
+ * does not support Structs), a string read with message.timestamp.format and
+ * written into topic.format's ${timestamp} with topic.timestamp.format. The
+ * documented example: {"time":"2019-08-06"}, keys timestamp,time,ts, formats
+ * yyyy-MM-dd and yyyy.MM.dd, topic.format foo-${topic}-${timestamp}: bar goes
+ * to foo-bar-2019.08.06. Both formats run in UTC, as TimestampRouter's does.
+ * The defaults of the two formats and of the keys are not in the reference
+ * Sluice could read, so they are required here rather than guessed.
+ */
+const messageTimestampRouter: TransformFactory = {
+  info: { usesKey: false, routing: 'record' },
+  create(o: Options) {
+    const topicFormat = o.str('topic.format', '${topic}-${timestamp}');
+    const keys = o.list('message.timestamp.keys', { required: true });
+    const pattern = (name: string): SimpleDateFormat => {
+      const text = o.required(name, 'a java.text.SimpleDateFormat pattern');
+      try {
+        return new SimpleDateFormat(text);
+      } catch (err) {
+        if (err instanceof OptionError) throw err;
+        return o.fail(name, (err as Error).message);
+      }
+    };
+    const inFmt = pattern('message.timestamp.format');
+    if (inFmt.parseProblem !== undefined) o.fail('message.timestamp.format', inFmt.parseProblem);
+    const outFmt = pattern('topic.timestamp.format');
+    return {
+      apply(r) {
+        const v = r.value;
+        if (hasSchema(r.valueSchema)) throw new TransformError('MessageTimestampRouter: the value has a schema (a Struct); only a schemaless map is supported, as in Confluent\'s');
+        if (!isStruct(v)) throw new TransformError(`MessageTimestampRouter: the value is ${describeValue(v)}, not a map`);
+        const key = keys.find((k) => v[k] !== null && v[k] !== undefined);
+        if (key === undefined) throw new TransformError(`MessageTimestampRouter: the value has none of the fields ${keys.join(', ')} (${o.prefix}message.timestamp.keys)`);
+        const text = v[key];
+        if (typeof text !== 'string') throw new TransformError(`MessageTimestampRouter: field ${key} is ${describeValue(text)}, not a string timestamp to read with ${inFmt.pattern}`);
+        let ms: number;
+        try {
+          ms = inFmt.parse(text);
+        } catch (err) {
+          throw new TransformError(`MessageTimestampRouter: field ${key}: ${(err as Error).message}`);
+        }
+        r.topic = topicFormat.replaceAll('${topic}', r.topic).replaceAll('${timestamp}', outFmt.format(ms));
+        return true;
+      },
+    };
+  },
+};
+
 const C = 'io.confluent.connect.transforms.';
 
 /** Confluent's transforms by class name. */
@@ -245,4 +298,5 @@ export const confluentTransforms: Record<string, TransformFactory> = {
   [`${C}ExtractTopic$Header`]: extractTopic('header'),
   [`${C}Filter$Key`]: confluentFilter('key'),
   [`${C}Filter$Value`]: confluentFilter('value'),
+  [`${C}MessageTimestampRouter`]: messageTimestampRouter,
 };

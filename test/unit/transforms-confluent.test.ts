@@ -155,3 +155,36 @@ describe('Filter (Confluent)', () => {
     expect(problemsOf(one('f', `${C}Filter$Value`, { 'filter.condition': '$.a', 'filter.type': 'keep' }))[0]).toMatch(/^transforms\.f\.filter\.type: expected one of include, exclude/);
   });
 });
+
+describe('MessageTimestampRouter', () => {
+  const cfg = {
+    'topic.format': 'foo-${topic}-${timestamp}', 'message.timestamp.format': 'yyyy-MM-dd',
+    'topic.timestamp.format': 'yyyy.MM.dd', 'message.timestamp.keys': 'timestamp,time,ts',
+  };
+
+  it('routes by the first timestamp field found, as the documented example: {"time":"2019-08-06"}, bar → foo-bar-2019.08.06', () => {
+    const chain = chainOf(one('m', `${C}MessageTimestampRouter`, cfg));
+    const r = rec({ topic: 'bar', value: { time: '2019-08-06' }, valueSchema: SCHEMALESS });
+    chain.apply(r);
+    expect(r.topic).toBe('foo-bar-2019.08.06');
+    const first = rec({ topic: 'bar', value: { ts: '2020-01-01', timestamp: '2019-12-31' }, valueSchema: SCHEMALESS });
+    chain.apply(first);
+    expect(first.topic).toBe('foo-bar-2019.12.31');
+    expect(chain.routing).toBe('record');
+  });
+
+  it('fails a record without any key, with a non-string or unparseable one, or with a Struct value', () => {
+    const chain = chainOf(one('m', `${C}MessageTimestampRouter`, cfg));
+    expect(() => chain.apply(rec({ value: { other: 1 }, valueSchema: SCHEMALESS }))).toThrow(/none of the fields timestamp, time, ts/);
+    expect(() => chain.apply(rec({ value: { ts: 5 }, valueSchema: SCHEMALESS }))).toThrow(/not a string timestamp/);
+    expect(() => chain.apply(rec({ value: { ts: 'yesterday' }, valueSchema: SCHEMALESS }))).toThrow(/Unparseable date/);
+    const s = recordSchemaFromConnect('connect:s', { type: 'struct', fields: [{ field: 'ts', type: 'string', optional: false }] });
+    expect(() => chain.apply(rec({ value: { ts: '2019-08-06' }, valueSchema: s }))).toThrow(/Struct/);
+  });
+
+  it('formats and keys it cannot verify a default for are required; bad patterns name their key', () => {
+    expect(problemsOf(one('m', `${C}MessageTimestampRouter`, { ...cfg, 'message.timestamp.keys': '' }))[0]).toMatch(/^transforms\.m\.message\.timestamp\.keys: required/);
+    expect(problemsOf(one('m', `${C}MessageTimestampRouter`, { ...cfg, 'topic.timestamp.format': 'yyyy-bb' }))[0]).toMatch(/^transforms\.m\.topic\.timestamp\.format: illegal pattern character 'b'/);
+    expect(problemsOf(one('m', `${C}MessageTimestampRouter`, { ...cfg, 'message.timestamp.format': 'YYYY-ww' }))[0]).toMatch(/^transforms\.m\.message\.timestamp\.format: pattern letter 'Y'/);
+  });
+});
