@@ -886,13 +886,14 @@ function setSchemaMetadata(part: Part): TransformFactory {
       // Connect declares replace.null.with.default here too but never reads a field (the value passes unchanged): checked, no effect.
       nullDefaults(o);
       const cache = new SchemaCache(`meta.${part}`);
+      const withMeta = (s: RecordSchema, id: string): RecordSchema =>
+        ({ ...s, id, name: name ?? s.name, ...(version === undefined ? {} : { version }) }) as RecordSchema;
       return {
         apply(r) {
           // SetSchemaMetadata.apply: a null without a schema passes; each of name and version is the configured one or else the input's.
           if (!hasSchema(schemaOf(r, part)) && (valueOf(r, part) === null || valueOf(r, part) === undefined)) return true;
           const s = requireSchema(schemaOf(r, part), 'updating schema metadata');
-          const meta = version === undefined ? { name: name ?? s.name } : { name: name ?? s.name, version };
-          put(r, part, valueOf(r, part), cache.get(s, (id) => derived({ ...s, id, ...meta } as RecordSchema, {
+          put(r, part, valueOf(r, part), cache.get(s, (id) => derived(withMeta(s, id), {
             // A ConnectSchema of the input's with the name and version configured (each, when set).
             from: s, by: 'SetSchemaMetadata', version: version ?? 'copy', connect: (c) => (name === undefined ? c : { ...c, name }),
           })));
