@@ -95,6 +95,12 @@ export class RecordError extends SluiceError {
  */
 export class ConvertError extends SluiceError {
   override readonly action = 'dead-letter';
+  /** The Java exception Kafka Connect's sink would report for this record (the dead letter's exception class); ConnectException when unset. */
+  readonly connectClass?: string;
+  constructor(message: string, options?: { cause?: unknown; connectClass?: string }) {
+    super(message, options);
+    if (options?.connectClass !== undefined) this.connectClass = options.connectClass;
+  }
 }
 
 /**

@@ -55,6 +55,6 @@ export function locateRejected(buffer: SharedArrayBuffer, rejected: readonly Rej
   return rejected.map((r) => {
     const i = index.get(r.offset);
     if (i === undefined) throw new Error(`internal: offset ${r.offset} is not in the batch of partition ${reader.partition}`);
-    return { index: i, offset: r.offset, stage: 'write', reason: r.reason };
+    return { index: i, offset: r.offset, stage: 'write', reason: r.reason, ...(r.exceptionClass ? { exceptionClass: r.exceptionClass } : {}) };
   });
 }

@@ -11,7 +11,23 @@ import { RetriableError, errorMessage } from '../errors.js';
 import type { RecordFailure } from '../workers/protocol.js';
 import type { BatchReader } from '../core/batch-layout.js';
 
-const EXCEPTION_CLASS = { decode: 'DecodeError', convert: 'ConvertError', write: 'RowRejectedError' } as const;
+/**
+ * The Java exception class Kafka Connect names in __connect.errors.exception.class.name,
+ * which users' dead-letter tooling filters on. Converters (JsonConverter,
+ * Confluent's AvroConverter, Protobuf, JSON Schema) wrap what they cannot read
+ * in DataException, as the SMTs do what they cannot transform; what a sink
+ * task cannot take is a ConnectException (DataException's parent; Confluent's
+ * JDBC sink's FieldsMetadata / RecordValidator throw it) unless the failure
+ * names its own (RecordFailure.exceptionClass: java.sql.SQLException for a row
+ * the database refused, as JdbcSinkTask.unrollAndRetry reports it).
+ */
+const DATA_EXCEPTION = 'org.apache.kafka.connect.errors.DataException';
+const CONNECT_EXCEPTION = 'org.apache.kafka.connect.errors.ConnectException';
+
+export function exceptionClassOf(f: Pick<RecordFailure, 'stage' | 'transform' | 'exceptionClass'>): string {
+  if (f.exceptionClass) return f.exceptionClass;
+  return f.transform || f.stage === 'decode' ? DATA_EXCEPTION : CONNECT_EXCEPTION;
+}
 
 /** One header as the binding takes it: a single-key object; a list of them keeps repeats and order. */
 export type ProducerHeader = Record<string, Buffer>;
@@ -62,7 +78,7 @@ export function deadLetterMessage(reader: BatchReader, f: RecordFailure, context
     add('__connect.errors.task.id', context.taskId);
     add('__connect.errors.stage', connectStage(f));
     add('__connect.errors.class.name', f.transform ?? 'sluice');
-    add('__connect.errors.exception.class.name', f.transform ? 'org.apache.kafka.connect.errors.DataException' : EXCEPTION_CLASS[f.stage]);
+    add('__connect.errors.exception.class.name', exceptionClassOf(f));
     add('__connect.errors.exception.message', f.reason);
   }
   const key = reader.key(f.index);

@@ -3,6 +3,7 @@
 // building the chain once on the main thread at config load, and built again
 // in each worker. A record goes through the steps in order; a step whose
 // predicate (after `negate`) does not hold leaves it alone.
+import { confluentTransforms } from './confluent.js';
 import { connectPredicates, connectTransforms } from './connect.js';
 import { debeziumTransforms } from './debezium.js';
 import { OptionError, Options, type Predicate, type PredicateFactory, type Transform, type TransformFactory } from './options.js';
@@ -20,7 +21,7 @@ export interface TransformsConfig {
   steps: TransformSpec[];
 }
 
-export const TRANSFORM_CLASSES: Readonly<Record<string, TransformFactory>> = { ...connectTransforms, ...debeziumTransforms };
+export const TRANSFORM_CLASSES: Readonly<Record<string, TransformFactory>> = { ...connectTransforms, ...debeziumTransforms, ...confluentTransforms };
 export const PREDICATE_CLASSES: Readonly<Record<string, PredicateFactory>> = connectPredicates;
 
 /** Keys this module reads (`transforms`, `transforms.*`, `predicates`, `predicates.*`). */
@@ -123,7 +124,7 @@ function hintClass(type: string): string {
   const simple = type.split('.').pop()!;
   const match = Object.keys(TRANSFORM_CLASSES).filter((c) => c.split('.').pop() === simple || c.split('.').pop()!.split('$')[0] === simple);
   if (match.length > 0) return ` (did you mean ${match.join(' or ')}?)`;
-  return ' (Sluice runs the transforms of Apache Kafka, org.apache.kafka.connect.transforms.*, and Debezium\'s ExtractNewRecordState)';
+  return ' (Sluice runs the transforms of Apache Kafka, org.apache.kafka.connect.transforms.*, Debezium\'s ExtractNewRecordState, and Confluent\'s TombstoneHandler, Drop, ExtractTopic, Filter and MessageTimestampRouter)';
 }
 
 interface Step {

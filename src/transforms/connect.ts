@@ -886,10 +886,14 @@ function setSchemaMetadata(part: Part): TransformFactory {
       // Connect declares replace.null.with.default here too but never reads a field (the value passes unchanged): checked, no effect.
       nullDefaults(o);
       const cache = new SchemaCache(`meta.${part}`);
+      const withMeta = (s: RecordSchema, id: string): RecordSchema =>
+        ({ ...s, id, name: name ?? s.name, ...(version === undefined ? {} : { version }) }) as RecordSchema;
       return {
         apply(r) {
+          // SetSchemaMetadata.apply: a null without a schema passes; each of name and version is the configured one or else the input's.
+          if (!hasSchema(schemaOf(r, part)) && (valueOf(r, part) === null || valueOf(r, part) === undefined)) return true;
           const s = requireSchema(schemaOf(r, part), 'updating schema metadata');
-          put(r, part, valueOf(r, part), cache.get(s, (id) => derived({ ...s, id, name, version } as RecordSchema, {
+          put(r, part, valueOf(r, part), cache.get(s, (id) => derived(withMeta(s, id), {
             // A ConnectSchema of the input's with the name and version configured (each, when set).
             from: s, by: 'SetSchemaMetadata', version: version ?? 'copy', connect: (c) => (name === undefined ? c : { ...c, name }),
           })));
@@ -922,6 +926,8 @@ function timestampConverter(part: Part): TransformFactory {
         }
       }
       if (target === 'string' && !fmt) o.fail('format', 'TimestampConverter requires format option to be specified when using string timestamps');
+      // A non-string target uses the format only to read string timestamps; week fields cannot be read back here.
+      if (target !== 'string' && fmt?.parseProblem !== undefined) o.fail('format', fmt.parseProblem);
       const outType: FieldType =
         target === 'string' ? { kind: 'string' } : target === 'unix' ? { kind: 'int64' } : target === 'Date' ? { kind: 'date' } : target === 'Time' ? { kind: 'time-millis' } : { kind: 'timestamp-millis' };
 
@@ -951,6 +957,7 @@ function timestampConverter(part: Part): TransformFactory {
         if (typeof x === 'number' || typeof x === 'bigint') return fromUnix(x);
         if (typeof x === 'string') {
           if (!fmt) throw new TransformError('TimestampConverter requires format option to be specified when using string timestamps');
+          if (fmt.parseProblem !== undefined) throw new TransformError(`${o.prefix}format: ${fmt.parseProblem}; a string timestamp came in (${x})`);
           try {
             return fmt.parse(x);
           } catch (err) {

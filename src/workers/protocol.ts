@@ -91,6 +91,8 @@ export interface RecordFailure {
   part?: 'key' | 'value' | 'header';
   /** A single message transform failed on the record: its class (the dead letter's stage is TRANSFORMATION). */
   transform?: string;
+  /** The Java exception class Kafka Connect would name for this failure (the dead letter's exception class header), when not the stage's usual one. */
+  exceptionClass?: string;
   reason: string;
 }
 

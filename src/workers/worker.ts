@@ -215,7 +215,7 @@ async function encode(task: EncodeTask): Promise<EncodeResult> {
         continue;
       }
       if (!(err instanceof ConvertError)) throw err;
-      failures.push({ index: i, offset: reader.offset(i), stage: 'convert', reason: err.message });
+      failures.push({ index: i, offset: reader.offset(i), stage: 'convert', reason: err.message, ...(err.connectClass ? { exceptionClass: err.connectClass } : {}) });
     }
   }
 

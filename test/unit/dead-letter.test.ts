@@ -3,13 +3,19 @@
 import { describe, expect, it } from 'vitest';
 import { BatchReader, BatchWriter, bufferBytes } from '../../src/core/batch-layout.js';
 import { deadLetterMessage, producerBytes } from '../../src/pipeline/dead-letter.js';
+import { locateRejected } from '../../src/pipeline/dead-letter-handoff.js';
+import type { RecordFailure } from '../../src/workers/protocol.js';
 
-function batch(...msgs: Parameters<BatchWriter['tryAppend']>[0][]): BatchReader {
+function sealed(...msgs: Parameters<BatchWriter['tryAppend']>[0][]): SharedArrayBuffer {
   const sab = new SharedArrayBuffer(bufferBytes(8, 4096));
   const w = new BatchWriter(sab, 8, 3);
   for (const m of msgs) expect(w.tryAppend(m)).toBe(true);
   w.seal();
-  return new BatchReader(sab);
+  return sab;
+}
+
+function batch(...msgs: Parameters<BatchWriter['tryAppend']>[0][]): BatchReader {
+  return new BatchReader(sealed(...msgs));
 }
 
 const list = (hs: Record<string, Buffer>[]) => hs.map((h) => Object.entries(h).map(([k, v]) => [k, v.toString()])).flat();
@@ -50,5 +56,25 @@ describe('dead letters', () => {
     const b = producerBytes(new Uint8Array([1, 2, 3]));
     expect([...b]).toEqual([1, 2, 3]);
     expect(b.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+  });
+
+  it('name the Java exception class Kafka Connect would, as users\' dead-letter tooling filters on it', () => {
+    const sab = sealed({ key: 'k', value: Buffer.from('v'), offset: 10 }, { key: 'k', value: Buffer.from('w'), offset: 11 });
+    const r = new BatchReader(sab);
+    const ctx = { topic: 't', partition: 0, connector: 'c', taskId: 'h:1' };
+    const header = (f: RecordFailure) => Object.fromEntries(list(deadLetterMessage(r, f, ctx).headers))['__connect.errors.exception.class.name'];
+    // Converters and SMTs wrap what they cannot read or transform in DataException.
+    expect(header({ index: 0, offset: 10, stage: 'decode', part: 'value', reason: 'not JSON' })).toBe('org.apache.kafka.connect.errors.DataException');
+    expect(header({ index: 0, offset: 10, stage: 'convert', transform: 'org.apache.kafka.connect.transforms.Cast$Value', reason: 'x' })).toBe('org.apache.kafka.connect.errors.DataException');
+    // What the sink task cannot take: ConnectException, or the class the failure names.
+    expect(header({ index: 0, offset: 10, stage: 'convert', reason: 'the record value is a string, not an object' })).toBe('org.apache.kafka.connect.errors.ConnectException');
+    expect(header({ index: 0, offset: 10, stage: 'convert', reason: 'missing fields', exceptionClass: 'io.confluent.connect.jdbc.sink.TableAlterOrCreateException' }))
+      .toBe('io.confluent.connect.jdbc.sink.TableAlterOrCreateException');
+    // A row the database refused (the PostgreSQL writer's RejectedRecord), located in the batch: java.sql.SQLException, message kept.
+    const [refused] = locateRejected(sab, [{ offset: 11, reason: 'public.t refused the row: value too long (SQLSTATE 22001)', exceptionClass: 'java.sql.SQLException' }]);
+    expect(refused).toMatchObject({ index: 1, stage: 'write' });
+    const hs = Object.fromEntries(list(deadLetterMessage(r, refused!, ctx).headers));
+    expect([hs['__connect.errors.exception.class.name'], hs['__connect.errors.exception.message'], hs['__connect.errors.stage']])
+      .toEqual(['java.sql.SQLException', 'public.t refused the row: value too long (SQLSTATE 22001)', 'TASK_PUT']);
   });
 });

@@ -207,6 +207,14 @@ describe('Flatten / MaskField / TimestampConverter / SetSchemaMetadata', () => {
     expect(r.valueSchema).toMatchObject({ name: 'com.example.Order', version: 3, fields: s.fields });
     expect(() => run(one('m', `${T}SetSchemaMetadata$Value`, { 'schema.name': 'x' }), rec({ value: { a: 1 }, valueSchema: SCHEMALESS }))).toThrow(/Schema required for \[updating schema metadata\]/);
   });
+
+  it('SetSchemaMetadata with only schema.version keeps the schema name (name != null ? name : schema.name()); a tombstone without a schema passes', () => {
+    const s = recordSchemaFromConnect('connect:named', { type: 'struct', name: 'com.example.Order', fields: [{ field: 'a', type: 'int32', optional: false }] });
+    const r = run(one('m', `${T}SetSchemaMetadata$Key`, { 'schema.version': '7' }), rec({ key: { a: 1 }, keySchema: s })) as TRecord;
+    expect(r.keySchema).toMatchObject({ name: 'com.example.Order', version: 7, fields: s.fields });
+    const t = run(one('m', `${T}SetSchemaMetadata$Value`, { 'schema.name': 'x' }), rec({ value: null, valueSchema: undefined })) as TRecord;
+    expect([t.value, t.valueSchema]).toEqual([null, undefined]);
+  });
 });
 
 describe('headers', () => {

@@ -43,6 +43,8 @@ export interface EncodedBatch {
 export interface RejectedRecord {
   offset: number;
   reason: string;
+  /** The Java exception class Kafka Connect's sink reports for such a record (the dead letter's exception class header); ConnectException when unset. */
+  exceptionClass?: string;
 }
 
 /** Runs a task in the engine's worker pool: the default export of the module at `filename`. */

@@ -217,7 +217,10 @@ export class TableEncoder implements WorkerEncoder<PgPlan> {
 
   private missingFields(names: string[]): ConvertError {
     const list = names.map((n) => `"${n}"`).join(', ');
-    return new ConvertError(`table ${this.plan.table} is missing fields ${list} of this record; add the columns, or set auto.evolve=true`);
+    // DbStructure.amendIfNecessary: "Table ... is missing fields ... and auto-evolution is disabled", which JdbcSinkTask reports per record.
+    return new ConvertError(`table ${this.plan.table} is missing fields ${list} of this record; add the columns, or set auto.evolve=true`, {
+      connectClass: 'io.confluent.connect.jdbc.sink.TableAlterOrCreateException',
+    });
   }
 
   /** Keys of a schemaless record with a value and no column (null-only fields need no column yet). */

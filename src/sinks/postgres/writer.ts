@@ -307,7 +307,8 @@ export class GroupWriter {
         if (!pending.batch.deadLetter) throw new RecordError({ topic: pending.batch.topic, partition: pending.batch.partition, offset: String(offset) }, 'write', reason);
         let list = rejected.get(pending);
         if (!list) rejected.set(pending, (list = []));
-        list.push({ offset, reason });
+        // Confluent's JdbcSinkTask reports a row the database refused as the driver's error chain in a java.sql.SQLException.
+        list.push({ offset, reason, exceptionClass: 'java.sql.SQLException' });
       },
     );
     // Dead letters are acknowledged before the rows (and, exactly-once, the offsets) commit.
