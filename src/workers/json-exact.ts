@@ -186,9 +186,8 @@ export function stringifyJsonExact(value: unknown, replacer: Replacer): string {
   } as never)!;
 }
 
-/** An integral double as JSON text that reads back as a double: 1.0, -0.0, 1e+21. */
+/** An integral double as JSON text that reads back as a double: 1.0, 1e+21 (-0.0 as 0.0, as JsonConverter reads it). */
 function doubleText(x: number): string {
-  if (Object.is(x, -0)) return '-0.0';
   const s = String(x);
   return /[e.]/.test(s) ? s : `${s}.0`;
 }

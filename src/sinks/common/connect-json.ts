@@ -236,6 +236,15 @@ function hashMapEntries<V>(entries: [string, V][], sized = false): [string, V][]
   return order.map((i) => entries[i]!);
 }
 
+/**
+ * Double.toString of a JSON number that JsonConverter read as a Double. Its
+ * ObjectMapper reads floats as BigDecimal (USE_BIG_DECIMAL_FOR_FLOATS) and takes
+ * doubleValue(), so -0.0 becomes 0.0 (a BigDecimal has no negative zero).
+ */
+export function jsonDoubleText(x: number): string {
+  return javaFloatText(x === 0 ? 0 : x, false);
+}
+
 /** Jackson's ObjectMapper on a schemaless value (a Java Map/List/Long/Double/String/byte[]). */
 export function schemalessJson(v: unknown): string {
   if (v === null || v === undefined) return 'null';
@@ -249,7 +258,7 @@ export function schemalessJson(v: unknown): string {
       if (v instanceof Date) return String(v.getTime());
       // Members that JSON wrote as integral doubles (1.0) are Doubles to JsonConverter: Jackson writes 1.0.
       const doubles = jsonDoubles(v);
-      const member = doubles ? (x: unknown, k: string) => (typeof x === 'number' && doubles.has(k) ? javaFloatText(x, false) : schemalessJson(x)) : schemalessJson;
+      const member = doubles ? (x: unknown, k: string) => (typeof x === 'number' && doubles.has(k) ? jsonDoubleText(x) : schemalessJson(x)) : schemalessJson;
       if (Array.isArray(v)) return `[${v.map((x, i) => member(x, String(i))).join(',')}]`;
       const entries: [string, unknown][] = v instanceof Map
         ? [...v].map(([k, x]) => [String(k), x])
@@ -304,7 +313,7 @@ export class ConnectJsonWriter {
       if ((o[f.name] === null || o[f.name] === undefined) && f.defaultError !== undefined) throw unreadableDefault(p, f.defaultError);
       const x = o[f.name];
       // A schemaless ('any') field holding JSON's integral double (1.0) is a Double to Connect.
-      out += `${jsonString(f.name)}:${f.type.kind === 'any' && typeof x === 'number' && isJsonDouble(o, f.name) ? javaFloatText(x, false) : this.value(x, f.type, f.optional, p, f.default)}`;
+      out += `${jsonString(f.name)}:${f.type.kind === 'any' && typeof x === 'number' && isJsonDouble(o, f.name) ? jsonDoubleText(x) : this.value(x, f.type, f.optional, p, f.default)}`;
     }
     return `${out}}`;
   }

@@ -16,7 +16,7 @@ import type { FieldType, RecordSchema } from '../../workers/schema.js';
 import { ConvertError } from '../../errors.js';
 import { describeValue } from '../../workers/encoder.js';
 import { jsonDoubles } from '../../workers/json-exact.js';
-import { bigDecimalText, javaFloatText, javaHashMapOrder, unscaledDecimal } from '../common/connect-json.js';
+import { bigDecimalText, javaFloatText, javaHashMapOrder, jsonDoubleText, unscaledDecimal } from '../common/connect-json.js';
 
 const MS_PER_DAY = 86_400_000;
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -81,7 +81,7 @@ function mapText(entries: [unknown, unknown][], keyType: FieldType, valueType: F
 
 /** A schemaless member that JSON wrote as an integral double (1.0) is a Double to JsonConverter: Double.toString. */
 function member(v: unknown, key: string, t: FieldType, sized: boolean, doubles: ReadonlySet<string> | undefined): string {
-  return doubles !== undefined && t.kind === 'any' && typeof v === 'number' && doubles.has(key) ? floating(v, false) : javaText(v, t, sized);
+  return doubles !== undefined && t.kind === 'any' && typeof v === 'number' && doubles.has(key) ? jsonDoubleText(v) : javaText(v, t, sized);
 }
 
 /** String.valueOf of the Java object Kafka Connect's converters make of `v` (typed by `t`). */
