@@ -649,7 +649,8 @@ function insertField(part: Part): TransformFactory {
           if (!hasSchema(s)) {
             const out: Record<string, unknown> = { ...requireMap(v, 'field insertion') };
             // Fields kept as they were keep their JSON doubles (1.0); an inserted one replaces it (copyJsonDoubles checks).
-            copyJsonDoubles(v, out, (k) => (k === topicF?.name || k === partitionF?.name || k === offsetF?.name || k === timestampF?.name || k === staticF?.name ? undefined : k));
+            const inserted = [topicF, partitionF, offsetF, timestampF, staticF].map((f) => f?.name);
+            copyJsonDoubles(v, out, (k) => (inserted.includes(k) ? undefined : k));
             if (topicF) out[topicF.name] = r.topic;
             if (partitionF) out[partitionF.name] = r.partition;
             if (offsetF) out[offsetF.name] = r.offset;

@@ -167,7 +167,7 @@ type Replacer = (this: unknown, key: string, value: unknown) => unknown;
  * jsonb keeps 1.0 as written too). Values without either, nearly all of them,
  * take JSON.stringify alone.
  */
-export function stringifyJsonExact(value: unknown, replacer: Replacer): string {
+export function stringifyJsonExact(value: unknown, replacer: Replacer, keepDoubles = true): string {
   let slow = false;
   const text = JSON.stringify(value, function (this: unknown, key: string, v: unknown) {
     if (typeof v === 'bigint') {
@@ -175,14 +175,14 @@ export function stringifyJsonExact(value: unknown, replacer: Replacer): string {
       return null;
     }
     const x = replacer.call(this, key, v);
-    if (!slow && typeof x === 'number' && x === v && isJsonDouble(this, key)) slow = true;
+    if (!slow && keepDoubles && typeof x === 'number' && x === v && isJsonDouble(this, key)) slow = true;
     return x;
   });
   if (!slow) return text;
   return stringify(value, function (this: unknown, key: string, v: unknown) {
     if (typeof v === 'bigint') return v;
     const x = replacer.call(this, key, v);
-    return typeof x === 'number' && x === v && Number.isFinite(x) && isJsonDouble(this, key) ? new LosslessNumber(doubleText(x)) : x;
+    return keepDoubles && typeof x === 'number' && x === v && Number.isFinite(x) && isJsonDouble(this, key) ? new LosslessNumber(doubleText(x)) : x;
   } as never)!;
 }
 
