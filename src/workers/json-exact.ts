@@ -11,6 +11,7 @@ import { isInteger, LosslessNumber, parse, stringify } from 'lossless-json';
 export function parseJsonExact(text: string): unknown {
   const wide = hasSixteenDigitRun(text);
   const doubles = MAYBE_INTEGRAL_DOUBLE.test(text);
+  sawNonFinite = false;
   const value = !wide && !doubles
     ? JSON.parse(text)
     : doubles
@@ -21,7 +22,7 @@ export function parseJsonExact(text: string): unknown {
   // a lone UTF-16 surrogate escape ("\ud800", which UTF-8 turns into U+FFFD) and
   // a number beyond a double's range (1e400 becomes Infinity). Only text that
   // could hold one (an escape of a surrogate, a three-digit exponent) is walked.
-  if (MAYBE_UNREPRESENTABLE.test(text)) checkRepresentable(value, '');
+  if (sawNonFinite || MAYBE_UNREPRESENTABLE.test(text)) checkRepresentable(value, '');
   return value;
 }
 
@@ -102,7 +103,16 @@ class IntegralDouble {
   constructor(readonly value: number) {}
 }
 
+/** Set by numberOrDouble for a number beyond a double: checkRepresentable then names where it is. */
+let sawNonFinite = false;
+
 function numberOrDouble(text: string): unknown {
+  if (isInteger(text)) return exactNumber(text);
+  const x = Number(text);
+  if (!Number.isFinite(x)) {
+    sawNonFinite = true;
+    return x;
+  }
   const n = exactNumber(text);
   return typeof n === 'number' && Number.isInteger(n) && /[.eE]/.test(text) ? new IntegralDouble(n) : n;
 }

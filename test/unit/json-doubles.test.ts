@@ -112,3 +112,14 @@ describe('transforms on a schemaless value holding 1.0', () => {
     expect(Number.isInteger(v.a)).toBe(true);
   });
 });
+
+describe('the slower parse keeps the exact parse\'s guarantees', () => {
+  it('an integer beyond a double next to a 1.0 is a BigInt; a fraction beyond a double is refused with its place', () => {
+    const big = '1'.repeat(400);
+    const v = p(`{"n":${big},"d":1.0}`);
+    expect(v.n).toBe(BigInt(big));
+    expect(isJsonDouble(v, 'd')).toBe(true);
+    expect(() => p(`{"a":${big}.0}`)).toThrow('JSON number at a is beyond the range of a 64-bit float');
+    expect(() => p('{"b":[1.0,-1e999]}')).toThrow('JSON number at b[1] is beyond the range of a 64-bit float (it would become -Infinity)');
+  });
+});
