@@ -262,7 +262,8 @@ function cast(part: Part): TransformFactory {
               const m = requireMap(v, 'cast types');
               const out: Record<string, unknown> = { ...m };
               // As in Connect, a spec field the map lacks is put in as null.
-              for (const [f, t] of byField) out[f] = castValue(m[f], t, undefined);
+              // A JSON double (1.0) is a Double to Connect: cast to a string it is Double.toString's "1.0".
+              for (const [f, t] of byField) out[f] = castValue(m[f], t, t === 'string' && isJsonDouble(m, f) ? { kind: 'float64' } : undefined);
               // JSON's integral doubles (1.0) stay Doubles where untouched; a cast to float32/float64 makes one (Jackson writes 1.0).
               copyJsonDoubles(m, out, (k) => (byField.has(k) ? undefined : k));
               for (const [f, t] of byField) if ((t === 'float32' || t === 'float64') && Number.isInteger(out[f])) markJsonDouble(out, f);

@@ -99,7 +99,8 @@ describe('transforms on a schemaless value holding 1.0', () => {
 
   it('Cast: untouched fields stay Doubles, a cast to an integer type makes a Long, a cast to float64 a Double', () => {
     expect(after('Cast$Value', { spec: 'a:int64,b:float64,c:float32' }, '{"a":1.0,"b":2,"c":"3","d":4.0}')).toBe('{"a":1,"b":2.0,"c":3.0,"d":4.0}');
-    expect(after('Cast$Value', { spec: 'a:string' }, '{"a":1.0}')).toBe('{"a":"1"}');
+    // Cast.castToString is value.toString(): Double.toString.
+    expect(after('Cast$Value', { spec: 'a:string,b:string' }, '{"a":1.0,"b":1}')).toBe('{"a":"1.0","b":"1"}');
   });
 
   it('MaskField: a masked Double is 0.0 (a Long 0)', () => {
