@@ -2,7 +2,7 @@
 // Connect's option names, defaults and failure cases. Each works on the key
 // or the value ($Key / $Value) of the record in place; a shape change derives
 // the output schema once per input schema (SchemaCache).
-import { stringifyJsonExact } from '../workers/json-exact.js';
+import { copyJsonDoubles, isJsonDouble, markJsonDouble, stringifyJsonExact } from '../workers/json-exact.js';
 import { intType, type Field, type FieldType, type RecordSchema } from '../workers/schema.js';
 import { javaReplacement, wholeMatch } from './java-regex.js';
 import { intern, type Options, type PredicateFactory, type Transform, type TransformFactory } from './options.js';
@@ -262,7 +262,11 @@ function cast(part: Part): TransformFactory {
               const m = requireMap(v, 'cast types');
               const out: Record<string, unknown> = { ...m };
               // As in Connect, a spec field the map lacks is put in as null.
-              for (const [f, t] of byField) out[f] = castValue(m[f], t, undefined);
+              // A JSON double (1.0) is a Double to Connect: cast to a string it is Double.toString's "1.0".
+              for (const [f, t] of byField) out[f] = castValue(m[f], t, t === 'string' && isJsonDouble(m, f) ? { kind: 'float64' } : undefined);
+              // JSON's integral doubles (1.0) stay Doubles where untouched; a cast to float32/float64 makes one (Jackson writes 1.0).
+              copyJsonDoubles(m, out, (k) => (byField.has(k) ? undefined : k));
+              for (const [f, t] of byField) if ((t === 'float32' || t === 'float64') && Number.isInteger(out[f])) markJsonDouble(out, f);
               put(r, part, out, s ?? SCHEMALESS);
             }
             return true;
@@ -454,7 +458,10 @@ function flatten(part: Part): TransformFactory {
           const name = prefix === '' ? k : prefix + delim + k;
           const x = m[k];
           if (isStruct(x)) flatMap(name, x, out);
-          else out[name] = x;
+          else {
+            out[name] = x;
+            if (typeof x === 'number' && isJsonDouble(m, k)) markJsonDouble(out, name);
+          }
         }
       };
       const flatFields = (prefix: string, fields: readonly Field[], optional: boolean, out: Field[]): void => {
@@ -642,6 +649,9 @@ function insertField(part: Part): TransformFactory {
           const ts = Number.isFinite(r.timestamp) && r.timestamp >= 0 ? r.timestamp : null;
           if (!hasSchema(s)) {
             const out: Record<string, unknown> = { ...requireMap(v, 'field insertion') };
+            // Fields kept as they were keep their JSON doubles (1.0); an inserted one replaces it (copyJsonDoubles checks).
+            const inserted = [topicF, partitionF, offsetF, timestampF, staticF].map((f) => f?.name);
+            copyJsonDoubles(v, out, (k) => (inserted.includes(k) ? undefined : k));
             if (topicF) out[topicF.name] = r.topic;
             if (partitionF) out[partitionF.name] = r.partition;
             if (offsetF) out[offsetF.name] = r.offset;
@@ -738,7 +748,12 @@ function maskField(part: Part): TransformFactory {
               // A uuid or an enum symbol is a String in Connect: masked like one.
               out[f.name] = typed(f.type.kind === 'uuid' || f.type.kind === 'enum' ? 'string' : f.type.kind, f.name);
             }
-          } else for (const f of fields) out[f] = untyped(out[f], f) ?? null;
+          } else {
+            for (const f of fields) out[f] = untyped(out[f], f) ?? null;
+            // Unmasked JSON doubles (1.0) stay Doubles; a masked Double is 0.0 in Connect (MaskField's REPLACEMENT_MAPPING).
+            copyJsonDoubles(v, out, (k) => (fields.has(k) ? undefined : k));
+            for (const f of fields) if (isJsonDouble(v, f) && typeof out[f] === 'number') markJsonDouble(out, f);
+          }
           put(r, part, out, s);
           return true;
         },
@@ -845,6 +860,7 @@ function replaceField(part: Part): TransformFactory {
             const m = requireMap(v, 'field replacement');
             const out: Record<string, unknown> = {};
             for (const k of Object.keys(m)) if (keep(k)) out[renamed(k)] = m[k];
+            copyJsonDoubles(m, out, (k) => (keep(k) ? renamed(k) : undefined));
             put(r, part, out, s ?? SCHEMALESS);
             return true;
           }
@@ -1008,6 +1024,8 @@ function timestampConverter(part: Part): TransformFactory {
             else {
               const m = { ...requireMap(v, 'converting timestamp formats') };
               m[field] = convert(m[field], undefined, true);
+              // Other fields' JSON doubles (1.0) stay Doubles; the converted one is what the conversion made (a unix time is a Long).
+              copyJsonDoubles(v, m, (k) => (k === field ? undefined : k));
               put(r, part, m, s ?? SCHEMALESS);
             }
             return true;
@@ -1062,6 +1080,7 @@ const valueToKey: TransformFactory = {
           const m = requireMap(r.value, 'copying fields from value to key');
           const key: Record<string, unknown> = {};
           for (const f of fields) key[f] = m[f] ?? null;
+          copyJsonDoubles(m, key);
           r.key = key;
           r.keySchema = SCHEMALESS;
           return true;

@@ -6,15 +6,23 @@
 // where JSON.parse would keep the last: the record is ambiguous, so it is
 // rejected with its position rather than guessed.)
 import { ConvertError } from '../errors.js';
-import { isInteger, parse, stringify } from 'lossless-json';
+import { isInteger, LosslessNumber, parse, stringify } from 'lossless-json';
 
 export function parseJsonExact(text: string): unknown {
-  const value = hasSixteenDigitRun(text) ? parse(text, null, exactNumber) : JSON.parse(text);
+  const wide = hasSixteenDigitRun(text);
+  const doubles = MAYBE_INTEGRAL_DOUBLE.test(text);
+  sawNonFinite = false;
+  const value = !wide && !doubles
+    ? JSON.parse(text)
+    : doubles
+      // Duplicate keys: the last wins, as in JSON.parse, unless the text also took the exact path for a wide number.
+      ? parse(text, markIntegralDoubles, { parseNumber: numberOrDouble, ...(wide ? {} : { onDuplicateKey: (d: { newValue: unknown }) => d.newValue }) })
+      : parse(text, null, exactNumber);
   // Two things JSON.parse lets through that no destination can hold as written:
   // a lone UTF-16 surrogate escape ("\ud800", which UTF-8 turns into U+FFFD) and
   // a number beyond a double's range (1e400 becomes Infinity). Only text that
   // could hold one (an escape of a surrogate, a three-digit exponent) is walked.
-  if (MAYBE_UNREPRESENTABLE.test(text)) checkRepresentable(value, '');
+  if (sawNonFinite || MAYBE_UNREPRESENTABLE.test(text)) checkRepresentable(value, '');
   return value;
 }
 
@@ -69,6 +77,88 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+// Kafka Connect's JsonConverter (schemas.enable=false) turns a JSON number
+// written with a fraction or an exponent into a java.lang.Double even when its
+// value is integral (Jackson's DoubleNode: JsonConverter.convertToConnect,
+// NUMBER → isIntegralNumber() ? Long : Double), and a sink writing it back
+// prints "1.0" (Jackson, Double.toString). JavaScript keeps no such
+// difference, so the parse marks it: the object or array holding such a number
+// gets a non-enumerable symbol property listing the member's key. Every
+// consumer still sees the plain number; only the writers that print numbers as
+// Java does (schemalessJson, the file sink, stringifyJsonExact) look at the mark.
+// A copy of the holder (spread, map) drops the mark, and the number is then
+// printed as an integer, as before. A top-level number has no holder to mark.
+const INTEGRAL_DOUBLES = Symbol('sluice.jsonIntegralDoubles');
+type Marked = { [INTEGRAL_DOUBLES]?: Set<string> };
+
+/**
+ * Text that may hold an integral number written as a double: a digit, then
+ * `.0…` or an exponent, then the end of a JSON value (a comma, a closing
+ * bracket or brace, or the end). Strings such as "00:00.000Z" do not match;
+ * the few that do only take the slower exact parse.
+ */
+const MAYBE_INTEGRAL_DOUBLE = /\d(?:\.0+|(?:\.\d+)?[eE][-+]?\d+)(?=\s*(?:[,}\]]|$))/;
+
+class IntegralDouble {
+  constructor(readonly value: number) {}
+}
+
+/** Set by numberOrDouble for a number beyond a double: checkRepresentable then names where it is. */
+let sawNonFinite = false;
+
+function numberOrDouble(text: string): unknown {
+  if (isInteger(text)) return exactNumber(text);
+  const x = Number(text);
+  if (!Number.isFinite(x)) {
+    sawNonFinite = true;
+    return x;
+  }
+  const n = exactNumber(text);
+  return typeof n === 'number' && Number.isInteger(n) && /[.eE]/.test(text) ? new IntegralDouble(n) : n;
+}
+
+function markIntegralDoubles(this: unknown, key: string, v: unknown): unknown {
+  if (!(v instanceof IntegralDouble)) return v;
+  markJsonDouble(this as object, key);
+  return v.value;
+}
+
+/** Marks `holder[key]` (an integral number) as a JSON double, as a decoder of schemaless JSON does. */
+export function markJsonDouble(holder: object, key: string | number): void {
+  const m = holder as Marked;
+  let set = m[INTEGRAL_DOUBLES];
+  if (!set) {
+    set = new Set();
+    Object.defineProperty(holder, INTEGRAL_DOUBLES, { value: set, enumerable: false, writable: false, configurable: true });
+  }
+  set.add(String(key));
+}
+
+/** The keys of `holder` whose integral numbers were written as doubles (JSON `1.0`), or undefined (nearly always). */
+export function jsonDoubles(holder: unknown): ReadonlySet<string> | undefined {
+  return holder !== null && typeof holder === 'object' ? (holder as Marked)[INTEGRAL_DOUBLES] : undefined;
+}
+
+/** Whether `holder[key]` is an integral number that JSON wrote as a double (Connect reads it as a Double). */
+export function isJsonDouble(holder: unknown, key: string | number): boolean {
+  const set = jsonDoubles(holder);
+  return set !== undefined && set.has(String(key)) && typeof (holder as Record<string, unknown>)[key] === 'number';
+}
+
+/**
+ * Carries the marks of `from` over to `to` (a transform's copy of a value),
+ * for the keys `rename` maps (identity when absent; undefined drops a key).
+ * A mark is kept only while the copy holds the same number.
+ */
+export function copyJsonDoubles(from: unknown, to: object, rename?: (key: string) => string | undefined): void {
+  const set = jsonDoubles(from);
+  if (!set) return;
+  for (const k of set) {
+    const nk = rename ? rename(k) : k;
+    if (nk !== undefined && (to as Record<string, unknown>)[nk] === (from as Record<string, unknown>)[k] && typeof (to as Record<string, unknown>)[nk] === 'number') markJsonDouble(to, nk);
+  }
+}
+
 function exactNumber(text: string): number | bigint {
   const n = Number(text);
   if (Number.isSafeInteger(n)) return n;
@@ -81,20 +171,33 @@ type Replacer = (this: unknown, key: string, value: unknown) => unknown;
 
 /**
  * JSON.stringify, except that a BigInt is written as the exact number it is
- * (JSON.stringify throws on one, and a string would change the JSON type).
- * Values without a BigInt, nearly all of them, take JSON.stringify.
+ * (JSON.stringify throws on one, and a string would change the JSON type), and
+ * an integral number that JSON wrote as a double (markJsonDouble) keeps its
+ * fraction: `1.0`, as JsonConverter's Double would be written (PostgreSQL's
+ * jsonb keeps 1.0 as written too). Values without either, nearly all of them,
+ * take JSON.stringify alone.
  */
-export function stringifyJsonExact(value: unknown, replacer: Replacer): string {
-  let sawBigint = false;
+export function stringifyJsonExact(value: unknown, replacer: Replacer, keepDoubles = true): string {
+  let slow = false;
   const text = JSON.stringify(value, function (this: unknown, key: string, v: unknown) {
     if (typeof v === 'bigint') {
-      sawBigint = true;
+      slow = true;
       return null;
     }
-    return replacer.call(this, key, v);
+    const x = replacer.call(this, key, v);
+    if (!slow && keepDoubles && typeof x === 'number' && x === v && isJsonDouble(this, key)) slow = true;
+    return x;
   });
-  if (!sawBigint) return text;
+  if (!slow) return text;
   return stringify(value, function (this: unknown, key: string, v: unknown) {
-    return typeof v === 'bigint' ? v : replacer.call(this, key, v);
+    if (typeof v === 'bigint') return v;
+    const x = replacer.call(this, key, v);
+    return keepDoubles && typeof x === 'number' && x === v && Number.isFinite(x) && isJsonDouble(this, key) ? new LosslessNumber(doubleText(x)) : x;
   } as never)!;
+}
+
+/** An integral double as JSON text that reads back as a double: 1.0, 1e+21 (-0.0 as 0.0, as JsonConverter reads it). */
+function doubleText(x: number): string {
+  const s = String(x);
+  return /[e.]/.test(s) ? s : `${s}.0`;
 }

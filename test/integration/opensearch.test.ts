@@ -79,6 +79,33 @@ describe.each(clusters)('$name: the sink', ({ url }) => {
     expect(props.tags.type).toBe('text');
   });
 
+  it('a schemaless 1.0 lands as the double JsonConverter makes of it: the index maps the field dynamically as float, not long', async () => {
+    const topic = created(uniqueName('os_double'));
+    await createTopic(topic, 1);
+    // The first document decides the dynamic mapping: Connect sends {"price":1.0,...} (a Double), so price is a float.
+    await produce(topic, [
+      { key: 'a', value: '{"price":1.0,"qty":2,"dims":{"w":10.0},"list":[3e0]}' },
+      { key: 'b', value: '{"price":10.5,"qty":3,"dims":{"w":2.25},"list":[0.5]}' },
+    ]);
+    const name = uniqueName('os');
+    const r = startSluice(['run', '--config', writeConnector(opensearchConnector(topic, { ...converterConfig('json'), 'schema.ignore': 'true' }, url), name)]);
+    try {
+      await waitFor('every offset committed', () => fullyCommitted(`connect-${name}`, topic), 60_000, 200);
+    } finally {
+      expect((await r.stop()).code, r.output().slice(-3000)).toBe(0);
+    }
+    const index = topic.toLowerCase();
+    const { body } = await os('GET', `/${index}/_mapping`, undefined, url);
+    const props = body[index].mappings.properties;
+    expect(props.price).toEqual({ type: 'float' });
+    expect(props.qty).toEqual({ type: 'long' });
+    expect(props.dims.properties.w).toEqual({ type: 'float' });
+    expect(props.list).toEqual({ type: 'float' });
+    const docs = await allDocs(index, url);
+    expect(docs.get('a')!.source).toEqual({ price: 1, qty: 2, dims: { w: 10 }, list: [3] });
+    expect(docs.get('b')!.source).toEqual({ price: 10.5, qty: 3, dims: { w: 2.25 }, list: [0.5] });
+  });
+
   it('write.method=upsert merges fields into the document; key.ignore ids are topic+partition+offset', async () => {
     const topic = created(uniqueName('os_upsert'));
     await createTopic(topic, 1);

@@ -10,6 +10,7 @@
 import type { Field, FieldType, RecordSchema } from '../../workers/schema.js';
 import { describeValue } from '../../workers/encoder.js';
 import { ConvertError } from '../../errors.js';
+import { isJsonDouble, jsonDoubles } from '../../workers/json-exact.js';
 
 export type DecimalFormat = 'base64' | 'numeric';
 
@@ -235,22 +236,34 @@ function hashMapEntries<V>(entries: [string, V][], sized = false): [string, V][]
   return order.map((i) => entries[i]!);
 }
 
+/**
+ * Double.toString of a JSON number that JsonConverter read as a Double. Its
+ * ObjectMapper reads floats as BigDecimal (USE_BIG_DECIMAL_FOR_FLOATS) and takes
+ * doubleValue(), so -0.0 becomes 0.0 (a BigDecimal has no negative zero).
+ */
+export function jsonDoubleText(x: number): string {
+  return javaFloatText(x === 0 ? 0 : x, false);
+}
+
 /** Jackson's ObjectMapper on a schemaless value (a Java Map/List/Long/Double/String/byte[]). */
 export function schemalessJson(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   switch (typeof v) {
     case 'boolean': return v ? 'true' : 'false';
     case 'bigint': return v.toString();
-    case 'number': return Number.isInteger(v) && Number.isSafeInteger(v) ? String(v) : javaFloatText(v, false);
+    case 'number': return Number.isSafeInteger(v) ? String(v) : javaFloatText(v, false);
     case 'string': return jsonString(v);
     case 'object': {
       if (v instanceof Uint8Array) return base64(v);
       if (v instanceof Date) return String(v.getTime());
-      if (Array.isArray(v)) return `[${v.map(schemalessJson).join(',')}]`;
+      // Members that JSON wrote as integral doubles (1.0) are Doubles to JsonConverter: Jackson writes 1.0.
+      const doubles = jsonDoubles(v);
+      const member = doubles ? (x: unknown, k: string) => (typeof x === 'number' && doubles.has(k) ? jsonDoubleText(x) : schemalessJson(x)) : schemalessJson;
+      if (Array.isArray(v)) return `[${v.map((x, i) => member(x, String(i))).join(',')}]`;
       const entries: [string, unknown][] = v instanceof Map
         ? [...v].map(([k, x]) => [String(k), x])
         : Object.entries(v as object).filter((e) => e[1] !== undefined);
-      return `{${hashMapEntries(entries).map(([k, x]) => `${jsonString(k)}:${schemalessJson(x)}`).join(',')}}`;
+      return `{${hashMapEntries(entries).map(([k, x]) => `${jsonString(k)}:${member(x, k)}`).join(',')}}`;
     }
     default: return 'null';
   }
@@ -298,7 +311,9 @@ export class ConnectJsonWriter {
       if (i > 0) out += ',';
       const p = path ? `${path}.${f.name}` : f.name;
       if ((o[f.name] === null || o[f.name] === undefined) && f.defaultError !== undefined) throw unreadableDefault(p, f.defaultError);
-      out += `${jsonString(f.name)}:${this.value(o[f.name], f.type, f.optional, p, f.default)}`;
+      const x = o[f.name];
+      // A schemaless ('any') field holding JSON's integral double (1.0) is a Double to Connect.
+      out += `${jsonString(f.name)}:${f.type.kind === 'any' && typeof x === 'number' && isJsonDouble(o, f.name) ? jsonDoubleText(x) : this.value(x, f.type, f.optional, p, f.default)}`;
     }
     return `${out}}`;
   }

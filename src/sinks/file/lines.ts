@@ -15,7 +15,8 @@
 import type { FieldType, RecordSchema } from '../../workers/schema.js';
 import { ConvertError } from '../../errors.js';
 import { describeValue } from '../../workers/encoder.js';
-import { bigDecimalText, javaFloatText, javaHashMapOrder, unscaledDecimal } from '../common/connect-json.js';
+import { jsonDoubles } from '../../workers/json-exact.js';
+import { bigDecimalText, javaFloatText, javaHashMapOrder, jsonDoubleText, unscaledDecimal } from '../common/connect-json.js';
 
 const MS_PER_DAY = 86_400_000;
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -73,9 +74,14 @@ function entriesOf(v: unknown): [unknown, unknown][] {
   throw new ConvertError(`the value should be a map (got ${describeValue(v)})`);
 }
 
-function mapText(entries: [unknown, unknown][], keyType: FieldType, valueType: FieldType, sized: boolean): string {
+function mapText(entries: [unknown, unknown][], keyType: FieldType, valueType: FieldType, sized: boolean, doubles?: ReadonlySet<string>): string {
   const order = javaHashMapOrder(entries.map((e) => e[0]), sized);
-  return `{${order.map((i) => `${javaText(entries[i]![0], keyType, sized)}=${javaText(entries[i]![1], valueType, sized)}`).join(', ')}}`;
+  return `{${order.map((i) => `${javaText(entries[i]![0], keyType, sized)}=${member(entries[i]![1], String(entries[i]![0]), valueType, sized, doubles)}`).join(', ')}}`;
+}
+
+/** A schemaless member that JSON wrote as an integral double (1.0) is a Double to JsonConverter: Double.toString. */
+function member(v: unknown, key: string, t: FieldType, sized: boolean, doubles: ReadonlySet<string> | undefined): string {
+  return doubles !== undefined && t.kind === 'any' && typeof v === 'number' && doubles.has(key) ? jsonDoubleText(v) : javaText(v, t, sized);
 }
 
 /** String.valueOf of the Java object Kafka Connect's converters make of `v` (typed by `t`). */
@@ -87,8 +93,11 @@ export function javaText(v: unknown, t: FieldType, sized = false): string {
       if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
       if (v instanceof Uint8Array) return base64(v);
       if (v instanceof Date) return javaDateText(v.getTime());
-      if (Array.isArray(v)) return `[${v.map((x) => javaText(x, t, sized)).join(', ')}]`;
-      return mapText(entriesOf(v), t, t, false);
+      if (Array.isArray(v)) {
+        const doubles = jsonDoubles(v);
+        return `[${v.map((x, i) => member(x, String(i), t, sized, doubles)).join(', ')}]`;
+      }
+      return mapText(entriesOf(v), t, t, false, jsonDoubles(v));
     case 'null': return 'null';
     case 'boolean': return String(Boolean(v));
     case 'int32': case 'int64': return integer(v, 'an integer');
@@ -116,7 +125,7 @@ export function javaText(v: unknown, t: FieldType, sized = false): string {
       const parts: string[] = [];
       for (const f of t.fields) {
         const x = o[f.name];
-        if (x !== null && x !== undefined) parts.push(`${f.name}=${javaText(x, f.type, sized)}`);
+        if (x !== null && x !== undefined) parts.push(`${f.name}=${member(x, f.name, f.type, sized, jsonDoubles(o))}`);
       }
       return `Struct{${parts.join(',')}}`;
     }

@@ -390,7 +390,7 @@ export class ConnectJsonDecoder implements Decoder {
     if (!compiled) {
       if (this.byPrefix.size > 1000) this.byPrefix.clear();
       compiled = {
-        schema: recordSchemaFromConnect(`connect:${hash(prefix ?? stringifyJsonExact(env.schema, (_k, v) => v))}`, env.schema),
+        schema: recordSchemaFromConnect(`connect:${hash(prefix ?? stringifyJsonExact(env.schema, (_k, v) => v, false))}`, env.schema),
         check: compilePayloadCheck(env.schema, this.replaceNullWithDefault),
       };
       attachEnvelopeView(compiled.schema, env.schema);
