@@ -92,6 +92,24 @@ function sinkNullDefaults(config: ResolvedConfig): boolean {
   }
 }
 
+/**
+ * Whether the sink prints schemaless JSON values back as Kafka Connect does
+ * (Jackson / Double.toString: `1.0` stays `1.0`): Elasticsearch documents, the
+ * S3 JsonFormat and the file sink. Elsewhere (PostgreSQL columns, Parquet) a
+ * number is a number, and the parse that keeps the difference is not paid for.
+ */
+function sinkJsonDoubles(config: ResolvedConfig): boolean {
+  switch (config.sink) {
+    case 'opensearch':
+    case 'file':
+      return true;
+    case 's3':
+      return /JsonFormat$/.test(String(config.options['format.class'] ?? ''));
+    default:
+      return false;
+  }
+}
+
 /** What every worker thread needs to decode and transform this connector's records. */
 export function workerSetup(config: ResolvedConfig): WorkerSetup {
   const c = config.common;
@@ -110,6 +128,7 @@ export function workerSetup(config: ResolvedConfig): WorkerSetup {
     keyReplaceNullWithDefault: c['key.converter.replace.null.with.default'],
     valueReplaceNullWithDefault: c['value.converter.replace.null.with.default'],
     sinkNullDefaults: sinkNullDefaults(config),
+    sinkJsonDoubles: sinkJsonDoubles(config),
     // The storage connectors' schema.compatibility compares schema versions, which only a registry lookup gives.
     ...(config.sink === 's3' && ['backward', 'forward', 'full'].includes(String(config.options['schema.compatibility']))
       ? { valueSchemaVersions: true, valueSubjectStrategy: subjectStrategyOf(String(config.options['value.converter.value.subject.name.strategy'] ?? 'TopicNameStrategy')) ?? 'topic' }

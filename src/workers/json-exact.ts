@@ -8,9 +8,14 @@
 import { ConvertError } from '../errors.js';
 import { isInteger, LosslessNumber, parse, stringify } from 'lossless-json';
 
-export function parseJsonExact(text: string): unknown {
+/**
+ * `doubles`: mark integral numbers written as doubles (below); only schemaless
+ * JSON bound for a sink that prints it back needs it, and it costs a slower
+ * parse of every text that holds such a number.
+ */
+export function parseJsonExact(text: string, doubles = false): unknown {
   const wide = hasSixteenDigitRun(text);
-  const doubles = MAYBE_INTEGRAL_DOUBLE.test(text);
+  doubles &&= MAYBE_INTEGRAL_DOUBLE.test(text);
   sawNonFinite = false;
   const value = !wide && !doubles
     ? JSON.parse(text)

@@ -27,6 +27,8 @@ export interface WorkerSetup {
    * default is the default, after the transforms (workers/null-defaults.ts).
    */
   sinkNullDefaults?: boolean;
+  /** The sink prints schemaless JSON back (Elasticsearch, S3 JsonFormat, file): a JSON `1.0` stays a Double (json-exact.ts). */
+  sinkJsonDoubles?: boolean;
   valueJsonFailInvalidSchema?: boolean;
   /** Avro values: look up each schema's registry version (an S3 sink's schema.compatibility needs it). */
   valueSchemaVersions?: boolean;

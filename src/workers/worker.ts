@@ -44,14 +44,14 @@ function connectorState(c: ConnectorRef): ConnectorState {
     valueDecoder: createDecoder(setup.valueFormat, {
       registryUrl: setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.valueRegistryAuth,
       wrapperForNullables: setup.valueWrapperForNullables, failInvalidSchema: setup.valueJsonFailInvalidSchema,
-      replaceNullWithDefault: setup.valueReplaceNullWithDefault,
+      replaceNullWithDefault: setup.valueReplaceNullWithDefault, jsonDoubles: setup.sinkJsonDoubles === true,
       schemaVersions: setup.valueSchemaVersions, subjectStrategy: setup.valueSubjectStrategy,
       ...(setup.valueApicurio ? { apicurio: { role: 'value', wire: setup.valueApicurio } } : {}),
     }),
     keyDecoder: createDecoder(setup.keyFormat, {
       registryUrl: setup.keyRegistryUrl ?? setup.valueRegistryUrl, registryUserInfo: setup.registryUserInfo, registryAuth: setup.keyRegistryAuth,
       wrapperForNullables: setup.keyWrapperForNullables, failInvalidSchema: setup.keyJsonFailInvalidSchema, key: true,
-      replaceNullWithDefault: setup.keyReplaceNullWithDefault,
+      replaceNullWithDefault: setup.keyReplaceNullWithDefault, jsonDoubles: setup.sinkJsonDoubles === true,
       ...(setup.keyApicurio ? { apicurio: { role: 'key', wire: setup.keyApicurio } } : {}),
     }),
     encoders: new Map(),

@@ -11,9 +11,31 @@ import type { TRecord } from '../../src/transforms/record.js';
 import { isJsonDouble, jsonDoubles, parseJsonExact, stringifyJsonExact } from '../../src/workers/json-exact.js';
 import { SCHEMALESS } from '../../src/workers/schema.js';
 import { chainOf } from './transform-chains.js';
+import { workerSetup } from '../../src/pipeline/compose.js';
+import { loadConfig } from '../../src/sinks/index.js';
+import { createDecoder } from '../../src/workers/decode/decoders.js';
 
 const T = 'org.apache.kafka.connect.transforms.';
-const p = (text: string) => parseJsonExact(text) as Record<string, unknown>;
+const p = (text: string) => parseJsonExact(text, true) as Record<string, unknown>;
+
+describe('which connectors pay for it', () => {
+  it('only sinks that print schemaless JSON back (Elasticsearch, S3 JsonFormat, file) parse for it; PostgreSQL and Parquet do not', () => {
+    const base = { topics: 't', 'bootstrap.servers': 'k:9092', 'value.converter': 'org.apache.kafka.connect.json.JsonConverter', 'value.converter.schemas.enable': 'false' };
+    const setup = (config: Record<string, unknown>) => workerSetup(loadConfig({ json: { name: 'n', config: { ...base, ...config } }, env: {} }));
+    const s3 = { 'connector.class': 'io.confluent.connect.s3.S3SinkConnector', 's3.bucket.name': 'b' };
+    expect([
+      setup({ 'connector.class': 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector', 'connection.url': 'http://h:9200' }).sinkJsonDoubles,
+      setup({ ...s3, 'format.class': 'io.confluent.connect.s3.format.json.JsonFormat' }).sinkJsonDoubles,
+      setup({ 'connector.class': 'FileStreamSink', file: '/tmp/x' }).sinkJsonDoubles,
+      setup(s3).sinkJsonDoubles,
+      setup({ 'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector', 'connection.url': 'jdbc:postgresql://h/d' }).sinkJsonDoubles,
+    ]).toEqual([true, true, true, false, false]);
+    const bytes = new TextEncoder().encode('{"a":1.0}');
+    expect(jsonDoubles(createDecoder('json', { jsonDoubles: true }).decode(bytes).value)).toEqual(new Set(['a']));
+    expect(jsonDoubles(createDecoder('json', {}).decode(bytes).value)).toBeUndefined();
+    expect(jsonDoubles(parseJsonExact('{"a":1.0}'))).toBeUndefined();
+  });
+});
 
 describe('parsing schemaless JSON', () => {
   it('marks integral numbers written with a fraction or an exponent, and gives every consumer the plain number', () => {

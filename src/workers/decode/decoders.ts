@@ -58,6 +58,8 @@ export interface DecoderOptions {
   apicurio?: { role: 'key' | 'value'; wire: ApicurioWire };
   /** The decoder reads record keys: a ksqlDB window after a key is recognised (windowed.ts). */
   key?: boolean;
+  /** Schemaless JSON: keep a `1.0` a Double (json-exact.ts), for a sink that prints it back as JSON or text. */
+  jsonDoubles?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -82,7 +84,8 @@ export function createDecoder(format: ValueFormat, opts: DecoderOptions): Decode
       return opts.schemaVersions ? d.withVersions(opts.subjectStrategy ?? 'topic') : d;
     }
     case 'json': {
-      const json = (bytes: Uint8Array): unknown => parseJsonExact(utf8.decode(bytes));
+      const doubles = opts.jsonDoubles === true;
+      const json = (bytes: Uint8Array): unknown => parseJsonExact(utf8.decode(bytes), doubles);
       return {
         prepare: async () => {},
         decode: opts.key ? (bytes) => ({ value: jsonKey(bytes, json), schema: SCHEMALESS }) : (bytes) => ({ value: json(bytes), schema: SCHEMALESS }),
