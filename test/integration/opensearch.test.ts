@@ -207,7 +207,9 @@ describe('OpenSearch: outages, crashes and data streams', () => {
       await searchService('up');
       // Acknowledged documents survive a crash of the node (its translog is synced before each answer).
       const before = await docCount(topic);
-      await waitFor('more documents', async () => (await docCount(topic)) > before + 500, 60_000, 100);
+      // After a restart the node recovers every index of the stack's run before this one's shards take writes: with
+      // the many indices a full CI run leaves, that alone can take over a minute on 2 cores.
+      await waitFor('more documents', async () => (await docCount(topic)) > before + 500, 200_000, 100);
       await searchService('kill');
       await searchService('up');
       await producing;
@@ -219,7 +221,7 @@ describe('OpenSearch: outages, crashes and data streams', () => {
     const docs = await allDocs(topic);
     expect(docs.size).toBe(N);
     for (const o of all.slice(0, 50)) expect(docs.get(String(o.id))!.source.id).toBe(o.id);
-  });
+  }, 420_000);
 
   it('data.stream.type writes create operations into a data stream, with an index template made for it', async () => {
     const topic = uniqueName('os_stream');
